@@ -1,0 +1,64 @@
+package io.imgcdn.shard.store;
+
+/**
+ * How a store's byte bound is split between RocksDB's table files and the headroom that WAL, flushes
+ * and RocksDB's own small files need.
+ *
+ * @param maxBytes             the bound on every byte under the store's directory
+ * @param writeBufferBytes     RocksDB {@code write_buffer_size}: one memtable, and so about one flushed table file
+ * @param maxValueBytes        largest encoded value (header + body) the store admits
+ * @param fixedOverheadBytes   room reserved for the info LOG files, MANIFEST, OPTIONS, CURRENT, IDENTITY, LOCK
+ * @param tableFilesBytes      FIFO {@code max_table_files_size}: table files beyond it are dropped, oldest first
+ */
+record StoreBudget(long maxBytes, long writeBufferBytes, long maxValueBytes, long fixedOverheadBytes,
+    long tableFilesBytes) {
+
+  /*
+   * The arithmetic (every term is an upper bound on bytes on disk at any instant):
+   *
+   *   memtable    m = writeBufferBytes + maxValueBytes   a memtable switches on the first write after it
+   *                                                      passed write_buffer_size, so it can overrun by
+   *                                                      one value
+   *   WAL         2 m (+ ~0.1% record headers)           max_write_buffer_number = 2: at most the active
+   *                                                      and one immutable memtable are unflushed, and the
+   *                                                      WAL holds exactly what they hold; a WAL file is
+   *                                                      deleted once its memtable is flushed
+   *   tables      tableFilesBytes + 2 m                  FIFO drops the oldest files only after a flush
+   *                                                      finished; we allow two flush outputs (each ~m,
+   *                                                      uncompressed, plus index/filter < 1%) to land
+   *                                                      before the drop runs
+   *   fixed       fixedOverheadBytes                     info LOG: 3 files x 256 KiB; MANIFEST: rolled at
+   *                                                      512 KiB, so old + new <= 1 MiB; OPTIONS x2,
+   *                                                      CURRENT, IDENTITY, LOCK: a few tens of KiB
+   *
+   *   maxBytes >= tableFilesBytes + 4 m + fixed;  we reserve 5 m, the fifth m for the small per-file
+   *   overheads above and for a flush that starts while the previous drop is still being applied.
+   *
+   * Sizing: writeBufferBytes = maxBytes / 64 clamped to [1 MiB, 256 MiB] (larger memtables mean fewer
+   * L0 files to probe per read; 256 GiB gives 1024 files); maxValueBytes = maxBytes / 32 clamped to
+   * [.., 16 MiB] (15 MB images fit from 512 MiB up; a small store does not let one object take more
+   * than 1/32 of it). fixed = 3 MiB.
+   *
+   * Examples: 16 MiB -> tables 5.5 MiB (34%); 64 MiB -> 46 MiB (72%); 1 GiB -> 861 MiB (84%);
+   * 256 GiB -> 254.6 GiB (99.4%).
+   */
+
+  static final long MIB = 1L << 20;
+  static final long FIXED_OVERHEAD_BYTES = 3 * MIB;
+  static final long MAX_VALUE_BYTES_CAP = 16 * MIB;
+  static final int MEMTABLE_RESERVE = 5;
+  static final long INFO_LOG_FILE_BYTES = 256 * 1024;
+  static final int INFO_LOG_FILES_KEPT = 3;
+  static final long MANIFEST_FILE_BYTES = 512 * 1024;
+
+  static StoreBudget of(long maxBytes) {
+    long writeBuffer = Math.clamp(maxBytes / 64, MIB, 256 * MIB);
+    long maxValue = Math.min(maxBytes / 32, MAX_VALUE_BYTES_CAP);
+    long tables = maxBytes - MEMTABLE_RESERVE * (writeBuffer + maxValue) - FIXED_OVERHEAD_BYTES;
+    if (tables < maxBytes / 4) {
+      throw new IllegalArgumentException("maxBytes: " + maxBytes + " leaves " + tables
+          + " bytes for table files (expected: >= a quarter of maxBytes; use >= " + StoreConfig.MIN_MAX_BYTES + ")");
+    }
+    return new StoreBudget(maxBytes, writeBuffer, maxValue, FIXED_OVERHEAD_BYTES, tables);
+  }
+}
