@@ -1,0 +1,110 @@
+package io.imgcdn.common.cluster;
+
+import io.imgcdn.hashring.HashRings;
+import io.imgcdn.hashring.NodeLocator;
+import io.imgcdn.hashring.Placement;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The current cluster as this node sees it: the membership from the cluster file and the rings built from
+ * it, swapped atomically when the file changes (checked periodically) or on {@link #reload()}.
+ */
+public final class ClusterView implements AutoCloseable {
+  /*
+   * Requests read one immutable Rings snapshot; a reload builds new rings off to the side and swaps the
+   * reference, so no request ever sees half a membership. A file that fails to parse keeps the old rings
+   * (logged), so a typo pushed by an operator cannot empty the cluster. Polling the modification time
+   * (rather than a WatchService) also catches the atomic rename that Ansible's template module does.
+   */
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
+
+  /** One consistent snapshot. */
+  public record Rings(Membership membership, NodeLocator shards, NodeLocator origins, long version) {}
+
+  private final Path file;
+  private final Placement placement;
+  private final AtomicReference<Rings> current = new AtomicReference<>();
+  private volatile FileTime lastModified;
+  private volatile Consumer<Rings> onChange = r -> {};
+  private ScheduledFuture<?> poller;
+
+  public ClusterView(Path file, Placement placement) {
+    this.file = file;
+    this.placement = placement;
+    Membership m = ClusterFile.read(file);
+    lastModified = mtime();
+    current.set(build(m, 1));
+  }
+
+  public Rings rings() {
+    return current.get();
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Called after each successful swap (e.g. to log or to keep the previous ring for hand-off). */
+  public void onChange(Consumer<Rings> listener) {
+    this.onChange = listener;
+  }
+
+  /** Re-reads the file now; returns the snapshot in force afterwards. Throws if the file is bad. */
+  public synchronized Rings reload() {
+    Membership m = ClusterFile.read(file);
+    lastModified = mtime();
+    Rings old = current.get();
+    if (m.equals(old.membership())) {
+      return old;
+    }
+    Rings next = build(m, old.version() + 1);
+    current.set(next);
+    LOG.info("cluster file {} reloaded: {} shards, {} origins (version {})",
+        file, m.shards().size(), m.origins().size(), next.version());
+    onChange.accept(next);
+    return next;
+  }
+
+  /** Polls the file's modification time every {@code periodMillis}. */
+  public void watch(ScheduledExecutorService scheduler, long periodMillis) {
+    poller = scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        FileTime now = mtime();
+        if (now != null && !now.equals(lastModified)) {
+          reload();
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cluster file {} not reloaded, keeping the current rings: {}", file, e.getMessage());
+        lastModified = mtime();
+      }
+    }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private Rings build(Membership m, long version) {
+    return new Rings(m, HashRings.create(placement, m.shards()), HashRings.create(placement, m.origins()), version);
+  }
+
+  private FileTime mtime() {
+    try {
+      return Files.getLastModifiedTime(file);
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void close() {
+    if (poller != null) {
+      poller.cancel(false);
+    }
+  }
+}

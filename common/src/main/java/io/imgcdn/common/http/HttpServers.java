@@ -1,0 +1,34 @@
+package io.imgcdn.common.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+
+/** Binds HTTP servers; a failure to bind names the address and the reason. */
+public final class HttpServers {
+  private HttpServers() {}
+
+  public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, String host, int port,
+      ChannelInitializer<SocketChannel> initializer) {
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(boss, workers)
+        .channel(Transports.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(initializer);
+    try {
+      return bootstrap.bind(host, port).syncUninterruptibly().channel();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static int port(Channel serverChannel) {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+}

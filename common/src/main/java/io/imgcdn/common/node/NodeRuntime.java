@@ -1,0 +1,118 @@
+package io.imgcdn.common.node;
+
+import io.imgcdn.common.admin.AdminResponse;
+import io.imgcdn.common.admin.AdminRoute;
+import io.imgcdn.common.admin.AdminServer;
+import io.imgcdn.common.config.NodeSettings;
+import io.imgcdn.common.http.HttpServers;
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.http.ServerInitializer;
+import io.imgcdn.common.http.Transports;
+import io.imgcdn.common.metrics.NodeMetrics;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every node runs: event loops, the serving port with the shared pipeline, the admin port with
+ * /healthz, /readyz and /metrics, and an orderly shutdown.
+ */
+public final class NodeRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeRuntime.class);
+
+  private final NodeSettings node;
+  private final NodeMetrics metrics;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private Channel serving;
+  private AdminServer admin;
+
+  private NodeRuntime(NodeSettings node, String tier, int ioThreads) {
+    this.node = node;
+    this.metrics = new NodeMetrics(tier, node.id());
+    this.boss = Transports.group(1, node.id() + "-accept");
+    this.workers = Transports.group(ioThreads, node.id() + "-io");
+  }
+
+  /** Event loops and metrics; call {@link #serve} once the tier is built on them. */
+  public static NodeRuntime create(NodeSettings node, String tier, int ioThreads) {
+    return new NodeRuntime(node, tier, ioThreads);
+  }
+
+  public EventLoopGroup workers() {
+    return workers;
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  public NodeSettings node() {
+    return node;
+  }
+
+  /** Binds the admin port, then the serving port. */
+  public void serve(ObjectServerHandler.Tier tier, Duration idleTimeout, List<AdminRoute> extraRoutes,
+      BooleanSupplier ready) {
+    List<AdminRoute> routes = new ArrayList<>();
+    routes.add(AdminRoute.open("GET", "/healthz",
+        (q, b) -> CompletableFuture.completedFuture(AdminResponse.text(200, "ok " + node.id()))));
+    routes.add(AdminRoute.open("GET", "/readyz", (q, b) -> CompletableFuture.completedFuture(
+        ready.getAsBoolean() ? AdminResponse.text(200, "ready " + node.id())
+            : AdminResponse.text(503, "not ready " + node.id()))));
+    routes.add(AdminRoute.open("GET", "/metrics", (q, b) -> CompletableFuture.completedFuture(
+        new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))));
+    routes.addAll(extraRoutes);
+    admin = AdminServer.start(boss, workers, node.host(), node.adminPort(), node.adminToken(), routes);
+    ObjectServerHandler.RequestObserver observer = (method, uri, reply, bytes, nanos) ->
+        metrics.request(verdict(reply), reply.status().code(), bytes, nanos);
+    serving = HttpServers.bind(boss, workers, node.host(), node.port(),
+        new ServerInitializer(() -> new ObjectServerHandler(node.id(), tier, observer), idleTimeout));
+    LOG.info("{} serving on {}:{} (admin {}, transport {})", node.id(), node.host(), port(), adminPort(),
+        Transports.name());
+  }
+
+  /** This node's verdict: the first entry of the X-Cache chain ("edge-1;hit, ..." gives "hit"). */
+  static String verdict(Reply reply) {
+    String chain = reply.xCache();
+    if (chain == null) {
+      return "none";
+    }
+    int semi = chain.indexOf(';');
+    if (semi < 0) {
+      return "none";
+    }
+    int comma = chain.indexOf(',', semi);
+    return chain.substring(semi + 1, comma < 0 ? chain.length() : comma).trim();
+  }
+
+  public int port() {
+    return HttpServers.port(serving);
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to the quiet period), then frees everything. */
+  @Override
+  public void close() {
+    if (serving != null) {
+      serving.close().syncUninterruptibly();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    metrics.close();
+  }
+}
