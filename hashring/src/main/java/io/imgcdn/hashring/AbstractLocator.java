@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /** What every placement shares: the sorted members, key hashing and the candidate walks. */
 abstract class AbstractLocator implements NodeLocator {
@@ -18,6 +19,15 @@ abstract class AbstractLocator implements NodeLocator {
    * that order that stops at the first member a predicate accepts, so every lookup of one snapshot
    * agrees with every other: the owner is candidates(key, n).get(0), and a lookup that skips down
    * nodes returns the first up node of candidates(key, nodes().size()).
+   *
+   * Bounded loads follow Mirrokni, Thorup and Zadimoghaddam [6]: a node's capacity is
+   * ceil((1 + epsilon) x mean load), counting the request being placed, and a key walks its candidate
+   * order to the first node under capacity. With epsilon = 0.25 no node carries more than 1.25x the
+   * mean, and the expected number of extra probes is O(1/epsilon^2). When every load is equal the
+   * owner is under capacity, so the answer is the plain owner: deterministic. HAProxy ships the same
+   * rule as hash-balance-factor (a percentage: 125 means epsilon = 0.25).
+   *
+   * [6] V. Mirrokni, M. Thorup, M. Zadimoghaddam, "Consistent Hashing with Bounded Loads", SODA 2018.
    */
 
   static final String EMPTY_RING = "ring has no nodes";
@@ -30,6 +40,14 @@ abstract class AbstractLocator implements NodeLocator {
     this.nodes = sortedNodes;
     this.nodeList = List.of(sortedNodes);
   }
+
+  /** The placement's hash of a key; xxHash64 with seed 0 unless the placement needs another. */
+  long keyHash(byte[] key) {
+    return XxHash64.hash(key, 0);
+  }
+
+  /** Bytes held by this snapshot's own arrays: the memory cost of the placement. */
+  abstract long footprintBytes();
 
   /** The index of the owner of a key with this hash; only called on a non-empty ring. */
   abstract int ownerIndex(long hash);
@@ -48,12 +66,12 @@ abstract class AbstractLocator implements NodeLocator {
 
   @Override
   public final Node owner(String key) {
-    return owner(hash(key));
+    return owner(keyHash(key.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Override
   public final Node owner(byte[] key) {
-    return owner(XxHash64.hash(key, 0));
+    return owner(keyHash(key));
   }
 
   final Node owner(long hash) {
@@ -73,7 +91,7 @@ abstract class AbstractLocator implements NodeLocator {
       return List.of();
     }
     List<Node> result = new ArrayList<>(wanted);
-    search(hash(key), i -> {
+    search(keyHash(key.getBytes(StandardCharsets.UTF_8)), i -> {
       result.add(nodes[i]);
       return result.size() == wanted;
     });
@@ -86,7 +104,7 @@ abstract class AbstractLocator implements NodeLocator {
     if (nodes.length == 0) {
       return Optional.empty();
     }
-    long hash = hash(key);
+    long hash = keyHash(key.getBytes(StandardCharsets.UTF_8));
     Node first = nodes[ownerIndex(hash)];
     if (isUp.test(first)) {
       return Optional.of(first); // the common case: no walk, no allocation beyond the Optional
@@ -95,8 +113,45 @@ abstract class AbstractLocator implements NodeLocator {
     return found < 0 ? Optional.empty() : Optional.of(nodes[found]);
   }
 
-  static long hash(String key) {
-    return XxHash64.hash(key.getBytes(StandardCharsets.UTF_8), 0);
+  @Override
+  public final Optional<Node> owner(
+      String key, ToLongFunction<Node> inFlight, double epsilon, Predicate<Node> isUp) {
+    requireNonNull(inFlight, "inFlight");
+    requireNonNull(isUp, "isUp");
+    if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+      throw new IllegalArgumentException("epsilon: " + epsilon + " (expected: > 0 and finite)");
+    }
+    if (nodes.length == 0) {
+      return Optional.empty();
+    }
+    long hash = keyHash(key.getBytes(StandardCharsets.UTF_8));
+    Node first = nodes[ownerIndex(hash)];
+    if (isUp.test(first) && load(inFlight, first) == 0) {
+      return Optional.of(first); // an idle owner is never over capacity: skip the O(N) sum
+    }
+    long total = 0;
+    long upWeight = 0;
+    for (Node node : nodes) {
+      if (isUp.test(node)) {
+        total += load(inFlight, node);
+        upWeight += node.weight();
+      }
+    }
+    if (upWeight == 0) {
+      return Optional.empty();
+    }
+    // Capacity of node i: ceil((1 + epsilon) * (total + 1) * w_i / W), counting this request [6].
+    // The capacities sum to more than the current total, so some up node always has room.
+    double perWeight = (1 + epsilon) * (total + 1) / upWeight;
+    int found = search(hash, i -> {
+      Node node = nodes[i];
+      return isUp.test(node) && load(inFlight, node) < Math.ceil(perWeight * node.weight());
+    });
+    return found < 0 ? Optional.empty() : Optional.of(nodes[found]);
+  }
+
+  private static long load(ToLongFunction<Node> inFlight, Node node) {
+    return Math.max(0, inFlight.applyAsLong(node)); // a counter racing below zero counts as idle
   }
 
   @Override

@@ -40,7 +40,8 @@ public final class HashRings {
       }
     }
     return switch (placement) {
-      case KETAMA -> new KetamaRing(sorted);
+      case KETAMA -> Ring.ketama(sorted);
+      case NGINX -> Ring.nginx(sorted);
     };
   }
 

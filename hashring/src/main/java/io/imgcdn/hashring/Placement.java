@@ -11,7 +11,15 @@ public enum Placement {
    * A ketama-style ring (Karger et al. 1997): 160 points per unit of weight, each point at
    * {@code xxHash64(id, seed = i)}; a key belongs to the first point at or after its hash.
    */
-  KETAMA;
+  KETAMA,
+
+  /**
+   * The ring of nginx's {@code hash $key consistent}: 160 points per unit of weight at CRC32 of
+   * {@code host \0 port} and the previous point, keys at CRC32 of the key. An imgcdn edge and an nginx
+   * front end with the same servers and weights pick the same owner for every key (list the nginx
+   * servers in ascending address order so that even colliding points agree).
+   */
+  NGINX;
 
   /**
    * The placement named {@code s}, case-insensitively, ignoring surrounding blanks; {@code -} and

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class KetamaRingTest {
+class RingTest {
 
   @Test
   void ownerIsUp_nodeDown_sameOwnerAsRingRebuiltWithoutIt() {
@@ -45,7 +45,7 @@ class KetamaRingTest {
 
   @Test
   void footprint_pointsPerWeight_160PerUnit() {
-    KetamaRing ring = (KetamaRing) HashRings.ketama(List.of(new Node("a", "h:1", 3), Node.of("b", "h:2")));
+    Ring ring = (Ring) HashRings.ketama(List.of(new Node("a", "h:1", 3), Node.of("b", "h:2")));
     assertThat(ring.footprintBytes()).isGreaterThanOrEqualTo(12L * 160 * 4);
   }
 }
