@@ -39,7 +39,10 @@ public final class EmbeddedS3 implements AutoCloseable {
    * 4.0 it no longer uses Apache jclouds: its BlobStore interface speaks AWS SDK v2 model types, and its
    * "filesystem" provider (jclouds.provider=filesystem in its properties) is FilesystemNio2BlobStore, which
    * stores bucket B, key K as the file <dataDirectory>/B/K. We build that store ourselves rather than via
-   * BlobStores.create(Properties) so there is no string-typed configuration to get wrong.
+   * BlobStores.create(Properties) so there is no string-typed configuration to get wrong. Metadata
+   * (Content-Type, MD5, user metadata) lives in user extended attributes of that file (user.user.content-type):
+   * on a file system without user xattrs (old tmpfs, some overlay mounts) objects keep their bytes but lose
+   * their Content-Type.
    *
    * Why in-process: the demo and the end-to-end tests need a real S3 wire protocol (SigV4 auth, XML errors,
    * ETags) without Docker or a second JVM. Seeding goes straight into the BlobStore (put), skipping HTTP.
