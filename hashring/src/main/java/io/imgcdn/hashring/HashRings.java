@@ -42,6 +42,8 @@ public final class HashRings {
     return switch (placement) {
       case KETAMA -> Ring.ketama(sorted);
       case NGINX -> Ring.nginx(sorted);
+      case MAGLEV -> new MaglevTable(sorted);
+      case RENDEZVOUS -> new Rendezvous(sorted);
     };
   }
 

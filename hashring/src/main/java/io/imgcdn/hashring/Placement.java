@@ -19,7 +19,21 @@ public enum Placement {
    * front end with the same servers and weights pick the same owner for every key (list the nginx
    * servers in ascending address order so that even colliding points agree).
    */
-  NGINX;
+  NGINX,
+
+  /**
+   * A Maglev lookup table (Eisenbud et al. 2016) of 1,048,573 slots (2 MB): O(1) lookups at any size
+   * and near-perfect balance (under 0.01% intrinsic imbalance at 100 members); on a membership change
+   * a few keys (about 0.1%) also move between members that stayed. Total weight up to 16,383.
+   */
+  MAGLEV,
+
+  /**
+   * Weighted rendezvous hashing (Thaler and Ravishankar 1998): no intrinsic imbalance, strictly
+   * minimal movement (only the added or removed member's keys move), 16 bytes per member, but
+   * O(members) per lookup: for rings of up to about 100 members.
+   */
+  RENDEZVOUS;
 
   /**
    * The placement named {@code s}, case-insensitively, ignoring surrounding blanks; {@code -} and

@@ -128,18 +128,25 @@ class NodeLocatorContractTest {
     assertThat(owners).hasSize(20);
   }
 
-  /** Pins the placement itself: a change here moves keys between releases and must be deliberate. */
-  @Test
-  void ketama_goldenOwners_unchangedAcrossReleases() {
-    NodeLocator ring = HashRings.ketama(List.of(
+  /**
+   * Pins each placement itself: every node, JVM and release must pick the same owners, so a change
+   * here moves keys in production and must be deliberate.
+   */
+  @ParameterizedTest
+  @EnumSource(Placement.class)
+  void owner_goldenOwners_unchangedAcrossReleases(Placement placement) {
+    NodeLocator ring = HashRings.create(placement, List.of(
         Node.of("shard-a", "10.0.0.1:8080"), Node.of("shard-b", "10.0.0.2:8080"),
         new Node("shard-c", "10.0.0.3:8080", 2)));
     StringBuilder owners = new StringBuilder();
-    for (int i = 0; i < 24; i++) {
+    for (int i = 0; i < 32; i++) {
       owners.append(ring.owner(key(i)).id().charAt(6));
     }
-    assertThat(owners.toString()).isEqualTo(GOLDEN_KETAMA);
+    assertThat(owners.toString()).isEqualTo(switch (placement) {
+      case KETAMA -> "bcaaaabcbbbccccbcacbcaccccccccba";
+      case NGINX -> "ccccbacbbabacbaacaacabcacccbbacb";
+      case MAGLEV -> "bbaacbacacccbccacaccabbacabcbcac";
+      case RENDEZVOUS -> "abacbccaccbcbbcaccaabbcacbbbcbab";
+    });
   }
-
-  static final String GOLDEN_KETAMA = "bcaaaabcbbbccccbcacbcacc";
 }
