@@ -22,9 +22,23 @@ public final class ImageEngines {
     return new JavaImageEngine(backgroundRgb);
   }
 
-  /** The libvips engine, if libvips is installed and loads; empty otherwise. */
+  /**
+   * The libvips engine (Debian's libvips42 through java.lang.foreign), if libvips is installed and
+   * loads; empty otherwise ({@link #libvipsUnavailableReason()} says why). Needs
+   * {@code --enable-native-access=ALL-UNNAMED}.
+   */
   public static Optional<ImageEngine> libvips() {
-    return Optional.empty();
+    return libvips(DEFAULT_BACKGROUND_RGB);
+  }
+
+  /** The libvips engine flattening alpha onto {@code backgroundRgb} (0xRRGGBB) for JPEG. */
+  public static Optional<ImageEngine> libvips(int backgroundRgb) {
+    return Libvips.load().map(vips -> new LibvipsEngine(vips, backgroundRgb));
+  }
+
+  /** Why {@link #libvips()} is empty, for the start-up log; empty string if it is available. */
+  public static String libvipsUnavailableReason() {
+    return Libvips.load().isPresent() ? "" : Libvips.loadFailure;
   }
 
   /** libvips when available, else the Java engine. */

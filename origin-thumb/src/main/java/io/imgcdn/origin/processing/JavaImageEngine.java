@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -63,6 +64,11 @@ final class JavaImageEngine implements ImageEngine {
   private final Pipeline<Job> pipeline;
 
   JavaImageEngine(int backgroundRgb) {
+    this(backgroundRgb, Clock.systemUTC());
+  }
+
+  /** {@code pipelineClock} times only the checks between steps (tests move it). */
+  JavaImageEngine(int backgroundRgb, Clock pipelineClock) {
     this.backgroundRgb = backgroundRgb & 0xFFFFFF;
     this.pipeline = Pipeline.<Job>builder()
         .step("source-size", JavaImageEngine::checkSourceSize)
@@ -71,6 +77,7 @@ final class JavaImageEngine implements ImageEngine {
         .step("resize", JavaImageEngine::resize)
         .step("flatten", this::flatten)
         .step("encode", JavaImageEngine::encode)
+        .clock(pipelineClock)
         .build();
   }
 

@@ -42,4 +42,18 @@ class JavaImageEngineTest {
     assertThat(JavaImageEngine.isDataWarning("Truncated File - Missing EOI marker")).isTrue();
     assertThat(JavaImageEngine.isDataWarning("Embedded color profile is invalid; ignored")).isFalse();
   }
+
+  @Test
+  void render_deadlinePassesDuringDecode_abortedWith504() {
+    // The pipeline's clock stands still, so only the decoder's progress listener sees the
+    // deadline pass: this proves a long decode is cut short, not just noticed afterwards.
+    JavaImageEngine engine = new JavaImageEngine(
+        0xFFFFFF, java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
+    assertThatThrownBy(() -> engine.render(TestImages.jpeg(1200, 900), VariantSpec.parse("w=300"),
+            ImageLimits.defaults(), Instant.now().minusMillis(1)))
+        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
+          assertThat(e.status()).isEqualTo(504);
+          assertThat(e.getMessage()).isEqualTo("deadline passed at decode");
+        });
+  }
 }

@@ -1,0 +1,266 @@
+package io.imgcdn.origin.processing;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.imgcdn.origin.options.Fit;
+import io.imgcdn.origin.options.VariantSpec;
+import io.imgcdn.origin.security.ImageLimits;
+import io.imgcdn.origin.security.LimitExceededException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/** The libvips engine: {@code vips_thumbnail_buffer} (shrink-on-load) through java.lang.foreign. */
+final class LibvipsEngine implements ImageEngine {
+
+  /*
+   * Steps (a Pipeline, deadline checked before each):
+   *   1. source-size: refuse more than maxSourceBytes; copy the source into native memory, which
+   *      must outlive every image made from it (vips_thumbnail_buffer does not copy its input).
+   *   2. sniff: vips_foreign_find_load_buffer picks a loader from the magic bytes; none (or only a
+   *      blocked one) -> 415.
+   *   3. header: vips_image_new_from_buffer reads the header only (libvips is lazy); width, height
+   *      and n-pages are checked against the limits before any pixel is decoded. STACK-NOTES:
+   *      without this, libvips grew to 23 GB on a 1.4 KB JPEG bomb and aborted the process on a GIF
+   *      bomb.
+   *   4. thumbnail: vips_thumbnail_buffer with size=down (never upscale), crop=centre for cover,
+   *      and option_string "fail_on=truncated" (the separate fail_on argument does nothing in
+   *      8.14.1; the option string turns truncation hangs and aborts into errors). It applies EXIF
+   *      orientation, imports an embedded ICC profile (or a fallback CMYK one) and exports sRGB,
+   *      and decodes JPEG at 1/2..1/8 scale. Lazy: nothing is decoded yet.
+   *   5. encode: vips_image_write_to_buffer with ".jpg[Q=..,strip,background=R G B]" (the JPEG
+   *      saver flattens alpha onto that background; black by default), ".png[strip]" or
+   *      ".webp[Q=..,strip]". This runs the whole pipeline. Progress reporting is on, and an
+   *      "eval" handler kills the computation once the deadline passes (-> 504). A decode error
+   *      surfaces here too (-> 422).
+   *
+   * All native memory of a job lives in one confined Arena closed at the end; libvips objects
+   * are unreffed and the encoded buffer g_free'd before that.
+   */
+
+  private static final String OPTION_STRING = "fail_on=truncated";
+
+  private final Libvips vips;
+  private final String name;
+  private final String backgroundOption;
+  private final Pipeline<Job> pipeline;
+
+  LibvipsEngine(Libvips vips, int backgroundRgb) {
+    this(vips, backgroundRgb, Clock.systemUTC());
+  }
+
+  /** {@code pipelineClock} times only the checks between steps (tests move it). */
+  LibvipsEngine(Libvips vips, int backgroundRgb, Clock pipelineClock) {
+    this.vips = vips;
+    this.name = "libvips-" + vips.version;
+    this.backgroundOption = String.format(Locale.ROOT, "background=%d %d %d",
+        (backgroundRgb >> 16) & 0xFF, (backgroundRgb >> 8) & 0xFF, backgroundRgb & 0xFF);
+    this.pipeline = Pipeline.<Job>builder()
+        .step("source-size", this::copySource)
+        .step("sniff", this::sniff)
+        .step("header", this::readHeader)
+        .step("thumbnail", this::thumbnail)
+        .step("encode", this::encode)
+        .clock(pipelineClock)
+        .build();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String toString() {
+    return "ImageEngine[" + name + "]";
+  }
+
+  List<String> stepNames() {
+    return pipeline.stepNames();
+  }
+
+  @Override
+  public Thumbnail render(byte[] source, VariantSpec spec, ImageLimits limits, Instant deadline)
+      throws ImageProcessingException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(deadline, "deadline");
+    try (Job job = new Job(source, spec, limits, deadline)) {
+      pipeline.run(job, deadline);
+      return new Thumbnail(job.output, spec.format(), job.outputWidth, job.outputHeight);
+    }
+  }
+
+  /** The state of one render; close() releases every native resource it holds. */
+  final class Job implements AutoCloseable {
+    final byte[] source;
+    final VariantSpec spec;
+    final ImageLimits limits;
+    final Instant deadline;
+    final Arena arena = Arena.ofConfined();
+    MemorySegment nativeSource;
+    MemorySegment thumbnail = MemorySegment.NULL;
+    String loader;
+    byte[] output;
+    int outputWidth;
+    int outputHeight;
+
+    Job(byte[] source, VariantSpec spec, ImageLimits limits, Instant deadline) {
+      this.source = source;
+      this.spec = spec;
+      this.limits = limits;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public void close() {
+      try {
+        vips.unref(thumbnail);
+      } finally {
+        arena.close();
+      }
+    }
+  }
+
+  private void copySource(Job job) throws ImageProcessingException {
+    try {
+      job.limits.checkSourceBytes(job.source.length);
+    } catch (LimitExceededException e) {
+      throw ImageProcessingException.tooLarge(e.getMessage(), e.getMessage());
+    }
+    if (job.source.length == 0) {
+      throw ImageProcessingException.notAnImage("empty source");
+    }
+    job.nativeSource = job.arena.allocate(job.source.length);
+    MemorySegment.copy(job.source, 0, job.nativeSource, JAVA_BYTE, 0, job.source.length);
+  }
+
+  private void sniff(Job job) throws ImageProcessingException {
+    MemorySegment loader;
+    try {
+      loader = (MemorySegment) vips.findLoadBuffer.invokeExact(
+          job.nativeSource, job.nativeSource.byteSize());
+    } catch (Throwable e) {
+      throw ImageProcessingException.internal("vips_foreign_find_load_buffer: " + e, e);
+    }
+    if (MemorySegment.NULL.equals(loader)) {
+      throw ImageProcessingException.notAnImage("no libvips loader: " + vips.takeError());
+    }
+    job.loader = Libvips.cString(loader);
+  }
+
+  private void readHeader(Job job) throws ImageProcessingException {
+    MemorySegment header;
+    int width;
+    int height;
+    int pages;
+    try {
+      header = (MemorySegment) vips.newFromBuffer.invokeExact(job.nativeSource,
+          job.nativeSource.byteSize(), job.arena.allocateFrom(""), MemorySegment.NULL);
+      if (MemorySegment.NULL.equals(header)) {
+        throw ImageProcessingException.corrupt(
+            job.loader + " header: " + vips.takeError(), null);
+      }
+      try {
+        width = (int) vips.imageGetWidth.invokeExact(header);
+        height = (int) vips.imageGetHeight.invokeExact(header);
+        pages = (int) vips.imageGetNPages.invokeExact(header);
+      } finally {
+        vips.unref(header);
+      }
+    } catch (ImageProcessingException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw ImageProcessingException.internal("libvips header: " + e, e);
+    }
+    try {
+      job.limits.checkSourceHeader(width, height, Math.max(pages, 1));
+      job.limits.checkOutput(job.spec.width(), job.spec.height());
+    } catch (LimitExceededException e) {
+      throw ImageProcessingException.tooLarge(e.getMessage(), job.loader + ": " + e.getMessage());
+    }
+  }
+
+  private void thumbnail(Job job) throws ImageProcessingException {
+    VariantSpec spec = job.spec;
+    MemorySegment out = job.arena.allocate(ADDRESS);
+    int result;
+    try {
+      result = (int) vips.thumbnailBuffer.invokeExact(
+          job.nativeSource, job.nativeSource.byteSize(), out,
+          spec.width() > 0 ? spec.width() : Libvips.MAX_COORD,
+          job.arena.allocateFrom("height"), spec.height() > 0 ? spec.height() : Libvips.MAX_COORD,
+          job.arena.allocateFrom("size"), Libvips.SIZE_DOWN,
+          job.arena.allocateFrom("crop"),
+          spec.fit() == Fit.COVER ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE,
+          job.arena.allocateFrom("option_string"), job.arena.allocateFrom(OPTION_STRING),
+          MemorySegment.NULL);
+    } catch (Throwable e) {
+      throw ImageProcessingException.internal("vips_thumbnail_buffer: " + e, e);
+    }
+    if (result != 0) {
+      throw ImageProcessingException.corrupt(
+          "vips_thumbnail_buffer (" + job.loader + "): " + vips.takeError(), null);
+    }
+    job.thumbnail = out.get(ADDRESS, 0);
+  }
+
+  private void encode(Job job) throws ImageProcessingException {
+    VariantSpec spec = job.spec;
+    String suffix = switch (spec.format()) {
+      case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption + "]";
+      case PNG -> ".png[strip]";
+      case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
+    };
+    MemorySegment deadlineBlock = job.arena.allocate(Libvips.DEADLINE_BYTES);
+    deadlineBlock.set(JAVA_LONG, 0, job.deadline.toEpochMilli());
+    MemorySegment bufOut = job.arena.allocate(ADDRESS);
+    MemorySegment sizeOut = job.arena.allocate(JAVA_LONG);
+    int result;
+    try {
+      vips.imageSetProgress.invokeExact(job.thumbnail, 1);
+      long handler = (long) vips.gSignalConnectData.invokeExact(job.thumbnail,
+          job.arena.allocateFrom("eval"), vips.evalCallback, deadlineBlock,
+          MemorySegment.NULL, 0);
+      if (handler == 0) {
+        throw ImageProcessingException.internal("g_signal_connect_data(eval) failed", null);
+      }
+      job.outputWidth = (int) vips.imageGetWidth.invokeExact(job.thumbnail);
+      job.outputHeight = (int) vips.imageGetHeight.invokeExact(job.thumbnail);
+      result = (int) vips.writeToBuffer.invokeExact(
+          job.thumbnail, job.arena.allocateFrom(suffix), bufOut, sizeOut, MemorySegment.NULL);
+    } catch (ImageProcessingException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw ImageProcessingException.internal("vips_image_write_to_buffer: " + e, e);
+    }
+    if (result != 0) {
+      String error = vips.takeError();
+      if (deadlineBlock.get(JAVA_LONG, 8) != 0) {
+        throw ImageProcessingException.deadlineExceeded("encode (libvips killed: " + error + ")");
+      }
+      throw ImageProcessingException.corrupt("encode " + suffix + " (" + job.loader + "): " + error, null);
+    }
+    MemorySegment buffer = bufOut.get(ADDRESS, 0);
+    long size = sizeOut.get(JAVA_LONG, 0);
+    try {
+      job.output = buffer.reinterpret(size).toArray(JAVA_BYTE);
+    } finally {
+      try {
+        vips.gFree.invokeExact(buffer);
+      } catch (Throwable e) {
+        throw ImageProcessingException.internal("g_free: " + e, e);
+      }
+    }
+    if (job.output.length == 0) {
+      throw ImageProcessingException.internal("libvips wrote 0 bytes for " + suffix, null);
+    }
+  }
+}
