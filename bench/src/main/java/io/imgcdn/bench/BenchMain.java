@@ -1,0 +1,26 @@
+package io.imgcdn.bench;
+
+import io.imgcdn.bench.workload.WorkloadCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The bench command line: one subcommand per tool.
+ *
+ * {@snippet lang="shell" :
+ * ./mvnw -q -pl bench package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp bench/target/classes:$(cat bench/target/cp.txt) io.imgcdn.bench.BenchMain --help
+ * }
+ */
+@Command(name = "imgcdn-bench", mixinStandardHelpOptions = true,
+    description = "imgcdn benchmarks: workload generation, cache-policy simulation, HTTP load.",
+    subcommands = {WorkloadCommand.class})
+public final class BenchMain {
+
+  private BenchMain() {}
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.exit(new CommandLine(new BenchMain()).execute(args));
+  }
+}
