@@ -49,6 +49,23 @@ abstract class AbstractLocator implements NodeLocator {
   /** Bytes held by this snapshot's own arrays: the memory cost of the placement. */
   abstract long footprintBytes();
 
+  /**
+   * Each member's exact share of the hash space, by member index: what its share of keys tends to
+   * with infinitely many keys. This default, weight / total weight, is exact for placements that draw
+   * the owner afresh per key (rendezvous); tables and rings override it with what they really hold.
+   */
+  double[] intrinsicShares() {
+    double total = 0;
+    for (Node node : nodes) {
+      total += node.weight();
+    }
+    double[] shares = new double[nodes.length];
+    for (int i = 0; i < nodes.length; i++) {
+      shares[i] = nodes[i].weight() / total;
+    }
+    return shares;
+  }
+
   /** The index of the owner of a key with this hash; only called on a non-empty ring. */
   abstract int ownerIndex(long hash);
 

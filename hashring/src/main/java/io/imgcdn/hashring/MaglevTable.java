@@ -153,6 +153,20 @@ final class MaglevTable extends AbstractLocator {
   }
 
   @Override
+  double[] intrinsicShares() {
+    double[] shares = new double[nodes.length];
+    for (char member : table) {
+      shares[member] += 1.0 / size;
+    }
+    return shares;
+  }
+
+  /** The member index of every slot, for tests that count the slots a membership change moves. */
+  char[] table() {
+    return table.clone();
+  }
+
+  @Override
   long footprintBytes() {
     return 2L * size;
   }

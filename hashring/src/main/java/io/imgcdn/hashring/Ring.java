@@ -228,6 +228,21 @@ final class Ring extends AbstractLocator {
   }
 
   @Override
+  double[] intrinsicShares() {
+    double[] shares = new double[nodes.length];
+    for (int i = 0; i < points.length; i++) {
+      // Point i owns the arc (previous point, point i]; the first point's arc wraps around.
+      long arc = points[i] - (i == 0 ? points[points.length - 1] : points[i - 1]);
+      shares[owners[i]] += (arc == 0 && points.length == 1 ? 0x1p64 : unsigned(arc)) * 0x1p-64;
+    }
+    return shares;
+  }
+
+  private static double unsigned(long v) {
+    return v >= 0 ? v : (v >>> 1) * 2.0 + (v & 1);
+  }
+
+  @Override
   long footprintBytes() {
     return 12L * points.length + 4L * bucketStart.length;
   }
