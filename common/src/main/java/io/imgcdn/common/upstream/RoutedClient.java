@@ -1,0 +1,94 @@
+package io.imgcdn.common.upstream;
+
+import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.http.HttpError;
+import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.Reply;
+import io.imgcdn.hashring.Node;
+import io.imgcdn.hashring.NodeLocator;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Fetches a path from the node that owns a routing key, falling over to the next distinct candidates on
+ * the ring when a node is down, unreachable, times out or answers 5xx.
+ */
+public final class RoutedClient {
+  /*
+   * Candidates come from the ring in order (owner first), so every node that routes the same key tries
+   * the same nodes in the same order and their caches stay disjoint. Nodes that passive health marked
+   * down are skipped without a connection attempt; if all are down we still try the owner, so a cluster
+   * that came back is noticed without waiting for the ejection period.
+   * A 4xx answer is final (another node would say the same); a 5xx or transport failure moves on.
+   */
+  private final UpstreamClient client;
+  private final NodeHealth health;
+  private final int maxAttempts;
+
+  /** The answer and the node that gave it. */
+  public record Routed(Node node, UpstreamResponse response) {
+    /** The response as this tier's reply: an object for 200, the status and message otherwise. */
+    public Reply toReply(String ownChain) {
+      HttpHeaders h = response.headers();
+      String upstreamChain = h.get("X-Cache", "");
+      String chain = upstreamChain.isEmpty() ? ownChain : ownChain + ", " + upstreamChain;
+      String type = h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+      if (response.status() == 200) {
+        return Reply.ok(new ImageObject(type, h.get(HttpHeaderNames.ETAG, ""),
+            h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE), response.body()), chain);
+      }
+      return new Reply(HttpResponseStatus.valueOf(response.status()),
+          new ImageObject(type, "", "no-store", response.body()), chain);
+    }
+  }
+
+  public RoutedClient(UpstreamClient client, NodeHealth health, int maxAttempts) {
+    this.client = client;
+    this.health = health;
+    this.maxAttempts = maxAttempts;
+  }
+
+  public NodeHealth health() {
+    return health;
+  }
+
+  public CompletableFuture<Routed> get(NodeLocator ring, String routingKey, String path, String role) {
+    List<Node> candidates = ring.candidates(routingKey, maxAttempts);
+    if (candidates.isEmpty()) {
+      return CompletableFuture.failedFuture(new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "no " + role + " nodes in the cluster file"));
+    }
+    List<Node> up = candidates.stream().filter(n -> health.isUp(n.id())).toList();
+    CompletableFuture<Routed> result = new CompletableFuture<>();
+    attempt(up.isEmpty() ? candidates.subList(0, 1) : up, 0, path, role, result, null);
+    return result;
+  }
+
+  private void attempt(List<Node> nodes, int index, String path, String role, CompletableFuture<Routed> result,
+      Throwable last) {
+    if (index >= nodes.size()) {
+      boolean timeout = last instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
+      result.completeExceptionally(new HttpError(
+          timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+          role + " tier unavailable" + (timeout ? " (timeout)" : ""), last));
+      return;
+    }
+    Node node = nodes.get(index);
+    client.get(node.address(), path, null).whenComplete((response, failure) -> {
+      if (failure == null && response.status() < 500) {
+        health.success(node.id());
+        result.complete(new Routed(node, response));
+      } else if (failure == null && index + 1 >= nodes.size()) {
+        // Last candidate answered 5xx: pass its answer on rather than inventing one.
+        health.failure(node.id());
+        result.complete(new Routed(node, response));
+      } else {
+        health.failure(node.id());
+        attempt(nodes, index + 1, path, role, result, failure);
+      }
+    });
+  }
+}

@@ -1,0 +1,195 @@
+package io.imgcdn.launcher;
+
+import io.imgcdn.common.cluster.ClusterFile;
+import io.imgcdn.common.cluster.Membership;
+import io.imgcdn.common.config.Settings;
+import io.imgcdn.edge.EdgeServer;
+import io.imgcdn.edge.config.EdgeConfig;
+import io.imgcdn.hashring.Node;
+import io.imgcdn.origin.OriginServer;
+import io.imgcdn.origin.config.OriginConfig;
+import io.imgcdn.s3embedded.EmbeddedS3;
+import io.imgcdn.shard.ShardServer;
+import io.imgcdn.shard.config.ShardConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole imgcdn cluster in one JVM on 127.0.0.1: an embedded S3 server, one origin, N shards and one
+ * edge, each a real node on its own ports, wired by a real cluster file. Used by {@code imgcdn demo} and
+ * by the end-to-end tests. Port 0 means any free port.
+ */
+public final class LocalCluster implements AutoCloseable {
+  /** Ports and sizes; the demo uses fixed ports, tests use 0. */
+  public record Layout(Path directory, int s3Port, int originPort, int firstShardPort, int shards, int edgePort,
+      int adminPortBase, long edgeCacheBytes, long shardStoreBytes, String signingKey,
+      Map<String, String> extraSettings) {}
+
+  public static final String BUCKET = "imgcdn-demo";
+  public static final String ACCESS_KEY = "imgcdn-demo";
+  public static final String SECRET_KEY = "imgcdn-demo-secret";
+
+  private final Layout layout;
+  private final Path clusterFile;
+  private EmbeddedS3 s3;
+  private OriginServer origin;
+  private final List<ShardServer> shards = new ArrayList<>();
+  private final List<Integer> shardPorts = new ArrayList<>();
+  private EdgeServer edge;
+
+  private LocalCluster(Layout layout) {
+    this.layout = layout;
+    this.clusterFile = layout.directory().resolve("cluster.conf");
+  }
+
+  public static LocalCluster start(Layout layout) throws Exception {
+    LocalCluster c = new LocalCluster(layout);
+    try {
+      c.startAll();
+      return c;
+    } catch (Exception | Error e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    Files.createDirectories(layout.directory());
+    s3 = EmbeddedS3.start(layout.directory().resolve("s3"), layout.s3Port(), BUCKET, ACCESS_KEY, SECRET_KEY);
+    origin = OriginServer.start(configure(OriginConfig::from, Map.of(
+        "node.id", "origin-1",
+        "server.port", String.valueOf(layout.originPort()),
+        "admin.port", adminPort(10),
+        "origin.s3.endpoint", s3.endpoint().toString(),
+        "origin.s3.region", s3.region(),
+        "origin.s3.bucket", BUCKET,
+        "origin.s3.access-key", ACCESS_KEY,
+        "origin.s3.secret-key", SECRET_KEY,
+        "origin.signing-key", layout.signingKey()), "origin."));
+    writeClusterFile();
+    for (int i = 0; i < layout.shards(); i++) {
+      ShardServer shard = startShard(i, layout.firstShardPort() == 0 ? 0 : layout.firstShardPort() + i);
+      shards.add(shard);
+      shardPorts.add(shard.port());
+    }
+    writeClusterFile();
+    startEdge(layout.edgePort());
+  }
+
+  private ShardServer startShard(int i, int port) {
+    String id = "shard-" + (i + 1);
+    return ShardServer.start(configure(ShardConfig::from, Map.of(
+        "node.id", id,
+        "server.port", String.valueOf(port),
+        "admin.port", adminPort(i + 1),
+        "shard.store.dir", layout.directory().resolve(id).toString(),
+        "shard.store.max-bytes", String.valueOf(layout.shardStoreBytes()),
+        "cluster.file", clusterFile.toString()), "shard."));
+  }
+
+  private void startEdge(int port) {
+    edge = EdgeServer.start(configure(EdgeConfig::from, Map.of(
+        "node.id", "edge-1",
+        "server.port", String.valueOf(port),
+        "admin.port", adminPort(0),
+        "admin.token", "demo-admin-token",
+        "edge.cache.max-bytes", String.valueOf(layout.edgeCacheBytes()),
+        "edge.index-key", "index.html",
+        "cluster.file", clusterFile.toString()), "edge."));
+  }
+
+  private String adminPort(int offset) {
+    return String.valueOf(layout.adminPortBase() == 0 ? 0 : layout.adminPortBase() + offset);
+  }
+
+  /**
+   * A node's config from its base settings plus the extra settings whose keys start with the node's prefix
+   * (or are cluster-wide), checked like a config file: a bad or unknown key fails start-up.
+   */
+  private <T> T configure(java.util.function.Function<Settings, T> from, Map<String, String> base, String prefix) {
+    Map<String, String> all = new HashMap<>(base);
+    layout.extraSettings().forEach((k, v) -> {
+      if (k.startsWith(prefix) || k.startsWith("cluster.")) {
+        all.put(k, v);
+      }
+    });
+    Settings settings = Settings.of(all);
+    T config = from.apply(settings);
+    settings.finish();
+    return config;
+  }
+
+  private void writeClusterFile() throws IOException {
+    List<Node> shardNodes = new ArrayList<>();
+    for (int i = 0; i < shardPorts.size(); i++) {
+      shardNodes.add(new Node("shard-" + (i + 1), "127.0.0.1:" + shardPorts.get(i), 1));
+    }
+    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)));
+    Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
+    Files.writeString(tmp, ClusterFile.format(m));
+    Files.move(tmp, clusterFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Stops the edge and starts a new one on the same port: its memory cache starts empty. */
+  public void restartEdge() {
+    int port = edge.port();
+    edge.close();
+    edge = null;
+    startEdge(port);
+  }
+
+  /** Stops shard i (0-based) and starts it again on the same port over the same store directory. */
+  public void restartShard(int i) {
+    shards.get(i).close();
+    shards.set(i, startShard(i, shardPorts.get(i)));
+  }
+
+  public EmbeddedS3 s3() {
+    return s3;
+  }
+
+  public EdgeServer edge() {
+    return edge;
+  }
+
+  public OriginServer origin() {
+    return origin;
+  }
+
+  public List<ShardServer> shards() {
+    return shards;
+  }
+
+  public Path clusterFile() {
+    return clusterFile;
+  }
+
+  public String edgeUrl() {
+    return "http://127.0.0.1:" + edge.port();
+  }
+
+  /** Stops every node, edge first, S3 last. */
+  @Override
+  public void close() {
+    List<AutoCloseable> order = new ArrayList<>();
+    order.add(edge);
+    order.addAll(shards);
+    order.add(origin);
+    order.add(s3);
+    for (AutoCloseable c : order) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // keep stopping the rest
+        }
+      }
+    }
+  }
+}

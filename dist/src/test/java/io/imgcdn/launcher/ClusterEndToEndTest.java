@@ -1,0 +1,228 @@
+package io.imgcdn.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole request path on real servers: embedded S3 (S3Proxy), one origin, three shards on RocksDB and
+ * one edge, all on ephemeral loopback ports, driven over real HTTP.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterEndToEndTest {
+  @TempDir static Path dir;
+  static LocalCluster cluster;
+  static HttpClient http;
+  static byte[] photo;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 3, 0, 0, 64L << 20, 64L << 20,
+        Demo.SIGNING_KEY, Map.of()));
+    photo = jpeg(800, 600);
+    cluster.s3().put("photos/a.jpg", photo, "image/jpeg");
+    cluster.s3().put("photos/b.jpg", jpeg(400, 1000), "image/jpeg");
+    cluster.s3().put("photos/c.jpg", jpeg(300, 300), "image/jpeg");
+    cluster.s3().put("docs/readme.txt", "not a picture".getBytes(), "image/jpeg");
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static byte[] jpeg(int w, int h) throws Exception {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, (x * 255 / w) << 16 | (y * 255 / h) << 8 | 0x40);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "jpg", out);
+    return out.toByteArray();
+  }
+
+  static HttpResponse<byte[]> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  static String xCache(HttpResponse<?> r) {
+    return r.headers().firstValue("X-Cache").orElse("");
+  }
+
+  @Test
+  @Order(1)
+  void original_throughAllTiers_byteIdenticalThenEdgeHit() throws Exception {
+    HttpResponse<byte[]> first = get("/photos/a.jpg");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.body()).isEqualTo(photo);
+    assertThat(first.headers().firstValue("Content-Type")).hasValue("image/jpeg");
+    assertThat(first.headers().firstValue("Cache-Control").orElse("")).contains("immutable");
+    assertThat(first.headers().firstValue("ETag").orElse("")).startsWith("\"");
+    assertThat(xCache(first)).matches("edge-1;miss, shard-\\d;miss, origin-1;miss");
+
+    HttpResponse<byte[]> second = get("/photos/a.jpg");
+    assertThat(second.body()).isEqualTo(photo);
+    assertThat(xCache(second)).isEqualTo("edge-1;hit");
+    assertThat(second.headers().firstValue("ETag")).isEqualTo(first.headers().firstValue("ETag"));
+  }
+
+  @Test
+  @Order(2)
+  void presetVariant_decodesAtPresetSize() throws Exception {
+    HttpResponse<byte[]> r = get("/v/w150/photos/a.jpg");
+    assertThat(r.statusCode()).isEqualTo(200);
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(r.body()));
+    assertThat(img.getWidth()).isEqualTo(150);
+    assertThat(img.getHeight()).isEqualTo(113); // 800x600 keeps its aspect ratio: 150 x 112.5
+    BufferedImage square = ImageIO.read(new ByteArrayInputStream(get("/v/sq240/photos/b.jpg").body()));
+    assertThat(square.getWidth()).isEqualTo(240);
+    assertThat(square.getHeight()).isEqualTo(240);
+    BufferedImage small = ImageIO.read(new ByteArrayInputStream(get("/v/w600/photos/c.jpg").body()));
+    assertThat(small.getWidth()).as("never upscales").isEqualTo(300);
+  }
+
+  @Test
+  @Order(3)
+  void headAndConditional_matchGetWithoutBody() throws Exception {
+    HttpResponse<byte[]> getR = get("/v/w150/photos/a.jpg");
+    HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/v/w150/photos/a.jpg"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(getR.body().length));
+    assertThat(head.headers().firstValue("ETag")).isEqualTo(getR.headers().firstValue("ETag"));
+
+    String etag = getR.headers().firstValue("ETag").orElseThrow();
+    HttpResponse<byte[]> notModified = get("/v/w150/photos/a.jpg", "If-None-Match", etag);
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(notModified.body()).isEmpty();
+
+    HttpResponse<byte[]> range = get("/photos/a.jpg", "Range", "bytes=0-99");
+    assertThat(range.statusCode()).isEqualTo(206);
+    assertThat(range.body()).isEqualTo(java.util.Arrays.copyOf(photo, 100));
+  }
+
+  @Test
+  @Order(4)
+  void errors_unknownPresetMissingObjectNotAnImageBadPath() throws Exception {
+    HttpResponse<byte[]> preset = get("/v/huge/photos/a.jpg");
+    assertThat(preset.statusCode()).isEqualTo(404);
+    assertThat(new String(preset.body())).contains("unknown preset: huge");
+
+    HttpResponse<byte[]> missing = get("/photos/nope.jpg");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(new String(missing.body())).contains("no such object: photos/nope.jpg");
+    assertThat(xCache(missing)).startsWith("edge-1;miss, shard-");
+
+    assertThat(get("/v/w150/docs/readme.txt").statusCode()).isEqualTo(415);
+    assertThat(get("/photos/%2e%2e/secret").statusCode()).isEqualTo(400);
+    assertThat(get("/t/AAAAAAAAAAAA/w=100/photos/a.jpg").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  @Order(5)
+  void signedVariant_validSignature_servedAtRequestedSize() throws Exception {
+    String options = "w=120,h=90,fit=cover,f=png";
+    String sig = new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes())
+        .sign(options + "/photos/a.jpg");
+    HttpResponse<byte[]> r = get("/t/" + sig + "/" + options + "/photos/a.jpg");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("image/png");
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(r.body()));
+    assertThat(img.getWidth()).isEqualTo(120);
+    assertThat(img.getHeight()).isEqualTo(90);
+  }
+
+  @Test
+  @Order(6)
+  void concurrentMisses_oneVariant_coalescedIntoOneFetch() throws Exception {
+    List<CompletableFuture<HttpResponse<byte[]>>> all = IntStream.range(0, 8)
+        .mapToObj(i -> http.sendAsync(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/v/w600/photos/b.jpg"))
+            .build(), HttpResponse.BodyHandlers.ofByteArray()))
+        .toList();
+    List<String> verdicts = all.stream().map(CompletableFuture::join).map(ClusterEndToEndTest::xCache).toList();
+    assertThat(verdicts).allMatch(v -> v.startsWith("edge-1;"));
+    assertThat(verdicts.stream().filter(v -> v.startsWith("edge-1;miss"))).hasSize(1);
+  }
+
+  @Test
+  @Order(7)
+  void edgeRestart_nextRequestIsEdgeMissShardHit() throws Exception {
+    cluster.restartEdge();
+    HttpResponse<byte[]> r = get("/photos/a.jpg");
+    assertThat(r.body()).isEqualTo(photo);
+    assertThat(xCache(r)).matches("edge-1;miss, shard-\\d;hit");
+  }
+
+  @Test
+  @Order(8)
+  void shardRestart_contentStillThere() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      cluster.restartShard(i);
+    }
+    cluster.restartEdge();
+    HttpResponse<byte[]> r = get("/v/w150/photos/a.jpg");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(xCache(r)).matches("edge-1;miss, shard-\\d;hit");
+  }
+
+  @Test
+  @Order(9)
+  void metrics_countWhatHappened() throws Exception {
+    get("/photos/a.jpg");
+    get("/photos/a.jpg");
+    String edgeMetrics = http.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + cluster.edge().adminPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(edgeMetrics).containsPattern("imgcdn_requests_total\\{node=\"edge-1\",result=\"hit\",tier=\"edge\"} [1-9]");
+    assertThat(edgeMetrics).containsPattern("imgcdn_requests_total\\{node=\"edge-1\",result=\"miss\",tier=\"edge\"} [1-9]");
+    assertThat(edgeMetrics).contains("imgcdn_response_bytes_total");
+    String shardMetrics = http.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + cluster.shards().get(0).adminPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(shardMetrics).contains("imgcdn_cache_disk_bytes");
+    HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + cluster.origin().adminPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).contains("origin-1");
+  }
+
+  @Test
+  @Order(10)
+  void indexPage_servedThroughTheEdge() throws Exception {
+    Demo.seed(cluster);
+    HttpResponse<byte[]> r = get("/");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+    assertThat(new String(r.body())).contains("/v/sq240/photos/coffee.jpg");
+    assertThat(get("/v/sq240/photos/coffee.jpg").statusCode()).isEqualTo(200);
+  }
+}

@@ -1,0 +1,78 @@
+package io.imgcdn.origin;
+
+import io.imgcdn.common.node.NodeRuntime;
+import io.imgcdn.origin.config.OriginConfig;
+import io.imgcdn.origin.http.OriginTier;
+import io.imgcdn.origin.processing.ImageEngine;
+import io.imgcdn.origin.processing.ImageEngines;
+import io.imgcdn.origin.security.UrlSigner;
+import io.imgcdn.origin.source.S3Source;
+import io.micrometer.core.instrument.Gauge;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** An origin-thumb node: reads originals from S3 and makes variants. Start with {@link #start}. */
+public final class OriginServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OriginServer.class);
+
+  private final NodeRuntime runtime;
+  private final S3Source source;
+  private final ThreadPoolExecutor imagePool;
+
+  private OriginServer(NodeRuntime runtime, S3Source source, ThreadPoolExecutor imagePool) {
+    this.runtime = runtime;
+    this.source = source;
+    this.imagePool = imagePool;
+  }
+
+  public static OriginServer start(OriginConfig config) {
+    ImageEngine engine = switch (config.engine()) {
+      case "java" -> ImageEngines.java();
+      case "libvips" -> ImageEngines.libvips().orElseThrow(() -> new IllegalStateException(
+          "origin.engine=libvips but libvips could not be loaded (apt-get install libvips42)"));
+      default -> ImageEngines.best();
+    };
+    NodeRuntime runtime = NodeRuntime.create(config.node(), "origin", 0);
+    S3Source source = new S3Source(config.s3Endpoint(), config.s3Region(), config.s3Bucket(), config.s3Prefix(),
+        config.s3AccessKey(), config.s3SecretKey(), config.s3PathStyle(), config.s3MaxConnections(),
+        config.s3Timeout(), config.limits().maxSourceBytes());
+    // Image work on platform threads: libvips calls pin virtual threads (STACK-NOTES).
+    ThreadPoolExecutor imagePool = new ThreadPoolExecutor(config.workers(), config.workers(), 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(config.queue()), Thread.ofPlatform().name(config.node().id() + "-image-", 0)
+            .daemon(true).factory(), new ThreadPoolExecutor.AbortPolicy());
+    UrlSigner signer = config.signingKey().length == 0 ? null : new UrlSigner(config.signingKey());
+    OriginTier tier = new OriginTier(config.node().id(), source, config.originalsCacheBytes(), config.presets(),
+        signer, engine, config.limits(), config.jobTimeout(), imagePool, runtime.metrics().registry());
+    Gauge.builder("imgcdn.origin.engine", () -> 1).tag("engine", engine.name())
+        .description("The image engine in use").register(runtime.metrics().registry());
+    Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())
+        .description("Image jobs waiting").register(runtime.metrics().registry());
+    runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
+    LOG.info("{}: bucket {}, engine {}, presets {}", config.node().id(), config.s3Bucket(), engine.name(),
+        config.presets().keySet());
+    return new OriginServer(runtime, source, imagePool);
+  }
+
+  public int port() {
+    return runtime.port();
+  }
+
+  public int adminPort() {
+    return runtime.adminPort();
+  }
+
+  public String address() {
+    return runtime.node().host() + ":" + port();
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+    imagePool.shutdownNow();
+    source.close();
+  }
+}

@@ -1,0 +1,129 @@
+package io.imgcdn.origin.config;
+
+import io.imgcdn.common.config.NodeSettings;
+import io.imgcdn.common.config.Settings;
+import io.imgcdn.origin.options.VariantSpec;
+import io.imgcdn.origin.security.ImageLimits;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration of an origin-thumb node.
+ *
+ * <table>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>origin.s3.endpoint</td><td>(AWS)</td><td>S3 endpoint URL; set it for any S3-compatible store</td></tr>
+ *   <tr><td>origin.s3.region</td><td>us-east-1</td><td>signing region</td></tr>
+ *   <tr><td>origin.s3.bucket</td><td>(required)</td><td>the only bucket read</td></tr>
+ *   <tr><td>origin.s3.prefix</td><td>""</td><td>prepended to every object key; nothing outside it is read</td></tr>
+ *   <tr><td>origin.s3.access-key, origin.s3.secret-key</td><td>(default chain)</td><td>static credentials</td></tr>
+ *   <tr><td>origin.s3.path-style</td><td>true</td><td>path-style addressing (S3-compatible stores)</td></tr>
+ *   <tr><td>origin.s3.max-connections</td><td>64</td><td>S3 connection pool size</td></tr>
+ *   <tr><td>origin.s3.timeout</td><td>10s</td><td>one S3 call, retries included</td></tr>
+ *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150</td></tr>
+ *   <tr><td>origin.signing-key</td><td>""</td><td>HMAC key for /t/ URLs (16+ bytes); empty refuses /t/ with 403</td></tr>
+ *   <tr><td>origin.engine</td><td>auto</td><td>auto (libvips when installed, else java), java or libvips</td></tr>
+ *   <tr><td>origin.workers</td><td>cores</td><td>image threads</td></tr>
+ *   <tr><td>origin.queue</td><td>64</td><td>image jobs waiting; beyond it 503 with Retry-After</td></tr>
+ *   <tr><td>origin.job-timeout</td><td>15s</td><td>deadline of one image job</td></tr>
+ *   <tr><td>origin.originals-cache-bytes</td><td>128m</td><td>recent originals kept to make the next variants</td></tr>
+ *   <tr><td>origin.max-source-bytes</td><td>32m</td><td>largest original accepted</td></tr>
+ *   <tr><td>origin.max-source-pixels</td><td>50000000</td><td>largest width x height decoded (checked from the header)</td></tr>
+ *   <tr><td>server.idle-timeout</td><td>60s</td><td>idle client connections are closed</td></tr>
+ * </table>
+ */
+public record OriginConfig(
+    NodeSettings node,
+    String s3Endpoint,
+    String s3Region,
+    String s3Bucket,
+    String s3Prefix,
+    String s3AccessKey,
+    String s3SecretKey,
+    boolean s3PathStyle,
+    int s3MaxConnections,
+    Duration s3Timeout,
+    Map<String, VariantSpec> presets,
+    byte[] signingKey,
+    String engine,
+    int workers,
+    int queue,
+    Duration jobTimeout,
+    long originalsCacheBytes,
+    ImageLimits limits,
+    Duration idleTimeout) {
+
+  public static final Map<String, String> DEFAULT_PRESETS = defaultPresets();
+
+  private static Map<String, String> defaultPresets() {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("w150", "w=150");
+    p.put("w600", "w=600");
+    p.put("w1200", "w=1200");
+    p.put("sq240", "w=240,h=240,fit=cover");
+    return p;
+  }
+
+  /** Reads and validates; call {@code settings.finish()} afterwards to report every problem at once. */
+  public static OriginConfig from(Settings s) {
+    NodeSettings node = NodeSettings.from(s, "origin-1", 8090, 9090);
+    Map<String, String> rawPresets = s.withPrefix("origin.preset.");
+    if (rawPresets.isEmpty()) {
+      rawPresets = DEFAULT_PRESETS;
+    }
+    Map<String, VariantSpec> presets = new LinkedHashMap<>();
+    rawPresets.forEach((name, options) -> {
+      if (!name.matches("[A-Za-z0-9_-]{1,32}")) {
+        s.problem("origin.preset." + name, "preset name must be 1-32 of [A-Za-z0-9_-]");
+        return;
+      }
+      try {
+        presets.put(name, VariantSpec.parse(options));
+      } catch (IllegalArgumentException e) {
+        s.problem("origin.preset." + name, "'" + options + "': " + e.getMessage());
+      }
+    });
+    String engine = s.string("origin.engine", "auto");
+    if (!engine.equals("auto") && !engine.equals("java") && !engine.equals("libvips")) {
+      s.problem("origin.engine", "'" + engine + "' (expected: auto, java or libvips)");
+    }
+    String signingKey = s.string("origin.signing-key", "");
+    if (!signingKey.isEmpty() && signingKey.getBytes(StandardCharsets.UTF_8).length < 16) {
+      s.problem("origin.signing-key", "too short (expected: at least 16 bytes)");
+    }
+    ImageLimits defaults = ImageLimits.defaults();
+    long maxSourceBytes = s.bytes("origin.max-source-bytes", "32m", 1024);
+    long maxPixels = s.bytes("origin.max-source-pixels", String.valueOf(defaults.maxSourcePixels()), 1);
+    String accessKey = s.string("origin.s3.access-key", "");
+    String secretKey = s.string("origin.s3.secret-key", "");
+    if (accessKey.isEmpty() != secretKey.isEmpty()) {
+      s.problem("origin.s3.secret-key", "set both origin.s3.access-key and origin.s3.secret-key, or neither");
+    }
+    String prefix = s.string("origin.s3.prefix", "");
+    if (prefix.startsWith("/") || prefix.contains("..")) {
+      s.problem("origin.s3.prefix", "'" + prefix + "' (expected: a key prefix without a leading '/' or '..')");
+    }
+    return new OriginConfig(
+        node,
+        s.string("origin.s3.endpoint", ""),
+        s.string("origin.s3.region", "us-east-1"),
+        s.required("origin.s3.bucket"),
+        prefix,
+        accessKey,
+        secretKey,
+        s.bool("origin.s3.path-style", true),
+        s.integer("origin.s3.max-connections", 64, 1, 10_000),
+        s.duration("origin.s3.timeout", "10s"),
+        Map.copyOf(presets),
+        signingKey.getBytes(StandardCharsets.UTF_8),
+        engine,
+        s.integer("origin.workers", Runtime.getRuntime().availableProcessors(), 1, 1024),
+        s.integer("origin.queue", 64, 1, 1_000_000),
+        s.duration("origin.job-timeout", "15s"),
+        s.bytes("origin.originals-cache-bytes", "128m", 0),
+        new ImageLimits(maxSourceBytes, maxPixels, defaults.maxOutputDimension(), defaults.maxFrames()),
+        s.duration("server.idle-timeout", "60s"));
+  }
+}

@@ -1,0 +1,147 @@
+package io.imgcdn.origin.http;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.imgcdn.common.http.ETags;
+import io.imgcdn.common.http.HttpError;
+import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.upstream.Coalescer;
+import io.imgcdn.common.url.ImageUrl;
+import io.imgcdn.origin.options.VariantSpec;
+import io.imgcdn.origin.processing.ImageEngine;
+import io.imgcdn.origin.processing.ImageProcessingException;
+import io.imgcdn.origin.processing.Thumbnail;
+import io.imgcdn.origin.security.ImageLimits;
+import io.imgcdn.origin.security.UrlSigner;
+import io.imgcdn.origin.source.S3Source;
+import io.imgcdn.origin.source.SourceObject;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * What the origin does with a request: read the original from S3 (once for all concurrent variants of
+ * it), then serve it unchanged or make the variant on the image pool.
+ */
+public final class OriginTier implements ObjectServerHandler.Tier {
+  /*
+   * Two layers of coalescing. originals: an in-flight map makes concurrent requests for one original share
+   * one S3 GET, and a Caffeine cache bounded by bytes keeps recent originals for the next variants (pixiv
+   * makes 20+ sizes of each picture). (Not a Caffeine AsyncCache: it logs every failed load, and a 404 is
+   * an everyday answer here.) variants: an in-flight map keyed by the
+   * variant's path, so N concurrent requests for one variant make one resize; the entry goes when the
+   * resize ends (the shard tier is the cache for results).
+   * S3 I/O runs on the SDK's own event loops; decoding and resizing on the bounded image pool, whose
+   * RejectedExecutionException the serving handler turns into 503 + Retry-After.
+   */
+  private final String nodeId;
+  private final S3Source source;
+  private final Cache<String, SourceObject> recentOriginals;
+  private final Coalescer<SourceObject> originals = new Coalescer<>();
+  private final Coalescer<ImageObject> variants = new Coalescer<>();
+  private final Map<String, VariantSpec> presets;
+  private final UrlSigner signer;
+  private final ImageEngine engine;
+  private final ImageLimits limits;
+  private final Duration jobTimeout;
+  private final Executor imagePool;
+  private final Timer s3Timer;
+  private final Timer resizeTimer;
+
+  public OriginTier(String nodeId, S3Source source, long originalsCacheBytes, Map<String, VariantSpec> presets,
+      UrlSigner signer, ImageEngine engine, ImageLimits limits, Duration jobTimeout, Executor imagePool,
+      MeterRegistry registry) {
+    this.nodeId = nodeId;
+    this.source = source;
+    this.recentOriginals = Caffeine.newBuilder()
+        .maximumWeight(originalsCacheBytes)
+        .weigher((String k, SourceObject v) -> v.body().length)
+        .build();
+    this.presets = presets;
+    this.signer = signer;
+    this.engine = engine;
+    this.limits = limits;
+    this.jobTimeout = jobTimeout;
+    this.imagePool = imagePool;
+    this.s3Timer = Timer.builder("imgcdn.origin.s3.fetch").description("S3 GETs of originals")
+        .register(registry);
+    this.resizeTimer = Timer.builder("imgcdn.origin.resize").description("Variant making, per engine")
+        .tag("engine", engine.name()).register(registry);
+  }
+
+  @Override
+  public CompletableFuture<Reply> handle(ImageUrl url, HttpHeaders requestHeaders) {
+    Instant deadline = Instant.now().plus(jobTimeout);
+    return switch (url) {
+      case ImageUrl.Original o -> original(o.objectKey()).thenApply(src -> Reply.ok(
+          new ImageObject(src.contentType(), ETags.of(src.body()), ImageObject.IMMUTABLE, src.body()),
+          nodeId + ";miss"));
+      case ImageUrl.Preset p -> {
+        VariantSpec spec = presets.get(p.preset());
+        if (spec == null) {
+          throw HttpError.notFound("unknown preset: " + p.preset() + " (known: "
+              + String.join(", ", new java.util.TreeSet<>(presets.keySet())) + ")");
+        }
+        yield variant(p.path(), p.objectKey(), spec, deadline);
+      }
+      case ImageUrl.Signed s -> {
+        if (signer == null) {
+          throw new HttpError(HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
+        }
+        if (!signer.verify(s.signature(), s.signedPart())) {
+          throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
+        }
+        VariantSpec spec;
+        try {
+          spec = VariantSpec.parse(s.options());
+        } catch (IllegalArgumentException e) {
+          throw HttpError.badRequest("bad options: " + e.getMessage());
+        }
+        yield variant(s.path(), s.objectKey(), spec, deadline);
+      }
+    };
+  }
+
+  private CompletableFuture<SourceObject> original(String key) {
+    SourceObject recent = recentOriginals.getIfPresent(key);
+    if (recent != null) {
+      return CompletableFuture.completedFuture(recent);
+    }
+    return originals.join(key, () -> {
+      long start = System.nanoTime();
+      return source.fetch(key).whenComplete((v, e) -> {
+        s3Timer.record(Duration.ofNanos(System.nanoTime() - start));
+        if (v != null) {
+          recentOriginals.put(key, v);
+        }
+      });
+    }).future();
+  }
+
+  private CompletableFuture<Reply> variant(String path, String key, VariantSpec spec, Instant deadline) {
+    Coalescer.Join<ImageObject> job = variants.join(path,
+        () -> original(key).thenApplyAsync(src -> render(src, spec, deadline), imagePool));
+    String verdict = job.leader() ? ";miss" : ";coalesced";
+    return job.future().thenApply(obj -> Reply.ok(obj, nodeId + verdict));
+  }
+
+  private ImageObject render(SourceObject src, VariantSpec spec, Instant deadline) {
+    long start = System.nanoTime();
+    try {
+      Thumbnail t = engine.render(src.body(), spec, limits, deadline);
+      return new ImageObject(t.format().contentType(), ETags.of(t.bytes()), ImageObject.IMMUTABLE, t.bytes());
+    } catch (ImageProcessingException e) {
+      throw new HttpError(HttpResponseStatus.valueOf(e.status()), e.publicMessage(), e);
+    } finally {
+      resizeTimer.record(Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.imgcdn.shard;
+
+import io.imgcdn.common.cluster.ClusterView;
+import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.node.NodeRuntime;
+import io.imgcdn.common.upstream.RoutedClient;
+import io.imgcdn.common.upstream.UpstreamClient;
+import io.imgcdn.shard.config.ShardConfig;
+import io.imgcdn.shard.http.ShardTier;
+import io.imgcdn.shard.store.ShardStore;
+import io.imgcdn.shard.store.StoreConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** A shard-cache node: the SSD tier over RocksDB. Start with {@link #start}. */
+public final class ShardServer implements AutoCloseable {
+  private final NodeRuntime runtime;
+  private final ShardStore store;
+  private final UpstreamClient client;
+  private final ClusterView cluster;
+  private final ScheduledExecutorService scheduler;
+
+  private ShardServer(NodeRuntime runtime, ShardStore store, UpstreamClient client, ClusterView cluster,
+      ScheduledExecutorService scheduler) {
+    this.runtime = runtime;
+    this.store = store;
+    this.client = client;
+    this.cluster = cluster;
+    this.scheduler = scheduler;
+  }
+
+  public static ShardServer start(ShardConfig config) {
+    ShardStore store;
+    try {
+      store = ShardStore.open(new StoreConfig(config.storeDir(), config.storeMaxBytes(), config.storeThreads(),
+          config.storeQueue()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the store in " + config.storeDir(), e);
+    }
+    ClusterView cluster = new ClusterView(config.clusterFile(), config.placement());
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name(config.node().id() + "-cluster").daemon(true).factory());
+    cluster.watch(scheduler, config.reloadInterval().toMillis());
+    NodeRuntime runtime = NodeRuntime.create(config.node(), "shard", 0);
+    UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
+    RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
+    ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins);
+    var registry = runtime.metrics().registry();
+    Gauge.builder("imgcdn.cache.disk.bytes", store, ShardStore::diskUsageBytes)
+        .description("Bytes under the store directory").baseUnit("bytes").register(registry);
+    Gauge.builder("imgcdn.cache.max.bytes", config, ShardConfig::storeMaxBytes)
+        .description("Configured bound of the store").baseUnit("bytes").register(registry);
+    Gauge.builder("imgcdn.cache.objects", store, s -> s.stats().objects())
+        .description("Objects in the store (estimate)").register(registry);
+    FunctionCounter.builder("imgcdn.cache.evictions", store, s -> s.stats().evictions())
+        .description("Objects evicted").register(registry);
+    FunctionCounter.builder("imgcdn.cache.checksum.failures", store, s -> s.stats().checksumFailures())
+        .description("Stored bodies that failed their checksum (served as misses)").register(registry);
+    runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
+    return new ShardServer(runtime, store, client, cluster, scheduler);
+  }
+
+  public int port() {
+    return runtime.port();
+  }
+
+  public int adminPort() {
+    return runtime.adminPort();
+  }
+
+  public ShardStore store() {
+    return store;
+  }
+
+  @Override
+  public void close() {
+    // The client's pools close on the event loops, so before the runtime shuts them down.
+    client.close();
+    runtime.close();
+    cluster.close();
+    scheduler.shutdownNow();
+    store.close();
+  }
+}
