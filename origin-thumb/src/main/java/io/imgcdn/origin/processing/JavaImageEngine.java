@@ -43,10 +43,13 @@ final class JavaImageEngine implements ImageEngine {
    *      a warning listener turns the decoder's "truncated / corrupt data" warnings into 422:
    *      the JDK's JPEG decoder otherwise fills missing rows with grey and returns normally.
    *   4. resize: imgscalr QUALITY (incremental halving with bicubic steps, Campbell's method),
-   *      exactly to the Geometry size, then the centred crop for fit=cover.
-   *   5. flatten: for JPEG, draw onto an opaque RGB image over the background colour. JPEG has no
+   *      exactly to the Geometry size (axes swapped for EXIF orientations 5..8).
+   *   5. orient: apply the EXIF orientation (read from APP1 in the header step) to the small
+   *      scaled image, where rotating is cheap; ImageIO and TwelveMonkeys ignore the tag.
+   *   6. crop: the centred box for fit=cover.
+   *   7. flatten: for JPEG, draw onto an opaque RGB image over the background colour. JPEG has no
    *      alpha, and ImageIO.write returns false and writes nothing for ARGB input.
-   *   6. encode: JPEG at the spec's quality, or PNG; WebP -> 406 (no pure Java WebP writer).
+   *   8. encode: JPEG at the spec's quality, or PNG; WebP -> 406 (no pure Java WebP writer).
    *
    * Everything runs on the calling thread on heap memory; the decoded frame is the big
    * allocation (3-4 bytes per source pixel), bounded by maxSourcePixels.
@@ -75,6 +78,8 @@ final class JavaImageEngine implements ImageEngine {
         .step("header", JavaImageEngine::readHeader)
         .step("decode", JavaImageEngine::decode)
         .step("resize", JavaImageEngine::resize)
+        .step("orient", JavaImageEngine::orient)
+        .step("crop", JavaImageEngine::crop)
         .step("flatten", this::flatten)
         .step("encode", JavaImageEngine::encode)
         .clock(pipelineClock)
@@ -127,6 +132,7 @@ final class JavaImageEngine implements ImageEngine {
     String sourceFormat;
     int sourceWidth;
     int sourceHeight;
+    int orientation = ExifOrientation.NORMAL;
     Geometry geometry;
     BufferedImage image;
     byte[] output;
@@ -199,7 +205,13 @@ final class JavaImageEngine implements ImageEngine {
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), e.getMessage());
     }
-    job.geometry = Geometry.of(job.sourceWidth, job.sourceHeight, job.spec);
+    if ("jpeg".equals(job.sourceFormat)) {
+      job.orientation = ExifOrientation.of(job.source);
+    }
+    // The box applies to the upright picture: orientations 5..8 swap the axes.
+    job.geometry = ExifOrientation.swapsAxes(job.orientation)
+        ? Geometry.of(job.sourceHeight, job.sourceWidth, job.spec)
+        : Geometry.of(job.sourceWidth, job.sourceHeight, job.spec);
   }
 
   private static void decode(Job job) throws ImageProcessingException {
@@ -223,24 +235,48 @@ final class JavaImageEngine implements ImageEngine {
     }
   }
 
+  /** Scales the decoded (stored, not yet upright) image to the geometry's scaled size. */
   private static void resize(Job job) {
     Geometry g = job.geometry;
+    boolean swap = ExifOrientation.swapsAxes(job.orientation);
+    int width = swap ? g.scaledHeight() : g.scaledWidth();
+    int height = swap ? g.scaledWidth() : g.scaledHeight();
     BufferedImage image = job.image;
-    if (g.identity(image.getWidth(), image.getHeight())) {
-      return;
-    }
-    if (g.scaledWidth() != image.getWidth() || g.scaledHeight() != image.getHeight()) {
-      BufferedImage scaled = Scalr.resize(
-          image, Scalr.Method.QUALITY, Scalr.Mode.FIT_EXACT, g.scaledWidth(), g.scaledHeight());
+    if (width != image.getWidth() || height != image.getHeight()) {
+      BufferedImage scaled =
+          Scalr.resize(image, Scalr.Method.QUALITY, Scalr.Mode.FIT_EXACT, width, height);
       if (scaled != image) {
         image.flush();
       }
-      image = scaled;
+      job.image = scaled;
     }
+  }
+
+  /**
+   * Applies the EXIF orientation to the (already small) scaled image; ImageIO and TwelveMonkeys
+   * ignore the tag, and JPEG output carries no EXIF, so an unapplied tag would show sideways.
+   */
+  private static void orient(Job job) {
+    BufferedImage image = job.image;
+    job.image = switch (job.orientation) {
+      case 2 -> Scalr.rotate(image, Scalr.Rotation.FLIP_HORZ);
+      case 3 -> Scalr.rotate(image, Scalr.Rotation.CW_180);
+      case 4 -> Scalr.rotate(image, Scalr.Rotation.FLIP_VERT);
+      case 5 -> Scalr.rotate(Scalr.rotate(image, Scalr.Rotation.CW_90), Scalr.Rotation.FLIP_HORZ);
+      case 6 -> Scalr.rotate(image, Scalr.Rotation.CW_90);
+      case 7 -> Scalr.rotate(Scalr.rotate(image, Scalr.Rotation.CW_90), Scalr.Rotation.FLIP_VERT);
+      case 8 -> Scalr.rotate(image, Scalr.Rotation.CW_270);
+      default -> image;
+    };
+  }
+
+  /** Cuts the centred box out of the upright scaled image (fit=cover only). */
+  private static void crop(Job job) {
+    Geometry g = job.geometry;
+    BufferedImage image = job.image;
     if (g.width() != image.getWidth() || g.height() != image.getHeight()) {
-      image = Scalr.crop(image, g.cropX(), g.cropY(), g.width(), g.height());
+      job.image = Scalr.crop(image, g.cropX(), g.cropY(), g.width(), g.height());
     }
-    job.image = image;
   }
 
   private void flatten(Job job) {

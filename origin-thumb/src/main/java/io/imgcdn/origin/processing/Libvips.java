@@ -43,6 +43,8 @@ final class Libvips {
 
   /** VipsSize: only ever shrink. */
   static final int SIZE_DOWN = 2;
+  /** VipsSize: exactly the given width and height (we compute them, never larger than the source). */
+  static final int SIZE_FORCE = 3;
   /** VipsInteresting. */
   static final int INTERESTING_NONE = 0;
   static final int INTERESTING_CENTRE = 1;
@@ -62,7 +64,10 @@ final class Libvips {
   final MethodHandle imageGetHeight;
   final MethodHandle imageGetNPages;
   final MethodHandle imageHasAlpha;
+  final MethodHandle imageGetOrientationSwap;
   final MethodHandle thumbnailBuffer;
+  final MethodHandle thumbnailBufferExport;
+  final MethodHandle imageGetTypeof;
   final MethodHandle writeToBuffer;
   final MethodHandle imageSetProgress;
   final MethodHandle imageSetKill;
@@ -132,11 +137,23 @@ final class Libvips {
     imageGetNPages =
         handle(lookup, "vips_image_get_n_pages", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     imageHasAlpha = handle(lookup, "vips_image_hasalpha", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    // GType vips_image_get_typeof(const VipsImage *image, const char *name); 0 if absent
+    imageGetTypeof = handle(
+        lookup, "vips_image_get_typeof", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS));
+    imageGetOrientationSwap = handle(
+        lookup, "vips_image_get_orientation_swap", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // int vips_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width, ...)
     //   "height", int, "size", VipsSize, "crop", VipsInteresting, "option_string", char*, NULL
     thumbnailBuffer = handle(lookup, "vips_thumbnail_buffer",
         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT,
             ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
+        Linker.Option.firstVariadicArg(4));
+    // The same with "export_profile", char* before "option_string": a separate handle, as each
+    // distinct variadic list needs its own.
+    thumbnailBufferExport = handle(lookup, "vips_thumbnail_buffer",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT,
+            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, ADDRESS),
         Linker.Option.firstVariadicArg(4));
     // int vips_image_write_to_buffer(VipsImage *in, const char *suffix, void **buf, size_t *size, ...)
     writeToBuffer = handle(lookup, "vips_image_write_to_buffer",

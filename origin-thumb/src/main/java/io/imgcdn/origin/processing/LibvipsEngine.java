@@ -29,11 +29,17 @@ final class LibvipsEngine implements ImageEngine {
    *      and n-pages are checked against the limits before any pixel is decoded. STACK-NOTES:
    *      without this, libvips grew to 23 GB on a 1.4 KB JPEG bomb and aborted the process on a GIF
    *      bomb.
-   *   4. thumbnail: vips_thumbnail_buffer with size=down (never upscale), crop=centre for cover,
-   *      and option_string "fail_on=truncated" (the separate fail_on argument does nothing in
-   *      8.14.1; the option string turns truncation hangs and aborts into errors). It applies EXIF
-   *      orientation, imports an embedded ICC profile (or a fallback CMYK one) and exports sRGB,
-   *      and decodes JPEG at 1/2..1/8 scale. Lazy: nothing is decoded yet.
+   *   4. thumbnail: vips_thumbnail_buffer. For fit=inside with size=force and exactly the
+   *      Geometry size computed from the header (libvips's own rounding after shrink-on-load
+   *      differs by a pixel at times, e.g. 1600x1203 at w=300 gave 225 rows, not 226); for cover
+   *      with size=down (never upscale) and crop=centre. export_profile=srgb only when the header
+   *      shows an embedded ICC profile: 8.14 keeps the profile's colour space otherwise (and we
+   *      strip the profile on save), while on untagged sRGB input it shifts colours (pure red
+   *      came out 248,25,17). Untagged CMYK is imported with libvips's fallback CMYK profile.
+   *      Always option_string "fail_on=truncated" (the separate fail_on argument does nothing in
+   *      8.14.1; the option string turns truncation hangs and aborts into errors). libvips applies
+   *      EXIF orientation itself and decodes JPEG at 1/2..1/8 scale (shrink-on-load). Lazy:
+   *      nothing is decoded yet.
    *   5. encode: vips_image_write_to_buffer with ".jpg[Q=..,strip,background=R G B]" (the JPEG
    *      saver flattens alpha onto that background; black by default), ".png[strip]" or
    *      ".webp[Q=..,strip]". This runs the whole pipeline. Progress reporting is on, and an
@@ -108,6 +114,8 @@ final class LibvipsEngine implements ImageEngine {
     MemorySegment nativeSource;
     MemorySegment thumbnail = MemorySegment.NULL;
     String loader;
+    Geometry geometry;
+    boolean embeddedProfile;
     byte[] output;
     int outputWidth;
     int outputHeight;
@@ -161,6 +169,7 @@ final class LibvipsEngine implements ImageEngine {
     int width;
     int height;
     int pages;
+    boolean swap;
     try {
       header = (MemorySegment) vips.newFromBuffer.invokeExact(job.nativeSource,
           job.nativeSource.byteSize(), job.arena.allocateFrom(""), MemorySegment.NULL);
@@ -172,6 +181,9 @@ final class LibvipsEngine implements ImageEngine {
         width = (int) vips.imageGetWidth.invokeExact(header);
         height = (int) vips.imageGetHeight.invokeExact(header);
         pages = (int) vips.imageGetNPages.invokeExact(header);
+        swap = (int) vips.imageGetOrientationSwap.invokeExact(header) != 0;
+        job.embeddedProfile = (long) vips.imageGetTypeof.invokeExact(
+            header, job.arena.allocateFrom("icc-profile-data")) != 0;
       } finally {
         vips.unref(header);
       }
@@ -186,6 +198,8 @@ final class LibvipsEngine implements ImageEngine {
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), job.loader + ": " + e.getMessage());
     }
+    // The thumbnail is upright: an orientation of 5..8 swaps the axes the box applies to.
+    job.geometry = swap ? Geometry.of(height, width, job.spec) : Geometry.of(width, height, job.spec);
   }
 
   private void thumbnail(Job job) throws ImageProcessingException {
@@ -193,15 +207,29 @@ final class LibvipsEngine implements ImageEngine {
     MemorySegment out = job.arena.allocate(ADDRESS);
     int result;
     try {
-      result = (int) vips.thumbnailBuffer.invokeExact(
-          job.nativeSource, job.nativeSource.byteSize(), out,
-          spec.width() > 0 ? spec.width() : Libvips.MAX_COORD,
-          job.arena.allocateFrom("height"), spec.height() > 0 ? spec.height() : Libvips.MAX_COORD,
-          job.arena.allocateFrom("size"), Libvips.SIZE_DOWN,
-          job.arena.allocateFrom("crop"),
-          spec.fit() == Fit.COVER ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE,
-          job.arena.allocateFrom("option_string"), job.arena.allocateFrom(OPTION_STRING),
-          MemorySegment.NULL);
+      // inside: force exactly the Geometry size (computed from the header; never above the
+      // source), so both engines agree to the pixel. cover: the box, never upscaled, centre crop.
+      Geometry g = job.geometry;
+      boolean cover = spec.fit() == Fit.COVER;
+      int width = cover ? spec.width() : g.scaledWidth();
+      int height = cover ? spec.height() : g.scaledHeight();
+      int size = cover ? Libvips.SIZE_DOWN : Libvips.SIZE_FORCE;
+      int crop = cover ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE;
+      Arena a = job.arena;
+      if (job.embeddedProfile) {
+        result = (int) vips.thumbnailBufferExport.invokeExact(
+            job.nativeSource, job.nativeSource.byteSize(), out, width,
+            a.allocateFrom("height"), height, a.allocateFrom("size"), size,
+            a.allocateFrom("crop"), crop,
+            a.allocateFrom("export_profile"), a.allocateFrom("srgb"),
+            a.allocateFrom("option_string"), a.allocateFrom(OPTION_STRING), MemorySegment.NULL);
+      } else {
+        result = (int) vips.thumbnailBuffer.invokeExact(
+            job.nativeSource, job.nativeSource.byteSize(), out, width,
+            a.allocateFrom("height"), height, a.allocateFrom("size"), size,
+            a.allocateFrom("crop"), crop,
+            a.allocateFrom("option_string"), a.allocateFrom(OPTION_STRING), MemorySegment.NULL);
+      }
     } catch (Throwable e) {
       throw ImageProcessingException.internal("vips_thumbnail_buffer: " + e, e);
     }
