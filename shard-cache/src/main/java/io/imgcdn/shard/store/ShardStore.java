@@ -2,6 +2,7 @@ package io.imgcdn.shard.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -23,7 +24,10 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -32,6 +36,7 @@ import org.rocksdb.CompactionOptionsFIFO;
 import org.rocksdb.CompactionReason;
 import org.rocksdb.CompactionStyle;
 import org.rocksdb.CompressionType;
+import org.rocksdb.FlushJobInfo;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
@@ -39,8 +44,11 @@ import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Statistics;
 import org.rocksdb.Status;
 import org.rocksdb.TableProperties;
+import org.rocksdb.TickerType;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,15 +62,28 @@ public final class ShardStore implements AutoCloseable {
 
   /*
    * Layout: one RocksDB column family, key = UTF-8 bytes of the cache key, value = ValueCodec's header
-   * followed by the body, in plain block-based table files (no blob files: FIFO's size limit counts
-   * only table files, STACK-NOTES). Compression off: images are compressed already.
+   * followed by the body. By default in plain block-based table files; StoreLayout.BLOB_FILES puts
+   * values >= 4 KiB in blob files instead (docs/SHARD-STORE.md has the measurement that picked the
+   * default). Compression off: images are compressed already.
    *
-   * Byte bound: FIFO compaction with max_table_files_size drops the oldest table files once they
-   * exceed their share; StoreBudget derives that share, the memtable size and the largest admitted
-   * value from maxBytes so that tables + WAL + RocksDB's small files stay below maxBytes (the
-   * arithmetic is in StoreBudget). Values larger than StoreBudget.maxValueBytes are not stored.
-   * fallocate is off so that the bytes a file takes on disk are its length (no preallocated tail),
-   * and the info LOG and MANIFEST are capped and rolled.
+   * Byte bound: FIFO compaction drops the oldest table (and blob) files once they exceed their share
+   * (max_table_files_size; with blob files max_data_files_size, which counts both); StoreBudget
+   * derives that share, the memtable size and the largest admitted value from maxBytes so that data
+   * files + WAL + RocksDB's small files stay below maxBytes (the arithmetic is in StoreBudget). Values
+   * larger than StoreBudget.maxValueBytes are not stored. fallocate is off so that the bytes a file
+   * takes on disk are its length (no preallocated tail); the info LOG and MANIFEST are capped and rolled.
+   *
+   * Eviction: FIFO alone is age-only; HotSetPolicy adds re-insertion of hit objects that are close to
+   * the eviction horizon (EvictionHorizon tells how many table bytes lie before a value's write
+   * sequence) and, for offer(), frequency-based admission. A re-insertion races with put/delete of the
+   * same key: a stale copy must never overwrite a newer value or resurrect a deleted one. Mutations
+   * therefore run under one of STRIPES locks (by key hash) and bump that stripe's version after
+   * writing; a get notes the version before it reads, and re-inserts only if the version is unchanged
+   * once it holds the lock.
+   *
+   * Crash safety: a put is one RocksDB write of the whole value; RocksDB's WAL records carry a CRC
+   * and recovery drops a torn tail record, so a kill -9 mid-write leaves the old value or the new
+   * one, never a part (ShardStoreCrashTest checks this with a killed child JVM).
    *
    * Threads: RocksDB calls block in native code (and would pin a virtual thread's carrier), so every
    * call runs on a fixed pool of platform threads with a bounded queue; a full queue is refused at
@@ -74,60 +95,98 @@ public final class ShardStore implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ShardStore.class);
   private static final long CLOSE_WAIT_SECONDS = 60;
+  private static final int STRIPES = 1024;
+  private static final int SCRATCH_BYTES = 256 * 1024;
+  private static final int KEY_SCRATCH_BYTES = 8 * 1024;
+  private static final long MEAN_OBJECT_BYTES = 60 * 1024;
 
   private final StoreConfig config;
+  private final StoreLayout layout;
   private final StoreBudget budget;
   private final Deque<AutoCloseable> resources;
   private final RocksDB db;
   private final ReadOptions readOptions;
   private final WriteOptions writeOptions;
+  private final Statistics statistics;
   private final ThreadPoolExecutor executor;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final HotSetPolicy policy;
+  private final Object[] stripeLocks = new Object[STRIPES];
+  private final AtomicLongArray stripeVersions = new AtomicLongArray(STRIPES);
+  private final AtomicBoolean horizonStale;
+  private volatile EvictionHorizon horizon = EvictionHorizon.EMPTY;
+  private final ThreadLocal<ByteBuffer> scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
+  private final ThreadLocal<ByteBuffer> keyScratch =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_SCRATCH_BYTES));
 
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder puts = new LongAdder();
   private final LongAdder evictions;
   private final LongAdder checksumFailures = new LongAdder();
+  private final LongAdder reinsertions = new LongAdder();
+  private final LongAdder admissionRejections = new LongAdder();
+  private final LongAdder bytesAdmitted = new LongAdder();
 
-  private ShardStore(StoreConfig config, StoreBudget budget, Deque<AutoCloseable> resources, RocksDB db,
-      ReadOptions readOptions, WriteOptions writeOptions, ThreadPoolExecutor executor, LongAdder evictions) {
+  private ShardStore(StoreConfig config, StoreLayout layout, StoreBudget budget, Deque<AutoCloseable> resources,
+      RocksDB db, ReadOptions readOptions, WriteOptions writeOptions, Statistics statistics,
+      ThreadPoolExecutor executor, LongAdder evictions, AtomicBoolean horizonStale) {
     this.config = config;
-    this.evictions = evictions;
+    this.layout = layout;
     this.budget = budget;
     this.resources = resources;
     this.db = db;
     this.readOptions = readOptions;
     this.writeOptions = writeOptions;
+    this.statistics = statistics;
     this.executor = executor;
+    this.evictions = evictions;
+    this.horizonStale = horizonStale;
+    this.policy = new HotSetPolicy(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES));
+    for (int i = 0; i < STRIPES; i++) {
+      stripeLocks[i] = new Object();
+    }
   }
 
   /**
-   * Opens (or creates) the store in {@code config.directory()}.
+   * Opens (or creates) the store in {@code config.directory()} with the default layout,
+   * {@link StoreLayout#TABLE_FILES}.
    *
    * @throws IOException if the directory cannot be created or RocksDB cannot open it
    */
   public static ShardStore open(StoreConfig config) throws IOException {
+    return open(config, StoreLayout.TABLE_FILES);
+  }
+
+  /**
+   * Opens (or creates) the store in {@code config.directory()} with the given value layout. A directory
+   * must always be opened with the layout it was created with.
+   *
+   * @throws IOException if the directory cannot be created or RocksDB cannot open it
+   */
+  public static ShardStore open(StoreConfig config, StoreLayout layout) throws IOException {
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(layout, "layout");
     StoreBudget budget = StoreBudget.of(config.maxBytes());
     Files.createDirectories(config.directory());
     RocksDB.loadLibrary();
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     LongAdder evictions = new LongAdder();
+    AtomicBoolean horizonStale = new AtomicBoolean(true);
     try {
       Options options = push(resources, new Options());
       CompactionOptionsFIFO fifo = push(resources, new CompactionOptionsFIFO());
       fifo.setMaxTableFilesSize(budget.tableFilesBytes()).setAllowCompaction(false);
       LRUCache blockCache = push(resources, new LRUCache(Math.min(64L << 20, config.maxBytes() / 16)));
       BloomFilter bloom = push(resources, new BloomFilter(10));
-      EvictionListener listener = push(resources, new EvictionListener(evictions));
+      Statistics statistics = push(resources, new Statistics());
+      StoreListener listener = push(resources, new StoreListener(evictions, horizonStale));
       BlockBasedTableConfig table = new BlockBasedTableConfig()
           .setBlockCache(blockCache)
           .setFilterPolicy(bloom)
           .setBlockSize(64 * 1024);
       options.setCreateIfMissing(true)
           .setCompactionStyle(CompactionStyle.FIFO)
-          .setCompactionOptionsFIFO(fifo)
           .setCompressionType(CompressionType.NO_COMPRESSION)
           .setTableFormatConfig(table)
           .setWriteBufferSize(budget.writeBufferBytes())
@@ -149,7 +208,18 @@ public final class ShardStore implements AutoCloseable {
           .setKeepLogFileNum(StoreBudget.INFO_LOG_FILES_KEPT)
           .setInfoLogLevel(InfoLogLevel.INFO_LEVEL)
           .setMaxBackgroundJobs(2)
+          .setStatistics(statistics)
           .setListeners(List.of(listener));
+      if (layout == StoreLayout.BLOB_FILES) {
+        // max_data_files_size makes FIFO count blob files too (max_table_files_size alone does not).
+        fifo.setMaxDataFilesSize(budget.tableFilesBytes());
+        options.setEnableBlobFiles(true)
+            .setMinBlobSize(4096)
+            .setBlobFileSize(budget.writeBufferBytes() + budget.maxValueBytes())
+            .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+            .setEnableBlobGarbageCollection(false);
+      }
+      options.setCompactionOptionsFIFO(fifo);
       ReadOptions readOptions = push(resources, new ReadOptions().setVerifyChecksums(true));
       WriteOptions writeOptions = push(resources, new WriteOptions());
       RocksDB db = push(resources, RocksDB.open(options, config.directory().toString()));
@@ -157,10 +227,10 @@ public final class ShardStore implements AutoCloseable {
           TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.queueCapacity()),
           namedDaemonThreads("shard-store-"), new ThreadPoolExecutor.AbortPolicy());
       executor.prestartAllCoreThreads();
-      ShardStore store = new ShardStore(config, budget, resources, db, readOptions, writeOptions, executor,
-          evictions);
-      log.info("opened shard store {}: maxBytes={} tableFiles={} writeBuffer={} maxValue={}",
-          config.directory(), budget.maxBytes(), budget.tableFilesBytes(), budget.writeBufferBytes(),
+      ShardStore store = new ShardStore(config, layout, budget, resources, db, readOptions, writeOptions,
+          statistics, executor, evictions, horizonStale);
+      log.info("opened shard store {} ({}): maxBytes={} dataFiles={} writeBuffer={} maxValue={}",
+          config.directory(), layout, budget.maxBytes(), budget.tableFilesBytes(), budget.writeBufferBytes(),
           budget.maxValueBytes());
       return store;
     } catch (RocksDBException | RuntimeException e) {
@@ -171,17 +241,22 @@ public final class ShardStore implements AutoCloseable {
 
   /**
    * Looks {@code key} up. The body's checksum is verified: a mismatch is logged, counted, deleted and
-   * returned as empty (a miss).
+   * returned as empty (a miss). A hit close to the eviction horizon may rewrite the object (see
+   * {@link StoreStats#reinsertions()}).
    */
   public CompletableFuture<Optional<StoredObject>> get(String key) {
     byte[] keyBytes = keyBytes(key);
     return submit(() -> {
+      long keyHash = FrequencySketch.hash(keyBytes);
+      policy.recordAccess(keyHash);
+      int stripe = stripe(keyHash);
+      long version = stripeVersions.get(stripe);
       byte[] value;
       try {
         value = db.get(readOptions, keyBytes);
       } catch (RocksDBException e) {
         if (isCorruption(e)) {
-          dropCorrupt(key, keyBytes, "RocksDB: " + e.getMessage());
+          dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
           return Optional.empty();
         }
         throw e;
@@ -190,20 +265,115 @@ public final class ShardStore implements AutoCloseable {
         misses.increment();
         return Optional.empty();
       }
+      StoredObject object;
+      ValueCodec.Header header;
       try {
-        StoredObject object = ValueCodec.decode(value);
-        hits.increment();
-        return Optional.of(object);
+        header = ValueCodec.decodeHeader(value, value.length);
+        object = ValueCodec.decode(value);
       } catch (ValueCodec.CorruptValueException e) {
-        dropCorrupt(key, keyBytes, e.getMessage());
+        dropCorrupt(key, keyBytes, keyHash, e.getMessage());
         return Optional.empty();
       }
+      hits.increment();
+      if (shouldReinsert(keyHash, header)) {
+        synchronized (stripeLocks[stripe]) {
+          if (stripeVersions.get(stripe) == version) {
+            ValueCodec.setWriteSequence(value, header, db.getLatestSequenceNumber() + 1);
+            db.put(writeOptions, keyBytes, value);
+            stripeVersions.incrementAndGet(stripe);
+            reinsertions.increment();
+          }
+        }
+      }
+      return Optional.of(object);
     });
   }
 
   /**
-   * Stores {@code value} under {@code key}, replacing what was there. A value whose encoding exceeds
-   * {@link #maxValueBytes()} is not stored (the future still completes normally).
+   * Looks {@code key} up like {@link #get(String)} but copies the value from RocksDB straight into a
+   * buffer from {@code allocate} (give it direct memory, e.g. a pooled Netty buffer's
+   * {@code nioBuffer(0, n)}), so a large body never lands on the Java heap. {@code allocate} is called at
+   * most twice with the exact value size (header + body); each buffer it returned that does not end up
+   * in the result (a retry after a concurrent replace, a checksum failure, an error) is handed to
+   * {@code release}. The result's body is a read-only slice of the buffer; a Range response can slice
+   * it further. RocksDB still reads the whole value from disk (one block per large value).
+   */
+  public CompletableFuture<Optional<DirectObject>> getDirect(String key, IntFunction<ByteBuffer> allocate,
+      Consumer<ByteBuffer> release) {
+    byte[] keyBytes = keyBytes(key);
+    Objects.requireNonNull(allocate, "allocate");
+    Objects.requireNonNull(release, "release");
+    return submit(() -> {
+      long keyHash = FrequencySketch.hash(keyBytes);
+      policy.recordAccess(keyHash);
+      int stripe = stripe(keyHash);
+      long version = stripeVersions.get(stripe);
+      ByteBuffer keyBuffer = directKey(keyBytes);
+      ByteBuffer value = null;
+      try {
+        for (int attempt = 0; attempt < 2 && value == null; attempt++) {
+          ByteBuffer first = scratch.get().clear();
+          int size = db.get(readOptions, keyBuffer.duplicate(), first);
+          if (size == RocksDB.NOT_FOUND) {
+            misses.increment();
+            return Optional.empty();
+          }
+          ByteBuffer target = allocate.apply(size);
+          if (target.remaining() < size) {
+            release.accept(target);
+            throw new IllegalArgumentException("allocate(" + size + ") returned " + target.remaining()
+                + " bytes (expected: >= " + size + ")");
+          }
+          target = target.slice(target.position(), size);
+          if (size <= first.capacity()) {
+            target.put(target.position(), first, 0, size);
+            value = target;
+          } else if (db.get(readOptions, keyBuffer.duplicate(), target.duplicate()) == size) {
+            value = target;
+          } else {
+            release.accept(target); // replaced between the two reads; read again
+          }
+        }
+      } catch (RocksDBException e) {
+        if (isCorruption(e)) {
+          dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
+          return Optional.empty();
+        }
+        throw e;
+      }
+      if (value == null) {
+        misses.increment();
+        return Optional.empty();
+      }
+      DirectObject object;
+      ValueCodec.Header header;
+      try {
+        header = ValueCodec.decodeHeader(value);
+        object = ValueCodec.decode(value);
+      } catch (ValueCodec.CorruptValueException e) {
+        release.accept(value);
+        dropCorrupt(key, keyBytes, keyHash, e.getMessage());
+        return Optional.empty();
+      }
+      hits.increment();
+      if (shouldReinsert(keyHash, header)) {
+        synchronized (stripeLocks[stripe]) {
+          if (stripeVersions.get(stripe) == version) {
+            ValueCodec.setWriteSequence(value, header, db.getLatestSequenceNumber() + 1);
+            db.put(writeOptions, keyBuffer.duplicate(), value.duplicate());
+            stripeVersions.incrementAndGet(stripe);
+            reinsertions.increment();
+          }
+        }
+      }
+      return Optional.of(object);
+    });
+  }
+
+  /**
+   * Stores {@code value} under {@code key}, replacing what was there, whatever the admission policy
+   * says. A value whose encoding exceeds {@link #maxValueBytes()} is not stored (the future still
+   * completes normally).
    */
   public CompletableFuture<Void> put(String key, StoredObject value) {
     byte[] keyBytes = keyBytes(key);
@@ -212,10 +382,31 @@ public final class ShardStore implements AutoCloseable {
       return CompletableFuture.completedFuture(null);
     }
     return submit(() -> {
-      byte[] encoded = ValueCodec.encode(value, db.getLatestSequenceNumber());
-      db.put(writeOptions, keyBytes, encoded);
-      puts.increment();
+      write(keyBytes, FrequencySketch.hash(keyBytes), value);
       return null;
+    });
+  }
+
+  /**
+   * Stores {@code value} under {@code key} if the admission policy lets it in: the key must have been
+   * asked for (get or getDirect) at least {@value HotSetPolicy#ADMIT_MIN_FREQUENCY} times recently,
+   * so objects requested once do not wear the SSD. The future tells whether the value was written.
+   * This is what the fill path after a miss should call.
+   */
+  public CompletableFuture<Boolean> offer(String key, StoredObject value) {
+    byte[] keyBytes = keyBytes(key);
+    Objects.requireNonNull(value, "value");
+    if (ValueCodec.encodedLength(value) > budget.maxValueBytes()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    long keyHash = FrequencySketch.hash(keyBytes);
+    if (!policy.shouldAdmit(keyHash)) {
+      admissionRejections.increment();
+      return CompletableFuture.completedFuture(false);
+    }
+    return submit(() -> {
+      write(keyBytes, keyHash, value);
+      return true;
     });
   }
 
@@ -223,15 +414,19 @@ public final class ShardStore implements AutoCloseable {
   public CompletableFuture<Boolean> delete(String key) {
     byte[] keyBytes = keyBytes(key);
     return submit(() -> {
-      boolean present = db.keyExists(readOptions, keyBytes);
-      if (present) {
-        db.delete(writeOptions, keyBytes);
+      int stripe = stripe(FrequencySketch.hash(keyBytes));
+      synchronized (stripeLocks[stripe]) {
+        boolean present = db.keyExists(readOptions, keyBytes);
+        if (present) {
+          db.delete(writeOptions, keyBytes);
+        }
+        stripeVersions.incrementAndGet(stripe);
+        return present;
       }
-      return present;
     });
   }
 
-  /** Bytes of every file under the store's directory (tables, WAL, MANIFEST, logs, ...). */
+  /** Bytes of every file under the store's directory (tables, blobs, WAL, MANIFEST, logs, ...). */
   public long diskUsageBytes() {
     try {
       return bytesUnder(config.directory());
@@ -244,17 +439,22 @@ public final class ShardStore implements AutoCloseable {
   public StoreStats stats() {
     long objects = 0;
     long bytes = 0;
+    long diskBytesWritten = 0;
     if (!closed.get()) {
       try {
         objects = db.getLongProperty("rocksdb.estimate-num-keys");
-        bytes = db.getLongProperty("rocksdb.total-sst-files-size")
-            + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+        bytes = dataFileBytes() + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
       } catch (RocksDBException e) {
         log.warn("cannot read RocksDB properties: {}", e.getMessage());
       }
+      diskBytesWritten = statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
+          + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
+          + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES)
+          + statistics.getTickerCount(TickerType.BLOB_DB_BLOB_FILE_BYTES_WRITTEN);
     }
     return new StoreStats(objects, bytes, hits.sum(), misses.sum(), puts.sum(), evictions.sum(),
-        checksumFailures.sum());
+        checksumFailures.sum(), reinsertions.sum(), admissionRejections.sum(), bytesAdmitted.sum(),
+        diskBytesWritten);
   }
 
   /** Largest encoded value (header + body) this store admits; larger ones are skipped by {@link #put}. */
@@ -265,6 +465,11 @@ public final class ShardStore implements AutoCloseable {
   /** The configuration this store was opened with. */
   public StoreConfig config() {
     return config;
+  }
+
+  /** The value layout this store was opened with. */
+  public StoreLayout layout() {
+    return layout;
   }
 
   /**
@@ -325,15 +530,87 @@ public final class ShardStore implements AutoCloseable {
     }
   }
 
+  /** What a full scan of the store found. */
+  record ScanResult(long intact, long corrupt) {}
+
+  /** Reads and verifies every stored value (on the caller's thread); for tests and offline checks. */
+  ScanResult verifyAll() {
+    long intact = 0;
+    long corrupt = 0;
+    try (RocksIterator it = db.newIterator(readOptions)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        try {
+          ValueCodec.decode(it.value());
+          intact++;
+        } catch (ValueCodec.CorruptValueException e) {
+          corrupt++;
+        }
+      }
+    }
+    return new ScanResult(intact, corrupt);
+  }
+
   StoreBudget budget() {
     return budget;
   }
 
-  private void dropCorrupt(String key, byte[] keyBytes, String reason) throws RocksDBException {
+  private void write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
+    int stripe = stripe(keyHash);
+    synchronized (stripeLocks[stripe]) {
+      byte[] encoded = ValueCodec.encode(value, db.getLatestSequenceNumber() + 1);
+      db.put(writeOptions, keyBytes, encoded);
+      stripeVersions.incrementAndGet(stripe);
+      puts.increment();
+      bytesAdmitted.add(encoded.length);
+    }
+  }
+
+  private boolean shouldReinsert(long keyHash, ValueCodec.Header header) throws RocksDBException {
+    EvictionHorizon current = horizon();
+    // Table bytes that can still be written before this copy is dropped.
+    long capacity = budget.tableFilesBytes();
+    long bytesOlder = current.bytesOlderThan(header.writeSequence());
+    long distance = bytesOlder + Math.max(0, capacity - current.totalBytes());
+    return policy.shouldReinsert(keyHash, distance, capacity);
+  }
+
+  private EvictionHorizon horizon() throws RocksDBException {
+    if (horizonStale.compareAndSet(true, false)) {
+      EvictionHorizon fresh = EvictionHorizon.of(db.getLiveFilesMetaData());
+      if (layout == StoreLayout.BLOB_FILES && fresh.totalBytes() > 0) {
+        // Table files hold only keys and blob references; scale their sizes up to the data they stand for.
+        fresh = fresh.scaledTo(dataFileBytes());
+      }
+      horizon = fresh;
+    }
+    return horizon;
+  }
+
+  private long dataFileBytes() throws RocksDBException {
+    long tables = db.getLongProperty("rocksdb.total-sst-files-size");
+    return layout == StoreLayout.BLOB_FILES ? tables + db.getLongProperty("rocksdb.total-blob-file-size") : tables;
+  }
+
+  private void dropCorrupt(String key, byte[] keyBytes, long keyHash, String reason) throws RocksDBException {
     checksumFailures.increment();
     misses.increment();
     log.warn("shard store {}: corrupt value for key {} deleted ({})", config.directory(), key, reason);
-    db.delete(writeOptions, keyBytes);
+    int stripe = stripe(keyHash);
+    synchronized (stripeLocks[stripe]) {
+      db.delete(writeOptions, keyBytes);
+      stripeVersions.incrementAndGet(stripe);
+    }
+  }
+
+  private ByteBuffer directKey(byte[] keyBytes) {
+    ByteBuffer buffer = keyBytes.length <= KEY_SCRATCH_BYTES
+        ? keyScratch.get().clear()
+        : ByteBuffer.allocateDirect(keyBytes.length);
+    return buffer.put(keyBytes).flip();
+  }
+
+  private static int stripe(long keyHash) {
+    return (int) (keyHash >>> 40) & (STRIPES - 1);
   }
 
   private static boolean isCorruption(RocksDBException e) {
@@ -357,11 +634,7 @@ public final class ShardStore implements AutoCloseable {
         try {
           BasicFileAttributes attributes =
               Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-          if (attributes.isDirectory()) {
-            total += bytesUnder(entry);
-          } else {
-            total += attributes.size();
-          }
+          total += attributes.isDirectory() ? bytesUnder(entry) : attributes.size();
         } catch (NoSuchFileException e) {
           // deleted between the listing and the stat
         }
@@ -390,22 +663,31 @@ public final class ShardStore implements AutoCloseable {
 
   private static ThreadFactory namedDaemonThreads(String prefix) {
     AtomicInteger counter = new AtomicInteger();
-    return runnable -> {
-      return Thread.ofPlatform().name(prefix + counter.incrementAndGet()).daemon(true).unstarted(runnable);
-    };
+    return runnable -> Thread.ofPlatform().name(prefix + counter.incrementAndGet()).daemon(true).unstarted(runnable);
   }
 
-  /** Counts the objects in table files that FIFO compaction drops for size. */
-  private static final class EvictionListener extends AbstractEventListener {
+  /**
+   * Counts the objects in data files that FIFO drops for size, and marks the eviction horizon stale
+   * whenever the set of table files changes.
+   */
+  private static final class StoreListener extends AbstractEventListener {
     private final LongAdder evictions;
+    private final AtomicBoolean horizonStale;
 
-    EvictionListener(LongAdder evictions) {
-      super(EnabledEventCallback.ON_COMPACTION_COMPLETED);
+    StoreListener(LongAdder evictions, AtomicBoolean horizonStale) {
+      super(EnabledEventCallback.ON_COMPACTION_COMPLETED, EnabledEventCallback.ON_FLUSH_COMPLETED);
       this.evictions = evictions;
+      this.horizonStale = horizonStale;
+    }
+
+    @Override
+    public void onFlushCompleted(RocksDB db, FlushJobInfo info) {
+      horizonStale.set(true);
     }
 
     @Override
     public void onCompactionCompleted(RocksDB db, CompactionJobInfo info) {
+      horizonStale.set(true);
       if (info.compactionReason() != CompactionReason.kFIFOMaxSize) {
         return;
       }

@@ -133,6 +133,59 @@ final class ValueCodec {
         headerLength);
   }
 
+  /**
+   * Decodes and verifies a value held in a (direct) buffer, from its position to its limit, without
+   * copying the body: the result's body is a read-only slice of {@code value}.
+   */
+  static DirectObject decode(ByteBuffer value) throws CorruptValueException {
+    ByteBuffer in = value.duplicate().order(ByteOrder.BIG_ENDIAN);
+    int available = in.remaining();
+    Header header = decodeHeader(in);
+    if (available != header.headerLength() + header.bodyLength()) {
+      throw new CorruptValueException("value length " + available + " (expected: header "
+          + header.headerLength() + " + body " + header.bodyLength() + ")");
+    }
+    ByteBuffer body = in.slice(in.position() + header.headerLength(), header.bodyLength()).asReadOnlyBuffer();
+    CRC32C crc = new CRC32C();
+    crc.update(body.duplicate());
+    if ((int) crc.getValue() != header.bodyCrc32c()) {
+      throw new CorruptValueException("body CRC32C " + Long.toHexString(crc.getValue()) + " (expected: "
+          + Integer.toHexString(header.bodyCrc32c()) + ")");
+    }
+    return new DirectObject(header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(),
+        body);
+  }
+
+  /** Rewrites the write sequence of an encoded value in place (and its header checksum). */
+  static void setWriteSequence(byte[] value, Header header, long writeSequence) {
+    ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
+    out.putLong(12, writeSequence);
+    out.putInt(header.headerLength() - 4, crc32c(value, 0, header.headerLength() - 4));
+  }
+
+  /** Rewrites the write sequence of an encoded value held in a buffer, in place (and its header checksum). */
+  static void setWriteSequence(ByteBuffer value, Header header, long writeSequence) {
+    value = value.duplicate().order(ByteOrder.BIG_ENDIAN);
+    int start = value.position();
+    value.putLong(start + 12, writeSequence);
+    byte[] headerBytes = new byte[header.headerLength() - 4];
+    value.get(start, headerBytes);
+    value.putInt(start + header.headerLength() - 4, crc32c(headerBytes, 0, headerBytes.length));
+  }
+
+  /** Decodes and verifies the header of a value held in a buffer, from its position. */
+  static Header decodeHeader(ByteBuffer value) throws CorruptValueException {
+    value = value.duplicate().order(ByteOrder.BIG_ENDIAN);
+    int available = value.remaining();
+    if (available < HEADER_OVERHEAD_BYTES) {
+      throw new CorruptValueException("value length " + available + " (expected: >= " + HEADER_OVERHEAD_BYTES + ")");
+    }
+    int headerLength = Short.toUnsignedInt(value.getShort(value.position() + 2));
+    byte[] headerBytes = new byte[Math.min(headerLength, available)];
+    value.get(value.position(), headerBytes);
+    return decodeHeader(headerBytes, headerBytes.length);
+  }
+
   /** Number of bytes {@link #encode} produces for {@code object}. */
   static long encodedLength(StoredObject object) {
     return (long) HEADER_OVERHEAD_BYTES + utf8Length(object.contentType()) + utf8Length(object.etag())
