@@ -1,5 +1,6 @@
 package io.imgcdn.bench;
 
+import io.imgcdn.bench.sim.SimCommand;
 import io.imgcdn.bench.workload.WorkloadCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,13 +15,18 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "imgcdn-bench", mixinStandardHelpOptions = true,
     description = "imgcdn benchmarks: workload generation, cache-policy simulation, HTTP load.",
-    subcommands = {WorkloadCommand.class})
+    subcommands = {WorkloadCommand.class, SimCommand.class})
 public final class BenchMain {
 
   private BenchMain() {}
 
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true");
-    System.exit(new CommandLine(new BenchMain()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand, for embedding and tests. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new BenchMain());
   }
 }
