@@ -35,6 +35,8 @@ public final class ShardServer implements AutoCloseable {
   }
 
   public static ShardServer start(ShardConfig config) {
+    // The cluster file first: a bad one fails start-up before any native resource is opened.
+    ClusterView cluster = new ClusterView(config.clusterFile(), config.placement());
     ShardStore store;
     try {
       store = ShardStore.open(new StoreConfig(config.storeDir(), config.storeMaxBytes(), config.storeThreads(),
@@ -42,14 +44,25 @@ public final class ShardServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the store in " + config.storeDir(), e);
     }
-    ClusterView cluster = new ClusterView(config.clusterFile(), config.placement());
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name(config.node().id() + "-cluster").daemon(true).factory());
-    cluster.watch(scheduler, config.reloadInterval().toMillis());
     NodeRuntime runtime = NodeRuntime.create(config.node(), "shard", 0);
     UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
-    RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
-    ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins);
+    ShardServer server = new ShardServer(runtime, store, client, cluster, scheduler);
+    try {
+      cluster.watch(scheduler, config.reloadInterval().toMillis());
+      RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
+      ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins);
+      bindMetrics(runtime, store, config);
+      runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private static void bindMetrics(NodeRuntime runtime, ShardStore store, ShardConfig config) {
     var registry = runtime.metrics().registry();
     Gauge.builder("imgcdn.cache.disk.bytes", store, ShardStore::diskUsageBytes)
         .description("Bytes under the store directory").baseUnit("bytes").register(registry);
@@ -61,8 +74,6 @@ public final class ShardServer implements AutoCloseable {
         .description("Objects evicted").register(registry);
     FunctionCounter.builder("imgcdn.cache.checksum.failures", store, s -> s.stats().checksumFailures())
         .description("Stored bodies that failed their checksum (served as misses)").register(registry);
-    runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
-    return new ShardServer(runtime, store, client, cluster, scheduler);
   }
 
   public int port() {
