@@ -41,6 +41,14 @@ public final class ImageEngines {
     return Libvips.load().isPresent() ? "" : Libvips.loadFailure;
   }
 
+  /**
+   * Frees libvips's per-thread state; call it at the end of each pool thread that ran the libvips
+   * engine (e.g. in a finally block around the thread's work). A no-op without libvips.
+   */
+  public static void releaseThreadResources() {
+    Libvips.load().ifPresent(Libvips::threadShutdown);
+  }
+
   /** libvips when available, else the Java engine. */
   public static ImageEngine best() {
     return libvips().orElseGet(ImageEngines::java);
