@@ -33,6 +33,8 @@ public final class LocalCluster implements AutoCloseable {
   public static final String BUCKET = "imgcdn-demo";
   public static final String ACCESS_KEY = "imgcdn-demo";
   public static final String SECRET_KEY = "imgcdn-demo-secret";
+  /** Bearer token of every node's admin actions (purge, cluster reload). */
+  public static final String ADMIN_TOKEN = "imgcdn-demo-admin-token";
 
   private final Layout layout;
   private final Path clusterFile;
@@ -87,6 +89,7 @@ public final class LocalCluster implements AutoCloseable {
         "node.id", id,
         "server.port", String.valueOf(port),
         "admin.port", adminPort(i + 1),
+        "admin.token", ADMIN_TOKEN,
         "shard.store.dir", layout.directory().resolve(id).toString(),
         "shard.store.max-bytes", String.valueOf(layout.shardStoreBytes()),
         "cluster.file", clusterFile.toString()), "shard."));
@@ -97,7 +100,7 @@ public final class LocalCluster implements AutoCloseable {
         "node.id", "edge-1",
         "server.port", String.valueOf(port),
         "admin.port", adminPort(0),
-        "admin.token", "demo-admin-token",
+        "admin.token", ADMIN_TOKEN,
         "edge.cache.max-bytes", String.valueOf(layout.edgeCacheBytes()),
         "edge.index-key", "index.html",
         "cluster.file", clusterFile.toString()), "edge."));
@@ -142,6 +145,34 @@ public final class LocalCluster implements AutoCloseable {
     edge.close();
     edge = null;
     startEdge(port);
+  }
+
+  /**
+   * Starts one more shard, writes the new cluster file and has every edge and shard reload it through
+   * its admin port (as Ansible's add_shard playbook does), so the new ring is in force on return.
+   */
+  public ShardServer addShard() throws Exception {
+    int i = shards.size();
+    ShardServer shard = startShard(i, 0);
+    shards.add(shard);
+    shardPorts.add(shard.port());
+    writeClusterFile();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    List<Integer> adminPorts = new ArrayList<>();
+    shards.forEach(s -> adminPorts.add(s.adminPort()));
+    adminPorts.add(edge.adminPort());
+    for (int port : adminPorts) {
+      var response = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + port + "/admin/cluster/reload"))
+          .header("Authorization", "Bearer " + ADMIN_TOKEN)
+          .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("reload on admin port " + port + ": " + response.statusCode() + " "
+            + response.body());
+      }
+    }
+    return shard;
   }
 
   /** Stops shard i (0-based) and starts it again on the same port over the same store directory. */

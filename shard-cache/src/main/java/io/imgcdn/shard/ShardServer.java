@@ -1,10 +1,13 @@
 package io.imgcdn.shard;
 
+import io.imgcdn.common.admin.AdminResponse;
+import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
+import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.shard.config.ShardConfig;
 import io.imgcdn.shard.http.ShardTier;
 import io.imgcdn.shard.store.ShardStore;
@@ -14,6 +17,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -52,9 +56,24 @@ public final class ShardServer implements AutoCloseable {
     try {
       cluster.watch(scheduler, config.reloadInterval().toMillis());
       RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
-      ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins);
+      ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins, client, config.handoffWindow(),
+          runtime.metrics().registry());
       bindMetrics(runtime, store, config);
-      runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
+      runtime.serve(tier, config.idleTimeout(), List.of(
+          AdminRoute.action("POST", "/admin/purge", (q, body) -> {
+            List<String> paths = q.parameters().getOrDefault("path", List.of());
+            if (paths.isEmpty()) {
+              return CompletableFuture.completedFuture(AdminResponse.text(400, "purge needs ?path=/the/url/path"));
+            }
+            CompletableFuture<?>[] deletes = paths.stream().map(p -> tier.purge(ImageUrl.parse(p)))
+                .toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(deletes)
+                .thenApply(v -> AdminResponse.text(200, "purged " + paths.size()));
+          }),
+          AdminRoute.action("POST", "/admin/cluster/reload", (q, body) -> {
+            ClusterView.Rings rings = cluster.reload();
+            return CompletableFuture.completedFuture(AdminResponse.text(200, "cluster version " + rings.version()));
+          })), () -> true);
       return server;
     } catch (RuntimeException e) {
       server.close();

@@ -33,6 +33,8 @@ public final class ClusterView implements AutoCloseable {
   private final Path file;
   private final Placement placement;
   private final AtomicReference<Rings> current = new AtomicReference<>();
+  private volatile Rings previous;
+  private volatile long changedAtNanos;
   private volatile FileTime lastModified;
   private volatile Consumer<Rings> onChange = r -> {};
   private ScheduledFuture<?> poller;
@@ -47,6 +49,18 @@ public final class ClusterView implements AutoCloseable {
 
   public Rings rings() {
     return current.get();
+  }
+
+  /**
+   * The snapshot in force before the last change, if that change happened within {@code window}: a shard
+   * asks a key's previous owner before the origin, so a membership change does not send a storm to S3.
+   */
+  public java.util.Optional<Rings> previous(java.time.Duration window) {
+    Rings p = previous;
+    if (p == null || System.nanoTime() - changedAtNanos > window.toNanos()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(p);
   }
 
   public Path file() {
@@ -67,6 +81,8 @@ public final class ClusterView implements AutoCloseable {
       return old;
     }
     Rings next = build(m, old.version() + 1);
+    previous = old;
+    changedAtNanos = System.nanoTime();
     current.set(next);
     LOG.info("cluster file {} reloaded: {} shards, {} origins (version {})",
         file, m.shards().size(), m.origins().size(), next.version());

@@ -19,13 +19,15 @@ import java.time.Duration;
  *   <tr><td>cluster.file</td><td>(required)</td><td>the cluster file: origins are picked from it</td></tr>
  *   <tr><td>cluster.placement</td><td>ketama</td><td>ring algorithm; every node must use the same</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
+ *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
+ *   previous owner (its store only) before the origin, for this long</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
  *   <tr><td>server.idle-timeout</td><td>60s</td><td>idle client connections are closed</td></tr>
  * </table>
  */
 public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
-    Path clusterFile, Placement placement, Duration reloadInterval, UpstreamSettings upstream,
-    Duration idleTimeout) {
+    Path clusterFile, Placement placement, Duration reloadInterval, Duration handoffWindow,
+    UpstreamSettings upstream, Duration idleTimeout) {
 
   public static ShardConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "shard-1", 8081, 9081);
@@ -38,6 +40,7 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
         Path.of(s.required("cluster.file")),
         placement(s),
         s.duration("cluster.reload-interval", "2s"),
+        s.duration("shard.handoff-window", "1h"),
         UpstreamSettings.from(s, "shard.upstream."),
         s.duration("server.idle-timeout", "60s"));
   }
