@@ -1,0 +1,305 @@
+package io.imgcdn.bench.load;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection of a load run, re-opened whenever it breaks. Every method runs on its event
+ * loop, so its fields need no synchronisation; {@link #stats} is read after the loop has stopped.
+ */
+final class Connection {
+
+  /*
+   * The state machine, one request at a time (no pipelining):
+   *   connect -> next: claim a slot of the run's schedule; closed loop: send now; open loop: send at the
+   *   slot's intended time (at once if that is already past: the connection was busy, and the wait
+   *   counts in the latency) -> response headers, body, last content -> record -> next.
+   * A request timeout counts an error and closes the connection (HTTP/1.1 cannot cancel a request);
+   * a close while a request is in flight counts an io error; either way the connection re-opens and
+   * goes on with the next slot. Connect failures count an error each and retry with backoff until the
+   * run's deadline.
+   */
+
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  final Stats stats = new Stats();
+  private final LoadRun run;
+  private final EventLoop loop;
+  private final Bootstrap bootstrap;
+  private final InetSocketAddress address;
+  private final String host;
+
+  private Channel channel;
+  private boolean finished;
+  private long backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
+  private long slot = -1;
+  private long intendedNanos;
+  private long sentNanos;
+  private boolean inFlight;
+  private ScheduledFuture<?> timeout;
+  private int status;
+  private long bytes;
+  private String xCache;
+  private boolean keepAlive;
+  long lastCompletionNanos;
+
+  Connection(LoadRun run, EventLoop loop, InetSocketAddress address, String host) {
+    this.run = run;
+    this.loop = loop;
+    this.address = address;
+    this.host = host;
+    this.bootstrap = new Bootstrap()
+        .group(loop)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) run.spec.connectTimeout().toMillis())
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new HttpClientCodec(), new ResponseHandler());
+          }
+        });
+  }
+
+  void start() {
+    execute(this::connect);
+  }
+
+  /** Ends this connection at once (the run is over); safe from any thread. */
+  void stop() {
+    execute(this::finish);
+  }
+
+  private void execute(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      // The loop is shutting down: the run is over.
+    }
+  }
+
+  private void connect() {
+    if (finished || run.stopping || System.nanoTime() >= run.deadlineNanos) {
+      finish();
+      return;
+    }
+    ChannelFuture f = bootstrap.connect(address);
+    f.addListener(done -> {
+      if (finished) {
+        f.channel().close();
+        return;
+      }
+      if (!done.isSuccess()) {
+        stats.error(ErrorKind.CONNECT);
+        long delay = backoffNanos;
+        backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+        if (System.nanoTime() + delay >= run.deadlineNanos) {
+          finish();
+        } else {
+          schedule(this::connect, delay);
+        }
+        return;
+      }
+      backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
+      channel = f.channel();
+      Channel ch = channel;
+      ch.closeFuture().addListener(closed -> onClosed(ch));
+      if (slot >= 0) {
+        send(); // a slot claimed before the previous connection closed
+      } else {
+        next();
+      }
+    });
+  }
+
+  private void next() {
+    if (finished) {
+      return;
+    }
+    if (run.stopping || System.nanoTime() >= run.deadlineNanos) {
+      finish();
+      return;
+    }
+    long s = run.claim();
+    if (s < 0) {
+      finish();
+      return;
+    }
+    slot = s;
+    if (run.spec.openLoop()) {
+      intendedNanos = run.intendedNanos(s);
+      long wait = intendedNanos - System.nanoTime();
+      if (wait > 0) {
+        schedule(this::send, wait);
+        return;
+      }
+    }
+    send();
+  }
+
+  private void send() {
+    if (finished) {
+      return;
+    }
+    if (channel == null || !channel.isActive()) {
+      return; // onClosed reconnects, and the connect listener sends the claimed slot
+    }
+    String path = run.path(slot);
+    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
+    request.headers().set(HttpHeaderNames.HOST, host);
+    request.headers().set(HttpHeaderNames.USER_AGENT, "imgcdn-bench");
+    request.headers().set(HttpHeaderNames.ACCEPT, "*/*");
+    sentNanos = System.nanoTime();
+    if (!run.spec.openLoop()) {
+      intendedNanos = sentNanos;
+    }
+    inFlight = true;
+    status = 0;
+    bytes = 0;
+    xCache = null;
+    keepAlive = true;
+    stats.sent++;
+    slot = -1;
+    Channel ch = channel;
+    timeout = schedule(() -> onTimeout(ch), run.spec.requestTimeout().toNanos());
+    ch.writeAndFlush(request, ch.voidPromise());
+  }
+
+  private void onHeaders(HttpResponse response) {
+    status = response.status().code();
+    xCache = response.headers().get("X-Cache");
+    keepAlive = HttpUtil.isKeepAlive(response);
+  }
+
+  private void onComplete() {
+    long now = System.nanoTime();
+    inFlight = false;
+    if (timeout != null) {
+      timeout.cancel(false);
+      timeout = null;
+    }
+    stats.response(status, bytes, xCache, now - intendedNanos);
+    lastCompletionNanos = now;
+    if (keepAlive) {
+      next();
+    } else {
+      channel.close(); // onClosed reconnects
+    }
+  }
+
+  private void onTimeout(Channel ch) {
+    if (!inFlight || ch != channel) {
+      return;
+    }
+    inFlight = false;
+    timeout = null;
+    stats.error(ErrorKind.TIMEOUT);
+    ch.close();
+  }
+
+  private void onFailure(Channel ch) {
+    if (inFlight && ch == channel) {
+      inFlight = false;
+      if (timeout != null) {
+        timeout.cancel(false);
+        timeout = null;
+      }
+      stats.error(ErrorKind.IO);
+    }
+    ch.close();
+  }
+
+  private void onClosed(Channel ch) {
+    if (ch != channel) {
+      return;
+    }
+    onFailure(ch);
+    channel = null;
+    if (!finished) {
+      connect();
+    }
+  }
+
+  private void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (inFlight) {
+      inFlight = false;
+      stats.error(ErrorKind.TIMEOUT); // the run ended before this request completed
+    }
+    if (timeout != null) {
+      timeout.cancel(false);
+    }
+    if (channel != null) {
+      channel.close();
+    }
+    run.finished(this);
+  }
+
+  private ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+    try {
+      return loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return null;
+    }
+  }
+
+  /** Turns the codec's messages into calls on the connection; the last handler of the pipeline. */
+  private final class ResponseHandler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        if (!(msg instanceof HttpObject http) || !inFlight || ctx.channel() != channel) {
+          return;
+        }
+        if (http.decoderResult().isFailure()) {
+          onFailure(ctx.channel());
+          return;
+        }
+        if (http instanceof HttpResponse response) {
+          onHeaders(response);
+        }
+        if (http instanceof HttpContent content) {
+          bytes += content.content().readableBytes();
+        }
+        if (http instanceof LastHttpContent) {
+          onComplete();
+        }
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      onFailure(ctx.channel());
+    }
+  }
+}
