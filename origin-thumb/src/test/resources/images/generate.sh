@@ -37,3 +37,6 @@ convert chelsea.jpg -colors 64 PNG8:chelsea-palette.png
 
 # Wide-gamut: pixels converted to ProPhoto RGB, profile embedded. Correct engines convert back.
 convert chelsea.jpg -profile "$ICC/sRGB.icc" -profile "$ICC/ProPhotoRGB.icc" -quality 92 chelsea-prophoto.jpg
+
+# A small progressive JPEG (the mutation test decodes it many times).
+convert chelsea.jpg -interlace JPEG -quality 92 chelsea-progressive.jpg
