@@ -61,6 +61,10 @@ public final class Settings {
         properties.load(reader);
       } catch (IOException e) {
         throw new ConfigException(List.of("config file " + file + ": cannot read (" + e.getMessage() + ")"));
+      } catch (IllegalArgumentException e) {
+        // Properties.load throws this for a malformed \\uXXXX escape. Found by SettingsFuzzTest.
+        throw new ConfigException(List.of("config file " + file + ": " + e.getMessage()
+            + " (expected: \\u followed by 4 hex digits)"));
       }
       new TreeMap<>(properties).forEach((k, v) -> merged.put(k.toString().trim(), v.toString().trim()));
     }
@@ -171,7 +175,14 @@ public final class Settings {
   }
 
   public Path path(String key, String defaultValue) {
-    return Path.of(string(key, defaultValue));
+    String raw = string(key, defaultValue);
+    try {
+      return Path.of(raw);
+    } catch (java.nio.file.InvalidPathException e) {
+      // e.g. a NUL character. Found by SettingsFuzzTest.
+      problems.add(key + ": '" + raw + "' (expected: a file system path; " + e.getReason() + ")");
+      return Path.of(defaultValue);
+    }
   }
 
   /** Every key under a prefix (e.g. "origin.preset."), keyed by the rest of the name; all count as understood. */
@@ -233,12 +244,17 @@ public final class Settings {
       throw new IllegalArgumentException("not a duration: " + raw);
     }
     long n = Long.parseLong(m.group(1));
-    return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    try {
+      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    } catch (ArithmeticException e) {
+      // Duration.ofHours/ofDays overflow beyond ~2^63 seconds. Found by SettingsFuzzTest.
+      throw new IllegalArgumentException("duration too large: " + raw, e);
+    }
   }
 }

@@ -19,6 +19,13 @@ public final class UrlCodec {
    */
   public static String decodePath(String raw) {
     if (raw.indexOf('%') < 0) {
+      // Same rule as below: a raw byte above 0x7F has two readings (Latin-1 from the codec, or UTF-8),
+      // so it would give one key two spellings. Found by ImageUrlFuzzTest.
+      for (int i = 0; i < raw.length(); i++) {
+        if (raw.charAt(i) > 0x7f) {
+          throw HttpError.badRequest("non-ASCII character in the request target must be percent-encoded");
+        }
+      }
       checkChars(raw);
       return raw;
     }
