@@ -130,7 +130,7 @@ public final class ShardStore implements AutoCloseable {
 
   private ShardStore(StoreConfig config, StoreLayout layout, StoreBudget budget, Deque<AutoCloseable> resources,
       RocksDB db, ReadOptions readOptions, WriteOptions writeOptions, Statistics statistics,
-      ThreadPoolExecutor executor, LongAdder evictions, AtomicBoolean horizonStale) {
+      ThreadPoolExecutor executor, LongAdder evictions, AtomicBoolean horizonStale, HotSetPolicy policy) {
     this.config = config;
     this.layout = layout;
     this.budget = budget;
@@ -142,7 +142,7 @@ public final class ShardStore implements AutoCloseable {
     this.executor = executor;
     this.evictions = evictions;
     this.horizonStale = horizonStale;
-    this.policy = new HotSetPolicy(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES));
+    this.policy = policy != null ? policy : new HotSetPolicy(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES));
     for (int i = 0; i < STRIPES; i++) {
       stripeLocks[i] = new Object();
     }
@@ -165,6 +165,11 @@ public final class ShardStore implements AutoCloseable {
    * @throws IOException if the directory cannot be created or RocksDB cannot open it
    */
   public static ShardStore open(StoreConfig config, StoreLayout layout) throws IOException {
+    return open(config, layout, null);
+  }
+
+  /** Opens with another eviction policy (null: the default); for comparisons against plain FIFO. */
+  static ShardStore open(StoreConfig config, StoreLayout layout, HotSetPolicy policy) throws IOException {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(layout, "layout");
     StoreBudget budget = StoreBudget.of(config.maxBytes());
@@ -228,7 +233,7 @@ public final class ShardStore implements AutoCloseable {
           namedDaemonThreads("shard-store-"), new ThreadPoolExecutor.AbortPolicy());
       executor.prestartAllCoreThreads();
       ShardStore store = new ShardStore(config, layout, budget, resources, db, readOptions, writeOptions,
-          statistics, executor, evictions, horizonStale);
+          statistics, executor, evictions, horizonStale, policy);
       log.info("opened shard store {} ({}): maxBytes={} dataFiles={} writeBuffer={} maxValue={}",
           config.directory(), layout, budget.maxBytes(), budget.tableFilesBytes(), budget.writeBufferBytes(),
           budget.maxValueBytes());

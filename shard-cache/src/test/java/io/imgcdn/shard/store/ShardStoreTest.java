@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ShardStoreTest {
 
@@ -100,13 +102,14 @@ class ShardStoreTest {
     }
   }
 
-  @Test
-  void put_threeTimesTheBound_diskUsageStaysUnderBoundAndNewestReadable() throws Exception {
+  @ParameterizedTest
+  @EnumSource(StoreLayout.class)
+  void put_threeTimesTheBound_diskUsageStaysUnderBoundAndNewestReadable(StoreLayout layout) throws Exception {
     long maxBytes = 48 * MIB;
     Random sizes = new Random(3);
     AtomicBoolean writing = new AtomicBoolean(true);
     AtomicLong sampledMax = new AtomicLong();
-    try (ShardStore store = ShardStore.open(config(maxBytes))) {
+    try (ShardStore store = ShardStore.open(config(maxBytes), layout)) {
       // A second thread samples the directory all the time, between our own checks after each put.
       Thread sampler = Thread.ofPlatform().name("disk-sampler").start(() -> {
         while (writing.get()) {
@@ -136,8 +139,8 @@ class ShardStoreTest {
       assertThat(store.stats().evictions()).isGreaterThan(0);
       // The bound is not met by keeping nearly nothing: at least a third of it holds data.
       assertThat(store.stats().bytes()).isGreaterThan(maxBytes / 3);
-      System.out.printf("bound %d: wrote %d objects (%d bytes), max disk usage after put %d, sampled %d, "
-          + "evictions %d%n", maxBytes, count, written, maxAfterPut, sampledMax.get(), store.stats().evictions());
+      System.out.printf("%s bound %d: wrote %d objects (%d bytes), max disk usage after put %d, sampled %d, "
+          + "evictions %d%n", layout, maxBytes, count, written, maxAfterPut, sampledMax.get(), store.stats().evictions());
     }
   }
 
