@@ -18,8 +18,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** A shard-cache node: the SSD tier over RocksDB. Start with {@link #start}. */
 public final class ShardServer implements AutoCloseable {
@@ -27,20 +25,18 @@ public final class ShardServer implements AutoCloseable {
   private final ShardStore store;
   private final UpstreamClient client;
   private final ClusterView cluster;
-  private final ScheduledExecutorService scheduler;
 
-  private ShardServer(NodeRuntime runtime, ShardStore store, UpstreamClient client, ClusterView cluster,
-      ScheduledExecutorService scheduler) {
+  private ShardServer(NodeRuntime runtime, ShardStore store, UpstreamClient client, ClusterView cluster) {
     this.runtime = runtime;
     this.store = store;
     this.client = client;
     this.cluster = cluster;
-    this.scheduler = scheduler;
   }
 
   public static ShardServer start(ShardConfig config) {
     // The cluster file first: a bad one fails start-up before any native resource is opened.
-    ClusterView cluster = new ClusterView(config.clusterFile(), config.placement());
+    ClusterView cluster = ClusterView.watching(config.clusterFile(), config.placement(), config.reloadInterval(),
+        config.node().id());
     ShardStore store;
     try {
       store = ShardStore.open(new StoreConfig(config.storeDir(), config.storeMaxBytes(), config.storeThreads(),
@@ -48,13 +44,10 @@ public final class ShardServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the store in " + config.storeDir(), e);
     }
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-        Thread.ofPlatform().name(config.node().id() + "-cluster").daemon(true).factory());
     NodeRuntime runtime = NodeRuntime.create(config.node(), "shard", 0);
     UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
-    ShardServer server = new ShardServer(runtime, store, client, cluster, scheduler);
+    ShardServer server = new ShardServer(runtime, store, client, cluster);
     try {
-      cluster.watch(scheduler, config.reloadInterval().toMillis());
       RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
       ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins, client, config.handoffWindow(),
           runtime.metrics().registry());
@@ -70,10 +63,7 @@ public final class ShardServer implements AutoCloseable {
             return CompletableFuture.allOf(deletes)
                 .thenApply(v -> AdminResponse.text(200, "purged " + paths.size()));
           }),
-          AdminRoute.action("POST", "/admin/cluster/reload", (q, body) -> {
-            ClusterView.Rings rings = cluster.reload();
-            return CompletableFuture.completedFuture(AdminResponse.text(200, "cluster version " + rings.version()));
-          })), () -> true);
+          cluster.reloadRoute()), () -> true);
       return server;
     } catch (RuntimeException e) {
       server.close();
@@ -113,7 +103,6 @@ public final class ShardServer implements AutoCloseable {
     client.close();
     runtime.close();
     cluster.close();
-    scheduler.shutdownNow();
     store.close();
   }
 }

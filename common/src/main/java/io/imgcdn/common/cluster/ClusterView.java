@@ -38,6 +38,7 @@ public final class ClusterView implements AutoCloseable {
   private volatile FileTime lastModified;
   private volatile Consumer<Rings> onChange = r -> {};
   private ScheduledFuture<?> poller;
+  private ScheduledExecutorService ownScheduler;
 
   public ClusterView(Path file, Placement placement) {
     this.file = file;
@@ -45,6 +46,25 @@ public final class ClusterView implements AutoCloseable {
     Membership m = ClusterFile.read(file);
     lastModified = mtime();
     current.set(build(m, 1));
+  }
+
+  /** A view that polls its file every {@code interval} on a daemon thread of its own (closed with the view). */
+  public static ClusterView watching(Path file, Placement placement, java.time.Duration interval, String nodeId) {
+    ClusterView view = new ClusterView(file, placement);
+    view.ownScheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name(nodeId + "-cluster").daemon(true).factory());
+    view.watch(view.ownScheduler, interval.toMillis());
+    return view;
+  }
+
+  /** The admin action that re-reads the cluster file now: {@code POST /admin/cluster/reload}. */
+  public io.imgcdn.common.admin.AdminRoute reloadRoute() {
+    return io.imgcdn.common.admin.AdminRoute.action("POST", "/admin/cluster/reload", (q, body) -> {
+      Rings rings = reload();
+      return java.util.concurrent.CompletableFuture.completedFuture(io.imgcdn.common.admin.AdminResponse.text(200,
+          "cluster version " + rings.version() + ": " + rings.membership().shards().size() + " shards, "
+              + rings.membership().origins().size() + " origins"));
+    });
   }
 
   public Rings rings() {
@@ -121,6 +141,9 @@ public final class ClusterView implements AutoCloseable {
   public void close() {
     if (poller != null) {
       poller.cancel(false);
+    }
+    if (ownScheduler != null) {
+      ownScheduler.shutdownNow();
     }
   }
 }
