@@ -40,3 +40,6 @@ convert chelsea.jpg -profile "$ICC/sRGB.icc" -profile "$ICC/ProPhotoRGB.icc" -qu
 
 # A small progressive JPEG (the mutation test decodes it many times).
 convert chelsea.jpg -interlace JPEG -quality 92 chelsea-progressive.jpg
+
+# The same wide-gamut picture as PNG (iCCP chunk), which the JDK's PNG reader ignores.
+convert chelsea.jpg -profile "$ICC/sRGB.icc" -profile "$ICC/ProPhotoRGB.icc" chelsea-prophoto.png

@@ -44,12 +44,14 @@ final class JavaImageEngine implements ImageEngine {
    *      the JDK's JPEG decoder otherwise fills missing rows with grey and returns normally.
    *   4. resize: imgscalr QUALITY (incremental halving with bicubic steps, Campbell's method),
    *      exactly to the Geometry size (axes swapped for EXIF orientations 5..8).
-   *   5. orient: apply the EXIF orientation (read from APP1 in the header step) to the small
+   *   5. colour: a PNG's embedded ICC profile (iCCP) to sRGB, on the scaled image (the JDK PNG
+   *      reader ignores iCCP; TwelveMonkeys converts JPEG profiles while decoding).
+   *   6. orient: apply the EXIF orientation (read from APP1 in the header step) to the small
    *      scaled image, where rotating is cheap; ImageIO and TwelveMonkeys ignore the tag.
-   *   6. crop: the centred box for fit=cover.
-   *   7. flatten: for JPEG, draw onto an opaque RGB image over the background colour. JPEG has no
+   *   7. crop: the centred box for fit=cover.
+   *   8. flatten: for JPEG, draw onto an opaque RGB image over the background colour. JPEG has no
    *      alpha, and ImageIO.write returns false and writes nothing for ARGB input.
-   *   8. encode: JPEG at the spec's quality, or PNG; WebP -> 406 (no pure Java WebP writer).
+   *   9. encode: JPEG at the spec's quality, or PNG; WebP -> 406 (no pure Java WebP writer).
    *
    * Everything runs on the calling thread on heap memory; the decoded frame is the big
    * allocation (3-4 bytes per source pixel), bounded by maxSourcePixels.
@@ -78,6 +80,7 @@ final class JavaImageEngine implements ImageEngine {
         .step("header", JavaImageEngine::readHeader)
         .step("decode", JavaImageEngine::decode)
         .step("resize", JavaImageEngine::resize)
+        .step("colour", JavaImageEngine::colour)
         .step("orient", JavaImageEngine::orient)
         .step("crop", JavaImageEngine::crop)
         .step("flatten", this::flatten)
@@ -133,6 +136,7 @@ final class JavaImageEngine implements ImageEngine {
     int sourceWidth;
     int sourceHeight;
     int orientation = ExifOrientation.NORMAL;
+    java.awt.color.ICC_Profile pngProfile;
     Geometry geometry;
     BufferedImage image;
     byte[] output;
@@ -207,6 +211,12 @@ final class JavaImageEngine implements ImageEngine {
     }
     if ("jpeg".equals(job.sourceFormat)) {
       job.orientation = ExifOrientation.of(job.source);
+    } else if ("png".equals(job.sourceFormat)) {
+      try {
+        job.pngProfile = PngColorProfile.read(job.reader).orElse(null);
+      } catch (IOException e) {
+        throw ImageProcessingException.corrupt("unreadable PNG chunks: " + e, e);
+      }
     }
     // The box applies to the upright picture: orientations 5..8 swap the axes.
     job.geometry = ExifOrientation.swapsAxes(job.orientation)
@@ -250,6 +260,29 @@ final class JavaImageEngine implements ImageEngine {
       }
       job.image = scaled;
     }
+  }
+
+  /**
+   * Converts a PNG's pixels from its embedded ICC profile to sRGB, on the small scaled image
+   * (TwelveMonkeys already does this for JPEG while decoding). The scaled image is always a fresh
+   * 8-bit RGB/ARGB copy when a resize happened; otherwise convert a copy, not the decoder's image.
+   */
+  private static void colour(Job job) {
+    if (job.pngProfile == null) {
+      return;
+    }
+    BufferedImage image = job.image;
+    int type = image.getType();
+    if (type != BufferedImage.TYPE_INT_RGB && type != BufferedImage.TYPE_INT_ARGB) {
+      BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(),
+          image.getColorModel().hasAlpha() ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = copy.createGraphics();
+      g.drawImage(image, 0, 0, null);
+      g.dispose();
+      image = copy;
+    }
+    PngColorProfile.toSrgb(image, job.pngProfile);
+    job.image = image;
   }
 
   /**

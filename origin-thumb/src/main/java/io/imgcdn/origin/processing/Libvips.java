@@ -19,6 +19,7 @@ import java.util.Optional;
  * The part of libvips (Debian's libvips42, 8.14) the libvips engine calls, bound with
  * java.lang.foreign. One process-wide instance; libvips itself is thread-safe.
  */
+@SuppressWarnings("restricted") // FFM downcalls and upcalls: the point of this class
 final class Libvips {
 
   /*

@@ -24,7 +24,7 @@ class JavaImageEngineTest {
   @Test
   void stepNames_inOrder() {
     assertThat(new JavaImageEngine(0xFFFFFF).stepNames())
-        .containsExactly("source-size", "header", "decode", "resize", "orient", "crop", "flatten", "encode");
+        .containsExactly("source-size", "header", "decode", "resize", "colour", "orient", "crop", "flatten", "encode");
   }
 
   @Test

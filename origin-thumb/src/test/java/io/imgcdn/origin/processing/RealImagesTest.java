@@ -153,6 +153,14 @@ class RealImagesTest {
 
   @ParameterizedTest
   @MethodSource("engines")
+  void render_iccProPhotoPng_convertedToSrgb(ImageEngine engine) throws Exception {
+    BufferedImage reference = reference(engine);
+    BufferedImage out = TestImages.decode(render(engine, "chelsea-prophoto.png", "w=150").bytes());
+    assertThat(meanDifference(out, reference)).isLessThan(6);
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
   void iccTest_isSensitive_rawProPhotoSamplesDiffer(ImageEngine engine) throws Exception {
     Raster raw = readRaster("chelsea-prophoto.jpg");
     Raster srgb = readRaster("chelsea.jpg");
