@@ -1,13 +1,12 @@
 package io.imgcdn.bench.load;
 
 import io.imgcdn.bench.report.LoadReport;
+import io.imgcdn.bench.report.Reports;
 import io.imgcdn.bench.workload.Trace;
 import io.imgcdn.bench.workload.Workload;
 import io.imgcdn.bench.workload.WorkloadOptions;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -66,7 +65,7 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--label", defaultValue = "run", description = "Name of this run in the report (default: ${DEFAULT-VALUE}).")
   String label;
 
-  @Option(names = "--out", description = "Write the report (Markdown) here.")
+  @Option(names = "--out", description = "Write the report (Markdown) here, and its plots (SVG) next to it.")
   Path out;
 
   @Spec
@@ -87,7 +86,7 @@ public final class LoadCommand implements Callable<Integer> {
     stdout.print(report);
     stdout.flush();
     if (out != null) {
-      Files.writeString(out, report, StandardCharsets.UTF_8);
+      Reports.writeLoad(out, report, List.of(label), List.of(r));
     }
     return r.errorCount() == 0 ? 0 : 2;
   }

@@ -1,12 +1,11 @@
 package io.imgcdn.bench.sim;
 
 import io.imgcdn.bench.report.MarkdownTable;
+import io.imgcdn.bench.report.Reports;
 import io.imgcdn.bench.workload.Trace;
 import io.imgcdn.bench.workload.Workload;
 import io.imgcdn.bench.workload.WorkloadOptions;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +44,7 @@ public final class SimCommand implements Callable<Integer> {
       description = "Runs of each non-deterministic policy (Caffeine); the table shows the mean (default: ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--out", description = "Write the report (Markdown) here.")
+  @Option(names = "--out", description = "Write the report (Markdown) here, and its plots (SVG) next to it.")
   Path out;
 
   @Spec
@@ -94,7 +93,7 @@ public final class SimCommand implements Callable<Integer> {
     stdout.print(report);
     stdout.flush();
     if (out != null) {
-      Files.writeString(out, report, StandardCharsets.UTF_8);
+      Reports.writeSimulation(out, report, results);
     }
     return 0;
   }

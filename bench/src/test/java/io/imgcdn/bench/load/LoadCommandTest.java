@@ -33,7 +33,10 @@ class LoadCommandTest {
       assertThat(run.out()).contains("warm-up: 100 responses, 0 errors", "| smoke | closed |     3 |       150 |",
           "| smoke | edge  |", "| smoke | shard |", "Served from some cache:");
       assertThat(server.requests.get()).isEqualTo(250);
-      assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(run.out().substring(run.out().indexOf("## Load")));
+      assertThat(Files.readString(out, StandardCharsets.UTF_8))
+          .startsWith(run.out().substring(run.out().indexOf("## Load"))).contains("](load-latency.svg)");
+      assertThat(Files.readString(dir.resolve("load-latency.svg"), StandardCharsets.UTF_8)).contains(">smoke</text>");
+      assertThat(Files.readString(dir.resolve("load-throughput.svg"), StandardCharsets.UTF_8)).contains("<rect x=");
     }
   }
 

@@ -25,6 +25,11 @@ class SimCommandTest {
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("| policy", "| lru", "| fifo", "| caffeine", "| gdsf", "| belady", "OHR 5.0%",
         "BHR 50.0%");
-    assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(run.out());
+    assertThat(Files.readString(out, StandardCharsets.UTF_8)).startsWith(run.out()).contains("](sim-ohr.svg)",
+        "](sim-bhr.svg)");
+    assertThat(Files.readString(dir.resolve("sim-ohr.svg"), StandardCharsets.UTF_8)).startsWith("<svg")
+        .contains(">belady</text>").doesNotContain("NaN");
+    assertThat(Files.readString(dir.resolve("sim-bhr.svg"), StandardCharsets.UTF_8)).contains("stroke-dasharray");
+    assertThat(Files.readString(dir.resolve("sim-ohr.svg"), StandardCharsets.UTF_8)).doesNotContain("stroke-dasharray");
   }
 }
