@@ -81,8 +81,10 @@ public final class S3Source implements AutoCloseable {
   private static RuntimeException translate(String key, Throwable failure) {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
-    if (cause instanceof HttpError e) {
-      return e;
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof HttpError e) {
+        return e; // our own refusal (e.g. over the size limit), possibly wrapped by the SDK
+      }
     }
     if (cause instanceof NoSuchKeyException
         || (cause instanceof S3Exception s3 && s3.statusCode() == 404)) {

@@ -1,0 +1,159 @@
+package io.imgcdn.origin.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imgcdn.common.config.Settings;
+import io.imgcdn.origin.OriginServer;
+import io.imgcdn.origin.config.OriginConfig;
+import io.imgcdn.s3embedded.EmbeddedS3;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The origin node over a real S3-protocol server, over real HTTP: coalescing, bulkheads, limits. */
+class OriginServerTest {
+  @TempDir static Path dir;
+  static EmbeddedS3 s3;
+  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  OriginServer origin;
+
+  @BeforeAll
+  static void startS3() throws Exception {
+    s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "origin-test", "origin-test", "origin-test-secret");
+  }
+
+  @AfterAll
+  static void stopS3() {
+    s3.close();
+  }
+
+  @AfterEach
+  void stopOrigin() {
+    if (origin != null) {
+      origin.close();
+    }
+  }
+
+  private OriginServer start(Map<String, String> extra) {
+    Map<String, String> m = new HashMap<>(Map.of(
+        "server.port", "0", "admin.port", "0",
+        "origin.s3.endpoint", s3.endpoint().toString(), "origin.s3.bucket", s3.bucket(),
+        "origin.s3.access-key", s3.accessKey(), "origin.s3.secret-key", s3.secretKey()));
+    m.putAll(extra);
+    Settings settings = Settings.of(m);
+    OriginConfig config = OriginConfig.from(settings);
+    settings.finish();
+    origin = OriginServer.start(config);
+    return origin;
+  }
+
+  private static byte[] jpeg(int w, int h) throws Exception {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y += 7) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, x * 31 ^ y * 17);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "jpg", out);
+    return out.toByteArray();
+  }
+
+  private CompletableFuture<HttpResponse<byte[]>> get(String path) {
+    return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private long metric(String name) throws Exception {
+    String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.adminPort() + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*} ([0-9.E]+)$").matcher(text);
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+  }
+
+  @Test
+  void concurrentVariants_oneOriginal_oneS3GetAndOneResizePerLeader() throws Exception {
+    start(Map.of());
+    s3.put("c/one.jpg", jpeg(1600, 1200), "image/jpeg");
+    int n = 12;
+    List<HttpResponse<byte[]>> responses = IntStream.range(0, n).mapToObj(i -> get("/v/w150/c/one.jpg")).toList()
+        .stream().map(CompletableFuture::join).toList();
+    assertThat(responses).allMatch(r -> r.statusCode() == 200);
+    long leaders = responses.stream().filter(r -> r.headers().firstValue("X-Cache").orElse("").equals("origin-1;miss"))
+        .count();
+    long waiters = responses.stream()
+        .filter(r -> r.headers().firstValue("X-Cache").orElse("").equals("origin-1;coalesced")).count();
+    assertThat(leaders + waiters).isEqualTo(n);
+    assertThat(metric("imgcdn_origin_s3_fetch_seconds_count")).as("one S3 GET for every variant").isEqualTo(1);
+    assertThat(metric("imgcdn_origin_resize_seconds_count")).as("one resize per leader").isEqualTo(leaders);
+
+    // The next sizes of the same picture come from the recent-originals cache, not S3.
+    assertThat(get("/v/w600/c/one.jpg").join().statusCode()).isEqualTo(200);
+    assertThat(get("/v/sq240/c/one.jpg").join().statusCode()).isEqualTo(200);
+    assertThat(metric("imgcdn_origin_s3_fetch_seconds_count")).isEqualTo(1);
+  }
+
+  @Test
+  void imageQueueFull_503WithRetryAfterAtOnce_restServed() throws Exception {
+    Map<String, String> presets = new HashMap<>(Map.of("origin.workers", "1", "origin.queue", "1"));
+    for (int i = 1; i <= 10; i++) {
+      presets.put("origin.preset.p" + i, "w=" + (100 + i));
+    }
+    start(presets);
+    s3.put("q/big.jpg", jpeg(2400, 1800), "image/jpeg");
+    List<HttpResponse<byte[]>> responses = IntStream.rangeClosed(1, 10).mapToObj(i -> get("/v/p" + i + "/q/big.jpg"))
+        .toList().stream().map(CompletableFuture::join).toList();
+    List<HttpResponse<byte[]>> rejected = responses.stream().filter(r -> r.statusCode() == 503).toList();
+    assertThat(rejected).isNotEmpty();
+    assertThat(rejected).allMatch(r -> r.headers().firstValue("Retry-After").isPresent());
+    assertThat(responses).allMatch(r -> r.statusCode() == 200 || r.statusCode() == 503);
+    assertThat(responses.stream().filter(r -> r.statusCode() == 200)).hasSizeGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void originalOverSourceLimit_422BeforeReadingIt() throws Exception {
+    start(Map.of("origin.max-source-bytes", "64k"));
+    s3.put("l/huge.bin", new byte[300_000], "image/jpeg");
+    HttpResponse<byte[]> r = get("/v/w150/l/huge.bin").join();
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(new String(r.body())).contains("original is 300000 bytes (limit 65536)");
+    assertThat(get("/l/huge.bin").join().statusCode()).isEqualTo(422);
+  }
+
+  @Test
+  void missingObjectAndDisabledSigning_clearErrors() throws Exception {
+    start(Map.of());
+    HttpResponse<byte[]> missing = get("/nothing/here.jpg").join();
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(new String(missing.body())).isEqualTo("no such object: nothing/here.jpg\n");
+    HttpResponse<byte[]> adHoc = get("/t/AAAAAAAAAAAAAAAA/w=100/c/one.jpg").join();
+    assertThat(adHoc.statusCode()).isEqualTo(403);
+    assertThat(new String(adHoc.body())).contains("signed URLs are disabled");
+  }
+
+  @Test
+  void prefix_onlyKeysUnderItAreRead() throws Exception {
+    s3.put("tenant-a/pic.jpg", jpeg(64, 64), "image/jpeg");
+    s3.put("secret.jpg", jpeg(64, 64), "image/jpeg");
+    start(Map.of("origin.s3.prefix", "tenant-a/"));
+    assertThat(get("/pic.jpg").join().statusCode()).isEqualTo(200);
+    assertThat(get("/secret.jpg").join().statusCode()).isEqualTo(404);
+  }
+}
