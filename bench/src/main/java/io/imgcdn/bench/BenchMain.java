@@ -1,6 +1,7 @@
 package io.imgcdn.bench;
 
 import io.imgcdn.bench.load.LoadCommand;
+import io.imgcdn.bench.load.WrkCommand;
 import io.imgcdn.bench.sim.SimCommand;
 import io.imgcdn.bench.workload.WorkloadCommand;
 import picocli.CommandLine;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "imgcdn-bench", mixinStandardHelpOptions = true,
     description = "imgcdn benchmarks: workload generation, cache-policy simulation, HTTP load.",
-    subcommands = {WorkloadCommand.class, SimCommand.class, LoadCommand.class})
+    subcommands = {WorkloadCommand.class, SimCommand.class, LoadCommand.class, WrkCommand.class})
 public final class BenchMain {
 
   private BenchMain() {}

@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TestServer implements AutoCloseable {
 
   final AtomicLong requests = new AtomicLong();
+  /** Requests for paths that are neither in the trace nor special. */
+  final AtomicLong unknownPaths = new AtomicLong();
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final Map<String, Long> sizes = new HashMap<>();
@@ -68,7 +70,11 @@ final class TestServer implements AutoCloseable {
       }
       boolean first = seen.add(path);
       exchange.getResponseHeaders().set("X-Cache", first ? "edge-1;miss, shard-1;miss" : "edge-1;hit");
-      long size = sizes.getOrDefault(path, 0L);
+      Long known = sizes.get(path);
+      if (known == null) {
+        unknownPaths.incrementAndGet();
+      }
+      long size = known == null ? 0 : known;
       exchange.sendResponseHeaders(200, size == 0 ? -1 : size);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(new byte[(int) size]);
