@@ -29,6 +29,7 @@ public record LoadResult(LoadSpec spec, long elapsedNanos, long sent, long respo
     Map<String, Map<String, Long>> tiers, long servedFromCache) {
 
   static LoadResult of(LoadSpec spec, long elapsedNanos, Stats s, long unsent) {
+    s.foldXCache();
     Map<String, Long> classes = new LinkedHashMap<>();
     for (int i = 1; i < s.statusClasses.length; i++) {
       if (s.statusClasses[i] > 0) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,16 @@ class WorkloadUploaderTest {
     assertThatThrownBy(() -> WorkloadUploader.upload(w, (key, body, type) -> {
       throw new IOException("bucket gone: " + key);
     }, 1)).isInstanceOf(IOException.class).hasMessageContaining("bucket gone: img/");
+  }
+
+  @Test
+  void directorySink_objects_readableByOthers() throws IOException {
+    new DirectoryObjectSink(dir).put("img/a.jpg", new byte[] {1, 2, 3}, "image/jpeg");
+
+    // A folder bucket is served by other users (nginx's www-data): rw-r--r--, not createTempFile's rw-------.
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("img/a.jpg"))))
+        .isEqualTo("rw-r--r--");
+    assertThat(Files.readAllBytes(dir.resolve("img/a.jpg"))).containsExactly(1, 2, 3);
   }
 
   @Test
