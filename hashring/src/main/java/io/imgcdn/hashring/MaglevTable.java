@@ -21,11 +21,11 @@ final class MaglevTable extends AbstractLocator {
    * Movement: when membership changes, slots change hands mostly onto the new member (or away from
    * the removed one), but the fill is a race, so some keys also move between members that stayed; the
    * paper accepts this for its balance. The larger M / total weight, the smaller that fraction, which
-   * is why M is fixed at ~2^20 (2 MB of chars; 30-50 ms to fill) rather than the paper's 65,537:
-   * adding a member to N moves (1/(N+1)) x 1.04 of the keys at N = 40 and x 1.09 at N = 100 (x 1.17
-   * and x 1.58 with 65,537 slots), of which 0.1% of all keys go between old members; at N = 1,000 it
-   * is x 3. MovementPropertiesTest pins these. Where strictly minimal movement matters more than
-   * O(1) lookups, use RENDEZVOUS; at 1,000 members, KETAMA.
+   * is why M is fixed at ~2^20 (2 MB of chars; 30-100 ms to fill) rather than the paper's 65,537:
+   * adding a member to N moves (1/(N+1)) x 1.04 of the keys at N = 40 and x 1.10 at N = 100 (x 1.17
+   * and x 1.58 with 65,537 slots), of which about 0.1% of all keys go between old members; at
+   * N = 1,000 it is x 3. BalanceTest and HashRingPropertiesTest pin these. Where strictly minimal
+   * movement matters more than O(1) lookups, use RENDEZVOUS; at 1,000 members, KETAMA.
    *
    * Fallback (down members, bounded loads, candidates): the key probes slots s, s + t, s + 2t, ... mod
    * M with a per-key stride t in [1, M); M being prime, the walk reaches every slot, hence every
