@@ -39,7 +39,7 @@ final class FrequencySketch {
       throw new IllegalArgumentException("expectedItems: " + expectedItems + " (expected: >= 1)");
     }
     // One 4-bit counter per expected item per row: expectedItems / 16 words, a power of two.
-    int words = Integer.highestOneBit((int) Math.clamp(expectedItems / 16, 16, 1 << 24));
+    int words = Integer.highestOneBit(Math.clamp(expectedItems / 16, 16, 1 << 24));
     if (words < expectedItems / 16 && words < (1 << 24)) {
       words <<= 1;
     }

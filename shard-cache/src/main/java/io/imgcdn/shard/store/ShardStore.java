@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -49,6 +50,7 @@ import org.rocksdb.Statistics;
 import org.rocksdb.Status;
 import org.rocksdb.TableProperties;
 import org.rocksdb.TickerType;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +98,9 @@ public final class ShardStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardStore.class);
   private static final long CLOSE_WAIT_SECONDS = 60;
   private static final int STRIPES = 1024;
-  private static final int SCRATCH_BYTES = 256 * 1024;
+  /** Bodies longer than this are stored in chunks of this size (ValueCodec version 2). */
+  static final int CHUNK_BYTES = 1 << 20;
+  private static final int SCRATCH_BYTES = CHUNK_BYTES + 64 * 1024;
   private static final int KEY_SCRATCH_BYTES = 8 * 1024;
   private static final long MEAN_OBJECT_BYTES = 60 * 1024;
 
@@ -274,17 +278,24 @@ public final class ShardStore implements AutoCloseable {
       ValueCodec.Header header;
       try {
         header = ValueCodec.decodeHeader(value, value.length);
-        object = ValueCodec.decode(value);
+        object = header.chunked()
+            ? new StoredObject(header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(),
+                readChunks(keyBytes, header))
+            : ValueCodec.decode(value, header);
       } catch (ValueCodec.CorruptValueException e) {
-        dropCorrupt(key, keyBytes, keyHash, e.getMessage());
+        dropCorrupt(key, keyBytes, keyHash, e);
         return Optional.empty();
       }
       hits.increment();
       if (shouldReinsert(keyHash, header)) {
         synchronized (stripeLocks[stripe]) {
           if (stripeVersions.get(stripe) == version) {
-            ValueCodec.setWriteSequence(value, header, db.getLatestSequenceNumber() + 1);
-            db.put(writeOptions, keyBytes, value);
+            if (header.chunked()) {
+              writeChunked(keyBytes, object, db.getLatestSequenceNumber() + 1);
+            } else {
+              ValueCodec.setWriteSequence(value, header, db.getLatestSequenceNumber() + 1);
+              db.put(writeOptions, keyBytes, value);
+            }
             stripeVersions.incrementAndGet(stripe);
             reinsertions.increment();
           }
@@ -295,13 +306,72 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
+   * Reads {@code length} body bytes from {@code offset} of the object under {@code key}, verified. Bodies
+   * larger than 1 MiB are stored in 1 MiB chunks, and only the chunks the range covers are read; a
+   * smaller body is read whole (it is one RocksDB value). To stream a large body with bounded memory,
+   * call this repeatedly and check that the ETag stays the same. Counts as a request for the key (hit or
+   * miss) like {@link #get(String)}, without re-insertion.
+   */
+  public CompletableFuture<Optional<StoredRange>> getRange(String key, long offset, int length) {
+    byte[] keyBytes = keyBytes(key);
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset: " + offset + " (expected: >= 0)");
+    }
+    if (length < 0) {
+      throw new IllegalArgumentException("length: " + length + " (expected: >= 0)");
+    }
+    return submit(() -> {
+      long keyHash = FrequencySketch.hash(keyBytes);
+      policy.recordAccess(keyHash);
+      try {
+        byte[] value = db.get(readOptions, keyBytes);
+        if (value == null) {
+          misses.increment();
+          return Optional.empty();
+        }
+        ValueCodec.Header header = ValueCodec.decodeHeader(value, value.length);
+        long total = header.bodyLength();
+        int n = (int) Math.max(0, Math.min(length, total - offset));
+        byte[] bytes = new byte[n];
+        if (!header.chunked()) {
+          StoredObject object = ValueCodec.decode(value, header);
+          System.arraycopy(object.body(), (int) Math.min(offset, total), bytes, 0, n);
+        } else if (n > 0) {
+          int first = (int) (offset / header.chunkBytes());
+          int last = (int) ((offset + n - 1) / header.chunkBytes());
+          for (int i = first; i <= last; i++) {
+            byte[] chunk = readChunk(keyBytes, header, i);
+            long chunkStart = (long) i * header.chunkBytes();
+            long from = Math.max(offset, chunkStart);
+            long to = Math.min(offset + n, chunkStart + header.chunkLength(i));
+            System.arraycopy(chunk, ValueCodec.CHUNK_PREFIX_BYTES + (int) (from - chunkStart), bytes,
+                (int) (from - offset), (int) (to - from));
+          }
+        }
+        hits.increment();
+        return Optional.of(new StoredRange(header.contentType(), header.etag(), header.cacheControl(),
+            header.storedAtMillis(), total, offset, bytes));
+      } catch (ValueCodec.CorruptValueException e) {
+        dropCorrupt(key, keyBytes, keyHash, e);
+        return Optional.empty();
+      } catch (RocksDBException e) {
+        if (isCorruption(e)) {
+          dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
+          return Optional.empty();
+        }
+        throw e;
+      }
+    });
+  }
+
+  /**
    * Looks {@code key} up like {@link #get(String)} but copies the value from RocksDB straight into a
    * buffer from {@code allocate} (give it direct memory, e.g. a pooled Netty buffer's
-   * {@code nioBuffer(0, n)}), so a large body never lands on the Java heap. {@code allocate} is called at
-   * most twice with the exact value size (header + body); each buffer it returned that does not end up
-   * in the result (a retry after a concurrent replace, a checksum failure, an error) is handed to
-   * {@code release}. The result's body is a read-only slice of the buffer; a Range response can slice
-   * it further. RocksDB still reads the whole value from disk (one block per large value).
+   * {@code nioBuffer(0, n)}), so a large body never lands on the Java heap. {@code allocate} is called
+   * with the number of bytes needed (the body, or for a body of 1 MiB or less the whole value with its
+   * header), at most twice; each buffer it returned that does not end up in the result (a retry after a
+   * concurrent replace, a checksum failure, an error) is handed to {@code release}. The result's body is
+   * a read-only slice of the buffer; a Range response can slice it further.
    */
   public CompletableFuture<Optional<DirectObject>> getDirect(String key, IntFunction<ByteBuffer> allocate,
       Consumer<ByteBuffer> release) {
@@ -315,6 +385,8 @@ public final class ShardStore implements AutoCloseable {
       long version = stripeVersions.get(stripe);
       ByteBuffer keyBuffer = directKey(keyBytes);
       ByteBuffer value = null;
+      DirectObject object = null;
+      ValueCodec.Header header = null;
       try {
         for (int attempt = 0; attempt < 2 && value == null; attempt++) {
           ByteBuffer first = scratch.get().clear();
@@ -323,22 +395,48 @@ public final class ShardStore implements AutoCloseable {
             misses.increment();
             return Optional.empty();
           }
-          ByteBuffer target = allocate.apply(size);
-          if (target.remaining() < size) {
-            release.accept(target);
-            throw new IllegalArgumentException("allocate(" + size + ") returned " + target.remaining()
-                + " bytes (expected: >= " + size + ")");
-          }
-          target = target.slice(target.position(), size);
           if (size <= first.capacity()) {
-            target.put(target.position(), first, 0, size);
-            value = target;
-          } else if (db.get(readOptions, keyBuffer.duplicate(), target.duplicate()) == size) {
-            value = target;
+            header = ValueCodec.decodeHeader(first.duplicate());
+            if (header.chunked()) {
+              value = allocateExactly(allocate, release, header.bodyLength());
+              try {
+                readChunksInto(keyBytes, header, value);
+              } catch (ValueCodec.CorruptValueException | RocksDBException | RuntimeException e) {
+                release.accept(value);
+                throw e;
+              }
+              object = new DirectObject(header.contentType(), header.etag(), header.cacheControl(),
+                  header.storedAtMillis(), value.asReadOnlyBuffer());
+            } else {
+              value = allocateExactly(allocate, release, size);
+              value.put(value.position(), first, 0, size);
+            }
           } else {
-            release.accept(target); // replaced between the two reads; read again
+            // An inline value above the scratch size (written before chunking existed): read it again.
+            ByteBuffer target = allocateExactly(allocate, release, size);
+            if (db.get(readOptions, keyBuffer.duplicate(), target.duplicate()) == size) {
+              value = target;
+            } else {
+              release.accept(target); // replaced between the two reads; read again
+            }
           }
         }
+        if (value == null) {
+          misses.increment();
+          return Optional.empty();
+        }
+        if (object == null) {
+          try {
+            header = ValueCodec.decodeHeader(value);
+            object = ValueCodec.decode(value);
+          } catch (ValueCodec.CorruptValueException e) {
+            release.accept(value);
+            throw e;
+          }
+        }
+      } catch (ValueCodec.CorruptValueException e) {
+        dropCorrupt(key, keyBytes, keyHash, e);
+        return Optional.empty();
       } catch (RocksDBException e) {
         if (isCorruption(e)) {
           dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
@@ -346,26 +444,17 @@ public final class ShardStore implements AutoCloseable {
         }
         throw e;
       }
-      if (value == null) {
-        misses.increment();
-        return Optional.empty();
-      }
-      DirectObject object;
-      ValueCodec.Header header;
-      try {
-        header = ValueCodec.decodeHeader(value);
-        object = ValueCodec.decode(value);
-      } catch (ValueCodec.CorruptValueException e) {
-        release.accept(value);
-        dropCorrupt(key, keyBytes, keyHash, e.getMessage());
-        return Optional.empty();
-      }
       hits.increment();
       if (shouldReinsert(keyHash, header)) {
         synchronized (stripeLocks[stripe]) {
           if (stripeVersions.get(stripe) == version) {
-            ValueCodec.setWriteSequence(value, header, db.getLatestSequenceNumber() + 1);
-            db.put(writeOptions, keyBuffer.duplicate(), value.duplicate());
+            long sequence = db.getLatestSequenceNumber() + 1;
+            if (header.chunked()) {
+              writeChunked(keyBytes, object, sequence);
+            } else {
+              ValueCodec.setWriteSequence(value, header, sequence);
+              db.put(writeOptions, keyBuffer.duplicate(), value.duplicate());
+            }
             stripeVersions.incrementAndGet(stripe);
             reinsertions.increment();
           }
@@ -523,9 +612,18 @@ public final class ShardStore implements AutoCloseable {
     return future;
   }
 
-  /** Writes raw bytes as a value, bypassing the encoder; for tests that corrupt a stored value. */
+  /**
+   * Writes raw bytes as a value, bypassing the encoder and the key checks; for tests that corrupt a
+   * stored value. The key is taken as ISO-8859-1, one byte per char, so chunk keys can be named.
+   */
   void putRaw(String key, byte[] value) throws RocksDBException {
-    db.put(writeOptions, keyBytes(key), value);
+    db.put(writeOptions, key.getBytes(StandardCharsets.ISO_8859_1), value);
+  }
+
+  /** The decoded header stored under {@code key}; for tests. */
+  ValueCodec.Header header(String key) throws RocksDBException, ValueCodec.CorruptValueException {
+    byte[] value = db.get(readOptions, keyBytes(key));
+    return ValueCodec.decodeHeader(value, value.length);
   }
 
   /** Forces the memtable to a table file; for tests. */
@@ -544,10 +642,33 @@ public final class ShardStore implements AutoCloseable {
     long corrupt = 0;
     try (RocksIterator it = db.newIterator(readOptions)) {
       for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (isChunkKey(key)) {
+          continue; // verified with its header
+        }
         try {
-          ValueCodec.decode(it.value());
+          byte[] value = it.value();
+          ValueCodec.Header header = ValueCodec.decodeHeader(value, value.length);
+          if (header.chunked()) {
+            readChunks(key, header);
+          } else {
+            ValueCodec.decode(value, header);
+          }
           intact++;
-        } catch (ValueCodec.CorruptValueException e) {
+        } catch (ValueCodec.MissingChunkException e) {
+          try {
+            if (evictedOrReplaced(key, e)) {
+              continue; // dropped by FIFO while we scanned (e.g. right after open)
+            }
+          } catch (RocksDBException rocks) {
+            // counted as corrupt below
+          }
+          log.warn("shard store {}: key {} fails verification: {}", config.directory(),
+              new String(key, StandardCharsets.UTF_8), e.getMessage());
+          corrupt++;
+        } catch (ValueCodec.CorruptValueException | RocksDBException e) {
+          log.warn("shard store {}: key {} fails verification: {}", config.directory(),
+              new String(key, StandardCharsets.UTF_8), e.getMessage());
           corrupt++;
         }
       }
@@ -559,15 +680,112 @@ public final class ShardStore implements AutoCloseable {
     return budget;
   }
 
+  private static boolean isChunkKey(byte[] key) {
+    return key.length >= 5 && key[key.length - 5] == 0;
+  }
+
   private void write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
     int stripe = stripe(keyHash);
     synchronized (stripeLocks[stripe]) {
-      byte[] encoded = ValueCodec.encode(value, db.getLatestSequenceNumber() + 1);
-      db.put(writeOptions, keyBytes, encoded);
+      long sequence = db.getLatestSequenceNumber() + 1;
+      long written;
+      if (value.body().length > CHUNK_BYTES) {
+        written = writeChunked(keyBytes, value, sequence);
+      } else {
+        byte[] encoded = ValueCodec.encode(value, sequence);
+        db.put(writeOptions, keyBytes, encoded);
+        written = encoded.length;
+      }
       stripeVersions.incrementAndGet(stripe);
       puts.increment();
-      bytesAdmitted.add(encoded.length);
+      bytesAdmitted.add(written);
     }
+  }
+
+  /** Writes a chunked header and its chunks in one batch; returns the bytes written. */
+  private long writeChunked(byte[] keyBytes, StoredObject value, long sequence) throws RocksDBException {
+    byte[] header = ValueCodec.encodeChunkedHeader(value, sequence, CHUNK_BYTES);
+    long written = header.length;
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(keyBytes, header);
+      byte[] body = value.body();
+      for (int i = 0, offset = 0; offset < body.length; i++, offset += CHUNK_BYTES) {
+        byte[] chunk = ValueCodec.encodeChunk(body, offset, Math.min(CHUNK_BYTES, body.length - offset), sequence);
+        batch.put(chunkKey(keyBytes, i), chunk);
+        written += chunk.length;
+      }
+      db.write(writeOptions, batch);
+    }
+    return written;
+  }
+
+  /** Writes a chunked object whose body is in a buffer (a re-insertion from getDirect). */
+  private void writeChunked(byte[] keyBytes, DirectObject value, long sequence) throws RocksDBException {
+    byte[] body = new byte[value.bodyLength()];
+    value.body().duplicate().get(body);
+    writeChunked(keyBytes, new StoredObject(value.contentType(), value.etag(), value.cacheControl(),
+        value.storedAtMillis(), body), sequence);
+  }
+
+  /** Reads and verifies every chunk of a chunked body onto the heap. */
+  private byte[] readChunks(byte[] keyBytes, ValueCodec.Header header)
+      throws RocksDBException, ValueCodec.CorruptValueException {
+    byte[] body = new byte[header.bodyLength()];
+    for (int i = 0; i < header.chunkCount(); i++) {
+      byte[] chunk = readChunk(keyBytes, header, i);
+      System.arraycopy(chunk, ValueCodec.CHUNK_PREFIX_BYTES, body, i * header.chunkBytes(), header.chunkLength(i));
+    }
+    return body;
+  }
+
+  private byte[] readChunk(byte[] keyBytes, ValueCodec.Header header, int index)
+      throws RocksDBException, ValueCodec.CorruptValueException {
+    byte[] chunk = db.get(readOptions, chunkKey(keyBytes, index));
+    if (chunk == null) {
+      throw new ValueCodec.MissingChunkException(header, index);
+    }
+    ValueCodec.verifyChunk(chunk, header, index);
+    return chunk;
+  }
+
+  /** Reads and verifies every chunk of a chunked body into {@code target} (its position on), via scratch. */
+  private void readChunksInto(byte[] keyBytes, ValueCodec.Header header, ByteBuffer target)
+      throws RocksDBException, ValueCodec.CorruptValueException {
+    for (int i = 0; i < header.chunkCount(); i++) {
+      ByteBuffer chunk = scratch.get().clear();
+      int size = db.get(readOptions, directKey(chunkKey(keyBytes, i)), chunk);
+      if (size == RocksDB.NOT_FOUND) {
+        throw new ValueCodec.MissingChunkException(header, i);
+      }
+      if (size > chunk.capacity()) {
+        throw new ValueCodec.CorruptValueException("chunk " + i + " length " + size + " (expected: <= "
+            + (ValueCodec.CHUNK_PREFIX_BYTES + header.chunkBytes()) + ")");
+      }
+      ValueCodec.verifyChunk(chunk, header, i);
+      target.put(target.position() + i * header.chunkBytes(), chunk, ValueCodec.CHUNK_PREFIX_BYTES,
+          header.chunkLength(i));
+    }
+  }
+
+  private static ByteBuffer allocateExactly(IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release,
+      int size) {
+    ByteBuffer target = allocate.apply(size);
+    if (target.remaining() < size) {
+      release.accept(target);
+      throw new IllegalArgumentException("allocate(" + size + ") returned " + target.remaining()
+          + " bytes (expected: >= " + size + ")");
+    }
+    return target.slice(target.position(), size);
+  }
+
+  /** The key of chunk {@code index} of the object under {@code keyBytes}: key, 0x00, u32 index. */
+  static byte[] chunkKey(byte[] keyBytes, int index) {
+    byte[] key = Arrays.copyOf(keyBytes, keyBytes.length + 5);
+    key[keyBytes.length + 1] = (byte) (index >>> 24);
+    key[keyBytes.length + 2] = (byte) (index >>> 16);
+    key[keyBytes.length + 3] = (byte) (index >>> 8);
+    key[keyBytes.length + 4] = (byte) index;
+    return key;
   }
 
   private boolean shouldReinsert(long keyHash, ValueCodec.Header header) throws RocksDBException {
@@ -596,6 +814,33 @@ public final class ShardStore implements AutoCloseable {
     return layout == StoreLayout.BLOB_FILES ? tables + db.getLongProperty("rocksdb.total-blob-file-size") : tables;
   }
 
+  private void dropCorrupt(String key, byte[] keyBytes, long keyHash, ValueCodec.CorruptValueException e)
+      throws RocksDBException {
+    if (e instanceof ValueCodec.MissingChunkException missing && evictedOrReplaced(keyBytes, missing)) {
+      misses.increment();
+      return;
+    }
+    dropCorrupt(key, keyBytes, keyHash, e.getMessage());
+  }
+
+  /**
+   * Whether the header whose chunk was missing is gone or rewritten now: FIFO dropped its table file
+   * (header and chunks together) or a put replaced it between the two reads. Then the missing chunk is
+   * a miss, not corruption; with the same header still there, its chunk cannot have been dropped.
+   */
+  private boolean evictedOrReplaced(byte[] keyBytes, ValueCodec.MissingChunkException missing)
+      throws RocksDBException {
+    byte[] value = db.get(readOptions, keyBytes);
+    if (value == null) {
+      return true;
+    }
+    try {
+      return ValueCodec.decodeHeader(value, value.length).writeSequence() != missing.writeSequence();
+    } catch (ValueCodec.CorruptValueException corrupt) {
+      return false;
+    }
+  }
+
   private void dropCorrupt(String key, byte[] keyBytes, long keyHash, String reason) throws RocksDBException {
     checksumFailures.increment();
     misses.increment();
@@ -607,6 +852,7 @@ public final class ShardStore implements AutoCloseable {
     }
   }
 
+  /** The key in a direct buffer: the thread's key scratch (overwritten by the next call) or a new one. */
   private ByteBuffer directKey(byte[] keyBytes) {
     ByteBuffer buffer = keyBytes.length <= KEY_SCRATCH_BYTES
         ? keyScratch.get().clear()
@@ -627,6 +873,9 @@ public final class ShardStore implements AutoCloseable {
     Objects.requireNonNull(key, "key");
     if (key.isEmpty()) {
       throw new IllegalArgumentException("key: \"\" (expected: non-empty)");
+    }
+    if (key.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("key: contains U+0000 (expected: none; it separates chunk keys)");
     }
     return key.getBytes(StandardCharsets.UTF_8);
   }

@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * Encodes a {@link StoredObject} as one RocksDB value: a small versioned header, then the body.
+ * Encodes a {@link StoredObject} as RocksDB values: a small versioned header, then the body inline
+ * (version 1) or in separate chunk values (version 2, for bodies larger than one chunk).
  */
 final class ValueCodec {
 
@@ -28,6 +29,19 @@ final class ValueCodec {
    *   ..      4     headerCrc32c: CRC32C of every header byte before it
    *   headerLength  body
    *
+   * Version 2 (chunked) is version 1 with a u32 chunkBytes at offset 28 (strings from offset 32) and no
+   * body after the header: the body lies in ceil(bodyLength / chunkBytes) chunk values under the keys
+   * key + 0x00 + u32 chunk index, each
+   *
+   *   0   8   writeSequence of the header it belongs to (a chunk of another version is refused)
+   *   8   4   CRC32C of the chunk's data
+   *   12  n   data (chunkBytes, the last one shorter)
+   *
+   * The header and all chunks go in one WriteBatch: atomic in the WAL (no half object after a crash)
+   * and in one memtable, so one flush writes them into one table file and FIFO drops them together.
+   * Chunking lets a Range read fetch only the chunks it covers and keeps a 15 MB body out of one
+   * 15 MB block.
+   *
    * Why two checksums: the header's own CRC guards the metadata (a flipped bit in the content type
    * must not reach a client either) and lets a reader trust headerLength and bodyLength before it
    * touches the body; the body's CRC can then be checked over exactly the body, also chunk by chunk
@@ -37,22 +51,116 @@ final class ValueCodec {
    */
 
   static final byte VERSION = 1;
+  static final byte VERSION_CHUNKED = 2;
   static final int FIXED_HEADER_BYTES = 28;
   /** Header bytes besides the three strings: fixed part, three u16 lengths, header CRC. */
   static final int HEADER_OVERHEAD_BYTES = FIXED_HEADER_BYTES + 3 * 2 + 4;
+  static final int CHUNK_PREFIX_BYTES = 12;
 
   private ValueCodec() {}
 
-  /** Thrown when a stored value is not a well-formed, intact version-1 value. */
-  static final class CorruptValueException extends Exception {
+  /** Thrown when a stored value is not a well-formed, intact value. */
+  static class CorruptValueException extends Exception {
     CorruptValueException(String message) {
       super(message, null, false, false);
     }
   }
 
-  /** The decoded header of a value: everything but the body, and where the body starts. */
+  /**
+   * Thrown when a chunk of a chunked body is not there. Not necessarily corruption: FIFO may have
+   * dropped the table file (header and chunks together) between the read of the header and the read of
+   * the chunk; the reader re-reads the header to tell.
+   */
+  static final class MissingChunkException extends CorruptValueException {
+    private final long writeSequence;
+
+    MissingChunkException(Header header, int index) {
+      super("chunk " + index + " of " + header.chunkCount() + " missing");
+      this.writeSequence = header.writeSequence();
+    }
+
+    /** The write sequence of the header whose chunk was missing. */
+    long writeSequence() {
+      return writeSequence;
+    }
+  }
+
+  /**
+   * The decoded header of a value: everything but the body, and where the body starts (inline) or
+   * how it is chunked ({@code chunkBytes > 0}).
+   */
   record Header(String contentType, String etag, String cacheControl, long storedAtMillis,
-      long writeSequence, int bodyLength, int bodyCrc32c, int headerLength) {}
+      long writeSequence, int bodyLength, int bodyCrc32c, int headerLength, int chunkBytes) {
+
+    boolean chunked() {
+      return chunkBytes > 0;
+    }
+
+    int chunkCount() {
+      return chunked() ? (int) ((bodyLength + (long) chunkBytes - 1) / chunkBytes) : 0;
+    }
+
+    int chunkLength(int index) {
+      return Math.min(chunkBytes, bodyLength - index * chunkBytes);
+    }
+  }
+
+  /**
+   * Encodes the version-2 header of a body stored in chunks of {@code chunkBytes}; the chunks come
+   * from {@link #encodeChunk}.
+   */
+  static byte[] encodeChunkedHeader(StoredObject object, long writeSequence, int chunkBytes) {
+    byte[] contentType = utf8("contentType", object.contentType());
+    byte[] etag = utf8("etag", object.etag());
+    byte[] cacheControl = utf8("cacheControl", object.cacheControl());
+    byte[] body = object.body();
+    int headerLength = HEADER_OVERHEAD_BYTES + 4 + contentType.length + etag.length + cacheControl.length;
+    byte[] value = new byte[headerLength];
+    ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
+    out.put(VERSION_CHUNKED).put((byte) 0).putShort((short) headerLength)
+        .putLong(object.storedAtMillis()).putLong(writeSequence)
+        .putInt(body.length).putInt(crc32c(body, 0, body.length)).putInt(chunkBytes);
+    putString(out, contentType);
+    putString(out, etag);
+    putString(out, cacheControl);
+    out.putInt(crc32c(value, 0, out.position()));
+    return value;
+  }
+
+  /** Encodes {@code length} body bytes from {@code offset} as a chunk value bound to {@code writeSequence}. */
+  static byte[] encodeChunk(byte[] body, int offset, int length, long writeSequence) {
+    byte[] value = new byte[CHUNK_PREFIX_BYTES + length];
+    ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN).putLong(writeSequence).putInt(crc32c(body, offset, length));
+    System.arraycopy(body, offset, value, CHUNK_PREFIX_BYTES, length);
+    return value;
+  }
+
+  /** Verifies a chunk value read from the store against its header; the data starts at CHUNK_PREFIX_BYTES. */
+  static void verifyChunk(byte[] value, Header header, int index) throws CorruptValueException {
+    verifyChunk(ByteBuffer.wrap(value), header, index);
+  }
+
+  /** Verifies a chunk value held in a buffer (position to limit) against its header. */
+  static void verifyChunk(ByteBuffer value, Header header, int index) throws CorruptValueException {
+    ByteBuffer in = value.duplicate().order(ByteOrder.BIG_ENDIAN);
+    int expected = header.chunkLength(index);
+    if (in.remaining() != CHUNK_PREFIX_BYTES + expected) {
+      throw new CorruptValueException("chunk " + index + " length " + in.remaining() + " (expected: "
+          + (CHUNK_PREFIX_BYTES + expected) + ")");
+    }
+    long sequence = in.getLong(in.position());
+    if (sequence != header.writeSequence()) {
+      throw new CorruptValueException("chunk " + index + " of write " + sequence + " (expected: "
+          + header.writeSequence() + ")");
+    }
+    int storedCrc = in.getInt(in.position() + 8);
+    CRC32C crc = new CRC32C();
+    crc.update(in.slice(in.position() + CHUNK_PREFIX_BYTES, expected));
+    if ((int) crc.getValue() != storedCrc) {
+      throw new CorruptValueException("chunk " + index + " CRC32C " + Long.toHexString(crc.getValue())
+          + " (expected: " + Integer.toHexString(storedCrc) + ")");
+    }
+  }
 
   static byte[] encode(StoredObject object, long writeSequence) {
     byte[] contentType = utf8("contentType", object.contentType());
@@ -76,6 +184,14 @@ final class ValueCodec {
   /** Decodes and verifies a whole value (header and body checksums). */
   static StoredObject decode(byte[] value) throws CorruptValueException {
     Header header = decodeHeader(value, value.length);
+    return decode(value, header);
+  }
+
+  /** Verifies and decodes an inline (version-1) value whose header was decoded already. */
+  static StoredObject decode(byte[] value, Header header) throws CorruptValueException {
+    if (header.chunked()) {
+      throw new CorruptValueException("chunked value decoded as inline");
+    }
     if (value.length != header.headerLength() + header.bodyLength()) {
       throw new CorruptValueException("value length " + value.length + " (expected: header "
           + header.headerLength() + " + body " + header.bodyLength() + ")");
@@ -101,13 +217,15 @@ final class ValueCodec {
     }
     ByteBuffer in = ByteBuffer.wrap(value, 0, available).order(ByteOrder.BIG_ENDIAN);
     byte version = in.get();
-    if (version != VERSION) {
-      throw new CorruptValueException("version " + version + " (expected: " + VERSION + ")");
+    if (version != VERSION && version != VERSION_CHUNKED) {
+      throw new CorruptValueException("version " + version + " (expected: " + VERSION + " or "
+          + VERSION_CHUNKED + ")");
     }
     in.get(); // flags
     int headerLength = Short.toUnsignedInt(in.getShort());
-    if (headerLength < HEADER_OVERHEAD_BYTES || headerLength > available) {
-      throw new CorruptValueException("headerLength " + headerLength + " (expected: " + HEADER_OVERHEAD_BYTES
+    int minimum = HEADER_OVERHEAD_BYTES + (version == VERSION_CHUNKED ? 4 : 0);
+    if (headerLength < minimum || headerLength > available) {
+      throw new CorruptValueException("headerLength " + headerLength + " (expected: " + minimum
           + ".." + available + ")");
     }
     int storedCrc = ByteBuffer.wrap(value, headerLength - 4, 4).getInt();
@@ -120,8 +238,12 @@ final class ValueCodec {
     long writeSequence = in.getLong();
     int bodyLength = in.getInt();
     int bodyCrc = in.getInt();
+    int chunkBytes = version == VERSION_CHUNKED ? in.getInt() : 0;
     if (bodyLength < 0) {
       throw new CorruptValueException("bodyLength " + bodyLength + " (expected: >= 0)");
+    }
+    if (version == VERSION_CHUNKED && chunkBytes <= 0) {
+      throw new CorruptValueException("chunkBytes " + chunkBytes + " (expected: > 0)");
     }
     String contentType = getString(in, headerLength - 4);
     String etag = getString(in, headerLength - 4);
@@ -130,7 +252,7 @@ final class ValueCodec {
       throw new CorruptValueException("header strings end at " + in.position() + " (expected: " + (headerLength - 4) + ")");
     }
     return new Header(contentType, etag, cacheControl, storedAtMillis, writeSequence, bodyLength, bodyCrc,
-        headerLength);
+        headerLength, chunkBytes);
   }
 
   /**
@@ -141,6 +263,9 @@ final class ValueCodec {
     ByteBuffer in = value.duplicate().order(ByteOrder.BIG_ENDIAN);
     int available = in.remaining();
     Header header = decodeHeader(in);
+    if (header.chunked()) {
+      throw new CorruptValueException("chunked value decoded as inline");
+    }
     if (available != header.headerLength() + header.bodyLength()) {
       throw new CorruptValueException("value length " + available + " (expected: header "
           + header.headerLength() + " + body " + header.bodyLength() + ")");

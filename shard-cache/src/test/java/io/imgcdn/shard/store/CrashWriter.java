@@ -9,11 +9,13 @@ import java.util.Random;
  */
 final class CrashWriter {
 
-  static final long MAX_BYTES = 32L << 20;
+  static final long MAX_BYTES = 96L << 20;
 
+  /** Object {@code index}: every fourth one large enough to be stored in chunks (1.2-2.8 MB). */
   static StoredObject object(int index) {
     Random random = new Random(index);
-    byte[] body = new byte[10_000 + random.nextInt(490_000)];
+    int size = index % 4 == 3 ? 1_200_000 + random.nextInt(1_600_000) : 10_000 + random.nextInt(290_000);
+    byte[] body = new byte[size];
     random.nextBytes(body);
     return new StoredObject("image/png", "\"" + index + "\"", "public", index, body);
   }

@@ -1,0 +1,141 @@
+package io.imgcdn.shard.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bodies above 1 MiB are stored in chunks: whole reads, direct reads and range reads. */
+class ShardStoreChunkTest {
+
+  private static final long MIB = 1L << 20;
+
+  @TempDir Path dir;
+
+  private static StoredObject object(int size, long seed) {
+    byte[] body = new byte[size];
+    new Random(seed).nextBytes(body);
+    return new StoredObject("image/jpeg", "\"" + seed + "\"", "public", seed, body);
+  }
+
+  private ShardStore open() throws Exception {
+    return ShardStore.open(new StoreConfig(dir.resolve("db"), 256 * MIB, 2, 64));
+  }
+
+  @Test
+  void get_bodyOfSeveralChunks_roundTripsAndSurvivesReopen() throws Exception {
+    StoredObject large = object(5 * 1024 * 1024 + 123, 1);
+    try (ShardStore store = open()) {
+      store.put("big.jpg", large).join();
+
+      assertThat(store.get("big.jpg").join().orElseThrow().body()).isEqualTo(large.body());
+      assertThat(store.stats().bytesAdmitted()).isGreaterThan(large.body().length);
+    }
+    try (ShardStore store = open()) {
+      StoredObject got = store.get("big.jpg").join().orElseThrow();
+      assertThat(got.body()).isEqualTo(large.body());
+      assertThat(got.etag()).isEqualTo(large.etag());
+      assertThat(store.verifyAll()).isEqualTo(new ShardStore.ScanResult(1, 0));
+    }
+  }
+
+  @Test
+  void getDirect_chunkedBody_fillsCallerBufferWithExactBody() throws Exception {
+    StoredObject large = object(3 * 1024 * 1024 + 7, 2);
+    try (ShardStore store = open()) {
+      store.put("big.jpg", large).join();
+      List<Integer> sizes = new ArrayList<>();
+
+      DirectObject got = store.getDirect("big.jpg", n -> {
+        sizes.add(n);
+        return ByteBuffer.allocateDirect(n);
+      }, b -> {}).join().orElseThrow();
+
+      assertThat(sizes).containsExactly(large.body().length);
+      byte[] body = new byte[got.bodyLength()];
+      got.body().duplicate().get(body);
+      assertThat(body).isEqualTo(large.body());
+    }
+  }
+
+  @Test
+  void getRange_acrossChunkBoundaryAndAtTheEnd_returnsExactlyThoseBytes() throws Exception {
+    StoredObject large = object(3 * 1024 * 1024 + 10, 3);
+    StoredObject small = object(5000, 4);
+    try (ShardStore store = open()) {
+      store.put("big", large).join();
+      store.put("small", small).join();
+      long boundary = ShardStore.CHUNK_BYTES;
+
+      StoredRange across = store.getRange("big", boundary - 100, 300).join().orElseThrow();
+      StoredRange tail = store.getRange("big", large.body().length - 5, 100).join().orElseThrow();
+      StoredRange beyond = store.getRange("big", large.body().length, 10).join().orElseThrow();
+      StoredRange smallRange = store.getRange("small", 10, 20).join().orElseThrow();
+
+      assertThat(across.bytes()).isEqualTo(Arrays.copyOfRange(large.body(), (int) boundary - 100, (int) boundary + 200));
+      assertThat(across.totalLength()).isEqualTo(large.body().length);
+      assertThat(across.etag()).isEqualTo(large.etag());
+      assertThat(tail.bytes()).isEqualTo(Arrays.copyOfRange(large.body(), large.body().length - 5, large.body().length));
+      assertThat(beyond.bytes()).isEmpty();
+      assertThat(smallRange.bytes()).isEqualTo(Arrays.copyOfRange(small.body(), 10, 30));
+      assertThat(store.getRange("none", 0, 10).join()).isEmpty();
+    }
+  }
+
+  @Test
+  void get_flippedByteInOneChunk_isAMissCountedAndDeleted() throws Exception {
+    StoredObject large = object(2 * 1024 * 1024 + 1, 5);
+    try (ShardStore store = open()) {
+      store.put("big", large).join();
+      byte[] key = "big".getBytes(StandardCharsets.UTF_8);
+      ValueCodec.Header header = headerOf(store, "big");
+      byte[] chunk = ValueCodec.encodeChunk(large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES,
+          header.writeSequence());
+      chunk[500] ^= 0x01;
+      store.putRaw(new String(ShardStore.chunkKey(key, 1), StandardCharsets.ISO_8859_1), chunk);
+
+      assertThat(store.get("big").join()).isEmpty();
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+      assertThat(store.get("big").join()).as("header deleted").isEmpty();
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void getRange_chunkOfAnotherWrite_isRefused() throws Exception {
+    StoredObject large = object(2 * 1024 * 1024 + 1, 6);
+    try (ShardStore store = open()) {
+      store.put("big", large).join();
+      ValueCodec.Header header = headerOf(store, "big");
+      byte[] foreign = ValueCodec.encodeChunk(large.body(), 0, ShardStore.CHUNK_BYTES, header.writeSequence() + 99);
+      store.putRaw(new String(ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0), StandardCharsets.ISO_8859_1),
+          foreign);
+
+      assertThat(store.getRange("big", 0, 10).join()).isEmpty();
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void put_keyWithNulCharacter_isRefused() throws Exception {
+    try (ShardStore store = open()) {
+      assertThatThrownBy(() -> store.put("a\0b", object(10, 1)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("U+0000");
+    }
+  }
+
+  private static ValueCodec.Header headerOf(ShardStore store, String key) throws Exception {
+    StoredRange range = store.getRange(key, 0, 0).join().orElseThrow();
+    assertThat(range.totalLength()).isPositive();
+    return store.header(key);
+  }
+}
