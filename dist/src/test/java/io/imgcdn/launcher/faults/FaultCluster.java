@@ -1,0 +1,356 @@
+package io.imgcdn.launcher.faults;
+
+import io.imgcdn.common.cluster.ClusterFile;
+import io.imgcdn.common.cluster.Membership;
+import io.imgcdn.common.config.Settings;
+import io.imgcdn.edge.EdgeServer;
+import io.imgcdn.edge.config.EdgeConfig;
+import io.imgcdn.hashring.HashRings;
+import io.imgcdn.hashring.Node;
+import io.imgcdn.hashring.NodeLocator;
+import io.imgcdn.hashring.Placement;
+import io.imgcdn.origin.OriginServer;
+import io.imgcdn.origin.config.OriginConfig;
+import io.imgcdn.s3embedded.EmbeddedS3;
+import io.imgcdn.shard.ShardServer;
+import io.imgcdn.shard.config.ShardConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link S3FaultProxy}, one origin, N shards
+ * (in this JVM, or as child JVMs that can be killed) and one edge, with hooks LocalCluster does not need:
+ * stop a shard and start it again later over the same store (and port), kill one, restart the edge.
+ */
+final class FaultCluster implements AutoCloseable {
+  /*
+   * Same wiring as LocalCluster (the cluster file is written once the shard ports are known, every node
+   * is configured through its real config parser and Settings.finish() rejects unknown keys), so what
+   * these tests show holds for the nodes `imgcdn edge|shard|origin` runs. Extra settings go to the nodes
+   * whose prefix they carry ("origin.", "shard.", "edge.") and "cluster." ones to every node.
+   */
+  static final String BUCKET = "imgcdn-faults";
+  static final String ACCESS_KEY = "faults-access";
+  static final String SECRET_KEY = "faults-secret-0123456789";
+  static final String ADMIN_TOKEN = "faults-admin-token";
+  static final String SIGNING_KEY = "faults-signing-key-0123456789abcdef";
+
+  /** How to build the cluster. {@code shardDirs}: store directory per shard (null: under {@code dir}). */
+  record Options(int shards, boolean shardProcesses, long shardStoreBytes, long edgeCacheBytes,
+      Map<String, String> extraSettings, List<Path> shardDirs) {
+    Options {
+      extraSettings = Map.copyOf(extraSettings);
+    }
+
+    static Options inProcess(int shards) {
+      return new Options(shards, false, 64L << 20, 64L << 20, Map.of(), null);
+    }
+
+    Options processes() {
+      return new Options(shards, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs);
+    }
+
+    Options edgeCacheBytes(long bytes) {
+      return new Options(shards, shardProcesses, shardStoreBytes, bytes, extraSettings, shardDirs);
+    }
+
+    Options shardStoreBytes(long bytes) {
+      return new Options(shards, shardProcesses, bytes, edgeCacheBytes, extraSettings, shardDirs);
+    }
+
+    Options settings(Map<String, String> extra) {
+      return new Options(shards, shardProcesses, shardStoreBytes, edgeCacheBytes, extra, shardDirs);
+    }
+
+    Options shardDirs(List<Path> dirs) {
+      return new Options(shards, shardProcesses, shardStoreBytes, edgeCacheBytes, extraSettings, dirs);
+    }
+  }
+
+  /** A running shard node, in this JVM or a child one. */
+  interface ShardNode {
+    String id();
+
+    int port();
+
+    int adminPort();
+
+    /** Orderly stop: in-flight requests end, the store is closed. */
+    void stop();
+  }
+
+  private record InProcessShard(ShardServer server, String id) implements ShardNode {
+    @Override
+    public int port() {
+      return server.port();
+    }
+
+    @Override
+    public int adminPort() {
+      return server.adminPort();
+    }
+
+    @Override
+    public void stop() {
+      server.close();
+    }
+  }
+
+  private final Path dir;
+  private final Options options;
+  private final Path clusterFile;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private S3FaultProxy proxy;
+  private EmbeddedS3 s3;
+  private OriginServer origin;
+  private final List<ShardNode> shards = new ArrayList<>();
+  private final List<Integer> shardPorts = new ArrayList<>();
+  private EdgeServer edge;
+  private NodeLocator shardRing;
+
+  private FaultCluster(Path dir, Options options) {
+    this.dir = dir;
+    this.options = options;
+    this.clusterFile = dir.resolve("cluster.conf");
+  }
+
+  static FaultCluster start(Path dir, Options options) throws Exception {
+    FaultCluster c = new FaultCluster(dir, options);
+    try {
+      c.startAll();
+      return c;
+    } catch (Exception | Error e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    Files.createDirectories(dir);
+    proxy = S3FaultProxy.start();
+    s3 = EmbeddedS3.start(dir.resolve("s3"), 0, BUCKET, ACCESS_KEY, SECRET_KEY);
+    proxy.upstream(s3.endpoint());
+    origin = OriginServer.start(configure(OriginConfig::from, Map.of(
+        "node.id", "origin-1",
+        "server.port", "0",
+        "admin.port", "0",
+        "origin.s3.endpoint", proxy.endpoint().toString(),
+        "origin.s3.region", s3.region(),
+        "origin.s3.bucket", BUCKET,
+        "origin.s3.access-key", ACCESS_KEY,
+        "origin.s3.secret-key", SECRET_KEY,
+        "origin.signing-key", SIGNING_KEY), "origin."));
+    writeClusterFile();
+    // Child JVMs start in parallel: each takes seconds on this 2-core machine.
+    List<CompletableFuture<ShardNode>> starting = new ArrayList<>();
+    for (int i = 0; i < options.shards(); i++) {
+      int index = i;
+      starting.add(CompletableFuture.supplyAsync(() -> startShard(index, 0),
+          r -> Thread.ofPlatform().daemon(true).start(r)));
+    }
+    for (CompletableFuture<ShardNode> s : starting) {
+      ShardNode shard = s.join();
+      shards.add(shard);
+      shardPorts.add(shard.port());
+    }
+    writeClusterFile();
+    startEdge(0);
+  }
+
+  private ShardNode startShard(int i, int port) {
+    String id = shardId(i);
+    Map<String, String> settings = merged(Map.of(
+        "node.id", id,
+        "server.port", String.valueOf(port),
+        "admin.port", "0",
+        "admin.token", ADMIN_TOKEN,
+        "shard.store.dir", shardDir(i).toString(),
+        "shard.store.max-bytes", String.valueOf(options.shardStoreBytes()),
+        "cluster.file", clusterFile.toString()), "shard.");
+    if (options.shardProcesses()) {
+      return ShardProcess.start(id, settings, dir.resolve(id + ".log"));
+    }
+    return new InProcessShard(ShardServer.start(parse(ShardConfig::from, settings)), id);
+  }
+
+  private void startEdge(int port) {
+    edge = EdgeServer.start(configure(EdgeConfig::from, Map.of(
+        "node.id", "edge-1",
+        "server.port", String.valueOf(port),
+        "admin.port", "0",
+        "admin.token", ADMIN_TOKEN,
+        "edge.cache.max-bytes", String.valueOf(options.edgeCacheBytes()),
+        "cluster.file", clusterFile.toString()), "edge."));
+  }
+
+  private Map<String, String> merged(Map<String, String> base, String prefix) {
+    Map<String, String> all = new HashMap<>(base);
+    options.extraSettings().forEach((k, v) -> {
+      if (k.startsWith(prefix) || k.startsWith("cluster.")) {
+        all.put(k, v);
+      }
+    });
+    return all;
+  }
+
+  private <T> T configure(Function<Settings, T> from, Map<String, String> base, String prefix) {
+    return parse(from, merged(base, prefix));
+  }
+
+  private static <T> T parse(Function<Settings, T> from, Map<String, String> values) {
+    Settings settings = Settings.of(values);
+    T config = from.apply(settings);
+    settings.finish();
+    return config;
+  }
+
+  private void writeClusterFile() throws IOException {
+    List<Node> shardNodes = new ArrayList<>();
+    for (int i = 0; i < shardPorts.size(); i++) {
+      shardNodes.add(new Node(shardId(i), "127.0.0.1:" + shardPorts.get(i), 1));
+    }
+    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)));
+    shardRing = HashRings.create(Placement.KETAMA, shardNodes);
+    Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
+    Files.writeString(tmp, ClusterFile.format(m));
+    Files.move(tmp, clusterFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static String shardId(int i) {
+    return "shard-" + (i + 1);
+  }
+
+  Path shardDir(int i) {
+    return options.shardDirs() != null ? options.shardDirs().get(i) : dir.resolve(shardId(i));
+  }
+
+  /** The ring the edge routes with (the default placement, as in the cluster file). */
+  NodeLocator shardRing() {
+    return shardRing;
+  }
+
+  /** Index of the shard that owns {@code path} at the edge. */
+  int owner(String path) {
+    String id = shardRing.owner(path).id();
+    return Integer.parseInt(id.substring("shard-".length())) - 1;
+  }
+
+  /** Stops shard i in order (its store closed); {@link #startShard(int)} brings it back. */
+  void stopShard(int i) {
+    shards.get(i).stop();
+  }
+
+  /** SIGKILL of a child-JVM shard. */
+  void killShard(int i) {
+    ((ShardProcess) shards.get(i)).kill();
+  }
+
+  /** Starts shard i again on its port over its store directory. */
+  void startShard(int i) {
+    shards.set(i, startShard(i, shardPorts.get(i)));
+  }
+
+  ShardNode shard(int i) {
+    return shards.get(i);
+  }
+
+  List<ShardNode> shards() {
+    return shards;
+  }
+
+  /** A new edge on the same port: its memory cache (and its view of node health) starts empty. */
+  void restartEdge() {
+    int port = edge.port();
+    edge.close();
+    edge = null;
+    startEdge(port);
+  }
+
+  String edgeUrl() {
+    return "http://127.0.0.1:" + edge.port();
+  }
+
+  EdgeServer edge() {
+    return edge;
+  }
+
+  OriginServer origin() {
+    return origin;
+  }
+
+  EmbeddedS3 s3() {
+    return s3;
+  }
+
+  S3FaultProxy proxy() {
+    return proxy;
+  }
+
+  /** The Prometheus text of a node's /metrics. */
+  String metrics(int adminPort) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Sum of every sample of {@code name} whose labels contain all of {@code labels} (e.g. tier="origin"). */
+  static double metric(String prometheusText, String name, String... labels) {
+    double total = 0;
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+|NaN)$")
+        .matcher(prometheusText);
+    while (m.find()) {
+      String labelText = m.group(1) == null ? "" : m.group(1);
+      boolean all = true;
+      for (String l : labels) {
+        all &= labelText.contains(l);
+      }
+      if (all && !m.group(2).equals("NaN")) {
+        total += Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
+  /** Stops every node, edge first, S3 and the proxy last. */
+  @Override
+  public void close() {
+    List<AutoCloseable> order = new ArrayList<>();
+    order.add(edge);
+    for (ShardNode s : shards) {
+      order.add(s::stop);
+    }
+    order.add(origin);
+    order.add(s3);
+    order.add(proxy);
+    for (AutoCloseable c : order) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // keep stopping the rest
+        }
+      }
+    }
+  }
+}
