@@ -245,16 +245,19 @@ public final class Settings {
     }
     long n = Long.parseLong(m.group(1));
     try {
-      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      Duration d = switch (m.group(2).toLowerCase(Locale.ROOT)) {
         case "ms" -> Duration.ofMillis(n);
         case "s" -> Duration.ofSeconds(n);
         case "m" -> Duration.ofMinutes(n);
         case "h" -> Duration.ofHours(n);
         default -> Duration.ofDays(n);
       };
+      d.toNanos(); // callers hand durations to timers in nanos: beyond ~292 years that throws too
+      return d;
     } catch (ArithmeticException e) {
-      // Duration.ofHours/ofDays overflow beyond ~2^63 seconds. Found by SettingsFuzzTest.
-      throw new IllegalArgumentException("duration too large: " + raw, e);
+      // Found by SettingsFuzzTest: "9223372036854775807d" overflowed in ofDays, "92036854775807h" later in
+      // toMillis/toNanos, so start-up died with a stack trace instead of naming the key.
+      throw new IllegalArgumentException("duration too large: " + raw + " (expected: at most 292 years)", e);
     }
   }
 }

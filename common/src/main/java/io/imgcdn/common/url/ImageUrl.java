@@ -69,6 +69,7 @@ public sealed interface ImageUrl {
    * @throws HttpError 400 for a malformed or unsafe path, 404 for a path that names no object
    */
   static ImageUrl parse(String requestTarget) {
+    requestTarget = originForm(requestTarget);
     if (requestTarget.isEmpty() || requestTarget.charAt(0) != '/') {
       throw HttpError.badRequest("request target must be an absolute path starting with '/'");
     }
@@ -115,6 +116,38 @@ public sealed interface ImageUrl {
       }
       default -> new Original(key(segments, 0));
     };
+  }
+
+  /**
+   * The absolute-form {@code http://host/path?query} as its origin-form {@code /path?query}: RFC 9112 section
+   * 3.2.2 says a server MUST accept the absolute-form. The authority is dropped: the cache key is the path
+   * (every host name of the CDN serves the same bucket), and the next tier gets the origin-form.
+   */
+  private static String originForm(String target) {
+    int schemeEnd = target.regionMatches(true, 0, "http://", 0, 7) ? 7
+        : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+    if (schemeEnd < 0) {
+      return target;
+    }
+    for (int i = schemeEnd; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c == '/') {
+        return target.substring(i);
+      }
+      if (c == '?' || c == '#') {
+        return "/" + target.substring(i);
+      }
+      if (!isAuthorityChar(c)) {
+        throw HttpError.badRequest("invalid character in the authority of an absolute-form request target");
+      }
+    }
+    return "/";
+  }
+
+  /** RFC 3986 section 3.2: unreserved, pct-encoded, sub-delims, ':', '@', and '[' ']' for IPv6. */
+  private static boolean isAuthorityChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || "-._~%!$&'()*+,;=:@[]".indexOf(c) >= 0;
   }
 
   private static String key(String[] segments, int from) {

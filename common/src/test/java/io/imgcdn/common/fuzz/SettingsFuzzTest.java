@@ -44,7 +44,10 @@ class SettingsFuzzTest {
     assertThat(Settings.parseBytes(Long.toString(bytes))).isEqualTo(bytes);
   }
 
-  /** Any duration text: a non-negative duration that reads back the same, or IllegalArgumentException. */
+  /**
+   * Any duration text: a non-negative duration that a timer can take in nanoseconds and that reads back the
+   * same, or IllegalArgumentException.
+   */
   @FuzzTest(maxDuration = "2m")
   @DictionaryEntries({"ms", "s", "m", "h", "d", " ", "9223372036854775807", "106751991167300d"})
   void parseDuration_anyText_nonNegativeOrIllegalArgument(byte[] data) {
@@ -56,6 +59,7 @@ class SettingsFuzzTest {
       return;
     }
     assertThat(duration.isNegative()).isFalse();
+    assertThat(duration.toNanos()).isNotNegative(); // timers take nanos: must not overflow
     assertThat(Settings.parseDuration(duration.toMillis() + "ms")).isEqualTo(Duration.ofMillis(duration.toMillis()));
   }
 
@@ -64,7 +68,7 @@ class SettingsFuzzTest {
    * with one ConfigException; nothing else escapes.
    */
   @FuzzTest(maxDuration = "5m")
-  @DictionaryEntries({"node.id=", "server.port=", "admin.token=", "x.size=", "x.timeout=", "x.flag=", "x.dir=", "\\u", "\\u0000", "\n"})
+  @DictionaryEntries({"node.id=", "server.port=", "admin.token=", "x.size=", "x.timeout=", "x.flag=", "x.dir=", "\\\\u", "\\\\u0000", "\\x0a"})
   void load_anyPropertiesFile_onlyConfigException(byte[] data) throws IOException {
     Files.write(FILE, data);
     try {
