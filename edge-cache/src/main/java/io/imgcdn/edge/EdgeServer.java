@@ -2,8 +2,15 @@ package io.imgcdn.edge;
 
 import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.admin.AdminRoute;
+import io.imgcdn.common.admin.AdminServer;
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.config.ConfigException;
+import io.imgcdn.common.http.HttpServer;
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Transports;
+import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
@@ -11,40 +18,96 @@ import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.http.EdgeTier;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.internal.PlatformDependent;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** An edge-cache node: the memory tier in front of the shards. Start with {@link #start}. */
 public final class EdgeServer implements AutoCloseable {
+  /*
+   * The node's parts, in start order: cluster view (rings), event loops and metrics (NodeRuntime), the
+   * cache, the shard client, the tier, the admin port, the serving port. The serving port is bound here
+   * rather than by NodeRuntime.serve because the edge needs the connection cap and the graceful drain
+   * of HttpServer. close() reverses the order: stop accepting and drain in-flight requests first, so
+   * nothing is cut off mid-response, then free the client, the cache's memory and the loops.
+   */
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
+  /** Direct memory kept free beyond the cache for socket buffers and in-flight bodies. */
+  private static final long DIRECT_HEADROOM = 64L << 20;
+
+  private final EdgeConfig config;
   private final NodeRuntime runtime;
+  private final EventLoopGroup acceptor;
   private final UpstreamClient client;
   private final ClusterView cluster;
   private final ScheduledExecutorService scheduler;
   private final EdgeCache cache;
+  private final EdgeTier tier;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private AdminServer admin;
+  private HttpServer serving;
 
-  private EdgeServer(NodeRuntime runtime, UpstreamClient client, ClusterView cluster,
-      ScheduledExecutorService scheduler, EdgeCache cache) {
+  private EdgeServer(EdgeConfig config, NodeRuntime runtime, EventLoopGroup acceptor, UpstreamClient client,
+      ClusterView cluster, ScheduledExecutorService scheduler, EdgeCache cache, EdgeTier tier) {
+    this.config = config;
     this.runtime = runtime;
+    this.acceptor = acceptor;
     this.client = client;
     this.cluster = cluster;
     this.scheduler = scheduler;
     this.cache = cache;
+    this.tier = tier;
   }
 
   public static EdgeServer start(EdgeConfig config) {
+    checkDirectMemory(config.cacheMaxBytes());
     ClusterView cluster = new ClusterView(config.clusterFile(), config.placement());
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name(config.node().id() + "-cluster").daemon(true).factory());
     cluster.watch(scheduler, config.reloadInterval().toMillis());
     NodeRuntime runtime = NodeRuntime.create(config.node(), "edge", config.ioThreads());
+    EventLoopGroup acceptor = Transports.group(1, config.node().id() + "-accept");
     UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
     RoutedClient shards = new RoutedClient(client, new NodeHealth(3, 2_000), config.attempts());
     EdgeCache cache = new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes());
-    cache.bindMetrics(runtime.metrics().registry(), config.cacheMaxBytes());
+    cache.bindMetrics(runtime.metrics().registry());
     EdgeTier tier = new EdgeTier(config.node().id(), cache, cluster, shards, config.indexKey());
+    EdgeServer server = new EdgeServer(config, runtime, acceptor, client, cluster, scheduler, cache, tier);
+    try {
+      server.bind();
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private static void checkDirectMemory(long cacheBytes) {
+    long limit = PlatformDependent.maxDirectMemory();
+    if (limit > 0 && cacheBytes + DIRECT_HEADROOM > limit) {
+      throw new ConfigException(List.of("edge.cache.max-bytes: " + cacheBytes + " bytes does not fit in the "
+          + limit + " bytes of direct memory this JVM allows (expected: -XX:MaxDirectMemorySize of at least "
+          + "the cache plus " + (DIRECT_HEADROOM >> 20) + "m, e.g. -XX:MaxDirectMemorySize="
+          + ((cacheBytes + DIRECT_HEADROOM + (1 << 20) - 1) >> 20) + "m)"));
+    }
+  }
+
+  private void bind() {
+    NodeMetrics metrics = runtime.metrics();
     List<AdminRoute> routes = List.of(
+        AdminRoute.open("GET", "/healthz", (q, b) -> CompletableFuture.completedFuture(
+            AdminResponse.text(200, "ok " + config.node().id()))),
+        AdminRoute.open("GET", "/readyz", (q, b) -> CompletableFuture.completedFuture(ready()
+            ? AdminResponse.text(200, "ready " + config.node().id())
+            : AdminResponse.text(503, "not ready " + config.node().id()))),
+        AdminRoute.open("GET", "/metrics", (q, b) -> CompletableFuture.completedFuture(
+            new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))),
         AdminRoute.action("POST", "/admin/cluster/reload", (q, body) -> {
           ClusterView.Rings rings = cluster.reload();
           return CompletableFuture.completedFuture(AdminResponse.text(200, "cluster version " + rings.version()
@@ -60,27 +123,77 @@ public final class EdgeServer implements AutoCloseable {
           }
           return CompletableFuture.completedFuture(AdminResponse.text(200, "purged " + paths.size()));
         }));
-    runtime.serve(tier, config.idleTimeout(), routes, () -> !cluster.rings().membership().shards().isEmpty());
-    return new EdgeServer(runtime, client, cluster, scheduler, cache);
+    admin = AdminServer.start(acceptor, runtime.workers(), config.node().host(), config.node().adminPort(),
+        config.node().adminToken(), routes);
+    ObjectServerHandler.ResponseObserver observer = (method, response, bytes, nanos) ->
+        metrics.request(verdict(response), response.status().code(), bytes, nanos);
+    String id = config.node().id();
+    serving = HttpServer.bind(acceptor, runtime.workers(), config.node().host(), config.node().port(),
+        config.server(), () -> new ObjectServerHandler(id, tier, observer, config.server().maxPipelined()));
+    LOG.info("{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)", id, config.node().host(),
+        serving.port(), admin.port(), Transports.name(), config.cacheMaxBytes() >> 20);
+  }
+
+  private boolean ready() {
+    return !cluster.rings().membership().shards().isEmpty();
+  }
+
+  /** This node's verdict: the first entry of the X-Cache chain ("edge-1;hit, ..." gives "hit"). */
+  static String verdict(Response response) {
+    String chain = response.xCache();
+    if (chain == null) {
+      return "none";
+    }
+    int semi = chain.indexOf(';');
+    if (semi < 0) {
+      return "none";
+    }
+    int comma = chain.indexOf(',', semi);
+    return chain.substring(semi + 1, comma < 0 ? chain.length() : comma).trim();
   }
 
   public int port() {
-    return runtime.port();
+    return serving.port();
   }
 
   public int adminPort() {
-    return runtime.adminPort();
+    return admin.port();
   }
 
   public EdgeCache cache() {
     return cache;
   }
 
+  public EdgeTier tier() {
+    return tier;
+  }
+
+  public HttpServer serving() {
+    return serving;
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, lets in-flight requests finish (up to server.shutdown-grace),
+   * then frees the shard client, the cache's off-heap memory and the event loops.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (serving != null) {
+      if (!serving.shutdownGracefully(config.shutdownGrace())) {
+        LOG.warn("{}: connections still busy after {}; closed", config.node().id(), config.shutdownGrace());
+      }
+    }
+    if (admin != null) {
+      admin.close();
+    }
     // The client's pools close on the event loops, so before the runtime shuts them down.
     client.close();
+    acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     runtime.close();
+    cache.close();
     cluster.close();
     scheduler.shutdownNow();
   }

@@ -41,12 +41,12 @@ public record ByteRange(long first, long last) {
         return new ByteRange(Math.max(0, length - suffix), length - 1);
       }
       long first = Long.parseLong(a);
-      long last = b.isEmpty() ? length - 1 : Long.parseLong(b);
+      long last = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
       if (first < 0 || last < first) {
-        return null;
+        return null; // invalid: ignored (RFC 9110 section 14.1.1)
       }
       if (first >= length) {
-        return UNSATISFIABLE;
+        return UNSATISFIABLE; // "bytes=5000-" of a 1000-byte object
       }
       return new ByteRange(first, Math.min(last, length - 1));
     } catch (NumberFormatException e) {

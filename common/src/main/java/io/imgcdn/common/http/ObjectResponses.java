@@ -2,7 +2,6 @@ package io.imgcdn.common.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.Date;
 
 /**
  * Turns a {@link Reply} into the HTTP response a browser expects: conditional requests (304), single byte
@@ -40,7 +38,7 @@ public final class ObjectResponses {
       HttpHeaders h = notModified.headers();
       h.set(HttpHeaderNames.ETAG, object.etag());
       h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
-      h.set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
+      h.set(HttpHeaderNames.DATE, HttpDates.now());
       h.set(X_CACHE, reply.xCache());
       return notModified;
     }
@@ -81,15 +79,28 @@ public final class ObjectResponses {
     if (status.code() == 200 || status.code() == 206) {
       h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
     }
-    h.set(HttpHeaderNames.DATE, DateFormatter.format(new Date()));
+    h.set(HttpHeaderNames.DATE, HttpDates.now());
     if (xCache != null && !xCache.isEmpty()) {
       h.set(X_CACHE, xCache);
     }
     return response;
   }
 
+  /**
+   * Says what happens to the connection after this response: {@code Connection: close} when the handler
+   * will close it, {@code Connection: keep-alive} for an HTTP/1.0 client that keeps it (RFC 9112 section
+   * 9.3), nothing for HTTP/1.1 (persistent by default).
+   */
+  public static void setConnection(HttpHeaders h, ResponseChannel out) {
+    if (!out.keepAlive()) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (!out.protocolVersion().isKeepAliveDefault()) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+  }
+
   /** Weak comparison of an If-None-Match list ("*", or comma-separated, possibly W/-prefixed tags). */
-  static boolean etagMatches(String ifNoneMatch, String etag) {
+  public static boolean etagMatches(String ifNoneMatch, String etag) {
     if (etag.isEmpty()) {
       return false;
     }
@@ -103,7 +114,7 @@ public final class ObjectResponses {
     return false;
   }
 
-  private static boolean ifRangeAllows(String ifRange, String etag) {
+  public static boolean ifRangeAllows(String ifRange, String etag) {
     // If-Range needs a strong match; a date-valued If-Range cannot match our ETag-only validators.
     return ifRange == null || (!ifRange.startsWith("W/") && ifRange.trim().equals(etag));
   }

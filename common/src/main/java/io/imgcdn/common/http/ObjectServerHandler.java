@@ -1,22 +1,27 @@
 package io.imgcdn.common.http;
 
 import io.imgcdn.common.url.ImageUrl;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,48 +31,44 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The serving handler every tier shares: validates the request, parses the URL contract, asks the tier
- * for a {@link Reply} and writes it back in request order. It goes last in the pipeline, after
- * {@code HttpServerCodec} and {@code HttpObjectAggregator}.
+ * for a {@link Response} and writes the responses back in request order. It goes last in the pipeline
+ * that {@link ServerInitializer} builds, after {@code HttpRequestDecoder} and the {@code HttpResponseEncoder}
+ * named {@value ServerInitializer#ENCODER}.
  */
-public final class ObjectServerHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   /*
-   * Tiers answer asynchronously (cache lookups, upstream fetches, disk reads), so replies can complete
-   * out of order. HTTP/1.1 pipelining requires responses in request order (RFC 9112 section 9.3.2), so
-   * each request takes a slot in a per-connection queue and slots are flushed from the head only.
-   * At most MAX_PIPELINED requests are in flight per connection; beyond that we stop reading the socket
-   * until replies drain, so one client cannot queue unbounded work.
-   * Everything here runs on the channel's event loop; replies are completed elsewhere and hop back.
+   * Ordering. Tiers answer asynchronously (cache lookups, upstream fetches, disk reads), so answers can
+   * complete out of order. HTTP/1.1 pipelining requires responses in request order (RFC 9112 section
+   * 9.3.2), so each request takes a slot in a per-connection queue and only the head slot writes. A
+   * response may take a while to write (a stream from upstream): the next slot waits for its end().
+   *
+   * Backpressure. At most maxPipelined requests are in flight per connection, and nothing more is read
+   * while the client does not drain what was written (the channel is unwritable): one client can neither
+   * queue unbounded work nor make the server buffer unbounded responses.
+   *
+   * Flushing. Responses completed while a read is being processed (cache hits) are flushed once at
+   * channelReadComplete, so a burst of pipelined hits leaves in one writev; responses completed later
+   * are flushed at once.
+   *
+   * Requests have no body here (GET and HEAD): a request announcing one gets 400 and the connection is
+   * closed after it, which also spares us reading and discarding the body.
+   *
+   * Threads: everything runs on the channel's event loop; futures completed elsewhere hop back. A
+   * Response that will never be written (the client left first) is discarded so its memory is freed.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ObjectServerHandler.class);
-  private static final int MAX_PIPELINED = 16;
+  /** More header fields than this get 431 (Apache's LimitRequestFields default). */
+  public static final int MAX_HEADER_FIELDS = 100;
+  private static final ImageObject NO_OBJECT = new ImageObject("text/plain", "", "no-store", new byte[0]);
 
   /** What a tier does with one parsed request. Must not block: return a future. */
   @FunctionalInterface
   public interface Tier {
-    CompletableFuture<Reply> handle(ImageUrl url, HttpHeaders requestHeaders);
+    CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders);
 
     /** Paths outside the URL contract that a tier serves itself (e.g. the edge's index page). */
     default ImageUrl rewrite(String path) {
       return null;
-    }
-  }
-
-  private final Tier tier;
-  private final String nodeId;
-  private final RequestObserver observer;
-  private final ArrayDeque<Slot> slots = new ArrayDeque<>();
-
-  private static final class Slot {
-    final HttpMethod method;
-    final HttpHeaders headers;
-    final boolean keepAlive;
-    final long startNanos = System.nanoTime();
-    Reply reply;
-
-    Slot(HttpMethod method, HttpHeaders headers, boolean keepAlive) {
-      this.method = method;
-      this.headers = headers;
-      this.keepAlive = keepAlive;
     }
   }
 
@@ -77,38 +78,136 @@ public final class ObjectServerHandler extends SimpleChannelInboundHandler<FullH
     void completed(HttpMethod method, String uri, Reply reply, int bytesSent, long nanos);
   }
 
+  /** Told about every finished response; {@code response} is no longer usable except for its accessors. */
+  @FunctionalInterface
+  public interface ResponseObserver {
+    void completed(HttpMethod method, Response response, long bodyBytes, long nanos);
+  }
+
+  private final Tier tier;
+  private final String nodeId;
+  private final ResponseObserver observer;
+  private final int maxPipelined;
+  private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+
+  private ChannelHandlerContext ctx;
+  private ChannelHandlerContext encoderCtx;
+  private RequestHeadTimeout headTimeout;
+  private boolean inRead;
+  private boolean flushPending;
+  private boolean writing;
+  /** A response that closes the connection is queued: later requests on it are ignored. */
+  private boolean closing;
+  /** The server is shutting down: finish the queued requests, then close. */
+  private boolean draining;
+
+  /** The handler with the given observer and at most 16 requests in flight per connection. */
   public ObjectServerHandler(String nodeId, Tier tier, RequestObserver observer) {
+    this(nodeId, tier, observer == null ? null : (method, response, bytes, nanos) -> observer.completed(method, "",
+        response instanceof Reply r ? r : new Reply(response.status(), NO_OBJECT, response.xCache()),
+        (int) Math.min(Integer.MAX_VALUE, bytes), nanos), 16);
+  }
+
+  public ObjectServerHandler(String nodeId, Tier tier, ResponseObserver observer, int maxPipelined) {
+    if (maxPipelined < 1) {
+      throw new IllegalArgumentException("maxPipelined: " + maxPipelined + " (expected: >= 1)");
+    }
     this.nodeId = nodeId;
     this.tier = tier;
     this.observer = observer;
+    this.maxPipelined = maxPipelined;
   }
 
   @Override
-  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    Slot slot = new Slot(request.method(), request.headers().copy(), keepAlive);
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.encoderCtx = ctx.pipeline().context(ServerInitializer.ENCODER);
+    if (encoderCtx == null) {
+      throw new IllegalStateException("pipeline has no handler named '" + ServerInitializer.ENCODER
+          + "' (expected: the HttpResponseEncoder, as ServerInitializer builds it)");
+    }
+    this.headTimeout = ctx.pipeline().get(RequestHeadTimeout.class);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
+    try {
+      if (msg instanceof HttpRequest request) {
+        onRequest(request);
+      }
+    } finally {
+      // Requests are not reference counted unless the decoder failed (then a FullHttpRequest); the
+      // content of requests that carry a body is dropped: such a connection is closing anyway.
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
+    if (flushPending) {
+      flushPending = false;
+      ctx.flush();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  private void onRequest(HttpRequest request) {
+    if (headTimeout != null) {
+      headTimeout.headReceived();
+    }
+    if (closing) {
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !draining;
+    Slot slot = new Slot(request, keepAlive);
     slots.add(slot);
-    if (slots.size() >= MAX_PIPELINED) {
+    if (slots.size() >= maxPipelined) {
       ctx.channel().config().setAutoRead(false);
     }
-    String uri = request.uri();
-    CompletableFuture<Reply> future;
+    CompletableFuture<? extends Response> future;
     try {
       future = dispatch(request);
     } catch (HttpError e) {
+      slot.keepAlive &= !mustClose(request);
       future = CompletableFuture.completedFuture(Reply.error(e, nodeId + ";error"));
+    } catch (RuntimeException e) {
+      future = CompletableFuture.completedFuture(replyFor(e)); // a tier bug: 500, logged, connection kept
     }
-    future.whenComplete((reply, failure) -> {
-      Reply r = failure == null ? reply : replyFor(failure);
+    if (!slot.keepAlive) {
+      closing = true;
+      ctx.channel().config().setAutoRead(false);
+    }
+    if (future.isDone() && !future.isCompletedExceptionally() && !future.isCancelled()) {
+      deliver(slot, future.join()); // the hit path: no callback, no hop
+      return;
+    }
+    future.whenComplete((response, failure) -> {
+      Response r = failure == null ? response : replyFor(failure);
       if (ctx.executor().inEventLoop()) {
-        complete(ctx, slot, uri, r);
-      } else {
-        ctx.executor().execute(() -> complete(ctx, slot, uri, r));
+        deliver(slot, r);
+        return;
+      }
+      try {
+        ctx.executor().execute(() -> deliver(slot, r));
+      } catch (RejectedExecutionException e) {
+        r.discard(); // the event loop is gone: so is the connection
       }
     });
   }
 
-  private CompletableFuture<Reply> dispatch(FullHttpRequest request) {
+  /** Requests after which the connection cannot be trusted: undecodable heads, or a body we do not read. */
+  private static boolean mustClose(HttpRequest request) {
+    return request.decoderResult().isFailure() || hasBody(request)
+        || request.protocolVersion() != HttpVersion.HTTP_1_1 && request.protocolVersion() != HttpVersion.HTTP_1_0;
+  }
+
+  private static boolean hasBody(HttpRequest request) {
+    return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0;
+  }
+
+  private CompletableFuture<? extends Response> dispatch(HttpRequest request) {
     DecoderResult result = request.decoderResult();
     if (result.isFailure()) {
       Throwable cause = result.cause();
@@ -123,20 +222,69 @@ public final class ObjectServerHandler extends SimpleChannelInboundHandler<FullH
       }
       throw HttpError.badRequest("malformed request: " + cause.getClass().getSimpleName());
     }
+    checkVersion(request.protocolVersion());
     HttpMethod method = request.method();
     if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
       throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " not allowed (GET, HEAD)");
     }
-    if (request.content().isReadable()) {
+    HttpHeaders headers = request.headers();
+    if (headers.size() > MAX_HEADER_FIELDS) {
+      throw new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+          "more than " + MAX_HEADER_FIELDS + " header fields");
+    }
+    checkHost(request);
+    if (hasBody(request)) {
       throw HttpError.badRequest("GET and HEAD requests carry no body");
     }
     String uri = request.uri();
-    String path = uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
-    ImageUrl url = tier.rewrite(path);
+    int query = uri.indexOf('?');
+    ImageUrl url = tier.rewrite(query < 0 ? uri : uri.substring(0, query));
     if (url == null) {
       url = ImageUrl.parse(uri);
     }
     return tier.handle(url, request.headers());
+  }
+
+  /**
+   * Only HTTP/1.0 and HTTP/1.1, spelled exactly so: the decoder upper-cases the protocol name and accepts
+   * any numbers, but the name is case-sensitive (RFC 9112 section 2.3) and other versions are not ours.
+   */
+  private static void checkVersion(HttpVersion version) {
+    if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
+      return; // the decoder hands out the constants for the exact spellings
+    }
+    if (!version.protocolName().equals("HTTP") || version.majorVersion() == 1
+        && (version.minorVersion() == 0 || version.minorVersion() == 1)) {
+      throw HttpError.badRequest("malformed HTTP version");
+    }
+    throw new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version " + version.text()
+        + " not supported (HTTP/1.1, HTTP/1.0)");
+  }
+
+  /**
+   * RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header, with
+   * more than one, or with an invalid one. HTTP/1.0 requests may omit it.
+   */
+  private static void checkHost(HttpRequest request) {
+    HttpHeaders headers = request.headers();
+    String host = headers.get(HttpHeaderNames.HOST);
+    if (host == null) {
+      if (request.protocolVersion() == HttpVersion.HTTP_1_1) {
+        throw HttpError.badRequest("HTTP/1.1 request without a Host header");
+      }
+      return;
+    }
+    if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
+      throw HttpError.badRequest("more than one Host header");
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+          || "-._~!$&'()*+,;=:%[]".indexOf(c) >= 0;
+      if (!ok) {
+        throw HttpError.badRequest("invalid Host header");
+      }
+    }
   }
 
   private Reply replyFor(Throwable failure) {
@@ -156,45 +304,119 @@ public final class ObjectServerHandler extends SimpleChannelInboundHandler<FullH
     return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", nodeId + ";error");
   }
 
-  private void complete(ChannelHandlerContext ctx, Slot slot, String uri, Reply reply) {
-    slot.reply = reply;
-    boolean wrote = false;
-    while (!slots.isEmpty() && slots.peek().reply != null) {
-      Slot head = slots.poll();
-      FullHttpResponse response = ObjectResponses.toResponse(head.method, head.headers, head.reply);
-      if (head.reply.status().code() == 503) {
-        response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-      }
-      int bytes = response.content().readableBytes();
-      boolean keepAlive = head.keepAlive && ctx.channel().isActive();
-      if (!keepAlive) {
-        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      }
-      if (observer != null) {
-        observer.completed(head.method, head == slot ? uri : "", head.reply, bytes, System.nanoTime() - head.startNanos);
-      }
-      if (keepAlive) {
-        ctx.write(response, ctx.voidPromise());
-      } else {
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        slots.clear();
-        return;
-      }
-      wrote = true;
+  private void deliver(Slot slot, Response response) {
+    if (slot.abandoned || !ctx.channel().isActive()) {
+      response.discard();
+      return;
     }
-    if (wrote) {
+    slot.response = response;
+    writeReady();
+  }
+
+  /** Writes head slots whose responses are ready, in order, until one is still streaming. */
+  private void writeReady() {
+    if (writing) {
+      return; // an end() inside a write: the loop below continues
+    }
+    writing = true;
+    boolean wrote = false;
+    try {
+      Slot head;
+      while ((head = slots.peek()) != null && head.response != null && !head.started) {
+        head.started = true;
+        wrote = true;
+        try {
+          head.response.write(head);
+        } catch (RuntimeException e) {
+          LOG.error("{}: writing a response failed", nodeId, e);
+          head.abort();
+          return;
+        }
+        if (!head.ended) {
+          break;
+        }
+      }
+    } finally {
+      writing = false;
+    }
+    if (!wrote) {
+      return;
+    }
+    if (inRead) {
+      flushPending = true;
+    } else {
       ctx.flush();
     }
-    if (slots.size() < MAX_PIPELINED && !ctx.channel().config().isAutoRead()) {
+  }
+
+  private void finished(Slot slot) {
+    slots.poll();
+    if (observer != null) {
+      observer.completed(slot.method, slot.response, slot.bodyBytes, System.nanoTime() - slot.startNanos);
+    }
+    if (!slot.keepAlive() || (draining && slots.isEmpty())) {
+      encoderCtx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      abandonAll();
+      return;
+    }
+    if (!writing) {
+      writeReady();
+    }
+    resumeReadingIfDrained();
+  }
+
+  private void resumeReadingIfDrained() {
+    if (!closing && !draining && slots.size() < maxPipelined && ctx.channel().isWritable()
+        && !ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(true);
     }
+  }
+
+  private void abandonAll() {
+    closing = true;
+    Slot s;
+    while ((s = slots.poll()) != null) {
+      s.abandoned = true;
+      if (s.response != null && !s.started) {
+        s.response.discard();
+      }
+      s.runWritableTask();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      Slot head = slots.peek();
+      if (head != null) {
+        head.runWritableTask();
+      }
+      resumeReadingIfDrained();
+    } else if (ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(false); // the client is not reading what we send
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    abandonAll();
+    ctx.fireChannelInactive();
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt instanceof IdleStateEvent) {
-      // Idle (or a client dribbling a request in too slowly): free the connection.
+      // Nothing read or written for the idle timeout: free the connection.
       ctx.close();
+      return;
+    }
+    if (evt == ServerConnections.DRAIN) {
+      draining = true;
+      ctx.channel().config().setAutoRead(false);
+      if (slots.isEmpty()) {
+        ctx.close();
+      }
       return;
     }
     super.userEventTriggered(ctx, evt);
@@ -204,5 +426,136 @@ public final class ObjectServerHandler extends SimpleChannelInboundHandler<FullH
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     LOG.debug("{}: connection error, closing: {}", nodeId, cause.toString());
     ctx.close();
+  }
+
+  /** One request's place in the response order, and the channel its response writes through. */
+  private final class Slot implements ResponseChannel {
+    final HttpMethod method;
+    final HttpHeaders headers;
+    final HttpVersion version;
+    final long startNanos = System.nanoTime();
+    boolean keepAlive;
+    Response response;
+    boolean started;
+    boolean ended;
+    boolean abandoned;
+    long bodyBytes;
+    Runnable writableTask;
+
+    Slot(HttpRequest request, boolean keepAlive) {
+      this.method = request.method();
+      this.headers = request.headers();
+      this.version = request.protocolVersion();
+      this.keepAlive = keepAlive;
+    }
+
+    @Override
+    public HttpMethod method() {
+      return method;
+    }
+
+    @Override
+    public HttpHeaders requestHeaders() {
+      return headers;
+    }
+
+    @Override
+    public HttpVersion protocolVersion() {
+      return version;
+    }
+
+    @Override
+    public boolean keepAlive() {
+      return keepAlive && !(draining && slots.peekLast() == this);
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+      return ctx.alloc();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+      return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public void write(Object httpObject) {
+      if (abandoned) {
+        ReferenceCountUtil.release(httpObject);
+        return;
+      }
+      ctx.write(httpObject, ctx.voidPromise());
+    }
+
+    @Override
+    public void writeEncoded(ByteBuf bytes) {
+      if (abandoned) {
+        bytes.release();
+        return;
+      }
+      encoderCtx.write(bytes, encoderCtx.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+      if (!abandoned) {
+        ctx.flush();
+      }
+    }
+
+    @Override
+    public boolean isWritable() {
+      return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void onWritable(Runnable task) {
+      if (abandoned || ctx.channel().isWritable()) {
+        ctx.executor().execute(task);
+      } else {
+        writableTask = task;
+      }
+    }
+
+    void runWritableTask() {
+      Runnable task = writableTask;
+      if (task != null) {
+        writableTask = null;
+        task.run();
+      }
+    }
+
+    @Override
+    public boolean isOpen() {
+      return !abandoned && ctx.channel().isActive();
+    }
+
+    @Override
+    public ChannelFuture closeFuture() {
+      return ctx.channel().closeFuture();
+    }
+
+    @Override
+    public void end(long bodyBytes) {
+      if (ended) {
+        throw new IllegalStateException("end() called twice for " + method + " (expected: once per response)");
+      }
+      ended = true;
+      this.bodyBytes = bodyBytes;
+      if (abandoned) {
+        return;
+      }
+      finished(this);
+    }
+
+    @Override
+    public void abort() {
+      ended = true;
+      if (!abandoned) {
+        abandonAll();
+        ctx.close();
+      }
+    }
   }
 }

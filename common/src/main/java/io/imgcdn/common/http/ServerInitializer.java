@@ -3,39 +3,61 @@ package io.imgcdn.common.http;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The serving pipeline of every tier: codec with request-line and header limits, an idle timeout, a tiny
- * aggregator (GET and HEAD carry no body), then the tier's {@link ObjectServerHandler}.
+ * The serving pipeline of every tier: an optional connection cap, an idle timeout, a request-head
+ * timeout, the HTTP/1.1 decoder (request-line and header limits) and encoder, then the tier's
+ * {@link ObjectServerHandler}.
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+  /*
+   * Decoder and encoder are separate handlers rather than one HttpServerCodec: responses that a tier has
+   * already encoded (a cache hit whose head was built when it was stored) are written past the encoder,
+   * through its context; HttpServerCodec would lose track of which requests were HEAD when a response
+   * bypasses it. HEAD bodies are left out by the responses themselves.
+   * There is no aggregator: GET and HEAD have no body, and a request announcing one is refused.
+   */
+
   /** Longest request line accepted; longer ones get 414. */
   public static final int MAX_INITIAL_LINE = 8192;
   /** Largest header block accepted; larger ones get 431. */
   public static final int MAX_HEADER_SIZE = 16384;
-  /** Largest request body accepted (GET/HEAD have none); larger ones get 413. */
-  public static final int MAX_CONTENT = 8192;
+  /** Name of the response encoder in the pipeline; pre-encoded bytes are written through its context. */
+  public static final String ENCODER = "encoder";
 
   private final Supplier<ObjectServerHandler> handlers;
-  private final Duration idleTimeout;
+  private final ServerOptions options;
+  private final ServerConnections connections;
 
+  /** The pipeline with default limits and this idle timeout, without a connection cap. */
   public ServerInitializer(Supplier<ObjectServerHandler> handlers, Duration idleTimeout) {
+    this(handlers, ServerOptions.withIdleTimeout(idleTimeout), null);
+  }
+
+  /** The pipeline with these limits; {@code connections} (may be null) caps and tracks connections. */
+  public ServerInitializer(Supplier<ObjectServerHandler> handlers, ServerOptions options,
+      ServerConnections connections) {
     this.handlers = handlers;
-    this.idleTimeout = idleTimeout;
+    this.options = options;
+    this.connections = connections;
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
-    p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-    p.addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
-    p.addLast("aggregator", new HttpObjectAggregator(MAX_CONTENT));
+    if (connections != null) {
+      p.addLast("limit", connections.newLimitHandler());
+    }
+    p.addLast("idle", new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
+    p.addLast("decoder", new HttpRequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
+    p.addLast(ENCODER, new HttpResponseEncoder());
     p.addLast("handler", handlers.get());
   }
 }

@@ -1,100 +1,168 @@
 package io.imgcdn.edge.cache;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The edge's memory cache: a Caffeine W-TinyLFU cache bounded by bytes, whose entries are futures, so
- * concurrent misses for one key wait on one upstream fetch.
+ * The edge's memory cache: an index on the heap (Caffeine, W-TinyLFU, bounded by bytes) of
+ * {@link CachedObject}s whose bodies live off-heap, so the Java heap stays small whatever the cache size.
  */
-public final class EdgeCache {
+public final class EdgeCache implements AutoCloseable {
   /*
-   * Caffeine's AsyncCache stores the in-flight future itself: the first request for a key inserts it and
-   * fetches; later requests find it and wait (coalescing), and are answered the moment it completes. The
-   * future always completes normally: an error reply (404, 502...) completes it too, so every waiter gets
-   * the same answer, and is then removed, so errors are never cached (a failed future would also be
-   * removed, but Caffeine logs each one as a warning). Weights are taken when the future completes
-   * (in-flight entries weigh nothing). Objects over maxObjectBytes are removed right after they complete:
-   * the waiters still get them, memory does not keep them.
-   * Eviction is W-TinyLFU [1]: a frequency sketch admits a new object only if it is likely to be more
-   * popular than the victim, which beats LRU on the Zipf workloads of image CDNs.
+   * Index. Caffeine decides admission and eviction [1]: a frequency sketch admits a new object only if it
+   * is likely to be more popular than the victim, which beats LRU on the Zipf workloads of image CDNs.
+   * The weigher charges each entry its buffer plus a fixed overhead, so maximumWeight bounds the
+   * off-heap bytes. Maintenance and removal notifications run on the calling thread (executor
+   * Runnable::run): an evicted body is released right when it leaves the index, so memory follows the
+   * bound closely instead of waiting for a background pool.
+   *
+   * Memory. Bodies are allocated by an unpooled direct allocator: one malloc of the exact size per
+   * object and one free when the last reference goes. A pooled or adaptive arena would serve allocations
+   * faster, but objects here live for minutes to hours and die in the order eviction picks, which leaves
+   * pooled chunks partly used and the real footprint above the bound; allocation happens once per miss,
+   * so its speed hardly matters. Netty counts these buffers against io.netty.maxDirectMemory (by default
+   * -XX:MaxDirectMemorySize, by default the heap size): EdgeServer checks the cache fits at start-up.
+   *
+   * References: the index holds one reference per entry, dropped by the removal listener (eviction,
+   * invalidation, replacement, close). acquire() takes one with tryRetain, so a lookup racing an eviction
+   * either gets a live object or a miss (see CachedObject).
+   *
    * [1] Einziger, Friedman, Manes. TinyLFU: A Highly Efficient Cache Admission Policy. ACM ToS 2017.
    */
-
-  /** Whether a lookup found a finished entry, joined an in-flight one, or started the fetch. */
-  public enum Verdict { HIT, COALESCED, MISS }
-
-  /** The future answer and how it was obtained. */
-  public record Lookup(CompletableFuture<Fetched> future, Verdict verdict) {}
-
-  private final AsyncCache<String, Fetched> cache;
+  private final Cache<String, CachedObject> index;
+  private final long maxBytes;
   private final long maxObjectBytes;
+  private final UnpooledByteBufAllocator bodies = new UnpooledByteBufAllocator(true, false, true);
+  private final AtomicLong liveBuffers = new AtomicLong();
+  private final Runnable onFree = liveBuffers::decrementAndGet;
 
   public EdgeCache(long maxBytes, long maxObjectBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: >= 0)");
+    }
+    if (maxObjectBytes < 0 || maxObjectBytes > Integer.MAX_VALUE - 4096) {
+      throw new IllegalArgumentException("maxObjectBytes: " + maxObjectBytes + " (expected: 0.." + (Integer.MAX_VALUE - 4096) + ")");
+    }
+    this.maxBytes = maxBytes;
     this.maxObjectBytes = maxObjectBytes;
-    this.cache = Caffeine.newBuilder()
+    this.index = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
-        .weigher((String k, Fetched v) -> v.weight())
+        .weigher((String k, CachedObject v) -> v.weight())
+        .executor(Runnable::run)
+        .removalListener((String k, CachedObject v, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+          if (v != null) {
+            v.release();
+          }
+        })
         .recordStats()
-        .buildAsync();
+        .build();
   }
 
-  /** Returns the cached or in-flight future for key, or starts {@code fetch} and caches its future. */
-  public Lookup lookup(String key, Supplier<CompletableFuture<Fetched>> fetch) {
-    CompletableFuture<Fetched> existing = cache.getIfPresent(key);
-    if (existing != null) {
-      return new Lookup(existing, existing.isDone() && !existing.isCompletedExceptionally()
-          ? Verdict.HIT : Verdict.COALESCED);
+  /** The object stored under {@code key} with a reference the caller must release, or null. */
+  public CachedObject acquire(String key) {
+    CachedObject found = index.getIfPresent(key);
+    return found != null && found.tryRetain() ? found : null;
+  }
+
+  /** Whether an object with a body of this many bytes may be kept (else it is streamed, never stored). */
+  public boolean admissible(long bodyBytes) {
+    return bodyBytes <= maxObjectBytes && bodyBytes + CachedObject.ENTRY_OVERHEAD <= maxBytes;
+  }
+
+  /** Starts assembling an object of {@code bodyBytes} (admissible) in this cache's memory. */
+  public CachedObject.Builder builder(String contentType, String etag, String cacheControl, String vary,
+      int bodyBytes) {
+    if (!admissible(bodyBytes)) {
+      throw new IllegalArgumentException("bodyBytes: " + bodyBytes + " (expected: <= " + maxObjectBytes + ")");
     }
-    CompletableFuture<Fetched> mine = new CompletableFuture<>();
-    CompletableFuture<Fetched> raced = cache.asMap().putIfAbsent(key, mine);
-    if (raced != null) {
-      return new Lookup(raced, raced.isDone() ? Verdict.HIT : Verdict.COALESCED);
+    liveBuffers.incrementAndGet();
+    try {
+      return new CachedObject.Builder(bodies, contentType, etag, cacheControl, vary, bodyBytes, onFree);
+    } catch (RuntimeException | Error e) {
+      liveBuffers.decrementAndGet();
+      throw e;
     }
-    fetch.get().whenComplete((fetched, failure) -> {
-      if (failure != null) {
-        cache.asMap().remove(key, mine);
-        mine.completeExceptionally(failure);
-        return;
-      }
-      mine.complete(fetched);
-      if (!fetched.reply().isOk() || fetched.reply().object().length() > maxObjectBytes) {
-        cache.asMap().remove(key, mine);
-      }
-    });
-    return new Lookup(mine, Verdict.MISS);
+  }
+
+  /**
+   * Offers {@code object} to the index under {@code key}; the index takes its own reference (the caller
+   * keeps its one). The policy may evict it at once if it is less popular than what it would displace.
+   */
+  public void admit(String key, CachedObject object) {
+    index.put(key, object.retain());
   }
 
   public void invalidate(String key) {
-    cache.synchronous().invalidate(key);
+    index.invalidate(key);
   }
 
   public void invalidateAll() {
-    cache.synchronous().invalidateAll();
+    index.invalidateAll();
+    index.cleanUp();
   }
 
+  /** Bytes charged to the index now (bodies, heads and per-entry overhead). */
   public long weightedBytes() {
-    return cache.synchronous().policy().eviction().flatMap(e -> e.weightedSize().stream().boxed().findFirst())
-        .orElse(0L);
+    return index.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
   }
 
   public long objects() {
-    return cache.synchronous().estimatedSize();
+    return index.estimatedSize();
   }
 
-  public void bindMetrics(MeterRegistry registry, long maxBytes) {
+  /** Body buffers allocated and not yet freed: in the index, being written, or being filled. */
+  public long liveBuffers() {
+    return liveBuffers.get();
+  }
+
+  /** Off-heap bytes of those buffers. */
+  public long liveBytes() {
+    return bodies.metric().usedDirectMemory();
+  }
+
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  public long maxObjectBytes() {
+    return maxObjectBytes;
+  }
+
+  /** The allocator of body buffers (tests and diagnostics). */
+  ByteBufAllocator allocator() {
+    return bodies;
+  }
+
+  /** Runs pending maintenance (evictions) now. */
+  public void cleanUp() {
+    index.cleanUp();
+  }
+
+  public void bindMetrics(MeterRegistry registry) {
     Gauge.builder("imgcdn.cache.bytes", this, EdgeCache::weightedBytes)
         .description("Bytes held by the memory cache").baseUnit("bytes").register(registry);
-    Gauge.builder("imgcdn.cache.max.bytes", () -> maxBytes)
+    Gauge.builder("imgcdn.cache.max.bytes", this, EdgeCache::maxBytes)
         .description("Configured bound of the memory cache").baseUnit("bytes").register(registry);
     Gauge.builder("imgcdn.cache.objects", this, EdgeCache::objects)
         .description("Objects in the memory cache").register(registry);
-    FunctionCounter.builder("imgcdn.cache.evictions", cache, c -> c.synchronous().stats().evictionCount())
+    Gauge.builder("imgcdn.cache.offheap.bytes", this, EdgeCache::liveBytes)
+        .description("Off-heap bytes of live body buffers (cached, being written or filled)")
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("imgcdn.cache.offheap.buffers", this, EdgeCache::liveBuffers)
+        .description("Live body buffers").register(registry);
+    FunctionCounter.builder("imgcdn.cache.evictions", index, c -> c.stats().evictionCount())
         .description("Objects evicted").register(registry);
+  }
+
+  /** Empties the index, releasing its references; bodies still being written are freed when done. */
+  @Override
+  public void close() {
+    invalidateAll();
   }
 }

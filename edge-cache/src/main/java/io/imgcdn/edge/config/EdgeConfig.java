@@ -2,6 +2,7 @@ package io.imgcdn.edge.config;
 
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
@@ -12,21 +13,31 @@ import java.time.Duration;
  *
  * <table>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>edge.cache.max-bytes</td><td>256m</td><td>memory for cached bodies (weighed by bytes)</td></tr>
- *   <tr><td>edge.cache.max-object-bytes</td><td>4m</td><td>larger objects are served but not kept in memory</td></tr>
+ *   <tr><td>edge.cache.max-bytes</td><td>256m</td><td>off-heap memory for cached objects (bodies and their
+ *       heads, weighed by bytes); must fit under -XX:MaxDirectMemorySize</td></tr>
+ *   <tr><td>edge.cache.max-object-bytes</td><td>4m</td><td>larger objects are streamed from the shard to
+ *       the client, never kept in memory</td></tr>
  *   <tr><td>edge.index-key</td><td>""</td><td>object served for GET / (e.g. index.html); empty: 404</td></tr>
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
+ *   <tr><td>edge.upstream.deadline</td><td>10s</td><td>total time for a miss across all candidates, until
+ *       the response head (a stored object: until its last byte)</td></tr>
+ *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
+ *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
  *   <tr><td>edge.upstream.*</td><td>see UpstreamSettings</td><td>client toward the shards</td></tr>
+ *   <tr><td>edge.health.interval</td><td>2s</td><td>active health check of every shard (a HEAD on its serving port)</td></tr>
+ *   <tr><td>edge.health.timeout</td><td>1s</td><td>a probe slower than this counts as a failure</td></tr>
  *   <tr><td>cluster.file</td><td>(required)</td><td>the cluster file: shards are picked from it</td></tr>
  *   <tr><td>cluster.placement</td><td>ketama</td><td>ring algorithm; every node must use the same</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
- *   <tr><td>server.idle-timeout</td><td>60s</td><td>idle client connections are closed</td></tr>
+ *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
+ *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  * </table>
  */
 public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBytes, String indexKey,
-    int attempts, UpstreamSettings upstream, Path clusterFile, Placement placement, Duration reloadInterval,
-    Duration idleTimeout, int ioThreads) {
+    int attempts, Duration upstreamDeadline, double balanceFactor, UpstreamSettings upstream,
+    Duration healthInterval, Duration healthTimeout, Path clusterFile, Placement placement,
+    Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads) {
 
   public static EdgeConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "edge-1", 8080, 9080);
@@ -37,17 +48,38 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
     } catch (IllegalArgumentException e) {
       s.problem("cluster.placement", e.getMessage());
     }
+    long maxObject = s.bytes("edge.cache.max-object-bytes", "4m", 0);
+    if (maxObject > 1L << 30) {
+      s.problem("edge.cache.max-object-bytes", maxObject + " (expected: at most 1g)");
+      maxObject = 4L << 20;
+    }
+    double balance = 0.25;
+    String rawBalance = s.string("edge.upstream.balance-factor", "0.25");
+    try {
+      balance = Double.parseDouble(rawBalance);
+      if (!(balance >= 0 && balance <= 100)) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      s.problem("edge.upstream.balance-factor", "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
+      balance = 0.25;
+    }
     return new EdgeConfig(
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
-        s.bytes("edge.cache.max-object-bytes", "4m", 0),
+        maxObject,
         s.string("edge.index-key", ""),
         s.integer("edge.upstream.attempts", 2, 1, 10),
+        s.duration("edge.upstream.deadline", "10s"),
+        balance,
         UpstreamSettings.from(s, "edge.upstream."),
+        s.duration("edge.health.interval", "2s"),
+        s.duration("edge.health.timeout", "1s"),
         Path.of(s.required("cluster.file")),
         placement,
         s.duration("cluster.reload-interval", "2s"),
-        s.duration("server.idle-timeout", "60s"),
+        ServerOptions.from(s),
+        s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024));
   }
 }

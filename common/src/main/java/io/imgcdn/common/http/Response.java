@@ -1,0 +1,32 @@
+package io.imgcdn.common.http;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * One answer ready to be written by {@link ObjectServerHandler}: a {@link Reply} built on the heap, or a
+ * tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The handler calls exactly one
+ * of {@link #write} or {@link #discard}, on the connection's event loop, in request order.
+ */
+public interface Response {
+  /*
+   * Ownership: a Response may hold reference-counted memory (an off-heap cached body). Whoever ends up
+   * with it must either write it (write() then owns the release, usually by handing the buffers to the
+   * channel, which releases them once they are on the wire) or discard() it when the connection went away
+   * before its turn. That is why the handler, not the tier, decides which of the two happens.
+   */
+
+  /** The status line's status, for metrics and logs. */
+  HttpResponseStatus status();
+
+  /** The X-Cache chain, nearest tier first ("edge-1;hit"); this node's verdict is its first entry. */
+  String xCache();
+
+  /**
+   * Writes the response (head and body) through {@code out} and calls {@link ResponseChannel#end} once the
+   * last byte has been handed to the channel: at once for a buffered response, later for a stream.
+   */
+  void write(ResponseChannel out);
+
+  /** Frees what this response holds; called instead of {@link #write} when it will never be written. */
+  default void discard() {}
+}

@@ -1,0 +1,83 @@
+package io.imgcdn.edge.http;
+
+import io.imgcdn.common.http.HttpDates;
+import io.imgcdn.common.http.ResponseChannel;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The first lines of a 200 from memory: status line, Date, X-Cache and Connection, the part of the head
+ * that changes per response; the rest of the head is stored with the object ({@code CachedObject}).
+ */
+final class ResponsePrefixes {
+  /*
+   * A hit's prefix only changes once a second (Date) and with the connection's mode, so each event-loop
+   * thread keeps the three variants of the current second in small direct buffers and writes a duplicate
+   * (the socket cannot be given one buffer twice: it advances the reader index). The buffers are
+   * JDK direct buffers, freed by the garbage collector once the last duplicate is gone, and wrapped
+   * unreleasable, so no reference count is shared between threads or outlives a second.
+   * Prefixes with a miss's longer X-Cache chain are made per response from the channel's allocator.
+   */
+  private static final int KEEP_ALIVE = 0;
+  private static final int CLOSE = 1;
+  private static final int KEEP_ALIVE_10 = 2;
+  private static final String[] CONNECTION = {"", "Connection: close\r\n", "Connection: keep-alive\r\n"};
+
+  private final String hitChain;
+  private final FastThreadLocal<Second> current = new FastThreadLocal<>();
+
+  private static final class Second {
+    final long epochSecond;
+    final ByteBuf[] variants = new ByteBuf[3];
+
+    Second(long epochSecond) {
+      this.epochSecond = epochSecond;
+    }
+  }
+
+  ResponsePrefixes(String nodeId) {
+    this.hitChain = nodeId + ";hit";
+  }
+
+  /** The prefix of a hit ("X-Cache: edge-1;hit") for this response's connection mode; the caller owns it. */
+  ByteBuf hit(ResponseChannel out) {
+    long now = HttpDates.currentSecond();
+    Second s = current.get();
+    if (s == null || s.epochSecond != now) {
+      s = new Second(now);
+      current.set(s);
+    }
+    int mode = mode(out);
+    ByteBuf b = s.variants[mode];
+    if (b == null) {
+      byte[] bytes = text(HttpDates.now(), hitChain, mode).getBytes(StandardCharsets.ISO_8859_1);
+      ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+      b = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
+      s.variants[mode] = b;
+    }
+    return b.duplicate();
+  }
+
+  /** The prefix for any X-Cache chain, in a buffer from the channel's allocator; the caller owns it. */
+  ByteBuf forChain(ResponseChannel out, String chain) {
+    String text = text(HttpDates.now(), chain, mode(out));
+    ByteBuf b = out.alloc().directBuffer(text.length());
+    ByteBufUtil.writeAscii(b, text);
+    return b;
+  }
+
+  private static int mode(ResponseChannel out) {
+    if (!out.keepAlive()) {
+      return CLOSE;
+    }
+    return out.protocolVersion().isKeepAliveDefault() ? KEEP_ALIVE : KEEP_ALIVE_10;
+  }
+
+  private static String text(String date, String chain, int mode) {
+    return "HTTP/1.1 200 OK\r\nDate: " + date + "\r\nX-Cache: " + chain + "\r\n" + CONNECTION[mode];
+  }
+}

@@ -1,0 +1,78 @@
+package io.imgcdn.edge;
+
+import io.imgcdn.common.http.ETags;
+import io.imgcdn.common.http.HttpError;
+import io.imgcdn.common.http.HttpServer;
+import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Transports;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A shard for tests: a real HTTP server on 127.0.0.1 serving objects from a map, counting requests. */
+final class FakeShard implements AutoCloseable {
+  final String id;
+  final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+  final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  /** When set, requests wait for this future before they are answered. */
+  volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+  /** When above 0, requests are answered with this status. */
+  volatile int failWith;
+  private final EventLoopGroup group;
+  private final HttpServer server;
+
+  FakeShard(String id) {
+    this(id, 0);
+  }
+
+  FakeShard(String id, int port) {
+    this.id = id;
+    this.group = Transports.group(1, id);
+    ObjectServerHandler.Tier tier = (url, headers) -> {
+      requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
+      return gate.thenApply(v -> {
+        if (failWith > 0) {
+          return Reply.error(HttpResponseStatus.valueOf(failWith), "failing on purpose", id + ";error");
+        }
+        byte[] body = objects.get(url.path());
+        if (body == null) {
+          throw HttpError.notFound("no such object: " + url.path());
+        }
+        return Reply.ok(new ImageObject("image/jpeg", ETags.of(body), ImageObject.IMMUTABLE, body), id + ";hit");
+      });
+    };
+    this.server = HttpServer.bind(group, group, "127.0.0.1", port,
+        ServerOptions.withIdleTimeout(Duration.ofSeconds(30)), () -> new ObjectServerHandler(id, tier, null, 16));
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  int requests(String path) {
+    AtomicInteger n = requests.get(path);
+    return n == null ? 0 : n.get();
+  }
+
+  int totalRequests() {
+    return requests.values().stream().mapToInt(AtomicInteger::get).sum();
+  }
+
+  @Override
+  public void close() {
+    server.shutdownGracefully(Duration.ZERO);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}
