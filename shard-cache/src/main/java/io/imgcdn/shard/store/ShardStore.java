@@ -68,7 +68,8 @@ public final class ShardStore implements AutoCloseable {
    * values >= 4 KiB in blob files instead (docs/SHARD-STORE.md has the measurement that picked the
    * default). Compression off: images are compressed already.
    *
-   * Byte bound: FIFO compaction drops the oldest table (and blob) files once they exceed their share
+   * Byte bound: DiskGuard refuses a write that could cross maxBytes if background work lags (the hard
+   * guarantee); in normal operation it never triggers, because FIFO compaction drops the oldest table (and blob) files once they exceed their share
    * (max_table_files_size; with blob files max_data_files_size, which counts both); StoreBudget
    * derives that share, the memtable size and the largest admitted value from maxBytes so that data
    * files + WAL + RocksDB's small files stay below maxBytes (the arithmetic is in StoreBudget). Values
@@ -103,6 +104,8 @@ public final class ShardStore implements AutoCloseable {
   private static final int SCRATCH_BYTES = CHUNK_BYTES + 64 * 1024;
   private static final int KEY_SCRATCH_BYTES = 8 * 1024;
   private static final long MEAN_OBJECT_BYTES = 60 * 1024;
+  /** Room DiskGuard leaves for the info LOG and MANIFEST to grow between its measurements. */
+  private static final long GUARD_SLACK_BYTES = 1L << 20;
 
   private final StoreConfig config;
   private final StoreLayout layout;
@@ -131,6 +134,8 @@ public final class ShardStore implements AutoCloseable {
   private final LongAdder reinsertions = new LongAdder();
   private final LongAdder admissionRejections = new LongAdder();
   private final LongAdder bytesAdmitted = new LongAdder();
+  private final LongAdder boundRefusals = new LongAdder();
+  private final DiskGuard guard;
 
   private ShardStore(StoreConfig config, StoreLayout layout, StoreBudget budget, Deque<AutoCloseable> resources,
       RocksDB db, ReadOptions readOptions, WriteOptions writeOptions, Statistics statistics,
@@ -150,6 +155,7 @@ public final class ShardStore implements AutoCloseable {
     for (int i = 0; i < STRIPES; i++) {
       stripeLocks[i] = new Object();
     }
+    this.guard = new DiskGuard(budget.maxBytes() - GUARD_SLACK_BYTES, this::diskAndMemtableBytes);
   }
 
   /**
@@ -287,7 +293,7 @@ public final class ShardStore implements AutoCloseable {
         return Optional.empty();
       }
       hits.increment();
-      if (shouldReinsert(keyHash, header)) {
+      if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.length)) {
         synchronized (stripeLocks[stripe]) {
           if (stripeVersions.get(stripe) == version) {
             if (header.chunked()) {
@@ -445,7 +451,7 @@ public final class ShardStore implements AutoCloseable {
         throw e;
       }
       hits.increment();
-      if (shouldReinsert(keyHash, header)) {
+      if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.remaining())) {
         synchronized (stripeLocks[stripe]) {
           if (stripeVersions.get(stripe) == version) {
             long sequence = db.getLatestSequenceNumber() + 1;
@@ -467,7 +473,8 @@ public final class ShardStore implements AutoCloseable {
   /**
    * Stores {@code value} under {@code key}, replacing what was there, whatever the admission policy
    * says. A value whose encoding exceeds {@link #maxValueBytes()} is not stored (the future still
-   * completes normally).
+   * completes normally), nor one that could take the directory over maxBytes while RocksDB's
+   * background work lags ({@link StoreStats#boundRefusals()}).
    */
   public CompletableFuture<Void> put(String key, StoredObject value) {
     byte[] keyBytes = keyBytes(key);
@@ -484,7 +491,8 @@ public final class ShardStore implements AutoCloseable {
   /**
    * Stores {@code value} under {@code key} if the admission policy lets it in: the key must have been
    * asked for (get or getDirect) at least {@value HotSetPolicy#ADMIT_MIN_FREQUENCY} times recently,
-   * so objects requested once do not wear the SSD. The future tells whether the value was written.
+   * so objects requested once do not wear the SSD. The future tells whether the value was written
+   * (false also for a value over {@link #maxValueBytes()} or one the byte bound's guard refuses).
    * This is what the fill path after a miss should call.
    */
   public CompletableFuture<Boolean> offer(String key, StoredObject value) {
@@ -498,10 +506,7 @@ public final class ShardStore implements AutoCloseable {
       admissionRejections.increment();
       return CompletableFuture.completedFuture(false);
     }
-    return submit(() -> {
-      write(keyBytes, keyHash, value);
-      return true;
-    });
+    return submit(() -> write(keyBytes, keyHash, value));
   }
 
   /** Removes {@code key}; the future tells whether it was there. */
@@ -548,7 +553,7 @@ public final class ShardStore implements AutoCloseable {
     }
     return new StoreStats(objects, bytes, hits.sum(), misses.sum(), puts.sum(), evictions.sum(),
         checksumFailures.sum(), reinsertions.sum(), admissionRejections.sum(), bytesAdmitted.sum(),
-        diskBytesWritten);
+        diskBytesWritten, boundRefusals.sum());
   }
 
   /** Largest encoded value (header + body) this store admits; larger ones are skipped by {@link #put}. */
@@ -684,7 +689,12 @@ public final class ShardStore implements AutoCloseable {
     return key.length >= 5 && key[key.length - 5] == 0;
   }
 
-  private void write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
+  /** Writes a value unless the disk guard refuses it; true if written. */
+  private boolean write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
+    if (!guard.tryAdmit(storedLength(keyBytes, value.body().length, ValueCodec.encodedLength(value)))) {
+      boundRefusals.increment();
+      return false;
+    }
     int stripe = stripe(keyHash);
     synchronized (stripeLocks[stripe]) {
       long sequence = db.getLatestSequenceNumber() + 1;
@@ -699,6 +709,23 @@ public final class ShardStore implements AutoCloseable {
       stripeVersions.incrementAndGet(stripe);
       puts.increment();
       bytesAdmitted.add(written);
+    }
+    return true;
+  }
+
+  /** Bytes a write adds to the WAL and later to a table file: keys and values, chunk keys included. */
+  private static long storedLength(byte[] keyBytes, int bodyLength, long encodedLength) {
+    int chunks = bodyLength > CHUNK_BYTES ? (bodyLength + CHUNK_BYTES - 1) / CHUNK_BYTES : 0;
+    return encodedLength + keyBytes.length
+        + (long) chunks * (keyBytes.length + 5 + ValueCodec.CHUNK_PREFIX_BYTES + 4);
+  }
+
+  private long diskAndMemtableBytes() {
+    try {
+      return diskUsageBytes() + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+    } catch (RocksDBException e) {
+      log.warn("cannot read memtable size: {}", e.getMessage());
+      return Long.MAX_VALUE / 4; // refuse rather than risk the bound
     }
   }
 
@@ -786,6 +813,15 @@ public final class ShardStore implements AutoCloseable {
     key[keyBytes.length + 3] = (byte) (index >>> 8);
     key[keyBytes.length + 4] = (byte) index;
     return key;
+  }
+
+  private boolean admitReinsertion(byte[] keyBytes, ValueCodec.Header header, int valueLength) {
+    long encoded = header.chunked() ? header.headerLength() + (long) header.bodyLength() : valueLength;
+    if (guard.tryAdmit(storedLength(keyBytes, header.bodyLength(), encoded))) {
+      return true;
+    }
+    boundRefusals.increment();
+    return false;
   }
 
   private boolean shouldReinsert(long keyHash, ValueCodec.Header header) throws RocksDBException {

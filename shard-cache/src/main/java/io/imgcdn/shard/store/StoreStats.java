@@ -18,7 +18,9 @@ package io.imgcdn.shard.store;
  * @param bytesAdmitted       encoded bytes of the values written by put or offer
  * @param diskBytesWritten    bytes RocksDB wrote to files: WAL, flushes (table and blob files), compactions;
  *                            {@code diskBytesWritten / bytesAdmitted} is the write amplification
+ * @param boundRefusals       writes (puts, offers, re-insertions) not done because they could have taken
+ *                            the directory over maxBytes while RocksDB's background work lagged
  */
 public record StoreStats(long objects, long bytes, long hits, long misses, long puts, long evictions,
     long checksumFailures, long reinsertions, long admissionRejections, long bytesAdmitted,
-    long diskBytesWritten) {}
+    long diskBytesWritten, long boundRefusals) {}

@@ -35,16 +35,26 @@ final class LayoutCpuCost {
       byte[] body = new byte[size];
       new SplittableRandom(1).nextBytes(body);
       StoredObject object = new StoredObject("image/jpeg", "\"e\"", "public", 1, body);
-      double[][] putCost = new double[layouts.length][1];
+      double[] putCpu = new double[layouts.length];
       for (int l = 0; l < layouts.length; l++) {
         dirs[l] = Files.createTempDirectory("layout-cost");
         stores[l] = ShardStore.open(new StoreConfig(dirs[l], 1L << 30, 2, 1024), layouts[l]);
-        long cpu = os.getProcessCpuTime();
-        for (int i = 0; i < objects; i++) {
-          stores[l].put("k" + i, object).join();
+      }
+      // Puts alternate between the layouts in batches, so JIT warm-up and machine load hit both alike.
+      int batch = Math.max(1, objects / 10);
+      for (int from = 0; from < objects; from += batch) {
+        for (int l = 0; l < layouts.length; l++) {
+          long cpu = os.getProcessCpuTime();
+          for (int i = from; i < Math.min(objects, from + batch); i++) {
+            stores[l].put("k" + i, object).join();
+          }
+          putCpu[l] += os.getProcessCpuTime() - cpu;
         }
+      }
+      for (int l = 0; l < layouts.length; l++) {
+        long cpu = os.getProcessCpuTime();
         stores[l].flush();
-        putCost[l][0] = (os.getProcessCpuTime() - cpu) / 1000.0 / objects;
+        putCpu[l] = (putCpu[l] + os.getProcessCpuTime() - cpu) / 1000.0 / objects;
       }
       int gets = (int) Math.clamp((64L << 20) / size, 40, 20_000);
       double[][] heap = new double[layouts.length][ROUNDS];
@@ -68,7 +78,7 @@ final class LayoutCpuCost {
           }
         }
       }
-      print(size, "put", putCost[0][0], putCost[1][0]);
+      print(size, "put (incl. flush)", putCpu[0], putCpu[1]);
       print(size, "get (heap)", median(heap[0]), median(heap[1]));
       print(size, "getDirect", median(direct[0]), median(direct[1]));
       for (int l = 0; l < layouts.length; l++) {

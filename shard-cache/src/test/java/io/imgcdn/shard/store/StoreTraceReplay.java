@@ -29,8 +29,8 @@ final class StoreTraceReplay {
     System.out.printf(Locale.ROOT, "objects %d, requests %d (first 20%% warm-up), catalog %.0f MiB, store bound %d MiB "
         + "(data files %.0f MiB = %.1f%% of catalog)%n", objects, requests, catalog / 1048576.0, maxBytes >> 20,
         tableBytes / 1048576.0, 100.0 * tableBytes / catalog);
-    System.out.println("| policy | byte hit ratio | disk bytes written / bytes admitted | disk bytes written / bytes requested | max disk usage / bound |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.println("| policy | byte hit ratio | disk bytes written / bytes admitted | disk bytes written / bytes requested | max disk usage / bound | writes refused at the bound |");
+    System.out.println("|---|---|---|---|---|---|");
     replay("plain FIFO", new HotSetPolicy(16, 0, Integer.MAX_VALUE, 0), objects, requests, maxBytes, pool);
     replay("shard policy", null, objects, requests, maxBytes, pool);
   }
@@ -61,15 +61,16 @@ final class StoreTraceReplay {
           requested += size;
           hitBytes += hit ? size : 0;
         }
-        if (i % 1000 == 0) {
+        if (i % 100 == 0) {
           maxUsage = Math.max(maxUsage, store.diskUsageBytes());
         }
       }
       StoreStats end = store.stats();
       long written = end.diskBytesWritten() - atWarmup.diskBytesWritten();
       long admitted = end.bytesAdmitted() - atWarmup.bytesAdmitted();
-      System.out.printf(Locale.ROOT, "| %s | %.4f | %.2f | %.3f | %.2f |%n", name, (double) hitBytes / requested,
-          (double) written / admitted, (double) written / requested, (double) maxUsage / maxBytes);
+      System.out.printf(Locale.ROOT, "| %s | %.4f | %.2f | %.3f | %.2f | %d |%n", name, (double) hitBytes / requested,
+          (double) written / admitted, (double) written / requested, (double) maxUsage / maxBytes,
+          end.boundRefusals());
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
