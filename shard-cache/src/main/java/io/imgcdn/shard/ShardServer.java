@@ -35,8 +35,8 @@ public final class ShardServer implements AutoCloseable {
 
   public static ShardServer start(ShardConfig config) {
     // The cluster file first: a bad one fails start-up before any native resource is opened.
-    ClusterView cluster = ClusterView.watching(config.clusterFile(), config.placement(), config.reloadInterval(),
-        config.node().id());
+    ClusterView cluster = ClusterView.watching(config.cluster().file(), config.cluster().placement(),
+        config.cluster().reloadInterval(), config.node().id());
     ShardStore store;
     try {
       store = ShardStore.open(new StoreConfig(config.storeDir(), config.storeMaxBytes(), config.storeThreads(),
@@ -50,6 +50,7 @@ public final class ShardServer implements AutoCloseable {
     try {
       RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
       ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins, client, config.handoffWindow(),
+          config.admitFrequentOnly(),
           runtime.metrics().registry());
       bindMetrics(runtime, store, config);
       runtime.serve(tier, config.idleTimeout(), List.of(

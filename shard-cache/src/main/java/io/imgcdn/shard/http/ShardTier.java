@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardTier implements ObjectServerHandler.Tier {
   /*
-   * Store keys are "objectKey \0 path": every variant of one original sorts next to it, so a purge of an
+   * Store keys are "objectKey \u0001 path" (a control character cannot occur in a parsed URL): every variant of one original sorts next to it, so a purge of an
    * original is one key range. The origin is picked by hashing the OBJECT key, so every variant of one
    * original meets on one origin, where one S3 GET serves them all (DESIGN.md).
    * Hand-off: when a shard joins, the keys it now owns are still cached on their previous owners. For
@@ -49,18 +49,20 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final RoutedClient origins;
   private final UpstreamClient peers;
   private final Duration handoffWindow;
+  private final boolean admitFrequentOnly;
   private final Coalescer<Reply> fills = new Coalescer<>();
   private final Counter handoffHits;
   private final Counter handoffMisses;
 
   public ShardTier(String nodeId, ShardStore store, ClusterView cluster, RoutedClient origins,
-      UpstreamClient peers, Duration handoffWindow, MeterRegistry registry) {
+      UpstreamClient peers, Duration handoffWindow, boolean admitFrequentOnly, MeterRegistry registry) {
     this.nodeId = nodeId;
     this.store = store;
     this.cluster = cluster;
     this.origins = origins;
     this.peers = peers;
     this.handoffWindow = handoffWindow;
+    this.admitFrequentOnly = admitFrequentOnly;
     this.handoffHits = Counter.builder("imgcdn.shard.handoff").tag("result", "hit")
         .description("Misses answered by the key's previous owner").register(registry);
     this.handoffMisses = Counter.builder("imgcdn.shard.handoff").tag("result", "miss")
@@ -69,7 +71,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
 
   /** The store key: the object key first, so all cached variants of one original form one key range. */
   public static String storeKey(ImageUrl url) {
-    return url.objectKey() + '\u0000' + url.path();
+    return url.objectKey() + '\u0001' + url.path();
   }
 
   @Override
@@ -140,12 +142,11 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   }
 
   private void admit(String key, ImageObject object) {
-    if (object.length() > store.maxValueBytes()) {
-      return;
-    }
-    store.put(key, new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
-        System.currentTimeMillis(), object.body()))
-        .whenComplete((v, e) -> {
+    StoredObject value = new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
+        System.currentTimeMillis(), object.body());
+    // The store itself skips values it cannot hold (too large, or over the byte bound's guard).
+    CompletableFuture<?> write = admitFrequentOnly ? store.offer(key, value) : store.put(key, value);
+    write.whenComplete((v, e) -> {
           if (e != null) {
             LOG.warn("{}: not stored {}: {}", nodeId, key, e.toString());
           }
