@@ -225,4 +225,28 @@ class ClusterEndToEndTest {
     assertThat(new String(r.body())).contains("/v/sq240/photos/coffee.jpg");
     assertThat(get("/v/sq240/photos/coffee.jpg").statusCode()).isEqualTo(200);
   }
+
+  @Test
+  @Order(11)
+  void purgeOriginal_onShards_allItsVariantsRefetched() throws Exception {
+    assertThat(get("/v/w150/photos/c.jpg").statusCode()).isEqualTo(200);
+    assertThat(get("/v/w600/photos/c.jpg").statusCode()).isEqualTo(200);
+    int purged = 0;
+    for (var shard : cluster.shards()) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
+              "http://127.0.0.1:" + shard.adminPort() + "/admin/purge?original=photos/c.jpg"))
+          .header("Authorization", "Bearer " + LocalCluster.ADMIN_TOKEN)
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      purged += Integer.parseInt(r.body().replaceAll("\\D+", ""));
+    }
+    assertThat(purged).as("w150 and w600 of c.jpg (and nothing else)").isEqualTo(2);
+    HttpResponse<String> unauthorized = http.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + cluster.shards().get(0).adminPort() + "/admin/purge?original=photos/a.jpg"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(unauthorized.statusCode()).isEqualTo(401);
+    cluster.restartEdge();
+    assertThat(xCache(get("/v/w150/photos/c.jpg"))).matches("edge-1;miss, shard-\\d;miss, origin-1;miss");
+    assertThat(xCache(get("/v/w150/photos/a.jpg"))).matches("edge-1;miss, shard-\\d;hit");
+  }
 }

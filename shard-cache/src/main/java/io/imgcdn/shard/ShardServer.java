@@ -56,13 +56,16 @@ public final class ShardServer implements AutoCloseable {
       runtime.serve(tier, config.idleTimeout(), List.of(
           AdminRoute.action("POST", "/admin/purge", (q, body) -> {
             List<String> paths = q.parameters().getOrDefault("path", List.of());
-            if (paths.isEmpty()) {
-              return CompletableFuture.completedFuture(AdminResponse.text(400, "purge needs ?path=/the/url/path"));
+            List<String> originals = q.parameters().getOrDefault("original", List.of());
+            if (paths.isEmpty() && originals.isEmpty()) {
+              return CompletableFuture.completedFuture(AdminResponse.text(400,
+                  "purge needs ?path=/the/url/path or ?original=object/key (all its variants)"));
             }
-            CompletableFuture<?>[] deletes = paths.stream().map(p -> tier.purge(ImageUrl.parse(p)))
-                .toArray(CompletableFuture[]::new);
-            return CompletableFuture.allOf(deletes)
-                .thenApply(v -> AdminResponse.text(200, "purged " + paths.size()));
+            List<CompletableFuture<Integer>> deletes = new java.util.ArrayList<>();
+            paths.forEach(p -> deletes.add(tier.purge(ImageUrl.parse(p)).thenApply(found -> found ? 1 : 0)));
+            originals.forEach(k -> deletes.add(tier.purgeOriginal(ImageUrl.parse("/" + k).objectKey())));
+            return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).thenApply(v -> AdminResponse.text(
+                200, "purged " + deletes.stream().mapToInt(CompletableFuture::join).sum() + " objects"));
           }),
           cluster.reloadRoute()), () -> true);
       return server;

@@ -141,6 +141,11 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     return store.delete(storeKey(url));
   }
 
+  /** Removes every cached path of one original: the original and all its variants. */
+  public CompletableFuture<Integer> purgeOriginal(String objectKey) {
+    return store.deletePrefix(objectKey + '\u0001');
+  }
+
   private void admit(String key, ImageObject object) {
     StoredObject value = new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
         System.currentTimeMillis(), object.body());

@@ -525,6 +525,40 @@ public final class ShardStore implements AutoCloseable {
     });
   }
 
+  /**
+   * Deletes every object whose key starts with {@code prefix} (e.g. all cached variants of one original,
+   * which the shard keys by object key first). Walks only that key range; returns how many were deleted.
+   */
+  public CompletableFuture<Integer> deletePrefix(String prefix) {
+    byte[] prefixBytes = keyBytes(prefix);
+    return submit(() -> {
+      java.util.List<byte[]> keys = new java.util.ArrayList<>();
+      try (RocksIterator it = db.newIterator(readOptions)) {
+        for (it.seek(prefixBytes); it.isValid() && startsWith(it.key(), prefixBytes); it.next()) {
+          if (!isChunkKey(it.key())) {
+            keys.add(it.key());
+          }
+        }
+      }
+      int deleted = 0;
+      for (byte[] key : keys) {
+        int stripe = stripe(FrequencySketch.hash(key));
+        synchronized (stripeLocks[stripe]) {
+          if (db.keyExists(readOptions, key)) {
+            db.delete(writeOptions, key);
+            deleted++;
+          }
+          stripeVersions.incrementAndGet(stripe);
+        }
+      }
+      return deleted;
+    });
+  }
+
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
   /** Bytes of every file under the store's directory (tables, blobs, WAL, MANIFEST, logs, ...). */
   public long diskUsageBytes() {
     try {
