@@ -112,13 +112,16 @@ public final class LocalCluster implements AutoCloseable {
 
   /**
    * A node's config from its base settings plus the extra settings whose keys start with the node's prefix
-   * (or are cluster-wide), checked like a config file: a bad or unknown key fails start-up.
+   * or are shared by every node ("cluster.", "server."), checked like a config file: a bad or unknown key
+   * fails start-up.
    */
   private <T> T configure(java.util.function.Function<Settings, T> from, Map<String, String> base, String prefix) {
     Map<String, String> all = new HashMap<>(base);
     layout.extraSettings().forEach((k, v) -> {
       if (k.startsWith(prefix) || k.startsWith("cluster.")) {
         all.put(k, v);
+      } else if (k.startsWith("server.")) {
+        all.putIfAbsent(k, v); // shared server settings (e.g. idle timeout), never a node's own port
       }
     });
     Settings settings = Settings.of(all);

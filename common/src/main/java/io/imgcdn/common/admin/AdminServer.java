@@ -102,7 +102,8 @@ public final class AdminServer implements AutoCloseable {
                 AdminResponse.text(403, "admin actions are disabled: set admin.token"));
           }
           String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
-          byte[] given = auth.startsWith("Bearer ")
+          // The auth scheme is case-insensitive (RFC 9110 section 11.1).
+          byte[] given = auth.regionMatches(true, 0, "Bearer ", 0, 7)
               ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
           if (!MessageDigest.isEqual(given, token)) {
             return CompletableFuture.completedFuture(
