@@ -2,6 +2,8 @@ package io.imgcdn.bench;
 
 import io.imgcdn.bench.load.LoadCommand;
 import io.imgcdn.bench.load.WrkCommand;
+import io.imgcdn.bench.peers.ClusterVsReferenceCommand;
+import io.imgcdn.bench.peers.ShardVsAtsCommand;
 import io.imgcdn.bench.sim.SimCommand;
 import io.imgcdn.bench.workload.WorkloadCommand;
 import picocli.CommandLine;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "imgcdn-bench", mixinStandardHelpOptions = true,
     description = "imgcdn benchmarks: workload generation, cache-policy simulation, HTTP load.",
-    subcommands = {WorkloadCommand.class, SimCommand.class, LoadCommand.class, WrkCommand.class})
+    subcommands = {WorkloadCommand.class, SimCommand.class, LoadCommand.class, WrkCommand.class,
+        ShardVsAtsCommand.class, ClusterVsReferenceCommand.class})
 public final class BenchMain {
 
   private BenchMain() {}

@@ -1,0 +1,242 @@
+package io.imgcdn.bench.peers;
+
+import io.imgcdn.bench.load.LoadGenerator;
+import io.imgcdn.bench.load.LoadResult;
+import io.imgcdn.bench.load.LoadSpec;
+import io.imgcdn.bench.report.LoadReport;
+import io.imgcdn.bench.report.MarkdownTable;
+import io.imgcdn.bench.report.Reports;
+import io.imgcdn.bench.workload.Trace;
+import io.imgcdn.bench.workload.Workload;
+import io.imgcdn.bench.workload.WorkloadSpec;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Run 3 of issue 7: the whole imgcdn cluster (edge -> 3 shards -> origin) against the reference cluster of
+ * the same shape (nginx front with proxy_cache on tmpfs and {@code hash $request_uri consistent} -> 3 Traffic
+ * Server instances -> the same origin), on the Zipf workload trace after a warm-up.
+ */
+public final class ClusterVsReferenceRun {
+
+  /*
+   * One origin for both. The reference cluster's shards forward misses to the imgcdn cluster's origin-thumb
+   * (the trace asks for variants /v/<preset>/..., which only origin-thumb makes; nginx could serve only
+   * originals), reading the same bucket in the embedded S3. The origin keeps no variants, only recent
+   * originals (origin.originals-cache-bytes), so a miss costs a resize in either cluster; the cluster warmed
+   * second may find some originals already in the origin's memory, which saves S3 reads, not resizes.
+   *
+   * Same sizes. The front caches get the same bytes (edge.cache.max-bytes = nginx proxy_cache max_size, on
+   * tmpfs), each shard the same bound (shard.store.max-bytes = the ATS cache file). The edge and nginx use
+   * one event loop / worker per core; each ATS one event thread per core (its default autoconfig).
+   *
+   * Sequence. Both clusters are started; each is warmed with the first `warmupRequests` requests of the
+   * trace (reported separately: that is the cold-cache rate, dominated by resizes); then each is measured
+   * from the same trace position for `duration`, in alternating order over `rounds` rounds. The clusters
+   * are idle while the other is measured. All of imgcdn runs in one child JVM (LocalCluster), whereas the
+   * reference is 1 + 3 processes.
+   */
+
+  /**
+   * What to run.
+   *
+   * @param workDir parent of the temporary directories (null: java.io.tmpdir)
+   * @param peer the shard-tier program of the reference cluster
+   * @param workload the workload (its requests: at least warm-up plus what the measured segments use; the
+   *     trace wraps around)
+   * @param warmupRequests requests replayed before measuring
+   * @param warmupLimit the warm-up stops after this long even if the requests are not all sent
+   * @param frontCacheBytes the edge's memory and the nginx front's proxy_cache
+   * @param shardCacheBytes each shard's store bound and each ATS cache file
+   * @param connections load generator connections
+   * @param clientThreads load generator event loops
+   * @param duration each measured segment
+   * @param rounds measured (imgcdn, reference) pairs, order alternating
+   * @param keep keep the temporary directories
+   */
+  public record Options(Path workDir, ShardPeerKind peer, WorkloadSpec workload, long warmupRequests,
+      Duration warmupLimit, long frontCacheBytes, long shardCacheBytes, int connections, int clientThreads,
+      Duration duration, int rounds, boolean keep) {
+    public Options {
+      if (warmupRequests < 0 || warmupRequests >= workload.requests()) {
+        throw new IllegalArgumentException("warmupRequests: " + warmupRequests + " (expected: >= 0 and below the "
+            + "trace's " + workload.requests() + " requests)");
+      }
+      if (rounds <= 0 || connections <= 0 || clientThreads <= 0) {
+        throw new IllegalArgumentException("rounds, connections, client threads: " + rounds + ", " + connections
+            + ", " + clientThreads + " (expected: all > 0)");
+      }
+    }
+
+    /**
+     * Scaled to a 2-core machine: 2,000 originals (default workload otherwise: Zipf 0.9, pixiv's sizes, the
+     * default mix), 200,000 warm-up requests (at most 10 min), 64 MiB fronts, 256 MiB per shard, 32
+     * connections, one 60 s round, ATS.
+     */
+    public static Options defaults() {
+      return new Options(null, ShardPeerKind.ATS, WorkloadSpec.defaults(42).withOriginals(2_000)
+          .withRequests(2_000_000), 200_000, Duration.ofMinutes(10), 64L << 20, 256L << 20, 32, 1,
+          Duration.ofSeconds(60), 1, false);
+    }
+  }
+
+  /**
+   * What the run measured.
+   *
+   * @param labels one per result: {@code imgcdn warm-up}, {@code reference warm-up}, {@code imgcdn #1}, ...
+   * @param results bench-load results in that order
+   * @param markdown the report's text (without plot links)
+   */
+  public record Result(List<String> labels, List<LoadResult> results, String markdown) {}
+
+  static final String IMGCDN = "imgcdn";
+  static final String REFERENCE = "reference";
+  private static final int SHARDS = 3;
+
+  private ClusterVsReferenceRun() {}
+
+  /** Runs it, writes the report to {@code report} (plots next to it) and returns it; progress lines to {@code log}. */
+  public static Result run(Options o, Path report, PrintWriter log) throws Exception {
+    o.peer().unavailable().ifPresent(reason -> {
+      throw new IllegalStateException("shard-tier peer " + o.peer().label() + ": " + reason);
+    });
+    Nginx.unavailable().ifPresent(reason -> {
+      throw new IllegalStateException("reference front: " + reason);
+    });
+    String loadBefore = Machine.loadAverage();
+    Workload workload = Workload.generate(o.workload());
+    Trace trace = Trace.of(workload);
+    log.printf("trace: %,d requests over %,d objects (%s), working set of the mix %s%n", trace.length(),
+        trace.objectCount(), MarkdownTable.bytes(trace.workingSetBytes()), MarkdownTable.bytes(workload.catalogueBytes()));
+    log.flush();
+    List<String> labels = new ArrayList<>();
+    List<LoadResult> results = new ArrayList<>();
+    List<AutoCloseable> reference = new ArrayList<>();
+    long seeded;
+    try (WorkDir dirs = WorkDir.create(o.workDir(), "cluster-vs-reference", o.keep())) {
+      log.printf("work dir %s (tmpfs: %s)%n", dirs.disk(), dirs.memory());
+      log.flush();
+      ImgcdnCluster.Options co = new ImgcdnCluster.Options(SHARDS, o.frontCacheBytes(), o.shardCacheBytes(),
+          ObjectSets.workload(o.workload()), "2g", Map.of());
+      try (ImgcdnCluster cluster = ImgcdnCluster.start(dirs.disk(), co)) {
+        seeded = cluster.seededBytes();
+        List<URI> shardPeers = new ArrayList<>();
+        try {
+          for (int i = 1; i <= SHARDS; i++) {
+            ShardPeerKind.Running r = o.peer().start(dirs.disk(), i, cluster.origin(), o.shardCacheBytes());
+            reference.add(r);
+            shardPeers.add(r.uri());
+          }
+          Nginx front = Nginx.startFront(dirs.disk().resolve("nginx-1"), "nginx-1", Ports.free(), shardPeers,
+              dirs.memory().resolve("front-cache"), o.frontCacheBytes(), Runtime.getRuntime().availableProcessors());
+          reference.add(front);
+          log.printf("imgcdn (pid %d): edge %s, shards %s, origin %s%nreference: nginx-1 (pid %d) %s -> %s%n",
+              cluster.pid(), cluster.edge(), cluster.shards(), cluster.origin(), front.pid(), front.uri(), shardPeers);
+          log.flush();
+          Map<String, URI> targets = Map.of(IMGCDN, cluster.edge(), REFERENCE, front.uri());
+          for (String name : List.of(IMGCDN, REFERENCE)) {
+            LoadResult w = Warmup.replay(targets.get(name), trace, Math.max(1, o.warmupRequests()), o.connections(),
+                o.warmupLimit(), o.clientThreads());
+            labels.add(name + " warm-up");
+            results.add(w);
+            progress(log, name + " warm-up", w);
+          }
+          for (int round = 1; round <= o.rounds(); round++) {
+            List<String> order = round % 2 == 1 ? List.of(IMGCDN, REFERENCE) : List.of(REFERENCE, IMGCDN);
+            for (String name : order) {
+              LoadResult r = LoadGenerator.run(new LoadSpec(List.of(targets.get(name)), trace, o.warmupRequests(),
+                  o.connections(), 0, 1_000_000_000L, o.duration(), Duration.ofSeconds(10), Duration.ofSeconds(2),
+                  o.clientThreads(), null));
+              labels.add(name + " #" + round);
+              results.add(r);
+              progress(log, name + " #" + round, r);
+            }
+          }
+        } finally {
+          for (AutoCloseable c : reference.reversed()) {
+            try {
+              c.close();
+            } catch (Exception e) {
+              log.println("stopping " + c + ": " + e);
+            }
+          }
+        }
+      }
+    }
+    String loadAfter = Machine.loadAverage();
+    String markdown = markdown(o, workload, trace, seeded, labels, results, loadBefore, loadAfter);
+    Files.createDirectories(report.toAbsolutePath().getParent());
+    Reports.writeLoad(report, markdown, labels, results);
+    return new Result(List.copyOf(labels), List.copyOf(results), markdown);
+  }
+
+  private static void progress(PrintWriter log, String label, LoadResult r) {
+    log.printf(Locale.ROOT, "%-18s %,9d responses %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  from cache %s  %s%n",
+        label, r.responses(), r.requestsPerSecond(), r.latencyMillis(50), r.latencyMillis(99), r.errorCount(),
+        MarkdownTable.percent(r.servedFromCacheRatio()), r.tiers());
+    log.flush();
+  }
+
+  private static String markdown(Options o, Workload workload, Trace trace, long seeded, List<String> labels,
+      List<LoadResult> results, String loadBefore, String loadAfter) {
+    String shardTier = o.peer().tier();
+    StringBuilder md = new StringBuilder();
+    md.append("## Run 3: imgcdn cluster vs reference cluster (nginx front -> 3 x ").append(o.peer().label())
+        .append(")\n\n");
+    WorkloadSpec ws = o.workload();
+    md.append(String.format(Locale.ROOT, "Workload: seed %d, %,d originals (%s in the bucket), Zipf %.2f, mix %s; "
+            + "the trace's %,d distinct URLs weigh %s. Warm-up: the first %,d requests (at most %d s), then %d "
+            + "round(s) of %d s per cluster from the same trace position, order alternating. Closed loop, %d "
+            + "connections, %d client thread(s). Front cache %s each (edge memory; nginx proxy_cache on tmpfs), "
+            + "shard cache %s per shard (RocksDB bound; ATS cache file), 3 shards each, one origin-thumb shared.%n%n",
+        ws.seed(), ws.originals(), MarkdownTable.bytes(seeded), ws.zipfExponent(), ws.mixText(), trace.objectCount(),
+        MarkdownTable.bytes(trace.workingSetBytes()), o.warmupRequests(), o.warmupLimit().toSeconds(), o.rounds(),
+        o.duration().toSeconds(), o.connections(), o.clientThreads(), MarkdownTable.bytes(o.frontCacheBytes()),
+        MarkdownTable.bytes(o.shardCacheBytes())));
+    md.append("Machine: ").append(Machine.describe()).append("; load average ").append(loadBefore)
+        .append(" before, ").append(loadAfter).append(" after. Peers: ").append(Nginx.version()).append("; ")
+        .append(o.peer().version()).append(".\n\n");
+    MarkdownTable t = new MarkdownTable("<segment", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "<errors",
+        "front hit", "shard hit", "from cache", "to origin");
+    for (int i = 0; i < results.size(); i++) {
+      LoadResult r = results.get(i);
+      boolean ours = labels.get(i).startsWith(IMGCDN);
+      String front = ours ? "edge" : "nginx";
+      String shard = ours ? "shard" : shardTier;
+      t.row(labels.get(i), f0(r.requestsPerSecond()), f2(r.latencyMillis(50)), f2(r.latencyMillis(99)),
+          f2(r.latencyMillis(99.9)), r.errorCount() == 0 ? "0" : r.errorCount() + " " + r.errors(),
+          MarkdownTable.percent(r.hitRatio(front)), MarkdownTable.percent(r.hitRatio(shard)),
+          MarkdownTable.percent(r.servedFromCacheRatio()), r.responses() - r.servedFromCache());
+    }
+    md.append(t.render()).append('\n');
+    md.append("front hit: share of responses the front (edge / nginx) answered from memory; shard hit: of the "
+        + "requests that reached a shard, the share it answered from its cache; from cache: responses some tier "
+        + "answered from cache; to origin: responses no tier had.\n\n");
+    double[] ratios = new double[o.rounds()];
+    for (int round = 1; round <= o.rounds(); round++) {
+      LoadResult ours = results.get(labels.indexOf(IMGCDN + " #" + round));
+      LoadResult ref = results.get(labels.indexOf(REFERENCE + " #" + round));
+      ratios[round - 1] = ours.requestsPerSecond() / ref.requestsPerSecond();
+    }
+    md.append(String.format(Locale.ROOT, "imgcdn / reference throughput: %s (median %.2f).%n%n",
+        java.util.Arrays.stream(ratios).mapToObj(ClusterVsReferenceRun::f2).toList(), ShardVsAtsRun.median(ratios)));
+    md.append("Every segment (bench load generator):\n\n").append(LoadReport.summary(labels, results)).append('\n')
+        .append(LoadReport.tiers(labels, results));
+    return md.toString();
+  }
+
+  private static String f0(double v) {
+    return String.format(Locale.ROOT, "%.0f", v);
+  }
+
+  private static String f2(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+}

@@ -1,0 +1,74 @@
+package io.imgcdn.bench.peers;
+
+import io.imgcdn.bench.load.DurationConverter;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code shard-vs-ats}: run 2 of issue 7 as one command (see {@link ShardVsAtsRun}). */
+@Command(name = "shard-vs-ats", description = "Run 2: one imgcdn shard's hits vs one Apache Traffic Server's hits "
+    + "(equal-size objects, warmed, interleaved rounds); starts and stops everything itself.")
+public final class ShardVsAtsCommand implements Callable<Integer> {
+
+  @Option(names = "--peer", defaultValue = "ATS", description = "Shard-tier peer: ATS or NGINX (nginx with a disk "
+      + "cache, if ATS cannot run) (default: ${DEFAULT-VALUE}).")
+  ShardPeerKind peer;
+
+  @Option(names = "--objects", defaultValue = "2000", description = "Objects (default: ${DEFAULT-VALUE}).")
+  int objects;
+
+  @Option(names = "--object-bytes", defaultValue = "61440", description = "Bytes per object (default: ${DEFAULT-VALUE}).")
+  int objectBytes;
+
+  @Option(names = "--cache-mib", defaultValue = "512", description = "Shard store bound and ATS cache file, MiB "
+      + "(default: ${DEFAULT-VALUE}).")
+  long cacheMib;
+
+  @Option(names = "--connections", defaultValue = "32", description = "Load generator connections (default: ${DEFAULT-VALUE}).")
+  int connections;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Load generator event loops (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--duration", defaultValue = "20s", converter = DurationConverter.class,
+      description = "Each measured segment (default: ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(names = "--rounds", defaultValue = "3", description = "Rounds of (shard, peer) (default: ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Option(names = "--wrk-threads", defaultValue = "0", description = "Also run wrk with this many threads after each "
+      + "round; 0 = no wrk (default: ${DEFAULT-VALUE}).")
+  int wrkThreads;
+
+  @Option(names = "--work-dir", description = "Parent of the temporary directories (default: java.io.tmpdir).")
+  Path workDir;
+
+  @Option(names = "--keep", description = "Keep the temporary directories (configs, logs, caches).")
+  boolean keep;
+
+  @Option(names = "--out", defaultValue = "target/peer-runs/shard-vs-ats.md",
+      description = "Report (Markdown; SVG plots next to it) (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(workDir, peer, objects, objectBytes, cacheMib << 20,
+        connections, threads, duration, rounds, wrkThreads, keep);
+    ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, out, stdout);
+    stdout.println();
+    stdout.println(r.markdown());
+    stdout.println("report: " + out.toAbsolutePath());
+    stdout.flush();
+    return r.results().stream().anyMatch(x -> x.errorCount() > 0) ? 2 : 0;
+  }
+}

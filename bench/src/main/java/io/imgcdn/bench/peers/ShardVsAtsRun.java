@@ -1,0 +1,252 @@
+package io.imgcdn.bench.peers;
+
+import io.imgcdn.bench.load.LoadGenerator;
+import io.imgcdn.bench.load.LoadResult;
+import io.imgcdn.bench.load.LoadSpec;
+import io.imgcdn.bench.report.LoadReport;
+import io.imgcdn.bench.report.MarkdownTable;
+import io.imgcdn.bench.report.Reports;
+import io.imgcdn.bench.workload.Trace;
+import io.imgcdn.bench.workload.TraceFormat;
+import io.imgcdn.bench.workload.TraceRequest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Run 2 of issue 7: cache hits of one imgcdn shard against one Traffic Server instance (or nginx with a disk
+ * cache, where ATS cannot run), on the same set of equal-size objects, both warmed until every object is a
+ * hit, measured by the same load generator in interleaved rounds.
+ */
+public final class ShardVsAtsRun {
+
+  /*
+   * Set-up. A child JVM runs LocalCluster with one shard (plus the edge, origin and embedded S3 it always
+   * has; the edge stays idle) and puts `objects` objects of `objectBytes` into the bucket. The peer
+   * reverse-proxies to the same origin. Both are warmed by passes over every object until a pass is all
+   * hits (the shard admits an object from its fourth request), so the measured requests are hits only; the
+   * tier table shows it.
+   *
+   * Measurement. `rounds` rounds; each round measures the shard and the peer for `duration` each, in
+   * alternating order (shard first in odd rounds), closed loop over `connections` keep-alive connections,
+   * the objects drawn uniformly. The machine is shared: interleaving spreads other people's load over both,
+   * and the side-by-side table gives each round's ratio and the median of the ratios. Optionally wrk does the
+   * same right after each bench-load pair, as a cross-check with a tool we did not write.
+   *
+   * Fairness notes, repeated in the report: both serve from a file system cache of the same size bound
+   * (RocksDB under shard.store.max-bytes, ATS's cache file of the same size); both sit on the OS page cache,
+   * and with 2,000 x 60 KiB = 117 MiB everything is in memory for both, so this measures each server's hit
+   * path (HTTP parsing, lookup, read, write), not the SSD.
+   */
+
+  /**
+   * What to run.
+   *
+   * @param workDir parent of the temporary directories (null: java.io.tmpdir)
+   * @param peer the shard-tier peer
+   * @param objects number of objects
+   * @param objectBytes size of each object
+   * @param cacheBytes the shard's store bound and the peer's cache size
+   * @param connections keep-alive connections of the load generator
+   * @param clientThreads event-loop threads of the load generator
+   * @param duration length of each measured segment
+   * @param rounds number of (shard, peer) pairs
+   * @param wrkThreads with wrk: its threads; 0 for no wrk runs
+   * @param keep keep the temporary directories (logs, configs) instead of deleting them
+   */
+  public record Options(Path workDir, ShardPeerKind peer, int objects, int objectBytes, long cacheBytes,
+      int connections, int clientThreads, Duration duration, int rounds, int wrkThreads, boolean keep) {
+    public Options {
+      if (objects <= 0 || objectBytes <= 0) {
+        throw new IllegalArgumentException("objects: " + objects + " x " + objectBytes + " bytes (expected: > 0)");
+      }
+      if ((long) objects * objectBytes > cacheBytes / 2) {
+        throw new IllegalArgumentException("objects: " + objects + " x " + objectBytes + " bytes for a cache of "
+            + cacheBytes + " (expected: at most half the cache, so every object stays a hit)");
+      }
+      if (rounds <= 0 || connections <= 0 || clientThreads <= 0 || wrkThreads < 0) {
+        throw new IllegalArgumentException("rounds, connections, client threads, wrk threads: " + rounds + ", "
+            + connections + ", " + clientThreads + ", " + wrkThreads + " (expected: > 0, > 0, > 0, >= 0)");
+      }
+    }
+
+    /** 2,000 objects of 60 KiB, 512 MiB caches, 32 connections, 3 rounds of 20 s, ATS, no wrk. */
+    public static Options defaults() {
+      return new Options(null, ShardPeerKind.ATS, 2_000, 60 * 1024, 512L << 20, 32, 1, Duration.ofSeconds(20), 3, 0,
+          false);
+    }
+  }
+
+  /**
+   * What the run measured.
+   *
+   * @param labels one per result, e.g. {@code shard #1}
+   * @param results bench-load results, in the order measured
+   * @param markdown the report's text (without the plot links)
+   */
+  public record Result(List<String> labels, List<LoadResult> results, String markdown, double medianRatio) {}
+
+  private static final long SEED = 7;
+  private static final int WARM_MAX_PASSES = 8;
+
+  private ShardVsAtsRun() {}
+
+  /** Runs it, writes the report to {@code report} (plots next to it) and returns it; progress lines to {@code log}. */
+  public static Result run(Options o, Path report, PrintWriter log) throws Exception {
+    o.peer().unavailable().ifPresent(reason -> {
+      throw new IllegalStateException("shard-tier peer " + o.peer().label() + ": " + reason);
+    });
+    if (o.wrkThreads() > 0) {
+      Wrk.unavailable().ifPresent(reason -> {
+        throw new IllegalStateException("wrk cross-check: " + reason);
+      });
+    }
+    String loadBefore = Machine.loadAverage();
+    Trace eachOnce = ObjectSets.eachOnce(o.objects(), o.objectBytes());
+    Trace trace = ObjectSets.uniformTrace(o.objects(), o.objectBytes(), 2_000_000, SEED);
+    List<String> labels = new ArrayList<>();
+    List<LoadResult> results = new ArrayList<>();
+    List<Wrk.Figures> wrkShard = new ArrayList<>();
+    List<Wrk.Figures> wrkPeer = new ArrayList<>();
+    int shardPasses;
+    int peerPasses;
+    try (WorkDir dirs = WorkDir.create(o.workDir(), "shard-vs-ats", o.keep())) {
+      log.printf("work dir %s%n", dirs.disk());
+      log.flush();
+      ImgcdnCluster.Options co = new ImgcdnCluster.Options(1, 64L << 20, o.cacheBytes(),
+          ObjectSets.fixed(o.objects(), o.objectBytes(), SEED), "1g", Map.of());
+      try (ImgcdnCluster cluster = ImgcdnCluster.start(dirs.disk(), co);
+          ShardPeerKind.Running peer = o.peer().start(dirs.disk(), 1, cluster.origin(), o.cacheBytes())) {
+        URI shard = cluster.shards().getFirst();
+        log.printf("imgcdn cluster pid %d: shard %s, origin %s; %s pid %d at %s%n", cluster.pid(), shard,
+            cluster.origin(), peer.nodeId(), peer.pid(), peer.uri());
+        log.flush();
+        shardPasses = Warmup.untilAllHit(shard, eachOnce, "shard", 8, WARM_MAX_PASSES, o.clientThreads());
+        peerPasses = Warmup.untilAllHit(peer.uri(), eachOnce, o.peer().tier(), 8, WARM_MAX_PASSES, o.clientThreads());
+        log.printf("warm: shard after %d passes, %s after %d%n", shardPasses, peer.nodeId(), peerPasses);
+        log.flush();
+        Path wrkTrace = null;
+        if (o.wrkThreads() > 0) {
+          wrkTrace = dirs.disk().resolve("wrk-trace.txt");
+          writeTrace(wrkTrace, trace, 200_000);
+        }
+        for (int round = 1; round <= o.rounds(); round++) {
+          long offset = (long) (round - 1) * 400_000 % trace.length();
+          boolean shardFirst = round % 2 == 1;
+          for (int k = 0; k < 2; k++) {
+            boolean isShard = (k == 0) == shardFirst;
+            URI target = isShard ? shard : peer.uri();
+            LoadResult r = LoadGenerator.run(new LoadSpec(List.of(target), trace, offset, o.connections(), 0,
+                1_000_000_000L, o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null));
+            labels.add((isShard ? "imgcdn shard" : o.peer().tier()) + " #" + round);
+            results.add(r);
+            log.printf("round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n", round,
+                isShard ? "imgcdn shard" : o.peer().tier(), r.requestsPerSecond(), r.latencyMillis(50),
+                r.latencyMillis(99), r.errorCount());
+            log.flush();
+          }
+          if (o.wrkThreads() > 0) {
+            for (int k = 0; k < 2; k++) {
+              boolean isShard = (k == 0) == shardFirst;
+              Wrk.Figures f = Wrk.run(isShard ? shard : peer.uri(), wrkTrace, dirs.disk(), o.wrkThreads(),
+                  o.connections(), o.duration());
+              (isShard ? wrkShard : wrkPeer).add(f);
+              log.printf("round %d wrk %-10s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n", round,
+                  isShard ? "shard" : o.peer().tier(), f.requestsPerSecond(), f.p50Millis(), f.p99Millis(), f.errors());
+              log.flush();
+            }
+          }
+        }
+      }
+    }
+    String loadAfter = Machine.loadAverage();
+    double[] ratios = new double[o.rounds()];
+    String markdown = markdown(o, labels, results, wrkShard, wrkPeer, shardPasses, peerPasses, loadBefore, loadAfter,
+        ratios);
+    Files.createDirectories(report.toAbsolutePath().getParent());
+    Reports.writeLoad(report, markdown, labels, results);
+    return new Result(List.copyOf(labels), List.copyOf(results), markdown, median(ratios));
+  }
+
+  private static void writeTrace(Path file, Trace trace, int requests) throws IOException {
+    List<TraceRequest> rs = new ArrayList<>(requests);
+    for (int i = 0; i < requests; i++) {
+      int obj = trace.objectAt(i % trace.length());
+      rs.add(new TraceRequest(trace.path(obj), trace.size(obj)));
+    }
+    TraceFormat.write(file, List.of("shard-vs-ats: uniform over the fixed objects"), rs.iterator());
+  }
+
+  private static String markdown(Options o, List<String> labels, List<LoadResult> results, List<Wrk.Figures> wrkShard,
+      List<Wrk.Figures> wrkPeer, int shardPasses, int peerPasses, String loadBefore, String loadAfter,
+      double[] ratios) {
+    String peerName = o.peer().tier();
+    StringBuilder md = new StringBuilder();
+    md.append("## Run 2: shard hits vs ").append(o.peer().label()).append(" hits\n\n");
+    md.append(String.format(Locale.ROOT, "%,d objects of %,d bytes (%s), every request a hit (warmed: shard after %d "
+        + "passes, %s after %d). Closed loop, %d connections, %d client thread(s), %d rounds of %d s per server, "
+        + "order alternating. Cache bound %s each.%n%n", o.objects(), o.objectBytes(),
+        MarkdownTable.bytes((double) o.objects() * o.objectBytes()), shardPasses, peerName, peerPasses,
+        o.connections(), o.clientThreads(), o.rounds(), o.duration().toSeconds(), MarkdownTable.bytes(o.cacheBytes())));
+    md.append("Machine: ").append(Machine.describe()).append("; load average ").append(loadBefore)
+        .append(" before, ").append(loadAfter).append(" after. Peer: ").append(o.peer().version()).append(".\n\n");
+    MarkdownTable side = new MarkdownTable("<round", "shard req/s", peerName + " req/s", "shard/" + peerName,
+        "shard p50 ms", peerName + " p50 ms", "shard p99 ms", peerName + " p99 ms", "<errors (shard, " + peerName + ")");
+    for (int round = 1; round <= o.rounds(); round++) {
+      LoadResult s = find(labels, results, "imgcdn shard #" + round);
+      LoadResult p = find(labels, results, peerName + " #" + round);
+      ratios[round - 1] = s.requestsPerSecond() / p.requestsPerSecond();
+      side.row("#" + round, f0(s.requestsPerSecond()), f0(p.requestsPerSecond()), f2(ratios[round - 1]),
+          f2(s.latencyMillis(50)), f2(p.latencyMillis(50)), f2(s.latencyMillis(99)), f2(p.latencyMillis(99)),
+          s.errorCount() + ", " + p.errorCount());
+    }
+    side.row("median", "", "", f2(median(ratios)), "", "", "", "", "");
+    md.append(side.render()).append('\n');
+    if (!wrkShard.isEmpty()) {
+      md.append("wrk cross-check (same trace, -t").append(o.wrkThreads()).append(" -c").append(o.connections())
+          .append("):\n\n");
+      MarkdownTable w = new MarkdownTable("<round", "shard req/s", peerName + " req/s", "shard/" + peerName,
+          "shard p50 ms", peerName + " p50 ms", "shard p99 ms", peerName + " p99 ms", "<errors (shard, " + peerName
+              + ")");
+      double[] wr = new double[wrkShard.size()];
+      for (int i = 0; i < wrkShard.size(); i++) {
+        Wrk.Figures s = wrkShard.get(i);
+        Wrk.Figures p = wrkPeer.get(i);
+        wr[i] = s.requestsPerSecond() / p.requestsPerSecond();
+        w.row("#" + (i + 1), f0(s.requestsPerSecond()), f0(p.requestsPerSecond()), f2(wr[i]), f2(s.p50Millis()),
+            f2(p.p50Millis()), f2(s.p99Millis()), f2(p.p99Millis()), s.errors() + ", " + p.errors());
+      }
+      w.row("median", "", "", f2(median(wr)), "", "", "", "", "");
+      md.append(w.render()).append('\n');
+    }
+    md.append("Every measured segment (bench load generator):\n\n").append(LoadReport.summary(labels, results))
+        .append('\n').append(LoadReport.tiers(labels, results));
+    return md.toString();
+  }
+
+  private static LoadResult find(List<String> labels, List<LoadResult> results, String label) {
+    return results.get(labels.indexOf(label));
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static String f0(double v) {
+    return String.format(Locale.ROOT, "%.0f", v);
+  }
+
+  private static String f2(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+}

@@ -1,0 +1,79 @@
+package io.imgcdn.bench.peers;
+
+import io.imgcdn.bench.load.WrkScript;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Runs Debian's wrk with the bench's trace-replaying Lua script and reads its summary line. */
+final class Wrk {
+
+  static final Path BINARY = Path.of("/usr/bin/wrk");
+
+  /**
+   * What wrk measured.
+   *
+   * @param requests completed requests
+   * @param seconds how long wrk ran
+   * @param errors connect, read, write, timeout and non-2xx/3xx responses together
+   */
+  record Figures(long requests, double seconds, long errors, double p50Millis, double p99Millis) {
+    double requestsPerSecond() {
+      return seconds == 0 ? 0 : requests / seconds;
+    }
+  }
+
+  private Wrk() {}
+
+  static Optional<String> unavailable() {
+    return Files.isExecutable(BINARY) ? Optional.empty()
+        : Optional.of(BINARY + " not found (Debian: apt-get install -y wrk)");
+  }
+
+  /** Runs {@code wrk -t<threads> -c<connections> -d<duration>} replaying {@code traceFile} against {@code target}. */
+  static Figures run(URI target, Path traceFile, Path workDir, int threads, int connections, Duration duration)
+      throws IOException, InterruptedException {
+    Path script = Files.createTempFile(workDir, "wrk-", ".lua");
+    Files.writeString(script, WrkScript.lua(traceFile, threads, false), StandardCharsets.UTF_8);
+    Path log = Files.createTempFile(workDir, "wrk-", ".log");
+    long seconds = Math.max(1, duration.toSeconds());
+    PeerProcess p = PeerProcess.start("wrk", List.of(BINARY.toString(), "-t" + threads,
+        "-c" + Math.max(threads, connections), "-d" + seconds + "s", "--latency", "-s", script.toString(),
+        target.toString()), workDir, log, Map.of());
+    try {
+      if (!p.process().waitFor(seconds + 30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("wrk did not end " + (seconds + 30) + " s after starting; log:\n"
+            + PeerProcess.tail(log, 20));
+      }
+    } finally {
+      p.close();
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    return parse(out).orElseThrow(() -> new IllegalStateException("no imgcdn-wrk line in wrk's output:\n" + out));
+  }
+
+  /** Reads the {@code imgcdn-wrk: key=value ...} line the script prints at the end. */
+  static Optional<Figures> parse(String output) {
+    for (String line : output.split("\n")) {
+      if (line.startsWith("imgcdn-wrk: ")) {
+        Map<String, Long> kv = new HashMap<>();
+        for (String w : line.substring("imgcdn-wrk: ".length()).strip().split(" ")) {
+          int eq = w.indexOf('=');
+          kv.put(w.substring(0, eq), Long.parseLong(w.substring(eq + 1)));
+        }
+        long errors = kv.get("connect") + kv.get("read") + kv.get("write") + kv.get("status") + kv.get("timeout");
+        return Optional.of(new Figures(kv.get("requests"), kv.get("duration_us") / 1e6, errors,
+            kv.get("p50_us") / 1000.0, kv.get("p99_us") / 1000.0));
+      }
+    }
+    return Optional.empty();
+  }
+}
