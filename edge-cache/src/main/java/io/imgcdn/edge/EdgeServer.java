@@ -12,12 +12,13 @@ import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
-import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.http.EdgeTier;
+import io.imgcdn.edge.routing.HealthProber;
+import io.imgcdn.edge.routing.ShardRouter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.internal.PlatformDependent;
 import java.util.List;
@@ -49,12 +50,17 @@ public final class EdgeServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final EdgeCache cache;
   private final EdgeTier tier;
+  private final ShardRouter router;
+  private final HealthProber prober;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
   private AdminServer admin;
   private HttpServer serving;
 
   private EdgeServer(EdgeConfig config, NodeRuntime runtime, EventLoopGroup acceptor, UpstreamClient client,
-      ClusterView cluster, ScheduledExecutorService scheduler, EdgeCache cache, EdgeTier tier) {
+      ClusterView cluster, ScheduledExecutorService scheduler, EdgeCache cache, EdgeTier tier,
+      ShardRouter router, HealthProber prober) {
+    this.router = router;
+    this.prober = prober;
     this.config = config;
     this.runtime = runtime;
     this.acceptor = acceptor;
@@ -74,11 +80,18 @@ public final class EdgeServer implements AutoCloseable {
     NodeRuntime runtime = NodeRuntime.create(config.node(), "edge", config.ioThreads());
     EventLoopGroup acceptor = Transports.group(1, config.node().id() + "-accept");
     UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
-    RoutedClient shards = new RoutedClient(client, new NodeHealth(3, 2_000), config.attempts());
+    NodeHealth health = new NodeHealth(3, 2_000);
+    ShardRouter router = new ShardRouter(cluster, health, config.attempts(), config.balanceFactor(),
+        config.balanceFloor());
+    HealthProber prober = new HealthProber(cluster, health, client, config.healthTimeout())
+        .start(scheduler, config.healthInterval());
     EdgeCache cache = new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes());
     cache.bindMetrics(runtime.metrics().registry());
-    EdgeTier tier = new EdgeTier(config.node().id(), cache, cluster, shards, config.indexKey());
-    EdgeServer server = new EdgeServer(config, runtime, acceptor, client, cluster, scheduler, cache, tier);
+    EdgeTier tier = new EdgeTier(config.node().id(), cache, router, client, config.indexKey(),
+        config.upstreamDeadline());
+    tier.stats().bind(runtime.metrics().registry());
+    EdgeServer server = new EdgeServer(config, runtime, acceptor, client, cluster, scheduler, cache, tier,
+        router, prober);
     try {
       server.bind();
     } catch (RuntimeException e) {
@@ -172,6 +185,14 @@ public final class EdgeServer implements AutoCloseable {
     return serving;
   }
 
+  public ShardRouter router() {
+    return router;
+  }
+
+  public HealthProber prober() {
+    return prober;
+  }
+
   /**
    * Graceful shutdown: stops accepting, lets in-flight requests finish (up to server.shutdown-grace),
    * then frees the shard client, the cache's off-heap memory and the event loops.
@@ -186,6 +207,7 @@ public final class EdgeServer implements AutoCloseable {
         LOG.warn("{}: connections still busy after {}; closed", config.node().id(), config.shutdownGrace());
       }
     }
+    prober.close();
     if (admin != null) {
       admin.close();
     }

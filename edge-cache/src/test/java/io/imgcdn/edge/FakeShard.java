@@ -70,8 +70,14 @@ final class FakeShard implements AutoCloseable {
     return requests.values().stream().mapToInt(AtomicInteger::get).sum();
   }
 
+  private boolean closed;
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     server.shutdownGracefully(Duration.ZERO);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }

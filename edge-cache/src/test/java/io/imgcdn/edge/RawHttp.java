@@ -23,7 +23,16 @@ final class RawHttp implements AutoCloseable {
   }
 
   RawHttp(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(port, 0);
+  }
+
+  /** A connection whose kernel receive buffer is about {@code receiveBuffer} bytes (0: the default). */
+  RawHttp(int port, int receiveBuffer) throws IOException {
+    socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
     socket.setSoTimeout(10_000);
     in = socket.getInputStream();
     out = socket.getOutputStream();

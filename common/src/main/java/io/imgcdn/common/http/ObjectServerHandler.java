@@ -339,9 +339,13 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     } finally {
       writing = false;
     }
-    if (!wrote) {
-      return;
+    if (wrote) {
+      flushSoon();
     }
+  }
+
+  /** Flushes now, or at the end of the read being processed (one flush for a burst of pipelined hits). */
+  private void flushSoon() {
     if (inRead) {
       flushPending = true;
     } else {
@@ -361,6 +365,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     }
     if (!writing) {
       writeReady();
+      flushSoon(); // the response's last bytes, whoever wrote them
     }
     resumeReadingIfDrained();
   }

@@ -1,49 +1,65 @@
 package io.imgcdn.common.upstream;
 
+import io.imgcdn.common.upstream.UpstreamException.Kind;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import io.imgcdn.common.upstream.UpstreamException.Kind;
 
 /**
  * A pooled, keep-alive HTTP/1.1 client toward the next tier's nodes, with connect and response timeouts
- * and a bounded number of connections and waiters per node. Never blocks the caller.
+ * and a bounded number of connections and waiters per node. Responses come whole ({@link #get}) or as a
+ * paced stream ({@link #exchange}). Never blocks the caller.
  */
 public final class UpstreamClient implements AutoCloseable {
   /*
-   * One Netty FixedChannelPool per "host:port". A request acquires a channel, writes a GET and waits for
-   * the aggregated response; a timer on the channel's event loop fails it after responseTimeout and closes
-   * the channel (its state is unknown after a timeout). A keep-alive connection that the server closed
-   * while idle shows up as CLOSED before any response byte: that request is retried once on a new
-   * connection, which is safe because every request we send is an idempotent GET or HEAD.
+   * One Netty FixedChannelPool per "host:port". An exchange acquires a channel, writes a GET or HEAD and
+   * hands the response to a BodyReceiver as it is decoded; get() is a receiver that collects the body.
+   * Timeouts: the head must arrive within the exchange's head timeout; then, for a stream, each piece
+   * within the idle timeout (settings.responseTimeout) unless the receiver paused the flow (a slow
+   * downstream client is not the upstream's fault); get() instead has one deadline for the last byte.
+   * After a timeout the channel is closed: its state is unknown.
+   * A keep-alive connection that the server closed while idle shows up as CLOSED before any response
+   * byte: that request is retried once on a new connection, which is safe because every request we send
+   * is an idempotent GET or HEAD.
+   * Backpressure: pause() turns autoRead off, so the kernel's receive buffer fills and TCP flow control
+   * slows the sender; resume() turns it on. A piece already decoded from the last read is still delivered.
    */
   private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("imgcdn.exchange");
   private static final AttributeKey<Boolean> USED = AttributeKey.valueOf("imgcdn.used");
+  /** Largest body piece handed to a receiver at once. */
+  private static final int MAX_PIECE = 64 * 1024;
 
   private final Bootstrap bootstrap;
   private final UpstreamSettings settings;
@@ -58,47 +74,66 @@ public final class UpstreamClient implements AutoCloseable {
         .option(ChannelOption.TCP_NODELAY, true);
   }
 
-  /** GET (or HEAD) {@code pathAndQuery} from the node at {@code address} ("host:port"). */
-  public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders) {
-    CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
-    send(address, pathAndQuery, extraHeaders, result, true);
-    return result;
+  public UpstreamSettings settings() {
+    return settings;
   }
 
-  private void send(String address, String pathAndQuery, HttpHeaders extra,
-      CompletableFuture<UpstreamResponse> result, boolean mayRetry) {
-    FixedChannelPool pool = pools.computeIfAbsent(address, this::newPool);
+  /** GET {@code pathAndQuery} from the node at {@code address} ("host:port"), whole, within the response timeout. */
+  public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders) {
+    return get(address, pathAndQuery, extraHeaders, settings.responseTimeout());
+  }
+
+  /** GET {@code pathAndQuery} whole, the last byte within {@code timeout}; bodies above max-response-bytes fail. */
+  public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders,
+      Duration timeout) {
+    Collector collector = new Collector(address, settings.maxResponseBytes());
+    send(address, HttpMethod.GET, pathAndQuery, extraHeaders, timeout.toNanos(), true, collector, true);
+    return collector.result;
+  }
+
+  /**
+   * Sends {@code method} (GET or HEAD) for {@code pathAndQuery} and streams the response to
+   * {@code receiver}: the head within {@code headTimeout}, then each body piece within the response
+   * timeout while the flow is not paused. No size limit: the receiver decides.
+   */
+  public void exchange(String address, HttpMethod method, String pathAndQuery, HttpHeaders extraHeaders,
+      Duration headTimeout, BodyReceiver receiver) {
+    send(address, method, pathAndQuery, extraHeaders, headTimeout.toNanos(), false, receiver, true);
+  }
+
+  private void send(String address, HttpMethod method, String pathAndQuery, HttpHeaders extra, long timeoutNanos,
+      boolean wholeDeadline, BodyReceiver receiver, boolean mayRetry) {
+    FixedChannelPool pool;
+    try {
+      pool = pools.computeIfAbsent(address, this::newPool);
+    } catch (RuntimeException e) {
+      receiver.failed(new UpstreamException(Kind.CONNECT, address, e.getMessage(), e), false);
+      return;
+    }
+    long start = System.nanoTime();
     pool.acquire().addListener((Future<Channel> acquired) -> {
       if (!acquired.isSuccess()) {
-        result.completeExceptionally(classify(address, acquired.cause()));
+        receiver.failed(classify(address, acquired.cause()), false);
         return;
       }
       Channel ch = acquired.getNow();
       boolean reused = Boolean.TRUE.equals(ch.attr(USED).getAndSet(Boolean.TRUE));
-      Exchange exchange = new Exchange(address, pool, ch);
+      long left = timeoutNanos - (System.nanoTime() - start);
+      BodyReceiver target = !(reused && mayRetry) ? receiver : new RetryOnStale(receiver,
+          () -> send(address, method, pathAndQuery, extra, timeoutNanos - (System.nanoTime() - start),
+              wholeDeadline, receiver, false));
+      Exchange exchange = new Exchange(address, pool, ch, target, Math.max(left, 1), wholeDeadline,
+          settings.responseTimeout().toNanos());
       ch.attr(EXCHANGE).set(exchange);
-      exchange.future.whenComplete((response, failure) -> {
-        if (failure instanceof UpstreamException ue && ue.kind() == Kind.CLOSED && reused && mayRetry) {
-          send(address, pathAndQuery, extra, result, false);
-        } else if (failure != null) {
-          result.completeExceptionally(failure);
-        } else {
-          result.complete(response);
-        }
-      });
-      DefaultFullHttpRequest request =
-          new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, pathAndQuery);
+      DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, pathAndQuery);
       request.headers().set(HttpHeaderNames.HOST, address);
       if (extra != null) {
         request.headers().add(extra);
       }
-      exchange.timeout = ch.eventLoop().schedule(
-          () -> exchange.fail(new UpstreamException(Kind.TIMEOUT, address,
-              "no complete response within " + settings.responseTimeout().toMillis() + " ms", null), true),
-          settings.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      exchange.arm();
       ch.writeAndFlush(request).addListener(written -> {
         if (!written.isSuccess()) {
-          exchange.fail(new UpstreamException(Kind.CLOSED, address, "write failed", written.cause()), true);
+          exchange.fail(new UpstreamException(Kind.CLOSED, address, "write failed", written.cause()));
         }
       });
     });
@@ -115,8 +150,7 @@ public final class UpstreamClient implements AutoCloseable {
     return new FixedChannelPool(b, new AbstractChannelPoolHandler() {
       @Override
       public void channelCreated(Channel ch) {
-        ch.pipeline().addLast(new HttpClientCodec());
-        ch.pipeline().addLast(new HttpObjectAggregator(settings.maxResponseBytes()));
+        ch.pipeline().addLast(new HttpClientCodec(4096, 16384, MAX_PIECE));
         ch.pipeline().addLast(new ResponseHandler());
       }
     }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
@@ -140,78 +174,293 @@ public final class UpstreamClient implements AutoCloseable {
     return new UpstreamException(Kind.CONNECT, address, cause.toString(), cause);
   }
 
-  /** One request/response on one pooled channel. */
-  private static final class Exchange {
-    final String address;
-    final FixedChannelPool pool;
-    final Channel channel;
-    final CompletableFuture<UpstreamResponse> future = new CompletableFuture<>();
-    ScheduledFuture<?> timeout;
-    boolean done;
+  /** Retries once on a new connection when a reused one turns out closed before any response byte. */
+  private static final class RetryOnStale implements BodyReceiver {
+    private final BodyReceiver target;
+    private final Runnable retry;
 
-    Exchange(String address, FixedChannelPool pool, Channel channel) {
-      this.address = address;
-      this.pool = pool;
-      this.channel = channel;
+    RetryOnStale(BodyReceiver target, Runnable retry) {
+      this.target = target;
+      this.retry = retry;
     }
 
-    void succeed(UpstreamResponse response, boolean keepAlive) {
-      if (finish()) {
-        if (!keepAlive) {
-          channel.close();
-        }
-        pool.release(channel);
-        future.complete(response);
-      }
+    @Override
+    public void head(HttpResponse head, BodyFlow flow) {
+      target.head(head, flow);
     }
 
-    void fail(UpstreamException e, boolean close) {
-      if (finish()) {
-        if (close) {
-          channel.close();
-        }
-        pool.release(channel);
-        future.completeExceptionally(e);
-      }
+    @Override
+    public void content(ByteBuf piece) {
+      target.content(piece);
     }
 
-    private boolean finish() {
-      if (done) {
-        return false;
+    @Override
+    public void end() {
+      target.end();
+    }
+
+    @Override
+    public void failed(UpstreamException failure, boolean headSeen) {
+      if (!headSeen && failure.kind() == Kind.CLOSED) {
+        retry.run();
+      } else {
+        target.failed(failure, headSeen);
       }
-      done = true;
-      channel.attr(EXCHANGE).set(null);
-      if (timeout != null) {
-        timeout.cancel(false);
-      }
-      return true;
     }
   }
 
-  private static final class ResponseHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+  /** Collects a whole response for {@link #get}. */
+  private static final class Collector implements BodyReceiver {
+    final CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
+    private final String address;
+    private final int maxBytes;
+    private HttpResponse head;
+    private BodyFlow flow;
+    private CompositeByteBuf body;
+
+    Collector(String address, int maxBytes) {
+      this.address = address;
+      this.maxBytes = maxBytes;
+    }
+
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse msg) {
-      Exchange exchange = ctx.channel().attr(EXCHANGE).get();
-      if (exchange == null) {
-        ctx.close(); // a response nobody asked for: the connection is out of step
+    public void head(HttpResponse head, BodyFlow flow) {
+      this.head = head;
+      this.flow = flow;
+      long announced = HttpUtil.getContentLength(head, -1L);
+      if (announced > maxBytes) {
+        flow.cancel();
+        result.completeExceptionally(new UpstreamException(Kind.TOO_LARGE, address,
+            "body of " + announced + " bytes exceeds the limit of " + maxBytes, null));
+      }
+    }
+
+    @Override
+    public void content(ByteBuf piece) {
+      if (result.isDone()) {
+        piece.release();
         return;
       }
-      if (msg.decoderResult().isFailure()) {
-        exchange.fail(new UpstreamException(msg.decoderResult().cause() instanceof TooLongFrameException
-            ? Kind.TOO_LARGE : Kind.CLOSED, exchange.address, "bad response: " + msg.decoderResult().cause(), null),
-            true);
+      if (body == null) {
+        body = piece.alloc().compositeBuffer(Integer.MAX_VALUE);
+      }
+      body.addComponent(true, piece);
+      if (body.readableBytes() > maxBytes) {
+        flow.cancel();
+        body.release();
+        body = null;
+        result.completeExceptionally(new UpstreamException(Kind.TOO_LARGE, address,
+            "body exceeds the limit of " + maxBytes + " bytes", null));
+      }
+    }
+
+    @Override
+    public void end() {
+      byte[] bytes;
+      if (body == null) {
+        bytes = new byte[0];
+      } else {
+        bytes = ByteBufUtil.getBytes(body);
+        body.release();
+        body = null;
+      }
+      result.complete(new UpstreamResponse(head.status().code(), head.headers(), bytes));
+    }
+
+    @Override
+    public void failed(UpstreamException failure, boolean headSeen) {
+      if (body != null) {
+        body.release();
+        body = null;
+      }
+      result.completeExceptionally(failure);
+    }
+  }
+
+  /** One request/response on one pooled channel; lives on the channel's event loop after write. */
+  private static final class Exchange implements BodyFlow {
+    final String address;
+    final FixedChannelPool pool;
+    final Channel channel;
+    final BodyReceiver receiver;
+    final boolean wholeDeadline;
+    final long idleNanos;
+    long deadline;
+    ScheduledFuture<?> timer;
+    boolean headSeen;
+    boolean paused;
+    boolean done;
+
+    Exchange(String address, FixedChannelPool pool, Channel channel, BodyReceiver receiver, long timeoutNanos,
+        boolean wholeDeadline, long idleNanos) {
+      this.address = address;
+      this.pool = pool;
+      this.channel = channel;
+      this.receiver = receiver;
+      this.wholeDeadline = wholeDeadline;
+      this.idleNanos = idleNanos;
+      this.deadline = System.nanoTime() + timeoutNanos;
+    }
+
+    void arm() {
+      timer = channel.eventLoop().schedule(this::check, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+      timer = null;
+      if (done) {
         return;
       }
-      byte[] body = ByteBufUtil.getBytes(msg.content());
-      exchange.succeed(new UpstreamResponse(msg.status().code(), msg.headers().copy(), body),
-          HttpUtil.isKeepAlive(msg));
+      if (paused) {
+        return; // re-armed by resume()
+      }
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        timer = channel.eventLoop().schedule(this::check, left, TimeUnit.NANOSECONDS);
+        return;
+      }
+      String what = !headSeen ? "no response head" : wholeDeadline ? "no complete response" : "no body bytes";
+      fail(new UpstreamException(Kind.TIMEOUT, address, what + " within the time allowed", null));
+    }
+
+    /** A body piece arrived: for a stream, the idle clock starts again. */
+    void progress() {
+      if (!wholeDeadline) {
+        deadline = System.nanoTime() + idleNanos;
+      }
+    }
+
+    void onHead(HttpResponse head) {
+      headSeen = true;
+      progress();
+      receiver.head(head, this);
+    }
+
+    void onContent(HttpContent content) {
+      progress();
+      if (done) {
+        return;
+      }
+      ByteBuf piece = content.content();
+      if (piece.isReadable()) {
+        receiver.content(piece.retain());
+      }
+      if (content instanceof LastHttpContent && !done) {
+        finish(true);
+        receiver.end();
+      }
+    }
+
+    void fail(UpstreamException e) {
+      if (done) {
+        return;
+      }
+      finish(false);
+      receiver.failed(e, headSeen);
+    }
+
+    private void finish(boolean reusable) {
+      done = true;
+      channel.attr(EXCHANGE).set(null);
+      if (timer != null) {
+        timer.cancel(false);
+        timer = null;
+      }
+      if (!reusable) {
+        channel.close();
+      } else if (!channel.config().isAutoRead()) {
+        channel.config().setAutoRead(true);
+      }
+      pool.release(channel);
+    }
+
+    @Override
+    public void pause() {
+      run(() -> {
+        if (!done) {
+          paused = true;
+          channel.config().setAutoRead(false);
+        }
+      });
+    }
+
+    @Override
+    public void resume() {
+      run(() -> {
+        if (!done && paused) {
+          paused = false;
+          deadline = System.nanoTime() + idleNanos;
+          channel.config().setAutoRead(true);
+          if (timer == null) {
+            arm();
+          }
+        }
+      });
+    }
+
+    @Override
+    public void cancel() {
+      run(() -> {
+        if (!done) {
+          finish(false);
+        }
+      });
+    }
+
+    @Override
+    public EventExecutor executor() {
+      return channel.eventLoop();
+    }
+
+    private void run(Runnable task) {
+      if (channel.eventLoop().inEventLoop()) {
+        task.run();
+      } else {
+        channel.eventLoop().execute(task);
+      }
+    }
+  }
+
+  private static final class ResponseHandler extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      try {
+        Exchange exchange = ctx.channel().attr(EXCHANGE).get();
+        if (exchange == null) {
+          ctx.close(); // a response nobody asked for: the connection is out of step
+          return;
+        }
+        if (msg instanceof HttpResponse head) {
+          if (head.decoderResult().isFailure()) {
+            Throwable cause = head.decoderResult().cause();
+            exchange.fail(new UpstreamException(cause instanceof TooLongFrameException ? Kind.TOO_LARGE : Kind.CLOSED,
+                exchange.address, "bad response: " + cause, null));
+            return;
+          }
+          if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+            return; // 1xx: the real head follows
+          }
+          exchange.onHead(head);
+        }
+        if (msg instanceof HttpContent content) {
+          if (content.decoderResult().isFailure()) {
+            exchange.fail(new UpstreamException(Kind.CLOSED, exchange.address,
+                "bad response body: " + content.decoderResult().cause(), null));
+            return;
+          }
+          exchange.onContent(content);
+        }
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
       Exchange exchange = ctx.channel().attr(EXCHANGE).get();
       if (exchange != null) {
-        exchange.fail(new UpstreamException(Kind.CLOSED, exchange.address, "connection closed before the response", null), false);
+        exchange.fail(new UpstreamException(Kind.CLOSED, exchange.address,
+            exchange.headSeen ? "connection closed mid-body" : "connection closed before the response", null));
       }
       super.channelInactive(ctx);
     }
@@ -222,7 +471,7 @@ public final class UpstreamClient implements AutoCloseable {
       if (exchange != null) {
         Kind kind = cause instanceof TooLongFrameException ? Kind.TOO_LARGE : Kind.CLOSED;
         String what = cause instanceof IOException ? cause.getMessage() : cause.toString();
-        exchange.fail(new UpstreamException(kind, exchange.address, what, cause), true);
+        exchange.fail(new UpstreamException(kind, exchange.address, what, cause));
       }
       ctx.close();
     }

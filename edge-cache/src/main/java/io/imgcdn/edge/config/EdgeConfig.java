@@ -23,6 +23,8 @@ import java.time.Duration;
  *       the response head (a stored object: until its last byte)</td></tr>
  *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
  *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
+ *   <tr><td>edge.upstream.balance-floor</td><td>16</td><td>keys move off their owner only while it has at
+ *       least this many of this edge's requests in flight (small loads are noise)</td></tr>
  *   <tr><td>edge.upstream.*</td><td>see UpstreamSettings</td><td>client toward the shards</td></tr>
  *   <tr><td>edge.health.interval</td><td>2s</td><td>active health check of every shard (a HEAD on its serving port)</td></tr>
  *   <tr><td>edge.health.timeout</td><td>1s</td><td>a probe slower than this counts as a failure</td></tr>
@@ -35,7 +37,7 @@ import java.time.Duration;
  * </table>
  */
 public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBytes, String indexKey,
-    int attempts, Duration upstreamDeadline, double balanceFactor, UpstreamSettings upstream,
+    int attempts, Duration upstreamDeadline, double balanceFactor, int balanceFloor, UpstreamSettings upstream,
     Duration healthInterval, Duration healthTimeout, Path clusterFile, Placement placement,
     Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads) {
 
@@ -72,6 +74,7 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
         s.integer("edge.upstream.attempts", 2, 1, 10),
         s.duration("edge.upstream.deadline", "10s"),
         balance,
+        s.integer("edge.upstream.balance-floor", 16, 0, 1_000_000),
         UpstreamSettings.from(s, "edge.upstream."),
         s.duration("edge.health.interval", "2s"),
         s.duration("edge.health.timeout", "1s"),

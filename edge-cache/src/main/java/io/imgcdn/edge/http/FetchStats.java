@@ -1,0 +1,68 @@
+package io.imgcdn.edge.http;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of the edge's fetches from the shard tier: retries, streams and their pacing. */
+public final class FetchStats {
+  final LongAdder attempts = new LongAdder();
+  final LongAdder retries = new LongAdder();
+  final LongAdder stored = new LongAdder();
+  final LongAdder streamed = new LongAdder();
+  final LongAdder streamedBytes = new LongAdder();
+  final AtomicInteger pausedStreams = new AtomicInteger();
+  final AtomicInteger openStreams = new AtomicInteger();
+
+  /** Requests sent to shards. */
+  public long attempts() {
+    return attempts.sum();
+  }
+
+  /** Requests sent to a further candidate after one failed. */
+  public long retries() {
+    return retries.sum();
+  }
+
+  /** Objects fetched and stored in memory. */
+  public long stored() {
+    return stored.sum();
+  }
+
+  /** Objects relayed without being stored (above the object bound). */
+  public long streamed() {
+    return streamed.sum();
+  }
+
+  /** Body bytes of relayed objects read from shards. */
+  public long streamedBytes() {
+    return streamedBytes.sum();
+  }
+
+  /** Relays whose shard connection is paused now because a client is not keeping up. */
+  public int pausedStreams() {
+    return pausedStreams.get();
+  }
+
+  /** Relays in progress now. */
+  public int openStreams() {
+    return openStreams.get();
+  }
+
+  public void bind(MeterRegistry registry) {
+    FunctionCounter.builder("imgcdn.edge.fetch.attempts", this, FetchStats::attempts)
+        .description("Requests sent to shards").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.retries", this, FetchStats::retries)
+        .description("Requests sent to a further shard after a failure").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.streamed", this, FetchStats::streamed)
+        .description("Objects relayed without being stored").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.streamed.bytes", this, FetchStats::streamedBytes)
+        .description("Body bytes of relayed objects").baseUnit("bytes").register(registry);
+    Gauge.builder("imgcdn.edge.streams.open", this, FetchStats::openStreams)
+        .description("Relays in progress").register(registry);
+    Gauge.builder("imgcdn.edge.streams.paused", this, FetchStats::pausedStreams)
+        .description("Relays paused by a slow client").register(registry);
+  }
+}

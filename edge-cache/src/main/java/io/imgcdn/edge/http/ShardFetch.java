@@ -1,0 +1,289 @@
+package io.imgcdn.edge.http;
+
+import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.upstream.BodyFlow;
+import io.imgcdn.common.upstream.BodyReceiver;
+import io.imgcdn.common.upstream.UpstreamClient;
+import io.imgcdn.common.upstream.UpstreamException;
+import io.imgcdn.edge.cache.CachedObject;
+import io.imgcdn.edge.cache.EdgeCache;
+import io.imgcdn.edge.cache.Flights;
+import io.imgcdn.edge.routing.ShardRouter;
+import io.imgcdn.hashring.Node;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One miss's fetch from the shard tier, for every request waiting on it: tries the shards the router
+ * gives, in order, within a total deadline, and answers the waiters with what the winner sent.
+ */
+final class ShardFetch {
+  /*
+   * Three ways a 200 is handled, decided at the head:
+   *   STORE  - Content-Length known and within edge.cache.max-object-bytes: the body is copied piece by
+   *            piece into one exact-size off-heap buffer (the only copy a miss makes), admitted to the
+   *            cache, and every waiter is answered from it. Nothing has been sent yet while it arrives, so
+   *            a shard that fails mid-body is retried on the next candidate.
+   *   STREAM - larger (or not admissible): relayed to the waiters as it arrives (StreamBroadcast),
+   *            never stored; a failure mid-body cuts the clients' responses (the head is out).
+   *   COLLECT- anything else (errors, or a 200 without Content-Length): collected on the heap, up to the
+   *            client's max-response-bytes, and passed on uncached.
+   * Retries: connect failure, timeout, reset or a 5xx before anything was sent go to the next candidate
+   * while the deadline allows; the last candidate's 5xx is passed on as it is. The deadline covers the
+   * whole of a STORE body, and the head of a STREAM (whose body is paced by the clients).
+   * Health and load: every attempt is counted in flight on its shard until it ends; failures and 5xx
+   * count against the shard's passive health, successes clear it.
+   */
+  record Context(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client,
+      ResponsePrefixes prefixes, long deadlineNanos, FetchStats stats) {}
+
+  private final Context ctx;
+  private final String path;
+  private final String encodedPath;
+  private final Flights.Flight flight;
+  private List<Node> candidates;
+  private long deadline;
+
+  ShardFetch(Context ctx, String path, String encodedPath, Flights.Flight flight) {
+    this.ctx = ctx;
+    this.path = path;
+    this.encodedPath = encodedPath;
+    this.flight = flight;
+  }
+
+  void start() {
+    deadline = System.nanoTime() + ctx.deadlineNanos();
+    try {
+      candidates = ctx.router().candidates(path);
+    } catch (RuntimeException e) {
+      answer(Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "shard routing failed: " + e.getMessage(), ""), "");
+      return;
+    }
+    if (candidates.isEmpty()) {
+      answer(Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "no shard nodes in the cluster file", ""), "");
+      return;
+    }
+    attempt(0, null);
+  }
+
+  private void attempt(int index, UpstreamException last) {
+    long left = deadline - System.nanoTime();
+    if (index >= candidates.size() || left <= 0) {
+      boolean timeout = left <= 0 || last != null && last.kind() == UpstreamException.Kind.TIMEOUT;
+      answer(Reply.error(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+          "shard tier unavailable" + (timeout ? " (timeout)" : ""), ""), "");
+      return;
+    }
+    Node node = candidates.get(index);
+    ctx.stats().attempts.increment();
+    if (index > 0) {
+      ctx.stats().retries.increment();
+    }
+    ctx.router().started(node);
+    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, null, java.time.Duration.ofNanos(left),
+        new Attempt(index, node));
+  }
+
+  /** Answers every waiter with a heap reply, each with its own verdict in front of the chain. */
+  private void answer(Reply reply, String upstreamChain) {
+    for (Flights.Waiter w : flight.close()) {
+      w.future().complete(new Reply(reply.status(), reply.object(), chainFor(w, upstreamChain)));
+    }
+  }
+
+  private String chainFor(Flights.Waiter w, String upstreamChain) {
+    return Reply.chain(ctx.nodeId(), w.leader() ? "miss" : "coalesced", upstreamChain);
+  }
+
+  private enum Mode { NONE, STORE, STREAM, COLLECT }
+
+  /** One shard's try; all calls on that shard connection's event loop. */
+  private final class Attempt implements BodyReceiver {
+    private final int index;
+    private final Node node;
+    private Mode mode = Mode.NONE;
+    private HttpResponse head;
+    private BodyFlow flow;
+    private String upstreamChain = "";
+    private CachedObject.Builder builder;
+    private StreamBroadcast broadcast;
+    private CompositeByteBuf collected;
+    private ScheduledFuture<?> storeDeadline;
+    private boolean over;
+
+    Attempt(int index, Node node) {
+      this.index = index;
+      this.node = node;
+    }
+
+    @Override
+    public void head(HttpResponse head, BodyFlow flow) {
+      this.head = head;
+      this.flow = flow;
+      int status = head.status().code();
+      HttpHeaders h = head.headers();
+      upstreamChain = h.get("X-Cache", "");
+      if (status >= 500 && index + 1 < candidates.size() && deadline - System.nanoTime() > 0) {
+        flow.cancel();
+        over(false);
+        attempt(index + 1, new UpstreamException(UpstreamException.Kind.CLOSED, node.address(),
+            "answered " + status, null));
+        return;
+      }
+      long length = HttpUtil.getContentLength(head, -1L);
+      if (status == 200 && length >= 0 && ctx.cache().admissible(length)) {
+        mode = Mode.STORE;
+        builder = ctx.cache().builder(h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
+            h.get(HttpHeaderNames.ETAG, ""), h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
+            h.get(HttpHeaderNames.VARY), (int) length);
+        storeDeadline = flow.executor().schedule(this::storeTimedOut,
+            Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } else if (status == 200 && length >= 0) {
+        mode = Mode.STREAM;
+        ctx.stats().streamed.increment();
+        broadcast = new StreamBroadcast(head, flow, ctx.stats(), () -> {
+          if (!over) {
+            over(true); // every client left: not the shard's failure
+          }
+        });
+        for (Flights.Waiter w : flight.close()) {
+          w.future().complete(broadcast.subscribe(chainFor(w, upstreamChain)));
+        }
+        broadcast.start();
+      } else {
+        mode = Mode.COLLECT;
+      }
+    }
+
+    @Override
+    public void content(ByteBuf piece) {
+      switch (mode) {
+        case STORE -> {
+          try {
+            builder.append(piece);
+          } finally {
+            piece.release();
+          }
+        }
+        case STREAM -> {
+          ctx.stats().streamedBytes.add(piece.readableBytes());
+          broadcast.piece(piece);
+        }
+        case COLLECT -> {
+          if (collected == null) {
+            collected = piece.alloc().compositeBuffer(Integer.MAX_VALUE);
+          }
+          collected.addComponent(true, piece);
+          if (collected.readableBytes() > ctx.client().settings().maxResponseBytes()) {
+            flow.cancel();
+            failed(new UpstreamException(UpstreamException.Kind.TOO_LARGE, node.address(),
+                "body exceeds " + ctx.client().settings().maxResponseBytes() + " bytes", null), true);
+          }
+        }
+        case NONE -> piece.release();
+      }
+    }
+
+    @Override
+    public void end() {
+      if (over) {
+        return;
+      }
+      over(head.status().code() < 500);
+      switch (mode) {
+        case STORE -> store();
+        case STREAM -> broadcast.end();
+        case COLLECT -> {
+          byte[] bytes = collected == null ? new byte[0] : ByteBufUtil.getBytes(collected);
+          if (collected != null) {
+            collected.release();
+            collected = null;
+          }
+          HttpHeaders h = head.headers();
+          String type = h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
+          Reply reply = head.status().code() == 200
+              ? Reply.ok(new ImageObject(type, h.get(HttpHeaderNames.ETAG, ""),
+                  h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE), bytes), "")
+              : new Reply(head.status(), new ImageObject(type, "", "no-store", bytes), "");
+          answer(reply, upstreamChain);
+        }
+        case NONE -> { }
+      }
+    }
+
+    private void store() {
+      CachedObject object;
+      try {
+        object = builder.build(upstreamChain);
+      } catch (RuntimeException e) {
+        builder.abandon();
+        answer(Reply.error(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body", ""), upstreamChain);
+        return;
+      }
+      ctx.stats().stored.increment();
+      try {
+        ctx.cache().admit(path, object);
+        for (Flights.Waiter w : flight.close()) {
+          w.future().complete(new CachedResponse(object.retain(), ctx.prefixes(), null, chainFor(w, upstreamChain)));
+        }
+      } finally {
+        object.release();
+      }
+    }
+
+    private void storeTimedOut() {
+      if (!over) {
+        flow.cancel();
+        failed(new UpstreamException(UpstreamException.Kind.TIMEOUT, node.address(),
+            "body not complete within the deadline", null), true);
+      }
+    }
+
+    @Override
+    public void failed(UpstreamException failure, boolean headSeen) {
+      if (over) {
+        return;
+      }
+      over(false);
+      switch (mode) {
+        case STREAM -> broadcast.abort();
+        case STORE -> {
+          builder.abandon();
+          attempt(index + 1, failure);
+        }
+        case COLLECT -> {
+          if (collected != null) {
+            collected.release();
+            collected = null;
+          }
+          attempt(index + 1, failure);
+        }
+        case NONE -> attempt(index + 1, failure);
+      }
+    }
+
+    private void over(boolean healthy) {
+      over = true;
+      if (storeDeadline != null) {
+        storeDeadline.cancel(false);
+      }
+      ctx.router().finished(node);
+      if (healthy) {
+        ctx.router().health().success(node.id());
+      } else {
+        ctx.router().health().failure(node.id());
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.imgcdn.edge.routing;
+
+import io.imgcdn.common.cluster.ClusterView;
+import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.upstream.BodyFlow;
+import io.imgcdn.common.upstream.BodyReceiver;
+import io.imgcdn.common.upstream.UpstreamClient;
+import io.imgcdn.common.upstream.UpstreamException;
+import io.imgcdn.hashring.Node;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Active health checks: every interval, each shard of the cluster file gets a {@code HEAD /} on its
+ * serving port; a shard that answers (any status below 500) in time is up, one that refuses the
+ * connection is marked down at once, one that times out or answers 5xx counts a failure.
+ */
+public final class HealthProber implements AutoCloseable {
+  /*
+   * Why the serving port: the cluster file lists serving addresses only, and a shard's /healthz lives on
+   * an admin port the edge does not know. HEAD / is the cheapest request a shard serves: the URL parser
+   * refuses it with 404 on the event loop, before any disk or upstream work, so the answer proves the
+   * process accepts connections and its event loops turn, which is what routing needs. (It does not
+   * prove RocksDB is healthy; passive ejection on 5xx covers that.) The cost: the shard counts the probe
+   * as an error response in its metrics; an optional admin address per node in the cluster file would let
+   * probes use /readyz instead.
+   * Passive health (RoutedClient/ShardFetch failures) ejects a node after consecutive failures; a probe
+   * success re-admits it immediately instead of waiting for the ejection period to lapse.
+   */
+  private final ClusterView cluster;
+  private final NodeHealth health;
+  private final UpstreamClient client;
+  private final Duration timeout;
+  private final AtomicLong probes = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private ScheduledFuture<?> task;
+
+  public HealthProber(ClusterView cluster, NodeHealth health, UpstreamClient client, Duration timeout) {
+    this.cluster = cluster;
+    this.health = health;
+    this.client = client;
+    this.timeout = timeout;
+  }
+
+  /** Probes every {@code interval} on {@code scheduler} (which only starts the probes; they run on event loops). */
+  public HealthProber start(ScheduledExecutorService scheduler, Duration interval) {
+    task = scheduler.scheduleWithFixedDelay(this::probeAll, interval.toMillis(), interval.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** Probes sent since start. */
+  public long probes() {
+    return probes.get();
+  }
+
+  /** Probes that failed since start. */
+  public long failures() {
+    return failures.get();
+  }
+
+  /** Sends one probe to every shard now. */
+  public void probeAll() {
+    for (Node node : cluster.rings().membership().shards()) {
+      probe(node);
+    }
+  }
+
+  private void probe(Node node) {
+    probes.incrementAndGet();
+    client.exchange(node.address(), HttpMethod.HEAD, "/", null, timeout, new BodyReceiver() {
+      private boolean failed;
+
+      @Override
+      public void head(HttpResponse head, BodyFlow flow) {
+        failed = head.status().code() >= 500;
+      }
+
+      @Override
+      public void content(ByteBuf piece) {
+        piece.release();
+      }
+
+      @Override
+      public void end() {
+        if (failed) {
+          failures.incrementAndGet();
+          health.failure(node.id());
+        } else {
+          health.success(node.id());
+        }
+      }
+
+      @Override
+      public void failed(UpstreamException failure, boolean headSeen) {
+        failures.incrementAndGet();
+        if (failure.kind() == UpstreamException.Kind.CONNECT) {
+          health.markDown(node.id()); // nothing listens there: no need to wait for more failures
+        } else {
+          health.failure(node.id());
+        }
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.imgcdn.edge.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imgcdn.common.cluster.ClusterView;
+import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.hashring.Node;
+import io.imgcdn.hashring.Placement;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardRouterTest {
+  @TempDir Path dir;
+
+  ClusterView cluster() throws Exception {
+    Path file = dir.resolve("cluster.conf");
+    Files.writeString(file, "shard s1 127.0.0.1:9001\nshard s2 127.0.0.1:9002\nshard s3 127.0.0.1:9003\n");
+    return new ClusterView(file, Placement.KETAMA);
+  }
+
+  @Test
+  void candidates_idle_ownerFirstThenRingOrderUpToAttempts() throws Exception {
+    try (ClusterView cluster = cluster()) {
+      ShardRouter router = new ShardRouter(cluster, new NodeHealth(3, 60_000), 2, 0.25, 4);
+      List<Node> ring = cluster.rings().shards().candidates("/a.jpg", 3);
+      assertThat(router.candidates("/a.jpg")).containsExactly(ring.get(0), ring.get(1));
+    }
+  }
+
+  @Test
+  void candidates_ownerEjected_skippedUnlessAllAreDown() throws Exception {
+    try (ClusterView cluster = cluster()) {
+      NodeHealth health = new NodeHealth(1, 60_000);
+      ShardRouter router = new ShardRouter(cluster, health, 3, 0, 0);
+      List<Node> ring = cluster.rings().shards().candidates("/a.jpg", 3);
+      health.failure(ring.get(0).id());
+      assertThat(router.candidates("/a.jpg")).containsExactly(ring.get(1), ring.get(2));
+      health.failure(ring.get(1).id());
+      health.failure(ring.get(2).id());
+      assertThat(router.candidates("/a.jpg")).as("all down: try the owner anyway").containsExactly(ring.get(0));
+      health.success(ring.get(0).id());
+      assertThat(router.candidates("/a.jpg").get(0)).isEqualTo(ring.get(0));
+    }
+  }
+
+  @Test
+  void candidates_ownerOverloaded_boundedLoadsSpillToTheNextCandidate() throws Exception {
+    try (ClusterView cluster = cluster()) {
+      ShardRouter router = new ShardRouter(cluster, new NodeHealth(3, 60_000), 2, 0.25, 4);
+      ShardRouter unbounded = new ShardRouter(cluster, new NodeHealth(3, 60_000), 2, 0, 0);
+      List<Node> ring = cluster.rings().shards().candidates("/hot.jpg", 3);
+      Node owner = ring.get(0);
+      for (int i = 0; i < 3; i++) {
+        router.started(owner);
+      }
+      assertThat(router.candidates("/hot.jpg").get(0)).as("below the floor of 4: no spill").isEqualTo(owner);
+      for (int i = 0; i < 3; i++) {
+        router.finished(owner);
+      }
+      for (int i = 0; i < 10; i++) {
+        router.started(owner);
+        unbounded.started(owner);
+      }
+      assertThat(router.inFlight(owner)).isEqualTo(10);
+      List<Node> spilled = router.candidates("/hot.jpg");
+      assertThat(spilled.get(0)).isNotEqualTo(owner);
+      assertThat(spilled).hasSize(2).doesNotHaveDuplicates();
+      assertThat(unbounded.candidates("/hot.jpg").get(0)).as("balance factor 0: owner always").isEqualTo(owner);
+      for (int i = 0; i < 10; i++) {
+        router.finished(owner);
+      }
+      assertThat(router.candidates("/hot.jpg").get(0)).isEqualTo(owner);
+    }
+  }
+}
