@@ -71,7 +71,7 @@ class WrkCommandTest {
     Path trace = traceFile();
     try (TestServer server = new TestServer(Trace.read(trace))) {
       BenchMainAccess.Run run = BenchMainAccess.run("wrk", "--trace", trace.toString(), "--script",
-          dir.resolve("r.lua").toString(), "--threads", "2", "--connections", "2", "--duration", "1s", "--x-cache",
+          dir.resolve("r.lua").toString(), "--threads", "2", "--connections", "2", "--duration", "3s", "--x-cache",
           "--run", "--target", server.uri().toString());
 
       if (!wrkInstalled()) {
