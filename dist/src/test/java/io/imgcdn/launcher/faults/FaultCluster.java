@@ -50,40 +50,48 @@ final class FaultCluster implements AutoCloseable {
   static final String ADMIN_TOKEN = "faults-admin-token";
   static final String SIGNING_KEY = "faults-signing-key-0123456789abcdef";
 
-  /** How to build the cluster. {@code shardDirs}: store directory per shard (null: under {@code dir}). */
-  record Options(int shards, boolean shardProcesses, long shardStoreBytes, long edgeCacheBytes,
-      Map<String, String> extraSettings, List<Path> shardDirs) {
+  /**
+   * How to build the cluster: shards and/or the origin in child JVMs or in this one; {@code shardDirs}: store
+   * directory per shard (null: under {@code dir}).
+   */
+  record Options(int shards, boolean shardsInChildJvms, boolean originInChildJvm, long shardStoreBytes,
+      long edgeCacheBytes, Map<String, String> extraSettings, List<Path> shardDirs) {
     Options {
       extraSettings = Map.copyOf(extraSettings);
     }
 
     static Options inProcess(int shards) {
-      return new Options(shards, false, 64L << 20, 64L << 20, Map.of(), null);
+      return new Options(shards, false, false, 64L << 20, 64L << 20, Map.of(), null);
     }
 
-    Options processes() {
-      return new Options(shards, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs);
+    Options shardProcesses() {
+      return new Options(shards, true, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs);
+    }
+
+    Options originProcess() {
+      return new Options(shards, shardsInChildJvms, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs);
     }
 
     Options edgeCacheBytes(long bytes) {
-      return new Options(shards, shardProcesses, shardStoreBytes, bytes, extraSettings, shardDirs);
+      return new Options(shards, shardsInChildJvms, originInChildJvm, shardStoreBytes, bytes, extraSettings, shardDirs);
     }
 
     Options shardStoreBytes(long bytes) {
-      return new Options(shards, shardProcesses, bytes, edgeCacheBytes, extraSettings, shardDirs);
+      return new Options(shards, shardsInChildJvms, originInChildJvm, bytes, edgeCacheBytes, extraSettings, shardDirs);
     }
 
     Options settings(Map<String, String> extra) {
-      return new Options(shards, shardProcesses, shardStoreBytes, edgeCacheBytes, extra, shardDirs);
+      return new Options(shards, shardsInChildJvms, originInChildJvm, shardStoreBytes, edgeCacheBytes, extra, shardDirs);
     }
 
     Options shardDirs(List<Path> dirs) {
-      return new Options(shards, shardProcesses, shardStoreBytes, edgeCacheBytes, extraSettings, dirs);
+      return new Options(shards, shardsInChildJvms, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings,
+          dirs);
     }
   }
 
-  /** A running shard node, in this JVM or a child one. */
-  interface ShardNode {
+  /** A running shard or origin node, in this JVM or a child one. */
+  interface NodeHandle {
     String id();
 
     int port();
@@ -94,7 +102,24 @@ final class FaultCluster implements AutoCloseable {
     void stop();
   }
 
-  private record InProcessShard(ShardServer server, String id) implements ShardNode {
+  private record InProcessShard(ShardServer server, String id) implements NodeHandle {
+    @Override
+    public int port() {
+      return server.port();
+    }
+
+    @Override
+    public int adminPort() {
+      return server.adminPort();
+    }
+
+    @Override
+    public void stop() {
+      server.close();
+    }
+  }
+
+  private record InProcessOrigin(OriginServer server, String id) implements NodeHandle {
     @Override
     public int port() {
       return server.port();
@@ -117,8 +142,8 @@ final class FaultCluster implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private S3FaultProxy proxy;
   private EmbeddedS3 s3;
-  private OriginServer origin;
-  private final List<ShardNode> shards = new ArrayList<>();
+  private NodeHandle origin;
+  private final List<NodeHandle> shards = new ArrayList<>();
   private final List<Integer> shardPorts = new ArrayList<>();
   private EdgeServer edge;
   private NodeLocator shardRing;
@@ -145,7 +170,7 @@ final class FaultCluster implements AutoCloseable {
     proxy = S3FaultProxy.start();
     s3 = EmbeddedS3.start(dir.resolve("s3"), 0, BUCKET, ACCESS_KEY, SECRET_KEY);
     proxy.upstream(s3.endpoint());
-    origin = OriginServer.start(configure(OriginConfig::from, Map.of(
+    Map<String, String> originSettings = merged(Map.of(
         "node.id", "origin-1",
         "server.port", "0",
         "admin.port", "0",
@@ -154,17 +179,20 @@ final class FaultCluster implements AutoCloseable {
         "origin.s3.bucket", BUCKET,
         "origin.s3.access-key", ACCESS_KEY,
         "origin.s3.secret-key", SECRET_KEY,
-        "origin.signing-key", SIGNING_KEY), "origin."));
+        "origin.signing-key", SIGNING_KEY), "origin.");
+    origin = options.originInChildJvm()
+        ? NodeProcess.start("origin", "origin-1", originSettings, dir.resolve("origin-1.log"))
+        : new InProcessOrigin(OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
     writeClusterFile();
     // Child JVMs start in parallel: each takes seconds on this 2-core machine.
-    List<CompletableFuture<ShardNode>> starting = new ArrayList<>();
+    List<CompletableFuture<NodeHandle>> starting = new ArrayList<>();
     for (int i = 0; i < options.shards(); i++) {
       int index = i;
       starting.add(CompletableFuture.supplyAsync(() -> startShard(index, 0),
           r -> Thread.ofPlatform().daemon(true).start(r)));
     }
-    for (CompletableFuture<ShardNode> s : starting) {
-      ShardNode shard = s.join();
+    for (CompletableFuture<NodeHandle> s : starting) {
+      NodeHandle shard = s.join();
       shards.add(shard);
       shardPorts.add(shard.port());
     }
@@ -172,7 +200,7 @@ final class FaultCluster implements AutoCloseable {
     startEdge(0);
   }
 
-  private ShardNode startShard(int i, int port) {
+  private NodeHandle startShard(int i, int port) {
     String id = shardId(i);
     Map<String, String> settings = merged(Map.of(
         "node.id", id,
@@ -182,20 +210,20 @@ final class FaultCluster implements AutoCloseable {
         "shard.store.dir", shardDir(i).toString(),
         "shard.store.max-bytes", String.valueOf(options.shardStoreBytes()),
         "cluster.file", clusterFile.toString()), "shard.");
-    if (options.shardProcesses()) {
-      return ShardProcess.start(id, settings, dir.resolve(id + ".log"));
+    if (options.shardsInChildJvms()) {
+      return NodeProcess.start("shard", id, settings, dir.resolve(id + ".log"));
     }
     return new InProcessShard(ShardServer.start(parse(ShardConfig::from, settings)), id);
   }
 
   private void startEdge(int port) {
-    edge = EdgeServer.start(configure(EdgeConfig::from, Map.of(
+    edge = EdgeServer.start(parse(EdgeConfig::from, merged(Map.of(
         "node.id", "edge-1",
         "server.port", String.valueOf(port),
         "admin.port", "0",
         "admin.token", ADMIN_TOKEN,
         "edge.cache.max-bytes", String.valueOf(options.edgeCacheBytes()),
-        "cluster.file", clusterFile.toString()), "edge."));
+        "cluster.file", clusterFile.toString()), "edge.")));
   }
 
   private Map<String, String> merged(Map<String, String> base, String prefix) {
@@ -206,10 +234,6 @@ final class FaultCluster implements AutoCloseable {
       }
     });
     return all;
-  }
-
-  private <T> T configure(Function<Settings, T> from, Map<String, String> base, String prefix) {
-    return parse(from, merged(base, prefix));
   }
 
   private static <T> T parse(Function<Settings, T> from, Map<String, String> values) {
@@ -257,7 +281,7 @@ final class FaultCluster implements AutoCloseable {
 
   /** SIGKILL of a child-JVM shard. */
   void killShard(int i) {
-    ((ShardProcess) shards.get(i)).kill();
+    ((NodeProcess) shards.get(i)).kill();
   }
 
   /** Starts shard i again on its port over its store directory. */
@@ -265,11 +289,11 @@ final class FaultCluster implements AutoCloseable {
     shards.set(i, startShard(i, shardPorts.get(i)));
   }
 
-  ShardNode shard(int i) {
+  NodeHandle shard(int i) {
     return shards.get(i);
   }
 
-  List<ShardNode> shards() {
+  List<NodeHandle> shards() {
     return shards;
   }
 
@@ -289,7 +313,7 @@ final class FaultCluster implements AutoCloseable {
     return edge;
   }
 
-  OriginServer origin() {
+  NodeHandle origin() {
     return origin;
   }
 
@@ -299,6 +323,20 @@ final class FaultCluster implements AutoCloseable {
 
   S3FaultProxy proxy() {
     return proxy;
+  }
+
+  /** Netty "LEAK:" reports in the logs of the nodes running in child JVMs. */
+  List<String> childLeakReports() {
+    List<String> reports = new ArrayList<>();
+    for (NodeHandle n : shards) {
+      if (n instanceof NodeProcess p) {
+        reports.addAll(p.leakReports());
+      }
+    }
+    if (origin instanceof NodeProcess p) {
+      reports.addAll(p.leakReports());
+    }
+    return reports;
   }
 
   /** The Prometheus text of a node's /metrics. */
@@ -337,10 +375,12 @@ final class FaultCluster implements AutoCloseable {
   public void close() {
     List<AutoCloseable> order = new ArrayList<>();
     order.add(edge);
-    for (ShardNode s : shards) {
+    for (NodeHandle s : shards) {
       order.add(s::stop);
     }
-    order.add(origin);
+    if (origin != null) {
+      order.add(origin::stop);
+    }
     order.add(s3);
     order.add(proxy);
     for (AutoCloseable c : order) {

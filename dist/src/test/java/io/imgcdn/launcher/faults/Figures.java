@@ -1,9 +1,10 @@
 package io.imgcdn.launcher.faults;
 
 import io.imgcdn.launcher.faults.ZipfLoad.Outcome;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Summaries of load outcomes for the figures the fault tests print (and docs/RELIABILITY.md quotes). */
 final class Figures {
@@ -21,11 +22,25 @@ final class Figures {
         micros[micros.length - 1] / 1e3);
   }
 
+  /** The same over the span from the first request sent to the last answer. */
+  static String summary(List<Outcome> outcomes) {
+    if (outcomes.isEmpty()) {
+      return "n=0";
+    }
+    long from = outcomes.stream().mapToLong(Outcome::startNanos).min().orElseThrow();
+    long to = outcomes.stream().mapToLong(Outcome::endNanos).max().orElseThrow();
+    return summary(outcomes, from, to);
+  }
+
+  /** Outcomes by status; -1 counts 200s whose body did not match, 0 transport failures. */
+  static Map<Integer, Long> statuses(List<Outcome> outcomes) {
+    Map<Integer, Long> counts = new TreeMap<>();
+    outcomes.forEach(o -> counts.merge(o.ok() || o.status() != 200 ? o.status() : -1, 1L, Long::sum));
+    return counts;
+  }
+
   static long percentile(long[] sorted, double q) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
   }
 
-  static String counts(long[] values) {
-    return Arrays.toString(values);
-  }
 }

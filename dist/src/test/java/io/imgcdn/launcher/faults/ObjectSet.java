@@ -2,10 +2,11 @@ package io.imgcdn.launcher.faults;
 
 import io.imgcdn.s3embedded.EmbeddedS3;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
- * Objects a fault test puts into S3 and loads through the edge: {@code count} originals of pseudo-random
- * bytes (2-40 KB, fixed seed) under {@code /f/k<i>.bin}, each with the CRC32C its body must come back with.
+ * Objects a fault test puts into S3 and loads through the edge: originals of pseudo-random bytes (fixed
+ * seed) under {@code /<prefix>/k<i>.bin}, each with the CRC32C its body must come back with.
  */
 final class ObjectSet implements ZipfLoad.Keys {
   private final String prefix;
@@ -21,15 +22,22 @@ final class ObjectSet implements ZipfLoad.Keys {
     }
   }
 
-  /** Makes the objects and stores them in {@code s3}. */
+  /** Makes {@code count} objects of 2-40 KB (21 KB on average) and stores them in {@code s3}. */
   static ObjectSet put(EmbeddedS3 s3, String prefix, int count, long seed) {
+    return put(s3, prefix, count, seed, 2 * 1024, 40 * 1024);
+  }
+
+  /** Makes {@code count} objects of {@code minBytes} to {@code maxBytes} and stores them in {@code s3}. */
+  static ObjectSet put(EmbeddedS3 s3, String prefix, int count, long seed, int minBytes, int maxBytes) {
     SplittableRandom random = new SplittableRandom(seed);
     byte[][] bodies = new byte[count][];
     for (int i = 0; i < count; i++) {
-      bodies[i] = new byte[random.nextInt(2 * 1024, 40 * 1024)];
+      bodies[i] = new byte[random.nextInt(minBytes, maxBytes)];
       random.nextBytes(bodies[i]);
-      s3.put(prefix + "/k" + i + ".bin", bodies[i], "application/octet-stream");
     }
+    // Each put writes a file and its extended attributes: a few ms, so two at a time.
+    IntStream.range(0, count).parallel()
+        .forEach(i -> s3.put(prefix + "/k" + i + ".bin", bodies[i], "application/octet-stream"));
     return new ObjectSet(prefix, bodies);
   }
 

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,15 +22,21 @@ import org.junit.jupiter.api.io.TempDir;
 class S3FaultTest {
   /*
    * Two loads at once through one edge: 6 clients over 100 warm keys (Zipf; hits at the edge or, since the
-   * edge's memory is small, at a shard) and 3 clients asking for a new cold key each time (every one a
-   * miss down to S3). Phases are driven by the miss load's count: healthy, S3 slow (every request delayed
-   * 2 s, twice origin.s3.timeout), S3 answering 503 SlowDown, S3 resetting connections, healed.
+   * edge's memory is small, at a shard) and 4 clients asking for a new cold key each time (every one a
+   * miss down to S3). Phases are driven by the miss load's count (and the first one by 1500 hits, a
+   * baseline for the hits' throughput and latency): healthy, S3 slow (every request delayed 10 s),
+   * S3 answering 503 SlowDown, S3 resetting connections, healed.
    * Deadlines: origin.s3.timeout 1 s (the SDK's whole call, retries included); shard and edge upstream
-   * response-timeout 3 s and 4 s, so the origin is the one that gives up first, as it should.
+   * response-timeout 3 s and 4 s, so the origin is the one that gives up first, as it should. The bound
+   * checked is the edge's own: edge.upstream.attempts (2) x its response-timeout = 8 s, below the 10 s a
+   * miss would take if anything waited for the slow S3. (Each miss takes about 2 x origin.s3.timeout:
+   * see docs/RELIABILITY.md on the edge trying a second shard after a relayed 5xx.)
    */
   private static final Duration S3_TIMEOUT = Duration.ofSeconds(1);
+  private static final Duration S3_DELAY = Duration.ofSeconds(10);
+  private static final int EDGE_ATTEMPTS = 2;
   private static final Duration EDGE_RESPONSE_TIMEOUT = Duration.ofSeconds(4);
-  private static final int MISSES_PER_PHASE = 12;
+  private static final int MISSES_PER_PHASE = 8;
   private static final String[] PHASES = {"healthy", "slow", "503", "reset", "healed"};
 
   @TempDir Path dir;
@@ -53,7 +58,7 @@ class S3FaultTest {
             "shard.upstream.response-timeout", "3s",
             "edge.upstream.response-timeout", EDGE_RESPONSE_TIMEOUT.toMillis() + "ms")));
     ObjectSet warm = ObjectSet.put(cluster.s3(), "warm", 100, 7);
-    ObjectSet cold = ObjectSet.put(cluster.s3(), "cold", 400, 8);
+    ObjectSet cold = ObjectSet.put(cluster.s3(), "cold", 200, 8);
     // The SDK's first call loads and initialises its classes: about 1 s here, as long as the S3 deadline this
     // test sets. One request through the origin first, so the deadline is measured on a warm client.
     for (int attempt = 0; attempt < 3 && get(cold.path(cold.size() - 1)).statusCode() != 200; attempt++) {
@@ -66,14 +71,14 @@ class S3FaultTest {
           r.statusCode() == 200 ? "" : new String(r.body())).isEqualTo(200);
     }
 
-    ZipfLoad hits = new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 6, 1_000_000, Duration.ofSeconds(20)).start();
-    ZipfLoad misses = ZipfLoad.sequential(cluster.edgeUrl(), cold, 3, 1_000_000, Duration.ofSeconds(20)).start();
+    ZipfLoad hits = new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 6, 1_000_000, Duration.ofSeconds(30)).start();
+    ZipfLoad misses = ZipfLoad.sequential(cluster.edgeUrl(), cold, 4, 1_000_000, Duration.ofSeconds(30));
     List<Outcome> hitOutcomes;
     List<Outcome> missOutcomes;
     long[] phaseStart = new long[PHASES.length + 1];
     long[] proxyRequests = new long[PHASES.length + 1];
     try {
-      S3FaultProxy.Mode[] modes = {new S3FaultProxy.Mode.Pass(), new S3FaultProxy.Mode.Delay(Duration.ofSeconds(2)),
+      S3FaultProxy.Mode[] modes = {new S3FaultProxy.Mode.Pass(), new S3FaultProxy.Mode.Delay(S3_DELAY),
           new S3FaultProxy.Mode.Error(503), new S3FaultProxy.Mode.Reset(), new S3FaultProxy.Mode.Pass()};
       for (int p = 0; p < modes.length; p++) {
         cluster.proxy().mode(modes[p]);
@@ -82,6 +87,10 @@ class S3FaultTest {
         phaseStart[p] = System.nanoTime();
         proxyRequests[p] = cluster.proxy().requests();
         int phase = p;
+        if (p == 0) {
+          assertThat(hits.awaitRequests(1_500, Duration.ofSeconds(60))).as("a baseline for the hits").isTrue();
+          misses.start();
+        }
         assertThat(misses.awaitOutcomes(o -> o.phase() == phase, MISSES_PER_PHASE, Duration.ofSeconds(90)))
             .as("phase " + PHASES[p]).isTrue();
       }
@@ -102,8 +111,8 @@ class S3FaultTest {
       List<Outcome> h = hitOutcomes.stream().filter(o -> o.phase() == phase && o.withinPhase()).toList();
       List<Outcome> m = missOutcomes.stream().filter(o -> o.phase() == phase && o.withinPhase()).toList();
       System.out.printf("FAULTS s3 %-7s hits %s statuses %s | misses %s statuses %s | S3 requests %d%n", PHASES[p],
-          Figures.summary(h, phaseStart[p], phaseStart[p + 1]), statuses(h),
-          Figures.summary(m, phaseStart[p], phaseStart[p + 1]), statuses(m), proxyRequests[p + 1] - proxyRequests[p]);
+          Figures.summary(h, phaseStart[p], phaseStart[p + 1]), Figures.statuses(h),
+          Figures.summary(m, phaseStart[p], phaseStart[p + 1]), Figures.statuses(m), proxyRequests[p + 1] - proxyRequests[p]);
     }
     System.out.printf("FAULTS s3: %d shard hits among the hits; %d hits and %d misses straddled a phase change%n",
         shardHits, hitOutcomes.stream().filter(o -> !o.withinPhase()).count(),
@@ -122,18 +131,12 @@ class S3FaultTest {
         assertThat(o.ok()).as("%s miss: %s", PHASES[o.phase()], o).isTrue();
       } else {
         assertThat(o.status()).as("%s miss: %s", PHASES[o.phase()], o).isIn(502, 504);
-        assertThat(o.millis()).as("%s miss within the edge's response timeout: %s", PHASES[o.phase()], o)
-            .isLessThan(EDGE_RESPONSE_TIMEOUT.toMillis());
+        assertThat(o.millis()).as("%s miss within the edge's deadline: %s", PHASES[o.phase()], o)
+            .isLessThan(EDGE_ATTEMPTS * EDGE_RESPONSE_TIMEOUT.toMillis());
       }
     }
     assertThat(missOutcomes.stream().filter(o -> o.phase() == 4 && o.withinPhase()).count())
         .as("healed: misses succeed again without intervention").isPositive();
-  }
-
-  private static Map<Integer, Long> statuses(List<Outcome> outcomes) {
-    Map<Integer, Long> counts = new TreeMap<>();
-    outcomes.forEach(o -> counts.merge(o.ok() || o.status() != 200 ? o.status() : -1, 1L, Long::sum));
-    return counts;
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {

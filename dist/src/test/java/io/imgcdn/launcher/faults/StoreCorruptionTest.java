@@ -97,7 +97,7 @@ class StoreCorruptionTest {
 
     // Refetched copies were stored again: under load, every key comes back intact, the victim's as hits.
     cluster.restartEdge();
-    try (ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 4, 2_000, Duration.ofSeconds(10))) {
+    try (ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 4, 2_000, Duration.ofSeconds(30))) {
       load.start();
       List<Outcome> outcomes = load.finish(Duration.ofSeconds(60));
       assertThat(outcomes).hasSize(2_000).allMatch(Outcome::ok);

@@ -75,6 +75,9 @@ final class ZipfLoad implements AutoCloseable {
   private final List<HttpClient> httpClients = new ArrayList<>();
   private final List<Watch> watches = new CopyOnWriteArrayList<>();
   private final AtomicLong nextSequential = new AtomicLong();
+  private final AtomicLong okCount = new AtomicLong();
+  private final AtomicLong failedCount = new AtomicLong();
+  private volatile boolean keepOnlyFailures;
   private volatile int phase;
 
   private record Watch(Predicate<Outcome> condition, CountDownLatch latch) {}
@@ -114,6 +117,23 @@ final class ZipfLoad implements AutoCloseable {
     return cdf;
   }
 
+  /**
+   * Keeps only (the first 1000) failed outcomes, for loads too long to keep every outcome in memory; count
+   * the rest with {@link #okCount()} and {@link #failedCount()}. Call before {@link #start()}.
+   */
+  ZipfLoad keepOnlyFailures() {
+    keepOnlyFailures = true;
+    return this;
+  }
+
+  long okCount() {
+    return okCount.get();
+  }
+
+  long failedCount() {
+    return failedCount.get();
+  }
+
   ZipfLoad start() {
     for (int c = 0; c < clients; c++) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -147,7 +167,10 @@ final class ZipfLoad implements AutoCloseable {
         return;
       }
       Outcome o = new Outcome(start, System.nanoTime(), phaseAtSend, phase, key, status, xCache, bodyOk);
-      outcomes.add(o);
+      (o.ok() ? okCount : failedCount).incrementAndGet();
+      if (!keepOnlyFailures || (!o.ok() && failedCount.get() <= 1_000)) {
+        outcomes.add(o);
+      }
       for (Watch w : watches) {
         if (w.latch.getCount() > 0 && w.condition.test(o)) {
           w.latch.countDown();
@@ -181,9 +204,9 @@ final class ZipfLoad implements AutoCloseable {
     this.phase = p;
   }
 
-  /** Outcomes recorded so far. */
+  /** Requests completed so far. */
   long completed() {
-    return outcomes.size();
+    return okCount.get() + failedCount.get();
   }
 
   /**

@@ -20,19 +20,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A shard-cache node in a child JVM ({@code imgcdn shard --set ...} on this JVM's class path), so a test can
- * kill it with SIGKILL ({@link Process#destroyForcibly()}) as a crashing machine would.
+ * A node in a child JVM ({@code imgcdn shard|origin --set ...} on this JVM's class path), so a test can kill
+ * it with SIGKILL ({@link Process#destroyForcibly()}) as a crashing machine would, and so its heap, garbage
+ * collector and threads are its own, as in production.
  */
-final class ShardProcess implements FaultCluster.ShardNode {
+final class NodeProcess implements FaultCluster.NodeHandle {
   /*
    * The child logs to stderr (logback-test.xml is on the class path); a reader thread copies every line to
-   * <store dir>.log and completes `ready` when NodeRuntime logs "<id> serving on host:port (admin N", which
-   * it does after both ports are bound. Small heap and C1 only: three of these start on 2 cores.
+   * <dir>/<id>.log and completes `ready` when NodeRuntime logs "<id> serving on host:port (admin N", which
+   * it does after both ports are bound. Small heap and C1 only: several of these start at once on 2 cores.
    * Netty leak detection runs at paranoid level in the child as in the test JVM; leakReports() scans its
    * log for "LEAK:" so a test can fail on them.
    */
   private static final Pattern SERVING = Pattern.compile("serving on [^ ]+:(\\d+) \\(admin (\\d+)");
-  private static final long START_TIMEOUT_SECONDS = 60;
+  private static final long START_TIMEOUT_SECONDS = 120;
 
   private final String id;
   private final Process process;
@@ -40,7 +41,7 @@ final class ShardProcess implements FaultCluster.ShardNode {
   private final int port;
   private final int adminPort;
 
-  private ShardProcess(String id, Process process, Path log, int port, int adminPort) {
+  private NodeProcess(String id, Process process, Path log, int port, int adminPort) {
     this.id = id;
     this.process = process;
     this.log = log;
@@ -48,15 +49,15 @@ final class ShardProcess implements FaultCluster.ShardNode {
     this.adminPort = adminPort;
   }
 
-  /** Starts {@code imgcdn shard} with {@code settings} and returns once it serves. */
-  static ShardProcess start(String id, Map<String, String> settings, Path log) {
+  /** Starts {@code imgcdn <role>} with {@code settings} and returns once it serves. */
+  static NodeProcess start(String role, String id, Map<String, String> settings, Path log) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
         "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED",
         "-Dio.netty.leakDetection.level=paranoid",
         "-cp", System.getProperty("java.class.path"),
-        "io.imgcdn.launcher.Main", "shard"));
+        "io.imgcdn.launcher.Main", role));
     settings.forEach((k, v) -> {
       command.add("--set");
       command.add(k + "=" + v);
@@ -71,7 +72,7 @@ final class ShardProcess implements FaultCluster.ShardNode {
     Thread.ofPlatform().name(id + "-log").daemon(true).start(() -> copyLog(process, log, ready));
     try {
       int[] ports = ready.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      return new ShardProcess(id, process, log, ports[0], ports[1]);
+      return new NodeProcess(id, process, log, ports[0], ports[1]);
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
       process.destroyForcibly();
       throw new IllegalStateException(id + " did not start (log: " + log + "): " + tail(log), e);
@@ -130,6 +131,10 @@ final class ShardProcess implements FaultCluster.ShardNode {
     return process.pid();
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
   /** SIGKILL: no shutdown hook runs, RocksDB is not closed, in-flight responses are cut. */
   void kill() {
     process.destroyForcibly();
@@ -157,8 +162,13 @@ final class ShardProcess implements FaultCluster.ShardNode {
 
   /** Netty "LEAK:" reports in the child's log so far. */
   List<String> leakReports() {
+    return logLines("LEAK:");
+  }
+
+  /** Lines of the child's log so far that contain {@code text}. */
+  List<String> logLines(String text) {
     try {
-      return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains("LEAK:")).toList();
+      return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
