@@ -70,6 +70,16 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     default ImageUrl rewrite(String path) {
       return null;
     }
+
+    /**
+     * A response for the raw request target before it is parsed, or null to take the normal path
+     * (rewrite, parse, handle). For answers a tier can find without parsing, e.g. a cache hit keyed by
+     * a target already in canonical form; the tier must only answer targets that would parse to the same
+     * key. Called on the event loop: must not block.
+     */
+    default Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+      return null;
+    }
   }
 
   /** Told about every finished request (metrics, access log). */
@@ -168,6 +178,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     }
     CompletableFuture<? extends Response> future;
     try {
+      validate(request);
+      Response fast = tier.fastPath(request.uri(), request.headers());
+      if (fast != null) {
+        deliver(slot, fast); // the hit path: no parse, no future, no callback, no hop
+        return;
+      }
       future = dispatch(request);
     } catch (HttpError e) {
       slot.keepAlive &= !mustClose(request);
@@ -207,7 +223,8 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0;
   }
 
-  private CompletableFuture<? extends Response> dispatch(HttpRequest request) {
+  /** Everything about a request that is not its target: decoding, version, method, headers, body. */
+  private static void validate(HttpRequest request) {
     DecoderResult result = request.decoderResult();
     if (result.isFailure()) {
       Throwable cause = result.cause();
@@ -236,6 +253,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     if (hasBody(request)) {
       throw HttpError.badRequest("GET and HEAD requests carry no body");
     }
+  }
+
+  private CompletableFuture<? extends Response> dispatch(HttpRequest request) {
     String uri = request.uri();
     int query = uri.indexOf('?');
     ImageUrl url = tier.rewrite(query < 0 ? uri : uri.substring(0, query));
@@ -274,8 +294,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (headers.getAll(HttpHeaderNames.HOST).size() > 1) {
-      throw HttpError.badRequest("more than one Host header");
+    if (headers.size() > 1) { // (wrk sends Host alone: no iterator then)
+      java.util.Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
+      hosts.next();
+      if (hosts.hasNext()) {
+        throw HttpError.badRequest("more than one Host header");
+      }
     }
     for (int i = 0; i < host.length(); i++) {
       char c = host.charAt(i);

@@ -45,6 +45,27 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
     return path.equals("/") && !indexKey.isEmpty() ? new ImageUrl.Original(indexKey) : null;
   }
 
+  /**
+   * A hit found by the raw request target, without parsing it: only for targets of plain printable
+   * ASCII without '%', '?' or '#'. Such a target decodes to itself, and every key in the cache is the
+   * canonical path of a target that parsed, so a target equal to a key would parse to that key.
+   */
+  @Override
+  public Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+    int n = requestTarget.length();
+    if (n < 2 || requestTarget.charAt(0) != '/') {
+      return null;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = requestTarget.charAt(i);
+      if (c <= 0x20 || c >= 0x7f || c == '%' || c == '?' || c == '#') {
+        return null;
+      }
+    }
+    CachedObject hit = cache.acquire(requestTarget);
+    return hit == null ? null : new CachedResponse(hit, prefixes, hitChain, null);
+  }
+
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     String key = url.path();

@@ -4,9 +4,7 @@ import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.ResponseChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,11 +14,10 @@ import java.nio.charset.StandardCharsets;
 final class ResponsePrefixes {
   /*
    * A hit's prefix only changes once a second (Date) and with the connection's mode, so each event-loop
-   * thread keeps the three variants of the current second in small direct buffers and writes a duplicate
-   * (the socket cannot be given one buffer twice: it advances the reader index). The buffers are
-   * JDK direct buffers, freed by the garbage collector once the last duplicate is gone, and wrapped
-   * unreleasable, so no reference count is shared between threads or outlives a second.
-   * Prefixes with a miss's longer X-Cache chain are made per response from the channel's allocator.
+   * thread keeps the three variants of the current second as bytes and copies the one it needs (about
+   * 90 bytes) into a buffer from the channel's pooled allocator. A copy of 90 bytes is cheaper than a
+   * garbage view object per response, and the pooled buffer returns to its pool once written.
+   * Prefixes with a miss's longer X-Cache chain are encoded per response.
    */
   private static final int KEEP_ALIVE = 0;
   private static final int CLOSE = 1;
@@ -32,7 +29,7 @@ final class ResponsePrefixes {
 
   private static final class Second {
     final long epochSecond;
-    final ByteBuf[] variants = new ByteBuf[3];
+    final byte[][] variants = new byte[3][];
 
     Second(long epochSecond) {
       this.epochSecond = epochSecond;
@@ -52,14 +49,12 @@ final class ResponsePrefixes {
       current.set(s);
     }
     int mode = mode(out);
-    ByteBuf b = s.variants[mode];
-    if (b == null) {
-      byte[] bytes = text(HttpDates.now(), hitChain, mode).getBytes(StandardCharsets.ISO_8859_1);
-      ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-      b = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
-      s.variants[mode] = b;
+    byte[] bytes = s.variants[mode];
+    if (bytes == null) {
+      bytes = text(HttpDates.now(), hitChain, mode).getBytes(StandardCharsets.ISO_8859_1);
+      s.variants[mode] = bytes;
     }
-    return b.duplicate();
+    return out.alloc().directBuffer(bytes.length).writeBytes(bytes);
   }
 
   /** The prefix for any X-Cache chain, in a buffer from the channel's allocator; the caller owns it. */
