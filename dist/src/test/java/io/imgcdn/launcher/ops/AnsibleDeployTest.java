@@ -90,7 +90,7 @@ class AnsibleDeployTest {
     lintLog = root.resolve("lint.log");
     lint = new ProcessBuilder("sh", "-c", "yamllint -s . && ansible-lint --nocolor -p && "
         + "ansible-playbook --syntax-check playbooks/site.yml playbooks/add_shard.yml "
-        + "playbooks/remove_shard.yml playbooks/rolling_restart.yml")
+        + "playbooks/remove_shard.yml playbooks/rolling_restart.yml playbooks/prometheus.yml")
         .directory(ansibleDir.toFile()).redirectErrorStream(true).redirectOutput(lintLog.toFile())
         .start();
     Path dist = assembleDistribution(root.resolve("dist"));
@@ -237,6 +237,42 @@ class AnsibleDeployTest {
 
   @Test
   @Order(5)
+  void prometheusPlaybook_targetsEveryNode_andTheDashboardQueriesOnlyExportedMetrics() throws Exception {
+    Path prometheus = root.resolve("prometheus");
+    playbook("prometheus.yml", "playbooks/prometheus.yml",
+        "-i", "inventories/local/hosts.yml", "-i", "inventories/local/shard-4.yml",
+        "-e", "imgcdn_prometheus_dir=" + prometheus);
+
+    String targets = Files.readString(prometheus.resolve("file_sd/imgcdn.yml"));
+    Matcher target = Pattern.compile(
+        "targets: \\[\"127\\.0\\.0\\.1:(\\d+)\"]\\s+labels:\\s+tier: (\\w+)\\s+node: ([\\w-]+)").matcher(targets);
+    Map<String, String> exported = new LinkedHashMap<>();
+    Set<String> metricNames = new java.util.TreeSet<>();
+    while (target.find()) {
+      HttpResponse<String> metrics = admin(Integer.parseInt(target.group(1)), "/metrics");
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).as(target.group(3)).contains("node=\"" + target.group(3) + "\"")
+          .contains("tier=\"" + target.group(2) + "\"");
+      exported.put(target.group(3), target.group(2));
+      metrics.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+          .forEach(l -> metricNames.add(l.split("[{ ]", 2)[0]));
+    }
+    assertThat(exported).containsOnlyKeys("edge-1", "shard-1", "shard-2", "shard-3", "shard-4", "origin-1");
+    assertThat(Files.readString(prometheus.resolve("prometheus.yml"))).contains("file_sd_configs", "honor_labels: true");
+
+    String dashboard = Files.readString(ansibleDir.resolve("monitoring/grafana/imgcdn-dashboard.json"));
+    Set<String> queried = new java.util.TreeSet<>();
+    // The imgcdn_* series; JVM series (jvm_gc_pause_*) appear only after the first collection.
+    Matcher name = Pattern.compile("\\b(imgcdn_[a-z0-9_]+)").matcher(dashboard);
+    while (name.find()) {
+      queried.add(name.group(1));
+    }
+    assertThat(queried).hasSizeGreaterThan(10);
+    assertThat(metricNames).as("metrics the nodes export").containsAll(queried);
+  }
+
+  @Test
+  @Order(6)
   void lintAndSyntaxCheck_ofRolesAndPlaybooks_pass() throws Exception {
     assertThat(lint.waitFor(3, TimeUnit.MINUTES)).as("linters finished").isTrue();
     assertThat(lint.exitValue()).as(Files.readString(lintLog)).isZero();
