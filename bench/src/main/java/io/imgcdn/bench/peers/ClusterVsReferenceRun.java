@@ -7,6 +7,7 @@ import io.imgcdn.bench.report.LoadReport;
 import io.imgcdn.bench.report.MarkdownTable;
 import io.imgcdn.bench.report.Reports;
 import io.imgcdn.bench.workload.Trace;
+import io.imgcdn.bench.workload.TraceRequest;
 import io.imgcdn.bench.workload.Workload;
 import io.imgcdn.bench.workload.WorkloadSpec;
 import java.io.PrintWriter;
@@ -37,11 +38,12 @@ public final class ClusterVsReferenceRun {
    * tmpfs), each shard the same bound (shard.store.max-bytes = the ATS cache file). The edge and nginx use
    * one event loop / worker per core; each ATS one event thread per core (its default autoconfig).
    *
-   * Sequence. Both clusters are started; each is warmed with the first `warmupRequests` requests of the
-   * trace (reported separately: that is the cold-cache rate, dominated by resizes); then each is measured
-   * from the same trace position for `duration`, in alternating order over `rounds` rounds. The clusters
-   * are idle while the other is measured. All of imgcdn runs in one child JVM (LocalCluster), whereas the
-   * reference is 1 + 3 processes.
+   * Sequence. Both clusters are started; every original is requested once straight from the origin (so
+   * neither cluster's warm-up alone pays the S3 reads and the origin's JIT); each cluster is warmed with
+   * the first `warmupRequests` requests of the trace (reported separately: that is the cold-cache rate,
+   * dominated by resizes); then each is measured from the same trace position for `duration`, in
+   * alternating order over `rounds` rounds. The clusters are idle while the other is measured. All of
+   * imgcdn runs in one child JVM (LocalCluster), whereas the reference is 1 + 3 processes.
    */
 
   /**
@@ -120,6 +122,8 @@ public final class ClusterVsReferenceRun {
     List<LoadResult> results = new ArrayList<>();
     List<AutoCloseable> reference = new ArrayList<>();
     long seeded;
+    long frontBytes = -1;
+    List<Long> storeBytes = new ArrayList<>();
     try (WorkDir dirs = WorkDir.create(o.workDir(), "cluster-vs-reference", o.keep())) {
       log.printf("work dir %s (tmpfs: %s)%n", dirs.disk(), dirs.memory());
       log.flush();
@@ -141,6 +145,9 @@ public final class ClusterVsReferenceRun {
               cluster.pid(), cluster.edge(), cluster.shards(), cluster.origin(), front.pid(), front.uri(), shardPeers);
           log.flush();
           Map<String, URI> targets = Map.of(IMGCDN, cluster.edge(), REFERENCE, front.uri());
+          LoadResult pre = Warmup.replay(cluster.origin(), originals(workload), workload.originalCount(),
+              o.connections(), o.warmupLimit(), o.clientThreads());
+          progress(log, "origin pre-warm", pre);
           for (String name : List.of(IMGCDN, REFERENCE)) {
             LoadResult w = Warmup.replay(targets.get(name), trace, Math.max(1, o.warmupRequests()), o.connections(),
                 o.warmupLimit(), o.clientThreads());
@@ -159,6 +166,10 @@ public final class ClusterVsReferenceRun {
               progress(log, name + " #" + round, r);
             }
           }
+          frontBytes = WorkDir.bytesUnder(dirs.memory().resolve("front-cache"));
+          for (int i = 1; i <= SHARDS; i++) {
+            storeBytes.add(WorkDir.bytesUnder(dirs.disk().resolve("cluster").resolve("shard-" + i)));
+          }
         } finally {
           for (AutoCloseable c : reference.reversed()) {
             try {
@@ -171,9 +182,13 @@ public final class ClusterVsReferenceRun {
       }
     }
     String loadAfter = Machine.loadAverage();
-    String markdown = markdown(o, workload, trace, seeded, labels, results, loadBefore, loadAfter);
+    String markdown = markdown(o, workload, trace, seeded, labels, results, loadBefore, loadAfter, frontBytes,
+        storeBytes);
     Files.createDirectories(report.toAbsolutePath().getParent());
-    Reports.writeLoad(report, markdown, labels, results);
+    // Plots: the measured segments only (the warm-ups' resize latencies would flatten them).
+    List<String> measuredLabels = labels.stream().filter(l -> !l.endsWith("warm-up")).toList();
+    List<LoadResult> measured = measuredLabels.stream().map(l -> results.get(labels.indexOf(l))).toList();
+    Reports.writeLoad(report, markdown, measuredLabels, measured);
     return new Result(List.copyOf(labels), List.copyOf(results), markdown);
   }
 
@@ -184,15 +199,25 @@ public final class ClusterVsReferenceRun {
     log.flush();
   }
 
+  /** Each original once, straight to the origin (both clusters then find the originals in its memory). */
+  private static Trace originals(Workload w) {
+    List<TraceRequest> list = new ArrayList<>(w.originalCount());
+    for (int i = 0; i < w.originalCount(); i++) {
+      list.add(new TraceRequest("/" + w.key(i), w.originalSize(i)));
+    }
+    return Trace.of(list.iterator());
+  }
+
   private static String markdown(Options o, Workload workload, Trace trace, long seeded, List<String> labels,
-      List<LoadResult> results, String loadBefore, String loadAfter) {
+      List<LoadResult> results, String loadBefore, String loadAfter, long frontBytes, List<Long> storeBytes) {
     String shardTier = o.peer().tier();
     StringBuilder md = new StringBuilder();
     md.append("## Run 3: imgcdn cluster vs reference cluster (nginx front -> 3 x ").append(o.peer().label())
         .append(")\n\n");
     WorkloadSpec ws = o.workload();
     md.append(String.format(Locale.ROOT, "Workload: seed %d, %,d originals (%s in the bucket), Zipf %.2f, mix %s; "
-            + "the trace's %,d distinct URLs weigh %s. Warm-up: the first %,d requests (at most %d s), then %d "
+            + "the trace's %,d distinct URLs weigh %s. Each original once straight from the origin, then warm-up: "
+            + "the first %,d requests (at most %d s), then %d "
             + "round(s) of %d s per cluster from the same trace position, order alternating. Closed loop, %d "
             + "connections, %d client thread(s). Front cache %s each (edge memory; nginx proxy_cache on tmpfs), "
             + "shard cache %s per shard (RocksDB bound; ATS cache file), 3 shards each, one origin-thumb shared.%n%n",
@@ -219,6 +244,13 @@ public final class ClusterVsReferenceRun {
     md.append("front hit: share of responses the front (edge / nginx) answered from memory; shard hit: of the "
         + "requests that reached a shard, the share it answered from its cache; from cache: responses some tier "
         + "answered from cache; to origin: responses no tier had.\n\n");
+    md.append(String.format(Locale.ROOT, "Cache bytes at the end: nginx front's proxy_cache on tmpfs %s (max_size "
+            + "%s; nginx's cache manager evicts after the fact, so it can run over); imgcdn shard stores on disk %s "
+            + "(bound %s each); the edge keeps its own byte count under %s; ATS cache files are fixed at %s.%n%n",
+        frontBytes < 0 ? "unknown" : MarkdownTable.bytes(frontBytes), MarkdownTable.bytes(o.frontCacheBytes()),
+        storeBytes.stream().map(b -> b < 0 ? "unknown" : MarkdownTable.bytes(b)).toList(),
+        MarkdownTable.bytes(o.shardCacheBytes()), MarkdownTable.bytes(o.frontCacheBytes()),
+        MarkdownTable.bytes(o.shardCacheBytes())));
     double[] ratios = new double[o.rounds()];
     for (int round = 1; round <= o.rounds(); round++) {
       LoadResult ours = results.get(labels.indexOf(IMGCDN + " #" + round));

@@ -2,11 +2,10 @@ package io.imgcdn.bench.peers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /** A run's temporary directories (one on disk, one on tmpfs), deleted at the end unless asked to keep them. */
 final class WorkDir implements AutoCloseable {
@@ -57,22 +56,32 @@ final class WorkDir implements AutoCloseable {
     if (!Files.exists(root)) {
       return;
     }
-    try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          Files.deleteIfExists(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("deleting " + root, e);
+    }
+  }
+
+  /** Bytes of the regular files under {@code root} (0 if it does not exist, -1 if it could not be walked). */
+  static long bytesUnder(Path root) {
+    if (!Files.exists(root)) {
+      return 0;
+    }
+    try (Stream<Path> all = Files.walk(root)) {
+      long total = 0;
+      for (Path p : all.filter(Files::isRegularFile).toList()) {
+        try {
+          total += Files.size(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+          // evicted meanwhile (nginx's cache manager)
+        }
+      }
+      return total;
+    } catch (IOException | UncheckedIOException e) {
+      return -1; // a directory vanished mid-walk; the report says "unknown"
     }
   }
 }

@@ -27,7 +27,7 @@ class ClusterVsReferenceRunTest {
     assertThat(Nginx.unavailable()).as("nginx installed").isEmpty();
     WorkloadSpec ws = WorkloadSpec.defaults(3).withOriginals(40).withRequests(20_000);
     ClusterVsReferenceRun.Options o = new ClusterVsReferenceRun.Options(dir.resolve("work"), ShardPeerKind.ATS, ws,
-        2_000, Duration.ofSeconds(60), 8L << 20, 128L << 20, 4, 1, Duration.ofSeconds(1), 1, false);
+        1_000, Duration.ofSeconds(60), 8L << 20, 128L << 20, 4, 1, Duration.ofSeconds(1), 1, false);
     StringWriter progress = new StringWriter();
     Path report = dir.resolve("cluster-vs-reference.md");
 
