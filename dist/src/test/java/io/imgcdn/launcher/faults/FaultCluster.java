@@ -27,13 +27,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link S3FaultProxy}, one origin, N shards
+ * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link FaultProxy}, one origin, N shards
  * (in this JVM, or as child JVMs that can be killed) and one edge, with hooks LocalCluster does not need:
  * stop a shard and start it again later over the same store (and port), kill one, restart the edge.
  */
@@ -51,42 +52,57 @@ final class FaultCluster implements AutoCloseable {
   static final String SIGNING_KEY = "faults-signing-key-0123456789abcdef";
 
   /**
-   * How to build the cluster: shards and/or the origin in child JVMs or in this one; {@code shardDirs}: store
-   * directory per shard (null: under {@code dir}).
+   * How to build the cluster: which shards (and whether the origin) run in child JVMs rather than this one;
+   * {@code shardDirs}: store directory per shard (null: under {@code dir}).
    */
-  record Options(int shards, boolean shardsInChildJvms, boolean originInChildJvm, long shardStoreBytes,
-      long edgeCacheBytes, Map<String, String> extraSettings, List<Path> shardDirs) {
+  record Options(int shards, Set<Integer> childJvmShards, boolean originInChildJvm, long shardStoreBytes,
+      long edgeCacheBytes, Map<String, String> extraSettings, List<Path> shardDirs, int proxiedShard) {
     Options {
+      childJvmShards = Set.copyOf(childJvmShards);
       extraSettings = Map.copyOf(extraSettings);
     }
 
     static Options inProcess(int shards) {
-      return new Options(shards, false, false, 64L << 20, 64L << 20, Map.of(), null);
+      return new Options(shards, Set.of(), false, 64L << 20, 64L << 20, Map.of(), null, -1);
     }
 
-    Options shardProcesses() {
-      return new Options(shards, true, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs);
+    /** Shard i runs in a child JVM (so it can be killed); the others stay in this one. */
+    Options shardProcess(int i) {
+      Set<Integer> child = new java.util.HashSet<>(childJvmShards);
+      child.add(i);
+      return new Options(shards, child, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs,
+          proxiedShard);
     }
 
     Options originProcess() {
-      return new Options(shards, shardsInChildJvms, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs);
+      return new Options(shards, childJvmShards, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs,
+          proxiedShard);
     }
 
     Options edgeCacheBytes(long bytes) {
-      return new Options(shards, shardsInChildJvms, originInChildJvm, shardStoreBytes, bytes, extraSettings, shardDirs);
+      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, bytes, extraSettings,
+          shardDirs, proxiedShard);
     }
 
     Options shardStoreBytes(long bytes) {
-      return new Options(shards, shardsInChildJvms, originInChildJvm, bytes, edgeCacheBytes, extraSettings, shardDirs);
+      return new Options(shards, childJvmShards, originInChildJvm, bytes, edgeCacheBytes, extraSettings,
+          shardDirs, proxiedShard);
     }
 
     Options settings(Map<String, String> extra) {
-      return new Options(shards, shardsInChildJvms, originInChildJvm, shardStoreBytes, edgeCacheBytes, extra, shardDirs);
+      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes, extra,
+          shardDirs, proxiedShard);
     }
 
     Options shardDirs(List<Path> dirs) {
-      return new Options(shards, shardsInChildJvms, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings,
-          dirs);
+      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
+          extraSettings, dirs, proxiedShard);
+    }
+
+    /** Shard i is reached (by the edge and the other shards) through a {@link FaultProxy}. */
+    Options proxyInFrontOfShard(int i) {
+      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
+          extraSettings, shardDirs, i);
     }
   }
 
@@ -140,7 +156,8 @@ final class FaultCluster implements AutoCloseable {
   private final Options options;
   private final Path clusterFile;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  private S3FaultProxy proxy;
+  private FaultProxy proxy;
+  private FaultProxy shardProxy;
   private EmbeddedS3 s3;
   private NodeHandle origin;
   private final List<NodeHandle> shards = new ArrayList<>();
@@ -167,7 +184,7 @@ final class FaultCluster implements AutoCloseable {
 
   private void startAll() throws Exception {
     Files.createDirectories(dir);
-    proxy = S3FaultProxy.start();
+    proxy = FaultProxy.start();
     s3 = EmbeddedS3.start(dir.resolve("s3"), 0, BUCKET, ACCESS_KEY, SECRET_KEY);
     proxy.upstream(s3.endpoint());
     Map<String, String> originSettings = merged(Map.of(
@@ -196,6 +213,10 @@ final class FaultCluster implements AutoCloseable {
       shards.add(shard);
       shardPorts.add(shard.port());
     }
+    if (options.proxiedShard() >= 0) {
+      shardProxy = FaultProxy.start();
+      shardProxy.upstream(URI.create("http://127.0.0.1:" + shardPorts.get(options.proxiedShard())));
+    }
     writeClusterFile();
     startEdge(0);
   }
@@ -210,7 +231,7 @@ final class FaultCluster implements AutoCloseable {
         "shard.store.dir", shardDir(i).toString(),
         "shard.store.max-bytes", String.valueOf(options.shardStoreBytes()),
         "cluster.file", clusterFile.toString()), "shard.");
-    if (options.shardsInChildJvms()) {
+    if (options.childJvmShards().contains(i)) {
       return NodeProcess.start("shard", id, settings, dir.resolve(id + ".log"));
     }
     return new InProcessShard(ShardServer.start(parse(ShardConfig::from, settings)), id);
@@ -246,7 +267,9 @@ final class FaultCluster implements AutoCloseable {
   private void writeClusterFile() throws IOException {
     List<Node> shardNodes = new ArrayList<>();
     for (int i = 0; i < shardPorts.size(); i++) {
-      shardNodes.add(new Node(shardId(i), "127.0.0.1:" + shardPorts.get(i), 1));
+      int port = i == options.proxiedShard() && shardProxy != null
+          ? shardProxy.endpoint().getPort() : shardPorts.get(i);
+      shardNodes.add(new Node(shardId(i), "127.0.0.1:" + port, 1));
     }
     Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)));
     shardRing = HashRings.create(Placement.KETAMA, shardNodes);
@@ -321,8 +344,14 @@ final class FaultCluster implements AutoCloseable {
     return s3;
   }
 
-  S3FaultProxy proxy() {
+  /** The proxy between the origin and S3. */
+  FaultProxy proxy() {
     return proxy;
+  }
+
+  /** The proxy in front of the shard named in {@link Options#proxyInFrontOfShard(int)}. */
+  FaultProxy shardProxy() {
+    return shardProxy;
   }
 
   /** Netty "LEAK:" reports in the logs of the nodes running in child JVMs. */
@@ -383,6 +412,7 @@ final class FaultCluster implements AutoCloseable {
     }
     order.add(s3);
     order.add(proxy);
+    order.add(shardProxy);
     for (AutoCloseable c : order) {
       if (c != null) {
         try {

@@ -31,12 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 class OriginOverloadTest {
   /*
    * Hits: 4 clients over 100 warm originals (Zipf), at the edge or, the edge's memory being small, at a
-   * shard. Bursts: 3 rounds of 40 concurrent requests, each for the w150 variant of a different JPEG
+   * shard. Bursts: 2 rounds of 40 concurrent requests, each for the w150 variant of a different JPEG
    * nobody asked for before. The origin makes at most 1 + 2 of them at a time and refuses the rest at
    * once; the shard and the edge pass the 503 on. Afterwards each refused variant is asked again, one at
    * a time: the origin makes it (nothing stayed stuck, and no tier cached the 503).
    */
-  private static final int BURSTS = 3;
+  private static final int BURSTS = 2;
   private static final int BURST = 40;
 
   @TempDir Path dir;

@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -54,6 +58,30 @@ final class ResourceSampler {
     long netty = PlatformDependent.usedDirectMemory();
     long threads = ManagementFactory.getThreadMXBean().getThreadCount();
     return new Sample((System.nanoTime() - start) / 1_000_000, heap, direct, netty, openFds(), threads, rss());
+  }
+
+  /** Live threads by name with the digits taken out ("shard-store-#"), to tell a pool that grew from a leak. */
+  static Map<String, Integer> threadsByName() {
+    Map<String, Integer> groups = new TreeMap<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      groups.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+    }
+    return groups;
+  }
+
+  /** Name groups whose count changed from {@code before} to {@code after}, e.g. "sdk-async-response-# 4->6". */
+  static String threadChanges(Map<String, Integer> before, Map<String, Integer> after) {
+    StringBuilder b = new StringBuilder();
+    Set<String> names = new TreeSet<>(before.keySet());
+    names.addAll(after.keySet());
+    for (String n : names) {
+      int x = before.getOrDefault(n, 0);
+      int y = after.getOrDefault(n, 0);
+      if (x != y) {
+        b.append(b.isEmpty() ? "" : ", ").append(n).append(' ').append(x).append("->").append(y);
+      }
+    }
+    return b.isEmpty() ? "none" : b.toString();
   }
 
   private static long openFds() {

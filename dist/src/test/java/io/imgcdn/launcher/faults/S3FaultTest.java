@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, S3 slow or failing: with the S3 behind an {@link S3FaultProxy}, cached objects keep being served
+ * Issue 9, S3 slow or failing: with the S3 behind an {@link FaultProxy}, cached objects keep being served
  * while uncached ones fail fast with 502/504, and misses succeed again by themselves once S3 heals.
  */
 class S3FaultTest {
@@ -78,8 +78,8 @@ class S3FaultTest {
     long[] phaseStart = new long[PHASES.length + 1];
     long[] proxyRequests = new long[PHASES.length + 1];
     try {
-      S3FaultProxy.Mode[] modes = {new S3FaultProxy.Mode.Pass(), new S3FaultProxy.Mode.Delay(S3_DELAY),
-          new S3FaultProxy.Mode.Error(503), new S3FaultProxy.Mode.Reset(), new S3FaultProxy.Mode.Pass()};
+      FaultProxy.Mode[] modes = {new FaultProxy.Mode.Pass(), new FaultProxy.Mode.Delay(S3_DELAY),
+          new FaultProxy.Mode.Error(503), new FaultProxy.Mode.Reset(), new FaultProxy.Mode.Pass()};
       for (int p = 0; p < modes.length; p++) {
         cluster.proxy().mode(modes[p]);
         hits.phase(p);

@@ -60,7 +60,7 @@ class ShardDiskFullTest {
       mount = null;
       Assumptions.abort("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): disk-full not tested");
     }
-    cluster = FaultCluster.start(dir.resolve("cluster"), FaultCluster.Options.inProcess(1).shardProcesses()
+    cluster = FaultCluster.start(dir.resolve("cluster"), FaultCluster.Options.inProcess(1).shardProcess(0)
         .edgeCacheBytes(64 << 10).shardStoreBytes(64L << 20).shardDirs(List.of(mount.resolve("shard-1"))));
     ObjectSet warm = ObjectSet.put(cluster.s3(), "warm", WARM, 21);
     ObjectSet coldWhileFull = ObjectSet.put(cluster.s3(), "full", 300, 22);

@@ -39,7 +39,9 @@ class SoakTest {
    * samples are taken for soak.minutes, and the median of the last third must not exceed the median of
    * the first third by more than the tolerance:
    * heap after GC 20% + 8 MB, direct memory 8 MB, file descriptors 16 (RocksDB keeps its table files open
-   * and FIFO replaces them), threads 4. A leak of one buffer, connection or thread per request would
+   * and FIFO replaces them), threads 16 (pools that grow under a burst and shrink when idle: the HTTP
+   * clients' executors, S3Proxy's Jetty, the SDK's response threads; a 10-minute run on the loaded
+   * machine moved between 136 and 146). A leak of one buffer, connection or thread per request would
    * exceed these within seconds at this rate.
    * Longer: ./mvnw -B -q -pl dist verify -Dtest='SoakTest' -Dsoak.minutes=10
    */
@@ -94,6 +96,8 @@ class SoakTest {
     List<Outcome> failures;
     List<String> leaks;
     long warmupRequests;
+    Map<String, Integer> threadsBefore;
+    Map<String, Integer> threadsAfter;
     try (NettyLeakWatch leakWatch = new NettyLeakWatch();
         ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), keys, 0.9, 8, Long.MAX_VALUE, Duration.ofSeconds(30))
             .keepOnlyFailures()) {
@@ -102,6 +106,7 @@ class SoakTest {
       warmupRequests = load.completed();
       ResourceSampler sampler = new ResourceSampler();
       samples.add(sampler.sample());
+      threadsBefore = ResourceSampler.threadsByName();
       long end = System.nanoTime() + duration.toNanos();
       long next = System.nanoTime();
       while (System.nanoTime() < end) {
@@ -110,6 +115,7 @@ class SoakTest {
         TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
         samples.add(sampler.sample());
       }
+      threadsAfter = ResourceSampler.threadsByName();
       failures = load.stop();
       requests = load.completed();
       failed = load.failedCount();
@@ -140,6 +146,8 @@ class SoakTest {
         median(first, Sample::direct) / 1048576.0, median(last, Sample::direct) / 1048576.0,
         median(first, Sample::fds), median(last, Sample::fds), median(first, Sample::threads),
         median(last, Sample::threads));
+    System.out.println("FAULTS soak: threads by name, first sample -> last: "
+        + ResourceSampler.threadChanges(threadsBefore, threadsAfter));
     failures.stream().limit(10).forEach(o -> System.out.println("FAULTS soak failure: " + o));
 
     assertThat(requests).isPositive();
@@ -152,7 +160,8 @@ class SoakTest {
         .isLessThanOrEqualTo(median(first, Sample::direct) + (8 << 20));
     assertThat(median(last, Sample::fds)).as("open file descriptors")
         .isLessThanOrEqualTo(median(first, Sample::fds) + 16);
-    assertThat(median(last, Sample::threads)).as("threads").isLessThanOrEqualTo(median(first, Sample::threads) + 4);
+    assertThat(median(last, Sample::threads)).as("threads")
+        .isLessThanOrEqualTo(median(first, Sample::threads) + 16);
   }
 
   private static long median(List<Sample> samples, ToLongFunction<Sample> value) {

@@ -16,10 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A fault-injecting HTTP/1.1 proxy on 127.0.0.1 in front of an S3 endpoint: passes requests through, delays
- * each one, answers them with a 5xx, or resets the connection, switchable at run time.
+ * A fault-injecting HTTP/1.1 proxy on 127.0.0.1 in front of one upstream (the S3 endpoint, or a shard):
+ * passes requests through, delays each one, answers them with a 5xx, resets the connection, or never
+ * answers, switchable at run time.
  */
-final class S3FaultProxy implements AutoCloseable {
+final class FaultProxy implements AutoCloseable {
   /*
    * How: one accept thread; per client connection a virtual thread reads request heads (S3 GETs and HEADs
    * carry no body, so a head is a whole request) and decides per request what to do with it in the
@@ -28,7 +29,9 @@ final class S3FaultProxy implements AutoCloseable {
    * a second virtual thread. A mode switch closes every client connection, so the SDK's pooled keep-alive
    * connections cannot keep passing requests under the old mode.
    * ERROR answers "HTTP/1.1 <status>" with an S3 XML error and closes; RESET sets SO_LINGER 0 and closes,
-   * which makes the kernel send a TCP RST (what a crashing load balancer looks like to the client).
+   * which makes the kernel send a TCP RST (what a crashing load balancer looks like to the client); HANG
+   * reads the request and never answers (a partitioned node whose connection is still open, as when
+   * packets are dropped), until the client gives up or the mode changes.
    */
 
   /** What the proxy does with each request. */
@@ -44,6 +47,9 @@ final class S3FaultProxy implements AutoCloseable {
 
     /** Reset the connection (RST) without answering. */
     record Reset() implements Mode {}
+
+    /** Never answer; hold the connection until the client closes it or the mode changes. */
+    record Hang() implements Mode {}
   }
 
   private final ServerSocket server;
@@ -55,15 +61,15 @@ final class S3FaultProxy implements AutoCloseable {
   private volatile Mode mode = new Mode.Pass();
   private volatile boolean closed;
 
-  private S3FaultProxy(ServerSocket server) {
+  private FaultProxy(ServerSocket server) {
     this.server = server;
-    this.acceptor = Thread.ofPlatform().name("s3-fault-proxy-accept").daemon(true).unstarted(this::acceptLoop);
+    this.acceptor = Thread.ofPlatform().name("fault-proxy-accept").daemon(true).unstarted(this::acceptLoop);
   }
 
   /** Listens on an ephemeral port; requests fail (reset) until {@link #upstream(URI)} is set. */
-  static S3FaultProxy start() throws IOException {
+  static FaultProxy start() throws IOException {
     ServerSocket server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
-    S3FaultProxy proxy = new S3FaultProxy(server);
+    FaultProxy proxy = new FaultProxy(server);
     proxy.acceptor.start();
     return proxy;
   }
@@ -104,7 +110,7 @@ final class S3FaultProxy implements AutoCloseable {
         Socket client = server.accept();
         client.setTcpNoDelay(true);
         open.add(client);
-        Thread.ofVirtual().name("s3-fault-proxy-conn").start(() -> serve(client));
+        Thread.ofVirtual().name("fault-proxy-conn").start(() -> serve(client));
       } catch (IOException e) {
         if (!closed) {
           continue;
@@ -134,6 +140,11 @@ final class S3FaultProxy implements AutoCloseable {
             client.setSoLinger(true, 0);
             return;
           }
+          case Mode.Hang h -> {
+            // Read (and drop) until the client closes; a mode switch closes the socket too.
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return;
+          }
           case Mode.Delay d -> sleep(d.delay());
           case Mode.Pass p -> { }
         }
@@ -151,7 +162,7 @@ final class S3FaultProxy implements AutoCloseable {
           up.connect(target, 2_000);
           open.add(up);
           Socket upstreamSocket = up;
-          Thread.ofVirtual().name("s3-fault-proxy-back").start(() -> copyBack(upstreamSocket, client));
+          Thread.ofVirtual().name("fault-proxy-back").start(() -> copyBack(upstreamSocket, client));
         }
         up.getOutputStream().write(head);
         up.getOutputStream().flush();
@@ -206,7 +217,7 @@ final class S3FaultProxy implements AutoCloseable {
   private static void answerError(OutputStream out, int status) throws IOException {
     String code = status == 503 ? "SlowDown" : "InternalError";
     byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
-        + "</Code><Message>injected by S3FaultProxy</Message></Error>").getBytes(StandardCharsets.UTF_8);
+        + "</Code><Message>injected by FaultProxy</Message></Error>").getBytes(StandardCharsets.UTF_8);
     String head = "HTTP/1.1 " + status + " " + code + "\r\nContent-Type: application/xml\r\nContent-Length: "
         + body.length + "\r\nConnection: close\r\n\r\n";
     out.write(head.getBytes(StandardCharsets.US_ASCII));
