@@ -138,8 +138,7 @@ public final class EdgeServer implements AutoCloseable {
         }));
     admin = AdminServer.start(acceptor, runtime.workers(), config.node().host(), config.node().adminPort(),
         config.node().adminToken(), routes);
-    ObjectServerHandler.ResponseObserver observer = (method, response, bytes, nanos) ->
-        metrics.request(verdict(response), response.status().code(), bytes, nanos);
+    ObjectServerHandler.ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
     serving = HttpServer.bind(acceptor, runtime.workers(), config.node().host(), config.node().port(),
         config.server(), () -> new ObjectServerHandler(id, tier, observer, config.server().maxPipelined()));

@@ -162,6 +162,16 @@ class EdgeHttpTest {
   }
 
   @Test
+  void idleKeepAliveConnection_closedAfterTheIdleTimeout() throws Exception {
+    try (EdgeServer edge = edge(Map.of("server.idle-timeout", "400ms")); RawHttp c = new RawHttp(edge.port())) {
+      assertThat(c.send(RawHttp.get("/c.jpg")).read().status()).isEqualTo(200);
+      long start = System.nanoTime();
+      assertThat(c.closedByServer()).isTrue();
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(300L, 5_000L);
+    }
+  }
+
+  @Test
   void connectionCap_reached_extraConnectionGets503AndClose() throws Exception {
     try (EdgeServer edge = edge(Map.of("server.max-connections", "2"));
         RawHttp a = new RawHttp(edge.port()); RawHttp b = new RawHttp(edge.port())) {

@@ -100,8 +100,14 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   private final int maxPipelined;
   private final ArrayDeque<Slot> slots = new ArrayDeque<>();
 
+  private long idleNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
   private ChannelHandlerContext ctx;
   private ChannelHandlerContext encoderCtx;
+  private long lastActivity;
+  private Object lastOutput;
+  private long lastOutputProgress;
+  private long lastOutputPending;
+  private io.netty.util.concurrent.ScheduledFuture<?> idleCheck;
   private RequestHeadTimeout headTimeout;
   private boolean inRead;
   private boolean flushPending;
@@ -118,6 +124,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
         (int) Math.min(Integer.MAX_VALUE, bytes), nanos), 16);
   }
 
+  /** The handler with an idle timeout of 60 seconds until {@link ServerInitializer} sets its own. */
   public ObjectServerHandler(String nodeId, Tier tier, ResponseObserver observer, int maxPipelined) {
     if (maxPipelined < 1) {
       throw new IllegalArgumentException("maxPipelined: " + maxPipelined + " (expected: >= 1)");
@@ -126,6 +133,19 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     this.tier = tier;
     this.observer = observer;
     this.maxPipelined = maxPipelined;
+  }
+
+  /**
+   * A connection is closed when, for {@code idleTimeout}, it has read nothing and either has no request
+   * in flight or has not moved any response byte to the socket (a client that stopped reading). Set
+   * before the handler joins a pipeline; {@link ServerInitializer} sets the server's.
+   */
+  ObjectServerHandler idleTimeout(java.time.Duration idleTimeout) {
+    if (idleTimeout.isZero() || idleTimeout.isNegative()) {
+      throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
+    }
+    this.idleNanos = idleTimeout.toNanos();
+    return this;
   }
 
   @Override
@@ -137,11 +157,64 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
           + "' (expected: the HttpResponseEncoder, as ServerInitializer builds it)");
     }
     this.headTimeout = ctx.pipeline().get(RequestHeadTimeout.class);
+    if (ctx.channel().isActive()) {
+      startIdleCheck();
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    startIdleCheck();
+    ctx.fireChannelActive();
+  }
+
+  private void startIdleCheck() {
+    if (idleCheck == null) {
+      lastActivity = System.nanoTime();
+      idleCheck = ctx.executor().schedule(this::checkIdle, idleNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /*
+   * Idle timeout without a listener per write (Netty's IdleStateHandler adds one to every write to learn
+   * when it completes): reads stamp lastActivity; the check, once per timeout, also counts as activity
+   * any movement of the outbound buffer since the previous check (IdleStateHandler's observeOutput
+   * test). A connection is closed when nothing moved for the whole timeout and it either has no request
+   * in flight (an idle keep-alive connection) or has some but the client is not taking the bytes.
+   * A response still waiting for its upstream is bounded by the tier's own deadline.
+   */
+  private void checkIdle() {
+    idleCheck = null;
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    long now = System.nanoTime();
+    io.netty.channel.ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+    if (out != null) {
+      Object current = out.current();
+      long progress = out.currentProgress();
+      long pending = out.totalPendingWriteBytes();
+      if (current != lastOutput || progress != lastOutputProgress || pending != lastOutputPending) {
+        lastOutput = current;
+        lastOutputProgress = progress;
+        lastOutputPending = pending;
+        lastActivity = Math.max(lastActivity, now - 1);
+      }
+    }
+    long left = lastActivity + idleNanos - now;
+    boolean stalledWriting = out != null && out.totalPendingWriteBytes() > 0;
+    if (left <= 0 && (slots.isEmpty() || stalledWriting)) {
+      ctx.close();
+      return;
+    }
+    idleCheck = ctx.executor().schedule(this::checkIdle, Math.max(left, idleNanos / 4),
+        java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     inRead = true;
+    lastActivity = System.nanoTime();
     try {
       if (msg instanceof HttpRequest request) {
         onRequest(request);
@@ -379,6 +452,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
 
   private void finished(Slot slot) {
     slots.poll();
+    lastActivity = System.nanoTime();
     if (observer != null) {
       observer.completed(slot.method, slot.response, slot.bodyBytes, System.nanoTime() - slot.startNanos);
     }
@@ -429,6 +503,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (idleCheck != null) {
+      idleCheck.cancel(false);
+      idleCheck = null;
+    }
     abandonAll();
     ctx.fireChannelInactive();
   }

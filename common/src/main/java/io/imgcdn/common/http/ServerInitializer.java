@@ -5,15 +5,13 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The serving pipeline of every tier: an optional connection cap, an idle timeout, a request-head
- * timeout, the HTTP/1.1 decoder (request-line and header limits) and encoder, then the tier's
- * {@link ObjectServerHandler}.
+ * The serving pipeline of every tier: an optional connection cap, a request-head timeout, the HTTP/1.1
+ * decoder (request-line and header limits) and encoder, then the tier's {@link ObjectServerHandler}
+ * (which also enforces the idle timeout).
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /*
@@ -54,10 +52,9 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     if (connections != null) {
       p.addLast("limit", connections.newLimitHandler());
     }
-    p.addLast("idle", new IdleStateHandler(0, 0, options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
     p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
     p.addLast("decoder", new HttpRequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
     p.addLast(ENCODER, new HttpResponseEncoder());
-    p.addLast("handler", handlers.get());
+    p.addLast("handler", handlers.get().idleTimeout(options.idleTimeout()));
   }
 }

@@ -36,7 +36,8 @@ public record ServerOptions(Duration idleTimeout, Duration requestHeadTimeout, i
 
   /** The defaults with this idle timeout. */
   public static ServerOptions withIdleTimeout(Duration idleTimeout) {
-    return new ServerOptions(idleTimeout, Duration.ofSeconds(10), 10_000, 16);
+    Duration head = idleTimeout.compareTo(Duration.ofSeconds(10)) < 0 ? idleTimeout : Duration.ofSeconds(10);
+    return new ServerOptions(idleTimeout, head, 10_000, 16);
   }
 
   /** Reads the {@code server.*} keys of the table above. */

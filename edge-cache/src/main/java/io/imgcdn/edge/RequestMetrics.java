@@ -1,0 +1,63 @@
+package io.imgcdn.edge;
+
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Response;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Counts every finished request into the node's standard series (the ones NodeMetrics.request feeds:
+ * imgcdn_requests_total by verdict, imgcdn_responses_total by status class, response bytes, duration),
+ * without allocating on a hit.
+ */
+final class RequestMetrics implements ObjectServerHandler.ResponseObserver {
+  /*
+   * Micrometer returns the already registered meter for the same name and tags, so these are the very
+   * counters NodeMetrics registers and /metrics is unchanged. What this saves per request: the verdict
+   * substring, the "2xx" string, a Duration and two map lookups.
+   */
+  private final MeterRegistry registry;
+  private final String hitChain;
+  private final Counter hits;
+  private final ConcurrentHashMap<String, Counter> byVerdict = new ConcurrentHashMap<>();
+  private final Counter[] byClass = new Counter[6];
+  private final Counter bytes;
+  private final Timer latency;
+
+  RequestMetrics(MeterRegistry registry, String nodeId) {
+    this.registry = registry;
+    this.hitChain = nodeId + ";hit";
+    this.hits = verdictCounter("hit");
+    for (int c = 1; c <= 5; c++) {
+      byClass[c] = Counter.builder("imgcdn.responses").description("Responses by status class")
+          .tag("status", c + "xx").register(registry);
+    }
+    this.bytes = Counter.builder("imgcdn.response.bytes").description("Body bytes sent to clients")
+        .baseUnit("bytes").register(registry);
+    this.latency = Timer.builder("imgcdn.request.duration").description("Time from request to response")
+        .register(registry);
+  }
+
+  private Counter verdictCounter(String verdict) {
+    return Counter.builder("imgcdn.requests").description("Requests by this node's cache verdict")
+        .tag("result", verdict).register(registry);
+  }
+
+  @Override
+  public void completed(HttpMethod method, Response response, long bodyBytes, long nanos) {
+    String chain = response.xCache();
+    Counter v = hitChain.equals(chain) ? hits : byVerdict.computeIfAbsent(EdgeServer.verdict(response),
+        this::verdictCounter);
+    v.increment();
+    int c = response.status().code() / 100;
+    if (c >= 1 && c <= 5) {
+      byClass[c].increment();
+    }
+    bytes.increment(bodyBytes);
+    latency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+}
