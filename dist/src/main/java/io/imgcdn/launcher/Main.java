@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /** The {@code imgcdn} command: run one node, or a whole demo cluster. */
 @Command(name = "imgcdn", mixinStandardHelpOptions = true, version = "imgcdn 0.1.0",
     description = "A self-hosted, two-tier image CDN: edge (memory) -> shard (SSD) -> origin (S3 + thumbnails).",
-    subcommands = {Main.Edge.class, Main.Shard.class, Main.Origin.class, Demo.class})
+    subcommands = {Main.Edge.class, Main.Shard.class, Main.Origin.class, Demo.class, RingCommand.class,
+        WarmCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -33,7 +34,8 @@ public final class Main implements Callable<Integer> {
   }
 
   private static int onError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-    if (e instanceof ConfigException || e instanceof IllegalStateException) {
+    if (e instanceof ConfigException || e instanceof IllegalStateException || e instanceof IllegalArgumentException
+        || e instanceof io.imgcdn.common.http.HttpError || e instanceof java.io.IOException) {
       cmd.getErr().println("imgcdn " + cmd.getCommandName() + ": " + e.getMessage());
       return 2;
     }
