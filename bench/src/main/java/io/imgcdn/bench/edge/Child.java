@@ -17,6 +17,17 @@ import java.util.concurrent.TimeUnit;
  * SIGTERM, then SIGKILL after a grace period. Every Child is stopped by its owner in a finally block.
  */
 final class Child implements AutoCloseable {
+  /*
+   * Children are also stopped by a shutdown hook: Ctrl-C ends the JVM without running the finally
+   * blocks of the main thread, and nginx would outlive us (an EdgeNode stops by itself when its stdin
+   * closes with us).
+   */
+  private static final java.util.Set<Child> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Child::close), "stop-children"));
+  }
+
   private final String name;
   private final Process process;
   private final Path log;
@@ -29,6 +40,7 @@ final class Child implements AutoCloseable {
     this.log = log;
     this.out = interactive ? new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) : null;
     this.in = interactive ? new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8) : null;
+    RUNNING.add(this);
   }
 
   /** Starts {@code command} with its output (stdout and stderr) in {@code log}. */
@@ -91,6 +103,7 @@ final class Child implements AutoCloseable {
   /** SIGTERM to this pid, SIGKILL after 10 s. */
   @Override
   public void close() {
+    RUNNING.remove(this);
     if (!process.isAlive()) {
       return;
     }

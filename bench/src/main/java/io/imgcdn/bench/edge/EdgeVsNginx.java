@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *
  * <p>Everything it starts (nginx, the edge JVM, wrk) it stops by pid; its files live in a directory
  * under /dev/shm that it deletes. Run from a fresh checkout with {@code bench/edge-vs-nginx.sh}; options:
- * {@code --duration=15s --warmup=5s --rounds=3 --connections=64 --threads=2 --sizes=10240,61440
+ * {@code --duration=15s --warmup=5s --jit-warmup=10s --rounds=3 --connections=64 --threads=2 --sizes=10240,61440
  * --nginx-workers=2 --edge-io-threads=2 --report=FILE --edge-jvm="-XX:StartFlightRecording=..."}.
  */
 public final class EdgeVsNginx {
@@ -42,7 +42,7 @@ public final class EdgeVsNginx {
    * is how pixiv's memory fronts ran. The origin is a server block of the same nginx serving static files
    * with a strong ETag and a long Cache-Control, standing in for the shard tier.
    */
-  record Options(Duration duration, Duration warmup, int rounds, int connections, int threads, List<Integer> sizes,
+  record Options(Duration duration, Duration warmup, Duration jitWarmup, int rounds, int connections, int threads, List<Integer> sizes,
       int nginxWorkers, int edgeIoThreads, Path report, List<String> edgeJvm) {}
 
   record Result(String server, int size, int round, WrkRun wrk, double allocatedPerRequest) {}
@@ -72,6 +72,7 @@ public final class EdgeVsNginx {
     Options o = new Options(
         io.imgcdn.common.config.Settings.parseDuration(m.getOrDefault("duration", "15s")),
         io.imgcdn.common.config.Settings.parseDuration(m.getOrDefault("warmup", "5s")),
+        io.imgcdn.common.config.Settings.parseDuration(m.getOrDefault("jit-warmup", "10s")),
         Integer.parseInt(m.getOrDefault("rounds", "3")),
         Integer.parseInt(m.getOrDefault("connections", "64")),
         Integer.parseInt(m.getOrDefault("threads", "2")),
@@ -81,7 +82,7 @@ public final class EdgeVsNginx {
         m.containsKey("report") ? Path.of(m.get("report")) : null,
         m.containsKey("edge-jvm") ? List.of(m.get("edge-jvm").trim().split("\\s+")) : List.of());
     for (String k : m.keySet()) {
-      if (!List.of("duration", "warmup", "rounds", "connections", "threads", "sizes", "nginx-workers",
+      if (!List.of("duration", "warmup", "jit-warmup", "rounds", "connections", "threads", "sizes", "nginx-workers",
           "edge-io-threads", "report", "edge-jvm").contains(k)) {
         throw new IllegalArgumentException("unknown option --" + k);
       }
@@ -132,6 +133,14 @@ public final class EdgeVsNginx {
           for (int size : o.sizes()) {
             warm(servers.get("edge") + "/o" + size + ".jpg", bodies.get(size), "X-Cache", "edge-1;hit");
             warm(servers.get("nginx") + "/o" + size + ".jpg", bodies.get(size), "X-Cache-Status", "HIT");
+          }
+          // Both get the same load before the first measured run: the edge's JIT compiles its hot path then
+          // (a JVM needs seconds of load for that; nginx needs none, it only fills its page cache).
+          for (int size : o.sizes()) {
+            for (String server : servers.keySet()) {
+              WrkRun.run(servers.get(server) + "/o" + size + ".jpg", o.threads(), o.connections(), o.jitWarmup(),
+                  dir.resolve("wrk.log"));
+            }
           }
           for (int round = 0; round < o.rounds(); round++) {
             for (int size : o.sizes()) {
@@ -240,7 +249,8 @@ public final class EdgeVsNginx {
     StringBuilder b = new StringBuilder();
     b.append("Cache hits, one object per size, ").append(o.connections()).append(" connections, wrk -t")
         .append(o.threads()).append(", ").append(o.duration().toSeconds()).append(" s per run after ")
-        .append(o.warmup().toSeconds()).append(" s of warm-up, ").append(o.rounds())
+        .append(o.warmup().toSeconds()).append(" s of warm-up (and ").append(o.jitWarmup().toSeconds())
+        .append(" s per server and size before the first round), ").append(o.rounds())
         .append(" rounds alternating the order; ").append(machine()).append(".\n\n");
     b.append("| object | server | req/s (mean of rounds) | p50 ms | p99 ms | errors | edge/nginx req/s | edge alloc B/req |\n");
     b.append("|---|---|---|---|---|---|---|---|\n");
