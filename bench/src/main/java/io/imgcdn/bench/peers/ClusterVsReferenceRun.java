@@ -94,9 +94,11 @@ public final class ClusterVsReferenceRun {
    *
    * @param labels one per result: {@code imgcdn warm-up}, {@code reference warm-up}, {@code imgcdn #1}, ...
    * @param results bench-load results in that order
+   * @param cpuMicrosPerResponse per result: CPU time of the cluster's processes per response, microseconds
    * @param markdown the report's text (without plot links)
    */
-  public record Result(List<String> labels, List<LoadResult> results, String markdown) {}
+  public record Result(List<String> labels, List<LoadResult> results, List<Double> cpuMicrosPerResponse,
+      String markdown) {}
 
   static final String IMGCDN = "imgcdn";
   static final String REFERENCE = "reference";
@@ -120,6 +122,7 @@ public final class ClusterVsReferenceRun {
     log.flush();
     List<String> labels = new ArrayList<>();
     List<LoadResult> results = new ArrayList<>();
+    List<Double> cpuMicros = new ArrayList<>();
     List<AutoCloseable> reference = new ArrayList<>();
     long seeded;
     long frontBytes = -1;
@@ -145,25 +148,33 @@ public final class ClusterVsReferenceRun {
               cluster.pid(), cluster.edge(), cluster.shards(), cluster.origin(), front.pid(), front.uri(), shardPeers);
           log.flush();
           Map<String, URI> targets = Map.of(IMGCDN, cluster.edge(), REFERENCE, front.uri());
+          List<Long> referencePids = new ArrayList<>(List.of(front.pid()));
+          reference.stream().filter(c -> c instanceof ShardPeerKind.Running)
+              .forEach(c -> referencePids.add(((ShardPeerKind.Running) c).pid()));
+          Map<String, List<Long>> pids = Map.of(IMGCDN, List.of(cluster.pid()), REFERENCE, referencePids);
           LoadResult pre = Warmup.replay(cluster.origin(), originals(workload), workload.originalCount(),
               o.connections(), o.warmupLimit(), o.clientThreads());
-          progress(log, "origin pre-warm", pre);
+          progress(log, "origin pre-warm", pre, Double.NaN);
           for (String name : List.of(IMGCDN, REFERENCE)) {
+            Duration cpu0 = CpuTime.of(pids.get(name));
             LoadResult w = Warmup.replay(targets.get(name), trace, Math.max(1, o.warmupRequests()), o.connections(),
                 o.warmupLimit(), o.clientThreads());
             labels.add(name + " warm-up");
             results.add(w);
-            progress(log, name + " warm-up", w);
+            cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids.get(name)).minus(cpu0), w.responses()));
+            progress(log, name + " warm-up", w, cpuMicros.getLast());
           }
           for (int round = 1; round <= o.rounds(); round++) {
             List<String> order = round % 2 == 1 ? List.of(IMGCDN, REFERENCE) : List.of(REFERENCE, IMGCDN);
             for (String name : order) {
+              Duration cpu0 = CpuTime.of(pids.get(name));
               LoadResult r = LoadGenerator.run(new LoadSpec(List.of(targets.get(name)), trace, o.warmupRequests(),
                   o.connections(), 0, 1_000_000_000L, o.duration(), Duration.ofSeconds(10), Duration.ofSeconds(2),
                   o.clientThreads(), null));
               labels.add(name + " #" + round);
               results.add(r);
-              progress(log, name + " #" + round, r);
+              cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids.get(name)).minus(cpu0), r.responses()));
+              progress(log, name + " #" + round, r, cpuMicros.getLast());
             }
           }
           frontBytes = WorkDir.bytesUnder(dirs.memory().resolve("front-cache"));
@@ -182,20 +193,20 @@ public final class ClusterVsReferenceRun {
       }
     }
     String loadAfter = Machine.loadAverage();
-    String markdown = markdown(o, workload, trace, seeded, labels, results, loadBefore, loadAfter, frontBytes,
-        storeBytes);
+    String markdown = markdown(o, workload, trace, seeded, labels, results, cpuMicros, loadBefore, loadAfter,
+        frontBytes, storeBytes);
     Files.createDirectories(report.toAbsolutePath().getParent());
     // Plots: the measured segments only (the warm-ups' resize latencies would flatten them).
     List<String> measuredLabels = labels.stream().filter(l -> !l.endsWith("warm-up")).toList();
     List<LoadResult> measured = measuredLabels.stream().map(l -> results.get(labels.indexOf(l))).toList();
     Reports.writeLoad(report, markdown, measuredLabels, measured);
-    return new Result(List.copyOf(labels), List.copyOf(results), markdown);
+    return new Result(List.copyOf(labels), List.copyOf(results), List.copyOf(cpuMicros), markdown);
   }
 
-  private static void progress(PrintWriter log, String label, LoadResult r) {
-    log.printf(Locale.ROOT, "%-18s %,9d responses %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  from cache %s  %s%n",
-        label, r.responses(), r.requestsPerSecond(), r.latencyMillis(50), r.latencyMillis(99), r.errorCount(),
-        MarkdownTable.percent(r.servedFromCacheRatio()), r.tiers());
+  private static void progress(PrintWriter log, String label, LoadResult r, double cpuMicros) {
+    log.printf(Locale.ROOT, "%-18s %,9d responses %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  from cache %s  "
+            + "CPU %.0f us/response  %s%n", label, r.responses(), r.requestsPerSecond(), r.latencyMillis(50),
+        r.latencyMillis(99), r.errorCount(), MarkdownTable.percent(r.servedFromCacheRatio()), cpuMicros, r.tiers());
     log.flush();
   }
 
@@ -209,7 +220,8 @@ public final class ClusterVsReferenceRun {
   }
 
   private static String markdown(Options o, Workload workload, Trace trace, long seeded, List<String> labels,
-      List<LoadResult> results, String loadBefore, String loadAfter, long frontBytes, List<Long> storeBytes) {
+      List<LoadResult> results, List<Double> cpuMicros, String loadBefore, String loadAfter, long frontBytes,
+      List<Long> storeBytes) {
     String shardTier = o.peer().tier();
     StringBuilder md = new StringBuilder();
     md.append("## Run 3: imgcdn cluster vs reference cluster (nginx front -> 3 x ").append(o.peer().label())
@@ -229,7 +241,7 @@ public final class ClusterVsReferenceRun {
         .append(" before, ").append(loadAfter).append(" after. Peers: ").append(Nginx.version()).append("; ")
         .append(o.peer().version()).append(".\n\n");
     MarkdownTable t = new MarkdownTable("<segment", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "<errors",
-        "front hit", "shard hit", "from cache", "to origin");
+        "front hit", "shard hit", "from cache", "to origin", "CPU µs/req");
     for (int i = 0; i < results.size(); i++) {
       LoadResult r = results.get(i);
       boolean ours = labels.get(i).startsWith(IMGCDN);
@@ -238,12 +250,14 @@ public final class ClusterVsReferenceRun {
       t.row(labels.get(i), f0(r.requestsPerSecond()), f2(r.latencyMillis(50)), f2(r.latencyMillis(99)),
           f2(r.latencyMillis(99.9)), r.errorCount() == 0 ? "0" : r.errorCount() + " " + r.errors(),
           MarkdownTable.percent(r.hitRatio(front)), MarkdownTable.percent(r.hitRatio(shard)),
-          MarkdownTable.percent(r.servedFromCacheRatio()), r.responses() - r.servedFromCache());
+          MarkdownTable.percent(r.servedFromCacheRatio()), r.responses() - r.servedFromCache(), f0(cpuMicros.get(i)));
     }
     md.append(t.render()).append('\n');
     md.append("front hit: share of responses the front (edge / nginx) answered from memory; shard hit: of the "
         + "requests that reached a shard, the share it answered from its cache; from cache: responses some tier "
-        + "answered from cache; to origin: responses no tier had.\n\n");
+        + "answered from cache; to origin: responses no tier had; CPU µs/req: user + system CPU time of the "
+        + "cluster's processes during the segment per response (imgcdn: the child JVM, which also runs the origin "
+        + "and S3 that serve both clusters' misses; reference: nginx and the 3 ATS, without the origin).\n\n");
     md.append(String.format(Locale.ROOT, "Cache bytes at the end: nginx front's proxy_cache on tmpfs %s (max_size "
             + "%s; nginx's cache manager evicts after the fact, so it can run over); imgcdn shard stores on disk %s "
             + "(bound %s each); the edge keeps its own byte count under %s; ATS cache files are fixed at %s.%n%n",
@@ -252,13 +266,18 @@ public final class ClusterVsReferenceRun {
         MarkdownTable.bytes(o.shardCacheBytes()), MarkdownTable.bytes(o.frontCacheBytes()),
         MarkdownTable.bytes(o.shardCacheBytes())));
     double[] ratios = new double[o.rounds()];
+    double[] cpuRatios = new double[o.rounds()];
     for (int round = 1; round <= o.rounds(); round++) {
-      LoadResult ours = results.get(labels.indexOf(IMGCDN + " #" + round));
-      LoadResult ref = results.get(labels.indexOf(REFERENCE + " #" + round));
-      ratios[round - 1] = ours.requestsPerSecond() / ref.requestsPerSecond();
+      int oi = labels.indexOf(IMGCDN + " #" + round);
+      int ri = labels.indexOf(REFERENCE + " #" + round);
+      ratios[round - 1] = results.get(oi).requestsPerSecond() / results.get(ri).requestsPerSecond();
+      cpuRatios[round - 1] = cpuMicros.get(ri) / cpuMicros.get(oi);
     }
-    md.append(String.format(Locale.ROOT, "imgcdn / reference throughput: %s (median %.2f).%n%n",
-        java.util.Arrays.stream(ratios).mapToObj(ClusterVsReferenceRun::f2).toList(), ShardVsAtsRun.median(ratios)));
+    md.append(String.format(Locale.ROOT, "imgcdn / reference throughput per round: %s (median %.2f); reference / "
+            + "imgcdn CPU per response: %s (median %.2f; above 1: imgcdn needs less CPU per response).%n%n",
+        java.util.Arrays.stream(ratios).mapToObj(ClusterVsReferenceRun::f2).toList(), ShardVsAtsRun.median(ratios),
+        java.util.Arrays.stream(cpuRatios).mapToObj(ClusterVsReferenceRun::f2).toList(),
+        ShardVsAtsRun.median(cpuRatios)));
     md.append("Every segment (bench load generator):\n\n").append(LoadReport.summary(labels, results)).append('\n')
         .append(LoadReport.tiers(labels, results));
     return md.toString();

@@ -38,8 +38,10 @@ public final class ShardVsAtsRun {
    * Measurement. `rounds` rounds; each round measures the shard and the peer for `duration` each, in
    * alternating order (shard first in odd rounds), closed loop over `connections` keep-alive connections,
    * the objects drawn uniformly. The machine is shared: interleaving spreads other people's load over both,
-   * and the side-by-side table gives each round's ratio and the median of the ratios. Optionally wrk does the
-   * same right after each bench-load pair, as a cross-check with a tool we did not write.
+   * and the side-by-side table gives each round's ratio and the median of the ratios. It also gives each
+   * server's CPU time per response (CpuTime), which depends much less on how busy the machine is than the
+   * rate does. Optionally wrk does the same right after each bench-load pair, as a cross-check with a tool
+   * we did not write.
    *
    * Fairness notes, repeated in the report: both serve from a file system cache of the same size bound
    * (RocksDB under shard.store.max-bytes, ATS's cache file of the same size); both sit on the OS page cache,
@@ -88,14 +90,19 @@ public final class ShardVsAtsRun {
   /**
    * What the run measured.
    *
-   * @param labels one per result, e.g. {@code shard #1}
+   * @param labels one per result, e.g. {@code shard #1}, {@code ats #1}
    * @param results bench-load results, in the order measured
+   * @param cpuMicrosPerResponse per result: CPU time of the server's processes per response, microseconds
    * @param markdown the report's text (without the plot links)
+   * @param medianRatio median over rounds of shard req/s / peer req/s
+   * @param medianCpuRatio median over rounds of peer CPU per response / shard CPU per response
    */
-  public record Result(List<String> labels, List<LoadResult> results, String markdown, double medianRatio) {}
+  public record Result(List<String> labels, List<LoadResult> results, List<Double> cpuMicrosPerResponse,
+      String markdown, double medianRatio, double medianCpuRatio) {}
 
   private static final long SEED = 7;
   private static final int WARM_MAX_PASSES = 8;
+  private static final Duration IDLE_SAMPLE = Duration.ofSeconds(3);
 
   private ShardVsAtsRun() {}
 
@@ -114,10 +121,13 @@ public final class ShardVsAtsRun {
     Trace trace = ObjectSets.uniformTrace(o.objects(), o.objectBytes(), 2_000_000, SEED);
     List<String> labels = new ArrayList<>();
     List<LoadResult> results = new ArrayList<>();
+    List<Double> cpuMicros = new ArrayList<>();
     List<Wrk.Figures> wrkShard = new ArrayList<>();
     List<Wrk.Figures> wrkPeer = new ArrayList<>();
     int shardPasses;
     int peerPasses;
+    double idleShardMillisPerSecond;
+    double idlePeerMillisPerSecond;
     try (WorkDir dirs = WorkDir.create(o.workDir(), "shard-vs-ats", o.keep())) {
       log.printf("work dir %s%n", dirs.disk());
       log.flush();
@@ -132,6 +142,16 @@ public final class ShardVsAtsRun {
         shardPasses = Warmup.untilAllHit(shard, eachOnce, "shard", 8, WARM_MAX_PASSES, o.clientThreads());
         peerPasses = Warmup.untilAllHit(peer.uri(), eachOnce, o.peer().tier(), 8, WARM_MAX_PASSES, o.clientThreads());
         log.printf("warm: shard after %d passes, %s after %d%n", shardPasses, peer.nodeId(), peerPasses);
+        // What each uses while idle (the child JVM also runs an edge, an origin and S3, idle here).
+        Duration idle0Shard = CpuTime.of(List.of(cluster.pid()));
+        Duration idle0Peer = CpuTime.of(List.of(peer.pid()));
+        Thread.sleep(IDLE_SAMPLE.toMillis());
+        idleShardMillisPerSecond = CpuTime.of(List.of(cluster.pid())).minus(idle0Shard).toNanos() / 1e6
+            / IDLE_SAMPLE.toSeconds();
+        idlePeerMillisPerSecond = CpuTime.of(List.of(peer.pid())).minus(idle0Peer).toNanos() / 1e6
+            / IDLE_SAMPLE.toSeconds();
+        log.printf("idle CPU: imgcdn JVM %.1f ms/s, %s %.1f ms/s%n", idleShardMillisPerSecond, peer.nodeId(),
+            idlePeerMillisPerSecond);
         log.flush();
         Path wrkTrace = null;
         if (o.wrkThreads() > 0) {
@@ -144,13 +164,16 @@ public final class ShardVsAtsRun {
           for (int k = 0; k < 2; k++) {
             boolean isShard = (k == 0) == shardFirst;
             URI target = isShard ? shard : peer.uri();
+            List<Long> pids = List.of(isShard ? cluster.pid() : peer.pid());
+            Duration cpu0 = CpuTime.of(pids);
             LoadResult r = LoadGenerator.run(new LoadSpec(List.of(target), trace, offset, o.connections(), 0,
                 1_000_000_000L, o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null));
-            labels.add((isShard ? "imgcdn shard" : o.peer().tier()) + " #" + round);
+            labels.add((isShard ? "shard" : o.peer().tier()) + " #" + round);
             results.add(r);
-            log.printf("round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n", round,
-                isShard ? "imgcdn shard" : o.peer().tier(), r.requestsPerSecond(), r.latencyMillis(50),
-                r.latencyMillis(99), r.errorCount());
+            cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpu0), r.responses()));
+            log.printf("round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  server CPU %.0f us/response%n",
+                round, isShard ? "shard" : o.peer().tier(), r.requestsPerSecond(), r.latencyMillis(50),
+                r.latencyMillis(99), r.errorCount(), cpuMicros.getLast());
             log.flush();
           }
           if (o.wrkThreads() > 0) {
@@ -169,11 +192,13 @@ public final class ShardVsAtsRun {
     }
     String loadAfter = Machine.loadAverage();
     double[] ratios = new double[o.rounds()];
-    String markdown = markdown(o, labels, results, wrkShard, wrkPeer, shardPasses, peerPasses, loadBefore, loadAfter,
-        ratios);
+    double[] cpuRatios = new double[o.rounds()];
+    String markdown = markdown(o, labels, results, cpuMicros, wrkShard, wrkPeer, shardPasses, peerPasses, loadBefore,
+        loadAfter, ratios, cpuRatios, idleShardMillisPerSecond, idlePeerMillisPerSecond);
     Files.createDirectories(report.toAbsolutePath().getParent());
     Reports.writeLoad(report, markdown, labels, results);
-    return new Result(List.copyOf(labels), List.copyOf(results), markdown, median(ratios));
+    return new Result(List.copyOf(labels), List.copyOf(results), List.copyOf(cpuMicros), markdown, median(ratios),
+        median(cpuRatios));
   }
 
   private static void writeTrace(Path file, Trace trace, int requests) throws IOException {
@@ -185,9 +210,9 @@ public final class ShardVsAtsRun {
     TraceFormat.write(file, List.of("shard-vs-ats: uniform over the fixed objects"), rs.iterator());
   }
 
-  private static String markdown(Options o, List<String> labels, List<LoadResult> results, List<Wrk.Figures> wrkShard,
-      List<Wrk.Figures> wrkPeer, int shardPasses, int peerPasses, String loadBefore, String loadAfter,
-      double[] ratios) {
+  private static String markdown(Options o, List<String> labels, List<LoadResult> results, List<Double> cpuMicros,
+      List<Wrk.Figures> wrkShard, List<Wrk.Figures> wrkPeer, int shardPasses, int peerPasses, String loadBefore,
+      String loadAfter, double[] ratios, double[] cpuRatios, double idleShard, double idlePeer) {
     String peerName = o.peer().tier();
     StringBuilder md = new StringBuilder();
     md.append("## Run 2: shard hits vs ").append(o.peer().label()).append(" hits\n\n");
@@ -199,17 +224,26 @@ public final class ShardVsAtsRun {
     md.append("Machine: ").append(Machine.describe()).append("; load average ").append(loadBefore)
         .append(" before, ").append(loadAfter).append(" after. Peer: ").append(o.peer().version()).append(".\n\n");
     MarkdownTable side = new MarkdownTable("<round", "shard req/s", peerName + " req/s", "shard/" + peerName,
-        "shard p50 ms", peerName + " p50 ms", "shard p99 ms", peerName + " p99 ms", "<errors (shard, " + peerName + ")");
+        "shard p50 ms", peerName + " p50 ms", "shard p99 ms", peerName + " p99 ms", "shard CPU µs/req",
+        peerName + " CPU µs/req", peerName + "/shard CPU", "<errors (shard, " + peerName + ")");
     for (int round = 1; round <= o.rounds(); round++) {
-      LoadResult s = find(labels, results, "imgcdn shard #" + round);
-      LoadResult p = find(labels, results, peerName + " #" + round);
+      int si = labels.indexOf("shard #" + round);
+      int pi = labels.indexOf(peerName + " #" + round);
+      LoadResult s = results.get(si);
+      LoadResult p = results.get(pi);
       ratios[round - 1] = s.requestsPerSecond() / p.requestsPerSecond();
+      cpuRatios[round - 1] = cpuMicros.get(pi) / cpuMicros.get(si);
       side.row("#" + round, f0(s.requestsPerSecond()), f0(p.requestsPerSecond()), f2(ratios[round - 1]),
           f2(s.latencyMillis(50)), f2(p.latencyMillis(50)), f2(s.latencyMillis(99)), f2(p.latencyMillis(99)),
-          s.errorCount() + ", " + p.errorCount());
+          f0(cpuMicros.get(si)), f0(cpuMicros.get(pi)), f2(cpuRatios[round - 1]), s.errorCount() + ", " + p.errorCount());
     }
-    side.row("median", "", "", f2(median(ratios)), "", "", "", "", "");
+    side.row("median", "", "", f2(median(ratios)), "", "", "", "", "", "", f2(median(cpuRatios)), "");
     md.append(side.render()).append('\n');
+    md.append("CPU µs/req: user + system CPU time of the server's processes during the segment (the whole imgcdn "
+        + "child JVM, with its idle edge, origin and S3; traffic_server) per response; ").append(peerName)
+        .append("/shard CPU above 1 means the shard needs less CPU per hit. Idle, before the rounds: the imgcdn JVM ")
+        .append(String.format(Locale.ROOT, "used %.1f ms of CPU per second, %s %.1f ms/s.%n%n", idleShard, peerName,
+            idlePeer));
     if (!wrkShard.isEmpty()) {
       md.append("wrk cross-check (same trace, -t").append(o.wrkThreads()).append(" -c").append(o.connections())
           .append("):\n\n");
@@ -230,10 +264,6 @@ public final class ShardVsAtsRun {
     md.append("Every measured segment (bench load generator):\n\n").append(LoadReport.summary(labels, results))
         .append('\n').append(LoadReport.tiers(labels, results));
     return md.toString();
-  }
-
-  private static LoadResult find(List<String> labels, List<LoadResult> results, String label) {
-    return results.get(labels.indexOf(label));
   }
 
   static double median(double[] v) {

@@ -38,6 +38,7 @@ class ClusterVsReferenceRunTest {
       assertThat(x.responses()).isPositive();
       assertThat(x.errorCount()).isZero();
     }
+    assertThat(r.cpuMicrosPerResponse()).hasSize(4).allMatch(us -> us > 0);
     LoadResult ours = r.results().get(2);
     LoadResult ref = r.results().get(3);
     // Each request went through the front of its own cluster, and the fronts had the warm-up's popular objects.

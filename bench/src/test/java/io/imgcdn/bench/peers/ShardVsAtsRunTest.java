@@ -30,7 +30,7 @@ class ShardVsAtsRunTest {
 
     ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, report, new PrintWriter(progress));
 
-    assertThat(r.labels()).containsExactly("imgcdn shard #1", "ats #1");
+    assertThat(r.labels()).containsExactly("shard #1", "ats #1");
     for (LoadResult x : r.results()) {
       assertThat(x.responses()).isPositive();
       assertThat(x.errorCount()).isZero();
@@ -39,6 +39,8 @@ class ShardVsAtsRunTest {
     assertThat(r.results().get(0).hitRatio("shard")).isEqualTo(1.0);
     assertThat(r.results().get(1).hitRatio("ats")).isEqualTo(1.0);
     assertThat(r.medianRatio()).isPositive();
+    assertThat(r.cpuMicrosPerResponse()).hasSize(2).allMatch(us -> us > 0);
+    assertThat(r.medianCpuRatio()).isPositive();
     assertThat(Files.readString(report)).contains("## Run 2", "| #1", "Traffic Server 9", "shard-vs-ats-latency.svg");
     assertThat(report.resolveSibling("shard-vs-ats-latency.svg")).isNotEmptyFile();
     assertThat(report.resolveSibling("shard-vs-ats-throughput.svg")).isNotEmptyFile();
