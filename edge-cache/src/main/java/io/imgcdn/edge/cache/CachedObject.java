@@ -172,10 +172,12 @@ public final class CachedObject {
     private final String etag;
     private final String cacheControl;
     private final Runnable onFree;
+    private final Runnable onDone;
     private boolean done;
 
     Builder(ByteBufAllocator alloc, String contentType, String etag, String cacheControl, String vary,
-        int bodyBytes, Runnable onFree) {
+        int bodyBytes, Runnable onFree, Runnable onDone) {
+      this.onDone = onDone;
       this.contentType = Objects.requireNonNull(contentType, "contentType");
       this.etag = Objects.requireNonNull(etag, "etag");
       this.cacheControl = Objects.requireNonNull(cacheControl, "cacheControl");
@@ -219,6 +221,7 @@ public final class CachedObject {
             + " of " + bodyBytes + " bytes missing");
       }
       done = true;
+      onDone.run();
       return new CachedObject(stored, headBytes, bodyBytes, contentType, etag, cacheControl, upstreamChain,
           onFree);
     }
@@ -227,6 +230,7 @@ public final class CachedObject {
     public void abandon() {
       if (!done) {
         done = true;
+        onDone.run();
         stored.release();
         onFree.run();
       }

@@ -41,6 +41,8 @@ public final class EdgeCache implements AutoCloseable {
   private final UnpooledByteBufAllocator bodies = new UnpooledByteBufAllocator(true, false, true);
   private final AtomicLong liveBuffers = new AtomicLong();
   private final Runnable onFree = liveBuffers::decrementAndGet;
+  private final AtomicLong filling = new AtomicLong();
+  private final long fillLimit;
 
   public EdgeCache(long maxBytes, long maxObjectBytes) {
     if (maxBytes < 0) {
@@ -51,6 +53,7 @@ public final class EdgeCache implements AutoCloseable {
     }
     this.maxBytes = maxBytes;
     this.maxObjectBytes = maxObjectBytes;
+    this.fillLimit = Math.max(maxObjectBytes, maxBytes / 4);
     this.index = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .weigher((String k, CachedObject v) -> v.weight())
@@ -75,19 +78,46 @@ public final class EdgeCache implements AutoCloseable {
     return bodyBytes <= maxObjectBytes && bodyBytes + CachedObject.ENTRY_OVERHEAD <= maxBytes;
   }
 
-  /** Starts assembling an object of {@code bodyBytes} (admissible) in this cache's memory. */
-  public CachedObject.Builder builder(String contentType, String etag, String cacheControl, String vary,
+  /**
+   * Starts assembling an object of {@code bodyBytes} (admissible) in this cache's memory, or returns null
+   * when objects being filled already hold a quarter of the cache (at least one object's worth): a burst
+   * of slow misses must not reserve unbounded memory before any of it is admitted. The caller then
+   * relays the object without storing it.
+   */
+  public CachedObject.Builder tryBuilder(String contentType, String etag, String cacheControl, String vary,
       int bodyBytes) {
     if (!admissible(bodyBytes)) {
       throw new IllegalArgumentException("bodyBytes: " + bodyBytes + " (expected: <= " + maxObjectBytes + ")");
     }
+    if (filling.addAndGet(bodyBytes) > fillLimit) {
+      filling.addAndGet(-bodyBytes);
+      return null;
+    }
     liveBuffers.incrementAndGet();
     try {
-      return new CachedObject.Builder(bodies, contentType, etag, cacheControl, vary, bodyBytes, onFree);
+      return new CachedObject.Builder(bodies, contentType, etag, cacheControl, vary, bodyBytes, onFree,
+          () -> filling.addAndGet(-bodyBytes));
     } catch (RuntimeException | Error e) {
       liveBuffers.decrementAndGet();
+      filling.addAndGet(-bodyBytes);
       throw e;
     }
+  }
+
+  /** {@link #tryBuilder}, failing instead of returning null (tests). */
+  public CachedObject.Builder builder(String contentType, String etag, String cacheControl, String vary,
+      int bodyBytes) {
+    CachedObject.Builder b = tryBuilder(contentType, etag, cacheControl, vary, bodyBytes);
+    if (b == null) {
+      throw new IllegalStateException("objects being filled hold " + filling.get() + " bytes (expected: at most "
+          + fillLimit + ")");
+    }
+    return b;
+  }
+
+  /** Body bytes reserved by objects being filled now. */
+  public long fillingBytes() {
+    return filling.get();
   }
 
   /**

@@ -35,8 +35,9 @@ final class ShardFetch {
    *            piece into one exact-size off-heap buffer (the only copy a miss makes), admitted to the
    *            cache, and every waiter is answered from it. Nothing has been sent yet while it arrives, so
    *            a shard that fails mid-body is retried on the next candidate.
-   *   STREAM - larger (or not admissible): relayed to the waiters as it arrives (StreamBroadcast),
-   *            never stored; a failure mid-body cuts the clients' responses (the head is out).
+   *   STREAM - larger (or not admissible, or too many bytes already being filled): relayed to the
+   *            waiters as it arrives (StreamBroadcast), never stored; a failure mid-body cuts the
+   *            clients' responses (the head is out).
    *   COLLECT- anything else (errors, or a 200 without Content-Length): collected on the heap, up to the
    *            client's max-response-bytes, and passed on uncached.
    * Retries: connect failure, timeout, reset or a 5xx before anything was sent go to the next candidate
@@ -143,10 +144,12 @@ final class ShardFetch {
       }
       long length = HttpUtil.getContentLength(head, -1L);
       if (status == 200 && length >= 0 && ctx.cache().admissible(length)) {
-        mode = Mode.STORE;
-        builder = ctx.cache().builder(h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
+        builder = ctx.cache().tryBuilder(h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
             h.get(HttpHeaderNames.ETAG, ""), h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
             h.get(HttpHeaderNames.VARY), (int) length);
+      }
+      if (builder != null) {
+        mode = Mode.STORE;
         storeDeadline = flow.executor().schedule(this::storeTimedOut,
             Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } else if (status == 200 && length >= 0) {

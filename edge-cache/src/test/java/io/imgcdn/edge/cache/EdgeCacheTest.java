@@ -139,6 +139,24 @@ class EdgeCacheTest {
   }
 
   @Test
+  void tryBuilder_fillsAboveAQuarterOfTheCache_refusedUntilOneCompletes() {
+    try (EdgeCache cache = new EdgeCache(4000, 1000)) {
+      CachedObject.Builder first = cache.builder("image/png", "", "no-cache", null, 600);
+      assertThat(cache.fillingBytes()).isEqualTo(600);
+      assertThat(cache.tryBuilder("image/png", "", "no-cache", null, 600)).isNull();
+      first.abandon();
+      assertThat(cache.fillingBytes()).isZero();
+      CachedObject.Builder second = cache.tryBuilder("image/png", "", "no-cache", null, 600);
+      assertThat(second).isNotNull();
+      second.append(Unpooled.wrappedBuffer(new byte[600]));
+      CachedObject o = second.build("");
+      assertThat(cache.fillingBytes()).as("reservation ends when the object is complete").isZero();
+      o.release();
+      assertThat(cache.liveBuffers()).isZero();
+    }
+  }
+
+  @Test
   void concurrentHitsAndEvictions_neverTouchFreedMemory() throws Exception {
     int threads = 4;
     int keys = 64;
