@@ -250,14 +250,16 @@ public final class ClusterVsReferenceRun {
       t.row(labels.get(i), f0(r.requestsPerSecond()), f2(r.latencyMillis(50)), f2(r.latencyMillis(99)),
           f2(r.latencyMillis(99.9)), r.errorCount() == 0 ? "0" : r.errorCount() + " " + r.errors(),
           MarkdownTable.percent(r.hitRatio(front)), MarkdownTable.percent(r.hitRatio(shard)),
-          MarkdownTable.percent(r.servedFromCacheRatio()), r.responses() - r.servedFromCache(), f0(cpuMicros.get(i)));
+          String.format(Locale.ROOT, "%.2f%%", 100 * r.servedFromCacheRatio()), r.responses() - r.servedFromCache(),
+          f0(cpuMicros.get(i)));
     }
     md.append(t.render()).append('\n');
     md.append("front hit: share of responses the front (edge / nginx) answered from memory; shard hit: of the "
         + "requests that reached a shard, the share it answered from its cache; from cache: responses some tier "
         + "answered from cache; to origin: responses no tier had; CPU µs/req: user + system CPU time of the "
         + "cluster's processes during the segment per response (imgcdn: the child JVM, which also runs the origin "
-        + "and S3 that serve both clusters' misses; reference: nginx and the 3 ATS, without the origin).\n\n");
+        + "and S3 that serve both clusters' misses; reference: nginx and the 3 ATS, without the origin; so in the "
+        + "warm-ups, where misses are many, the origin's resizes count for imgcdn only).\n\n");
     md.append(String.format(Locale.ROOT, "Cache bytes at the end: nginx front's proxy_cache on tmpfs %s (max_size "
             + "%s; nginx's cache manager evicts after the fact, so it can run over); imgcdn shard stores on disk %s "
             + "(bound %s each); the edge keeps its own byte count under %s; ATS cache files are fixed at %s.%n%n",

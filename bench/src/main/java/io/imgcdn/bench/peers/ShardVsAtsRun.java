@@ -256,7 +256,7 @@ public final class ShardVsAtsRun {
         Wrk.Figures p = wrkPeer.get(i);
         wr[i] = s.requestsPerSecond() / p.requestsPerSecond();
         w.row("#" + (i + 1), f0(s.requestsPerSecond()), f0(p.requestsPerSecond()), f2(wr[i]), f2(s.p50Millis()),
-            f2(p.p50Millis()), f2(s.p99Millis()), f2(p.p99Millis()), s.errors() + ", " + p.errors());
+            f2(p.p50Millis()), f2(s.p99Millis()), f2(p.p99Millis()), wrkErrors(s) + ", " + wrkErrors(p));
       }
       w.row("median", "", "", f2(median(wr)), "", "", "", "", "");
       md.append(w.render()).append('\n');
@@ -264,6 +264,10 @@ public final class ShardVsAtsRun {
     md.append("Every measured segment (bench load generator):\n\n").append(LoadReport.summary(labels, results))
         .append('\n').append(LoadReport.tiers(labels, results));
     return md.toString();
+  }
+
+  private static String wrkErrors(Wrk.Figures f) {
+    return f.errors() == 0 ? "0" : f.errorKinds();
   }
 
   static double median(double[] v) {

@@ -18,14 +18,18 @@ final class Wrk {
 
   static final Path BINARY = Path.of("/usr/bin/wrk");
 
+  /** wrk's request timeout (its default is 2 s); the bench load generator's is 5 s too. */
+  static final int REQUEST_TIMEOUT_SECONDS = 5;
+
   /**
    * What wrk measured.
    *
    * @param requests completed requests
    * @param seconds how long wrk ran
    * @param errors connect, read, write, timeout and non-2xx/3xx responses together
+   * @param errorKinds the non-zero ones by kind, e.g. {@code timeout=56}, or empty
    */
-  record Figures(long requests, double seconds, long errors, double p50Millis, double p99Millis) {
+  record Figures(long requests, double seconds, long errors, String errorKinds, double p50Millis, double p99Millis) {
     double requestsPerSecond() {
       return seconds == 0 ? 0 : requests / seconds;
     }
@@ -46,7 +50,8 @@ final class Wrk {
     Path log = Files.createTempFile(workDir, "wrk-", ".log");
     long seconds = Math.max(1, duration.toSeconds());
     PeerProcess p = PeerProcess.start("wrk", List.of(BINARY.toString(), "-t" + threads,
-        "-c" + Math.max(threads, connections), "-d" + seconds + "s", "--latency", "-s", script.toString(),
+        "-c" + Math.max(threads, connections), "-d" + seconds + "s", "--timeout", REQUEST_TIMEOUT_SECONDS + "s",
+        "--latency", "-s", script.toString(),
         target.toString()), workDir, log, Map.of());
     try {
       if (!p.process().waitFor(seconds + 30, TimeUnit.SECONDS)) {
@@ -69,8 +74,16 @@ final class Wrk {
           int eq = w.indexOf('=');
           kv.put(w.substring(0, eq), Long.parseLong(w.substring(eq + 1)));
         }
-        long errors = kv.get("connect") + kv.get("read") + kv.get("write") + kv.get("status") + kv.get("timeout");
-        return Optional.of(new Figures(kv.get("requests"), kv.get("duration_us") / 1e6, errors,
+        long errors = 0;
+        StringBuilder kinds = new StringBuilder();
+        for (String k : List.of("connect", "read", "write", "status", "timeout")) {
+          long n = kv.get(k);
+          errors += n;
+          if (n > 0) {
+            kinds.append(kinds.isEmpty() ? "" : " ").append(k).append('=').append(n);
+          }
+        }
+        return Optional.of(new Figures(kv.get("requests"), kv.get("duration_us") / 1e6, errors, kinds.toString(),
             kv.get("p50_us") / 1000.0, kv.get("p99_us") / 1000.0));
       }
     }

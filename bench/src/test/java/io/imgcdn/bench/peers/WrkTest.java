@@ -19,6 +19,7 @@ class WrkTest {
     assertThat(f.requests()).isEqualTo(50_000);
     assertThat(f.requestsPerSecond()).isEqualTo(10_000.0);
     assertThat(f.errors()).isEqualTo(10);
+    assertThat(f.errorKinds()).isEqualTo("connect=1 read=2 status=3 timeout=4");
     assertThat(f.p50Millis()).isEqualTo(1.5);
     assertThat(f.p99Millis()).isEqualTo(9.0);
   }
