@@ -288,6 +288,7 @@ public final class UpstreamClient implements AutoCloseable {
     long deadline;
     ScheduledFuture<?> timer;
     boolean headSeen;
+    boolean keepAlive = true;
     boolean paused;
     boolean done;
 
@@ -332,6 +333,7 @@ public final class UpstreamClient implements AutoCloseable {
 
     void onHead(HttpResponse head) {
       headSeen = true;
+      keepAlive = HttpUtil.isKeepAlive(head);
       progress();
       receiver.head(head, this);
     }
@@ -346,7 +348,7 @@ public final class UpstreamClient implements AutoCloseable {
         receiver.content(piece.retain());
       }
       if (content instanceof LastHttpContent && !done) {
-        finish(true);
+        finish(keepAlive); // a response that says Connection: close takes its connection with it
         receiver.end();
       }
     }
