@@ -243,7 +243,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
-    boolean keepAlive = HttpUtil.isKeepAlive(request) && !draining;
+    boolean keepAlive = isKeepAlive(request) && !draining;
     Slot slot = new Slot(request, keepAlive);
     slots.add(slot);
     if (slots.size() >= maxPipelined) {
@@ -293,7 +293,45 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static boolean hasBody(HttpRequest request) {
-    return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) != 0;
+    // Any Transfer-Encoding on a request means a body follows (RFC 9112 section 6.1).
+    return request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+        || HttpUtil.getContentLength(request, 0L) != 0;
+  }
+
+  /**
+   * HttpUtil.isKeepAlive without its per-request list of Connection values: HTTP/1.1 keeps the connection
+   * unless a "close" token is present, HTTP/1.0 closes it unless a "keep-alive" token is (RFC 9112 9.3).
+   */
+  static boolean isKeepAlive(HttpRequest request) {
+    String connection = request.headers().get(HttpHeaderNames.CONNECTION);
+    boolean http11 = request.protocolVersion().isKeepAliveDefault();
+    if (connection == null) {
+      return http11;
+    }
+    return http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
+  }
+
+  /** Whether the comma-separated list {@code value} holds {@code token}, ignoring case and spaces. */
+  static boolean hasToken(String value, String token) {
+    int n = value.length();
+    int i = 0;
+    while (i < n) {
+      while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+        i++;
+      }
+      int start = i;
+      while (i < n && value.charAt(i) != ',') {
+        i++;
+      }
+      int end = i;
+      while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+        end--;
+      }
+      if (end - start == token.length() && value.regionMatches(true, start, token, 0, token.length())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Everything about a request that is not its target: decoding, version, method, headers, body. */
