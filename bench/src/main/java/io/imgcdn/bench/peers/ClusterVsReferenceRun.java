@@ -182,13 +182,9 @@ public final class ClusterVsReferenceRun {
             storeBytes.add(WorkDir.bytesUnder(dirs.disk().resolve("cluster").resolve("shard-" + i)));
           }
         } finally {
-          for (AutoCloseable c : reference.reversed()) {
-            try {
-              c.close();
-            } catch (Exception e) {
-              log.println("stopping " + c + ": " + e);
-            }
-          }
+          // All at once: the imgcdn child stops its nodes while the reference's processes stop.
+          cluster.requestStop();
+          PeerProcess.closeAll(reference, log::println);
         }
       }
     }

@@ -54,6 +54,12 @@ public final class ImgcdnCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * System property with extra JVM options for the child, appended after the defaults (later ones win), e.g.
+   * {@code -XX:TieredStopAtLevel=1} for a quicker start in smoke tests (no second collector: G1 is set).
+   */
+  public static final String JVM_OPTIONS_PROPERTY = "imgcdn.bench.cluster-jvm-options";
+
   private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
 
   private final PeerProcess process;
@@ -70,8 +76,12 @@ public final class ImgcdnCluster implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + o.heap(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
-        "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
+        "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED"));
+    String extra = System.getProperty(JVM_OPTIONS_PROPERTY, "").strip();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         ClusterNodeMain.class.getName(),
         "dir=" + dir.toAbsolutePath().resolve("cluster"),
         "shards=" + o.shards(),
@@ -146,14 +156,19 @@ public final class ImgcdnCluster implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port);
   }
 
-  /** Closes the child's stdin (it stops its nodes and exits), then stops it by pid if it has not. */
-  @Override
-  public void close() {
+  /** Asks the child to stop (closes its stdin) without waiting, so it can stop while other things do. */
+  public void requestStop() {
     try (OutputStream stdin = process.process().getOutputStream()) {
       stdin.flush();
     } catch (IOException e) {
       // already gone
     }
+  }
+
+  /** Closes the child's stdin (it stops its nodes and exits), then stops it by pid if it has not. */
+  @Override
+  public void close() {
+    requestStop();
     try {
       process.process().waitFor(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

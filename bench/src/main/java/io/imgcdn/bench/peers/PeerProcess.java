@@ -163,6 +163,31 @@ public final class PeerProcess implements AutoCloseable {
     RUNNING.remove(this);
   }
 
+  /**
+   * Closes every one of {@code things} at the same time (each close on its own thread) and returns when all
+   * are closed; a failure is reported to {@code failures} and does not stop the others.
+   */
+  static void closeAll(List<? extends AutoCloseable> things, java.util.function.Consumer<String> failures) {
+    List<Thread> threads = new ArrayList<>();
+    for (AutoCloseable c : things) {
+      threads.add(Thread.ofPlatform().name("stop-" + c).start(() -> {
+        try {
+          c.close();
+        } catch (Exception e) {
+          failures.accept("stopping " + c + ": " + e);
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   /** The last {@code lines} lines of {@code file}, or why it could not be read. */
   static String tail(Path file, int lines) {
     try {

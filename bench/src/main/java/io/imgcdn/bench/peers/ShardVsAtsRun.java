@@ -188,6 +188,7 @@ public final class ShardVsAtsRun {
             }
           }
         }
+        cluster.requestStop(); // it stops while the peer does
       }
     }
     String loadAfter = Machine.loadAverage();

@@ -9,6 +9,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +22,17 @@ class ClusterVsReferenceRunTest {
 
   @TempDir
   Path dir;
+
+  @BeforeAll
+  static void quickChildJvm() {
+    // C1 only: the child JVM starts sooner on a busy 2-core machine; its speed does not matter here.
+    System.setProperty(ImgcdnCluster.JVM_OPTIONS_PROPERTY, "-XX:TieredStopAtLevel=1");
+  }
+
+  @AfterAll
+  static void defaultChildJvm() {
+    System.clearProperty(ImgcdnCluster.JVM_OPTIONS_PROPERTY);
+  }
 
   @Test
   void run_tinyWorkload_bothClustersServeFromTheirTiersAndEverythingStops() throws Exception {

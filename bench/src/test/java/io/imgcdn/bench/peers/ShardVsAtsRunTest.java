@@ -8,6 +8,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +21,17 @@ class ShardVsAtsRunTest {
 
   @TempDir
   Path dir;
+
+  @BeforeAll
+  static void quickChildJvm() {
+    // C1 only: the child JVM starts sooner on a busy 2-core machine; its speed does not matter here.
+    System.setProperty(ImgcdnCluster.JVM_OPTIONS_PROPERTY, "-XX:TieredStopAtLevel=1");
+  }
+
+  @AfterAll
+  static void defaultChildJvm() {
+    System.clearProperty(ImgcdnCluster.JVM_OPTIONS_PROPERTY);
+  }
 
   @Test
   void run_smallObjectSet_bothServersAnswerOnlyHitsAndEverythingStops() throws Exception {
