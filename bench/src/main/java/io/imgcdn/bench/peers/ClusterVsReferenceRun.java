@@ -254,8 +254,8 @@ public final class ClusterVsReferenceRun {
         + "requests that reached a shard, the share it answered from its cache; from cache: responses some tier "
         + "answered from cache; to origin: responses no tier had; CPU µs/req: user + system CPU time of the "
         + "cluster's processes during the segment per response (imgcdn: the child JVM, which also runs the origin "
-        + "and S3 that serve both clusters' misses; reference: nginx and the 3 ATS, without the origin; so in the "
-        + "warm-ups, where misses are many, the origin's resizes count for imgcdn only).\n\n");
+        + "and S3 that serve both clusters' misses; reference: nginx and the 3 " + shardTier + " shards, without the "
+        + "origin; so in the warm-ups, where misses are many, the origin's resizes count for imgcdn only).\n\n");
     md.append(String.format(Locale.ROOT, "Cache bytes at the end: nginx front's proxy_cache on tmpfs %s (max_size "
             + "%s; nginx's cache manager evicts after the fact, so it can run over); imgcdn shard stores on disk %s "
             + "(bound %s each); the edge keeps its own byte count under %s; ATS cache files are fixed at %s.%n%n",
