@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ShardDiskFullTest {
   /*
    * The filesystem: `mount -t tmpfs -o size=48m` on a directory of the test (root with CAP_SYS_ADMIN, as
-   * here and in CI's container run as root; where mount is not permitted the test is aborted with the
-   * reason, never silently passed). The store's own bound (64 MB) is larger than the filesystem, so the
+   * here; a container without that capability refuses mount even to root, and then the test is aborted
+   * with the reason, never silently passed). The store's own bound (64 MB) is larger than the filesystem, so the
    * disk, not the store's accounting, is what runs out: that is the failure this test is about.
    * One shard, in a child JVM: a crash in RocksDB's native code would take the process down, which the test
    * must see (and which must not take the test JVM with it); with one shard the edge has no other
