@@ -119,7 +119,8 @@ public final class EdgeVsNginx {
         Path cluster = dir.resolve("cluster.conf");
         Files.writeString(cluster, "shard shard-1 127.0.0.1:" + originPort + "\n");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-XX:+UseG1GC", "-Xmx512m", "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false",
+            o.edgeJvm().stream().anyMatch(f -> f.matches("-XX:\\+Use\\w+GC")) ? "-Dimgcdn.gc=given" : "-XX:+UseG1GC",
+            "-Xmx512m", "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false",
             "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(o.edgeJvm());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeNode.class.getName(), "node.id=edge-1", "server.host=127.0.0.1", "server.port=" + edgePort,
