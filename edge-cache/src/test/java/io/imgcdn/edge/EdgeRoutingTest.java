@@ -97,18 +97,22 @@ class EdgeRoutingTest {
     try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of("edge.health.interval", "1h"))) {
       String key = "/h.jpg";
       FakeShard owner = ownerOf(key, a, b);
+      FakeShard other = owner == a ? b : a;
+      other.objects.put(key, EdgeServerTest.bytes(100, 3));
       int port = owner.port();
-      assertThat(edge.router().candidates(key).get(0).id()).isEqualTo(owner.id);
       owner.close();
       edge.prober().probeAll();
-      EdgeStreamingTest.await("owner marked down by the probe",
-          () -> !edge.router().candidates(key).get(0).id().equals(owner.id));
-      assertThat(edge.prober().failures()).isGreaterThanOrEqualTo(1);
+      EdgeStreamingTest.await("owner found down by a probe", () -> Boolean.FALSE.equals(edge.prober().lastResult(owner.id)));
+      long attempts = edge.tier().stats().attempts();
+      try (RawHttp c = new RawHttp(edge.port())) {
+        assertThat(c.send(RawHttp.get(key)).read().header("x-cache")).endsWith(other.id + ";hit");
+      }
+      assertThat(edge.tier().stats().attempts() - attempts).as("the down owner is not even tried").isEqualTo(1);
       try (FakeShard back = new FakeShard(owner.id, port)) {
         back.objects.put(key, EdgeServerTest.bytes(100, 3));
         edge.prober().probeAll();
-        EdgeStreamingTest.await("owner re-admitted by the probe",
-            () -> edge.router().candidates(key).get(0).id().equals(owner.id));
+        EdgeStreamingTest.await("owner re-admitted by a probe", () -> Boolean.TRUE.equals(edge.prober().lastResult(owner.id)));
+        edge.cache().invalidate(key);
         try (RawHttp c = new RawHttp(edge.port())) {
           assertThat(c.send(RawHttp.get(key)).read().header("x-cache")).endsWith(owner.id + ";hit");
         }
@@ -116,6 +120,44 @@ class EdgeRoutingTest {
     } finally {
       a.close();
       b.close();
+    }
+  }
+
+  @Test
+  void relayed5xx_shardWorkedOriginFailed_passedOnWithoutAskingAnotherShard() throws Exception {
+    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+      FakeShard owner = ownerOf("/r.jpg", a, b);
+      owner.failWith = 502;
+      owner.failChain = owner.id + ";miss, origin-1;error";
+      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of()); RawHttp c = new RawHttp(edge.port())) {
+        RawHttp.Response r = c.send(RawHttp.get("/r.jpg")).read();
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.header("x-cache")).isEqualTo("edge-1;miss, " + owner.id + ";miss, origin-1;error");
+        assertThat(edge.tier().stats().retries()).isZero();
+        assertThat((owner == a ? b : a).totalRequests()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void silentOwner_attemptBoundedByTheResponseTimeout_nextShardAnswersInTime() throws Exception {
+    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+      FakeShard owner = ownerOf("/s.jpg", a, b);
+      FakeShard other = owner == a ? b : a;
+      CompletableFuture<Void> never = new CompletableFuture<>();
+      owner.gate = never;
+      other.objects.put("/s.jpg", EdgeServerTest.bytes(100, 4));
+      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of("edge.upstream.deadline", "8s",
+          "edge.upstream.response-timeout", "300ms")); RawHttp c = new RawHttp(edge.port())) {
+        long start = System.nanoTime();
+        RawHttp.Response r = c.send(RawHttp.get("/s.jpg")).read();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("x-cache")).endsWith(other.id + ";hit");
+        assertThat(millis).isBetween(250L, 4_000L);
+      } finally {
+        never.complete(null);
+      }
     }
   }
 }

@@ -26,6 +26,8 @@ final class FakeShard implements AutoCloseable {
   volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
   /** When above 0, requests are answered with this status. */
   volatile int failWith;
+  /** The X-Cache chain of those failures; by default this shard's own error verdict. */
+  volatile String failChain;
   private final EventLoopGroup group;
   private final HttpServer server;
 
@@ -40,7 +42,8 @@ final class FakeShard implements AutoCloseable {
       requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
       return gate.thenApply(v -> {
         if (failWith > 0) {
-          return Reply.error(HttpResponseStatus.valueOf(failWith), "failing on purpose", id + ";error");
+          return Reply.error(HttpResponseStatus.valueOf(failWith), "failing on purpose",
+              failChain != null ? failChain : id + ";error");
         }
         byte[] body = objects.get(url.path());
         if (body == null) {

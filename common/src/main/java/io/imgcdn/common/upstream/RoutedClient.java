@@ -22,7 +22,8 @@ public final class RoutedClient {
    * the same nodes in the same order and their caches stay disjoint. Nodes that passive health marked
    * down are skipped without a connection attempt; if all are down we still try the owner, so a cluster
    * that came back is noticed without waiting for the ejection period.
-   * A 4xx answer is final (another node would say the same); a 5xx or transport failure moves on.
+   * A 4xx answer is final (another node would say the same); a 5xx or transport failure moves on,
+   * except a 5xx the node relayed from further up (see relayedFailure).
    */
   private final UpstreamClient client;
   private final NodeHealth health;
@@ -56,38 +57,64 @@ public final class RoutedClient {
   }
 
   public CompletableFuture<Routed> get(NodeLocator ring, String routingKey, String path, String role) {
-    List<Node> candidates = ring.candidates(routingKey, maxAttempts);
+    List<Node> candidates = ring.candidates(routingKey, ring.nodes().size());
     if (candidates.isEmpty()) {
       return CompletableFuture.failedFuture(new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
           "no " + role + " nodes in the cluster file"));
     }
-    List<Node> up = candidates.stream().filter(n -> health.isUp(n.id())).toList();
     CompletableFuture<Routed> result = new CompletableFuture<>();
-    attempt(up.isEmpty() ? candidates.subList(0, 1) : up, 0, path, role, result, null);
+    attempt(candidates, 0, 0, path, role, result, null);
     return result;
   }
 
-  private void attempt(List<Node> nodes, int index, String path, String role, CompletableFuture<Routed> result,
-      Throwable last) {
-    if (index >= nodes.size()) {
+  /**
+   * Whether a 5xx was relayed by a node that itself worked: its own X-Cache verdict comes first and is
+   * not "error" ("shard-2;miss, origin-1;error"). The failure is further up (the next tier, S3), which
+   * the next candidate would ask again; such an answer is final and the node is healthy.
+   */
+  public static boolean relayedFailure(String nodeId, int status, String xCache) {
+    return status >= 500 && xCache != null && xCache.startsWith(nodeId + ";")
+        && !xCache.startsWith(nodeId + ";error");
+  }
+
+  /*
+   * Health is asked lazily, only for the node about to be tried: NodeHealth.isUp hands out an ejected
+   * node's one half-open probe, which would be lost on a node the request never tries. Down nodes are
+   * skipped without counting as attempts; if no candidate was up, the owner is tried anyway.
+   */
+  private void attempt(List<Node> candidates, int from, int tried, String path, String role,
+      CompletableFuture<Routed> result, Throwable last) {
+    int index = from;
+    while (index < candidates.size() && tried < maxAttempts && !health.isUp(candidates.get(index).id())) {
+      index++;
+    }
+    Node node;
+    if (index < candidates.size() && tried < maxAttempts) {
+      node = candidates.get(index);
+    } else if (tried == 0) {
+      node = candidates.get(0); // every candidate is down: try the owner, a recovered cluster is noticed at once
+      index = candidates.size();
+    } else {
       boolean timeout = last instanceof UpstreamException ue && ue.kind() == UpstreamException.Kind.TIMEOUT;
       result.completeExceptionally(new HttpError(
           timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
           role + " tier unavailable" + (timeout ? " (timeout)" : ""), last));
       return;
     }
-    Node node = nodes.get(index);
+    int next = index + 1;
+    boolean lastChance = tried + 1 >= maxAttempts || next >= candidates.size();
     client.get(node.address(), path, null).whenComplete((response, failure) -> {
-      if (failure == null && response.status() < 500) {
+      if (failure == null && (response.status() < 500
+          || relayedFailure(node.id(), response.status(), response.headers().get("X-Cache")))) {
         health.success(node.id());
         result.complete(new Routed(node, response));
-      } else if (failure == null && index + 1 >= nodes.size()) {
+      } else if (failure == null && lastChance) {
         // Last candidate answered 5xx: pass its answer on rather than inventing one.
         health.failure(node.id());
         result.complete(new Routed(node, response));
       } else {
         health.failure(node.id());
-        attempt(nodes, index + 1, path, role, result, failure);
+        attempt(candidates, next, tried + 1, path, role, result, failure);
       }
     });
   }

@@ -31,13 +31,18 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
   private final ShardFetch.Context fetching;
   private final FetchStats stats = new FetchStats();
 
+  /**
+   * @param deadline total time for a miss across candidates
+   * @param attemptTimeout the most any attempt but the last may wait for a response head
+   */
   public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
-      Duration deadline) {
+      Duration deadline, Duration attemptTimeout) {
     this.hitChain = nodeId + ";hit";
     this.cache = cache;
     this.indexKey = indexKey;
     this.prefixes = new ResponsePrefixes(nodeId);
-    this.fetching = new ShardFetch.Context(nodeId, cache, router, client, prefixes, deadline.toNanos(), stats);
+    this.fetching = new ShardFetch.Context(nodeId, cache, router, client, prefixes, deadline.toNanos(),
+        attemptTimeout.toNanos(), stats);
   }
 
   @Override

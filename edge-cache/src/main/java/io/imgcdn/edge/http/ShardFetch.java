@@ -4,6 +4,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
+import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamException;
 import io.imgcdn.edge.cache.CachedObject;
@@ -41,13 +42,17 @@ final class ShardFetch {
    *   COLLECT- anything else (errors, or a 200 without Content-Length): collected on the heap, up to the
    *            client's max-response-bytes, and passed on uncached.
    * Retries: connect failure, timeout, reset or a 5xx before anything was sent go to the next candidate
-   * while the deadline allows; the last candidate's 5xx is passed on as it is. The deadline covers the
-   * whole of a STORE body, and the head of a STREAM (whose body is paced by the clients).
+   * while the deadline allows; the last candidate's 5xx is passed on as it is, and so is a 5xx the shard
+   * relayed from the origin (its own X-Cache verdict is not "error": another shard would ask the same
+   * origin again). Each attempt but the last gets at most the upstream response timeout for its head, so
+   * a silent shard cannot use up the whole deadline. The deadline covers the whole of a STORE body, and
+   * the head of a STREAM (whose body is paced by the clients). Health is asked only for the node about to
+   * be tried (see ShardRouter).
    * Health and load: every attempt is counted in flight on its shard until it ends; failures and 5xx
    * count against the shard's passive health, successes clear it.
    */
   record Context(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client,
-      ResponsePrefixes prefixes, long deadlineNanos, FetchStats stats) {}
+      ResponsePrefixes prefixes, long deadlineNanos, long attemptTimeoutNanos, FetchStats stats) {}
 
   private final Context ctx;
   private final String path;
@@ -75,25 +80,41 @@ final class ShardFetch {
       answer(Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "no shard nodes in the cluster file", ""), "");
       return;
     }
-    attempt(0, null);
+    attempt(0, 0, null);
   }
 
-  private void attempt(int index, UpstreamException last) {
+  /**
+   * Tries the next candidate at or after {@code from} that health lets through, as attempt number
+   * {@code tried + 1}. Every attempt but the last gets at most the response timeout for its head, so a
+   * slow or silent shard leaves time for the next one; the last gets what is left of the deadline.
+   */
+  private void attempt(int from, int tried, UpstreamException last) {
     long left = deadline - System.nanoTime();
-    if (index >= candidates.size() || left <= 0) {
+    int attempts = ctx.router().attempts();
+    int index = from;
+    while (index < candidates.size() && tried < attempts && !ctx.router().isUp(candidates.get(index))) {
+      index++;
+    }
+    boolean fallback = false;
+    if (left > 0 && tried == 0 && index >= candidates.size()) {
+      index = 0; // every candidate is down: try the owner anyway
+      fallback = true;
+    } else if (left <= 0 || index >= candidates.size() || tried >= attempts) {
       boolean timeout = left <= 0 || last != null && last.kind() == UpstreamException.Kind.TIMEOUT;
       answer(Reply.error(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
           "shard tier unavailable" + (timeout ? " (timeout)" : ""), ""), "");
       return;
     }
     Node node = candidates.get(index);
+    boolean lastChance = fallback || tried + 1 >= attempts || index + 1 >= candidates.size();
+    long headTimeout = lastChance ? left : Math.min(left, ctx.attemptTimeoutNanos());
     ctx.stats().attempts.increment();
-    if (index > 0) {
+    if (tried > 0) {
       ctx.stats().retries.increment();
     }
     ctx.router().started(node);
-    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, null, java.time.Duration.ofNanos(left),
-        new Attempt(index, node));
+    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, null, java.time.Duration.ofNanos(headTimeout),
+        new Attempt(index, tried, lastChance, node));
   }
 
   /** Answers every waiter with a heap reply, each with its own verdict in front of the chain. */
@@ -112,6 +133,8 @@ final class ShardFetch {
   /** One shard's try; all calls on that shard connection's event loop. */
   private final class Attempt implements BodyReceiver {
     private final int index;
+    private final int tried;
+    private final boolean lastChance;
     private final Node node;
     private Mode mode = Mode.NONE;
     private HttpResponse head;
@@ -121,11 +144,23 @@ final class ShardFetch {
     private StreamBroadcast broadcast;
     private CompositeByteBuf collected;
     private ScheduledFuture<?> storeDeadline;
+    private boolean relayed;
     private boolean over;
 
-    Attempt(int index, Node node) {
+    Attempt(int index, int tried, boolean lastChance, Node node) {
       this.index = index;
+      this.tried = tried;
+      this.lastChance = lastChance;
       this.node = node;
+    }
+
+    /** Moves on to the next candidate after this one failed. */
+    private void next(UpstreamException failure) {
+      if (lastChance) {
+        attempt(candidates.size(), tried + 1, failure); // answers with the failure
+      } else {
+        attempt(index + 1, tried + 1, failure);
+      }
     }
 
     @Override
@@ -135,11 +170,11 @@ final class ShardFetch {
       int status = head.status().code();
       HttpHeaders h = head.headers();
       upstreamChain = h.get("X-Cache", "");
-      if (status >= 500 && index + 1 < candidates.size() && deadline - System.nanoTime() > 0) {
+      relayed = RoutedClient.relayedFailure(node.id(), status, upstreamChain);
+      if (status >= 500 && !relayed && !lastChance && deadline - System.nanoTime() > 0) {
         flow.cancel();
         over(false);
-        attempt(index + 1, new UpstreamException(UpstreamException.Kind.CLOSED, node.address(),
-            "answered " + status, null));
+        next(new UpstreamException(UpstreamException.Kind.CLOSED, node.address(), "answered " + status, null));
         return;
       }
       long length = HttpUtil.getContentLength(head, -1L);
@@ -203,7 +238,7 @@ final class ShardFetch {
       if (over) {
         return;
       }
-      over(head.status().code() < 500);
+      over(head.status().code() < 500 || relayed); // a relayed 5xx is not this shard's failure
       switch (mode) {
         case STORE -> store();
         case STREAM -> broadcast.end();
@@ -263,16 +298,16 @@ final class ShardFetch {
         case STREAM -> broadcast.abort();
         case STORE -> {
           builder.abandon();
-          attempt(index + 1, failure);
+          next(failure);
         }
         case COLLECT -> {
           if (collected != null) {
             collected.release();
             collected = null;
           }
-          attempt(index + 1, failure);
+          next(failure);
         }
-        case NONE -> attempt(index + 1, failure);
+        case NONE -> next(failure);
       }
     }
 

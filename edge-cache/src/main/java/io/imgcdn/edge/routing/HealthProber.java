@@ -39,6 +39,8 @@ public final class HealthProber implements AutoCloseable {
   private final Duration timeout;
   private final AtomicLong probes = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
+  private final java.util.concurrent.ConcurrentHashMap<String, Boolean> lastResults =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private ScheduledFuture<?> task;
 
   public HealthProber(ClusterView cluster, NodeHealth health, UpstreamClient client, Duration timeout) {
@@ -63,6 +65,11 @@ public final class HealthProber implements AutoCloseable {
   /** Probes that failed since start. */
   public long failures() {
     return failures.get();
+  }
+
+  /** The outcome of the last probe of {@code nodeId} that completed: true up, false down, null none yet. */
+  public Boolean lastResult(String nodeId) {
+    return lastResults.get(nodeId);
   }
 
   /** Sends one probe to every shard now. */
@@ -95,6 +102,7 @@ public final class HealthProber implements AutoCloseable {
         } else {
           health.success(node.id());
         }
+        lastResults.put(node.id(), !failed);
       }
 
       @Override
@@ -105,6 +113,7 @@ public final class HealthProber implements AutoCloseable {
         } else {
           health.failure(node.id());
         }
+        lastResults.put(node.id(), false);
       }
     });
   }

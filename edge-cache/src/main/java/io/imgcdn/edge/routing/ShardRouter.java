@@ -5,10 +5,8 @@ import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.NodeLocator;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,9 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ShardRouter {
   /*
-   * Health: each candidate's health is asked once per lookup (NodeHealth.isUp lets one caller through
-   * to probe an ejected node when its ejection period ends, so asking twice would waste that probe).
-   * If every candidate is down the owner is tried anyway: a cluster that came back is noticed at once.
+   * Health: the fetch asks isUp lazily, only for the node it is about to try (NodeHealth.isUp lets one
+   * caller through to probe an ejected node when its ejection period ends; asking for nodes that are
+   * then not tried would waste that probe). Down nodes are skipped without counting as attempts; if
+   * every candidate is down the owner is tried anyway, so a cluster that came back is noticed at once.
    * Bounded loads [1]: the edge counts its own requests in flight per shard; the hashring's bounded-load
    * lookup walks the key's candidates to the first whose load is under ceil((1 + epsilon) x mean). Loads
    * are equal when the edge is idle, so the owner is chosen and caches stay disjoint; only a shard that
@@ -67,34 +66,37 @@ public final class ShardRouter {
     return health;
   }
 
-  /** The shards to try for {@code key}, in order; empty when the cluster has no shards. */
+  /**
+   * Every shard for {@code key}, in the order to try them: the owner (or, under bounded loads, the first
+   * candidate under capacity), then the ring order. Health is not applied here: ask {@link #isUp} for
+   * the node about to be tried, and try at most {@link #attempts()} of them. Empty without shards.
+   */
   public List<Node> candidates(String key) {
     NodeLocator ring = cluster.rings().shards();
     List<Node> all = ring.candidates(key, ring.nodes().size());
-    if (all.isEmpty()) {
-      return all;
-    }
-    List<Node> up = new ArrayList<>(all.size());
-    for (Node n : all) {
-      if (health.isUp(n.id())) {
-        up.add(n);
+    if (all.size() > 1 && balanceFactor > 0 && inFlight(all.get(0)) >= floor) {
+      Optional<Node> chosen = ring.owner(key, this::inFlight, balanceFactor, n -> true);
+      if (chosen.isPresent() && !chosen.get().equals(all.get(0))) {
+        List<Node> reordered = new ArrayList<>(all);
+        reordered.remove(chosen.get());
+        reordered.add(0, chosen.get());
+        return reordered;
       }
     }
-    if (up.isEmpty()) {
-      return List.of(all.get(0));
-    }
-    if (balanceFactor > 0 && up.size() > 1 && inFlight(up.get(0)) >= floor) {
-      Set<String> upIds = new HashSet<>();
-      for (Node n : up) {
-        upIds.add(n.id());
-      }
-      Optional<Node> chosen = ring.owner(key, this::inFlight, balanceFactor, n -> upIds.contains(n.id()));
-      if (chosen.isPresent() && !chosen.get().equals(up.get(0))) {
-        up.remove(chosen.get());
-        up.add(0, chosen.get());
-      }
-    }
-    return up.size() > attempts ? List.copyOf(up.subList(0, attempts)) : up;
+    return all;
+  }
+
+  /** Candidates tried per miss at most (down ones skipped do not count). */
+  public int attempts() {
+    return attempts;
+  }
+
+  /**
+   * Whether {@code node} may be tried now. Ask only for the node about to be tried: an ejected node's
+   * single half-open probe is handed to the caller that asks when its ejection period has passed.
+   */
+  public boolean isUp(Node node) {
+    return health.isUp(node.id());
   }
 
   /** Requests this edge has in flight to {@code node} now. */

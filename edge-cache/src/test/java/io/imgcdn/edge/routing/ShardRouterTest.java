@@ -22,27 +22,25 @@ class ShardRouterTest {
   }
 
   @Test
-  void candidates_idle_ownerFirstThenRingOrderUpToAttempts() throws Exception {
+  void candidates_idle_ringOrderOwnerFirst() throws Exception {
     try (ClusterView cluster = cluster()) {
       ShardRouter router = new ShardRouter(cluster, new NodeHealth(3, 60_000), 2, 0.25, 4);
-      List<Node> ring = cluster.rings().shards().candidates("/a.jpg", 3);
-      assertThat(router.candidates("/a.jpg")).containsExactly(ring.get(0), ring.get(1));
+      assertThat(router.candidates("/a.jpg")).isEqualTo(cluster.rings().shards().candidates("/a.jpg", 3));
+      assertThat(router.attempts()).isEqualTo(2);
     }
   }
 
   @Test
-  void candidates_ownerEjected_skippedUnlessAllAreDown() throws Exception {
+  void isUp_ejectedNode_downUntilASuccess() throws Exception {
     try (ClusterView cluster = cluster()) {
       NodeHealth health = new NodeHealth(1, 60_000);
       ShardRouter router = new ShardRouter(cluster, health, 3, 0, 0);
-      List<Node> ring = cluster.rings().shards().candidates("/a.jpg", 3);
-      health.failure(ring.get(0).id());
-      assertThat(router.candidates("/a.jpg")).containsExactly(ring.get(1), ring.get(2));
-      health.failure(ring.get(1).id());
-      health.failure(ring.get(2).id());
-      assertThat(router.candidates("/a.jpg")).as("all down: try the owner anyway").containsExactly(ring.get(0));
-      health.success(ring.get(0).id());
-      assertThat(router.candidates("/a.jpg").get(0)).isEqualTo(ring.get(0));
+      Node owner = cluster.rings().shards().owner("/a.jpg");
+      health.failure(owner.id());
+      assertThat(router.isUp(owner)).isFalse();
+      assertThat(router.candidates("/a.jpg").get(0)).as("order ignores health").isEqualTo(owner);
+      health.success(owner.id());
+      assertThat(router.isUp(owner)).isTrue();
     }
   }
 
@@ -67,7 +65,7 @@ class ShardRouterTest {
       assertThat(router.inFlight(owner)).isEqualTo(10);
       List<Node> spilled = router.candidates("/hot.jpg");
       assertThat(spilled.get(0)).isNotEqualTo(owner);
-      assertThat(spilled).hasSize(2).doesNotHaveDuplicates();
+      assertThat(spilled).hasSize(3).doesNotHaveDuplicates();
       assertThat(unbounded.candidates("/hot.jpg").get(0)).as("balance factor 0: owner always").isEqualTo(owner);
       for (int i = 0; i < 10; i++) {
         router.finished(owner);

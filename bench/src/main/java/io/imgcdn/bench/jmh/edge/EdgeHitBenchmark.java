@@ -104,7 +104,7 @@ public class EdgeHitBenchmark {
     ObjectServerHandler.Tier tier;
     if (path.equals("edge")) {
       tier = new EdgeTier("edge-1", cache, new ShardRouter(cluster, new NodeHealth(3, 2000), 2, 0.25, 16), client,
-          "", Duration.ofSeconds(10));
+          "", Duration.ofSeconds(10), Duration.ofSeconds(5));
     } else {
       Reply reply = Reply.ok(new ImageObject("image/jpeg", etag, ImageObject.IMMUTABLE, body), "edge-1;hit");
       CompletableFuture<Reply> done = CompletableFuture.completedFuture(reply);
