@@ -1,5 +1,6 @@
 package io.imgcdn.edge;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -19,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 class EdgeHttpTest {
   @TempDir static Path dir;
   static FakeShard shard;
-  static LeakWatch leaks;
+  static NettyLeakWatch leaks;
 
   @BeforeAll
   static void start() {
-    leaks = new LeakWatch();
+    leaks = new NettyLeakWatch();
     shard = new FakeShard("shard-1");
     shard.objects.put("/a.jpg", EdgeServerTest.bytes(10_000, 1));
     shard.objects.put("/b.jpg", EdgeServerTest.bytes(60_000, 2));

@@ -1,5 +1,6 @@
 package io.imgcdn.edge;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -23,11 +24,11 @@ class EdgeServerTest {
   static FakeShard shard;
   static EdgeServer edge;
   static HttpClient http;
-  static LeakWatch leaks;
+  static NettyLeakWatch leaks;
 
   @BeforeAll
   static void start() {
-    leaks = new LeakWatch();
+    leaks = new NettyLeakWatch();
     shard = new FakeShard("shard-1");
     edge = Edges.start(dir, List.of(shard), Map.of());
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

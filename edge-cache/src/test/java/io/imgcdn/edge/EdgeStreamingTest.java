@@ -1,5 +1,6 @@
 package io.imgcdn.edge;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -22,12 +23,12 @@ class EdgeStreamingTest {
   @TempDir static Path dir;
   static FakeShard shard;
   static EdgeServer edge;
-  static LeakWatch leaks;
+  static NettyLeakWatch leaks;
   static byte[] big;
 
   @BeforeAll
   static void start() {
-    leaks = new LeakWatch();
+    leaks = new NettyLeakWatch();
     shard = new FakeShard("shard-1");
     big = EdgeServerTest.bytes(BIG, 11);
     shard.objects.put("/big.jpg", big);

@@ -1,5 +1,6 @@
 package io.imgcdn.launcher.faults;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgcdn.launcher.faults.ResourceSampler.Sample;

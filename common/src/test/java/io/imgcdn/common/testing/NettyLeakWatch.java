@@ -1,4 +1,4 @@
-package io.imgcdn.launcher.faults;
+package io.imgcdn.common.testing;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -9,20 +9,21 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects Netty's "LEAK:" reports in this JVM (leak detection runs at paranoid level in tests, see the
- * parent pom): a buffer garbage-collected without being released is reported at a later allocation of a
- * tracked buffer, so {@link #leaks()} runs the GC and allocates before it looks.
+ * Collects Netty's "LEAK:" reports (leak detection runs at paranoid level in tests, see the parent pom):
+ * a buffer that was garbage-collected without being released is reported at the next allocation after
+ * a GC. {@link #leaks()} forces that and returns what was reported. Shared by the edge and fault tests.
  */
-final class NettyLeakWatch implements AutoCloseable {
+public final class NettyLeakWatch implements AutoCloseable {
   private final Logger logger = (Logger) LoggerFactory.getLogger("io.netty.util.ResourceLeakDetector");
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-  NettyLeakWatch() {
+  public NettyLeakWatch() {
     appender.start();
     logger.addAppender(appender);
   }
 
-  List<String> leaks() {
+  /** Runs the GC a few times, allocating tracked buffers in between so the detector reports. */
+  public List<String> leaks() {
     UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true, false, true);
     for (int i = 0; i < 4; i++) {
       System.gc();
