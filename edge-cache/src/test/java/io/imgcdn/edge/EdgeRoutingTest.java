@@ -2,6 +2,7 @@ package io.imgcdn.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.hashring.HashRings;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.Placement;
@@ -17,7 +18,7 @@ class EdgeRoutingTest {
   @TempDir Path dir;
 
   static FakeShard ownerOf(String path, FakeShard a, FakeShard b) {
-    Node owner = HashRings.create(Placement.KETAMA, List.of(new Node(a.id, a.address(), 1),
+    Node owner = HashRings.create(Placement.parse(ClusterSettings.DEFAULT_PLACEMENT), List.of(new Node(a.id, a.address(), 1),
         new Node(b.id, b.address(), 1))).owner(path);
     return owner.id().equals(a.id) ? a : b;
   }

@@ -5,6 +5,7 @@ import io.imgcdn.common.cluster.Membership;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.edge.EdgeServer;
 import io.imgcdn.edge.config.EdgeConfig;
+import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.hashring.HashRings;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.NodeLocator;
@@ -272,7 +273,7 @@ final class FaultCluster implements AutoCloseable {
       shardNodes.add(new Node(shardId(i), "127.0.0.1:" + port, 1));
     }
     Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)));
-    shardRing = HashRings.create(Placement.KETAMA, shardNodes);
+    shardRing = HashRings.create(Placement.parse(ClusterSettings.DEFAULT_PLACEMENT), shardNodes);
     Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
     Files.writeString(tmp, ClusterFile.format(m));
     Files.move(tmp, clusterFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -4,6 +4,7 @@ import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
+import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,7 @@ import java.time.Duration;
  *   <tr><td>edge.health.interval</td><td>2s</td><td>active health check of every shard (a HEAD on its serving port)</td></tr>
  *   <tr><td>edge.health.timeout</td><td>1s</td><td>a probe slower than this counts as a failure</td></tr>
  *   <tr><td>cluster.file</td><td>(required)</td><td>the cluster file: shards are picked from it</td></tr>
- *   <tr><td>cluster.placement</td><td>ketama</td><td>ring algorithm; every node must use the same</td></tr>
+ *   <tr><td>cluster.placement</td><td>maglev</td><td>ring algorithm; every node must use the same (ClusterSettings)</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
@@ -43,13 +44,7 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
 
   public static EdgeConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "edge-1", 8080, 9080);
-    String raw = s.string("cluster.placement", "ketama");
-    Placement placement = Placement.KETAMA;
-    try {
-      placement = Placement.parse(raw);
-    } catch (IllegalArgumentException e) {
-      s.problem("cluster.placement", e.getMessage());
-    }
+    ClusterSettings cluster = ClusterSettings.from(s);
     long maxObject = s.bytes("edge.cache.max-object-bytes", "4m", 0);
     if (maxObject > 1L << 30) {
       s.problem("edge.cache.max-object-bytes", maxObject + " (expected: at most 1g)");
@@ -78,9 +73,9 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
         UpstreamSettings.from(s, "edge.upstream."),
         s.duration("edge.health.interval", "2s"),
         s.duration("edge.health.timeout", "1s"),
-        Path.of(s.required("cluster.file")),
-        placement,
-        s.duration("cluster.reload-interval", "2s"),
+        cluster.file(),
+        cluster.placement(),
+        cluster.reloadInterval(),
         ServerOptions.from(s),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024));
