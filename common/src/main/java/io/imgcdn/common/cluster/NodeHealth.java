@@ -37,6 +37,27 @@ public final class NodeHealth {
     return now - until >= 0 && s.downUntil.compareAndSet(until, now + ejectNanos);
   }
 
+  /**
+   * A node's state for status pages: what {@link #isUp} would answer, read without taking the
+   * half-open probe (isUp hands that probe to its caller).
+   *
+   * @param consecutiveFailures failed requests and probes in a row since the last success
+   * @param ejected skipped by routing now, or waiting for its one half-open probe
+   * @param retryInMillis time left before the half-open probe is let through; 0 when not ejected or due
+   */
+  public record View(int consecutiveFailures, boolean ejected, long retryInMillis) {}
+
+  /** {@code nodeId}'s state, without changing it. */
+  public View view(String nodeId) {
+    State s = states.get(nodeId);
+    if (s == null) {
+      return new View(0, false, 0);
+    }
+    long until = s.downUntil.get();
+    long left = until == 0 ? 0 : Math.max(0, until - System.nanoTime());
+    return new View(s.consecutiveFailures.get(), until != 0, left / 1_000_000L);
+  }
+
   public void success(String nodeId) {
     State s = states.get(nodeId);
     if (s != null) {
