@@ -3,7 +3,6 @@ package io.imgcdn.common.http;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -53,7 +52,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
       p.addLast("limit", connections.newLimitHandler());
     }
     p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
-    p.addLast("decoder", new HttpRequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
+    p.addLast("decoder", new RequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
     p.addLast(ENCODER, new HttpResponseEncoder());
     p.addLast("handler", handlers.get().idleTimeout(options.idleTimeout()));
   }

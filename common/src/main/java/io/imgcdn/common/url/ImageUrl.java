@@ -14,11 +14,17 @@ public sealed interface ImageUrl {
    * Keys are refused (400) when they could escape the bucket or mean two things at once: "." and ".."
    * segments, empty segments, an encoded slash (%2F: one key, two meanings), control characters,
    * malformed percent-encoding or UTF-8.
+   * Length: a key is at most 1024 UTF-8 bytes (S3's own limit) and each of its segments at most 255 bytes
+   * (NAME_MAX: MinIO and every store backed by a file system keep a segment as one file or directory name).
+   * A longer segment is refused here with 400 rather than reaching the store, which answers 5xx for it:
+   * otherwise any client could make every tier answer and log a server error at will.
    * Limitation, by contract: originals whose S3 key starts with "v/" or "t/" are not addressable, since
    * those prefixes name variants.
    */
 
   int MAX_KEY_BYTES = 1024;
+  /** Longest segment of an object key, in UTF-8 bytes: a file name (NAME_MAX) in file-system-backed stores. */
+  int MAX_KEY_SEGMENT_BYTES = 255;
   Pattern PRESET = Pattern.compile("[A-Za-z0-9_-]{1,32}");
   Pattern SIGNATURE = Pattern.compile("[A-Za-z0-9_-]{8,128}");
   Pattern OPTIONS = Pattern.compile("[A-Za-z0-9=,:._-]{1,256}");
@@ -154,6 +160,11 @@ public sealed interface ImageUrl {
     String key = String.join("/", java.util.Arrays.copyOfRange(segments, from, segments.length));
     if (UrlCodec.utf8Length(key) > MAX_KEY_BYTES) {
       throw HttpError.badRequest("object key longer than " + MAX_KEY_BYTES + " bytes");
+    }
+    for (int i = from; i < segments.length; i++) {
+      if (UrlCodec.utf8Length(segments[i]) > MAX_KEY_SEGMENT_BYTES) {
+        throw HttpError.badRequest("object key segment longer than " + MAX_KEY_SEGMENT_BYTES + " bytes");
+      }
     }
     return key;
   }

@@ -25,8 +25,8 @@ class ImageUrlFuzzTest {
 
   /**
    * Any request target: the parser answers 400 or 404 and nothing else; what it accepts is ASCII, safe to
-   * hand to S3 (no empty, '.' or '..' segment, no control character, key at most 1024 bytes) and
-   * round-trips: parsing {@code encodedPath()} gives the same URL back.
+   * hand to S3 (no empty, '.' or '..' segment, no control character, key at most 1024 bytes, segments at
+   * most 255) and round-trips: parsing {@code encodedPath()} gives the same URL back.
    * (Dictionary entries use libFuzzer dictionary syntax: a backslash is doubled, other bytes are \xHH.)
    */
   @FuzzTest(maxDuration = "5m")
@@ -85,7 +85,8 @@ class ImageUrlFuzzTest {
       return false;
     }
     for (String segment : key.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
+          || segment.getBytes(UTF_8).length > ImageUrl.MAX_KEY_SEGMENT_BYTES) {
         return false;
       }
     }

@@ -73,8 +73,24 @@ class ImageUrlTest {
 
   @Test
   void parse_keyOverLimit_badRequest() {
-    String key = "k".repeat(ImageUrl.MAX_KEY_BYTES + 1);
+    // 1025 bytes in segments of 255 bytes or less: only the whole key's limit applies
+    String segment = "k".repeat(ImageUrl.MAX_KEY_SEGMENT_BYTES);
+    String key = String.join("/", segment, segment, segment, segment) + "/k";
+    assertThat(key).hasSize(ImageUrl.MAX_KEY_BYTES + 1);
     assertThatThrownBy(() -> ImageUrl.parse("/" + key)).hasMessageContaining("longer than 1024 bytes");
     assertThat(ImageUrl.parse("/" + key.substring(1)).objectKey()).hasSize(ImageUrl.MAX_KEY_BYTES);
+  }
+
+  @Test
+  void parse_keySegmentOverLimit_badRequest() {
+    // 256 bytes in one segment (128 two-byte characters): a file name too long for MinIO or a file system
+    String segment = "é".repeat(128);
+    assertThatThrownBy(() -> ImageUrl.parse("/photos/" + UrlCodec.encodePath(segment)))
+        .isInstanceOfSatisfying(HttpError.class, e -> assertThat(e.status().code()).isEqualTo(400))
+        .hasMessageContaining("segment longer than 255 bytes");
+    assertThatThrownBy(() -> ImageUrl.parse("/v/w150/" + "a".repeat(256) + ".jpg"))
+        .hasMessageContaining("segment longer than 255 bytes");
+    String longest = "a".repeat(ImageUrl.MAX_KEY_SEGMENT_BYTES - 4) + ".jpg";
+    assertThat(ImageUrl.parse("/photos/" + longest).objectKey()).isEqualTo("photos/" + longest);
   }
 }
