@@ -1,5 +1,7 @@
 package io.imgcdn.common.config;
 
+import io.imgcdn.common.accesslog.AccessLogSettings;
+
 /**
  * The settings every node has: its id (as named in the cluster file and in X-Cache), the serving address
  * and the admin port.
@@ -11,9 +13,11 @@ package io.imgcdn.common.config;
  *   <tr><td>server.port</td><td>serving port (0 = any free port)</td></tr>
  *   <tr><td>admin.port</td><td>admin port: /healthz, /readyz, /metrics, admin actions (0 = any free port)</td></tr>
  *   <tr><td>admin.token</td><td>bearer token for admin actions; empty disables them</td></tr>
+ *   <tr><td>server.access-log*</td><td>the access log: see {@link AccessLogSettings}</td></tr>
  * </table>
  */
-public record NodeSettings(String id, String host, int port, int adminPort, String adminToken) {
+public record NodeSettings(String id, String host, int port, int adminPort, String adminToken,
+    AccessLogSettings accessLog) {
   public static final String ID = "node.id";
   public static final String HOST = "server.host";
   public static final String HOST_DEFAULT = "127.0.0.1";
@@ -31,6 +35,7 @@ public record NodeSettings(String id, String host, int port, int adminPort, Stri
         settings.string(HOST, HOST_DEFAULT),
         settings.port(PORT, defaultPort),
         settings.port(ADMIN_PORT, defaultAdminPort),
-        settings.string(ADMIN_TOKEN, ""));
+        settings.string(ADMIN_TOKEN, ""),
+        AccessLogSettings.from(settings));
   }
 }

@@ -1,5 +1,6 @@
 package io.imgcdn.common.http;
 
+import io.imgcdn.common.accesslog.AccessLog;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -99,6 +100,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   private final ResponseObserver observer;
   private final int maxPipelined;
   private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+  private AccessLog accessLog;
 
   private long idleNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
   private ChannelHandlerContext ctx;
@@ -145,6 +147,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
     }
     this.idleNanos = idleTimeout.toNanos();
+    return this;
+  }
+
+  /** Every finished request is also written to {@code log} (null: none). Set before joining a pipeline. */
+  public ObjectServerHandler accessLog(AccessLog log) {
+    this.accessLog = log;
     return this;
   }
 
@@ -491,8 +499,13 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   private void finished(Slot slot) {
     slots.poll();
     lastActivity = System.nanoTime();
+    long nanos = System.nanoTime() - slot.startNanos;
     if (observer != null) {
-      observer.completed(slot.method, slot.response, slot.bodyBytes, System.nanoTime() - slot.startNanos);
+      observer.completed(slot.method, slot.response, slot.bodyBytes, nanos);
+    }
+    if (accessLog != null) {
+      accessLog.log(slot.method, slot.uri, slot.version, ctx.channel().remoteAddress(), slot.headers,
+          slot.response.status().code(), slot.response.xCache(), slot.bodyBytes, nanos);
     }
     if (!slot.keepAlive() || (draining && slots.isEmpty())) {
       encoderCtx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -578,6 +591,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     final HttpMethod method;
     final HttpHeaders headers;
     final HttpVersion version;
+    final String uri;
     final long startNanos = System.nanoTime();
     boolean keepAlive;
     Response response;
@@ -591,6 +605,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       this.method = request.method();
       this.headers = request.headers();
       this.version = request.protocolVersion();
+      this.uri = request.uri();
       this.keepAlive = keepAlive;
     }
 

@@ -1,5 +1,6 @@
 package io.imgcdn.common.node;
 
+import io.imgcdn.common.accesslog.AccessLog;
 import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.admin.AdminServer;
@@ -32,12 +33,19 @@ public final class NodeRuntime implements AutoCloseable {
   private final NodeMetrics metrics;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
+  private final AccessLog accessLog;
   private Channel serving;
   private AdminServer admin;
 
   private NodeRuntime(NodeSettings node, String tier, int ioThreads) {
     this.node = node;
     this.metrics = new NodeMetrics(tier, node.id());
+    this.accessLog = AccessLog.open(node.accessLog(), node.id()); // first: an unopenable file fails start-up
+    if (accessLog != null) {
+      io.micrometer.core.instrument.FunctionCounter.builder("imgcdn.access.log.dropped", accessLog,
+          AccessLog::dropped).description("Access log lines dropped because the writer fell behind")
+          .register(metrics.registry());
+    }
     this.boss = Transports.group(1, node.id() + "-accept");
     this.workers = Transports.group(ioThreads, node.id() + "-io");
   }
@@ -59,6 +67,11 @@ public final class NodeRuntime implements AutoCloseable {
     return node;
   }
 
+  /** The access log every serving handler of this node writes to, or null when it is off. */
+  public AccessLog accessLog() {
+    return accessLog;
+  }
+
   /** Binds the admin port, then the serving port. */
   public void serve(ObjectServerHandler.Tier tier, Duration idleTimeout, List<AdminRoute> extraRoutes,
       BooleanSupplier ready) {
@@ -75,7 +88,8 @@ public final class NodeRuntime implements AutoCloseable {
     ObjectServerHandler.RequestObserver observer = (method, uri, reply, bytes, nanos) ->
         metrics.request(verdict(reply), reply.status().code(), bytes, nanos);
     serving = HttpServers.bind(boss, workers, node.host(), node.port(),
-        new ServerInitializer(() -> new ObjectServerHandler(node.id(), tier, observer), idleTimeout));
+        new ServerInitializer(() -> new ObjectServerHandler(node.id(), tier, observer).accessLog(accessLog),
+            idleTimeout));
     LOG.info("{} serving on {}:{} (admin {}, transport {})", node.id(), node.host(), port(), adminPort(),
         Transports.name());
   }
@@ -113,6 +127,9 @@ public final class NodeRuntime implements AutoCloseable {
     }
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    if (accessLog != null) {
+      accessLog.close(); // after the event loops: every finished request is queued
+    }
     metrics.close();
   }
 }
