@@ -46,7 +46,7 @@ public final class OriginServer implements AutoCloseable {
             .daemon(true).factory(), new ThreadPoolExecutor.AbortPolicy());
     UrlSigner signer = config.signingKey().length == 0 ? null : new UrlSigner(config.signingKey());
     OriginTier tier = new OriginTier(config.node().id(), source, config.originalsCacheBytes(), config.presets(),
-        signer, engine, config.limits(), config.jobTimeout(), imagePool, runtime.metrics().registry());
+        config.refuseUnwritableFormat(), signer, engine, config.limits(), config.jobTimeout(), imagePool, runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.engine", () -> 1).tag("engine", engine.name())
         .description("The image engine in use").register(runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())

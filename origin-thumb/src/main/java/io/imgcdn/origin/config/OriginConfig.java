@@ -23,6 +23,11 @@ import java.util.Map;
  *   <tr><td>origin.s3.max-connections</td><td>64</td><td>S3 connection pool size</td></tr>
  *   <tr><td>origin.s3.timeout</td><td>10s</td><td>one S3 call, retries included</td></tr>
  *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150</td></tr>
+ *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
+ *       default when the request's Accept names them: webp and/or avif, e.g. avif,webp. Its responses then
+ *       carry Vary: Accept (docs/ORIGIN.md, notes/VARY.md)</td></tr>
+ *   <tr><td>origin.unwritable-format</td><td>fallback</td><td>a negotiated format the engine cannot write (the
+ *       Java engine: WebP, AVIF): fallback = answer with the default format, refuse = 406</td></tr>
  *   <tr><td>origin.signing-key</td><td>""</td><td>HMAC key for /t/ URLs (16+ bytes); empty refuses /t/ with 403</td></tr>
  *   <tr><td>origin.engine</td><td>auto</td><td>auto (libvips when installed, else java), java or libvips</td></tr>
  *   <tr><td>origin.workers</td><td>cores</td><td>image threads</td></tr>
@@ -46,6 +51,7 @@ public record OriginConfig(
     int s3MaxConnections,
     Duration s3Timeout,
     Map<String, VariantSpec> presets,
+    boolean refuseUnwritableFormat,
     byte[] signingKey,
     String engine,
     int workers,
@@ -56,6 +62,7 @@ public record OriginConfig(
     Duration idleTimeout) {
 
   public static final Map<String, String> DEFAULT_PRESETS = defaultPresets();
+  private static final String FORMATS_SUFFIX = ".formats";
 
   private static Map<String, String> defaultPresets() {
     Map<String, String> p = new LinkedHashMap<>();
@@ -69,9 +76,17 @@ public record OriginConfig(
   /** Reads and validates; call {@code settings.finish()} afterwards to report every problem at once. */
   public static OriginConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "origin-1", 8090, 9090);
-    Map<String, String> rawPresets = s.withPrefix("origin.preset.");
+    Map<String, String> rawPresets = new LinkedHashMap<>();
+    Map<String, String> formatLists = new LinkedHashMap<>();
+    s.withPrefix("origin.preset.").forEach((name, value) -> {
+      if (name.endsWith(FORMATS_SUFFIX)) {
+        formatLists.put(name.substring(0, name.length() - FORMATS_SUFFIX.length()), value);
+      } else {
+        rawPresets.put(name, value);
+      }
+    });
     if (rawPresets.isEmpty()) {
-      rawPresets = DEFAULT_PRESETS;
+      rawPresets.putAll(DEFAULT_PRESETS);
     }
     Map<String, VariantSpec> presets = new LinkedHashMap<>();
     rawPresets.forEach((name, options) -> {
@@ -85,6 +100,25 @@ public record OriginConfig(
         s.problem("origin.preset." + name, "'" + options + "': " + e.getMessage());
       }
     });
+    formatLists.forEach((name, list) -> {
+      String key = "origin.preset." + name + FORMATS_SUFFIX;
+      VariantSpec spec = presets.get(name);
+      if (spec == null) {
+        if (!rawPresets.containsKey(name)) {
+          s.problem(key, "no preset " + name + " (presets: " + String.join(", ", rawPresets.keySet()) + ")");
+        }
+        return;
+      }
+      try {
+        presets.put(name, spec.withAlternatives(VariantSpec.parseFormatList(list)));
+      } catch (IllegalArgumentException e) {
+        s.problem(key, e.getMessage());
+      }
+    });
+    String unwritable = s.string("origin.unwritable-format", "fallback");
+    if (!unwritable.equals("fallback") && !unwritable.equals("refuse")) {
+      s.problem("origin.unwritable-format", "'" + unwritable + "' (expected: fallback or refuse)");
+    }
     String engine = s.string("origin.engine", "auto");
     if (!engine.equals("auto") && !engine.equals("java") && !engine.equals("libvips")) {
       s.problem("origin.engine", "'" + engine + "' (expected: auto, java or libvips)");
@@ -117,6 +151,7 @@ public record OriginConfig(
         s.integer("origin.s3.max-connections", 64, 1, 10_000),
         s.duration("origin.s3.timeout", "10s"),
         Map.copyOf(presets),
+        unwritable.equals("refuse"),
         signingKey.getBytes(StandardCharsets.UTF_8),
         engine,
         s.integer("origin.workers", Runtime.getRuntime().availableProcessors(), 1, 1024),

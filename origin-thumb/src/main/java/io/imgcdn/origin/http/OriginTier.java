@@ -2,13 +2,16 @@ package io.imgcdn.origin.http;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.http.Response;
 import io.imgcdn.common.upstream.Coalescer;
 import io.imgcdn.common.url.ImageUrl;
+import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngine;
 import io.imgcdn.origin.processing.ImageProcessingException;
@@ -19,11 +22,14 @@ import io.imgcdn.origin.source.S3Source;
 import io.imgcdn.origin.source.SourceObject;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -39,6 +45,14 @@ public final class OriginTier implements ObjectServerHandler.Tier {
    * an everyday answer here.) variants: an in-flight map keyed by the
    * variant's path, so N concurrent requests for one variant make one resize; the entry goes when the
    * resize ends (the shard tier is the cache for results).
+   * Negotiation (notes/VARY.md): a preset or /t/ spec with alternatives (WebP, AVIF) is reduced per request
+   * to the alternatives its Accept names and the engine can write (VariantSpec.forAccept); the engine renders
+   * the first candidate (AVIF, WebP, then the default; WebP before AVIF for an animated source). The
+   * in-flight key is the path plus the reduced candidate list, so requests that get the same answer share
+   * one resize and requests that get different formats never do. Every answer of a negotiating spec says
+   * Vary: Accept, the default-format fallback included; nothing else does. With refuseUnwritableFormat, a
+   * request that accepts an allowed format the engine cannot write (the Java engine and WebP/AVIF) gets
+   * 406 instead of the default format.
    * S3 I/O runs on the SDK's own event loops; decoding and resizing on the bounded image pool, whose
    * RejectedExecutionException the serving handler turns into 503 + Retry-After.
    */
@@ -48,6 +62,8 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   private final Coalescer<SourceObject> originals = new Coalescer<>();
   private final Coalescer<ImageObject> variants = new Coalescer<>();
   private final Map<String, VariantSpec> presets;
+  private final boolean refuseUnwritableFormat;
+  private final Set<OutputFormat> writable;
   private final UrlSigner signer;
   private final ImageEngine engine;
   private final ImageLimits limits;
@@ -57,8 +73,8 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   private final Timer resizeTimer;
 
   public OriginTier(String nodeId, S3Source source, long originalsCacheBytes, Map<String, VariantSpec> presets,
-      UrlSigner signer, ImageEngine engine, ImageLimits limits, Duration jobTimeout, Executor imagePool,
-      MeterRegistry registry) {
+      boolean refuseUnwritableFormat, UrlSigner signer, ImageEngine engine, ImageLimits limits,
+      Duration jobTimeout, Executor imagePool, MeterRegistry registry) {
     this.nodeId = nodeId;
     this.source = source;
     this.recentOriginals = Caffeine.newBuilder()
@@ -66,6 +82,8 @@ public final class OriginTier implements ObjectServerHandler.Tier {
         .weigher((String k, SourceObject v) -> v.body().length)
         .build();
     this.presets = presets;
+    this.refuseUnwritableFormat = refuseUnwritableFormat;
+    this.writable = engine.writableFormats();
     this.signer = signer;
     this.engine = engine;
     this.limits = limits;
@@ -78,10 +96,10 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   }
 
   @Override
-  public CompletableFuture<Reply> handle(ImageUrl url, HttpHeaders requestHeaders) {
+  public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     Instant deadline = Instant.now().plus(jobTimeout);
     return switch (url) {
-      case ImageUrl.Original o -> original(o.objectKey()).thenApply(src -> Reply.ok(
+      case ImageUrl.Original o -> original(o.objectKey()).thenApply(src -> (Response) Reply.ok(
           new ImageObject(src.contentType(), ETags.of(src.body()), ImageObject.IMMUTABLE, src.body()),
           nodeId + ";miss"));
       case ImageUrl.Preset p -> {
@@ -90,7 +108,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
           throw HttpError.notFound("unknown preset: " + p.preset() + " (known: "
               + String.join(", ", new java.util.TreeSet<>(presets.keySet())) + ")");
         }
-        yield variant(p.path(), p.objectKey(), spec, deadline);
+        yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline);
       }
       case ImageUrl.Signed s -> {
         if (signer == null) {
@@ -105,7 +123,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
         } catch (IllegalArgumentException e) {
           throw HttpError.badRequest("bad options: " + e.getMessage());
         }
-        yield variant(s.path(), s.objectKey(), spec, deadline);
+        yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline);
       }
     };
   }
@@ -126,8 +144,26 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     }).future();
   }
 
-  private CompletableFuture<Reply> variant(String path, String key, VariantSpec spec, Instant deadline) {
-    Coalescer.Join<ImageObject> job = variants.join(path,
+  private CompletableFuture<Response> variant(String path, String key, VariantSpec spec, HttpHeaders requestHeaders,
+      Instant deadline) {
+    if (!spec.negotiates()) {
+      return render(path, key, spec, deadline).thenApply(reply -> reply);
+    }
+    AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
+    VariantSpec reduced = spec.forAccept(accept, writable);
+    if (refuseUnwritableFormat && !reduced.negotiates() && spec.forAccept(accept, ALL_FORMATS).negotiates()) {
+      return CompletableFuture.completedFuture(new VaryAcceptResponse(Reply.error(HttpResponseStatus.NOT_ACCEPTABLE,
+          "Output format " + spec.forAccept(accept, ALL_FORMATS).candidates().getFirst().token()
+              + " is not supported by engine " + engine.name(), nodeId + ";error")));
+    }
+    // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the representation.
+    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline).thenApply(VaryAcceptResponse::new);
+  }
+
+  private static final Set<OutputFormat> ALL_FORMATS = Set.copyOf(EnumSet.allOf(OutputFormat.class));
+
+  private CompletableFuture<Reply> render(String jobKey, String key, VariantSpec spec, Instant deadline) {
+    Coalescer.Join<ImageObject> job = variants.join(jobKey,
         () -> original(key).thenApplyAsync(src -> render(src, spec, deadline), imagePool));
     String verdict = job.leader() ? ";miss" : ";coalesced";
     return job.future().thenApply(obj -> Reply.ok(obj, nodeId + verdict));

@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum OutputFormat {
   JPEG("image/jpeg", "jpeg"),
   PNG("image/png", "png"),
-  WEBP("image/webp", "webp");
+  WEBP("image/webp", "webp"),
+  /** AV1 in HEIF (libvips heifsave with compression=av1): the smallest files, the slowest encoder. */
+  AVIF("image/avif", "avif"),
+  GIF("image/gif", "gif");
 
   private final String contentType;
   private final String token;
@@ -27,7 +30,21 @@ public enum OutputFormat {
   }
 
   /**
-   * Parses {@code jpeg} (or {@code jpg}), {@code png} or {@code webp}, case-insensitive.
+   * Whether a browser announces support in its {@code Accept} header, so the origin may choose it
+   * by negotiation (the rest every browser decodes).
+   */
+  public boolean negotiable() {
+    return this == WEBP || this == AVIF;
+  }
+
+  /** Whether the format can carry an animation that browsers play (animated WebP, GIF). */
+  public boolean animates() {
+    return this == WEBP || this == GIF;
+  }
+
+  /**
+   * Parses {@code jpeg} (or {@code jpg}), {@code png}, {@code webp}, {@code avif} or {@code gif},
+   * case-insensitive.
    *
    * @throws IllegalArgumentException naming the value and what is expected
    */
@@ -37,8 +54,10 @@ public enum OutputFormat {
       case "jpeg", "jpg" -> JPEG;
       case "png" -> PNG;
       case "webp" -> WEBP;
+      case "avif" -> AVIF;
+      case "gif" -> GIF;
       default -> throw new IllegalArgumentException(
-          "format: '" + s + "' (expected: jpeg, jpg, png or webp)");
+          "format: '" + s + "' (expected: jpeg, jpg, png, webp, avif or gif)");
     };
   }
 }

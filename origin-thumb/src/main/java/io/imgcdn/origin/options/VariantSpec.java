@@ -1,6 +1,12 @@
 package io.imgcdn.origin.options;
 
+import io.imgcdn.common.http.AcceptClass;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A thumbnail request in canonical form. {@code width}/{@code height} 0 = unconstrained on that axis
@@ -15,12 +21,16 @@ import java.util.Objects;
  *   <tr><td>{@code h}</td><td>box height, 0..{@value #MAX_DIMENSION} (0 = any)</td><td>0</td></tr>
  *   <tr><td>{@code fit}</td><td>{@code inside} or {@code cover} (cover needs w and h)</td>
  *       <td>inside</td></tr>
- *   <tr><td>{@code f}</td><td>{@code jpeg} ({@code jpg}), {@code png}, {@code webp}</td><td>jpeg</td></tr>
- *   <tr><td>{@code q}</td><td>encoder quality 1..100 (used by JPEG and WebP)</td>
+ *   <tr><td>{@code f}</td><td>{@code jpeg} ({@code jpg}), {@code png}, {@code webp}, {@code avif},
+ *       {@code gif}; or a negotiation list such as {@code webp:jpeg} or {@code avif:webp:jpeg}
+ *       (the last is the default, the others are offered when Accept names them); {@code auto} =
+ *       {@code webp:jpeg}</td><td>jpeg</td></tr>
+ *   <tr><td>{@code q}</td><td>encoder quality 1..100 (JPEG scale; used by JPEG, WebP and AVIF)</td>
  *       <td>{@value #DEFAULT_QUALITY}</td></tr>
  * </table>
  */
-public record VariantSpec(int width, int height, Fit fit, OutputFormat format, int quality) {
+public record VariantSpec(
+    int width, int height, Fit fit, OutputFormat format, int quality, Set<OutputFormat> alternatives) {
 
   /*
    * Canonical form: the cache key of a variant (edge, shard and origin all key on it), so equal
@@ -32,6 +42,14 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
    * The parser is strict (unknown or repeated keys, signs, leading '+', more than 5 digits are
    * errors) because options strings are attacker-controlled and each accepted spelling is one more
    * cache entry; only the canonical form should circulate.
+   *
+   * Negotiation: format is the default, the answer for every client; alternatives are the
+   * negotiable formats (WebP, AVIF) the variant may answer with instead when the request's Accept
+   * names them. A spec with alternatives is a family of representations, not one: the origin
+   * reduces it per request (forAccept) and the engine renders the first candidate it can. The
+   * canonical form writes the list as f=avif:webp:jpeg (alternatives in preference order, then the
+   * default), so a non-negotiating spec keeps its old canonical string. "auto" means webp:jpeg and
+   * not AVIF: AVIF costs several JPEG encodes (docs/ORIGIN.md), so it is named explicitly.
    */
 
   /** Largest accepted box side; the engine's {@code ImageLimits.maxOutputDimension} may be lower. */
@@ -43,6 +61,14 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
   public VariantSpec {
     Objects.requireNonNull(fit, "fit");
     Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(alternatives, "alternatives");
+    alternatives = alternatives.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(alternatives));
+    for (OutputFormat alternative : alternatives) {
+      if (!alternative.negotiable() || alternative == format) {
+        throw new IllegalArgumentException("alternatives: " + alternatives + " with f=" + format.token()
+            + " (expected: webp and/or avif, other than the default format)");
+      }
+    }
     if (width < 0 || width > MAX_DIMENSION) {
       throw new IllegalArgumentException("w: " + width + " (expected: 0.." + MAX_DIMENSION + ")");
     }
@@ -61,15 +87,68 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
     }
   }
 
+  /** A spec that answers with {@code format} only (no negotiation). */
+  public VariantSpec(int width, int height, Fit fit, OutputFormat format, int quality) {
+    this(width, height, fit, format, quality, Set.of());
+  }
+
   /** A width-bounded JPEG at the default quality, e.g. for a preset {@code w150}. */
   public static VariantSpec ofWidth(int width) {
     return new VariantSpec(width, 0, Fit.INSIDE, OutputFormat.JPEG, DEFAULT_QUALITY);
   }
 
-  /** The same spec with another output format (e.g. after Accept-based negotiation). */
+  /** The same spec answering with {@code newFormat} only (e.g. the outcome of negotiation). */
   public VariantSpec withFormat(OutputFormat newFormat) {
-    return new VariantSpec(width, height, fit, newFormat, quality);
+    return new VariantSpec(width, height, fit, newFormat, quality, Set.of());
   }
+
+  /**
+   * The same spec that may also answer with {@code newAlternatives} (WebP, AVIF) when the request
+   * accepts them; empty = no negotiation.
+   */
+  public VariantSpec withAlternatives(Collection<OutputFormat> newAlternatives) {
+    Set<OutputFormat> set = newAlternatives.isEmpty() ? Set.of() : EnumSet.copyOf(newAlternatives);
+    return new VariantSpec(width, height, fit, format, quality, set);
+  }
+
+  /** Whether the answer depends on the request's Accept header ({@code Vary: Accept}). */
+  public boolean negotiates() {
+    return !alternatives.isEmpty();
+  }
+
+  /** The formats to try in order: AVIF, then WebP, when they are alternatives; the default last. */
+  public List<OutputFormat> candidates() {
+    List<OutputFormat> list = new ArrayList<>(3);
+    for (OutputFormat f : NEGOTIATION_ORDER) {
+      if (alternatives.contains(f)) {
+        list.add(f);
+      }
+    }
+    list.add(format);
+    return list;
+  }
+
+  /**
+   * This spec reduced to what one request may get: the alternatives its Accept names and {@code
+   * writable} contains. Requests that would get the same answer reduce to equal specs (the origin
+   * renders and coalesces on {@code canonical()} of the result).
+   */
+  public VariantSpec forAccept(AcceptClass accept, Set<OutputFormat> writable) {
+    if (alternatives.isEmpty()) {
+      return this;
+    }
+    EnumSet<OutputFormat> kept = EnumSet.noneOf(OutputFormat.class);
+    for (OutputFormat f : alternatives) {
+      boolean accepted = f == OutputFormat.AVIF ? accept.avif() : accept.webp();
+      if (accepted && writable.contains(f)) {
+        kept.add(f);
+      }
+    }
+    return kept.equals(alternatives) ? this : withAlternatives(kept);
+  }
+
+  /** Preference order of the negotiable formats: the smaller files first (VARY.md). */
+  private static final List<OutputFormat> NEGOTIATION_ORDER = List.of(OutputFormat.AVIF, OutputFormat.WEBP);
 
   /**
    * Parses an options string such as {@code "w=150"}, {@code "w=240,h=240,fit=cover"} or {@code
@@ -86,6 +165,7 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
     int height = -1;
     Fit fit = null;
     OutputFormat format = null;
+    Set<OutputFormat> alternatives = Set.of();
     int quality = -1;
     for (String part : options.split(",", -1)) {
       int eq = part.indexOf('=');
@@ -110,7 +190,10 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
         }
         case "f" -> {
           requireFirst(format == null, key, options);
-          format = OutputFormat.parse(value);
+          String list = value.equalsIgnoreCase("auto") ? "webp:jpeg" : value;
+          int colon = list.lastIndexOf(':');
+          format = OutputFormat.parse(list.substring(colon + 1));
+          alternatives = colon < 0 ? Set.of() : parseAlternatives(list.substring(0, colon), value);
         }
         case "q" -> {
           requireFirst(quality < 0, key, options);
@@ -125,7 +208,43 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
         Math.max(height, 0),
         fit == null ? Fit.INSIDE : fit,
         format == null ? OutputFormat.JPEG : format,
-        quality < 0 ? DEFAULT_QUALITY : quality);
+        quality < 0 ? DEFAULT_QUALITY : quality,
+        alternatives);
+  }
+
+  /** Parses the {@code avif:webp} part of {@code f=avif:webp:jpeg}. */
+  private static Set<OutputFormat> parseAlternatives(String list, String value) {
+    EnumSet<OutputFormat> set = EnumSet.noneOf(OutputFormat.class);
+    for (String token : list.split(":", -1)) {
+      OutputFormat f = OutputFormat.parse(token);
+      if (!f.negotiable() || !set.add(f)) {
+        throw new IllegalArgumentException("f: '" + value + "' (expected: one format, or webp and/or avif "
+            + "each at most once followed by the default, e.g. avif:webp:jpeg; or auto)");
+      }
+    }
+    return set;
+  }
+
+  /**
+   * Parses a preset's list of negotiable formats, e.g. {@code "avif,webp"} (the key {@code
+   * origin.preset.NAME.formats}); empty means none.
+   *
+   * @throws IllegalArgumentException naming the bad entry and what is expected
+   */
+  public static Set<OutputFormat> parseFormatList(String list) {
+    EnumSet<OutputFormat> set = EnumSet.noneOf(OutputFormat.class);
+    if (list.isBlank()) {
+      return set;
+    }
+    for (String token : list.split(",", -1)) {
+      OutputFormat f = OutputFormat.parse(token.strip());
+      if (!f.negotiable()) {
+        throw new IllegalArgumentException("format '" + token.strip() + "' in '" + list
+            + "' (expected: webp and/or avif; the default format is set with f= in the preset)");
+      }
+      set.add(f);
+    }
+    return set;
   }
 
   /** A stable form, e.g. {@code w=240,h=240,fit=cover,f=jpeg,q=82}: same spec, same string. */
@@ -138,9 +257,21 @@ public record VariantSpec(int width, int height, Fit fit, OutputFormat format, i
       sb.append("h=").append(height).append(',');
     }
     return sb.append("fit=").append(fit.token())
-        .append(",f=").append(format.token())
+        .append(",f=").append(formats())
         .append(",q=").append(quality)
         .toString();
+  }
+
+  /** The {@code f} value of the canonical form: {@code jpeg}, or the candidates, e.g. {@code avif:webp:jpeg}. */
+  public String formats() {
+    if (alternatives.isEmpty()) {
+      return format.token();
+    }
+    StringBuilder sb = new StringBuilder(16);
+    for (OutputFormat f : candidates()) {
+      sb.append(sb.isEmpty() ? "" : ":").append(f.token());
+    }
+    return sb.toString();
   }
 
   private static void requireFirst(boolean first, String key, String options) {

@@ -13,10 +13,12 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -58,6 +60,9 @@ final class JavaImageEngine implements ImageEngine {
    */
 
   private static final String NAME = "java";
+  /** ImageIO's own writers; no WebP or AVIF writer for the JDK is worth its native code here. */
+  private static final Set<OutputFormat> WRITABLE =
+      Set.copyOf(EnumSet.of(OutputFormat.JPEG, OutputFormat.PNG, OutputFormat.GIF));
 
   static {
     // In-memory streams only: ImageIO's default disk cache writes temp files per stream.
@@ -95,6 +100,11 @@ final class JavaImageEngine implements ImageEngine {
   }
 
   @Override
+  public Set<OutputFormat> writableFormats() {
+    return WRITABLE;
+  }
+
+  @Override
   public String toString() {
     return "ImageEngine[" + NAME + "]";
   }
@@ -110,12 +120,12 @@ final class JavaImageEngine implements ImageEngine {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(deadline, "deadline");
-    if (spec.format() == OutputFormat.WEBP) {
-      throw ImageProcessingException.formatNotSupported(spec.format(), NAME);
-    }
-    try (Job job = new Job(source, spec, limits, deadline)) {
+    // One frame only, so no candidate is preferred for animation: the first one ImageIO can write.
+    OutputFormat format = spec.candidates().stream().filter(WRITABLE::contains).findFirst()
+        .orElseThrow(() -> ImageProcessingException.formatNotSupported(spec.format(), NAME));
+    try (Job job = new Job(source, spec.withFormat(format), limits, deadline)) {
       pipeline.run(job, deadline);
-      return new Thumbnail(job.output, spec.format(), job.image.getWidth(), job.image.getHeight());
+      return new Thumbnail(job.output, format, job.image.getWidth(), job.image.getHeight());
     } catch (RuntimeException e) {
       // Decoders throw unchecked exceptions (ArrayIndexOutOfBounds, IllegalArgument, CMMException,
       // NegativeArraySize...) on malformed input: the source's fault, not ours.
@@ -313,7 +323,8 @@ final class JavaImageEngine implements ImageEngine {
   }
 
   private void flatten(Job job) {
-    if (job.spec.format() != OutputFormat.JPEG) {
+    // GIF too: its palette has one transparent index at most; the JDK's GIF writer quantises RGB.
+    if (job.spec.format() != OutputFormat.JPEG && job.spec.format() != OutputFormat.GIF) {
       return;
     }
     BufferedImage image = job.image;
@@ -338,7 +349,11 @@ final class JavaImageEngine implements ImageEngine {
 
   private static void encode(Job job) throws ImageProcessingException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
-    String formatName = job.spec.format() == OutputFormat.PNG ? "png" : "jpeg";
+    String formatName = switch (job.spec.format()) {
+      case PNG -> "png";
+      case GIF -> "gif";
+      default -> "jpeg";
+    };
     Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(formatName);
     if (!writers.hasNext()) {
       throw ImageProcessingException.formatNotSupported(job.spec.format(), NAME);

@@ -64,6 +64,7 @@ final class Libvips {
   final MethodHandle imageGetWidth;
   final MethodHandle imageGetHeight;
   final MethodHandle imageGetNPages;
+  final MethodHandle imageGetPageHeight;
   final MethodHandle imageHasAlpha;
   final MethodHandle imageGetOrientationSwap;
   final MethodHandle thumbnailBuffer;
@@ -137,6 +138,8 @@ final class Libvips {
         handle(lookup, "vips_image_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     imageGetNPages =
         handle(lookup, "vips_image_get_n_pages", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    imageGetPageHeight =
+        handle(lookup, "vips_image_get_page_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     imageHasAlpha = handle(lookup, "vips_image_hasalpha", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // GType vips_image_get_typeof(const VipsImage *image, const char *name); 0 if absent
     imageGetTypeof = handle(

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.imgcdn.origin.options.Fit;
+import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
 import io.imgcdn.origin.security.LimitExceededException;
@@ -12,9 +13,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Clock;
 import java.time.Instant;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import javax.imageio.ImageIO;
 
 /** The libvips engine: {@code vips_thumbnail_buffer} (shrink-on-load) through java.lang.foreign. */
 final class LibvipsEngine implements ImageEngine {
@@ -28,7 +35,12 @@ final class LibvipsEngine implements ImageEngine {
    *   3. header: vips_image_new_from_buffer reads the header only (libvips is lazy); width, height
    *      and n-pages are checked against the limits before any pixel is decoded. STACK-NOTES:
    *      without this, libvips grew to 23 GB on a 1.4 KB JPEG bomb and aborted the process on a GIF
-   *      bomb.
+   *      bomb. The output format is chosen here (a negotiating spec lists candidates), and whether
+   *      the output is animated: a GIF or WebP source with several pages, fit=inside (libvips
+   *      8.14's centre crop cuts the stacked pages as one tall image, so cover gives the first
+   *      frame), a candidate that animates (WebP, GIF), and all frames together within
+   *      maxSourcePixels (every frame is decoded: no shrink-on-load for GIF). Otherwise the first
+   *      frame, as before.
    *   4. thumbnail: vips_thumbnail_buffer. For fit=inside with size=force and exactly the
    *      Geometry size computed from the header (libvips's own rounding after shrink-on-load
    *      differs by a pixel at times, e.g. 1600x1203 at w=300 gave 225 rows, not 226); for cover
@@ -39,10 +51,13 @@ final class LibvipsEngine implements ImageEngine {
    *      Always option_string "fail_on=truncated" (the separate fail_on argument does nothing in
    *      8.14.1; the option string turns truncation hangs and aborts into errors). libvips applies
    *      EXIF orientation itself and decodes JPEG at 1/2..1/8 scale (shrink-on-load). Lazy:
-   *      nothing is decoded yet.
+   *      nothing is decoded yet. Animated: "n=-1" in the option string loads every page; the
+   *      thumbnail then scales each page (width and height are per page, page-height is kept).
    *   5. encode: vips_image_write_to_buffer with ".jpg[Q=..,strip,background=R G B]" (the JPEG
    *      saver flattens alpha onto that background; black by default), ".png[strip]" or
-   *      ".webp[Q=..,strip]". This runs the whole pipeline. Progress reporting is on, and an
+   *      ".webp[Q=..,strip]" (animated when the image has several pages), ".gif" (cgif; animated
+   *      likewise) or ".heif[compression=av1,..]" for AVIF (heifsave_buffer only knows the .heif
+   *      suffix; compression=av1 makes libheif write ftyp "avif"). This runs the whole pipeline. Progress reporting is on, and an
    *      "eval" handler kills the computation once the deadline passes (-> 504). A decode error
    *      surfaces here too (-> 422).
    *
@@ -51,6 +66,19 @@ final class LibvipsEngine implements ImageEngine {
    */
 
   private static final String OPTION_STRING = "fail_on=truncated";
+  private static final String OPTION_STRING_ALL_PAGES = "n=-1,fail_on=truncated";
+
+  /*
+   * AVIF encoder settings. effort (libaom's cpu-used, inverted: 0 fastest .. 9 slowest; libvips's
+   * default is 4) costs CPU steeply for little size at thumbnail sizes; see docs/ORIGIN.md for the
+   * measurement behind the choice. Quality: AVIF's Q scale is not JPEG's (heifsave's default is 50);
+   * the spec's q is on the JPEG scale, so AVIF gets q * AVIF_QUALITY_PERCENT / 100.
+   */
+  static final int AVIF_EFFORT = 2;
+  static final int AVIF_QUALITY_PERCENT = 75;
+
+  /** What this libvips build can encode, probed once per process (heifsave may lack AV1, etc.). */
+  private static volatile Set<OutputFormat> probedWritable;
 
   private final Libvips vips;
   private final String name;
@@ -87,6 +115,44 @@ final class LibvipsEngine implements ImageEngine {
     return "ImageEngine[" + name + "]";
   }
 
+  @Override
+  public Set<OutputFormat> writableFormats() {
+    Set<OutputFormat> writable = probedWritable;
+    if (writable == null) {
+      synchronized (LibvipsEngine.class) {
+        writable = probedWritable;
+        if (writable == null) {
+          writable = probeWritable();
+          probedWritable = writable;
+        }
+      }
+    }
+    return writable;
+  }
+
+  /** Encodes a tiny image in each format: a saver or codec missing from the build shows here, once. */
+  private Set<OutputFormat> probeWritable() {
+    byte[] tiny;
+    try {
+      ByteArrayOutputStream png = new ByteArrayOutputStream();
+      ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", png);
+      tiny = png.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException("in-memory PNG", e);
+    }
+    EnumSet<OutputFormat> writable = EnumSet.noneOf(OutputFormat.class);
+    for (OutputFormat format : OutputFormat.values()) {
+      try (Job job = new Job(tiny, VariantSpec.ofWidth(4).withFormat(format), ImageLimits.defaults(),
+          Instant.now().plusSeconds(30), EnumSet.allOf(OutputFormat.class))) {
+        pipeline.run(job, job.deadline);
+        writable.add(format);
+      } catch (ImageProcessingException e) {
+        // not writable by this build: left out, negotiation skips it, a request naming it gets 406
+      }
+    }
+    return Set.copyOf(writable);
+  }
+
   List<String> stepNames() {
     return pipeline.stepNames();
   }
@@ -98,9 +164,9 @@ final class LibvipsEngine implements ImageEngine {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(deadline, "deadline");
-    try (Job job = new Job(source, spec, limits, deadline)) {
+    try (Job job = new Job(source, spec, limits, deadline, writableFormats())) {
       pipeline.run(job, deadline);
-      return new Thumbnail(job.output, spec.format(), job.outputWidth, job.outputHeight);
+      return new Thumbnail(job.output, job.format, job.outputWidth, job.outputHeight);
     }
   }
 
@@ -110,21 +176,27 @@ final class LibvipsEngine implements ImageEngine {
     final VariantSpec spec;
     final ImageLimits limits;
     final Instant deadline;
+    final Set<OutputFormat> writable;
     final Arena arena = Arena.ofConfined();
     MemorySegment nativeSource;
     MemorySegment thumbnail = MemorySegment.NULL;
     String loader;
     Geometry geometry;
     boolean embeddedProfile;
+    /** Chosen in the header step from the spec's candidates. */
+    OutputFormat format;
+    /** Every page is loaded, scaled and written (animated WebP or GIF). */
+    boolean animated;
     byte[] output;
     int outputWidth;
     int outputHeight;
 
-    Job(byte[] source, VariantSpec spec, ImageLimits limits, Instant deadline) {
+    Job(byte[] source, VariantSpec spec, ImageLimits limits, Instant deadline, Set<OutputFormat> writable) {
       this.source = source;
       this.spec = spec;
       this.limits = limits;
       this.deadline = deadline;
+      this.writable = writable;
     }
 
     @Override
@@ -200,6 +272,24 @@ final class LibvipsEngine implements ImageEngine {
     }
     // The thumbnail is upright: an orientation of 5..8 swaps the axes the box applies to.
     job.geometry = swap ? Geometry.of(height, width, job.spec) : Geometry.of(width, height, job.spec);
+    chooseFormat(job, (long) width * height * Math.max(pages, 1), pages);
+  }
+
+  /** Picks the output format among the spec's candidates, and whether the output is animated. */
+  private static void chooseFormat(Job job, long allFramesPixels, int pages) throws ImageProcessingException {
+    List<OutputFormat> candidates = job.spec.candidates().stream().filter(job.writable::contains).toList();
+    if (candidates.isEmpty()) {
+      throw ImageProcessingException.formatNotSupported(job.spec.format(), "libvips");
+    }
+    boolean animatedSource = pages > 1
+        && (job.loader.startsWith("gifload") || job.loader.startsWith("webpload"))
+        && job.spec.fit() == Fit.INSIDE
+        && allFramesPixels <= job.limits.maxSourcePixels();
+    OutputFormat animating = animatedSource
+        ? candidates.stream().filter(OutputFormat::animates).findFirst().orElse(null)
+        : null;
+    job.animated = animating != null;
+    job.format = job.animated ? animating : candidates.getFirst();
   }
 
   private void thumbnail(Job job) throws ImageProcessingException {
@@ -216,19 +306,20 @@ final class LibvipsEngine implements ImageEngine {
       int size = cover ? Libvips.SIZE_DOWN : Libvips.SIZE_FORCE;
       int crop = cover ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE;
       Arena a = job.arena;
+      String optionString = job.animated ? OPTION_STRING_ALL_PAGES : OPTION_STRING;
       if (job.embeddedProfile) {
         result = (int) vips.thumbnailBufferExport.invokeExact(
             job.nativeSource, job.nativeSource.byteSize(), out, width,
             a.allocateFrom("height"), height, a.allocateFrom("size"), size,
             a.allocateFrom("crop"), crop,
             a.allocateFrom("export_profile"), a.allocateFrom("srgb"),
-            a.allocateFrom("option_string"), a.allocateFrom(OPTION_STRING), MemorySegment.NULL);
+            a.allocateFrom("option_string"), a.allocateFrom(optionString), MemorySegment.NULL);
       } else {
         result = (int) vips.thumbnailBuffer.invokeExact(
             job.nativeSource, job.nativeSource.byteSize(), out, width,
             a.allocateFrom("height"), height, a.allocateFrom("size"), size,
             a.allocateFrom("crop"), crop,
-            a.allocateFrom("option_string"), a.allocateFrom(OPTION_STRING), MemorySegment.NULL);
+            a.allocateFrom("option_string"), a.allocateFrom(optionString), MemorySegment.NULL);
       }
     } catch (Throwable e) {
       throw ImageProcessingException.internal("vips_thumbnail_buffer: " + e, e);
@@ -242,10 +333,13 @@ final class LibvipsEngine implements ImageEngine {
 
   private void encode(Job job) throws ImageProcessingException {
     VariantSpec spec = job.spec;
-    String suffix = switch (spec.format()) {
+    String suffix = switch (job.format) {
       case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption + "]";
       case PNG -> ".png[strip]";
       case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
+      case GIF -> ".gif";
+      case AVIF -> ".heif[compression=av1,Q=" + Math.max(1, spec.quality() * AVIF_QUALITY_PERCENT / 100)
+          + ",effort=" + AVIF_EFFORT + ",bitdepth=8,strip]";
     };
     MemorySegment deadlineBlock = job.arena.allocate(Libvips.DEADLINE_BYTES);
     deadlineBlock.set(JAVA_LONG, 0, job.deadline.toEpochMilli());
@@ -261,7 +355,10 @@ final class LibvipsEngine implements ImageEngine {
         throw ImageProcessingException.internal("g_signal_connect_data(eval) failed", null);
       }
       job.outputWidth = (int) vips.imageGetWidth.invokeExact(job.thumbnail);
-      job.outputHeight = (int) vips.imageGetHeight.invokeExact(job.thumbnail);
+      // Animated: the image is the pages stacked; the thumbnail's size is one page's.
+      job.outputHeight = job.animated
+          ? (int) vips.imageGetPageHeight.invokeExact(job.thumbnail)
+          : (int) vips.imageGetHeight.invokeExact(job.thumbnail);
       result = (int) vips.writeToBuffer.invokeExact(
           job.thumbnail, job.arena.allocateFrom(suffix), bufOut, sizeOut, MemorySegment.NULL);
     } catch (ImageProcessingException e) {

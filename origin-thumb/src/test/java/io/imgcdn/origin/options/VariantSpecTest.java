@@ -3,6 +3,9 @@ package io.imgcdn.origin.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.imgcdn.common.http.AcceptClass;
+import java.util.EnumSet;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,7 +57,11 @@ class VariantSpecTest {
       "w=99999999999|w: '99999999999'",
       "w=16385|w: '16385' (expected: an integer 0..16384)",
       "q=0,w=5|q: '0' (expected: an integer 1..100)",
-      "w=5,f=gif|format: 'gif' (expected: jpeg, jpg, png or webp)",
+      "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif or gif)",
+      "w=5,f=png:jpeg|f: 'png:jpeg' (expected: one format, or webp and/or avif",
+      "w=5,f=webp:webp:jpeg|f: 'webp:webp:jpeg'",
+      "w=5,f=webp:webp|alternatives: [WEBP] with f=webp",
+      "w=5,f=:jpeg|format: ''",
       "w=5,fit=fill|fit: 'fill' (expected: inside or cover)",
       "w=5,x=1|unknown key 'x'",
       "w=5,w=6|key 'w' repeated",
@@ -81,6 +88,47 @@ class VariantSpecTest {
     assertThat(OutputFormat.parse("png").contentType()).isEqualTo("image/png");
     assertThat(OutputFormat.parse("WebP").contentType()).isEqualTo("image/webp");
     assertThatThrownBy(() -> OutputFormat.parse(null)).hasMessageContaining("expected: jpeg");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "w=600,f=auto|w=600,fit=inside,f=webp:jpeg,q=82",
+      "w=600,f=webp:jpg|w=600,fit=inside,f=webp:jpeg,q=82",
+      "w=600,f=webp:avif:png|w=600,fit=inside,f=avif:webp:png,q=82",
+      "w=600,f=AVIF:jpeg|w=600,fit=inside,f=avif:jpeg,q=82",
+      "w=600,f=avif:gif|w=600,fit=inside,f=avif:gif,q=82"})
+  void parse_negotiationList_canonicalAvifWebpThenDefault(String options, String canonical) {
+    VariantSpec spec = VariantSpec.parse(options);
+    assertThat(spec.negotiates()).isTrue();
+    assertThat(spec.canonical()).isEqualTo(canonical);
+    assertThat(VariantSpec.parse(spec.canonical())).isEqualTo(spec);
+    assertThat(spec.candidates().getLast()).isEqualTo(spec.format());
+  }
+
+  @Test
+  void forAccept_keepsAcceptedAndWritableAlternativesOnly() {
+    VariantSpec spec = VariantSpec.parse("w=600,f=avif:webp:jpeg");
+    Set<OutputFormat> all = EnumSet.allOf(OutputFormat.class);
+    assertThat(spec.forAccept(AcceptClass.PLAIN, all).formats()).isEqualTo("jpeg");
+    assertThat(spec.forAccept(AcceptClass.PLAIN, all).negotiates()).isFalse();
+    assertThat(spec.forAccept(AcceptClass.WEBP, all).formats()).isEqualTo("webp:jpeg");
+    assertThat(spec.forAccept(AcceptClass.AVIF, all).formats()).isEqualTo("avif:jpeg");
+    assertThat(spec.forAccept(AcceptClass.AVIF_WEBP, all)).isSameAs(spec);
+    assertThat(spec.forAccept(AcceptClass.AVIF_WEBP, EnumSet.of(OutputFormat.JPEG, OutputFormat.WEBP)).formats())
+        .isEqualTo("webp:jpeg");
+    // A webp-only preset answers WEBP and AVIF_WEBP clients alike: one representation, one resize.
+    VariantSpec webpOnly = VariantSpec.parse("w=600,f=auto");
+    assertThat(webpOnly.forAccept(AcceptClass.AVIF_WEBP, all)).isEqualTo(webpOnly.forAccept(AcceptClass.WEBP, all));
+    assertThat(webpOnly.forAccept(AcceptClass.AVIF, all).candidates()).containsExactly(OutputFormat.JPEG);
+  }
+
+  @Test
+  void parseFormatList_negotiableOnly() {
+    assertThat(VariantSpec.parseFormatList(" avif, webp")).containsExactlyInAnyOrder(OutputFormat.AVIF,
+        OutputFormat.WEBP);
+    assertThat(VariantSpec.parseFormatList("")).isEmpty();
+    assertThatThrownBy(() -> VariantSpec.parseFormatList("webp,png"))
+        .hasMessageContaining("format 'png' in 'webp,png' (expected: webp and/or avif");
   }
 
   @Test
