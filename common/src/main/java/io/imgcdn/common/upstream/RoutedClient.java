@@ -57,13 +57,19 @@ public final class RoutedClient {
   }
 
   public CompletableFuture<Routed> get(NodeLocator ring, String routingKey, String path, String role) {
+    return get(ring, routingKey, path, null, role);
+  }
+
+  /** {@link #get(NodeLocator, String, String, String)} with extra request headers (null: none), e.g. Accept. */
+  public CompletableFuture<Routed> get(NodeLocator ring, String routingKey, String path, HttpHeaders headers,
+      String role) {
     List<Node> candidates = ring.candidates(routingKey, ring.nodes().size());
     if (candidates.isEmpty()) {
       return CompletableFuture.failedFuture(new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
           "no " + role + " nodes in the cluster file"));
     }
     CompletableFuture<Routed> result = new CompletableFuture<>();
-    attempt(candidates, 0, 0, path, role, result, null);
+    attempt(candidates, 0, 0, path, headers, role, result, null);
     return result;
   }
 
@@ -82,7 +88,7 @@ public final class RoutedClient {
    * node's one half-open probe, which would be lost on a node the request never tries. Down nodes are
    * skipped without counting as attempts; if no candidate was up, the owner is tried anyway.
    */
-  private void attempt(List<Node> candidates, int from, int tried, String path, String role,
+  private void attempt(List<Node> candidates, int from, int tried, String path, HttpHeaders headers, String role,
       CompletableFuture<Routed> result, Throwable last) {
     int index = from;
     while (index < candidates.size() && tried < maxAttempts && !health.isUp(candidates.get(index).id())) {
@@ -103,7 +109,7 @@ public final class RoutedClient {
     }
     int next = index + 1;
     boolean lastChance = tried + 1 >= maxAttempts || next >= candidates.size();
-    client.get(node.address(), path, null).whenComplete((response, failure) -> {
+    client.get(node.address(), path, headers).whenComplete((response, failure) -> {
       if (failure == null && (response.status() < 500
           || relayedFailure(node.id(), response.status(), response.headers().get("X-Cache")))) {
         health.success(node.id());
@@ -114,7 +120,7 @@ public final class RoutedClient {
         result.complete(new Routed(node, response));
       } else {
         health.failure(node.id());
-        attempt(candidates, next, tried + 1, path, role, result, failure);
+        attempt(candidates, next, tried + 1, path, headers, role, result, failure);
       }
     });
   }
