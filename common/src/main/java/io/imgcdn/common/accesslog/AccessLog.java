@@ -150,6 +150,9 @@ public final class AccessLog implements AutoCloseable {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS));
         continue;
       }
+      if (!sink.enabled()) {
+        continue; // a logger switched off: not even formatted
+      }
       line.setLength(0);
       HttpHeaders h = e.headers();
       new AccessLine(e.epochMillis(), e.method().name(), e.uri(), e.version().text(), e.remote(),
@@ -180,6 +183,10 @@ public final class AccessLog implements AutoCloseable {
 
   /** Where formatted lines go; used by the writer thread only. */
   private interface Sink {
+    default boolean enabled() {
+      return true;
+    }
+
     void write(CharSequence line) throws IOException;
 
     void flush() throws IOException;
@@ -193,10 +200,13 @@ public final class AccessLog implements AutoCloseable {
     private final Logger logger = LoggerFactory.getLogger(LOGGER);
 
     @Override
+    public boolean enabled() {
+      return logger.isInfoEnabled();
+    }
+
+    @Override
     public void write(CharSequence line) {
-      if (logger.isInfoEnabled()) {
-        logger.info(line.toString());
-      }
+      logger.info(line.toString());
     }
 
     @Override
