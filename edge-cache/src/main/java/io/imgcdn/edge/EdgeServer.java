@@ -13,8 +13,8 @@ import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.common.upstream.UpstreamClient;
-import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.EdgeCache;
+import io.imgcdn.edge.cache.EdgePurge;
 import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.http.EdgeTier;
 import io.imgcdn.edge.routing.HealthProber;
@@ -126,22 +126,16 @@ public final class EdgeServer implements AutoCloseable {
           return CompletableFuture.completedFuture(AdminResponse.text(200, "cluster version " + rings.version()
               + ": " + rings.membership().shards().size() + " shards"));
         }),
-        AdminRoute.action("POST", "/admin/purge", (q, body) -> {
-          List<String> paths = q.parameters().getOrDefault("path", List.of());
-          if (paths.isEmpty()) {
-            return CompletableFuture.completedFuture(AdminResponse.text(400, "purge needs ?path=/the/url/path"));
-          }
-          for (String p : paths) {
-            cache.invalidate(ImageUrl.parse(p).path());
-          }
-          return CompletableFuture.completedFuture(AdminResponse.text(200, "purged " + paths.size()));
-        }));
+        AdminRoute.action("POST", "/admin/purge", (q, body) -> CompletableFuture.completedFuture(
+            EdgePurge.purge(cache, q.parameters().getOrDefault("path", List.of()),
+                q.parameters().getOrDefault("original", List.of())))));
     admin = AdminServer.start(acceptor, runtime.workers(), config.node().host(), config.node().adminPort(),
         config.node().adminToken(), routes);
     ObjectServerHandler.ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
     serving = HttpServer.bind(acceptor, runtime.workers(), config.node().host(), config.node().port(),
-        config.server(), () -> new ObjectServerHandler(id, tier, observer, config.server().maxPipelined()));
+        config.server(), () -> new ObjectServerHandler(id, tier, observer, config.server().maxPipelined())
+            .accessLog(runtime.accessLog()));
     LOG.info("{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)", id, config.node().host(),
         serving.port(), admin.port(), Transports.name(), config.cacheMaxBytes() >> 20);
   }

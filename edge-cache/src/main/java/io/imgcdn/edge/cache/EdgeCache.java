@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -130,6 +131,13 @@ public final class EdgeCache implements AutoCloseable {
 
   public void invalidate(String key) {
     index.invalidate(key);
+  }
+
+  /** Removes every entry whose key passes {@code test}: one scan of the index (admin purges only). */
+  public int invalidateIf(java.util.function.Predicate<String> test) {
+    List<String> keys = index.asMap().keySet().stream().filter(test).toList();
+    index.invalidateAll(keys);
+    return keys.size();
   }
 
   public void invalidateAll() {
