@@ -282,7 +282,7 @@ final class LibvipsEngine implements ImageEngine {
       throw ImageProcessingException.formatNotSupported(job.spec.format(), "libvips");
     }
     boolean animatedSource = pages > 1
-        && (job.loader.startsWith("gifload") || job.loader.startsWith("webpload"))
+        && (job.loader.startsWith("VipsForeignLoadNsgif") || job.loader.startsWith("VipsForeignLoadWebp"))
         && job.spec.fit() == Fit.INSIDE
         && allFramesPixels <= job.limits.maxSourcePixels();
     OutputFormat animating = animatedSource

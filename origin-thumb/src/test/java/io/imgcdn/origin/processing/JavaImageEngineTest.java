@@ -3,6 +3,7 @@ package io.imgcdn.origin.processing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
 import java.time.Instant;
@@ -19,6 +20,25 @@ class JavaImageEngineTest {
           assertThat(e.status()).isEqualTo(406);
           assertThat(e.publicMessage()).isEqualTo("Output format webp is not supported");
         });
+  }
+
+  @Test
+  void render_negotiatingSpec_fallsBackToDefaultFormat() throws Exception {
+    Thumbnail t = ImageEngines.java().render(TestImages.jpeg(400, 300), VariantSpec.parse("w=200,f=avif:webp:jpeg"),
+        ImageLimits.defaults(), Instant.now().plusSeconds(30));
+    assertThat(t.format()).isEqualTo(OutputFormat.JPEG);
+    assertThat(t.bytes()[0] & 0xFF).isEqualTo(0xFF);
+    assertThat(ImageEngines.java().writableFormats())
+        .containsExactlyInAnyOrder(OutputFormat.JPEG, OutputFormat.PNG, OutputFormat.GIF);
+  }
+
+  @Test
+  void render_gif_stillGifOfTheFirstFrame() throws Exception {
+    Thumbnail t = ImageEngines.java().render(RealImagesTest.resource("animated.gif"), VariantSpec.parse("w=7,f=gif"),
+        ImageLimits.defaults(), Instant.now().plusSeconds(30));
+    assertThat(new String(t.bytes(), 0, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("GIF");
+    assertThat(TestImages.decode(t.bytes()).getWidth()).isEqualTo(7);
+    assertThat(t.height()).isEqualTo(13);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,10 +16,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** libvips-specific behaviour; every test here needs libvips and FAILS when it is installed but does not load. */
-class LibvipsEngineTest {
+public class LibvipsEngineTest {
 
   /** Debian's libvips42 puts the library here; CI installs it (apt-get install -y libvips42). */
-  static boolean libvipsInstalled() {
+  public static boolean libvipsInstalled() {
     return Stream.of("/usr/lib/x86_64-linux-gnu/libvips.so.42", "/usr/lib/aarch64-linux-gnu/libvips.so.42",
             "/usr/lib/libvips.so.42", "/usr/local/lib/libvips.so.42")
         .anyMatch(p -> Files.exists(Path.of(p)));
@@ -50,6 +51,141 @@ class LibvipsEngineTest {
     assertThat(t.format()).isEqualTo(OutputFormat.WEBP);
     assertThat(new String(t.bytes(), 8, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("WEBP");
     assertThat(new int[] {t.width(), t.height()}).containsExactly(200, 150);
+  }
+
+  /** n-pages of an encoded image as libvips loads it (header only): proves libvips reads it back. */
+  public static int pages(byte[] encoded) throws Throwable {
+    Libvips vips = Libvips.load().orElseThrow();
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      java.lang.foreign.MemorySegment buf = arena.allocate(encoded.length);
+      java.lang.foreign.MemorySegment.copy(encoded, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
+          encoded.length);
+      java.lang.foreign.MemorySegment image = (java.lang.foreign.MemorySegment) vips.newFromBuffer.invokeExact(
+          buf, buf.byteSize(), arena.allocateFrom(""), java.lang.foreign.MemorySegment.NULL);
+      assertThat(image).as("libvips loads it: " + vips.takeError())
+          .isNotEqualTo(java.lang.foreign.MemorySegment.NULL);
+      try {
+        return (int) vips.imageGetNPages.invokeExact(image);
+      } finally {
+        vips.unref(image);
+      }
+    }
+  }
+
+  /** How often an ASCII string (a chunk name) occurs in {@code haystack}. */
+  public static int count(byte[] haystack, String ascii) {
+    byte[] needle = ascii.getBytes(StandardCharsets.US_ASCII);
+    int n = 0;
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      n++;
+    }
+    return n;
+  }
+
+  private static Thumbnail render(byte[] source, String options) throws ImageProcessingException {
+    return render(source, options, ImageLimits.defaults());
+  }
+
+  private static Thumbnail render(byte[] source, String options, ImageLimits limits)
+      throws ImageProcessingException {
+    return libvips().render(source, VariantSpec.parse(options), limits, Instant.now().plusSeconds(30));
+  }
+
+  @Test
+  void writableFormats_allFive() {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    // Debian's libvips42 pulls libheif1 (with libaom3 for AV1), libwebp7 and cgif.
+    assertThat(libvips().writableFormats()).containsExactlyInAnyOrder(OutputFormat.values());
+  }
+
+  @Test
+  void render_avif_isAvifThatLibvipsLoads() throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    Thumbnail t = render(TestImages.jpeg(640, 480), "w=320,f=avif");
+    assertThat(t.format()).isEqualTo(OutputFormat.AVIF);
+    assertThat(new String(t.bytes(), 4, 8, StandardCharsets.US_ASCII)).isEqualTo("ftypavif");
+    assertThat(new int[] {t.width(), t.height()}).containsExactly(320, 240);
+    assertThat(pages(t.bytes())).isEqualTo(1);
+    Thumbnail back = render(t.bytes(), "w=160,f=png");
+    assertThat(new int[] {back.width(), back.height()}).containsExactly(160, 120);
+  }
+
+  @Test
+  void render_negotiatingSpec_firstCandidate() throws Exception {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    assertThat(render(TestImages.jpeg(400, 300), "w=200,f=avif:webp:jpeg").format()).isEqualTo(OutputFormat.AVIF);
+    assertThat(render(TestImages.jpeg(400, 300), "w=200,f=webp:jpeg").format()).isEqualTo(OutputFormat.WEBP);
+  }
+
+  @Test
+  void render_animatedGifToWebp_everyFrameAtThumbnailSize() throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    // animated.gif: python3-skimage's no_time_for_that_tiny.gif, 24 frames of 14x25 (SOURCES.md).
+    byte[] gif = RealImagesTest.resource("animated.gif");
+    Thumbnail t = render(gif, "w=10,f=webp");
+    assertThat(t.format()).isEqualTo(OutputFormat.WEBP);
+    assertThat(new String(t.bytes(), 8, 4, StandardCharsets.US_ASCII)).isEqualTo("WEBP");
+    assertThat(count(t.bytes(), "ANIM")).isEqualTo(1);
+    assertThat(count(t.bytes(), "ANMF")).isEqualTo(24);
+    assertThat(pages(t.bytes())).isEqualTo(24);
+    assertThat(new int[] {t.width(), t.height()}).as("one frame").containsExactly(10, 18);
+  }
+
+  @Test
+  void render_animatedGifNegotiatingAvifAndWebp_webpKeepsTheAnimation() throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    byte[] gif = RealImagesTest.resource("animated.gif");
+    Thumbnail t = render(gif, "w=10,f=avif:webp:jpeg");
+    assertThat(t.format()).isEqualTo(OutputFormat.WEBP);
+    assertThat(pages(t.bytes())).isEqualTo(24);
+    // Only AVIF on offer: a still AVIF (libvips 8.14 writes no AVIF animation).
+    Thumbnail avif = render(gif, "w=10,f=avif:jpeg");
+    assertThat(avif.format()).isEqualTo(OutputFormat.AVIF);
+    assertThat(pages(avif.bytes())).isEqualTo(1);
+  }
+
+  @Test
+  void render_animatedGifToGif_animatedGif() throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    Thumbnail t = render(RealImagesTest.resource("animated.gif"), "w=7,f=gif");
+    assertThat(new String(t.bytes(), 0, 6, StandardCharsets.US_ASCII)).isEqualTo("GIF89a");
+    assertThat(pages(t.bytes())).isEqualTo(24);
+    assertThat(new int[] {t.width(), t.height()}).containsExactly(7, 13);
+  }
+
+  @Test
+  void render_animatedButCoverOrOverFramePixelBudget_firstFrameOnly() throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    byte[] gif = RealImagesTest.resource("animated.gif");
+    Thumbnail cover = render(gif, "w=8,h=8,fit=cover,f=webp");
+    assertThat(pages(cover.bytes())).isEqualTo(1);
+    assertThat(new int[] {cover.width(), cover.height()}).containsExactly(8, 8);
+    // 24 frames x 14 x 25 = 8400 pixels in all: a budget of 5000 still allows one frame (350).
+    ImageLimits limits = new ImageLimits(1 << 20, 5000, 100, 100);
+    Thumbnail still = render(gif, "w=10,f=webp", limits);
+    assertThat(still.format()).isEqualTo(OutputFormat.WEBP);
+    assertThat(count(still.bytes(), "ANMF")).isZero();
+    assertThat(pages(still.bytes())).isEqualTo(1);
   }
 
   @Test
