@@ -19,6 +19,8 @@ import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.http.EdgeTier;
 import io.imgcdn.edge.routing.HealthProber;
 import io.imgcdn.edge.routing.ShardRouter;
+import io.imgcdn.edge.status.ConnectionTap;
+import io.imgcdn.edge.status.EdgeStatus;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.internal.PlatformDependent;
 import java.util.List;
@@ -85,7 +87,7 @@ public final class EdgeServer implements AutoCloseable {
         config.balanceFloor());
     HealthProber prober = new HealthProber(cluster, health, client, config.healthTimeout())
         .start(scheduler, config.healthInterval());
-    EdgeCache cache = new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes());
+    EdgeCache cache = new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes(), config.admission());
     cache.bindMetrics(runtime.metrics().registry());
     EdgeTier tier = new EdgeTier(config.node().id(), cache, router, client, config.indexKey(),
         config.upstreamDeadline(), config.upstream().responseTimeout());
@@ -113,6 +115,8 @@ public final class EdgeServer implements AutoCloseable {
 
   private void bind() {
     NodeMetrics metrics = runtime.metrics();
+    EdgeStatus status = new EdgeStatus(config.node().id(), cluster, router, prober, cache, metrics.registry(),
+        scheduler, EdgeStatus.WINDOW).start();
     List<AdminRoute> routes = List.of(
         AdminRoute.open("GET", "/healthz", (q, b) -> CompletableFuture.completedFuture(
             AdminResponse.text(200, "ok " + config.node().id()))),
@@ -130,12 +134,14 @@ public final class EdgeServer implements AutoCloseable {
             EdgePurge.purge(cache, q.parameters().getOrDefault("path", List.of()),
                 q.parameters().getOrDefault("original", List.of())))));
     admin = AdminServer.start(acceptor, runtime.workers(), config.node().host(), config.node().adminPort(),
-        config.node().adminToken(), routes);
+        config.node().adminToken(), java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
     ObjectServerHandler.ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
     serving = HttpServer.bind(acceptor, runtime.workers(), config.node().host(), config.node().port(),
-        config.server(), () -> new ObjectServerHandler(id, tier, observer, config.server().maxPipelined())
-            .accessLog(runtime.accessLog()));
+        config.server(), () -> {
+          ConnectionTap tap = status.tap(tier, observer, config.server().maxPipelined()); // status page counts
+          return new ObjectServerHandler(id, tap, tap, config.server().maxPipelined()).accessLog(runtime.accessLog());
+        });
     LOG.info("{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)", id, config.node().host(),
         serving.port(), admin.port(), Transports.name(), config.cacheMaxBytes() >> 20);
   }

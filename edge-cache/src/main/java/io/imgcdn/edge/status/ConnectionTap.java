@@ -1,0 +1,106 @@
+package io.imgcdn.edge.status;
+
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Response;
+import io.imgcdn.common.url.ImageUrl;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+
+/**
+ * One serving connection's view for the status page: stands between the connection's handler and the
+ * edge's tier (passing every call through unchanged) to learn which key each response answers, and counts
+ * every finished response into the tier verdicts and the top keys before passing it to the next observer.
+ */
+public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServerHandler.ResponseObserver {
+  /*
+   * Why per connection: the handler's observer hears of a finished response, not of its key. Each answer
+   * the tier gives (a Response from fastPath, a future from handle) is remembered with its key in a small
+   * ring; when a response finishes, it is matched by identity (the handler passes on the very object the
+   * tier produced). Everything of one connection runs on its event loop, so the ring needs no lock, and a
+   * connection has at most maxPipelined requests in flight, so a ring of that size holds them all; an
+   * answer the handler replaced (a failed future becomes an error reply) is never matched and is
+   * overwritten later. Requests that never reach the tier (malformed ones) have no key and are counted
+   * only in the tier verdicts.
+   * Hit path cost: two array stores, an identity scan of the (usually one) pending answer, the verdict
+   * counters and one uncontended lock around an O(1) Space-Saving update. Nothing is allocated.
+   * If the Tier interface gains a method, delegate it here too.
+   */
+  private final ObjectServerHandler.Tier tier;
+  private final ObjectServerHandler.ResponseObserver next;
+  private final TierCounters tiers;
+  private final TopKeys topKeys;
+  private final Object[] answers;
+  private final String[] keys;
+  private int nextSlot;
+  private TopKeys.Summary summary;
+
+  ConnectionTap(ObjectServerHandler.Tier tier, ObjectServerHandler.ResponseObserver next, TierCounters tiers,
+      TopKeys topKeys, int maxPipelined) {
+    this.tier = tier;
+    this.next = next;
+    this.tiers = tiers;
+    this.topKeys = topKeys;
+    this.answers = new Object[maxPipelined];
+    this.keys = new String[maxPipelined];
+  }
+
+  @Override
+  public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
+    CompletableFuture<? extends Response> answer = tier.handle(url, requestHeaders);
+    remember(answer, url.path());
+    return answer;
+  }
+
+  @Override
+  public ImageUrl rewrite(String path) {
+    return tier.rewrite(path);
+  }
+
+  @Override
+  public Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+    Response hit = tier.fastPath(requestTarget, requestHeaders);
+    if (hit != null) {
+      remember(hit, requestTarget); // the edge answers only targets equal to their key here
+    }
+    return hit;
+  }
+
+  private void remember(Object answer, String key) {
+    answers[nextSlot] = answer;
+    keys[nextSlot] = key;
+    nextSlot = nextSlot + 1 == answers.length ? 0 : nextSlot + 1;
+  }
+
+  @Override
+  public void completed(HttpMethod method, Response response, long bodyBytes, long nanos) {
+    if (next != null) {
+      next.completed(method, response, bodyBytes, nanos);
+    }
+    tiers.record(response.xCache(), bodyBytes);
+    String key = take(response);
+    if (key != null) {
+      if (summary == null) {
+        summary = topKeys.summaryForCurrentThread();
+      }
+      topKeys.add(summary, key, bodyBytes);
+    }
+  }
+
+  /** The key of {@code response} if the tier produced it on this connection; forgets the pairing. */
+  private String take(Response response) {
+    // Oldest first: responses finish in request order, so the match is usually the first one looked at.
+    for (int n = 0, i = nextSlot; n < answers.length; n++, i = i + 1 == answers.length ? 0 : i + 1) {
+      Object a = answers[i];
+      if (a == response || a instanceof CompletableFuture<?> f && f.state() == Future.State.SUCCESS
+          && f.resultNow() == response) {
+        String key = keys[i];
+        answers[i] = null;
+        keys[i] = null;
+        return key;
+      }
+    }
+    return null;
+  }
+}
