@@ -81,6 +81,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     writeClusterFile();
     startEdge(layout.edgePort());
+    writeClusterFile(); // with the edge's line, for operators' tools (imgcdn purge)
   }
 
   private ShardServer startShard(int i, int port) {
@@ -132,10 +133,19 @@ public final class LocalCluster implements AutoCloseable {
 
   private void writeClusterFile() throws IOException {
     List<Node> shardNodes = new ArrayList<>();
+    Map<String, String> admin = new HashMap<>();
     for (int i = 0; i < shardPorts.size(); i++) {
       shardNodes.add(new Node("shard-" + (i + 1), "127.0.0.1:" + shardPorts.get(i), 1));
+      admin.put("shard-" + (i + 1), "127.0.0.1:" + shards.get(i).adminPort());
     }
-    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)));
+    admin.put("origin-1", "127.0.0.1:" + origin.adminPort());
+    List<Node> edges = List.of();
+    if (edge != null) {
+      edges = List.of(new Node("edge-1", "127.0.0.1:" + edge.port(), 1));
+      admin.put("edge-1", "127.0.0.1:" + edge.adminPort());
+    }
+    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)), edges,
+        admin);
     Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
     Files.writeString(tmp, ClusterFile.format(m));
     Files.move(tmp, clusterFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -148,6 +158,15 @@ public final class LocalCluster implements AutoCloseable {
     edge.close();
     edge = null;
     startEdge(port);
+    rewriteClusterFile(); // its admin port may have changed
+  }
+
+  private void rewriteClusterFile() {
+    try {
+      writeClusterFile();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -182,6 +201,7 @@ public final class LocalCluster implements AutoCloseable {
   public void restartShard(int i) {
     shards.get(i).close();
     shards.set(i, startShard(i, shardPorts.get(i)));
+    rewriteClusterFile(); // its admin port may have changed
   }
 
   public EmbeddedS3 s3() {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "imgcdn", mixinStandardHelpOptions = true, version = "imgcdn 0.1.0",
     description = "A self-hosted, two-tier image CDN: edge (memory) -> shard (SSD) -> origin (S3 + thumbnails).",
     subcommands = {Main.Edge.class, Main.Shard.class, Main.Origin.class, Demo.class, RingCommand.class,
-        WarmCommand.class})
+        WarmCommand.class, PurgeCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {

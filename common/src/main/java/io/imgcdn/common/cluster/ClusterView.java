@@ -100,6 +100,12 @@ public final class ClusterView implements AutoCloseable {
     if (m.equals(old.membership())) {
       return old;
     }
+    if (m.shards().equals(old.membership().shards()) && m.origins().equals(old.membership().origins())) {
+      // Only edge lines or admin addresses changed: the rings stay, no new version, no hand-off window.
+      Rings same = new Rings(m, old.shards(), old.origins(), old.version());
+      current.set(same);
+      return same;
+    }
     Rings next = build(m, old.version() + 1);
     previous = old;
     changedAtNanos = System.nanoTime();
