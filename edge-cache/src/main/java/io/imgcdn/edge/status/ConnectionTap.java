@@ -7,6 +7,9 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One serving connection's view for the status page: stands between the connection's handler and the
@@ -27,6 +30,8 @@ public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServ
    * counters and one uncontended lock around an O(1) Space-Saving update. Nothing is allocated.
    * If the Tier interface gains a method, delegate it here too.
    */
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionTap.class);
+  private static final AtomicBoolean REPORTED = new AtomicBoolean();
   private final ObjectServerHandler.Tier tier;
   private final ObjectServerHandler.ResponseObserver next;
   private final TierCounters tiers;
@@ -78,13 +83,20 @@ public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServ
     if (next != null) {
       next.completed(method, response, bodyBytes, nanos);
     }
-    tiers.record(response.xCache(), bodyBytes);
-    String key = take(response);
-    if (key != null) {
-      if (summary == null) {
-        summary = topKeys.summaryForCurrentThread();
+    try {
+      tiers.record(response.xCache(), bodyBytes);
+      String key = take(response);
+      if (key != null) {
+        if (summary == null) {
+          summary = topKeys.summaryForCurrentThread();
+        }
+        topKeys.add(summary, key, bodyBytes);
       }
-      topKeys.add(summary, key, bodyBytes);
+    } catch (RuntimeException e) {
+      // Counting for a status page must never break serving: report the bug once, keep the connection.
+      if (!REPORTED.getAndSet(true)) {
+        LOG.error("status page counting failed (reported once)", e);
+      }
     }
   }
 

@@ -45,6 +45,7 @@ class HeavyHittersTest {
     }
     List<HeavyHitters.Entry> entries = h.entries();
     assertThat(entries).hasSize(capacity);
+    assertThat(entries).extracting(HeavyHitters.Entry::key).doesNotHaveDuplicates();
     assertThat(h.total()).isEqualTo(n);
     assertThat(entries.stream().mapToLong(HeavyHitters.Entry::count).sum()).isEqualTo(n);
     for (HeavyHitters.Entry e : entries) {
@@ -58,6 +59,26 @@ class HeavyHittersTest {
       }
     });
     assertThat(entries.get(0).key()).isEqualTo("/k1");
+  }
+
+  @Test
+  void add_tinySummaryRandomStream_invariantsHoldAfterEveryRequest() {
+    HeavyHitters h = new HeavyHitters(3);
+    Map<String, Long> truth = new HashMap<>();
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 1; i <= 20_000; i++) {
+      String key = "/" + random.nextInt(10);
+      truth.merge(key, 1L, Long::sum);
+      h.add(key, 1);
+      List<HeavyHitters.Entry> entries = h.entries();
+      assertThat(entries.size()).isEqualTo(Math.min(3, truth.size()));
+      assertThat(entries).extracting(HeavyHitters.Entry::key).doesNotHaveDuplicates().contains(key);
+      assertThat(entries.stream().mapToLong(HeavyHitters.Entry::count).sum()).isEqualTo(i);
+      for (HeavyHitters.Entry e : entries) {
+        assertThat(e.count()).isGreaterThanOrEqualTo(truth.get(e.key()));
+        assertThat(e.count() - e.error()).isLessThanOrEqualTo(truth.get(e.key()));
+      }
+    }
   }
 
   @Test
