@@ -44,8 +44,15 @@ public final class EdgeCache implements AutoCloseable {
   private final Runnable onFree = liveBuffers::decrementAndGet;
   private final AtomicLong filling = new AtomicLong();
   private final long fillLimit;
+  private final Admission admission;
+  private final AdmissionFilter filter;
 
+  /** A cache with Caffeine's admission alone ({@link Admission#TINYLFU}). */
   public EdgeCache(long maxBytes, long maxObjectBytes) {
+    this(maxBytes, maxObjectBytes, Admission.TINYLFU);
+  }
+
+  public EdgeCache(long maxBytes, long maxObjectBytes, Admission admission) {
     if (maxBytes < 0) {
       throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: >= 0)");
     }
@@ -55,6 +62,8 @@ public final class EdgeCache implements AutoCloseable {
     this.maxBytes = maxBytes;
     this.maxObjectBytes = maxObjectBytes;
     this.fillLimit = Math.max(maxObjectBytes, maxBytes / 4);
+    this.admission = java.util.Objects.requireNonNull(admission, "admission");
+    this.filter = admission == Admission.TINYLFU ? null : new AdmissionFilter(admission, Math.max(1, maxBytes));
     this.index = Caffeine.newBuilder()
         .maximumWeight(maxBytes)
         .weigher((String k, CachedObject v) -> v.weight())
@@ -71,7 +80,13 @@ public final class EdgeCache implements AutoCloseable {
   /** The object stored under {@code key} with a reference the caller must release, or null. */
   public CachedObject acquire(String key) {
     CachedObject found = index.getIfPresent(key);
-    return found != null && found.tryRetain() ? found : null;
+    if (found == null || !found.tryRetain()) {
+      return null;
+    }
+    if (filter != null) {
+      filter.record(key); // a miss is counted once, when its fetch ends (admit)
+    }
+    return found;
   }
 
   /** Whether an object with a body of this many bytes may be kept (else it is streamed, never stored). */
@@ -123,10 +138,23 @@ public final class EdgeCache implements AutoCloseable {
 
   /**
    * Offers {@code object} to the index under {@code key}; the index takes its own reference (the caller
-   * keeps its one). The policy may evict it at once if it is less popular than what it would displace.
+   * keeps its one). The policy may evict it at once if it is less popular than what it would displace;
+   * with a filtering {@link Admission} it may also be refused outright (then false).
    */
-  public void admit(String key, CachedObject object) {
+  public boolean admit(String key, CachedObject object) {
+    if (filter != null) {
+      filter.record(key);
+      if (!filter.admits(key, object.weight(), index.policy().eviction().orElseThrow(), maxBytes)) {
+        return false;
+      }
+    }
     index.put(key, object.retain());
+    return true;
+  }
+
+  /** The admission policy in front of the index. */
+  public Admission admission() {
+    return admission;
   }
 
   public void invalidate(String key) {

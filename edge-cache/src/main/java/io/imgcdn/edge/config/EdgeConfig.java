@@ -5,6 +5,7 @@ import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.common.cluster.ClusterSettings;
+import io.imgcdn.edge.cache.Admission;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,9 @@ import java.time.Duration;
  *       heads, weighed by bytes); must fit under -XX:MaxDirectMemorySize</td></tr>
  *   <tr><td>edge.cache.max-object-bytes</td><td>4m</td><td>larger objects are streamed from the shard to
  *       the client, never kept in memory</td></tr>
+ *   <tr><td>edge.cache.admission</td><td>tinylfu</td><td>which fetched objects enter memory: tinylfu
+ *       (Caffeine's W-TinyLFU), frequency (plus a long-memory filter; byte hit ratio) or frequency-per-byte
+ *       (plus a size-aware filter; object hit ratio); see docs/EDGE.md</td></tr>
  *   <tr><td>edge.index-key</td><td>""</td><td>object served for GET / (e.g. index.html); empty: 404</td></tr>
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
  *   <tr><td>edge.upstream.deadline</td><td>10s</td><td>total time for a miss across all candidates, until
@@ -37,7 +41,8 @@ import java.time.Duration;
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  * </table>
  */
-public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBytes, String indexKey,
+public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBytes, Admission admission,
+    String indexKey,
     int attempts, Duration upstreamDeadline, double balanceFactor, int balanceFloor, UpstreamSettings upstream,
     Duration healthInterval, Duration healthTimeout, Path clusterFile, Placement placement,
     Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads) {
@@ -49,6 +54,13 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
     if (maxObject > 1L << 30) {
       s.problem("edge.cache.max-object-bytes", maxObject + " (expected: at most 1g)");
       maxObject = 4L << 20;
+    }
+    Admission admission = Admission.TINYLFU;
+    String rawAdmission = s.string("edge.cache.admission", "tinylfu");
+    try {
+      admission = Admission.named(rawAdmission);
+    } catch (IllegalArgumentException e) {
+      s.problem("edge.cache.admission", "'" + rawAdmission + "' (expected: tinylfu, frequency or frequency-per-byte)");
     }
     double balance = 0.25;
     String rawBalance = s.string("edge.upstream.balance-factor", "0.25");
@@ -65,6 +77,7 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
         maxObject,
+        admission,
         s.string("edge.index-key", ""),
         s.integer("edge.upstream.attempts", 2, 1, 10),
         s.duration("edge.upstream.deadline", "10s"),
