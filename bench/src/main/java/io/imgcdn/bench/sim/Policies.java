@@ -1,5 +1,6 @@
 package io.imgcdn.bench.sim;
 
+import io.imgcdn.edge.cache.Admission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,12 @@ public final class Policies {
     register(PolicyFactory.of("gdsf", (t, c) -> GreedyDualPolicy.gdsf(c)));
     register(PolicyFactory.of("lfuda", (t, c) -> GreedyDualPolicy.lfuDa(c)));
     register(PolicyFactory.of("belady", BeladyPolicy::new));
+    register(PolicyFactory.of("static-ohr", (t, c) -> new StaticOraclePolicy(t, c, false)));
+    register(PolicyFactory.of("static-bhr", (t, c) -> new StaticOraclePolicy(t, c, true)));
+    for (Admission a : Admission.values()) {
+      String name = a == Admission.TINYLFU ? "edge" : "edge-" + a.configName();
+      register(PolicyFactory.of(name, false, (t, c) -> new EdgeCachePolicy(t, c, a)));
+    }
   }
 
   private Policies() {}

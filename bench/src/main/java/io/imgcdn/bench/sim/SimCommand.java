@@ -32,7 +32,8 @@ public final class SimCommand implements Callable<Integer> {
   List<Double> sizes;
 
   @Option(names = "--policies", defaultValue = "lru,fifo,caffeine,gdsf,belady",
-      description = "Policies, comma-separated: lru, fifo, caffeine, gdsf, lfuda, belady, caffeine-max<N> "
+      description = "Policies, comma-separated: lru, fifo, caffeine, gdsf, lfuda, belady, static-ohr, static-bhr, edge, "
+          + "edge-frequency, edge-frequency-per-byte, caffeine-max<N> "
           + "(default: ${DEFAULT-VALUE}).")
   String policies;
 

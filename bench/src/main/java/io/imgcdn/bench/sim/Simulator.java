@@ -36,6 +36,13 @@ public final class Simulator {
         }
       }
     }
+    if (policy instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(factory.name() + ": close failed", e);
+      }
+    }
     return new SimulationResult(factory.name(), capacityBytes, trace.workingSetBytes(),
         trace.length() - warmupRequests, hits, bytes, hitBytes);
   }
