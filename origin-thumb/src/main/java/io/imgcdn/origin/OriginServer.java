@@ -3,6 +3,7 @@ package io.imgcdn.origin;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.origin.config.OriginConfig;
 import io.imgcdn.origin.http.OriginTier;
+import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngine;
 import io.imgcdn.origin.processing.ImageEngines;
 import io.imgcdn.origin.security.UrlSigner;
@@ -32,9 +33,10 @@ public final class OriginServer implements AutoCloseable {
   public static OriginServer start(OriginConfig config) {
     ImageEngine engine = switch (config.engine()) {
       case "java" -> ImageEngines.java();
-      case "libvips" -> ImageEngines.libvips().orElseThrow(() -> new IllegalStateException(
-          "origin.engine=libvips but libvips could not be loaded (apt-get install libvips42)"));
-      default -> ImageEngines.best();
+      case "libvips" -> ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
+          .orElseThrow(() -> new IllegalStateException(
+              "origin.engine=libvips but libvips could not be loaded (apt-get install libvips42)"));
+      default -> ImageEngines.best(config.avifEffort());
     };
     NodeRuntime runtime = NodeRuntime.create(config.node(), "origin", 0);
     S3Source source = new S3Source(config.s3Endpoint(), config.s3Region(), config.s3Bucket(), config.s3Prefix(),
@@ -52,8 +54,8 @@ public final class OriginServer implements AutoCloseable {
     Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())
         .description("Image jobs waiting").register(runtime.metrics().registry());
     runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
-    LOG.info("{}: bucket {}, engine {}, presets {}", config.node().id(), config.s3Bucket(), engine.name(),
-        config.presets().keySet());
+    LOG.info("{}: bucket {}, engine {} (writes {}), presets {}", config.node().id(), config.s3Bucket(), engine.name(),
+        engine.writableFormats(), config.presets().values().stream().map(VariantSpec::canonical).toList());
     return new OriginServer(runtime, source, imagePool);
   }
 

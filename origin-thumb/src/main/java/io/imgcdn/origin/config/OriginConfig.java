@@ -3,6 +3,7 @@ package io.imgcdn.origin.config;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.origin.options.VariantSpec;
+import io.imgcdn.origin.processing.ImageEngines;
 import io.imgcdn.origin.security.ImageLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,6 +27,8 @@ import java.util.Map;
  *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
  *       default when the request's Accept names them: webp and/or avif, e.g. avif,webp. Its responses then
  *       carry Vary: Accept (docs/ORIGIN.md, notes/VARY.md)</td></tr>
+ *   <tr><td>origin.avif-effort</td><td>2</td><td>libvips AVIF encoder effort, 0 (fastest) .. 9 (smallest
+ *       files); libvips's own default 4 costs about 3x effort 2 per thumbnail (docs/ORIGIN.md)</td></tr>
  *   <tr><td>origin.unwritable-format</td><td>fallback</td><td>a negotiated format the engine cannot write (the
  *       Java engine: WebP, AVIF): fallback = answer with the default format, refuse = 406</td></tr>
  *   <tr><td>origin.signing-key</td><td>""</td><td>HMAC key for /t/ URLs (16+ bytes); empty refuses /t/ with 403</td></tr>
@@ -52,6 +55,7 @@ public record OriginConfig(
     Duration s3Timeout,
     Map<String, VariantSpec> presets,
     boolean refuseUnwritableFormat,
+    int avifEffort,
     byte[] signingKey,
     String engine,
     int workers,
@@ -152,6 +156,7 @@ public record OriginConfig(
         s.duration("origin.s3.timeout", "10s"),
         Map.copyOf(presets),
         unwritable.equals("refuse"),
+        s.integer("origin.avif-effort", ImageEngines.DEFAULT_AVIF_EFFORT, 0, 9),
         signingKey.getBytes(StandardCharsets.UTF_8),
         engine,
         s.integer("origin.workers", Runtime.getRuntime().availableProcessors(), 1, 1024),

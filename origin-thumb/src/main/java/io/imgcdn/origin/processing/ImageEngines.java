@@ -7,6 +7,8 @@ public final class ImageEngines {
 
   /** White: the background JPEG output gets where the source has alpha, unless configured. */
   public static final int DEFAULT_BACKGROUND_RGB = 0xFFFFFF;
+  /** AVIF encoder effort of the libvips engine unless configured (docs/ORIGIN.md: cost per effort). */
+  public static final int DEFAULT_AVIF_EFFORT = LibvipsEngine.DEFAULT_AVIF_EFFORT;
 
   private static final ImageEngine JAVA = new JavaImageEngine(DEFAULT_BACKGROUND_RGB);
 
@@ -33,7 +35,15 @@ public final class ImageEngines {
 
   /** The libvips engine flattening alpha onto {@code backgroundRgb} (0xRRGGBB) for JPEG. */
   public static Optional<ImageEngine> libvips(int backgroundRgb) {
-    return Libvips.load().map(vips -> new LibvipsEngine(vips, backgroundRgb));
+    return libvips(backgroundRgb, DEFAULT_AVIF_EFFORT);
+  }
+
+  /**
+   * The libvips engine flattening alpha onto {@code backgroundRgb} for JPEG and encoding AVIF with
+   * {@code avifEffort} (0 fastest .. 9 smallest; libvips's own default is 4).
+   */
+  public static Optional<ImageEngine> libvips(int backgroundRgb, int avifEffort) {
+    return Libvips.load().map(vips -> new LibvipsEngine(vips, backgroundRgb, avifEffort));
   }
 
   /** Why {@link #libvips()} is empty, for the start-up log; empty string if it is available. */
@@ -52,5 +62,10 @@ public final class ImageEngines {
   /** libvips when available, else the Java engine. */
   public static ImageEngine best() {
     return libvips().orElseGet(ImageEngines::java);
+  }
+
+  /** libvips (with {@code avifEffort}) when available, else the Java engine. */
+  public static ImageEngine best(int avifEffort) {
+    return libvips(DEFAULT_BACKGROUND_RGB, avifEffort).orElseGet(ImageEngines::java);
   }
 }

@@ -74,7 +74,7 @@ final class LibvipsEngine implements ImageEngine {
    * measurement behind the choice. Quality: AVIF's Q scale is not JPEG's (heifsave's default is 50);
    * the spec's q is on the JPEG scale, so AVIF gets q * AVIF_QUALITY_PERCENT / 100.
    */
-  static final int AVIF_EFFORT = 2;
+  static final int DEFAULT_AVIF_EFFORT = 2;
   static final int AVIF_QUALITY_PERCENT = 75;
 
   /** What this libvips build can encode, probed once per process (heifsave may lack AV1, etc.). */
@@ -83,15 +83,20 @@ final class LibvipsEngine implements ImageEngine {
   private final Libvips vips;
   private final String name;
   private final String backgroundOption;
+  private final int avifEffort;
   private final Pipeline<Job> pipeline;
 
-  LibvipsEngine(Libvips vips, int backgroundRgb) {
-    this(vips, backgroundRgb, Clock.systemUTC());
+  LibvipsEngine(Libvips vips, int backgroundRgb, int avifEffort) {
+    this(vips, backgroundRgb, avifEffort, Clock.systemUTC());
   }
 
   /** {@code pipelineClock} times only the checks between steps (tests move it). */
-  LibvipsEngine(Libvips vips, int backgroundRgb, Clock pipelineClock) {
+  LibvipsEngine(Libvips vips, int backgroundRgb, int avifEffort, Clock pipelineClock) {
+    if (avifEffort < 0 || avifEffort > 9) {
+      throw new IllegalArgumentException("avifEffort: " + avifEffort + " (expected: 0..9)");
+    }
     this.vips = vips;
+    this.avifEffort = avifEffort;
     this.name = "libvips-" + vips.version;
     this.backgroundOption = String.format(Locale.ROOT, "background=%d %d %d",
         (backgroundRgb >> 16) & 0xFF, (backgroundRgb >> 8) & 0xFF, backgroundRgb & 0xFF);
@@ -339,7 +344,7 @@ final class LibvipsEngine implements ImageEngine {
       case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
       case GIF -> ".gif";
       case AVIF -> ".heif[compression=av1,Q=" + Math.max(1, spec.quality() * AVIF_QUALITY_PERCENT / 100)
-          + ",effort=" + AVIF_EFFORT + ",bitdepth=8,strip]";
+          + ",effort=" + avifEffort + ",bitdepth=8,strip]";
     };
     MemorySegment deadlineBlock = job.arena.allocate(Libvips.DEADLINE_BYTES);
     deadlineBlock.set(JAVA_LONG, 0, job.deadline.toEpochMilli());

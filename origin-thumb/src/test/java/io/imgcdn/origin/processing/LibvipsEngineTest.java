@@ -196,7 +196,7 @@ public class LibvipsEngineTest {
     Libvips vips = Libvips.load().orElseThrow();
     // The pipeline's clock stands still, so only the eval handler inside the encode sees the
     // deadline pass: this proves libvips's computation itself is stopped.
-    LibvipsEngine engine = new LibvipsEngine(vips, 0xFFFFFF, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+    LibvipsEngine engine = new LibvipsEngine(vips, 0xFFFFFF, 2, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
     assertThatThrownBy(() -> engine.render(TestImages.png(1200, 900), VariantSpec.parse("w=300"),
             ImageLimits.defaults(), Instant.now().minusMillis(1)))
         .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
