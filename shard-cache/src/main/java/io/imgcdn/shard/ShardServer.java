@@ -11,13 +11,13 @@ import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.shard.config.ShardConfig;
 import io.imgcdn.shard.http.ShardTier;
 import io.imgcdn.shard.store.ShardStore;
-import io.imgcdn.shard.store.StoreConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.FunctionCounter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /** A shard-cache node: the SSD tier over RocksDB. Start with {@link #start}. */
 public final class ShardServer implements AutoCloseable {
@@ -39,8 +39,7 @@ public final class ShardServer implements AutoCloseable {
         config.cluster().reloadInterval(), config.node().id());
     ShardStore store;
     try {
-      store = ShardStore.open(new StoreConfig(config.storeDir(), config.storeMaxBytes(), config.storeThreads(),
-          config.storeQueue()));
+      store = ShardStore.open(config.store());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the store in " + config.storeDir(), e);
     }
@@ -50,8 +49,8 @@ public final class ShardServer implements AutoCloseable {
     try {
       RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
       ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins, client, config.handoffWindow(),
-          config.admitFrequentOnly(),
-          runtime.metrics().registry());
+          config.admitFrequentOnly(), runtime.metrics().registry(),
+          (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
       bindMetrics(runtime, store, config);
       runtime.serve(tier, config.idleTimeout(), List.of(
           AdminRoute.action("POST", "/admin/purge", (q, body) -> {
@@ -87,6 +86,13 @@ public final class ShardServer implements AutoCloseable {
         .description("Objects evicted").register(registry);
     FunctionCounter.builder("imgcdn.cache.checksum.failures", store, s -> s.stats().checksumFailures())
         .description("Stored bodies that failed their checksum (served as misses)").register(registry);
+    FunctionCounter.builder("imgcdn.cache.hits", store, s -> s.stats().hits()).tag("from", "any")
+        .description("Store lookups that found the object").register(registry);
+    FunctionCounter.builder("imgcdn.cache.hits", store, s -> s.stats().memoryHits()).tag("from", "memory")
+        .description("Of the hits, those answered from RocksDB's memtables or block cache on the event loop")
+        .register(registry);
+    FunctionCounter.builder("imgcdn.cache.bound.refusals", store, s -> s.stats().boundRefusals())
+        .description("Writes skipped because they could have taken the store over its byte bound").register(registry);
   }
 
   public int port() {

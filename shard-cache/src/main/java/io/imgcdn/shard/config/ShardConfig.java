@@ -4,6 +4,7 @@ import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.upstream.UpstreamSettings;
+import io.imgcdn.shard.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -18,7 +19,12 @@ import java.time.Duration;
  *   <tr><td>shard.store.queue</td><td>1024</td><td>disk calls waiting; beyond it 503</td></tr>
  *   <tr><td>cluster.*</td><td>see ClusterSettings</td><td>the cluster file; origins are picked from it</td></tr>
  *   <tr><td>shard.store.admission</td><td>all</td><td>all: store every fill; frequent: only keys asked for
- *   4+ times recently (fewer SSD writes, higher byte hit ratio on Zipf traces: docs/SHARD-STORE.md)</td></tr>
+ *   shard.store.admission-min-requests times recently (fewer SSD writes, higher byte hit ratio on Zipf traces:
+ *   docs/SHARD-STORE.md)</td></tr>
+ *   <tr><td>shard.store.admission-min-requests</td><td>4</td><td>with admission=frequent: a fill is stored from
+ *   the key's Nth recent request on (1..15; 1 = like all, but counted)</td></tr>
+ *   <tr><td>shard.store.block-cache</td><td>auto</td><td>RocksDB block cache (RAM); hits found there are answered
+ *   on the event loop without a file read. auto = min(64m, max-bytes / 16); 0 = none</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
@@ -26,7 +32,8 @@ import java.time.Duration;
  * </table>
  */
 public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
-    boolean admitFrequentOnly, ClusterSettings cluster, Duration handoffWindow,
+    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ClusterSettings cluster,
+    Duration handoffWindow,
     UpstreamSettings upstream, Duration idleTimeout) {
 
   public static ShardConfig from(Settings s) {
@@ -38,10 +45,31 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
         s.integer("shard.store.threads", 4, 1, 256),
         s.integer("shard.store.queue", 1024, 1, 1_000_000),
         admission(s),
+        s.integer("shard.store.admission-min-requests", StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS, 1,
+            StoreConfig.MAX_ADMIT_MIN_REQUESTS),
+        blockCache(s),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
         UpstreamSettings.from(s, "shard.upstream."),
         s.duration("server.idle-timeout", "60s"));
+  }
+
+  /** The store's settings from this configuration. */
+  public StoreConfig store() {
+    return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, admitMinRequests);
+  }
+
+  private static long blockCache(Settings s) {
+    String raw = s.string("shard.store.block-cache", "auto").strip();
+    if (raw.equals("auto")) {
+      return StoreConfig.DEFAULT_BLOCK_CACHE;
+    }
+    try {
+      return Settings.parseBytes(raw);
+    } catch (IllegalArgumentException e) {
+      s.problem("shard.store.block-cache", "'" + raw + "' (expected: auto, or a size such as 0, 256m, 2g)");
+      return StoreConfig.DEFAULT_BLOCK_CACHE;
+    }
   }
 
   private static boolean admission(Settings s) {

@@ -1,24 +1,38 @@
 package io.imgcdn.shard.http;
 
 import io.imgcdn.common.cluster.ClusterView;
+import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.http.Response;
 import io.imgcdn.common.upstream.Coalescer;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
+import io.imgcdn.common.upstream.UpstreamResponse;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.hashring.Node;
+import io.imgcdn.shard.store.DirectObject;
+import io.imgcdn.shard.store.LogSafe;
 import io.imgcdn.shard.store.ShardStore;
 import io.imgcdn.shard.store.StoredObject;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,20 +42,41 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardTier implements ObjectServerHandler.Tier {
   /*
-   * Store keys are "objectKey \u0001 path" (a control character cannot occur in a parsed URL): every variant of one original sorts next to it, so a purge of an
-   * original is one key range. The origin is picked by hashing the OBJECT key, so every variant of one
-   * original meets on one origin, where one S3 GET serves them all (DESIGN.md).
+   * Store keys are "objectKey \u0001 path" (a control character cannot occur in a parsed URL): every
+   * variant of one original sorts next to it, so a purge of an original is one key range. The origin is
+   * picked by hashing the OBJECT key, so every variant of one original meets on one origin, where one S3
+   * GET serves them all (DESIGN.md).
+   *
+   * Hit path. A hit is first looked for in memory on the event loop (ShardStore.getCached: RocksDB's
+   * memtables and block cache with ReadTier.BLOCK_CACHE_TIER, which answers Incomplete instead of reading
+   * a file, so the event loop never does disk I/O); only when that cannot answer does the lookup go to the
+   * store's threads (getDirect) and the answer hop back. Either way the value is copied once, from RocksDB
+   * into a pooled direct buffer, which goes to the socket as it is (StoredResponse): no body on the heap,
+   * no copy into a direct buffer by the transport. docs/SHARD-STORE.md has the profile that led here.
+   *
+   * Vary: Accept (/work/notes/VARY.md; AcceptClass). A response that varies by Accept is stored under
+   * objectKey \u0001 C.key(path) for the request's class C, with a marker entry (no body) under the plain
+   * key saying "look up the class". A lookup that finds the marker looks up the class's key. Fills send
+   * C's canonical Accept upstream, never the client's raw header, and are coalesced per class for
+   * variants (whether a preset negotiates is known only from its first response), per path for originals.
+   * Vary naming anything else (or *) is passed on and not stored.
+   *
    * Hand-off: when a shard joins, the keys it now owns are still cached on their previous owners. For
    * a while after a membership change (shard.handoff-window), a miss first asks the key's previous owner
-   * with HANDOFF_HEADER, which answers from its store only (hit, or 404 without going to the origin), so
-   * adding a shard to a warm cluster does not send a storm to S3.
+   * with HANDOFF_HEADER (and the canonical Accept), which answers from its store only (hit, or 404
+   * without going to the origin), so adding a shard to a warm cluster does not send a storm to S3.
+   *
    * Fills are coalesced; the store write happens after the reply is on its way (a failed write costs a
-   * later miss, never a failed response). Only 200s are stored: errors are passed on uncached.
+   * later miss, never a failed response; failures are counted and logged by FailureLog, not one line
+   * each). Only 200s are stored: errors are passed on uncached.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShardTier.class);
 
   /** Asks a peer shard for its stored copy only: never a fill from the origin. Edges never forward it. */
   public static final String HANDOFF_HEADER = "X-Imgcdn-Handoff";
+
+  /** Content type of the bodiless entry under a plain key whose responses vary by Accept. */
+  static final String VARIES_MARKER_TYPE = "application/x-imgcdn-varies-by-accept";
 
   private final String nodeId;
   private final ShardStore store;
@@ -50,12 +85,19 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final UpstreamClient peers;
   private final Duration handoffWindow;
   private final boolean admitFrequentOnly;
-  private final Coalescer<Reply> fills = new Coalescer<>();
+  private final Coalescer<Fetched> fills = new Coalescer<>();
   private final Counter handoffHits;
   private final Counter handoffMisses;
+  private final Counter storeFailures;
+  private final FailureLog failureLog;
+  private final String hitChain;
 
+  /**
+   * @param scheduler runs the store-failure log's summary lines (e.g. an event loop's schedule)
+   */
   public ShardTier(String nodeId, ShardStore store, ClusterView cluster, RoutedClient origins,
-      UpstreamClient peers, Duration handoffWindow, boolean admitFrequentOnly, MeterRegistry registry) {
+      UpstreamClient peers, Duration handoffWindow, boolean admitFrequentOnly, MeterRegistry registry,
+      FailureLogScheduler scheduler) {
     this.nodeId = nodeId;
     this.store = store;
     this.cluster = cluster;
@@ -63,10 +105,22 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     this.peers = peers;
     this.handoffWindow = handoffWindow;
     this.admitFrequentOnly = admitFrequentOnly;
+    this.hitChain = nodeId + ";hit";
     this.handoffHits = Counter.builder("imgcdn.shard.handoff").tag("result", "hit")
         .description("Misses answered by the key's previous owner").register(registry);
     this.handoffMisses = Counter.builder("imgcdn.shard.handoff").tag("result", "miss")
         .description("Misses the key's previous owner could not answer").register(registry);
+    this.storeFailures = Counter.builder("imgcdn.cache.store.failures")
+        .description("Fills that could not be written to the store (full disk, I/O error, overloaded store)")
+        .register(registry);
+    this.failureLog = new FailureLog("store write refused", "store writes refused", Duration.ofSeconds(10),
+        System::nanoTime, scheduler::schedule, line -> LOG.warn("{}: {}", nodeId, line));
+  }
+
+  /** Runs a task once after a delay, for the summary lines of refused store writes. */
+  @FunctionalInterface
+  public interface FailureLogScheduler {
+    void schedule(Runnable task, long delayNanos);
   }
 
   /** The store key: the object key first, so all cached variants of one original form one key range. */
@@ -74,43 +128,83 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     return url.objectKey() + '\u0001' + url.path();
   }
 
+  /** The store key of one Accept class's representation of a path that varies by Accept. */
+  static String storeKey(ImageUrl url, AcceptClass accept) {
+    return url.objectKey() + '\u0001' + accept.key(url.path());
+  }
+
   @Override
-  public CompletableFuture<Reply> handle(ImageUrl url, HttpHeaders requestHeaders) {
+  public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     boolean handoff = requestHeaders.contains(HANDOFF_HEADER);
-    return store.get(storeKey(url)).thenCompose(found -> {
-      if (found.isPresent()) {
-        StoredObject o = found.get();
-        return CompletableFuture.completedFuture(Reply.ok(
-            new ImageObject(o.contentType(), o.etag(), o.cacheControl(), o.body()), nodeId + ";hit"));
+    AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
+    String key = storeKey(url);
+    Lease lease = new Lease();
+    Optional<DirectObject> cached = store.getCached(key, lease, lease);
+    if (cached.isPresent()) {
+      if (!isMarker(cached.get())) {
+        return CompletableFuture.<Response>completedFuture(lease.response(cached.get(), hitChain, null));
       }
-      if (handoff) {
-        return CompletableFuture.completedFuture(
-            Reply.error(HttpResponseStatus.NOT_FOUND, "not cached on " + nodeId + " (hand-off)", nodeId + ";miss"));
+      lease.close();
+      return lookupRepresentation(url, accept, handoff);
+    }
+    Lease pooled = new Lease();
+    return store.getDirect(key, pooled, pooled).thenCompose(found -> {
+      if (found.isEmpty()) {
+        return miss(url, accept, handoff);
       }
-      return fill(url);
+      if (!isMarker(found.get())) {
+        return CompletableFuture.<Response>completedFuture(pooled.response(found.get(), hitChain, null));
+      }
+      pooled.close();
+      return lookupRepresentation(url, accept, handoff);
     });
   }
 
-  private CompletableFuture<Reply> fill(ImageUrl url) {
-    String key = storeKey(url);
-    Coalescer.Join<Reply> fill = fills.join(key, () -> fromPreviousOwner(url)
-        .thenCompose(handed -> handed.isPresent()
-            ? CompletableFuture.completedFuture(handed.get())
-            : origins.get(cluster.rings().origins(), url.objectKey(), url.encodedPath(), "origin")
-                .thenApply(routed -> routed.toReply(nodeId + ";miss")))
-        .whenComplete((reply, failure) -> {
-          if (reply != null && reply.isOk()) {
-            admit(key, reply.object());
+  /** The plain key said "varies by Accept": the class's own entry, in memory first. */
+  private CompletableFuture<Response> lookupRepresentation(ImageUrl url, AcceptClass accept, boolean handoff) {
+    String key = storeKey(url, accept);
+    Lease lease = new Lease();
+    Optional<DirectObject> cached = store.getCached(key, lease, lease);
+    if (cached.isPresent()) {
+      return CompletableFuture.<Response>completedFuture(lease.response(cached.get(), hitChain, AcceptClass.VARY));
+    }
+    Lease pooled = new Lease();
+    return store.getDirect(key, pooled, pooled).thenCompose(found -> found.isPresent()
+        ? CompletableFuture.<Response>completedFuture(pooled.response(found.get(), hitChain, AcceptClass.VARY))
+        : miss(url, accept, handoff));
+  }
+
+  private CompletableFuture<Response> miss(ImageUrl url, AcceptClass accept, boolean handoff) {
+    if (handoff) {
+      return CompletableFuture.<Response>completedFuture(
+          Reply.error(HttpResponseStatus.NOT_FOUND, "not cached on " + nodeId + " (hand-off)", nodeId + ";miss"));
+    }
+    return fill(url, accept);
+  }
+
+  private CompletableFuture<Response> fill(ImageUrl url, AcceptClass accept) {
+    // Originals never vary; a variant may (known only from the first response), so its fills are per class.
+    String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
+    Coalescer.Join<Fetched> fill = fills.join(flight, () -> fetch(url, accept)
+        .whenComplete((fetched, failure) -> {
+          if (fetched != null) {
+            keep(url, accept, fetched);
           }
         }));
-    if (fill.leader()) {
-      return fill.future();
-    }
-    return fill.future().thenApply(r -> new Reply(r.status(), r.object(), coalesced(r.xCache())));
+    return fill.future().thenApply(f -> f.response(fill.leader() ? null : nodeId));
+  }
+
+  /** From the key's previous owner if it has it, else from the origin; with the class's canonical Accept. */
+  private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept) {
+    HttpHeaders headers = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    return fromPreviousOwner(url, accept).thenCompose(handed -> handed.isPresent()
+        ? CompletableFuture.completedFuture(handed.get())
+        : origins.get(cluster.rings().origins(), url.objectKey(), url.encodedPath(), headers, "origin")
+            .thenApply(routed -> Fetched.of(routed, nodeId + ";miss")));
   }
 
   /** The key's copy on its owner under the previous ring, if that was another shard and it has it. */
-  private CompletableFuture<Optional<Reply>> fromPreviousOwner(ImageUrl url) {
+  private CompletableFuture<Optional<Fetched>> fromPreviousOwner(ImageUrl url, AcceptClass accept) {
     Optional<ClusterView.Rings> previous = cluster.previous(handoffWindow);
     if (previous.isEmpty() || previous.get().shards().nodes().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -119,42 +213,166 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     if (owner.id().equals(nodeId)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    HttpHeaders headers = new DefaultHttpHeaders().set(HANDOFF_HEADER, "1");
+    HttpHeaders headers = new DefaultHttpHeaders().set(HANDOFF_HEADER, "1")
+        .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
     return peers.get(owner.address(), url.encodedPath(), headers).handle((response, failure) -> {
       if (failure == null && response.status() == 200) {
         handoffHits.increment();
-        return Optional.of(new RoutedClient.Routed(owner, response).toReply(nodeId + ";miss"));
+        return Optional.of(Fetched.of(new RoutedClient.Routed(owner, response), nodeId + ";miss"));
       }
       handoffMisses.increment();
       return Optional.empty();
     });
   }
 
-  /** "shard-1;miss, origin-1;miss" becomes "shard-1;coalesced, origin-1;miss" for a waiter. */
-  private String coalesced(String chain) {
-    String own = nodeId + ";miss";
-    return chain.startsWith(own) ? nodeId + ";coalesced" + chain.substring(own.length()) : chain;
+  /** Stores a fetched 200: plainly, or as one class's representation plus the marker; never other Varys. */
+  private void keep(ImageUrl url, AcceptClass accept, Fetched fetched) {
+    if (!fetched.reply().isOk() || fetched.vary() != null && !fetched.variesByAcceptOnly()) {
+      return;
+    }
+    ImageObject object = fetched.reply().object();
+    StoredObject value = new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
+        System.currentTimeMillis(), object.body());
+    if (fetched.vary() == null) {
+      admit(storeKey(url), value);
+      return;
+    }
+    String plainKey = storeKey(url);
+    admit(storeKey(url, accept), value).thenAccept(stored -> {
+      if (stored) { // the marker only leads somewhere once a representation is there
+        StoredObject marker = new StoredObject(VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(),
+            new byte[0]);
+        store.put(plainKey, marker).whenComplete((v, e) -> {
+          if (e != null) {
+            refused(plainKey, e);
+          }
+        });
+      }
+    });
   }
 
-  /** Removes one cached path. */
+  /** Writes a fill (admitted or not, per shard.store.admission); completes with whether it was stored. */
+  private CompletableFuture<Boolean> admit(String key, StoredObject value) {
+    // The store itself skips values it cannot hold (too large, or over the byte bound's guard).
+    CompletableFuture<Boolean> write = admitFrequentOnly ? store.offer(key, value)
+        : store.put(key, value).thenApply(v -> true);
+    return write.handle((stored, e) -> {
+      if (e != null) {
+        refused(key, e);
+        return false;
+      }
+      return stored;
+    });
+  }
+
+  private void refused(String key, Throwable e) {
+    storeFailures.increment();
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    failureLog.failed(LogSafe.key(key), cause.toString());
+  }
+
+  /** Removes one cached path, and its representations if it varies by Accept. */
   public CompletableFuture<Boolean> purge(ImageUrl url) {
-    return store.delete(storeKey(url));
+    List<CompletableFuture<Boolean>> deletes = new ArrayList<>();
+    deletes.add(store.delete(storeKey(url)));
+    for (AcceptClass c : AcceptClass.values()) {
+      deletes.add(store.delete(storeKey(url, c)));
+    }
+    return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+        .thenApply(v -> deletes.stream().anyMatch(CompletableFuture::join));
   }
 
-  /** Removes every cached path of one original: the original and all its variants. */
+  /** Removes every cached path of one original: the original and all its variants and representations. */
   public CompletableFuture<Integer> purgeOriginal(String objectKey) {
     return store.deletePrefix(objectKey + '\u0001');
   }
 
-  private void admit(String key, ImageObject object) {
-    StoredObject value = new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
-        System.currentTimeMillis(), object.body());
-    // The store itself skips values it cannot hold (too large, or over the byte bound's guard).
-    CompletableFuture<?> write = admitFrequentOnly ? store.offer(key, value) : store.put(key, value);
-    write.whenComplete((v, e) -> {
-          if (e != null) {
-            LOG.warn("{}: not stored {}: {}", nodeId, key, e.toString());
-          }
-        });
+  private static boolean isMarker(DirectObject o) {
+    return o.bodyLength() == 0 && VARIES_MARKER_TYPE.equals(o.contentType());
+  }
+
+  /**
+   * What a fill brought back: the reply and the response's Vary header (null without one).
+   */
+  private record Fetched(Reply reply, String vary) {
+    static Fetched of(RoutedClient.Routed routed, String ownChain) {
+      UpstreamResponse response = routed.response();
+      List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
+      return new Fetched(routed.toReply(ownChain), varies.isEmpty() ? null : String.join(", ", varies));
+    }
+
+    /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
+    boolean variesByAcceptOnly() {
+      boolean any = false;
+      for (String token : vary.split(",")) {
+        String t = token.strip();
+        if (t.isEmpty()) {
+          continue;
+        }
+        if (!t.equalsIgnoreCase(AcceptClass.VARY)) {
+          return false;
+        }
+        any = true;
+      }
+      return any;
+    }
+
+    /** The response for one waiter; {@code coalescedNode} non-null for waiters that joined the leader's fill. */
+    Response response(String coalescedNode) {
+      String chain = reply.xCache();
+      if (coalescedNode != null) {
+        String own = coalescedNode + ";miss";
+        chain = chain.startsWith(own) ? coalescedNode + ";coalesced" + chain.substring(own.length()) : chain;
+      }
+      if (!reply.isOk()) {
+        return new Reply(reply.status(), reply.object(), chain);
+      }
+      ImageObject o = reply.object();
+      return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), Unpooled.wrappedBuffer(o.body()), chain,
+          vary);
+    }
+  }
+
+  /**
+   * Hands the store pooled direct buffers (ShardStore's allocate and release) and keeps the one the found
+   * object lives in, which becomes the response's body.
+   */
+  private static final class Lease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer> {
+    /*
+     * The store asks for the exact size, at most twice, and gives back every buffer it does not use before
+     * asking again, so one buffer is held at a time. The body is the buffer's last bodyLength bytes: for an
+     * inline value the header comes first, a chunked body fills the buffer.
+     */
+    private ByteBuf held;
+    private int heldBytes;
+
+    @Override
+    public ByteBuffer apply(int bytes) {
+      close();
+      held = ByteBufAllocator.DEFAULT.directBuffer(bytes, bytes);
+      heldBytes = bytes;
+      held.writerIndex(bytes);
+      return held.nioBuffer(0, bytes);
+    }
+
+    @Override
+    public void accept(ByteBuffer unused) {
+      close();
+    }
+
+    /** The found object as a response; the buffer goes with it. */
+    StoredResponse response(DirectObject o, String chain, String vary) {
+      ByteBuf body = held;
+      held = null;
+      body.setIndex(heldBytes - o.bodyLength(), heldBytes);
+      return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), body, chain, vary);
+    }
+
+    void close() {
+      if (held != null) {
+        held.release();
+        held = null;
+      }
+    }
   }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.rocksdb.AbstractEventListener;
@@ -40,9 +41,11 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.FlushJobInfo;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
+import org.rocksdb.KeyMayExist;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -113,6 +116,9 @@ public final class ShardStore implements AutoCloseable {
   private final Deque<AutoCloseable> resources;
   private final RocksDB db;
   private final ReadOptions readOptions;
+  private final ReadOptions memoryOnly;
+  /** Held (shared) by callers of getCached, which run RocksDB on their own thread; close() takes it exclusively. */
+  private final StampedLock callerThreadReads = new StampedLock();
   private final WriteOptions writeOptions;
   private final Statistics statistics;
   private final ThreadPoolExecutor executor;
@@ -127,6 +133,7 @@ public final class ShardStore implements AutoCloseable {
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_SCRATCH_BYTES));
 
   private final LongAdder hits = new LongAdder();
+  private final LongAdder memoryHits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder puts = new LongAdder();
   private final LongAdder evictions;
@@ -138,7 +145,7 @@ public final class ShardStore implements AutoCloseable {
   private final DiskGuard guard;
 
   private ShardStore(StoreConfig config, StoreLayout layout, StoreBudget budget, Deque<AutoCloseable> resources,
-      RocksDB db, ReadOptions readOptions, WriteOptions writeOptions, Statistics statistics,
+      RocksDB db, ReadOptions readOptions, ReadOptions memoryOnly, WriteOptions writeOptions, Statistics statistics,
       ThreadPoolExecutor executor, LongAdder evictions, AtomicBoolean horizonStale, HotSetPolicy policy) {
     this.config = config;
     this.layout = layout;
@@ -146,12 +153,14 @@ public final class ShardStore implements AutoCloseable {
     this.resources = resources;
     this.db = db;
     this.readOptions = readOptions;
+    this.memoryOnly = memoryOnly;
     this.writeOptions = writeOptions;
     this.statistics = statistics;
     this.executor = executor;
     this.evictions = evictions;
     this.horizonStale = horizonStale;
-    this.policy = policy != null ? policy : new HotSetPolicy(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES));
+    this.policy = policy != null ? policy : new HotSetPolicy(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES),
+        HotSetPolicy.REINSERT_ZONE, HotSetPolicy.REINSERT_MIN_FREQUENCY, config.admitMinRequests());
     for (int i = 0; i < STRIPES; i++) {
       stripeLocks[i] = new Object();
     }
@@ -192,14 +201,17 @@ public final class ShardStore implements AutoCloseable {
       Options options = push(resources, new Options());
       CompactionOptionsFIFO fifo = push(resources, new CompactionOptionsFIFO());
       fifo.setMaxTableFilesSize(budget.tableFilesBytes()).setAllowCompaction(false);
-      LRUCache blockCache = push(resources, new LRUCache(Math.min(64L << 20, config.maxBytes() / 16)));
       BloomFilter bloom = push(resources, new BloomFilter(10));
       Statistics statistics = push(resources, new Statistics());
       StoreListener listener = push(resources, new StoreListener(evictions, horizonStale));
       BlockBasedTableConfig table = new BlockBasedTableConfig()
-          .setBlockCache(blockCache)
           .setFilterPolicy(bloom)
           .setBlockSize(64 * 1024);
+      if (config.effectiveBlockCacheBytes() > 0) {
+        table.setBlockCache(push(resources, new LRUCache(config.effectiveBlockCacheBytes())));
+      } else {
+        table.setNoBlockCache(true);
+      }
       options.setCreateIfMissing(true)
           .setCompactionStyle(CompactionStyle.FIFO)
           .setCompressionType(CompressionType.NO_COMPRESSION)
@@ -236,13 +248,16 @@ public final class ShardStore implements AutoCloseable {
       }
       options.setCompactionOptionsFIFO(fifo);
       ReadOptions readOptions = push(resources, new ReadOptions().setVerifyChecksums(true));
+      // Memtables and cached blocks only: RocksDB answers Incomplete instead of reading a file.
+      ReadOptions memoryOnly = push(resources,
+          new ReadOptions().setVerifyChecksums(true).setReadTier(ReadTier.BLOCK_CACHE_TIER));
       WriteOptions writeOptions = push(resources, new WriteOptions());
       RocksDB db = push(resources, RocksDB.open(options, config.directory().toString()));
       ThreadPoolExecutor executor = new ThreadPoolExecutor(config.threads(), config.threads(), 0,
           TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.queueCapacity()),
           namedDaemonThreads("shard-store-"), new ThreadPoolExecutor.AbortPolicy());
       executor.prestartAllCoreThreads();
-      ShardStore store = new ShardStore(config, layout, budget, resources, db, readOptions, writeOptions,
+      ShardStore store = new ShardStore(config, layout, budget, resources, db, readOptions, memoryOnly, writeOptions,
           statistics, executor, evictions, horizonStale, policy);
       log.info("opened shard store {} ({}): maxBytes={} dataFiles={} writeBuffer={} maxValue={}",
           config.directory(), layout, budget.maxBytes(), budget.tableFilesBytes(), budget.writeBufferBytes(),
@@ -433,8 +448,8 @@ public final class ShardStore implements AutoCloseable {
         }
         if (object == null) {
           try {
-            header = ValueCodec.decodeHeader(value);
-            object = ValueCodec.decode(value);
+            header = header != null ? header : ValueCodec.decodeHeader(value); // null: read past the scratch
+            object = ValueCodec.decode(value, header);
           } catch (ValueCodec.CorruptValueException e) {
             release.accept(value);
             throw e;
@@ -471,6 +486,67 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
+   * Answers {@code key} from memory alone (RocksDB's memtables and block cache) on the caller's thread,
+   * into a buffer from {@code allocate} as {@link #getDirect} does. Empty when that is not possible
+   * without reading a file, and also for a miss, a chunked body (over 1 MiB), a value that fails
+   * verification and an object due for re-insertion: call {@link #getDirect} then, which handles each
+   * (and counts it). Never reads or writes a file, so an event loop may call it. Only a returned object
+   * counts (as a hit and a request for the key).
+   */
+  public Optional<DirectObject> getCached(String key, IntFunction<ByteBuffer> allocate,
+      Consumer<ByteBuffer> release) {
+    /*
+     * KeyMayExist reads with ReadTier.BLOCK_CACHE_TIER: where a get would read a table file it stops and
+     * says "may exist, value not found" (a get with that tier does the same but reports it as an
+     * Incomplete status, i.e. a RocksDBException with a stack trace per probe: measured at several % of
+     * the CPU of a hit). Bloom filters and indexes live in the open table readers (not in the block
+     * cache), so a lookup that can be answered needs no I/O at all. The value goes to this thread's
+     * scratch buffer first (its size is unknown before the read), then once into the caller's buffer.
+     */
+    byte[] keyBytes = keyBytes(key);
+    Objects.requireNonNull(allocate, "allocate");
+    Objects.requireNonNull(release, "release");
+    long stamp = callerThreadReads.tryReadLock();
+    if (stamp == 0L) {
+      return Optional.empty(); // closing
+    }
+    try {
+      if (closed.get()) {
+        return Optional.empty();
+      }
+      ByteBuffer first = scratch.get().clear();
+      KeyMayExist found = db.keyMayExist(memoryOnly, directKey(keyBytes), first);
+      int size = found.valueLength;
+      if (found.exists != KeyMayExist.KeyMayExistEnum.kExistsWithValue || size > first.capacity()) {
+        return Optional.empty();
+      }
+      first.clear().limit(size);
+      ValueCodec.Header header = ValueCodec.decodeHeader(first);
+      long keyHash = FrequencySketch.hash(keyBytes);
+      if (header.chunked() || shouldReinsert(keyHash, header)) {
+        return Optional.empty();
+      }
+      ByteBuffer value = allocateExactly(allocate, release, size);
+      value.put(value.position(), first, 0, size);
+      DirectObject object;
+      try {
+        object = ValueCodec.decode(value, header);
+      } catch (ValueCodec.CorruptValueException e) {
+        release.accept(value);
+        return Optional.empty();
+      }
+      policy.recordAccess(keyHash);
+      hits.increment();
+      memoryHits.increment();
+      return Optional.of(object);
+    } catch (RocksDBException | ValueCodec.CorruptValueException e) {
+      return Optional.empty(); // Incomplete (not in memory), or a problem getDirect will report
+    } finally {
+      callerThreadReads.unlockRead(stamp);
+    }
+  }
+
+  /**
    * Stores {@code value} under {@code key}, replacing what was there, whatever the admission policy
    * says. A value whose encoding exceeds {@link #maxValueBytes()} is not stored (the future still
    * completes normally), nor one that could take the directory over maxBytes while RocksDB's
@@ -490,7 +566,8 @@ public final class ShardStore implements AutoCloseable {
 
   /**
    * Stores {@code value} under {@code key} if the admission policy lets it in: the key must have been
-   * asked for (get or getDirect) at least {@value HotSetPolicy#ADMIT_MIN_FREQUENCY} times recently,
+   * asked for (get, getCached, getDirect or getRange) at least {@link StoreConfig#admitMinRequests()}
+   * times recently (default 4),
    * so objects requested once do not wear the SSD. The future tells whether the value was written
    * (false also for a value over {@link #maxValueBytes()} or one the byte bound's guard refuses).
    * This is what the fill path after a miss should call.
@@ -585,7 +662,7 @@ public final class ShardStore implements AutoCloseable {
           + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES)
           + statistics.getTickerCount(TickerType.BLOB_DB_BLOB_FILE_BYTES_WRITTEN);
     }
-    return new StoreStats(objects, bytes, hits.sum(), misses.sum(), puts.sum(), evictions.sum(),
+    return new StoreStats(objects, bytes, hits.sum(), memoryHits.sum(), misses.sum(), puts.sum(), evictions.sum(),
         checksumFailures.sum(), reinsertions.sum(), admissionRejections.sum(), bytesAdmitted.sum(),
         diskBytesWritten, boundRefusals.sum());
   }
@@ -627,6 +704,7 @@ public final class ShardStore implements AutoCloseable {
           CLOSE_WAIT_SECONDS);
       return;
     }
+    callerThreadReads.writeLock(); // waits for getCached calls in progress; later ones see `closed`
     closeAll(resources);
     log.info("closed shard store {}", config.directory());
   }
@@ -703,11 +781,11 @@ public final class ShardStore implements AutoCloseable {
             // counted as corrupt below
           }
           log.warn("shard store {}: key {} fails verification: {}", config.directory(),
-              new String(key, StandardCharsets.UTF_8), e.getMessage());
+              LogSafe.key(new String(key, StandardCharsets.UTF_8)), e.getMessage());
           corrupt++;
         } catch (ValueCodec.CorruptValueException | RocksDBException e) {
           log.warn("shard store {}: key {} fails verification: {}", config.directory(),
-              new String(key, StandardCharsets.UTF_8), e.getMessage());
+              LogSafe.key(new String(key, StandardCharsets.UTF_8)), e.getMessage());
           corrupt++;
         }
       }
@@ -914,7 +992,7 @@ public final class ShardStore implements AutoCloseable {
   private void dropCorrupt(String key, byte[] keyBytes, long keyHash, String reason) throws RocksDBException {
     checksumFailures.increment();
     misses.increment();
-    log.warn("shard store {}: corrupt value for key {} deleted ({})", config.directory(), key, reason);
+    log.warn("shard store {}: corrupt value for key {} deleted ({})", config.directory(), LogSafe.key(key), reason);
     int stripe = stripe(keyHash);
     synchronized (stripeLocks[stripe]) {
       db.delete(writeOptions, keyBytes);

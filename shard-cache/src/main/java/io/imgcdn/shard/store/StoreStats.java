@@ -8,6 +8,8 @@ package io.imgcdn.shard.store;
  * @param bytes               bytes of data held: table and blob files plus memtables (excludes WAL, logs,
  *                            MANIFEST)
  * @param hits                gets that returned an object
+ * @param memoryHits          of the hits, those answered from memory on the caller's thread
+ *                            ({@link ShardStore#getCached}), without a hop to the store's threads
  * @param misses              gets that returned nothing, including checksum failures
  * @param puts                objects written by put or offer (not counting re-insertions)
  * @param evictions           objects dropped by the byte bound (whole oldest table files; replaced and
@@ -21,6 +23,6 @@ package io.imgcdn.shard.store;
  * @param boundRefusals       writes (puts, offers, re-insertions) not done because they could have taken
  *                            the directory over maxBytes while RocksDB's background work lagged
  */
-public record StoreStats(long objects, long bytes, long hits, long misses, long puts, long evictions,
+public record StoreStats(long objects, long bytes, long hits, long memoryHits, long misses, long puts, long evictions,
     long checksumFailures, long reinsertions, long admissionRejections, long bytesAdmitted,
     long diskBytesWritten, long boundRefusals) {}

@@ -260,9 +260,13 @@ final class ValueCodec {
    * copying the body: the result's body is a read-only slice of {@code value}.
    */
   static DirectObject decode(ByteBuffer value) throws CorruptValueException {
+    return decode(value, decodeHeader(value));
+  }
+
+  /** {@link #decode(ByteBuffer)} with the header already decoded from the same bytes. */
+  static DirectObject decode(ByteBuffer value, Header header) throws CorruptValueException {
     ByteBuffer in = value.duplicate().order(ByteOrder.BIG_ENDIAN);
     int available = in.remaining();
-    Header header = decodeHeader(in);
     if (header.chunked()) {
       throw new CorruptValueException("chunked value decoded as inline");
     }
