@@ -153,6 +153,14 @@ class EdgeStatusPageTest {
   }
 
   @Test
+  void statusHtml_refreshParameter_metaRefreshOr400() throws Exception {
+    assertThat(get(edge.adminPort(), "/status?refresh=5").body()).contains("<meta http-equiv=\"refresh\" content=\"5\">");
+    HttpResponse<String> bad = get(edge.adminPort(), "/status?refresh=0");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("refresh: 0 (expected: seconds, 1..3600)");
+  }
+
+  @Test
   void statusPage_headlessChromium_rendersMembersIn1280x800Screenshot() throws Exception {
     String url = "http://127.0.0.1:" + edge.adminPort() + "/status";
     Path png = dir.resolve("status.png");

@@ -91,11 +91,16 @@ public final class EdgeStatus implements AutoCloseable {
     return this;
   }
 
-  /** {@code GET /status} and {@code GET /status.json}, open like {@code /metrics}. */
+  /**
+   * {@code GET /status} (with {@code ?refresh=<seconds>} the page reloads itself, without scripts) and
+   * {@code GET /status.json}, open like {@code /metrics}.
+   */
   public List<AdminRoute> routes() {
     return List.of(
-        AdminRoute.open("GET", "/status", (q, b) -> render(r -> new AdminResponse(200,
-            "text/html; charset=utf-8", StatusHtml.render(r)))),
+        AdminRoute.open("GET", "/status", (q, b) -> {
+          int refresh = refreshSeconds(q.parameters().get("refresh"));
+          return render(r -> new AdminResponse(200, "text/html; charset=utf-8", StatusHtml.render(r, refresh)));
+        }),
         AdminRoute.open("GET", "/status.json", (q, b) -> render(r -> AdminResponse.json(200,
             StatusJson.render(r)))));
   }
@@ -107,6 +112,24 @@ public final class EdgeStatus implements AutoCloseable {
   public ConnectionTap tap(ObjectServerHandler.Tier tier, ObjectServerHandler.ResponseObserver next,
       int maxPipelined) {
     return new ConnectionTap(tier, next, tiers, topKeys, maxPipelined);
+  }
+
+  /** 0 when absent; the admin port answers 400 with the message when the value is not 1..3600. */
+  private static int refreshSeconds(List<String> values) {
+    if (values == null || values.isEmpty()) {
+      return 0;
+    }
+    String v = values.getFirst();
+    int seconds;
+    try {
+      seconds = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      seconds = -1;
+    }
+    if (seconds < 1 || seconds > 3600) {
+      throw new IllegalArgumentException("refresh: " + v + " (expected: seconds, 1..3600)");
+    }
+    return seconds;
   }
 
   private CompletableFuture<AdminResponse> render(java.util.function.Function<StatusReport, AdminResponse> format) {

@@ -42,10 +42,12 @@ final class StatusHtml {
 
   private StatusHtml() {}
 
-  static String render(StatusReport r) {
+  /** The page; {@code refreshSeconds} above 0 makes it reload itself that often (a meta refresh). */
+  static String render(StatusReport r, int refreshSeconds) {
     StringBuilder h = new StringBuilder(16_384);
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"viewport\" content=\"width=device-width\">")
+        .append(refreshSeconds > 0 ? "<meta http-equiv=\"refresh\" content=\"" + refreshSeconds + "\">" : "")
         .append("<title>").append(escape(r.nodeId())).append(" status</title><style>").append(CSS)
         .append("</style></head><body>\n");
     h.append("<header><h1>").append(escape(r.nodeId())).append("</h1><span>edge, version ")
