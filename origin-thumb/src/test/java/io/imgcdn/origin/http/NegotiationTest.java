@@ -2,65 +2,37 @@ package io.imgcdn.origin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.imgcdn.common.config.Settings;
-import io.imgcdn.origin.OriginServer;
-import io.imgcdn.origin.config.OriginConfig;
 import io.imgcdn.origin.processing.LibvipsEngineTest;
 import io.imgcdn.origin.security.UrlSigner;
-import io.imgcdn.s3embedded.EmbeddedS3;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Accept-based WebP/AVIF choice (notes/VARY.md) on a real origin over a real S3-protocol server. The WebP and
  * AVIF expectations need the libvips engine: where libvips42 is installed they run (and fail if it does not
  * load); elsewhere the same requests must get the JPEG fallback, still with Vary.
  */
-class NegotiationTest {
-  @TempDir static Path dir;
-  static EmbeddedS3 s3;
-  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+class NegotiationTest extends OriginServerHarness {
   static final String WEBP = "image/webp,*/*";
   static final String AVIF_WEBP = "image/avif,image/webp,image/apng,*/*;q=0.8"; // Chrome's image Accept
   static final String KEY = "0123456789abcdef0123456789abcdef";
-  OriginServer origin;
 
   @BeforeAll
-  static void startS3() throws Exception {
-    s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "negotiation-test", "negotiation-test", "negotiation-test-secret");
+  static void putImages() throws Exception {
     s3.put("n/photo.jpg", resource("chelsea.jpg"), "image/jpeg");
     s3.put("n/animated.gif", resource("animated.gif"), "image/gif");
-  }
-
-  @AfterAll
-  static void stopS3() {
-    s3.close();
-  }
-
-  @AfterEach
-  void stopOrigin() {
-    if (origin != null) {
-      origin.close();
-    }
   }
 
   static byte[] resource(String name) throws Exception {
@@ -69,41 +41,20 @@ class NegotiationTest {
     }
   }
 
-  private void start(Map<String, String> extra) {
+  private void startWithPresets(Map<String, String> extra) {
     Map<String, String> m = new HashMap<>(Map.of(
-        "server.port", "0", "admin.port", "0",
-        "origin.s3.endpoint", s3.endpoint().toString(), "origin.s3.bucket", s3.bucket(),
-        "origin.s3.access-key", s3.accessKey(), "origin.s3.secret-key", s3.secretKey()));
-    m.put("origin.preset.w150", "w=150");
-    m.put("origin.preset.n120", "w=120");
-    m.put("origin.preset.n120.formats", "avif,webp");
-    m.put("origin.preset.a10", "w=10");
-    m.put("origin.preset.a10.formats", "webp");
-    m.put("origin.signing-key", KEY);
+        "origin.preset.w150", "w=150",
+        "origin.preset.n120", "w=120",
+        "origin.preset.n120.formats", "avif,webp",
+        "origin.preset.a10", "w=10",
+        "origin.preset.a10.formats", "webp",
+        "origin.signing-key", KEY));
     m.putAll(extra);
-    Settings settings = Settings.of(m);
-    OriginConfig config = OriginConfig.from(settings);
-    settings.finish();
-    origin = OriginServer.start(config);
-  }
-
-  private CompletableFuture<HttpResponse<byte[]>> get(String path, String accept) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port() + path));
-    if (accept != null) {
-      b.header("Accept", accept);
-    }
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    super.start(m);
   }
 
   private static String header(HttpResponse<?> r, String name) {
     return r.headers().firstValue(name).orElse("");
-  }
-
-  private long metric(String name) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.adminPort() + "/metrics"))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*} ([0-9.E]+)$").matcher(text);
-    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
   }
 
   private static String ascii(byte[] b, int from, int length) {
@@ -112,7 +63,7 @@ class NegotiationTest {
 
   @Test
   void negotiatingPreset_webpAvifPlain_eachItsFormatAllWithVary() throws Throwable {
-    start(Map.of());
+    startWithPresets(Map.of());
     HttpResponse<byte[]> webp = get("/v/n120/n/photo.jpg", WEBP).join();
     HttpResponse<byte[]> avif = get("/v/n120/n/photo.jpg", AVIF_WEBP).join();
     HttpResponse<byte[]> plain = get("/v/n120/n/photo.jpg", null).join();
@@ -145,7 +96,7 @@ class NegotiationTest {
 
   @Test
   void nonNegotiatingPresetAndOriginal_noVaryWhateverTheAccept() {
-    start(Map.of());
+    startWithPresets(Map.of());
     HttpResponse<byte[]> preset = get("/v/w150/n/photo.jpg", AVIF_WEBP).join();
     assertThat(preset.statusCode()).isEqualTo(200);
     assertThat(header(preset, "Content-Type")).isEqualTo("image/jpeg");
@@ -157,7 +108,7 @@ class NegotiationTest {
 
   @Test
   void concurrentMixedAccepts_oneS3Get_oneResizePerFormat() throws Exception {
-    start(Map.of());
+    startWithPresets(Map.of());
     s3.put("n/burst.jpg", resource("rocket.jpg"), "image/jpeg");
     String[] accepts = {null, WEBP, AVIF_WEBP, "image/webp", "*/*"};
     List<HttpResponse<byte[]>> responses = IntStream.range(0, 15)
@@ -177,7 +128,7 @@ class NegotiationTest {
 
   @Test
   void signedAuto_webpForWebpClients_jpegOtherwise() {
-    start(Map.of());
+    startWithPresets(Map.of());
     String signed = "f=auto,w=100/n/photo.jpg";
     String path = "/t/" + new UrlSigner(KEY.getBytes(StandardCharsets.UTF_8)).sign(signed) + "/" + signed;
     HttpResponse<byte[]> webp = get(path, AVIF_WEBP).join();
@@ -193,15 +144,14 @@ class NegotiationTest {
 
   @Test
   void javaEngine_fallbackByDefault_refuseGives406WithVary() {
-    start(Map.of("origin.engine", "java"));
+    startWithPresets(Map.of("origin.engine", "java"));
     HttpResponse<byte[]> fallback = get("/v/n120/n/photo.jpg", WEBP).join();
     assertThat(fallback.statusCode()).isEqualTo(200);
     assertThat(header(fallback, "Content-Type")).isEqualTo("image/jpeg");
     assertThat(header(fallback, "Vary")).isEqualTo("Accept");
-    origin.close();
-    origin = null;
+    stopOrigin();
 
-    start(Map.of("origin.engine", "java", "origin.unwritable-format", "refuse"));
+    startWithPresets(Map.of("origin.engine", "java", "origin.unwritable-format", "refuse"));
     HttpResponse<byte[]> refused = get("/v/n120/n/photo.jpg", AVIF_WEBP).join();
     assertThat(refused.statusCode()).isEqualTo(406);
     assertThat(header(refused, "Vary")).isEqualTo("Accept");
@@ -213,7 +163,7 @@ class NegotiationTest {
 
   @Test
   void animatedGif_webpClientsGetEveryFrame_othersTheFirstFrameAsJpeg() throws Throwable {
-    start(Map.of());
+    startWithPresets(Map.of());
     HttpResponse<byte[]> webp = get("/v/a10/n/animated.gif", WEBP).join();
     HttpResponse<byte[]> plain = get("/v/a10/n/animated.gif", null).join();
     assertThat(webp.statusCode()).isEqualTo(200);

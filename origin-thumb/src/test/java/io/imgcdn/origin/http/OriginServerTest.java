@@ -2,67 +2,19 @@ package io.imgcdn.origin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.imgcdn.common.config.Settings;
-import io.imgcdn.origin.OriginServer;
-import io.imgcdn.origin.config.OriginConfig;
-import io.imgcdn.s3embedded.EmbeddedS3;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The origin node over a real S3-protocol server, over real HTTP: coalescing, bulkheads, limits. */
-class OriginServerTest {
-  @TempDir static Path dir;
-  static EmbeddedS3 s3;
-  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  OriginServer origin;
-
-  @BeforeAll
-  static void startS3() throws Exception {
-    s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "origin-test", "origin-test", "origin-test-secret");
-  }
-
-  @AfterAll
-  static void stopS3() {
-    s3.close();
-  }
-
-  @AfterEach
-  void stopOrigin() {
-    if (origin != null) {
-      origin.close();
-    }
-  }
-
-  private OriginServer start(Map<String, String> extra) {
-    Map<String, String> m = new HashMap<>(Map.of(
-        "server.port", "0", "admin.port", "0",
-        "origin.s3.endpoint", s3.endpoint().toString(), "origin.s3.bucket", s3.bucket(),
-        "origin.s3.access-key", s3.accessKey(), "origin.s3.secret-key", s3.secretKey()));
-    m.putAll(extra);
-    Settings settings = Settings.of(m);
-    OriginConfig config = OriginConfig.from(settings);
-    settings.finish();
-    origin = OriginServer.start(config);
-    return origin;
-  }
+class OriginServerTest extends OriginServerHarness {
 
   private static byte[] jpeg(int w, int h) throws Exception {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -74,18 +26,6 @@ class OriginServerTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(img, "jpg", out);
     return out.toByteArray();
-  }
-
-  private CompletableFuture<HttpResponse<byte[]>> get(String path) {
-    return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port() + path)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  private long metric(String name) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.adminPort() + "/metrics"))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*} ([0-9.E]+)$").matcher(text);
-    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
   }
 
   @Test
