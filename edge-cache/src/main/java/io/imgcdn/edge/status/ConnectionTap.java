@@ -21,10 +21,11 @@ public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServ
    * Why per connection: the handler's observer hears of a finished response, not of its key. Each answer
    * the tier gives (a Response from fastPath, a future from handle) is remembered with its key in a small
    * ring; when a response finishes, it is matched by identity (the handler passes on the very object the
-   * tier produced). Everything of one connection runs on its event loop, so the ring needs no lock, and a
-   * connection has at most maxPipelined requests in flight, so a ring of that size holds them all; an
-   * answer the handler replaced (a failed future becomes an error reply) is never matched and is
-   * overwritten later. Requests that never reach the tier (malformed ones) have no key and are counted
+   * tier produced). Everything of one connection runs on its event loop, so the ring needs no lock. A
+   * connection has about maxPipelined requests in flight (the handler stops reading there, but requests
+   * already in the buffer it is decoding still arrive), so the ring holds twice that; an answer pushed
+   * out of it only loses its top-keys count. An answer the handler replaced (a failed future becomes an
+   * error reply) is never matched and is overwritten later. Requests that never reach the tier (malformed ones) have no key and are counted
    * only in the tier verdicts.
    * Hit path cost: two array stores, an identity scan of the (usually one) pending answer, the verdict
    * counters and one uncontended lock around an O(1) Space-Saving update. Nothing is allocated.
@@ -47,8 +48,8 @@ public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServ
     this.next = next;
     this.tiers = tiers;
     this.topKeys = topKeys;
-    this.answers = new Object[maxPipelined];
-    this.keys = new String[maxPipelined];
+    this.answers = new Object[2 * maxPipelined];
+    this.keys = new String[2 * maxPipelined];
   }
 
   @Override
