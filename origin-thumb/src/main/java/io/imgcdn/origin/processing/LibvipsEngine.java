@@ -77,9 +77,6 @@ final class LibvipsEngine implements ImageEngine {
   static final int DEFAULT_AVIF_EFFORT = 2;
   static final int AVIF_QUALITY_PERCENT = 75;
 
-  /** What this libvips build can encode, probed once per process (heifsave may lack AV1, etc.). */
-  private static volatile Set<OutputFormat> probedWritable;
-
   private final Libvips vips;
   private final String name;
   private final String backgroundOption;
@@ -122,17 +119,14 @@ final class LibvipsEngine implements ImageEngine {
 
   @Override
   public Set<OutputFormat> writableFormats() {
-    Set<OutputFormat> writable = probedWritable;
-    if (writable == null) {
-      synchronized (LibvipsEngine.class) {
-        writable = probedWritable;
-        if (writable == null) {
-          writable = probeWritable();
-          probedWritable = writable;
-        }
-      }
-    }
-    return writable;
+    return Probed.WRITABLE;
+  }
+
+  /** What this libvips build can encode, probed once per process (heifsave may lack AV1, etc.). */
+  private static final class Probed {
+    // Class initialisation is lazy and thread-safe: the first call probes, the others read.
+    static final Set<OutputFormat> WRITABLE = new LibvipsEngine(
+        Libvips.load().orElseThrow(), ImageEngines.DEFAULT_BACKGROUND_RGB, DEFAULT_AVIF_EFFORT).probeWritable();
   }
 
   /** Encodes a tiny image in each format: a saver or codec missing from the build shows here, once. */
