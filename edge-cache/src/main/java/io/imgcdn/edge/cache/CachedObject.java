@@ -3,6 +3,7 @@ package io.imgcdn.edge.cache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -58,11 +59,18 @@ public final class CachedObject {
   private final String cacheControl;
   private final String upstreamChain;
   private final Runnable onFree;
+  private final boolean marker;
   @SuppressWarnings("unused") // through REFS
   private volatile int refs = 1;
 
   private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
       String cacheControl, String upstreamChain, Runnable onFree) {
+    this(stored, headBytes, bodyBytes, contentType, etag, cacheControl, upstreamChain, onFree, false);
+  }
+
+  private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
+      String cacheControl, String upstreamChain, Runnable onFree, boolean marker) {
+    this.marker = marker;
     this.stored = stored;
     this.headBytes = headBytes;
     this.bodyBytes = bodyBytes;
@@ -71,6 +79,19 @@ public final class CachedObject {
     this.cacheControl = cacheControl;
     this.upstreamChain = upstreamChain;
     this.onFree = onFree;
+  }
+
+  /**
+   * A marker entry: stored under a plain key whose responses vary by Accept, it says "look up the
+   * representation of the request's AcceptClass" (notes/VARY.md). No body, no off-heap memory.
+   */
+  static CachedObject newMarker() {
+    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", () -> { }, true);
+  }
+
+  /** Whether this is a marker entry (then it has no head and no body to send). */
+  public boolean marker() {
+    return marker;
   }
 
   /** Bytes of the encoded header lines including the blank line that ends the head. */

@@ -2,6 +2,7 @@ package io.imgcdn.edge.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.imgcdn.common.http.AcceptClass;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -150,6 +151,36 @@ public final class EdgeCache implements AutoCloseable {
     }
     index.put(key, object.retain());
     return true;
+  }
+
+  /**
+   * Offers the representation {@code object} of {@code key} for one {@link AcceptClass} (its response
+   * said {@code Vary: Accept}): stored under {@code accept.key(key)}, with a {@link CachedObject#marker() marker}
+   * under {@code key} so that lookups of the plain key know to ask for the class (notes/VARY.md).
+   */
+  public boolean admitVarying(String key, AcceptClass accept, CachedObject object) {
+    boolean admitted = admit(accept.key(key), object);
+    if (admitted) {
+      CachedObject present = index.getIfPresent(key);
+      if (present == null || !present.marker()) {
+        index.put(key, CachedObject.newMarker()); // the marker bypasses the filter: without it the body is unreachable
+      }
+    }
+    return admitted;
+  }
+
+  /**
+   * The object to answer a request for {@code key} with: the plain entry, or when that is a marker, the
+   * representation for the request's Accept header (parsed only then). With a reference the caller must
+   * release, or null.
+   */
+  public CachedObject acquire(String key, CharSequence acceptHeader) {
+    CachedObject found = acquire(key);
+    if (found == null || !found.marker()) {
+      return found;
+    }
+    found.release();
+    return acquire(AcceptClass.of(acceptHeader).key(key));
   }
 
   /** The admission policy in front of the index. */

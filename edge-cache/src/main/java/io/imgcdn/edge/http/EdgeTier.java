@@ -1,5 +1,6 @@
 package io.imgcdn.edge.http;
 
+import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.upstream.UpstreamClient;
@@ -8,6 +9,7 @@ import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.Flights;
 import io.imgcdn.edge.routing.ShardRouter;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
 public final class EdgeTier implements ObjectServerHandler.Tier {
   /*
    * A hit costs one index lookup and one tryRetain, and its response is written without copying the body
-   * (CachedResponse). A miss joins or opens the key's flight; the leader's ShardFetch stores a 200 that
+   * (CachedResponse). A URL whose responses vary by Accept has a marker under its plain key and one entry
+   * per AcceptClass: its hits cost a second lookup and the parse of Accept, other hits never parse it. A miss joins or opens the key's flight; the leader's ShardFetch stores a 200 that
    * fits the object bound and answers every waiter from the stored object, each with a reference of its
    * own, or relays a larger one to all of them as it arrives. Errors are answered, never stored.
    */
@@ -67,20 +70,24 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
         return null;
       }
     }
-    CachedObject hit = cache.acquire(requestTarget);
+    CachedObject hit = cache.acquire(requestTarget, requestHeaders.get(HttpHeaderNames.ACCEPT));
     return hit == null ? null : new CachedResponse(hit, prefixes, hitChain, null);
   }
 
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     String key = url.path();
-    CachedObject hit = cache.acquire(key);
+    String acceptHeader = requestHeaders.get(HttpHeaderNames.ACCEPT);
+    CachedObject hit = cache.acquire(key, acceptHeader);
     if (hit != null) {
       return CompletableFuture.completedFuture(new CachedResponse(hit, prefixes, hitChain, null));
     }
-    Flights.Join join = flights.join(key);
+    // Negotiation (notes/VARY.md): the shard gets the class's canonical Accept. Variants may vary, so their
+    // misses coalesce per class; originals never do, so all classes share one fetch.
+    AcceptClass accept = AcceptClass.of(acceptHeader);
+    Flights.Join join = flights.join(url instanceof ImageUrl.Original ? key : accept.key(key));
     if (join.waiter().leader()) {
-      new ShardFetch(fetching, key, url.encodedPath(), join.flight()).start();
+      new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight()).start();
     }
     return join.waiter().future();
   }

@@ -1,5 +1,6 @@
 package io.imgcdn.edge.http;
 
+import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.upstream.BodyFlow;
@@ -15,6 +16,7 @@ import io.imgcdn.hashring.Node;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -31,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class ShardFetch {
   /*
+   * Negotiation (notes/VARY.md): the request carries the canonical Accept of the waiters' class, never a
+   * client's raw header. A 200 with "Vary: Accept" (and no other token) is stored under accept.key(path)
+   * with a marker under path; "Vary: *" or Vary naming another header is relayed and never stored.
    * Three ways a 200 is handled, decided at the head:
    *   STORE  - Content-Length known and within edge.cache.max-object-bytes: the body is copied piece by
    *            piece into one exact-size off-heap buffer (the only copy a miss makes), admitted to the
@@ -56,14 +61,16 @@ final class ShardFetch {
 
   private final Context ctx;
   private final String path;
+  private final AcceptClass accept;
   private final String encodedPath;
   private final Flights.Flight flight;
   private List<Node> candidates;
   private long deadline;
 
-  ShardFetch(Context ctx, String path, String encodedPath, Flights.Flight flight) {
+  ShardFetch(Context ctx, String path, AcceptClass accept, String encodedPath, Flights.Flight flight) {
     this.ctx = ctx;
     this.path = path;
+    this.accept = accept;
     this.encodedPath = encodedPath;
     this.flight = flight;
   }
@@ -113,7 +120,8 @@ final class ShardFetch {
       ctx.stats().retries.increment();
     }
     ctx.router().started(node);
-    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, null, java.time.Duration.ofNanos(headTimeout),
+    HttpHeaders extra = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, extra, java.time.Duration.ofNanos(headTimeout),
         new Attempt(index, tried, lastChance, node));
   }
 
@@ -126,6 +134,20 @@ final class ShardFetch {
 
   private String chainFor(Flights.Waiter w, String upstreamChain) {
     return Reply.chain(ctx.nodeId(), w.leader() ? "miss" : "coalesced", upstreamChain);
+  }
+
+  /** Whether a Vary value names Accept and nothing else (a comma list, any case, blanks allowed). */
+  static boolean varyIsAcceptOnly(String vary) {
+    boolean accept = false;
+    for (String token : vary.split(",")) {
+      String t = token.strip();
+      if (t.equalsIgnoreCase(AcceptClass.VARY)) {
+        accept = true;
+      } else if (!t.isEmpty()) {
+        return false;
+      }
+    }
+    return accept;
   }
 
   private enum Mode { NONE, STORE, STREAM, COLLECT }
@@ -145,6 +167,7 @@ final class ShardFetch {
     private CompositeByteBuf collected;
     private ScheduledFuture<?> storeDeadline;
     private boolean relayed;
+    private boolean varying;
     private boolean over;
 
     Attempt(int index, int tried, boolean lastChance, Node node) {
@@ -178,7 +201,10 @@ final class ShardFetch {
         return;
       }
       long length = HttpUtil.getContentLength(head, -1L);
-      if (status == 200 && length >= 0 && ctx.cache().admissible(length)) {
+      String vary = h.get(HttpHeaderNames.VARY);
+      varying = vary != null && varyIsAcceptOnly(vary);
+      boolean storable = vary == null || vary.isBlank() || varying; // Vary: * or other headers: relay, never store
+      if (status == 200 && length >= 0 && storable && ctx.cache().admissible(length)) {
         builder = ctx.cache().tryBuilder(h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
             h.get(HttpHeaderNames.ETAG, ""), h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
             h.get(HttpHeaderNames.VARY), (int) length);
@@ -271,7 +297,11 @@ final class ShardFetch {
       }
       ctx.stats().stored.increment();
       try {
-        ctx.cache().admit(path, object);
+        if (varying) {
+          ctx.cache().admitVarying(path, accept, object);
+        } else {
+          ctx.cache().admit(path, object);
+        }
         for (Flights.Waiter w : flight.close()) {
           w.future().complete(new CachedResponse(object.retain(), ctx.prefixes(), null, chainFor(w, upstreamChain)));
         }

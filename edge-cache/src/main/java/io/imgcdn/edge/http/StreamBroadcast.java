@@ -64,6 +64,11 @@ final class StreamBroadcast {
     return headers.get(HttpHeaderNames.ETAG, "");
   }
 
+  /** The shard's Vary, passed on to every client (null when absent). */
+  String vary() {
+    return headers.get(HttpHeaderNames.VARY);
+  }
+
   String cacheControl() {
     return headers.get(HttpHeaderNames.CACHE_CONTROL, "no-store");
   }

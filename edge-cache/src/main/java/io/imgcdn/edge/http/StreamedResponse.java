@@ -135,6 +135,9 @@ final class StreamedResponse implements Response {
       h.set(HttpHeaderNames.ETAG, source.etag());
     }
     h.set(HttpHeaderNames.CACHE_CONTROL, source.cacheControl());
+    if (source.vary() != null) {
+      h.set(HttpHeaderNames.VARY, source.vary());
+    }
     h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
     common(h, out);
     out.write(head);
