@@ -13,7 +13,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.stream.Stream;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** libvips-specific behaviour; every test here needs libvips and FAILS when it is installed but does not load. */
 public class LibvipsEngineTest {
@@ -118,6 +121,26 @@ public class LibvipsEngineTest {
     assertThat(pages(t.bytes())).isEqualTo(1);
     Thumbnail back = render(t.bytes(), "w=160,f=png");
     assertThat(new int[] {back.width(), back.height()}).containsExactly(160, 120);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rocket.jpg", "chelsea-cmyk.jpg", "chelsea-ycck.jpg", "chelsea-16bit.png",
+      "chelsea-palette.png", "chelsea-prophoto.jpg", "chelsea-orientation-6.jpg", "progressive.jpg",
+      "animated.gif"})
+  void render_realOddFilesToAvifWebpGif_decodableAtTheSameSize(String name) throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    byte[] source = RealImagesTest.resource(name);
+    Thumbnail jpeg = render(source, "w=120");
+    for (String format : List.of("avif", "webp", "gif")) {
+      Thumbnail t = render(source, "w=120,f=" + format);
+      assertThat(t.format().token()).isEqualTo(format);
+      assertThat(new int[] {t.width(), t.height()}).as(name + " " + format)
+          .containsExactly(jpeg.width(), jpeg.height());
+      Thumbnail back = render(t.bytes(), "w=120,f=png");
+      assertThat(back.width()).as(name + " " + format + " read back").isEqualTo(jpeg.width());
+    }
   }
 
   @Test
