@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 final class RingCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-c", "--cluster"}, required = true, paramLabel = "FILE", description = "The cluster file.")
+  @Option(names = {"-c", "--cluster", "--config"}, required = true, paramLabel = "FILE",
+      description = "The cluster file (--config as in `imgcdn ring --config FILE`).")
   Path cluster;
 
   @Option(names = "--placement", defaultValue = ClusterSettings.DEFAULT_PLACEMENT,

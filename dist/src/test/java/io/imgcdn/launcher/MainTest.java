@@ -74,7 +74,8 @@ class MainTest {
     String owner = ring.owner("/v/w150/a.jpg").id();
     assertThat(result[1]).contains("/v/w150/a.jpg -> " + owner + " (127.0.0.1:808" + owner.charAt(6) + "), then ")
         .contains("/b c.png -> " + ring.owner("/b c.png").id()).contains("; origin origin-1");
-    assertThat(runOut("ring", "--cluster", cluster.toString(), "/a/../b.jpg")[0]).isEqualTo("2");
+    assertThat(runOut("ring", "--config", cluster.toString(), "/a/../b.jpg")[0]).as("--config names the cluster file too")
+        .isEqualTo("2");
   }
 
   @Test
