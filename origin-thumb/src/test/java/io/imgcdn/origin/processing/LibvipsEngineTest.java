@@ -184,6 +184,19 @@ public class LibvipsEngineTest {
   }
 
   @Test
+  void render_truncatedAnimatedGifToWebp_theWholeFramesOnly() throws Throwable {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    // libnsgif counts only the frames that are complete: a GIF cut short is a shorter animation, as
+    // browsers show it (all pages loaded with fail_on=truncated, no crash, no hang).
+    byte[] gif = RealImagesTest.resource("animated.gif");
+    byte[] truncated = java.util.Arrays.copyOf(gif, gif.length * 2 / 3);
+    Thumbnail t = render(truncated, "w=10,f=webp");
+    assertThat(pages(t.bytes())).as("libvips 8.14.1: 14 of 24").isBetween(2, 23);
+  }
+
+  @Test
   void render_animatedGifToGif_animatedGif() throws Throwable {
     if (!libvipsInstalled()) {
       return;
