@@ -37,11 +37,10 @@ public final class AccessLog implements AutoCloseable {
    * disk, a full pipe) the line is dropped and counted (imgcdn_access_log_dropped_total), as nginx cannot
    * but a CDN node must: serving matters more than its log.
    *
-   * Allocation on the event loop: one small AccessLine per request holding references the request already
-   * has (method and version names are constants, the URI string was made by the decoder, the headers object
-   * is the request's own and is read by the writer thread after the request is over; the queue's hand-off
-   * orders those reads after every write the tier made). Header look-ups, the time text, escaping and the
-   * character encoding all happen on the writer thread.
+   * Allocation on the event loop: one small Entry per request holding references the request already has
+   * (method and version are constants, the URI and header values are the decoder's strings). Only the two
+   * header values are kept, not the headers object, so a full queue holds a few hundred bytes per line, not
+   * whole requests. The time text, escaping and character encoding happen on the writer thread.
    *
    * The writer parks for up to WAKE_MILLIS when the queue is empty rather than being woken per line
    * (unpark is a system call on the hot path); a line therefore reaches the file within about that long,
@@ -68,7 +67,7 @@ public final class AccessLog implements AutoCloseable {
 
   /** What the event loop hands over: references only, formatted later. */
   private record Entry(long epochMillis, HttpMethod method, String uri, HttpVersion version, SocketAddress remote,
-      HttpHeaders headers, int status, long bytes, long nanos, String xCache) {}
+      String userAgent, String requestId, int status, long bytes, long nanos, String xCache) {}
 
   private AccessLog(AccessLogSettings settings, String node, Sink sink) {
     this.settings = settings;
@@ -104,12 +103,11 @@ public final class AccessLog implements AutoCloseable {
 
   /**
    * Queues one finished request; never blocks. Call on the event loop once the response is written.
-   * {@code headers} must not be changed afterwards.
    */
   public void log(HttpMethod method, String uri, HttpVersion version, SocketAddress remote, HttpHeaders headers,
       int status, String xCache, long bodyBytes, long nanos) {
-    if (!queue.offer(new Entry(System.currentTimeMillis(), method, uri, version, remote, headers, status,
-        bodyBytes, nanos, xCache))) {
+    if (!queue.offer(new Entry(System.currentTimeMillis(), method, uri, version, remote,
+        headers.get(HttpHeaderNames.USER_AGENT), headers.get(X_REQUEST_ID), status, bodyBytes, nanos, xCache))) {
       dropped.increment();
     }
   }
@@ -154,10 +152,8 @@ public final class AccessLog implements AutoCloseable {
         continue; // a logger switched off: not even formatted
       }
       line.setLength(0);
-      HttpHeaders h = e.headers();
-      new AccessLine(e.epochMillis(), e.method().name(), e.uri(), e.version().text(), e.remote(),
-          h == null ? null : h.get(HttpHeaderNames.USER_AGENT), h == null ? null : h.get(X_REQUEST_ID),
-          e.status(), e.bytes(), e.nanos(), e.xCache()).appendTo(line, settings.format(), node, time);
+      new AccessLine(e.epochMillis(), e.method().name(), e.uri(), e.version().text(), e.remote(), e.userAgent(),
+          e.requestId(), e.status(), e.bytes(), e.nanos(), e.xCache()).appendTo(line, settings.format(), node, time);
       try {
         sink.write(line);
         written++; // single writer

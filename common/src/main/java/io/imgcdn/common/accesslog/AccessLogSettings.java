@@ -13,7 +13,7 @@ import java.util.Locale;
  *       json (one JSON object per line)</td></tr>
  *   <tr><td>server.access-log.file</td><td>empty</td><td>file the lines are appended to (reopened when
  *       logrotate moves it away); empty hands them to the SLF4J logger {@code imgcdn.access} at INFO</td></tr>
- *   <tr><td>server.access-log.queue</td><td>65536</td><td>lines waiting for the writer thread; when it is
+ *   <tr><td>server.access-log.queue</td><td>16384</td><td>lines waiting for the writer thread; when it is
  *       full, lines are dropped and counted (imgcdn_access_log_dropped_total), never waited for</td></tr>
  * </table>
  */
@@ -30,7 +30,7 @@ public record AccessLogSettings(Format format, Path file, int queue) {
   public static final String FORMAT_DEFAULT = "ltsv";
   public static final String FILE = "server.access-log.file";
   public static final String QUEUE = "server.access-log.queue";
-  public static final int QUEUE_DEFAULT = 65_536;
+  public static final int QUEUE_DEFAULT = 16_384;
 
   /** The line format. */
   public enum Format {

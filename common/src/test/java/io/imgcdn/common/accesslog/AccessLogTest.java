@@ -157,6 +157,22 @@ class AccessLogTest {
   }
 
   @Test
+  void log_fasterThanTheWriter_dropsAndCountsNeverBlocks() throws IOException {
+    log = AccessLog.open(new AccessLogSettings(AccessLogSettings.Format.LTSV, dir.resolve("burst.log"), 16), "n");
+    var headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
+    for (int i = 0; i < 100_000; i++) {
+      log.log(io.netty.handler.codec.http.HttpMethod.GET, "/k" + i, io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+          null, headers, 200, "n;hit", 10, 1_000);
+    }
+    log.close();
+    long lines = Files.readAllLines(dir.resolve("burst.log")).size();
+    assertThat(log.dropped()).isPositive(); // 100,000 offers into 16 slots outrun any writer
+    assertThat(log.written()).isEqualTo(lines);
+    assertThat(lines + log.dropped()).isEqualTo(100_000); // every line written or counted
+    log = null;
+  }
+
+  @Test
   void from_badFormat_problemNamesKeyAndChoices() {
     Settings s = Settings.of(Map.of("server.access-log", "xml"));
     AccessLogSettings.from(s);
@@ -169,7 +185,7 @@ class AccessLogTest {
     Settings s = Settings.of(Map.of());
     AccessLogSettings a = AccessLogSettings.from(s);
     s.finish();
-    assertThat(a).isEqualTo(new AccessLogSettings(AccessLogSettings.Format.LTSV, null, 65_536));
+    assertThat(a).isEqualTo(new AccessLogSettings(AccessLogSettings.Format.LTSV, null, 16_384));
     assertThat(AccessLog.open(AccessLogSettings.off(), "n")).isNull();
   }
 
