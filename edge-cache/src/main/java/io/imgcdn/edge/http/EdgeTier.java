@@ -70,26 +70,35 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
         return null;
       }
     }
-    CachedObject hit = cache.acquire(requestTarget, requestHeaders.get(HttpHeaderNames.ACCEPT));
+    CachedObject hit = lookup(requestTarget, requestHeaders);
     return hit == null ? null : new CachedResponse(hit, prefixes, hitChain, null);
   }
 
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     String key = url.path();
-    String acceptHeader = requestHeaders.get(HttpHeaderNames.ACCEPT);
-    CachedObject hit = cache.acquire(key, acceptHeader);
+    CachedObject hit = lookup(key, requestHeaders);
     if (hit != null) {
       return CompletableFuture.completedFuture(new CachedResponse(hit, prefixes, hitChain, null));
     }
     // Negotiation (notes/VARY.md): the shard gets the class's canonical Accept. Variants may vary, so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
-    AcceptClass accept = AcceptClass.of(acceptHeader);
+    AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     Flights.Join join = flights.join(url instanceof ImageUrl.Original ? key : accept.key(key));
     if (join.waiter().leader()) {
       new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight()).start();
     }
     return join.waiter().future();
+  }
+
+  /** The entry for {@code key}, or its representation for the request's Accept if it varies; Accept read only then. */
+  private CachedObject lookup(String key, HttpHeaders requestHeaders) {
+    CachedObject found = cache.acquire(key);
+    if (found == null || !found.marker()) {
+      return found;
+    }
+    found.release();
+    return cache.acquire(AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT)).key(key));
   }
 
   public FetchStats stats() {
