@@ -11,7 +11,7 @@ final class StatusHtml {
   /*
    * Every string that did not come from this file goes through escape(): keys are request paths chosen by
    * clients, and node ids and addresses come from a file an operator edits. Laid out for a 1280 x 800
-   * screen: ring and tiers side by side, then cache/JVM, then the two top-key windows side by side.
+   * screen: the ring across the page, then tiers and cache/JVM side by side, then the two top-key windows.
    */
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
       .withZone(ZoneOffset.UTC);
@@ -23,8 +23,8 @@ final class StatusHtml {
       header{background:#1f3a5f;color:#fff;padding:10px 20px;display:flex;gap:28px;align-items:baseline}
       header h1{font-size:18px;margin:0}
       header span{opacity:.85}
-      main{display:grid;grid-template-columns:7fr 6fr;gap:14px;padding:14px 20px}
-      section{background:#fff;border:1px solid #d8dee6;border-radius:6px;padding:10px 12px;min-width:0}
+      main{display:grid;grid-template-columns:1fr 1fr;gap:14px;padding:14px 20px}
+      section{background:#fff;border:1px solid #d8dee6;border-radius:6px;padding:10px 12px;min-width:0;overflow-x:auto}
       section.wide{grid-column:1/3}
       h2{font-size:14px;margin:0 0 8px;color:#1f3a5f}
       table{border-collapse:collapse;width:100%}
@@ -32,11 +32,13 @@ final class StatusHtml {
       th{color:#5b6b7d;font-weight:600;background:#f7f9fb}
       td.l,th.l{text-align:left}
       td.key{max-width:330px;overflow:hidden;text-overflow:ellipsis;font-family:"DejaVu Sans Mono",monospace}
+      td.id{max-width:220px;overflow:hidden;text-overflow:ellipsis}
+      td.addr{max-width:300px;overflow:hidden;text-overflow:ellipsis}
       .up{color:#fff;background:#2e8b57;border-radius:3px;padding:0 6px}
       .down{color:#fff;background:#c0392b;border-radius:3px;padding:0 6px}
       .bar{display:inline-block;height:9px;background:#4a7fc1;border-radius:2px;vertical-align:middle}
       .note{color:#5b6b7d;font-size:12px;margin:6px 0 0}
-      dl{display:grid;grid-template-columns:auto 1fr auto 1fr auto 1fr;gap:4px 14px;margin:0}
+      dl{display:grid;grid-template-columns:auto 1fr auto 1fr;gap:4px 14px;margin:0}
       dt{color:#5b6b7d}dd{margin:0;font-weight:600}
       """;
 
@@ -63,21 +65,24 @@ final class StatusHtml {
   }
 
   private static void ring(StringBuilder h, StatusReport.Ring ring) {
-    h.append("<section id=\"ring\"><h2>Shard ring (version ").append(ring.version()).append(", ")
+    h.append("<section id=\"ring\" class=\"wide\"><h2>Shard ring (version ").append(ring.version()).append(", ")
         .append(escape(ring.placement())).append(")</h2><table><tr><th class=\"l\">member</th>")
         .append("<th class=\"l\">address</th><th>weight</th><th class=\"l\">health</th><th>failures</th>")
         .append("<th class=\"l\">last probe</th><th>in flight</th><th class=\"l\">key share</th></tr>\n");
     for (StatusReport.Member m : ring.members()) {
-      h.append("<tr><td class=\"l\">").append(escape(m.id())).append("</td><td class=\"l\">")
-          .append(escape(m.address())).append("</td><td>").append(m.weight()).append(" <span class=\"note\">(")
+      String id = escape(m.id());
+      String address = escape(m.address());
+      h.append("<tr><td class=\"l id\" title=\"").append(id).append("\">").append(id)
+          .append("</td><td class=\"l addr\" title=\"").append(address).append("\">").append(address).append("</td><td>").append(m.weight()).append(" <span class=\"note\">(")
           .append(percent(m.weightShare())).append(")</span></td><td class=\"l\">")
           .append(m.ejected() ? "<span class=\"down\">down</span>" : "<span class=\"up\">up</span>");
       if (m.ejected()) {
-        h.append(m.retryInMillis() > 0 ? " retry in " + m.retryInMillis() + " ms" : " probing");
+        h.append(m.retryInMillis() > 0
+            ? String.format(Locale.ROOT, " retry %.1f s", m.retryInMillis() / 1000.0) : " probing");
       }
       h.append("</td><td>").append(m.consecutiveFailures()).append("</td><td class=\"l\">")
           .append(escape(m.lastProbe())).append("</td><td>").append(m.inFlight()).append("</td><td class=\"l\">")
-          .append("<span class=\"bar\" style=\"width:").append(Math.round(m.keyShare() * 60)).append("px\"></span> ")
+          .append("<span class=\"bar\" style=\"width:").append(Math.round(m.keyShare() * 200)).append("px\"></span> ")
           .append(percent(m.keyShare())).append("</td></tr>\n");
     }
     h.append("</table><p class=\"note\">Shares from ").append(String.format(Locale.ROOT, "%,d", ring.sampledKeys()))
@@ -108,7 +113,7 @@ final class StatusHtml {
     StatusReport.Cache c = r.cache();
     StatusReport.Jvm j = r.jvm();
     double used = c.capacityBytes() == 0 ? Double.NaN : (double) c.usedBytes() / c.capacityBytes();
-    h.append("<section id=\"cache\" class=\"wide\"><h2>Cache and JVM</h2><dl>")
+    h.append("<section id=\"cache\"><h2>Cache and JVM</h2><dl>")
         .append("<dt>cache used</dt><dd>").append(bytes(c.usedBytes())).append(" of ").append(bytes(c.capacityBytes()))
         .append(" (").append(percent(used)).append(")</dd>")
         .append("<dt>objects</dt><dd>").append(c.objects()).append("</dd>")

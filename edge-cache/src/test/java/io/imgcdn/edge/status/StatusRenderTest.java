@@ -29,7 +29,7 @@ class StatusRenderTest {
   void html_downMemberUnknownsAndHostileStrings_escapedAndLabelled() {
     String html = StatusHtml.render(report(), 0);
     assertThat(html)
-        .contains("shard-&lt;b&gt;2&lt;/b&gt;", "<span class=\"down\">down</span> retry in 1500 ms")
+        .contains("shard-&lt;b&gt;2&lt;/b&gt;", "<span class=\"down\">down</span> retry 1.5 s")
         .contains("/a&quot;b&#39;&amp;&lt;i&gt;.jpg", "title=\"/a&quot;b&#39;&amp;&lt;i&gt;.jpg\"")
         .contains("1d 03h 05m", "8.0 MiB", "no requests", "max ?")
         .doesNotContain("<b>", "<i>", "NaN", "http-equiv");
