@@ -68,6 +68,27 @@ class ImageEngineContractTest {
 
   @ParameterizedTest
   @MethodSource("engines")
+  void render_gifOut_isGifEvenFromAlpha(ImageEngine engine) throws Exception {
+    for (byte[] source : new byte[][] {TestImages.jpeg(640, 480), TestImages.halfTransparentPng(640, 480)}) {
+      Thumbnail t = render(engine, source, "w=320,f=gif");
+      assertThat(t.format()).isEqualTo(OutputFormat.GIF);
+      assertThat(new String(t.bytes(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("GIF8");
+      BufferedImage decoded = TestImages.decode(t.bytes());
+      assertThat(new int[] {decoded.getWidth(), decoded.getHeight()}).containsExactly(320, 240);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
+  void render_negotiatingSpec_oneOfItsCandidates(ImageEngine engine) throws Exception {
+    Thumbnail t = render(engine, TestImages.jpeg(640, 480), "w=320,f=avif:webp:png");
+    assertThat(t.format()).isEqualTo(engine.writableFormats().contains(OutputFormat.AVIF)
+        ? OutputFormat.AVIF : OutputFormat.PNG);
+    assertThat(new int[] {t.width(), t.height()}).containsExactly(320, 240);
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
   void render_sourceSmallerThanBox_neverUpscales(ImageEngine engine) throws Exception {
     Thumbnail t = render(engine, TestImages.png(120, 80), "w=600,h=600");
     assertThat(new int[] {t.width(), t.height()}).containsExactly(120, 80);
