@@ -31,6 +31,7 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -50,7 +51,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
    * the first candidate (AVIF, WebP, then the default; WebP before AVIF for an animated source). The
    * in-flight key is the path plus the reduced candidate list, so requests that get the same answer share
    * one resize and requests that get different formats never do. Every answer of a negotiating spec says
-   * Vary: Accept, the default-format fallback included; nothing else does. With refuseUnwritableFormat, a
+   * Vary: Accept, the default-format fallback and 4xx answers included; nothing else does. With refuseUnwritableFormat, a
    * request that accepts an allowed format the engine cannot write (the Java engine and WebP/AVIF) gets
    * 406 instead of the default format.
    * S3 I/O runs on the SDK's own event loops; decoding and resizing on the bounded image pool, whose
@@ -157,7 +158,19 @@ public final class OriginTier implements ObjectServerHandler.Tier {
               + " is not supported by engine " + engine.name(), nodeId + ";error")));
     }
     // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the representation.
-    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline).thenApply(VaryAcceptResponse::new);
+    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline).handle((reply, failure) -> {
+      if (failure == null) {
+        return new VaryAcceptResponse(reply);
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof HttpError error && !error.shouldReport()) {
+        // A 4xx says Vary too (the contract: every answer of a negotiating variant); 5xx and 503 go on to the
+        // serving handler, which logs them and adds Retry-After.
+        return new VaryAcceptResponse(Reply.error(error, nodeId + ";error"));
+      }
+      throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+    });
   }
 
   private static final Set<OutputFormat> ALL_FORMATS = Set.copyOf(EnumSet.allOf(OutputFormat.class));

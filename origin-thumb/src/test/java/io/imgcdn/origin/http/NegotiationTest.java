@@ -95,6 +95,19 @@ class NegotiationTest extends OriginServerHarness {
   }
 
   @Test
+  void negotiatingPreset_clientErrors_withVary() {
+    startWithPresets(Map.of());
+    HttpResponse<byte[]> missing = get("/v/n120/n/missing.jpg", WEBP).join();
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(header(missing, "Vary")).isEqualTo("Accept");
+    s3.put("n/not-an-image.jpg", "hello".getBytes(StandardCharsets.US_ASCII), "image/jpeg");
+    HttpResponse<byte[]> notImage = get("/v/n120/n/not-an-image.jpg", null).join();
+    assertThat(notImage.statusCode()).isEqualTo(415);
+    assertThat(header(notImage, "Vary")).isEqualTo("Accept");
+    assertThat(get("/v/w150/n/missing.jpg", WEBP).join().headers().firstValue("Vary")).isEmpty();
+  }
+
+  @Test
   void nonNegotiatingPresetAndOriginal_noVaryWhateverTheAccept() {
     startWithPresets(Map.of());
     HttpResponse<byte[]> preset = get("/v/w150/n/photo.jpg", AVIF_WEBP).join();
