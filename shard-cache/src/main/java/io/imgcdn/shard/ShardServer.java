@@ -43,7 +43,7 @@ public final class ShardServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the store in " + config.storeDir(), e);
     }
-    NodeRuntime runtime = NodeRuntime.create(config.node(), "shard", 0);
+    NodeRuntime runtime = NodeRuntime.create(config.node(), "shard", config.ioThreads());
     UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
     ShardServer server = new ShardServer(runtime, store, client, cluster);
     try {

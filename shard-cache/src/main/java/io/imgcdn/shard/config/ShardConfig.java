@@ -23,6 +23,10 @@ import java.time.Duration;
  *   docs/SHARD-STORE.md)</td></tr>
  *   <tr><td>shard.store.admission-min-requests</td><td>4</td><td>with admission=frequent: a fill is stored from
  *   the key's Nth recent request on (1..15; 1 = like all, but counted)</td></tr>
+ *   <tr><td>shard.io-threads</td><td>cores</td><td>event loops serving HTTP (and the hits found in memory);
+ *   file reads run on the shard.store.threads instead, so more loops than cores only add context switches</td></tr>
+ *   <tr><td>shard.store.direct-reads</td><td>false</td><td>read table files with O_DIRECT, bypassing the OS page
+ *   cache (as Traffic Server reads its cache file); size the block cache to the hot set then. Not on tmpfs</td></tr>
  *   <tr><td>shard.store.block-cache</td><td>auto</td><td>RocksDB block cache (RAM); hits found there are answered
  *   on the event loop without a file read. auto = min(64m, max-bytes / 16); 0 = none</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
@@ -32,7 +36,7 @@ import java.time.Duration;
  * </table>
  */
 public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
-    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ClusterSettings cluster,
+    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, boolean directReads, int ioThreads, ClusterSettings cluster,
     Duration handoffWindow,
     UpstreamSettings upstream, Duration idleTimeout) {
 
@@ -48,6 +52,8 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
         s.integer("shard.store.admission-min-requests", StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS, 1,
             StoreConfig.MAX_ADMIT_MIN_REQUESTS),
         blockCache(s),
+        s.bool("shard.store.direct-reads", false),
+        s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
         UpstreamSettings.from(s, "shard.upstream."),
@@ -56,7 +62,8 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
 
   /** The store's settings from this configuration. */
   public StoreConfig store() {
-    return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, admitMinRequests);
+    return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, directReads,
+        admitMinRequests);
   }
 
   private static long blockCache(Settings s) {

@@ -229,6 +229,7 @@ public final class ShardStore implements AutoCloseable {
           .setTtl(0)
           .setPeriodicCompactionSeconds(0)
           .setAllowFAllocate(false)
+          .setUseDirectReads(config.directReads())
           .setRecycleLogFileNum(0)
           .setMaxManifestFileSize(StoreBudget.MANIFEST_FILE_BYTES)
           .setMaxLogFileSize(StoreBudget.INFO_LOG_FILE_BYTES)

@@ -11,6 +11,7 @@ import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.http.Transports;
+import io.imgcdn.common.testing.NettyLeakWatch;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.shard.ShardServer;
 import io.imgcdn.shard.config.ShardConfig;
@@ -48,6 +49,7 @@ class ShardVaryTest {
   @TempDir
   Path dir;
 
+  private final NettyLeakWatch leaks = new NettyLeakWatch();
   private EventLoopGroup group;
   private HttpServer origin;
   private ShardServer shard;
@@ -105,6 +107,10 @@ class ShardVaryTest {
       origin.shutdownGracefully(Duration.ZERO);
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    List<String> reported = leaks.leaks();
+    leaks.close();
+    assertThat(reported).as("Netty buffers garbage-collected without release (hits use pooled direct buffers)")
+        .isEmpty();
   }
 
   private HttpResponse<String> get(String path, String accept) throws Exception {

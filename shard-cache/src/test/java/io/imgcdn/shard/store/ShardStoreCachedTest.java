@@ -70,7 +70,7 @@ class ShardStoreCachedTest {
 
   @Test
   void getCached_noBlockCacheValueOnlyInTableFile_emptyAndNothingAllocated() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, 0, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, 0, false, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
     try (ShardStore store = ShardStore.open(config)) {
       store.put("k", object(60_000, 2)).join();
       store.flush();
@@ -110,7 +110,7 @@ class ShardStoreCachedTest {
 
   @Test
   void offer_admitMinRequestsOne_storesOnTheFirstRequest() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, 1);
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, false, 1);
     try (ShardStore store = ShardStore.open(config)) {
       assertThat(store.get("k").join()).isEmpty();
       assertThat(store.offer("k", object(100, 5)).join()).isTrue();
