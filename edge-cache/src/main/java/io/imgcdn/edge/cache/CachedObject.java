@@ -1,5 +1,6 @@
 package io.imgcdn.edge.cache;
 
+import io.imgcdn.common.http.AcceptClass;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -59,18 +60,18 @@ public final class CachedObject {
   private final String cacheControl;
   private final String upstreamChain;
   private final Runnable onFree;
-  private final boolean marker;
+  private final String[] representationKeys;
   @SuppressWarnings("unused") // through REFS
   private volatile int refs = 1;
 
   private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
       String cacheControl, String upstreamChain, Runnable onFree) {
-    this(stored, headBytes, bodyBytes, contentType, etag, cacheControl, upstreamChain, onFree, false);
+    this(stored, headBytes, bodyBytes, contentType, etag, cacheControl, upstreamChain, onFree, null);
   }
 
   private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
-      String cacheControl, String upstreamChain, Runnable onFree, boolean marker) {
-    this.marker = marker;
+      String cacheControl, String upstreamChain, Runnable onFree, String[] representationKeys) {
+    this.representationKeys = representationKeys;
     this.stored = stored;
     this.headBytes = headBytes;
     this.bodyBytes = bodyBytes;
@@ -85,13 +86,23 @@ public final class CachedObject {
    * A marker entry: stored under a plain key whose responses vary by Accept, it says "look up the
    * representation of the request's AcceptClass" (notes/VARY.md). No body, no off-heap memory.
    */
-  static CachedObject newMarker() {
-    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", () -> { }, true);
+  static CachedObject newMarker(String key) {
+    AcceptClass[] classes = AcceptClass.values();
+    String[] keys = new String[classes.length];
+    for (AcceptClass c : classes) {
+      keys[c.ordinal()] = c.key(key); // built once here, not per hit
+    }
+    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", () -> { }, keys);
   }
 
   /** Whether this is a marker entry (then it has no head and no body to send). */
   public boolean marker() {
-    return marker;
+    return representationKeys != null;
+  }
+
+  /** For a marker: the key of {@code accept}'s representation, {@code accept.key(key)}. */
+  public String representationKey(AcceptClass accept) {
+    return representationKeys[accept.ordinal()];
   }
 
   /** Bytes of the encoded header lines including the blank line that ends the head. */

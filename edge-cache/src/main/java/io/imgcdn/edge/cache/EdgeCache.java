@@ -163,7 +163,7 @@ public final class EdgeCache implements AutoCloseable {
     if (admitted) {
       CachedObject present = index.getIfPresent(key);
       if (present == null || !present.marker()) {
-        index.put(key, CachedObject.newMarker()); // the marker bypasses the filter: without it the body is unreachable
+        index.put(key, CachedObject.newMarker(key)); // the marker bypasses the filter: without it the body is unreachable
       }
     }
     return admitted;
@@ -179,8 +179,9 @@ public final class EdgeCache implements AutoCloseable {
     if (found == null || !found.marker()) {
       return found;
     }
+    String representation = found.representationKey(AcceptClass.of(acceptHeader));
     found.release();
-    return acquire(AcceptClass.of(acceptHeader).key(key));
+    return acquire(representation);
   }
 
   /** The admission policy in front of the index. */

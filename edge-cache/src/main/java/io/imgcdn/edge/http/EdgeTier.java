@@ -97,8 +97,9 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
     if (found == null || !found.marker()) {
       return found;
     }
+    String representation = found.representationKey(AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT)));
     found.release();
-    return cache.acquire(AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT)).key(key));
+    return cache.acquire(representation);
   }
 
   public FetchStats stats() {

@@ -2,6 +2,7 @@ package io.imgcdn.bench.jmh.edge;
 
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
@@ -48,7 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One cache hit through the edge's whole serving pipeline minus the socket: request bytes in, through
  * the request-head timeout, HttpRequestDecoder, ObjectServerHandler, EdgeTier (Caffeine lookup,
  * tryRetain) and CachedResponse, response buffers out. {@code edge} is the off-heap, pre-encoded hit;
- * {@code heapReply} is the same request answered the way shards answer (a {@link Reply} over a heap
+ * {@code edgeAccept} the same request with Chrome's Accept header (what the decoder costs for it);
+ * {@code edgeVarying} that request for a URL whose responses vary by Accept (a marker, then the representation
+ * of Chrome's Accept class: two lookups and one parse of Accept); {@code heapReply} is the same request answered the way shards answer (a {@link Reply} over a heap
  * array, headers encoded per response by HttpResponseEncoder) as the peer in the same run. With
  * {@code -prof gc}, {@code gc.alloc.rate.norm} is the garbage per hit. The body is never copied on the
  * edge path: the response is a prefix buffer plus a slice of the stored off-heap buffer.
@@ -71,8 +74,10 @@ public class EdgeHitBenchmark {
   @Param({"10240", "61440"})
   public int size;
 
-  @Param({"edge", "heapReply"})
+  @Param({"edge", "edgeAccept", "edgeVarying", "heapReply"})
   public String path;
+
+  static final String CHROME_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 
   private Path dir;
   private ClusterView cluster;
@@ -98,11 +103,16 @@ public class EdgeHitBenchmark {
     CachedObject.Builder b = cache.builder("image/jpeg", etag, ImageObject.IMMUTABLE, null, size);
     b.append(Unpooled.wrappedBuffer(body));
     CachedObject o = b.build("shard-1;hit");
-    cache.admit("/photos/2024/06/01/a1b2c3d4_p0_master1200.jpg", o);
+    String key = "/photos/2024/06/01/a1b2c3d4_p0_master1200.jpg";
+    if (path.equals("edgeVarying")) { // a marker under the key, the body under Chrome's class
+      cache.admitVarying(key, AcceptClass.of(CHROME_ACCEPT), o);
+    } else {
+      cache.admit(key, o);
+    }
     o.release();
 
     ObjectServerHandler.Tier tier;
-    if (path.equals("edge")) {
+    if (path.startsWith("edge")) {
       tier = new EdgeTier("edge-1", cache, new ShardRouter(cluster, new NodeHealth(3, 2000), 2, 0.25, 16), client,
           "", Duration.ofSeconds(10), Duration.ofSeconds(5));
     } else {
@@ -116,9 +126,10 @@ public class EdgeHitBenchmark {
         ServerInitializer.MAX_HEADER_SIZE, 8192));
     channel.pipeline().addLast(ServerInitializer.ENCODER, new HttpResponseEncoder());
     channel.pipeline().addLast("handler", new ObjectServerHandler("edge-1", tier, null, 16));
-    // What wrk sends: a request line, Host, and nothing else.
+    // What wrk sends: a request line, Host, and nothing else; edgeAccept and edgeVarying add Chrome's Accept.
     request = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(
-        ("GET /photos/2024/06/01/a1b2c3d4_p0_master1200.jpg HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+        ("GET /photos/2024/06/01/a1b2c3d4_p0_master1200.jpg HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+            + (path.equals("edgeAccept") || path.equals("edgeVarying") ? "Accept: " + CHROME_ACCEPT + "\r\n" : "") + "\r\n")
             .getBytes(StandardCharsets.US_ASCII)));
     if (hit() < size) {
       throw new IllegalStateException("the benchmark request is not answered with the whole object");
