@@ -197,6 +197,19 @@ public class LibvipsEngineTest {
   }
 
   @Test
+  void render_animatedGifOverMaxFramesToWebp_422FromTheHeader() {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    ImageLimits tenFrames = new ImageLimits(1 << 20, 1_000_000, 100, 10);
+    assertThatThrownBy(() -> render(RealImagesTest.resource("animated.gif"), "w=10,f=webp", tenFrames))
+        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
+          assertThat(e.status()).isEqualTo(422);
+          assertThat(e.publicMessage()).isEqualTo("Source has 24 frames (limit: 10)");
+        });
+  }
+
+  @Test
   void render_animatedGifToGif_animatedGif() throws Throwable {
     if (!libvipsInstalled()) {
       return;
