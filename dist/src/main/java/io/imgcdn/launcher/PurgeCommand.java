@@ -106,7 +106,8 @@ final class PurgeCommand implements Callable<Integer> {
       calls.add(purge(http, n, role, m.adminAddress(n.id()), query, secret, perNode));
     }
     int failed = 0;
-    out.printf("purging %s on %d edges and %d shards%n", describe(), m.edges().size(), m.shards().size());
+    out.printf("purging %s on %s and %s%n", describe(), count(m.edges().size(), "edge"),
+        count(m.shards().size(), "shard"));
     for (CompletableFuture<Outcome> call : calls) {
       Outcome o = call.join();
       failed += o.ok() ? 0 : 1;
@@ -136,6 +137,10 @@ final class PurgeCommand implements Callable<Integer> {
       q.append(q.isEmpty() ? "" : "&").append("original=").append(URLEncoder.encode(encoded, StandardCharsets.UTF_8));
     }
     return q.toString();
+  }
+
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   private String describe() {

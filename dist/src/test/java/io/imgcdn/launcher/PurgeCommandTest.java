@@ -91,7 +91,7 @@ class PurgeCommandTest {
         cluster.edgeUrl() + "/v/w150/photos/a.jpg");
 
     assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
-    assertThat(result[1]).contains("on 1 edges and 3 shards").contains("4 of 4 nodes purged")
+    assertThat(result[1]).contains("on 1 edge and 3 shards").contains("4 of 4 nodes purged")
         .containsPattern("edge +edge-1 +127\\.0\\.0\\.1:\\d+ +OK")
         .containsPattern("shard +shard-3 +127\\.0\\.0\\.1:\\d+ +OK");
     assertThat(viaEdge("/v/w150/photos/a.jpg")).matches("edge-1;miss, shard-\\d;miss, origin-1;\\w+");
