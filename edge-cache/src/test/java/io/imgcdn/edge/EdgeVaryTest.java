@@ -140,6 +140,24 @@ class EdgeVaryTest {
   }
 
   @Test
+  void get_conditionalOrRangeOnAVaryingHit_304And206RepeatVary() throws Exception {
+    String path = "/v/w150/conditional.jpg";
+    String etag = get(path, WEBP_ONLY).headers().firstValue("ETag").orElseThrow();
+    HttpResponse<String> notModified = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + edge.port() + path)).header("Accept", WEBP_ONLY)
+        .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> partial = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + edge.port() + path)).header("Accept", WEBP_ONLY)
+        .header("Range", "bytes=0-3").build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(notModified.statusCode()).isEqualTo(304);
+    assertThat(xCache(notModified)).isEqualTo("edge-1;hit");
+    assertThat(notModified.headers().firstValue("Vary")).hasValue("accept");
+    assertThat(partial.statusCode()).isEqualTo(206);
+    assertThat(partial.headers().firstValue("Vary")).hasValue("accept");
+  }
+
+  @Test
   void get_browserAcceptStrings_canonicalAcceptUpstreamAndSharedPerClass() throws Exception {
     String path = "/v/w600/b.jpg";
     HttpResponse<String> chrome = get(path, CHROME);

@@ -58,6 +58,8 @@ public final class CachedObject {
   private final String contentType;
   private final String etag;
   private final String cacheControl;
+  /** The Vary value of the head ("" without one): 304 and 206 heads, built apart, must repeat it. */
+  private final String vary;
   private final String upstreamChain;
   private final Runnable onFree;
   private final String[] representationKeys;
@@ -65,13 +67,14 @@ public final class CachedObject {
   private volatile int refs = 1;
 
   private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
-      String cacheControl, String upstreamChain, Runnable onFree) {
-    this(stored, headBytes, bodyBytes, contentType, etag, cacheControl, upstreamChain, onFree, null);
+      String cacheControl, String vary, String upstreamChain, Runnable onFree) {
+    this(stored, headBytes, bodyBytes, contentType, etag, cacheControl, vary, upstreamChain, onFree, null);
   }
 
   private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
-      String cacheControl, String upstreamChain, Runnable onFree, String[] representationKeys) {
+      String cacheControl, String vary, String upstreamChain, Runnable onFree, String[] representationKeys) {
     this.representationKeys = representationKeys;
+    this.vary = vary;
     this.stored = stored;
     this.headBytes = headBytes;
     this.bodyBytes = bodyBytes;
@@ -92,7 +95,7 @@ public final class CachedObject {
     for (AcceptClass c : classes) {
       keys[c.ordinal()] = c.key(key); // built once here, not per hit
     }
-    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", () -> { }, keys);
+    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", () -> { }, keys);
   }
 
   /** Whether this is a marker entry (then it has no head and no body to send). */
@@ -124,6 +127,11 @@ public final class CachedObject {
 
   public String cacheControl() {
     return cacheControl;
+  }
+
+  /** The Vary header value stored with the object, "" when it has none. */
+  public String vary() {
+    return vary;
   }
 
   /** The X-Cache chain of the tiers behind this edge when the object was fetched ("shard-2;miss, ..."). */
@@ -203,6 +211,7 @@ public final class CachedObject {
     private final String contentType;
     private final String etag;
     private final String cacheControl;
+    private final String vary;
     private final Runnable onFree;
     private final Runnable onDone;
     private boolean done;
@@ -213,6 +222,7 @@ public final class CachedObject {
       this.contentType = Objects.requireNonNull(contentType, "contentType");
       this.etag = Objects.requireNonNull(etag, "etag");
       this.cacheControl = Objects.requireNonNull(cacheControl, "cacheControl");
+      this.vary = vary == null ? "" : vary;
       this.bodyBytes = bodyBytes;
       this.onFree = onFree;
       StringBuilder head = new StringBuilder(192)
@@ -222,8 +232,8 @@ public final class CachedObject {
         head.append("ETag: ").append(etag).append("\r\n");
       }
       head.append("Cache-Control: ").append(cacheControl).append("\r\n");
-      if (vary != null && !vary.isEmpty()) {
-        head.append("Vary: ").append(vary).append("\r\n");
+      if (!this.vary.isEmpty()) {
+        head.append("Vary: ").append(this.vary).append("\r\n");
       }
       head.append("Accept-Ranges: bytes\r\n\r\n");
       this.headBytes = head.length();
@@ -254,7 +264,7 @@ public final class CachedObject {
       }
       done = true;
       onDone.run();
-      return new CachedObject(stored, headBytes, bodyBytes, contentType, etag, cacheControl, upstreamChain,
+      return new CachedObject(stored, headBytes, bodyBytes, contentType, etag, cacheControl, vary, upstreamChain,
           onFree);
     }
 

@@ -83,12 +83,20 @@ final class CachedResponse implements Response {
     }
   }
 
+  /** A 304 or 206 says Vary as the 200 would (RFC 9110 sections 15.4.5 and 12.5.5). */
+  private void setVary(HttpHeaders h) {
+    if (!object.vary().isEmpty()) {
+      h.set(HttpHeaderNames.VARY, object.vary());
+    }
+  }
+
   private void notModified(ResponseChannel out) {
     DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.ETAG, object.etag());
     h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
+    setVary(h);
     common(h, out);
     out.write(r);
     out.end(0);
@@ -121,6 +129,7 @@ final class CachedResponse implements Response {
     }
     h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
     h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+    setVary(h);
     common(h, out);
     out.write(head);
     if (HttpMethod.HEAD.equals(out.method())) {

@@ -97,6 +97,9 @@ final class StreamedResponse implements Response {
           HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
       r.headers().set(HttpHeaderNames.ETAG, source.etag());
       r.headers().set(HttpHeaderNames.CACHE_CONTROL, source.cacheControl());
+      if (source.vary() != null) {
+        r.headers().set(HttpHeaderNames.VARY, source.vary()); // a 304 repeats the 200's Vary
+      }
       common(r.headers(), out);
       finishEarly(out, r);
       return;
