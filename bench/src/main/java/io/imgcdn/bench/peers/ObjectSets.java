@@ -82,6 +82,23 @@ public final class ObjectSets {
     });
   }
 
+  /** A trace that asks for each of {@code count} fixed objects once, in a seeded random order. */
+  public static Trace shuffledOnce(int count, int bytes, long seed) {
+    int[] order = new int[count];
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = count - 1; i > 0; i--) { // Fisher-Yates
+      int j = rng.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return Trace.of(java.util.Arrays.stream(order).mapToObj(i -> new TraceRequest("/" + fixedKey(i), bytes))
+        .iterator());
+  }
+
   /** A trace that asks for each of {@code count} fixed objects once, in key order (a warm-up pass). */
   public static Trace eachOnce(int count, int bytes) {
     return Trace.of(new Iterator<TraceRequest>() {

@@ -44,10 +44,15 @@ public enum ShardPeerKind {
    * {@code cacheBytes}.
    */
   public Running start(Path dir, int n, URI origin, long cacheBytes) throws IOException {
+    return start(dir, n, origin, cacheBytes, -1);
+  }
+
+  /** As {@link #start(Path, int, URI, long)}; {@code ramCacheBytes} sets ATS's RAM cache (-1 auto, 0 none). */
+  public Running start(Path dir, int n, URI origin, long cacheBytes, long ramCacheBytes) throws IOException {
     String id = nodePrefix + "-" + n;
     int port = Ports.free();
     if (this == ATS) {
-      TrafficServer ts = TrafficServer.start(dir.resolve(id), id, port, origin, cacheBytes);
+      TrafficServer ts = TrafficServer.start(dir.resolve(id), id, port, origin, cacheBytes, ramCacheBytes);
       return new Running(id, ts.uri(), ts.pid(), ts);
     }
     Nginx ng = Nginx.startShard(dir.resolve(id), id, port, origin, dir.resolve(id).resolve("cache"), cacheBytes,

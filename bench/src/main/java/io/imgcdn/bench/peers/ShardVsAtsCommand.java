@@ -52,6 +52,14 @@ public final class ShardVsAtsCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the temporary directories (configs, logs, caches).")
   boolean keep;
 
+  @Option(names = "--shard-set", description = "A shard setting, key=value (repeatable), e.g. "
+      + "shard.store.block-cache=256m.")
+  java.util.Map<String, String> shardSettings = new java.util.HashMap<>();
+
+  @Option(names = "--cold", description = "Cold page cache: each measured segment is one pass over every object "
+      + "after dropping the server's files from the page cache; no block cache / RAM cache on either side.")
+  boolean cold;
+
   @Option(names = "--out", defaultValue = "target/peer-runs/shard-vs-ats.md",
       description = "Report (Markdown; SVG plots next to it) (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -63,7 +71,7 @@ public final class ShardVsAtsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(workDir, peer, objects, objectBytes, cacheMib << 20,
-        connections, threads, duration, rounds, wrkThreads, keep);
+        connections, threads, duration, rounds, wrkThreads, keep, shardSettings, cold);
     ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, out, stdout);
     stdout.println();
     stdout.println(r.markdown());

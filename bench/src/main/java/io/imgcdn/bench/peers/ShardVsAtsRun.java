@@ -63,10 +63,15 @@ public final class ShardVsAtsRun {
    * @param rounds number of (shard, peer) pairs
    * @param wrkThreads with wrk: its threads; 0 for no wrk runs
    * @param keep keep the temporary directories (logs, configs) instead of deleting them
+   * @param shardSettings extra settings for the shard (e.g. shard.store.block-cache)
+   * @param coldPageCache measure cold reads instead: before each measured pass over every object, drop the
+   *     page cache of the server's files; no RocksDB block cache and no ATS RAM cache
    */
   public record Options(Path workDir, ShardPeerKind peer, int objects, int objectBytes, long cacheBytes,
-      int connections, int clientThreads, Duration duration, int rounds, int wrkThreads, boolean keep) {
+      int connections, int clientThreads, Duration duration, int rounds, int wrkThreads, boolean keep,
+      Map<String, String> shardSettings, boolean coldPageCache) {
     public Options {
+      shardSettings = Map.copyOf(shardSettings);
       if (objects <= 0 || objectBytes <= 0) {
         throw new IllegalArgumentException("objects: " + objects + " x " + objectBytes + " bytes (expected: > 0)");
       }
@@ -83,7 +88,7 @@ public final class ShardVsAtsRun {
     /** 2,000 objects of 60 KiB, 512 MiB caches, 32 connections, 3 rounds of 20 s, ATS, no wrk. */
     public static Options defaults() {
       return new Options(null, ShardPeerKind.ATS, 2_000, 60 * 1024, 512L << 20, 32, 1, Duration.ofSeconds(20), 3, 0,
-          false);
+          false, Map.of(), false);
     }
   }
 
@@ -124,6 +129,7 @@ public final class ShardVsAtsRun {
     List<Double> cpuMicros = new ArrayList<>();
     List<Wrk.Figures> wrkShard = new ArrayList<>();
     List<Wrk.Figures> wrkPeer = new ArrayList<>();
+    List<String> coldNotes = new ArrayList<>();
     int shardPasses;
     int peerPasses;
     double idleShardMillisPerSecond;
@@ -131,10 +137,15 @@ public final class ShardVsAtsRun {
     try (WorkDir dirs = WorkDir.create(o.workDir(), "shard-vs-ats", o.keep())) {
       log.printf("work dir %s%n", dirs.disk());
       log.flush();
+      Map<String, String> shardSettings = new java.util.HashMap<>(o.shardSettings());
+      if (o.coldPageCache()) {
+        shardSettings.putIfAbsent("shard.store.block-cache", "0");
+      }
       ImgcdnCluster.Options co = new ImgcdnCluster.Options(1, 64L << 20, o.cacheBytes(),
-          ObjectSets.fixed(o.objects(), o.objectBytes(), SEED), "1g", Map.of());
+          ObjectSets.fixed(o.objects(), o.objectBytes(), SEED), "1g", shardSettings);
       try (ImgcdnCluster cluster = ImgcdnCluster.start(dirs.disk(), co);
-          ShardPeerKind.Running peer = o.peer().start(dirs.disk(), 1, cluster.origin(), o.cacheBytes())) {
+          ShardPeerKind.Running peer = o.peer().start(dirs.disk(), 1, cluster.origin(), o.cacheBytes(),
+              o.coldPageCache() ? 0 : -1)) {
         URI shard = cluster.shards().getFirst();
         log.printf("imgcdn cluster pid %d: shard %s, origin %s; %s pid %d at %s%n", cluster.pid(), shard,
             cluster.origin(), peer.nodeId(), peer.pid(), peer.uri());
@@ -158,6 +169,8 @@ public final class ShardVsAtsRun {
           wrkTrace = dirs.disk().resolve("wrk-trace.txt");
           writeTrace(wrkTrace, trace, 200_000);
         }
+        Path shardFiles = dirs.disk().resolve("cluster").resolve("shard-1");
+        Path peerFiles = dirs.disk().resolve(peer.nodeId());
         for (int round = 1; round <= o.rounds(); round++) {
           long offset = (long) (round - 1) * 400_000 % trace.length();
           boolean shardFirst = round % 2 == 1;
@@ -165,9 +178,26 @@ public final class ShardVsAtsRun {
             boolean isShard = (k == 0) == shardFirst;
             URI target = isShard ? shard : peer.uri();
             List<Long> pids = List.of(isShard ? cluster.pid() : peer.pid());
+            Trace measured = trace;
+            long maxRequests = 1_000_000_000L;
+            if (o.coldPageCache()) {
+              // One pass over every object in a fresh order, right after dropping the server's files from RAM.
+              measured = ObjectSets.shuffledOnce(o.objects(), o.objectBytes(), SEED + round);
+              offset = 0;
+              maxRequests = o.objects();
+              Path files = isShard ? shardFiles : peerFiles;
+              int dropped = PageCache.drop(files);
+              long resident = PageCache.residentBytes(files);
+              String line = String.format(Locale.ROOT, "round %d %s: page cache dropped for %d files (%s); resident "
+                  + "now %s", round, isShard ? "shard" : o.peer().tier(), dropped,
+                  MarkdownTable.bytes(PageCache.fileBytes(files)), MarkdownTable.bytes(resident));
+              coldNotes.add(line);
+              log.println(line);
+              log.flush();
+            }
             Duration cpu0 = CpuTime.of(pids);
-            LoadResult r = LoadGenerator.run(new LoadSpec(List.of(target), trace, offset, o.connections(), 0,
-                1_000_000_000L, o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null));
+            LoadResult r = LoadGenerator.run(new LoadSpec(List.of(target), measured, offset, o.connections(), 0,
+                maxRequests, o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null));
             labels.add((isShard ? "shard" : o.peer().tier()) + " #" + round);
             results.add(r);
             cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpu0), r.responses()));
@@ -176,7 +206,7 @@ public final class ShardVsAtsRun {
                 r.latencyMillis(99), r.errorCount(), cpuMicros.getLast());
             log.flush();
           }
-          if (o.wrkThreads() > 0) {
+          if (o.wrkThreads() > 0 && !o.coldPageCache()) {
             for (int k = 0; k < 2; k++) {
               boolean isShard = (k == 0) == shardFirst;
               Wrk.Figures f = Wrk.run(isShard ? shard : peer.uri(), wrkTrace, dirs.disk(), o.wrkThreads(),
@@ -195,7 +225,7 @@ public final class ShardVsAtsRun {
     double[] ratios = new double[o.rounds()];
     double[] cpuRatios = new double[o.rounds()];
     String markdown = markdown(o, labels, results, cpuMicros, wrkShard, wrkPeer, shardPasses, peerPasses, loadBefore,
-        loadAfter, ratios, cpuRatios, idleShardMillisPerSecond, idlePeerMillisPerSecond);
+        loadAfter, ratios, cpuRatios, idleShardMillisPerSecond, idlePeerMillisPerSecond, coldNotes);
     Files.createDirectories(report.toAbsolutePath().getParent());
     Reports.writeLoad(report, markdown, labels, results);
     return new Result(List.copyOf(labels), List.copyOf(results), List.copyOf(cpuMicros), markdown, median(ratios),
@@ -213,10 +243,24 @@ public final class ShardVsAtsRun {
 
   private static String markdown(Options o, List<String> labels, List<LoadResult> results, List<Double> cpuMicros,
       List<Wrk.Figures> wrkShard, List<Wrk.Figures> wrkPeer, int shardPasses, int peerPasses, String loadBefore,
-      String loadAfter, double[] ratios, double[] cpuRatios, double idleShard, double idlePeer) {
+      String loadAfter, double[] ratios, double[] cpuRatios, double idleShard, double idlePeer, List<String> coldNotes) {
     String peerName = o.peer().tier();
     StringBuilder md = new StringBuilder();
-    md.append("## Run 2: shard hits vs ").append(o.peer().label()).append(" hits\n\n");
+    md.append("## Run 2: shard hits vs ").append(o.peer().label()).append(" hits")
+        .append(o.coldPageCache() ? ", cold page cache" : "").append("\n\n");
+    if (o.coldPageCache()) {
+      md.append("Cold: each measured segment is one pass over every object in a fresh random order, right after "
+          + "the page cache of the server's files was dropped (posix_fadvise DONTNEED on every file, via `dd "
+          + "iflag=nocache count=0`; resident bytes counted by `fincore` afterwards). No RAM cache on either side: "
+          + "the shard runs without a RocksDB block cache (shard.store.block-cache=0), ATS with "
+          + "proxy.config.cache.ram_cache.size 0. Both keep their in-memory indexes (RocksDB's table readers with "
+          + "bloom filters and indexes; ATS's directory).\n\n");
+      coldNotes.forEach(n -> md.append("- ").append(n).append('\n'));
+      md.append('\n');
+    }
+    if (!o.shardSettings().isEmpty()) {
+      md.append("Shard settings: ").append(new java.util.TreeMap<>(o.shardSettings())).append(".\n\n");
+    }
     md.append(String.format(Locale.ROOT, "%,d objects of %,d bytes (%s), every request a hit (warmed: shard after %d "
         + "passes, %s after %d). Closed loop, %d connections, %d client thread(s), %d rounds of %d s per server, "
         + "order alternating. Cache bound %s each.%n%n", o.objects(), o.objectBytes(),

@@ -76,6 +76,15 @@ public final class TrafficServer implements AutoCloseable {
    */
   public static TrafficServer start(Path root, String nodeId, int port, URI origin, long cacheBytes)
       throws IOException {
+    return start(root, nodeId, port, origin, cacheBytes, -1);
+  }
+
+  /**
+   * As {@link #start(Path, String, int, URI, long)} with the RAM cache's size in bytes
+   * ({@code proxy.config.cache.ram_cache.size}): -1 for ATS's automatic sizing, 0 for none.
+   */
+  public static TrafficServer start(Path root, String nodeId, int port, URI origin, long cacheBytes, long ramCacheBytes)
+      throws IOException {
     unavailable().ifPresent(reason -> {
       throw new IllegalStateException(reason);
     });
@@ -90,7 +99,8 @@ public final class TrafficServer implements AutoCloseable {
     }
     Path etc = dir.resolve("etc");
     write(dir.resolve("runroot.yaml"), Templates.render("ats/runroot.yaml", Map.of("root", dir.toString())));
-    write(etc.resolve("records.config"), Templates.render("ats/records.config", Map.of("port", String.valueOf(port))));
+    write(etc.resolve("records.config"), Templates.render("ats/records.config",
+        Map.of("port", String.valueOf(port), "ram_cache", String.valueOf(ramCacheBytes))));
     write(etc.resolve("storage.config"), Templates.render("ats/storage.config",
         Map.of("cache_dir", dir.resolve("cache").toString(), "cache_mib", String.valueOf(cacheMib))));
     String originText = origin.toString().replaceAll("/+$", "");

@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class ShardVsAtsRunTest {
   void run_smallObjectSet_bothServersAnswerOnlyHitsAndEverythingStops() throws Exception {
     assertThat(TrafficServer.unavailable()).as("trafficserver installed").isEmpty();
     ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(dir.resolve("work"), ShardPeerKind.ATS, 40, 16 * 1024,
-        128L << 20, 4, 1, Duration.ofSeconds(1), 1, 0, false);
+        128L << 20, 4, 1, Duration.ofSeconds(1), 1, 0, false, Map.of(), false);
     StringWriter progress = new StringWriter();
     Path report = dir.resolve("report").resolve("shard-vs-ats.md");
 
@@ -62,5 +63,25 @@ class ShardVsAtsRunTest {
     try (var left = Files.list(dir.resolve("work"))) {
       assertThat(left.toList()).isEmpty();
     }
+  }
+
+  @Test
+  void run_coldPageCache_onePassPerSegmentAfterDroppingEachServersFiles() throws Exception {
+    assertThat(TrafficServer.unavailable()).as("trafficserver installed").isEmpty();
+    ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(dir.resolve("work"), ShardPeerKind.ATS, 40, 16 * 1024,
+        128L << 20, 4, 1, Duration.ofSeconds(10), 1, 0, false, Map.of(), true);
+    Path report = dir.resolve("report").resolve("cold.md");
+
+    ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, report, new PrintWriter(new StringWriter()));
+
+    for (LoadResult x : r.results()) {
+      assertThat(x.responses()).as("one pass: each object once").isEqualTo(40);
+      assertThat(x.errorCount()).isZero();
+    }
+    assertThat(r.results().get(0).hitRatio("shard")).isEqualTo(1.0);
+    assertThat(r.results().get(1).hitRatio("ats")).isEqualTo(1.0);
+    assertThat(Files.readString(report)).contains("cold page cache", "page cache dropped for",
+        "shard.store.block-cache=0");
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
   }
 }
