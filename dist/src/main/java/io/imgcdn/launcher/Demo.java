@@ -28,11 +28,15 @@ final class Demo implements Callable<Integer> {
       description = "Where S3 objects and shard stores live (default ${DEFAULT-VALUE}); kept across runs.")
   Path dir;
 
+  /** The larger presets answer WebP to browsers that accept it (README: WebP and AVIF by Accept). */
+  static final Map<String, String> DEMO_SETTINGS = Map.of(
+      "origin.preset.w600.formats", "webp", "origin.preset.w1200.formats", "webp");
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
     LocalCluster cluster = LocalCluster.start(new LocalCluster.Layout(dir.toAbsolutePath(), port + 920, port + 10,
-        port + 1, 3, port, 9080 + (port - 8080), 256L << 20, 512L << 20, SIGNING_KEY, Map.of()));
+        port + 1, 3, port, 9080 + (port - 8080), 256L << 20, 512L << 20, SIGNING_KEY, DEMO_SETTINGS));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       out.println("\nstopping the demo cluster...");
