@@ -142,6 +142,15 @@ class EdgeStatusPageTest {
   }
 
   @Test
+  void metrics_afterTraffic_tierVerdictCountersExported() throws Exception {
+    String metrics = get(edge.adminPort(), "/metrics").body();
+    assertThat(metrics)
+        .containsPattern("imgcdn_edge_verdicts_total\\{[^}]*result=\"hit\",[^}]*verdict_tier=\"shard\"[^}]*} 15(\\.0)?\n")
+        .containsPattern("imgcdn_edge_verdicts_total\\{[^}]*result=\"miss\",[^}]*verdict_tier=\"edge\"[^}]*} 15(\\.0)?\n")
+        .containsPattern("imgcdn_edge_verdict_bytes_total\\{[^}]*result=\"hit\",[^}]*verdict_tier=\"edge\"[^}]*} 85000(\\.0)?\n");
+  }
+
+  @Test
   void statusHtml_keyWithScriptTag_escaped() throws Exception {
     HttpResponse<String> r = get(edge.adminPort(), "/status");
     assertThat(r.statusCode()).isEqualTo(200);

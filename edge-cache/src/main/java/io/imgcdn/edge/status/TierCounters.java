@@ -144,18 +144,21 @@ final class TierCounters {
     return bytes[tier.ordinal() * VERDICTS.length + verdict.ordinal()].sum();
   }
 
-  /** {@code imgcdn_edge_tier_responses_total{tier,result}} and {@code imgcdn_edge_tier_bytes_total{tier,result}}. */
+  /**
+   * {@code imgcdn_edge_verdicts_total{verdict_tier,result}} and {@code imgcdn_edge_verdict_bytes_total{...}}.
+   * Not "tier": every series of a node already carries tier="edge" (the node's own tier, a common tag).
+   */
   void bind(MeterRegistry registry) {
     for (Tier tier : TIERS) {
       for (Verdict verdict : VERDICTS) {
         String t = tier.name().toLowerCase(java.util.Locale.ROOT);
         String v = verdict.name().toLowerCase(java.util.Locale.ROOT);
-        FunctionCounter.builder("imgcdn.edge.tier.responses", this, c -> c.objects(tier, verdict))
-            .description("Responses by tier and that tier's X-Cache verdict, as seen by this edge")
-            .tags("tier", t, "result", v).register(registry);
-        FunctionCounter.builder("imgcdn.edge.tier.bytes", this, c -> c.bytes(tier, verdict))
-            .description("Body bytes sent by tier and verdict, as seen by this edge").baseUnit("bytes")
-            .tags("tier", t, "result", v).register(registry);
+        FunctionCounter.builder("imgcdn.edge.verdicts", this, c -> c.objects(tier, verdict))
+            .description("Responses by cache tier and that tier's X-Cache verdict, as seen by this edge")
+            .tags("verdict_tier", t, "result", v).register(registry);
+        FunctionCounter.builder("imgcdn.edge.verdict.bytes", this, c -> c.bytes(tier, verdict))
+            .description("Body bytes sent by cache tier and verdict, as seen by this edge").baseUnit("bytes")
+            .tags("verdict_tier", t, "result", v).register(registry);
       }
     }
   }
