@@ -4,6 +4,7 @@ import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.upstream.UpstreamSettings;
+import io.imgcdn.shard.store.ReadMode;
 import io.imgcdn.shard.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +26,9 @@ import java.time.Duration;
  *   the key's Nth recent request on (1..15; 1 = like all, but counted)</td></tr>
  *   <tr><td>shard.io-threads</td><td>cores</td><td>event loops serving HTTP (and the hits found in memory);
  *   file reads run on the shard.store.threads instead, so more loops than cores only add context switches</td></tr>
- *   <tr><td>shard.store.direct-reads</td><td>false</td><td>read table files with O_DIRECT, bypassing the OS page
- *   cache (as Traffic Server reads its cache file); size the block cache to the hot set then. Not on tmpfs</td></tr>
+ *   <tr><td>shard.store.reads</td><td>mmap</td><td>how table files are read: mmap (cheapest warm hits), pread, or
+ *   direct (O_DIRECT, bypassing the OS page cache as Traffic Server does; size the block cache to the hot set
+ *   then; not on tmpfs)</td></tr>
  *   <tr><td>shard.store.block-cache</td><td>auto</td><td>RocksDB block cache (RAM); hits found there are answered
  *   on the event loop without a file read. auto = min(64m, max-bytes / 16); 0 = none</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
@@ -36,7 +38,7 @@ import java.time.Duration;
  * </table>
  */
 public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
-    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, boolean directReads, int ioThreads, ClusterSettings cluster,
+    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ReadMode readMode, int ioThreads, ClusterSettings cluster,
     Duration handoffWindow,
     UpstreamSettings upstream, Duration idleTimeout) {
 
@@ -52,7 +54,7 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
         s.integer("shard.store.admission-min-requests", StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS, 1,
             StoreConfig.MAX_ADMIT_MIN_REQUESTS),
         blockCache(s),
-        s.bool("shard.store.direct-reads", false),
+        readMode(s),
         s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
@@ -62,8 +64,21 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
 
   /** The store's settings from this configuration. */
   public StoreConfig store() {
-    return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, directReads,
+    return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, readMode,
         admitMinRequests);
+  }
+
+  private static ReadMode readMode(Settings s) {
+    String raw = s.string("shard.store.reads", "mmap").strip();
+    return switch (raw) {
+      case "mmap" -> ReadMode.MMAP;
+      case "pread" -> ReadMode.PREAD;
+      case "direct" -> ReadMode.DIRECT;
+      default -> {
+        s.problem("shard.store.reads", "'" + raw + "' (expected: mmap, pread or direct)");
+        yield ReadMode.MMAP;
+      }
+    };
   }
 
   private static long blockCache(Settings s) {

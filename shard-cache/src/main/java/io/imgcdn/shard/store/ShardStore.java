@@ -229,7 +229,10 @@ public final class ShardStore implements AutoCloseable {
           .setTtl(0)
           .setPeriodicCompactionSeconds(0)
           .setAllowFAllocate(false)
-          .setUseDirectReads(config.directReads())
+          // mmap: a hit that is not in the block cache is copied straight out of the mapped file (no
+          // pread, no copy into a read buffer first); docs/SHARD-STORE.md has the measurement.
+          .setAllowMmapReads(config.readMode() == ReadMode.MMAP)
+          .setUseDirectReads(config.readMode() == ReadMode.DIRECT)
           .setRecycleLogFileNum(0)
           .setMaxManifestFileSize(StoreBudget.MANIFEST_FILE_BYTES)
           .setMaxLogFileSize(StoreBudget.INFO_LOG_FILE_BYTES)

@@ -13,15 +13,14 @@ import java.util.Objects;
  * @param blockCacheBytes RocksDB's block cache (uncompressed blocks in RAM; hits found there are answered
  *                      without a file read, on the caller's thread: {@link ShardStore#getCached}); 0 for
  *                      none, {@link #DEFAULT_BLOCK_CACHE} for min(64 MiB, maxBytes / 16)
- * @param directReads  read table files with O_DIRECT (RocksDB use_direct_reads): no copy through the OS page
- *                      cache (and no second copy of the data in it), as Traffic Server reads its cache; the
- *                      block cache is then the only RAM cache. Needs a file system that supports O_DIRECT
- *                      (not tmpfs)
+ * @param readMode     how table files are read: {@link ReadMode#MMAP} (the default: the cheapest warm hit
+ *                      measured), {@link ReadMode#PREAD} or {@link ReadMode#DIRECT} (O_DIRECT, as Traffic Server
+ *                      reads its cache; the block cache is then the only RAM cache; not on tmpfs)
  * @param admitMinRequests {@link ShardStore#offer} writes a key from this many recent requests on (1..15;
  *                      default {@value #DEFAULT_ADMIT_MIN_REQUESTS}); {@link ShardStore#put} ignores it
  */
 public record StoreConfig(Path directory, long maxBytes, int threads, int queueCapacity, long blockCacheBytes,
-    boolean directReads, int admitMinRequests) {
+    ReadMode readMode, int admitMinRequests) {
 
   /** Smallest accepted {@link #maxBytes()}: below it RocksDB's fixed files and buffers leave no room for data. */
   public static final long MIN_MAX_BYTES = 16L << 20;
@@ -40,11 +39,12 @@ public record StoreConfig(Path directory, long maxBytes, int threads, int queueC
 
   /** Settings with the default block cache and admission threshold. */
   public StoreConfig(Path directory, long maxBytes, int threads, int queueCapacity) {
-    this(directory, maxBytes, threads, queueCapacity, DEFAULT_BLOCK_CACHE, false, DEFAULT_ADMIT_MIN_REQUESTS);
+    this(directory, maxBytes, threads, queueCapacity, DEFAULT_BLOCK_CACHE, ReadMode.MMAP, DEFAULT_ADMIT_MIN_REQUESTS);
   }
 
   public StoreConfig {
     Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(readMode, "readMode");
     if (blockCacheBytes < DEFAULT_BLOCK_CACHE) {
       throw new IllegalArgumentException("blockCacheBytes: " + blockCacheBytes + " (expected: >= 0, or -1 for the "
           + "default)");

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * CPU time per cold hit (the value's table file dropped from the page cache, no block cache) against a
- * warm one, buffered reads and O_DIRECT reads, 60 KiB values, reads from 4 store threads, keys in random
+ * warm one, for each {@link ReadMode}, 60 KiB values, reads from 4 store threads, keys in random
  * order. The page cache is dropped per file with {@code dd iflag=nocache count=0} (POSIX_FADV_DONTNEED).
  *
  * <p>Run: {@code ./mvnw -B -q -pl shard-cache test-compile exec:java -Dexec.classpathScope=test
@@ -38,8 +38,8 @@ final class ColdReadCost {
     System.out.println("| reads | round | cold CPU us/hit | warm CPU us/hit | cold wall ms |");
     System.out.println("|---|---|---|---|---|");
     for (int round = 1; round <= 3; round++) {
-      for (boolean direct : new boolean[] {false, true}) {
-        StoreConfig config = new StoreConfig(dir, 512L << 20, 4, 4096, 0, direct, 4);
+      for (ReadMode mode : ReadMode.values()) {
+        StoreConfig config = new StoreConfig(dir, 512L << 20, 4, 4096, 0, mode, 4);
         try (ShardStore store = ShardStore.open(config)) {
           dropPageCache(dir);
           long cpu = os.getProcessCpuTime();
@@ -50,7 +50,7 @@ final class ColdReadCost {
           cpu = os.getProcessCpuTime();
           readAll(store, round + 10);
           double warm = (os.getProcessCpuTime() - cpu) / 1000.0 / OBJECTS;
-          System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f |%n", direct ? "O_DIRECT" : "buffered", round,
+          System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f |%n", mode, round,
               cold, warm, coldWall);
         }
       }

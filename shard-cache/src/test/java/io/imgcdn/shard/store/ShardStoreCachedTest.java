@@ -43,7 +43,9 @@ class ShardStoreCachedTest {
 
   @Test
   void getCached_inMemtableThenInBlockCache_answersWithoutThePool() throws Exception {
-    try (ShardStore store = ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8))) {
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
+        ReadMode.PREAD, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    try (ShardStore store = ShardStore.open(config)) {
       StoredObject object = object(60_000, 1);
       store.put("k", object).join();
       Buffers buffers = new Buffers();
@@ -69,8 +71,23 @@ class ShardStoreCachedTest {
   }
 
   @Test
+  void getCached_mmapReadsValueInTableFile_leftToThePool() throws Exception {
+    // RocksDB does not copy blocks read through mmap into the block cache: such hits always take the pool.
+    try (ShardStore store = ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8))) {
+      assertThat(store.config().readMode()).isEqualTo(ReadMode.MMAP);
+      store.put("k", object(60_000, 7)).join();
+      store.flush();
+      Buffers buffers = new Buffers();
+
+      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isPresent();
+      assertThat(store.getCached("k", buffers::allocate, buffers.released::add)).isEmpty();
+      assertThat(store.stats().memoryHits()).isZero();
+    }
+  }
+
+  @Test
   void getCached_noBlockCacheValueOnlyInTableFile_emptyAndNothingAllocated() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, 0, false, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, 0, ReadMode.MMAP, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
     try (ShardStore store = ShardStore.open(config)) {
       store.put("k", object(60_000, 2)).join();
       store.flush();
@@ -110,7 +127,7 @@ class ShardStoreCachedTest {
 
   @Test
   void offer_admitMinRequestsOne_storesOnTheFirstRequest() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, false, 1);
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, ReadMode.MMAP, 1);
     try (ShardStore store = ShardStore.open(config)) {
       assertThat(store.get("k").join()).isEmpty();
       assertThat(store.offer("k", object(100, 5)).join()).isTrue();
