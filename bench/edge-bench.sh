@@ -8,6 +8,8 @@
 #       a 4 GB cache in an edge JVM limited to -Xmx256m: heap after GC, off-heap bytes, RSS
 #   bench/edge-bench.sh alloc [JMH options, e.g. -f 1 -wi 3 -i 5]
 #       garbage per hit with JMH's GC profiler (EdgeHitBenchmark)
+#   bench/edge-bench.sh sendfile-probe [size=61440 threads=2 connections=64 seconds=10 rounds=2]
+#       writev from off-heap memory vs sendfile from tmpfs, two minimal Netty servers, wrk (SendfileProbe)
 #
 # It builds bench and the modules it needs first (./mvnw install -pl bench -am), unless
 # IMGCDN_NO_BUILD=1 (then the modules must already be in ~/.m2 and bench/target/classes built).
@@ -32,12 +34,12 @@ export JAVA_HOME
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
-  hits|big-cache)
+  hits|big-cache|sendfile-probe)
     for tool in /usr/sbin/nginx /usr/bin/wrk; do
       [ -x "$tool" ] || { echo "edge-bench: $tool not found (Debian: apt-get install -y nginx wrk)" >&2; exit 1; }
     done ;;
   alloc) ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 if [ "${IMGCDN_NO_BUILD:-0}" != 1 ]; then
@@ -50,5 +52,6 @@ FLAGS=(--sun-misc-unsafe-memory-access=allow -Dio.netty.noUnsafe=false --enable-
 case "$cmd" in
   hits) exec "$JAVA_HOME/bin/java" "${FLAGS[@]}" -cp "$CP" io.imgcdn.bench.edge.EdgeVsNginx "$@" ;;
   big-cache) exec "$JAVA_HOME/bin/java" "${FLAGS[@]}" -cp "$CP" io.imgcdn.bench.edge.BigCacheRun "$@" ;;
+  sendfile-probe) exec "$JAVA_HOME/bin/java" "${FLAGS[@]}" -cp "$CP" io.imgcdn.bench.edge.SendfileProbe "$@" ;;
   alloc) exec "$JAVA_HOME/bin/java" "${FLAGS[@]}" -cp "$CP" org.openjdk.jmh.Main 'jmh.edge.EdgeHitBenchmark' -prof gc "$@" ;;
 esac
