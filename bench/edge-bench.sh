@@ -39,7 +39,7 @@ case "$cmd" in
       [ -x "$tool" ] || { echo "edge-bench: $tool not found (Debian: apt-get install -y nginx wrk)" >&2; exit 1; }
     done ;;
   alloc) ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 if [ "${IMGCDN_NO_BUILD:-0}" != 1 ]; then
