@@ -67,6 +67,7 @@ public final class LocalCluster implements AutoCloseable {
         "node.id", "origin-1",
         "server.port", String.valueOf(layout.originPort()),
         "admin.port", adminPort(10),
+        "admin.token", ADMIN_TOKEN,
         "origin.s3.endpoint", s3.endpoint().toString(),
         "origin.s3.region", s3.region(),
         "origin.s3.bucket", BUCKET,

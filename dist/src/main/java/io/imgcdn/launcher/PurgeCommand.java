@@ -42,8 +42,9 @@ final class PurgeCommand implements Callable<Integer> {
    * Every shard, not only the key's owner and failover candidates: after a membership change a copy may sit
    * on the previous owner (hand-off reads it for shard.handoff-window), and a shard's ring view may differ
    * from this file's for a reload interval. A purge is rare, and a request per shard is cheap. Every edge,
-   * since every edge caches every URL. Origins keep no variants (only recent originals in memory), so they
-   * are not asked. The nodes purge in parallel; one failure does not stop the others.
+   * since every edge caches every URL. Origins keep no variants, only recently read originals in memory: they
+   * are asked for --original only, so that an original replaced in S3 is read again rather than resized from
+   * the old bytes. The nodes purge in parallel; one failure does not stop the others.
    */
   static final String TOKEN_ENV = "IMGCDN_ADMIN_TOKEN";
 
@@ -62,7 +63,8 @@ final class PurgeCommand implements Callable<Integer> {
   String token;
 
   @Option(names = "--original", paramLabel = "KEY",
-      description = "Purge every URL (original, presets, signed variants) of this S3 object key (repeatable).")
+      description = "Purge every URL (original, presets, signed variants) of this S3 object key (repeatable); "
+          + "origins also forget their in-memory copy of it.")
   List<String> originals = new ArrayList<>();
 
   @Option(names = "--timeout", defaultValue = "10s", description = "Per node (default ${DEFAULT-VALUE}).")
@@ -99,15 +101,18 @@ final class PurgeCommand implements Callable<Integer> {
 
     List<Node> nodes = new ArrayList<>(m.edges());
     nodes.addAll(m.shards());
+    if (!originals.isEmpty()) {
+      nodes.addAll(m.origins());
+    }
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(perNode).build();
     List<CompletableFuture<Outcome>> calls = new ArrayList<>();
     for (Node n : nodes) {
-      String role = m.edges().contains(n) ? "edge" : "shard";
+      String role = m.edges().contains(n) ? "edge" : m.shards().contains(n) ? "shard" : "origin";
       calls.add(purge(http, n, role, m.adminAddress(n.id()), query, secret, perNode));
     }
     int failed = 0;
-    out.printf("purging %s on %s and %s%n", describe(), count(m.edges().size(), "edge"),
-        count(m.shards().size(), "shard"));
+    out.printf("purging %s on %s, %s%s%n", describe(), count(m.edges().size(), "edge"),
+        count(m.shards().size(), "shard"), originals.isEmpty() ? "" : " and " + count(m.origins().size(), "origin"));
     for (CompletableFuture<Outcome> call : calls) {
       Outcome o = call.join();
       failed += o.ok() ? 0 : 1;
@@ -115,7 +120,7 @@ final class PurgeCommand implements Callable<Integer> {
           o.ok() ? "OK" : "FAILED", o.detail());
     }
     if (nodes.isEmpty()) {
-      out.println("  (the cluster file lists no edges and no shards)");
+      out.println("  (the cluster file lists no nodes to purge)");
     }
     out.printf("%d of %d nodes purged%s%n", nodes.size() - failed, nodes.size(),
         failed == 0 ? "" : "; " + failed + " failed");

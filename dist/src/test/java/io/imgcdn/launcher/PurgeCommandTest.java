@@ -91,7 +91,7 @@ class PurgeCommandTest {
         cluster.edgeUrl() + "/v/w150/photos/a.jpg");
 
     assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
-    assertThat(result[1]).contains("on 1 edge and 3 shards").contains("4 of 4 nodes purged")
+    assertThat(result[1]).contains("on 1 edge, 3 shards\n").contains("4 of 4 nodes purged")
         .containsPattern("edge +edge-1 +127\\.0\\.0\\.1:\\d+ +OK")
         .containsPattern("shard +shard-3 +127\\.0\\.0\\.1:\\d+ +OK");
     assertThat(viaEdge("/v/w150/photos/a.jpg")).matches("edge-1;miss, shard-\\d;miss, origin-1;\\w+");
@@ -99,18 +99,24 @@ class PurgeCommandTest {
   }
 
   @Test
-  void purge_original_tokenAndClusterFromANodeConfig_everyUrlOfItMisses() throws Exception {
+  void purge_original_tokenAndClusterFromANodeConfig_everyUrlOfItMissesAndTheNewBytesAreServed() throws Exception {
     fill("/photos/b.jpg");
     fill("/v/w600/photos/b.jpg");
+    byte[] replaced = ClusterEndToEndTest.jpeg(64, 48);
+    cluster.s3().put("photos/b.jpg", replaced, "image/jpeg"); // the original changes in S3
     Path nodeConfig = Files.writeString(dir.resolve("edge.properties"), "admin.token=" + LocalCluster.ADMIN_TOKEN
         + "\ncluster.file=" + cluster.clusterFile() + "\n");
 
     String[] result = purge("--config", nodeConfig.toString(), "--original", "photos/b.jpg");
 
     assertThat(result[0]).as(result[1] + result[2]).isEqualTo("0");
-    assertThat(result[1]).contains("every URL of photos/b.jpg").contains("4 of 4 nodes purged");
+    assertThat(result[1]).contains("on 1 edge, 3 shards and 1 origin").contains("5 of 5 nodes purged")
+        .containsPattern("origin +origin-1 +127\\.0\\.0\\.1:\\d+ +OK +purged 1 of 1 originals");
     assertThat(viaEdge("/photos/b.jpg")).matches("edge-1;miss, shard-\\d;miss, origin-1;\\w+");
     assertThat(viaEdge("/v/w600/photos/b.jpg")).matches("edge-1;miss, shard-\\d;miss, origin-1;\\w+");
+    HttpResponse<byte[]> now = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/photos/b.jpg"))
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(now.body()).as("the replaced original, not the origin's remembered copy").isEqualTo(replaced);
   }
 
   @Test

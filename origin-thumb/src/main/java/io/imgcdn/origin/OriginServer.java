@@ -1,5 +1,6 @@
 package io.imgcdn.origin;
 
+import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.origin.config.OriginConfig;
 import io.imgcdn.origin.http.OriginTier;
@@ -11,6 +12,7 @@ import io.imgcdn.origin.source.S3Source;
 import io.micrometer.core.instrument.Gauge;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -53,7 +55,9 @@ public final class OriginServer implements AutoCloseable {
         .description("The image engine in use").register(runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())
         .description("Image jobs waiting").register(runtime.metrics().registry());
-    runtime.serve(tier, config.idleTimeout(), List.of(), () -> true);
+    runtime.serve(tier, config.idleTimeout(), List.of(AdminRoute.action("POST", "/admin/purge", (q, body) ->
+        CompletableFuture.completedFuture(tier.purgeOriginals(q.parameters().getOrDefault("original", List.of()))))),
+        () -> true);
     LOG.info("{}: bucket {}, engine {} (writes {}), presets {}", config.node().id(), config.s3Bucket(), engine.name(),
         engine.writableFormats(), config.presets().values().stream().map(VariantSpec::canonical).toList());
     return new OriginServer(runtime, source, imagePool);

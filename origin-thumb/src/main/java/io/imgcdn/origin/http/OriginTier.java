@@ -2,6 +2,7 @@ package io.imgcdn.origin.http;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
 import io.imgcdn.common.http.HttpError;
@@ -27,7 +28,9 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -127,6 +130,31 @@ public final class OriginTier implements ObjectServerHandler.Tier {
         yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline);
       }
     };
+  }
+
+  /**
+   * The admin purge of originals ({@code POST /admin/purge?original=KEY}, repeatable): forgets the recently
+   * read copy of each, so the next variant made from it reads S3 again (an original replaced in S3 and purged
+   * from the caches must not be resized from the old bytes). The origin keeps no variants, so there is no
+   * {@code ?path=} purge here.
+   */
+  public AdminResponse purgeOriginals(List<String> keys) {
+    if (keys.isEmpty()) {
+      return AdminResponse.text(400, "purge needs ?original=object/key (origins keep no variants)");
+    }
+    List<String> objectKeys = new ArrayList<>();
+    try {
+      for (String k : keys) {
+        objectKeys.add(ImageUrl.parse("/" + k).objectKey());
+      }
+    } catch (HttpError e) {
+      return AdminResponse.text(400, "purge: " + e.getMessage());
+    }
+    int forgotten = 0;
+    for (String key : objectKeys) {
+      forgotten += recentOriginals.asMap().remove(key) != null ? 1 : 0;
+    }
+    return AdminResponse.text(200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
   }
 
   private CompletableFuture<SourceObject> original(String key) {
