@@ -60,6 +60,8 @@ final class Demo implements Callable<Integer> {
     out.println("  Signed ad-hoc:      " + edge + "/t/" + signer.sign(adHoc + "/" + first) + "/" + adHoc + "/" + first);
     out.println("  See the tiers:      curl -sI " + edge + "/v/w150/" + first + " | grep -i x-cache");
     out.println("  Metrics:            http://127.0.0.1:" + (9080 + port - 8080) + "/metrics  (edge admin port)");
+    out.println("  Edge status:        http://127.0.0.1:" + (9080 + port - 8080) + "/status");
+    out.println("  Access logs (LTSV): " + cluster.accessLogDirectory() + "/");
     out.println();
     out.println("  Embedded S3:        endpoint " + cluster.s3().endpoint() + "  bucket " + LocalCluster.BUCKET
         + "  region " + cluster.s3().region());

@@ -1,5 +1,6 @@
 package io.imgcdn.launcher;
 
+import io.imgcdn.common.accesslog.AccessLogSettings;
 import io.imgcdn.common.cluster.ClusterFile;
 import io.imgcdn.common.cluster.Membership;
 import io.imgcdn.common.config.Settings;
@@ -108,6 +109,16 @@ public final class LocalCluster implements AutoCloseable {
         "cluster.file", clusterFile.toString()), "edge."));
   }
 
+  /** Every node of a local cluster logs its requests to its own file in the cluster's logs/ folder. */
+  private String accessLog(String nodeId) {
+    return accessLogDirectory().resolve(nodeId + ".access.log").toString();
+  }
+
+  /** Where the nodes' access logs are: one LTSV file per node. */
+  public Path accessLogDirectory() {
+    return layout.directory().resolve("logs");
+  }
+
   private String adminPort(int offset) {
     return String.valueOf(layout.adminPortBase() == 0 ? 0 : layout.adminPortBase() + offset);
   }
@@ -115,10 +126,12 @@ public final class LocalCluster implements AutoCloseable {
   /**
    * A node's config from its base settings plus the extra settings whose keys start with the node's prefix
    * or are shared by every node ("cluster.", "server."), checked like a config file: a bad or unknown key
-   * fails start-up.
+   * fails start-up. Each node's access log goes to its own file under {@link #accessLogDirectory()}, not to
+   * the console the demo prints on.
    */
   private <T> T configure(java.util.function.Function<Settings, T> from, Map<String, String> base, String prefix) {
     Map<String, String> all = new HashMap<>(base);
+    all.put(AccessLogSettings.FILE, accessLog(base.get("node.id")));
     layout.extraSettings().forEach((k, v) -> {
       if (k.startsWith(prefix) || k.startsWith("cluster.")) {
         all.put(k, v);

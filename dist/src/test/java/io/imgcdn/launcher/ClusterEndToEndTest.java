@@ -216,6 +216,32 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  @Order(9)
+  void accessLogs_onePerNodeFile_ltsvLinesOfWhatWasServed() throws Exception {
+    get("/photos/b.jpg", "X-Request-Id", "e2e-access-log");
+    Path edgeLog = cluster.accessLogDirectory().resolve("edge-1.access.log");
+    // The writer thread appends within about a second; wait for the line with a deadline, not a fixed sleep.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    String line = "";
+    while (line.isEmpty() && System.nanoTime() < deadline) {
+      line = java.nio.file.Files.exists(edgeLog) ? java.nio.file.Files.readAllLines(edgeLog).stream()
+          .filter(l -> l.contains("reqid:e2e-access-log")).findFirst().orElse("") : "";
+      if (line.isEmpty()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+      }
+    }
+    Map<String, String> fields = new java.util.HashMap<>();
+    for (String field : line.split("\t")) {
+      int colon = field.indexOf(':');
+      fields.put(field.substring(0, colon), field.substring(colon + 1));
+    }
+    assertThat(fields).containsEntry("node", "edge-1").containsEntry("method", "GET")
+        .containsEntry("uri", "/photos/b.jpg").containsEntry("status", "200").containsKey("xcache");
+    assertThat(java.nio.file.Files.list(cluster.accessLogDirectory()).map(p -> p.getFileName().toString()))
+        .contains("origin-1.access.log", "shard-1.access.log", "edge-1.access.log");
+  }
+
+  @Test
   @Order(10)
   void indexPage_servedThroughTheEdge() throws Exception {
     Demo.seed(cluster);
