@@ -32,6 +32,8 @@ public final class EdgeNode {
       }
       values.put(a.substring(0, eq), a.substring(eq + 1));
     }
+    // The peers (nginx, ATS) run without access logs; so does the edge unless a run asks for one.
+    values.putIfAbsent("server.access-log", "off");
     Settings settings = Settings.of(values);
     EdgeConfig config = EdgeConfig.from(settings);
     settings.finish();

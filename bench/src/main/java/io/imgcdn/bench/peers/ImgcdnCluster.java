@@ -50,7 +50,10 @@ public final class ImgcdnCluster implements AutoCloseable {
       if (shards <= 0) {
         throw new IllegalArgumentException("shards: " + shards + " (expected: > 0)");
       }
-      settings = Map.copyOf(settings);
+      // The peers (nginx, ATS) run without access logs; so do our nodes unless a run asks for them.
+      Map<String, String> withDefaults = new java.util.HashMap<>(settings);
+      withDefaults.putIfAbsent("server.access-log", "off");
+      settings = Map.copyOf(withDefaults);
     }
   }
 
