@@ -26,11 +26,11 @@ import java.time.Duration;
  *   the key's Nth recent request on (1..15; 1 = like all, but counted)</td></tr>
  *   <tr><td>shard.io-threads</td><td>cores</td><td>event loops serving HTTP (and the hits found in memory);
  *   file reads run on the shard.store.threads instead, so more loops than cores only add context switches</td></tr>
- *   <tr><td>shard.store.reads</td><td>mmap</td><td>how table files are read: mmap (cheapest warm hits), pread, or
- *   direct (O_DIRECT, bypassing the OS page cache as Traffic Server does; size the block cache to the hot set
- *   then; not on tmpfs)</td></tr>
+ *   <tr><td>shard.store.reads</td><td>pread</td><td>how table files are read: pread, mmap (cheaper warm hits, dearer
+ *   cold ones, SIGBUS on a disk read error) or direct (O_DIRECT, bypassing the OS page cache as Traffic Server does;
+ *   not on tmpfs)</td></tr>
  *   <tr><td>shard.store.block-cache</td><td>auto</td><td>RocksDB block cache (RAM); hits found there are answered
- *   on the event loop without a file read. auto = min(64m, max-bytes / 16); 0 = none</td></tr>
+ *   on the event loop without a file read. auto = min(1g, max-bytes / 4); 0 = none</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
@@ -69,14 +69,14 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
   }
 
   private static ReadMode readMode(Settings s) {
-    String raw = s.string("shard.store.reads", "mmap").strip();
+    String raw = s.string("shard.store.reads", "pread").strip();
     return switch (raw) {
       case "mmap" -> ReadMode.MMAP;
       case "pread" -> ReadMode.PREAD;
       case "direct" -> ReadMode.DIRECT;
       default -> {
         s.problem("shard.store.reads", "'" + raw + "' (expected: mmap, pread or direct)");
-        yield ReadMode.MMAP;
+        yield ReadMode.PREAD;
       }
     };
   }

@@ -229,8 +229,8 @@ public final class ShardStore implements AutoCloseable {
           .setTtl(0)
           .setPeriodicCompactionSeconds(0)
           .setAllowFAllocate(false)
-          // mmap: a hit that is not in the block cache is copied straight out of the mapped file (no
-          // pread, no copy into a read buffer first); docs/SHARD-STORE.md has the measurement.
+          // PREAD by default; MMAP copies a hit straight out of the mapped file (no pread), cheaper warm,
+          // dearer cold; docs/SHARD-STORE.md "The hit path" has the measurements.
           .setAllowMmapReads(config.readMode() == ReadMode.MMAP)
           .setUseDirectReads(config.readMode() == ReadMode.DIRECT)
           .setRecycleLogFileNum(0)

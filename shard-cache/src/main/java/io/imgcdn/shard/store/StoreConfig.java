@@ -12,10 +12,10 @@ import java.util.Objects;
  * @param queueCapacity calls that may wait for a thread before new ones are rejected
  * @param blockCacheBytes RocksDB's block cache (uncompressed blocks in RAM; hits found there are answered
  *                      without a file read, on the caller's thread: {@link ShardStore#getCached}); 0 for
- *                      none, {@link #DEFAULT_BLOCK_CACHE} for min(64 MiB, maxBytes / 16)
- * @param readMode     how table files are read: {@link ReadMode#MMAP} (the default: the cheapest warm hit
- *                      measured), {@link ReadMode#PREAD} or {@link ReadMode#DIRECT} (O_DIRECT, as Traffic Server
- *                      reads its cache; the block cache is then the only RAM cache; not on tmpfs)
+ *                      none, {@link #DEFAULT_BLOCK_CACHE} for min(1 GiB, maxBytes / 4)
+ * @param readMode     how table files are read: {@link ReadMode#PREAD} (the default), {@link ReadMode#MMAP}
+ *                      (cheaper warm hits, dearer cold ones, SIGBUS on a read error) or {@link ReadMode#DIRECT}
+ *                      (O_DIRECT, as Traffic Server reads its cache; not on tmpfs)
  * @param admitMinRequests {@link ShardStore#offer} writes a key from this many recent requests on (1..15;
  *                      default {@value #DEFAULT_ADMIT_MIN_REQUESTS}); {@link ShardStore#put} ignores it
  */
@@ -28,7 +28,7 @@ public record StoreConfig(Path directory, long maxBytes, int threads, int queueC
   /** Upper bound of {@link #threads()}. */
   public static final int MAX_THREADS = 256;
 
-  /** {@link #blockCacheBytes()} that means min(64 MiB, maxBytes / 16). */
+  /** {@link #blockCacheBytes()} that means min(1 GiB, maxBytes / 4). */
   public static final long DEFAULT_BLOCK_CACHE = -1;
 
   /** Default of {@link #admitMinRequests()}: chosen by simulation (docs/SHARD-STORE.md). */
@@ -39,7 +39,7 @@ public record StoreConfig(Path directory, long maxBytes, int threads, int queueC
 
   /** Settings with the default block cache and admission threshold. */
   public StoreConfig(Path directory, long maxBytes, int threads, int queueCapacity) {
-    this(directory, maxBytes, threads, queueCapacity, DEFAULT_BLOCK_CACHE, ReadMode.MMAP, DEFAULT_ADMIT_MIN_REQUESTS);
+    this(directory, maxBytes, threads, queueCapacity, DEFAULT_BLOCK_CACHE, ReadMode.PREAD, DEFAULT_ADMIT_MIN_REQUESTS);
   }
 
   public StoreConfig {
@@ -66,6 +66,6 @@ public record StoreConfig(Path directory, long maxBytes, int threads, int queueC
 
   /** The block cache size this configuration gives. */
   public long effectiveBlockCacheBytes() {
-    return blockCacheBytes == DEFAULT_BLOCK_CACHE ? Math.min(64L << 20, maxBytes / 16) : blockCacheBytes;
+    return blockCacheBytes == DEFAULT_BLOCK_CACHE ? Math.min(1L << 30, maxBytes / 4) : blockCacheBytes;
   }
 }

@@ -73,8 +73,9 @@ class ShardStoreCachedTest {
   @Test
   void getCached_mmapReadsValueInTableFile_leftToThePool() throws Exception {
     // RocksDB does not copy blocks read through mmap into the block cache: such hits always take the pool.
-    try (ShardStore store = ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8))) {
-      assertThat(store.config().readMode()).isEqualTo(ReadMode.MMAP);
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
+        ReadMode.MMAP, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    try (ShardStore store = ShardStore.open(config)) {
       store.put("k", object(60_000, 7)).join();
       store.flush();
       Buffers buffers = new Buffers();
