@@ -125,6 +125,7 @@ public final class EdgeVsNginx {
         cmd.addAll(o.edgeJvm());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeNode.class.getName(), "node.id=edge-1", "server.host=127.0.0.1", "server.port=" + edgePort,
             "admin.port=0", "server.io-threads=" + o.edgeIoThreads(), "edge.cache.max-bytes=256m",
+            "server.access-log=off", // as nginx's access_log off below: neither logs a line per hit
             "cluster.file=" + cluster));
         try (Child edge = Child.interactive("edge", cmd, dir.resolve("edge.log"))) {
           edge.expect("EDGE-READY");
