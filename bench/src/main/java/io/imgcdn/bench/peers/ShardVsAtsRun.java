@@ -140,6 +140,8 @@ public final class ShardVsAtsRun {
       Map<String, String> shardSettings = new java.util.HashMap<>(o.shardSettings());
       if (o.coldPageCache()) {
         shardSettings.putIfAbsent("shard.store.block-cache", "0");
+        // posix_fadvise cannot drop pages a process has mapped: the shard's default mmap reads would stay warm.
+        shardSettings.putIfAbsent("shard.store.reads", "pread");
       }
       ImgcdnCluster.Options co = new ImgcdnCluster.Options(1, 64L << 20, o.cacheBytes(),
           ObjectSets.fixed(o.objects(), o.objectBytes(), SEED), "1g", shardSettings);
@@ -252,7 +254,8 @@ public final class ShardVsAtsRun {
       md.append("Cold: each measured segment is one pass over every object in a fresh random order, right after "
           + "the page cache of the server's files was dropped (posix_fadvise DONTNEED on every file, via `dd "
           + "iflag=nocache count=0`; resident bytes counted by `fincore` afterwards). No RAM cache on either side: "
-          + "the shard runs without a RocksDB block cache (shard.store.block-cache=0), ATS with "
+          + "the shard runs without a RocksDB block cache (shard.store.block-cache=0) and reads with pread "
+          + "(shard.store.reads=pread: pages of files it maps could not be dropped), ATS with "
           + "proxy.config.cache.ram_cache.size 0. Both keep their in-memory indexes (RocksDB's table readers with "
           + "bloom filters and indexes; ATS's directory).\n\n");
       coldNotes.forEach(n -> md.append("- ").append(n).append('\n'));
