@@ -2,6 +2,7 @@ package io.imgcdn.launcher.faults;
 
 import io.imgcdn.common.cluster.ClusterFile;
 import io.imgcdn.common.cluster.Membership;
+import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.edge.EdgeServer;
 import io.imgcdn.edge.config.EdgeConfig;
@@ -57,14 +58,15 @@ final class FaultCluster implements AutoCloseable {
    * {@code shardDirs}: store directory per shard (null: under {@code dir}).
    */
   record Options(int shards, Set<Integer> childJvmShards, boolean originInChildJvm, long shardStoreBytes,
-      long edgeCacheBytes, Map<String, String> extraSettings, List<Path> shardDirs, int proxiedShard) {
+      long edgeCacheBytes, Map<String, String> extraSettings, List<Path> shardDirs, int proxiedShard,
+      InNamespace inNamespace) {
     Options {
       childJvmShards = Set.copyOf(childJvmShards);
       extraSettings = Map.copyOf(extraSettings);
     }
 
     static Options inProcess(int shards) {
-      return new Options(shards, Set.of(), false, 64L << 20, 64L << 20, Map.of(), null, -1);
+      return new Options(shards, Set.of(), false, 64L << 20, 64L << 20, Map.of(), null, -1, null);
     }
 
     /** Shard i runs in a child JVM (so it can be killed); the others stay in this one. */
@@ -72,40 +74,52 @@ final class FaultCluster implements AutoCloseable {
       Set<Integer> child = new java.util.HashSet<>(childJvmShards);
       child.add(i);
       return new Options(shards, child, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs,
-          proxiedShard);
+          proxiedShard, inNamespace);
     }
 
     Options originProcess() {
       return new Options(shards, childJvmShards, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs,
-          proxiedShard);
+          proxiedShard, inNamespace);
     }
 
     Options edgeCacheBytes(long bytes) {
       return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, bytes, extraSettings,
-          shardDirs, proxiedShard);
+          shardDirs, proxiedShard, inNamespace);
     }
 
     Options shardStoreBytes(long bytes) {
       return new Options(shards, childJvmShards, originInChildJvm, bytes, edgeCacheBytes, extraSettings,
-          shardDirs, proxiedShard);
+          shardDirs, proxiedShard, inNamespace);
     }
 
     Options settings(Map<String, String> extra) {
       return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes, extra,
-          shardDirs, proxiedShard);
+          shardDirs, proxiedShard, inNamespace);
     }
 
     Options shardDirs(List<Path> dirs) {
       return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
-          extraSettings, dirs, proxiedShard);
+          extraSettings, dirs, proxiedShard, inNamespace);
     }
 
     /** Shard i is reached (by the edge and the other shards) through a {@link FaultProxy}. */
     Options proxyInFrontOfShard(int i) {
       return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
-          extraSettings, shardDirs, i);
+          extraSettings, shardDirs, i, inNamespace);
+    }
+
+    /**
+     * Shard i runs in a child JVM inside {@code link}'s namespace, bound to its address there; the origin
+     * binds the root end of the veth so that shard can reach it. Every other node stays on 127.0.0.1.
+     */
+    Options shardInNamespace(int i, NetnsLink link) {
+      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
+          extraSettings, shardDirs, proxiedShard, new InNamespace(i, link)).shardProcess(i);
     }
   }
+
+  /** Which shard runs in which network namespace. */
+  record InNamespace(int shard, NetnsLink link) {}
 
   /** A running shard or origin node, in this JVM or a child one. */
   interface NodeHandle {
@@ -188,7 +202,7 @@ final class FaultCluster implements AutoCloseable {
     proxy = FaultProxy.start();
     s3 = EmbeddedS3.start(dir.resolve("s3"), 0, BUCKET, ACCESS_KEY, SECRET_KEY);
     proxy.upstream(s3.endpoint());
-    Map<String, String> originSettings = merged(Map.of(
+    Map<String, String> originBase = new HashMap<>(Map.of(
         "node.id", "origin-1",
         "server.port", "0",
         "admin.port", "0",
@@ -197,7 +211,9 @@ final class FaultCluster implements AutoCloseable {
         "origin.s3.bucket", BUCKET,
         "origin.s3.access-key", ACCESS_KEY,
         "origin.s3.secret-key", SECRET_KEY,
-        "origin.signing-key", SIGNING_KEY), "origin.");
+        "origin.signing-key", SIGNING_KEY));
+    originBase.put(NodeSettings.HOST, originHost());
+    Map<String, String> originSettings = merged(originBase, "origin.");
     origin = options.originInChildJvm()
         ? NodeProcess.start("origin", "origin-1", originSettings, dir.resolve("origin-1.log"))
         : new InProcessOrigin(OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
@@ -226,6 +242,7 @@ final class FaultCluster implements AutoCloseable {
     String id = shardId(i);
     Map<String, String> settings = merged(Map.of(
         "node.id", id,
+        NodeSettings.HOST, shardHost(i),
         "server.port", String.valueOf(port),
         "admin.port", "0",
         "admin.token", ADMIN_TOKEN,
@@ -233,7 +250,9 @@ final class FaultCluster implements AutoCloseable {
         "shard.store.max-bytes", String.valueOf(options.shardStoreBytes()),
         "cluster.file", clusterFile.toString()), "shard.");
     if (options.childJvmShards().contains(i)) {
-      return NodeProcess.start("shard", id, settings, dir.resolve(id + ".log"));
+      InNamespace ns = options.inNamespace();
+      List<String> prefix = ns != null && ns.shard() == i ? ns.link().execPrefix() : List.of();
+      return NodeProcess.start(prefix, "shard", id, settings, dir.resolve(id + ".log"));
     }
     return new InProcessShard(ShardServer.start(parse(ShardConfig::from, settings)), id);
   }
@@ -270,13 +289,24 @@ final class FaultCluster implements AutoCloseable {
     for (int i = 0; i < shardPorts.size(); i++) {
       int port = i == options.proxiedShard() && shardProxy != null
           ? shardProxy.endpoint().getPort() : shardPorts.get(i);
-      shardNodes.add(new Node(shardId(i), "127.0.0.1:" + port, 1));
+      shardNodes.add(new Node(shardId(i), shardHost(i) + ":" + port, 1));
     }
-    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)));
+    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", originHost() + ":" + origin.port(), 1)));
     shardRing = HashRings.create(Placement.parse(ClusterSettings.DEFAULT_PLACEMENT), shardNodes);
     Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
     Files.writeString(tmp, ClusterFile.format(m));
     Files.move(tmp, clusterFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The address shard i binds and is listed at: 127.0.0.1, or its namespace's address. */
+  String shardHost(int i) {
+    InNamespace ns = options.inNamespace();
+    return ns != null && ns.shard() == i ? ns.link().namespaceAddress() : "127.0.0.1";
+  }
+
+  /** The address the origin binds: 127.0.0.1, or the root end of the veth when a shard is in a namespace. */
+  private String originHost() {
+    return options.inNamespace() != null ? options.inNamespace().link().hostAddress() : "127.0.0.1";
   }
 
   static String shardId(int i) {

@@ -51,7 +51,16 @@ final class NodeProcess implements FaultCluster.NodeHandle {
 
   /** Starts {@code imgcdn <role>} with {@code settings} and returns once it serves. */
   static NodeProcess start(String role, String id, Map<String, String> settings, Path log) {
-    List<String> command = new ArrayList<>(List.of(
+    return start(List.of(), role, id, settings, log);
+  }
+
+  /**
+   * The same, with {@code prefix} put before the java command (e.g. {@code ip netns exec <ns>}, which execs
+   * java in place, so {@link #pid()} and {@link #kill()} still reach the JVM itself).
+   */
+  static NodeProcess start(List<String> prefix, String role, String id, Map<String, String> settings, Path log) {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
         "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED",
