@@ -16,11 +16,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +49,9 @@ class EdgeVaryTest {
   static NettyLeakWatch leaks;
   /** "path accept" of every request the upstream received. */
   static final Queue<String> received = new ConcurrentLinkedQueue<>();
+  /** Requests for /v/gate/ paths count down here, then wait for the gate. */
+  static final CountDownLatch gateArrivals = new CountDownLatch(2);
+  static final CountDownLatch gate = new CountDownLatch(1);
 
   @BeforeAll
   static void start() throws IOException {
@@ -78,6 +85,14 @@ class EdgeVaryTest {
     String path = x.getRequestURI().getPath();
     String accept = x.getRequestHeaders().getFirst("Accept");
     received.add(path + " " + accept);
+    if (path.startsWith("/v/gate/")) {
+      gateArrivals.countDown();
+      try {
+        gate.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     AcceptClass c = AcceptClass.of(accept);
     byte[] body = path.startsWith("/v/") ? body(path, c).getBytes(StandardCharsets.US_ASCII)
         : ("plain " + path).getBytes(StandardCharsets.US_ASCII);
@@ -177,6 +192,37 @@ class EdgeVaryTest {
         .allMatch(r -> r.endsWith(" " + AcceptClass.AVIF_WEBP.canonicalAccept())
             || r.endsWith(" " + AcceptClass.PLAIN.canonicalAccept()))
         .hasSize(2);
+  }
+
+  @Test
+  void get_concurrentMissesOfTwoClasses_oneShardRequestPerClass() throws Exception {
+    String path = "/v/gate/f.jpg";
+    List<CompletableFuture<HttpResponse<String>>> webp = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<String>>> plain = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      webp.add(getAsync(path, i % 2 == 0 ? WEBP_ONLY : "image/webp,image/*;q=0.8")); // both WEBP
+      plain.add(getAsync(path, i % 2 == 0 ? OLD_SAFARI : null));
+    }
+
+    boolean bothLeadersArrived = gateArrivals.await(60, TimeUnit.SECONDS); // one per class, or this times out
+    gate.countDown();
+
+    assertThat(bothLeadersArrived).as("a shard request for each class while both were held").isTrue();
+    for (CompletableFuture<HttpResponse<String>> r : webp) {
+      assertThat(r.get(60, TimeUnit.SECONDS).body()).isEqualTo(body(path, AcceptClass.WEBP));
+    }
+    for (CompletableFuture<HttpResponse<String>> r : plain) {
+      assertThat(r.get(60, TimeUnit.SECONDS).body()).isEqualTo(body(path, AcceptClass.PLAIN));
+    }
+    assertThat(upstreamRequests(path)).as("one per class: 6 requests, 2 classes").isEqualTo(2);
+  }
+
+  static CompletableFuture<HttpResponse<String>> getAsync(String path, String accept) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
+    if (accept != null) {
+      b.header("Accept", accept);
+    }
+    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.US_ASCII));
   }
 
   @Test
