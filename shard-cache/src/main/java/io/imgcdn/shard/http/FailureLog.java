@@ -70,8 +70,12 @@ final class FailureLog {
         suppressed++;
         lastError = error;
         if (!flushScheduled) {
-          flushScheduled = true;
-          scheduler.schedule(this::flush, Math.max(0, lastLineNanos + intervalNanos - now));
+          try {
+            scheduler.schedule(this::flush, Math.max(0, lastLineNanos + intervalNanos - now));
+            flushScheduled = true;
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down: the summary is lost with the node, the metric has the count
+          }
         }
       }
     }

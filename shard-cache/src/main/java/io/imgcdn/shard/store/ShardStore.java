@@ -527,6 +527,7 @@ public final class ShardStore implements AutoCloseable {
       first.clear().limit(size);
       ValueCodec.Header header = ValueCodec.decodeHeader(first);
       long keyHash = FrequencySketch.hash(keyBytes);
+      // (shouldReinsert may refresh the eviction horizon: table-file metadata RocksDB holds in memory.)
       if (header.chunked() || shouldReinsert(keyHash, header)) {
         return Optional.empty();
       }

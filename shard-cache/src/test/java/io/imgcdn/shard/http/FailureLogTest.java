@@ -60,4 +60,17 @@ class FailureLogTest {
     log.flush();
     assertThat(lines).hasSize(1);
   }
+
+  @Test
+  void failed_schedulerShutDown_countsOnWithoutThrowing() {
+    FailureLog closing = new FailureLog("store write refused", "store writes refused", Duration.ofSeconds(10),
+        () -> now, (task, delay) -> {
+          throw new java.util.concurrent.RejectedExecutionException("event loop shut down");
+        }, lines::add);
+    closing.failed("a", "e1");
+    closing.failed("b", "e2");
+    closing.flush();
+    assertThat(lines).containsExactly("store write refused: a: e1 (more within 10 s: one summary line)",
+        "1 store write refused in the last 1 s: e2");
+  }
 }
