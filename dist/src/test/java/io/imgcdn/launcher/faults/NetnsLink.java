@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A network namespace made by a test, joined to the root namespace by a veth pair with a private /30, and
@@ -29,10 +31,15 @@ final class NetnsLink implements AutoCloseable {
    * the /30 is taken from 10.213.0.0/16 (host end .1, namespace end .2 of the block). Deleting the
    * namespace destroys its veth end and with it the pair; close() also deletes the host end, so the pair is
    * gone when it returns. Every namespace made is remembered until deleted, so a test can delete what a
-   * failure left behind (deleteAll()).
+   * failure left behind (deleteAll(), also run by a shutdown hook).
    */
   private static final Set<NetnsLink> OPEN = ConcurrentHashMap.newKeySet();
   private static final String TABLE = "inet imgcdn_fault";
+
+  static {
+    // A test JVM stopped by SIGTERM (e.g. a surefire timeout) runs no @AfterAll, but it runs this.
+    Runtime.getRuntime().addShutdownHook(new Thread(NetnsLink::deleteAll, "netns-cleanup"));
+  }
 
   private final String name;
   private final String hostVeth;
@@ -107,12 +114,24 @@ final class NetnsLink implements AutoCloseable {
     if (percent < 1 || percent > 99) {
       throw new IllegalArgumentException("percent: " + percent + " (expected: 1 to 99)");
     }
-    rules("numgen random mod 100 < " + percent + " drop");
+    rules("numgen random mod 100 < " + percent + " counter drop");
   }
 
   /** Every packet is dropped: connects time out, open connections go silent. */
   void partition() {
-    rules("drop");
+    rules("counter drop");
+  }
+
+  /** Packets the current loss or partition rules have dropped so far (0 while passing). */
+  long droppedPackets() {
+    List<String> command = new ArrayList<>(execPrefix());
+    command.addAll(List.of("nft", "list", "table", TABLE));
+    Matcher m = Pattern.compile("counter packets (\\d+)").matcher(run(command, null));
+    long dropped = 0;
+    while (m.find()) {
+      dropped += Long.parseLong(m.group(1));
+    }
+    return dropped;
   }
 
   private void rules(String rule) {

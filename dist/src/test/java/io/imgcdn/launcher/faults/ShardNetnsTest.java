@@ -131,6 +131,7 @@ class ShardNetnsTest {
     List<Outcome> outcomes;
     long[] phaseStart = new long[PHASES.length + 1];
     boolean[] completed = new boolean[PHASES.length];
+    long[] dropped = new long[PHASES.length];
     try (ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 8, 1_000_000, Duration.ofSeconds(90))) {
       load.start();
       for (int p = 0; p < PHASES.length; p++) {
@@ -148,6 +149,7 @@ class ShardNetnsTest {
               o -> o.phase() == phase && victimKeys.contains(o.key()) && o.xCache().contains("shard-"), 30,
               PHASE_TIMEOUT);
         }
+        dropped[p] = link.droppedPackets();
       }
       phaseStart[PHASES.length] = System.nanoTime();
       outcomes = load.stop();
@@ -176,8 +178,9 @@ class ShardNetnsTest {
           Figures.summary(victimKeyOutcomes, phaseStart[p], phaseStart[p + 1]), Figures.statuses(victimKeyOutcomes),
           victimServed[p], routed[p], slowerThanOneSecond,
           Figures.summary(others, phaseStart[p], phaseStart[p + 1]), Figures.statuses(others),
-          FAULT[p] ? String.format("; first routed around after %s; %d waited out the response timeout",
-              detected == Long.MAX_VALUE ? "never" : (detected - phaseStart[p]) / 1_000_000 + " ms", waited) : "");
+          FAULT[p] ? String.format("; first routed around after %s; %d waited out the response timeout; "
+                  + "%d packets dropped", detected == Long.MAX_VALUE ? "never" : (detected - phaseStart[p]) / 1_000_000
+                  + " ms", waited, dropped[p]) : "");
     }
     failures.stream().limit(10).forEach(o -> System.out.println("FAULTS shard-netns failure: " + o));
 
@@ -189,6 +192,8 @@ class ShardNetnsTest {
     long boundMillis = DEADLINE.plus(SLACK).toMillis();
     assertThat(outcomes).allSatisfy(o -> assertThat(o.millis()).as("within the edge's deadline: %s", o)
         .isLessThan(boundMillis));
+    assertThat(dropped[1]).as("packets dropped by the loss rules").isPositive();
+    assertThat(dropped[3]).as("packets dropped by the partition").isPositive();
     assertThat(routed[3]).as("the victim's keys are served by another shard during the partition").isPositive();
     assertThat(outcomes).filteredOn(routedAround)
         .as("the victim's keys are served by their next candidate")
