@@ -328,6 +328,28 @@ final class FaultCluster implements AutoCloseable {
     return Integer.parseInt(id.substring("shard-".length())) - 1;
   }
 
+  /**
+   * Asks every object straight from its owner shard, not through the edge (so the edge's per-attempt bound
+   * does not apply to the cold misses: at load average 28 one waited 10 s for S3), and returns the keys that
+   * shard {@code shard} owns.
+   */
+  Set<Integer> warmOwners(ObjectSet objects, int shard) throws IOException, InterruptedException {
+    Set<Integer> owned = new java.util.TreeSet<>();
+    for (int k = 0; k < objects.size(); k++) {
+      int owner = owner(objects.path(k));
+      URI uri = URI.create("http://" + shardHost(owner) + ":" + shards.get(owner).port() + objects.path(k));
+      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(120))
+          .build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("warm-up " + uri + ": status " + r.statusCode() + " (expected: 200)");
+      }
+      if (owner == shard) {
+        owned.add(k);
+      }
+    }
+    return owned;
+  }
+
   /** Stops shard i in order (its store closed); {@link #startShard(int)} brings it back. */
   void stopShard(int i) {
     shards.get(i).stop();

