@@ -12,7 +12,9 @@ import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.testing.NettyLeakWatch;
+import io.imgcdn.hashring.HashRings;
 import io.imgcdn.hashring.Node;
+import io.imgcdn.hashring.NodeLocator;
 import io.imgcdn.shard.ShardServer;
 import io.imgcdn.shard.config.ShardConfig;
 import io.netty.buffer.Unpooled;
@@ -215,5 +217,68 @@ class ShardVaryTest {
     assertThat(other.statusCode()).as("another class is not cached: 404, no origin request")
         .isEqualTo(HttpResponseStatus.NOT_FOUND.code());
     assertThat(originCounts.get(path).get()).isEqualTo(1);
+  }
+
+  @Test
+  void get_afterShardJoins_newOwnerGetsTheClassFromThePreviousOwnerNotTheOrigin() throws Exception {
+    Path clusterFile = dir.resolve("cluster.conf");
+    Node origin1 = new Node("origin-1", "127.0.0.1:" + origin.port(), 1);
+    Node shard1 = new Node("shard-1", "127.0.0.1:" + shard.port(), 1);
+    writeCluster(clusterFile, List.of(shard1), origin1);
+    Settings settings = Settings.of(Map.of(
+        "node.id", "shard-2",
+        "server.port", "0",
+        "admin.port", "0",
+        "admin.token", TOKEN,
+        "shard.store.dir", dir.resolve("store-2").toString(),
+        "shard.store.max-bytes", "64m",
+        "cluster.file", clusterFile.toString()));
+    ShardConfig config = ShardConfig.from(settings);
+    settings.finish();
+    try (ShardServer joining = ShardServer.start(config)) {
+      Node shard2 = new Node("shard-2", "127.0.0.1:" + joining.port(), 1);
+      NodeLocator grown = HashRings.create(config.cluster().placement(), List.of(shard1, shard2));
+      String path = null;
+      for (int i = 0; path == null; i++) {
+        String candidate = "/v/w150/moved-" + i + ".jpg";
+        if (grown.owner(candidate).id().equals("shard-2")) {
+          path = candidate;
+        }
+      }
+      assertThat(getUntilHit(path, "image/webp").body()).isEqualTo("variant " + path + " as webp");
+
+      writeCluster(clusterFile, List.of(shard1, shard2), origin1);
+      HttpResponse<String> reload = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + joining.adminPort() + "/admin/cluster/reload")).header("Authorization", "Bearer " + TOKEN)
+          .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(reload.statusCode()).isEqualTo(200);
+
+      HttpResponse<String> moved = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port()
+          + path)).header("Accept", "image/webp,image/apng,*/*;q=0.8").timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(moved.statusCode()).isEqualTo(200);
+      assertThat(moved.body()).as("the hand-off asked for the webp class").isEqualTo("variant " + path + " as webp");
+      assertThat(moved.headers().firstValue("Vary")).hasValue("Accept");
+      assertThat(moved.headers().firstValue("X-Cache")).hasValue("shard-2;miss, shard-1;hit");
+      assertThat(originCounts.get(path).get()).as("no second origin request").isEqualTo(1);
+      HttpResponse<String> kept = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port()
+          + path)).header("Accept", "image/webp").timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      for (int i = 0; i < 200 && !kept.headers().firstValue("X-Cache").orElse("").equals("shard-2;hit"); i++) {
+        kept = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port() + path))
+            .header("Accept", "image/webp").timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      }
+      assertThat(kept.headers().firstValue("X-Cache")).as("stored on the new owner as the webp class")
+          .hasValue("shard-2;hit");
+      assertThat(kept.body()).isEqualTo("variant " + path + " as webp");
+    }
+  }
+
+  private static void writeCluster(Path file, List<Node> shards, Node origin) throws Exception {
+    Path tmp = file.resolveSibling("cluster.conf.tmp");
+    Files.writeString(tmp, ClusterFile.format(new Membership(shards, List.of(origin))));
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }
