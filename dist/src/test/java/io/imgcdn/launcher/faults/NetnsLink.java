@@ -188,12 +188,21 @@ final class NetnsLink implements AutoCloseable {
   }
 
   /**
-   * Deletes the namespace and the veth pair. Processes still inside keep the namespace alive, so stop them
-   * first.
+   * Deletes the namespace and the veth pair. A process still inside would keep the namespace alive after
+   * its name is gone, so any left there (started by the test that made it) is killed first, by pid.
    */
   @Override
   public void close() {
     OPEN.remove(this);
+    try {
+      run(List.of("ip", "netns", "pids", name), null).lines().map(String::strip).filter(l -> !l.isEmpty())
+          .forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+          }));
+    } catch (RuntimeException e) {
+      // no namespace (never made, or already deleted): nothing inside to stop
+    }
     for (List<String> command : List.of(List.of("ip", "netns", "delete", name),
         List.of("ip", "link", "delete", hostVeth))) {
       try {
