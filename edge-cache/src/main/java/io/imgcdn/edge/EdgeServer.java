@@ -8,7 +8,6 @@ import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.config.ConfigException;
 import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
-import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
@@ -148,20 +147,6 @@ public final class EdgeServer implements AutoCloseable {
 
   private boolean ready() {
     return !cluster.rings().membership().shards().isEmpty();
-  }
-
-  /** This node's verdict: the first entry of the X-Cache chain ("edge-1;hit, ..." gives "hit"). */
-  static String verdict(Response response) {
-    String chain = response.xCache();
-    if (chain == null) {
-      return "none";
-    }
-    int semi = chain.indexOf(';');
-    if (semi < 0) {
-      return "none";
-    }
-    int comma = chain.indexOf(',', semi);
-    return chain.substring(semi + 1, comma < 0 ? chain.length() : comma).trim();
   }
 
   public int port() {

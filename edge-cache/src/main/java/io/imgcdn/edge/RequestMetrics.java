@@ -2,6 +2,7 @@ package io.imgcdn.edge;
 
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.node.NodeRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -50,7 +51,7 @@ final class RequestMetrics implements ObjectServerHandler.ResponseObserver {
   @Override
   public void completed(HttpMethod method, Response response, long bodyBytes, long nanos) {
     String chain = response.xCache();
-    Counter v = hitChain.equals(chain) ? hits : byVerdict.computeIfAbsent(EdgeServer.verdict(response),
+    Counter v = hitChain.equals(chain) ? hits : byVerdict.computeIfAbsent(NodeRuntime.verdict(response.xCache()),
         this::verdictCounter);
     v.increment();
     int c = response.status().code() / 100;

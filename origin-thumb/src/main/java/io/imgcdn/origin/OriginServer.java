@@ -55,7 +55,7 @@ public final class OriginServer implements AutoCloseable {
         .description("The image engine in use").register(runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())
         .description("Image jobs waiting").register(runtime.metrics().registry());
-    runtime.serve(tier, config.idleTimeout(), List.of(AdminRoute.action("POST", "/admin/purge", (q, body) ->
+    runtime.serve(tier, config.server(), List.of(AdminRoute.action("POST", "/admin/purge", (q, body) ->
         CompletableFuture.completedFuture(tier.purgeOriginals(q.parameters().getOrDefault("original", List.of()))))),
         () -> true);
     LOG.info("{}: bucket {}, engine {} (writes {}), presets {}", config.node().id(), config.s3Bucket(), engine.name(),

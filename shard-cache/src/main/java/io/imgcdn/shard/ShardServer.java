@@ -52,7 +52,7 @@ public final class ShardServer implements AutoCloseable {
           config.admitFrequentOnly(), runtime.metrics().registry(),
           (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
       bindMetrics(runtime, store, config);
-      runtime.serve(tier, config.idleTimeout(), List.of(
+      runtime.serve(tier, config.server(), List.of(
           AdminRoute.action("POST", "/admin/purge", (q, body) -> {
             List<String> paths = q.parameters().getOrDefault("path", List.of());
             List<String> originals = q.parameters().getOrDefault("original", List.of());

@@ -5,15 +5,12 @@ import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.admin.AdminServer;
 import io.imgcdn.common.config.NodeSettings;
-import io.imgcdn.common.http.HttpServers;
+import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
-import io.imgcdn.common.http.Reply;
-import io.imgcdn.common.http.ServerInitializer;
+import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +31,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final AccessLog accessLog;
-  private Channel serving;
+  private HttpServer serving;
   private AdminServer admin;
 
   private NodeRuntime(NodeSettings node, String tier, int ioThreads) {
@@ -72,8 +69,11 @@ public final class NodeRuntime implements AutoCloseable {
     return accessLog;
   }
 
-  /** Binds the admin port, then the serving port. */
-  public void serve(ObjectServerHandler.Tier tier, Duration idleTimeout, List<AdminRoute> extraRoutes,
+  /**
+   * Binds the admin port, then the serving port with the limits of {@code options} (idle and slow clients,
+   * the connection cap, requests in flight per connection), as the edge's port has them.
+   */
+  public void serve(ObjectServerHandler.Tier tier, ServerOptions options, List<AdminRoute> extraRoutes,
       BooleanSupplier ready) {
     List<AdminRoute> routes = new ArrayList<>();
     routes.add(AdminRoute.open("GET", "/healthz",
@@ -85,18 +85,19 @@ public final class NodeRuntime implements AutoCloseable {
         new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))));
     routes.addAll(extraRoutes);
     admin = AdminServer.start(boss, workers, node.host(), node.adminPort(), node.adminToken(), routes);
-    ObjectServerHandler.RequestObserver observer = (method, uri, reply, bytes, nanos) ->
-        metrics.request(verdict(reply), reply.status().code(), bytes, nanos);
-    serving = HttpServers.bind(boss, workers, node.host(), node.port(),
-        new ServerInitializer(() -> new ObjectServerHandler(node.id(), tier, observer).accessLog(accessLog),
-            idleTimeout));
+    ObjectServerHandler.ResponseObserver observer = (method, response, bytes, nanos) ->
+        metrics.request(verdict(response.xCache()), response.status().code(), bytes, nanos);
+    serving = HttpServer.bind(boss, workers, node.host(), node.port(), options,
+        () -> new ObjectServerHandler(node.id(), tier, observer, options.maxPipelined()).accessLog(accessLog));
     LOG.info("{} serving on {}:{} (admin {}, transport {})", node.id(), node.host(), port(), adminPort(),
         Transports.name());
   }
 
-  /** This node's verdict: the first entry of the X-Cache chain ("edge-1;hit, ..." gives "hit"). */
-  static String verdict(Reply reply) {
-    String chain = reply.xCache();
+  /**
+   * This node's verdict: the first entry of an X-Cache chain ("edge-1;hit, ..." gives "hit"), "none"
+   * without one. Every tier's request metrics are labelled with it.
+   */
+  public static String verdict(String chain) {
     if (chain == null) {
       return "none";
     }
@@ -109,18 +110,18 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   public int port() {
-    return HttpServers.port(serving);
+    return serving.port();
   }
 
   public int adminPort() {
     return admin.port();
   }
 
-  /** Stops accepting, lets in-flight requests finish (up to the quiet period), then frees everything. */
+  /** Stops accepting, lets in-flight requests finish (up to 5 seconds), then frees everything. */
   @Override
   public void close() {
     if (serving != null) {
-      serving.close().syncUninterruptibly();
+      serving.close(); // graceful: in-flight requests are answered, then their connections close
     }
     if (admin != null) {
       admin.close();

@@ -2,6 +2,7 @@ package io.imgcdn.origin.config;
 
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngines;
 import io.imgcdn.origin.security.ImageLimits;
@@ -39,7 +40,8 @@ import java.util.Map;
  *   <tr><td>origin.originals-cache-bytes</td><td>128m</td><td>recent originals kept to make the next variants</td></tr>
  *   <tr><td>origin.max-source-bytes</td><td>32m</td><td>largest original accepted</td></tr>
  *   <tr><td>origin.max-source-pixels</td><td>50000000</td><td>largest width x height decoded (checked from the header)</td></tr>
- *   <tr><td>server.idle-timeout</td><td>60s</td><td>idle client connections are closed</td></tr>
+ *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
+ *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
  * </table>
  */
 public record OriginConfig(
@@ -63,7 +65,7 @@ public record OriginConfig(
     Duration jobTimeout,
     long originalsCacheBytes,
     ImageLimits limits,
-    Duration idleTimeout) {
+    ServerOptions server) {
 
   public static final Map<String, String> DEFAULT_PRESETS = defaultPresets();
   private static final String FORMATS_SUFFIX = ".formats";
@@ -164,6 +166,6 @@ public record OriginConfig(
         s.duration("origin.job-timeout", "15s"),
         s.bytes("origin.originals-cache-bytes", "128m", 0),
         new ImageLimits(maxSourceBytes, maxPixels, defaults.maxOutputDimension(), defaults.maxFrames()),
-        s.duration("server.idle-timeout", "60s"));
+        ServerOptions.from(s));
   }
 }

@@ -3,6 +3,7 @@ package io.imgcdn.shard.config;
 import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.shard.store.ReadMode;
 import io.imgcdn.shard.store.StoreConfig;
@@ -34,13 +35,14 @@ import java.time.Duration;
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
- *   <tr><td>server.idle-timeout</td><td>60s</td><td>idle client connections are closed</td></tr>
+ *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
+ *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
  * </table>
  */
 public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
     boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ReadMode readMode, int ioThreads, ClusterSettings cluster,
     Duration handoffWindow,
-    UpstreamSettings upstream, Duration idleTimeout) {
+    UpstreamSettings upstream, ServerOptions server) {
 
   public static ShardConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "shard-1", 8081, 9081);
@@ -59,7 +61,7 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
         UpstreamSettings.from(s, "shard.upstream."),
-        s.duration("server.idle-timeout", "60s"));
+        ServerOptions.from(s));
   }
 
   /** The store's settings from this configuration. */
