@@ -87,17 +87,22 @@ class ShardVaryTest {
     Path clusterFile = dir.resolve("cluster.conf");
     Files.writeString(clusterFile, ClusterFile.format(new Membership(List.of(),
         List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)))));
+    shard = ShardServer.start(shardConfig("shard-1", dir.resolve("store"), clusterFile));
+  }
+
+  /** A shard on ephemeral ports with its own store, reading {@code clusterFile}. */
+  static ShardConfig shardConfig(String id, Path store, Path clusterFile) {
     Settings settings = Settings.of(Map.of(
-        "node.id", "shard-1",
+        "node.id", id,
         "server.port", "0",
         "admin.port", "0",
         "admin.token", TOKEN,
-        "shard.store.dir", dir.resolve("store").toString(),
+        "shard.store.dir", store.toString(),
         "shard.store.max-bytes", "64m",
         "cluster.file", clusterFile.toString()));
     ShardConfig config = ShardConfig.from(settings);
     settings.finish();
-    shard = ShardServer.start(config);
+    return config;
   }
 
   @AfterEach
@@ -225,16 +230,7 @@ class ShardVaryTest {
     Node origin1 = new Node("origin-1", "127.0.0.1:" + origin.port(), 1);
     Node shard1 = new Node("shard-1", "127.0.0.1:" + shard.port(), 1);
     writeCluster(clusterFile, List.of(shard1), origin1);
-    Settings settings = Settings.of(Map.of(
-        "node.id", "shard-2",
-        "server.port", "0",
-        "admin.port", "0",
-        "admin.token", TOKEN,
-        "shard.store.dir", dir.resolve("store-2").toString(),
-        "shard.store.max-bytes", "64m",
-        "cluster.file", clusterFile.toString()));
-    ShardConfig config = ShardConfig.from(settings);
-    settings.finish();
+    ShardConfig config = shardConfig("shard-2", dir.resolve("store-2"), clusterFile);
     try (ShardServer joining = ShardServer.start(config)) {
       Node shard2 = new Node("shard-2", "127.0.0.1:" + joining.port(), 1);
       NodeLocator grown = HashRings.create(config.cluster().placement(), List.of(shard1, shard2));
