@@ -48,13 +48,18 @@ final class Connection {
    * a close while a request is in flight counts an io error; either way the connection re-opens and
    * goes on with the next slot. Connect failures count an error each and retry with backoff until the
    * run's deadline.
+   *
+   * Kept connections (LoadGenerator.Session): at the end of a run an idle connection stays open, and
+   * begin(next run) goes on over it with fresh counters, so a series of runs measures requests only, not
+   * connection set-up; one that broke meanwhile is re-opened by begin.
    */
 
   private static final AsciiString X_CACHE = AsciiString.cached("x-cache");
   private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  final Stats stats = new Stats();
-  private final LoadRun run;
+  Stats stats = new Stats();
+  private LoadRun run;
+  private final boolean keepOpen;
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final InetSocketAddress address;
@@ -75,8 +80,9 @@ final class Connection {
   private boolean keepAlive;
   long lastCompletionNanos;
 
-  Connection(LoadRun run, EventLoop loop, InetSocketAddress address, String host) {
+  Connection(LoadRun run, EventLoop loop, InetSocketAddress address, String host, boolean keepOpen) {
     this.run = run;
+    this.keepOpen = keepOpen;
     this.loop = loop;
     this.address = address;
     this.requestHeaders = new DefaultHttpHeaders()
@@ -100,6 +106,24 @@ final class Connection {
 
   void start() {
     execute(this::connect);
+  }
+
+  /** Starts {@code next} over this connection (kept open since the previous run, else re-opened); any thread. */
+  void begin(LoadRun next) {
+    execute(() -> {
+      run = next;
+      stats = new Stats();
+      finished = false;
+      slot = -1;
+      lastCompletionNanos = 0;
+      backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
+      if (channel != null && channel.isActive()) {
+        startWatchdog();
+        next();
+      } else {
+        connect();
+      }
+    });
   }
 
   /** Ends this connection at once (the run is over); safe from any thread. */
@@ -126,15 +150,23 @@ final class Connection {
     }
   }
 
-  private void connect() {
+  /** Starts the periodic timeout check if it is not running; false when the loop is shutting down. */
+  private boolean startWatchdog() {
     if (watchdog == null && !finished) {
       long period = Math.clamp(run.spec.requestTimeout().toNanos() / 8, TimeUnit.MILLISECONDS.toNanos(1),
           TimeUnit.MILLISECONDS.toNanos(100));
       try {
         watchdog = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
-        return; // the loop is shutting down: the run is over
+        return false;
       }
+    }
+    return true;
+  }
+
+  private void connect() {
+    if (!startWatchdog()) {
+      return; // the loop is shutting down: the run is over
     }
     if (finished || run.stopping || System.nanoTime() >= run.deadlineNanos) {
       finish();
@@ -268,14 +300,17 @@ final class Connection {
       return;
     }
     finished = true;
+    boolean wasInFlight = inFlight;
     if (inFlight) {
       inFlight = false;
       stats.error(ErrorKind.TIMEOUT); // the run ended before this request completed
     }
     if (watchdog != null) {
       watchdog.cancel(false);
+      watchdog = null;
     }
-    if (channel != null) {
+    // A kept connection must be idle: one with a response still due is closed (begin re-opens it).
+    if (channel != null && (!keepOpen || wasInFlight)) {
       channel.close();
     }
     run.finished(this);

@@ -39,34 +39,83 @@ public final class LoadGenerator {
 
   /** Runs {@code spec} to its end and returns what it measured. */
   public static LoadResult run(LoadSpec spec) throws InterruptedException {
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(spec.threads(), NioIoHandler.newFactory());
-    List<Connection> connections = new ArrayList<>();
-    LoadRun run;
-    try {
-      run = new LoadRun(spec, System.nanoTime());
-      for (int i = 0; i < spec.connections(); i++) {
-        URI target = spec.targets().get(i % spec.targets().size());
-        int port = target.getPort() > 0 ? target.getPort() : 80;
-        String host = spec.hostHeader() != null ? spec.hostHeader()
-            : target.getHost() + (target.getPort() > 0 ? ":" + target.getPort() : "");
-        connections.add(new Connection(run, group.next(), new InetSocketAddress(target.getHost(), port), host));
+    try (Session once = new Session(spec, false)) {
+      return once.run(spec);
+    }
+  }
+
+  /**
+   * Opens a session whose keep-alive connections outlive each run: {@link Session#run} after
+   * {@link Session#run} goes on over the same connections (a broken one is re-opened), so a series of
+   * short runs (e.g. one pass right after dropping a server's page cache) measures requests, not
+   * connection set-up. Every run's spec must have the session's targets, connections, threads, host
+   * header and connect timeout.
+   */
+  public static Session session(LoadSpec shape) {
+    return new Session(shape, true);
+  }
+
+  /** Connections and their event loops, for one run ({@link #run(LoadSpec)}) or several ({@link #session}). */
+  public static final class Session implements AutoCloseable {
+    private final LoadSpec shape;
+    private final EventLoopGroup group;
+    private final boolean keepOpen;
+    private List<Connection> connections;
+
+    private Session(LoadSpec shape, boolean keepOpen) {
+      this.shape = shape;
+      this.keepOpen = keepOpen;
+      this.group = new MultiThreadIoEventLoopGroup(shape.threads(), NioIoHandler.newFactory());
+    }
+
+    /** Runs {@code spec} to its end over this session's connections and returns what it measured. */
+    public LoadResult run(LoadSpec spec) throws InterruptedException {
+      if (!spec.targets().equals(shape.targets()) || spec.connections() != shape.connections()
+          || spec.threads() != shape.threads() || !java.util.Objects.equals(spec.hostHeader(), shape.hostHeader())
+          || !spec.connectTimeout().equals(shape.connectTimeout())) {
+        throw new IllegalArgumentException("spec: " + spec.targets() + " x " + spec.connections() + " connections, "
+            + spec.threads() + " threads (expected: the session's " + shape.targets() + " x " + shape.connections()
+            + ", " + shape.threads() + ", same host header and connect timeout)");
       }
-      connections.forEach(Connection::start);
+      LoadRun run = new LoadRun(spec, System.nanoTime());
+      if (connections == null) {
+        connections = new ArrayList<>();
+        for (int i = 0; i < spec.connections(); i++) {
+          URI target = spec.targets().get(i % spec.targets().size());
+          int port = target.getPort() > 0 ? target.getPort() : 80;
+          String host = spec.hostHeader() != null ? spec.hostHeader()
+              : target.getHost() + (target.getPort() > 0 ? ":" + target.getPort() : "");
+          connections.add(new Connection(run, group.next(), new InetSocketAddress(target.getHost(), port), host,
+              keepOpen));
+        }
+        connections.forEach(Connection::start);
+      } else {
+        connections.forEach(c -> c.begin(run));
+      }
       long watchdogNanos = spec.duration().toNanos() + spec.requestTimeout().toNanos()
           + spec.connectTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
-      run.done().await(watchdogNanos, TimeUnit.NANOSECONDS);
-      run.stopping = true;
-      connections.forEach(Connection::stop);
-    } finally {
+      if (!run.done().await(watchdogNanos, TimeUnit.NANOSECONDS)) {
+        run.stopping = true;
+        connections.forEach(Connection::stop);
+        run.done().await(10, TimeUnit.SECONDS); // each connection's counters are final once it counted down
+      }
+      Stats total = new Stats();
+      long last = run.startNanos;
+      for (Connection c : connections) {
+        total.add(c.stats);
+        last = Math.max(last, c.lastCompletionNanos);
+      }
+      long unsent = spec.openLoop() ? Math.max(0, run.scheduled - total.sent) : 0;
+      return LoadResult.of(spec, last - run.startNanos, total, unsent);
+    }
+
+    /** Closes the connections and stops the event loops. */
+    @Override
+    public void close() throws InterruptedException {
+      if (connections != null) {
+        connections.forEach(Connection::stop);
+      }
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
     }
-    Stats total = new Stats();
-    long last = run.startNanos;
-    for (Connection c : connections) {
-      total.add(c.stats);
-      last = Math.max(last, c.lastCompletionNanos);
-    }
-    long unsent = spec.openLoop() ? Math.max(0, run.scheduled - total.sent) : 0;
-    return LoadResult.of(spec, last - run.startNanos, total, unsent);
   }
 }

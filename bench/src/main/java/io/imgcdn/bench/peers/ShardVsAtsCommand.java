@@ -60,6 +60,10 @@ public final class ShardVsAtsCommand implements Callable<Integer> {
       + "after dropping the server's files from the page cache; no block cache / RAM cache on either side.")
   boolean cold;
 
+  @Option(names = "--cold-fresh-connections", description = "With --cold: open new connections for every cold "
+      + "segment (the method before 2026-11-22) instead of keeping the warm load's connections open.")
+  boolean coldFreshConnections;
+
   @Option(names = "--out", defaultValue = "target/peer-runs/shard-vs-ats.md",
       description = "Report (Markdown; SVG plots next to it) (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -71,7 +75,7 @@ public final class ShardVsAtsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(workDir, peer, objects, objectBytes, cacheMib << 20,
-        connections, threads, duration, rounds, wrkThreads, keep, shardSettings, cold);
+        connections, threads, duration, rounds, wrkThreads, keep, shardSettings, cold, coldFreshConnections);
     ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, out, stdout);
     stdout.println();
     stdout.println(r.markdown());

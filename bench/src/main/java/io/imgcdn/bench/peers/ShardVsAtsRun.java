@@ -66,10 +66,13 @@ public final class ShardVsAtsRun {
    * @param shardSettings extra settings for the shard (e.g. shard.store.block-cache)
    * @param coldPageCache measure cold reads instead: before each measured pass over every object, drop the
    *     page cache of the server's files; no RocksDB block cache and no ATS RAM cache
+   * @param coldFreshConnections with coldPageCache: open new connections for every cold segment (the method
+   *     before 2026-11-22, which charged connection set-up and its JIT to each segment) instead of keeping
+   *     each server's connections open from the warm load through every segment
    */
   public record Options(Path workDir, ShardPeerKind peer, int objects, int objectBytes, long cacheBytes,
       int connections, int clientThreads, Duration duration, int rounds, int wrkThreads, boolean keep,
-      Map<String, String> shardSettings, boolean coldPageCache) {
+      Map<String, String> shardSettings, boolean coldPageCache, boolean coldFreshConnections) {
     public Options {
       shardSettings = Map.copyOf(shardSettings);
       if (objects <= 0 || objectBytes <= 0) {
@@ -88,7 +91,7 @@ public final class ShardVsAtsRun {
     /** 2,000 objects of 60 KiB, 512 MiB caches, 32 connections, 3 rounds of 20 s, ATS, no wrk. */
     public static Options defaults() {
       return new Options(null, ShardPeerKind.ATS, 2_000, 60 * 1024, 512L << 20, 32, 1, Duration.ofSeconds(20), 3, 0,
-          false, Map.of(), false);
+          false, Map.of(), false, false);
     }
   }
 
@@ -173,61 +176,84 @@ public final class ShardVsAtsRun {
         }
         Path shardFiles = dirs.disk().resolve("cluster").resolve("shard-1");
         Path peerFiles = dirs.disk().resolve(peer.nodeId());
-        if (o.coldPageCache()) {
-          // Cold segments last under a second: without this the JIT compiling the read path (40% of the
-          // shard JVM's CPU in a profile of such segments) would be charged to the cold hits.
-          for (URI target : List.of(shard, peer.uri())) {
-            LoadGenerator.run(new LoadSpec(List.of(target), trace, 0, o.connections(), 0, 1_000_000_000L,
-                o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null));
-          }
-          log.printf("warm load of %d s on each before the cold rounds (JIT)%n", o.duration().toSeconds());
-          log.flush();
-        }
-        for (int round = 1; round <= o.rounds(); round++) {
-          long offset = (long) (round - 1) * 400_000 % trace.length();
-          boolean shardFirst = round % 2 == 1;
-          for (int k = 0; k < 2; k++) {
-            boolean isShard = (k == 0) == shardFirst;
-            URI target = isShard ? shard : peer.uri();
-            List<Long> pids = List.of(isShard ? cluster.pid() : peer.pid());
-            Trace measured = trace;
-            long maxRequests = 1_000_000_000L;
-            if (o.coldPageCache()) {
-              // One pass over every object in a fresh order, right after dropping the server's files from RAM.
-              measured = ObjectSets.shuffledOnce(o.objects(), o.objectBytes(), SEED + round);
-              offset = 0;
-              maxRequests = o.objects();
-              Path files = isShard ? shardFiles : peerFiles;
-              int dropped = PageCache.drop(files);
-              long resident = PageCache.residentBytes(files);
-              String line = String.format(Locale.ROOT, "round %d %s: page cache dropped for %d files (%s); resident "
-                  + "now %s", round, isShard ? "shard" : o.peer().tier(), dropped,
-                  MarkdownTable.bytes(PageCache.fileBytes(files)), MarkdownTable.bytes(resident));
-              coldNotes.add(line);
-              log.println(line);
-              log.flush();
+        // Cold: each server's connections, opened by the warm load below, stay open through every cold
+        // segment (LoadGenerator.Session), so a segment measures cold reads, not 32 connection set-ups and the
+        // JIT compiling them (16% of the shard JVM's samples when every segment opened its own).
+        Map<URI, LoadGenerator.Session> sessions = new java.util.HashMap<>();
+        try {
+          if (o.coldPageCache()) {
+            // Cold segments last under a second: without this the JIT compiling the read path (40% of the
+            // shard JVM's CPU in a profile of such segments) would be charged to the cold hits.
+            for (URI target : List.of(shard, peer.uri())) {
+              LoadSpec warm = new LoadSpec(List.of(target), trace, 0, o.connections(), 0, 1_000_000_000L,
+                  o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null);
+              if (o.coldFreshConnections()) {
+                LoadGenerator.run(warm);
+              } else {
+                LoadGenerator.Session session = LoadGenerator.session(warm);
+                sessions.put(target, session);
+                session.run(warm);
+              }
             }
-            Duration cpu0 = CpuTime.of(pids);
-            LoadResult r = LoadGenerator.run(new LoadSpec(List.of(target), measured, offset, o.connections(), 0,
-                maxRequests, o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null));
-            labels.add((isShard ? "shard" : o.peer().tier()) + " #" + round);
-            results.add(r);
-            cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpu0), r.responses()));
-            log.printf("round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  server CPU %.0f us/response%n",
-                round, isShard ? "shard" : o.peer().tier(), r.requestsPerSecond(), r.latencyMillis(50),
-                r.latencyMillis(99), r.errorCount(), cpuMicros.getLast());
+            log.printf("warm load of %d s on each before the cold rounds (JIT); cold segments on %s%n",
+                o.duration().toSeconds(), o.coldFreshConnections() ? "new connections each"
+                    : "the warm load's connections, kept open");
             log.flush();
           }
-          if (o.wrkThreads() > 0 && !o.coldPageCache()) {
+          for (int round = 1; round <= o.rounds(); round++) {
+            long offset = (long) (round - 1) * 400_000 % trace.length();
+            boolean shardFirst = round % 2 == 1;
             for (int k = 0; k < 2; k++) {
               boolean isShard = (k == 0) == shardFirst;
-              Wrk.Figures f = Wrk.run(isShard ? shard : peer.uri(), wrkTrace, dirs.disk(), o.wrkThreads(),
-                  o.connections(), o.duration());
-              (isShard ? wrkShard : wrkPeer).add(f);
-              log.printf("round %d wrk %-10s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n", round,
-                  isShard ? "shard" : o.peer().tier(), f.requestsPerSecond(), f.p50Millis(), f.p99Millis(), f.errors());
+              URI target = isShard ? shard : peer.uri();
+              List<Long> pids = List.of(isShard ? cluster.pid() : peer.pid());
+              Trace measured = trace;
+              long maxRequests = 1_000_000_000L;
+              if (o.coldPageCache()) {
+                // One pass over every object in a fresh order, right after dropping the server's files from RAM.
+                measured = ObjectSets.shuffledOnce(o.objects(), o.objectBytes(), SEED + round);
+                offset = 0;
+                maxRequests = o.objects();
+                Path files = isShard ? shardFiles : peerFiles;
+                int dropped = PageCache.drop(files);
+                long resident = PageCache.residentBytes(files);
+                String line = String.format(Locale.ROOT, "round %d %s: page cache dropped for %d files (%s); resident "
+                    + "now %s", round, isShard ? "shard" : o.peer().tier(), dropped,
+                    MarkdownTable.bytes(PageCache.fileBytes(files)), MarkdownTable.bytes(resident));
+                coldNotes.add(line);
+                log.println(line);
+                log.flush();
+              }
+              LoadSpec spec = new LoadSpec(List.of(target), measured, offset, o.connections(), 0, maxRequests,
+                  o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null);
+              LoadGenerator.Session session = sessions.get(target);
+              Duration cpu0 = CpuTime.of(pids);
+              LoadResult r = session != null ? session.run(spec) : LoadGenerator.run(spec);
+              labels.add((isShard ? "shard" : o.peer().tier()) + " #" + round);
+              results.add(r);
+              cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpu0), r.responses()));
+              log.printf("round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  "
+                  + "server CPU %.0f us/response%n",
+                  round, isShard ? "shard" : o.peer().tier(), r.requestsPerSecond(), r.latencyMillis(50),
+                  r.latencyMillis(99), r.errorCount(), cpuMicros.getLast());
               log.flush();
             }
+            if (o.wrkThreads() > 0 && !o.coldPageCache()) {
+              for (int k = 0; k < 2; k++) {
+                boolean isShard = (k == 0) == shardFirst;
+                Wrk.Figures f = Wrk.run(isShard ? shard : peer.uri(), wrkTrace, dirs.disk(), o.wrkThreads(),
+                    o.connections(), o.duration());
+                (isShard ? wrkShard : wrkPeer).add(f);
+                log.printf("round %d wrk %-10s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n", round,
+                    isShard ? "shard" : o.peer().tier(), f.requestsPerSecond(), f.p50Millis(), f.p99Millis(),
+                    f.errors());
+                log.flush();
+              }
+            }
+          }
+        } finally {
+          for (LoadGenerator.Session session : sessions.values()) {
+            session.close();
           }
         }
         cluster.requestStop(); // it stops while the peer does
@@ -262,6 +288,8 @@ public final class ShardVsAtsRun {
         .append(o.coldPageCache() ? ", cold page cache" : "").append("\n\n");
     if (o.coldPageCache()) {
       md.append("Cold: after a warm load of one segment's duration on each server (so that the JVM's JIT is done), "
+          + (o.coldFreshConnections() ? "each cold segment on new connections, "
+              : "whose connections stay open (idle while the page cache is dropped) through every cold segment, ")
           + "each measured segment is one pass over every object in a fresh random order, right after "
           + "the page cache of the server's files was dropped (posix_fadvise DONTNEED on every file, via `dd "
           + "iflag=nocache count=0`; resident bytes counted by `fincore` afterwards). No RAM cache on either side: "

@@ -160,4 +160,35 @@ class LoadGeneratorTest {
       assertThat(one.requests.get() + two.requests.get()).isEqualTo(40);
     }
   }
+
+  @Test
+  void session_twoRuns_secondReusesTheFirstRunsConnections() throws Exception {
+    Trace t = trace("/a 10", "/b 20", "/c 30");
+    try (TestServer server = new TestServer(t)) {
+      LoadSpec spec = LoadSpec.closedLoop(server.uri(), t, 2).withMaxRequests(12);
+      LoadResult first;
+      LoadResult second;
+      try (LoadGenerator.Session session = LoadGenerator.session(spec)) {
+        first = session.run(spec);
+        second = session.run(spec.withTraceOffset(1).withMaxRequests(9));
+      }
+
+      assertThat(first.responses()).isEqualTo(12);
+      assertThat(second.responses()).isEqualTo(9);
+      assertThat(first.errorCount() + second.errorCount()).isZero();
+      assertThat(server.requests.get()).isEqualTo(21);
+      assertThat(server.clientPorts).hasSize(2);
+    }
+  }
+
+  @Test
+  void session_specWithOtherConnections_refused() throws Exception {
+    Trace t = trace("/a 10");
+    try (TestServer server = new TestServer(t);
+        LoadGenerator.Session session = LoadGenerator.session(LoadSpec.closedLoop(server.uri(), t, 2))) {
+      org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+          .isThrownBy(() -> session.run(LoadSpec.closedLoop(server.uri(), t, 3)))
+          .withMessageContaining("3 connections");
+    }
+  }
 }

@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class TestServer implements AutoCloseable {
 
   final AtomicLong requests = new AtomicLong();
+  /** Client ports seen: one per connection the client opened. */
+  final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
   /** Requests for paths that are neither in the trace nor special. */
   final AtomicLong unknownPaths = new AtomicLong();
   private final HttpServer server;
@@ -51,6 +53,7 @@ final class TestServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     requests.incrementAndGet();
+    clientPorts.add(exchange.getRemoteAddress().getPort());
     String path = exchange.getRequestURI().getPath();
     try (exchange) {
       if (path.startsWith("/stall/")) {

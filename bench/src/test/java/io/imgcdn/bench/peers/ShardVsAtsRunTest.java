@@ -38,7 +38,7 @@ class ShardVsAtsRunTest {
   void run_smallObjectSet_bothServersAnswerOnlyHitsAndEverythingStops() throws Exception {
     assertThat(TrafficServer.unavailable()).as("trafficserver installed").isEmpty();
     ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(dir.resolve("work"), ShardPeerKind.ATS, 40, 16 * 1024,
-        128L << 20, 4, 1, Duration.ofSeconds(1), 1, 0, false, Map.of(), false);
+        128L << 20, 4, 1, Duration.ofSeconds(1), 1, 0, false, Map.of(), false, false);
     StringWriter progress = new StringWriter();
     Path report = dir.resolve("report").resolve("shard-vs-ats.md");
 
@@ -69,7 +69,7 @@ class ShardVsAtsRunTest {
   void run_coldPageCache_onePassPerSegmentAfterDroppingEachServersFiles() throws Exception {
     assertThat(TrafficServer.unavailable()).as("trafficserver installed").isEmpty();
     ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(dir.resolve("work"), ShardPeerKind.ATS, 40, 16 * 1024,
-        128L << 20, 4, 1, Duration.ofSeconds(2), 1, 0, false, Map.of(), true);
+        128L << 20, 4, 1, Duration.ofSeconds(2), 1, 0, false, Map.of(), true, false);
     Path report = dir.resolve("report").resolve("cold.md");
 
     ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, report, new PrintWriter(new StringWriter()));
