@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import io.imgcdn.bench.peers.CpuTime;
+
 /**
  * Cache hits, edge vs nginx, in one run on this machine: nginx (Debian's) with proxy_cache on tmpfs in
  * front of a static origin, and an imgcdn edge (in a JVM of its own) in front of the same origin, both
@@ -45,7 +47,7 @@ public final class EdgeVsNginx {
   record Options(Duration duration, Duration warmup, Duration jitWarmup, int rounds, int connections, int threads, List<Integer> sizes,
       int nginxWorkers, int edgeIoThreads, Path report, List<String> edgeJvm) {}
 
-  record Result(String server, int size, int round, WrkRun wrk, double allocatedPerRequest) {}
+  record Result(String server, int size, int round, WrkRun wrk, double allocatedPerRequest, double cpuMicrosPerRequest) {}
 
   private EdgeVsNginx() {}
 
@@ -152,13 +154,20 @@ public final class EdgeVsNginx {
                 Path log = dir.resolve("wrk.log");
                 WrkRun.run(url, o.threads(), o.connections(), o.warmup(), log);
                 long before = server.equals("edge") ? allocated(edge) : 0;
+                // CPU of the server under test only (nginx: master and workers; the origin block is idle on hits)
+                List<Long> pids = List.of((server.equals("edge") ? edge : nginx).process().pid());
+                Duration cpuBefore = CpuTime.of(pids);
+                long[] machineBefore = machineTicks();
                 WrkRun w = WrkRun.run(url, o.threads(), o.connections(), o.duration(), log);
+                long[] machineAfter = machineTicks();
+                double cpuPerRequest = CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpuBefore), w.requests());
                 double perRequest = server.equals("edge")
                     ? (double) (allocated(edge) - before) / Math.max(1, w.requests()) : Double.NaN;
-                results.add(new Result(server, size, round, w, perRequest));
+                results.add(new Result(server, size, round, w, perRequest, cpuPerRequest));
                 System.out.printf(Locale.ROOT, "round %d %-5s %6d B: %,10.0f req/s  p50 %6.3f ms  p99 %6.3f ms  "
-                    + "errors %d%s%n", round, server, size, w.requestsPerSecond(), w.p50Millis(), w.p99Millis(),
-                    w.errors(), Double.isNaN(perRequest) ? "" : String.format(Locale.ROOT,
+                    + "errors %d  cpu %.1f us/req (wrk %.1f; machine %s)%s%n", round, server, size, w.requestsPerSecond(),
+                    w.p50Millis(), w.p99Millis(), w.errors(), cpuPerRequest, w.cpuSeconds() * 1e6 / w.requests(),
+                    machineShares(machineBefore, machineAfter), Double.isNaN(perRequest) ? "" : String.format(Locale.ROOT,
                         "  alloc %.0f B/req", perRequest));
               }
             }
@@ -179,6 +188,31 @@ public final class EdgeVsNginx {
       }
     }
     throw new IllegalStateException("no allocated= in " + stats);
+  }
+
+  /** The machine's CPU ticks from /proc/stat: user+nice, system, idle+iowait, irq+softirq, steal. */
+  static long[] machineTicks() throws IOException {
+    String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long[] v = new long[f.length - 1];
+    for (int i = 1; i < f.length; i++) {
+      v[i - 1] = Long.parseLong(f[i]);
+    }
+    return new long[] {v[0] + v[1], v[2], v[3] + v[4], v[5] + v[6], v.length > 7 ? v[7] : 0};
+  }
+
+  /** Shares of the machine's CPU time between two {@link #machineTicks()} readings. */
+  static String machineShares(long[] before, long[] after) {
+    long total = 0;
+    for (int i = 0; i < before.length; i++) {
+      total += after[i] - before[i];
+    }
+    String[] names = {"user", "sys", "idle", "irq", "steal"};
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < names.length; i++) {
+      b.append(i == 0 ? "" : " ").append(names[i]).append(' ')
+          .append(Math.round(100.0 * (after[i] - before[i]) / Math.max(1, total))).append('%');
+    }
+    return b.toString();
   }
 
   static String nginxConf(Path dir, int workers, int originPort, int frontPort) {
@@ -254,26 +288,33 @@ public final class EdgeVsNginx {
         .append(o.warmup().toSeconds()).append(" s of warm-up (and ").append(o.jitWarmup().toSeconds())
         .append(" s per server and size before the first round), ").append(o.rounds())
         .append(" rounds alternating the order; ").append(machine()).append(".\n\n");
-    b.append("| object | server | req/s (mean of rounds) | p50 ms | p99 ms | errors | edge/nginx req/s | edge alloc B/req |\n");
-    b.append("|---|---|---|---|---|---|---|---|\n");
+    b.append("| object | server | req/s (mean of rounds) | p50 ms | p99 ms | errors | CPU µs/req | edge/nginx req/s "
+        + "| nginx/edge CPU per req | edge alloc B/req |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (int size : o.sizes()) {
       double edgeRps = mean(results, "edge", size, r -> r.wrk().requestsPerSecond());
       double nginxRps = mean(results, "nginx", size, r -> r.wrk().requestsPerSecond());
       for (String server : List.of("edge", "nginx")) {
-        b.append(String.format(Locale.ROOT, "| %d KB | %s | %,.0f | %.3f | %.3f | %d | %s | %s |%n", size / 1024,
+        double edgeCpu = mean(results, "edge", size, Result::cpuMicrosPerRequest);
+        double nginxCpu = mean(results, "nginx", size, Result::cpuMicrosPerRequest);
+        b.append(String.format(Locale.ROOT, "| %d KB | %s | %,.0f | %.3f | %.3f | %d | %.1f | %s | %s | %s |%n", size / 1024,
             server, mean(results, server, size, r -> r.wrk().requestsPerSecond()),
             mean(results, server, size, r -> r.wrk().p50Millis()),
             mean(results, server, size, r -> r.wrk().p99Millis()),
             results.stream().filter(r -> r.server().equals(server) && r.size() == size).mapToLong(r -> r.wrk().errors()).sum(),
+            server.equals("edge") ? edgeCpu : nginxCpu,
             server.equals("edge") ? String.format(Locale.ROOT, "%.2f", edgeRps / nginxRps) : "",
+            server.equals("edge") ? String.format(Locale.ROOT, "%.2f", nginxCpu / edgeCpu) : "",
             server.equals("edge") ? String.format(Locale.ROOT, "%.0f",
                 mean(results, "edge", size, Result::allocatedPerRequest)) : ""));
       }
     }
-    b.append("\nEvery run:\n\n| round | object | server | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n");
+    b.append("\nEvery run (wrk's own CPU per response in the last column: it shares the cores, so it bounds the rate):\n\n"
+        + "| round | object | server | req/s | p50 ms | p99 ms | CPU µs/req | wrk CPU µs/req |\n|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
-      b.append(String.format(Locale.ROOT, "| %d | %d KB | %s | %,.0f | %.3f | %.3f |%n", r.round(), r.size() / 1024,
-          r.server(), r.wrk().requestsPerSecond(), r.wrk().p50Millis(), r.wrk().p99Millis()));
+      b.append(String.format(Locale.ROOT, "| %d | %d KB | %s | %,.0f | %.3f | %.3f | %.1f | %.1f |%n", r.round(),
+          r.size() / 1024, r.server(), r.wrk().requestsPerSecond(), r.wrk().p50Millis(), r.wrk().p99Millis(),
+          r.cpuMicrosPerRequest(), r.wrk().cpuSeconds() * 1e6 / r.wrk().requests()));
     }
     return b.toString();
   }

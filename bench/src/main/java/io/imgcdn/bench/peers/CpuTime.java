@@ -11,12 +11,12 @@ import java.util.stream.Stream;
  * work, a server's CPU time per request is steadier than its wall-clock rate, which depends on how much of
  * the CPUs the others left it.
  */
-final class CpuTime {
+public final class CpuTime {
 
   private CpuTime() {}
 
   /** CPU time of {@code pids} and everything they started that is still running. */
-  static Duration of(List<Long> pids) {
+  public static Duration of(List<Long> pids) {
     Duration total = Duration.ZERO;
     for (long pid : pids) {
       Optional<ProcessHandle> h = ProcessHandle.of(pid);
@@ -31,7 +31,7 @@ final class CpuTime {
   }
 
   /** Microseconds of CPU per response, or NaN without responses. */
-  static double microsPerResponse(Duration cpu, long responses) {
+  public static double microsPerResponse(Duration cpu, long responses) {
     return responses == 0 ? Double.NaN : cpu.toNanos() / 1000.0 / responses;
   }
 }
