@@ -22,6 +22,8 @@ final class FakeShard implements AutoCloseable {
   final String id;
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  /** The Range header of every request that had one, in order. */
+  final java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** When set, requests wait for this future before they are answered. */
   volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
   /** When above 0, requests are answered with this status. */
@@ -40,6 +42,10 @@ final class FakeShard implements AutoCloseable {
     this.group = Transports.group(1, id);
     ObjectServerHandler.Tier tier = (url, headers) -> {
       requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
+      String range = headers.get("Range");
+      if (range != null) {
+        ranges.add(range);
+      }
       return gate.thenApply(v -> {
         if (failWith > 0) {
           return Reply.error(HttpResponseStatus.valueOf(failWith), "failing on purpose",

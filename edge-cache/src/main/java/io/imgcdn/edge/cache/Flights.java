@@ -52,6 +52,17 @@ public final class Flights {
     return inFlight.size();
   }
 
+  /** Requests waiting on all flights now (tests, metrics). */
+  public int waiters() {
+    int n = 0;
+    for (Flight f : inFlight.values()) {
+      synchronized (f) {
+        n += f.waiters.size();
+      }
+    }
+    return n;
+  }
+
   /** The misses waiting for one key's fetch. */
   public final class Flight {
     private final String key;

@@ -23,6 +23,9 @@ import java.time.Duration;
  *       (Caffeine's W-TinyLFU), frequency (plus a long-memory filter; byte hit ratio) or frequency-per-byte
  *       (plus a size-aware filter; object hit ratio); see docs/EDGE.md</td></tr>
  *   <tr><td>edge.index-key</td><td>""</td><td>object served for GET / (e.g. index.html); empty: 404</td></tr>
+ *   <tr><td>edge.stream.detach-after</td><td>1s</td><td>a client of a relayed (large) object that has held the
+ *       relay back this long, while another client waited half as long or less, gets a shard request of its
+ *       own for the rest (Range); 0 never</td></tr>
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
  *   <tr><td>edge.upstream.deadline</td><td>10s</td><td>total time for a miss across all candidates, until
  *       the response head (a stored object: until its last byte)</td></tr>
@@ -45,7 +48,20 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
     String indexKey,
     int attempts, Duration upstreamDeadline, double balanceFactor, int balanceFloor, UpstreamSettings upstream,
     Duration healthInterval, Duration healthTimeout, Path clusterFile, Placement placement,
-    Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads) {
+    Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads,
+    Duration streamDetachAfter) {
+
+  /** Default of edge.stream.detach-after. */
+  public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
+
+  /** edge.stream.detach-after: a duration, or 0 (or "off") for never. */
+  private static Duration detachAfter(Settings s) {
+    String raw = s.string("edge.stream.detach-after", "1s").strip();
+    if (raw.equals("0") || raw.equalsIgnoreCase("off")) {
+      return Duration.ZERO;
+    }
+    return s.duration("edge.stream.detach-after", "1s");
+  }
 
   public static EdgeConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "edge-1", 8080, 9080);
@@ -91,6 +107,7 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
         cluster.reloadInterval(),
         ServerOptions.from(s),
         s.duration("server.shutdown-grace", "10s"),
-        s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024));
+        s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
+        detachAfter(s));
   }
 }

@@ -7,6 +7,7 @@ import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
+import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.cache.Flights;
 import io.imgcdn.edge.routing.ShardRouter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -40,12 +41,23 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
    */
   public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
       Duration deadline, Duration attemptTimeout) {
+    this(nodeId, cache, router, client, indexKey, deadline, attemptTimeout, EdgeConfig.DEFAULT_STREAM_DETACH_AFTER);
+  }
+
+  /**
+   * @param deadline total time for a miss across candidates
+   * @param attemptTimeout the most any attempt but the last may wait for a response head
+   * @param streamDetachAfter how long a client may hold back the other clients of a relayed object
+   *     before it gets a shard request of its own for the rest; zero: never
+   */
+  public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
+      Duration deadline, Duration attemptTimeout, Duration streamDetachAfter) {
     this.hitChain = nodeId + ";hit";
     this.cache = cache;
     this.indexKey = indexKey;
     this.prefixes = new ResponsePrefixes(nodeId);
     this.fetching = new ShardFetch.Context(nodeId, cache, router, client, prefixes, deadline.toNanos(),
-        attemptTimeout.toNanos(), stats);
+        attemptTimeout.toNanos(), streamDetachAfter.toNanos(), stats);
   }
 
   @Override
@@ -109,5 +121,10 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
   /** Keys with a fetch in flight now (tests, metrics). */
   public int inFlight() {
     return flights.size();
+  }
+
+  /** Requests waiting on a fetch now (tests, metrics). */
+  public int waiting() {
+    return flights.waiters();
   }
 }

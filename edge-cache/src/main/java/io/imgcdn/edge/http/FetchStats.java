@@ -13,6 +13,7 @@ public final class FetchStats {
   final LongAdder stored = new LongAdder();
   final LongAdder streamed = new LongAdder();
   final LongAdder streamedBytes = new LongAdder();
+  final LongAdder detached = new LongAdder();
   final AtomicInteger pausedStreams = new AtomicInteger();
   final AtomicInteger openStreams = new AtomicInteger();
 
@@ -41,6 +42,14 @@ public final class FetchStats {
     return streamedBytes.sum();
   }
 
+  /**
+   * Clients of a relay that were moved onto a shard request of their own (a Range from where they were)
+   * because they held the other clients of that relay back.
+   */
+  public long detached() {
+    return detached.sum();
+  }
+
   /** Relays whose shard connection is paused now because a client is not keeping up. */
   public int pausedStreams() {
     return pausedStreams.get();
@@ -58,6 +67,8 @@ public final class FetchStats {
         .description("Requests sent to a further shard after a failure").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed", this, FetchStats::streamed)
         .description("Objects relayed without being stored").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.stream.detached", this, FetchStats::detached)
+        .description("Slow clients of a relay moved onto a shard request of their own").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed.bytes", this, FetchStats::streamedBytes)
         .description("Body bytes of relayed objects").baseUnit("bytes").register(registry);
     Gauge.builder("imgcdn.edge.streams.open", this, FetchStats::openStreams)

@@ -57,7 +57,8 @@ final class ShardFetch {
    * count against the shard's passive health, successes clear it.
    */
   record Context(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client,
-      ResponsePrefixes prefixes, long deadlineNanos, long attemptTimeoutNanos, FetchStats stats) {}
+      ResponsePrefixes prefixes, long deadlineNanos, long attemptTimeoutNanos, long detachAfterNanos,
+      FetchStats stats) {}
 
   private final Context ctx;
   private final String path;
@@ -123,6 +124,87 @@ final class ShardFetch {
     HttpHeaders extra = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
     ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, extra, java.time.Duration.ofNanos(headTimeout),
         new Attempt(index, tried, lastChance, node));
+  }
+
+  /**
+   * A detached client's request for the rest of a relayed object, from the shard that sent the object:
+   * only it is sure to have it (another candidate would fetch it from the origin again).
+   */
+  private void fetchRest(Node node, long from, long to, String etag, BodyReceiver receiver) {
+    HttpHeaders extra = new DefaultHttpHeaders()
+        .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept())
+        .set(HttpHeaderNames.RANGE, "bytes=" + from + "-" + to)
+        .set(HttpHeaderNames.IF_RANGE, etag);
+    ctx.stats().attempts.increment();
+    ctx.router().started(node);
+    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, extra,
+        java.time.Duration.ofNanos(ctx.attemptTimeoutNanos()), new Tracked(node, receiver));
+  }
+
+  /** Counts one request in flight on its shard until it ends, fails or is cancelled, and its health. */
+  private final class Tracked implements BodyReceiver {
+    private final Node node;
+    private final BodyReceiver receiver;
+    private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Tracked(Node node, BodyReceiver receiver) {
+      this.node = node;
+      this.receiver = receiver;
+    }
+
+    private void done(boolean healthy) {
+      if (done.compareAndSet(false, true)) {
+        ctx.router().finished(node);
+        if (healthy) {
+          ctx.router().health().success(node.id());
+        } else {
+          ctx.router().health().failure(node.id());
+        }
+      }
+    }
+
+    @Override
+    public void head(HttpResponse head, BodyFlow flow) {
+      receiver.head(head, new BodyFlow() {
+        @Override
+        public void pause() {
+          flow.pause();
+        }
+
+        @Override
+        public void resume() {
+          flow.resume();
+        }
+
+        @Override
+        public void cancel() {
+          flow.cancel();
+          done(true); // the client left or the answer did not fit: not the shard's failure
+        }
+
+        @Override
+        public io.netty.util.concurrent.EventExecutor executor() {
+          return flow.executor();
+        }
+      });
+    }
+
+    @Override
+    public void content(ByteBuf piece) {
+      receiver.content(piece);
+    }
+
+    @Override
+    public void end() {
+      done(true);
+      receiver.end();
+    }
+
+    @Override
+    public void failed(UpstreamException failure, boolean headSeen) {
+      done(false);
+      receiver.failed(failure, headSeen);
+    }
   }
 
   /** Answers every waiter with a heap reply, each with its own verdict in front of the chain. */
@@ -220,7 +302,7 @@ final class ShardFetch {
           if (!over) {
             over(true); // every client left: not the shard's failure
           }
-        });
+        }, ctx.detachAfterNanos(), (from, to, etag, receiver) -> fetchRest(node, from, to, etag, receiver));
         for (Flights.Waiter w : flight.close()) {
           w.future().complete(broadcast.subscribe(chainFor(w, upstreamChain)));
         }

@@ -1,6 +1,7 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.upstream.BodyFlow;
+import io.imgcdn.common.upstream.BodyReceiver;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,11 +9,13 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One upstream body too large for memory, relayed as it arrives to every client that asked for it, at
- * the pace of the slowest: the upstream connection is read only while no subscriber is blocked.
+ * the pace of the slowest: the upstream connection is read only while no subscriber is blocked. A client
+ * that holds the others back for long is moved onto an upstream request of its own for the rest.
  */
 final class StreamBroadcast {
   /*
@@ -28,10 +31,33 @@ final class StreamBroadcast {
    * Subscribers all join at the head, before the first piece (the flight closes then); later requests
    * for the same object start their own fetch. When the last subscriber leaves, the upstream response
    * is cancelled (its connection closed).
+   *
+   * Laggards: pacing everyone by the slowest means one phone on a bad network holds a 15 MB picture
+   * back for every other client of the relay. While the relay is paused, a check runs every quarter of
+   * edge.stream.detach-after: a subscriber that is blocked now, has been blocked for at least that long
+   * in total, while another subscriber has been blocked for at most half as long, is detached. Detaching
+   * is a hand-over without a gap or an overlap in the bytes: the subscriber stops reporting to this relay
+   * (its client loop), then on this relay's loop - where every piece is offered - it is removed and a
+   * Detached marker carrying the number of body bytes it was offered is queued after them. When its
+   * client has drained up to the marker, it asks the shard for the rest (Range from that offset, If-Range
+   * with the ETag, so a changed object cannot be spliced in: anything but the exact 206 cuts the
+   * response) and that response becomes its own relay of one subscriber. Without an ETag nobody is
+   * detached. Memory stays bounded as before: one relay per detached client, paced by it.
    */
+  /** Starts a request for bytes {@code from..to} of this object, validated by its ETag. */
+  interface RestFetch {
+    void start(long from, long to, String etag, BodyReceiver receiver);
+  }
+
+  /** Queued to a detached subscriber after the last piece it was offered here: fetch the rest from there. */
+  record Detached(long offset, StreamBroadcast from) {}
+
   private final BodyFlow flow;
   private final FetchStats stats;
   private final Runnable onCancel;
+  private final long detachAfterNanos;
+  private final RestFetch restFetch;
+  private final Runnable checkLaggards = this::checkLaggards;
   private final HttpHeaders headers;
   private final long length;
   private final List<StreamedResponse> subscribers = new CopyOnWriteArrayList<>();
@@ -40,11 +66,24 @@ final class StreamBroadcast {
   // upstream loop only:
   private boolean paused;
   private boolean finished;
+  private boolean checkScheduled;
 
+  /** A relay that never detaches anyone (a detached client's own relay, or detaching disabled). */
   StreamBroadcast(HttpResponse head, BodyFlow flow, FetchStats stats, Runnable onCancel) {
+    this(head, flow, stats, onCancel, 0, null);
+  }
+
+  /**
+   * @param detachAfterNanos blocked time after which a subscriber holding others back is detached; 0: never
+   * @param restFetch how a detached subscriber fetches the rest; null: never detach
+   */
+  StreamBroadcast(HttpResponse head, BodyFlow flow, FetchStats stats, Runnable onCancel, long detachAfterNanos,
+      RestFetch restFetch) {
     this.flow = flow;
     this.stats = stats;
     this.onCancel = onCancel;
+    this.detachAfterNanos = detachAfterNanos;
+    this.restFetch = restFetch;
     this.headers = head.headers();
     this.length = HttpUtil.getContentLength(head, -1L);
     if (length < 0) {
@@ -73,12 +112,52 @@ final class StreamBroadcast {
     return headers.get(HttpHeaderNames.CACHE_CONTROL, "no-store");
   }
 
+  FetchStats stats() {
+    return stats;
+  }
+
+  RestFetch restFetch() {
+    return restFetch;
+  }
+
   /** A new subscriber answering with this X-Cache chain; call on the upstream loop, before the first piece. */
   StreamedResponse subscribe(String chain) {
     StreamedResponse s = new StreamedResponse(this, chain);
     blocked.incrementAndGet(); // until it starts writing
     subscribers.add(s);
     return s;
+  }
+
+  /**
+   * Takes over a subscriber detached from another relay, as its only source from now on; counted blocked
+   * until its client loop has switched over (StreamedResponse.attach). Upstream loop, before any piece.
+   */
+  void adopt(StreamedResponse s) {
+    blocked.incrementAndGet();
+    subscribers.add(s);
+    s.attachLater(this);
+  }
+
+  /**
+   * Second half of a detach, after the subscriber stopped reporting here: removes it and queues the
+   * marker behind the pieces it was offered. Any thread; runs on the upstream loop.
+   */
+  void detach(StreamedResponse s, boolean wasBlocked) {
+    if (wasBlocked) {
+      blocked.decrementAndGet();
+    }
+    flow.executor().execute(() -> {
+      subscribers.remove(s);
+      stats.detached.increment();
+      s.offer(new Detached(s.offeredBytes(), this));
+      if (subscribers.isEmpty() && !finished) {
+        finish();
+        flow.cancel();
+        onCancel.run();
+      } else {
+        reconsider();
+      }
+    });
   }
 
   /** All subscribers are in: apply their (blocked) state. Upstream loop. */
@@ -162,10 +241,42 @@ final class StreamBroadcast {
       if (shouldPause) {
         stats.pausedStreams.incrementAndGet();
         flow.pause();
+        scheduleLaggardCheck();
       } else {
         stats.pausedStreams.decrementAndGet();
         flow.resume();
       }
     }
+  }
+
+  private void scheduleLaggardCheck() {
+    if (detachAfterNanos > 0 && restFetch != null && !checkScheduled && !etag().isEmpty()) {
+      checkScheduled = true;
+      flow.executor().schedule(checkLaggards, Math.max(10_000_000L, detachAfterNanos / 4), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** While paused: detaches the subscriber that holds the others back, if one does (see above). Upstream loop. */
+  private void checkLaggards() {
+    checkScheduled = false;
+    if (finished || !paused || subscribers.size() < 2) {
+      return;
+    }
+    long now = System.nanoTime();
+    StreamedResponse worst = null;
+    long worstNanos = -1;
+    long least = Long.MAX_VALUE;
+    for (StreamedResponse s : subscribers) {
+      long b = s.blockedNanos(now);
+      least = Math.min(least, b);
+      if (s.detachable() && b > worstNanos) {
+        worst = s;
+        worstNanos = b;
+      }
+    }
+    if (worst != null && worstNanos >= detachAfterNanos && least <= worstNanos / 2) {
+      worst.detachFrom(this);
+    }
+    scheduleLaggardCheck(); // again while still paused; the check itself ends when the relay runs or ends
   }
 }

@@ -34,11 +34,14 @@ final class StreamedResponse implements Response {
    * loop. Every queued piece is released exactly once: written (the socket releases it) or dropped, by
    * whichever side polls it from the queue; a piece offered after this response left is dropped by the
    * offering side, which re-checks after queueing.
+   * Detaching (see StreamBroadcast): the source changes at most once, from the shared relay to this
+   * response's own; `source` is null between the two, when blocked changes are only remembered, and the
+   * new relay counts this response blocked until attach() has set `blocked` to match and drained.
    */
   static final Object END = new Object();
   static final Object ABORT = new Object();
 
-  private final StreamBroadcast source;
+  private volatile StreamBroadcast source;
   private final String chain;
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -48,6 +51,11 @@ final class StreamedResponse implements Response {
   };
   private volatile ResponseChannel out;
   private volatile boolean left;
+  // blocked time, written on the client loop, read by the relay's laggard check:
+  private volatile long blockedSince = System.nanoTime(); // 0 while not blocked
+  private volatile long blockedTotal;
+  // the relay's loop only: body bytes offered by the current relay
+  private long offered;
   // client loop only:
   private boolean blocked = true;
   private long first;
@@ -70,11 +78,14 @@ final class StreamedResponse implements Response {
     return chain;
   }
 
-  /** Queues a body piece, END or ABORT. Upstream loop. */
+  /** Queues a body piece, END, ABORT or a Detached marker. Upstream loop. */
   void offer(Object item) {
     if (left) {
       ReferenceCountUtil.release(item);
       return;
+    }
+    if (item instanceof ByteBuf piece) {
+      offered += piece.readableBytes();
     }
     queue.add(item);
     if (left) {
@@ -167,6 +178,52 @@ final class StreamedResponse implements Response {
     ObjectResponses.setConnection(h, out);
   }
 
+  long offeredBytes() {
+    return offered;
+  }
+
+  /** Time spent blocked so far, including now if blocked. Any thread. */
+  long blockedNanos(long now) {
+    long since = blockedSince;
+    return blockedTotal + (since != 0 ? now - since : 0);
+  }
+
+  /** Whether the relay may detach this response now: it is being written and its client is not keeping up. */
+  boolean detachable() {
+    return out != null && blockedSince != 0 && !left;
+  }
+
+  /** First half of a detach: stop reporting to {@code from}, then let it queue the marker. Any thread. */
+  void detachFrom(StreamBroadcast from) {
+    out.eventLoop().execute(() -> {
+      if (left || source != from) {
+        return;
+      }
+      source = null;
+      from.detach(this, blocked);
+    });
+  }
+
+  /** The new relay counts this response blocked; switch over on the client loop. Any thread. */
+  void attachLater(StreamBroadcast rest) {
+    out.eventLoop().execute(() -> {
+      if (left) {
+        rest.leave(this, true);
+        return;
+      }
+      source = rest;
+      if (!blocked) { // as the new relay counts it; drain() reports the real state
+        blocked = true;
+        blockedSince = System.nanoTime();
+      }
+      drain();
+    });
+  }
+
+  boolean hasLeft() {
+    return left;
+  }
+
   /** Writes what is queued while the client keeps up. Client loop. */
   private void drain() {
     ResponseChannel o = out;
@@ -205,6 +262,15 @@ final class StreamedResponse implements Response {
         o.abort();
         return;
       }
+      if (item instanceof StreamBroadcast.Detached d) {
+        if (d.offset() != position || source != null) { // cannot happen: the hand-over lost or repeated bytes
+          leave();
+          o.abort();
+          return;
+        }
+        d.from().restFetch().start(position, last, d.from().etag(), new RestOfStream(this, d.from(), position, last));
+        continue; // the queue is empty now; the rest's pieces arrive through offer()
+      }
       ByteBuf piece = (ByteBuf) item;
       int n = piece.readableBytes();
       long from = Math.max(first, position) - position;
@@ -237,7 +303,17 @@ final class StreamedResponse implements Response {
   private void setBlocked(boolean b) {
     if (blocked != b) {
       blocked = b;
-      source.blockedChanged(b ? 1 : -1);
+      long now = System.nanoTime();
+      if (b) {
+        blockedSince = now;
+      } else {
+        blockedTotal += now - blockedSince;
+        blockedSince = 0;
+      }
+      StreamBroadcast s = source;
+      if (s != null) {
+        s.blockedChanged(b ? 1 : -1);
+      }
     }
   }
 
@@ -246,9 +322,17 @@ final class StreamedResponse implements Response {
       left = true;
       boolean wasBlocked = blocked;
       blocked = false;
-      source.leave(this, wasBlocked);
+      StreamBroadcast s = source;
+      if (s != null) {
+        s.leave(this, wasBlocked);
+      } // else detached and the rest not attached yet: attachLater/RestOfStream see `left`
     }
     dropQueue();
+  }
+
+  /** Failure of the rest's request before it became a relay: cut this response. Any thread. */
+  void cut() {
+    offer(ABORT);
   }
 
   private void dropQueue() {
