@@ -109,6 +109,11 @@ public final class ShardStore implements AutoCloseable {
    * verifies anyway (the behaviour before; kept for measurements, docs/SHARD-STORE.md "Cold page cache").
    */
   static final String VERIFY_BLOCK_CHECKSUMS_PROPERTY = "imgcdn.shard.store.verify-block-checksums";
+  /**
+   * System property: {@code false} makes getDirect read every value through its scratch buffer, ignoring
+   * {@link SizeHints} (the behaviour before; kept for measurements, docs/SHARD-STORE.md "Cold page cache").
+   */
+  static final String SIZE_HINTS_PROPERTY = "imgcdn.shard.store.size-hints";
   private static final int SCRATCH_BYTES = CHUNK_BYTES + 64 * 1024;
   private static final int KEY_SCRATCH_BYTES = 8 * 1024;
   private static final long MEAN_OBJECT_BYTES = 60 * 1024;
@@ -134,6 +139,9 @@ public final class ShardStore implements AutoCloseable {
   private final AtomicLongArray stripeVersions = new AtomicLongArray(STRIPES);
   private final AtomicBoolean horizonStale;
   private volatile EvictionHorizon horizon = EvictionHorizon.EMPTY;
+  /** Sizes of inline values by key hash: a hit with a hint is read straight into the caller's buffer. */
+  private final SizeHints sizeHints;
+  private final boolean useSizeHints = Boolean.parseBoolean(System.getProperty(SIZE_HINTS_PROPERTY, "true"));
   private final ThreadLocal<ByteBuffer> scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
   private final ThreadLocal<ByteBuffer> keyScratch =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_SCRATCH_BYTES));
@@ -171,6 +179,7 @@ public final class ShardStore implements AutoCloseable {
     for (int i = 0; i < STRIPES; i++) {
       stripeLocks[i] = new Object();
     }
+    this.sizeHints = new SizeHints(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES));
     this.guard = new DiskGuard(budget.maxBytes() - GUARD_SLACK_BYTES, this::diskAndMemtableBytes);
   }
 
@@ -425,7 +434,33 @@ public final class ShardStore implements AutoCloseable {
       DirectObject object = null;
       ValueCodec.Header header = null;
       try {
+        int hint = useSizeHints ? sizeHints.get(keyHash) : 0;
         for (int attempt = 0; attempt < 2 && value == null; attempt++) {
+          if (attempt == 0 && hint > 0) {
+            // The size is known: RocksDB copies the value straight into the caller's buffer.
+            ByteBuffer target = allocateExactly(allocate, release, hint);
+            int size;
+            try {
+              size = db.get(hitReads, keyBuffer.duplicate(), target.duplicate());
+            } catch (RocksDBException | RuntimeException e) {
+              release.accept(target);
+              throw e;
+            }
+            ValueCodec.Header inline = size == hint ? inlineHeaderOrNull(target) : null;
+            if (inline != null) {
+              value = target;
+              header = inline;
+            } else {
+              release.accept(target);
+              if (size == RocksDB.NOT_FOUND) {
+                sizeHints.remove(keyHash);
+                misses.increment();
+                return Optional.empty();
+              }
+              // Replaced, or another key's hint: the next attempt reads through the scratch buffer.
+            }
+            continue;
+          }
           ByteBuffer first = scratch.get().clear();
           int size = db.get(hitReads, keyBuffer.duplicate(), first);
           if (size == RocksDB.NOT_FOUND) {
@@ -447,6 +482,7 @@ public final class ShardStore implements AutoCloseable {
             } else {
               value = allocateExactly(allocate, release, size);
               value.put(value.position(), first, 0, size);
+              sizeHints.put(keyHash, size);
             }
           } else {
             // An inline value above the scratch size (written before chunking existed): read it again.
@@ -516,8 +552,10 @@ public final class ShardStore implements AutoCloseable {
      * says "may exist, value not found" (a get with that tier does the same but reports it as an
      * Incomplete status, i.e. a RocksDBException with a stack trace per probe: measured at several % of
      * the CPU of a hit). Bloom filters and indexes live in the open table readers (not in the block
-     * cache), so a lookup that can be answered needs no I/O at all. The value goes to this thread's
-     * scratch buffer first (its size is unknown before the read), then once into the caller's buffer.
+     * cache), so a lookup that can be answered needs no I/O at all. With a size hint (SizeHints) the
+     * value goes straight into the caller's buffer; without one (or without a block cache, where memory
+     * rarely has it and a leased buffer would mostly go back unused) to this thread's scratch buffer
+     * first, then once into the caller's buffer.
      */
     byte[] keyBytes = keyBytes(key);
     Objects.requireNonNull(allocate, "allocate");
@@ -530,32 +568,40 @@ public final class ShardStore implements AutoCloseable {
       if (closed.get()) {
         return Optional.empty();
       }
-      ByteBuffer first = scratch.get().clear();
-      KeyMayExist found = db.keyMayExist(memoryOnly, directKey(keyBytes), first);
-      int size = found.valueLength;
-      if (found.exists != KeyMayExist.KeyMayExistEnum.kExistsWithValue || size > first.capacity()) {
-        return Optional.empty();
-      }
-      first.clear().limit(size);
-      ValueCodec.Header header = ValueCodec.decodeHeader(first);
       long keyHash = FrequencySketch.hash(keyBytes);
-      // (shouldReinsert may refresh the eviction horizon: table-file metadata RocksDB holds in memory.)
-      if (header.chunked() || shouldReinsert(keyHash, header)) {
-        return Optional.empty();
-      }
-      ByteBuffer value = allocateExactly(allocate, release, size);
-      value.put(value.position(), first, 0, size);
-      DirectObject object;
+      int hint = useSizeHints && config.effectiveBlockCacheBytes() > 0 ? sizeHints.get(keyHash) : 0;
+      // With a size hint the value goes straight into the caller's buffer, else through the scratch buffer.
+      ByteBuffer owned = hint > 0 ? allocateExactly(allocate, release, hint) : null;
       try {
-        object = ValueCodec.decode(value, header);
-      } catch (ValueCodec.CorruptValueException e) {
-        release.accept(value);
-        return Optional.empty();
+        ByteBuffer read = owned != null ? owned : scratch.get().clear();
+        KeyMayExist found = db.keyMayExist(memoryOnly, directKey(keyBytes), read.duplicate());
+        int size = found.valueLength;
+        if (found.exists != KeyMayExist.KeyMayExistEnum.kExistsWithValue
+            || (owned != null ? size != hint : size > read.capacity())) {
+          return Optional.empty(); // not in memory, or another size than hinted: getDirect reads it
+        }
+        read = read.duplicate().clear().limit(size);
+        ValueCodec.Header header = ValueCodec.decodeHeader(read);
+        // (shouldReinsert may refresh the eviction horizon: table-file metadata RocksDB holds in memory.)
+        if (header.chunked() || shouldReinsert(keyHash, header)) {
+          return Optional.empty();
+        }
+        if (owned == null) {
+          owned = allocateExactly(allocate, release, size);
+          owned.put(owned.position(), read, 0, size);
+          sizeHints.put(keyHash, size);
+        }
+        DirectObject object = ValueCodec.decode(owned, header);
+        owned = null; // the caller's now
+        policy.recordAccess(keyHash);
+        hits.increment();
+        memoryHits.increment();
+        return Optional.of(object);
+      } finally {
+        if (owned != null) {
+          release.accept(owned);
+        }
       }
-      policy.recordAccess(keyHash);
-      hits.increment();
-      memoryHits.increment();
-      return Optional.of(object);
     } catch (RocksDBException | ValueCodec.CorruptValueException e) {
       return Optional.empty(); // Incomplete (not in memory), or a problem getDirect will report
     } finally {
@@ -760,6 +806,11 @@ public final class ShardStore implements AutoCloseable {
     return ValueCodec.decodeHeader(value, value.length);
   }
 
+  /** The size hint held for {@code key} (0: none); for tests. */
+  int sizeHint(String key) {
+    return sizeHints.get(FrequencySketch.hash(keyBytes(key)));
+  }
+
   /** Forces the memtable to a table file; for tests. */
   void flush() throws RocksDBException {
     try (FlushOptions flushOptions = new FlushOptions().setWaitForFlush(true)) {
@@ -835,6 +886,7 @@ public final class ShardStore implements AutoCloseable {
         db.put(writeOptions, keyBytes, encoded);
         written = encoded.length;
       }
+      sizeHints.put(keyHash, value.body().length > CHUNK_BYTES ? 0 : (int) written);
       stripeVersions.incrementAndGet(stripe);
       puts.increment();
       bytesAdmitted.add(written);
@@ -923,6 +975,20 @@ public final class ShardStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The header of a value read by size hint when it is an inline value (the only kind hints are kept
+   * for); null for a chunked header (the key was replaced) or one that does not decode, which the read
+   * through the scratch buffer then reports.
+   */
+  private static ValueCodec.Header inlineHeaderOrNull(ByteBuffer value) {
+    try {
+      ValueCodec.Header header = ValueCodec.decodeHeader(value);
+      return header.chunked() ? null : header;
+    } catch (ValueCodec.CorruptValueException e) {
+      return null;
+    }
+  }
+
   private static ByteBuffer allocateExactly(IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release,
       int size) {
     ByteBuffer target = allocate.apply(size);
@@ -1007,6 +1073,7 @@ public final class ShardStore implements AutoCloseable {
   }
 
   private void dropCorrupt(String key, byte[] keyBytes, long keyHash, String reason) throws RocksDBException {
+    sizeHints.remove(keyHash);
     checksumFailures.increment();
     misses.increment();
     log.warn("shard store {}: corrupt value for key {} deleted ({})", config.directory(), LogSafe.key(key), reason);

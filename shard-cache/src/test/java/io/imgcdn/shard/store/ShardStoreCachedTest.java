@@ -104,6 +104,43 @@ class ShardStoreCachedTest {
   }
 
   @Test
+  void getCached_hintedValueOnlyInTableFile_emptyAndTheLeasedBufferReleased() throws Exception {
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
+        ReadMode.PREAD, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    try (ShardStore store = ShardStore.open(config)) {
+      store.put("k", object(60_000, 8)).join(); // the put leaves a size hint
+      store.flush(); // in a table file, not (yet) in the block cache
+      Buffers buffers = new Buffers();
+
+      assertThat(store.getCached("k", buffers::allocate, buffers.released::add)).isEmpty();
+      assertThat(buffers.allocated).hasSize(1);
+      assertThat(buffers.released).hasSize(1);
+      assertThat(store.stats().memoryHits()).isZero();
+    }
+  }
+
+  @Test
+  void getCached_corruptValueOfTheHintedSize_emptyReleasedThenCountedByGetDirect() throws Exception {
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
+        ReadMode.PREAD, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    try (ShardStore store = ShardStore.open(config)) {
+      StoredObject object = object(60_000, 9);
+      store.put("k", object).join();
+      byte[] corrupt = ValueCodec.encode(object, 0);
+      corrupt[corrupt.length - 1] ^= 0x01; // same size, last body byte flipped, in the memtable
+      store.putRaw("k", corrupt);
+      Buffers buffers = new Buffers();
+
+      assertThat(store.getCached("k", buffers::allocate, buffers.released::add)).isEmpty();
+      assertThat(buffers.released).hasSize(1);
+      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isEmpty();
+      assertThat(buffers.released).hasSameSizeAs(buffers.allocated);
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+      assertThat(store.stats().hits()).isZero();
+    }
+  }
+
+  @Test
   void getCached_chunkedBody_leftToThePool() throws Exception {
     try (ShardStore store = ShardStore.open(new StoreConfig(dir.resolve("db"), 128 * MIB, 1, 8))) {
       store.put("big", object(3 * (1 << 20) + 5, 3)).join();

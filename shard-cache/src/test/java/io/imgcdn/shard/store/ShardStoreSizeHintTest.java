@@ -1,0 +1,160 @@
+package io.imgcdn.shard.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * getDirect with a size hint reads straight into the caller's buffer; a wrong hint (a value replaced
+ * behind the store's back, a corrupt value of the hinted size) still ends in the right answer: the
+ * current value, or a counted miss, never a corrupt byte.
+ */
+class ShardStoreSizeHintTest {
+
+  private static final long MIB = 1L << 20;
+
+  @TempDir Path dir;
+
+  private static StoredObject object(int size, long seed) {
+    byte[] body = new byte[size];
+    new Random(seed).nextBytes(body);
+    return new StoredObject("image/webp", "\"" + seed + "\"", "public", seed, body);
+  }
+
+  private ShardStore open() throws Exception {
+    // No block cache: every read goes to RocksDB's memtable or a table file, never memory-only paths.
+    return ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 2, 64, 0, ReadMode.PREAD,
+        StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS));
+  }
+
+  /** Records every size asked for and every buffer handed back. */
+  private static final class Buffers {
+    final List<Integer> asked = new ArrayList<>();
+    final List<ByteBuffer> released = new ArrayList<>();
+
+    ByteBuffer allocate(int n) {
+      asked.add(n);
+      return ByteBuffer.allocateDirect(n);
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
+  }
+
+  @Test
+  void getDirect_afterPutAndFlush_oneExactAllocationAndTheBody() throws Exception {
+    try (ShardStore store = open()) {
+      StoredObject o = object(61_440, 1);
+      store.put("k", o).join();
+      store.flush();
+      int encoded = (int) ValueCodec.encodedLength(o);
+      assertThat(store.sizeHint("k")).isEqualTo(encoded);
+      Buffers buffers = new Buffers();
+
+      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+
+      assertThat(bytes(got.orElseThrow().body())).isEqualTo(o.body());
+      assertThat(buffers.asked).containsExactly(encoded);
+      assertThat(buffers.released).isEmpty();
+      assertThat(store.stats().hits()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void getDirect_valueReplacedWithOtherSizeBehindTheHint_returnsTheNewValue() throws Exception {
+    try (ShardStore store = open()) {
+      store.put("k", object(61_440, 1)).join();
+      StoredObject replacement = object(50_000, 2);
+      store.putRaw("k", ValueCodec.encode(replacement, 0)); // bypasses the hint
+      Buffers buffers = new Buffers();
+
+      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+
+      assertThat(bytes(got.orElseThrow().body())).isEqualTo(replacement.body());
+      assertThat(buffers.asked).hasSize(2);
+      assertThat(buffers.released).hasSize(1);
+      assertThat(store.sizeHint("k")).isEqualTo((int) ValueCodec.encodedLength(replacement));
+    }
+  }
+
+  @Test
+  void getDirect_corruptBodyOfTheHintedSize_missesCountsAndReleases() throws Exception {
+    try (ShardStore store = open()) {
+      StoredObject o = object(61_440, 1);
+      store.put("k", o).join();
+      byte[] corrupt = ValueCodec.encode(o, 0);
+      corrupt[corrupt.length - 100] ^= 0x01;
+      store.putRaw("k", corrupt);
+      store.flush();
+      Buffers buffers = new Buffers();
+
+      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+
+      assertThat(got).isEmpty();
+      assertThat(buffers.released).hasSameSizeAs(buffers.asked).hasSize(1);
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+      assertThat(store.sizeHint("k")).isZero();
+      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isEmpty();
+    }
+  }
+
+  @Test
+  void getDirect_corruptHeaderOfTheHintedSize_missesAndCounts() throws Exception {
+    try (ShardStore store = open()) {
+      StoredObject o = object(61_440, 1);
+      store.put("k", o).join();
+      byte[] corrupt = ValueCodec.encode(o, 0);
+      corrupt[30] ^= 0x01; // inside the content type
+      store.putRaw("k", corrupt);
+      Buffers buffers = new Buffers();
+
+      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+
+      assertThat(got).isEmpty();
+      assertThat(buffers.released).hasSameSizeAs(buffers.asked);
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void getDirect_hintedKeyDeleted_missReleasesTheBuffer() throws Exception {
+    try (ShardStore store = open()) {
+      store.put("k", object(61_440, 1)).join();
+      assertThat(store.delete("k").join()).isTrue();
+      Buffers buffers = new Buffers();
+
+      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+
+      assertThat(got).isEmpty();
+      assertThat(buffers.released).hasSameSizeAs(buffers.asked);
+      assertThat(store.stats().misses()).isEqualTo(1);
+      assertThat(store.stats().checksumFailures()).isZero();
+    }
+  }
+
+  @Test
+  void getDirect_chunkedValueAfterInlineHint_returnsTheWholeBody() throws Exception {
+    try (ShardStore store = open()) {
+      store.put("k", object(61_440, 1)).join();
+      StoredObject large = object(1_500_000, 2);
+      store.put("k", large).join();
+      assertThat(store.sizeHint("k")).isZero();
+      Buffers buffers = new Buffers();
+
+      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+
+      assertThat(bytes(got.orElseThrow().body())).isEqualTo(large.body());
+      assertThat(buffers.released).isEmpty();
+    }
+  }
+}
