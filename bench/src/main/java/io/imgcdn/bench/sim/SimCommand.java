@@ -33,7 +33,7 @@ public final class SimCommand implements Callable<Integer> {
 
   @Option(names = "--policies", defaultValue = "lru,fifo,caffeine,gdsf,belady",
       description = "Policies, comma-separated: lru, fifo, caffeine, gdsf, lfuda, belady, static-ohr, static-bhr, edge, "
-          + "edge-frequency, edge-frequency-per-byte, caffeine-max<N> "
+          + "edge-frequency, edge-frequency-per-byte, edge-adaptive, caffeine-max<N> "
           + "(default: ${DEFAULT-VALUE}).")
   String policies;
 

@@ -27,7 +27,7 @@ class ReferencePoliciesTest {
 
   @Test
   void edge_everyAdmissionWithRoomForAll_everyRepeatHits() {
-    for (String name : new String[] {"edge", "edge-frequency", "edge-frequency-per-byte"}) {
+    for (String name : new String[] {"edge", "edge-frequency", "edge-frequency-per-byte", "edge-adaptive"}) {
       SimulationResult r = Simulator.run(SIZED, Policies.named(name), 1 << 20, 0);
 
       assertThat(r.hits()).as(name).isEqualTo(11 - 5);

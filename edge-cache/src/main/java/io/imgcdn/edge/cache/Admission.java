@@ -17,7 +17,12 @@ public enum Admission {
    * W-TinyLFU behind a size-aware filter: an object enters only if its requests per byte are at least
    * those of the objects it would displace (small objects win). Aims at the object hit ratio.
    */
-  FREQUENCY_PER_BYTE("frequency-per-byte");
+  FREQUENCY_PER_BYTE("frequency-per-byte"),
+  /**
+   * W-TinyLFU behind the FREQUENCY filter while its long memory predicts returns better than a short one
+   * (stable popularity), W-TinyLFU alone while it does not (popularity drift); decided as requests come.
+   */
+  ADAPTIVE("adaptive");
 
   private final String configName;
 
@@ -38,6 +43,6 @@ public enum Admission {
         return a;
       }
     }
-    throw new IllegalArgumentException("admission: '" + name + "' (expected: tinylfu, frequency or frequency-per-byte)");
+    throw new IllegalArgumentException("admission: '" + name + "' (expected: tinylfu, frequency, frequency-per-byte or adaptive)");
   }
 }

@@ -85,7 +85,7 @@ public final class EdgeCache implements AutoCloseable {
       return null;
     }
     if (filter != null) {
-      filter.record(key); // a miss is counted once, when its fetch ends (admit)
+      filter.record(key, found.weight()); // a miss is counted once, when its fetch ends (admit)
     }
     return found;
   }
@@ -144,7 +144,7 @@ public final class EdgeCache implements AutoCloseable {
    */
   public boolean admit(String key, CachedObject object) {
     if (filter != null) {
-      filter.record(key);
+      filter.record(key, object.weight());
       if (!filter.admits(key, object.weight(), index.policy().eviction().orElseThrow(), maxBytes)) {
         return false;
       }
@@ -182,6 +182,16 @@ public final class EdgeCache implements AutoCloseable {
     String representation = found.representationKey(AcceptClass.of(acceptHeader));
     found.release();
     return acquire(representation);
+  }
+
+  /** Whether {@code key} is in the index now, without counting a request (tests). */
+  boolean holds(String key) {
+    return index.asMap().containsKey(key);
+  }
+
+  /** The filter of a filtering admission policy, else null (tests). */
+  AdmissionFilter admissionFilter() {
+    return filter;
   }
 
   /** The admission policy in front of the index. */

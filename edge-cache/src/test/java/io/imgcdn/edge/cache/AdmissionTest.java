@@ -85,6 +85,7 @@ class AdmissionTest {
   void named_configNames_parseCaseInsensitively() {
     assertThat(Admission.named("Frequency-Per-Byte")).isEqualTo(Admission.FREQUENCY_PER_BYTE);
     assertThat(Admission.named(" tinylfu ")).isEqualTo(Admission.TINYLFU);
+    assertThat(Admission.named("ADAPTIVE")).isEqualTo(Admission.ADAPTIVE);
     assertThatThrownBy(() -> Admission.named("lru")).hasMessageContaining("expected: tinylfu");
   }
 
