@@ -20,7 +20,12 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
+import io.imgcdn.bench.load.LoadGenerator;
+import io.imgcdn.bench.load.LoadResult;
+import io.imgcdn.bench.load.LoadSpec;
 import io.imgcdn.bench.peers.CpuTime;
+import io.imgcdn.bench.workload.Trace;
+import io.imgcdn.bench.workload.TraceRequest;
 
 /**
  * Cache hits, edge vs nginx, in one run on this machine: nginx (Debian's) with proxy_cache on tmpfs in
@@ -32,7 +37,8 @@ import io.imgcdn.bench.peers.CpuTime;
  * <p>Everything it starts (nginx, the edge JVM, wrk) it stops by pid; its files live in a directory
  * under /dev/shm that it deletes. Run from a fresh checkout with {@code bench/edge-vs-nginx.sh}; options:
  * {@code --duration=15s --warmup=5s --jit-warmup=10s --rounds=3 --connections=64 --threads=2 --sizes=10240,61440
- * --nginx-workers=2 --edge-io-threads=2 --report=FILE --edge-jvm="-XX:StartFlightRecording=..."}.
+ * --nginx-workers=2 --edge-io-threads=2 --report=FILE --edge-jvm="-XX:StartFlightRecording=..." --rate=0}; with
+ * {@code --rate=N} each run is an open loop at N requests/s from the bench's own generator instead of wrk.
  */
 public final class EdgeVsNginx {
   /*
@@ -45,7 +51,7 @@ public final class EdgeVsNginx {
    * with a strong ETag and a long Cache-Control, standing in for the shard tier.
    */
   record Options(Duration duration, Duration warmup, Duration jitWarmup, int rounds, int connections, int threads, List<Integer> sizes,
-      int nginxWorkers, int edgeIoThreads, Path report, List<String> edgeJvm) {}
+      int nginxWorkers, int edgeIoThreads, Path report, List<String> edgeJvm, double rate) {}
 
   record Result(String server, int size, int round, WrkRun wrk, double allocatedPerRequest, double cpuMicrosPerRequest) {}
 
@@ -82,10 +88,11 @@ public final class EdgeVsNginx {
         Integer.parseInt(m.getOrDefault("nginx-workers", String.valueOf(cores))),
         Integer.parseInt(m.getOrDefault("edge-io-threads", String.valueOf(cores))),
         m.containsKey("report") ? Path.of(m.get("report")) : null,
-        m.containsKey("edge-jvm") ? List.of(m.get("edge-jvm").trim().split("\\s+")) : List.of());
+        m.containsKey("edge-jvm") ? List.of(m.get("edge-jvm").trim().split("\\s+")) : List.of(),
+        Double.parseDouble(m.getOrDefault("rate", "0")));
     for (String k : m.keySet()) {
       if (!List.of("duration", "warmup", "jit-warmup", "rounds", "connections", "threads", "sizes", "nginx-workers",
-          "edge-io-threads", "report", "edge-jvm").contains(k)) {
+          "edge-io-threads", "report", "edge-jvm", "rate").contains(k)) {
         throw new IllegalArgumentException("unknown option --" + k);
       }
     }
@@ -142,8 +149,7 @@ public final class EdgeVsNginx {
           // (a JVM needs seconds of load for that; nginx needs none, it only fills its page cache).
           for (int size : o.sizes()) {
             for (String server : servers.keySet()) {
-              WrkRun.run(servers.get(server) + "/o" + size + ".jpg", o.threads(), o.connections(), o.jitWarmup(),
-                  dir.resolve("wrk.log"));
+              load(o, servers.get(server) + "/o" + size + ".jpg", size, o.jitWarmup(), dir.resolve("wrk.log"));
             }
           }
           for (int round = 0; round < o.rounds(); round++) {
@@ -152,13 +158,13 @@ public final class EdgeVsNginx {
               for (String server : order) {
                 String url = servers.get(server) + "/o" + size + ".jpg";
                 Path log = dir.resolve("wrk.log");
-                WrkRun.run(url, o.threads(), o.connections(), o.warmup(), log);
+                load(o, url, size, o.warmup(), log);
                 long before = server.equals("edge") ? allocated(edge) : 0;
                 // CPU of the server under test only (nginx: master and workers; the origin block is idle on hits)
                 List<Long> pids = List.of((server.equals("edge") ? edge : nginx).process().pid());
                 Duration cpuBefore = CpuTime.of(pids);
                 long[] machineBefore = machineTicks();
-                WrkRun w = WrkRun.run(url, o.threads(), o.connections(), o.duration(), log);
+                WrkRun w = load(o, url, size, o.duration(), log);
                 long[] machineAfter = machineTicks();
                 double cpuPerRequest = CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpuBefore), w.requests());
                 double perRequest = server.equals("edge")
@@ -178,6 +184,26 @@ public final class EdgeVsNginx {
       delete(dir);
     }
     return results;
+  }
+
+  /**
+   * One run against {@code url}: wrk (closed loop) by default; with {@code --rate}, the bench's own
+   * generator in an open loop at that many requests per second, latency from each request's intended
+   * send time (so a stall is charged to every request it delays, not only to the one in flight: at an
+   * equal offered load the two servers' tails compare fairly).
+   */
+  static WrkRun load(Options o, String url, int size, Duration duration, Path log) throws Exception {
+    if (o.rate() <= 0) {
+      return WrkRun.run(url, o.threads(), o.connections(), duration, log);
+    }
+    URI u = URI.create(url);
+    Trace trace = Trace.of(List.of(new TraceRequest(u.getPath(), size)).iterator());
+    LoadSpec spec = new LoadSpec(List.of(URI.create(u.getScheme() + "://" + u.getAuthority())), trace, 0,
+        o.connections(), o.rate(), Long.MAX_VALUE, duration, Duration.ofSeconds(10), Duration.ofSeconds(2),
+        o.threads(), null);
+    LoadResult r = LoadGenerator.run(spec);
+    return new WrkRun(r.responses(), r.seconds(), r.requestsPerSecond(), r.latencyMillis(50), r.latencyMillis(99),
+        r.errorCount() + r.unsent(), Double.NaN);
   }
 
   static long allocated(Child edge) throws IOException {
@@ -283,8 +309,10 @@ public final class EdgeVsNginx {
 
   static String report(Options o, List<Result> results) throws IOException {
     StringBuilder b = new StringBuilder();
-    b.append("Cache hits, one object per size, ").append(o.connections()).append(" connections, wrk -t")
-        .append(o.threads()).append(", ").append(o.duration().toSeconds()).append(" s per run after ")
+    b.append("Cache hits, one object per size, ").append(o.connections()).append(" connections, ")
+        .append(o.rate() > 0 ? String.format(Locale.ROOT, "open loop at %,.0f req/s (bench generator, %d threads, "
+            + "latency from the intended send time; errors include requests it could not send in time)", o.rate(),
+            o.threads()) : "wrk -t" + o.threads()).append(", ").append(o.duration().toSeconds()).append(" s per run after ")
         .append(o.warmup().toSeconds()).append(" s of warm-up (and ").append(o.jitWarmup().toSeconds())
         .append(" s per server and size before the first round), ").append(o.rounds())
         .append(" rounds alternating the order; ").append(machine()).append(".\n\n");
