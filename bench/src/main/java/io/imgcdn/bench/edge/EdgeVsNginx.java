@@ -129,7 +129,8 @@ public final class EdgeVsNginx {
         Files.writeString(cluster, "shard shard-1 127.0.0.1:" + originPort + "\n");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             o.edgeJvm().stream().anyMatch(f -> f.matches("-XX:\\+Use\\w+GC")) ? "-Dimgcdn.gc=given" : "-XX:+UseG1GC",
-            "-Xmx512m", "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false",
+            "-Xmx512m", "-Xms512m", // fixed: the full GC after the warm-up must not shrink the heap to ~50 MB
+            "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false",
             "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(o.edgeJvm());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EdgeNode.class.getName(), "node.id=edge-1", "server.host=127.0.0.1", "server.port=" + edgePort,
@@ -152,6 +153,10 @@ public final class EdgeVsNginx {
               load(o, servers.get(server) + "/o" + size + ".jpg", size, o.jitWarmup(), dir.resolve("wrk.log"));
             }
           }
+          // A long-running edge has long since promoted what it made at start-up (Netty's pools, JIT and
+          // metrics structures); a young GC in a minute-long run would still copy them between survivor
+          // spaces each time. One full GC after the warm-up leaves the measured runs in that steady state.
+          edge.ask("gc", "EDGE-STATS");
           for (int round = 0; round < o.rounds(); round++) {
             for (int size : o.sizes()) {
               List<String> order = round % 2 == 0 ? List.of("edge", "nginx") : List.of("nginx", "edge");
