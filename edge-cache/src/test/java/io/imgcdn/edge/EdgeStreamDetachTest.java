@@ -35,11 +35,7 @@ class EdgeStreamDetachTest {
 
   @AfterAll
   static void stop() {
-    edge.close();
-    shard.close();
-    assertThat(edge.cache().liveBuffers()).isZero();
-    assertThat(leaks.leaks()).isEmpty();
-    leaks.close();
+    Edges.stopClean(edge, shard, leaks);
   }
 
   /** Both clients' requests wait at the shard until both are coalesced onto one relay. */

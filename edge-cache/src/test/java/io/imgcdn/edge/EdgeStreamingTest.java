@@ -37,11 +37,7 @@ class EdgeStreamingTest {
 
   @AfterAll
   static void stop() {
-    edge.close();
-    shard.close();
-    assertThat(edge.cache().liveBuffers()).isZero();
-    assertThat(leaks.leaks()).isEmpty();
-    leaks.close();
+    Edges.stopClean(edge, shard, leaks);
   }
 
   static void await(String what, BooleanSupplier condition) {

@@ -48,4 +48,13 @@ final class Edges {
   static EdgeServer start(Path dir, List<FakeShard> shards, Map<String, String> extra) {
     return EdgeServer.start(config(clusterFile(dir, shards), extra));
   }
+
+  /** Stops the edge and its shard, then checks that no cached buffer and no Netty buffer leaked. */
+  static void stopClean(EdgeServer edge, FakeShard shard, io.imgcdn.common.testing.NettyLeakWatch leaks) {
+    edge.close();
+    shard.close();
+    org.assertj.core.api.Assertions.assertThat(edge.cache().liveBuffers()).isZero();
+    org.assertj.core.api.Assertions.assertThat(leaks.leaks()).isEmpty();
+    leaks.close();
+  }
 }
