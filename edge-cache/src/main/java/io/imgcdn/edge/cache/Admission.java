@@ -6,7 +6,7 @@ import java.util.Locale;
  * How the edge's memory cache decides whether a fetched object enters it ({@code edge.cache.admission}).
  */
 public enum Admission {
-  /** Caffeine's W-TinyLFU alone (the default): best when popularity drifts (new uploads). */
+  /** Caffeine's W-TinyLFU alone: good when popularity drifts (new uploads), weaker when it holds still. */
   TINYLFU("tinylfu"),
   /**
    * W-TinyLFU behind a long-memory frequency filter: an object enters only if it was requested at least as
@@ -21,6 +21,7 @@ public enum Admission {
   /**
    * W-TinyLFU behind the FREQUENCY filter while its long memory predicts returns better than a short one
    * (stable popularity), W-TinyLFU alone while it does not (popularity drift); decided as requests come.
+   * The default of {@code edge.cache.admission}.
    */
   ADAPTIVE("adaptive");
 

@@ -12,19 +12,25 @@ final class MemoryJudge {
    * (old favourites gone quiet). Each goes into a ghost table (hash, request stamp, which set) and counts
    * as returned when it is requested again within HORIZON x entries requests. Both sets are candidates
    * that were just requested, so neither is favoured by recency; what differs is which memory vouched for
-   * them. With return rates ρ1 = returned(D1)/D1 and ρ2 = returned(D2)/D2 (in bytes, the byte hit ratio's
-   * currency), ρ1 well above ρ2 says the long memory is turning away what comes back: distrust it; ρ1 at
-   * or below ρ2 says trust it again. Hysteresis (distrust above DISTRUST_RATIO, trust below TRUST_RATIO)
-   * keeps it from flapping on noise; the sums halve every SAMPLE x entries requests so the verdict follows
-   * the workload. With (almost) nothing coming back there is no evidence either way, and the judge goes back
-   * to trusting the long memory: the default, which keeps one-hit wonders out.
+   * them. With return rates q1 = returned(D1) / D1 and q2 = returned(D2) / D2 (in bytes, the byte hit
+   * ratio's currency), q1 well above q2 says the long memory turns away what comes back: distrust it (the
+   * filter then admits everything and W-TinyLFU decides alone); q1 well below q2 says trust it.
    *
-   * Measured on the bench simulator's Zipf 0.9 trace (docs/EDGE.md, "Hit ratio"), ρ1/ρ2 stays around 0.5-1.5
-   * without drift and 2-4 with drift; the thresholds sit between. A first design compared the misses of
-   * rejected candidates with the hits of the victims a rejection kept (the ghost-set idea of adaptive
-   * caching [1]); it told drift from no drift poorly, because a just-requested candidate comes back more
-   * often than a cold victim whatever the workload, and hill climbing on the hit rate itself (as Caffeine
-   * sizes its window [1]) wandered: a change of history length shows in the hit rate only a history later.
+   * Verdicts every SAMPLE x entries requests; the sums then halve, so the evidence is about the last few
+   * samples. Hysteresis: distrust when q1/q2 > DISTRUST_RATIO, trust again only when q1/q2 < TRUST_RATIO.
+   * Measured in the bench simulator at 5% of the working set (docs/EDGE.md, "Hit ratio"), q1/q2 is mostly
+   * 0.1-1.3 (median about 0.6) without drift and 1.3-8 (median about 2.3) with drift. The thresholds are
+   * not symmetric around 1 because the costs are not: trusting the long memory under drift costs up to 9
+   * points of byte hit ratio, distrusting it without drift at most 3. For the same reason a new cache
+   * starts distrusting (as plain W-TinyLFU) until the first evidence: until the short memory first halves,
+   * both memories hold the same counts and cannot disagree. Disagreements with (almost) nothing coming back
+   * from either set mean rejections cost nothing: trust, the mode that keeps one-hit wonders out.
+   *
+   * A first design compared the misses of rejected candidates with the hits of the victims a rejection
+   * kept (the ghost-set idea of adaptive caching [1]) to climb the long memory's length; it told drift from
+   * no drift poorly, because a just-requested candidate comes back more often than a cold victim whatever
+   * the workload. Hill climbing on the hit rate itself (as Caffeine sizes its window [1]) wandered: a
+   * change of history length shows in the hit rate only a history later.
    *
    * Cost: one probe of one slot per hit or offered miss; one write per disagreement. Memory: 8 bytes per
    * slot, one slot per 2 expected entries, at most 64 Ki slots (512 KiB). Plain fields: races between event
@@ -33,12 +39,12 @@ final class MemoryJudge {
    * [1] Einziger, Eytan, Friedman, Manes. Adaptive Software Cache Management. Middleware 2018.
    */
   static final double DISTRUST_RATIO = 1.5;
-  static final double TRUST_RATIO = 1.0;
+  static final double TRUST_RATIO = 0.7;
   /** Requests within which a disagreement's candidate counts as returned, in expected entries. */
   static final int HORIZON = 1;
   /** Requests between verdicts, in expected entries. */
   static final int SAMPLE = 1;
-  /** Returned bytes below which the judge has no evidence and trusts the long memory. */
+  /** Returned bytes below which disagreements are taken to cost nothing (then the judge trusts the long memory). */
   static final long MIN_EVIDENCE_BYTES = AdmissionFilter.ASSUMED_ENTRY_BYTES;
   private static final int MAX_GHOST = 1 << 16;
 
@@ -52,7 +58,7 @@ final class MemoryJudge {
   private long longRejectedReturned;
   private long longAdmitted;
   private long longAdmittedReturned;
-  private boolean trustsLongMemory = true;
+  private boolean trustsLongMemory;
   private long verdicts;
 
   /** A judge for a filter sized for {@code entries} expected entries. */
@@ -67,7 +73,7 @@ final class MemoryJudge {
     this.sample = SAMPLE * entries;
   }
 
-  /** Whether the long memory's verdicts stand now (else the filter admits everything). */
+  /** Whether the long memory's verdicts stand now (else the filter admits everything); false in a new cache. */
   boolean trustsLongMemory() {
     return trustsLongMemory;
   }
@@ -112,10 +118,11 @@ final class MemoryJudge {
 
   private void verdict() {
     verdicts++;
-    if (longRejectedReturned + longAdmittedReturned < MIN_EVIDENCE_BYTES) {
-      trustsLongMemory = true; // nothing came back (lately): the default, which refuses one-hit wonders
+    boolean disagreements = longRejected + longAdmitted > 0; // none yet in a new cache: no evidence
+    if (disagreements && longRejectedReturned + longAdmittedReturned < MIN_EVIDENCE_BYTES) {
+      trustsLongMemory = true; // nothing came back: rejections cost nothing, and the filter keeps one-hit wonders out
     } else if (longRejected > 0 && longAdmitted > 0) {
-      // ρ1 / ρ2 = (r1 / d1) / (r2 / d2); r2 == 0 makes it infinite (distrust) unless r1 is 0 too
+      // q1 / q2 = (r1 / d1) / (r2 / d2); with r2 == 0 it is r1 * d2 (large: distrust)
       double ratio = (double) longRejectedReturned * longAdmitted
           / Math.max(1.0, (double) longAdmittedReturned * longRejected);
       if (trustsLongMemory && ratio > DISTRUST_RATIO) {

@@ -35,8 +35,10 @@ class MemoryJudgeTest {
   @Test
   void request_longRejectedComeBackMoreThanLongAdmitted_distrustsThenTrustsWhenItTurns() {
     MemoryJudge judge = new MemoryJudge(ENTRIES);
-    assertThat(judge.trustsLongMemory()).isTrue();
+    assertThat(judge.trustsLongMemory()).isFalse(); // a new cache: W-TinyLFU alone until there is evidence
 
+    sample(judge, 5_000, 1, 8); // what the long memory admits comes back, what it rejects does not
+    assertThat(judge.trustsLongMemory()).isTrue();
     sample(judge, 10_000, 4, 4); // as often: keep trusting
     assertThat(judge.trustsLongMemory()).isTrue();
     sample(judge, 20_000, 10, 2); // drift: what the long memory turns away comes back
@@ -46,7 +48,7 @@ class MemoryJudgeTest {
     sample(judge, 40_000, 1, 8);
     sample(judge, 50_000, 1, 8);
     assertThat(judge.trustsLongMemory()).isTrue();
-    assertThat(judge.verdicts()).isEqualTo(5);
+    assertThat(judge.verdicts()).isEqualTo(6);
   }
 
   @Test
@@ -68,6 +70,16 @@ class MemoryJudgeTest {
     }
     assertThat(judge.verdicts()).isEqualTo(2);
     assertThat(judge.trustsLongMemory()).isTrue();
+  }
+
+  @Test
+  void request_noDisagreements_keepsDistrusting() {
+    MemoryJudge judge = new MemoryJudge(ENTRIES);
+    for (int r = 0; r < 3 * ENTRIES * MemoryJudge.SAMPLE; r++) {
+      judge.request(r % 50, W); // the same keys over and over, none a disagreement
+    }
+    assertThat(judge.verdicts()).isEqualTo(3);
+    assertThat(judge.trustsLongMemory()).isFalse();
   }
 
   @Test
