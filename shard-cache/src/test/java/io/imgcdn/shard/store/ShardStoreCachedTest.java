@@ -41,11 +41,14 @@ class ShardStoreCachedTest {
     return out;
   }
 
+  private StoreConfig withBlockCache(ReadMode reads) {
+    return new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, reads,
+        StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+  }
+
   @Test
   void getCached_inMemtableThenInBlockCache_answersWithoutThePool() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
-        ReadMode.PREAD, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
-    try (ShardStore store = ShardStore.open(config)) {
+    try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.PREAD))) {
       StoredObject object = object(60_000, 1);
       store.put("k", object).join();
       Buffers buffers = new Buffers();
@@ -73,9 +76,7 @@ class ShardStoreCachedTest {
   @Test
   void getCached_mmapReadsValueInTableFile_leftToThePool() throws Exception {
     // RocksDB does not copy blocks read through mmap into the block cache: such hits always take the pool.
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
-        ReadMode.MMAP, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
-    try (ShardStore store = ShardStore.open(config)) {
+    try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.MMAP))) {
       store.put("k", object(60_000, 7)).join();
       store.flush();
       Buffers buffers = new Buffers();
@@ -105,9 +106,7 @@ class ShardStoreCachedTest {
 
   @Test
   void getCached_hintedValueOnlyInTableFile_emptyAndTheLeasedBufferReleased() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
-        ReadMode.PREAD, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
-    try (ShardStore store = ShardStore.open(config)) {
+    try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.PREAD))) {
       store.put("k", object(60_000, 8)).join(); // the put leaves a size hint
       store.flush(); // in a table file, not (yet) in the block cache
       Buffers buffers = new Buffers();
@@ -121,9 +120,7 @@ class ShardStoreCachedTest {
 
   @Test
   void getCached_corruptValueOfTheHintedSize_emptyReleasedThenCountedByGetDirect() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE,
-        ReadMode.PREAD, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
-    try (ShardStore store = ShardStore.open(config)) {
+    try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.PREAD))) {
       StoredObject object = object(60_000, 9);
       store.put("k", object).join();
       byte[] corrupt = ValueCodec.encode(object, 0);

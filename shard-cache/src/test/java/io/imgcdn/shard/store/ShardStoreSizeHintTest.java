@@ -51,6 +51,15 @@ class ShardStoreSizeHintTest {
     return out;
   }
 
+  /** Puts "k" (which leaves a size hint), then overwrites it behind the hint with one bit flipped at {@code at}. */
+  private static void putHintedThenCorrupt(ShardStore store, long at) throws Exception {
+    StoredObject o = object(61_440, 1);
+    store.put("k", o).join();
+    byte[] corrupt = ValueCodec.encode(o, 0);
+    corrupt[(int) at] ^= 0x01;
+    store.putRaw("k", corrupt);
+  }
+
   @Test
   void getDirect_afterPutAndFlush_oneExactAllocationAndTheBody() throws Exception {
     try (ShardStore store = open()) {
@@ -90,11 +99,7 @@ class ShardStoreSizeHintTest {
   @Test
   void getDirect_corruptBodyOfTheHintedSize_missesCountsAndReleases() throws Exception {
     try (ShardStore store = open()) {
-      StoredObject o = object(61_440, 1);
-      store.put("k", o).join();
-      byte[] corrupt = ValueCodec.encode(o, 0);
-      corrupt[corrupt.length - 100] ^= 0x01;
-      store.putRaw("k", corrupt);
+      putHintedThenCorrupt(store, ValueCodec.encodedLength(object(61_440, 1)) - 100);
       store.flush();
       Buffers buffers = new Buffers();
 
@@ -111,11 +116,7 @@ class ShardStoreSizeHintTest {
   @Test
   void getDirect_corruptHeaderOfTheHintedSize_missesAndCounts() throws Exception {
     try (ShardStore store = open()) {
-      StoredObject o = object(61_440, 1);
-      store.put("k", o).join();
-      byte[] corrupt = ValueCodec.encode(o, 0);
-      corrupt[30] ^= 0x01; // inside the content type
-      store.putRaw("k", corrupt);
+      putHintedThenCorrupt(store, 30); // inside the content type
       Buffers buffers = new Buffers();
 
       Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
