@@ -1,5 +1,7 @@
 package io.imgcdn.shard.store;
 
+import static io.imgcdn.shard.store.TestObjects.bytes;
+import static io.imgcdn.shard.store.TestObjects.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -7,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,12 +18,6 @@ class ShardStoreHotSetTest {
   private static final long MIB = 1L << 20;
 
   @TempDir Path dir;
-
-  private static StoredObject object(int size, long seed) {
-    byte[] body = new byte[size];
-    new Random(seed).nextBytes(body);
-    return new StoredObject("image/webp", "\"" + seed + "\"", "public", seed, body);
-  }
 
   private ShardStore open(long maxBytes) throws Exception {
     return ShardStore.open(new StoreConfig(dir.resolve("db"), maxBytes, 2, 64));
@@ -121,11 +116,5 @@ class ShardStoreHotSetTest {
       // WAL + flushed table: about twice what was admitted, never less than once.
       assertThat(stats.diskBytesWritten()).isBetween(stats.bytesAdmitted(), 3 * stats.bytesAdmitted());
     }
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    byte[] out = new byte[buffer.remaining()];
-    buffer.duplicate().get(out);
-    return out;
   }
 }

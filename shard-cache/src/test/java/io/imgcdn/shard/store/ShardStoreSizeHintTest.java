@@ -1,5 +1,7 @@
 package io.imgcdn.shard.store;
 
+import static io.imgcdn.shard.store.TestObjects.bytes;
+import static io.imgcdn.shard.store.TestObjects.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -7,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,12 +22,6 @@ class ShardStoreSizeHintTest {
   private static final long MIB = 1L << 20;
 
   @TempDir Path dir;
-
-  private static StoredObject object(int size, long seed) {
-    byte[] body = new byte[size];
-    new Random(seed).nextBytes(body);
-    return new StoredObject("image/webp", "\"" + seed + "\"", "public", seed, body);
-  }
 
   private ShardStore open() throws Exception {
     // No block cache: every read goes to RocksDB's memtable or a table file, never memory-only paths.
@@ -43,12 +38,6 @@ class ShardStoreSizeHintTest {
       asked.add(n);
       return ByteBuffer.allocateDirect(n);
     }
-  }
-
-  private static byte[] bytes(ByteBuffer buffer) {
-    byte[] out = new byte[buffer.remaining()];
-    buffer.duplicate().get(out);
-    return out;
   }
 
   /** Puts "k" (which leaves a size hint), then overwrites it behind the hint with one bit flipped at {@code at}. */
