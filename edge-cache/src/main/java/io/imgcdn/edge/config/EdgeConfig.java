@@ -19,7 +19,8 @@ import java.time.Duration;
  *       heads, weighed by bytes); must fit under -XX:MaxDirectMemorySize</td></tr>
  *   <tr><td>edge.cache.max-object-bytes</td><td>4m</td><td>larger objects are streamed from the shard to
  *       the client, never kept in memory</td></tr>
- *   <tr><td>edge.cache.admission</td><td>tinylfu</td><td>which fetched objects enter memory: tinylfu
+ *   <tr><td>edge.cache.admission</td><td>adaptive</td><td>which fetched objects enter memory: adaptive
+ *       (the long-memory filter while it predicts better than a short memory, else W-TinyLFU alone), tinylfu
  *       (Caffeine's W-TinyLFU), frequency (plus a long-memory filter; byte hit ratio) or frequency-per-byte
  *       (plus a size-aware filter; object hit ratio); see docs/EDGE.md</td></tr>
  *   <tr><td>edge.index-key</td><td>""</td><td>object served for GET / (e.g. index.html); empty: 404</td></tr>
@@ -71,12 +72,12 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
       s.problem("edge.cache.max-object-bytes", maxObject + " (expected: at most 1g)");
       maxObject = 4L << 20;
     }
-    Admission admission = Admission.TINYLFU;
-    String rawAdmission = s.string("edge.cache.admission", "tinylfu");
+    Admission admission = Admission.ADAPTIVE;
+    String rawAdmission = s.string("edge.cache.admission", "adaptive");
     try {
       admission = Admission.named(rawAdmission);
     } catch (IllegalArgumentException e) {
-      s.problem("edge.cache.admission", "'" + rawAdmission + "' (expected: tinylfu, frequency or frequency-per-byte)");
+      s.problem("edge.cache.admission", "'" + rawAdmission + "' (expected: adaptive, tinylfu, frequency or frequency-per-byte)");
     }
     double balance = 0.25;
     String rawBalance = s.string("edge.upstream.balance-factor", "0.25");
