@@ -266,6 +266,12 @@ public final class EdgeCache implements AutoCloseable {
         .description("Live body buffers").register(registry);
     FunctionCounter.builder("imgcdn.cache.evictions", index, c -> c.stats().evictionCount())
         .description("Objects evicted").register(registry);
+    if (filter != null && filter.judge() != null) {
+      MemoryJudge judge = filter.judge();
+      Gauge.builder("imgcdn.cache.admission.long.memory", judge, j -> j.trustsLongMemory() ? 1 : 0)
+          .description("1 while the adaptive admission filter trusts its long memory, 0 while W-TinyLFU decides alone")
+          .register(registry);
+    }
   }
 
   /** Empties the index, releasing its references; bodies still being written are freed when done. */

@@ -2,6 +2,7 @@ package io.imgcdn.edge.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -123,6 +124,31 @@ class AdaptiveAdmissionTest {
       assertThat(judge.trustsLongMemory()).as("%s", judge).isTrue();
       long[] settled = phase(r, "/b", 64, 4, "/a");
       assertThat(settled[0]).isEqualTo(4 * 64);
+    }
+  }
+
+  @Test
+  void bindMetrics_adaptive_gaugeFollowsTheJudge() {
+    try (Replay r = new Replay(Admission.ADAPTIVE)) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      r.cache.bindMetrics(registry);
+      double fresh = registry.get("imgcdn.cache.admission.long.memory").gauge().value();
+
+      stablePhase(r);
+
+      assertThat(fresh).isZero(); // a new cache: W-TinyLFU alone
+      assertThat(registry.get("imgcdn.cache.admission.long.memory").gauge().value()).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void bindMetrics_tinylfu_noAdmissionGauge() {
+    try (EdgeCache cache = new EdgeCache(1 << 20, 1 << 20, Admission.TINYLFU)) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      cache.bindMetrics(registry);
+
+      assertThat(registry.find("imgcdn.cache.admission.long.memory").gauge()).isNull();
+      assertThat(registry.find("imgcdn.cache.objects").gauge()).isNotNull();
     }
   }
 
