@@ -37,7 +37,7 @@ import io.imgcdn.bench.workload.TraceRequest;
  * <p>Everything it starts (nginx, the edge JVM, wrk) it stops by pid; its files live in a directory
  * under /dev/shm that it deletes. Run from a fresh checkout with {@code bench/edge-vs-nginx.sh}; options:
  * {@code --duration=15s --warmup=5s --jit-warmup=10s --rounds=3 --connections=64 --threads=2 --sizes=10240,61440
- * --nginx-workers=2 --edge-io-threads=2 --report=FILE --edge-jvm="-XX:StartFlightRecording=..." --rate=0}; with
+ * --nginx-workers=2 --edge-io-threads=2 --report=FILE --edge-jvm="-XX:StartFlightRecording=..." --rate=0 --edge-set=edge.cache.admission=tinylfu}; with
  * {@code --rate=N} each run is an open loop at N requests/s from the bench's own generator instead of wrk.
  */
 public final class EdgeVsNginx {
@@ -51,7 +51,7 @@ public final class EdgeVsNginx {
    * with a strong ETag and a long Cache-Control, standing in for the shard tier.
    */
   record Options(Duration duration, Duration warmup, Duration jitWarmup, int rounds, int connections, int threads, List<Integer> sizes,
-      int nginxWorkers, int edgeIoThreads, Path report, List<String> edgeJvm, double rate) {}
+      int nginxWorkers, int edgeIoThreads, Path report, List<String> edgeJvm, double rate, List<String> edgeSettings) {}
 
   record Result(String server, int size, int round, WrkRun wrk, double allocatedPerRequest, double cpuMicrosPerRequest) {}
 
@@ -89,10 +89,11 @@ public final class EdgeVsNginx {
         Integer.parseInt(m.getOrDefault("edge-io-threads", String.valueOf(cores))),
         m.containsKey("report") ? Path.of(m.get("report")) : null,
         m.containsKey("edge-jvm") ? List.of(m.get("edge-jvm").trim().split("\\s+")) : List.of(),
-        Double.parseDouble(m.getOrDefault("rate", "0")));
+        Double.parseDouble(m.getOrDefault("rate", "0")),
+        m.containsKey("edge-set") ? List.of(m.get("edge-set").trim().split(",")) : List.of());
     for (String k : m.keySet()) {
       if (!List.of("duration", "warmup", "jit-warmup", "rounds", "connections", "threads", "sizes", "nginx-workers",
-          "edge-io-threads", "report", "edge-jvm", "rate").contains(k)) {
+          "edge-io-threads", "report", "edge-jvm", "rate", "edge-set").contains(k)) {
         throw new IllegalArgumentException("unknown option --" + k);
       }
     }
@@ -137,6 +138,7 @@ public final class EdgeVsNginx {
             "admin.port=0", "server.io-threads=" + o.edgeIoThreads(), "edge.cache.max-bytes=256m",
             "server.access-log=off", // as nginx's access_log off below: neither logs a line per hit
             "cluster.file=" + cluster));
+        cmd.addAll(o.edgeSettings()); // --edge-set=key=value,key=value: later settings win
         try (Child edge = Child.interactive("edge", cmd, dir.resolve("edge.log"))) {
           edge.expect("EDGE-READY");
           Map<String, String> servers = new LinkedHashMap<>();
