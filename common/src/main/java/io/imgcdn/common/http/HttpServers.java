@@ -1,6 +1,7 @@
 package io.imgcdn.common.http;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -20,6 +21,10 @@ public final class HttpServers {
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        // Connections' own buffers (each read, encoded heads) from Netty's pooled allocator: one thread-local
+        // cache per event loop, about 6% less CPU per 10 KB edge hit than 4.2's default adaptive allocator
+        // (docs/EDGE.md 1c). Cached bodies keep their own allocators.
+        .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
         .childHandler(initializer);
     try {
       return bootstrap.bind(host, port).syncUninterruptibly().channel();
