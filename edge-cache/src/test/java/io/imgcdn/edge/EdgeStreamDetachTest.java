@@ -54,17 +54,25 @@ class EdgeStreamDetachTest {
     }
   }
 
+  /**
+   * Puts {@code body} on the shard at {@code path}, coalesces both clients onto its relay and reads it all
+   * with {@code fast} while {@code slow} reads nothing: possible only once {@code slow} is detached.
+   */
+  private static void fastClientGetsAll(String path, byte[] body, RawHttp slow, RawHttp fast) throws Exception {
+    shard.objects.put(path, body);
+    long detachedBefore = edge.tier().stats().detached();
+    coalesce(path, slow, fast);
+    RawHttp.Response f = EdgeStreamingTest.readAsync(fast).get(60, TimeUnit.SECONDS);
+    assertThat(f.status()).isEqualTo(200);
+    assertThat(Arrays.equals(f.body(), body)).as("the reading client got all of it, the other read nothing").isTrue();
+    assertThat(edge.tier().stats().detached()).isEqualTo(detachedBefore + 1);
+  }
+
   @Test
   void clientThatDoesNotRead_detachedOntoARangeRequest_othersGetTheWholeObject() throws Exception {
     byte[] big = EdgeServerTest.bytes(BIG, 21);
-    shard.objects.put("/detach.jpg", big);
-    long detachedBefore = edge.tier().stats().detached();
     try (RawHttp slow = new RawHttp(edge.port(), 64 * 1024); RawHttp fast = new RawHttp(edge.port())) {
-      coalesce("/detach.jpg", slow, fast);
-      RawHttp.Response f = EdgeStreamingTest.readAsync(fast).get(60, TimeUnit.SECONDS);
-      assertThat(f.status()).isEqualTo(200);
-      assertThat(Arrays.equals(f.body(), big)).as("the reading client got all of it, the other read nothing").isTrue();
-      assertThat(edge.tier().stats().detached()).isEqualTo(detachedBefore + 1);
+      fastClientGetsAll("/detach.jpg", big, slow, fast);
 
       RawHttp.Response s = slow.read();
       assertThat(s.status()).isEqualTo(200);
@@ -79,13 +87,8 @@ class EdgeStreamDetachTest {
   @Test
   void objectChangedBeforeTheRestIsFetched_detachedResponseCutNotSpliced() throws Exception {
     byte[] first = EdgeServerTest.bytes(BIG, 31);
-    shard.objects.put("/changed.jpg", first);
-    long detachedBefore = edge.tier().stats().detached();
     try (RawHttp slow = new RawHttp(edge.port(), 64 * 1024); RawHttp fast = new RawHttp(edge.port())) {
-      coalesce("/changed.jpg", slow, fast);
-      RawHttp.Response f = EdgeStreamingTest.readAsync(fast).get(60, TimeUnit.SECONDS);
-      assertThat(Arrays.equals(f.body(), first)).isTrue();
-      assertThat(edge.tier().stats().detached()).isEqualTo(detachedBefore + 1);
+      fastClientGetsAll("/changed.jpg", first, slow, fast);
       shard.objects.put("/changed.jpg", EdgeServerTest.bytes(BIG, 32)); // new ETag: If-Range gets a 200
 
       RawHttp.Response s = slow.read();
