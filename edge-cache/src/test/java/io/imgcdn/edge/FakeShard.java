@@ -22,6 +22,12 @@ final class FakeShard implements AutoCloseable {
   final String id;
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  /**
+   * Objects answered from one shared direct buffer (a retained duplicate per response), as a real shard
+   * sends its stored bodies: the transport copies a heap body into a new direct buffer on every write,
+   * which for many large responses at once would measure this double, not the edge. Owned by the test.
+   */
+  final Map<String, io.netty.buffer.ByteBuf> directObjects = new ConcurrentHashMap<>();
   /** The Range header of every request that had one, in order. */
   final java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** When set, requests wait for this future before they are answered. */
@@ -50,6 +56,10 @@ final class FakeShard implements AutoCloseable {
         if (failWith > 0) {
           return Reply.error(HttpResponseStatus.valueOf(failWith), "failing on purpose",
               failChain != null ? failChain : id + ";error");
+        }
+        io.netty.buffer.ByteBuf direct = directObjects.get(url.path());
+        if (direct != null) {
+          return (io.imgcdn.common.http.Response) new DirectBodyResponse(direct, id + ";hit");
         }
         byte[] body = objects.get(url.path());
         if (body == null) {
@@ -89,5 +99,25 @@ final class FakeShard implements AutoCloseable {
     closed = true;
     server.shutdownGracefully(Duration.ZERO);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /** A 200 of a shared direct body (no Range, no conditionals: what the streaming tests need). */
+  private record DirectBodyResponse(io.netty.buffer.ByteBuf body, String xCache)
+      implements io.imgcdn.common.http.Response {
+    @Override
+    public HttpResponseStatus status() {
+      return HttpResponseStatus.OK;
+    }
+
+    @Override
+    public void write(io.imgcdn.common.http.ResponseChannel out) {
+      io.netty.handler.codec.http.HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+          io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers().set("Content-Type", "image/jpeg").set("Content-Length", body.readableBytes())
+          .set("ETag", "\"direct-" + body.readableBytes() + "\"").set("X-Cache", xCache);
+      out.write(head);
+      out.write(new io.netty.handler.codec.http.DefaultLastHttpContent(body.retainedDuplicate()));
+      out.end(body.readableBytes());
+    }
   }
 }
