@@ -57,11 +57,14 @@ class EdgeSlowClientsTest {
         clients.add(c);
         c.send(RawHttp.get("/slow/" + i + ".jpg"));
       }
-      // Every open relay paused by its client. (Once in a full-suite run one of the 100 fetches ended
-      // without a relay, cause not found; the bound below is about the relays that are open.)
+      // Every relay started, and every open one paused by its client. (Once in a full-suite run one of the
+      // 100 relays ended early, cause not found; the aborted and cancelled counts now say which way, and
+      // the bound below is about the relays that are open.)
       try {
         EdgeStreamingTest.await("every relay open and paused by its client",
-            () -> edge.tier().stats().openStreams() >= CLIENTS - 2
+            () -> edge.tier().stats().openStreams() + edge.tier().stats().streamAborts()
+                    + edge.tier().stats().streamCancels() == CLIENTS
+                && edge.tier().stats().openStreams() >= CLIENTS - 2
                 && edge.tier().stats().pausedStreams() == edge.tier().stats().openStreams());
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + ": open " + edge.tier().stats().openStreams() + ", paused "
@@ -71,9 +74,14 @@ class EdgeSlowClientsTest {
       }
       long pulled = edge.tier().stats().streamedBytes() - pulledBefore;
       long direct = PlatformDependent.usedDirectMemory() - directBefore;
-      System.out.printf("%d paused relays of %d MB pictures: %.1f MB read from the shard (%.2f MB per relay, most"
-          + " of it in the kernel's socket buffers toward the clients), %.1f MB of direct memory held in this JVM%n",
-          CLIENTS, PICTURE >> 20, pulled / 1e6, pulled / 1e6 / CLIENTS, direct / 1e6);
+      int open = edge.tier().stats().openStreams();
+      System.out.printf("%d of %d relays of %d MB pictures open and paused (%d streamed, %d fetch attempts, %d aborted,"
+          + " %d cancelled): %.1f MB"
+          + " read from the shard (%.2f MB per relay, most of it in the kernel's socket buffers toward the clients),"
+          + " %.1f MB of direct memory held in this JVM%n", open, CLIENTS, PICTURE >> 20,
+          edge.tier().stats().streamed(), edge.tier().stats().attempts(), edge.tier().stats().streamAborts(),
+          edge.tier().stats().streamCancels(), pulled / 1e6, pulled / 1e6 / open,
+          direct / 1e6);
       // Pulled from the shard: what fills each client socket's kernel send buffer (autotuned, up to
       // net.ipv4.tcp_wmem's maximum) plus a piece or two per relay; far from the 1.5 GB of the pictures.
       assertThat(pulled).as("bytes read from the shard by %d paused relays", CLIENTS)

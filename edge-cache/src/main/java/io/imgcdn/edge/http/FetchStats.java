@@ -14,6 +14,8 @@ public final class FetchStats {
   final LongAdder streamed = new LongAdder();
   final LongAdder streamedBytes = new LongAdder();
   final LongAdder detached = new LongAdder();
+  final LongAdder streamAborts = new LongAdder();
+  final LongAdder streamCancels = new LongAdder();
   final AtomicInteger pausedStreams = new AtomicInteger();
   final AtomicInteger openStreams = new AtomicInteger();
 
@@ -50,6 +52,16 @@ public final class FetchStats {
     return detached.sum();
   }
 
+  /** Relays cut because their shard response failed mid-body. */
+  public long streamAborts() {
+    return streamAborts.sum();
+  }
+
+  /** Relays whose shard response was cancelled because every client left before the end. */
+  public long streamCancels() {
+    return streamCancels.sum();
+  }
+
   /** Relays whose shard connection is paused now because a client is not keeping up. */
   public int pausedStreams() {
     return pausedStreams.get();
@@ -69,6 +81,10 @@ public final class FetchStats {
         .description("Objects relayed without being stored").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.detached", this, FetchStats::detached)
         .description("Slow clients of a relay moved onto a shard request of their own").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.stream.aborted", this, FetchStats::streamAborts)
+        .description("Relays cut because the shard's response failed mid-body").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.stream.cancelled", this, FetchStats::streamCancels)
+        .description("Relays cancelled because every client left").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed.bytes", this, FetchStats::streamedBytes)
         .description("Body bytes of relayed objects").baseUnit("bytes").register(registry);
     Gauge.builder("imgcdn.edge.streams.open", this, FetchStats::openStreams)

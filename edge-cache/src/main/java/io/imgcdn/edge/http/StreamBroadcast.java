@@ -187,6 +187,9 @@ final class StreamBroadcast {
 
   /** The upstream broke mid-body: every subscriber's response is cut. Upstream loop. */
   void abort() {
+    if (!finished) {
+      stats.streamAborts.increment();
+    }
     finish();
     for (StreamedResponse s : subscribers) {
       s.offer(StreamedResponse.ABORT);
@@ -207,6 +210,7 @@ final class StreamBroadcast {
     }
     flow.executor().execute(() -> {
       if (subscribers.isEmpty() && !finished) {
+        stats.streamCancels.increment();
         finish();
         flow.cancel(); // nobody left to send it to
         onCancel.run();
