@@ -2,17 +2,14 @@ package io.imgcdn.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
+import io.imgcdn.launcher.badinput.RawHttp;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -63,19 +60,19 @@ class StreamDetachClusterTest {
       send(reading, "/photos/large.jpg");
       // Both join one fetch: a miss all the way to S3 (the origin reads the 12 MB original before it answers)
       // takes far longer than the second request's trip; the detach count below proves they did.
-      CompletableFuture<Response> fast = new CompletableFuture<>();
+      CompletableFuture<RawHttp.Response> fast = new CompletableFuture<>();
       Thread.ofPlatform().start(() -> {
         try {
-          fast.complete(readResponse(reading.getInputStream()));
+          fast.complete(RawHttp.read(reading.getInputStream(), false));
         } catch (Throwable e) {
           fast.completeExceptionally(e);
         }
       });
-      Response r = fast.get(60, TimeUnit.SECONDS);
+      RawHttp.Response r = fast.get(60, TimeUnit.SECONDS);
       assertThat(r.status()).isEqualTo(200);
       assertThat(Arrays.equals(r.body(), large)).isTrue();
 
-      Response s = readResponse(stalled.getInputStream());
+      RawHttp.Response s = RawHttp.read(stalled.getInputStream(), false);
       assertThat(s.status()).isEqualTo(200);
       assertThat(s.body().length).isEqualTo(SIZE);
       assertThat(Arrays.equals(s.body(), large)).as("spliced at the hand-over without a gap or overlap").isTrue();
@@ -83,8 +80,6 @@ class StreamDetachClusterTest {
     assertThat(cluster.edge().tier().stats().detached()).isEqualTo(detachedBefore + 1);
     assertThat(cluster.edge().tier().stats().openStreams()).isZero();
   }
-
-  record Response(int status, Map<String, String> headers, byte[] body) {}
 
   static Socket connect(URI base, int receiveBuffer) throws IOException {
     Socket s = new Socket();
@@ -99,26 +94,5 @@ class StreamDetachClusterTest {
   static void send(Socket s, String path) throws IOException {
     s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     s.getOutputStream().flush();
-  }
-
-  static Response readResponse(InputStream in) throws IOException {
-    String status = line(in);
-    Map<String, String> headers = new LinkedHashMap<>();
-    for (String h = line(in); !h.isEmpty(); h = line(in)) {
-      int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
-    }
-    byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
-    return new Response(Integer.parseInt(status.split(" ")[1]), headers, body);
-  }
-
-  private static String line(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (int c = in.read(); c != -1 && c != '\n'; c = in.read()) {
-      if (c != '\r') {
-        b.write(c);
-      }
-    }
-    return b.toString(StandardCharsets.ISO_8859_1);
   }
 }

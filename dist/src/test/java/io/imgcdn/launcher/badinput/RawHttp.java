@@ -20,7 +20,7 @@ import java.util.Map;
  * normalisation, so malformed requests stay malformed) and reads back whatever responses arrive, then
  * whether the server closed the connection.
  */
-final class RawHttp {
+public final class RawHttp {
   /*
    * Responses are framed the way a browser would frame them (Content-Length, chunked, or until close), so a
    * smuggled second request shows up as a second response. After the responses a test cares about, it can
@@ -29,8 +29,8 @@ final class RawHttp {
    */
 
   /** One response: status, headers (names lower-cased, first value wins) and body. */
-  record Response(int status, Map<String, String> headers, byte[] body) {
-    String header(String name) {
+  public record Response(int status, Map<String, String> headers, byte[] body) {
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
   }
@@ -115,7 +115,8 @@ final class RawHttp {
     return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(new byte[] {(byte) first}), rest);
   }
 
-  private static Response read(InputStream in, boolean head) throws IOException {
+  /** Reads one response from {@code in} (interim ones skipped); a HEAD's has no body whatever its headers say. */
+  public static Response read(InputStream in, boolean head) throws IOException {
     while (true) {
       String statusLine = line(in);
       String[] parts = statusLine.split(" ", 3);

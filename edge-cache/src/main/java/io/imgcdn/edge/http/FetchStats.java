@@ -57,7 +57,7 @@ public final class FetchStats {
     return streamAborts.sum();
   }
 
-  /** Relays whose shard response was cancelled because every client left before the end. */
+  /** Relays whose shard response was cancelled because no client was left on them (gone or detached). */
   public long streamCancels() {
     return streamCancels.sum();
   }
@@ -84,7 +84,7 @@ public final class FetchStats {
     FunctionCounter.builder("imgcdn.edge.fetch.stream.aborted", this, FetchStats::streamAborts)
         .description("Relays cut because the shard's response failed mid-body").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.cancelled", this, FetchStats::streamCancels)
-        .description("Relays cancelled because every client left").register(registry);
+        .description("Relays cancelled because no client was left on them").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed.bytes", this, FetchStats::streamedBytes)
         .description("Body bytes of relayed objects").baseUnit("bytes").register(registry);
     Gauge.builder("imgcdn.edge.streams.open", this, FetchStats::openStreams)

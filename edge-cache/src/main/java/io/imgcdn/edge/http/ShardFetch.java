@@ -141,6 +141,16 @@ final class ShardFetch {
         java.time.Duration.ofNanos(ctx.attemptTimeoutNanos()), new Tracked(node, receiver));
   }
 
+  /** One request to {@code node} is over: no longer in flight there, and counted for or against its health. */
+  private void requestEnded(Node node, boolean healthy) {
+    ctx.router().finished(node);
+    if (healthy) {
+      ctx.router().health().success(node.id());
+    } else {
+      ctx.router().health().failure(node.id());
+    }
+  }
+
   /** Counts one request in flight on its shard until it ends, fails or is cancelled, and its health. */
   private final class Tracked implements BodyReceiver {
     private final Node node;
@@ -154,12 +164,7 @@ final class ShardFetch {
 
     private void done(boolean healthy) {
       if (done.compareAndSet(false, true)) {
-        ctx.router().finished(node);
-        if (healthy) {
-          ctx.router().health().success(node.id());
-        } else {
-          ctx.router().health().failure(node.id());
-        }
+        requestEnded(node, healthy);
       }
     }
 
@@ -428,12 +433,7 @@ final class ShardFetch {
       if (storeDeadline != null) {
         storeDeadline.cancel(false);
       }
-      ctx.router().finished(node);
-      if (healthy) {
-        ctx.router().health().success(node.id());
-      } else {
-        ctx.router().health().failure(node.id());
-      }
+      requestEnded(node, healthy);
     }
   }
 }

@@ -150,13 +150,7 @@ final class StreamBroadcast {
       subscribers.remove(s);
       stats.detached.increment();
       s.offer(new Detached(s.offeredBytes(), this));
-      if (subscribers.isEmpty() && !finished) {
-        finish();
-        flow.cancel();
-        onCancel.run();
-      } else {
-        reconsider();
-      }
+      cancelIfNobodyLeft();
     });
   }
 
@@ -208,20 +202,23 @@ final class StreamBroadcast {
     if (wasBlocked) {
       blocked.decrementAndGet();
     }
-    flow.executor().execute(() -> {
-      if (subscribers.isEmpty() && !finished) {
-        stats.streamCancels.increment();
-        finish();
-        flow.cancel(); // nobody left to send it to
-        onCancel.run();
-      } else {
-        reconsider();
-      }
-    });
+    flow.executor().execute(this::cancelIfNobodyLeft);
   }
 
   int subscribers() {
     return subscribers.size();
+  }
+
+  /** After a subscriber left or was detached: cancel the upstream if it was the last one, else re-pace. Upstream loop. */
+  private void cancelIfNobodyLeft() {
+    if (subscribers.isEmpty() && !finished) {
+      stats.streamCancels.increment();
+      finish();
+      flow.cancel(); // nobody left to send it to
+      onCancel.run();
+    } else {
+      reconsider();
+    }
   }
 
   private void finish() {
