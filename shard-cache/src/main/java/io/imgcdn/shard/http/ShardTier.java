@@ -12,27 +12,28 @@ import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamResponse;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.hashring.Node;
+import io.imgcdn.shard.store.ChunkUnavailableException;
+import io.imgcdn.shard.store.ChunkedBody;
 import io.imgcdn.shard.store.DirectObject;
 import io.imgcdn.shard.store.LogSafe;
 import io.imgcdn.shard.store.ShardStore;
+import io.imgcdn.shard.store.StoreHit;
 import io.imgcdn.shard.store.StoredObject;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
-import java.util.function.IntFunction;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,9 +51,11 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    * Hit path. A hit is first looked for in memory on the event loop (ShardStore.getCached: RocksDB's
    * memtables and block cache with ReadTier.BLOCK_CACHE_TIER, which answers Incomplete instead of reading
    * a file, so the event loop never does disk I/O); only when that cannot answer does the lookup go to the
-   * store's threads (getDirect) and the answer hop back. Either way the value is copied once, from RocksDB
+   * store's threads (find) and the answer hop back. Either way the value is copied once, from RocksDB
    * into a pooled direct buffer, which goes to the socket as it is (StoredResponse): no body on the heap,
    * no copy into a direct buffer by the transport. docs/SHARD-STORE.md has the profile that led here.
+   * A body stored in chunks (over 1 MiB) is not read whole: ChunkedResponse sends it chunk by chunk as
+   * the connection drains, so a slow client holds a chunk or two, not a 15 MB picture.
    *
    * Vary: Accept (/work/notes/VARY.md; AcceptClass). A response that varies by Accept is stored under
    * objectKey \u0001 C.key(path) for the request's class C, with a marker entry (no body) under the plain
@@ -91,6 +94,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final Counter storeFailures;
   private final FailureLog failureLog;
   private final String hitChain;
+  private final StreamStats streams;
 
   /**
    * @param scheduler runs the store-failure log's summary lines (e.g. an event loop's schedule)
@@ -106,6 +110,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     this.handoffWindow = handoffWindow;
     this.admitFrequentOnly = admitFrequentOnly;
     this.hitChain = nodeId + ";hit";
+    this.streams = new StreamStats(registry);
     this.handoffHits = Counter.builder("imgcdn.shard.handoff").tag("result", "hit")
         .description("Misses answered by the key's previous owner").register(registry);
     this.handoffMisses = Counter.builder("imgcdn.shard.handoff").tag("result", "miss")
@@ -138,40 +143,71 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     boolean handoff = requestHeaders.contains(HANDOFF_HEADER);
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     String key = storeKey(url);
-    Lease lease = new Lease();
+    DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
       if (!isMarker(cached.get())) {
-        return CompletableFuture.<Response>completedFuture(lease.response(cached.get(), hitChain, null));
+        return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, null));
       }
       lease.close();
-      return lookupRepresentation(url, accept, handoff);
+      return lookupRepresentation(url, accept, handoff, requestHeaders);
     }
-    Lease pooled = new Lease();
-    return store.getDirect(key, pooled, pooled).thenCompose(found -> {
+    DirectLease pooled = new DirectLease();
+    return store.find(key, pooled, pooled).thenCompose(found -> {
       if (found.isEmpty()) {
         return miss(url, accept, handoff);
       }
-      if (!isMarker(found.get())) {
-        return CompletableFuture.<Response>completedFuture(pooled.response(found.get(), hitChain, null));
+      if (found.get() instanceof DirectObject o && isMarker(o)) {
+        pooled.close();
+        return lookupRepresentation(url, accept, handoff, requestHeaders);
       }
-      pooled.close();
-      return lookupRepresentation(url, accept, handoff);
+      return hit(found.get(), pooled, null, requestHeaders, () -> miss(url, accept, handoff));
     });
   }
 
   /** The plain key said "varies by Accept": the class's own entry, in memory first. */
-  private CompletableFuture<Response> lookupRepresentation(ImageUrl url, AcceptClass accept, boolean handoff) {
+  private CompletableFuture<Response> lookupRepresentation(ImageUrl url, AcceptClass accept, boolean handoff,
+      HttpHeaders requestHeaders) {
     String key = storeKey(url, accept);
-    Lease lease = new Lease();
+    DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
-      return CompletableFuture.<Response>completedFuture(lease.response(cached.get(), hitChain, AcceptClass.VARY));
+      return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, AcceptClass.VARY));
     }
-    Lease pooled = new Lease();
-    return store.getDirect(key, pooled, pooled).thenCompose(found -> found.isPresent()
-        ? CompletableFuture.<Response>completedFuture(pooled.response(found.get(), hitChain, AcceptClass.VARY))
+    DirectLease pooled = new DirectLease();
+    return store.find(key, pooled, pooled).thenCompose(found -> found.isPresent()
+        ? hit(found.get(), pooled, AcceptClass.VARY, requestHeaders, () -> miss(url, accept, handoff))
         : miss(url, accept, handoff));
+  }
+
+  private StoredResponse response(DirectObject o, DirectLease lease, String vary) {
+    return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), hitChain, vary);
+  }
+
+  /**
+   * A found object as a response. A chunked body's first needed chunk is read before the response is
+   * made: if it is gone (replaced or evicted meanwhile) or corrupt, that is still a miss, not a cut response.
+   */
+  private CompletableFuture<Response> hit(StoreHit found, DirectLease lease, String vary, HttpHeaders requestHeaders,
+      Supplier<CompletableFuture<Response>> miss) {
+    if (found instanceof DirectObject o) {
+      return CompletableFuture.completedFuture(response(o, lease, vary));
+    }
+    ChunkedBody body = (ChunkedBody) found;
+    int firstChunk = ChunkedResponse.firstChunk(requestHeaders, body);
+    if (firstChunk < 0) {
+      return CompletableFuture.completedFuture(new ChunkedResponse(store, body, null, -1, hitChain, vary, streams));
+    }
+    DirectLease chunkLease = new DirectLease();
+    return store.readChunk(body, firstChunk, chunkLease, chunkLease).handle((slice, failure) -> {
+      if (failure == null) {
+        ByteBuf chunk = chunkLease.take(slice.remaining());
+        return CompletableFuture.<Response>completedFuture(
+            new ChunkedResponse(store, body, chunk, firstChunk, hitChain, vary, streams));
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      return cause instanceof ChunkUnavailableException ? miss.get() : CompletableFuture.<Response>failedFuture(cause);
+    }).thenCompose(f -> f);
   }
 
   private CompletableFuture<Response> miss(ImageUrl url, AcceptClass accept, boolean handoff) {
@@ -287,6 +323,15 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     return store.deletePrefix(objectKey + '\u0001');
   }
 
+  /** Large-object responses sent chunk by chunk now (open), and of those waiting for their client. */
+  int streamsOpen() {
+    return streams.open();
+  }
+
+  int streamsWaiting() {
+    return streams.waiting();
+  }
+
   private static boolean isMarker(DirectObject o) {
     return o.bodyLength() == 0 && VARIES_MARKER_TYPE.equals(o.contentType());
   }
@@ -330,49 +375,6 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       ImageObject o = reply.object();
       return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), Unpooled.wrappedBuffer(o.body()), chain,
           vary);
-    }
-  }
-
-  /**
-   * Hands the store pooled direct buffers (ShardStore's allocate and release) and keeps the one the found
-   * object lives in, which becomes the response's body.
-   */
-  private static final class Lease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer> {
-    /*
-     * The store asks for the exact size, at most twice, and gives back every buffer it does not use before
-     * asking again, so one buffer is held at a time. The body is the buffer's last bodyLength bytes: for an
-     * inline value the header comes first, a chunked body fills the buffer.
-     */
-    private ByteBuf held;
-    private int heldBytes;
-
-    @Override
-    public ByteBuffer apply(int bytes) {
-      close();
-      held = ByteBufAllocator.DEFAULT.directBuffer(bytes, bytes);
-      heldBytes = bytes;
-      held.writerIndex(bytes);
-      return held.nioBuffer(0, bytes);
-    }
-
-    @Override
-    public void accept(ByteBuffer unused) {
-      close();
-    }
-
-    /** The found object as a response; the buffer goes with it. */
-    StoredResponse response(DirectObject o, String chain, String vary) {
-      ByteBuf body = held;
-      held = null;
-      body.setIndex(heldBytes - o.bodyLength(), heldBytes);
-      return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), body, chain, vary);
-    }
-
-    void close() {
-      if (held != null) {
-        held.release();
-        held = null;
-      }
     }
   }
 }

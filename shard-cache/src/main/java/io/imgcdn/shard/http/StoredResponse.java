@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
@@ -85,63 +86,93 @@ final class StoredResponse implements Response {
 
   /** The response the request asks for; takes over {@code b} (its content, or released). */
   private FullHttpResponse respond(ResponseChannel out, ByteBuf b) {
-    HttpHeaders request = out.requestHeaders();
-    boolean head = HttpMethod.HEAD.equals(out.method());
-    String ifNoneMatch = request.get(HttpHeaderNames.IF_NONE_MATCH);
-    if (ifNoneMatch != null && ObjectResponses.etagMatches(ifNoneMatch, etag)) {
+    int length = b.readableBytes();
+    Wanted wanted = Wanted.of(out.requestHeaders(), etag, length);
+    if (wanted.status() != HttpResponseStatus.OK && wanted.status() != HttpResponseStatus.PARTIAL_CONTENT) {
       b.release();
-      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
-          Unpooled.EMPTY_BUFFER);
-      r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
-      return common(r);
+      return common(bodiless(wanted, HttpMethod.HEAD.equals(out.method()), etag, cacheControl), vary, xCache);
     }
-    int length = b.readableBytes();
-    String range = request.get(HttpHeaderNames.RANGE);
-    if (range != null && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag)) {
-      ByteRange parsed = ByteRange.parse(range, length);
-      if (parsed == ByteRange.UNSATISFIABLE) {
-        b.release();
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(UNSATISFIABLE));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, UNSATISFIABLE.length)
-            .set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length)
-            .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        return common(r);
-      }
-      if (parsed != null) {
-        int first = b.readerIndex() + (int) parsed.first();
-        b.setIndex(first, first + (int) parsed.length());
-        FullHttpResponse r = object(HttpResponseStatus.PARTIAL_CONTENT, b, head);
-        r.headers().set(HttpHeaderNames.CONTENT_RANGE,
-            "bytes " + parsed.first() + "-" + parsed.last() + "/" + length);
-        return r;
-      }
-    }
-    return object(HttpResponseStatus.OK, b, head);
-  }
-
-  private FullHttpResponse object(HttpResponseStatus status, ByteBuf b, boolean head) {
-    int length = b.readableBytes();
+    int first = b.readerIndex() + (int) wanted.first();
+    b.setIndex(first, first + (int) wanted.length());
     ByteBuf content = b;
-    if (head || length == 0) {
+    if (HttpMethod.HEAD.equals(out.method()) || wanted.length() == 0) {
       b.release();
       content = Unpooled.EMPTY_BUFFER;
     }
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content, false);
-    HttpHeaders h = r.headers();
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, wanted.status(), content, false);
+    objectHeaders(r.headers(), wanted, length, contentType, etag, cacheControl);
+    return common(r, vary, xCache);
+  }
+
+  /**
+   * What a request asks of an object of {@code length} bytes: 304 (If-None-Match matched), 416 (a Range
+   * outside it), 206 with bytes {@code first..last}, or 200 with all of it ({@code first..last} the whole).
+   */
+  record Wanted(HttpResponseStatus status, long first, long last) {
+    static Wanted of(HttpHeaders request, String etag, long length) {
+      String ifNoneMatch = request.get(HttpHeaderNames.IF_NONE_MATCH);
+      if (ifNoneMatch != null && ObjectResponses.etagMatches(ifNoneMatch, etag)) {
+        return new Wanted(HttpResponseStatus.NOT_MODIFIED, 0, -1);
+      }
+      String range = request.get(HttpHeaderNames.RANGE);
+      if (range != null && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag)) {
+        ByteRange parsed = ByteRange.parse(range, length);
+        if (parsed == ByteRange.UNSATISFIABLE) {
+          return new Wanted(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, 0, length - 1);
+        }
+        if (parsed != null) {
+          return new Wanted(HttpResponseStatus.PARTIAL_CONTENT, parsed.first(), parsed.last());
+        }
+      }
+      return new Wanted(HttpResponseStatus.OK, 0, length - 1);
+    }
+
+    /** Body bytes the answer carries (0 for 304 and 416, whose bodies are not the object's). */
+    long length() {
+      return hasBody() ? last - first + 1 : 0;
+    }
+
+    /** Whether the answer sends bytes of the object (a 200 or 206 with at least one byte). */
+    boolean hasBody() {
+      return (status == HttpResponseStatus.OK || status == HttpResponseStatus.PARTIAL_CONTENT) && last >= first;
+    }
+  }
+
+  /** The 304 or 416 for {@code wanted}, without the common headers. */
+  static FullHttpResponse bodiless(Wanted wanted, boolean head, String etag, String cacheControl) {
+    if (wanted.status() == HttpResponseStatus.NOT_MODIFIED) {
+      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
+          Unpooled.EMPTY_BUFFER);
+      r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+      return r;
+    }
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+        head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(UNSATISFIABLE));
+    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, UNSATISFIABLE.length)
+        .set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + (wanted.last() + 1))
+        .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    return r;
+  }
+
+  /** The headers of a 200 or 206 carrying {@code wanted} of an object of {@code length} bytes. */
+  static void objectHeaders(HttpHeaders h, Wanted wanted, long length, String contentType, String etag,
+      String cacheControl) {
     h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, length);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, wanted.length());
+    if (wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
+      h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + wanted.first() + "-" + wanted.last() + "/" + length);
+    }
     if (!etag.isEmpty()) {
       h.set(HttpHeaderNames.ETAG, etag);
     }
     h.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
     h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-    return common(r);
   }
 
-  private FullHttpResponse common(FullHttpResponse r) {
+  /** Vary (when set), Date and X-Cache, which every answer carries. */
+  static <R extends HttpResponse> R common(R r, String vary, String xCache) {
     HttpHeaders h = r.headers();
     if (vary != null) {
       h.set(HttpHeaderNames.VARY, vary);

@@ -10,9 +10,10 @@ import java.nio.ByteBuffer;
  * @param body a read-only slice of the caller's buffer holding exactly the body bytes, checksum verified
  */
 public record DirectObject(String contentType, String etag, String cacheControl, long storedAtMillis,
-    ByteBuffer body) {
+    ByteBuffer body) implements StoreHit {
 
   /** Body length in bytes. */
+  @Override
   public int bodyLength() {
     return body.remaining();
   }

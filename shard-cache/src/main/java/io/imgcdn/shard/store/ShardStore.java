@@ -421,6 +421,74 @@ public final class ShardStore implements AutoCloseable {
    */
   public CompletableFuture<Optional<DirectObject>> getDirect(String key, IntFunction<ByteBuffer> allocate,
       Consumer<ByteBuffer> release) {
+    return lookup(key, allocate, release, true).thenApply(found -> found.map(DirectObject.class::cast));
+  }
+
+  /**
+   * Looks {@code key} up like {@link #getDirect}, except that a body stored in chunks (over 1 MiB) is not
+   * read: the result is then a {@link ChunkedBody}, whose chunks {@link #readChunk} reads one at a time,
+   * so a response can read the next chunk only when its client has taken the last (a 15 MB picture sent
+   * to a slow client holds a chunk or two of memory, not 15 MB). {@code allocate} is only called for a
+   * {@link DirectObject}.
+   */
+  public CompletableFuture<Optional<StoreHit>> find(String key, IntFunction<ByteBuffer> allocate,
+      Consumer<ByteBuffer> release) {
+    return lookup(key, allocate, release, false);
+  }
+
+  /**
+   * Reads chunk {@code index} of {@code body} into a buffer from {@code allocate} (asked for exactly
+   * {@link ChunkedBody#chunkValueBytes(int)}; handed to {@code release} if the read fails) and completes
+   * with a read-only slice of it holding the chunk's body bytes, verified: the buffer's last
+   * {@link ChunkedBody#chunkLength(int)} bytes. Fails with {@link ChunkUnavailableException} when the
+   * object was replaced, deleted or evicted since {@link #find} (its chunks may now be another version's:
+   * a response must be cut, not continued with them), or when the chunk is corrupt (the object is then
+   * deleted and counted in {@link StoreStats#checksumFailures()}).
+   */
+  public CompletableFuture<ByteBuffer> readChunk(ChunkedBody body, int index, IntFunction<ByteBuffer> allocate,
+      Consumer<ByteBuffer> release) {
+    Objects.requireNonNull(body, "body");
+    Objects.checkIndex(index, body.chunkCount());
+    Objects.requireNonNull(allocate, "allocate");
+    Objects.requireNonNull(release, "release");
+    return submit(() -> {
+      ValueCodec.Header header = body.header();
+      byte[] keyBytes = body.keyBytes();
+      ByteBuffer target = allocateExactly(allocate, release, body.chunkValueBytes(index));
+      try {
+        int size = db.get(hitReads, directKey(chunkKey(keyBytes, index)), target.duplicate());
+        if (size == RocksDB.NOT_FOUND) {
+          throw new ValueCodec.MissingChunkException(header, index);
+        }
+        if (size != target.remaining()) {
+          throw new ValueCodec.ChunkMismatchException("chunk " + index + " length " + size + " (expected: "
+              + target.remaining() + ")", header);
+        }
+        ValueCodec.verifyChunk(target, header, index);
+        return target.slice(ValueCodec.CHUNK_PREFIX_BYTES, body.chunkLength(index)).asReadOnlyBuffer();
+      } catch (ValueCodec.CorruptValueException e) {
+        release.accept(target);
+        long keyHash = FrequencySketch.hash(keyBytes);
+        if (e instanceof ValueCodec.ChunkMismatchException && evictedOrReplaced(keyBytes, header.writeSequence())) {
+          throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": replaced or evicted while it was read");
+        }
+        dropCorrupt(body.key(), keyBytes, keyHash, e.getMessage());
+        throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": corrupt chunk " + index + " ("
+            + e.getMessage() + ")");
+      } catch (RocksDBException | RuntimeException e) {
+        release.accept(target);
+        if (e instanceof RocksDBException rocks && isCorruption(rocks)) {
+          dropCorrupt(body.key(), keyBytes, FrequencySketch.hash(keyBytes), "RocksDB: " + rocks.getMessage());
+          throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": corrupt chunk " + index + " ("
+              + rocks.getMessage() + ")");
+        }
+        throw e;
+      }
+    });
+  }
+
+  private CompletableFuture<Optional<StoreHit>> lookup(String key, IntFunction<ByteBuffer> allocate,
+      Consumer<ByteBuffer> release, boolean readChunked) {
     byte[] keyBytes = keyBytes(key);
     Objects.requireNonNull(allocate, "allocate");
     Objects.requireNonNull(release, "release");
@@ -469,6 +537,10 @@ public final class ShardStore implements AutoCloseable {
           }
           if (size <= first.capacity()) {
             header = ValueCodec.decodeHeader(first.duplicate());
+            if (header.chunked() && !readChunked) {
+              hits.increment();
+              return Optional.of(new ChunkedBody(key, keyBytes, reinsertIfDue(keyBytes, keyHash, stripe, version, header)));
+            }
             if (header.chunked()) {
               value = allocateExactly(allocate, release, header.bodyLength());
               try {
@@ -533,8 +605,32 @@ public final class ShardStore implements AutoCloseable {
           }
         }
       }
-      return Optional.of(object);
+      return Optional.<StoreHit>of(object);
     });
+  }
+
+  /**
+   * Re-inserts a chunked object that is close to the eviction horizon (as getDirect re-inserts what it
+   * read): its chunks are read onto the heap, on this store thread, and written again under a new write
+   * sequence; returns the header its chunks now carry. Memory: one body per store thread at most.
+   */
+  private ValueCodec.Header reinsertIfDue(byte[] keyBytes, long keyHash, int stripe, long version,
+      ValueCodec.Header header) throws RocksDBException, ValueCodec.CorruptValueException {
+    if (!shouldReinsert(keyHash, header) || !admitReinsertion(keyBytes, header, 0)) {
+      return header;
+    }
+    byte[] body = readChunks(keyBytes, header);
+    synchronized (stripeLocks[stripe]) {
+      if (stripeVersions.get(stripe) != version) {
+        return header; // replaced or deleted meanwhile: the reader will find out chunk by chunk
+      }
+      long sequence = db.getLatestSequenceNumber() + 1;
+      writeChunked(keyBytes, new StoredObject(header.contentType(), header.etag(), header.cacheControl(),
+          header.storedAtMillis(), body), sequence);
+      stripeVersions.incrementAndGet(stripe);
+      reinsertions.increment();
+      return header.withWriteSequence(sequence);
+    }
   }
 
   /**
@@ -840,9 +936,9 @@ public final class ShardStore implements AutoCloseable {
             ValueCodec.decode(value, header);
           }
           intact++;
-        } catch (ValueCodec.MissingChunkException e) {
+        } catch (ValueCodec.ChunkMismatchException e) {
           try {
-            if (evictedOrReplaced(key, e)) {
+            if (evictedOrReplaced(key, e.writeSequence())) {
               continue; // dropped by FIFO while we scanned (e.g. right after open)
             }
           } catch (RocksDBException rocks) {
@@ -1047,7 +1143,7 @@ public final class ShardStore implements AutoCloseable {
 
   private void dropCorrupt(String key, byte[] keyBytes, long keyHash, ValueCodec.CorruptValueException e)
       throws RocksDBException {
-    if (e instanceof ValueCodec.MissingChunkException missing && evictedOrReplaced(keyBytes, missing)) {
+    if (e instanceof ValueCodec.ChunkMismatchException mismatch && evictedOrReplaced(keyBytes, mismatch.writeSequence())) {
       misses.increment();
       return;
     }
@@ -1055,18 +1151,18 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * Whether the header whose chunk was missing is gone or rewritten now: FIFO dropped its table file
-   * (header and chunks together) or a put replaced it between the two reads. Then the missing chunk is
-   * a miss, not corruption; with the same header still there, its chunk cannot have been dropped.
+   * Whether the header of {@code writeSequence}, whose chunk was missing or of another write, is gone or
+   * rewritten now: FIFO dropped its table file (header and chunks together), or a put or re-insertion
+   * replaced it, between the reads. Then the chunk is a miss, not corruption; with the same header still
+   * there, its chunk cannot have been dropped or rewritten.
    */
-  private boolean evictedOrReplaced(byte[] keyBytes, ValueCodec.MissingChunkException missing)
-      throws RocksDBException {
+  private boolean evictedOrReplaced(byte[] keyBytes, long writeSequence) throws RocksDBException {
     byte[] value = db.get(readOptions, keyBytes);
     if (value == null) {
       return true;
     }
     try {
-      return ValueCodec.decodeHeader(value, value.length).writeSequence() != missing.writeSequence();
+      return ValueCodec.decodeHeader(value, value.length).writeSequence() != writeSequence;
     } catch (ValueCodec.CorruptValueException corrupt) {
       return false;
     }

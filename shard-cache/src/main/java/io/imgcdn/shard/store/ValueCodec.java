@@ -67,21 +67,29 @@ final class ValueCodec {
   }
 
   /**
-   * Thrown when a chunk of a chunked body is not there. Not necessarily corruption: FIFO may have
-   * dropped the table file (header and chunks together) between the read of the header and the read of
-   * the chunk; the reader re-reads the header to tell.
+   * Thrown when a chunk of a chunked body is not there, or belongs to another write than its header. Not
+   * necessarily corruption: FIFO may have dropped the table file (header and chunks together), or a put
+   * replaced the object, between the read of the header and the read of the chunk; the reader re-reads
+   * the header to tell.
    */
-  static final class MissingChunkException extends CorruptValueException {
+  static class ChunkMismatchException extends CorruptValueException {
     private final long writeSequence;
 
-    MissingChunkException(Header header, int index) {
-      super("chunk " + index + " of " + header.chunkCount() + " missing");
+    ChunkMismatchException(String message, Header header) {
+      super(message);
       this.writeSequence = header.writeSequence();
     }
 
-    /** The write sequence of the header whose chunk was missing. */
+    /** The write sequence of the header the chunk was read for. */
     long writeSequence() {
       return writeSequence;
+    }
+  }
+
+  /** A chunk of a chunked body is not there. */
+  static final class MissingChunkException extends ChunkMismatchException {
+    MissingChunkException(Header header, int index) {
+      super("chunk " + index + " of " + header.chunkCount() + " missing", header);
     }
   }
 
@@ -102,6 +110,12 @@ final class ValueCodec {
 
     int chunkLength(int index) {
       return Math.min(chunkBytes, bodyLength - index * chunkBytes);
+    }
+
+    /** This header as rewritten by a re-insertion with {@code sequence}. */
+    Header withWriteSequence(long sequence) {
+      return new Header(contentType, etag, cacheControl, storedAtMillis, sequence, bodyLength, bodyCrc32c,
+          headerLength, chunkBytes);
     }
   }
 
@@ -150,8 +164,8 @@ final class ValueCodec {
     }
     long sequence = in.getLong(in.position());
     if (sequence != header.writeSequence()) {
-      throw new CorruptValueException("chunk " + index + " of write " + sequence + " (expected: "
-          + header.writeSequence() + ")");
+      throw new ChunkMismatchException("chunk " + index + " of write " + sequence + " (expected: "
+          + header.writeSequence() + ")", header);
     }
     int storedCrc = in.getInt(in.position() + 8);
     CRC32C crc = new CRC32C();

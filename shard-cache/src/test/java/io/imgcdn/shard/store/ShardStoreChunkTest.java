@@ -125,6 +125,86 @@ class ShardStoreChunkTest {
   }
 
   @Test
+  void find_chunkedBody_notReadUntilAskedChunkByChunk() throws Exception {
+    StoredObject large = object(2 * 1024 * 1024 + 99, 7);
+    StoredObject small = object(4000, 8);
+    try (ShardStore store = open()) {
+      store.put("big", large).join();
+      store.put("small", small).join();
+      List<Integer> sizes = new ArrayList<>();
+
+      StoreHit bigHit = store.find("big", n -> {
+        sizes.add(n);
+        return ByteBuffer.allocateDirect(n);
+      }, b -> {}).join().orElseThrow();
+      StoreHit smallHit = store.find("small", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+
+      assertThat(sizes).as("nothing allocated for a chunked body").isEmpty();
+      assertThat(smallHit).isInstanceOf(DirectObject.class);
+      assertThat(bigHit).isInstanceOf(ChunkedBody.class);
+      ChunkedBody body = (ChunkedBody) bigHit;
+      assertThat(body.bodyLength()).isEqualTo(large.body().length);
+      assertThat(body.etag()).isEqualTo(large.etag());
+      assertThat(body.chunkCount()).isEqualTo(3);
+      ByteBuffer all = ByteBuffer.allocate(body.bodyLength());
+      for (int i = 0; i < body.chunkCount(); i++) {
+        int index = i;
+        ByteBuffer chunk = store.readChunk(body, i, n -> {
+          assertThat(n).isEqualTo(body.chunkValueBytes(index));
+          return ByteBuffer.allocateDirect(n);
+        }, b -> {}).join();
+        assertThat(chunk.remaining()).isEqualTo(body.chunkLength(i));
+        all.put(chunk);
+      }
+      assertThat(all.array()).isEqualTo(large.body());
+      assertThat(store.stats().hits()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void readChunk_objectReplacedAfterFind_unavailableButNotCorrupt() throws Exception {
+    try (ShardStore store = open()) {
+      store.put("big", object(2 * 1024 * 1024 + 1, 9)).join();
+      ChunkedBody body = (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+      StoredObject newer = object(2 * 1024 * 1024 + 1, 10);
+      store.put("big", newer).join();
+      List<ByteBuffer> released = new ArrayList<>();
+
+      assertThatThrownBy(() -> store.readChunk(body, 1, ByteBuffer::allocateDirect, released::add).join())
+          .hasCauseInstanceOf(ChunkUnavailableException.class)
+          .hasMessageContaining("replaced or evicted");
+
+      assertThat(released).as("the buffer of the refused read").hasSize(1);
+      assertThat(store.stats().checksumFailures()).isZero();
+      assertThat(store.get("big").join().orElseThrow().body()).as("the new version kept").isEqualTo(newer.body());
+    }
+  }
+
+  @Test
+  void readChunk_flippedByte_unavailableCountedAndDeleted() throws Exception {
+    StoredObject large = object(2 * 1024 * 1024 + 1, 11);
+    try (ShardStore store = open()) {
+      store.put("big", large).join();
+      ValueCodec.Header header = headerOf(store, "big");
+      byte[] chunk = ValueCodec.encodeChunk(large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES,
+          header.writeSequence());
+      chunk[700] ^= 0x10;
+      store.putRaw(new String(ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
+          StandardCharsets.ISO_8859_1), chunk);
+      ChunkedBody body = (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+
+      assertThat(store.readChunk(body, 0, ByteBuffer::allocateDirect, b -> {}).join().remaining())
+          .isEqualTo(ShardStore.CHUNK_BYTES);
+      assertThatThrownBy(() -> store.readChunk(body, 1, ByteBuffer::allocateDirect, b -> {}).join())
+          .hasCauseInstanceOf(ChunkUnavailableException.class)
+          .hasMessageContaining("corrupt chunk 1");
+
+      assertThat(store.stats().checksumFailures()).isEqualTo(1);
+      assertThat(store.find("big", ByteBuffer::allocateDirect, b -> {}).join()).as("deleted").isEmpty();
+    }
+  }
+
+  @Test
   void put_keyWithNulCharacter_isRefused() throws Exception {
     try (ShardStore store = open()) {
       assertThatThrownBy(() -> store.put("a\0b", object(10, 1)))

@@ -1,0 +1,241 @@
+package io.imgcdn.shard.http;
+
+import io.imgcdn.common.http.ObjectResponses;
+import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.ResponseChannel;
+import io.imgcdn.shard.store.ChunkedBody;
+import io.imgcdn.shard.store.ShardStore;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A hit on a body stored in chunks (over 1 MiB), sent chunk by chunk as the client takes it: the store
+ * reads the next chunk only when the connection has room, so a slow client of a 15 MB picture holds
+ * about two chunks of memory, not the picture. Answers 304, 416, a single Range (reading only the
+ * chunks it covers) and HEAD like {@link StoredResponse}.
+ */
+final class ChunkedResponse implements Response {
+  /*
+   * One chunk is read ahead: once a chunk is handed to the connection the next is read, and written when
+   * the connection is writable again. So a response holds at most the chunk the socket is still taking
+   * and the one waiting for it. The first chunk the request needs was read by ShardTier before this
+   * response was made (`first`), so that a chunk that is gone or corrupt at the start is a miss (a
+   * fill), not a cut response. A later one cannot be: the head has gone, and the response is cut
+   * (the connection closed short of Content-Length, which every HTTP client detects) rather than
+   * continued with another version's bytes.
+   *
+   * Threads: everything runs on the connection's event loop; a chunk read completes on a store thread
+   * and hops back. `ready` is released exactly once: written (the socket releases it), or on close.
+   */
+  private static final Logger LOG = LoggerFactory.getLogger(ChunkedResponse.class);
+
+  private final ShardStore store;
+  private final ChunkedBody body;
+  private final String xCache;
+  private final String vary;
+  private final StreamStats stats;
+  private ByteBuf first;
+  private final int firstIndex;
+
+  private ResponseChannel out;
+  private long next;
+  private long end;
+  private long sent;
+  private ByteBuf ready;
+  private int readyIndex;
+  private boolean reading;
+  private boolean waiting;
+  private boolean finished;
+
+  /**
+   * @param first the chunk {@code firstIndex} as read into a pooled buffer (positioned on its body bytes),
+   *     owned by this response; null when the request needs no body bytes
+   */
+  ChunkedResponse(ShardStore store, ChunkedBody body, ByteBuf first, int firstIndex, String xCache, String vary,
+      StreamStats stats) {
+    this.store = store;
+    this.body = body;
+    this.first = first;
+    this.firstIndex = firstIndex;
+    this.xCache = xCache;
+    this.vary = vary;
+    this.stats = stats;
+  }
+
+  /** The index of the first chunk a request needs, or -1 when its answer carries no bytes of the body. */
+  static int firstChunk(HttpHeaders request, ChunkedBody body) {
+    StoredResponse.Wanted wanted = StoredResponse.Wanted.of(request, body.etag(), body.bodyLength());
+    return wanted.hasBody() ? (int) (wanted.first() / body.chunkBytes()) : -1;
+  }
+
+  @Override
+  public HttpResponseStatus status() {
+    return HttpResponseStatus.OK;
+  }
+
+  @Override
+  public String xCache() {
+    return xCache;
+  }
+
+  @Override
+  public void write(ResponseChannel out) {
+    long length = body.bodyLength();
+    StoredResponse.Wanted wanted = StoredResponse.Wanted.of(out.requestHeaders(), body.etag(), length);
+    boolean head = HttpMethod.HEAD.equals(out.method());
+    if (!wanted.hasBody() || head) {
+      discard();
+      FullHttpResponse r;
+      if (wanted.status() == HttpResponseStatus.OK || wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
+        r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, wanted.status(), Unpooled.EMPTY_BUFFER, false);
+        StoredResponse.objectHeaders(r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
+      } else {
+        r = StoredResponse.bodiless(wanted, head, body.etag(), body.cacheControl());
+      }
+      StoredResponse.common(r, vary, xCache);
+      ObjectResponses.setConnection(r.headers(), out);
+      int bytes = r.content().readableBytes();
+      out.write(r);
+      out.end(bytes);
+      return;
+    }
+    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, wanted.status());
+    StoredResponse.objectHeaders(r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
+    StoredResponse.common(r, vary, xCache);
+    ObjectResponses.setConnection(r.headers(), out);
+    out.write(r);
+    this.out = out;
+    next = wanted.first();
+    end = wanted.last() + 1;
+    if (first != null && firstIndex == chunkOf(next)) {
+      ready = first;
+      readyIndex = firstIndex;
+      first = null;
+    }
+    discard();
+    stats.opened();
+    out.closeFuture().addListener(f -> closed());
+    pump();
+  }
+
+  /** Writes the chunk that is ready if the connection has room, and reads the next. Event loop. */
+  private void pump() {
+    if (finished) {
+      return;
+    }
+    if (ready != null) {
+      if (!out.isWritable()) {
+        if (!waiting) {
+          waiting = true;
+          stats.waiting(1);
+          out.onWritable(this::writable);
+        }
+        return;
+      }
+      ByteBuf piece = ready;
+      ready = null;
+      long chunkStart = (long) readyIndex * body.chunkBytes();
+      int from = (int) (next - chunkStart);
+      int to = (int) Math.min(end - chunkStart, body.chunkLength(readyIndex));
+      // the buffer holds the whole chunk: its body bytes are its last chunkLength bytes
+      int base = piece.writerIndex() - body.chunkLength(readyIndex);
+      piece.setIndex(base + from, base + to);
+      out.write(new DefaultHttpContent(piece));
+      sent += to - from;
+      next = chunkStart + to;
+      if (next >= end) {
+        finished = true;
+        stats.closed();
+        out.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        out.end(sent);
+        return;
+      }
+      out.flush();
+    }
+    if (!reading) {
+      read(chunkOf(next));
+    }
+  }
+
+  private void writable() {
+    if (waiting) { // else finish() has counted it already: the connection closed
+      waiting = false;
+      stats.waiting(-1);
+    }
+    pump();
+  }
+
+  private void read(int index) {
+    reading = true;
+    DirectLease lease = new DirectLease();
+    store.readChunk(body, index, lease, lease).whenComplete((slice, failure) ->
+        out.eventLoop().execute(() -> chunkRead(index, failure == null ? lease.take(slice.remaining()) : null,
+            failure)));
+  }
+
+  private void chunkRead(int index, ByteBuf chunk, Throwable failure) {
+    reading = false;
+    if (finished) {
+      if (chunk != null) {
+        chunk.release();
+      }
+      return;
+    }
+    if (failure != null) {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      LOG.warn("{} cut at byte {} of {}: {}", body, next, body.bodyLength(), cause.toString());
+      stats.cut();
+      finish();
+      out.abort();
+      return;
+    }
+    ready = chunk;
+    readyIndex = index;
+    pump();
+  }
+
+  private void closed() {
+    if (!finished) {
+      finish();
+    }
+  }
+
+  private void finish() {
+    finished = true;
+    stats.closed();
+    if (waiting) {
+      waiting = false;
+      stats.waiting(-1);
+    }
+    if (ready != null) {
+      ready.release();
+      ready = null;
+    }
+  }
+
+  private int chunkOf(long offset) {
+    return (int) (offset / body.chunkBytes());
+  }
+
+  @Override
+  public void discard() {
+    if (first != null) {
+      first.release();
+      first = null;
+    }
+  }
+}
