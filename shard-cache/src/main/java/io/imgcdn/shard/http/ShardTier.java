@@ -88,7 +88,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final UpstreamClient peers;
   private final Duration handoffWindow;
   private final boolean admitFrequentOnly;
-  private final Coalescer<Fetched> fills = new Coalescer<>();
+  private final Coalescer<Filled> fills = new Coalescer<>();
   private final Counter handoffHits;
   private final Counter handoffMisses;
   private final Counter storeFailures;
@@ -147,7 +147,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
       if (!isMarker(cached.get())) {
-        return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, null));
+        return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, null, hitChain));
       }
       lease.close();
       return lookupRepresentation(url, accept, handoff, requestHeaders);
@@ -155,13 +155,13 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     DirectLease pooled = new DirectLease();
     return store.find(key, pooled, pooled).thenCompose(found -> {
       if (found.isEmpty()) {
-        return miss(url, accept, handoff);
+        return miss(url, accept, handoff, requestHeaders);
       }
       if (found.get() instanceof DirectObject o && isMarker(o)) {
         pooled.close();
         return lookupRepresentation(url, accept, handoff, requestHeaders);
       }
-      return hit(found.get(), pooled, null, requestHeaders, () -> miss(url, accept, handoff));
+      return hit(found.get(), pooled, null, requestHeaders, hitChain, () -> miss(url, accept, handoff, requestHeaders));
     });
   }
 
@@ -172,16 +172,16 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
-      return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, AcceptClass.VARY));
+      return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, AcceptClass.VARY, hitChain));
     }
     DirectLease pooled = new DirectLease();
     return store.find(key, pooled, pooled).thenCompose(found -> found.isPresent()
-        ? hit(found.get(), pooled, AcceptClass.VARY, requestHeaders, () -> miss(url, accept, handoff))
-        : miss(url, accept, handoff));
+        ? hit(found.get(), pooled, AcceptClass.VARY, requestHeaders, hitChain, () -> miss(url, accept, handoff, requestHeaders))
+        : miss(url, accept, handoff, requestHeaders));
   }
 
-  private StoredResponse response(DirectObject o, DirectLease lease, String vary) {
-    return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), hitChain, vary);
+  private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
+    return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), chain, vary);
   }
 
   /**
@@ -189,46 +189,63 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    * made: if it is gone (replaced or evicted meanwhile) or corrupt, that is still a miss, not a cut response.
    */
   private CompletableFuture<Response> hit(StoreHit found, DirectLease lease, String vary, HttpHeaders requestHeaders,
-      Supplier<CompletableFuture<Response>> miss) {
+      String chain, Supplier<CompletableFuture<Response>> miss) {
     if (found instanceof DirectObject o) {
-      return CompletableFuture.completedFuture(response(o, lease, vary));
+      return CompletableFuture.completedFuture(response(o, lease, vary, chain));
     }
     ChunkedBody body = (ChunkedBody) found;
     int firstChunk = ChunkedResponse.firstChunk(requestHeaders, body);
     if (firstChunk < 0) {
-      return CompletableFuture.completedFuture(new ChunkedResponse(store, body, null, -1, hitChain, vary, streams));
+      return CompletableFuture.completedFuture(new ChunkedResponse(store, body, null, -1, chain, vary, streams));
     }
     DirectLease chunkLease = new DirectLease();
     return store.readChunk(body, firstChunk, chunkLease, chunkLease).handle((slice, failure) -> {
       if (failure == null) {
         ByteBuf chunk = chunkLease.take(slice.remaining());
         return CompletableFuture.<Response>completedFuture(
-            new ChunkedResponse(store, body, chunk, firstChunk, hitChain, vary, streams));
+            new ChunkedResponse(store, body, chunk, firstChunk, chain, vary, streams));
       }
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
       return cause instanceof ChunkUnavailableException ? miss.get() : CompletableFuture.<Response>failedFuture(cause);
     }).thenCompose(f -> f);
   }
 
-  private CompletableFuture<Response> miss(ImageUrl url, AcceptClass accept, boolean handoff) {
+  private CompletableFuture<Response> miss(ImageUrl url, AcceptClass accept, boolean handoff,
+      HttpHeaders requestHeaders) {
     if (handoff) {
       return CompletableFuture.<Response>completedFuture(
           Reply.error(HttpResponseStatus.NOT_FOUND, "not cached on " + nodeId + " (hand-off)", nodeId + ";miss"));
     }
-    return fill(url, accept);
+    return fill(url, accept, requestHeaders);
   }
 
-  private CompletableFuture<Response> fill(ImageUrl url, AcceptClass accept) {
+  private CompletableFuture<Response> fill(ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders) {
     // Originals never vary; a variant may (known only from the first response), so its fills are per class.
     String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
-    Coalescer.Join<Fetched> fill = fills.join(flight, () -> fetch(url, accept)
-        .whenComplete((fetched, failure) -> {
-          if (fetched != null) {
-            keep(url, accept, fetched);
-          }
-        }));
-    return fill.future().thenApply(f -> f.response(fill.leader() ? null : nodeId));
+    Coalescer.Join<Filled> fill = fills.join(flight, () -> fetch(url, accept).thenCompose(fetched -> {
+      CompletableFuture<String> stored = keep(url, accept, fetched);
+      // A body the store keeps in chunks is answered from the store once written, chunk by chunk: from
+      // the fill's own array, every waiter's response would hold the whole body until its client drained it.
+      return fetched.reply().isOk() && ShardStore.storesInChunks(fetched.reply().object().body().length)
+          ? stored.thenApply(key -> new Filled(fetched, key))
+          : CompletableFuture.completedFuture(new Filled(fetched, null));
+    }));
+    return fill.future().thenCompose(filled -> {
+      Fetched fetched = filled.fetched();
+      String chain = fetched.chain(fill.leader() ? null : nodeId);
+      if (filled.storedKey() == null) {
+        return CompletableFuture.completedFuture(fetched.response(chain));
+      }
+      DirectLease lease = new DirectLease();
+      Supplier<CompletableFuture<Response>> fromFill = () -> CompletableFuture.completedFuture(fetched.response(chain));
+      return store.find(filled.storedKey(), lease, lease).thenCompose(found -> found.isPresent()
+          ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
+          : fromFill.get());
+    });
   }
+
+  /** A fill's result, and the key it was stored under when it is answered from the store (else null). */
+  private record Filled(Fetched fetched, String storedKey) {}
 
   /** From the key's previous owner if it has it, else from the origin; with the class's canonical Accept. */
   private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept) {
@@ -261,20 +278,24 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     });
   }
 
-  /** Stores a fetched 200: plainly, or as one class's representation plus the marker; never other Varys. */
-  private void keep(ImageUrl url, AcceptClass accept, Fetched fetched) {
+  /**
+   * Stores a fetched 200: plainly, or as one class's representation plus the marker; never other Varys.
+   * Completes with the key the body was stored under, or null when it was not stored.
+   */
+  private CompletableFuture<String> keep(ImageUrl url, AcceptClass accept, Fetched fetched) {
     if (!fetched.reply().isOk() || fetched.vary() != null && !fetched.variesByAcceptOnly()) {
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     ImageObject object = fetched.reply().object();
     StoredObject value = new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
         System.currentTimeMillis(), object.body());
     if (fetched.vary() == null) {
-      admit(storeKey(url), value);
-      return;
+      String key = storeKey(url);
+      return admit(key, value).thenApply(stored -> stored ? key : null);
     }
     String plainKey = storeKey(url);
-    admit(storeKey(url, accept), value).thenAccept(stored -> {
+    String classKey = storeKey(url, accept);
+    return admit(classKey, value).thenApply(stored -> {
       if (stored) { // the marker only leads somewhere once a representation is there
         StoredObject marker = new StoredObject(VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(),
             new byte[0]);
@@ -284,6 +305,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
           }
         });
       }
+      return stored ? classKey : null;
     });
   }
 
@@ -362,13 +384,18 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       return any;
     }
 
-    /** The response for one waiter; {@code coalescedNode} non-null for waiters that joined the leader's fill. */
-    Response response(String coalescedNode) {
+    /** The X-Cache chain for one waiter; {@code coalescedNode} non-null for waiters that joined the leader's fill. */
+    String chain(String coalescedNode) {
       String chain = reply.xCache();
       if (coalescedNode != null) {
         String own = coalescedNode + ";miss";
         chain = chain.startsWith(own) ? coalescedNode + ";coalesced" + chain.substring(own.length()) : chain;
       }
+      return chain;
+    }
+
+    /** The response for one waiter, from the fill's own body. */
+    Response response(String chain) {
       if (!reply.isOk()) {
         return new Reply(reply.status(), reply.object(), chain);
       }

@@ -424,6 +424,11 @@ public final class ShardStore implements AutoCloseable {
     return lookup(key, allocate, release, true).thenApply(found -> found.map(DirectObject.class::cast));
   }
 
+  /** Whether a body of {@code bodyLength} bytes is stored in chunks (and found as a {@link ChunkedBody}). */
+  public static boolean storesInChunks(int bodyLength) {
+    return bodyLength > CHUNK_BYTES;
+  }
+
   /**
    * Looks {@code key} up like {@link #getDirect}, except that a body stored in chunks (over 1 MiB) is not
    * read: the result is then a {@link ChunkedBody}, whose chunks {@link #readChunk} reads one at a time,

@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.imgcdn.common.cluster.ClusterFile;
 import io.imgcdn.common.cluster.Membership;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.HttpServer;
+import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Reply;
+import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.testing.NettyLeakWatch;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.shard.ShardServer;
 import io.imgcdn.shard.config.ShardConfig;
 import io.imgcdn.shard.store.StoredObject;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +35,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
@@ -40,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real shard (RocksDB in a temporary directory, HTTP on 127.0.0.1) answering hits on bodies stored in
  * chunks: sent chunk by chunk as each client takes them, so slow clients of a 15 MB picture hold a chunk
- * or two of memory each; ranges read only the chunks they cover; a body replaced mid-response is cut, never
- * continued with the new version's bytes.
+ * or two of memory each, also when the picture was just filled from the origin; ranges read only the chunks
+ * they cover; a body replaced mid-response is cut, never continued with the new version's bytes.
  */
 class ShardChunkedHitTest {
   private static final int MIB = 1 << 20;
@@ -54,15 +64,25 @@ class ShardChunkedHitTest {
 
   private final NettyLeakWatch leaks = new NettyLeakWatch();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+  private final AtomicInteger originRequests = new AtomicInteger();
+  private EventLoopGroup group;
+  private HttpServer origin;
   private ShardServer shard;
   private byte[] picture;
 
   @BeforeEach
   void start() throws Exception {
+    group = Transports.group(1, "large-origin");
+    // An origin whose every path under /cold/ is a picture of PICTURE_BYTES (bytes seeded by the path).
+    origin = HttpServer.bind(group, group, "127.0.0.1", 0, ServerOptions.withIdleTimeout(Duration.ofSeconds(60)),
+        () -> new ObjectServerHandler("origin-1", (url, headers) -> {
+          originRequests.incrementAndGet();
+          return CompletableFuture.completedFuture(Reply.ok(new ImageObject("image/png", "\"o\"", "public",
+              coldPicture(url.path())), "origin-1;miss"));
+        }, null, 16));
     Path clusterFile = dir.resolve("cluster.conf");
-    // No origin answers (port 9, discard): every response in these tests is a hit.
     Files.writeString(clusterFile, ClusterFile.format(new Membership(List.of(),
-        List.of(new Node("origin-1", "127.0.0.1:9", 1)))));
+        List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)))));
     Settings settings = Settings.of(Map.of(
         "node.id", "shard-1",
         "server.port", "0",
@@ -82,6 +102,10 @@ class ShardChunkedHitTest {
     if (shard != null) {
       shard.close();
     }
+    if (origin != null) {
+      origin.shutdownGracefully(Duration.ZERO);
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     List<String> reported = leaks.leaks();
     leaks.close();
     assertThat(reported).as("Netty buffers garbage-collected without release").isEmpty();
@@ -94,12 +118,7 @@ class ShardChunkedHitTest {
     List<Socket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < clients; i++) {
-        Socket s = new Socket();
-        s.setReceiveBufferSize(64 * 1024); // the kernel holds little for the client: the shard must pause
-        s.connect(new java.net.InetSocketAddress("127.0.0.1", shard.port()), 30_000);
-        s.setSoTimeout((int) PATIENCE.toMillis());
-        sockets.add(s);
-        s.getOutputStream().write(request(PATH, "").getBytes(StandardCharsets.US_ASCII));
+        sockets.add(ask(PATH));
       }
       awaitMetric("imgcdn_shard_streams_waiting", n -> n == clients);
       long held = PlatformDependent.usedDirectMemory() - before;
@@ -124,6 +143,39 @@ class ShardChunkedHitTest {
     awaitMetric("imgcdn_shard_streams_open", n -> n == 0);
     assertThat(metric("imgcdn_shard_streams_waiting")).isZero();
     assertThat(metric("imgcdn_shard_streams_cut_total")).isZero();
+  }
+
+  @Test
+  void slowClientsOfColdPictures_fillsAnsweredFromTheStoreChunkByChunk() throws Exception {
+    int clients = 20;
+    long before = PlatformDependent.usedDirectMemory();
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < clients; i++) {
+        sockets.add(ask("/cold/" + i + ".png"));
+      }
+      Socket coalesced = ask("/cold/0.png"); // joins the first fill
+      sockets.add(coalesced);
+      awaitMetric("imgcdn_shard_streams_waiting", n -> n == clients + 1);
+      long held = PlatformDependent.usedDirectMemory() - before;
+      System.out.printf("%d clients of cold %d-byte pictures reading nothing: %d MiB of direct memory held by "
+          + "Netty%n", clients + 1, PICTURE_BYTES, held / MIB);
+      // Answered from the fill's array, each response was copied whole into direct memory by the transport.
+      assertThat(held).isLessThan((long) (clients + 1) * 4 * MIB + 64L * MIB);
+      assertThat(originRequests.get()).isEqualTo(clients);
+
+      String head = head(coalesced.getInputStream());
+      assertThat(head).contains("x-cache: shard-1;coalesced, origin-1;miss");
+      byte[] got = coalesced.getInputStream().readNBytes(PICTURE_BYTES);
+      assertThat(Arrays.equals(got, coldPicture("/cold/0.png"))).as("the body, byte for byte").isTrue();
+      assertThat(readResponse(sockets.get(1).getInputStream())).isEqualTo(coldPicture("/cold/1.png"));
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+    awaitMetric("imgcdn_shard_streams_open", n -> n == 0);
+    assertThat(get("/cold/1.png", Map.of()).headers().firstValue("X-Cache")).hasValue("shard-1;hit");
   }
 
   @Test
@@ -172,11 +224,7 @@ class ShardChunkedHitTest {
 
   @Test
   void bodyReplacedMidResponse_responseIsCutNeverSpliced() throws Exception {
-    try (Socket s = new Socket()) {
-      s.setReceiveBufferSize(64 * 1024);
-      s.connect(new java.net.InetSocketAddress("127.0.0.1", shard.port()), 30_000);
-      s.setSoTimeout((int) PATIENCE.toMillis());
-      s.getOutputStream().write(request(PATH, "").getBytes(StandardCharsets.US_ASCII));
+    try (Socket s = ask(PATH)) {
       InputStream in = s.getInputStream();
       assertThat(head(in)).startsWith("http/1.1 200").contains("content-length: " + PICTURE_BYTES);
       byte[] start = in.readNBytes(MIB);
@@ -199,6 +247,20 @@ class ShardChunkedHitTest {
     HttpResponse<byte[]> fresh = get(PATH, Map.of());
     assertThat(fresh.headers().firstValue("ETag")).hasValue("\"v2\"");
     assertThat(Arrays.equals(fresh.body(), bytes(PICTURE_BYTES, 2))).isTrue();
+  }
+
+  /** A GET sent on a new connection whose client reads nothing (64 KiB receive buffer). */
+  private Socket ask(String path) throws IOException {
+    Socket s = new Socket();
+    s.setReceiveBufferSize(64 * 1024);
+    s.connect(new java.net.InetSocketAddress("127.0.0.1", shard.port()), 30_000);
+    s.setSoTimeout((int) PATIENCE.toMillis());
+    s.getOutputStream().write(request(path, "").getBytes(StandardCharsets.US_ASCII));
+    return s;
+  }
+
+  private static byte[] coldPicture(String path) {
+    return bytes(PICTURE_BYTES, path.hashCode());
   }
 
   private void put(byte[] body, String etag) {
