@@ -41,7 +41,11 @@ class EdgeStreamingTest {
   }
 
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + 10_000_000_000L;
+    await(what, java.time.Duration.ofSeconds(10), condition);
+  }
+
+  static void await(String what, java.time.Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for: " + what);

@@ -26,8 +26,18 @@ final class StreamBroadcast {
    * subscribers is counted atomically; every change schedules a re-evaluation on the upstream loop,
    * which pauses or resumes the upstream flow from the count it sees then, so the last word always
    * matches the current state whatever order the changes raced in.
+   * The blocked count alone does not bound memory: a subscriber is unblocked whenever its connection is
+   * writable at the moment its loop looks, and between two looks the upstream loop keeps queueing pieces
+   * for it. A client that reads nothing flips writable/unwritable every ~64 KB while the kernel grows its
+   * send buffer; a re-evaluation that runs in an unblocked moment resumes (or never pauses) the flow, and
+   * with the client loop busy with other connections the queue outgrew the socket: EdgeSlowClientsTest
+   * saw relays read the whole 15 MB picture into a queue while the client had received 2-4 MB. So the
+   * relay also pauses while any subscriber has StreamedResponse.QUEUE_LIMIT bytes or more queued: checked
+   * on this loop after every piece (the only place a queue grows), and re-evaluated when a client loop
+   * drains a queue below the limit (StreamedResponse reports that crossing, once per crossing).
    * Memory per stream is then bounded by what is in flight: the client's write buffer up to its high
-   * water mark, plus at most one upstream read (a few pieces of 64 KB) decoded after the pause.
+   * water mark, the queue up to the limit, plus at most one upstream read (a few pieces of 64 KB)
+   * decoded after the pause.
    * Subscribers all join at the head, before the first piece (the flight closes then); later requests
    * for the same object start their own fetch. When the last subscriber leaves, the upstream response
    * is cancelled (its connection closed).
@@ -169,6 +179,9 @@ final class StreamBroadcast {
     } finally {
       piece.release();
     }
+    if (!paused) {
+      reconsider(); // a queue may have reached its limit: pause before the next read, not after a client loop looked
+    }
   }
 
   /** The body is complete. Upstream loop. */
@@ -193,6 +206,11 @@ final class StreamBroadcast {
   /** A subscriber became blocked (+1) or unblocked (-1). Any thread. */
   void blockedChanged(int delta) {
     blocked.addAndGet(delta);
+    flow.executor().execute(reconsider);
+  }
+
+  /** A subscriber's queue went below StreamedResponse.QUEUE_LIMIT: the relay may read again. Any thread. */
+  void queueDrained() {
     flow.executor().execute(reconsider);
   }
 
@@ -236,7 +254,7 @@ final class StreamBroadcast {
     if (finished) {
       return;
     }
-    boolean shouldPause = blocked.get() > 0;
+    boolean shouldPause = blocked.get() > 0 || aQueueIsFull();
     if (shouldPause != paused) {
       paused = shouldPause;
       if (shouldPause) {
@@ -248,6 +266,15 @@ final class StreamBroadcast {
         flow.resume();
       }
     }
+  }
+
+  private boolean aQueueIsFull() {
+    for (StreamedResponse s : subscribers) {
+      if (s.queueFull()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void scheduleLaggardCheck() {

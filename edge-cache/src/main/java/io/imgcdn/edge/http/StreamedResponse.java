@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's share of a {@link StreamBroadcast}: the object's head, then its body pieces as the shard
@@ -34,16 +35,26 @@ final class StreamedResponse implements Response {
    * loop. Every queued piece is released exactly once: written (the socket releases it) or dropped, by
    * whichever side polls it from the queue; a piece offered after this response left is dropped by the
    * offering side, which re-checks after queueing.
+   * Queued body bytes are counted (added by offer, subtracted when polled): at QUEUE_LIMIT or more the
+   * relay pauses (StreamBroadcast checks after every piece), and the poll that takes the count back below
+   * the limit tells the relay, so its pause ends only when the client loop has caught up.
    * Detaching (see StreamBroadcast): the source changes at most once, from the shared relay to this
    * response's own; `source` is null between the two, when blocked changes are only remembered, and the
    * new relay counts this response blocked until attach() has set `blocked` to match and drained.
    */
   static final Object END = new Object();
   static final Object ABORT = new Object();
+  /**
+   * Body bytes queued for the client loop at which the relay stops reading: four 64 KB pieces, so a client
+   * loop that is late by a few pieces does not stall the relay, and one that is late by more cannot make
+   * the relay read the object into memory.
+   */
+  static final long QUEUE_LIMIT = 256 * 1024;
 
   private volatile StreamBroadcast source;
   private final String chain;
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = () -> {
     drainScheduled.set(false);
@@ -86,6 +97,7 @@ final class StreamedResponse implements Response {
     }
     if (item instanceof ByteBuf piece) {
       offered += piece.readableBytes();
+      queuedBytes.addAndGet(piece.readableBytes()); // before it can be polled: the count never goes below 0
     }
     queue.add(item);
     if (left) {
@@ -176,6 +188,16 @@ final class StreamedResponse implements Response {
     h.set(HttpHeaderNames.DATE, HttpDates.now());
     h.set(ObjectResponses.X_CACHE, chain);
     ObjectResponses.setConnection(h, out);
+  }
+
+  /** Whether the relay must stop reading for this response's sake: its client loop is behind. Any thread. */
+  boolean queueFull() {
+    return queuedBytes.get() >= QUEUE_LIMIT;
+  }
+
+  /** Body bytes queued and not yet written or dropped. Any thread. */
+  long queuedBytes() {
+    return queuedBytes.get();
   }
 
   long offeredBytes() {
@@ -273,6 +295,7 @@ final class StreamedResponse implements Response {
       }
       ByteBuf piece = (ByteBuf) item;
       int n = piece.readableBytes();
+      dequeued(n);
       long from = Math.max(first, position) - position;
       long to = Math.min(last + 1, position + n) - position;
       position += n;
@@ -338,7 +361,21 @@ final class StreamedResponse implements Response {
   private void dropQueue() {
     Object item;
     while ((item = queue.poll()) != null) {
+      if (item instanceof ByteBuf piece) {
+        queuedBytes.addAndGet(-piece.readableBytes()); // left: no relay counts on this queue any more
+      }
       ReferenceCountUtil.release(item);
+    }
+  }
+
+  /** A piece of {@code n} bytes left the queue (client loop): tell the relay when that ends its fullness. */
+  private void dequeued(int n) {
+    long after = queuedBytes.addAndGet(-n);
+    if (after < QUEUE_LIMIT && after + n >= QUEUE_LIMIT) {
+      StreamBroadcast s = source;
+      if (s != null) {
+        s.queueDrained();
+      } // else mid-detach: the new relay re-evaluates once attach() has drained (setBlocked reports to it)
     }
   }
 
