@@ -89,7 +89,8 @@ public final class EdgeServer implements AutoCloseable {
     EdgeCache cache = new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes(), config.admission());
     cache.bindMetrics(runtime.metrics().registry());
     EdgeTier tier = new EdgeTier(config.node().id(), cache, router, client, config.indexKey(),
-        config.upstreamDeadline(), config.upstream().responseTimeout(), config.streamDetachAfter());
+        config.upstreamDeadline(), config.upstream().responseTimeout(), config.streamDetachAfter(),
+        config.streamReleaseAfter());
     tier.stats().bind(runtime.metrics().registry());
     EdgeServer server = new EdgeServer(config, runtime, acceptor, client, cluster, scheduler, cache, tier,
         router, prober);

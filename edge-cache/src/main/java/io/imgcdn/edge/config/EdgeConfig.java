@@ -27,6 +27,9 @@ import java.time.Duration;
  *   <tr><td>edge.stream.detach-after</td><td>1s</td><td>a client of a relayed (large) object that has held the
  *       relay back this long, while another client waited half as long or less, gets a shard request of its
  *       own for the rest (Range); 0 never</td></tr>
+ *   <tr><td>edge.stream.release-after</td><td>5s</td><td>when every client of a relayed object has read
+ *       nothing for this long, the relay closes its shard connection (so stalled clients cannot take every
+ *       pooled connection to a shard); each asks for the rest (Range) when it reads again; 0 never</td></tr>
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
  *   <tr><td>edge.upstream.deadline</td><td>10s</td><td>total time for a miss across all candidates, until
  *       the response head (a stored object: until its last byte)</td></tr>
@@ -50,18 +53,21 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
     int attempts, Duration upstreamDeadline, double balanceFactor, int balanceFloor, UpstreamSettings upstream,
     Duration healthInterval, Duration healthTimeout, Path clusterFile, Placement placement,
     Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads,
-    Duration streamDetachAfter) {
+    Duration streamDetachAfter, Duration streamReleaseAfter) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
 
-  /** edge.stream.detach-after: a duration, or 0 (or "off") for never. */
-  private static Duration detachAfter(Settings s) {
-    String raw = s.string("edge.stream.detach-after", "1s").strip();
+  /** Default of edge.stream.release-after. */
+  public static final Duration DEFAULT_STREAM_RELEASE_AFTER = Duration.ofSeconds(5);
+
+  /** A duration, or 0 (or "off") for never. */
+  private static Duration durationOrOff(Settings s, String key, String defaultValue) {
+    String raw = s.string(key, defaultValue).strip();
     if (raw.equals("0") || raw.equalsIgnoreCase("off")) {
       return Duration.ZERO;
     }
-    return s.duration("edge.stream.detach-after", "1s");
+    return s.duration(key, defaultValue);
   }
 
   public static EdgeConfig from(Settings s) {
@@ -109,6 +115,7 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
         ServerOptions.from(s),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
-        detachAfter(s));
+        durationOrOff(s, "edge.stream.detach-after", "1s"),
+        durationOrOff(s, "edge.stream.release-after", "5s"));
   }
 }

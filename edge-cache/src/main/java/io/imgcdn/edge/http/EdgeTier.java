@@ -41,7 +41,8 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
    */
   public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
       Duration deadline, Duration attemptTimeout) {
-    this(nodeId, cache, router, client, indexKey, deadline, attemptTimeout, EdgeConfig.DEFAULT_STREAM_DETACH_AFTER);
+    this(nodeId, cache, router, client, indexKey, deadline, attemptTimeout, EdgeConfig.DEFAULT_STREAM_DETACH_AFTER,
+        EdgeConfig.DEFAULT_STREAM_RELEASE_AFTER);
   }
 
   /**
@@ -49,15 +50,17 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
    * @param attemptTimeout the most any attempt but the last may wait for a response head
    * @param streamDetachAfter how long a client may hold back the other clients of a relayed object
    *     before it gets a shard request of its own for the rest; zero: never
+   * @param streamReleaseAfter how long every client of a relayed object may have stalled before the relay
+   *     closes its shard connection (each client asks for the rest when it reads again); zero: never
    */
   public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
-      Duration deadline, Duration attemptTimeout, Duration streamDetachAfter) {
+      Duration deadline, Duration attemptTimeout, Duration streamDetachAfter, Duration streamReleaseAfter) {
     this.hitChain = nodeId + ";hit";
     this.cache = cache;
     this.indexKey = indexKey;
     this.prefixes = new ResponsePrefixes(nodeId);
     this.fetching = new ShardFetch.Context(nodeId, cache, router, client, prefixes, deadline.toNanos(),
-        attemptTimeout.toNanos(), streamDetachAfter.toNanos(), stats);
+        attemptTimeout.toNanos(), streamDetachAfter.toNanos(), streamReleaseAfter.toNanos(), stats);
   }
 
   @Override

@@ -14,6 +14,7 @@ public final class FetchStats {
   final LongAdder streamed = new LongAdder();
   final LongAdder streamedBytes = new LongAdder();
   final LongAdder detached = new LongAdder();
+  final LongAdder released = new LongAdder();
   final LongAdder streamAborts = new LongAdder();
   final LongAdder streamCancels = new LongAdder();
   final AtomicInteger pausedStreams = new AtomicInteger();
@@ -52,6 +53,14 @@ public final class FetchStats {
     return detached.sum();
   }
 
+  /**
+   * Relays whose every client had been stalled for edge.stream.release-after: their shard connections
+   * were closed, and each client asks for the rest with a Range once it reads again.
+   */
+  public long released() {
+    return released.sum();
+  }
+
   /** Relays cut because their shard response failed mid-body. */
   public long streamAborts() {
     return streamAborts.sum();
@@ -81,6 +90,9 @@ public final class FetchStats {
         .description("Objects relayed without being stored").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.detached", this, FetchStats::detached)
         .description("Slow clients of a relay moved onto a shard request of their own").register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.stream.released", this, FetchStats::released)
+        .description("Relays whose clients had all stalled: shard connection closed, the rest fetched on demand")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.aborted", this, FetchStats::streamAborts)
         .description("Relays cut because the shard's response failed mid-body").register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.cancelled", this, FetchStats::streamCancels)

@@ -22,7 +22,7 @@ final class RestOfStream implements BodyReceiver {
   RestOfStream(StreamedResponse subscriber, StreamBroadcast shared, long from, long to) {
     this.subscriber = subscriber;
     this.shared = shared;
-    this.expectedRange = "bytes " + from + "-" + to + "/" + shared.length();
+    this.expectedRange = "bytes " + from + "-" + to + "/" + shared.objectLength();
   }
 
   @Override
@@ -35,7 +35,9 @@ final class RestOfStream implements BodyReceiver {
       subscriber.cut();
       return;
     }
-    own = new StreamBroadcast(head, flow, shared.stats(), () -> { });
+    // Its own relay never detaches (it has one client) but is released like any other if that client stalls.
+    own = new StreamBroadcast(head, flow, shared.stats(), () -> { }, 0, shared.releaseAfterNanos(),
+        shared.restFetch());
     own.adopt(subscriber);
     own.start();
   }

@@ -58,7 +58,7 @@ final class ShardFetch {
    */
   record Context(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client,
       ResponsePrefixes prefixes, long deadlineNanos, long attemptTimeoutNanos, long detachAfterNanos,
-      FetchStats stats) {}
+      long releaseAfterNanos, FetchStats stats) {}
 
   private final Context ctx;
   private final String path;
@@ -307,7 +307,8 @@ final class ShardFetch {
           if (!over) {
             over(true); // every client left: not the shard's failure
           }
-        }, ctx.detachAfterNanos(), (from, to, etag, receiver) -> fetchRest(node, from, to, etag, receiver));
+        }, ctx.detachAfterNanos(), ctx.releaseAfterNanos(),
+            (from, to, etag, receiver) -> fetchRest(node, from, to, etag, receiver));
         for (Flights.Waiter w : flight.close()) {
           w.future().complete(broadcast.subscribe(chainFor(w, upstreamChain)));
         }

@@ -53,6 +53,14 @@ final class StreamBroadcast {
    * with the ETag, so a changed object cannot be spliced in: anything but the exact 206 cuts the
    * response) and that response becomes its own relay of one subscriber. Without an ETag nobody is
    * detached. Memory stays bounded as before: one relay per detached client, paced by it.
+   *
+   * Releasing: a paused relay holds its shard connection (that is the backpressure), so clients that stop
+   * reading large objects could take every pooled connection to a shard (edge.upstream.max-connections)
+   * and starve its other misses. When every subscriber of a paused relay has been blocked without a break
+   * for edge.stream.release-after, all of them are detached at once, which leaves the relay empty and
+   * cancels its shard response (the connection closes: it is mid-body). Each client then asks for the
+   * rest, as a detached one does, when it has drained what it was sent - if it ever reads again.
+   * A detached client's own relay is released the same way (its Range continues from where it was).
    */
   /** Starts a request for bytes {@code from..to} of this object, validated by its ETag. */
   interface RestFetch {
@@ -66,10 +74,12 @@ final class StreamBroadcast {
   private final FetchStats stats;
   private final Runnable onCancel;
   private final long detachAfterNanos;
+  private final long releaseAfterNanos;
   private final RestFetch restFetch;
   private final Runnable checkLaggards = this::checkLaggards;
   private final HttpHeaders headers;
   private final long length;
+  private final long objectLength;
   private final List<StreamedResponse> subscribers = new CopyOnWriteArrayList<>();
   private final AtomicInteger blocked = new AtomicInteger();
   private final Runnable reconsider = this::reconsider;
@@ -78,31 +88,58 @@ final class StreamBroadcast {
   private boolean finished;
   private boolean checkScheduled;
 
-  /** A relay that never detaches anyone (a detached client's own relay, or detaching disabled). */
+  /** A relay that never detaches nor releases anyone. */
   StreamBroadcast(HttpResponse head, BodyFlow flow, FetchStats stats, Runnable onCancel) {
-    this(head, flow, stats, onCancel, 0, null);
+    this(head, flow, stats, onCancel, 0, 0, null);
   }
 
   /**
    * @param detachAfterNanos blocked time after which a subscriber holding others back is detached; 0: never
-   * @param restFetch how a detached subscriber fetches the rest; null: never detach
+   * @param releaseAfterNanos time every subscriber must have been blocked without a break before the relay
+   *     lets go of its shard connection; 0: never
+   * @param restFetch how a detached subscriber fetches the rest; null: never detach nor release
    */
   StreamBroadcast(HttpResponse head, BodyFlow flow, FetchStats stats, Runnable onCancel, long detachAfterNanos,
-      RestFetch restFetch) {
+      long releaseAfterNanos, RestFetch restFetch) {
     this.flow = flow;
     this.stats = stats;
     this.onCancel = onCancel;
     this.detachAfterNanos = detachAfterNanos;
+    this.releaseAfterNanos = releaseAfterNanos;
     this.restFetch = restFetch;
     this.headers = head.headers();
     this.length = HttpUtil.getContentLength(head, -1L);
     if (length < 0) {
       throw new IllegalArgumentException("streamed response without Content-Length (expected: a known length)");
     }
+    this.objectLength = objectLength(headers.get(HttpHeaderNames.CONTENT_RANGE), length);
   }
 
+  /** The whole object's length: a 206's "bytes first-last/total", else the body's. */
+  private static long objectLength(String contentRange, long bodyLength) {
+    int slash = contentRange == null ? -1 : contentRange.lastIndexOf('/');
+    if (slash < 0) {
+      return bodyLength;
+    }
+    try {
+      return Long.parseLong(contentRange.substring(slash + 1).strip());
+    } catch (NumberFormatException e) {
+      return bodyLength; // "*" or garbage: a rest request's expected range then fails and cuts, never splices
+    }
+  }
+
+  /** This relay's body length (of a detached client's own relay: the rest it asked for). */
   long length() {
     return length;
+  }
+
+  /** The length of the whole object this relay carries (all or a tail of). */
+  long objectLength() {
+    return objectLength;
+  }
+
+  long releaseAfterNanos() {
+    return releaseAfterNanos;
   }
 
   String contentType() {
@@ -278,33 +315,64 @@ final class StreamBroadcast {
   }
 
   private void scheduleLaggardCheck() {
-    if (detachAfterNanos > 0 && restFetch != null && !checkScheduled && !etag().isEmpty()) {
+    boolean detaching = detachAfterNanos > 0 || releaseAfterNanos > 0;
+    if (detaching && restFetch != null && !checkScheduled && !etag().isEmpty()) {
       checkScheduled = true;
-      flow.executor().schedule(checkLaggards, Math.max(10_000_000L, detachAfterNanos / 4), TimeUnit.NANOSECONDS);
+      long every = Long.MAX_VALUE;
+      for (long after : new long[] {detachAfterNanos, releaseAfterNanos}) {
+        if (after > 0) {
+          every = Math.min(every, after / 4);
+        }
+      }
+      flow.executor().schedule(checkLaggards, Math.max(10_000_000L, every), TimeUnit.NANOSECONDS);
     }
   }
 
-  /** While paused: detaches the subscriber that holds the others back, if one does (see above). Upstream loop. */
+  /**
+   * While paused: lets go of the shard connection if every subscriber has stalled (see above), else
+   * detaches the subscriber that holds the others back, if one does. Upstream loop.
+   */
   private void checkLaggards() {
     checkScheduled = false;
-    if (finished || !paused || subscribers.size() < 2) {
+    if (finished || !paused) {
       return;
     }
     long now = System.nanoTime();
-    StreamedResponse worst = null;
-    long worstNanos = -1;
-    long least = Long.MAX_VALUE;
-    for (StreamedResponse s : subscribers) {
-      long b = s.blockedNanos(now);
-      least = Math.min(least, b);
-      if (s.detachable() && b > worstNanos) {
-        worst = s;
-        worstNanos = b;
+    if (releaseAfterNanos > 0 && everyoneStalled(now)) {
+      stats.released.increment();
+      for (StreamedResponse s : subscribers) {
+        s.detachFrom(this); // the last detach empties the relay, which cancels the shard response
+      }
+      return;
+    }
+    if (detachAfterNanos > 0 && subscribers.size() >= 2) {
+      StreamedResponse worst = null;
+      long worstNanos = -1;
+      long least = Long.MAX_VALUE;
+      for (StreamedResponse s : subscribers) {
+        long b = s.blockedNanos(now);
+        least = Math.min(least, b);
+        if (s.detachable() && b > worstNanos) {
+          worst = s;
+          worstNanos = b;
+        }
+      }
+      if (worst != null && worstNanos >= detachAfterNanos && least <= worstNanos / 2) {
+        worst.detachFrom(this);
       }
     }
-    if (worst != null && worstNanos >= detachAfterNanos && least <= worstNanos / 2) {
-      worst.detachFrom(this);
-    }
     scheduleLaggardCheck(); // again while still paused; the check itself ends when the relay runs or ends
+  }
+
+  private boolean everyoneStalled(long now) {
+    if (subscribers.isEmpty()) {
+      return false;
+    }
+    for (StreamedResponse s : subscribers) {
+      if (!s.detachable() || s.stalledNanos(now) < releaseAfterNanos) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -210,6 +210,12 @@ final class StreamedResponse implements Response {
     return blockedTotal + (since != 0 ? now - since : 0);
   }
 
+  /** How long this response has been blocked without a break, up to now (0 when it is not blocked). Any thread. */
+  long stalledNanos(long now) {
+    long since = blockedSince;
+    return since != 0 ? now - since : 0;
+  }
+
   /** Whether the relay may detach this response now: it is being written and its client is not keeping up. */
   boolean detachable() {
     return out != null && blockedSince != 0 && !left;
