@@ -35,9 +35,11 @@ class EdgeSlowClientsTest {
     for (int i = 0; i < CLIENTS; i++) {
       shard.directObjects.put("/slow/" + i + ".jpg", picture); // one buffer behind every path, as stored bodies
     }
-    // Enough upstream connections for every relay at once (the default, 64 per shard, would queue the rest).
+    // Enough upstream connections for every relay at once (the default, 64 per shard, would queue the rest),
+    // and no releasing: this test measures relays paused on their connections (EdgeStreamReleaseTest the
+    // release, which would close them after 5 s of stalling).
     edge = Edges.start(dir, List.of(shard), Map.of("edge.cache.max-object-bytes", "4m",
-        "edge.upstream.max-connections", String.valueOf(CLIENTS + 8)));
+        "edge.upstream.max-connections", String.valueOf(CLIENTS + 8), "edge.stream.release-after", "off"));
   }
 
   @AfterAll
