@@ -100,33 +100,30 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
   }
 
   private static long ram(Settings s) {
-    String raw = s.string("shard.store.ram", "auto").strip();
+    return autoOrSize(s, "shard.store.ram", StoreConfig.RAM_AUTO, 1, "auto, or a size above 0 such as 64g");
+  }
+
+  private static long blockCache(Settings s) {
+    return autoOrSize(s, "shard.store.block-cache", StoreConfig.DEFAULT_BLOCK_CACHE, 0,
+        "auto, or a size such as 0, 256m, 2g");
+  }
+
+  /** "auto" (the default) as {@code auto}, else a size of at least {@code min}; a bad value is reported. */
+  private static long autoOrSize(Settings s, String key, long auto, long min, String expected) {
+    String raw = s.string(key, "auto").strip();
     if (raw.equals("auto")) {
-      return StoreConfig.RAM_AUTO;
+      return auto;
     }
     try {
       long bytes = Settings.parseBytes(raw);
-      if (bytes > 0) {
+      if (bytes >= min) {
         return bytes;
       }
     } catch (IllegalArgumentException e) {
       // reported below
     }
-    s.problem("shard.store.ram", "'" + raw + "' (expected: auto, or a size above 0 such as 64g)");
-    return StoreConfig.RAM_AUTO;
-  }
-
-  private static long blockCache(Settings s) {
-    String raw = s.string("shard.store.block-cache", "auto").strip();
-    if (raw.equals("auto")) {
-      return StoreConfig.DEFAULT_BLOCK_CACHE;
-    }
-    try {
-      return Settings.parseBytes(raw);
-    } catch (IllegalArgumentException e) {
-      s.problem("shard.store.block-cache", "'" + raw + "' (expected: auto, or a size such as 0, 256m, 2g)");
-      return StoreConfig.DEFAULT_BLOCK_CACHE;
-    }
+    s.problem(key, "'" + raw + "' (expected: " + expected + ")");
+    return auto;
   }
 
   private static boolean admission(Settings s) {
