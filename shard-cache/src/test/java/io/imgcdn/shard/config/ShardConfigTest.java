@@ -13,19 +13,21 @@ import org.junit.jupiter.api.Test;
 
 class ShardConfigTest {
 
-  private static ShardConfig parse(Map<String, String> extra) {
+  private static Settings settings(Map<String, String> extra) {
     Map<String, String> values = new HashMap<>(Map.of("cluster.file", "c.conf"));
     values.putAll(extra);
-    Settings settings = Settings.of(values);
+    return Settings.of(values);
+  }
+
+  private static ShardConfig parse(Map<String, String> extra) {
+    Settings settings = settings(extra);
     ShardConfig config = ShardConfig.from(settings);
     settings.finish();
     return config;
   }
 
   private static ConfigException problems(Map<String, String> extra) {
-    Map<String, String> values = new HashMap<>(Map.of("cluster.file", "c.conf"));
-    values.putAll(extra);
-    Settings settings = Settings.of(values);
+    Settings settings = settings(extra);
     ShardConfig.from(settings);
     return (ConfigException) catchThrowable(settings::finish);
   }
