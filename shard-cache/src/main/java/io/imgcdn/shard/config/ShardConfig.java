@@ -28,11 +28,17 @@ import java.time.Duration;
  *   the key's Nth recent request on (1..15; 1 = like all, but counted)</td></tr>
  *   <tr><td>shard.io-threads</td><td>cores</td><td>event loops serving HTTP (and the hits found in memory);
  *   file reads run on the shard.store.threads instead, so more loops than cores only add context switches</td></tr>
- *   <tr><td>shard.store.reads</td><td>pread</td><td>how table files are read: pread, mmap (cheaper warm hits, dearer
- *   cold ones, SIGBUS on a disk read error) or direct (O_DIRECT, bypassing the OS page cache as Traffic Server does;
- *   not on tmpfs)</td></tr>
+ *   <tr><td>shard.store.reads</td><td>auto</td><td>how table files are read: auto = direct when max-bytes is above
+ *   shard.store.ram (the page cache cannot hold the store) and the directory's filesystem takes O_DIRECT, else
+ *   pread (one log line at start says which and why); pread (through the OS page cache); mmap (cheaper warm hits,
+ *   dearer cold ones, SIGBUS on a disk read error); direct (O_DIRECT, bypassing the page cache as Traffic Server
+ *   does: the cheapest cold reads; the node refuses to start where the filesystem does not take O_DIRECT)</td></tr>
  *   <tr><td>shard.store.block-cache</td><td>auto</td><td>RocksDB block cache (RAM); hits found there are answered
- *   on the event loop without a file read. auto = min(1g, max-bytes / 4); 0 = none</td></tr>
+ *   on the event loop without a file read. auto = with direct reads min(max-bytes, shard.store.ram / 2) (the only
+ *   RAM copy of the hot set), else min(1g, max-bytes / 4); 0 = none</td></tr>
+ *   <tr><td>shard.store.ram</td><td>auto</td><td>the RAM the two autos above assume: auto = MemTotal of
+ *   /proc/meminfo, or the cgroup's memory limit if lower; set it to this node's share when several nodes share a
+ *   machine</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
@@ -41,7 +47,8 @@ import java.time.Duration;
  * </table>
  */
 public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
-    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ReadMode readMode, int ioThreads, ClusterSettings cluster,
+    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ReadMode readMode, long storeRamBytes,
+    int ioThreads, ClusterSettings cluster,
     Duration handoffWindow,
     UpstreamSettings upstream, ServerOptions server) {
 
@@ -63,6 +70,7 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
             StoreConfig.MAX_ADMIT_MIN_REQUESTS),
         blockCache(s),
         readMode(s),
+        ram(s),
         s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
@@ -73,33 +81,49 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
   /** The store's settings from this configuration. */
   public StoreConfig store() {
     return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, readMode,
-        admitMinRequests);
+        admitMinRequests, storeRamBytes);
   }
 
   private static ReadMode readMode(Settings s) {
-    String raw = s.string("shard.store.reads", "pread").strip();
+    // auto since session 4 (was pread): docs/SHARD-STORE.md "Default read mode (session 4)".
+    String raw = s.string("shard.store.reads", "auto").strip();
     return switch (raw) {
+      case "auto" -> ReadMode.AUTO;
       case "mmap" -> ReadMode.MMAP;
       case "pread" -> ReadMode.PREAD;
       case "direct" -> ReadMode.DIRECT;
       default -> {
-        s.problem("shard.store.reads", "'" + raw + "' (expected: mmap, pread or direct)");
-        yield ReadMode.PREAD;
+        s.problem("shard.store.reads", "'" + raw + "' (expected: auto, pread, mmap or direct)");
+        yield ReadMode.AUTO;
       }
     };
   }
 
+  private static long ram(Settings s) {
+    return autoOrSize(s, "shard.store.ram", StoreConfig.RAM_AUTO, 1, "auto, or a size above 0 such as 64g");
+  }
+
   private static long blockCache(Settings s) {
-    String raw = s.string("shard.store.block-cache", "auto").strip();
+    return autoOrSize(s, "shard.store.block-cache", StoreConfig.DEFAULT_BLOCK_CACHE, 0,
+        "auto, or a size such as 0, 256m, 2g");
+  }
+
+  /** "auto" (the default) as {@code auto}, else a size of at least {@code min}; a bad value is reported. */
+  private static long autoOrSize(Settings s, String key, long auto, long min, String expected) {
+    String raw = s.string(key, "auto").strip();
     if (raw.equals("auto")) {
-      return StoreConfig.DEFAULT_BLOCK_CACHE;
+      return auto;
     }
     try {
-      return Settings.parseBytes(raw);
+      long bytes = Settings.parseBytes(raw);
+      if (bytes >= min) {
+        return bytes;
+      }
     } catch (IllegalArgumentException e) {
-      s.problem("shard.store.block-cache", "'" + raw + "' (expected: auto, or a size such as 0, 256m, 2g)");
-      return StoreConfig.DEFAULT_BLOCK_CACHE;
+      // reported below
     }
+    s.problem(key, "'" + raw + "' (expected: " + expected + ")");
+    return auto;
   }
 
   private static boolean admission(Settings s) {

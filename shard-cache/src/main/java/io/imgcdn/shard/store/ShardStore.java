@@ -209,6 +209,10 @@ public final class ShardStore implements AutoCloseable {
     Objects.requireNonNull(layout, "layout");
     StoreBudget budget = StoreBudget.of(config.maxBytes());
     Files.createDirectories(config.directory());
+    // AUTO reads and the default block cache, settled from maxBytes, the RAM and the filesystem (ReadModeChoice).
+    ReadModeChoice.Settled settled = ReadModeChoice.settle(config, MachineMemory::totalBytes, DirectIoProbe.SYSTEM);
+    config = settled.config();
+    log.info("shard store {}: {}", config.directory(), settled.explanation());
     RocksDB.loadLibrary();
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     LongAdder evictions = new LongAdder();
@@ -245,8 +249,8 @@ public final class ShardStore implements AutoCloseable {
           .setTtl(0)
           .setPeriodicCompactionSeconds(0)
           .setAllowFAllocate(false)
-          // PREAD by default; MMAP copies a hit straight out of the mapped file (no pread), cheaper warm,
-          // dearer cold; docs/SHARD-STORE.md "The hit path" has the measurements.
+          // PREAD or DIRECT (settled above); MMAP copies a hit straight out of the mapped file (no pread),
+          // cheaper warm, dearer cold; docs/SHARD-STORE.md "The hit path" has the measurements.
           .setAllowMmapReads(config.readMode() == ReadMode.MMAP)
           .setUseDirectReads(config.readMode() == ReadMode.DIRECT)
           .setRecycleLogFileNum(0)
