@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,6 +137,10 @@ final class ChunkedResponse implements Response {
     if (finished) {
       return;
     }
+    if (!out.isOpen()) { // closed: its listener may not have run yet
+      finish();
+      return;
+    }
     if (ready != null) {
       if (!out.isWritable()) {
         if (!waiting) {
@@ -181,9 +186,16 @@ final class ChunkedResponse implements Response {
   private void read(int index) {
     reading = true;
     DirectLease lease = new DirectLease();
-    store.readChunk(body, index, lease, lease).whenComplete((slice, failure) ->
-        out.eventLoop().execute(() -> chunkRead(index, failure == null ? lease.take(slice.remaining()) : null,
-            failure)));
+    store.readChunk(body, index, lease, lease).whenComplete((slice, failure) -> {
+      ByteBuf chunk = failure == null ? lease.take(slice.remaining()) : null;
+      try {
+        out.eventLoop().execute(() -> chunkRead(index, chunk, failure));
+      } catch (RejectedExecutionException e) { // the server is shutting down: nobody will write it
+        if (chunk != null) {
+          chunk.release();
+        }
+      }
+    });
   }
 
   private void chunkRead(int index, ByteBuf chunk, Throwable failure) {
