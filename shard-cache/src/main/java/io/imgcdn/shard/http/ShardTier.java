@@ -238,9 +238,10 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       }
       DirectLease lease = new DirectLease();
       Supplier<CompletableFuture<Response>> fromFill = () -> CompletableFuture.completedFuture(fetched.response(chain));
+      // Gone already, or the store refused the read (a full queue): the fill's own body still answers.
       return store.find(filled.storedKey(), lease, lease).thenCompose(found -> found.isPresent()
           ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
-          : fromFill.get());
+          : fromFill.get()).exceptionallyCompose(e -> fromFill.get());
     });
   }
 
