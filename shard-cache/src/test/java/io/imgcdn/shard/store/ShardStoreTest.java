@@ -119,9 +119,16 @@ class ShardStoreTest {
       long written = 0;
       int count = 0;
       long maxAfterPut = 0;
+      // A put the byte bound's guard refuses (RocksDB's background work lagging, e.g. on a loaded machine) is
+      // skipped by design: it is counted, and its key is then not expected back.
+      java.util.Set<Integer> refused = new java.util.HashSet<>();
       while (written < 3 * maxBytes) {
         int size = 100_000 + sizes.nextInt(900_001);
+        long refusalsBefore = store.stats().boundRefusals();
         store.put("key-" + count, object(size, count)).join();
+        if (store.stats().boundRefusals() > refusalsBefore) {
+          refused.add(count);
+        }
         written += size;
         count++;
         long usage = store.diskUsageBytes();
@@ -132,8 +139,11 @@ class ShardStoreTest {
       sampler.join();
 
       assertThat(sampledMax.get()).as("largest disk usage sampled concurrently").isLessThan(maxBytes);
+      assertThat(refused.size()).as("puts refused by the guard, of %d", count).isLessThan(Math.max(2, count / 10));
       for (int i = count - 10; i < count; i++) {
-        assertSame(store.get("key-" + i).join(), object(bodySize(i), i));
+        if (!refused.contains(i)) {
+          assertSame(store.get("key-" + i).join(), object(bodySize(i), i));
+        }
       }
       assertThat(store.get("key-0").join()).as("oldest object evicted").isEmpty();
       assertThat(store.stats().evictions()).isGreaterThan(0);
