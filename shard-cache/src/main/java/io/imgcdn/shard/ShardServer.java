@@ -52,6 +52,9 @@ public final class ShardServer implements AutoCloseable {
           config.admitFrequentOnly(), runtime.metrics().registry(),
           (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
       bindMetrics(runtime, store, config);
+      FunctionCounter.builder("imgcdn.upstream.collect.waits", client, UpstreamClient::collectWaits)
+          .description("Fills whose body waited for room under shard.upstream.max-collecting-bytes")
+          .register(runtime.metrics().registry());
       runtime.serve(tier, config.server(), List.of(
           AdminRoute.action("POST", "/admin/purge", (q, body) -> {
             List<String> paths = q.parameters().getOrDefault("path", List.of());

@@ -64,9 +64,11 @@ public final class UpstreamClient implements AutoCloseable {
   private final Bootstrap bootstrap;
   private final UpstreamSettings settings;
   private final ConcurrentHashMap<String, FixedChannelPool> pools = new ConcurrentHashMap<>();
+  private final CollectBudget collecting;
 
   public UpstreamClient(EventLoopGroup group, UpstreamSettings settings) {
     this.settings = settings;
+    this.collecting = new CollectBudget(settings.maxCollectingBytes());
     this.bootstrap = new Bootstrap()
         .group(group)
         .channel(io.imgcdn.common.http.Transports.clientChannel())
@@ -78,6 +80,16 @@ public final class UpstreamClient implements AutoCloseable {
     return settings;
   }
 
+  /** Responses of {@link #get} that waited for room under max-collecting-bytes. */
+  public long collectWaits() {
+    return collecting.waits();
+  }
+
+  /** The most body bytes {@link #get} has collected at once. */
+  public long collectPeakBytes() {
+    return collecting.peakBytes();
+  }
+
   /** GET {@code pathAndQuery} from the node at {@code address} ("host:port"), whole, within the response timeout. */
   public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders) {
     return get(address, pathAndQuery, extraHeaders, settings.responseTimeout());
@@ -86,7 +98,7 @@ public final class UpstreamClient implements AutoCloseable {
   /** GET {@code pathAndQuery} whole, the last byte within {@code timeout}; bodies above max-response-bytes fail. */
   public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders,
       Duration timeout) {
-    Collector collector = new Collector(address, settings.maxResponseBytes());
+    Collector collector = new Collector(address, settings.maxResponseBytes(), collecting);
     send(address, HttpMethod.GET, pathAndQuery, extraHeaders, timeout.toNanos(), true, collector, true);
     return collector.result;
   }
@@ -209,18 +221,21 @@ public final class UpstreamClient implements AutoCloseable {
     }
   }
 
-  /** Collects a whole response for {@link #get}. */
+  /** Collects a whole response for {@link #get}, within the client's {@link CollectBudget}. */
   private static final class Collector implements BodyReceiver {
     final CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
     private final String address;
     private final int maxBytes;
+    private final CollectBudget budget;
+    private CollectBudget.Grant grant;
     private HttpResponse head;
     private BodyFlow flow;
     private CompositeByteBuf body;
 
-    Collector(String address, int maxBytes) {
+    Collector(String address, int maxBytes, CollectBudget budget) {
       this.address = address;
       this.maxBytes = maxBytes;
+      this.budget = budget;
     }
 
     @Override
@@ -232,6 +247,12 @@ public final class UpstreamClient implements AutoCloseable {
         flow.cancel();
         result.completeExceptionally(new UpstreamException(Kind.TOO_LARGE, address,
             "body of " + announced + " bytes exceeds the limit of " + maxBytes, null));
+        return;
+      }
+      // On the connection's loop: a grant from another thread queues its resume behind this pause.
+      grant = budget.acquire(announced >= 0 ? announced : maxBytes, () -> flow.executor().execute(flow::resume));
+      if (!grant.granted()) {
+        flow.pause(); // no timeout while paused: the bodies admitted before it have theirs, and each frees room
       }
     }
 
@@ -249,6 +270,7 @@ public final class UpstreamClient implements AutoCloseable {
         flow.cancel();
         body.release();
         body = null;
+        releaseGrant();
         result.completeExceptionally(new UpstreamException(Kind.TOO_LARGE, address,
             "body exceeds the limit of " + maxBytes + " bytes", null));
       }
@@ -264,6 +286,7 @@ public final class UpstreamClient implements AutoCloseable {
         body.release();
         body = null;
       }
+      releaseGrant();
       result.complete(new UpstreamResponse(head.status().code(), head.headers(), bytes));
     }
 
@@ -273,7 +296,14 @@ public final class UpstreamClient implements AutoCloseable {
         body.release();
         body = null;
       }
+      releaseGrant();
       result.completeExceptionally(failure);
+    }
+
+    private void releaseGrant() {
+      if (grant != null) {
+        grant.release();
+      }
     }
   }
 

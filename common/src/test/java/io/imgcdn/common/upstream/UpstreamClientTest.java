@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,8 @@ class UpstreamClientTest {
   static HttpServer server;
   static UpstreamClient client;
   static final CompletableFuture<Response> NEVER = new CompletableFuture<>();
+  static final CompletableFuture<Void> TOGETHER = new CompletableFuture<>();
+  static final java.util.concurrent.atomic.AtomicInteger TOGETHER_ARRIVED = new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
   static void start() {
@@ -38,6 +41,11 @@ class UpstreamClientTest {
       case "/small" -> CompletableFuture.completedFuture(Reply.ok(object(100), "n;hit"));
       case "/big" -> CompletableFuture.completedFuture(Reply.ok(object(2 << 20), "n;hit"));
       case "/never" -> NEVER;
+      case "/big-together" -> {
+        // Every request for it is answered at once, when the sixth has arrived: six heads arrive together.
+        TOGETHER_ARRIVED.incrementAndGet();
+        yield TOGETHER.thenApply(v -> Reply.ok(object(2 << 20), "n;hit"));
+      }
       default -> CompletableFuture.completedFuture(Reply.error(
           io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "none", "n;miss"));
     };
@@ -81,6 +89,29 @@ class UpstreamClientTest {
     assertThatThrownBy(() -> client.get(address(), "/big", null).join())
         .isInstanceOf(CompletionException.class).cause().isInstanceOf(UpstreamException.class)
         .satisfies(e -> assertThat(((UpstreamException) e).kind()).isEqualTo(UpstreamException.Kind.TOO_LARGE));
+  }
+
+  @Test
+  void get_bodiesBeyondMaxCollectingBytes_waitTheirTurnAndAllArrive() {
+    // Room for one 2 MiB body at a time (3 MiB): six asked together are collected one after another.
+    try (UpstreamClient bounded = new UpstreamClient(group, new UpstreamSettings(Duration.ofMillis(500),
+        Duration.ofSeconds(60), 8, 64, 4 << 20, 3 << 20))) {
+      List<CompletableFuture<UpstreamResponse>> gets = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        gets.add(bounded.get(address(), "/big-together", null));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (TOGETHER_ARRIVED.get() < 6 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      TOGETHER.complete(null);
+
+      for (CompletableFuture<UpstreamResponse> g : gets) {
+        assertThat(g.join().body()).isEqualTo(object(2 << 20).body());
+      }
+      assertThat(bounded.collectPeakBytes()).as("never two 2 MiB bodies at once").isEqualTo(2L << 20);
+      assertThat(bounded.collectWaits()).as("responses that waited for room").isPositive();
+    }
   }
 
   @Test
