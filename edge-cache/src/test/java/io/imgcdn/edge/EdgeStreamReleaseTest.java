@@ -68,4 +68,32 @@ class EdgeStreamReleaseTest {
     assertThat(shard.ranges).anyMatch(r -> r.matches("bytes=[1-9][0-9]*-" + (BIG - 1)));
     EdgeStreamingTest.await("every relay closed", () -> edge.tier().stats().openStreams() == 0);
   }
+
+  @Test
+  void restAfterARelease_shardThatSentItFails_nextCandidateSendsTheRest() throws Exception {
+    byte[] picture = EdgeServerTest.bytes(BIG, 44);
+    String path = "/release/failover.jpg";
+    try (FakeShard a = new FakeShard("shard-a"); FakeShard b = new FakeShard("shard-b")) {
+      a.objects.put(path, picture); // the same bytes, so the same ETag on both
+      b.objects.put(path, picture);
+      EdgeServer two = Edges.start(dir, List.of(a, b), Map.of("edge.cache.max-object-bytes", "1m",
+          "edge.stream.release-after", "300ms"));
+      try (RawHttp client = new RawHttp(two.port(), 64 * 1024)) {
+        client.send(RawHttp.get(path));
+        EdgeStreamingTest.await("the relay released", () -> two.tier().stats().released() == 1);
+        FakeShard sender = a.requests(path) == 1 ? a : b;
+        FakeShard other = sender == a ? b : a;
+        sender.failWith = 503; // the shard that sent the relay now fails
+
+        RawHttp.Response r = client.read();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(Arrays.equals(r.body(), picture)).as("every byte, the rest from the other shard").isTrue();
+        assertThat(sender.requests(path)).as("the relay, then the refused rest request").isEqualTo(2);
+        assertThat(other.ranges).anyMatch(range -> range.matches("bytes=[1-9][0-9]*-" + (BIG - 1)));
+      } finally {
+        two.close();
+      }
+      EdgeStreamingTest.await("every relay closed", () -> two.tier().stats().openStreams() == 0);
+    }
+  }
 }

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -130,7 +131,24 @@ final class ShardFetch {
    * A detached client's request for the rest of a relayed object, from the shard that sent the object:
    * only it is sure to have it (another candidate would fetch it from the origin again).
    */
+  /**
+   * Asks for the rest of a relayed object for a detached or released client: the shard that sent the relay
+   * first, then the key's other candidates that are up (at most edge.upstream.attempts in all) while the
+   * answer is a failure before its head or a 5xx. Any shard will do: If-Range with the ETag makes one whose
+   * copy differs answer 200, which RestOfStream turns into a cut, never a splice.
+   */
   private void fetchRest(Node node, long from, long to, String etag, BodyReceiver receiver) {
+    List<Node> order = new ArrayList<>();
+    order.add(node);
+    for (Node n : candidates) {
+      if (order.size() < ctx.router().attempts() && !n.equals(node) && ctx.router().isUp(n)) {
+        order.add(n);
+      }
+    }
+    new RestFailover(order, from, to, etag, receiver).next();
+  }
+
+  private void fetchRestFrom(Node node, long from, long to, String etag, BodyReceiver receiver) {
     HttpHeaders extra = new DefaultHttpHeaders()
         .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept())
         .set(HttpHeaderNames.RANGE, "bytes=" + from + "-" + to)
@@ -139,6 +157,61 @@ final class ShardFetch {
     ctx.router().started(node);
     ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, extra,
         java.time.Duration.ofNanos(ctx.attemptTimeoutNanos()), new Tracked(node, receiver));
+  }
+
+  /** A rest request that moves on to the next shard while the answer is a failure before its head or a 5xx. */
+  private final class RestFailover implements BodyReceiver {
+    private final List<Node> order;
+    private final long from;
+    private final long to;
+    private final String etag;
+    private final BodyReceiver target;
+    private int tried;
+
+    RestFailover(List<Node> order, long from, long to, String etag, BodyReceiver target) {
+      this.order = order;
+      this.from = from;
+      this.to = to;
+      this.etag = etag;
+      this.target = target;
+    }
+
+    void next() {
+      Node node = order.get(tried++);
+      if (tried > 1) {
+        ctx.stats().retries.increment();
+      }
+      fetchRestFrom(node, from, to, etag, this);
+    }
+
+    @Override
+    public void head(HttpResponse head, BodyFlow flow) {
+      if (head.status().code() >= 500 && tried < order.size()) {
+        flow.cancel();
+        next();
+        return;
+      }
+      target.head(head, flow);
+    }
+
+    @Override
+    public void content(ByteBuf piece) {
+      target.content(piece);
+    }
+
+    @Override
+    public void end() {
+      target.end();
+    }
+
+    @Override
+    public void failed(UpstreamException failure, boolean headSeen) {
+      if (!headSeen && tried < order.size()) {
+        next();
+        return;
+      }
+      target.failed(failure, headSeen);
+    }
   }
 
   /** One request to {@code node} is over: no longer in flight there, and counted for or against its health. */
