@@ -2,7 +2,9 @@ package io.imgcdn.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.launcher.badinput.RawHttp;
+import io.imgcdn.shard.http.ShardTier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -32,15 +34,12 @@ class StreamDetachClusterTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 1, 0, 0, 64L << 20, 256L << 20,
-        Demo.SIGNING_KEY, Map.of("edge.stream.detach-after", "200ms")));
+    // A 512 MiB store keeps values up to 16 MiB: the 12 MB originals are stored and sent chunk by chunk.
+    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 1, 0, 0, 64L << 20, 512L << 20,
+        Demo.SIGNING_KEY, Map.of("edge.stream.detach-after", "200ms", "edge.stream.release-after", "500ms")));
     // A real JPEG followed by random bytes (decoders stop at the end-of-image marker): an original of 12 MB,
     // above the edge's 4 MB object bound, so it is relayed, never kept in the edge's memory.
-    byte[] jpeg = ClusterEndToEndTest.jpeg(64, 64);
-    large = Arrays.copyOf(jpeg, SIZE);
-    byte[] tail = new byte[SIZE - jpeg.length];
-    new SplittableRandom(5).nextBytes(tail);
-    System.arraycopy(tail, 0, large, jpeg.length, tail.length);
+    large = original(5);
     cluster.s3().put("photos/large.jpg", large, "image/jpeg");
   }
 
@@ -79,6 +78,84 @@ class StreamDetachClusterTest {
     }
     assertThat(cluster.edge().tier().stats().detached()).isEqualTo(detachedBefore + 1);
     assertThat(cluster.edge().tier().stats().openStreams()).isZero();
+  }
+
+  /** A real JPEG followed by random bytes from {@code seed}, SIZE bytes in all. */
+  static byte[] original(long seed) throws Exception {
+    byte[] jpeg = ClusterEndToEndTest.jpeg(64, 64);
+    byte[] b = Arrays.copyOf(jpeg, SIZE);
+    byte[] tail = new byte[SIZE - jpeg.length];
+    new SplittableRandom(seed).nextBytes(tail);
+    System.arraycopy(tail, 0, b, jpeg.length, tail.length);
+    return b;
+  }
+
+  @Test
+  void stalledClientsOfColdLargeOriginals_relaysReleased_shardStreamsClosed_everyByteLater() throws Exception {
+    int clients = 4;
+    byte[][] originals = new byte[clients][];
+    for (int i = 0; i < clients; i++) {
+      originals[i] = original(100 + i);
+      cluster.s3().put("photos/cold-" + i + ".jpg", originals[i], "image/jpeg");
+    }
+    URI edge = URI.create(cluster.edgeUrl());
+    long releasedBefore = cluster.edge().tier().stats().released();
+    Socket[] sockets = new Socket[clients];
+    try {
+      for (int i = 0; i < clients; i++) {
+        sockets[i] = connect(edge, 64 * 1024);
+        send(sockets[i], "/photos/cold-" + i + ".jpg");
+      }
+      // Each miss goes to S3 and back through the origin and the shard (stored there, then sent chunk by
+      // chunk); the edge relays it, the client reads nothing, and after 500 ms the relay lets go of its
+      // shard connection, which ends the shard's chunk-by-chunk response. The rest comes by Range, from
+      // the shard's stored chunks.
+      await("every relay released", () -> cluster.edge().tier().stats().released() == releasedBefore + clients);
+      await("no shard response left open", () -> shardStreamsOpen() == 0);
+      for (int i = 0; i < clients; i++) {
+        RawHttp.Response r = RawHttp.read(sockets[i].getInputStream(), false);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(Arrays.equals(r.body(), originals[i])).as("client %d: every byte, the rest by Range", i).isTrue();
+      }
+    } finally {
+      for (Socket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    await("every relay closed", () -> cluster.edge().tier().stats().openStreams() == 0);
+    for (int i = 0; i < clients; i++) {
+      String key = ShardTier.storeKey(ImageUrl.parse("/photos/cold-" + i + ".jpg"));
+      assertThat(cluster.shards().get(0).store().get(key).join()).as("original %d stored on the shard", i)
+          .isPresent();
+    }
+  }
+
+  /** The shards' chunk-by-chunk responses in progress, from their /metrics. */
+  static long shardStreamsOpen() {
+    long open = 0;
+    for (var shard : cluster.shards()) {
+      try {
+        String metrics = new String(URI.create("http://127.0.0.1:" + shard.adminPort() + "/metrics").toURL()
+            .openStream().readAllBytes(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern
+            .compile("(?m)^imgcdn_shard_streams_open(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
+        assertThat(m.find()).as("imgcdn_shard_streams_open in /metrics").isTrue();
+        open += (long) Double.parseDouble(m.group(1));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return open;
+  }
+
+  static void await(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waiting for: %s", what).isLessThan(deadline);
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+    }
   }
 
   static Socket connect(URI base, int receiveBuffer) throws IOException {
