@@ -115,6 +115,8 @@ public final class ShardStore implements AutoCloseable {
    */
   static final String SIZE_HINTS_PROPERTY = "imgcdn.shard.store.size-hints";
   private static final int SCRATCH_BYTES = CHUNK_BYTES + 64 * 1024;
+  /** The smallest block cache shard ({@link #blockCacheShardBits}): 64 chunks. */
+  static final long MIN_BLOCK_CACHE_SHARD_BYTES = 64L * CHUNK_BYTES;
   private static final int KEY_SCRATCH_BYTES = 8 * 1024;
   private static final long MEAN_OBJECT_BYTES = 60 * 1024;
   /** Room DiskGuard leaves for the info LOG and MANIFEST to grow between its measurements. */
@@ -228,7 +230,8 @@ public final class ShardStore implements AutoCloseable {
           .setFilterPolicy(bloom)
           .setBlockSize(64 * 1024);
       if (config.effectiveBlockCacheBytes() > 0) {
-        table.setBlockCache(push(resources, new LRUCache(config.effectiveBlockCacheBytes())));
+        long blockCache = config.effectiveBlockCacheBytes();
+        table.setBlockCache(push(resources, new LRUCache(blockCache, blockCacheShardBits(blockCache))));
       } else {
         table.setNoBlockCache(true);
       }
@@ -426,6 +429,27 @@ public final class ShardStore implements AutoCloseable {
   public CompletableFuture<Optional<DirectObject>> getDirect(String key, IntFunction<ByteBuffer> allocate,
       Consumer<ByteBuffer> release) {
     return lookup(key, allocate, release, true).thenApply(found -> found.map(DirectObject.class::cast));
+  }
+
+  /**
+   * The block cache's shard bits: as many as RocksDB would choose (at most 6), but no shard smaller than
+   * {@link #MIN_BLOCK_CACHE_SHARD_BYTES}.
+   */
+  static int blockCacheShardBits(long capacityBytes) {
+    /*
+     * RocksDB's default keeps shards down to 512 KiB (64 shards from 32 MiB up). A chunk is a block of its
+     * own, 1 MiB, and a shard evicts on its own share of the capacity: with 64 shards of 4 MiB (a 256 MiB
+     * cache) each held three chunks, and chunks hashed to a fuller shard were evicted while the cache as a
+     * whole had room; a 16 MiB cache's 512 KiB shards held none at all. A profile of 4 MiB hits whose chunks
+     * about filled a 256 MiB cache spent nearly half as much CPU in pread as in its copies out of the cache
+     * (docs/SHARD-STORE.md, "Where a cold direct hit and a 4 MiB hit spend their CPU"). Shards of at least
+     * 64 MiB hold 60-odd chunks each; a cache of 4 GiB and up keeps RocksDB's 64 shards (lock spread).
+     */
+    int bits = 0;
+    while (bits < 6 && (capacityBytes >> (bits + 1)) >= MIN_BLOCK_CACHE_SHARD_BYTES) {
+      bits++;
+    }
+    return bits;
   }
 
   /** Whether a body of {@code bodyLength} bytes is stored in chunks (and found as a {@link ChunkedBody}). */
@@ -914,6 +938,11 @@ public final class ShardStore implements AutoCloseable {
   /** The size hint held for {@code key} (0: none); for tests. */
   int sizeHint(String key) {
     return sizeHints.get(FrequencySketch.hash(keyBytes(key)));
+  }
+
+  /** Data blocks RocksDB had to read from a file (not in the block cache) so far; for tests. */
+  long blockCacheDataMisses() {
+    return statistics.getTickerCount(TickerType.BLOCK_CACHE_DATA_MISS);
   }
 
   /** Forces the memtable to a table file; for tests. */

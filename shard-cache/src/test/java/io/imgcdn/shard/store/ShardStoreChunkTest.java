@@ -218,4 +218,43 @@ class ShardStoreChunkTest {
     assertThat(range.totalLength()).isPositive();
     return store.header(key);
   }
+
+  @Test
+  void blockCacheShardBits_shardsOfAtLeast64Chunks_upToRocksDbs64() {
+    assertThat(ShardStore.blockCacheShardBits(16 * MIB)).isZero();
+    assertThat(ShardStore.blockCacheShardBits(127 * MIB)).isZero();
+    assertThat(ShardStore.blockCacheShardBits(128 * MIB)).isEqualTo(1);
+    assertThat(ShardStore.blockCacheShardBits(256 * MIB)).isEqualTo(2);
+    assertThat(ShardStore.blockCacheShardBits(1024 * MIB)).isEqualTo(4);
+    assertThat(ShardStore.blockCacheShardBits(4096 * MIB)).isEqualTo(6);
+    assertThat(ShardStore.blockCacheShardBits(64L * 1024 * MIB)).isEqualTo(6);
+  }
+
+  @Test
+  void readChunk_chunksFittingTheBlockCache_secondPassReadsNoFile() throws Exception {
+    // 16 MiB of block cache: RocksDB's default would cut it into 32 shards of 512 KiB, none of which keeps
+    // a 1 MiB chunk; one shard keeps all ten.
+    StoreConfig config = new StoreConfig(dir.resolve("db"), 256 * MIB, 2, 64, 16 * MIB, ReadMode.PREAD,
+        StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    try (ShardStore store = ShardStore.open(config)) {
+      for (int i = 0; i < 5; i++) {
+        store.put("big" + i, object(2 * 1024 * 1024, 10 + i)).join();
+      }
+      store.flush();
+      long[] missesAfterPass = new long[2];
+      for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 5; i++) {
+          ChunkedBody body = (ChunkedBody) store.find("big" + i, ByteBuffer::allocateDirect, b -> {}).join()
+              .orElseThrow();
+          for (int c = 0; c < body.chunkCount(); c++) {
+            ByteBuffer chunk = store.readChunk(body, c, ByteBuffer::allocateDirect, b -> {}).join();
+            assertThat(chunk.remaining()).isEqualTo(body.chunkLength(c));
+          }
+        }
+        missesAfterPass[pass] = store.blockCacheDataMisses();
+      }
+      assertThat(missesAfterPass[0]).as("first pass: every chunk read from its file").isGreaterThanOrEqualTo(10);
+      assertThat(missesAfterPass[1] - missesAfterPass[0]).as("second pass: block cache misses").isZero();
+    }
+  }
 }
