@@ -187,28 +187,12 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   /** Retries once on a new connection when a reused one turns out closed before any response byte. */
-  private static final class RetryOnStale implements BodyReceiver {
-    private final BodyReceiver target;
+  private static final class RetryOnStale extends ForwardingBodyReceiver {
     private final Runnable retry;
 
     RetryOnStale(BodyReceiver target, Runnable retry) {
-      this.target = target;
+      super(target);
       this.retry = retry;
-    }
-
-    @Override
-    public void head(HttpResponse head, BodyFlow flow) {
-      target.head(head, flow);
-    }
-
-    @Override
-    public void content(ByteBuf piece) {
-      target.content(piece);
-    }
-
-    @Override
-    public void end() {
-      target.end();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
+import io.imgcdn.common.upstream.ForwardingBodyReceiver;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamException;
@@ -160,20 +161,19 @@ final class ShardFetch {
   }
 
   /** A rest request that moves on to the next shard while the answer is a failure before its head or a 5xx. */
-  private final class RestFailover implements BodyReceiver {
+  private final class RestFailover extends ForwardingBodyReceiver {
     private final List<Node> order;
     private final long from;
     private final long to;
     private final String etag;
-    private final BodyReceiver target;
     private int tried;
 
     RestFailover(List<Node> order, long from, long to, String etag, BodyReceiver target) {
+      super(target);
       this.order = order;
       this.from = from;
       this.to = to;
       this.etag = etag;
-      this.target = target;
     }
 
     void next() {
@@ -192,16 +192,6 @@ final class ShardFetch {
         return;
       }
       target.head(head, flow);
-    }
-
-    @Override
-    public void content(ByteBuf piece) {
-      target.content(piece);
-    }
-
-    @Override
-    public void end() {
-      target.end();
     }
 
     @Override
