@@ -69,9 +69,10 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    * with HANDOFF_HEADER (and the canonical Accept), which answers from its store only (hit, or 404
    * without going to the origin), so adding a shard to a warm cluster does not send a storm to S3.
    *
-   * Fills are coalesced; the store write happens after the reply is on its way (a failed write costs a
-   * later miss, never a failed response; failures are counted and logged by FailureLog, not one line
-   * each). Only 200s are stored: errors are passed on uncached.
+   * Fills are coalesced until they are stored: the reply waits for the store write (tens of microseconds
+   * for a thumbnail), so a request right after it finds the object instead of asking the origin again. A
+   * failed or refused write costs a later miss, never a failed response; failures are counted and logged
+   * by FailureLog, not one line each. Only 200s are stored: errors are passed on uncached.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShardTier.class);
 
@@ -222,18 +223,16 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private CompletableFuture<Response> fill(ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders) {
     // Originals never vary; a variant may (known only from the first response), so its fills are per class.
     String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
-    Coalescer.Join<Filled> fill = fills.join(flight, () -> fetch(url, accept).thenCompose(fetched -> {
-      CompletableFuture<String> stored = keep(url, accept, fetched);
-      // A body the store keeps in chunks is answered from the store once written, chunk by chunk: from
-      // the fill's own array, every waiter's response would hold the whole body until its client drained it.
-      return fetched.reply().isOk() && ShardStore.storesInChunks(fetched.reply().object().body().length)
-          ? stored.thenApply(key -> new Filled(fetched, key))
-          : CompletableFuture.completedFuture(new Filled(fetched, null));
-    }));
+    // The flight ends once the fill is stored (or refused), not when it arrives: a request in between joins
+    // it instead of missing the store and asking the origin again (a put takes tens of microseconds).
+    Coalescer.Join<Filled> fill = fills.join(flight, () -> fetch(url, accept).thenCompose(fetched ->
+        keepOrNot(url, accept, fetched).thenApply(key -> new Filled(fetched, key))));
     return fill.future().thenCompose(filled -> {
       Fetched fetched = filled.fetched();
       String chain = fetched.chain(fill.leader() ? null : nodeId);
-      if (filled.storedKey() == null) {
+      // A body the store keeps in chunks is answered from the store, chunk by chunk: from the fill's own
+      // array, every waiter's response would hold the whole body until its client drained it.
+      if (filled.storedKey() == null || !ShardStore.storesInChunks(fetched.reply().object().body().length)) {
         return CompletableFuture.completedFuture(fetched.response(chain));
       }
       DirectLease lease = new DirectLease();
@@ -279,6 +278,19 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     });
   }
 
+  /** {@link #keep}, where any failure (even a synchronous one) means "not stored", never a failed fill. */
+  private CompletableFuture<String> keepOrNot(ImageUrl url, AcceptClass accept, Fetched fetched) {
+    try {
+      return keep(url, accept, fetched).exceptionally(e -> {
+        refused(storeKey(url), e);
+        return null;
+      });
+    } catch (RuntimeException e) {
+      refused(storeKey(url), e);
+      return CompletableFuture.completedFuture(null);
+    }
+  }
+
   /**
    * Stores a fetched 200: plainly, or as one class's representation plus the marker; never other Varys.
    * Completes with the key the body was stored under, or null when it was not stored.
@@ -296,17 +308,19 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     }
     String plainKey = storeKey(url);
     String classKey = storeKey(url, accept);
-    return admit(classKey, value).thenApply(stored -> {
-      if (stored) { // the marker only leads somewhere once a representation is there
-        StoredObject marker = new StoredObject(VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(),
-            new byte[0]);
-        store.put(plainKey, marker).whenComplete((v, e) -> {
-          if (e != null) {
-            refused(plainKey, e);
-          }
-        });
+    return admit(classKey, value).thenCompose(stored -> {
+      if (!stored) {
+        return CompletableFuture.completedFuture(null);
       }
-      return stored ? classKey : null;
+      // The marker only leads somewhere once a representation is there.
+      StoredObject marker = new StoredObject(VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(),
+          new byte[0]);
+      return store.put(plainKey, marker).handle((v, e) -> {
+        if (e != null) {
+          refused(plainKey, e);
+        }
+        return classKey;
+      });
     });
   }
 
