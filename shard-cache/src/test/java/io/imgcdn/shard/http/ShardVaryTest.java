@@ -129,7 +129,7 @@ class ShardVaryTest {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Gets until the shard answers a hit (the store write follows the reply), at most a bounded number of times. */
+  /** Gets until the shard answers a hit (a Vary class is stored on its own fill), at most a bounded number of times. */
   private HttpResponse<String> getUntilHit(String path, String accept) throws Exception {
     HttpResponse<String> r = get(path, accept);
     for (int i = 0; i < 200 && !r.headers().firstValue("X-Cache").orElse("").startsWith("shard-1;hit"); i++) {
