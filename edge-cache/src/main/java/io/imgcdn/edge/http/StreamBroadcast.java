@@ -75,6 +75,8 @@ final class StreamBroadcast {
   private final Runnable onCancel;
   private final long detachAfterNanos;
   private final long releaseAfterNanos;
+  /** How often a paused relay looks for laggards and stalls; 0 when it never detaches nor releases. */
+  private final long checkEveryNanos;
   private final RestFetch restFetch;
   private final Runnable checkLaggards = this::checkLaggards;
   private final HttpHeaders headers;
@@ -106,6 +108,10 @@ final class StreamBroadcast {
     this.onCancel = onCancel;
     this.detachAfterNanos = detachAfterNanos;
     this.releaseAfterNanos = releaseAfterNanos;
+    // A quarter of the shorter of the two (the ones that are on), at least 10 ms; 0: no checks.
+    long shorter = Math.min(detachAfterNanos > 0 ? detachAfterNanos : Long.MAX_VALUE,
+        releaseAfterNanos > 0 ? releaseAfterNanos : Long.MAX_VALUE);
+    this.checkEveryNanos = shorter == Long.MAX_VALUE ? 0 : Math.max(10_000_000L, shorter / 4);
     this.restFetch = restFetch;
     this.headers = head.headers();
     this.length = HttpUtil.getContentLength(head, -1L);
@@ -315,16 +321,9 @@ final class StreamBroadcast {
   }
 
   private void scheduleLaggardCheck() {
-    boolean detaching = detachAfterNanos > 0 || releaseAfterNanos > 0;
-    if (detaching && restFetch != null && !checkScheduled && !etag().isEmpty()) {
+    if (checkEveryNanos > 0 && restFetch != null && !checkScheduled && !etag().isEmpty()) {
       checkScheduled = true;
-      long every = Long.MAX_VALUE;
-      for (long after : new long[] {detachAfterNanos, releaseAfterNanos}) {
-        if (after > 0) {
-          every = Math.min(every, after / 4);
-        }
-      }
-      flow.executor().schedule(checkLaggards, Math.max(10_000_000L, every), TimeUnit.NANOSECONDS);
+      flow.executor().schedule(checkLaggards, checkEveryNanos, TimeUnit.NANOSECONDS);
     }
   }
 

@@ -341,18 +341,16 @@ public final class ShardStore implements AutoCloseable {
       }
       hits.increment();
       if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.length)) {
-        synchronized (stripeLocks[stripe]) {
-          if (stripeVersions.get(stripe) == version) {
-            if (header.chunked()) {
-              writeChunked(keyBytes, object, db.getLatestSequenceNumber() + 1);
-            } else {
-              ValueCodec.setWriteSequence(value, header, db.getLatestSequenceNumber() + 1);
-              db.put(writeOptions, keyBytes, value);
-            }
-            stripeVersions.incrementAndGet(stripe);
-            reinsertions.increment();
+        ValueCodec.Header read = header;
+        StoredObject found = object;
+        reinsertIfUnchanged(stripe, version, sequence -> {
+          if (read.chunked()) {
+            writeChunked(keyBytes, found, sequence);
+          } else {
+            ValueCodec.setWriteSequence(value, read, sequence);
+            db.put(writeOptions, keyBytes, value);
           }
-        }
+        });
       }
       return Optional.of(object);
     });
@@ -501,11 +499,10 @@ public final class ShardStore implements AutoCloseable {
         return target.slice(ValueCodec.CHUNK_PREFIX_BYTES, body.chunkLength(index)).asReadOnlyBuffer();
       } catch (ValueCodec.CorruptValueException e) {
         release.accept(target);
-        long keyHash = FrequencySketch.hash(keyBytes);
-        if (e instanceof ValueCodec.ChunkMismatchException && evictedOrReplaced(keyBytes, header.writeSequence())) {
+        if (stale(keyBytes, e)) {
           throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": replaced or evicted while it was read");
         }
-        dropCorrupt(body.key(), keyBytes, keyHash, e.getMessage());
+        dropCorrupt(body.key(), keyBytes, FrequencySketch.hash(keyBytes), e.getMessage());
         throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": corrupt chunk " + index + " ("
             + e.getMessage() + ")");
       } catch (RocksDBException | RuntimeException e) {
@@ -624,19 +621,17 @@ public final class ShardStore implements AutoCloseable {
       }
       hits.increment();
       if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.remaining())) {
-        synchronized (stripeLocks[stripe]) {
-          if (stripeVersions.get(stripe) == version) {
-            long sequence = db.getLatestSequenceNumber() + 1;
-            if (header.chunked()) {
-              writeChunked(keyBytes, object, sequence);
-            } else {
-              ValueCodec.setWriteSequence(value, header, sequence);
-              db.put(writeOptions, keyBuffer.duplicate(), value.duplicate());
-            }
-            stripeVersions.incrementAndGet(stripe);
-            reinsertions.increment();
+        ValueCodec.Header read = header;
+        DirectObject found = object;
+        ByteBuffer stored = value;
+        reinsertIfUnchanged(stripe, version, sequence -> {
+          if (read.chunked()) {
+            writeChunked(keyBytes, found, sequence);
+          } else {
+            ValueCodec.setWriteSequence(stored, read, sequence);
+            db.put(writeOptions, keyBuffer.duplicate(), stored.duplicate());
           }
-        }
+        });
       }
       return Optional.<StoreHit>of(object);
     });
@@ -652,17 +647,33 @@ public final class ShardStore implements AutoCloseable {
     if (!shouldReinsert(keyHash, header) || !admitReinsertion(keyBytes, header, 0)) {
       return header;
     }
-    byte[] body = readChunks(keyBytes, header);
+    StoredObject object = new StoredObject(header.contentType(), header.etag(), header.cacheControl(),
+        header.storedAtMillis(), readChunks(keyBytes, header));
+    long sequence = reinsertIfUnchanged(stripe, version, next -> writeChunked(keyBytes, object, next));
+    // Replaced or deleted meanwhile (no re-insertion): the reader finds out chunk by chunk.
+    return sequence < 0 ? header : header.withWriteSequence(sequence);
+  }
+
+  /** Writes a value under a write sequence it is given. */
+  private interface Rewrite {
+    void write(long sequence) throws RocksDBException;
+  }
+
+  /**
+   * Re-inserts under the key's stripe lock, with the next write sequence, if nothing has written the
+   * stripe since {@code version} was read (a stale copy must never overwrite a newer value or resurrect
+   * a deleted one); returns the sequence written, or -1 when the stripe changed.
+   */
+  private long reinsertIfUnchanged(int stripe, long version, Rewrite rewrite) throws RocksDBException {
     synchronized (stripeLocks[stripe]) {
       if (stripeVersions.get(stripe) != version) {
-        return header; // replaced or deleted meanwhile: the reader will find out chunk by chunk
+        return -1;
       }
       long sequence = db.getLatestSequenceNumber() + 1;
-      writeChunked(keyBytes, new StoredObject(header.contentType(), header.etag(), header.cacheControl(),
-          header.storedAtMillis(), body), sequence);
+      rewrite.write(sequence);
       stripeVersions.incrementAndGet(stripe);
       reinsertions.increment();
-      return header.withWriteSequence(sequence);
+      return sequence;
     }
   }
 
@@ -1181,11 +1192,17 @@ public final class ShardStore implements AutoCloseable {
 
   private void dropCorrupt(String key, byte[] keyBytes, long keyHash, ValueCodec.CorruptValueException e)
       throws RocksDBException {
-    if (e instanceof ValueCodec.ChunkMismatchException mismatch && evictedOrReplaced(keyBytes, mismatch.writeSequence())) {
+    if (stale(keyBytes, e)) {
       misses.increment();
       return;
     }
     dropCorrupt(key, keyBytes, keyHash, e.getMessage());
+  }
+
+  /** Whether {@code e} is a chunk of another version than its header's, because the header changed since. */
+  private boolean stale(byte[] keyBytes, ValueCodec.CorruptValueException e) throws RocksDBException {
+    return e instanceof ValueCodec.ChunkMismatchException mismatch
+        && evictedOrReplaced(keyBytes, mismatch.writeSequence());
   }
 
   /**
