@@ -1,4 +1,6 @@
-/** imgcdn's consistent hashing: one exported package, no dependencies beyond JSpecify annotations. */
+/**
+ * imgcdn's consistent hashing: one exported package, no dependencies beyond JSpecify annotations.
+ */
 module io.imgcdn.hashring {
   requires static org.jspecify;
 

@@ -17,10 +17,18 @@ import picocli.CommandLine.Command;
  * java -cp bench/target/classes:$(cat bench/target/cp.txt) io.imgcdn.bench.BenchMain --help
  * }
  */
-@Command(name = "imgcdn-bench", mixinStandardHelpOptions = true,
+@Command(
+    name = "imgcdn-bench",
+    mixinStandardHelpOptions = true,
     description = "imgcdn benchmarks: workload generation, cache-policy simulation, HTTP load.",
-    subcommands = {WorkloadCommand.class, SimCommand.class, LoadCommand.class, WrkCommand.class,
-        ShardVsAtsCommand.class, ClusterVsReferenceCommand.class})
+    subcommands = {
+      WorkloadCommand.class,
+      SimCommand.class,
+      LoadCommand.class,
+      WrkCommand.class,
+      ShardVsAtsCommand.class,
+      ClusterVsReferenceCommand.class
+    })
 public final class BenchMain {
 
   private BenchMain() {}

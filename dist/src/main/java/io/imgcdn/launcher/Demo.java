@@ -14,42 +14,76 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code imgcdn demo}: a local cluster with sample photographs and a page that shows them through the edge. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Start a local cluster (1 edge, 3 shards, 1 origin, embedded S3) with sample images.")
+/**
+ * {@code imgcdn demo}: a local cluster with sample photographs and a page that shows them through
+ * the edge.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Start a local cluster (1 edge, 3 shards, 1 origin, embedded S3) with sample images.")
 final class Demo implements Callable<Integer> {
   static final String SIGNING_KEY = "imgcdn-demo-signing-key";
 
-  @Option(names = "--port", defaultValue = "8080", description = "Edge port (default ${DEFAULT-VALUE}); "
-      + "shards use the next three ports, the origin port+10, S3 port+920, admin ports 9080-9090.")
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description =
+          "Edge port (default ${DEFAULT-VALUE}); shards use the next three ports, the origin"
+              + " port+10, S3 port+920, admin ports 9080-9090.")
   int port;
 
-  @Option(names = "--dir", defaultValue = ".imgcdn-demo",
-      description = "Where S3 objects and shard stores live (default ${DEFAULT-VALUE}); kept across runs.")
+  @Option(
+      names = "--dir",
+      defaultValue = ".imgcdn-demo",
+      description =
+          "Where S3 objects and shard stores live (default ${DEFAULT-VALUE}); kept across runs.")
   Path dir;
 
-  /** The larger presets answer WebP to browsers that accept it (README: WebP and AVIF by Accept). */
-  static final Map<String, String> DEMO_SETTINGS = Map.of(
-      "origin.preset.w600.formats", "webp", "origin.preset.w1200.formats", "webp");
+  /**
+   * The larger presets answer WebP to browsers that accept it (README: WebP and AVIF by Accept).
+   */
+  static final Map<String, String> DEMO_SETTINGS =
+      Map.of("origin.preset.w600.formats", "webp", "origin.preset.w1200.formats", "webp");
 
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    LocalCluster cluster = LocalCluster.start(new LocalCluster.Layout(dir.toAbsolutePath(), port + 920, port + 10,
-        port + 1, 3, port, 9080 + (port - 8080), 256L << 20, 512L << 20, SIGNING_KEY, DEMO_SETTINGS));
+    LocalCluster cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir.toAbsolutePath(),
+                port + 920,
+                port + 10,
+                port + 1,
+                3,
+                port,
+                9080 + (port - 8080),
+                256L << 20,
+                512L << 20,
+                SIGNING_KEY,
+                DEMO_SETTINGS));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("\nstopping the demo cluster...");
-      cluster.close();
-      stopped.countDown();
-    }, "imgcdn-demo-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("\nstopping the demo cluster...");
+                  cluster.close();
+                  stopped.countDown();
+                },
+                "imgcdn-demo-shutdown"));
     List<String> names = seed(cluster);
     String edge = cluster.edgeUrl();
     UrlSigner signer = new UrlSigner(SIGNING_KEY.getBytes(StandardCharsets.UTF_8));
     String first = "photos/" + names.get(0);
     String adHoc = "w=320,h=200,fit=cover,f=png";
     out.println();
-    out.println("imgcdn demo is up: 1 edge, 3 shards, 1 origin, embedded S3 (data in " + dir.toAbsolutePath() + ")");
+    out.println(
+        "imgcdn demo is up: 1 edge, 3 shards, 1 origin, embedded S3 (data in "
+            + dir.toAbsolutePath()
+            + ")");
     out.println();
     out.println("  Open in a browser:  " + edge + "/");
     out.println();
@@ -57,18 +91,46 @@ final class Demo implements Callable<Integer> {
     out.println("  Named variants:     " + edge + "/v/w150/" + first);
     out.println("                      " + edge + "/v/sq240/" + first);
     out.println("                      " + edge + "/v/w600/" + first);
-    out.println("  Signed ad-hoc:      " + edge + "/t/" + signer.sign(adHoc + "/" + first) + "/" + adHoc + "/" + first);
-    out.println("  See the tiers:      curl -sI " + edge + "/v/w150/" + first + " | grep -i x-cache");
-    out.println("  Metrics:            http://127.0.0.1:" + (9080 + port - 8080) + "/metrics  (edge admin port)");
+    out.println(
+        "  Signed ad-hoc:      "
+            + edge
+            + "/t/"
+            + signer.sign(adHoc + "/" + first)
+            + "/"
+            + adHoc
+            + "/"
+            + first);
+    out.println(
+        "  See the tiers:      curl -sI " + edge + "/v/w150/" + first + " | grep -i x-cache");
+    out.println(
+        "  Metrics:            http://127.0.0.1:"
+            + (9080 + port - 8080)
+            + "/metrics  (edge admin port)");
     out.println("  Edge status:        http://127.0.0.1:" + (9080 + port - 8080) + "/status");
     out.println("  Access logs (LTSV): " + cluster.accessLogDirectory() + "/");
     out.println();
-    out.println("  Embedded S3:        endpoint " + cluster.s3().endpoint() + "  bucket " + LocalCluster.BUCKET
-        + "  region " + cluster.s3().region());
-    out.println("                      access key " + LocalCluster.ACCESS_KEY + "  secret key " + LocalCluster.SECRET_KEY);
-    out.println("  Add your own:       AWS_ACCESS_KEY_ID=" + LocalCluster.ACCESS_KEY + " AWS_SECRET_ACCESS_KEY="
-        + LocalCluster.SECRET_KEY + " aws --endpoint-url " + cluster.s3().endpoint() + " s3 cp me.jpg s3://"
-        + LocalCluster.BUCKET + "/me.jpg");
+    out.println(
+        "  Embedded S3:        endpoint "
+            + cluster.s3().endpoint()
+            + "  bucket "
+            + LocalCluster.BUCKET
+            + "  region "
+            + cluster.s3().region());
+    out.println(
+        "                      access key "
+            + LocalCluster.ACCESS_KEY
+            + "  secret key "
+            + LocalCluster.SECRET_KEY);
+    out.println(
+        "  Add your own:       AWS_ACCESS_KEY_ID="
+            + LocalCluster.ACCESS_KEY
+            + " AWS_SECRET_ACCESS_KEY="
+            + LocalCluster.SECRET_KEY
+            + " aws --endpoint-url "
+            + cluster.s3().endpoint()
+            + " s3 cp me.jpg s3://"
+            + LocalCluster.BUCKET
+            + "/me.jpg");
     out.println("                      then open " + edge + "/v/w600/me.jpg");
     out.println();
     out.println("Press Ctrl-C to stop.");
@@ -88,7 +150,12 @@ final class Demo implements Callable<Integer> {
       cluster.s3().put("photos/" + name, resource("samples/" + name).toByteArray(), type);
       names.add(name);
     }
-    cluster.s3().put("index.html", indexPage(names).getBytes(StandardCharsets.UTF_8), "text/html; charset=utf-8");
+    cluster
+        .s3()
+        .put(
+            "index.html",
+            indexPage(names).getBytes(StandardCharsets.UTF_8),
+            "text/html; charset=utf-8");
     return names;
   }
 
@@ -107,7 +174,8 @@ final class Demo implements Callable<Integer> {
     StringBuilder cards = new StringBuilder();
     for (String n : names) {
       String key = "photos/" + n;
-      cards.append("""
+      cards.append(
+          """
             <figure>
               <a href="/%1$s"><img src="/v/sq240/%1$s" width="240" height="240" alt="%2$s"></a>
               <figcaption>%2$s<br>
@@ -115,33 +183,35 @@ final class Demo implements Callable<Integer> {
                 <a href="/v/w1200/%1$s">w1200</a> · <a href="/%1$s">original</a>
                 <code class="xcache" data-src="/v/sq240/%1$s"></code></figcaption>
             </figure>
-          """.formatted(key, n));
+          """
+              .formatted(key, n));
     }
     return """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>imgcdn demo</title>
-        <style>
-          body { font-family: system-ui, sans-serif; margin: 2rem; background: #fafafa; color: #222; }
-          main { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 1.2rem; }
-          figure { margin: 0; background: #fff; padding: 10px; border-radius: 8px; box-shadow: 0 1px 3px #0002; }
-          img { display: block; border-radius: 4px; background: #eee; }
-          figcaption { font-size: .85rem; margin-top: .5rem; line-height: 1.5; }
-          code { display: block; color: #666; font-size: .75rem; }
-        </style></head>
-        <body>
-        <h1>imgcdn demo</h1>
-        <p>Every picture below comes through the edge (memory) &rarr; a shard (RocksDB on disk) &rarr; the origin
-        (embedded S3, thumbnails made on demand). Each caption shows the response's <code style="display:inline">X-Cache</code>
-        header: which tiers answered, nearest first. Reload the page and the edge answers from memory.</p>
-        <main>
-        %s</main>
-        <script>
-          for (const el of document.querySelectorAll('.xcache')) {
-            fetch(el.dataset.src, {method: 'HEAD'})
-              .then(r => { el.textContent = 'X-Cache: ' + (r.headers.get('X-Cache') || '?'); });
-          }
-        </script>
-        </body></html>
-        """.formatted(cards);
+    <!doctype html>
+    <html lang="en"><head><meta charset="utf-8"><title>imgcdn demo</title>
+    <style>
+      body { font-family: system-ui, sans-serif; margin: 2rem; background: #fafafa; color: #222; }
+      main { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 1.2rem; }
+      figure { margin: 0; background: #fff; padding: 10px; border-radius: 8px; box-shadow: 0 1px 3px #0002; }
+      img { display: block; border-radius: 4px; background: #eee; }
+      figcaption { font-size: .85rem; margin-top: .5rem; line-height: 1.5; }
+      code { display: block; color: #666; font-size: .75rem; }
+    </style></head>
+    <body>
+    <h1>imgcdn demo</h1>
+    <p>Every picture below comes through the edge (memory) &rarr; a shard (RocksDB on disk) &rarr; the origin
+    (embedded S3, thumbnails made on demand). Each caption shows the response's <code style="display:inline">X-Cache</code>
+    header: which tiers answered, nearest first. Reload the page and the edge answers from memory.</p>
+    <main>
+    %s</main>
+    <script>
+      for (const el of document.querySelectorAll('.xcache')) {
+        fetch(el.dataset.src, {method: 'HEAD'})
+          .then(r => { el.textContent = 'X-Cache: ' + (r.headers.get('X-Cache') || '?'); });
+      }
+    </script>
+    </body></html>
+    """
+        .formatted(cards);
   }
 }

@@ -21,19 +21,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A whole imgcdn cluster in one JVM on 127.0.0.1: an embedded S3 server, one origin, N shards and one
- * edge, each a real node on its own ports, wired by a real cluster file. Used by {@code imgcdn demo} and
- * by the end-to-end tests. Port 0 means any free port.
+ * A whole imgcdn cluster in one JVM on 127.0.0.1: an embedded S3 server, one origin, N shards and
+ * one edge, each a real node on its own ports, wired by a real cluster file. Used by {@code imgcdn
+ * demo} and by the end-to-end tests. Port 0 means any free port.
  */
 public final class LocalCluster implements AutoCloseable {
   /** Ports and sizes; the demo uses fixed ports, tests use 0. */
-  public record Layout(Path directory, int s3Port, int originPort, int firstShardPort, int shards, int edgePort,
-      int adminPortBase, long edgeCacheBytes, long shardStoreBytes, String signingKey,
+  public record Layout(
+      Path directory,
+      int s3Port,
+      int originPort,
+      int firstShardPort,
+      int shards,
+      int edgePort,
+      int adminPortBase,
+      long edgeCacheBytes,
+      long shardStoreBytes,
+      String signingKey,
       Map<String, String> extraSettings) {}
 
   public static final String BUCKET = "imgcdn-demo";
   public static final String ACCESS_KEY = "imgcdn-demo";
   public static final String SECRET_KEY = "imgcdn-demo-secret";
+
   /** Bearer token of every node's admin actions (purge, cluster reload). */
   public static final String ADMIN_TOKEN = "imgcdn-demo-admin-token";
 
@@ -63,21 +73,39 @@ public final class LocalCluster implements AutoCloseable {
 
   private void startAll() throws Exception {
     Files.createDirectories(layout.directory());
-    s3 = EmbeddedS3.start(layout.directory().resolve("s3"), layout.s3Port(), BUCKET, ACCESS_KEY, SECRET_KEY);
-    origin = OriginServer.start(configure(OriginConfig::from, Map.of(
-        "node.id", "origin-1",
-        "server.port", String.valueOf(layout.originPort()),
-        "admin.port", adminPort(10),
-        "admin.token", ADMIN_TOKEN,
-        "origin.s3.endpoint", s3.endpoint().toString(),
-        "origin.s3.region", s3.region(),
-        "origin.s3.bucket", BUCKET,
-        "origin.s3.access-key", ACCESS_KEY,
-        "origin.s3.secret-key", SECRET_KEY,
-        "origin.signing-key", layout.signingKey()), "origin."));
+    s3 =
+        EmbeddedS3.start(
+            layout.directory().resolve("s3"), layout.s3Port(), BUCKET, ACCESS_KEY, SECRET_KEY);
+    origin =
+        OriginServer.start(
+            configure(
+                OriginConfig::from,
+                Map.of(
+                    "node.id",
+                    "origin-1",
+                    "server.port",
+                    String.valueOf(layout.originPort()),
+                    "admin.port",
+                    adminPort(10),
+                    "admin.token",
+                    ADMIN_TOKEN,
+                    "origin.s3.endpoint",
+                    s3.endpoint().toString(),
+                    "origin.s3.region",
+                    s3.region(),
+                    "origin.s3.bucket",
+                    BUCKET,
+                    "origin.s3.access-key",
+                    ACCESS_KEY,
+                    "origin.s3.secret-key",
+                    SECRET_KEY,
+                    "origin.signing-key",
+                    layout.signingKey()),
+                "origin."));
     writeClusterFile();
     for (int i = 0; i < layout.shards(); i++) {
-      ShardServer shard = startShard(i, layout.firstShardPort() == 0 ? 0 : layout.firstShardPort() + i);
+      ShardServer shard =
+          startShard(i, layout.firstShardPort() == 0 ? 0 : layout.firstShardPort() + i);
       shards.add(shard);
       shardPorts.add(shard.port());
     }
@@ -88,28 +116,39 @@ public final class LocalCluster implements AutoCloseable {
 
   private ShardServer startShard(int i, int port) {
     String id = "shard-" + (i + 1);
-    return ShardServer.start(configure(ShardConfig::from, Map.of(
-        "node.id", id,
-        "server.port", String.valueOf(port),
-        "admin.port", adminPort(i + 1),
-        "admin.token", ADMIN_TOKEN,
-        "shard.store.dir", layout.directory().resolve(id).toString(),
-        "shard.store.max-bytes", String.valueOf(layout.shardStoreBytes()),
-        "cluster.file", clusterFile.toString()), "shard."));
+    return ShardServer.start(
+        configure(
+            ShardConfig::from,
+            Map.of(
+                "node.id", id,
+                "server.port", String.valueOf(port),
+                "admin.port", adminPort(i + 1),
+                "admin.token", ADMIN_TOKEN,
+                "shard.store.dir", layout.directory().resolve(id).toString(),
+                "shard.store.max-bytes", String.valueOf(layout.shardStoreBytes()),
+                "cluster.file", clusterFile.toString()),
+            "shard."));
   }
 
   private void startEdge(int port) {
-    edge = EdgeServer.start(configure(EdgeConfig::from, Map.of(
-        "node.id", "edge-1",
-        "server.port", String.valueOf(port),
-        "admin.port", adminPort(0),
-        "admin.token", ADMIN_TOKEN,
-        "edge.cache.max-bytes", String.valueOf(layout.edgeCacheBytes()),
-        "edge.index-key", "index.html",
-        "cluster.file", clusterFile.toString()), "edge."));
+    edge =
+        EdgeServer.start(
+            configure(
+                EdgeConfig::from,
+                Map.of(
+                    "node.id", "edge-1",
+                    "server.port", String.valueOf(port),
+                    "admin.port", adminPort(0),
+                    "admin.token", ADMIN_TOKEN,
+                    "edge.cache.max-bytes", String.valueOf(layout.edgeCacheBytes()),
+                    "edge.index-key", "index.html",
+                    "cluster.file", clusterFile.toString()),
+                "edge."));
   }
 
-  /** Every node of a local cluster logs its requests to its own file in the cluster's logs/ folder. */
+  /**
+   * Every node of a local cluster logs its requests to its own file in the cluster's logs/ folder.
+   */
   private String accessLog(String nodeId) {
     return accessLogDirectory().resolve(nodeId + ".access.log").toString();
   }
@@ -124,21 +163,26 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * A node's config from its base settings plus the extra settings whose keys start with the node's prefix
-   * or are shared by every node ("cluster.", "server."), checked like a config file: a bad or unknown key
-   * fails start-up. Each node's access log goes to its own file under {@link #accessLogDirectory()}, not to
-   * the console the demo prints on.
+   * A node's config from its base settings plus the extra settings whose keys start with the node's
+   * prefix or are shared by every node ("cluster.", "server."), checked like a config file: a bad
+   * or unknown key fails start-up. Each node's access log goes to its own file under {@link
+   * #accessLogDirectory()}, not to the console the demo prints on.
    */
-  private <T> T configure(java.util.function.Function<Settings, T> from, Map<String, String> base, String prefix) {
+  private <T> T configure(
+      java.util.function.Function<Settings, T> from, Map<String, String> base, String prefix) {
     Map<String, String> all = new HashMap<>(base);
     all.put(AccessLogSettings.FILE, accessLog(base.get("node.id")));
-    layout.extraSettings().forEach((k, v) -> {
-      if (k.startsWith(prefix) || k.startsWith("cluster.")) {
-        all.put(k, v);
-      } else if (k.startsWith("server.")) {
-        all.putIfAbsent(k, v); // shared server settings (e.g. idle timeout), never a node's own port
-      }
-    });
+    layout
+        .extraSettings()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(prefix) || k.startsWith("cluster.")) {
+                all.put(k, v);
+              } else if (k.startsWith("server.")) {
+                all.putIfAbsent(
+                    k, v); // shared server settings (e.g. idle timeout), never a node's own port
+              }
+            });
     Settings settings = Settings.of(all);
     T config = from.apply(settings);
     settings.finish();
@@ -158,11 +202,18 @@ public final class LocalCluster implements AutoCloseable {
       edges = List.of(new Node("edge-1", "127.0.0.1:" + edge.port(), 1));
       admin.put("edge-1", "127.0.0.1:" + edge.adminPort());
     }
-    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)), edges,
-        admin);
+    Membership m =
+        new Membership(
+            shardNodes,
+            List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)),
+            edges,
+            admin);
     Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
     Files.writeString(tmp, ClusterFile.format(m));
-    Files.move(tmp, clusterFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        clusterFile,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -184,8 +235,9 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Starts one more shard, writes the new cluster file and has every edge and shard reload it through
-   * its admin port (as Ansible's add_shard playbook does), so the new ring is in force on return.
+   * Starts one more shard, writes the new cluster file and has every edge and shard reload it
+   * through its admin port (as Ansible's add_shard playbook does), so the new ring is in force on
+   * return.
    */
   public ShardServer addShard() throws Exception {
     int i = shards.size();
@@ -198,14 +250,17 @@ public final class LocalCluster implements AutoCloseable {
     shards.forEach(s -> adminPorts.add(s.adminPort()));
     adminPorts.add(edge.adminPort());
     for (int port : adminPorts) {
-      var response = http.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create("http://127.0.0.1:" + port + "/admin/cluster/reload"))
-          .header("Authorization", "Bearer " + ADMIN_TOKEN)
-          .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + port + "/admin/cluster/reload"))
+                  .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                  .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
-        throw new IllegalStateException("reload on admin port " + port + ": " + response.statusCode() + " "
-            + response.body());
+        throw new IllegalStateException(
+            "reload on admin port " + port + ": " + response.statusCode() + " " + response.body());
       }
     }
     return shard;

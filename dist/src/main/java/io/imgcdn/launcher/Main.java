@@ -19,10 +19,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code imgcdn} command: run one node, or a whole demo cluster. */
-@Command(name = "imgcdn", mixinStandardHelpOptions = true, version = "imgcdn 0.1.0",
-    description = "A self-hosted, two-tier image CDN: edge (memory) -> shard (SSD) -> origin (S3 + thumbnails).",
-    subcommands = {Main.Edge.class, Main.Shard.class, Main.Origin.class, Demo.class, RingCommand.class,
-        WarmCommand.class, PurgeCommand.class})
+@Command(
+    name = "imgcdn",
+    mixinStandardHelpOptions = true,
+    version = "imgcdn 0.1.0",
+    description =
+        "A self-hosted, two-tier image CDN: edge (memory) -> shard (SSD) -> origin (S3 +"
+            + " thumbnails).",
+    subcommands = {
+      Main.Edge.class,
+      Main.Shard.class,
+      Main.Origin.class,
+      Demo.class,
+      RingCommand.class,
+      WarmCommand.class,
+      PurgeCommand.class
+    })
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -34,8 +46,11 @@ public final class Main implements Callable<Integer> {
   }
 
   private static int onError(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-    if (e instanceof ConfigException || e instanceof IllegalStateException || e instanceof IllegalArgumentException
-        || e instanceof io.imgcdn.common.http.HttpError || e instanceof java.io.IOException) {
+    if (e instanceof ConfigException
+        || e instanceof IllegalStateException
+        || e instanceof IllegalArgumentException
+        || e instanceof io.imgcdn.common.http.HttpError
+        || e instanceof java.io.IOException) {
       cmd.getErr().println("imgcdn " + cmd.getCommandName() + ": " + e.getMessage());
       return 2;
     }
@@ -50,10 +65,15 @@ public final class Main implements Callable<Integer> {
 
   /** Options every node command shares. */
   abstract static class NodeCommand<C> implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Properties file of this node.")
+    @Option(
+        names = {"-c", "--config"},
+        paramLabel = "FILE",
+        description = "Properties file of this node.")
     Path config;
 
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+    @Option(
+        names = {"-s", "--set"},
+        paramLabel = "KEY=VALUE",
         description = "Override one setting (repeatable), e.g. --set server.port=8080")
     List<String> overrides = new ArrayList<>();
 
@@ -68,21 +88,28 @@ public final class Main implements Callable<Integer> {
       settings.finish();
       AutoCloseable node = start(parsed);
       CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          node.close();
-        } catch (Exception e) {
-          // exiting anyway
-        } finally {
-          stopped.countDown();
-        }
-      }, "imgcdn-shutdown"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      node.close();
+                    } catch (Exception e) {
+                      // exiting anyway
+                    } finally {
+                      stopped.countDown();
+                    }
+                  },
+                  "imgcdn-shutdown"));
       stopped.await();
       return 0;
     }
   }
 
-  @Command(name = "edge", mixinStandardHelpOptions = true, description = "Run an edge-cache node (memory tier).")
+  @Command(
+      name = "edge",
+      mixinStandardHelpOptions = true,
+      description = "Run an edge-cache node (memory tier).")
   static final class Edge extends NodeCommand<EdgeConfig> {
     @Override
     Function<Settings, EdgeConfig> parser() {
@@ -95,7 +122,10 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "shard", mixinStandardHelpOptions = true, description = "Run a shard-cache node (SSD tier).")
+  @Command(
+      name = "shard",
+      mixinStandardHelpOptions = true,
+      description = "Run a shard-cache node (SSD tier).")
   static final class Shard extends NodeCommand<ShardConfig> {
     @Override
     Function<Settings, ShardConfig> parser() {
@@ -108,7 +138,9 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  @Command(name = "origin", mixinStandardHelpOptions = true,
+  @Command(
+      name = "origin",
+      mixinStandardHelpOptions = true,
       description = "Run an origin-thumb node (S3 originals and variants).")
   static final class Origin extends NodeCommand<OriginConfig> {
     @Override

@@ -19,21 +19,36 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code imgcdn ring}: which shard owns a URL (and which origin its original), as every node computes it. */
-@Command(name = "ring", mixinStandardHelpOptions = true,
-    description = "Print which shard owns each URL (then its failover order) and which origin serves its original.")
+/**
+ * {@code imgcdn ring}: which shard owns a URL (and which origin its original), as every node
+ * computes it.
+ */
+@Command(
+    name = "ring",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print which shard owns each URL (then its failover order) and which origin serves its"
+            + " original.")
 final class RingCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-c", "--cluster", "--config"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-c", "--cluster", "--config"},
+      required = true,
+      paramLabel = "FILE",
       description = "The cluster file (--config as in `imgcdn ring --config FILE`).")
   Path cluster;
 
-  @Option(names = "--placement", defaultValue = ClusterSettings.DEFAULT_PLACEMENT,
+  @Option(
+      names = "--placement",
+      defaultValue = ClusterSettings.DEFAULT_PLACEMENT,
       description = "Ring algorithm, as cluster.placement on the nodes (default ${DEFAULT-VALUE}).")
   String placement;
 
-  @Parameters(paramLabel = "URL", arity = "1..*", description = "Paths (/v/w150/a.jpg) or full URLs.")
+  @Parameters(
+      paramLabel = "URL",
+      arity = "1..*",
+      description = "Paths (/v/w150/a.jpg) or full URLs.")
   List<String> urls;
 
   @Override
@@ -44,12 +59,18 @@ final class RingCommand implements Callable<Integer> {
     NodeLocator shards = HashRings.create(p, m.shards());
     NodeLocator origins = HashRings.create(p, m.origins());
     for (String raw : urls) {
-      String target = raw.startsWith("http://") || raw.startsWith("https://") ? URI.create(raw).getRawPath() : raw;
+      String target =
+          raw.startsWith("http://") || raw.startsWith("https://")
+              ? URI.create(raw).getRawPath()
+              : raw;
       ImageUrl url = ImageUrl.parse(target);
       List<Node> order = shards.candidates(url.path(), shards.nodes().size());
       String failover = order.stream().skip(1).map(Node::id).collect(Collectors.joining(", "));
-      out.printf("%s -> %s (%s)%s; origin %s%n", url.path(),
-          order.isEmpty() ? "-" : order.get(0).id(), order.isEmpty() ? "no shards" : order.get(0).address(),
+      out.printf(
+          "%s -> %s (%s)%s; origin %s%n",
+          url.path(),
+          order.isEmpty() ? "-" : order.get(0).id(),
+          order.isEmpty() ? "no shards" : order.get(0).address(),
           failover.isEmpty() ? "" : ", then " + failover,
           origins.nodes().isEmpty() ? "-" : origins.owner(url.objectKey()).id());
     }

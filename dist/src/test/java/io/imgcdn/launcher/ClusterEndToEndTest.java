@@ -24,8 +24,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole request path on real servers: embedded S3 (S3Proxy), one origin, three shards on RocksDB and
- * one edge, all on ephemeral loopback ports, driven over real HTTP.
+ * The whole request path on real servers: embedded S3 (S3Proxy), one origin, three shards on
+ * RocksDB and one edge, all on ephemeral loopback ports, driven over real HTTP.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterEndToEndTest {
@@ -36,8 +36,10 @@ class ClusterEndToEndTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 3, 0, 0, 64L << 20, 64L << 20,
-        Demo.SIGNING_KEY, Map.of()));
+    cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir, 0, 0, 0, 3, 0, 0, 64L << 20, 64L << 20, Demo.SIGNING_KEY, Map.of()));
     photo = jpeg(800, 600);
     cluster.s3().put("photos/a.jpg", photo, "image/jpeg");
     cluster.s3().put("photos/b.jpg", jpeg(400, 1000), "image/jpeg");
@@ -102,10 +104,12 @@ class ClusterEndToEndTest {
     BufferedImage img = ImageIO.read(new ByteArrayInputStream(r.body()));
     assertThat(img.getWidth()).isEqualTo(150);
     assertThat(img.getHeight()).isEqualTo(113); // 800x600 keeps its aspect ratio: 150 x 112.5
-    BufferedImage square = ImageIO.read(new ByteArrayInputStream(get("/v/sq240/photos/b.jpg").body()));
+    BufferedImage square =
+        ImageIO.read(new ByteArrayInputStream(get("/v/sq240/photos/b.jpg").body()));
     assertThat(square.getWidth()).isEqualTo(240);
     assertThat(square.getHeight()).isEqualTo(240);
-    BufferedImage small = ImageIO.read(new ByteArrayInputStream(get("/v/w600/photos/c.jpg").body()));
+    BufferedImage small =
+        ImageIO.read(new ByteArrayInputStream(get("/v/w600/photos/c.jpg").body()));
     assertThat(small.getWidth()).as("never upscales").isEqualTo(300);
   }
 
@@ -113,11 +117,16 @@ class ClusterEndToEndTest {
   @Order(3)
   void headAndConditional_matchGetWithoutBody() throws Exception {
     HttpResponse<byte[]> getR = get("/v/w150/photos/a.jpg");
-    HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/v/w150/photos/a.jpg"))
-        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> head =
+        http.send(
+            HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/v/w150/photos/a.jpg"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.body()).isEmpty();
-    assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(getR.body().length));
+    assertThat(head.headers().firstValue("Content-Length"))
+        .hasValue(String.valueOf(getR.body().length));
     assertThat(head.headers().firstValue("ETag")).isEqualTo(getR.headers().firstValue("ETag"));
 
     String etag = getR.headers().firstValue("ETag").orElseThrow();
@@ -151,8 +160,9 @@ class ClusterEndToEndTest {
   @Order(5)
   void signedVariant_validSignature_servedAtRequestedSize() throws Exception {
     String options = "w=120,h=90,fit=cover,f=png";
-    String sig = new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes())
-        .sign(options + "/photos/a.jpg");
+    String sig =
+        new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes())
+            .sign(options + "/photos/a.jpg");
     HttpResponse<byte[]> r = get("/t/" + sig + "/" + options + "/photos/a.jpg");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("image/png");
@@ -164,11 +174,18 @@ class ClusterEndToEndTest {
   @Test
   @Order(6)
   void concurrentMisses_oneVariant_coalescedIntoOneFetch() throws Exception {
-    List<CompletableFuture<HttpResponse<byte[]>>> all = IntStream.range(0, 8)
-        .mapToObj(i -> http.sendAsync(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/v/w600/photos/b.jpg"))
-            .build(), HttpResponse.BodyHandlers.ofByteArray()))
-        .toList();
-    List<String> verdicts = all.stream().map(CompletableFuture::join).map(ClusterEndToEndTest::xCache).toList();
+    List<CompletableFuture<HttpResponse<byte[]>>> all =
+        IntStream.range(0, 8)
+            .mapToObj(
+                i ->
+                    http.sendAsync(
+                        HttpRequest.newBuilder(
+                                URI.create(cluster.edgeUrl() + "/v/w600/photos/b.jpg"))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofByteArray()))
+            .toList();
+    List<String> verdicts =
+        all.stream().map(CompletableFuture::join).map(ClusterEndToEndTest::xCache).toList();
     assertThat(verdicts).allMatch(v -> v.startsWith("edge-1;"));
     assertThat(verdicts.stream().filter(v -> v.startsWith("edge-1;miss"))).hasSize(1);
   }
@@ -199,18 +216,35 @@ class ClusterEndToEndTest {
   void metrics_countWhatHappened() throws Exception {
     get("/photos/a.jpg");
     get("/photos/a.jpg");
-    String edgeMetrics = http.send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + cluster.edge().adminPort() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    assertThat(edgeMetrics).containsPattern("imgcdn_requests_total\\{node=\"edge-1\",result=\"hit\",tier=\"edge\"} [1-9]");
-    assertThat(edgeMetrics).containsPattern("imgcdn_requests_total\\{node=\"edge-1\",result=\"miss\",tier=\"edge\"} [1-9]");
+    String edgeMetrics =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + cluster.edge().adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(edgeMetrics)
+        .containsPattern(
+            "imgcdn_requests_total\\{node=\"edge-1\",result=\"hit\",tier=\"edge\"} [1-9]");
+    assertThat(edgeMetrics)
+        .containsPattern(
+            "imgcdn_requests_total\\{node=\"edge-1\",result=\"miss\",tier=\"edge\"} [1-9]");
     assertThat(edgeMetrics).contains("imgcdn_response_bytes_total");
-    String shardMetrics = http.send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + cluster.shards().get(0).adminPort() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String shardMetrics =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:" + cluster.shards().get(0).adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     assertThat(shardMetrics).contains("imgcdn_cache_disk_bytes");
-    HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + cluster.origin().adminPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> health =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + cluster.origin().adminPort() + "/healthz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("origin-1");
   }
@@ -220,12 +254,18 @@ class ClusterEndToEndTest {
   void accessLogs_onePerNodeFile_ltsvLinesOfWhatWasServed() throws Exception {
     get("/photos/b.jpg", "X-Request-Id", "e2e-access-log");
     Path edgeLog = cluster.accessLogDirectory().resolve("edge-1.access.log");
-    // The writer thread appends within about a second; wait for the line with a deadline, not a fixed sleep.
+    // The writer thread appends within about a second; wait for the line with a deadline, not a
+    // fixed sleep.
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     String line = "";
     while (line.isEmpty() && System.nanoTime() < deadline) {
-      line = java.nio.file.Files.exists(edgeLog) ? java.nio.file.Files.readAllLines(edgeLog).stream()
-          .filter(l -> l.contains("reqid:e2e-access-log")).findFirst().orElse("") : "";
+      line =
+          java.nio.file.Files.exists(edgeLog)
+              ? java.nio.file.Files.readAllLines(edgeLog).stream()
+                  .filter(l -> l.contains("reqid:e2e-access-log"))
+                  .findFirst()
+                  .orElse("")
+              : "";
       if (line.isEmpty()) {
         java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
       }
@@ -235,9 +275,15 @@ class ClusterEndToEndTest {
       int colon = field.indexOf(':');
       fields.put(field.substring(0, colon), field.substring(colon + 1));
     }
-    assertThat(fields).containsEntry("node", "edge-1").containsEntry("method", "GET")
-        .containsEntry("uri", "/photos/b.jpg").containsEntry("status", "200").containsKey("xcache");
-    assertThat(java.nio.file.Files.list(cluster.accessLogDirectory()).map(p -> p.getFileName().toString()))
+    assertThat(fields)
+        .containsEntry("node", "edge-1")
+        .containsEntry("method", "GET")
+        .containsEntry("uri", "/photos/b.jpg")
+        .containsEntry("status", "200")
+        .containsKey("xcache");
+    assertThat(
+            java.nio.file.Files.list(cluster.accessLogDirectory())
+                .map(p -> p.getFileName().toString()))
         .contains("origin-1.access.log", "shard-1.access.log", "edge-1.access.log");
   }
 
@@ -259,20 +305,35 @@ class ClusterEndToEndTest {
     assertThat(get("/v/w600/photos/c.jpg").statusCode()).isEqualTo(200);
     int purged = 0;
     for (var shard : cluster.shards()) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(
-              "http://127.0.0.1:" + shard.adminPort() + "/admin/purge?original=photos/c.jpg"))
-          .header("Authorization", "Bearer " + LocalCluster.ADMIN_TOKEN)
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + shard.adminPort()
+                              + "/admin/purge?original=photos/c.jpg"))
+                  .header("Authorization", "Bearer " + LocalCluster.ADMIN_TOKEN)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
       purged += Integer.parseInt(r.body().replaceAll("\\D+", ""));
     }
     assertThat(purged).as("w150 and w600 of c.jpg (and nothing else)").isEqualTo(2);
-    HttpResponse<String> unauthorized = http.send(HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + cluster.shards().get(0).adminPort() + "/admin/purge?original=photos/a.jpg"))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> unauthorized =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + cluster.shards().get(0).adminPort()
+                            + "/admin/purge?original=photos/a.jpg"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(unauthorized.statusCode()).isEqualTo(401);
     cluster.restartEdge();
-    assertThat(xCache(get("/v/w150/photos/c.jpg"))).matches("edge-1;miss, shard-\\d;miss, origin-1;miss");
+    assertThat(xCache(get("/v/w150/photos/c.jpg")))
+        .matches("edge-1;miss, shard-\\d;miss, origin-1;miss");
     assertThat(xCache(get("/v/w150/photos/a.jpg"))).matches("edge-1;miss, shard-\\d;hit");
   }
 }

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Format negotiation through every tier (docs/ORIGIN.md, Vary: Accept): browsers' Accept headers reduced to
- * their class at the edge, each class cached as its own representation at the edge and on the shard, the
- * origin choosing WebP for a preset that allows it. Needs libvips (CI installs libvips42) for WebP output.
+ * Format negotiation through every tier (docs/ORIGIN.md, Vary: Accept): browsers' Accept headers
+ * reduced to their class at the edge, each class cached as its own representation at the edge and
+ * on the shard, the origin choosing WebP for a preset that allows it. Needs libvips (CI installs
+ * libvips42) for WebP output.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterNegotiationTest {
@@ -36,8 +37,20 @@ class ClusterNegotiationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 3, 0, 0, 64L << 20, 64L << 20,
-        Demo.SIGNING_KEY, Map.of("origin.preset.w600.formats", "webp")));
+    cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir,
+                0,
+                0,
+                0,
+                3,
+                0,
+                0,
+                64L << 20,
+                64L << 20,
+                Demo.SIGNING_KEY,
+                Map.of("origin.preset.w600.formats", "webp")));
     cluster.s3().put("photos/n.jpg", ClusterEndToEndTest.jpeg(900, 600), "image/jpeg");
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
@@ -50,7 +63,8 @@ class ClusterNegotiationTest {
   }
 
   static HttpResponse<byte[]> get(String path, String accept, String... more) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).header("Accept", accept);
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).header("Accept", accept);
     if (more.length > 0) {
       b.headers(more);
     }
@@ -62,7 +76,8 @@ class ClusterNegotiationTest {
   }
 
   static boolean isWebp(byte[] body) {
-    return body.length > 12 && new String(body, 0, 4, StandardCharsets.US_ASCII).equals("RIFF")
+    return body.length > 12
+        && new String(body, 0, 4, StandardCharsets.US_ASCII).equals("RIFF")
         && new String(body, 8, 4, StandardCharsets.US_ASCII).equals("WEBP");
   }
 
@@ -78,10 +93,14 @@ class ClusterNegotiationTest {
     assertThat(header(chrome, "Content-Type")).isEqualTo("image/webp");
     assertThat(isWebp(chrome.body())).isTrue();
     assertThat(header(chrome, "Vary")).isEqualToIgnoringCase("Accept");
-    assertThat(header(chrome, "X-Cache")).startsWith("edge-1;miss").contains(";miss, origin-1;miss");
+    assertThat(header(chrome, "X-Cache"))
+        .startsWith("edge-1;miss")
+        .contains(";miss, origin-1;miss");
 
     HttpResponse<byte[]> firefox = get(PATH, FIREFOX);
-    assertThat(header(firefox, "X-Cache")).as("same class as Chrome's header").isEqualTo("edge-1;hit");
+    assertThat(header(firefox, "X-Cache"))
+        .as("same class as Chrome's header")
+        .isEqualTo("edge-1;hit");
     assertThat(firefox.body()).isEqualTo(chrome.body());
     assertThat(header(firefox, "Vary")).isEqualToIgnoringCase("Accept");
     assertThat(header(firefox, "ETag")).isEqualTo(header(chrome, "ETag"));
@@ -112,7 +131,8 @@ class ClusterNegotiationTest {
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(header(notModified, "Vary")).isEqualToIgnoringCase("Accept");
     assertThat(get(PATH, OLD_SAFARI, "If-None-Match", etag).statusCode())
-        .as("the WebP ETag does not match the JPEG representation").isEqualTo(200);
+        .as("the WebP ETag does not match the JPEG representation")
+        .isEqualTo(200);
   }
 
   @Test
@@ -122,10 +142,16 @@ class ClusterNegotiationTest {
     byte[] jpegBefore = get(PATH, OLD_SAFARI).body();
     cluster.restartEdge();
     HttpResponse<byte[]> webp = get(PATH, CHROME);
-    assertThat(header(webp, "X-Cache")).startsWith("edge-1;miss").contains(";hit").doesNotContain("origin");
+    assertThat(header(webp, "X-Cache"))
+        .startsWith("edge-1;miss")
+        .contains(";hit")
+        .doesNotContain("origin");
     assertThat(webp.body()).isEqualTo(webpBefore);
     HttpResponse<byte[]> jpeg = get(PATH, OLD_SAFARI);
-    assertThat(header(jpeg, "X-Cache")).startsWith("edge-1;miss").contains(";hit").doesNotContain("origin");
+    assertThat(header(jpeg, "X-Cache"))
+        .startsWith("edge-1;miss")
+        .contains(";hit")
+        .doesNotContain("origin");
     assertThat(Arrays.equals(jpeg.body(), jpegBefore)).isTrue();
   }
 
@@ -135,7 +161,8 @@ class ClusterNegotiationTest {
     HttpResponse<byte[]> thumb = get("/v/w150/photos/n.jpg", CHROME);
     assertThat(header(thumb, "Content-Type")).isEqualTo("image/jpeg");
     assertThat(thumb.headers().firstValue("Vary")).isEmpty();
-    assertThat(header(get("/v/w150/photos/n.jpg", OLD_SAFARI), "X-Cache")).as("one entry for every class")
+    assertThat(header(get("/v/w150/photos/n.jpg", OLD_SAFARI), "X-Cache"))
+        .as("one entry for every class")
         .isEqualTo("edge-1;hit");
     assertThat(get("/photos/n.jpg", CHROME).headers().firstValue("Vary")).isEmpty();
   }

@@ -23,9 +23,12 @@ class MainTest {
   @Test
   void edge_unknownKeyAndBadValue_exit2ListingBoth(@TempDir Path dir) throws Exception {
     Path cluster = Files.writeString(dir.resolve("cluster.conf"), "shard shard-1 127.0.0.1:1\n");
-    Path config = Files.writeString(dir.resolve("edge.properties"),
-        "cluster.file=" + cluster + "\nedge.cache.max-byts=1g\nserver.port=0\n");
-    String[] result = run("edge", "--config", config.toString(), "--set", "edge.cache.max-bytes=2x");
+    Path config =
+        Files.writeString(
+            dir.resolve("edge.properties"),
+            "cluster.file=" + cluster + "\nedge.cache.max-byts=1g\nserver.port=0\n");
+    String[] result =
+        run("edge", "--config", config.toString(), "--set", "edge.cache.max-bytes=2x");
     assertThat(result[0]).isEqualTo("2");
     assertThat(result[1])
         .contains("edge.cache.max-bytes: '2x' (expected: a size such as 512k, 64m or 2g)")
@@ -42,10 +45,20 @@ class MainTest {
   @Test
   void shard_badClusterFile_exit2WithLineNumber(@TempDir Path dir) throws Exception {
     Path cluster = Files.writeString(dir.resolve("cluster.conf"), "shard shard-1 nowhere\n");
-    String[] result = run("shard", "--set", "cluster.file=" + cluster, "--set", "shard.store.dir=" + dir.resolve("s"),
-        "--set", "server.port=0", "--set", "admin.port=0");
+    String[] result =
+        run(
+            "shard",
+            "--set",
+            "cluster.file=" + cluster,
+            "--set",
+            "shard.store.dir=" + dir.resolve("s"),
+            "--set",
+            "server.port=0",
+            "--set",
+            "admin.port=0");
     assertThat(result[0]).isEqualTo("2");
-    assertThat(result[1]).contains("cluster.conf:1: address 'nowhere' (expected: host:port with port 1-65535)");
+    assertThat(result[1])
+        .contains("cluster.conf:1: address 'nowhere' (expected: host:port with port 1-65535)");
   }
 
   private static String[] runOut(String... args) {
@@ -60,34 +73,66 @@ class MainTest {
 
   @Test
   void ring_printsOwnerFailoverAndOrigin_asTheNodesCompute(@TempDir Path dir) throws Exception {
-    Path cluster = Files.writeString(dir.resolve("cluster.conf"), """
-        shard shard-1 127.0.0.1:8081
-        shard shard-2 127.0.0.1:8082
-        shard shard-3 127.0.0.1:8083
-        origin origin-1 127.0.0.1:8090
-        """);
-    var ring = io.imgcdn.hashring.HashRings.create(io.imgcdn.hashring.Placement.parse(
-        io.imgcdn.common.cluster.ClusterSettings.DEFAULT_PLACEMENT),
-        io.imgcdn.common.cluster.ClusterFile.read(cluster).shards());
-    String[] result = runOut("ring", "--cluster", cluster.toString(), "/v/w150/a.jpg", "http://cdn.example/b%20c.png");
+    Path cluster =
+        Files.writeString(
+            dir.resolve("cluster.conf"),
+            """
+            shard shard-1 127.0.0.1:8081
+            shard shard-2 127.0.0.1:8082
+            shard shard-3 127.0.0.1:8083
+            origin origin-1 127.0.0.1:8090
+            """);
+    var ring =
+        io.imgcdn.hashring.HashRings.create(
+            io.imgcdn.hashring.Placement.parse(
+                io.imgcdn.common.cluster.ClusterSettings.DEFAULT_PLACEMENT),
+            io.imgcdn.common.cluster.ClusterFile.read(cluster).shards());
+    String[] result =
+        runOut(
+            "ring",
+            "--cluster",
+            cluster.toString(),
+            "/v/w150/a.jpg",
+            "http://cdn.example/b%20c.png");
     assertThat(result[0]).isEqualTo("0");
     String owner = ring.owner("/v/w150/a.jpg").id();
-    assertThat(result[1]).contains("/v/w150/a.jpg -> " + owner + " (127.0.0.1:808" + owner.charAt(6) + "), then ")
-        .contains("/b c.png -> " + ring.owner("/b c.png").id()).contains("; origin origin-1");
-    assertThat(runOut("ring", "--config", cluster.toString(), "/a/../b.jpg")[0]).as("--config names the cluster file too")
+    assertThat(result[1])
+        .contains("/v/w150/a.jpg -> " + owner + " (127.0.0.1:808" + owner.charAt(6) + "), then ")
+        .contains("/b c.png -> " + ring.owner("/b c.png").id())
+        .contains("; origin origin-1");
+    assertThat(runOut("ring", "--config", cluster.toString(), "/a/../b.jpg")[0])
+        .as("--config names the cluster file too")
         .isEqualTo("2");
   }
 
   @Test
   void warm_urlsThroughTheEdge_summaryThenAllEdgeHits(@TempDir Path dir) throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Layout(dir.resolve("c"), 0, 0, 0, 1, 0, 0,
-        16L << 20, 32L << 20, Demo.SIGNING_KEY, java.util.Map.of()))) {
+    try (LocalCluster cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir.resolve("c"),
+                0,
+                0,
+                0,
+                1,
+                0,
+                0,
+                16L << 20,
+                32L << 20,
+                Demo.SIGNING_KEY,
+                java.util.Map.of()))) {
       cluster.s3().put("w/1.txt", "one".getBytes(), "text/plain");
       cluster.s3().put("w/2.txt", "two".getBytes(), "text/plain");
-      Path list = Files.writeString(dir.resolve("urls.txt"), "# warm these\n/w/1.txt\n\n/w/2.txt\n/w/missing.txt\n");
-      String[] first = runOut("warm", "--urls", list.toString(), "--edge", cluster.edgeUrl(), "--concurrency", "2");
+      Path list =
+          Files.writeString(
+              dir.resolve("urls.txt"), "# warm these\n/w/1.txt\n\n/w/2.txt\n/w/missing.txt\n");
+      String[] first =
+          runOut(
+              "warm", "--urls", list.toString(), "--edge", cluster.edgeUrl(), "--concurrency", "2");
       assertThat(first[0]).as("a 404 makes the exit code 1").isEqualTo("1");
-      assertThat(first[1]).contains("warmed 3 URLs").contains("status: 200=2, 404=1")
+      assertThat(first[1])
+          .contains("warmed 3 URLs")
+          .contains("status: 200=2, 404=1")
           .contains("edge verdict before warming: miss=3");
       assertThat(first[2]).contains("100% 3/3");
       Path good = Files.writeString(dir.resolve("good.txt"), "/w/1.txt\n/w/2.txt\n");

@@ -28,17 +28,24 @@ class ShardHandoffTest {
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /** Originals fetched from S3 so far, from the origin's own metrics. */
   private long originRequests() throws Exception {
-    String metrics = http.send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + cluster.origin().adminPort() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String metrics =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + cluster.origin().adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     long total = 0;
-    Matcher m = Pattern.compile("imgcdn_requests_total\\{[^}]*tier=\"origin\"[^}]*} ([0-9.E]+)").matcher(metrics);
+    Matcher m =
+        Pattern.compile("imgcdn_requests_total\\{[^}]*tier=\"origin\"[^}]*} ([0-9.E]+)")
+            .matcher(metrics);
     while (m.find()) {
       total += (long) Double.parseDouble(m.group(1));
     }
@@ -47,8 +54,10 @@ class ShardHandoffTest {
 
   @Test
   void addShard_warmCluster_takenOverKeysComeFromPreviousOwnersNotS3() throws Exception {
-    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 3, 0, 0, 32L << 20, 64L << 20,
-        Demo.SIGNING_KEY, Map.of()));
+    cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir, 0, 0, 0, 3, 0, 0, 32L << 20, 64L << 20, Demo.SIGNING_KEY, Map.of()));
     int keys = 80;
     for (int i = 0; i < keys; i++) {
       cluster.s3().put("h/k" + i + ".bin", ("object " + i).getBytes(), "application/octet-stream");
@@ -69,12 +78,16 @@ class ShardHandoffTest {
       String xCache = r.headers().firstValue("X-Cache").orElse("");
       if (xCache.contains("shard-4;")) {
         onNewShard++;
-        assertThat(xCache).as("handed off by the previous owner").matches("edge-1;miss, shard-4;miss, shard-\\d;hit");
+        assertThat(xCache)
+            .as("handed off by the previous owner")
+            .matches("edge-1;miss, shard-4;miss, shard-\\d;hit");
       } else {
         assertThat(xCache).matches("edge-1;miss, shard-[123];hit");
       }
     }
-    assertThat(onNewShard).as("the 4th shard takes about a quarter of the keys").isBetween(keys / 10, keys / 2);
+    assertThat(onNewShard)
+        .as("the 4th shard takes about a quarter of the keys")
+        .isBetween(keys / 10, keys / 2);
     assertThat(originRequests()).as("no key went back to S3").isEqualTo(warm);
 
     // The new owner stored what it was handed: the next round is a plain shard-4 hit.

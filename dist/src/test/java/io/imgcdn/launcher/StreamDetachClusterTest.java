@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A large original through real tiers (edge, shard on RocksDB, origin, embedded S3): two clients of one
- * relayed object, one of which reads nothing; the edge detaches it onto a Range request (with If-Range)
- * that the real shard must answer with the exact 206, so both clients end with every byte.
+ * A large original through real tiers (edge, shard on RocksDB, origin, embedded S3): two clients of
+ * one relayed object, one of which reads nothing; the edge detaches it onto a Range request (with
+ * If-Range) that the real shard must answer with the exact 206, so both clients end with every
+ * byte.
  */
 class StreamDetachClusterTest {
   static final int SIZE = 12 * 1024 * 1024;
@@ -34,10 +35,24 @@ class StreamDetachClusterTest {
 
   @BeforeAll
   static void start() throws Exception {
-    // A 512 MiB store keeps values up to 16 MiB: the 12 MB originals are stored and sent chunk by chunk.
-    cluster = LocalCluster.start(new LocalCluster.Layout(dir, 0, 0, 0, 1, 0, 0, 64L << 20, 512L << 20,
-        Demo.SIGNING_KEY, Map.of("edge.stream.detach-after", "200ms", "edge.stream.release-after", "500ms")));
-    // A real JPEG followed by random bytes (decoders stop at the end-of-image marker): an original of 12 MB,
+    // A 512 MiB store keeps values up to 16 MiB: the 12 MB originals are stored and sent chunk by
+    // chunk.
+    cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir,
+                0,
+                0,
+                0,
+                1,
+                0,
+                0,
+                64L << 20,
+                512L << 20,
+                Demo.SIGNING_KEY,
+                Map.of("edge.stream.detach-after", "200ms", "edge.stream.release-after", "500ms")));
+    // A real JPEG followed by random bytes (decoders stop at the end-of-image marker): an original
+    // of 12 MB,
     // above the edge's 4 MB object bound, so it is relayed, never kept in the edge's memory.
     large = original(5);
     cluster.s3().put("photos/large.jpg", large, "image/jpeg");
@@ -54,19 +69,23 @@ class StreamDetachClusterTest {
   void stalledClientOfARelay_detachedOntoTheShardsRange_bothGetEveryByte() throws Exception {
     URI edge = URI.create(cluster.edgeUrl());
     long detachedBefore = cluster.edge().tier().stats().detached();
-    try (Socket stalled = connect(edge, 64 * 1024); Socket reading = connect(edge, 0)) {
+    try (Socket stalled = connect(edge, 64 * 1024);
+        Socket reading = connect(edge, 0)) {
       send(stalled, "/photos/large.jpg");
       send(reading, "/photos/large.jpg");
-      // Both join one fetch: a miss all the way to S3 (the origin reads the 12 MB original before it answers)
+      // Both join one fetch: a miss all the way to S3 (the origin reads the 12 MB original before
+      // it answers)
       // takes far longer than the second request's trip; the detach count below proves they did.
       CompletableFuture<RawHttp.Response> fast = new CompletableFuture<>();
-      Thread.ofPlatform().start(() -> {
-        try {
-          fast.complete(RawHttp.read(reading.getInputStream(), false));
-        } catch (Throwable e) {
-          fast.completeExceptionally(e);
-        }
-      });
+      Thread.ofPlatform()
+          .start(
+              () -> {
+                try {
+                  fast.complete(RawHttp.read(reading.getInputStream(), false));
+                } catch (Throwable e) {
+                  fast.completeExceptionally(e);
+                }
+              });
       RawHttp.Response r = fast.get(60, TimeUnit.SECONDS);
       assertThat(r.status()).isEqualTo(200);
       assertThat(Arrays.equals(r.body(), large)).isTrue();
@@ -74,7 +93,9 @@ class StreamDetachClusterTest {
       RawHttp.Response s = RawHttp.read(stalled.getInputStream(), false);
       assertThat(s.status()).isEqualTo(200);
       assertThat(s.body().length).isEqualTo(SIZE);
-      assertThat(Arrays.equals(s.body(), large)).as("spliced at the hand-over without a gap or overlap").isTrue();
+      assertThat(Arrays.equals(s.body(), large))
+          .as("spliced at the hand-over without a gap or overlap")
+          .isTrue();
     }
     assertThat(cluster.edge().tier().stats().detached()).isEqualTo(detachedBefore + 1);
     assertThat(cluster.edge().tier().stats().openStreams()).isZero();
@@ -91,7 +112,8 @@ class StreamDetachClusterTest {
   }
 
   @Test
-  void stalledClientsOfColdLargeOriginals_relaysReleased_shardStreamsClosed_everyByteLater() throws Exception {
+  void stalledClientsOfColdLargeOriginals_relaysReleased_shardStreamsClosed_everyByteLater()
+      throws Exception {
     int clients = 4;
     byte[][] originals = new byte[clients][];
     for (int i = 0; i < clients; i++) {
@@ -106,16 +128,23 @@ class StreamDetachClusterTest {
         sockets[i] = connect(edge, 64 * 1024);
         send(sockets[i], "/photos/cold-" + i + ".jpg");
       }
-      // Each miss goes to S3 and back through the origin and the shard (stored there, then sent chunk by
-      // chunk); the edge relays it, the client reads nothing, and after 500 ms the relay lets go of its
-      // shard connection, which ends the shard's chunk-by-chunk response. The rest comes by Range, from
+      // Each miss goes to S3 and back through the origin and the shard (stored there, then sent
+      // chunk by
+      // chunk); the edge relays it, the client reads nothing, and after 500 ms the relay lets go of
+      // its
+      // shard connection, which ends the shard's chunk-by-chunk response. The rest comes by Range,
+      // from
       // the shard's stored chunks.
-      await("every relay released", () -> cluster.edge().tier().stats().released() == releasedBefore + clients);
+      await(
+          "every relay released",
+          () -> cluster.edge().tier().stats().released() == releasedBefore + clients);
       await("no shard response left open", () -> shardStreamsOpen() == 0);
       for (int i = 0; i < clients; i++) {
         RawHttp.Response r = RawHttp.read(sockets[i].getInputStream(), false);
         assertThat(r.status()).isEqualTo(200);
-        assertThat(Arrays.equals(r.body(), originals[i])).as("client %d: every byte, the rest by Range", i).isTrue();
+        assertThat(Arrays.equals(r.body(), originals[i]))
+            .as("client %d: every byte, the rest by Range", i)
+            .isTrue();
       }
     } finally {
       for (Socket s : sockets) {
@@ -127,7 +156,8 @@ class StreamDetachClusterTest {
     await("every relay closed", () -> cluster.edge().tier().stats().openStreams() == 0);
     for (int i = 0; i < clients; i++) {
       String key = ShardTier.storeKey(ImageUrl.parse("/photos/cold-" + i + ".jpg"));
-      assertThat(cluster.shards().get(0).store().get(key).join()).as("original %d stored on the shard", i)
+      assertThat(cluster.shards().get(0).store().get(key).join())
+          .as("original %d stored on the shard", i)
           .isPresent();
     }
   }
@@ -137,10 +167,17 @@ class StreamDetachClusterTest {
     long open = 0;
     for (var shard : cluster.shards()) {
       try {
-        String metrics = new String(URI.create("http://127.0.0.1:" + shard.adminPort() + "/metrics").toURL()
-            .openStream().readAllBytes(), StandardCharsets.UTF_8);
-        java.util.regex.Matcher m = java.util.regex.Pattern
-            .compile("(?m)^imgcdn_shard_streams_open(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
+        String metrics =
+            new String(
+                URI.create("http://127.0.0.1:" + shard.adminPort() + "/metrics")
+                    .toURL()
+                    .openStream()
+                    .readAllBytes(),
+                StandardCharsets.UTF_8);
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile(
+                    "(?m)^imgcdn_shard_streams_open(?:\\{[^}]*\\})? ([0-9.eE+-]+)$")
+                .matcher(metrics);
         assertThat(m.find()).as("imgcdn_shard_streams_open in /metrics").isTrue();
         open += (long) Double.parseDouble(m.group(1));
       } catch (IOException e) {
@@ -169,7 +206,10 @@ class StreamDetachClusterTest {
   }
 
   static void send(Socket s, String path) throws IOException {
-    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream()
+        .write(
+            ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
     s.getOutputStream().flush();
   }
 }

@@ -40,6 +40,7 @@ public final class EdgeServer implements AutoCloseable {
    * nothing is cut off mid-response, then free the client, the cache's memory and the loops.
    */
   private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
+
   /** Direct memory kept free beyond the cache for socket buffers and in-flight bodies. */
   private static final long DIRECT_HEADROOM = 64L << 20;
 
@@ -53,13 +54,22 @@ public final class EdgeServer implements AutoCloseable {
   private final EdgeTier tier;
   private final ShardRouter router;
   private final HealthProber prober;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private AdminServer admin;
   private HttpServer serving;
 
-  private EdgeServer(EdgeConfig config, NodeRuntime runtime, EventLoopGroup acceptor, UpstreamClient client,
-      ClusterView cluster, ScheduledExecutorService scheduler, EdgeCache cache, EdgeTier tier,
-      ShardRouter router, HealthProber prober) {
+  private EdgeServer(
+      EdgeConfig config,
+      NodeRuntime runtime,
+      EventLoopGroup acceptor,
+      UpstreamClient client,
+      ClusterView cluster,
+      ScheduledExecutorService scheduler,
+      EdgeCache cache,
+      EdgeTier tier,
+      ShardRouter router,
+      HealthProber prober) {
     this.router = router;
     this.prober = prober;
     this.config = config;
@@ -75,25 +85,38 @@ public final class EdgeServer implements AutoCloseable {
   public static EdgeServer start(EdgeConfig config) {
     checkDirectMemory(config.cacheMaxBytes());
     ClusterView cluster = new ClusterView(config.clusterFile(), config.placement());
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-        Thread.ofPlatform().name(config.node().id() + "-cluster").daemon(true).factory());
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name(config.node().id() + "-cluster").daemon(true).factory());
     cluster.watch(scheduler, config.reloadInterval().toMillis());
     NodeRuntime runtime = NodeRuntime.create(config.node(), "edge", config.ioThreads());
     EventLoopGroup acceptor = Transports.group(1, config.node().id() + "-accept");
     UpstreamClient client = new UpstreamClient(runtime.workers(), config.upstream());
     NodeHealth health = new NodeHealth(3, 2_000);
-    ShardRouter router = new ShardRouter(cluster, health, config.attempts(), config.balanceFactor(),
-        config.balanceFloor());
-    HealthProber prober = new HealthProber(cluster, health, client, config.healthTimeout())
-        .start(scheduler, config.healthInterval());
-    EdgeCache cache = new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes(), config.admission());
+    ShardRouter router =
+        new ShardRouter(
+            cluster, health, config.attempts(), config.balanceFactor(), config.balanceFloor());
+    HealthProber prober =
+        new HealthProber(cluster, health, client, config.healthTimeout())
+            .start(scheduler, config.healthInterval());
+    EdgeCache cache =
+        new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes(), config.admission());
     cache.bindMetrics(runtime.metrics().registry());
-    EdgeTier tier = new EdgeTier(config.node().id(), cache, router, client, config.indexKey(),
-        config.upstreamDeadline(), config.upstream().responseTimeout(), config.streamDetachAfter(),
-        config.streamReleaseAfter());
+    EdgeTier tier =
+        new EdgeTier(
+            config.node().id(),
+            cache,
+            router,
+            client,
+            config.indexKey(),
+            config.upstreamDeadline(),
+            config.upstream().responseTimeout(),
+            config.streamDetachAfter(),
+            config.streamReleaseAfter());
     tier.stats().bind(runtime.metrics().registry());
-    EdgeServer server = new EdgeServer(config, runtime, acceptor, client, cluster, scheduler, cache, tier,
-        router, prober);
+    EdgeServer server =
+        new EdgeServer(
+            config, runtime, acceptor, client, cluster, scheduler, cache, tier, router, prober);
     try {
       server.bind();
     } catch (RuntimeException e) {
@@ -106,44 +129,112 @@ public final class EdgeServer implements AutoCloseable {
   private static void checkDirectMemory(long cacheBytes) {
     long limit = PlatformDependent.maxDirectMemory();
     if (limit > 0 && cacheBytes + DIRECT_HEADROOM > limit) {
-      throw new ConfigException(List.of("edge.cache.max-bytes: " + cacheBytes + " bytes does not fit in the "
-          + limit + " bytes of direct memory this JVM allows (expected: -XX:MaxDirectMemorySize of at least "
-          + "the cache plus " + (DIRECT_HEADROOM >> 20) + "m, e.g. -XX:MaxDirectMemorySize="
-          + ((cacheBytes + DIRECT_HEADROOM + (1 << 20) - 1) >> 20) + "m)"));
+      throw new ConfigException(
+          List.of(
+              "edge.cache.max-bytes: "
+                  + cacheBytes
+                  + " bytes does not fit in the "
+                  + limit
+                  + " bytes of direct memory this JVM allows (expected: -XX:MaxDirectMemorySize of"
+                  + " at least the cache plus "
+                  + (DIRECT_HEADROOM >> 20)
+                  + "m, e.g. -XX:MaxDirectMemorySize="
+                  + ((cacheBytes + DIRECT_HEADROOM + (1 << 20) - 1) >> 20)
+                  + "m)"));
     }
   }
 
   private void bind() {
     NodeMetrics metrics = runtime.metrics();
-    EdgeStatus status = new EdgeStatus(config.node().id(), cluster, router, prober, cache, metrics.registry(),
-        scheduler, EdgeStatus.WINDOW).start();
-    List<AdminRoute> routes = List.of(
-        AdminRoute.open("GET", "/healthz", (q, b) -> CompletableFuture.completedFuture(
-            AdminResponse.text(200, "ok " + config.node().id()))),
-        AdminRoute.open("GET", "/readyz", (q, b) -> CompletableFuture.completedFuture(ready()
-            ? AdminResponse.text(200, "ready " + config.node().id())
-            : AdminResponse.text(503, "not ready " + config.node().id()))),
-        AdminRoute.open("GET", "/metrics", (q, b) -> CompletableFuture.completedFuture(
-            new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))),
-        AdminRoute.action("POST", "/admin/cluster/reload", (q, body) -> {
-          ClusterView.Rings rings = cluster.reload();
-          return CompletableFuture.completedFuture(AdminResponse.text(200, "cluster version " + rings.version()
-              + ": " + rings.membership().shards().size() + " shards"));
-        }),
-        AdminRoute.action("POST", "/admin/purge", (q, body) -> CompletableFuture.completedFuture(
-            EdgePurge.purge(cache, q.parameters().getOrDefault("path", List.of()),
-                q.parameters().getOrDefault("original", List.of())))));
-    admin = AdminServer.start(acceptor, runtime.workers(), config.node().host(), config.node().adminPort(),
-        config.node().adminToken(), java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
-    ObjectServerHandler.ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
+    EdgeStatus status =
+        new EdgeStatus(
+                config.node().id(),
+                cluster,
+                router,
+                prober,
+                cache,
+                metrics.registry(),
+                scheduler,
+                EdgeStatus.WINDOW)
+            .start();
+    List<AdminRoute> routes =
+        List.of(
+            AdminRoute.open(
+                "GET",
+                "/healthz",
+                (q, b) ->
+                    CompletableFuture.completedFuture(
+                        AdminResponse.text(200, "ok " + config.node().id()))),
+            AdminRoute.open(
+                "GET",
+                "/readyz",
+                (q, b) ->
+                    CompletableFuture.completedFuture(
+                        ready()
+                            ? AdminResponse.text(200, "ready " + config.node().id())
+                            : AdminResponse.text(503, "not ready " + config.node().id()))),
+            AdminRoute.open(
+                "GET",
+                "/metrics",
+                (q, b) ->
+                    CompletableFuture.completedFuture(
+                        new AdminResponse(
+                            200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))),
+            AdminRoute.action(
+                "POST",
+                "/admin/cluster/reload",
+                (q, body) -> {
+                  ClusterView.Rings rings = cluster.reload();
+                  return CompletableFuture.completedFuture(
+                      AdminResponse.text(
+                          200,
+                          "cluster version "
+                              + rings.version()
+                              + ": "
+                              + rings.membership().shards().size()
+                              + " shards"));
+                }),
+            AdminRoute.action(
+                "POST",
+                "/admin/purge",
+                (q, body) ->
+                    CompletableFuture.completedFuture(
+                        EdgePurge.purge(
+                            cache,
+                            q.parameters().getOrDefault("path", List.of()),
+                            q.parameters().getOrDefault("original", List.of())))));
+    admin =
+        AdminServer.start(
+            acceptor,
+            runtime.workers(),
+            config.node().host(),
+            config.node().adminPort(),
+            config.node().adminToken(),
+            java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
+    ObjectServerHandler.ResponseObserver observer =
+        new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
-    serving = HttpServer.bind(acceptor, runtime.workers(), config.node().host(), config.node().port(),
-        config.server(), () -> {
-          ConnectionTap tap = status.tap(tier, observer, config.server().maxPipelined()); // status page counts
-          return new ObjectServerHandler(id, tap, tap, config.server().maxPipelined()).accessLog(runtime.accessLog());
-        });
-    LOG.info("{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)", id, config.node().host(),
-        serving.port(), admin.port(), Transports.name(), config.cacheMaxBytes() >> 20);
+    serving =
+        HttpServer.bind(
+            acceptor,
+            runtime.workers(),
+            config.node().host(),
+            config.node().port(),
+            config.server(),
+            () -> {
+              ConnectionTap tap =
+                  status.tap(tier, observer, config.server().maxPipelined()); // status page counts
+              return new ObjectServerHandler(id, tap, tap, config.server().maxPipelined())
+                  .accessLog(runtime.accessLog());
+            });
+    LOG.info(
+        "{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)",
+        id,
+        config.node().host(),
+        serving.port(),
+        admin.port(),
+        Transports.name(),
+        config.cacheMaxBytes() >> 20);
   }
 
   private boolean ready() {
@@ -179,8 +270,9 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   /**
-   * Graceful shutdown: stops accepting, lets in-flight requests finish (up to server.shutdown-grace),
-   * then frees the shard client, the cache's off-heap memory and the event loops.
+   * Graceful shutdown: stops accepting, lets in-flight requests finish (up to
+   * server.shutdown-grace), then frees the shard client, the cache's off-heap memory and the event
+   * loops.
    */
   @Override
   public void close() {
@@ -189,7 +281,10 @@ public final class EdgeServer implements AutoCloseable {
     }
     if (serving != null) {
       if (!serving.shutdownGracefully(config.shutdownGrace())) {
-        LOG.warn("{}: connections still busy after {}; closed", config.node().id(), config.shutdownGrace());
+        LOG.warn(
+            "{}: connections still busy after {}; closed",
+            config.node().id(),
+            config.shutdownGrace());
       }
     }
     prober.close();

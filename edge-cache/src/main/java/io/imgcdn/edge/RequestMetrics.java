@@ -11,9 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Counts every finished request into the node's standard series (the ones NodeMetrics.request feeds:
- * imgcdn_requests_total by verdict, imgcdn_responses_total by status class, response bytes, duration),
- * without allocating on a hit.
+ * Counts every finished request into the node's standard series (the ones NodeMetrics.request
+ * feeds: imgcdn_requests_total by verdict, imgcdn_responses_total by status class, response bytes,
+ * duration), without allocating on a hit.
  */
 final class RequestMetrics implements ObjectServerHandler.ResponseObserver {
   /*
@@ -34,25 +34,38 @@ final class RequestMetrics implements ObjectServerHandler.ResponseObserver {
     this.hitChain = nodeId + ";hit";
     this.hits = verdictCounter("hit");
     for (int c = 1; c <= 5; c++) {
-      byClass[c] = Counter.builder("imgcdn.responses").description("Responses by status class")
-          .tag("status", c + "xx").register(registry);
+      byClass[c] =
+          Counter.builder("imgcdn.responses")
+              .description("Responses by status class")
+              .tag("status", c + "xx")
+              .register(registry);
     }
-    this.bytes = Counter.builder("imgcdn.response.bytes").description("Body bytes sent to clients")
-        .baseUnit("bytes").register(registry);
-    this.latency = Timer.builder("imgcdn.request.duration").description("Time from request to response")
-        .register(registry);
+    this.bytes =
+        Counter.builder("imgcdn.response.bytes")
+            .description("Body bytes sent to clients")
+            .baseUnit("bytes")
+            .register(registry);
+    this.latency =
+        Timer.builder("imgcdn.request.duration")
+            .description("Time from request to response")
+            .register(registry);
   }
 
   private Counter verdictCounter(String verdict) {
-    return Counter.builder("imgcdn.requests").description("Requests by this node's cache verdict")
-        .tag("result", verdict).register(registry);
+    return Counter.builder("imgcdn.requests")
+        .description("Requests by this node's cache verdict")
+        .tag("result", verdict)
+        .register(registry);
   }
 
   @Override
   public void completed(HttpMethod method, Response response, long bodyBytes, long nanos) {
     String chain = response.xCache();
-    Counter v = hitChain.equals(chain) ? hits : byVerdict.computeIfAbsent(NodeRuntime.verdict(response.xCache()),
-        this::verdictCounter);
+    Counter v =
+        hitChain.equals(chain)
+            ? hits
+            : byVerdict.computeIfAbsent(
+                NodeRuntime.verdict(response.xCache()), this::verdictCounter);
     v.increment();
     int c = response.status().code() / 100;
     if (c >= 1 && c <= 5) {

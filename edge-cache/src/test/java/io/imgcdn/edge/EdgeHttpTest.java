@@ -1,8 +1,8 @@
 package io.imgcdn.edge;
 
-import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -44,7 +44,8 @@ class EdgeHttpTest {
 
   @Test
   void keepAlive_sequentialRequestsOnOneConnection_allAnswered() throws Exception {
-    try (EdgeServer edge = edge(Map.of()); RawHttp c = new RawHttp(edge.port())) {
+    try (EdgeServer edge = edge(Map.of());
+        RawHttp c = new RawHttp(edge.port())) {
       for (int i = 0; i < 5; i++) {
         RawHttp.Response r = c.send(RawHttp.get("/a.jpg")).read();
         assertThat(r.status()).isEqualTo(200);
@@ -57,13 +58,17 @@ class EdgeHttpTest {
 
   @Test
   void pipelining_missesAndHitsInOneWrite_answeredInRequestOrder() throws Exception {
-    try (EdgeServer edge = edge(Map.of()); RawHttp c = new RawHttp(edge.port())) {
+    try (EdgeServer edge = edge(Map.of());
+        RawHttp c = new RawHttp(edge.port())) {
       c.send(RawHttp.get("/a.jpg")).read(); // /a.jpg is now a hit; /b.jpg and /c.jpg are misses
       CompletableFuture<Void> gate = new CompletableFuture<>();
       shard.gate = gate;
       try {
-        c.send(RawHttp.get("/b.jpg") + RawHttp.get("/a.jpg") + "HEAD /c.jpg HTTP/1.1\r\nHost: t\r\n\r\n"
-            + RawHttp.get("/a.jpg"));
+        c.send(
+            RawHttp.get("/b.jpg")
+                + RawHttp.get("/a.jpg")
+                + "HEAD /c.jpg HTTP/1.1\r\nHost: t\r\n\r\n"
+                + RawHttp.get("/a.jpg"));
         gate.complete(null);
       } finally {
         shard.gate = CompletableFuture.completedFuture(null);
@@ -80,19 +85,23 @@ class EdgeHttpTest {
       assertThat(r3.header("content-length")).isEqualTo("100");
       assertThat(r4.body()).isEqualTo(shard.objects.get("/a.jpg"));
       // Still in step after a HEAD whose Content-Length announced a body it did not carry:
-      assertThat(c.send(RawHttp.get("/c.jpg")).read().body()).isEqualTo(shard.objects.get("/c.jpg"));
+      assertThat(c.send(RawHttp.get("/c.jpg")).read().body())
+          .isEqualTo(shard.objects.get("/c.jpg"));
     }
   }
 
   @Test
   void http10_keepAliveAndClose_connectionHeaderSaysWhatHappens() throws Exception {
-    try (EdgeServer edge = edge(Map.of()); RawHttp c = new RawHttp(edge.port())) {
-      RawHttp.Response kept = c.send("GET /a.jpg HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
+    try (EdgeServer edge = edge(Map.of());
+        RawHttp c = new RawHttp(edge.port())) {
+      RawHttp.Response kept =
+          c.send("GET /a.jpg HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
       assertThat(kept.header("connection")).isEqualToIgnoringCase("keep-alive");
       RawHttp.Response hit = c.send("GET /a.jpg HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").read();
       assertThat(hit.header("connection")).isEqualToIgnoringCase("keep-alive");
       assertThat(hit.body()).isEqualTo(shard.objects.get("/a.jpg"));
-      RawHttp.Response last = c.send("GET /a.jpg HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").read();
+      RawHttp.Response last =
+          c.send("GET /a.jpg HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").read();
       assertThat(last.header("connection")).isEqualToIgnoringCase("close");
       assertThat(last.body()).isEqualTo(shard.objects.get("/a.jpg"));
       assertThat(c.closedByServer()).isTrue();
@@ -107,16 +116,19 @@ class EdgeHttpTest {
         assertThat(c.closedByServer()).isTrue();
       }
       try (RawHttp c = new RawHttp(edge.port())) {
-        assertThat(c.send(RawHttp.get("/a.jpg", "X-Big: " + "y".repeat(17_000))).read().status()).isEqualTo(431);
+        assertThat(c.send(RawHttp.get("/a.jpg", "X-Big: " + "y".repeat(17_000))).read().status())
+            .isEqualTo(431);
       }
       try (RawHttp c = new RawHttp(edge.port())) {
-        RawHttp.Response r = c.send("GET /a.jpg HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").read();
+        RawHttp.Response r =
+            c.send("GET /a.jpg HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").read();
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.header("connection")).isEqualToIgnoringCase("close");
         assertThat(c.closedByServer()).isTrue();
       }
       try (RawHttp c = new RawHttp(edge.port())) {
-        assertThat(c.send("DELETE /a.jpg HTTP/1.1\r\nHost: t\r\n\r\n").read().status()).isEqualTo(405);
+        assertThat(c.send("DELETE /a.jpg HTTP/1.1\r\nHost: t\r\n\r\n").read().status())
+            .isEqualTo(405);
         assertThat(c.send(RawHttp.get("/a.jpg")).read().status()).as("still usable").isEqualTo(200);
       }
     }
@@ -150,7 +162,8 @@ class EdgeHttpTest {
 
   @Test
   void slowClient_headDribbledPastTheRequestTimeout_connectionClosed() throws Exception {
-    try (EdgeServer edge = edge(Map.of("server.request-timeout", "300ms")); RawHttp c = new RawHttp(edge.port())) {
+    try (EdgeServer edge = edge(Map.of("server.request-timeout", "300ms"));
+        RawHttp c = new RawHttp(edge.port())) {
       // A complete request first: the timeout is per request head, not per connection.
       assertThat(c.send(RawHttp.get("/c.jpg")).read().status()).isEqualTo(200);
       long start = System.nanoTime();
@@ -164,7 +177,8 @@ class EdgeHttpTest {
 
   @Test
   void idleKeepAliveConnection_closedAfterTheIdleTimeout() throws Exception {
-    try (EdgeServer edge = edge(Map.of("server.idle-timeout", "400ms")); RawHttp c = new RawHttp(edge.port())) {
+    try (EdgeServer edge = edge(Map.of("server.idle-timeout", "400ms"));
+        RawHttp c = new RawHttp(edge.port())) {
       assertThat(c.send(RawHttp.get("/c.jpg")).read().status()).isEqualTo(200);
       long start = System.nanoTime();
       assertThat(c.closedByServer()).isTrue();
@@ -175,7 +189,8 @@ class EdgeHttpTest {
   @Test
   void connectionCap_reached_extraConnectionGets503AndClose() throws Exception {
     try (EdgeServer edge = edge(Map.of("server.max-connections", "2"));
-        RawHttp a = new RawHttp(edge.port()); RawHttp b = new RawHttp(edge.port())) {
+        RawHttp a = new RawHttp(edge.port());
+        RawHttp b = new RawHttp(edge.port())) {
       assertThat(a.send(RawHttp.get("/c.jpg")).read().status()).isEqualTo(200);
       assertThat(b.send(RawHttp.get("/c.jpg")).read().status()).isEqualTo(200);
       try (RawHttp extra = new RawHttp(edge.port())) {
@@ -200,7 +215,8 @@ class EdgeHttpTest {
   void gracefulShutdown_inFlightRequestFinishesIdleConnectionClosed() throws Exception {
     shard.objects.put("/slow.jpg", EdgeServerTest.bytes(30_000, 9));
     EdgeServer edge = edge(Map.of());
-    try (RawHttp busy = new RawHttp(edge.port()); RawHttp idle = new RawHttp(edge.port())) {
+    try (RawHttp busy = new RawHttp(edge.port());
+        RawHttp idle = new RawHttp(edge.port())) {
       assertThat(idle.send(RawHttp.get("/c.jpg")).read().status()).isEqualTo(200);
       CompletableFuture<Void> gate = new CompletableFuture<>();
       shard.gate = gate;
@@ -209,7 +225,9 @@ class EdgeHttpTest {
         Thread.onSpinWait();
       }
       Thread closer = Thread.ofPlatform().start(edge::close);
-      assertThat(idle.closedByServer()).as("an idle keep-alive connection is closed at once").isTrue();
+      assertThat(idle.closedByServer())
+          .as("an idle keep-alive connection is closed at once")
+          .isTrue();
       while (!edge.serving().connections().drainAnnounced()) {
         Thread.onSpinWait();
       }
@@ -230,7 +248,8 @@ class EdgeHttpTest {
 
   @Test
   void manyPipelinedHits_clientReadsLate_allArriveIntact() throws Exception {
-    try (EdgeServer edge = edge(Map.of()); RawHttp c = new RawHttp(edge.port())) {
+    try (EdgeServer edge = edge(Map.of());
+        RawHttp c = new RawHttp(edge.port())) {
       c.send(RawHttp.get("/b.jpg")).read();
       StringBuilder burst = new StringBuilder();
       for (int i = 0; i < 200; i++) {

@@ -13,19 +13,26 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Misses across two shards: fail-over on connect failure and 5xx, the total deadline, active health checks. */
+/**
+ * Misses across two shards: fail-over on connect failure and 5xx, the total deadline, active health
+ * checks.
+ */
 class EdgeRoutingTest {
   @TempDir Path dir;
 
   static FakeShard ownerOf(String path, FakeShard a, FakeShard b) {
-    Node owner = HashRings.create(Placement.parse(ClusterSettings.DEFAULT_PLACEMENT), List.of(new Node(a.id, a.address(), 1),
-        new Node(b.id, b.address(), 1))).owner(path);
+    Node owner =
+        HashRings.create(
+                Placement.parse(ClusterSettings.DEFAULT_PLACEMENT),
+                List.of(new Node(a.id, a.address(), 1), new Node(b.id, b.address(), 1)))
+            .owner(path);
     return owner.id().equals(a.id) ? a : b;
   }
 
   @Test
   void ownerDownOr5xx_missServedByTheNextCandidate() throws Exception {
-    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+    try (FakeShard a = new FakeShard("shard-1");
+        FakeShard b = new FakeShard("shard-2")) {
       for (FakeShard s : List.of(a, b)) {
         s.objects.put("/x.jpg", EdgeServerTest.bytes(5000, 1));
         s.objects.put("/y.jpg", EdgeServerTest.bytes(5000, 2));
@@ -56,10 +63,12 @@ class EdgeRoutingTest {
 
   @Test
   void everyCandidateFails_lastAnswerPassedOnOr502() throws Exception {
-    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+    try (FakeShard a = new FakeShard("shard-1");
+        FakeShard b = new FakeShard("shard-2")) {
       a.failWith = 500;
       b.failWith = 500;
-      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of()); RawHttp c = new RawHttp(edge.port())) {
+      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of());
+          RawHttp c = new RawHttp(edge.port())) {
         RawHttp.Response r = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(r.status()).isEqualTo(500);
         assertThat(new String(r.body())).contains("failing on purpose");
@@ -74,11 +83,13 @@ class EdgeRoutingTest {
 
   @Test
   void shardsNeverAnswer_totalDeadline_504InTime() throws Exception {
-    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+    try (FakeShard a = new FakeShard("shard-1");
+        FakeShard b = new FakeShard("shard-2")) {
       CompletableFuture<Void> never = new CompletableFuture<>();
       a.gate = never;
       b.gate = never;
-      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of("edge.upstream.deadline", "400ms"));
+      try (EdgeServer edge =
+              Edges.start(dir, List.of(a, b), Map.of("edge.upstream.deadline", "400ms"));
           RawHttp c = new RawHttp(edge.port())) {
         long start = System.nanoTime();
         RawHttp.Response r = c.send(RawHttp.get("/slow.jpg")).read();
@@ -103,16 +114,22 @@ class EdgeRoutingTest {
       int port = owner.port();
       owner.close();
       edge.prober().probeAll();
-      EdgeStreamingTest.await("owner found down by a probe", () -> Boolean.FALSE.equals(edge.prober().lastResult(owner.id)));
+      EdgeStreamingTest.await(
+          "owner found down by a probe",
+          () -> Boolean.FALSE.equals(edge.prober().lastResult(owner.id)));
       long attempts = edge.tier().stats().attempts();
       try (RawHttp c = new RawHttp(edge.port())) {
         assertThat(c.send(RawHttp.get(key)).read().header("x-cache")).endsWith(other.id + ";hit");
       }
-      assertThat(edge.tier().stats().attempts() - attempts).as("the down owner is not even tried").isEqualTo(1);
+      assertThat(edge.tier().stats().attempts() - attempts)
+          .as("the down owner is not even tried")
+          .isEqualTo(1);
       try (FakeShard back = new FakeShard(owner.id, port)) {
         back.objects.put(key, EdgeServerTest.bytes(100, 3));
         edge.prober().probeAll();
-        EdgeStreamingTest.await("owner re-admitted by a probe", () -> Boolean.TRUE.equals(edge.prober().lastResult(owner.id)));
+        EdgeStreamingTest.await(
+            "owner re-admitted by a probe",
+            () -> Boolean.TRUE.equals(edge.prober().lastResult(owner.id)));
         edge.cache().invalidate(key);
         try (RawHttp c = new RawHttp(edge.port())) {
           assertThat(c.send(RawHttp.get(key)).read().header("x-cache")).endsWith(owner.id + ";hit");
@@ -126,14 +143,17 @@ class EdgeRoutingTest {
 
   @Test
   void relayed5xx_shardWorkedOriginFailed_passedOnWithoutAskingAnotherShard() throws Exception {
-    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+    try (FakeShard a = new FakeShard("shard-1");
+        FakeShard b = new FakeShard("shard-2")) {
       FakeShard owner = ownerOf("/r.jpg", a, b);
       owner.failWith = 502;
       owner.failChain = owner.id + ";miss, origin-1;error";
-      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of()); RawHttp c = new RawHttp(edge.port())) {
+      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of());
+          RawHttp c = new RawHttp(edge.port())) {
         RawHttp.Response r = c.send(RawHttp.get("/r.jpg")).read();
         assertThat(r.status()).isEqualTo(502);
-        assertThat(r.header("x-cache")).isEqualTo("edge-1;miss, " + owner.id + ";miss, origin-1;error");
+        assertThat(r.header("x-cache"))
+            .isEqualTo("edge-1;miss, " + owner.id + ";miss, origin-1;error");
         assertThat(edge.tier().stats().retries()).isZero();
         assertThat((owner == a ? b : a).totalRequests()).isZero();
       }
@@ -142,14 +162,20 @@ class EdgeRoutingTest {
 
   @Test
   void silentOwner_attemptBoundedByTheResponseTimeout_nextShardAnswersInTime() throws Exception {
-    try (FakeShard a = new FakeShard("shard-1"); FakeShard b = new FakeShard("shard-2")) {
+    try (FakeShard a = new FakeShard("shard-1");
+        FakeShard b = new FakeShard("shard-2")) {
       FakeShard owner = ownerOf("/s.jpg", a, b);
       FakeShard other = owner == a ? b : a;
       CompletableFuture<Void> never = new CompletableFuture<>();
       owner.gate = never;
       other.objects.put("/s.jpg", EdgeServerTest.bytes(100, 4));
-      try (EdgeServer edge = Edges.start(dir, List.of(a, b), Map.of("edge.upstream.deadline", "8s",
-          "edge.upstream.response-timeout", "300ms")); RawHttp c = new RawHttp(edge.port())) {
+      try (EdgeServer edge =
+              Edges.start(
+                  dir,
+                  List.of(a, b),
+                  Map.of(
+                      "edge.upstream.deadline", "8s", "edge.upstream.response-timeout", "300ms"));
+          RawHttp c = new RawHttp(edge.port())) {
         long start = System.nanoTime();
         RawHttp.Response r = c.send(RawHttp.get("/s.jpg")).read();
         long millis = (System.nanoTime() - start) / 1_000_000;

@@ -1,8 +1,8 @@
 package io.imgcdn.edge;
 
-import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One edge in front of one fake shard, over real HTTP: hits, misses, conditional and range requests. */
+/**
+ * One edge in front of one fake shard, over real HTTP: hits, misses, conditional and range
+ * requests.
+ */
 class EdgeServerTest {
   @TempDir static Path dir;
   static FakeShard shard;
@@ -52,7 +55,8 @@ class EdgeServerTest {
   }
 
   static HttpResponse<byte[]> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
     if (headers.length > 0) {
       b.headers(headers);
     }
@@ -86,9 +90,12 @@ class EdgeServerTest {
     byte[] body = bytes(5000, 2);
     shard.objects.put("/head.jpg", body);
     for (int i = 0; i < 2; i++) {
-      HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
-          + "/head.jpg")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> head =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/head.jpg"))
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       assertThat(head.statusCode()).isEqualTo(200);
       assertThat(head.body()).isEmpty();
       assertThat(head.headers().firstValue("Content-Length")).hasValue("5000");
@@ -118,7 +125,8 @@ class EdgeServerTest {
     assertThat(outside.statusCode()).isEqualTo(416);
     assertThat(outside.headers().firstValue("Content-Range")).hasValue("bytes */1000");
 
-    HttpResponse<byte[]> staleIfRange = get("/r.jpg", "Range", "bytes=0-9", "If-Range", "\"other\"");
+    HttpResponse<byte[]> staleIfRange =
+        get("/r.jpg", "Range", "bytes=0-9", "If-Range", "\"other\"");
     assertThat(staleIfRange.statusCode()).isEqualTo(200);
     assertThat(staleIfRange.body()).isEqualTo(body);
   }
@@ -130,10 +138,16 @@ class EdgeServerTest {
     CompletableFuture<Void> gate = new CompletableFuture<>();
     shard.gate = gate;
     try {
-      List<CompletableFuture<HttpResponse<byte[]>>> all = IntStream.range(0, 8)
-          .mapToObj(i -> http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port()
-              + "/hot.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray()))
-          .toList();
+      List<CompletableFuture<HttpResponse<byte[]>>> all =
+          IntStream.range(0, 8)
+              .mapToObj(
+                  i ->
+                      http.sendAsync(
+                          HttpRequest.newBuilder(
+                                  URI.create("http://127.0.0.1:" + edge.port() + "/hot.jpg"))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofByteArray()))
+              .toList();
       // All eight are waiting on one flight once the shard has seen its one request.
       while (shard.requests("/hot.jpg") == 0) {
         Thread.onSpinWait();
@@ -141,7 +155,10 @@ class EdgeServerTest {
       gate.complete(null);
       List<HttpResponse<byte[]>> responses = all.stream().map(CompletableFuture::join).toList();
       assertThat(responses).allMatch(r -> Arrays.equals(r.body(), body));
-      assertThat(responses.stream().map(EdgeServerTest::xCache).filter(v -> v.startsWith("edge-1;miss")))
+      assertThat(
+              responses.stream()
+                  .map(EdgeServerTest::xCache)
+                  .filter(v -> v.startsWith("edge-1;miss")))
           .hasSize(1);
       assertThat(shard.requests("/hot.jpg")).isEqualTo(1);
     } finally {

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The status page on the admin port of an edge in front of three real shards (weights 1, 1, 2): JSON
- * figures match the traffic sent, client-chosen keys are escaped, and headless Chromium renders the page.
- * {@code -Dimgcdn.status.screenshot=docs/edge-status.png} keeps the screenshot.
+ * The status page on the admin port of an edge in front of three real shards (weights 1, 1, 2):
+ * JSON figures match the traffic sent, client-chosen keys are escaped, and headless Chromium
+ * renders the page. {@code -Dimgcdn.status.screenshot=docs/edge-status.png} keeps the screenshot.
  */
 class EdgeStatusPageTest {
   static final String SCRIPT_KEY = "/<script>alert(1)</script>.jpg";
@@ -50,7 +50,13 @@ class EdgeStatusPageTest {
     for (int i = 1; i <= 3; i++) {
       FakeShard s = new FakeShard("shard-" + i);
       shards.add(s);
-      cluster.append("shard shard-").append(i).append(' ').append(s.address()).append(' ').append(i == 3 ? 2 : 1)
+      cluster
+          .append("shard shard-")
+          .append(i)
+          .append(' ')
+          .append(s.address())
+          .append(' ')
+          .append(i == 3 ? 2 : 1)
           .append('\n');
     }
     Path file = dir.resolve("cluster.conf");
@@ -74,7 +80,8 @@ class EdgeStatusPageTest {
     for (int k = 0; k < 12; k++) {
       assertThat(get(edge.port(), "/img/cold-" + k + ".jpg").statusCode()).isEqualTo(200);
     }
-    assertThat(get(edge.port(), "/%3Cscript%3Ealert(1)%3C/script%3E.jpg").statusCode()).isEqualTo(200);
+    assertThat(get(edge.port(), "/%3Cscript%3Ealert(1)%3C/script%3E.jpg").statusCode())
+        .isEqualTo(200);
   }
 
   @AfterAll
@@ -86,7 +93,8 @@ class EdgeStatusPageTest {
   }
 
   static HttpResponse<String> get(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -104,8 +112,10 @@ class EdgeStatusPageTest {
     String json = r.body();
 
     String current = json.substring(json.indexOf("\"current\":"), json.indexOf("\"last\":"));
-    Matcher keys = Pattern.compile("\\{\"key\":\"([^\"]*)\",\"requests\":(\\d+),\"error\":(\\d+),\"bytes\":(\\d+)\\}")
-        .matcher(current);
+    Matcher keys =
+        Pattern.compile(
+                "\\{\"key\":\"([^\"]*)\",\"requests\":(\\d+),\"error\":(\\d+),\"bytes\":(\\d+)\\}")
+            .matcher(current);
     assertThat(keys.find()).isTrue();
     assertThat(keys.group(1)).isEqualTo("/img/hot.jpg");
     assertThat(keys.group(2)).isEqualTo(Integer.toString(HOT));
@@ -114,8 +124,11 @@ class EdgeStatusPageTest {
     assertThat(keys.find()).isTrue();
     assertThat(keys.group(1)).isEqualTo("/img/warm.jpg");
     assertThat(keys.group(2)).isEqualTo(Integer.toString(WARM));
-    assertThat(number(current, "\"requests\":(\\d+)")).as("requests in the window").isEqualTo(HOT + WARM + 12 + 1);
-    assertThat(current).contains("\"key\":\"/\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.jpg\"");
+    assertThat(number(current, "\"requests\":(\\d+)"))
+        .as("requests in the window")
+        .isEqualTo(HOT + WARM + 12 + 1);
+    assertThat(current)
+        .contains("\"key\":\"/\\u003cscript\\u003ealert(1)\\u003c/script\\u003e.jpg\"");
 
     // 15 distinct keys, each a miss once (one shard request each) and a hit afterwards.
     String edgeTier = json.substring(json.indexOf("\"edge\":{\"objects\""));
@@ -126,14 +139,19 @@ class EdgeStatusPageTest {
     assertThat(shards.stream().mapToInt(FakeShard::totalRequests).sum()).isEqualTo(15);
 
     assertThat(json).contains("\"id\":\"shard-1\"", "\"id\":\"shard-2\"", "\"id\":\"shard-3\"");
-    Matcher shares = Pattern.compile("\"id\":\"(shard-\\d)\"[^}]*\"weight\":(\\d),[^}]*\"keyShare\":([0-9.E-]+),"
-        + "\"up\":true").matcher(json);
+    Matcher shares =
+        Pattern.compile(
+                "\"id\":\"(shard-\\d)\"[^}]*\"weight\":(\\d),[^}]*\"keyShare\":([0-9.E-]+),"
+                    + "\"up\":true")
+            .matcher(json);
     double total = 0;
     for (int i = 0; i < 3; i++) {
       assertThat(shares.find()).isTrue();
       double share = Double.parseDouble(shares.group(3));
       double expected = Integer.parseInt(shares.group(2)) / 4.0;
-      assertThat(share).as(shares.group(1)).isCloseTo(expected, org.assertj.core.data.Offset.offset(0.05));
+      assertThat(share)
+          .as(shares.group(1))
+          .isCloseTo(expected, org.assertj.core.data.Offset.offset(0.05));
       total += share;
     }
     assertThat(total).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
@@ -145,9 +163,15 @@ class EdgeStatusPageTest {
   void metrics_afterTraffic_tierVerdictCountersExported() throws Exception {
     String metrics = get(edge.adminPort(), "/metrics").body();
     assertThat(metrics)
-        .containsPattern("imgcdn_edge_verdicts_total\\{[^}]*result=\"hit\",[^}]*verdict_tier=\"shard\"[^}]*} 15(\\.0)?\n")
-        .containsPattern("imgcdn_edge_verdicts_total\\{[^}]*result=\"miss\",[^}]*verdict_tier=\"edge\"[^}]*} 15(\\.0)?\n")
-        .containsPattern("imgcdn_edge_verdict_bytes_total\\{[^}]*result=\"hit\",[^}]*verdict_tier=\"edge\"[^}]*} 85000(\\.0)?\n");
+        .containsPattern(
+            "imgcdn_edge_verdicts_total\\{[^}]*result=\"hit\",[^}]*verdict_tier=\"shard\"[^}]*}"
+                + " 15(\\.0)?\n")
+        .containsPattern(
+            "imgcdn_edge_verdicts_total\\{[^}]*result=\"miss\",[^}]*verdict_tier=\"edge\"[^}]*}"
+                + " 15(\\.0)?\n")
+        .containsPattern(
+            "imgcdn_edge_verdict_bytes_total\\{[^}]*result=\"hit\",[^}]*verdict_tier=\"edge\"[^}]*}"
+                + " 85000(\\.0)?\n");
   }
 
   @Test
@@ -163,7 +187,8 @@ class EdgeStatusPageTest {
 
   @Test
   void statusHtml_refreshParameter_metaRefreshOr400() throws Exception {
-    assertThat(get(edge.adminPort(), "/status?refresh=5").body()).contains("<meta http-equiv=\"refresh\" content=\"5\">");
+    assertThat(get(edge.adminPort(), "/status?refresh=5").body())
+        .contains("<meta http-equiv=\"refresh\" content=\"5\">");
     HttpResponse<String> bad = get(edge.adminPort(), "/status?refresh=0");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("refresh: 0 (expected: seconds, 1..3600)");
@@ -190,8 +215,13 @@ class EdgeStatusPageTest {
 
     Chromium.Result dom = Chromium.run(dir, "--dump-dom", url);
     assertThat(dom.exitCode()).as("chromium output: %s", dom.output()).isZero();
-    assertThat(dom.output()).contains("title=\"shard-1\">shard-1</td>", "title=\"shard-2\">shard-2</td>",
-        "title=\"shard-3\">shard-3</td>", "/img/hot.jpg").doesNotContain("<script>alert");
+    assertThat(dom.output())
+        .contains(
+            "title=\"shard-1\">shard-1</td>",
+            "title=\"shard-2\">shard-2</td>",
+            "title=\"shard-3\">shard-3</td>",
+            "/img/hot.jpg")
+        .doesNotContain("<script>alert");
 
     String keep = System.getProperty("imgcdn.status.screenshot");
     if (keep != null && !keep.isBlank()) {
@@ -199,19 +229,34 @@ class EdgeStatusPageTest {
     }
   }
 
-  /** Debian's chromium, headless, one run per call, stopped by pid (with its children) at the end. */
+  /**
+   * Debian's chromium, headless, one run per call, stopped by pid (with its children) at the end.
+   */
   static final class Chromium {
     record Result(int exitCode, String output) {}
 
     static Result run(Path dir, String... args) throws IOException, InterruptedException {
       Path profile = Files.createTempDirectory(dir, "chromium-profile");
       Path out = Files.createTempFile(dir, "chromium", ".out");
-      List<String> command = new ArrayList<>(List.of("/usr/bin/chromium", "--headless=new", "--no-sandbox",
-          "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
-          "--window-size=1280,800", "--user-data-dir=" + profile));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  "/usr/bin/chromium",
+                  "--headless=new",
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--disable-dev-shm-usage",
+                  "--no-first-run",
+                  "--hide-scrollbars",
+                  "--window-size=1280,800",
+                  "--user-data-dir=" + profile));
       command.addAll(List.of(args));
-      Process p = new ProcessBuilder(command).redirectErrorStream(false)
-          .redirectOutput(out.toFile()).redirectError(dir.resolve("chromium.err").toFile()).start();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(false)
+              .redirectOutput(out.toFile())
+              .redirectError(dir.resolve("chromium.err").toFile())
+              .start();
       try {
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
           throw new AssertionError("chromium did not finish within 90 s: " + command);

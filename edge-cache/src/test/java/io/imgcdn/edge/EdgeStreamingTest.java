@@ -1,8 +1,8 @@
 package io.imgcdn.edge;
 
-import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Objects above edge.cache.max-object-bytes: relayed from the shard as the client drains them, to all
- * coalesced waiters at once, never stored; the shard connection paused while a client does not read.
+ * Objects above edge.cache.max-object-bytes: relayed from the shard as the client drains them, to
+ * all coalesced waiters at once, never stored; the shard connection paused while a client does not
+ * read.
  */
 class EdgeStreamingTest {
   static final int BIG = 24 * 1024 * 1024;
@@ -59,11 +60,17 @@ class EdgeStreamingTest {
     long before = edge.tier().stats().streamedBytes();
     try (RawHttp c = new RawHttp(edge.port(), 64 * 1024)) {
       c.send(RawHttp.get("/big.jpg"));
-      // The client reads nothing: the relay must pause once the socket buffers are full, and stay paused.
-      await("relay paused by the slow client", () -> edge.tier().stats().pausedStreams() == 1
-          && edge.tier().stats().streamedBytes() > before);
+      // The client reads nothing: the relay must pause once the socket buffers are full, and stay
+      // paused.
+      await(
+          "relay paused by the slow client",
+          () ->
+              edge.tier().stats().pausedStreams() == 1
+                  && edge.tier().stats().streamedBytes() > before);
       long pulled = edge.tier().stats().streamedBytes() - before;
-      assertThat(pulled).as("bytes read from the shard while the client read none").isLessThan(BIG / 2);
+      assertThat(pulled)
+          .as("bytes read from the shard while the client read none")
+          .isLessThan(BIG / 2);
       RawHttp.Response r = c.read();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.header("x-cache")).isEqualTo("edge-1;miss, shard-1;hit");
@@ -78,7 +85,8 @@ class EdgeStreamingTest {
     int before = shard.requests("/big.jpg");
     CompletableFuture<Void> gate = new CompletableFuture<>();
     shard.gate = gate;
-    try (RawHttp a = new RawHttp(edge.port()); RawHttp b = new RawHttp(edge.port());
+    try (RawHttp a = new RawHttp(edge.port());
+        RawHttp b = new RawHttp(edge.port());
         RawHttp c = new RawHttp(edge.port())) {
       a.send(RawHttp.get("/big.jpg"));
       b.send(RawHttp.get("/big.jpg"));
@@ -97,7 +105,8 @@ class EdgeStreamingTest {
       assertThat(rc.status()).isEqualTo(206);
       assertThat(rc.body()).isEqualTo(Arrays.copyOfRange(big, 1000, 2000));
       assertThat(List.of(ra.header("x-cache"), rb.header("x-cache"), rc.header("x-cache")))
-          .filteredOn(v -> v.startsWith("edge-1;miss")).hasSize(1);
+          .filteredOn(v -> v.startsWith("edge-1;miss"))
+          .hasSize(1);
     } finally {
       shard.gate = CompletableFuture.completedFuture(null);
     }
@@ -107,13 +116,15 @@ class EdgeStreamingTest {
   /** Reads on a thread of its own (the common pool may have a single thread on a small machine). */
   static CompletableFuture<RawHttp.Response> readAsync(RawHttp c) {
     CompletableFuture<RawHttp.Response> result = new CompletableFuture<>();
-    Thread.ofPlatform().start(() -> {
-      try {
-        result.complete(c.read());
-      } catch (Throwable e) {
-        result.completeExceptionally(e);
-      }
-    });
+    Thread.ofPlatform()
+        .start(
+            () -> {
+              try {
+                result.complete(c.read());
+              } catch (Throwable e) {
+                result.completeExceptionally(e);
+              }
+            });
     return result;
   }
 
@@ -127,10 +138,11 @@ class EdgeStreamingTest {
       assertThat(tail.status()).isEqualTo(206);
       assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(big, BIG - 100, BIG));
       RawHttp.Response etagged = c.send(RawHttp.get("/big.jpg", "Range: bytes=0-9")).read();
-      RawHttp.Response notModified = c.send(RawHttp.get("/big.jpg",
-          "If-None-Match: " + etagged.header("etag"))).read();
+      RawHttp.Response notModified =
+          c.send(RawHttp.get("/big.jpg", "If-None-Match: " + etagged.header("etag"))).read();
       assertThat(notModified.status()).isEqualTo(304);
-      assertThat(c.send(RawHttp.get("/big.jpg", "Range: bytes=" + BIG + "-")).read().status()).isEqualTo(416);
+      assertThat(c.send(RawHttp.get("/big.jpg", "Range: bytes=" + BIG + "-")).read().status())
+          .isEqualTo(416);
     }
     await("every relay closed or cancelled", () -> edge.tier().stats().openStreams() == 0);
   }
@@ -139,10 +151,16 @@ class EdgeStreamingTest {
   void clientGoneMidStream_shardRequestCancelled() throws Exception {
     try (RawHttp c = new RawHttp(edge.port(), 64 * 1024)) {
       c.send(RawHttp.get("/big.jpg"));
-      await("relay started", () -> edge.tier().stats().openStreams() == 1 && edge.tier().stats().streamedBytes() > 0);
+      await(
+          "relay started",
+          () -> edge.tier().stats().openStreams() == 1 && edge.tier().stats().streamedBytes() > 0);
     }
-    await("relay cancelled once its only client left", () -> edge.tier().stats().openStreams() == 0);
-    await("no request in flight to the shard", () -> edge.router().inFlight(
-        new io.imgcdn.hashring.Node("shard-1", shard.address(), 1)) == 0);
+    await(
+        "relay cancelled once its only client left", () -> edge.tier().stats().openStreams() == 0);
+    await(
+        "no request in flight to the shard",
+        () ->
+            edge.router().inFlight(new io.imgcdn.hashring.Node("shard-1", shard.address(), 1))
+                == 0);
   }
 }

@@ -31,14 +31,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Format negotiation through the edge (notes/VARY.md), against a real upstream on 127.0.0.1 that answers
- * like a negotiating shard: Vary: Accept, and a representation chosen by the Accept it receives.
+ * Format negotiation through the edge (notes/VARY.md), against a real upstream on 127.0.0.1 that
+ * answers like a negotiating shard: Vary: Accept, and a representation chosen by the Accept it
+ * receives.
  */
 class EdgeVaryTest {
   static final String CHROME = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
-  static final String FIREFOX = "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5";
-  static final String SAFARI = "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,"
-      + "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5";
+  static final String FIREFOX =
+      "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5";
+  static final String SAFARI =
+      "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,"
+          + "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5";
   static final String OLD_SAFARI = "image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5";
   static final String WEBP_ONLY = "image/webp,*/*";
 
@@ -47,10 +50,13 @@ class EdgeVaryTest {
   static EdgeServer edge;
   static HttpClient http;
   static NettyLeakWatch leaks;
+
   /** "path accept" of every request the upstream received. */
   static final Queue<String> received = new ConcurrentLinkedQueue<>();
+
   /** Requests for /v/gate/ paths count down here, then wait for the gate. */
   static final CountDownLatch gateArrivals = new CountDownLatch(2);
+
   static final CountDownLatch gate = new CountDownLatch(1);
 
   @BeforeAll
@@ -94,11 +100,15 @@ class EdgeVaryTest {
       }
     }
     AcceptClass c = AcceptClass.of(accept);
-    byte[] body = path.startsWith("/v/") ? body(path, c).getBytes(StandardCharsets.US_ASCII)
-        : ("plain " + path).getBytes(StandardCharsets.US_ASCII);
+    byte[] body =
+        path.startsWith("/v/")
+            ? body(path, c).getBytes(StandardCharsets.US_ASCII)
+            : ("plain " + path).getBytes(StandardCharsets.US_ASCII);
     var h = x.getResponseHeaders();
     h.set("Content-Type", path.startsWith("/v/") && c.webp() ? "image/webp" : "image/jpeg");
-    h.set("ETag", "\"" + Integer.toHexString(new String(body, StandardCharsets.US_ASCII).hashCode()) + "\"");
+    h.set(
+        "ETag",
+        "\"" + Integer.toHexString(new String(body, StandardCharsets.US_ASCII).hashCode()) + "\"");
     h.set("Cache-Control", "public, max-age=31536000, immutable");
     h.set("X-Cache", "shard-1;hit");
     if (path.startsWith("/v/star/")) {
@@ -115,7 +125,8 @@ class EdgeVaryTest {
   }
 
   static HttpResponse<String> get(String path, String accept) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
     if (accept != null) {
       b.header("Accept", accept);
     }
@@ -150,7 +161,8 @@ class EdgeVaryTest {
     for (HttpResponse<String> r : List.of(webp, plain, webpAgain, plainAgain)) {
       assertThat(r.headers().firstValue("Vary")).as(r.body()).hasValue("accept");
     }
-    assertThat(webpAgain.headers().firstValue("ETag")).isNotEqualTo(plainAgain.headers().firstValue("ETag"));
+    assertThat(webpAgain.headers().firstValue("ETag"))
+        .isNotEqualTo(plainAgain.headers().firstValue("ETag"));
     assertThat(upstreamRequests(path)).isEqualTo(2);
   }
 
@@ -158,12 +170,20 @@ class EdgeVaryTest {
   void get_conditionalOrRangeOnAVaryingHit_304And206RepeatVary() throws Exception {
     String path = "/v/w150/conditional.jpg";
     String etag = get(path, WEBP_ONLY).headers().firstValue("ETag").orElseThrow();
-    HttpResponse<String> notModified = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + edge.port() + path)).header("Accept", WEBP_ONLY)
-        .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
-    HttpResponse<String> partial = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + edge.port() + path)).header("Accept", WEBP_ONLY)
-        .header("Range", "bytes=0-3").build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> notModified =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+                .header("Accept", WEBP_ONLY)
+                .header("If-None-Match", etag)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> partial =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path))
+                .header("Accept", WEBP_ONLY)
+                .header("Range", "bytes=0-3")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(xCache(notModified)).isEqualTo("edge-1;hit");
@@ -186,11 +206,15 @@ class EdgeVaryTest {
     assertThat(xCache(safari)).as("same class as Chrome").isEqualTo("edge-1;hit");
     assertThat(firefox.body()).isEqualTo(chrome.body());
     assertThat(oldSafari.body()).isEqualTo(body(path, AcceptClass.PLAIN));
-    assertThat(received).contains(path + " " + AcceptClass.AVIF_WEBP.canonicalAccept(),
-        path + " " + AcceptClass.PLAIN.canonicalAccept());
+    assertThat(received)
+        .contains(
+            path + " " + AcceptClass.AVIF_WEBP.canonicalAccept(),
+            path + " " + AcceptClass.PLAIN.canonicalAccept());
     assertThat(received.stream().filter(r -> r.startsWith(path + " ")))
-        .allMatch(r -> r.endsWith(" " + AcceptClass.AVIF_WEBP.canonicalAccept())
-            || r.endsWith(" " + AcceptClass.PLAIN.canonicalAccept()))
+        .allMatch(
+            r ->
+                r.endsWith(" " + AcceptClass.AVIF_WEBP.canonicalAccept())
+                    || r.endsWith(" " + AcceptClass.PLAIN.canonicalAccept()))
         .hasSize(2);
   }
 
@@ -204,10 +228,13 @@ class EdgeVaryTest {
       plain.add(getAsync(path, i % 2 == 0 ? OLD_SAFARI : null));
     }
 
-    boolean bothLeadersArrived = gateArrivals.await(60, TimeUnit.SECONDS); // one per class, or this times out
+    boolean bothLeadersArrived =
+        gateArrivals.await(60, TimeUnit.SECONDS); // one per class, or this times out
     gate.countDown();
 
-    assertThat(bothLeadersArrived).as("a shard request for each class while both were held").isTrue();
+    assertThat(bothLeadersArrived)
+        .as("a shard request for each class while both were held")
+        .isTrue();
     for (CompletableFuture<HttpResponse<String>> r : webp) {
       assertThat(r.get(60, TimeUnit.SECONDS).body()).isEqualTo(body(path, AcceptClass.WEBP));
     }
@@ -218,7 +245,8 @@ class EdgeVaryTest {
   }
 
   static CompletableFuture<HttpResponse<String>> getAsync(String path, String accept) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + path));
     if (accept != null) {
       b.header("Accept", accept);
     }

@@ -29,15 +29,17 @@ final class Edges {
   }
 
   static EdgeConfig config(Path clusterFile, Map<String, String> extra) {
-    Map<String, String> all = new HashMap<>(Map.of(
-        "node.id", "edge-1",
-        "server.port", "0",
-        "admin.port", "0",
-        "admin.token", "t",
-        "server.io-threads", "2",
-        "edge.cache.max-bytes", "8m",
-        "edge.cache.max-object-bytes", "256k",
-        "cluster.file", clusterFile.toString()));
+    Map<String, String> all =
+        new HashMap<>(
+            Map.of(
+                "node.id", "edge-1",
+                "server.port", "0",
+                "admin.port", "0",
+                "admin.token", "t",
+                "server.io-threads", "2",
+                "edge.cache.max-bytes", "8m",
+                "edge.cache.max-object-bytes", "256k",
+                "cluster.file", clusterFile.toString()));
     all.putAll(extra);
     Settings s = Settings.of(all);
     EdgeConfig config = EdgeConfig.from(s);
@@ -50,7 +52,8 @@ final class Edges {
   }
 
   /** Stops the edge and its shard, then checks that no cached buffer and no Netty buffer leaked. */
-  static void stopClean(EdgeServer edge, FakeShard shard, io.imgcdn.common.testing.NettyLeakWatch leaks) {
+  static void stopClean(
+      EdgeServer edge, FakeShard shard, io.imgcdn.common.testing.NettyLeakWatch leaks) {
     edge.close();
     shard.close();
     org.assertj.core.api.Assertions.assertThat(edge.cache().liveBuffers()).isZero();

@@ -17,25 +17,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A shard for tests: a real HTTP server on 127.0.0.1 serving objects from a map, counting requests. */
+/**
+ * A shard for tests: a real HTTP server on 127.0.0.1 serving objects from a map, counting requests.
+ */
 final class FakeShard implements AutoCloseable {
   final String id;
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+
   /**
-   * Objects answered from one shared direct buffer (a retained duplicate per response), as a real shard
-   * sends its stored bodies: the transport copies a heap body into a new direct buffer on every write,
-   * which for many large responses at once would measure this double, not the edge. Owned by the test.
+   * Objects answered from one shared direct buffer (a retained duplicate per response), as a real
+   * shard sends its stored bodies: the transport copies a heap body into a new direct buffer on
+   * every write, which for many large responses at once would measure this double, not the edge.
+   * Owned by the test.
    */
   final Map<String, io.netty.buffer.ByteBuf> directObjects = new ConcurrentHashMap<>();
+
   /** The Range header of every request that had one, in order. */
   final java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** When set, requests wait for this future before they are answered. */
   volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+
   /** When above 0, requests are answered with this status. */
   volatile int failWith;
+
   /** The X-Cache chain of those failures; by default this shard's own error verdict. */
   volatile String failChain;
+
   private final EventLoopGroup group;
   private final HttpServer server;
 
@@ -46,30 +55,43 @@ final class FakeShard implements AutoCloseable {
   FakeShard(String id, int port) {
     this.id = id;
     this.group = Transports.group(1, id);
-    ObjectServerHandler.Tier tier = (url, headers) -> {
-      requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
-      String range = headers.get("Range");
-      if (range != null) {
-        ranges.add(range);
-      }
-      return gate.thenApply(v -> {
-        if (failWith > 0) {
-          return Reply.error(HttpResponseStatus.valueOf(failWith), "failing on purpose",
-              failChain != null ? failChain : id + ";error");
-        }
-        io.netty.buffer.ByteBuf direct = directObjects.get(url.path());
-        if (direct != null) {
-          return (io.imgcdn.common.http.Response) new DirectBodyResponse(direct, id + ";hit");
-        }
-        byte[] body = objects.get(url.path());
-        if (body == null) {
-          throw HttpError.notFound("no such object: " + url.path());
-        }
-        return Reply.ok(new ImageObject("image/jpeg", ETags.of(body), ImageObject.IMMUTABLE, body), id + ";hit");
-      });
-    };
-    this.server = HttpServer.bind(group, group, "127.0.0.1", port,
-        ServerOptions.withIdleTimeout(Duration.ofSeconds(30)), () -> new ObjectServerHandler(id, tier, null, 16));
+    ObjectServerHandler.Tier tier =
+        (url, headers) -> {
+          requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
+          String range = headers.get("Range");
+          if (range != null) {
+            ranges.add(range);
+          }
+          return gate.thenApply(
+              v -> {
+                if (failWith > 0) {
+                  return Reply.error(
+                      HttpResponseStatus.valueOf(failWith),
+                      "failing on purpose",
+                      failChain != null ? failChain : id + ";error");
+                }
+                io.netty.buffer.ByteBuf direct = directObjects.get(url.path());
+                if (direct != null) {
+                  return (io.imgcdn.common.http.Response)
+                      new DirectBodyResponse(direct, id + ";hit");
+                }
+                byte[] body = objects.get(url.path());
+                if (body == null) {
+                  throw HttpError.notFound("no such object: " + url.path());
+                }
+                return Reply.ok(
+                    new ImageObject("image/jpeg", ETags.of(body), ImageObject.IMMUTABLE, body),
+                    id + ";hit");
+              });
+        };
+    this.server =
+        HttpServer.bind(
+            group,
+            group,
+            "127.0.0.1",
+            port,
+            ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
+            () -> new ObjectServerHandler(id, tier, null, 16));
   }
 
   int port() {
@@ -111,10 +133,14 @@ final class FakeShard implements AutoCloseable {
 
     @Override
     public void write(io.imgcdn.common.http.ResponseChannel out) {
-      io.netty.handler.codec.http.HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
-          io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-      head.headers().set("Content-Type", "image/jpeg").set("Content-Length", body.readableBytes())
-          .set("ETag", "\"direct-" + body.readableBytes() + "\"").set("X-Cache", xCache);
+      io.netty.handler.codec.http.HttpResponse head =
+          new io.netty.handler.codec.http.DefaultHttpResponse(
+              io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers()
+          .set("Content-Type", "image/jpeg")
+          .set("Content-Length", body.readableBytes())
+          .set("ETag", "\"direct-" + body.readableBytes() + "\"")
+          .set("X-Cache", xCache);
       out.write(head);
       out.write(new io.netty.handler.codec.http.DefaultLastHttpContent(body.retainedDuplicate()));
       out.end(body.readableBytes());

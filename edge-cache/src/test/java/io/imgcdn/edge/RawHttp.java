@@ -10,7 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** HTTP/1.1 over a plain socket, to see exactly what goes over the wire (pipelining, keep-alive, limits). */
+/**
+ * HTTP/1.1 over a plain socket, to see exactly what goes over the wire (pipelining, keep-alive,
+ * limits).
+ */
 final class RawHttp implements AutoCloseable {
   final Socket socket;
   final InputStream in;
@@ -26,7 +29,9 @@ final class RawHttp implements AutoCloseable {
     this(port, 0);
   }
 
-  /** A connection whose kernel receive buffer is about {@code receiveBuffer} bytes (0: the default). */
+  /**
+   * A connection whose kernel receive buffer is about {@code receiveBuffer} bytes (0: the default).
+   */
   RawHttp(int port, int receiveBuffer) throws IOException {
     socket = new Socket();
     if (receiveBuffer > 0) {
@@ -63,7 +68,8 @@ final class RawHttp implements AutoCloseable {
     String l;
     while (!(l = line()).isEmpty()) {
       int colon = l.indexOf(':');
-      headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
+      headers.put(
+          l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
     }
     byte[] body = new byte[0];
     if (!head && status != 304) {

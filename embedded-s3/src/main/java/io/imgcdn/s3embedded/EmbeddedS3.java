@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
- * An S3-protocol server running inside this JVM on 127.0.0.1, serving one bucket whose objects live as
- * plain files under a data directory, so they survive a restart. Used by {@code ./imgcdn demo} and by the
- * tests of the other modules.
+ * An S3-protocol server running inside this JVM on 127.0.0.1, serving one bucket whose objects live
+ * as plain files under a data directory, so they survive a restart. Used by {@code ./imgcdn demo}
+ * and by the tests of the other modules.
  *
  * {@snippet :
  * try (EmbeddedS3 s3 = EmbeddedS3.start(dir, 0, "images", "demo-access", "demo-secret")) {
@@ -63,7 +63,8 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedS3.class);
 
-  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (the general-purpose rules)
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (the
+  // general-purpose rules)
   private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
   private final S3Proxy proxy;
@@ -74,7 +75,12 @@ public final class EmbeddedS3 implements AutoCloseable {
   private final String secretKey;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedS3(S3Proxy proxy, BlobStore blobStore, URI endpoint, String bucket, String accessKey,
+  private EmbeddedS3(
+      S3Proxy proxy,
+      BlobStore blobStore,
+      URI endpoint,
+      String bucket,
+      String accessKey,
       String secretKey) {
     this.proxy = proxy;
     this.blobStore = blobStore;
@@ -85,22 +91,28 @@ public final class EmbeddedS3 implements AutoCloseable {
   }
 
   /**
-   * Starts a server on 127.0.0.1 over {@code dataDirectory} (created if missing; objects already there are
-   * served), creates {@code bucket} if it does not exist, and returns once the server accepts requests.
+   * Starts a server on 127.0.0.1 over {@code dataDirectory} (created if missing; objects already
+   * there are served), creates {@code bucket} if it does not exist, and returns once the server
+   * accepts requests.
    *
    * @param port the TCP port, or 0 for an ephemeral one (see {@link #endpoint()})
-   * @throws Exception if the port is taken or the directory is unusable; nothing is left running then
+   * @throws Exception if the port is taken or the directory is unusable; nothing is left running
+   *     then
    */
-  public static EmbeddedS3 start(Path dataDirectory, int port, String bucket, String accessKey,
-      String secretKey) throws Exception {
+  public static EmbeddedS3 start(
+      Path dataDirectory, int port, String bucket, String accessKey, String secretKey)
+      throws Exception {
     requireNonNull(dataDirectory, "dataDirectory");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 0..65535, 0 = ephemeral)");
     }
     requireNonNull(bucket, "bucket");
     if (!BUCKET_NAME.matcher(bucket).matches() || bucket.contains("..")) {
-      throw new IllegalArgumentException("bucket: '" + bucket
-          + "' (expected: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit)");
+      throw new IllegalArgumentException(
+          "bucket: '"
+              + bucket
+              + "' (expected: 3-63 characters of a-z 0-9 . -, starting and ending with a letter or"
+              + " digit)");
     }
     requireNonBlank(accessKey, "accessKey");
     requireNonBlank(secretKey, "secretKey");
@@ -112,15 +124,16 @@ public final class EmbeddedS3 implements AutoCloseable {
       if (!blobStore.containerExists(bucket)) {
         blobStore.createContainer(bucket);
       }
-      proxy = S3Proxy.builder()
-          .blobStore(blobStore)
-          .endpoint(URI.create("http://127.0.0.1:" + port))
-          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-          .build();
+      proxy =
+          S3Proxy.builder()
+              .blobStore(blobStore)
+              .endpoint(URI.create("http://127.0.0.1:" + port))
+              .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+              .build();
       proxy.start();
       if (!"STARTED".equals(proxy.getState())) {
-        throw new IllegalStateException("S3Proxy state after start(): " + proxy.getState()
-            + " (expected: STARTED)");
+        throw new IllegalStateException(
+            "S3Proxy state after start(): " + proxy.getState() + " (expected: STARTED)");
       }
       URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
       log.info("embedded S3 at {} bucket {} over {}", endpoint, bucket, root);
@@ -158,23 +171,27 @@ public final class EmbeddedS3 implements AutoCloseable {
   }
 
   /**
-   * Stores {@code body} under {@code key} in the bucket, replacing any object there, without going through
-   * HTTP (for seeding). Visible to clients as soon as this returns.
+   * Stores {@code body} under {@code key} in the bucket, replacing any object there, without going
+   * through HTTP (for seeding). Visible to clients as soon as this returns.
    */
   public void put(String key, byte[] body, String contentType) {
     requireNonBlank(key, "key");
     requireNonNull(body, "body");
     requireNonBlank(contentType, "contentType");
-    PutObjectRequest request = PutObjectRequest.builder()
-        .bucket(bucket)
-        .key(key)
-        .contentType(contentType)
-        .contentLength((long) body.length)
-        .build();
+    PutObjectRequest request =
+        PutObjectRequest.builder()
+            .bucket(bucket)
+            .key(key)
+            .contentType(contentType)
+            .contentLength((long) body.length)
+            .build();
     blobStore.putBlob(request, new ByteArrayInputStream(body));
   }
 
-  /** The bytes stored under {@code key}, read straight from the blob store, or empty if there are none. */
+  /**
+   * The bytes stored under {@code key}, read straight from the blob store, or empty if there are
+   * none.
+   */
   public Optional<byte[]> get(String key) {
     requireNonBlank(key, "key");
     if (!blobStore.blobExists(bucket, key)) {

@@ -27,7 +27,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** Talks to {@link EmbeddedS3} over HTTP with the AWS SDK v2, configured the way origin-thumb is. */
+/**
+ * Talks to {@link EmbeddedS3} over HTTP with the AWS SDK v2, configured the way origin-thumb is.
+ */
 class EmbeddedS3Test {
 
   private static final String BUCKET = "images";
@@ -55,7 +57,8 @@ class EmbeddedS3Test {
         .endpointOverride(s3.endpoint())
         .region(Region.of(s3.region()))
         .forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), secret)))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create(s3.accessKey(), secret)))
         .build();
   }
 
@@ -73,10 +76,12 @@ class EmbeddedS3Test {
   @Test
   void putObject_viaSdk_getHeadAndListSeeIt() {
     byte[] body = "not really a jpeg, but bytes are bytes".getBytes(UTF_8);
-    sharedClient.putObject(b -> b.bucket(BUCKET).key("sdk/put.jpg").contentType("image/jpeg"),
+    sharedClient.putObject(
+        b -> b.bucket(BUCKET).key("sdk/put.jpg").contentType("image/jpeg"),
         RequestBody.fromBytes(body));
 
-    ResponseBytes<GetObjectResponse> got = sharedClient.getObjectAsBytes(b -> b.bucket(BUCKET).key("sdk/put.jpg"));
+    ResponseBytes<GetObjectResponse> got =
+        sharedClient.getObjectAsBytes(b -> b.bucket(BUCKET).key("sdk/put.jpg"));
     assertThat(got.asByteArray()).isEqualTo(body);
     assertThat(got.response().contentType()).isEqualTo("image/jpeg");
 
@@ -98,19 +103,24 @@ class EmbeddedS3Test {
     }
     shared.put("seed/photo.png", body, "image/png");
 
-    ResponseBytes<GetObjectResponse> got = sharedClient.getObjectAsBytes(b -> b.bucket(BUCKET).key("seed/photo.png"));
+    ResponseBytes<GetObjectResponse> got =
+        sharedClient.getObjectAsBytes(b -> b.bucket(BUCKET).key("seed/photo.png"));
     assertThat(got.asByteArray()).isEqualTo(body);
     assertThat(got.response().contentType()).isEqualTo("image/png");
-    assertThat(shared.get("seed/photo.png")).hasValueSatisfying(bytes -> assertThat(bytes).isEqualTo(body));
+    assertThat(shared.get("seed/photo.png"))
+        .hasValueSatisfying(bytes -> assertThat(bytes).isEqualTo(body));
   }
 
   @Test
   void getObject_missingKey_404NoSuchKey() {
-    assertThatThrownBy(() -> sharedClient.getObjectAsBytes(b -> b.bucket(BUCKET).key("no/such/key.jpg")))
-        .isInstanceOfSatisfying(NoSuchKeyException.class, e -> {
-          assertThat(e.statusCode()).isEqualTo(404);
-          assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchKey");
-        });
+    assertThatThrownBy(
+            () -> sharedClient.getObjectAsBytes(b -> b.bucket(BUCKET).key("no/such/key.jpg")))
+        .isInstanceOfSatisfying(
+            NoSuchKeyException.class,
+            e -> {
+              assertThat(e.statusCode()).isEqualTo(404);
+              assertThat(e.awsErrorDetails().errorCode()).isEqualTo("NoSuchKey");
+            });
     assertThat(shared.get("no/such/key.jpg")).isEmpty();
   }
 
@@ -118,22 +128,31 @@ class EmbeddedS3Test {
   void getObject_wrongSecret_403() {
     shared.put("secret/object.txt", "hidden".getBytes(UTF_8), "text/plain");
     try (S3Client intruder = client(shared, "not-the-secret")) {
-      assertThatThrownBy(() -> intruder.getObjectAsBytes(b -> b.bucket(BUCKET).key("secret/object.txt")))
-          .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
-      assertThatThrownBy(() -> intruder.putObject(b -> b.bucket(BUCKET).key("secret/object.txt"),
-          RequestBody.fromString("overwritten")))
-          .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
+      assertThatThrownBy(
+              () -> intruder.getObjectAsBytes(b -> b.bucket(BUCKET).key("secret/object.txt")))
+          .isInstanceOfSatisfying(
+              S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
+      assertThatThrownBy(
+              () ->
+                  intruder.putObject(
+                      b -> b.bucket(BUCKET).key("secret/object.txt"),
+                      RequestBody.fromString("overwritten")))
+          .isInstanceOfSatisfying(
+              S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(403));
     }
-    assertThat(shared.get("secret/object.txt")).hasValueSatisfying(b -> assertThat(b).isEqualTo("hidden".getBytes(UTF_8)));
+    assertThat(shared.get("secret/object.txt"))
+        .hasValueSatisfying(b -> assertThat(b).isEqualTo("hidden".getBytes(UTF_8)));
   }
 
   @Test
-  void start_sameDirectorySamePortAfterClose_keepsObjectsAndRebindsPort(@TempDir Path directory) throws Exception {
+  void start_sameDirectorySamePortAfterClose_keepsObjectsAndRebindsPort(@TempDir Path directory)
+      throws Exception {
     int port;
     try (EmbeddedS3 first = EmbeddedS3.start(directory, 0, BUCKET, ACCESS, SECRET);
         S3Client client = client(first, SECRET)) {
       port = first.endpoint().getPort();
-      client.putObject(b -> b.bucket(BUCKET).key("kept.jpg").contentType("image/jpeg"),
+      client.putObject(
+          b -> b.bucket(BUCKET).key("kept.jpg").contentType("image/jpeg"),
           RequestBody.fromString("survives a restart"));
     }
     assertThat(Files.exists(directory.resolve(BUCKET).resolve("kept.jpg"))).isTrue();
@@ -141,7 +160,8 @@ class EmbeddedS3Test {
     try (EmbeddedS3 second = EmbeddedS3.start(directory, port, BUCKET, ACCESS, SECRET);
         S3Client client = client(second, SECRET)) {
       assertThat(second.endpoint().getPort()).isEqualTo(port);
-      ResponseBytes<GetObjectResponse> got = client.getObjectAsBytes(b -> b.bucket(BUCKET).key("kept.jpg"));
+      ResponseBytes<GetObjectResponse> got =
+          client.getObjectAsBytes(b -> b.bucket(BUCKET).key("kept.jpg"));
       assertThat(got.asUtf8String()).isEqualTo("survives a restart");
       assertThat(got.response().contentType()).isEqualTo("image/jpeg");
     }
@@ -162,7 +182,8 @@ class EmbeddedS3Test {
   @Test
   void start_portTaken_throwsBindException(@TempDir Path directory) throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      assertThatThrownBy(() -> EmbeddedS3.start(directory, taken.getLocalPort(), BUCKET, ACCESS, SECRET))
+      assertThatThrownBy(
+              () -> EmbeddedS3.start(directory, taken.getLocalPort(), BUCKET, ACCESS, SECRET))
           .hasRootCauseInstanceOf(BindException.class);
     }
   }
@@ -171,10 +192,12 @@ class EmbeddedS3Test {
   void start_badArguments_failWithTheValueAndTheExpectation(@TempDir Path directory) {
     assertThatThrownBy(() -> EmbeddedS3.start(directory, 0, "Bad_Bucket", ACCESS, SECRET))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("Bad_Bucket").hasMessageContaining("expected");
+        .hasMessageContaining("Bad_Bucket")
+        .hasMessageContaining("expected");
     assertThatThrownBy(() -> EmbeddedS3.start(directory, 70_000, BUCKET, ACCESS, SECRET))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("70000").hasMessageContaining("expected");
+        .hasMessageContaining("70000")
+        .hasMessageContaining("expected");
     assertThatThrownBy(() -> EmbeddedS3.start(directory, 0, BUCKET, " ", SECRET))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("accessKey");

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Prints how long {@link EmbeddedS3#start} and {@link EmbeddedS3#close} take, first in a fresh JVM and
- * then again in the same JVM. A measurement to run by hand (see embedded-s3/README.md), not a test.
+ * Prints how long {@link EmbeddedS3#start} and {@link EmbeddedS3#close} take, first in a fresh JVM
+ * and then again in the same JVM. A measurement to run by hand (see embedded-s3/README.md), not a
+ * test.
  */
 public final class StartCostProbe {
 
@@ -21,7 +22,11 @@ public final class StartCostProbe {
       long running = System.nanoTime();
       s3.close();
       long stopped = System.nanoTime();
-      System.out.printf(Locale.ROOT, "run %d: start %.1f ms, close %.1f ms%n", run, (running - started) / 1e6,
+      System.out.printf(
+          Locale.ROOT,
+          "run %d: start %.1f ms, close %.1f ms%n",
+          run,
+          (running - started) / 1e6,
           (stopped - running) / 1e6);
     }
   }

@@ -34,6 +34,7 @@ abstract class AbstractLocator implements NodeLocator {
 
   /** Members sorted by id; a placement refers to them by index. */
   final Node[] nodes;
+
   private final List<Node> nodeList;
 
   AbstractLocator(Node[] sortedNodes) {
@@ -51,8 +52,9 @@ abstract class AbstractLocator implements NodeLocator {
 
   /**
    * Each member's exact share of the hash space, by member index: what its share of keys tends to
-   * with infinitely many keys. This default, weight / total weight, is exact for placements that draw
-   * the owner afresh per key (rendezvous); tables and rings override it with what they really hold.
+   * with infinitely many keys. This default, weight / total weight, is exact for placements that
+   * draw the owner afresh per key (rendezvous); tables and rings override it with what they really
+   * hold.
    */
   double[] intrinsicShares() {
     double total = 0;
@@ -71,8 +73,8 @@ abstract class AbstractLocator implements NodeLocator {
 
   /**
    * Visits the member indexes in candidate order for a key with this hash, each index at most once,
-   * and returns the first one {@code stop} accepts, or -1 once every member has been visited.
-   * Only called on a non-empty ring.
+   * and returns the first one {@code stop} accepts, or -1 once every member has been visited. Only
+   * called on a non-empty ring.
    */
   abstract int search(long hash, IntPredicate stop);
 
@@ -108,10 +110,12 @@ abstract class AbstractLocator implements NodeLocator {
       return List.of();
     }
     List<Node> result = new ArrayList<>(wanted);
-    search(keyHash(key.getBytes(StandardCharsets.UTF_8)), i -> {
-      result.add(nodes[i]);
-      return result.size() == wanted;
-    });
+    search(
+        keyHash(key.getBytes(StandardCharsets.UTF_8)),
+        i -> {
+          result.add(nodes[i]);
+          return result.size() == wanted;
+        });
     return List.copyOf(result);
   }
 
@@ -160,10 +164,13 @@ abstract class AbstractLocator implements NodeLocator {
     // Capacity of node i: ceil((1 + epsilon) * (total + 1) * w_i / W), counting this request [6].
     // The capacities sum to more than the current total, so some up node always has room.
     double perWeight = (1 + epsilon) * (total + 1) / upWeight;
-    int found = search(hash, i -> {
-      Node node = nodes[i];
-      return isUp.test(node) && load(inFlight, node) < Math.ceil(perWeight * node.weight());
-    });
+    int found =
+        search(
+            hash,
+            i -> {
+              Node node = nodes[i];
+              return isUp.test(node) && load(inFlight, node) < Math.ceil(perWeight * node.weight());
+            });
     return found < 0 ? Optional.empty() : Optional.of(nodes[found]);
   }
 
@@ -173,6 +180,11 @@ abstract class AbstractLocator implements NodeLocator {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName() + "[placement=" + placement() + ", nodes=" + nodes.length + "]";
+    return getClass().getSimpleName()
+        + "[placement="
+        + placement()
+        + ", nodes="
+        + nodes.length
+        + "]";
   }
 }

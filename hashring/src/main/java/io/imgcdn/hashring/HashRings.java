@@ -47,8 +47,8 @@ public final class HashRings {
    * A snapshot placing {@code nodes} with {@code placement}. The order of {@code nodes} does not
    * matter: the same members in any order give the same owners.
    *
-   * @throws IllegalArgumentException if two nodes share an id, or the total weight is too large for the
-   *     placement
+   * @throws IllegalArgumentException if two nodes share an id, or the total weight is too large for
+   *     the placement
    */
   public static NodeLocator create(Placement placement, Collection<Node> nodes) {
     requireNonNull(placement, "placement");

@@ -43,11 +43,14 @@ final class MaglevTable extends AbstractLocator {
    */
 
   /**
-   * The table size M, the same for every membership: the largest prime below 2^20. It must not follow
-   * the membership: a key's slot depends on M, so a different M would move almost every key.
+   * The table size M, the same for every membership: the largest prime below 2^20. It must not
+   * follow the membership: a key's slot depends on M, so a different M would move almost every key.
    */
   static final int TABLE_SIZE = 1_048_573;
-  /** At least 64 slots per unit of weight, for balance and movement; also keeps indexes in a char. */
+
+  /**
+   * At least 64 slots per unit of weight, for balance and movement; also keeps indexes in a char.
+   */
   static final int MAX_TOTAL_WEIGHT = TABLE_SIZE / 64;
 
   private final int size;
@@ -65,8 +68,14 @@ final class MaglevTable extends AbstractLocator {
       totalWeight += node.weight();
     }
     if (totalWeight > primeSize / 64) {
-      throw new IllegalArgumentException("total weight: " + totalWeight
-          + " (expected: <= " + primeSize / 64 + " for " + Placement.MAGLEV + ")");
+      throw new IllegalArgumentException(
+          "total weight: "
+              + totalWeight
+              + " (expected: <= "
+              + primeSize / 64
+              + " for "
+              + Placement.MAGLEV
+              + ")");
     }
     size = sortedNodes.length == 0 ? 0 : primeSize;
     table = new char[size];

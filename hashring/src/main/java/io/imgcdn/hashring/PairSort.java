@@ -36,8 +36,12 @@ final class PairSort {
         dstK[pos] = srcK[i];
         dstV[pos] = srcV[i];
       }
-      long[] tk = srcK; srcK = dstK; dstK = tk;
-      int[] tv = srcV; srcV = dstV; dstV = tv;
+      long[] tk = srcK;
+      srcK = dstK;
+      dstK = tk;
+      int[] tv = srcV;
+      srcV = dstV;
+      dstV = tv;
     }
     // 8 passes: the sorted data is back in the caller's arrays.
   }

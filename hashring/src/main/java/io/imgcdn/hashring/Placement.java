@@ -8,23 +8,24 @@ import java.util.stream.Collectors;
 public enum Placement {
 
   /**
-   * A ketama-style ring (Karger et al. 1997): 160 points per unit of weight, each point at
-   * {@code xxHash64(id, seed = i)}; a key belongs to the first point at or after its hash.
+   * A ketama-style ring (Karger et al. 1997): 160 points per unit of weight, each point at {@code
+   * xxHash64(id, seed = i)}; a key belongs to the first point at or after its hash.
    */
   KETAMA,
 
   /**
    * The ring of nginx's {@code hash $key consistent}: 160 points per unit of weight at CRC32 of
-   * {@code host \0 port} and the previous point, keys at CRC32 of the key. An imgcdn edge and an nginx
-   * front end with the same servers and weights pick the same owner for every key (list the nginx
-   * servers in ascending address order so that even colliding points agree).
+   * {@code host \0 port} and the previous point, keys at CRC32 of the key. An imgcdn edge and an
+   * nginx front end with the same servers and weights pick the same owner for every key (list the
+   * nginx servers in ascending address order so that even colliding points agree).
    */
   NGINX,
 
   /**
-   * A Maglev lookup table (Eisenbud et al. 2016) of 1,048,573 slots (2 MB): O(1) lookups at any size
-   * and near-perfect balance (under 0.01% intrinsic imbalance at 100 members); on a membership change
-   * a few keys (about 0.1%) also move between members that stayed. Total weight up to 16,383.
+   * A Maglev lookup table (Eisenbud et al. 2016) of 1,048,573 slots (2 MB): O(1) lookups at any
+   * size and near-perfect balance (under 0.01% intrinsic imbalance at 100 members); on a membership
+   * change a few keys (about 0.1%) also move between members that stayed. Total weight up to
+   * 16,383.
    */
   MAGLEV,
 
@@ -50,8 +51,13 @@ public enum Placement {
         }
       }
     }
-    throw new IllegalArgumentException("placement: " + (s == null ? "null" : "\"" + s + "\"")
-        + " (expected one of: " + Arrays.stream(values()).map(p -> p.name().toLowerCase(Locale.ROOT))
-            .collect(Collectors.joining(", ")) + ")");
+    throw new IllegalArgumentException(
+        "placement: "
+            + (s == null ? "null" : "\"" + s + "\"")
+            + " (expected one of: "
+            + Arrays.stream(values())
+                .map(p -> p.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", "))
+            + ")");
   }
 }

@@ -48,8 +48,14 @@ final class Rendezvous extends AbstractLocator {
   Rendezvous(Node[] sortedNodes) {
     super(sortedNodes);
     if (sortedNodes.length > MAX_NODES) {
-      throw new IllegalArgumentException("nodes: " + sortedNodes.length
-          + " (expected: <= " + MAX_NODES + " for " + Placement.RENDEZVOUS + ")");
+      throw new IllegalArgumentException(
+          "nodes: "
+              + sortedNodes.length
+              + " (expected: <= "
+              + MAX_NODES
+              + " for "
+              + Placement.RENDEZVOUS
+              + ")");
     }
     seeds = new long[sortedNodes.length];
     weights = new double[sortedNodes.length];
@@ -68,7 +74,9 @@ final class Rendezvous extends AbstractLocator {
     long s;
     if (weighted) {
       double u = ((h >>> 11) + 0.5) * 0x1.0p-53; // in (0, 1)
-      s = Double.doubleToRawLongBits(weights[i] / -Math.log(u)); // positive: bits order = value order
+      s =
+          Double.doubleToRawLongBits(
+              weights[i] / -Math.log(u)); // positive: bits order = value order
     } else {
       s = h >>> 1;
     }

@@ -6,7 +6,10 @@ import java.util.Comparator;
 import java.util.function.IntPredicate;
 import java.util.zip.CRC32;
 
-/** A consistent-hashing ring with virtual nodes: {@link Placement#KETAMA} and {@link Placement#NGINX}. */
+/**
+ * A consistent-hashing ring with virtual nodes: {@link Placement#KETAMA} and {@link
+ * Placement#NGINX}.
+ */
 final class Ring extends AbstractLocator {
 
   /*
@@ -47,14 +50,17 @@ final class Ring extends AbstractLocator {
    */
 
   static final int POINTS_PER_WEIGHT = 160;
+
   /** At 12 bytes a point, 2^25 points is 400 MB: past that the configuration is a mistake. */
   static final long MAX_POINTS = 1L << 25;
 
   private final Placement placement;
   private final long[] points;
   private final int[] owners;
+
   /** bucketStart[b] = index of the first point whose bucket is >= b; one extra entry at the end. */
   private final int[] bucketStart;
+
   private final int shift;
 
   private Ring(Placement placement, Node[] sortedNodes, long[] points, int[] owners) {
@@ -62,7 +68,8 @@ final class Ring extends AbstractLocator {
     this.placement = placement;
     this.points = points;
     this.owners = owners;
-    int bits = Math.max(1, Math.min(24, 64 - Long.numberOfLeadingZeros(Math.max(1, points.length / 2))));
+    int bits =
+        Math.max(1, Math.min(24, 64 - Long.numberOfLeadingZeros(Math.max(1, points.length / 2))));
     shift = 64 - bits;
     bucketStart = new int[(1 << bits) + 1];
     int b = 0;
@@ -140,8 +147,8 @@ final class Ring extends AbstractLocator {
         kept++;
       }
     }
-    return new Ring(Placement.NGINX, sortedNodes,
-        Arrays.copyOf(points, kept), Arrays.copyOf(owners, kept));
+    return new Ring(
+        Placement.NGINX, sortedNodes, Arrays.copyOf(points, kept), Arrays.copyOf(owners, kept));
   }
 
   /** A 32-bit CRC as a point on the 64-bit circle, keeping unsigned 32-bit order. */
@@ -155,8 +162,14 @@ final class Ring extends AbstractLocator {
       total += (long) POINTS_PER_WEIGHT * node.weight();
     }
     if (total > MAX_POINTS) {
-      throw new IllegalArgumentException("total weight: " + total / POINTS_PER_WEIGHT
-          + " (expected: <= " + MAX_POINTS / POINTS_PER_WEIGHT + " for " + placement + ")");
+      throw new IllegalArgumentException(
+          "total weight: "
+              + total / POINTS_PER_WEIGHT
+              + " (expected: <= "
+              + MAX_POINTS / POINTS_PER_WEIGHT
+              + " for "
+              + placement
+              + ")");
     }
     return (int) total;
   }

@@ -35,8 +35,10 @@ class BalanceTest {
   static List<Node> equalNodes(int n) {
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      nodes.add(Node.of(String.format(Locale.ROOT, "shard-%03d", i),
-          "10.0." + i / 200 + "." + (i % 200 + 1) + ":8080"));
+      nodes.add(
+          Node.of(
+              String.format(Locale.ROOT, "shard-%03d", i),
+              "10.0." + i / 200 + "." + (i % 200 + 1) + ":8080"));
     }
     return nodes;
   }
@@ -72,7 +74,8 @@ class BalanceTest {
 
   @Test
   void peakToMean_equalWeights_withinTargets() {
-    BALANCE.add("| placement | N | intrinsic peak/mean | sampled peak/mean (10^7 keys) | bytes/node |");
+    BALANCE.add(
+        "| placement | N | intrinsic peak/mean | sampled peak/mean (10^7 keys) | bytes/node |");
     BALANCE.add("|---|---|---|---|---|");
     for (Placement placement : Placement.values()) {
       for (int n : SIZES) {
@@ -82,8 +85,16 @@ class BalanceTest {
         // intrinsic balance is exact, so sample it with fewer keys.
         int keys = placement == Placement.RENDEZVOUS && n > 10 ? SAMPLED_KEYS / 10 : SAMPLED_KEYS;
         double sampled = peakToMean(toDoubles(sampledCounts(ring, keys)));
-        BALANCE.add(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f%s | %d |", placement, n,
-            intrinsic, sampled, keys == SAMPLED_KEYS ? "" : " (10^6 keys)", ring.footprintBytes() / n));
+        BALANCE.add(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %.4f | %.4f%s | %d |",
+                placement,
+                n,
+                intrinsic,
+                sampled,
+                keys == SAMPLED_KEYS ? "" : " (10^6 keys)",
+                ring.footprintBytes() / n));
         double noiseFloor = 1 + (Math.sqrt(2 * Math.log(n)) + 2) * Math.sqrt((double) n / keys);
         switch (placement) {
           case MAGLEV -> {
@@ -100,7 +111,8 @@ class BalanceTest {
 
   @Test
   void share_weightTwo_twiceTheKeysOfWeightOne() {
-    WEIGHTS.add("| placement | weight-2 share / weight-1 mean share (N = 10, one node of weight 2) |");
+    WEIGHTS.add(
+        "| placement | weight-2 share / weight-1 mean share (N = 10, one node of weight 2) |");
     WEIGHTS.add("|---|---|");
     List<Node> nodes = new ArrayList<>(equalNodes(9));
     Node heavy = new Node("shard-heavy", "10.0.9.1:8080", 2);
@@ -125,10 +137,10 @@ class BalanceTest {
   }
 
   /**
-   * Adding one node to N: the fraction of the hash space that changes owner, times N + 1 (1.0 is the
-   * minimum), and the part of it that moves between nodes that were already there. Exact for rings
-   * (the new node's arcs) and Maglev (changed slots); rendezvous is sampled with 10^5 keys (its
-   * expectation is exactly 1.0, all onto the new node).
+   * Adding one node to N: the fraction of the hash space that changes owner, times N + 1 (1.0 is
+   * the minimum), and the part of it that moves between nodes that were already there. Exact for
+   * rings (the new node's arcs) and Maglev (changed slots); rendezvous is sampled with 10^5 keys
+   * (its expectation is exactly 1.0, all onto the new node).
    */
   @Test
   void movement_addOneNode_aboutOneOverNPlusOne() {
@@ -177,13 +189,21 @@ class BalanceTest {
             betweenOld = 0; // a ring's points never change owner
           }
         }
-        MOVEMENT.add(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f%% |",
-            placement, n, moved * (n + 1), 100 * betweenOld));
+        MOVEMENT.add(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %.3f | %.3f%% |",
+                placement,
+                n,
+                moved * (n + 1),
+                100 * betweenOld));
         switch (placement) {
           case RENDEZVOUS ->
-              assertThat(moved * (n + 1)).isLessThanOrEqualTo(1.1 + 4 * Math.sqrt((n + 1) / 100_000.0));
+              assertThat(moved * (n + 1))
+                  .isLessThanOrEqualTo(1.1 + 4 * Math.sqrt((n + 1) / 100_000.0));
           case MAGLEV -> {
-            // The new node takes exactly its slot share; the fill race adds ~0.1% between old nodes,
+            // The new node takes exactly its slot share; the fill race adds ~0.1% between old
+            // nodes,
             // which puts the total at 1.04 / (N+1) at 40 nodes, 1.10 at 100 and 3.0 at 1,000.
             assertThat((moved - betweenOld) * (n + 1)).isLessThanOrEqualTo(1.01);
             assertThat(betweenOld).isLessThanOrEqualTo(0.003);

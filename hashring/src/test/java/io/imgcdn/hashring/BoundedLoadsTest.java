@@ -12,7 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link NodeLocator#owner(String, java.util.function.ToLongFunction, double, java.util.function.Predicate)}. */
+/**
+ * {@link NodeLocator#owner(String, java.util.function.ToLongFunction, double,
+ * java.util.function.Predicate)}.
+ */
 class BoundedLoadsTest {
 
   @ParameterizedTest
@@ -27,8 +30,8 @@ class BoundedLoadsTest {
 
   /**
    * The hot-picture scenario: Zipf(1.0) requests over 1,000 pictures that never complete. Without
-   * bounds the hottest picture's owner takes a multiple of the mean; with epsilon = 0.25 no node ever
-   * exceeds ceil(1.25 x mean), counting the request being placed.
+   * bounds the hottest picture's owner takes a multiple of the mean; with epsilon = 0.25 no node
+   * ever exceeds ceil(1.25 x mean), counting the request being placed.
    */
   @ParameterizedTest
   @EnumSource(Placement.class)
@@ -42,14 +45,17 @@ class BoundedLoadsTest {
     double[] cumulative = zipf(1000, 1.0);
     for (int request = 1; request <= 5000; request++) {
       String picture = key(pick(cumulative, random.nextDouble()));
-      Node node = ring.owner(picture, m -> bounded.getOrDefault(m, 0L), epsilon, m -> true).orElseThrow();
+      Node node =
+          ring.owner(picture, m -> bounded.getOrDefault(m, 0L), epsilon, m -> true).orElseThrow();
       bounded.merge(node, 1L, Long::sum);
       plain.merge(ring.owner(picture), 1L, Long::sum);
       long max = bounded.values().stream().mapToLong(Long::longValue).max().orElseThrow();
       assertThat(max).isLessThanOrEqualTo((long) Math.ceil((1 + epsilon) * request / n));
     }
     long plainMax = plain.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-    assertThat(plainMax).as("the workload is skewed enough to matter").isGreaterThan(5000 * 125 / 100 / n);
+    assertThat(plainMax)
+        .as("the workload is skewed enough to matter")
+        .isGreaterThan(5000 * 125 / 100 / n);
   }
 
   @ParameterizedTest
@@ -77,16 +83,20 @@ class BoundedLoadsTest {
     // Loads 5 and 3: total 8, capacities ceil(1.1 * 9 * 2/3) = 7 and ceil(1.1 * 9 / 3) = 4.
     for (int i = 0; i < 200; i++) {
       Node owner = ring.owner(key(i));
-      assertThat(ring.owner(key(i), m -> m.equals(heavy) ? 5 : 3, 0.1, m -> true)).containsSame(owner);
+      assertThat(ring.owner(key(i), m -> m.equals(heavy) ? 5 : 3, 0.1, m -> true))
+          .containsSame(owner);
     }
   }
 
   @ParameterizedTest
   @EnumSource(Placement.class)
   void owner_noNodeUpOrEmptyRing_empty(Placement placement) {
-    assertThat(HashRings.create(placement, BalanceTest.equalNodes(4)).owner("k", m -> 1, 0.25, m -> false))
+    assertThat(
+            HashRings.create(placement, BalanceTest.equalNodes(4))
+                .owner("k", m -> 1, 0.25, m -> false))
         .isEmpty();
-    assertThat(HashRings.create(placement, List.of()).owner("k", m -> 1, 0.25, m -> true)).isEmpty();
+    assertThat(HashRings.create(placement, List.of()).owner("k", m -> 1, 0.25, m -> true))
+        .isEmpty();
   }
 
   @ParameterizedTest

@@ -33,11 +33,14 @@ class HashRingPropertiesTest {
 
   @Provide
   Arbitrary<List<Node>> memberships() {
-    Arbitrary<Node> node = Combinators.combine(
-            Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12),
-            Arbitraries.integers().between(1, 254),
-            Arbitraries.integers().between(1, 3))
-        .as((id, host, weight) -> new Node("n-" + id, "10.1.0." + host + ":" + (8000 + id.length()), weight));
+    Arbitrary<Node> node =
+        Combinators.combine(
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12),
+                Arbitraries.integers().between(1, 254),
+                Arbitraries.integers().between(1, 3))
+            .as(
+                (id, host, weight) ->
+                    new Node("n-" + id, "10.1.0." + host + ":" + (8000 + id.length()), weight));
     return node.list().ofMinSize(1).ofMaxSize(60).uniqueElements(Node::id);
   }
 
@@ -57,7 +60,8 @@ class HashRingPropertiesTest {
 
   @Property(seed = "32", tries = 30)
   void create_addOneNode_movesOnlyOntoItAndAboutItsShare(
-      @ForAll Placement placement, @ForAll("memberships") List<Node> nodes,
+      @ForAll Placement placement,
+      @ForAll("memberships") List<Node> nodes,
       @ForAll @IntRange(min = 1, max = 3) int weight) {
     Node added = new Node("added", "10.2.0.1:9000", weight);
     List<Node> more = new ArrayList<>(nodes);
@@ -83,7 +87,8 @@ class HashRingPropertiesTest {
     if (placement == Placement.RENDEZVOUS) {
       assertThat(fraction).isLessThanOrEqualTo(1.1 * expected + noise);
     } else {
-      // A ring moves exactly the new member's arcs: its intrinsic share, which varies by ~8% / sqrt(w).
+      // A ring moves exactly the new member's arcs: its intrinsic share, which varies by ~8% /
+      // sqrt(w).
       double share = after.intrinsicShares()[after.nodes().indexOf(added)];
       assertThat(fraction).isCloseTo(share, org.assertj.core.data.Offset.offset(noise));
     }
@@ -150,14 +155,16 @@ class HashRingPropertiesTest {
       }
     }
     NodeLocator ring = HashRings.create(placement, nodes);
-    NodeLocator rebuilt = HashRings.create(placement, nodes.stream().filter(n -> !down.contains(n)).toList());
+    NodeLocator rebuilt =
+        HashRings.create(placement, nodes.stream().filter(n -> !down.contains(n)).toList());
     for (int i = 0; i < 500; i++) {
       String key = NodeLocatorContractTest.key(i);
       var skipping = ring.owner(key, n -> !down.contains(n));
       if (rebuilt.nodes().isEmpty()) {
         assertThat(skipping).isEmpty();
       } else if (placement == Placement.MAGLEV) {
-        // Maglev spreads a down member's keys over all others instead; it must still pick an up one.
+        // Maglev spreads a down member's keys over all others instead; it must still pick an up
+        // one.
         assertThat(skipping).get().matches(n -> !down.contains(n));
       } else {
         assertThat(skipping).containsSame(rebuilt.owner(key));

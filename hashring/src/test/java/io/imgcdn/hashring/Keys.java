@@ -3,7 +3,9 @@ package io.imgcdn.hashring;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
-/** A fixed sample of URL-like keys, hashed once per key hash function, shared by the property tests. */
+/**
+ * A fixed sample of URL-like keys, hashed once per key hash function, shared by the property tests.
+ */
 final class Keys {
 
   static final int COUNT = 20_000;
@@ -27,9 +29,15 @@ final class Keys {
 
   /** A 55-65 byte picture URL like the ones edges hash. */
   static String url(SplittableRandom random) {
-    return String.format("/v/w%d/img/2024/%02d/%02d/%02d/%02d/%09d_p%d.jpg",
-        150 * (1 + random.nextInt(8)), 1 + random.nextInt(12), 1 + random.nextInt(28),
-        random.nextInt(24), random.nextInt(60), random.nextInt(1_000_000_000), random.nextInt(4));
+    return String.format(
+        "/v/w%d/img/2024/%02d/%02d/%02d/%02d/%09d_p%d.jpg",
+        150 * (1 + random.nextInt(8)),
+        1 + random.nextInt(12),
+        1 + random.nextInt(28),
+        random.nextInt(24),
+        random.nextInt(60),
+        random.nextInt(1_000_000_000),
+        random.nextInt(4));
   }
 
   /** The first {@code count} key hashes as {@code placement} hashes keys. */

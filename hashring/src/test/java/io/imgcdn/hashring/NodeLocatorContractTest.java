@@ -20,7 +20,8 @@ class NodeLocatorContractTest {
   static List<Node> nodes(int n) {
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      nodes.add(new Node("shard-" + i, "10.0." + i / 250 + "." + (i % 250 + 1) + ":8080", 1 + i % 3));
+      nodes.add(
+          new Node("shard-" + i, "10.0." + i / 250 + "." + (i % 250 + 1) + ":8080", 1 + i % 3));
     }
     return nodes;
   }
@@ -33,9 +34,11 @@ class NodeLocatorContractTest {
   @EnumSource(Placement.class)
   void owner_emptyRing_throwsRingHasNoNodes(Placement placement) {
     NodeLocator ring = HashRings.create(placement, List.of());
-    assertThatThrownBy(() -> ring.owner("k")).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> ring.owner("k"))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("ring has no nodes");
-    assertThatThrownBy(() -> ring.owner(new byte[] {1})).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> ring.owner(new byte[] {1}))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("ring has no nodes");
     assertThat(ring.candidates("k", 3)).isEmpty();
     assertThat(ring.owner("k", n -> true)).isEmpty();
@@ -84,7 +87,8 @@ class NodeLocatorContractTest {
       assertThat(all).hasSize(7).doesNotHaveDuplicates().startsWith(three.toArray(Node[]::new));
     }
     assertThat(ring.candidates("k", 0)).isEmpty();
-    assertThatThrownBy(() -> ring.candidates("k", -1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ring.candidates("k", -1))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("n: -1 (expected: >= 0)");
   }
 
@@ -95,8 +99,11 @@ class NodeLocatorContractTest {
     Set<String> down = Set.of("shard-1", "shard-4", "shard-5");
     for (int i = 0; i < 3000; i++) {
       String key = key(i);
-      Node expected = ring.candidates(key, 9).stream()
-          .filter(n -> !down.contains(n.id())).findFirst().orElseThrow();
+      Node expected =
+          ring.candidates(key, 9).stream()
+              .filter(n -> !down.contains(n.id()))
+              .findFirst()
+              .orElseThrow();
       assertThat(ring.owner(key, n -> !down.contains(n.id()))).containsSame(expected);
     }
     assertThat(ring.owner("k", n -> false)).isEmpty();
@@ -107,7 +114,8 @@ class NodeLocatorContractTest {
   void create_duplicateId_failsNamingTheId(Placement placement) {
     List<Node> nodes = List.of(Node.of("a", "h:1"), Node.of("b", "h:2"), Node.of("a", "h:3"));
     assertThatThrownBy(() -> HashRings.create(placement, nodes))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicate id \"a\"");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("duplicate id \"a\"");
   }
 
   @ParameterizedTest
@@ -135,18 +143,24 @@ class NodeLocatorContractTest {
   @ParameterizedTest
   @EnumSource(Placement.class)
   void owner_goldenOwners_unchangedAcrossReleases(Placement placement) {
-    NodeLocator ring = HashRings.create(placement, List.of(
-        Node.of("shard-a", "10.0.0.1:8080"), Node.of("shard-b", "10.0.0.2:8080"),
-        new Node("shard-c", "10.0.0.3:8080", 2)));
+    NodeLocator ring =
+        HashRings.create(
+            placement,
+            List.of(
+                Node.of("shard-a", "10.0.0.1:8080"),
+                Node.of("shard-b", "10.0.0.2:8080"),
+                new Node("shard-c", "10.0.0.3:8080", 2)));
     StringBuilder owners = new StringBuilder();
     for (int i = 0; i < 32; i++) {
       owners.append(ring.owner(key(i)).id().charAt(6));
     }
-    assertThat(owners.toString()).isEqualTo(switch (placement) {
-      case KETAMA -> "bcaaaabcbbbccccbcacbcaccccccccba";
-      case NGINX -> "ccccbacbbabacbaacaacabcacccbbacb";
-      case MAGLEV -> "bbaacbacacccbccacaccabbacabcbcac";
-      case RENDEZVOUS -> "abacbccaccbcbbcaccaabbcacbbbcbab";
-    });
+    assertThat(owners.toString())
+        .isEqualTo(
+            switch (placement) {
+              case KETAMA -> "bcaaaabcbbbccccbcacbcaccccccccba";
+              case NGINX -> "ccccbacbbabacbaacaacabcacccbbacb";
+              case MAGLEV -> "bbaacbacacccbccacaccabbacabcbcac";
+              case RENDEZVOUS -> "abacbccaccbcbbcaccaabbcacbbbcbab";
+            });
   }
 }

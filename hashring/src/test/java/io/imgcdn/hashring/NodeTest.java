@@ -11,7 +11,8 @@ class NodeTest {
 
   @Test
   void of_validIdAndAddress_hasWeightOne() {
-    assertThat(Node.of("shard-1", "10.0.0.1:8080")).isEqualTo(new Node("shard-1", "10.0.0.1:8080", 1));
+    assertThat(Node.of("shard-1", "10.0.0.1:8080"))
+        .isEqualTo(new Node("shard-1", "10.0.0.1:8080", 1));
   }
 
   @ParameterizedTest
@@ -21,8 +22,19 @@ class NodeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "host", "host:", ":80", "host:0", "host:65536", "host:http", "ho st:80",
-      "host:-1", "host:123456"})
+  @ValueSource(
+      strings = {
+        "",
+        "host",
+        "host:",
+        ":80",
+        "host:0",
+        "host:65536",
+        "host:http",
+        "ho st:80",
+        "host:-1",
+        "host:123456"
+      })
   void new_badAddress_failsNamingTheValue(String address) {
     assertThatThrownBy(() -> new Node("a", address, 1))
         .isInstanceOf(IllegalArgumentException.class)
@@ -50,7 +62,8 @@ class NodeTest {
   @SuppressWarnings("NullAway")
   void new_nullId_failsWithItsName() {
     assertThatThrownBy(() -> new Node(nullString(), "h:1", 1))
-        .isInstanceOf(NullPointerException.class).hasMessage("id");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("id");
   }
 
   @SuppressWarnings("DataFlowIssue")

@@ -33,33 +33,80 @@ public final class OriginServer implements AutoCloseable {
   }
 
   public static OriginServer start(OriginConfig config) {
-    ImageEngine engine = switch (config.engine()) {
-      case "java" -> ImageEngines.java();
-      case "libvips" -> ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
-          .orElseThrow(() -> new IllegalStateException(
-              "origin.engine=libvips but libvips could not be loaded (apt-get install libvips42)"));
-      default -> ImageEngines.best(config.avifEffort());
-    };
+    ImageEngine engine =
+        switch (config.engine()) {
+          case "java" -> ImageEngines.java();
+          case "libvips" ->
+              ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
+                  .orElseThrow(
+                      () ->
+                          new IllegalStateException(
+                              "origin.engine=libvips but libvips could not be loaded (apt-get"
+                                  + " install libvips42)"));
+          default -> ImageEngines.best(config.avifEffort());
+        };
     NodeRuntime runtime = NodeRuntime.create(config.node(), "origin", 0);
-    S3Source source = new S3Source(config.s3Endpoint(), config.s3Region(), config.s3Bucket(), config.s3Prefix(),
-        config.s3AccessKey(), config.s3SecretKey(), config.s3PathStyle(), config.s3MaxConnections(),
-        config.s3Timeout(), config.limits().maxSourceBytes());
+    S3Source source =
+        new S3Source(
+            config.s3Endpoint(),
+            config.s3Region(),
+            config.s3Bucket(),
+            config.s3Prefix(),
+            config.s3AccessKey(),
+            config.s3SecretKey(),
+            config.s3PathStyle(),
+            config.s3MaxConnections(),
+            config.s3Timeout(),
+            config.limits().maxSourceBytes());
     // Image work on platform threads: libvips calls pin virtual threads (STACK-NOTES).
-    ThreadPoolExecutor imagePool = new ThreadPoolExecutor(config.workers(), config.workers(), 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(config.queue()), Thread.ofPlatform().name(config.node().id() + "-image-", 0)
-            .daemon(true).factory(), new ThreadPoolExecutor.AbortPolicy());
+    ThreadPoolExecutor imagePool =
+        new ThreadPoolExecutor(
+            config.workers(),
+            config.workers(),
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(config.queue()),
+            Thread.ofPlatform().name(config.node().id() + "-image-", 0).daemon(true).factory(),
+            new ThreadPoolExecutor.AbortPolicy());
     UrlSigner signer = config.signingKey().length == 0 ? null : new UrlSigner(config.signingKey());
-    OriginTier tier = new OriginTier(config.node().id(), source, config.originalsCacheBytes(), config.presets(),
-        config.refuseUnwritableFormat(), signer, engine, config.limits(), config.jobTimeout(), imagePool, runtime.metrics().registry());
-    Gauge.builder("imgcdn.origin.engine", () -> 1).tag("engine", engine.name())
-        .description("The image engine in use").register(runtime.metrics().registry());
+    OriginTier tier =
+        new OriginTier(
+            config.node().id(),
+            source,
+            config.originalsCacheBytes(),
+            config.presets(),
+            config.refuseUnwritableFormat(),
+            signer,
+            engine,
+            config.limits(),
+            config.jobTimeout(),
+            imagePool,
+            runtime.metrics().registry());
+    Gauge.builder("imgcdn.origin.engine", () -> 1)
+        .tag("engine", engine.name())
+        .description("The image engine in use")
+        .register(runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())
-        .description("Image jobs waiting").register(runtime.metrics().registry());
-    runtime.serve(tier, config.server(), List.of(AdminRoute.action("POST", "/admin/purge", (q, body) ->
-        CompletableFuture.completedFuture(tier.purgeOriginals(q.parameters().getOrDefault("original", List.of()))))),
+        .description("Image jobs waiting")
+        .register(runtime.metrics().registry());
+    runtime.serve(
+        tier,
+        config.server(),
+        List.of(
+            AdminRoute.action(
+                "POST",
+                "/admin/purge",
+                (q, body) ->
+                    CompletableFuture.completedFuture(
+                        tier.purgeOriginals(q.parameters().getOrDefault("original", List.of()))))),
         () -> true);
-    LOG.info("{}: bucket {}, engine {} (writes {}), presets {}", config.node().id(), config.s3Bucket(), engine.name(),
-        engine.writableFormats(), config.presets().values().stream().map(VariantSpec::canonical).toList());
+    LOG.info(
+        "{}: bucket {}, engine {} (writes {}), presets {}",
+        config.node().id(),
+        config.s3Bucket(),
+        engine.name(),
+        engine.writableFormats(),
+        config.presets().values().stream().map(VariantSpec::canonical).toList());
     return new OriginServer(runtime, source, imagePool);
   }
 

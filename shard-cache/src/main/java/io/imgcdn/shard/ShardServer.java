@@ -11,8 +11,8 @@ import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.shard.config.ShardConfig;
 import io.imgcdn.shard.http.ShardTier;
 import io.imgcdn.shard.store.ShardStore;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -26,7 +26,8 @@ public final class ShardServer implements AutoCloseable {
   private final UpstreamClient client;
   private final ClusterView cluster;
 
-  private ShardServer(NodeRuntime runtime, ShardStore store, UpstreamClient client, ClusterView cluster) {
+  private ShardServer(
+      NodeRuntime runtime, ShardStore store, UpstreamClient client, ClusterView cluster) {
     this.runtime = runtime;
     this.store = store;
     this.client = client;
@@ -35,8 +36,12 @@ public final class ShardServer implements AutoCloseable {
 
   public static ShardServer start(ShardConfig config) {
     // The cluster file first: a bad one fails start-up before any native resource is opened.
-    ClusterView cluster = ClusterView.watching(config.cluster().file(), config.cluster().placement(),
-        config.cluster().reloadInterval(), config.node().id());
+    ClusterView cluster =
+        ClusterView.watching(
+            config.cluster().file(),
+            config.cluster().placement(),
+            config.cluster().reloadInterval(),
+            config.node().id());
     ShardStore store;
     try {
       store = ShardStore.open(config.store());
@@ -48,28 +53,56 @@ public final class ShardServer implements AutoCloseable {
     ShardServer server = new ShardServer(runtime, store, client, cluster);
     try {
       RoutedClient origins = new RoutedClient(client, new NodeHealth(3, 2_000), 2);
-      ShardTier tier = new ShardTier(config.node().id(), store, cluster, origins, client, config.handoffWindow(),
-          config.admitFrequentOnly(), runtime.metrics().registry(),
-          (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
+      ShardTier tier =
+          new ShardTier(
+              config.node().id(),
+              store,
+              cluster,
+              origins,
+              client,
+              config.handoffWindow(),
+              config.admitFrequentOnly(),
+              runtime.metrics().registry(),
+              (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
       bindMetrics(runtime, store, config);
       FunctionCounter.builder("imgcdn.upstream.collect.waits", client, UpstreamClient::collectWaits)
           .description("Fills whose body waited for room under shard.upstream.max-collecting-bytes")
           .register(runtime.metrics().registry());
-      runtime.serve(tier, config.server(), List.of(
-          AdminRoute.action("POST", "/admin/purge", (q, body) -> {
-            List<String> paths = q.parameters().getOrDefault("path", List.of());
-            List<String> originals = q.parameters().getOrDefault("original", List.of());
-            if (paths.isEmpty() && originals.isEmpty()) {
-              return CompletableFuture.completedFuture(AdminResponse.text(400,
-                  "purge needs ?path=/the/url/path or ?original=object/key (all its variants)"));
-            }
-            List<CompletableFuture<Integer>> deletes = new java.util.ArrayList<>();
-            paths.forEach(p -> deletes.add(tier.purge(ImageUrl.parse(p)).thenApply(found -> found ? 1 : 0)));
-            originals.forEach(k -> deletes.add(tier.purgeOriginal(ImageUrl.parse("/" + k).objectKey())));
-            return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new)).thenApply(v -> AdminResponse.text(
-                200, "purged " + deletes.stream().mapToInt(CompletableFuture::join).sum() + " objects"));
-          }),
-          cluster.reloadRoute()), () -> true);
+      runtime.serve(
+          tier,
+          config.server(),
+          List.of(
+              AdminRoute.action(
+                  "POST",
+                  "/admin/purge",
+                  (q, body) -> {
+                    List<String> paths = q.parameters().getOrDefault("path", List.of());
+                    List<String> originals = q.parameters().getOrDefault("original", List.of());
+                    if (paths.isEmpty() && originals.isEmpty()) {
+                      return CompletableFuture.completedFuture(
+                          AdminResponse.text(
+                              400,
+                              "purge needs ?path=/the/url/path or ?original=object/key (all its"
+                                  + " variants)"));
+                    }
+                    List<CompletableFuture<Integer>> deletes = new java.util.ArrayList<>();
+                    paths.forEach(
+                        p ->
+                            deletes.add(
+                                tier.purge(ImageUrl.parse(p)).thenApply(found -> found ? 1 : 0)));
+                    originals.forEach(
+                        k -> deletes.add(tier.purgeOriginal(ImageUrl.parse("/" + k).objectKey())));
+                    return CompletableFuture.allOf(deletes.toArray(CompletableFuture[]::new))
+                        .thenApply(
+                            v ->
+                                AdminResponse.text(
+                                    200,
+                                    "purged "
+                                        + deletes.stream().mapToInt(CompletableFuture::join).sum()
+                                        + " objects"));
+                  }),
+              cluster.reloadRoute()),
+          () -> true);
       return server;
     } catch (RuntimeException e) {
       server.close();
@@ -80,22 +113,35 @@ public final class ShardServer implements AutoCloseable {
   private static void bindMetrics(NodeRuntime runtime, ShardStore store, ShardConfig config) {
     var registry = runtime.metrics().registry();
     Gauge.builder("imgcdn.cache.disk.bytes", store, ShardStore::diskUsageBytes)
-        .description("Bytes under the store directory").baseUnit("bytes").register(registry);
+        .description("Bytes under the store directory")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("imgcdn.cache.max.bytes", config, ShardConfig::storeMaxBytes)
-        .description("Configured bound of the store").baseUnit("bytes").register(registry);
+        .description("Configured bound of the store")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("imgcdn.cache.objects", store, s -> s.stats().objects())
-        .description("Objects in the store (estimate)").register(registry);
+        .description("Objects in the store (estimate)")
+        .register(registry);
     FunctionCounter.builder("imgcdn.cache.evictions", store, s -> s.stats().evictions())
-        .description("Objects evicted").register(registry);
-    FunctionCounter.builder("imgcdn.cache.checksum.failures", store, s -> s.stats().checksumFailures())
-        .description("Stored bodies that failed their checksum (served as misses)").register(registry);
-    FunctionCounter.builder("imgcdn.cache.hits", store, s -> s.stats().hits()).tag("from", "any")
-        .description("Store lookups that found the object").register(registry);
-    FunctionCounter.builder("imgcdn.cache.hits", store, s -> s.stats().memoryHits()).tag("from", "memory")
-        .description("Of the hits, those answered from RocksDB's memtables or block cache on the event loop")
+        .description("Objects evicted")
+        .register(registry);
+    FunctionCounter.builder(
+            "imgcdn.cache.checksum.failures", store, s -> s.stats().checksumFailures())
+        .description("Stored bodies that failed their checksum (served as misses)")
+        .register(registry);
+    FunctionCounter.builder("imgcdn.cache.hits", store, s -> s.stats().hits())
+        .tag("from", "any")
+        .description("Store lookups that found the object")
+        .register(registry);
+    FunctionCounter.builder("imgcdn.cache.hits", store, s -> s.stats().memoryHits())
+        .tag("from", "memory")
+        .description(
+            "Of the hits, those answered from RocksDB's memtables or block cache on the event loop")
         .register(registry);
     FunctionCounter.builder("imgcdn.cache.bound.refusals", store, s -> s.stats().boundRefusals())
-        .description("Writes skipped because they could have taken the store over its byte bound").register(registry);
+        .description("Writes skipped because they could have taken the store over its byte bound")
+        .register(registry);
   }
 
   public int port() {

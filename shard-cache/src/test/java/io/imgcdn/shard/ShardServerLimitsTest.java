@@ -20,21 +20,27 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shard's serving port has the same limits as the edge's: server.* keys, the connection cap. */
+/**
+ * The shard's serving port has the same limits as the edge's: server.* keys, the connection cap.
+ */
 class ShardServerLimitsTest {
   @TempDir Path dir;
 
   ShardServer start(Map<String, String> extra) throws Exception {
     Path clusterFile = dir.resolve("cluster.conf");
-    Files.writeString(clusterFile, ClusterFile.format(new Membership(List.of(),
-        List.of(new Node("origin-1", "127.0.0.1:9", 1)))));
-    Map<String, String> values = new java.util.HashMap<>(Map.of(
-        "node.id", "shard-1",
-        "server.port", "0",
-        "admin.port", "0",
-        "shard.store.dir", dir.resolve("store").toString(),
-        "shard.store.max-bytes", "64m",
-        "cluster.file", clusterFile.toString()));
+    Files.writeString(
+        clusterFile,
+        ClusterFile.format(
+            new Membership(List.of(), List.of(new Node("origin-1", "127.0.0.1:9", 1)))));
+    Map<String, String> values =
+        new java.util.HashMap<>(
+            Map.of(
+                "node.id", "shard-1",
+                "server.port", "0",
+                "admin.port", "0",
+                "shard.store.dir", dir.resolve("store").toString(),
+                "shard.store.max-bytes", "64m",
+                "cluster.file", clusterFile.toString()));
     values.putAll(extra);
     Settings settings = Settings.of(values);
     ShardConfig config = ShardConfig.from(settings);
@@ -44,7 +50,8 @@ class ShardServerLimitsTest {
 
   /** Sends a request whose URL the shard refuses at once (400), and returns the status line. */
   static String askBadUrl(Socket s) throws Exception {
-    s.getOutputStream().write("GET /a/../b.jpg HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream()
+        .write("GET /a/../b.jpg HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     return statusLine(s.getInputStream());
   }
 
@@ -60,7 +67,8 @@ class ShardServerLimitsTest {
   @Test
   void connectionCap_reached_extraConnectionGets503AndClose() throws Exception {
     try (ShardServer shard = start(Map.of("server.max-connections", "2"));
-        Socket a = new Socket("127.0.0.1", shard.port()); Socket b = new Socket("127.0.0.1", shard.port())) {
+        Socket a = new Socket("127.0.0.1", shard.port());
+        Socket b = new Socket("127.0.0.1", shard.port())) {
       a.setSoTimeout(30_000);
       b.setSoTimeout(30_000);
       assertThat(askBadUrl(a)).startsWith("HTTP/1.1 400");
@@ -77,11 +85,24 @@ class ShardServerLimitsTest {
 
   @Test
   void serverKeys_badValue_reportedLikeEveryKey() {
-    Settings settings = Settings.of(Map.of("server.max-connections", "0", "server.request-timeout", "5s",
-        "cluster.file", "c.conf"));
+    Settings settings =
+        Settings.of(
+            Map.of(
+                "server.max-connections",
+                "0",
+                "server.request-timeout",
+                "5s",
+                "cluster.file",
+                "c.conf"));
     ShardConfig.from(settings);
-    assertThatThrownBy(settings::finish).isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(1).first().asString()
-            .startsWith("server.max-connections"));
+    assertThatThrownBy(settings::finish)
+        .isInstanceOf(ConfigException.class)
+        .satisfies(
+            e ->
+                assertThat(((ConfigException) e).problems())
+                    .hasSize(1)
+                    .first()
+                    .asString()
+                    .startsWith("server.max-connections"));
   }
 }

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A process the edge benchmarks start: output to a log file (or read line by line), stopped by pid with
- * SIGTERM, then SIGKILL after a grace period. Every Child is stopped by its owner in a finally block.
+ * A process the edge benchmarks start: output to a log file (or read line by line), stopped by pid
+ * with SIGTERM, then SIGKILL after a grace period. Every Child is stopped by its owner in a finally
+ * block.
  */
 final class Child implements AutoCloseable {
   /*
@@ -22,10 +23,12 @@ final class Child implements AutoCloseable {
    * blocks of the main thread, and nginx would outlive us (an EdgeNode stops by itself when its stdin
    * closes with us).
    */
-  private static final java.util.Set<Child> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final java.util.Set<Child> RUNNING =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Child::close), "stop-children"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> RUNNING.forEach(Child::close), "stop-children"));
   }
 
   private final String name;
@@ -38,21 +41,31 @@ final class Child implements AutoCloseable {
     this.name = name;
     this.process = process;
     this.log = log;
-    this.out = interactive ? new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) : null;
-    this.in = interactive ? new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8) : null;
+    this.out =
+        interactive
+            ? new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+            : null;
+    this.in =
+        interactive
+            ? new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)
+            : null;
     RUNNING.add(this);
   }
 
   /** Starts {@code command} with its output (stdout and stderr) in {@code log}. */
   static Child start(String name, List<String> command, Path log) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     return new Child(name, pb.start(), log, false);
   }
 
   /** Starts {@code command} talking over stdin/stdout; stderr goes to {@code log}. */
   static Child interactive(String name, List<String> command, Path log) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     return new Child(name, pb.start(), log, true);
   }
 
@@ -64,7 +77,10 @@ final class Child implements AutoCloseable {
     return process;
   }
 
-  /** Sends a line to an interactive child and returns the first answer line starting with {@code prefix}. */
+  /**
+   * Sends a line to an interactive child and returns the first answer line starting with {@code
+   * prefix}.
+   */
   String ask(String command, String prefix) throws IOException {
     in.write(command + "\n");
     in.flush();
@@ -79,8 +95,16 @@ final class Child implements AutoCloseable {
         return line.substring(prefix.length()).trim();
       }
     }
-    throw new IOException(name + " (pid " + pid() + ") ended without printing " + prefix + "; log " + log + ":\n"
-        + tail(log, 30));
+    throw new IOException(
+        name
+            + " (pid "
+            + pid()
+            + ") ended without printing "
+            + prefix
+            + "; log "
+            + log
+            + ":\n"
+            + tail(log, 30));
   }
 
   /** Waits for the process to end; fails after {@code timeout}. */

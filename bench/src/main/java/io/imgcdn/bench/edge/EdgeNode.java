@@ -13,9 +13,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * An edge node in a JVM of its own for the edge benchmarks, driven over stdin: prints
- * {@code EDGE-READY <port> <adminPort>} once serving, answers {@code stats} with one line of
- * {@code key=value} figures (bytes allocated by all threads so far, heap used, cache sizes, RSS), and
+ * An edge node in a JVM of its own for the edge benchmarks, driven over stdin: prints {@code
+ * EDGE-READY <port> <adminPort>} once serving, answers {@code stats} with one line of {@code
+ * key=value} figures (bytes allocated by all threads so far, heap used, cache sizes, RSS), and
  * stops on {@code quit} or when stdin closes (so it never outlives the harness that started it).
  *
  * <p>Arguments: edge settings as {@code key=value} (the keys of EdgeConfig).
@@ -40,7 +40,8 @@ public final class EdgeNode {
     try (EdgeServer edge = EdgeServer.start(config)) {
       System.out.println("EDGE-READY " + edge.port() + " " + edge.adminPort());
       System.out.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null) {
         switch (line.trim()) {
@@ -60,15 +61,23 @@ public final class EdgeNode {
     if (gcFirst) {
       System.gc();
     }
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     Runtime rt = Runtime.getRuntime();
-    return "allocated=" + threads.getTotalThreadAllocatedBytes()
-        + " heapUsed=" + (rt.totalMemory() - rt.freeMemory())
-        + " heapMax=" + rt.maxMemory()
-        + " cacheWeighted=" + edge.cache().weightedBytes()
-        + " cacheObjects=" + edge.cache().objects()
-        + " offHeapBytes=" + edge.cache().liveBytes()
-        + " rss=" + rssBytes();
+    return "allocated="
+        + threads.getTotalThreadAllocatedBytes()
+        + " heapUsed="
+        + (rt.totalMemory() - rt.freeMemory())
+        + " heapMax="
+        + rt.maxMemory()
+        + " cacheWeighted="
+        + edge.cache().weightedBytes()
+        + " cacheObjects="
+        + edge.cache().objects()
+        + " offHeapBytes="
+        + edge.cache().liveBytes()
+        + " rss="
+        + rssBytes();
   }
 
   static long rssBytes() throws Exception {

@@ -10,31 +10,55 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One run of Debian's wrk against one URL, what it printed, and the CPU time wrk itself used (user + system,
- * from the shell's {@code times} after wrk exits): on a machine where the load generator shares the cores
- * with the server, its cost per response bounds the rate any server can show.
+ * One run of Debian's wrk against one URL, what it printed, and the CPU time wrk itself used (user
+ * + system, from the shell's {@code times} after wrk exits): on a machine where the load generator
+ * shares the cores with the server, its cost per response bounds the rate any server can show.
  */
-record WrkRun(long requests, double seconds, double requestsPerSecond, double p50Millis, double p99Millis,
-    long errors, double cpuSeconds) {
+record WrkRun(
+    long requests,
+    double seconds,
+    double requestsPerSecond,
+    double p50Millis,
+    double p99Millis,
+    long errors,
+    double cpuSeconds) {
 
   static final Path BINARY = Path.of("/usr/bin/wrk");
-  private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ([0-9.]+)(us|ms|s|m)");
+  private static final Pattern REQUESTS =
+      Pattern.compile("(\\d+) requests in ([0-9.]+)(us|ms|s|m)");
   private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
-  private static final Pattern PERCENTILE = Pattern.compile("^\\s*(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s|m)\\s*$",
-      Pattern.MULTILINE);
-  private static final Pattern SOCKET_ERRORS = Pattern.compile(
-      "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+  private static final Pattern PERCENTILE =
+      Pattern.compile("^\\s*(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s|m)\\s*$", Pattern.MULTILINE);
+  private static final Pattern SOCKET_ERRORS =
+      Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
   private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
-  /** bash's {@code times}: the shell's user and system time, then its children's (wrk's). */
-  private static final Pattern TIMES = Pattern.compile("^(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s$", Pattern.MULTILINE);
 
-  /** {@code wrk -t<threads> -c<connections> -d<duration> --latency <url>}, output kept in {@code log}. */
+  /** bash's {@code times}: the shell's user and system time, then its children's (wrk's). */
+  private static final Pattern TIMES =
+      Pattern.compile("^(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s$", Pattern.MULTILINE);
+
+  /**
+   * {@code wrk -t<threads> -c<connections> -d<duration> --latency <url>}, output kept in {@code
+   * log}.
+   */
   static WrkRun run(String url, int threads, int connections, Duration duration, Path log)
       throws IOException, InterruptedException {
     Files.deleteIfExists(log);
-    try (Child wrk = Child.start("wrk", List.of("/bin/bash", "-c", "\"$@\"; s=$?; times; exit $s", "wrk",
-        BINARY.toString(), "-t" + threads, "-c" + connections,
-        "-d" + Math.max(1, duration.toSeconds()) + "s", "--latency", url), log)) {
+    try (Child wrk =
+        Child.start(
+            "wrk",
+            List.of(
+                "/bin/bash",
+                "-c",
+                "\"$@\"; s=$?; times; exit $s",
+                "wrk",
+                BINARY.toString(),
+                "-t" + threads,
+                "-c" + connections,
+                "-d" + Math.max(1, duration.toSeconds()) + "s",
+                "--latency",
+                url),
+            log)) {
       int exit = wrk.await(duration.plusSeconds(30));
       if (exit != 0) {
         throw new IllegalStateException("wrk exited with " + exit + ":\n" + Child.tail(log, 20));
@@ -76,8 +100,11 @@ record WrkRun(long requests, double seconds, double requestsPerSecond, double p5
     double cpu = Double.NaN;
     Matcher t = TIMES.matcher(out);
     while (t.find()) { // the last line is the children's
-      cpu = Long.parseLong(t.group(1)) * 60 + Double.parseDouble(t.group(2))
-          + Long.parseLong(t.group(3)) * 60 + Double.parseDouble(t.group(4));
+      cpu =
+          Long.parseLong(t.group(1)) * 60
+              + Double.parseDouble(t.group(2))
+              + Long.parseLong(t.group(3)) * 60
+              + Double.parseDouble(t.group(4));
     }
     return new WrkRun(requests, seconds, Double.parseDouble(r.group(1)), p50, p99, errors, cpu);
   }

@@ -63,7 +63,10 @@ final class Connection {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final InetSocketAddress address;
-  /** The same headers on every request of this connection; only this connection's loop reads them. */
+
+  /**
+   * The same headers on every request of this connection; only this connection's loop reads them.
+   */
   private final HttpHeaders requestHeaders;
 
   private Channel channel;
@@ -80,50 +83,63 @@ final class Connection {
   private boolean keepAlive;
   long lastCompletionNanos;
 
-  Connection(LoadRun run, EventLoop loop, InetSocketAddress address, String host, boolean keepOpen) {
+  Connection(
+      LoadRun run, EventLoop loop, InetSocketAddress address, String host, boolean keepOpen) {
     this.run = run;
     this.keepOpen = keepOpen;
     this.loop = loop;
     this.address = address;
-    this.requestHeaders = new DefaultHttpHeaders()
-        .set(HttpHeaderNames.HOST, host)
-        .set(HttpHeaderNames.USER_AGENT, "imgcdn-bench")
-        .set(HttpHeaderNames.ACCEPT, "*/*");
-    this.bootstrap = new Bootstrap()
-        .group(loop)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) run.spec.connectTimeout().toMillis())
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            // Body chunks as large as the socket reads (not the default 8 KiB): fewer messages per response.
-            ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig().setMaxChunkSize(1 << 20), false, false),
-                new ResponseHandler());
-          }
-        });
+    this.requestHeaders =
+        new DefaultHttpHeaders()
+            .set(HttpHeaderNames.HOST, host)
+            .set(HttpHeaderNames.USER_AGENT, "imgcdn-bench")
+            .set(HttpHeaderNames.ACCEPT, "*/*");
+    this.bootstrap =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) run.spec.connectTimeout().toMillis())
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    // Body chunks as large as the socket reads (not the default 8 KiB): fewer
+                    // messages per response.
+                    ch.pipeline()
+                        .addLast(
+                            new HttpClientCodec(
+                                new HttpDecoderConfig().setMaxChunkSize(1 << 20), false, false),
+                            new ResponseHandler());
+                  }
+                });
   }
 
   void start() {
     execute(this::connect);
   }
 
-  /** Starts {@code next} over this connection (kept open since the previous run, else re-opened); any thread. */
+  /**
+   * Starts {@code next} over this connection (kept open since the previous run, else re-opened);
+   * any thread.
+   */
   void begin(LoadRun next) {
-    execute(() -> {
-      run = next;
-      stats = new Stats();
-      finished = false;
-      slot = -1;
-      lastCompletionNanos = 0;
-      backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
-      if (channel != null && channel.isActive()) {
-        startWatchdog();
-        next();
-      } else {
-        connect();
-      }
-    });
+    execute(
+        () -> {
+          run = next;
+          stats = new Stats();
+          finished = false;
+          slot = -1;
+          lastCompletionNanos = 0;
+          backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
+          if (channel != null && channel.isActive()) {
+            startWatchdog();
+            next();
+          } else {
+            connect();
+          }
+        });
   }
 
   /** Ends this connection at once (the run is over); safe from any thread. */
@@ -140,9 +156,9 @@ final class Connection {
   }
 
   /**
-   * Request timeouts: one periodic check per connection (every timeout / 8, at most 100 ms) instead of
-   * scheduling and cancelling a timer per request, which costs a priority-queue insert and removal on
-   * the event loop for every request. A timeout fires up to one period late.
+   * Request timeouts: one periodic check per connection (every timeout / 8, at most 100 ms) instead
+   * of scheduling and cancelling a timer per request, which costs a priority-queue insert and
+   * removal on the event loop for every request. A timeout fires up to one period late.
    */
   private void checkTimeout() {
     if (inFlight && System.nanoTime() - sentNanos >= run.spec.requestTimeout().toNanos()) {
@@ -150,13 +166,19 @@ final class Connection {
     }
   }
 
-  /** Starts the periodic timeout check if it is not running; false when the loop is shutting down. */
+  /**
+   * Starts the periodic timeout check if it is not running; false when the loop is shutting down.
+   */
   private boolean startWatchdog() {
     if (watchdog == null && !finished) {
-      long period = Math.clamp(run.spec.requestTimeout().toNanos() / 8, TimeUnit.MILLISECONDS.toNanos(1),
-          TimeUnit.MILLISECONDS.toNanos(100));
+      long period =
+          Math.clamp(
+              run.spec.requestTimeout().toNanos() / 8,
+              TimeUnit.MILLISECONDS.toNanos(1),
+              TimeUnit.MILLISECONDS.toNanos(100));
       try {
-        watchdog = loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
+        watchdog =
+            loop.scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
         return false;
       }
@@ -173,32 +195,33 @@ final class Connection {
       return;
     }
     ChannelFuture f = bootstrap.connect(address);
-    f.addListener(done -> {
-      if (finished) {
-        f.channel().close();
-        return;
-      }
-      if (!done.isSuccess()) {
-        stats.error(ErrorKind.CONNECT);
-        long delay = backoffNanos;
-        backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
-        if (System.nanoTime() + delay >= run.deadlineNanos) {
-          finish();
-        } else {
-          schedule(this::connect, delay);
-        }
-        return;
-      }
-      backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
-      channel = f.channel();
-      Channel ch = channel;
-      ch.closeFuture().addListener(closed -> onClosed(ch));
-      if (slot >= 0) {
-        send(); // a slot claimed before the previous connection closed
-      } else {
-        next();
-      }
-    });
+    f.addListener(
+        done -> {
+          if (finished) {
+            f.channel().close();
+            return;
+          }
+          if (!done.isSuccess()) {
+            stats.error(ErrorKind.CONNECT);
+            long delay = backoffNanos;
+            backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
+            if (System.nanoTime() + delay >= run.deadlineNanos) {
+              finish();
+            } else {
+              schedule(this::connect, delay);
+            }
+            return;
+          }
+          backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
+          channel = f.channel();
+          Channel ch = channel;
+          ch.closeFuture().addListener(closed -> onClosed(ch));
+          if (slot >= 0) {
+            send(); // a slot claimed before the previous connection closed
+          } else {
+            next();
+          }
+        });
   }
 
   private void next() {
@@ -233,8 +256,14 @@ final class Connection {
     if (channel == null || !channel.isActive()) {
       return; // onClosed reconnects, and the connect listener sends the claimed slot
     }
-    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, run.path(slot),
-        Unpooled.EMPTY_BUFFER, requestHeaders, EmptyHttpHeaders.INSTANCE);
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.GET,
+            run.path(slot),
+            Unpooled.EMPTY_BUFFER,
+            requestHeaders,
+            EmptyHttpHeaders.INSTANCE);
     sentNanos = System.nanoTime();
     if (!run.spec.openLoop()) {
       intendedNanos = sentNanos;

@@ -25,7 +25,8 @@ public final class DurationConverter implements ITypeConverter<Duration> {
     try {
       return Duration.parse(value.strip());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("duration: " + value + " (expected: e.g. 500ms, 30s, 2m, PT30S)", e);
+      throw new IllegalArgumentException(
+          "duration: " + value + " (expected: e.g. 500ms, 30s, 2m, PT30S)", e);
     }
   }
 }

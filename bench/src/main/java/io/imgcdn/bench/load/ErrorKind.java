@@ -6,14 +6,19 @@ public enum ErrorKind {
   CONNECT,
   /** No complete response within the request timeout. */
   TIMEOUT,
-  /** The connection broke while a request was in flight (reset, closed early, malformed response). */
+  /**
+   * The connection broke while a request was in flight (reset, closed early, malformed response).
+   */
   IO,
   /** The response status was 4xx. */
   STATUS_4XX,
   /** The response status was 5xx. */
   STATUS_5XX;
 
-  /** Lower-case label for tables: {@code connect}, {@code timeout}, {@code io}, {@code 4xx}, {@code 5xx}. */
+  /**
+   * Lower-case label for tables: {@code connect}, {@code timeout}, {@code io}, {@code 4xx}, {@code
+   * 5xx}.
+   */
   public String label() {
     return switch (this) {
       case CONNECT -> "connect";

@@ -45,8 +45,8 @@ public final class LoadGenerator {
   }
 
   /**
-   * Opens a session whose keep-alive connections outlive each run: {@link Session#run} after
-   * {@link Session#run} goes on over the same connections (a broken one is re-opened), so a series of
+   * Opens a session whose keep-alive connections outlive each run: {@link Session#run} after {@link
+   * Session#run} goes on over the same connections (a broken one is re-opened), so a series of
    * short runs (e.g. one pass right after dropping a server's page cache) measures requests, not
    * connection set-up. Every run's spec must have the session's targets, connections, threads, host
    * header and connect timeout.
@@ -55,7 +55,10 @@ public final class LoadGenerator {
     return new Session(shape, true);
   }
 
-  /** Connections and their event loops, for one run ({@link #run(LoadSpec)}) or several ({@link #session}). */
+  /**
+   * Connections and their event loops, for one run ({@link #run(LoadSpec)}) or several ({@link
+   * #session}).
+   */
   public static final class Session implements AutoCloseable {
     private final LoadSpec shape;
     private final EventLoopGroup group;
@@ -68,14 +71,29 @@ public final class LoadGenerator {
       this.group = new MultiThreadIoEventLoopGroup(shape.threads(), NioIoHandler.newFactory());
     }
 
-    /** Runs {@code spec} to its end over this session's connections and returns what it measured. */
+    /**
+     * Runs {@code spec} to its end over this session's connections and returns what it measured.
+     */
     public LoadResult run(LoadSpec spec) throws InterruptedException {
-      if (!spec.targets().equals(shape.targets()) || spec.connections() != shape.connections()
-          || spec.threads() != shape.threads() || !java.util.Objects.equals(spec.hostHeader(), shape.hostHeader())
+      if (!spec.targets().equals(shape.targets())
+          || spec.connections() != shape.connections()
+          || spec.threads() != shape.threads()
+          || !java.util.Objects.equals(spec.hostHeader(), shape.hostHeader())
           || !spec.connectTimeout().equals(shape.connectTimeout())) {
-        throw new IllegalArgumentException("spec: " + spec.targets() + " x " + spec.connections() + " connections, "
-            + spec.threads() + " threads (expected: the session's " + shape.targets() + " x " + shape.connections()
-            + ", " + shape.threads() + ", same host header and connect timeout)");
+        throw new IllegalArgumentException(
+            "spec: "
+                + spec.targets()
+                + " x "
+                + spec.connections()
+                + " connections, "
+                + spec.threads()
+                + " threads (expected: the session's "
+                + shape.targets()
+                + " x "
+                + shape.connections()
+                + ", "
+                + shape.threads()
+                + ", same host header and connect timeout)");
       }
       LoadRun run = new LoadRun(spec, System.nanoTime());
       if (connections == null) {
@@ -83,21 +101,33 @@ public final class LoadGenerator {
         for (int i = 0; i < spec.connections(); i++) {
           URI target = spec.targets().get(i % spec.targets().size());
           int port = target.getPort() > 0 ? target.getPort() : 80;
-          String host = spec.hostHeader() != null ? spec.hostHeader()
-              : target.getHost() + (target.getPort() > 0 ? ":" + target.getPort() : "");
-          connections.add(new Connection(run, group.next(), new InetSocketAddress(target.getHost(), port), host,
-              keepOpen));
+          String host =
+              spec.hostHeader() != null
+                  ? spec.hostHeader()
+                  : target.getHost() + (target.getPort() > 0 ? ":" + target.getPort() : "");
+          connections.add(
+              new Connection(
+                  run,
+                  group.next(),
+                  new InetSocketAddress(target.getHost(), port),
+                  host,
+                  keepOpen));
         }
         connections.forEach(Connection::start);
       } else {
         connections.forEach(c -> c.begin(run));
       }
-      long watchdogNanos = spec.duration().toNanos() + spec.requestTimeout().toNanos()
-          + spec.connectTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
+      long watchdogNanos =
+          spec.duration().toNanos()
+              + spec.requestTimeout().toNanos()
+              + spec.connectTimeout().toNanos()
+              + TimeUnit.SECONDS.toNanos(5);
       if (!run.done().await(watchdogNanos, TimeUnit.NANOSECONDS)) {
         run.stopping = true;
         connections.forEach(Connection::stop);
-        run.done().await(10, TimeUnit.SECONDS); // each connection's counters are final once it counted down
+        run.done()
+            .await(
+                10, TimeUnit.SECONDS); // each connection's counters are final once it counted down
       }
       Stats total = new Stats();
       long last = run.startNanos;

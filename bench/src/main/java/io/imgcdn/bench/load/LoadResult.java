@@ -19,14 +19,23 @@ import org.HdrHistogram.Histogram;
  *     generator or the server fell behind); 0 for a closed loop
  * @param statusClasses responses by status class: {@code 2xx} -> count, ...
  * @param errors failed requests by kind (4xx and 5xx responses are errors too)
- * @param latencyMicros response latency in microseconds: from the intended send time in an open loop,
- *     from the actual send in a closed loop
+ * @param latencyMicros response latency in microseconds: from the intended send time in an open
+ *     loop, from the actual send in a closed loop
  * @param tiers per tier (from {@code X-Cache}), verdict -> count
  * @param servedFromCache responses in which some tier said {@code hit} or {@code stale}
  */
-public record LoadResult(LoadSpec spec, long elapsedNanos, long sent, long responses, long bodyBytes, long unsent,
-    Map<String, Long> statusClasses, Map<ErrorKind, Long> errors, Histogram latencyMicros,
-    Map<String, Map<String, Long>> tiers, long servedFromCache) {
+public record LoadResult(
+    LoadSpec spec,
+    long elapsedNanos,
+    long sent,
+    long responses,
+    long bodyBytes,
+    long unsent,
+    Map<String, Long> statusClasses,
+    Map<ErrorKind, Long> errors,
+    Histogram latencyMicros,
+    Map<String, Map<String, Long>> tiers,
+    long servedFromCache) {
 
   static LoadResult of(LoadSpec spec, long elapsedNanos, Stats s, long unsent) {
     s.foldXCache();
@@ -38,9 +47,18 @@ public record LoadResult(LoadSpec spec, long elapsedNanos, long sent, long respo
     }
     Map<String, Map<String, Long>> tiers = new TreeMap<>();
     s.tiers.forEach((t, v) -> tiers.put(t, Collections.unmodifiableMap(new TreeMap<>(v))));
-    return new LoadResult(spec, elapsedNanos, s.sent, s.responses, s.bodyBytes, unsent,
-        Collections.unmodifiableMap(classes), Collections.unmodifiableMap(new EnumMap<>(s.errors)), s.latencyMicros,
-        Collections.unmodifiableMap(tiers), s.servedFromCache);
+    return new LoadResult(
+        spec,
+        elapsedNanos,
+        s.sent,
+        s.responses,
+        s.bodyBytes,
+        unsent,
+        Collections.unmodifiableMap(classes),
+        Collections.unmodifiableMap(new EnumMap<>(s.errors)),
+        s.latencyMicros,
+        Collections.unmodifiableMap(tiers),
+        s.servedFromCache);
   }
 
   /** Failed requests of {@code kind}. */

@@ -21,8 +21,10 @@ final class LoadRun {
     this.deadlineNanos = startNanos + spec.duration().toNanos();
     this.done = new CountDownLatch(spec.connections());
     // Open loop: slots whose intended time falls before the deadline.
-    long slotsInTime = spec.openLoop()
-        ? (long) Math.ceil(spec.duration().toNanos() / 1e9 * spec.ratePerSecond()) : Long.MAX_VALUE;
+    long slotsInTime =
+        spec.openLoop()
+            ? (long) Math.ceil(spec.duration().toNanos() / 1e9 * spec.ratePerSecond())
+            : Long.MAX_VALUE;
     this.scheduled = Math.min(spec.maxRequests(), slotsInTime);
   }
 

@@ -35,7 +35,8 @@ final class Stats {
       error(ErrorKind.STATUS_4XX);
     }
     latencyMicros.recordValue(Math.max(0, latencyNanos / 1_000));
-    // Hot path: count responses per distinct X-Cache value (a handful: node ids x verdicts) and parse
+    // Hot path: count responses per distinct X-Cache value (a handful: node ids x verdicts) and
+    // parse
     // each value once, when the counts are read.
     String key = xCache == null ? "" : xCache;
     long[] n = byXCache.get(key);
@@ -78,7 +79,10 @@ final class Stats {
       statusClasses[i] += o.statusClasses[i];
     }
     o.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
-    o.tiers.forEach((tier, verdicts) -> verdicts.forEach(
-        (v, n) -> tiers.computeIfAbsent(tier, t -> new TreeMap<>()).merge(v, n, Long::sum)));
+    o.tiers.forEach(
+        (tier, verdicts) ->
+            verdicts.forEach(
+                (v, n) ->
+                    tiers.computeIfAbsent(tier, t -> new TreeMap<>()).merge(v, n, Long::sum)));
   }
 }

@@ -7,12 +7,15 @@ import java.util.regex.Pattern;
 
 /**
  * Parses the {@code X-Cache} response header: which tiers handled a request, nearest first, e.g.
- * {@code X-Cache: edge-1;hit, shard-2;miss}. A node id's tier is the id without a trailing
- * {@code -<number>} ({@code edge-1} is tier {@code edge}, {@code nginx-front-3} is {@code nginx-front}).
+ * {@code X-Cache: edge-1;hit, shard-2;miss}. A node id's tier is the id without a trailing {@code
+ * -<number>} ({@code edge-1} is tier {@code edge}, {@code nginx-front-3} is {@code nginx-front}).
  */
 public final class XCache {
 
-  /** Verdicts DESIGN.md defines; others (e.g. nginx's {@code expired}) are kept as they come, lower-cased. */
+  /**
+   * Verdicts DESIGN.md defines; others (e.g. nginx's {@code expired}) are kept as they come,
+   * lower-cased.
+   */
   public static final List<String> VERDICTS = List.of("hit", "miss", "coalesced", "stale");
 
   /** The verdict given to an entry without {@code ;verdict}. */

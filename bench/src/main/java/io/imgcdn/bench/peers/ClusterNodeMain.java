@@ -9,13 +9,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The child JVM of {@link ImgcdnCluster}: starts a {@link LocalCluster}, puts the run's objects into its S3
- * bucket, prints one {@value #READY} line with the ports, and stops the cluster when its stdin ends (the parent
- * closed it, or died).
+ * The child JVM of {@link ImgcdnCluster}: starts a {@link LocalCluster}, puts the run's objects
+ * into its S3 bucket, prints one {@value #READY} line with the ports, and stops the cluster when
+ * its stdin ends (the parent closed it, or died).
  *
  * <p>Arguments, {@code key=value}: {@code dir}, {@code shards}, {@code edge-cache-bytes}, {@code
- * shard-store-bytes}, {@code objects} (see {@link ObjectSets}), and any number of {@code set.<key>=<value>}
- * node settings (LocalCluster's extra settings, e.g. {@code set.shard.store.threads=4}).
+ * shard-store-bytes}, {@code objects} (see {@link ObjectSets}), and any number of {@code
+ * set.<key>=<value>} node settings (LocalCluster's extra settings, e.g. {@code
+ * set.shard.store.threads=4}).
  */
 public final class ClusterNodeMain {
 
@@ -40,18 +41,40 @@ public final class ClusterNodeMain {
         a.put(k, arg.substring(eq + 1));
       }
     }
-    LocalCluster.Layout layout = new LocalCluster.Layout(Path.of(required(a, "dir")), 0, 0, 0,
-        Integer.parseInt(required(a, "shards")), 0, 0, Long.parseLong(required(a, "edge-cache-bytes")),
-        Long.parseLong(required(a, "shard-store-bytes")), "imgcdn-bench-signing-key-0123456789", settings);
+    LocalCluster.Layout layout =
+        new LocalCluster.Layout(
+            Path.of(required(a, "dir")),
+            0,
+            0,
+            0,
+            Integer.parseInt(required(a, "shards")),
+            0,
+            0,
+            Long.parseLong(required(a, "edge-cache-bytes")),
+            Long.parseLong(required(a, "shard-store-bytes")),
+            "imgcdn-bench-signing-key-0123456789",
+            settings);
     LocalCluster cluster = LocalCluster.start(layout);
     Thread hook = new Thread(cluster::close, "cluster-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     long t0 = System.nanoTime();
-    long bytes = ObjectSets.put(required(a, "objects"), (key, body, type) -> cluster.s3().put(key, body, type),
-        Runtime.getRuntime().availableProcessors());
-    String shards = cluster.shards().stream().map(s -> String.valueOf(s.port())).collect(Collectors.joining(","));
-    System.out.printf("%s s3=%d origin=%d edge=%d shards=%s seeded-bytes=%d seed-seconds=%.1f%n", READY,
-        cluster.s3().endpoint().getPort(), cluster.origin().port(), cluster.edge().port(), shards, bytes,
+    long bytes =
+        ObjectSets.put(
+            required(a, "objects"),
+            (key, body, type) -> cluster.s3().put(key, body, type),
+            Runtime.getRuntime().availableProcessors());
+    String shards =
+        cluster.shards().stream()
+            .map(s -> String.valueOf(s.port()))
+            .collect(Collectors.joining(","));
+    System.out.printf(
+        "%s s3=%d origin=%d edge=%d shards=%s seeded-bytes=%d seed-seconds=%.1f%n",
+        READY,
+        cluster.s3().endpoint().getPort(),
+        cluster.origin().port(),
+        cluster.edge().port(),
+        shards,
+        bytes,
         (System.nanoTime() - t0) / 1e9);
     System.out.flush();
     try (InputStream in = System.in) {
@@ -69,7 +92,8 @@ public final class ClusterNodeMain {
   private static String required(Map<String, String> a, String key) {
     String v = a.get(key);
     if (v == null) {
-      throw new IllegalArgumentException("argument " + key + "=...: missing (given: " + a.keySet() + ")");
+      throw new IllegalArgumentException(
+          "argument " + key + "=...: missing (given: " + a.keySet() + ")");
     }
     return v;
   }

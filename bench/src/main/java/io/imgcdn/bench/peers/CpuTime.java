@@ -6,10 +6,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * CPU time (user + system) used so far by processes and their descendants, read from the OS
- * ({@link ProcessHandle.Info#totalCpuDuration()}: /proc/PID/stat on Linux). On a machine shared with other
- * work, a server's CPU time per request is steadier than its wall-clock rate, which depends on how much of
- * the CPUs the others left it.
+ * CPU time (user + system) used so far by processes and their descendants, read from the OS ({@link
+ * ProcessHandle.Info#totalCpuDuration()}: /proc/PID/stat on Linux). On a machine shared with other
+ * work, a server's CPU time per request is steadier than its wall-clock rate, which depends on how
+ * much of the CPUs the others left it.
  */
 public final class CpuTime {
 

@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * An imgcdn cluster (embedded S3, one origin, N shards, one edge: dist's LocalCluster) in a child JVM on this
- * JVM's class path, so its heap, garbage collector and threads are its own, like the peers' processes, and
- * the load generator's garbage never pauses it.
+ * An imgcdn cluster (embedded S3, one origin, N shards, one edge: dist's LocalCluster) in a child
+ * JVM on this JVM's class path, so its heap, garbage collector and threads are its own, like the
+ * peers' processes, and the load generator's garbage never pauses it.
  */
 public final class ImgcdnCluster implements AutoCloseable {
 
@@ -44,7 +44,12 @@ public final class ImgcdnCluster implements AutoCloseable {
    * @param heap the child's -Xmx, e.g. {@code 1g}
    * @param settings extra node settings (LocalCluster.Layout.extraSettings)
    */
-  public record Options(int shards, long edgeCacheBytes, long shardStoreBytes, String objects, String heap,
+  public record Options(
+      int shards,
+      long edgeCacheBytes,
+      long shardStoreBytes,
+      String objects,
+      String heap,
       Map<String, String> settings) {
     public Options {
       if (shards <= 0) {
@@ -58,8 +63,9 @@ public final class ImgcdnCluster implements AutoCloseable {
   }
 
   /**
-   * System property with extra JVM options for the child, appended after the defaults (later ones win), e.g.
-   * {@code -XX:TieredStopAtLevel=1} for a quicker start in smoke tests (no second collector: G1 is set).
+   * System property with extra JVM options for the child, appended after the defaults (later ones
+   * win), e.g. {@code -XX:TieredStopAtLevel=1} for a quicker start in smoke tests (no second
+   * collector: G1 is set).
    */
   public static final String JVM_OPTIONS_PROPERTY = "imgcdn.bench.cluster-jvm-options";
 
@@ -76,27 +82,39 @@ public final class ImgcdnCluster implements AutoCloseable {
   /** Starts the cluster under {@code dir}, seeds the bucket, and returns once every node serves. */
   public static ImgcdnCluster start(Path dir, Options o) throws IOException {
     Files.createDirectories(dir);
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + o.heap(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
-        "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + o.heap(),
+                "-XX:+UseG1GC",
+                "-Djava.awt.headless=true",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Dio.netty.noUnsafe=false",
+                "--enable-native-access=ALL-UNNAMED"));
     String extra = System.getProperty(JVM_OPTIONS_PROPERTY, "").strip();
     if (!extra.isEmpty()) {
       command.addAll(List.of(extra.split("\\s+")));
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        ClusterNodeMain.class.getName(),
-        "dir=" + dir.toAbsolutePath().resolve("cluster"),
-        "shards=" + o.shards(),
-        "edge-cache-bytes=" + o.edgeCacheBytes(),
-        "shard-store-bytes=" + o.shardStoreBytes(),
-        "objects=" + o.objects()));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            ClusterNodeMain.class.getName(),
+            "dir=" + dir.toAbsolutePath().resolve("cluster"),
+            "shards=" + o.shards(),
+            "edge-cache-bytes=" + o.edgeCacheBytes(),
+            "shard-store-bytes=" + o.shardStoreBytes(),
+            "objects=" + o.objects()));
     o.settings().forEach((k, v) -> command.add("set." + k + "=" + v));
     Path log = dir.resolve("imgcdn-cluster.log");
     Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
     PeerProcess p = PeerProcess.adopt("imgcdn-cluster", child, log);
     CompletableFuture<Map<String, String>> readyLine = new CompletableFuture<>();
-    Thread.ofPlatform().name("imgcdn-cluster-log").daemon(true).start(() -> copyLog(child, log, readyLine));
+    Thread.ofPlatform()
+        .name("imgcdn-cluster-log")
+        .daemon(true)
+        .start(() -> copyLog(child, log, readyLine));
     try {
       return new ImgcdnCluster(p, readyLine.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
@@ -104,15 +122,22 @@ public final class ImgcdnCluster implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new IllegalStateException("imgcdn cluster did not start (log " + log + "):\n" + PeerProcess.tail(log, 40),
-          e);
+      throw new IllegalStateException(
+          "imgcdn cluster did not start (log " + log + "):\n" + PeerProcess.tail(log, 40), e);
     }
   }
 
-  private static void copyLog(Process child, Path log, CompletableFuture<Map<String, String>> ready) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND)) {
+  private static void copyLog(
+      Process child, Path log, CompletableFuture<Map<String, String>> ready) {
+    try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        Writer out =
+            Files.newBufferedWriter(
+                log,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
       String line;
       while ((line = in.readLine()) != null) {
         out.write(line);
@@ -120,17 +145,21 @@ public final class ImgcdnCluster implements AutoCloseable {
         if (!ready.isDone() && line.startsWith(ClusterNodeMain.READY + " ")) {
           out.flush();
           Map<String, String> kv = new HashMap<>();
-          Arrays.stream(line.split(" ")).skip(1).forEach(w -> {
-            int eq = w.indexOf('=');
-            kv.put(w.substring(0, eq), w.substring(eq + 1));
-          });
+          Arrays.stream(line.split(" "))
+              .skip(1)
+              .forEach(
+                  w -> {
+                    int eq = w.indexOf('=');
+                    kv.put(w.substring(0, eq), w.substring(eq + 1));
+                  });
           ready.complete(kv);
         }
       }
     } catch (IOException e) {
       ready.completeExceptionally(e);
     } finally {
-      ready.completeExceptionally(new IllegalStateException("its output ended before it was ready"));
+      ready.completeExceptionally(
+          new IllegalStateException("its output ended before it was ready"));
     }
   }
 
@@ -143,7 +172,9 @@ public final class ImgcdnCluster implements AutoCloseable {
   }
 
   public List<URI> shards() {
-    return Arrays.stream(ready.get("shards").split(",")).map(s -> local(Integer.parseInt(s))).toList();
+    return Arrays.stream(ready.get("shards").split(","))
+        .map(s -> local(Integer.parseInt(s)))
+        .toList();
   }
 
   /** Bytes put into the bucket. */
@@ -159,7 +190,10 @@ public final class ImgcdnCluster implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port);
   }
 
-  /** Asks the child to stop (closes its stdin) without waiting, so it can stop while other things do. */
+  /**
+   * Asks the child to stop (closes its stdin) without waiting, so it can stop while other things
+   * do.
+   */
   public void requestStop() {
     try (OutputStream stdin = process.process().getOutputStream()) {
       stdin.flush();
@@ -168,7 +202,9 @@ public final class ImgcdnCluster implements AutoCloseable {
     }
   }
 
-  /** Closes the child's stdin (it stops its nodes and exits), then stops it by pid if it has not. */
+  /**
+   * Closes the child's stdin (it stops its nodes and exits), then stops it by pid if it has not.
+   */
   @Override
   public void close() {
     requestStop();

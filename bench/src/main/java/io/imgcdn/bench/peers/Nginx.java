@@ -12,9 +12,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * One nginx (Debian's 1.22) started from a generated configuration in its own directory: the reference
- * cluster's memory front ({@link #startFront}), or a disk-cache shard ({@link #startShard}) where Traffic
- * Server is not available. Runs in the foreground ({@code daemon off}) so it is stopped by pid.
+ * One nginx (Debian's 1.22) started from a generated configuration in its own directory: the
+ * reference cluster's memory front ({@link #startFront}), or a disk-cache shard ({@link
+ * #startShard}) where Traffic Server is not available. Runs in the foreground ({@code daemon off})
+ * so it is stopped by pid.
  */
 public final class Nginx implements AutoCloseable {
 
@@ -43,40 +44,87 @@ public final class Nginx implements AutoCloseable {
 
   /** Why nginx cannot run here, or empty if it can. */
   public static Optional<String> unavailable() {
-    return Files.isExecutable(BINARY) ? Optional.empty()
+    return Files.isExecutable(BINARY)
+        ? Optional.empty()
         : Optional.of(BINARY + " not found (Debian: apt-get install -y nginx-light)");
   }
 
   /**
-   * The front: {@code proxy_cache} of at most {@code cacheBytes} in {@code cacheDir} (put it on tmpfs, e.g.
-   * under /dev/shm), misses to {@code shards} by {@code hash $request_uri consistent}.
+   * The front: {@code proxy_cache} of at most {@code cacheBytes} in {@code cacheDir} (put it on
+   * tmpfs, e.g. under /dev/shm), misses to {@code shards} by {@code hash $request_uri consistent}.
    */
-  public static Nginx startFront(Path dir, String nodeId, int port, List<URI> shards, Path cacheDir, long cacheBytes,
-      int workers) throws IOException {
-    String servers = shards.stream().map(u -> "        server " + u.getHost() + ":" + u.getPort() + ";")
-        .collect(Collectors.joining("\n"));
-    return start(dir, nodeId, port, "nginx/front.conf", Map.of("servers", servers), cacheDir, cacheBytes, workers);
+  public static Nginx startFront(
+      Path dir,
+      String nodeId,
+      int port,
+      List<URI> shards,
+      Path cacheDir,
+      long cacheBytes,
+      int workers)
+      throws IOException {
+    String servers =
+        shards.stream()
+            .map(u -> "        server " + u.getHost() + ":" + u.getPort() + ";")
+            .collect(Collectors.joining("\n"));
+    return start(
+        dir,
+        nodeId,
+        port,
+        "nginx/front.conf",
+        Map.of("servers", servers),
+        cacheDir,
+        cacheBytes,
+        workers);
   }
 
-  /** A shard-tier peer: {@code proxy_cache} of at most {@code cacheBytes} on disk in {@code cacheDir}, misses to {@code origin}. */
-  public static Nginx startShard(Path dir, String nodeId, int port, URI origin, Path cacheDir, long cacheBytes,
-      int workers) throws IOException {
-    return start(dir, nodeId, port, "nginx/shard.conf", Map.of("origin", origin.getHost() + ":" + origin.getPort()),
-        cacheDir, cacheBytes, workers);
+  /**
+   * A shard-tier peer: {@code proxy_cache} of at most {@code cacheBytes} on disk in {@code
+   * cacheDir}, misses to {@code origin}.
+   */
+  public static Nginx startShard(
+      Path dir, String nodeId, int port, URI origin, Path cacheDir, long cacheBytes, int workers)
+      throws IOException {
+    return start(
+        dir,
+        nodeId,
+        port,
+        "nginx/shard.conf",
+        Map.of("origin", origin.getHost() + ":" + origin.getPort()),
+        cacheDir,
+        cacheBytes,
+        workers);
   }
 
-  private static Nginx start(Path dir, String nodeId, int port, String template, Map<String, String> extra,
-      Path cacheDir, long cacheBytes, int workers) throws IOException {
-    unavailable().ifPresent(reason -> {
-      throw new IllegalStateException(reason);
-    });
+  private static Nginx start(
+      Path dir,
+      String nodeId,
+      int port,
+      String template,
+      Map<String, String> extra,
+      Path cacheDir,
+      long cacheBytes,
+      int workers)
+      throws IOException {
+    unavailable()
+        .ifPresent(
+            reason -> {
+              throw new IllegalStateException(reason);
+            });
     if (workers <= 0) {
       throw new IllegalArgumentException("workers: " + workers + " (expected: > 0)");
     }
     Path d = Files.createDirectories(dir).toAbsolutePath();
     Files.createDirectories(cacheDir);
-    String common = Templates.render("nginx/common.conf", Map.of("workers", String.valueOf(workers),
-        "user_line", runningAsRoot() ? "user root;" : "# user: not root, workers stay who we are", "dir", d.toString()));
+    String common =
+        Templates.render(
+            "nginx/common.conf",
+            Map.of(
+                "workers",
+                String.valueOf(workers),
+                "user_line",
+                runningAsRoot() ? "user root;" : "# user: not root, workers stay who we are",
+                "dir",
+                d.toString()));
     Map<String, String> values = new java.util.HashMap<>(extra);
     values.put("common", common);
     values.put("dir", d.toString());
@@ -87,15 +135,28 @@ public final class Nginx implements AutoCloseable {
     Path conf = d.resolve("nginx.conf");
     Files.writeString(conf, Templates.render(template, values), StandardCharsets.UTF_8);
     Path log = d.resolve("stdout.log");
-    PeerProcess p = PeerProcess.start(nodeId, List.of(BINARY.toString(), "-p", d.toString(), "-c", conf.toString(),
-        "-e", d.resolve("error.log").toString()), d, log, Map.of());
+    PeerProcess p =
+        PeerProcess.start(
+            nodeId,
+            List.of(
+                BINARY.toString(),
+                "-p",
+                d.toString(),
+                "-c",
+                conf.toString(),
+                "-e",
+                d.resolve("error.log").toString()),
+            d,
+            log,
+            Map.of());
     Nginx n = new Nginx(nodeId, port, p);
     try {
       p.awaitReady(port, () -> true, START_TIMEOUT);
       return n;
     } catch (RuntimeException e) {
       n.close();
-      throw new IllegalStateException(e.getMessage() + "\nerror.log:\n" + PeerProcess.tail(d.resolve("error.log"), 20), e);
+      throw new IllegalStateException(
+          e.getMessage() + "\nerror.log:\n" + PeerProcess.tail(d.resolve("error.log"), 20), e);
     }
   }
 

@@ -13,8 +13,8 @@ import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
- * The objects a peer run puts into the bucket, described by one string both JVMs understand:
- * {@code fixed:<count>:<bytes>:<seed>} (run 2: equal-size objects) or {@code workload:<seed>:<originals>}
+ * The objects a peer run puts into the bucket, described by one string both JVMs understand: {@code
+ * fixed:<count>:<bytes>:<seed>} (run 2: equal-size objects) or {@code workload:<seed>:<originals>}
  * (run 3: the originals of the default workload, pixiv's sizes).
  */
 public final class ObjectSets {
@@ -24,15 +24,20 @@ public final class ObjectSets {
   /** The spec string of {@code count} objects of {@code bytes} each. */
   public static String fixed(int count, int bytes, long seed) {
     if (count <= 0 || bytes <= 0) {
-      throw new IllegalArgumentException("fixed objects: " + count + " x " + bytes + " bytes (expected: both > 0)");
+      throw new IllegalArgumentException(
+          "fixed objects: " + count + " x " + bytes + " bytes (expected: both > 0)");
     }
     return "fixed:" + count + ":" + bytes + ":" + seed;
   }
 
-  /** The spec string of the originals of {@code spec} (seed and originals; sizes are always pixiv's). */
+  /**
+   * The spec string of the originals of {@code spec} (seed and originals; sizes are always
+   * pixiv's).
+   */
   public static String workload(WorkloadSpec spec) {
     if (!spec.sizes().equals(SizeModel.pixiv())) {
-      throw new IllegalArgumentException("workload sizes: " + spec.sizes() + " (expected: SizeModel.pixiv())");
+      throw new IllegalArgumentException(
+          "workload sizes: " + spec.sizes() + " (expected: SizeModel.pixiv())");
     }
     return "workload:" + spec.seed() + ":" + spec.originals();
   }
@@ -43,8 +48,8 @@ public final class ObjectSets {
   }
 
   /**
-   * The bytes of fixed object {@code i}: pseudo-random from (seed, i). Not an image: shard and ATS only store
-   * and serve them, and the origin serves originals byte for byte.
+   * The bytes of fixed object {@code i}: pseudo-random from (seed, i). Not an image: shard and ATS
+   * only store and serve them, and the origin serves originals byte for byte.
    */
   static byte[] fixedBody(long seed, int i, int bytes) {
     byte[] b = new byte[bytes];
@@ -59,27 +64,28 @@ public final class ObjectSets {
   }
 
   /**
-   * A trace of {@code requests} requests over {@code count} fixed objects of {@code bytes} each, the object
-   * of each request drawn uniformly (seeded).
+   * A trace of {@code requests} requests over {@code count} fixed objects of {@code bytes} each,
+   * the object of each request drawn uniformly (seeded).
    */
   public static Trace uniformTrace(int count, int bytes, long requests, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
-    return Trace.of(new Iterator<TraceRequest>() {
-      long next;
+    return Trace.of(
+        new Iterator<TraceRequest>() {
+          long next;
 
-      @Override
-      public boolean hasNext() {
-        return next < requests;
-      }
+          @Override
+          public boolean hasNext() {
+            return next < requests;
+          }
 
-      @Override
-      public TraceRequest next() {
-        if (next++ >= requests) {
-          throw new NoSuchElementException();
-        }
-        return new TraceRequest("/" + fixedKey(rng.nextInt(count)), bytes);
-      }
-    });
+          @Override
+          public TraceRequest next() {
+            if (next++ >= requests) {
+              throw new NoSuchElementException();
+            }
+            return new TraceRequest("/" + fixedKey(rng.nextInt(count)), bytes);
+          }
+        });
   }
 
   /** A trace that asks for each of {@code count} fixed objects once, in a seeded random order. */
@@ -95,28 +101,33 @@ public final class ObjectSets {
       order[i] = order[j];
       order[j] = t;
     }
-    return Trace.of(java.util.Arrays.stream(order).mapToObj(i -> new TraceRequest("/" + fixedKey(i), bytes))
-        .iterator());
+    return Trace.of(
+        java.util.Arrays.stream(order)
+            .mapToObj(i -> new TraceRequest("/" + fixedKey(i), bytes))
+            .iterator());
   }
 
-  /** A trace that asks for each of {@code count} fixed objects once, in key order (a warm-up pass). */
+  /**
+   * A trace that asks for each of {@code count} fixed objects once, in key order (a warm-up pass).
+   */
   public static Trace eachOnce(int count, int bytes) {
-    return Trace.of(new Iterator<TraceRequest>() {
-      int next;
+    return Trace.of(
+        new Iterator<TraceRequest>() {
+          int next;
 
-      @Override
-      public boolean hasNext() {
-        return next < count;
-      }
+          @Override
+          public boolean hasNext() {
+            return next < count;
+          }
 
-      @Override
-      public TraceRequest next() {
-        if (next >= count) {
-          throw new NoSuchElementException();
-        }
-        return new TraceRequest("/" + fixedKey(next++), bytes);
-      }
-    });
+          @Override
+          public TraceRequest next() {
+            if (next >= count) {
+              throw new NoSuchElementException();
+            }
+            return new TraceRequest("/" + fixedKey(next++), bytes);
+          }
+        });
   }
 
   /** Puts the objects {@code spec} describes into {@code sink}; returns how many bytes. */
@@ -139,15 +150,20 @@ public final class ObjectSets {
         if (p.length != 3) {
           break;
         }
-        WorkloadSpec ws = WorkloadSpec.defaults(Long.parseLong(p[1])).withOriginals(Integer.parseInt(p[2]))
-            .withRequests(0);
+        WorkloadSpec ws =
+            WorkloadSpec.defaults(Long.parseLong(p[1]))
+                .withOriginals(Integer.parseInt(p[2]))
+                .withRequests(0);
         return WorkloadUploader.upload(Workload.generate(ws), sink, threads).bytes();
       }
       default -> {
         // reported below
       }
     }
-    throw new IllegalArgumentException("objects: '" + spec + "' (expected: fixed:<count>:<bytes>:<seed> or "
-        + "workload:<seed>:<originals>)");
+    throw new IllegalArgumentException(
+        "objects: '"
+            + spec
+            + "' (expected: fixed:<count>:<bytes>:<seed> or "
+            + "workload:<seed>:<originals>)");
   }
 }

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Drops the OS page cache of the files under a directory, the same way for every server: each file is
- * advised POSIX_FADV_DONTNEED, and the bytes still resident are counted with {@code fincore}.
+ * Drops the OS page cache of the files under a directory, the same way for every server: each file
+ * is advised POSIX_FADV_DONTNEED, and the bytes still resident are counted with {@code fincore}.
  */
 final class PageCache {
   /*
@@ -39,7 +39,8 @@ final class PageCache {
     if (files.isEmpty()) {
       return 0;
     }
-    List<String> command = new ArrayList<>(List.of("fincore", "--bytes", "--noheadings", "--output", "RES"));
+    List<String> command =
+        new ArrayList<>(List.of("fincore", "--bytes", "--noheadings", "--output", "RES"));
     files.forEach(f -> command.add(f.toString()));
     String out = run(command);
     long total = 0;

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * An external process a peer run started (traffic_server, nginx, a child JVM), stopped by its pid and the
- * pids of its descendants, never by name.
+ * An external process a peer run started (traffic_server, nginx, a child JVM), stopped by its pid
+ * and the pids of its descendants, never by name.
  */
 public final class PeerProcess implements AutoCloseable {
 
@@ -37,8 +37,10 @@ public final class PeerProcess implements AutoCloseable {
   private static final Set<PeerProcess> RUNNING = ConcurrentHashMap.newKeySet();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> List.copyOf(RUNNING).forEach(PeerProcess::close),
-        "peer-process-reaper"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> List.copyOf(RUNNING).forEach(PeerProcess::close), "peer-process-reaper"));
   }
 
   private final String name;
@@ -57,10 +59,14 @@ public final class PeerProcess implements AutoCloseable {
    * @param env extra environment variables
    * @throws IOException if the executable cannot be started (e.g. not installed)
    */
-  public static PeerProcess start(String name, List<String> command, Path workDir, Path log, Map<String, String> env)
+  public static PeerProcess start(
+      String name, List<String> command, Path workDir, Path log, Map<String, String> env)
       throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(env);
     PeerProcess p = new PeerProcess(name, pb.start(), log);
     RUNNING.add(p);
@@ -95,22 +101,42 @@ public final class PeerProcess implements AutoCloseable {
   }
 
   /**
-   * Waits until 127.0.0.1:{@code port} accepts a connection and {@code ready} holds; fails with the log's
-   * tail if the process exits first or {@code timeout} passes.
+   * Waits until 127.0.0.1:{@code port} accepts a connection and {@code ready} holds; fails with the
+   * log's tail if the process exits first or {@code timeout} passes.
    */
   public void awaitReady(int port, BooleanSupplier ready, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " (pid " + pid() + ") exited with " + process.exitValue()
-            + " before serving on port " + port + "; log " + log + ":\n" + tail(log, 30));
+        throw new IllegalStateException(
+            name
+                + " (pid "
+                + pid()
+                + ") exited with "
+                + process.exitValue()
+                + " before serving on port "
+                + port
+                + "; log "
+                + log
+                + ":\n"
+                + tail(log, 30));
       }
       if (accepts(port) && ready.getAsBoolean()) {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(name + " (pid " + pid() + ") not ready on port " + port + " after "
-            + timeout.toSeconds() + " s; log " + log + ":\n" + tail(log, 30));
+        throw new IllegalStateException(
+            name
+                + " (pid "
+                + pid()
+                + ") not ready on port "
+                + port
+                + " after "
+                + timeout.toSeconds()
+                + " s; log "
+                + log
+                + ":\n"
+                + tail(log, 30));
       }
       try {
         process.waitFor(100, TimeUnit.MILLISECONDS);
@@ -130,7 +156,10 @@ public final class PeerProcess implements AutoCloseable {
     }
   }
 
-  /** SIGTERM, then SIGKILL after a grace period, to the process and the descendants it had. Idempotent. */
+  /**
+   * SIGTERM, then SIGKILL after a grace period, to the process and the descendants it had.
+   * Idempotent.
+   */
   @Override
   public void close() {
     List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
@@ -164,19 +193,24 @@ public final class PeerProcess implements AutoCloseable {
   }
 
   /**
-   * Closes every one of {@code things} at the same time (each close on its own thread) and returns when all
-   * are closed; a failure is reported to {@code failures} and does not stop the others.
+   * Closes every one of {@code things} at the same time (each close on its own thread) and returns
+   * when all are closed; a failure is reported to {@code failures} and does not stop the others.
    */
-  static void closeAll(List<? extends AutoCloseable> things, java.util.function.Consumer<String> failures) {
+  static void closeAll(
+      List<? extends AutoCloseable> things, java.util.function.Consumer<String> failures) {
     List<Thread> threads = new ArrayList<>();
     for (AutoCloseable c : things) {
-      threads.add(Thread.ofPlatform().name("stop-" + c).start(() -> {
-        try {
-          c.close();
-        } catch (Exception e) {
-          failures.accept("stopping " + c + ": " + e);
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .name("stop-" + c)
+              .start(
+                  () -> {
+                    try {
+                      c.close();
+                    } catch (Exception e) {
+                      failures.accept("stopping " + c + ": " + e);
+                    }
+                  }));
     }
     for (Thread t : threads) {
       try {

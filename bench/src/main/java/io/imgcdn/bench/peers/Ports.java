@@ -5,14 +5,17 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-/** Free TCP ports on 127.0.0.1 for peers that cannot be told "port 0" and report back (nginx, traffic_server). */
+/**
+ * Free TCP ports on 127.0.0.1 for peers that cannot be told "port 0" and report back (nginx,
+ * traffic_server).
+ */
 final class Ports {
 
   private Ports() {}
 
   /**
-   * A port that was free a moment ago. Another process may take it before the peer binds it; the peer then
-   * fails to start and says so in its log, which the run reports.
+   * A port that was free a moment ago. Another process may take it before the peer binds it; the
+   * peer then fails to start and says so in its log, which the run reports.
    */
   static int free() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -5,7 +5,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Which program plays the shard tier in the reference runs: Traffic Server, or nginx where ATS cannot run. */
+/**
+ * Which program plays the shard tier in the reference runs: Traffic Server, or nginx where ATS
+ * cannot run.
+ */
 public enum ShardPeerKind {
   /** Apache Traffic Server (Debian trafficserver), cache in a fixed-size file: what pixiv runs. */
   ATS("ats", "Apache Traffic Server"),
@@ -40,28 +43,41 @@ public enum ShardPeerKind {
   }
 
   /**
-   * Starts instance {@code n} (1-based) under {@code dir} forwarding misses to {@code origin} with a disk cache of
-   * {@code cacheBytes}.
+   * Starts instance {@code n} (1-based) under {@code dir} forwarding misses to {@code origin} with
+   * a disk cache of {@code cacheBytes}.
    */
   public Running start(Path dir, int n, URI origin, long cacheBytes) throws IOException {
     return start(dir, n, origin, cacheBytes, -1);
   }
 
-  /** As {@link #start(Path, int, URI, long)}; {@code ramCacheBytes} sets ATS's RAM cache (-1 auto, 0 none). */
-  public Running start(Path dir, int n, URI origin, long cacheBytes, long ramCacheBytes) throws IOException {
+  /**
+   * As {@link #start(Path, int, URI, long)}; {@code ramCacheBytes} sets ATS's RAM cache (-1 auto, 0
+   * none).
+   */
+  public Running start(Path dir, int n, URI origin, long cacheBytes, long ramCacheBytes)
+      throws IOException {
     String id = nodePrefix + "-" + n;
     int port = Ports.free();
     if (this == ATS) {
-      TrafficServer ts = TrafficServer.start(dir.resolve(id), id, port, origin, cacheBytes, ramCacheBytes);
+      TrafficServer ts =
+          TrafficServer.start(dir.resolve(id), id, port, origin, cacheBytes, ramCacheBytes);
       return new Running(id, ts.uri(), ts.pid(), ts);
     }
-    Nginx ng = Nginx.startShard(dir.resolve(id), id, port, origin, dir.resolve(id).resolve("cache"), cacheBytes,
-        Runtime.getRuntime().availableProcessors());
+    Nginx ng =
+        Nginx.startShard(
+            dir.resolve(id),
+            id,
+            port,
+            origin,
+            dir.resolve(id).resolve("cache"),
+            cacheBytes,
+            Runtime.getRuntime().availableProcessors());
     return new Running(id, ng.uri(), ng.pid(), ng);
   }
 
   /** A started instance. */
-  public record Running(String nodeId, URI uri, long pid, AutoCloseable process) implements AutoCloseable {
+  public record Running(String nodeId, URI uri, long pid, AutoCloseable process)
+      implements AutoCloseable {
     @Override
     public void close() throws Exception {
       process.close();

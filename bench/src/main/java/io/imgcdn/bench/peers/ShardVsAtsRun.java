@@ -22,9 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Run 2 of issue 7: cache hits of one imgcdn shard against one Traffic Server instance (or nginx with a disk
- * cache, where ATS cannot run), on the same set of equal-size objects, both warmed until every object is a
- * hit, measured by the same load generator in interleaved rounds.
+ * Run 2 of issue 7: cache hits of one imgcdn shard against one Traffic Server instance (or nginx
+ * with a disk cache, where ATS cannot run), on the same set of equal-size objects, both warmed
+ * until every object is a hit, measured by the same load generator in interleaved rounds.
  */
 public final class ShardVsAtsRun {
 
@@ -64,34 +64,74 @@ public final class ShardVsAtsRun {
    * @param wrkThreads with wrk: its threads; 0 for no wrk runs
    * @param keep keep the temporary directories (logs, configs) instead of deleting them
    * @param shardSettings extra settings for the shard (e.g. shard.store.block-cache)
-   * @param coldPageCache measure cold reads instead: before each measured pass over every object, drop the
-   *     page cache of the server's files; no RocksDB block cache and no ATS RAM cache
-   * @param coldFreshConnections with coldPageCache: open new connections for every cold segment (the method
-   *     before 2026-11-22, which charged connection set-up and its JIT to each segment) instead of keeping
-   *     each server's connections open from the warm load through every segment
+   * @param coldPageCache measure cold reads instead: before each measured pass over every object,
+   *     drop the page cache of the server's files; no RocksDB block cache and no ATS RAM cache
+   * @param coldFreshConnections with coldPageCache: open new connections for every cold segment
+   *     (the method before 2026-11-22, which charged connection set-up and its JIT to each segment)
+   *     instead of keeping each server's connections open from the warm load through every segment
    */
-  public record Options(Path workDir, ShardPeerKind peer, int objects, int objectBytes, long cacheBytes,
-      int connections, int clientThreads, Duration duration, int rounds, int wrkThreads, boolean keep,
-      Map<String, String> shardSettings, boolean coldPageCache, boolean coldFreshConnections) {
+  public record Options(
+      Path workDir,
+      ShardPeerKind peer,
+      int objects,
+      int objectBytes,
+      long cacheBytes,
+      int connections,
+      int clientThreads,
+      Duration duration,
+      int rounds,
+      int wrkThreads,
+      boolean keep,
+      Map<String, String> shardSettings,
+      boolean coldPageCache,
+      boolean coldFreshConnections) {
     public Options {
       shardSettings = Map.copyOf(shardSettings);
       if (objects <= 0 || objectBytes <= 0) {
-        throw new IllegalArgumentException("objects: " + objects + " x " + objectBytes + " bytes (expected: > 0)");
+        throw new IllegalArgumentException(
+            "objects: " + objects + " x " + objectBytes + " bytes (expected: > 0)");
       }
       if ((long) objects * objectBytes > cacheBytes / 2) {
-        throw new IllegalArgumentException("objects: " + objects + " x " + objectBytes + " bytes for a cache of "
-            + cacheBytes + " (expected: at most half the cache, so every object stays a hit)");
+        throw new IllegalArgumentException(
+            "objects: "
+                + objects
+                + " x "
+                + objectBytes
+                + " bytes for a cache of "
+                + cacheBytes
+                + " (expected: at most half the cache, so every object stays a hit)");
       }
       if (rounds <= 0 || connections <= 0 || clientThreads <= 0 || wrkThreads < 0) {
-        throw new IllegalArgumentException("rounds, connections, client threads, wrk threads: " + rounds + ", "
-            + connections + ", " + clientThreads + ", " + wrkThreads + " (expected: > 0, > 0, > 0, >= 0)");
+        throw new IllegalArgumentException(
+            "rounds, connections, client threads, wrk threads: "
+                + rounds
+                + ", "
+                + connections
+                + ", "
+                + clientThreads
+                + ", "
+                + wrkThreads
+                + " (expected: > 0, > 0, > 0, >= 0)");
       }
     }
 
     /** 2,000 objects of 60 KiB, 512 MiB caches, 32 connections, 3 rounds of 20 s, ATS, no wrk. */
     public static Options defaults() {
-      return new Options(null, ShardPeerKind.ATS, 2_000, 60 * 1024, 512L << 20, 32, 1, Duration.ofSeconds(20), 3, 0,
-          false, Map.of(), false, false);
+      return new Options(
+          null,
+          ShardPeerKind.ATS,
+          2_000,
+          60 * 1024,
+          512L << 20,
+          32,
+          1,
+          Duration.ofSeconds(20),
+          3,
+          0,
+          false,
+          Map.of(),
+          false,
+          false);
     }
   }
 
@@ -100,13 +140,19 @@ public final class ShardVsAtsRun {
    *
    * @param labels one per result, e.g. {@code shard #1}, {@code ats #1}
    * @param results bench-load results, in the order measured
-   * @param cpuMicrosPerResponse per result: CPU time of the server's processes per response, microseconds
+   * @param cpuMicrosPerResponse per result: CPU time of the server's processes per response,
+   *     microseconds
    * @param markdown the report's text (without the plot links)
    * @param medianRatio median over rounds of shard req/s / peer req/s
    * @param medianCpuRatio median over rounds of peer CPU per response / shard CPU per response
    */
-  public record Result(List<String> labels, List<LoadResult> results, List<Double> cpuMicrosPerResponse,
-      String markdown, double medianRatio, double medianCpuRatio) {}
+  public record Result(
+      List<String> labels,
+      List<LoadResult> results,
+      List<Double> cpuMicrosPerResponse,
+      String markdown,
+      double medianRatio,
+      double medianCpuRatio) {}
 
   private static final long SEED = 7;
   private static final int WARM_MAX_PASSES = 8;
@@ -114,15 +160,24 @@ public final class ShardVsAtsRun {
 
   private ShardVsAtsRun() {}
 
-  /** Runs it, writes the report to {@code report} (plots next to it) and returns it; progress lines to {@code log}. */
+  /**
+   * Runs it, writes the report to {@code report} (plots next to it) and returns it; progress lines
+   * to {@code log}.
+   */
   public static Result run(Options o, Path report, PrintWriter log) throws Exception {
-    o.peer().unavailable().ifPresent(reason -> {
-      throw new IllegalStateException("shard-tier peer " + o.peer().label() + ": " + reason);
-    });
+    o.peer()
+        .unavailable()
+        .ifPresent(
+            reason -> {
+              throw new IllegalStateException(
+                  "shard-tier peer " + o.peer().label() + ": " + reason);
+            });
     if (o.wrkThreads() > 0) {
-      Wrk.unavailable().ifPresent(reason -> {
-        throw new IllegalStateException("wrk cross-check: " + reason);
-      });
+      Wrk.unavailable()
+          .ifPresent(
+              reason -> {
+                throw new IllegalStateException("wrk cross-check: " + reason);
+              });
     }
     String loadBefore = Machine.loadAverage();
     Trace eachOnce = ObjectSets.eachOnce(o.objects(), o.objectBytes());
@@ -143,31 +198,54 @@ public final class ShardVsAtsRun {
       Map<String, String> shardSettings = new java.util.HashMap<>(o.shardSettings());
       if (o.coldPageCache()) {
         shardSettings.putIfAbsent("shard.store.block-cache", "0");
-        // posix_fadvise cannot drop pages a process has mapped: the shard's default mmap reads would stay warm.
+        // posix_fadvise cannot drop pages a process has mapped: the shard's default mmap reads
+        // would stay warm.
         shardSettings.putIfAbsent("shard.store.reads", "pread");
       }
-      ImgcdnCluster.Options co = new ImgcdnCluster.Options(1, 64L << 20, o.cacheBytes(),
-          ObjectSets.fixed(o.objects(), o.objectBytes(), SEED), "1g", shardSettings);
+      ImgcdnCluster.Options co =
+          new ImgcdnCluster.Options(
+              1,
+              64L << 20,
+              o.cacheBytes(),
+              ObjectSets.fixed(o.objects(), o.objectBytes(), SEED),
+              "1g",
+              shardSettings);
       try (ImgcdnCluster cluster = ImgcdnCluster.start(dirs.disk(), co);
-          ShardPeerKind.Running peer = o.peer().start(dirs.disk(), 1, cluster.origin(), o.cacheBytes(),
-              o.coldPageCache() ? 0 : -1)) {
+          ShardPeerKind.Running peer =
+              o.peer()
+                  .start(
+                      dirs.disk(),
+                      1,
+                      cluster.origin(),
+                      o.cacheBytes(),
+                      o.coldPageCache() ? 0 : -1)) {
         URI shard = cluster.shards().getFirst();
-        log.printf("imgcdn cluster pid %d: shard %s, origin %s; %s pid %d at %s%n", cluster.pid(), shard,
-            cluster.origin(), peer.nodeId(), peer.pid(), peer.uri());
+        log.printf(
+            "imgcdn cluster pid %d: shard %s, origin %s; %s pid %d at %s%n",
+            cluster.pid(), shard, cluster.origin(), peer.nodeId(), peer.pid(), peer.uri());
         log.flush();
-        shardPasses = Warmup.untilAllHit(shard, eachOnce, "shard", 8, WARM_MAX_PASSES, o.clientThreads());
-        peerPasses = Warmup.untilAllHit(peer.uri(), eachOnce, o.peer().tier(), 8, WARM_MAX_PASSES, o.clientThreads());
-        log.printf("warm: shard after %d passes, %s after %d%n", shardPasses, peer.nodeId(), peerPasses);
+        shardPasses =
+            Warmup.untilAllHit(shard, eachOnce, "shard", 8, WARM_MAX_PASSES, o.clientThreads());
+        peerPasses =
+            Warmup.untilAllHit(
+                peer.uri(), eachOnce, o.peer().tier(), 8, WARM_MAX_PASSES, o.clientThreads());
+        log.printf(
+            "warm: shard after %d passes, %s after %d%n", shardPasses, peer.nodeId(), peerPasses);
         // What each uses while idle (the child JVM also runs an edge, an origin and S3, idle here).
         Duration idle0Shard = CpuTime.of(List.of(cluster.pid()));
         Duration idle0Peer = CpuTime.of(List.of(peer.pid()));
         Thread.sleep(IDLE_SAMPLE.toMillis());
-        idleShardMillisPerSecond = CpuTime.of(List.of(cluster.pid())).minus(idle0Shard).toNanos() / 1e6
-            / IDLE_SAMPLE.toSeconds();
-        idlePeerMillisPerSecond = CpuTime.of(List.of(peer.pid())).minus(idle0Peer).toNanos() / 1e6
-            / IDLE_SAMPLE.toSeconds();
-        log.printf("idle CPU: imgcdn JVM %.1f ms/s, %s %.1f ms/s%n", idleShardMillisPerSecond, peer.nodeId(),
-            idlePeerMillisPerSecond);
+        idleShardMillisPerSecond =
+            CpuTime.of(List.of(cluster.pid())).minus(idle0Shard).toNanos()
+                / 1e6
+                / IDLE_SAMPLE.toSeconds();
+        idlePeerMillisPerSecond =
+            CpuTime.of(List.of(peer.pid())).minus(idle0Peer).toNanos()
+                / 1e6
+                / IDLE_SAMPLE.toSeconds();
+        log.printf(
+            "idle CPU: imgcdn JVM %.1f ms/s, %s %.1f ms/s%n",
+            idleShardMillisPerSecond, peer.nodeId(), idlePeerMillisPerSecond);
         log.flush();
         Path wrkTrace = null;
         if (o.wrkThreads() > 0) {
@@ -176,17 +254,31 @@ public final class ShardVsAtsRun {
         }
         Path shardFiles = dirs.disk().resolve("cluster").resolve("shard-1");
         Path peerFiles = dirs.disk().resolve(peer.nodeId());
-        // Cold: each server's connections, opened by the warm load below, stay open through every cold
-        // segment (LoadGenerator.Session), so a segment measures cold reads, not 32 connection set-ups and the
+        // Cold: each server's connections, opened by the warm load below, stay open through every
+        // cold
+        // segment (LoadGenerator.Session), so a segment measures cold reads, not 32 connection
+        // set-ups and the
         // JIT compiling them (16% of the shard JVM's samples when every segment opened its own).
         Map<URI, LoadGenerator.Session> sessions = new java.util.HashMap<>();
         try {
           if (o.coldPageCache()) {
-            // Cold segments last under a second: without this the JIT compiling the read path (40% of the
+            // Cold segments last under a second: without this the JIT compiling the read path (40%
+            // of the
             // shard JVM's CPU in a profile of such segments) would be charged to the cold hits.
             for (URI target : List.of(shard, peer.uri())) {
-              LoadSpec warm = new LoadSpec(List.of(target), trace, 0, o.connections(), 0, 1_000_000_000L,
-                  o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null);
+              LoadSpec warm =
+                  new LoadSpec(
+                      List.of(target),
+                      trace,
+                      0,
+                      o.connections(),
+                      0,
+                      1_000_000_000L,
+                      o.duration(),
+                      Duration.ofSeconds(5),
+                      Duration.ofSeconds(2),
+                      o.clientThreads(),
+                      null);
               if (o.coldFreshConnections()) {
                 LoadGenerator.run(warm);
               } else {
@@ -195,8 +287,11 @@ public final class ShardVsAtsRun {
                 session.run(warm);
               }
             }
-            log.printf("warm load of %d s on each before the cold rounds (JIT); cold segments on %s%n",
-                o.duration().toSeconds(), o.coldFreshConnections() ? "new connections each"
+            log.printf(
+                "warm load of %d s on each before the cold rounds (JIT); cold segments on %s%n",
+                o.duration().toSeconds(),
+                o.coldFreshConnections()
+                    ? "new connections each"
                     : "the warm load's connections, kept open");
             log.flush();
           }
@@ -210,42 +305,77 @@ public final class ShardVsAtsRun {
               Trace measured = trace;
               long maxRequests = 1_000_000_000L;
               if (o.coldPageCache()) {
-                // One pass over every object in a fresh order, right after dropping the server's files from RAM.
+                // One pass over every object in a fresh order, right after dropping the server's
+                // files from RAM.
                 measured = ObjectSets.shuffledOnce(o.objects(), o.objectBytes(), SEED + round);
                 offset = 0;
                 maxRequests = o.objects();
                 Path files = isShard ? shardFiles : peerFiles;
                 int dropped = PageCache.drop(files);
                 long resident = PageCache.residentBytes(files);
-                String line = String.format(Locale.ROOT, "round %d %s: page cache dropped for %d files (%s); resident "
-                    + "now %s", round, isShard ? "shard" : o.peer().tier(), dropped,
-                    MarkdownTable.bytes(PageCache.fileBytes(files)), MarkdownTable.bytes(resident));
+                String line =
+                    String.format(
+                        Locale.ROOT,
+                        "round %d %s: page cache dropped for %d files (%s); resident " + "now %s",
+                        round,
+                        isShard ? "shard" : o.peer().tier(),
+                        dropped,
+                        MarkdownTable.bytes(PageCache.fileBytes(files)),
+                        MarkdownTable.bytes(resident));
                 coldNotes.add(line);
                 log.println(line);
                 log.flush();
               }
-              LoadSpec spec = new LoadSpec(List.of(target), measured, offset, o.connections(), 0, maxRequests,
-                  o.duration(), Duration.ofSeconds(5), Duration.ofSeconds(2), o.clientThreads(), null);
+              LoadSpec spec =
+                  new LoadSpec(
+                      List.of(target),
+                      measured,
+                      offset,
+                      o.connections(),
+                      0,
+                      maxRequests,
+                      o.duration(),
+                      Duration.ofSeconds(5),
+                      Duration.ofSeconds(2),
+                      o.clientThreads(),
+                      null);
               LoadGenerator.Session session = sessions.get(target);
               Duration cpu0 = CpuTime.of(pids);
               LoadResult r = session != null ? session.run(spec) : LoadGenerator.run(spec);
               labels.add((isShard ? "shard" : o.peer().tier()) + " #" + round);
               results.add(r);
               cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpu0), r.responses()));
-              log.printf("round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  "
-                  + "server CPU %.0f us/response%n",
-                  round, isShard ? "shard" : o.peer().tier(), r.requestsPerSecond(), r.latencyMillis(50),
-                  r.latencyMillis(99), r.errorCount(), cpuMicros.getLast());
+              log.printf(
+                  "round %d %-14s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  "
+                      + "server CPU %.0f us/response%n",
+                  round,
+                  isShard ? "shard" : o.peer().tier(),
+                  r.requestsPerSecond(),
+                  r.latencyMillis(50),
+                  r.latencyMillis(99),
+                  r.errorCount(),
+                  cpuMicros.getLast());
               log.flush();
             }
             if (o.wrkThreads() > 0 && !o.coldPageCache()) {
               for (int k = 0; k < 2; k++) {
                 boolean isShard = (k == 0) == shardFirst;
-                Wrk.Figures f = Wrk.run(isShard ? shard : peer.uri(), wrkTrace, dirs.disk(), o.wrkThreads(),
-                    o.connections(), o.duration());
+                Wrk.Figures f =
+                    Wrk.run(
+                        isShard ? shard : peer.uri(),
+                        wrkTrace,
+                        dirs.disk(),
+                        o.wrkThreads(),
+                        o.connections(),
+                        o.duration());
                 (isShard ? wrkShard : wrkPeer).add(f);
-                log.printf("round %d wrk %-10s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n", round,
-                    isShard ? "shard" : o.peer().tier(), f.requestsPerSecond(), f.p50Millis(), f.p99Millis(),
+                log.printf(
+                    "round %d wrk %-10s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n",
+                    round,
+                    isShard ? "shard" : o.peer().tier(),
+                    f.requestsPerSecond(),
+                    f.p50Millis(),
+                    f.p99Millis(),
                     f.errors());
                 log.flush();
               }
@@ -262,11 +392,31 @@ public final class ShardVsAtsRun {
     String loadAfter = Machine.loadAverage();
     double[] ratios = new double[o.rounds()];
     double[] cpuRatios = new double[o.rounds()];
-    String markdown = markdown(o, labels, results, cpuMicros, wrkShard, wrkPeer, shardPasses, peerPasses, loadBefore,
-        loadAfter, ratios, cpuRatios, idleShardMillisPerSecond, idlePeerMillisPerSecond, coldNotes);
+    String markdown =
+        markdown(
+            o,
+            labels,
+            results,
+            cpuMicros,
+            wrkShard,
+            wrkPeer,
+            shardPasses,
+            peerPasses,
+            loadBefore,
+            loadAfter,
+            ratios,
+            cpuRatios,
+            idleShardMillisPerSecond,
+            idlePeerMillisPerSecond,
+            coldNotes);
     Files.createDirectories(report.toAbsolutePath().getParent());
     Reports.writeLoad(report, markdown, labels, results);
-    return new Result(List.copyOf(labels), List.copyOf(results), List.copyOf(cpuMicros), markdown, median(ratios),
+    return new Result(
+        List.copyOf(labels),
+        List.copyOf(results),
+        List.copyOf(cpuMicros),
+        markdown,
+        median(ratios),
         median(cpuRatios));
   }
 
@@ -279,40 +429,93 @@ public final class ShardVsAtsRun {
     TraceFormat.write(file, List.of("shard-vs-ats: uniform over the fixed objects"), rs.iterator());
   }
 
-  private static String markdown(Options o, List<String> labels, List<LoadResult> results, List<Double> cpuMicros,
-      List<Wrk.Figures> wrkShard, List<Wrk.Figures> wrkPeer, int shardPasses, int peerPasses, String loadBefore,
-      String loadAfter, double[] ratios, double[] cpuRatios, double idleShard, double idlePeer, List<String> coldNotes) {
+  private static String markdown(
+      Options o,
+      List<String> labels,
+      List<LoadResult> results,
+      List<Double> cpuMicros,
+      List<Wrk.Figures> wrkShard,
+      List<Wrk.Figures> wrkPeer,
+      int shardPasses,
+      int peerPasses,
+      String loadBefore,
+      String loadAfter,
+      double[] ratios,
+      double[] cpuRatios,
+      double idleShard,
+      double idlePeer,
+      List<String> coldNotes) {
     String peerName = o.peer().tier();
     StringBuilder md = new StringBuilder();
-    md.append("## Run 2: shard hits vs ").append(o.peer().label()).append(" hits")
-        .append(o.coldPageCache() ? ", cold page cache" : "").append("\n\n");
+    md.append("## Run 2: shard hits vs ")
+        .append(o.peer().label())
+        .append(" hits")
+        .append(o.coldPageCache() ? ", cold page cache" : "")
+        .append("\n\n");
     if (o.coldPageCache()) {
-      md.append("Cold: after a warm load of one segment's duration on each server (so that the JVM's JIT is done), "
-          + (o.coldFreshConnections() ? "each cold segment on new connections, "
-              : "whose connections stay open (idle while the page cache is dropped) through every cold segment, ")
-          + "each measured segment is one pass over every object in a fresh random order, right after "
-          + "the page cache of the server's files was dropped (posix_fadvise DONTNEED on every file, via `dd "
-          + "iflag=nocache count=0`; resident bytes counted by `fincore` afterwards). No RAM cache on either side: "
-          + "the shard runs without a RocksDB block cache (shard.store.block-cache=0) and reads with pread "
-          + "(shard.store.reads=pread: pages of files it maps could not be dropped), ATS with "
-          + "proxy.config.cache.ram_cache.size 0. Both keep their in-memory indexes (RocksDB's table readers with "
-          + "bloom filters and indexes; ATS's directory).\n\n");
+      md.append(
+          "Cold: after a warm load of one segment's duration on each server (so that the JVM's JIT"
+              + " is done), "
+              + (o.coldFreshConnections()
+                  ? "each cold segment on new connections, "
+                  : "whose connections stay open (idle while the page cache is dropped) through"
+                      + " every cold segment, ")
+              + "each measured segment is one pass over every object in a fresh random order, right"
+              + " after the page cache of the server's files was dropped (posix_fadvise DONTNEED on"
+              + " every file, via `dd iflag=nocache count=0`; resident bytes counted by `fincore`"
+              + " afterwards). No RAM cache on either side: the shard runs without a RocksDB block"
+              + " cache (shard.store.block-cache=0) and reads with pread (shard.store.reads=pread:"
+              + " pages of files it maps could not be dropped), ATS with"
+              + " proxy.config.cache.ram_cache.size 0. Both keep their in-memory indexes (RocksDB's"
+              + " table readers with bloom filters and indexes; ATS's directory).\n\n");
       coldNotes.forEach(n -> md.append("- ").append(n).append('\n'));
       md.append('\n');
     }
     if (!o.shardSettings().isEmpty()) {
-      md.append("Shard settings: ").append(new java.util.TreeMap<>(o.shardSettings())).append(".\n\n");
+      md.append("Shard settings: ")
+          .append(new java.util.TreeMap<>(o.shardSettings()))
+          .append(".\n\n");
     }
-    md.append(String.format(Locale.ROOT, "%,d objects of %,d bytes (%s), every request a hit (warmed: shard after %d "
-        + "passes, %s after %d). Closed loop, %d connections, %d client thread(s), %d rounds of %d s per server, "
-        + "order alternating. Cache bound %s each.%n%n", o.objects(), o.objectBytes(),
-        MarkdownTable.bytes((double) o.objects() * o.objectBytes()), shardPasses, peerName, peerPasses,
-        o.connections(), o.clientThreads(), o.rounds(), o.duration().toSeconds(), MarkdownTable.bytes(o.cacheBytes())));
-    md.append("Machine: ").append(Machine.describe()).append("; load average ").append(loadBefore)
-        .append(" before, ").append(loadAfter).append(" after. Peer: ").append(o.peer().version()).append(".\n\n");
-    MarkdownTable side = new MarkdownTable("<round", "shard req/s", peerName + " req/s", "shard/" + peerName,
-        "shard p50 ms", peerName + " p50 ms", "shard p99 ms", peerName + " p99 ms", "shard CPU µs/req",
-        peerName + " CPU µs/req", peerName + "/shard CPU", "<errors (shard, " + peerName + ")");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%,d objects of %,d bytes (%s), every request a hit (warmed: shard after %d passes, %s"
+                + " after %d). Closed loop, %d connections, %d client thread(s), %d rounds of %d s"
+                + " per server, order alternating. Cache bound %s each.%n%n",
+            o.objects(),
+            o.objectBytes(),
+            MarkdownTable.bytes((double) o.objects() * o.objectBytes()),
+            shardPasses,
+            peerName,
+            peerPasses,
+            o.connections(),
+            o.clientThreads(),
+            o.rounds(),
+            o.duration().toSeconds(),
+            MarkdownTable.bytes(o.cacheBytes())));
+    md.append("Machine: ")
+        .append(Machine.describe())
+        .append("; load average ")
+        .append(loadBefore)
+        .append(" before, ")
+        .append(loadAfter)
+        .append(" after. Peer: ")
+        .append(o.peer().version())
+        .append(".\n\n");
+    MarkdownTable side =
+        new MarkdownTable(
+            "<round",
+            "shard req/s",
+            peerName + " req/s",
+            "shard/" + peerName,
+            "shard p50 ms",
+            peerName + " p50 ms",
+            "shard p99 ms",
+            peerName + " p99 ms",
+            "shard CPU µs/req",
+            peerName + " CPU µs/req",
+            peerName + "/shard CPU",
+            "<errors (shard, " + peerName + ")");
     for (int round = 1; round <= o.rounds(); round++) {
       int si = labels.indexOf("shard #" + round);
       int pi = labels.indexOf(peerName + " #" + round);
@@ -320,36 +523,78 @@ public final class ShardVsAtsRun {
       LoadResult p = results.get(pi);
       ratios[round - 1] = s.requestsPerSecond() / p.requestsPerSecond();
       cpuRatios[round - 1] = cpuMicros.get(pi) / cpuMicros.get(si);
-      side.row("#" + round, f0(s.requestsPerSecond()), f0(p.requestsPerSecond()), f2(ratios[round - 1]),
-          f2(s.latencyMillis(50)), f2(p.latencyMillis(50)), f2(s.latencyMillis(99)), f2(p.latencyMillis(99)),
-          f0(cpuMicros.get(si)), f0(cpuMicros.get(pi)), f2(cpuRatios[round - 1]), s.errorCount() + ", " + p.errorCount());
+      side.row(
+          "#" + round,
+          f0(s.requestsPerSecond()),
+          f0(p.requestsPerSecond()),
+          f2(ratios[round - 1]),
+          f2(s.latencyMillis(50)),
+          f2(p.latencyMillis(50)),
+          f2(s.latencyMillis(99)),
+          f2(p.latencyMillis(99)),
+          f0(cpuMicros.get(si)),
+          f0(cpuMicros.get(pi)),
+          f2(cpuRatios[round - 1]),
+          s.errorCount() + ", " + p.errorCount());
     }
-    side.row("median", "", "", f2(median(ratios)), "", "", "", "", "", "", f2(median(cpuRatios)), "");
+    side.row(
+        "median", "", "", f2(median(ratios)), "", "", "", "", "", "", f2(median(cpuRatios)), "");
     md.append(side.render()).append('\n');
-    md.append("CPU µs/req: user + system CPU time of the server's processes during the segment (the whole imgcdn "
-        + "child JVM, with its idle edge, origin and S3; traffic_server) per response; ").append(peerName)
-        .append("/shard CPU above 1 means the shard needs less CPU per hit. Idle, before the rounds: the imgcdn JVM ")
-        .append(String.format(Locale.ROOT, "used %.1f ms of CPU per second, %s %.1f ms/s.%n%n", idleShard, peerName,
-            idlePeer));
+    md.append(
+            "CPU µs/req: user + system CPU time of the server's processes during the segment (the"
+                + " whole imgcdn child JVM, with its idle edge, origin and S3; traffic_server) per"
+                + " response; ")
+        .append(peerName)
+        .append(
+            "/shard CPU above 1 means the shard needs less CPU per hit. Idle, before the rounds:"
+                + " the imgcdn JVM ")
+        .append(
+            String.format(
+                Locale.ROOT,
+                "used %.1f ms of CPU per second, %s %.1f ms/s.%n%n",
+                idleShard,
+                peerName,
+                idlePeer));
     if (!wrkShard.isEmpty()) {
-      md.append("wrk cross-check (same trace, -t").append(o.wrkThreads()).append(" -c").append(o.connections())
+      md.append("wrk cross-check (same trace, -t")
+          .append(o.wrkThreads())
+          .append(" -c")
+          .append(o.connections())
           .append("):\n\n");
-      MarkdownTable w = new MarkdownTable("<round", "shard req/s", peerName + " req/s", "shard/" + peerName,
-          "shard p50 ms", peerName + " p50 ms", "shard p99 ms", peerName + " p99 ms", "<errors (shard, " + peerName
-              + ")");
+      MarkdownTable w =
+          new MarkdownTable(
+              "<round",
+              "shard req/s",
+              peerName + " req/s",
+              "shard/" + peerName,
+              "shard p50 ms",
+              peerName + " p50 ms",
+              "shard p99 ms",
+              peerName + " p99 ms",
+              "<errors (shard, " + peerName + ")");
       double[] wr = new double[wrkShard.size()];
       for (int i = 0; i < wrkShard.size(); i++) {
         Wrk.Figures s = wrkShard.get(i);
         Wrk.Figures p = wrkPeer.get(i);
         wr[i] = s.requestsPerSecond() / p.requestsPerSecond();
-        w.row("#" + (i + 1), f0(s.requestsPerSecond()), f0(p.requestsPerSecond()), f2(wr[i]), f2(s.p50Millis()),
-            f2(p.p50Millis()), f2(s.p99Millis()), f2(p.p99Millis()), wrkErrors(s) + ", " + wrkErrors(p));
+        w.row(
+            "#" + (i + 1),
+            f0(s.requestsPerSecond()),
+            f0(p.requestsPerSecond()),
+            f2(wr[i]),
+            f2(s.p50Millis()),
+            f2(p.p50Millis()),
+            f2(s.p99Millis()),
+            f2(p.p99Millis()),
+            wrkErrors(s) + ", " + wrkErrors(p));
       }
       w.row("median", "", "", f2(median(wr)), "", "", "", "", "");
       md.append(w.render()).append('\n');
     }
-    md.append("Every measured segment (bench load generator):\n\n").append(LoadReport.summary(labels, results))
-        .append('\n').append(LoadReport.tiers(labels, results));
+    md.append("Every measured segment (bench load generator):\n\n")
+        .append(LoadReport.summary(labels, results))
+        .append('\n')
+        .append(LoadReport.tiers(labels, results));
     return md.toString();
   }
 
@@ -360,7 +605,9 @@ public final class ShardVsAtsRun {
   static double median(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
-    return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return s.length == 0
+        ? Double.NaN
+        : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   private static String f0(double v) {

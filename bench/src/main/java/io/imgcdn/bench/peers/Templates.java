@@ -9,8 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The peers' configuration templates in {@code src/main/resources/peers/}: text files with
- * {@code ${name}} placeholders.
+ * The peers' configuration templates in {@code src/main/resources/peers/}: text files with {@code
+ * ${name}} placeholders.
  */
 final class Templates {
 
@@ -19,8 +19,9 @@ final class Templates {
   private Templates() {}
 
   /**
-   * The template {@code peers/<name>} with every placeholder replaced; a placeholder without a value, or a
-   * value no placeholder uses, is an error (a typo would otherwise produce a config that silently differs).
+   * The template {@code peers/<name>} with every placeholder replaced; a placeholder without a
+   * value, or a value no placeholder uses, is an error (a typo would otherwise produce a config
+   * that silently differs).
    */
   static String render(String name, Map<String, String> values) {
     String text = read(name);
@@ -30,8 +31,14 @@ final class Templates {
     while (m.find()) {
       String v = values.get(m.group(1));
       if (v == null) {
-        throw new IllegalArgumentException("template peers/" + name + ": no value for ${" + m.group(1) + "} (given: "
-            + values.keySet() + ")");
+        throw new IllegalArgumentException(
+            "template peers/"
+                + name
+                + ": no value for ${"
+                + m.group(1)
+                + "} (given: "
+                + values.keySet()
+                + ")");
       }
       used.add(m.group(1));
       m.appendReplacement(sb, Matcher.quoteReplacement(v));
@@ -39,8 +46,14 @@ final class Templates {
     m.appendTail(sb);
     for (String k : values.keySet()) {
       if (!used.contains(k)) {
-        throw new IllegalArgumentException("template peers/" + name + ": value " + k + " is not used (expected one of: "
-            + used + ")");
+        throw new IllegalArgumentException(
+            "template peers/"
+                + name
+                + ": value "
+                + k
+                + " is not used (expected one of: "
+                + used
+                + ")");
       }
     }
     return sb.toString();

@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One Apache Traffic Server instance (Debian's {@code trafficserver} package, 9.2) reverse-proxying every path
- * to one origin, with its own runroot, configuration, logs and a cache file of fixed size, all under one
- * directory; started by {@code traffic_server} directly (no {@code traffic_manager}), stopped by pid.
+ * One Apache Traffic Server instance (Debian's {@code trafficserver} package, 9.2) reverse-proxying
+ * every path to one origin, with its own runroot, configuration, logs and a cache file of fixed
+ * size, all under one directory; started by {@code traffic_server} directly (no {@code
+ * traffic_manager}), stopped by pid.
  */
 public final class TrafficServer implements AutoCloseable {
 
@@ -44,8 +45,15 @@ public final class TrafficServer implements AutoCloseable {
   public static final Path BINARY = Path.of("/usr/bin/traffic_server");
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-  private static final List<String> EMPTY_CONFIGS = List.of("cache.config", "parent.config", "volume.config",
-      "hosting.config", "ssl_multicert.config", "splitdns.config", "socks.config");
+  private static final List<String> EMPTY_CONFIGS =
+      List.of(
+          "cache.config",
+          "parent.config",
+          "volume.config",
+          "hosting.config",
+          "ssl_multicert.config",
+          "splitdns.config",
+          "socks.config");
 
   private final String nodeId;
   private final int port;
@@ -68,9 +76,9 @@ public final class TrafficServer implements AutoCloseable {
   }
 
   /**
-   * Starts an instance under {@code root} (created; must be empty or absent) listening on 127.0.0.1:{@code
-   * port}, forwarding every path to {@code origin}, with a disk cache of {@code cacheBytes}, and returns once
-   * its cache is enabled and its port accepts.
+   * Starts an instance under {@code root} (created; must be empty or absent) listening on
+   * 127.0.0.1:{@code port}, forwarding every path to {@code origin}, with a disk cache of {@code
+   * cacheBytes}, and returns once its cache is enabled and its port accepts.
    *
    * @param nodeId the id in its X-Cache header, e.g. {@code ats-1}
    */
@@ -80,41 +88,68 @@ public final class TrafficServer implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Path, String, int, URI, long)} with the RAM cache's size in bytes
-   * ({@code proxy.config.cache.ram_cache.size}): -1 for ATS's automatic sizing, 0 for none.
+   * As {@link #start(Path, String, int, URI, long)} with the RAM cache's size in bytes ({@code
+   * proxy.config.cache.ram_cache.size}): -1 for ATS's automatic sizing, 0 for none.
    */
-  public static TrafficServer start(Path root, String nodeId, int port, URI origin, long cacheBytes, long ramCacheBytes)
+  public static TrafficServer start(
+      Path root, String nodeId, int port, URI origin, long cacheBytes, long ramCacheBytes)
       throws IOException {
-    unavailable().ifPresent(reason -> {
-      throw new IllegalStateException(reason);
-    });
+    unavailable()
+        .ifPresent(
+            reason -> {
+              throw new IllegalStateException(reason);
+            });
     long cacheMib = cacheBytes >> 20;
     if (cacheMib < 128) {
-      throw new IllegalArgumentException("cacheBytes: " + cacheBytes + " (expected: >= 128 MiB, the smallest cache "
-          + "span this bench gives ATS)");
+      throw new IllegalArgumentException(
+          "cacheBytes: "
+              + cacheBytes
+              + " (expected: >= 128 MiB, the smallest cache "
+              + "span this bench gives ATS)");
     }
     Path dir = root.toAbsolutePath();
     for (String sub : List.of("etc", "cache", "log", "run", "var")) {
       Files.createDirectories(dir.resolve(sub));
     }
     Path etc = dir.resolve("etc");
-    write(dir.resolve("runroot.yaml"), Templates.render("ats/runroot.yaml", Map.of("root", dir.toString())));
-    write(etc.resolve("records.config"), Templates.render("ats/records.config",
-        Map.of("port", String.valueOf(port), "ram_cache", String.valueOf(ramCacheBytes))));
-    write(etc.resolve("storage.config"), Templates.render("ats/storage.config",
-        Map.of("cache_dir", dir.resolve("cache").toString(), "cache_mib", String.valueOf(cacheMib))));
+    write(
+        dir.resolve("runroot.yaml"),
+        Templates.render("ats/runroot.yaml", Map.of("root", dir.toString())));
+    write(
+        etc.resolve("records.config"),
+        Templates.render(
+            "ats/records.config",
+            Map.of("port", String.valueOf(port), "ram_cache", String.valueOf(ramCacheBytes))));
+    write(
+        etc.resolve("storage.config"),
+        Templates.render(
+            "ats/storage.config",
+            Map.of(
+                "cache_dir",
+                dir.resolve("cache").toString(),
+                "cache_mib",
+                String.valueOf(cacheMib))));
     String originText = origin.toString().replaceAll("/+$", "");
-    write(etc.resolve("remap.config"), Templates.render("ats/remap.config", Map.of("origin", originText)));
+    write(
+        etc.resolve("remap.config"),
+        Templates.render("ats/remap.config", Map.of("origin", originText)));
     write(etc.resolve("plugin.config"), Templates.render("ats/plugin.config", Map.of()));
-    write(etc.resolve("x-cache.conf"), Templates.render("ats/x-cache.conf", Map.of("node_id", nodeId)));
+    write(
+        etc.resolve("x-cache.conf"),
+        Templates.render("ats/x-cache.conf", Map.of("node_id", nodeId)));
     write(etc.resolve("ip_allow.yaml"), Templates.render("ats/ip_allow.yaml", Map.of()));
     for (String f : EMPTY_CONFIGS) {
       write(etc.resolve(f), "# empty: not used by the bench\n");
     }
     write(etc.resolve("sni.yaml"), "sni: []\n");
     Path log = dir.resolve("log").resolve("stdout.log");
-    PeerProcess p = PeerProcess.start(nodeId, List.of(BINARY.toString(), "--run-root=" + dir.resolve("runroot.yaml")),
-        dir, log, Map.of("TS_RUNROOT", dir.resolve("runroot.yaml").toString()));
+    PeerProcess p =
+        PeerProcess.start(
+            nodeId,
+            List.of(BINARY.toString(), "--run-root=" + dir.resolve("runroot.yaml")),
+            dir,
+            log,
+            Map.of("TS_RUNROOT", dir.resolve("runroot.yaml").toString()));
     TrafficServer ts = new TrafficServer(nodeId, port, dir, p);
     try {
       Path diags = dir.resolve("log").resolve("diags.log");
@@ -122,14 +157,18 @@ public final class TrafficServer implements AutoCloseable {
       return ts;
     } catch (RuntimeException e) {
       ts.close();
-      throw new IllegalStateException(e.getMessage() + "\ndiags.log:\n"
-          + PeerProcess.tail(dir.resolve("log").resolve("diags.log"), 30), e);
+      throw new IllegalStateException(
+          e.getMessage()
+              + "\ndiags.log:\n"
+              + PeerProcess.tail(dir.resolve("log").resolve("diags.log"), 30),
+          e);
     }
   }
 
   private static boolean cacheEnabled(Path diags) {
     try {
-      return Files.exists(diags) && Files.readString(diags, StandardCharsets.ISO_8859_1).contains("cache enabled");
+      return Files.exists(diags)
+          && Files.readString(diags, StandardCharsets.ISO_8859_1).contains("cache enabled");
     } catch (IOException e) {
       return false;
     }
@@ -143,7 +182,9 @@ public final class TrafficServer implements AutoCloseable {
     }
   }
 
-  /** {@code traffic_server -V}'s version line, e.g. {@code Traffic Server 9.2.9 ...}, or "unknown". */
+  /**
+   * {@code traffic_server -V}'s version line, e.g. {@code Traffic Server 9.2.9 ...}, or "unknown".
+   */
   public static String version() {
     return Versions.firstLine(List.of(BINARY.toString(), "-V"), "Traffic Server");
   }

@@ -11,7 +11,10 @@ final class Versions {
 
   private Versions() {}
 
-  /** The first output line of {@code command} (stdout and stderr) that contains {@code marker}, or "unknown". */
+  /**
+   * The first output line of {@code command} (stdout and stderr) that contains {@code marker}, or
+   * "unknown".
+   */
   static String firstLine(List<String> command, String marker) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

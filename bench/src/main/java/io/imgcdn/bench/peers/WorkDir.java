@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** A run's temporary directories (one on disk, one on tmpfs), deleted at the end unless asked to keep them. */
+/**
+ * A run's temporary directories (one on disk, one on tmpfs), deleted at the end unless asked to
+ * keep them.
+ */
 final class WorkDir implements AutoCloseable {
 
   private static final Path TMPFS = Path.of("/dev/shm");
@@ -23,14 +26,19 @@ final class WorkDir implements AutoCloseable {
   }
 
   /**
-   * Creates {@code <parent or java.io.tmpdir>/imgcdn-<name>-*} and {@code /dev/shm/imgcdn-<name>-*} (or a
-   * {@code tmpfs} folder in the disk one where /dev/shm does not exist).
+   * Creates {@code <parent or java.io.tmpdir>/imgcdn-<name>-*} and {@code /dev/shm/imgcdn-<name>-*}
+   * (or a {@code tmpfs} folder in the disk one where /dev/shm does not exist).
    */
   static WorkDir create(Path parent, String name, boolean keep) throws IOException {
-    Path base = parent != null ? Files.createDirectories(parent) : Path.of(System.getProperty("java.io.tmpdir"));
+    Path base =
+        parent != null
+            ? Files.createDirectories(parent)
+            : Path.of(System.getProperty("java.io.tmpdir"));
     Path disk = Files.createTempDirectory(base, "imgcdn-" + name + "-").toAbsolutePath();
-    Path memory = Files.isDirectory(TMPFS) && Files.isWritable(TMPFS)
-        ? Files.createTempDirectory(TMPFS, "imgcdn-" + name + "-") : Files.createDirectories(disk.resolve("tmpfs"));
+    Path memory =
+        Files.isDirectory(TMPFS) && Files.isWritable(TMPFS)
+            ? Files.createTempDirectory(TMPFS, "imgcdn-" + name + "-")
+            : Files.createDirectories(disk.resolve("tmpfs"));
     return new WorkDir(disk, memory, keep);
   }
 
@@ -65,7 +73,10 @@ final class WorkDir implements AutoCloseable {
     }
   }
 
-  /** Bytes of the regular files under {@code root} (0 if it does not exist, -1 if it could not be walked). */
+  /**
+   * Bytes of the regular files under {@code root} (0 if it does not exist, -1 if it could not be
+   * walked).
+   */
   static long bytesUnder(Path root) {
     if (!Files.exists(root)) {
       return 0;

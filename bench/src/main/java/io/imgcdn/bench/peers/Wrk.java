@@ -29,7 +29,13 @@ final class Wrk {
    * @param errors connect, read, write, timeout and non-2xx/3xx responses together
    * @param errorKinds the non-zero ones by kind, e.g. {@code timeout=56}, or empty
    */
-  record Figures(long requests, double seconds, long errors, String errorKinds, double p50Millis, double p99Millis) {
+  record Figures(
+      long requests,
+      double seconds,
+      long errors,
+      String errorKinds,
+      double p50Millis,
+      double p99Millis) {
     double requestsPerSecond() {
       return seconds == 0 ? 0 : requests / seconds;
     }
@@ -38,31 +44,54 @@ final class Wrk {
   private Wrk() {}
 
   static Optional<String> unavailable() {
-    return Files.isExecutable(BINARY) ? Optional.empty()
+    return Files.isExecutable(BINARY)
+        ? Optional.empty()
         : Optional.of(BINARY + " not found (Debian: apt-get install -y wrk)");
   }
 
-  /** Runs {@code wrk -t<threads> -c<connections> -d<duration>} replaying {@code traceFile} against {@code target}. */
-  static Figures run(URI target, Path traceFile, Path workDir, int threads, int connections, Duration duration)
+  /**
+   * Runs {@code wrk -t<threads> -c<connections> -d<duration>} replaying {@code traceFile} against
+   * {@code target}.
+   */
+  static Figures run(
+      URI target, Path traceFile, Path workDir, int threads, int connections, Duration duration)
       throws IOException, InterruptedException {
     Path script = Files.createTempFile(workDir, "wrk-", ".lua");
     Files.writeString(script, WrkScript.lua(traceFile, threads, false), StandardCharsets.UTF_8);
     Path log = Files.createTempFile(workDir, "wrk-", ".log");
     long seconds = Math.max(1, duration.toSeconds());
-    PeerProcess p = PeerProcess.start("wrk", List.of(BINARY.toString(), "-t" + threads,
-        "-c" + Math.max(threads, connections), "-d" + seconds + "s", "--timeout", REQUEST_TIMEOUT_SECONDS + "s",
-        "--latency", "-s", script.toString(),
-        target.toString()), workDir, log, Map.of());
+    PeerProcess p =
+        PeerProcess.start(
+            "wrk",
+            List.of(
+                BINARY.toString(),
+                "-t" + threads,
+                "-c" + Math.max(threads, connections),
+                "-d" + seconds + "s",
+                "--timeout",
+                REQUEST_TIMEOUT_SECONDS + "s",
+                "--latency",
+                "-s",
+                script.toString(),
+                target.toString()),
+            workDir,
+            log,
+            Map.of());
     try {
       if (!p.process().waitFor(seconds + 30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("wrk did not end " + (seconds + 30) + " s after starting; log:\n"
-            + PeerProcess.tail(log, 20));
+        throw new IllegalStateException(
+            "wrk did not end "
+                + (seconds + 30)
+                + " s after starting; log:\n"
+                + PeerProcess.tail(log, 20));
       }
     } finally {
       p.close();
     }
     String out = Files.readString(log, StandardCharsets.UTF_8);
-    return parse(out).orElseThrow(() -> new IllegalStateException("no imgcdn-wrk line in wrk's output:\n" + out));
+    return parse(out)
+        .orElseThrow(
+            () -> new IllegalStateException("no imgcdn-wrk line in wrk's output:\n" + out));
   }
 
   /** Reads the {@code imgcdn-wrk: key=value ...} line the script prints at the end. */
@@ -83,8 +112,14 @@ final class Wrk {
             kinds.append(kinds.isEmpty() ? "" : " ").append(k).append('=').append(n);
           }
         }
-        return Optional.of(new Figures(kv.get("requests"), kv.get("duration_us") / 1e6, errors, kinds.toString(),
-            kv.get("p50_us") / 1000.0, kv.get("p99_us") / 1000.0));
+        return Optional.of(
+            new Figures(
+                kv.get("requests"),
+                kv.get("duration_us") / 1e6,
+                errors,
+                kinds.toString(),
+                kv.get("p50_us") / 1000.0,
+                kv.get("p99_us") / 1000.0));
       }
     }
     return Optional.empty();

@@ -15,14 +15,37 @@ public final class LoadReport {
 
   /** req/s, MiB/s, latency percentiles and errors, one row per labelled run. */
   public static String summary(List<String> labels, List<LoadResult> results) {
-    MarkdownTable t = new MarkdownTable("<run", "<mode", "conns", "responses", "req/s", "MiB/s", "p50 ms", "p90 ms",
-        "p99 ms", "p99.9 ms", "max ms", "<errors", "<status");
+    MarkdownTable t =
+        new MarkdownTable(
+            "<run",
+            "<mode",
+            "conns",
+            "responses",
+            "req/s",
+            "MiB/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "max ms",
+            "<errors",
+            "<status");
     for (int i = 0; i < results.size(); i++) {
       LoadResult r = results.get(i);
-      t.row(labels.get(i), mode(r), r.spec().connections(), r.responses(), fmt("%.0f", r.requestsPerSecond()),
-          fmt("%.1f", r.bytesPerSecond() / (1 << 20)), fmt("%.2f", r.latencyMillis(50)), fmt("%.2f", r.latencyMillis(90)),
-          fmt("%.2f", r.latencyMillis(99)), fmt("%.2f", r.latencyMillis(99.9)),
-          fmt("%.2f", r.latencyMicros().getMaxValue() / 1000.0), errors(r), statuses(r));
+      t.row(
+          labels.get(i),
+          mode(r),
+          r.spec().connections(),
+          r.responses(),
+          fmt("%.0f", r.requestsPerSecond()),
+          fmt("%.1f", r.bytesPerSecond() / (1 << 20)),
+          fmt("%.2f", r.latencyMillis(50)),
+          fmt("%.2f", r.latencyMillis(90)),
+          fmt("%.2f", r.latencyMillis(99)),
+          fmt("%.2f", r.latencyMillis(99.9)),
+          fmt("%.2f", r.latencyMicros().getMaxValue() / 1000.0),
+          errors(r),
+          statuses(r));
     }
     return t.render();
   }
@@ -37,8 +60,12 @@ public final class LoadReport {
     for (int i = 0; i < results.size(); i++) {
       LoadResult r = results.get(i);
       for (Map.Entry<String, Map<String, Long>> tier : r.tiers().entrySet()) {
-        List<Object> cells = new ArrayList<>(List.of(labels.get(i), tier.getKey(),
-            MarkdownTable.percent(r.hitRatio(tier.getKey()))));
+        List<Object> cells =
+            new ArrayList<>(
+                List.of(
+                    labels.get(i),
+                    tier.getKey(),
+                    MarkdownTable.percent(r.hitRatio(tier.getKey()))));
         verdicts.forEach(v -> cells.add(tier.getValue().getOrDefault(v, 0L)));
         t.row(cells.toArray());
       }
@@ -47,8 +74,10 @@ public final class LoadReport {
   }
 
   static String mode(LoadResult r) {
-    return r.spec().openLoop() ? fmt("open %.0f/s", r.spec().ratePerSecond())
-        + (r.unsent() > 0 ? " (" + r.unsent() + " unsent)" : "") : "closed";
+    return r.spec().openLoop()
+        ? fmt("open %.0f/s", r.spec().ratePerSecond())
+            + (r.unsent() > 0 ? " (" + r.unsent() + " unsent)" : "")
+        : "closed";
   }
 
   static String errors(LoadResult r) {
@@ -66,7 +95,8 @@ public final class LoadReport {
 
   static String statuses(LoadResult r) {
     StringBuilder sb = new StringBuilder();
-    r.statusClasses().forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(v));
+    r.statusClasses()
+        .forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(v));
     return sb.isEmpty() ? "-" : sb.toString();
   }
 

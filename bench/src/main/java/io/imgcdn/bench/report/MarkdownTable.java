@@ -4,14 +4,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** A GitHub-flavoured Markdown table built row by row; text columns left-aligned, others right-aligned. */
+/**
+ * A GitHub-flavoured Markdown table built row by row; text columns left-aligned, others
+ * right-aligned.
+ */
 public final class MarkdownTable {
 
   private final List<String> header;
   private final boolean[] numeric;
   private final List<List<String>> rows = new ArrayList<>();
 
-  /** Columns whose name starts with {@code <} are left-aligned text, the rest right-aligned numbers. */
+  /**
+   * Columns whose name starts with {@code <} are left-aligned text, the rest right-aligned numbers.
+   */
   public MarkdownTable(String... columns) {
     this.header = new ArrayList<>();
     this.numeric = new boolean[columns.length];
@@ -24,8 +29,14 @@ public final class MarkdownTable {
 
   public MarkdownTable row(Object... cells) {
     if (cells.length != header.size()) {
-      throw new IllegalArgumentException("cells: " + cells.length + " " + Arrays.toString(cells) + " (expected: "
-          + header.size() + ")");
+      throw new IllegalArgumentException(
+          "cells: "
+              + cells.length
+              + " "
+              + Arrays.toString(cells)
+              + " (expected: "
+              + header.size()
+              + ")");
     }
     List<String> row = new ArrayList<>();
     for (Object c : cells) {
@@ -48,7 +59,10 @@ public final class MarkdownTable {
     line(sb, header, width);
     sb.append('|');
     for (int i = 0; i < width.length; i++) {
-      sb.append(numeric[i] ? " " + "-".repeat(width[i] - 1) + ": |" : " :" + "-".repeat(width[i] - 1) + " |");
+      sb.append(
+          numeric[i]
+              ? " " + "-".repeat(width[i] - 1) + ": |"
+              : " :" + "-".repeat(width[i] - 1) + " |");
     }
     sb.append('\n');
     for (List<String> r : rows) {
@@ -80,7 +94,8 @@ public final class MarkdownTable {
       b /= 1024;
       u++;
     }
-    return u == 0 ? String.format(java.util.Locale.ROOT, "%.0f B", b)
+    return u == 0
+        ? String.format(java.util.Locale.ROOT, "%.0f B", b)
         : String.format(java.util.Locale.ROOT, "%.1f %s", b, units[u]);
   }
 }

@@ -19,8 +19,8 @@ public final class Plots {
   private Plots() {}
 
   /**
-   * Object (solid) or byte (dashed) hit ratio of each policy against cache size (log x, share of the
-   * working set).
+   * Object (solid) or byte (dashed) hit ratio of each policy against cache size (log x, share of
+   * the working set).
    */
   public static String hitRatioVsSize(List<SimulationResult> results, boolean bytes) {
     Map<String, List<SimulationResult>> byPolicy = new LinkedHashMap<>();
@@ -29,8 +29,10 @@ public final class Plots {
     double minShare = Double.MAX_VALUE;
     double maxShare = 0;
     for (Map.Entry<String, List<SimulationResult>> e : byPolicy.entrySet()) {
-      List<SimulationResult> rs = e.getValue().stream()
-          .sorted((a, b) -> Double.compare(a.capacityShare(), b.capacityShare())).toList();
+      List<SimulationResult> rs =
+          e.getValue().stream()
+              .sorted((a, b) -> Double.compare(a.capacityShare(), b.capacityShare()))
+              .toList();
       double[] x = new double[rs.size()];
       double[] y = new double[rs.size()];
       for (int i = 0; i < rs.size(); i++) {
@@ -50,26 +52,41 @@ public final class Plots {
         }
       }
     }
-    if (xTicks.size() < 2 || xTicks.getFirst().value() > minShare * 1.0001
+    if (xTicks.size() < 2
+        || xTicks.getFirst().value() > minShare * 1.0001
         || xTicks.getLast().value() < maxShare / 1.0001) {
       xTicks.addFirst(new SvgChart.Tick(minShare, MarkdownTable.percent(minShare)));
       xTicks.addLast(new SvgChart.Tick(maxShare, MarkdownTable.percent(maxShare)));
-      xTicks = xTicks.stream().distinct().sorted((a, b) -> Double.compare(a.value(), b.value())).toList();
+      xTicks =
+          xTicks.stream()
+              .distinct()
+              .sorted((a, b) -> Double.compare(a.value(), b.value()))
+              .toList();
     }
-    List<SvgChart.Tick> yTicks = SvgChart.linearTicks(0, 1, v -> String.format(Locale.ROOT, "%.0f%%", 100 * v));
+    List<SvgChart.Tick> yTicks =
+        SvgChart.linearTicks(0, 1, v -> String.format(Locale.ROOT, "%.0f%%", 100 * v));
     String what = bytes ? "Byte hit ratio" : "Object hit ratio";
-    return SvgChart.lines(what + " vs cache size", "cache size (share of the working set, log scale)",
-        SvgChart.Scale.LOG, xTicks, what, SvgChart.Scale.LINEAR, yTicks, series);
+    return SvgChart.lines(
+        what + " vs cache size",
+        "cache size (share of the working set, log scale)",
+        SvgChart.Scale.LOG,
+        xTicks,
+        what,
+        SvgChart.Scale.LINEAR,
+        yTicks,
+        series);
   }
 
   /**
    * Latency by percentile, one line per run, on HdrHistogram's percentile-distribution scale: x is
-   * 1 / (1 - percentile) on a log axis, so 90%, 99%, 99.9% are evenly spaced and the tail is visible.
+   * 1 / (1 - percentile) on a log axis, so 90%, 99%, 99.9% are evenly spaced and the tail is
+   * visible.
    */
   public static String latencyCdf(List<String> labels, List<LoadResult> results) {
     List<SvgChart.Series> series = new ArrayList<>();
     double maxMillis = 0;
-    // 100% (the max) sits one decade beyond what the sample count can resolve, the same for every run.
+    // 100% (the max) sits one decade beyond what the sample count can resolve, the same for every
+    // run.
     double maxX = 1e3;
     for (LoadResult r : results) {
       maxX = Math.max(maxX, 10.0 * r.latencyMicros().getTotalCount());
@@ -97,21 +114,34 @@ public final class Plots {
     for (double p : PERCENTILE_TICKS) {
       double x = 1 / (1 - p / 100);
       if (x <= maxX / 3) { // leave room for the "max" tick
-        xTicks.add(new SvgChart.Tick(x, (p == 0 ? "0" : String.valueOf(p).replaceAll("\\.0$", "")) + "%"));
+        xTicks.add(
+            new SvgChart.Tick(x, (p == 0 ? "0" : String.valueOf(p).replaceAll("\\.0$", "")) + "%"));
       }
     }
     if (xTicks.getLast().value() < maxX) {
       xTicks.add(new SvgChart.Tick(maxX, "max"));
     }
-    List<SvgChart.Tick> yTicks = SvgChart.linearTicks(0, maxMillis > 0 ? maxMillis : 1, Plots::millis);
-    return SvgChart.lines("Latency by percentile", "percentile (log scale of 1/(1-p))", SvgChart.Scale.LOG, xTicks,
-        "latency (ms)", SvgChart.Scale.LINEAR, yTicks, series);
+    List<SvgChart.Tick> yTicks =
+        SvgChart.linearTicks(0, maxMillis > 0 ? maxMillis : 1, Plots::millis);
+    return SvgChart.lines(
+        "Latency by percentile",
+        "percentile (log scale of 1/(1-p))",
+        SvgChart.Scale.LOG,
+        xTicks,
+        "latency (ms)",
+        SvgChart.Scale.LINEAR,
+        yTicks,
+        series);
   }
 
   /** Responses per second of each run. */
   public static String throughput(List<String> labels, List<LoadResult> results) {
     double[] values = results.stream().mapToDouble(LoadResult::requestsPerSecond).toArray();
-    return SvgChart.bars("Throughput", "responses per second", labels, values,
+    return SvgChart.bars(
+        "Throughput",
+        "responses per second",
+        labels,
+        values,
         v -> String.format(Locale.ROOT, v >= 100 || v == 0 ? "%.0f" : "%.1f", v));
   }
 

@@ -9,8 +9,8 @@ import java.util.TreeSet;
 
 /**
  * Belady's offline policy with bypass, for variable sizes: it knows the whole trace and evicts the
- * objects whose next request is furthest away. A reference that online policies rarely reach, not an exact
- * optimum (see below).
+ * objects whose next request is furthest away. A reference that online policies rarely reach, not
+ * an exact optimum (see below).
  */
 public final class BeladyPolicy implements CachePolicy {
 
@@ -72,8 +72,14 @@ public final class BeladyPolicy implements CachePolicy {
   @Override
   public boolean access(int object, long size) {
     if (position >= trace.length() || trace.objectAt(position) != object) {
-      throw new IllegalStateException("request " + position + ": object " + object + " (expected: the trace's "
-          + (position < trace.length() ? "object " + trace.objectAt(position) : "end") + ")");
+      throw new IllegalStateException(
+          "request "
+              + position
+              + ": object "
+              + object
+              + " (expected: the trace's "
+              + (position < trace.length() ? "object " + trace.objectAt(position) : "end")
+              + ")");
     }
     long next = nextUse[position++];
     if (cachedNextUse[object] >= 0) {

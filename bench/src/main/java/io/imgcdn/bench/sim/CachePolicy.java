@@ -1,14 +1,14 @@
 package io.imgcdn.bench.sim;
 
 /**
- * A cache eviction (and admission) policy under simulation: it sees each request of a trace in order
- * and says whether it was a hit. It holds sizes only, never bytes.
+ * A cache eviction (and admission) policy under simulation: it sees each request of a trace in
+ * order and says whether it was a hit. It holds sizes only, never bytes.
  */
 public interface CachePolicy {
 
   /**
-   * Serves one request; on a miss the policy may admit the object (evicting others to stay within its
-   * capacity).
+   * Serves one request; on a miss the policy may admit the object (evicting others to stay within
+   * its capacity).
    *
    * @param object the object's number in the trace
    * @param size the object's size in bytes

@@ -4,8 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
- * Caffeine's own W-TinyLFU, as the edge uses it: a real Caffeine cache bounded by
- * {@code maximumWeight} with a weigher returning the object's size.
+ * Caffeine's own W-TinyLFU, as the edge uses it: a real Caffeine cache bounded by {@code
+ * maximumWeight} with a weigher returning the object's size.
  */
 public final class CaffeinePolicy implements CachePolicy {
 
@@ -26,11 +26,12 @@ public final class CaffeinePolicy implements CachePolicy {
     if (capacityBytes <= 0) {
       throw new IllegalArgumentException("capacityBytes: " + capacityBytes + " (expected: > 0)");
     }
-    this.cache = Caffeine.newBuilder()
-        .maximumWeight(capacityBytes)
-        .weigher((Integer k, Integer size) -> size)
-        .executor(Runnable::run)
-        .build();
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(capacityBytes)
+            .weigher((Integer k, Integer size) -> size)
+            .executor(Runnable::run)
+            .build();
   }
 
   @Override

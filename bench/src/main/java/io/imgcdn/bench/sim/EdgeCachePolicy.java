@@ -1,15 +1,16 @@
 package io.imgcdn.bench.sim;
 
+import io.imgcdn.bench.workload.Trace;
 import io.imgcdn.edge.cache.Admission;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
-import io.imgcdn.bench.workload.Trace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 /**
- * The edge's own memory cache under simulation: a real {@link EdgeCache} (its Caffeine index, weigher,
- * admission filter and object bound), fed objects with real off-heap bodies, keyed by the trace's paths.
+ * The edge's own memory cache under simulation: a real {@link EdgeCache} (its Caffeine index,
+ * weigher, admission filter and object bound), fed objects with real off-heap bodies, keyed by the
+ * trace's paths.
  */
 public final class EdgeCachePolicy implements CachePolicy, AutoCloseable {
 
@@ -25,7 +26,8 @@ public final class EdgeCachePolicy implements CachePolicy, AutoCloseable {
    * capacity simulated. Caffeine's 1-in-128 random admission makes replays differ slightly.
    */
   private static final long MAX_OBJECT_BYTES = 4L << 20;
-  private static final ByteBuf ZEROS = Unpooled.unreleasableBuffer(Unpooled.directBuffer(1 << 20).writeZero(1 << 20));
+  private static final ByteBuf ZEROS =
+      Unpooled.unreleasableBuffer(Unpooled.directBuffer(1 << 20).writeZero(1 << 20));
 
   private final Trace trace;
   private final EdgeCache cache;
@@ -46,8 +48,13 @@ public final class EdgeCachePolicy implements CachePolicy, AutoCloseable {
     if (!cache.admissible(size)) {
       return false;
     }
-    CachedObject.Builder b = cache.builder("image/jpeg", "\"" + Integer.toHexString(object) + "\"",
-        "public, max-age=31536000, immutable", null, Math.toIntExact(size));
+    CachedObject.Builder b =
+        cache.builder(
+            "image/jpeg",
+            "\"" + Integer.toHexString(object) + "\"",
+            "public, max-age=31536000, immutable",
+            null,
+            Math.toIntExact(size));
     for (long left = size; left > 0; left -= ZEROS.capacity()) {
       b.append(ZEROS.slice(0, (int) Math.min(left, ZEROS.capacity())));
     }

@@ -6,8 +6,8 @@ import java.util.TreeSet;
 
 /**
  * Greedy-Dual with frequency and aging, in its two usual forms: GDSF (priority grows with frequency
- * divided by size, so small objects stay; aims at object hit ratio) and LFU-DA (frequency alone; aims at
- * byte hit ratio). Both as in Squid's heap replacement policies.
+ * divided by size, so small objects stay; aims at object hit ratio) and LFU-DA (frequency alone;
+ * aims at byte hit ratio). Both as in Squid's heap replacement policies.
  */
 public final class GreedyDualPolicy implements CachePolicy {
 

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * LRU or FIFO by bytes on a LinkedHashMap: a miss is admitted at the head and objects are evicted from
- * the tail until it fits; an object larger than the whole cache is not admitted.
+ * LRU or FIFO by bytes on a LinkedHashMap: a miss is admitted at the head and objects are evicted
+ * from the tail until it fits; an object larger than the whole cache is not admitted.
  */
 abstract class LinkedHashPolicy implements CachePolicy {
 

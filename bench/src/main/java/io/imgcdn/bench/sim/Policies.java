@@ -41,8 +41,8 @@ public final class Policies {
   }
 
   /**
-   * The factory named {@code name}: one of {@link #names()}, or {@code caffeine-max<N>} for
-   * {@link SizeCappedCaffeinePolicy} admitting objects up to capacity / N.
+   * The factory named {@code name}: one of {@link #names()}, or {@code caffeine-max<N>} for {@link
+   * SizeCappedCaffeinePolicy} admitting objects up to capacity / N.
    */
   public static PolicyFactory named(String name) {
     PolicyFactory f = BY_NAME.get(name);
@@ -54,7 +54,8 @@ public final class Policies {
       int divisor = Integer.parseInt(m.group(1));
       return PolicyFactory.of(name, false, (t, c) -> new SizeCappedCaffeinePolicy(c, divisor));
     }
-    throw new IllegalArgumentException("policy: " + name + " (expected: one of " + names() + " or caffeine-max<N>)");
+    throw new IllegalArgumentException(
+        "policy: " + name + " (expected: one of " + names() + " or caffeine-max<N>)");
   }
 
   /** Parses a comma-separated list of names. */

@@ -21,7 +21,8 @@ public interface PolicyFactory {
     return of(name, true, create);
   }
 
-  static PolicyFactory of(String name, boolean deterministic, BiFunction<Trace, Long, CachePolicy> create) {
+  static PolicyFactory of(
+      String name, boolean deterministic, BiFunction<Trace, Long, CachePolicy> create) {
     return new PolicyFactory() {
       @Override
       public String name() {

@@ -5,14 +5,21 @@ package io.imgcdn.bench.sim;
  *
  * @param policy the policy's name
  * @param capacityBytes the cache's capacity
- * @param workingSetBytes the trace's working set (bytes of distinct objects), for the capacity's share
+ * @param workingSetBytes the trace's working set (bytes of distinct objects), for the capacity's
+ *     share
  * @param requests requests counted
  * @param hits requests that were hits
  * @param bytes bytes requested
  * @param hitBytes bytes served from the cache
  */
-public record SimulationResult(String policy, long capacityBytes, long workingSetBytes, long requests, long hits,
-    long bytes, long hitBytes) {
+public record SimulationResult(
+    String policy,
+    long capacityBytes,
+    long workingSetBytes,
+    long requests,
+    long hits,
+    long bytes,
+    long hitBytes) {
 
   /** hits / requests; 0 for no requests. */
   public double objectHitRatio() {

@@ -8,13 +8,14 @@ public final class Simulator {
   private Simulator() {}
 
   /**
-   * Replays all of {@code trace} through a fresh policy of {@code capacityBytes}; the first
-   * {@code warmupRequests} requests fill the cache but are not counted.
+   * Replays all of {@code trace} through a fresh policy of {@code capacityBytes}; the first {@code
+   * warmupRequests} requests fill the cache but are not counted.
    */
-  public static SimulationResult run(Trace trace, PolicyFactory factory, long capacityBytes, int warmupRequests) {
+  public static SimulationResult run(
+      Trace trace, PolicyFactory factory, long capacityBytes, int warmupRequests) {
     if (warmupRequests < 0 || warmupRequests > trace.length()) {
-      throw new IllegalArgumentException("warmupRequests: " + warmupRequests + " (expected: in [0, "
-          + trace.length() + "])");
+      throw new IllegalArgumentException(
+          "warmupRequests: " + warmupRequests + " (expected: in [0, " + trace.length() + "])");
     }
     CachePolicy policy = factory.create(trace, capacityBytes);
     long hits = 0;
@@ -25,8 +26,15 @@ public final class Simulator {
       long size = trace.size(o);
       boolean hit = policy.access(o, size);
       if (policy.usedBytes() > capacityBytes) {
-        throw new IllegalStateException(factory.name() + " holds " + policy.usedBytes() + " bytes after request "
-            + i + " (expected: <= " + capacityBytes + ")");
+        throw new IllegalStateException(
+            factory.name()
+                + " holds "
+                + policy.usedBytes()
+                + " bytes after request "
+                + i
+                + " (expected: <= "
+                + capacityBytes
+                + ")");
       }
       if (i >= warmupRequests) {
         bytes += size;
@@ -43,7 +51,13 @@ public final class Simulator {
         throw new IllegalStateException(factory.name() + ": close failed", e);
       }
     }
-    return new SimulationResult(factory.name(), capacityBytes, trace.workingSetBytes(),
-        trace.length() - warmupRequests, hits, bytes, hitBytes);
+    return new SimulationResult(
+        factory.name(),
+        capacityBytes,
+        trace.workingSetBytes(),
+        trace.length() - warmupRequests,
+        hits,
+        bytes,
+        hitBytes);
   }
 }

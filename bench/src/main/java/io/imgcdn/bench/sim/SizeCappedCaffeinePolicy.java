@@ -4,8 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
- * {@link CaffeinePolicy} behind a size-aware admission filter: objects larger than the capacity divided
- * by {@code divisor} are never admitted.
+ * {@link CaffeinePolicy} behind a size-aware admission filter: objects larger than the capacity
+ * divided by {@code divisor} are never admitted.
  */
 public final class SizeCappedCaffeinePolicy implements CachePolicy {
 
@@ -23,15 +23,16 @@ public final class SizeCappedCaffeinePolicy implements CachePolicy {
 
   public SizeCappedCaffeinePolicy(long capacityBytes, int divisor) {
     if (capacityBytes <= 0 || divisor <= 0) {
-      throw new IllegalArgumentException("capacityBytes, divisor: " + capacityBytes + ", " + divisor
-          + " (expected: both > 0)");
+      throw new IllegalArgumentException(
+          "capacityBytes, divisor: " + capacityBytes + ", " + divisor + " (expected: both > 0)");
     }
     this.largestAdmitted = capacityBytes / divisor;
-    this.cache = Caffeine.newBuilder()
-        .maximumWeight(capacityBytes)
-        .weigher((Integer k, Integer size) -> size)
-        .executor(Runnable::run)
-        .build();
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(capacityBytes)
+            .weigher((Integer k, Integer size) -> size)
+            .executor(Runnable::run)
+            .build();
   }
 
   @Override

@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 
 /**
- * An offline reference: the best fixed set of objects for the whole trace, chosen with hindsight from
- * every object's request count (a greedy knapsack), filled on first request and never changed.
+ * An offline reference: the best fixed set of objects for the whole trace, chosen with hindsight
+ * from every object's request count (a greedy knapsack), filled on first request and never changed.
  */
 public final class StaticOraclePolicy implements CachePolicy {
 
@@ -29,7 +29,9 @@ public final class StaticOraclePolicy implements CachePolicy {
   private final boolean[] present;
   private long used;
 
-  /** @param forBytes rank by count (byte hit ratio) instead of count per byte (object hit ratio) */
+  /**
+   * @param forBytes rank by count (byte hit ratio) instead of count per byte (object hit ratio)
+   */
   public StaticOraclePolicy(Trace trace, long capacityBytes, boolean forBytes) {
     if (capacityBytes <= 0) {
       throw new IllegalArgumentException("capacityBytes: " + capacityBytes + " (expected: > 0)");
@@ -41,9 +43,10 @@ public final class StaticOraclePolicy implements CachePolicy {
     }
     Integer[] order = new Integer[n];
     Arrays.setAll(order, i -> i);
-    Comparator<Integer> value = forBytes
-        ? Comparator.comparingDouble(o -> counts[o])
-        : Comparator.comparingDouble(o -> (double) counts[o] / trace.size(o));
+    Comparator<Integer> value =
+        forBytes
+            ? Comparator.comparingDouble(o -> counts[o])
+            : Comparator.comparingDouble(o -> (double) counts[o] / trace.size(o));
     Arrays.sort(order, value.reversed());
     this.chosen = new boolean[n];
     this.present = new boolean[n];

@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * Thumbnails per second of the origin's image engines on a folder of real photographs, side by
- * side with Debian's {@code vipsthumbnail} on the same files in the same run: widths 150, 600 and
- * 1200, one and two threads, plus thumbnails per CPU-second and peak RSS.
+ * Thumbnails per second of the origin's image engines on a folder of real photographs, side by side
+ * with Debian's {@code vipsthumbnail} on the same files in the same run: widths 150, 600 and 1200,
+ * one and two threads, plus thumbnails per CPU-second and peak RSS.
  *
  * <p>Run (after {@code apt-get install -y libvips42 libvips-tools mate-backgrounds}):
  *
@@ -54,30 +54,40 @@ public final class ThumbnailBench {
 
   private static final List<String> JVM_ENGINES = List.of("java", "libvips");
   private static final String VIPSTHUMBNAIL = "vipsthumbnail";
+
   /** vipsthumbnail's wall time less one process start-up: the stricter baseline for ratios. */
   private static final String VIPSTHUMBNAIL_NET = "vipsthumbnail-startup";
 
   private ThumbnailBench() {}
 
-  record Options(Path dir, List<Integer> widths, List<Integer> threads, int rounds,
-      List<String> engines, String child) {
+  record Options(
+      Path dir,
+      List<Integer> widths,
+      List<Integer> threads,
+      int rounds,
+      List<String> engines,
+      String child) {
 
     static Options parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>();
       for (int i = 0; i < args.length; i++) {
         if (!args[i].startsWith("--") || i + 1 >= args.length) {
-          throw new IllegalArgumentException("argument: '" + args[i]
-              + "' (expected: --dir D, --widths 150,600,1200, --threads 1,2, --rounds N, --engines java,libvips,vipsthumbnail)");
+          throw new IllegalArgumentException(
+              "argument: '"
+                  + args[i]
+                  + "' (expected: --dir D, --widths 150,600,1200, --threads 1,2, --rounds N,"
+                  + " --engines java,libvips,vipsthumbnail)");
         }
         values.put(args[i].substring(2), args[++i]);
       }
-      Options o = new Options(
-          Path.of(values.getOrDefault("dir", "/usr/share/backgrounds/mate/nature")),
-          ints(values.getOrDefault("widths", "150,600,1200")),
-          ints(values.getOrDefault("threads", "1,2")),
-          Integer.parseInt(values.getOrDefault("rounds", "3")),
-          List.of(values.getOrDefault("engines", "java,libvips,vipsthumbnail").split(",")),
-          values.get("child"));
+      Options o =
+          new Options(
+              Path.of(values.getOrDefault("dir", "/usr/share/backgrounds/mate/nature")),
+              ints(values.getOrDefault("widths", "150,600,1200")),
+              ints(values.getOrDefault("threads", "1,2")),
+              Integer.parseInt(values.getOrDefault("rounds", "3")),
+              List.of(values.getOrDefault("engines", "java,libvips,vipsthumbnail").split(",")),
+              values.get("child"));
       values.keySet().removeAll(List.of("dir", "widths", "threads", "rounds", "engines", "child"));
       if (!values.isEmpty()) {
         throw new IllegalArgumentException("unknown options " + values.keySet());
@@ -86,8 +96,17 @@ public final class ThumbnailBench {
     }
 
     List<String> childArgs(String engine) {
-      return List.of("--dir", dir.toString(), "--widths", join(widths), "--threads", join(threads),
-          "--rounds", Integer.toString(rounds), "--child", engine);
+      return List.of(
+          "--dir",
+          dir.toString(),
+          "--widths",
+          join(widths),
+          "--threads",
+          join(threads),
+          "--rounds",
+          Integer.toString(rounds),
+          "--child",
+          engine);
     }
 
     private static List<Integer> ints(String csv) {
@@ -110,14 +129,26 @@ public final class ThumbnailBench {
     }
 
     String line() {
-      return String.format(Locale.ROOT, "RESULT %s %d %d %d %d %d",
-          engine, width, threads, images, wallNanos, cpuNanos);
+      return String.format(
+          Locale.ROOT,
+          "RESULT %s %d %d %d %d %d",
+          engine,
+          width,
+          threads,
+          images,
+          wallNanos,
+          cpuNanos);
     }
 
     static Result parse(String line) {
       String[] f = line.split(" ");
-      return new Result(f[1], Integer.parseInt(f[2]), Integer.parseInt(f[3]),
-          Integer.parseInt(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]));
+      return new Result(
+          f[1],
+          Integer.parseInt(f[2]),
+          Integer.parseInt(f[3]),
+          Integer.parseInt(f[4]),
+          Long.parseLong(f[5]),
+          Long.parseLong(f[6]));
     }
   }
 
@@ -128,8 +159,14 @@ public final class ThumbnailBench {
       runChild(options, files);
       return;
     }
-    System.out.printf(Locale.ROOT, "%d photos in %s (%.1f MB, %.1f MP on average), %d rounds%n",
-        files.size(), options.dir(), totalBytes(files) / 1e6, averageMegapixels(files), options.rounds());
+    System.out.printf(
+        Locale.ROOT,
+        "%d photos in %s (%.1f MB, %.1f MP on average), %d rounds%n",
+        files.size(),
+        options.dir(),
+        totalBytes(files) / 1e6,
+        averageMegapixels(files),
+        options.rounds());
     List<Result> results = new ArrayList<>();
     Map<String, Long> peakRssKb = new LinkedHashMap<>();
     for (String engine : options.engines()) {
@@ -138,7 +175,8 @@ public final class ThumbnailBench {
       } else if (JVM_ENGINES.contains(engine)) {
         runChildJvm(options, engine, results, peakRssKb);
       } else {
-        throw new IllegalArgumentException("engine: '" + engine + "' (expected: java, libvips or vipsthumbnail)");
+        throw new IllegalArgumentException(
+            "engine: '" + engine + "' (expected: java, libvips or vipsthumbnail)");
       }
     }
     System.out.print(report(options, results, peakRssKb));
@@ -146,11 +184,14 @@ public final class ThumbnailBench {
 
   private static List<Path> photos(Path dir) throws IOException {
     try (Stream<Path> list = Files.list(dir)) {
-      List<Path> files = list
-          .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.jpe?g"))
-          .sorted().toList();
+      List<Path> files =
+          list.filter(
+                  p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.jpe?g"))
+              .sorted()
+              .toList();
       if (files.isEmpty()) {
-        throw new IllegalArgumentException("dir: " + dir + " has no .jpg files (expected: photographs)");
+        throw new IllegalArgumentException(
+            "dir: " + dir + " has no .jpg files (expected: photographs)");
       }
       return files;
     }
@@ -180,17 +221,24 @@ public final class ThumbnailBench {
   // ---- child JVM: one engine ----
 
   private static void runChild(Options options, List<Path> files) throws Exception {
-    ImageEngine engine = switch (options.child()) {
-      case "java" -> ImageEngines.java();
-      case "libvips" -> ImageEngines.libvips().orElseThrow(() -> new IllegalStateException(
-          "libvips engine unavailable: " + ImageEngines.libvipsUnavailableReason()));
-      default -> throw new IllegalArgumentException("child: " + options.child());
-    };
+    ImageEngine engine =
+        switch (options.child()) {
+          case "java" -> ImageEngines.java();
+          case "libvips" ->
+              ImageEngines.libvips()
+                  .orElseThrow(
+                      () ->
+                          new IllegalStateException(
+                              "libvips engine unavailable: "
+                                  + ImageEngines.libvipsUnavailableReason()));
+          default -> throw new IllegalArgumentException("child: " + options.child());
+        };
     List<byte[]> sources = new ArrayList<>();
     for (Path f : files) {
       sources.add(Files.readAllBytes(f));
     }
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     for (int width : options.widths()) {
       VariantSpec spec = VariantSpec.ofWidth(width);
       runPass(engine, sources, spec, 1, 1); // warm-up
@@ -206,8 +254,9 @@ public final class ThumbnailBench {
     System.out.println("RSS " + options.child() + " " + vmHwmKb());
   }
 
-  private static int runPass(ImageEngine engine, List<byte[]> sources, VariantSpec spec,
-      int threads, int rounds) throws Exception {
+  private static int runPass(
+      ImageEngine engine, List<byte[]> sources, VariantSpec spec, int threads, int rounds)
+      throws Exception {
     int tasks = sources.size() * rounds;
     AtomicInteger next = new AtomicInteger();
     ImageLimits limits = ImageLimits.defaults();
@@ -215,14 +264,20 @@ public final class ThumbnailBench {
     try {
       List<Future<Integer>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        done.add(pool.submit(() -> {
-          int count = 0;
-          for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
-            engine.render(sources.get(i % sources.size()), spec, limits, Instant.now().plusSeconds(60));
-            count++;
-          }
-          return count;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  int count = 0;
+                  for (int i = next.getAndIncrement(); i < tasks; i = next.getAndIncrement()) {
+                    engine.render(
+                        sources.get(i % sources.size()),
+                        spec,
+                        limits,
+                        Instant.now().plusSeconds(60));
+                    count++;
+                  }
+                  return count;
+                }));
       }
       int images = 0;
       for (Future<Integer> f : done) {
@@ -243,14 +298,22 @@ public final class ThumbnailBench {
     return -1;
   }
 
-  private static void runChildJvm(Options options, String engine, List<Result> results,
-      Map<String, Long> peakRssKb) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "--enable-native-access=ALL-UNNAMED", "-Djava.awt.headless=true",
-        "-cp", System.getProperty("java.class.path"), ThumbnailBench.class.getName()));
+  private static void runChildJvm(
+      Options options, String engine, List<Result> results, Map<String, Long> peakRssKb)
+      throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Djava.awt.headless=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ThumbnailBench.class.getName()));
     command.addAll(options.childArgs(engine));
-    Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process child =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (child.waitFor() != 0) {
       throw new IllegalStateException(engine + " child failed: " + out);
@@ -266,16 +329,19 @@ public final class ThumbnailBench {
 
   // ---- vipsthumbnail processes ----
 
-  private static void runVipsthumbnail(Options options, List<Path> files, List<Result> results,
-      Map<String, Long> peakRssKb) throws Exception {
+  private static void runVipsthumbnail(
+      Options options, List<Path> files, List<Result> results, Map<String, Long> peakRssKb)
+      throws Exception {
     Path out = Files.createTempDirectory("thumbbench");
     long maxRss = 0;
     try {
       // A process's fixed cost (exec, vips_init loading its modules): the best of 3 runs on one
       // tiny image. Reported, and subtracted once per measured batch in the "-startup" row.
       Path tiny = out.resolve("tiny.jpg");
-      javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(16, 16,
-          java.awt.image.BufferedImage.TYPE_INT_RGB), "jpeg", tiny.toFile());
+      javax.imageio.ImageIO.write(
+          new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB),
+          "jpeg",
+          tiny.toFile());
       long startup = Long.MAX_VALUE;
       for (int i = 0; i < 3; i++) {
         long t0 = System.nanoTime();
@@ -295,8 +361,14 @@ public final class ThumbnailBench {
           long wall = System.nanoTime() - t0;
           maxRss = Math.max(maxRss, cpuAndRss[1]);
           results.add(new Result(VIPSTHUMBNAIL, width, threads, tasks.size(), wall, cpuAndRss[0]));
-          results.add(new Result(VIPSTHUMBNAIL_NET, width, threads, tasks.size(),
-              Math.max(1, wall - startup), cpuAndRss[0]));
+          results.add(
+              new Result(
+                  VIPSTHUMBNAIL_NET,
+                  width,
+                  threads,
+                  tasks.size(),
+                  Math.max(1, wall - startup),
+                  cpuAndRss[0]));
         }
       }
     } finally {
@@ -307,22 +379,37 @@ public final class ThumbnailBench {
     peakRssKb.put(VIPSTHUMBNAIL, maxRss);
   }
 
-  /** Runs {@code threads} vipsthumbnail processes over {@code tasks}; returns {cpuNanos, maxRssKb}. */
-  private static long[] runVips(List<Path> tasks, int width, int threads, Path out) throws Exception {
+  /**
+   * Runs {@code threads} vipsthumbnail processes over {@code tasks}; returns {cpuNanos, maxRssKb}.
+   */
+  private static long[] runVips(List<Path> tasks, int width, int threads, Path out)
+      throws Exception {
     List<Process> processes = new ArrayList<>();
     List<Path> timeFiles = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       Path dir = Files.createDirectories(out.resolve("p" + t));
       Path timeFile = out.resolve("time-" + t + ".txt");
       timeFiles.add(timeFile);
-      List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S %M",
-          "-o", timeFile.toString(), VIPSTHUMBNAIL, "-s", width + "x",
-          "-o", dir + "/%s.jpg[Q=82,strip]"));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  "/usr/bin/time",
+                  "-f",
+                  "%U %S %M",
+                  "-o",
+                  timeFile.toString(),
+                  VIPSTHUMBNAIL,
+                  "-s",
+                  width + "x",
+                  "-o",
+                  dir + "/%s.jpg[Q=82,strip]"));
       for (int i = t; i < tasks.size(); i += threads) {
         command.add(tasks.get(i).toString());
       }
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      ProcessBuilder pb =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD);
       pb.environment().put("VIPS_CONCURRENCY", "1");
       processes.add(pb.start());
     }
@@ -330,7 +417,8 @@ public final class ThumbnailBench {
     long maxRss = 0;
     for (int t = 0; t < threads; t++) {
       if (processes.get(t).waitFor() != 0) {
-        throw new IllegalStateException("vipsthumbnail failed: " + Files.readString(timeFiles.get(t)));
+        throw new IllegalStateException(
+            "vipsthumbnail failed: " + Files.readString(timeFiles.get(t)));
       }
       String[] f = Files.readString(timeFiles.get(t)).strip().split("\\s+");
       String[] last = Arrays.copyOfRange(f, f.length - 3, f.length);
@@ -344,7 +432,10 @@ public final class ThumbnailBench {
 
   static String report(Options options, List<Result> results, Map<String, Long> peakRssKb) {
     StringBuilder sb = new StringBuilder();
-    sb.append("\n| width | threads | engine | thumbs/s | thumbs per CPU-s | thumbs/s vs vipsthumbnail-startup |\n");
+    sb.append(
+        "\n"
+            + "| width | threads | engine | thumbs/s | thumbs per CPU-s | thumbs/s vs"
+            + " vipsthumbnail-startup |\n");
     sb.append("|---|---|---|---|---|---|\n");
     for (int width : options.widths()) {
       for (int threads : options.threads()) {
@@ -358,14 +449,26 @@ public final class ThumbnailBench {
           if (r == null) {
             continue;
           }
-          String ratio = base == null ? "-" : String.format(Locale.ROOT, "%.2fx", r.perSecond() / base.perSecond());
-          sb.append(String.format(Locale.ROOT, "| %d | %d | %s | %.1f | %.1f | %s |%n",
-              width, threads, engine, r.perSecond(), r.perCpuSecond(), ratio));
+          String ratio =
+              base == null
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.2fx", r.perSecond() / base.perSecond());
+          sb.append(
+              String.format(
+                  Locale.ROOT,
+                  "| %d | %d | %s | %.1f | %.1f | %s |%n",
+                  width,
+                  threads,
+                  engine,
+                  r.perSecond(),
+                  r.perCpuSecond(),
+                  ratio));
         }
       }
     }
     sb.append("\nPeak RSS (MB):");
-    peakRssKb.forEach((engine, kb) -> sb.append(String.format(Locale.ROOT, " %s %.0f;", engine, kb / 1024.0)));
+    peakRssKb.forEach(
+        (engine, kb) -> sb.append(String.format(Locale.ROOT, " %s %.0f;", engine, kb / 1024.0)));
     sb.append('\n');
     return sb.toString();
   }
@@ -373,6 +476,7 @@ public final class ThumbnailBench {
   private static Result find(List<Result> results, String engine, int width, int threads) {
     return results.stream()
         .filter(r -> r.engine().equals(engine) && r.width() == width && r.threads() == threads)
-        .findFirst().orElse(null);
+        .findFirst()
+        .orElse(null);
   }
 }

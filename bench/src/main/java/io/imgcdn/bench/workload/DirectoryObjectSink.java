@@ -13,7 +13,8 @@ import java.util.Set;
 /** An {@link ObjectSink} that writes each object to {@code root/key} (a local-folder bucket). */
 public final class DirectoryObjectSink implements ObjectSink {
 
-  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  private static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   private static final FileAttribute<Set<PosixFilePermission>> READABLE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--"));
 
@@ -27,14 +28,18 @@ public final class DirectoryObjectSink implements ObjectSink {
   public void put(String key, byte[] body, String contentType) throws IOException {
     Path target = root.resolve(key).normalize();
     if (!target.startsWith(root) || key.startsWith("/")) {
-      throw new IllegalArgumentException("key: " + key + " (expected: relative, inside " + root + ")");
+      throw new IllegalArgumentException(
+          "key: " + key + " (expected: relative, inside " + root + ")");
     }
     Files.createDirectories(target.getParent());
     // Write then rename, so a reader never sees half an object.
-    // createTempFile alone makes the file rw------- (readable by us only); a folder bucket is served by
+    // createTempFile alone makes the file rw------- (readable by us only); a folder bucket is
+    // served by
     // other users (nginx's www-data), so objects are rw-r--r-- as a plain write would make them.
-    Path tmp = POSIX ? Files.createTempFile(target.getParent(), ".put-", ".tmp", READABLE)
-        : Files.createTempFile(target.getParent(), ".put-", ".tmp");
+    Path tmp =
+        POSIX
+            ? Files.createTempFile(target.getParent(), ".put-", ".tmp", READABLE)
+            : Files.createTempFile(target.getParent(), ".put-", ".tmp");
     try {
       Files.write(tmp, body);
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

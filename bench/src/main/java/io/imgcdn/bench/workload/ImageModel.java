@@ -37,13 +37,17 @@ final class ImageModel {
   /** Dimensions of an original of {@code sizeBytes} with aspect ratio number {@code aspect}. */
   static ImageDims originalDims(long sizeBytes, int aspect) {
     double a = ASPECTS[aspect];
-    double pixels = Math.min(MAX_PIXELS, Math.max(64, (double) (sizeBytes - JPEG_OVERHEAD) / BYTES_PER_PIXEL));
+    double pixels =
+        Math.min(MAX_PIXELS, Math.max(64, (double) (sizeBytes - JPEG_OVERHEAD) / BYTES_PER_PIXEL));
     int width = snapToLadder(Math.sqrt(pixels * a));
     int height = (int) Math.max(1, Math.round(width / a));
     return new ImageDims(width, height);
   }
 
-  /** Bytes of {@code preset} made from an original of dimensions {@code original} and size {@code originalBytes}. */
+  /**
+   * Bytes of {@code preset} made from an original of dimensions {@code original} and size {@code
+   * originalBytes}.
+   */
   static long variantBytes(ImageDims original, long originalBytes, Preset preset) {
     if (preset.isOriginal()) {
       return originalBytes;

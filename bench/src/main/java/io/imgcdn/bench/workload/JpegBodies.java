@@ -13,7 +13,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.imageio.ImageIO;
 
-/** Makes the bytes of originals: valid JPEGs of given dimensions and an exact byte size, from (seed, key). */
+/**
+ * Makes the bytes of originals: valid JPEGs of given dimensions and an exact byte size, from (seed,
+ * key).
+ */
 final class JpegBodies {
 
   /*
@@ -50,8 +53,14 @@ final class JpegBodies {
     ImageDims d = dims;
     while (!fits(base, size)) {
       if (d.width() <= 8 && d.height() <= 8) {
-        throw new IllegalArgumentException("size of " + key + ": " + size + " (expected: >= " + (base.length + 4)
-            + ", the smallest JPEG we make)");
+        throw new IllegalArgumentException(
+            "size of "
+                + key
+                + ": "
+                + size
+                + " (expected: >= "
+                + (base.length + 4)
+                + ", the smallest JPEG we make)");
       }
       d = new ImageDims(Math.max(8, d.width() / 2), Math.max(8, d.height() / 2));
       base = gradient(d);
@@ -74,8 +83,10 @@ final class JpegBodies {
     }
     byte[] out = new byte[size];
     System.arraycopy(base, 0, out, 0, insertAt);
-    SplittableRandom rng = new SplittableRandom(
-        Workload.mix64(seed) ^ Hashing.murmur3_128().hashString(key, StandardCharsets.UTF_8).asLong());
+    SplittableRandom rng =
+        new SplittableRandom(
+            Workload.mix64(seed)
+                ^ Hashing.murmur3_128().hashString(key, StandardCharsets.UTF_8).asLong());
     int pos = insertAt;
     int left = padding;
     while (left > 0) {
@@ -98,7 +109,10 @@ final class JpegBodies {
     return out;
   }
 
-  /** Whether {@code base} can be padded to {@code size}: by COM segments, or by dropping APP0 and padding more. */
+  /**
+   * Whether {@code base} can be padded to {@code size}: by COM segments, or by dropping APP0 and
+   * padding more.
+   */
   private static boolean fits(byte[] base, int size) {
     int padding = size - base.length;
     return padding == 0 || padding >= 4 || (padding > 0 && hasApp0(base));
@@ -118,7 +132,8 @@ final class JpegBodies {
   }
 
   private static byte[] encodeGradient(ImageDims dims) {
-    BufferedImage image = new BufferedImage(dims.width(), dims.height(), BufferedImage.TYPE_INT_RGB);
+    BufferedImage image =
+        new BufferedImage(dims.width(), dims.height(), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       int h = dims.hashCode();

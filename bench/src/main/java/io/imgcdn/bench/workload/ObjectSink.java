@@ -3,8 +3,8 @@ package io.imgcdn.bench.workload;
 import java.io.IOException;
 
 /**
- * Where an uploader puts the originals of a workload: an S3 bucket, a local folder, anything with keys.
- * Implementations must accept calls from several threads at once.
+ * Where an uploader puts the originals of a workload: an S3 bucket, a local folder, anything with
+ * keys. Implementations must accept calls from several threads at once.
  */
 @FunctionalInterface
 public interface ObjectSink {

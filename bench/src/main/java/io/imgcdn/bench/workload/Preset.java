@@ -5,9 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A named variant of an original as the CDN serves it under {@code /v/{name}/{key}}: {@code w150} scales
- * to 150 pixels wide keeping the aspect ratio, {@code sq240} crops the centre square and scales it to
- * 240 x 240. {@link #ORIGINAL} stands for the original itself ({@code /{key}}).
+ * A named variant of an original as the CDN serves it under {@code /v/{name}/{key}}: {@code w150}
+ * scales to 150 pixels wide keeping the aspect ratio, {@code sq240} crops the centre square and
+ * scales it to 240 x 240. {@link #ORIGINAL} stands for the original itself ({@code /{key}}).
  *
  * @param name the preset's name in URLs, or {@code "original"}
  * @param width target width in pixels (0 for the original)
@@ -21,11 +21,13 @@ public record Preset(String name, int width, boolean square) {
   public static final Preset ORIGINAL = new Preset("original", 0, false);
 
   /** The presets DESIGN.md names. */
-  public static final List<Preset> DEFAULTS = List.of(of("w150"), of("sq240"), of("w600"), of("w1200"));
+  public static final List<Preset> DEFAULTS =
+      List.of(of("w150"), of("sq240"), of("w600"), of("w1200"));
 
   public Preset {
     if (!name.equals("original") && !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("preset name: " + name + " (expected: original, w<width> or sq<side>)");
+      throw new IllegalArgumentException(
+          "preset name: " + name + " (expected: original, w<width> or sq<side>)");
     }
   }
 
@@ -36,7 +38,8 @@ public record Preset(String name, int width, boolean square) {
     }
     Matcher m = NAME.matcher(name);
     if (!m.matches()) {
-      throw new IllegalArgumentException("preset name: " + name + " (expected: original, w<width> or sq<side>)");
+      throw new IllegalArgumentException(
+          "preset name: " + name + " (expected: original, w<width> or sq<side>)");
     }
     return new Preset(name, Integer.parseInt(m.group(2)), m.group(1).equals("sq"));
   }

@@ -1,9 +1,9 @@
 package io.imgcdn.bench.workload;
 
 /**
- * The distribution of original object sizes: a lognormal LN(mu, sigma) spliced at a quantile so that
- * both a given mean and a given quantile (pixiv's 60 KB mean and 300 KB 95th percentile) hold exactly,
- * with sizes clamped to [floorBytes, capBytes].
+ * The distribution of original object sizes: a lognormal LN(mu, sigma) spliced at a quantile so
+ * that both a given mean and a given quantile (pixiv's 60 KB mean and 300 KB 95th percentile) hold
+ * exactly, with sizes clamped to [floorBytes, capBytes].
  *
  * @param mu lognormal location (natural log of bytes)
  * @param sigma lognormal shape
@@ -12,7 +12,12 @@ package io.imgcdn.bench.workload;
  * @param floorBytes smallest size (smaller draws are raised to it)
  * @param capBytes largest size (the spliced tail is truncated there)
  */
-public record SizeModel(double mu, double sigma, double quantileLevel, long quantileBytes, long floorBytes,
+public record SizeModel(
+    double mu,
+    double sigma,
+    double quantileLevel,
+    long quantileBytes,
+    long floorBytes,
     long capBytes) {
 
   /*
@@ -50,11 +55,18 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
       throw new IllegalArgumentException("sigma: " + sigma + " (expected: > 0)");
     }
     if (!(quantileLevel > 0 && quantileLevel < 1)) {
-      throw new IllegalArgumentException("quantileLevel: " + quantileLevel + " (expected: in (0, 1))");
+      throw new IllegalArgumentException(
+          "quantileLevel: " + quantileLevel + " (expected: in (0, 1))");
     }
     if (!(floorBytes > 0 && floorBytes < quantileBytes && quantileBytes < capBytes)) {
-      throw new IllegalArgumentException("floor, quantile, cap: " + floorBytes + ", " + quantileBytes + ", "
-          + capBytes + " (expected: 0 < floor < quantile < cap)");
+      throw new IllegalArgumentException(
+          "floor, quantile, cap: "
+              + floorBytes
+              + ", "
+              + quantileBytes
+              + ", "
+              + capBytes
+              + " (expected: 0 < floor < quantile < cap)");
     }
   }
 
@@ -63,22 +75,33 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
     return fit(60 * 1024, 0.95, 300 * 1024, 1024, 15 * 1024 * 1024);
   }
 
-  /** Solves the spliced lognormal for the given mean and quantile (see the design note in the source). */
-  public static SizeModel fit(long meanBytes, double quantileLevel, long quantileBytes, long floorBytes,
-      long capBytes) {
+  /**
+   * Solves the spliced lognormal for the given mean and quantile (see the design note in the
+   * source).
+   */
+  public static SizeModel fit(
+      long meanBytes, double quantileLevel, long quantileBytes, long floorBytes, long capBytes) {
     double p = quantileLevel;
     double lowest = p * floorBytes + (1 - p) * quantileBytes;
     double highest = p * quantileBytes + (1 - p) * capBytes;
     if (!(meanBytes > lowest && meanBytes < highest)) {
-      throw new IllegalArgumentException("meanBytes: " + meanBytes + " (expected: in (" + (long) lowest + ", "
-          + (long) highest + ") for this quantile, floor and cap)");
+      throw new IllegalArgumentException(
+          "meanBytes: "
+              + meanBytes
+              + " (expected: in ("
+              + (long) lowest
+              + ", "
+              + (long) highest
+              + ") for this quantile, floor and cap)");
     }
     int steps = (int) Math.round((SIGMA_MAX - SIGMA_MIN) / SIGMA_STEP);
     double[] d = new double[steps + 1];
     for (int i = 0; i <= steps; i++) {
-      d[i] = distortion(meanBytes, p, quantileBytes, floorBytes, capBytes, SIGMA_MIN + i * SIGMA_STEP);
+      d[i] =
+          distortion(meanBytes, p, quantileBytes, floorBytes, capBytes, SIGMA_MIN + i * SIGMA_STEP);
     }
-    // Refine every local minimum of the grid by golden section; the lowest wins, and among equally good
+    // Refine every local minimum of the grid by golden section; the lowest wins, and among equally
+    // good
     // ones (two sigmas fit a plain lognormal exactly) the smaller sigma, i.e. the lighter tail.
     double sigma = Double.NaN;
     double best = Double.POSITIVE_INFINITY;
@@ -117,9 +140,10 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
       throw new IllegalArgumentException("u: " + u + " (expected: in [0, 1))");
     }
     double fq = lnCdf(quantileBytes);
-    double f = u < quantileLevel
-        ? u / quantileLevel * fq
-        : fq + (u - quantileLevel) / (1 - quantileLevel) * (lnCdf(capBytes) - fq);
+    double f =
+        u < quantileLevel
+            ? u / quantileLevel * fq
+            : fq + (u - quantileLevel) / (1 - quantileLevel) * (lnCdf(capBytes) - fq);
     double x = Math.exp(mu + sigma * Normal.inverseCdf(f));
     return Math.clamp(Math.round(x), floorBytes, capBytes);
   }
@@ -129,7 +153,10 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
     return splicedMean(mu, sigma, quantileLevel, quantileBytes, floorBytes, capBytes);
   }
 
-  /** The factor the tail above the pinned quantile is scaled by relative to the plain lognormal (1 = none). */
+  /**
+   * The factor the tail above the pinned quantile is scaled by relative to the plain lognormal (1 =
+   * none).
+   */
   public double tailWeight() {
     return (1 - quantileLevel) / (lnCdf(capBytes) - lnCdf(quantileBytes));
   }
@@ -143,9 +170,11 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
     return Normal.cdf((Math.log(bytes) - mu) / sigma);
   }
 
-  private static double distortion(long mean, double p, long q, long floor, long cap, double sigma) {
+  private static double distortion(
+      long mean, double p, long q, long floor, long cap, double sigma) {
     double mu = solveMu(mean, p, q, floor, cap, sigma);
-    double tailMass = Normal.cdf((Math.log(cap) - mu) / sigma) - Normal.cdf((Math.log(q) - mu) / sigma);
+    double tailMass =
+        Normal.cdf((Math.log(cap) - mu) / sigma) - Normal.cdf((Math.log(q) - mu) / sigma);
     return tailMass > 0 ? Math.abs(Math.log((1 - p) / tailMass)) : Double.POSITIVE_INFINITY;
   }
 
@@ -163,7 +192,8 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
     return (lo + hi) / 2;
   }
 
-  private static double splicedMean(double mu, double sigma, double p, long q, long floor, long cap) {
+  private static double splicedMean(
+      double mu, double sigma, double p, long q, long floor, long cap) {
     double ff = Normal.cdf((Math.log(floor) - mu) / sigma);
     double fq = Normal.cdf((Math.log(q) - mu) / sigma);
     double body;
@@ -179,7 +209,8 @@ public record SizeModel(double mu, double sigma, double quantileLevel, long quan
   private static double partialExpectation(double mu, double sigma, double a, double b) {
     double alpha = (Math.log(a) - mu) / sigma;
     double beta = (Math.log(b) - mu) / sigma;
-    return Math.exp(mu + sigma * sigma / 2) * (Normal.cdf(beta - sigma) - Normal.cdf(alpha - sigma));
+    return Math.exp(mu + sigma * sigma / 2)
+        * (Normal.cdf(beta - sigma) - Normal.cdf(alpha - sigma));
   }
 
   /** E[X | a < X <= b]; the nearer end when (a, b] holds no representable mass. */

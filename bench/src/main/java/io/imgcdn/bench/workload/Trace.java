@@ -8,8 +8,9 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * A trace held in memory compactly: distinct objects (path, size) numbered 0..objectCount-1 in order
- * of first request, and the requests as object numbers. What the simulator and load generator replay.
+ * A trace held in memory compactly: distinct objects (path, size) numbered 0..objectCount-1 in
+ * order of first request, and the requests as object numbers. What the simulator and load generator
+ * replay.
  */
 public final class Trace {
 
@@ -46,15 +47,26 @@ public final class Trace {
         paths[id] = r.path();
         sizes[id] = r.size();
       } else if (sizes[id] != r.size()) {
-        throw new IllegalArgumentException("size of " + r.path() + ": " + r.size() + " at request " + n
-            + " (expected: " + sizes[id] + " as before)");
+        throw new IllegalArgumentException(
+            "size of "
+                + r.path()
+                + ": "
+                + r.size()
+                + " at request "
+                + n
+                + " (expected: "
+                + sizes[id]
+                + " as before)");
       }
       if (n == order.length) {
         order = Arrays.copyOf(order, n * 2);
       }
       order[n++] = id;
     }
-    return new Trace(Arrays.copyOf(paths, ids.size()), Arrays.copyOf(sizes, ids.size()), Arrays.copyOf(order, n));
+    return new Trace(
+        Arrays.copyOf(paths, ids.size()),
+        Arrays.copyOf(sizes, ids.size()),
+        Arrays.copyOf(order, n));
   }
 
   /** Reads a trace file (see {@link TraceFormat}). */

@@ -14,14 +14,16 @@ import java.util.NoSuchElementException;
 
 /**
  * The trace file every tool replays: UTF-8 text, one request per line, {@code <path> <size>}, e.g.
+ *
  * <pre>
  * # imgcdn-trace v1
  * # seed=42 originals=20000 zipf=0.9 requests=1000000 mix=original:0.1,w150:0.35 drift=0/0
  * /v/w150/img/004211.jpg 7364
  * /img/013007.jpg 61251
  * </pre>
- * Lines starting with {@code #} and blank lines are comments. The path is what a client GETs from the
- * CDN ({@code /{key}} or {@code /v/{preset}/{key}}); the size is the object's size in bytes.
+ *
+ * Lines starting with {@code #} and blank lines are comments. The path is what a client GETs from
+ * the CDN ({@code /{key}} or {@code /v/{preset}/{key}}); the size is the object's size in bytes.
  */
 public final class TraceFormat {
 
@@ -33,14 +35,30 @@ public final class TraceFormat {
   /** Writes the trace of {@code workload} to {@code file} and returns the number of requests. */
   public static long write(Path file, Workload workload) throws IOException {
     WorkloadSpec s = workload.spec();
-    String header = "seed=" + s.seed() + " originals=" + s.originals() + " zipf=" + s.zipfExponent()
-        + " requests=" + s.requests() + " mix=" + s.mixText() + " drift=" + s.driftEveryRequests() + "/"
-        + s.driftKeys();
+    String header =
+        "seed="
+            + s.seed()
+            + " originals="
+            + s.originals()
+            + " zipf="
+            + s.zipfExponent()
+            + " requests="
+            + s.requests()
+            + " mix="
+            + s.mixText()
+            + " drift="
+            + s.driftEveryRequests()
+            + "/"
+            + s.driftKeys();
     return write(file, List.of(header), workload.requests());
   }
 
-  /** Writes {@code requests} to {@code file} after {@code comments} (each written as a {@code #} line). */
-  public static long write(Path file, List<String> comments, Iterator<TraceRequest> requests) throws IOException {
+  /**
+   * Writes {@code requests} to {@code file} after {@code comments} (each written as a {@code #}
+   * line).
+   */
+  public static long write(Path file, List<String> comments, Iterator<TraceRequest> requests)
+      throws IOException {
     long n = 0;
     try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       w.write(MAGIC);
@@ -68,7 +86,8 @@ public final class TraceFormat {
       throw new IllegalArgumentException("trace line: '" + line + "' (expected: <path> <size>)");
     }
     try {
-      return new TraceRequest(line.substring(0, space).strip(), Long.parseLong(line.substring(space + 1).strip()));
+      return new TraceRequest(
+          line.substring(0, space).strip(), Long.parseLong(line.substring(space + 1).strip()));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("trace line: '" + line + "' (expected: <path> <size>)", e);
     }

@@ -8,8 +8,12 @@ package io.imgcdn.bench.workload;
  */
 public record TraceRequest(String path, long size) {
   public TraceRequest {
-    if (path.isEmpty() || path.charAt(0) != '/' || path.indexOf(' ') >= 0 || path.indexOf('\n') >= 0) {
-      throw new IllegalArgumentException("path: '" + path + "' (expected: starts with / and has no blank)");
+    if (path.isEmpty()
+        || path.charAt(0) != '/'
+        || path.indexOf(' ') >= 0
+        || path.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException(
+          "path: '" + path + "' (expected: starts with / and has no blank)");
     }
     if (size < 0) {
       throw new IllegalArgumentException("size of " + path + ": " + size + " (expected: >= 0)");

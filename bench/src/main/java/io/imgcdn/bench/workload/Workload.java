@@ -47,7 +47,8 @@ public final class Workload {
     this.sizes = new long[n];
     this.dims = new ImageDims[n];
     for (int i = 0; i < n; i++) {
-      SplittableRandom rng = new SplittableRandom(mix64(spec.seed() ^ SIZE_SALT) + i * PERMUTATION_SALT);
+      SplittableRandom rng =
+          new SplittableRandom(mix64(spec.seed() ^ SIZE_SALT) + i * PERMUTATION_SALT);
       sizes[i] = spec.sizes().sizeAt(rng.nextDouble());
       dims[i] = ImageModel.originalDims(sizes[i], rng.nextInt(ImageModel.aspectCount()));
     }
@@ -74,7 +75,10 @@ public final class Workload {
     this.bodies = new JpegBodies(spec.seed());
   }
 
-  /** Generates the workload for {@code spec} (sizes and dimensions only; bodies and requests are lazy). */
+  /**
+   * Generates the workload for {@code spec} (sizes and dimensions only; bodies and requests are
+   * lazy).
+   */
   public static Workload generate(WorkloadSpec spec) {
     return new Workload(spec);
   }
@@ -120,7 +124,9 @@ public final class Workload {
     return "image/jpeg";
   }
 
-  /** The total bytes of every object the mix can request (originals and variants): the working set. */
+  /**
+   * The total bytes of every object the mix can request (originals and variants): the working set.
+   */
   public long catalogueBytes() {
     long total = 0;
     for (int i = 0; i < sizes.length; i++) {
@@ -140,11 +146,16 @@ public final class Workload {
     return total;
   }
 
-  /** The original that Zipf rank {@code rank} names at request number {@code request} (drift applied). */
+  /**
+   * The original that Zipf rank {@code rank} names at request number {@code request} (drift
+   * applied).
+   */
   public int originalAtRank(int rank, long request) {
     int n = sizes.length;
-    long offset = spec.driftEveryRequests() > 0
-        ? Math.floorMod((request / spec.driftEveryRequests()) * spec.driftKeys(), (long) n) : 0;
+    long offset =
+        spec.driftEveryRequests() > 0
+            ? Math.floorMod((request / spec.driftEveryRequests()) * spec.driftKeys(), (long) n)
+            : 0;
     return permutation[(int) Math.floorMod(rank - offset, (long) n)];
   }
 

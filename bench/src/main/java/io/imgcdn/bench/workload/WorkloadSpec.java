@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Everything that determines a workload: the same spec always yields the same objects, bytes and trace.
+ * Everything that determines a workload: the same spec always yields the same objects, bytes and
+ * trace.
  *
  * @param seed the seed every random choice derives from
  * @param originals number of original objects
@@ -17,11 +18,19 @@ import java.util.Set;
  * @param driftKeys how many ranks popularity slides down at each shift
  * @param sizes the size distribution of originals
  */
-public record WorkloadSpec(long seed, int originals, double zipfExponent, long requests, List<Share> mix,
-    long driftEveryRequests, int driftKeys, SizeModel sizes) {
+public record WorkloadSpec(
+    long seed,
+    int originals,
+    double zipfExponent,
+    long requests,
+    List<Share> mix,
+    long driftEveryRequests,
+    int driftKeys,
+    SizeModel sizes) {
 
   /** Default request mix: thumbnails dominate, as on any image site's list pages. */
-  public static final String DEFAULT_MIX = "original:0.10,w150:0.35,sq240:0.20,w600:0.25,w1200:0.10";
+  public static final String DEFAULT_MIX =
+      "original:0.10,w150:0.35,sq240:0.20,w600:0.25,w1200:0.10";
 
   /**
    * One URL kind in the request mix.
@@ -32,7 +41,8 @@ public record WorkloadSpec(long seed, int originals, double zipfExponent, long r
   public record Share(Preset preset, double weight) {
     public Share {
       if (!(weight > 0)) {
-        throw new IllegalArgumentException("weight of " + preset.name() + ": " + weight + " (expected: > 0)");
+        throw new IllegalArgumentException(
+            "weight of " + preset.name() + ": " + weight + " (expected: > 0)");
       }
     }
   }
@@ -42,7 +52,8 @@ public record WorkloadSpec(long seed, int originals, double zipfExponent, long r
       throw new IllegalArgumentException("originals: " + originals + " (expected: > 0)");
     }
     if (!(zipfExponent >= 0 && zipfExponent <= 5)) {
-      throw new IllegalArgumentException("zipfExponent: " + zipfExponent + " (expected: in [0, 5])");
+      throw new IllegalArgumentException(
+          "zipfExponent: " + zipfExponent + " (expected: in [0, 5])");
     }
     if (requests < 0) {
       throw new IllegalArgumentException("requests: " + requests + " (expected: >= 0)");
@@ -53,19 +64,28 @@ public record WorkloadSpec(long seed, int originals, double zipfExponent, long r
     Set<String> names = new HashSet<>();
     for (Share s : mix) {
       if (!names.add(s.preset().name())) {
-        throw new IllegalArgumentException("mix: " + s.preset().name() + " twice (expected: each once)");
+        throw new IllegalArgumentException(
+            "mix: " + s.preset().name() + " twice (expected: each once)");
       }
     }
     mix = List.copyOf(mix);
     if (driftEveryRequests < 0 || driftKeys < 0) {
-      throw new IllegalArgumentException("drift: every " + driftEveryRequests + " requests by " + driftKeys
-          + " keys (expected: both >= 0)");
+      throw new IllegalArgumentException(
+          "drift: every "
+              + driftEveryRequests
+              + " requests by "
+              + driftKeys
+              + " keys (expected: both >= 0)");
     }
   }
 
-  /** 20,000 originals, Zipf 0.9, one million requests, {@link #DEFAULT_MIX}, no drift, pixiv's sizes. */
+  /**
+   * 20,000 originals, Zipf 0.9, one million requests, {@link #DEFAULT_MIX}, no drift, pixiv's
+   * sizes.
+   */
   public static WorkloadSpec defaults(long seed) {
-    return new WorkloadSpec(seed, 20_000, 0.9, 1_000_000, parseMix(DEFAULT_MIX), 0, 0, SizeModel.pixiv());
+    return new WorkloadSpec(
+        seed, 20_000, 0.9, 1_000_000, parseMix(DEFAULT_MIX), 0, 0, SizeModel.pixiv());
   }
 
   /** Parses {@code name:weight,name:weight,...}, e.g. {@link #DEFAULT_MIX}. */
@@ -91,26 +111,32 @@ public record WorkloadSpec(long seed, int originals, double zipfExponent, long r
   }
 
   public WorkloadSpec withOriginals(int n) {
-    return new WorkloadSpec(seed, n, zipfExponent, requests, mix, driftEveryRequests, driftKeys, sizes);
+    return new WorkloadSpec(
+        seed, n, zipfExponent, requests, mix, driftEveryRequests, driftKeys, sizes);
   }
 
   public WorkloadSpec withZipfExponent(double s) {
-    return new WorkloadSpec(seed, originals, s, requests, mix, driftEveryRequests, driftKeys, sizes);
+    return new WorkloadSpec(
+        seed, originals, s, requests, mix, driftEveryRequests, driftKeys, sizes);
   }
 
   public WorkloadSpec withRequests(long n) {
-    return new WorkloadSpec(seed, originals, zipfExponent, n, mix, driftEveryRequests, driftKeys, sizes);
+    return new WorkloadSpec(
+        seed, originals, zipfExponent, n, mix, driftEveryRequests, driftKeys, sizes);
   }
 
   public WorkloadSpec withMix(List<Share> m) {
-    return new WorkloadSpec(seed, originals, zipfExponent, requests, m, driftEveryRequests, driftKeys, sizes);
+    return new WorkloadSpec(
+        seed, originals, zipfExponent, requests, m, driftEveryRequests, driftKeys, sizes);
   }
 
   public WorkloadSpec withDrift(long everyRequests, int keys) {
-    return new WorkloadSpec(seed, originals, zipfExponent, requests, mix, everyRequests, keys, sizes);
+    return new WorkloadSpec(
+        seed, originals, zipfExponent, requests, mix, everyRequests, keys, sizes);
   }
 
   public WorkloadSpec withSizes(SizeModel m) {
-    return new WorkloadSpec(seed, originals, zipfExponent, requests, mix, driftEveryRequests, driftKeys, m);
+    return new WorkloadSpec(
+        seed, originals, zipfExponent, requests, mix, driftEveryRequests, driftKeys, m);
   }
 }

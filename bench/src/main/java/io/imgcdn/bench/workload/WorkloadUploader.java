@@ -24,8 +24,9 @@ public final class WorkloadUploader {
   private WorkloadUploader() {}
 
   /**
-   * Puts originals {@code 0..originalCount-1} with {@code threads} platform threads (bodies are made on
-   * those threads too) and returns when all are stored; the first failure cancels the rest and is thrown.
+   * Puts originals {@code 0..originalCount-1} with {@code threads} platform threads (bodies are
+   * made on those threads too) and returns when all are stored; the first failure cancels the rest
+   * and is thrown.
    */
   public static Result upload(Workload workload, ObjectSink sink, int threads) throws IOException {
     if (threads <= 0) {
@@ -41,19 +42,21 @@ public final class WorkloadUploader {
       for (int start = 0; start < n; start += chunk) {
         int from = start;
         int to = Math.min(n, start + chunk);
-        futures.add(pool.submit(() -> {
-          for (int i = from; i < to; i++) {
-            byte[] body = workload.body(i);
-            try {
-              sink.put(workload.key(i), body, workload.contentType());
-            } catch (IOException e) {
-              throw new UncheckedIOException("put " + workload.key(i), e);
-            }
-            bytes.addAndGet(body.length);
-            objects.incrementAndGet();
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = from; i < to; i++) {
+                    byte[] body = workload.body(i);
+                    try {
+                      sink.put(workload.key(i), body, workload.contentType());
+                    } catch (IOException e) {
+                      throw new UncheckedIOException("put " + workload.key(i), e);
+                    }
+                    bytes.addAndGet(body.length);
+                    objects.incrementAndGet();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         try {

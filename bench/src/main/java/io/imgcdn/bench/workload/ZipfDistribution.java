@@ -2,9 +2,7 @@ package io.imgcdn.bench.workload;
 
 import java.util.Arrays;
 
-/**
- * A Zipf distribution over ranks 0..n-1: P(rank r) proportional to 1 / (r + 1)^exponent.
- */
+/** A Zipf distribution over ranks 0..n-1: P(rank r) proportional to 1 / (r + 1)^exponent. */
 public final class ZipfDistribution {
 
   /*

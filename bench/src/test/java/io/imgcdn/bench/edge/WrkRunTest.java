@@ -7,8 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class WrkRunTest {
 
-  /** What `bash -c '"$@"; times' wrk wrk --latency ...` prints: wrk's report, then the shell's and wrk's CPU. */
-  private static final String OUTPUT = """
+  /**
+   * What `bash -c '"$@"; times' wrk wrk --latency ...` prints: wrk's report, then the shell's and
+   * wrk's CPU.
+   */
+  private static final String OUTPUT =
+      """
       Running 10s test @ http://127.0.0.1:40000/o61440.jpg
         2 threads and 64 connections
         Thread Stats   Avg      Stdev     Max   +/- Stdev
@@ -36,7 +40,8 @@ class WrkRunTest {
     assertThat(run.p50Millis()).isCloseTo(0.827, within(1e-9));
     assertThat(run.p99Millis()).isCloseTo(76.14, within(1e-9));
     assertThat(run.errors()).isEqualTo(3);
-    assertThat(run.cpuSeconds()).isCloseTo(5.89, within(1e-9)); // the children's line, user + system
+    assertThat(run.cpuSeconds())
+        .isCloseTo(5.89, within(1e-9)); // the children's line, user + system
   }
 
   @Test

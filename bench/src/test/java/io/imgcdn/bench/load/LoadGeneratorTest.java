@@ -6,7 +6,6 @@ import io.imgcdn.bench.workload.Trace;
 import io.imgcdn.bench.workload.TraceRequest;
 import io.imgcdn.bench.workload.Workload;
 import io.imgcdn.bench.workload.WorkloadSpec;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -28,14 +27,16 @@ class LoadGeneratorTest {
   }
 
   private static Trace workloadTrace(int requests) {
-    return Trace.of(Workload.generate(WorkloadSpec.defaults(5).withOriginals(50).withRequests(requests)));
+    return Trace.of(
+        Workload.generate(WorkloadSpec.defaults(5).withOriginals(50).withRequests(requests)));
   }
 
   @Test
   void closedLoop_workloadTrace_everyRequestCountedWithTierVerdicts() throws Exception {
     Trace t = workloadTrace(300);
     try (TestServer server = new TestServer(t)) {
-      LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(server.uri(), t, 4).withMaxRequests(300));
+      LoadResult r =
+          LoadGenerator.run(LoadSpec.closedLoop(server.uri(), t, 4).withMaxRequests(300));
 
       Set<String> distinct = new HashSet<>();
       long bytes = 0;
@@ -64,7 +65,9 @@ class LoadGeneratorTest {
   void closedLoop_requestsBeyondTrace_wrapAround() throws Exception {
     Trace t = trace("/a 10", "/b 20", "/c 30");
     try (TestServer server = new TestServer(t)) {
-      LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(server.uri(), t, 2).withMaxRequests(10).withTraceOffset(1));
+      LoadResult r =
+          LoadGenerator.run(
+              LoadSpec.closedLoop(server.uri(), t, 2).withMaxRequests(10).withTraceOffset(1));
 
       // Slots 0..9 from offset 1: b c a b c a b c a b -> 4 b, 3 c, 3 a.
       assertThat(r.bodyBytes()).isEqualTo(4 * 20 + 3 * 30 + 3 * 10);
@@ -79,7 +82,10 @@ class LoadGeneratorTest {
       LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(server.uri(), t, 2).withMaxRequests(10));
 
       assertThat(r.responses()).isEqualTo(10);
-      assertThat(r.statusClasses()).containsEntry("2xx", 4L).containsEntry("3xx", 2L).containsEntry("4xx", 2L)
+      assertThat(r.statusClasses())
+          .containsEntry("2xx", 4L)
+          .containsEntry("3xx", 2L)
+          .containsEntry("4xx", 2L)
           .containsEntry("5xx", 2L);
       assertThat(r.errors(ErrorKind.STATUS_4XX)).isEqualTo(2);
       assertThat(r.errors(ErrorKind.STATUS_5XX)).isEqualTo(2);
@@ -92,10 +98,14 @@ class LoadGeneratorTest {
   void closedLoop_serverStalls_timeoutsCountedAndRunEnds() throws Exception {
     Trace t = trace("/stall/a 0", "/ok 5");
     try (TestServer server = new TestServer(t)) {
-      LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(server.uri(), t, 2).withMaxRequests(6)
-          .withRequestTimeout(Duration.ofSeconds(2)));
+      LoadResult r =
+          LoadGenerator.run(
+              LoadSpec.closedLoop(server.uri(), t, 2)
+                  .withMaxRequests(6)
+                  .withRequestTimeout(Duration.ofSeconds(2)));
 
-      // The timeout is generous so that, on a loaded CI machine, only the stalls time out, never an answer.
+      // The timeout is generous so that, on a loaded CI machine, only the stalls time out, never an
+      // answer.
       // Slots 0, 2, 4 stall; 1, 3, 5 answer. Each timeout closes its connection, which reconnects.
       assertThat(r.errors(ErrorKind.TIMEOUT)).isEqualTo(3);
       assertThat(r.responses()).isEqualTo(3);
@@ -124,8 +134,11 @@ class LoadGeneratorTest {
     }
     Trace t = trace("/a 1");
 
-    LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(URI.create("http://127.0.0.1:" + port), t, 2)
-        .withMaxRequests(100).withDuration(Duration.ofMillis(400)));
+    LoadResult r =
+        LoadGenerator.run(
+            LoadSpec.closedLoop(URI.create("http://127.0.0.1:" + port), t, 2)
+                .withMaxRequests(100)
+                .withDuration(Duration.ofMillis(400)));
 
     assertThat(r.errors(ErrorKind.CONNECT)).isGreaterThanOrEqualTo(2);
     assertThat(r.responses()).isZero();
@@ -136,8 +149,12 @@ class LoadGeneratorTest {
   void openLoop_fixedRate_sendsEveryScheduledRequest() throws Exception {
     Trace t = workloadTrace(100);
     try (TestServer server = new TestServer(t)) {
-      LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(server.uri(), t, 4).withRate(500).withMaxRequests(60)
-          .withDuration(Duration.ofSeconds(20)));
+      LoadResult r =
+          LoadGenerator.run(
+              LoadSpec.closedLoop(server.uri(), t, 4)
+                  .withRate(500)
+                  .withMaxRequests(60)
+                  .withDuration(Duration.ofSeconds(20)));
 
       assertThat(r.responses()).isEqualTo(60);
       assertThat(r.unsent()).isZero();
@@ -150,9 +167,15 @@ class LoadGeneratorTest {
   @Test
   void openLoop_twoTargets_connectionsSpreadOverBoth() throws Exception {
     Trace t = trace("/a 1", "/b 2");
-    try (TestServer one = new TestServer(t); TestServer two = new TestServer(t)) {
-      LoadResult r = LoadGenerator.run(LoadSpec.closedLoop(one.uri(), t, 2).withTargets(List.of(one.uri(), two.uri()))
-          .withRate(1000).withMaxRequests(40).withThreads(2));
+    try (TestServer one = new TestServer(t);
+        TestServer two = new TestServer(t)) {
+      LoadResult r =
+          LoadGenerator.run(
+              LoadSpec.closedLoop(one.uri(), t, 2)
+                  .withTargets(List.of(one.uri(), two.uri()))
+                  .withRate(1000)
+                  .withMaxRequests(40)
+                  .withThreads(2));
 
       assertThat(r.responses()).isEqualTo(40);
       assertThat(one.requests.get()).isPositive();
@@ -185,7 +208,8 @@ class LoadGeneratorTest {
   void session_specWithOtherConnections_refused() throws Exception {
     Trace t = trace("/a 10");
     try (TestServer server = new TestServer(t);
-        LoadGenerator.Session session = LoadGenerator.session(LoadSpec.closedLoop(server.uri(), t, 2))) {
+        LoadGenerator.Session session =
+            LoadGenerator.session(LoadSpec.closedLoop(server.uri(), t, 2))) {
       org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
           .isThrownBy(() -> session.run(LoadSpec.closedLoop(server.uri(), t, 3)))
           .withMessageContaining("3 connections");

@@ -17,8 +17,11 @@ public final class LoadResultFixtures {
       s.sent++;
       s.response(200, 100, "edge-1;hit", m * 1000);
     }
-    LoadSpec spec = LoadSpec.closedLoop(URI.create("http://127.0.0.1:1"),
-        Trace.of(List.of(new TraceRequest("/a", 100)).iterator()), 1);
+    LoadSpec spec =
+        LoadSpec.closedLoop(
+            URI.create("http://127.0.0.1:1"),
+            Trace.of(List.of(new TraceRequest("/a", 100)).iterator()),
+            1);
     return LoadResult.of(spec, 1_000_000_000L, s, 0);
   }
 }

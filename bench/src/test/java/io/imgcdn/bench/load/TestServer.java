@@ -19,18 +19,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A real HTTP server on 127.0.0.1 serving a trace's objects the way a two-tier CDN would answer: the
- * first request for a path says {@code X-Cache: edge-1;miss, shard-1;miss}, later ones
- * {@code edge-1;hit}. Paths starting with {@code /status/NNN} answer that status; {@code /stall/...}
- * never answers (until close); {@code /close/...} answers and closes the connection.
+ * A real HTTP server on 127.0.0.1 serving a trace's objects the way a two-tier CDN would answer:
+ * the first request for a path says {@code X-Cache: edge-1;miss, shard-1;miss}, later ones {@code
+ * edge-1;hit}. Paths starting with {@code /status/NNN} answer that status; {@code /stall/...} never
+ * answers (until close); {@code /close/...} answers and closes the connection.
  */
 final class TestServer implements AutoCloseable {
 
   final AtomicLong requests = new AtomicLong();
+
   /** Client ports seen: one per connection the client opened. */
   final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+
   /** Requests for paths that are neither in the trace nor special. */
   final AtomicLong unknownPaths = new AtomicLong();
+
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final Map<String, Long> sizes = new HashMap<>();
@@ -72,7 +75,9 @@ final class TestServer implements AutoCloseable {
         exchange.getResponseHeaders().set("Connection", "close");
       }
       boolean first = seen.add(path);
-      exchange.getResponseHeaders().set("X-Cache", first ? "edge-1;miss, shard-1;miss" : "edge-1;hit");
+      exchange
+          .getResponseHeaders()
+          .set("X-Cache", first ? "edge-1;miss, shard-1;miss" : "edge-1;hit");
       Long known = sizes.get(path);
       if (known == null) {
         unknownPaths.incrementAndGet();

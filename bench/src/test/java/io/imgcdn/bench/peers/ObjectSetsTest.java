@@ -22,8 +22,13 @@ class ObjectSetsTest {
     ObjectSets.put(ObjectSets.fixed(5, 1000, 9), (k, body, t) -> b.put(k, body), 1);
 
     assertThat(bytes).isEqualTo(5000);
-    assertThat(a).containsOnlyKeys("fixed/000000.jpg", "fixed/000001.jpg", "fixed/000002.jpg", "fixed/000003.jpg",
-        "fixed/000004.jpg");
+    assertThat(a)
+        .containsOnlyKeys(
+            "fixed/000000.jpg",
+            "fixed/000001.jpg",
+            "fixed/000002.jpg",
+            "fixed/000003.jpg",
+            "fixed/000004.jpg");
     a.forEach((k, v) -> assertThat(v).hasSize(1000).isEqualTo(b.get(k)));
     assertThat(a.get("fixed/000000.jpg")).isNotEqualTo(a.get("fixed/000001.jpg"));
   }
@@ -32,8 +37,11 @@ class ObjectSetsTest {
   void put_workloadSpec_theWorkloadsOriginals() throws Exception {
     Map<String, byte[]> put = new HashMap<>();
 
-    long bytes = ObjectSets.put(ObjectSets.workload(WorkloadSpec.defaults(4).withOriginals(3)),
-        (k, body, t) -> put.put(k, body), 1);
+    long bytes =
+        ObjectSets.put(
+            ObjectSets.workload(WorkloadSpec.defaults(4).withOriginals(3)),
+            (k, body, t) -> put.put(k, body),
+            1);
 
     assertThat(put).containsOnlyKeys("img/000000.jpg", "img/000001.jpg", "img/000002.jpg");
     assertThat(bytes).isEqualTo(put.values().stream().mapToLong(v -> v.length).sum());
@@ -41,8 +49,9 @@ class ObjectSetsTest {
 
   @Test
   void put_unknownSpec_failsWithTheExpectedForms() {
-    assertThatThrownBy(() -> ObjectSets.put("fixed:1:2", (k, body, t) -> { }, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fixed:<count>:<bytes>:<seed>");
+    assertThatThrownBy(() -> ObjectSets.put("fixed:1:2", (k, body, t) -> {}, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fixed:<count>:<bytes>:<seed>");
   }
 
   @Test

@@ -15,17 +15,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Smoke run of run 2 (seconds, no timing assertions): needs Debian's trafficserver package (the CI script
- * installs it); a missing binary fails with the package to install.
+ * Smoke run of run 2 (seconds, no timing assertions): needs Debian's trafficserver package (the CI
+ * script installs it); a missing binary fails with the package to install.
  */
 class ShardVsAtsRunTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeAll
   static void quickChildJvm() {
-    // C1 only: the child JVM starts sooner on a busy 2-core machine; its speed does not matter here.
+    // C1 only: the child JVM starts sooner on a busy 2-core machine; its speed does not matter
+    // here.
     System.setProperty(ImgcdnCluster.JVM_OPTIONS_PROPERTY, "-XX:TieredStopAtLevel=1");
   }
 
@@ -37,8 +37,22 @@ class ShardVsAtsRunTest {
   @Test
   void run_smallObjectSet_bothServersAnswerOnlyHitsAndEverythingStops() throws Exception {
     assertThat(TrafficServer.unavailable()).as("trafficserver installed").isEmpty();
-    ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(dir.resolve("work"), ShardPeerKind.ATS, 40, 16 * 1024,
-        128L << 20, 4, 1, Duration.ofSeconds(1), 1, 0, false, Map.of(), false, false);
+    ShardVsAtsRun.Options o =
+        new ShardVsAtsRun.Options(
+            dir.resolve("work"),
+            ShardPeerKind.ATS,
+            40,
+            16 * 1024,
+            128L << 20,
+            4,
+            1,
+            Duration.ofSeconds(1),
+            1,
+            0,
+            false,
+            Map.of(),
+            false,
+            false);
     StringWriter progress = new StringWriter();
     Path report = dir.resolve("report").resolve("shard-vs-ats.md");
 
@@ -55,11 +69,14 @@ class ShardVsAtsRunTest {
     assertThat(r.medianRatio()).isPositive();
     assertThat(r.cpuMicrosPerResponse()).hasSize(2).allMatch(us -> us > 0);
     assertThat(r.medianCpuRatio()).isPositive();
-    assertThat(Files.readString(report)).contains("## Run 2", "| #1", "Traffic Server 9", "shard-vs-ats-latency.svg");
+    assertThat(Files.readString(report))
+        .contains("## Run 2", "| #1", "Traffic Server 9", "shard-vs-ats-latency.svg");
     assertThat(report.resolveSibling("shard-vs-ats-latency.svg")).isNotEmptyFile();
     assertThat(report.resolveSibling("shard-vs-ats-throughput.svg")).isNotEmptyFile();
-    // Every process the run started (child JVM, traffic_server and its helpers) is gone, and so is its work dir.
-    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
+    // Every process the run started (child JVM, traffic_server and its helpers) is gone, and so is
+    // its work dir.
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
+        .isEmpty();
     try (var left = Files.list(dir.resolve("work"))) {
       assertThat(left.toList()).isEmpty();
     }
@@ -68,8 +85,22 @@ class ShardVsAtsRunTest {
   @Test
   void run_coldPageCache_onePassPerSegmentAfterDroppingEachServersFiles() throws Exception {
     assertThat(TrafficServer.unavailable()).as("trafficserver installed").isEmpty();
-    ShardVsAtsRun.Options o = new ShardVsAtsRun.Options(dir.resolve("work"), ShardPeerKind.ATS, 40, 16 * 1024,
-        128L << 20, 4, 1, Duration.ofSeconds(2), 1, 0, false, Map.of(), true, false);
+    ShardVsAtsRun.Options o =
+        new ShardVsAtsRun.Options(
+            dir.resolve("work"),
+            ShardPeerKind.ATS,
+            40,
+            16 * 1024,
+            128L << 20,
+            4,
+            1,
+            Duration.ofSeconds(2),
+            1,
+            0,
+            false,
+            Map.of(),
+            true,
+            false);
     Path report = dir.resolve("report").resolve("cold.md");
 
     ShardVsAtsRun.Result r = ShardVsAtsRun.run(o, report, new PrintWriter(new StringWriter()));
@@ -80,8 +111,9 @@ class ShardVsAtsRunTest {
     }
     assertThat(r.results().get(0).hitRatio("shard")).isEqualTo(1.0);
     assertThat(r.results().get(1).hitRatio("ats")).isEqualTo(1.0);
-    assertThat(Files.readString(report)).contains("cold page cache", "page cache dropped for",
-        "shard.store.block-cache=0");
-    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
+    assertThat(Files.readString(report))
+        .contains("cold page cache", "page cache dropped for", "shard.store.block-cache=0");
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
+        .isEmpty();
   }
 }

@@ -8,7 +8,8 @@ class WrkTest {
 
   @Test
   void parse_scriptSummaryLine_figuresInMillisAndErrorsSummed() {
-    String out = """
+    String out =
+        """
         Running 5s test @ http://127.0.0.1:1
         imgcdn-wrk: requests=50000 bytes=1000 duration_us=5000000 connect=1 read=2 write=0 status=3 timeout=4 \
         p50_us=1500 p90_us=2000 p99_us=9000 p99.9_us=12000 max_us=20000

@@ -11,17 +11,20 @@ class MarkdownTableTest {
   void render_textLeftNumbersRight_padded() {
     String t = new MarkdownTable("<name", "value").row("lru", "30.9%").row("a|b", 7).render();
 
-    assertThat(t).isEqualTo("""
-        | name | value |
-        | :--- | ----: |
-        | lru  | 30.9% |
-        | a\\|b |     7 |
-        """);
+    assertThat(t)
+        .isEqualTo(
+            """
+            | name | value |
+            | :--- | ----: |
+            | lru  | 30.9% |
+            | a\\|b |     7 |
+            """);
   }
 
   @Test
   void row_wrongCellCount_throws() {
-    assertThatThrownBy(() -> new MarkdownTable("<a", "b").row("x")).hasMessageContaining("cells: 1 [x] (expected: 2)");
+    assertThatThrownBy(() -> new MarkdownTable("<a", "b").row("x"))
+        .hasMessageContaining("cells: 1 [x] (expected: 2)");
   }
 
   @Test

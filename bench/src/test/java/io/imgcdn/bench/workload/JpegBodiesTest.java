@@ -21,7 +21,8 @@ class JpegBodiesTest {
     JpegBodies bodies = new JpegBodies(1);
     ImageDims dims = new ImageDims(64, 48);
     int base = bodies.gradientSize(dims);
-    for (int padding : new int[] {0, 1, 2, 3, 4, 5, 65_537, 65_538, 65_539, 65_540, 65_541, 200_000}) {
+    for (int padding :
+        new int[] {0, 1, 2, 3, 4, 5, 65_537, 65_538, 65_539, 65_540, 65_541, 200_000}) {
       byte[] body = bodies.body("key-" + padding, dims, base + padding);
       assertThat(body).as("padding %s", padding).hasSize(base + padding);
       BufferedImage image = decode(body);
@@ -34,9 +35,12 @@ class JpegBodiesTest {
   void body_sameKey_sameBytes_otherKey_otherBytes() {
     ImageDims dims = new ImageDims(128, 96);
 
-    assertThat(new JpegBodies(3).body("a", dims, 5_000)).isEqualTo(new JpegBodies(3).body("a", dims, 5_000));
-    assertThat(new JpegBodies(3).body("a", dims, 5_000)).isNotEqualTo(new JpegBodies(3).body("b", dims, 5_000));
-    assertThat(new JpegBodies(3).body("a", dims, 5_000)).isNotEqualTo(new JpegBodies(4).body("a", dims, 5_000));
+    assertThat(new JpegBodies(3).body("a", dims, 5_000))
+        .isEqualTo(new JpegBodies(3).body("a", dims, 5_000));
+    assertThat(new JpegBodies(3).body("a", dims, 5_000))
+        .isNotEqualTo(new JpegBodies(3).body("b", dims, 5_000));
+    assertThat(new JpegBodies(3).body("a", dims, 5_000))
+        .isNotEqualTo(new JpegBodies(4).body("a", dims, 5_000));
   }
 
   @Test

@@ -33,6 +33,7 @@ class NormalTest {
 
   @Test
   void inverseCdf_outsideUnitInterval_throws() {
-    assertThatThrownBy(() -> Normal.inverseCdf(1.5)).hasMessageContaining("1.5 (expected: in [0, 1])");
+    assertThatThrownBy(() -> Normal.inverseCdf(1.5))
+        .hasMessageContaining("1.5 (expected: in [0, 1])");
   }
 }

@@ -49,7 +49,8 @@ class SizeModelTest {
 
   @Test
   void fit_whenPlainLognormalExists_findsItWithoutReweighting() {
-    // p95 / mean = 3 < 3.87: a plain lognormal has both (sigma = z -+ sqrt(z^2 - 2 ln 3) = 0.93 or 2.36).
+    // p95 / mean = 3 < 3.87: a plain lognormal has both (sigma = z -+ sqrt(z^2 - 2 ln 3) = 0.93 or
+    // 2.36).
     SizeModel m = SizeModel.fit(10_000, 0.95, 30_000, 10, 1L << 40);
 
     assertThat(m.tailWeight()).isCloseTo(1.0, within(0.01));

@@ -14,12 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TraceFormatTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void write_thenRead_sameRequests() throws IOException {
-    Workload w = Workload.generate(WorkloadSpec.defaults(11).withOriginals(500).withRequests(5_000));
+    Workload w =
+        Workload.generate(WorkloadSpec.defaults(11).withOriginals(500).withRequests(5_000));
     Path file = dir.resolve("trace.txt");
 
     assertThat(TraceFormat.write(file, w)).isEqualTo(5_000);
@@ -31,13 +31,16 @@ class TraceFormatTest {
     }
     assertThat(read).isEqualTo(expected);
     assertThat(Files.readAllLines(file).getFirst()).isEqualTo(TraceFormat.MAGIC);
-    assertThat(Files.readAllLines(file).get(1)).startsWith("# seed=11 originals=500 zipf=0.9 requests=5000 mix=");
+    assertThat(Files.readAllLines(file).get(1))
+        .startsWith("# seed=11 originals=500 zipf=0.9 requests=5000 mix=");
   }
 
   @Test
   void read_commentsAndBlankLines_skipped() throws IOException {
     Path file = dir.resolve("hand.txt");
-    Files.writeString(file, "# hand-made\n\n/img/a.jpg 10\n/v/w150/img/a.jpg 3\n/img/a.jpg 10\n",
+    Files.writeString(
+        file,
+        "# hand-made\n\n/img/a.jpg 10\n/v/w150/img/a.jpg 3\n/img/a.jpg 10\n",
         StandardCharsets.UTF_8);
 
     Trace t = Trace.read(file);
@@ -55,7 +58,8 @@ class TraceFormatTest {
     Path file = dir.resolve("bad.txt");
     Files.writeString(file, "/img/a.jpg 10\n/img/b.jpg ten\n", StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> Trace.read(file)).hasMessageContaining("bad.txt:2: trace line: '/img/b.jpg ten'");
+    assertThatThrownBy(() -> Trace.read(file))
+        .hasMessageContaining("bad.txt:2: trace line: '/img/b.jpg ten'");
   }
 
   @Test
@@ -63,6 +67,7 @@ class TraceFormatTest {
     Path file = dir.resolve("sizes.txt");
     Files.writeString(file, "/img/a.jpg 10\n/img/a.jpg 11\n", StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> Trace.read(file)).hasMessageContaining("size of /img/a.jpg: 11 at request 1 (expected: 10");
+    assertThatThrownBy(() -> Trace.read(file))
+        .hasMessageContaining("size of /img/a.jpg: 11 at request 1 (expected: 10");
   }
 }

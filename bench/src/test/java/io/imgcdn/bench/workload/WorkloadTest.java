@@ -35,14 +35,18 @@ class WorkloadTest {
   void generate_otherSeed_otherTrace() {
     WorkloadSpec spec = WorkloadSpec.defaults(42).withOriginals(2_000).withRequests(1_000);
 
-    assertThat(all(Workload.generate(spec))).isNotEqualTo(all(Workload.generate(WorkloadSpec.defaults(43)
-        .withOriginals(2_000).withRequests(1_000))));
+    assertThat(all(Workload.generate(spec)))
+        .isNotEqualTo(
+            all(
+                Workload.generate(
+                    WorkloadSpec.defaults(43).withOriginals(2_000).withRequests(1_000))));
   }
 
   @Test
   void generate_moreOriginals_keepsEarlierOriginalsSizes() {
     Workload small = Workload.generate(WorkloadSpec.defaults(5).withOriginals(100).withRequests(0));
-    Workload large = Workload.generate(WorkloadSpec.defaults(5).withOriginals(1_000).withRequests(0));
+    Workload large =
+        Workload.generate(WorkloadSpec.defaults(5).withOriginals(1_000).withRequests(0));
 
     for (int i = 0; i < 100; i++) {
       assertThat(large.originalSize(i)).isEqualTo(small.originalSize(i));
@@ -59,15 +63,18 @@ class WorkloadTest {
     Arrays.sort(sizes);
 
     // 20,000 heavy-tailed draws: the mean's standard error is about 2.5%; allow 8%.
-    assertThat((double) w.originalBytes() / sizes.length).isCloseTo(60 * KIB, within(0.08 * 60 * KIB));
-    assertThat((double) sizes[(int) (0.95 * sizes.length)]).isCloseTo(300 * KIB, within(0.05 * 300 * KIB));
+    assertThat((double) w.originalBytes() / sizes.length)
+        .isCloseTo(60 * KIB, within(0.08 * 60 * KIB));
+    assertThat((double) sizes[(int) (0.95 * sizes.length)])
+        .isCloseTo(300 * KIB, within(0.05 * 300 * KIB));
     assertThat(sizes[sizes.length - 1]).isLessThanOrEqualTo(15 * KIB * KIB);
   }
 
   @Test
   void trace_requestsPerOriginal_followZipfSlope() {
     for (double s : new double[] {0.6, 0.9, 1.2}) {
-      Workload w = Workload.generate(WorkloadSpec.defaults(3).withZipfExponent(s).withRequests(500_000));
+      Workload w =
+          Workload.generate(WorkloadSpec.defaults(3).withZipfExponent(s).withRequests(500_000));
       long[] counts = new long[w.originalCount()];
       w.forEachRequest((original, share, preset) -> counts[original]++);
 
@@ -89,12 +96,14 @@ class WorkloadTest {
 
   @Test
   void trace_withDrift_hottestOriginalChangesAtShift() {
-    WorkloadSpec spec = WorkloadSpec.defaults(9).withOriginals(1_000).withRequests(100_000).withDrift(50_000, 100);
+    WorkloadSpec spec =
+        WorkloadSpec.defaults(9).withOriginals(1_000).withRequests(100_000).withDrift(50_000, 100);
     Workload w = Workload.generate(spec);
     long[] first = new long[1_000];
     long[] second = new long[1_000];
     long[] index = {0};
-    w.forEachRequest((original, share, preset) -> (index[0]++ < 50_000 ? first : second)[original]++);
+    w.forEachRequest(
+        (original, share, preset) -> (index[0]++ < 50_000 ? first : second)[original]++);
 
     assertThat(argMax(first)).isEqualTo(w.originalAtRank(0, 0));
     assertThat(argMax(second)).isEqualTo(w.originalAtRank(0, 50_000)).isNotEqualTo(argMax(first));
@@ -104,7 +113,8 @@ class WorkloadTest {
 
   @Test
   void trace_mix_followsWeights() {
-    Workload w = Workload.generate(WorkloadSpec.defaults(1).withOriginals(1_000).withRequests(200_000));
+    Workload w =
+        Workload.generate(WorkloadSpec.defaults(1).withOriginals(1_000).withRequests(200_000));
     long[] perShare = new long[w.spec().mix().size()];
     w.forEachRequest((original, share, preset) -> perShare[share]++);
 
@@ -118,13 +128,16 @@ class WorkloadTest {
   @Test
   void requests_pathsAndSizes_matchModel() {
     Workload w = Workload.generate(WorkloadSpec.defaults(1).withOriginals(100).withRequests(1_000));
-    w.requests().forEachRemaining(r -> {
-      String key = r.path().substring(r.path().indexOf("img/"));
-      int index = Integer.parseInt(key.substring(4, 10));
-      Preset p = r.path().startsWith("/v/") ? Preset.of(r.path().split("/")[2]) : Preset.ORIGINAL;
-      assertThat(r.path()).isEqualTo(p.path(w.key(index)));
-      assertThat(r.size()).isEqualTo(w.size(index, p));
-    });
+    w.requests()
+        .forEachRemaining(
+            r -> {
+              String key = r.path().substring(r.path().indexOf("img/"));
+              int index = Integer.parseInt(key.substring(4, 10));
+              Preset p =
+                  r.path().startsWith("/v/") ? Preset.of(r.path().split("/")[2]) : Preset.ORIGINAL;
+              assertThat(r.path()).isEqualTo(p.path(w.key(index)));
+              assertThat(r.size()).isEqualTo(w.size(index, p));
+            });
   }
 
   @Test

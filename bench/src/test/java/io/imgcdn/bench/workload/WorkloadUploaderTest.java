@@ -13,8 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class WorkloadUploaderTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void upload_toDirectory_everyOriginalWithItsBytes() throws IOException {
@@ -43,17 +42,26 @@ class WorkloadUploaderTest {
   void upload_sinkFails_throwsItsException() {
     Workload w = Workload.generate(WorkloadSpec.defaults(8).withOriginals(10).withRequests(0));
 
-    assertThatThrownBy(() -> WorkloadUploader.upload(w, (key, body, type) -> {
-      throw new IOException("bucket gone: " + key);
-    }, 1)).isInstanceOf(IOException.class).hasMessageContaining("bucket gone: img/");
+    assertThatThrownBy(
+            () ->
+                WorkloadUploader.upload(
+                    w,
+                    (key, body, type) -> {
+                      throw new IOException("bucket gone: " + key);
+                    },
+                    1))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("bucket gone: img/");
   }
 
   @Test
   void directorySink_objects_readableByOthers() throws IOException {
     new DirectoryObjectSink(dir).put("img/a.jpg", new byte[] {1, 2, 3}, "image/jpeg");
 
-    // A folder bucket is served by other users (nginx's www-data): rw-r--r--, not createTempFile's rw-------.
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("img/a.jpg"))))
+    // A folder bucket is served by other users (nginx's www-data): rw-r--r--, not createTempFile's
+    // rw-------.
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("img/a.jpg"))))
         .isEqualTo("rw-r--r--");
     assertThat(Files.readAllBytes(dir.resolve("img/a.jpg"))).containsExactly(1, 2, 3);
   }

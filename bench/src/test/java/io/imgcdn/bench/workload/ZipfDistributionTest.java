@@ -46,6 +46,7 @@ class ZipfDistributionTest {
 
   @Test
   void constructor_emptyDomain_throws() {
-    assertThatThrownBy(() -> new ZipfDistribution(0, 0.9)).hasMessageContaining("n: 0 (expected: > 0)");
+    assertThatThrownBy(() -> new ZipfDistribution(0, 0.9))
+        .hasMessageContaining("n: 0 (expected: > 0)");
   }
 }

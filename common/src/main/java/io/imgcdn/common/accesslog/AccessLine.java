@@ -6,11 +6,21 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
 /**
- * One finished request as the event loop hands it to the writer thread, and its formatting as an LTSV or
- * JSON line. Formatting runs on the writer thread only.
+ * One finished request as the event loop hands it to the writer thread, and its formatting as an
+ * LTSV or JSON line. Formatting runs on the writer thread only.
  */
-record AccessLine(long epochMillis, String method, String uri, String protocol, SocketAddress remote,
-    String userAgent, String requestId, int status, long bytes, long nanos, String xCache) {
+record AccessLine(
+    long epochMillis,
+    String method,
+    String uri,
+    String protocol,
+    SocketAddress remote,
+    String userAgent,
+    String requestId,
+    int status,
+    long bytes,
+    long nanos,
+    String xCache) {
   /*
    * Labels follow ltsv.org's recommended set where one fits (time, host, method, uri, protocol, status,
    * size, ua, cache, reqtime_microsec as Apache's %D), plus node, upstream (the next tier's node that
@@ -24,7 +34,10 @@ record AccessLine(long epochMillis, String method, String uri, String protocol, 
    */
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-  /** This node's verdict: the first X-Cache entry's ("edge-1;hit, shard-2;miss" gives "hit"), or null. */
+  /**
+   * This node's verdict: the first X-Cache entry's ("edge-1;hit, shard-2;miss" gives "hit"), or
+   * null.
+   */
   static String verdict(String xCache) {
     if (xCache == null) {
       return null;
@@ -154,7 +167,10 @@ record AccessLine(long epochMillis, String method, String uri, String protocol, 
     }
   }
 
-  /** ISO 8601 UTC timestamps with milliseconds; the text up to the second is computed once per second. */
+  /**
+   * ISO 8601 UTC timestamps with milliseconds; the text up to the second is computed once per
+   * second.
+   */
   static final class TimeText {
     private long second = Long.MIN_VALUE;
     private String prefix = "";
@@ -163,14 +179,19 @@ record AccessLine(long epochMillis, String method, String uri, String protocol, 
       long s = Math.floorDiv(epochMillis, 1000);
       if (s != second) {
         second = s;
-        prefix = LocalDateTime.ofEpochSecond(s, 0, ZoneOffset.UTC).toString(); // 2026-11-22T04:15:02
+        prefix =
+            LocalDateTime.ofEpochSecond(s, 0, ZoneOffset.UTC).toString(); // 2026-11-22T04:15:02
         if (prefix.length() == 16) {
           prefix += ":00"; // LocalDateTime leaves out zero seconds
         }
       }
       int ms = (int) Math.floorMod(epochMillis, 1000);
-      out.append(prefix).append('.').append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10))
-          .append((char) ('0' + ms % 10)).append('Z');
+      out.append(prefix)
+          .append('.')
+          .append((char) ('0' + ms / 100))
+          .append((char) ('0' + ms / 10 % 10))
+          .append((char) ('0' + ms % 10))
+          .append('Z');
     }
   }
 }

@@ -26,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's access log: {@link #log} is called on an event loop for every finished request and only queues
- * it; one writer thread formats the lines (LTSV or JSON) and writes them to a file or to the SLF4J logger
- * {@value #LOGGER}.
+ * A node's access log: {@link #log} is called on an event loop for every finished request and only
+ * queues it; one writer thread formats the lines (LTSV or JSON) and writes them to a file or to the
+ * SLF4J logger {@value #LOGGER}.
  */
 public final class AccessLog implements AutoCloseable {
   /*
@@ -51,6 +51,7 @@ public final class AccessLog implements AutoCloseable {
    */
   /** The SLF4J logger that receives the lines when no file is set. */
   public static final String LOGGER = "imgcdn.access";
+
   private static final long WAKE_MILLIS = 50;
   private static final long REOPEN_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
@@ -66,8 +67,18 @@ public final class AccessLog implements AutoCloseable {
   private volatile long written;
 
   /** What the event loop hands over: references only, formatted later. */
-  private record Entry(long epochMillis, HttpMethod method, String uri, HttpVersion version, SocketAddress remote,
-      String userAgent, String requestId, int status, long bytes, long nanos, String xCache) {}
+  private record Entry(
+      long epochMillis,
+      HttpMethod method,
+      String uri,
+      HttpVersion version,
+      SocketAddress remote,
+      String userAgent,
+      String requestId,
+      int status,
+      long bytes,
+      long nanos,
+      String xCache) {}
 
   private AccessLog(AccessLogSettings settings, String node, Sink sink) {
     this.settings = settings;
@@ -79,8 +90,8 @@ public final class AccessLog implements AutoCloseable {
   }
 
   /**
-   * The access log these settings ask for, with its writer thread started, or null when they say off.
-   * A file that cannot be opened fails here, naming the key and the path.
+   * The access log these settings ask for, with its writer thread started, or null when they say
+   * off. A file that cannot be opened fails here, naming the key and the path.
    */
   public static AccessLog open(AccessLogSettings settings, String node) {
     Objects.requireNonNull(node, "node");
@@ -94,8 +105,14 @@ public final class AccessLog implements AutoCloseable {
       try {
         sink = new FileSink(settings.file());
       } catch (IOException e) {
-        throw new IllegalStateException(AccessLogSettings.FILE + ": cannot open " + settings.file() + " for appending ("
-            + e + ")", e);
+        throw new IllegalStateException(
+            AccessLogSettings.FILE
+                + ": cannot open "
+                + settings.file()
+                + " for appending ("
+                + e
+                + ")",
+            e);
       }
     }
     return new AccessLog(settings, node, sink);
@@ -104,10 +121,29 @@ public final class AccessLog implements AutoCloseable {
   /**
    * Queues one finished request; never blocks. Call on the event loop once the response is written.
    */
-  public void log(HttpMethod method, String uri, HttpVersion version, SocketAddress remote, HttpHeaders headers,
-      int status, String xCache, long bodyBytes, long nanos) {
-    if (!queue.offer(new Entry(System.currentTimeMillis(), method, uri, version, remote,
-        headers.get(HttpHeaderNames.USER_AGENT), headers.get(X_REQUEST_ID), status, bodyBytes, nanos, xCache))) {
+  public void log(
+      HttpMethod method,
+      String uri,
+      HttpVersion version,
+      SocketAddress remote,
+      HttpHeaders headers,
+      int status,
+      String xCache,
+      long bodyBytes,
+      long nanos) {
+    if (!queue.offer(
+        new Entry(
+            System.currentTimeMillis(),
+            method,
+            uri,
+            version,
+            remote,
+            headers.get(HttpHeaderNames.USER_AGENT),
+            headers.get(X_REQUEST_ID),
+            status,
+            bodyBytes,
+            nanos,
+            xCache))) {
       dropped.increment();
     }
   }
@@ -152,8 +188,19 @@ public final class AccessLog implements AutoCloseable {
         continue; // a logger switched off: not even formatted
       }
       line.setLength(0);
-      new AccessLine(e.epochMillis(), e.method().name(), e.uri(), e.version().text(), e.remote(), e.userAgent(),
-          e.requestId(), e.status(), e.bytes(), e.nanos(), e.xCache()).appendTo(line, settings.format(), node, time);
+      new AccessLine(
+              e.epochMillis(),
+              e.method().name(),
+              e.uri(),
+              e.version().text(),
+              e.remote(),
+              e.userAgent(),
+              e.requestId(),
+              e.status(),
+              e.bytes(),
+              e.nanos(),
+              e.xCache())
+          .appendTo(line, settings.format(), node, time);
       try {
         sink.write(line);
         written++; // single writer
@@ -227,8 +274,16 @@ public final class AccessLog implements AutoCloseable {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path, StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 64 * 1024);
+      out =
+          new BufferedWriter(
+              new OutputStreamWriter(
+                  Files.newOutputStream(
+                      path,
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.APPEND,
+                      StandardOpenOption.WRITE),
+                  StandardCharsets.UTF_8),
+              64 * 1024);
       fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
     }
 

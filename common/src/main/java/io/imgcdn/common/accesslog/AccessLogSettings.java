@@ -34,7 +34,9 @@ public record AccessLogSettings(Format format, Path file, int queue) {
 
   /** The line format. */
   public enum Format {
-    OFF, LTSV, JSON
+    OFF,
+    LTSV,
+    JSON
   }
 
   public AccessLogSettings {

@@ -5,7 +5,9 @@ import java.util.concurrent.CompletableFuture;
 
 /** One route of a node's admin port. */
 public record AdminRoute(String method, String path, boolean needsToken, Handler handler) {
-  /** Handles a request; must not block the event loop (return an incomplete future for slow work). */
+  /**
+   * Handles a request; must not block the event loop (return an incomplete future for slow work).
+   */
   @FunctionalInterface
   public interface Handler {
     CompletableFuture<AdminResponse> handle(QueryStringDecoder query, String body);

@@ -26,8 +26,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A node's admin port: health, readiness, Prometheus metrics and authenticated admin actions. It is a
- * separate listener so the serving port never exposes any of it.
+ * A node's admin port: health, readiness, Prometheus metrics and authenticated admin actions. It is
+ * a separate listener so the serving port never exposes any of it.
  */
 public final class AdminServer implements AutoCloseable {
   private final Channel channel;
@@ -36,18 +36,29 @@ public final class AdminServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  public static AdminServer start(EventLoopGroup boss, EventLoopGroup workers, String host, int port,
-      String token, List<AdminRoute> routes) {
+  public static AdminServer start(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
+      String token,
+      List<AdminRoute> routes) {
     byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
-    Channel ch = HttpServers.bind(boss, workers, host, port, new ChannelInitializer<SocketChannel>() {
-      @Override
-      protected void initChannel(SocketChannel c) {
-        c.pipeline().addLast(new ReadTimeoutHandler(60));
-        c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192));
-        c.pipeline().addLast(new HttpObjectAggregator(1 << 20));
-        c.pipeline().addLast(new Handler(routes, tokenBytes));
-      }
-    });
+    Channel ch =
+        HttpServers.bind(
+            boss,
+            workers,
+            host,
+            port,
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel c) {
+                c.pipeline().addLast(new ReadTimeoutHandler(60));
+                c.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192));
+                c.pipeline().addLast(new HttpObjectAggregator(1 << 20));
+                c.pipeline().addLast(new Handler(routes, tokenBytes));
+              }
+            });
     return new AdminServer(ch);
   }
 
@@ -75,15 +86,18 @@ public final class AdminServer implements AutoCloseable {
       QueryStringDecoder query = new QueryStringDecoder(request.uri());
       String body = request.content().toString(StandardCharsets.UTF_8);
       CompletableFuture<AdminResponse> reply = route(request, query, body);
-      reply.whenComplete((r, failure) -> {
-        AdminResponse response = failure != null
-            ? AdminResponse.text(500, "admin action failed: " + rootMessage(failure))
-            : r;
-        ctx.executor().execute(() -> write(ctx, response, keepAlive));
-      });
+      reply.whenComplete(
+          (r, failure) -> {
+            AdminResponse response =
+                failure != null
+                    ? AdminResponse.text(500, "admin action failed: " + rootMessage(failure))
+                    : r;
+            ctx.executor().execute(() -> write(ctx, response, keepAlive));
+          });
     }
 
-    private CompletableFuture<AdminResponse> route(FullHttpRequest request, QueryStringDecoder query, String body) {
+    private CompletableFuture<AdminResponse> route(
+        FullHttpRequest request, QueryStringDecoder query, String body) {
       if (!request.decoderResult().isSuccess()) {
         return CompletableFuture.completedFuture(AdminResponse.text(400, "malformed request"));
       }
@@ -103,11 +117,14 @@ public final class AdminServer implements AutoCloseable {
           }
           String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION, "");
           // The auth scheme is case-insensitive (RFC 9110 section 11.1).
-          byte[] given = auth.regionMatches(true, 0, "Bearer ", 0, 7)
-              ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+          byte[] given =
+              auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                  ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8)
+                  : new byte[0];
           if (!MessageDigest.isEqual(given, token)) {
             return CompletableFuture.completedFuture(
-                AdminResponse.text(401, "missing or wrong admin token (Authorization: Bearer ...)"));
+                AdminResponse.text(
+                    401, "missing or wrong admin token (Authorization: Bearer ...)"));
           }
         }
         try {
@@ -116,9 +133,11 @@ public final class AdminServer implements AutoCloseable {
           return CompletableFuture.completedFuture(AdminResponse.text(400, e.getMessage()));
         }
       }
-      return CompletableFuture.completedFuture(pathKnown
-          ? AdminResponse.text(405, "method " + request.method() + " not allowed on " + query.path())
-          : AdminResponse.text(404, "no admin route " + query.path()));
+      return CompletableFuture.completedFuture(
+          pathKnown
+              ? AdminResponse.text(
+                  405, "method " + request.method() + " not allowed on " + query.path())
+              : AdminResponse.text(404, "no admin route " + query.path()));
     }
 
     private static String rootMessage(Throwable t) {
@@ -130,8 +149,11 @@ public final class AdminServer implements AutoCloseable {
 
     private static void write(ChannelHandlerContext ctx, AdminResponse r, boolean keepAlive) {
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(bytes));
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.valueOf(r.status()),
+              Unpooled.wrappedBuffer(bytes));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
       response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");

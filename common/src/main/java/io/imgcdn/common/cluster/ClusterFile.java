@@ -23,9 +23,9 @@ import java.util.Set;
  * edge     edge-1    10.0.0.1:8080                                   admin=10.0.0.1:9080
  * </pre>
  *
- * Edge lines take no weight: edges are never routed to (no ring contains them); they are listed so that
- * operators' tools ({@code imgcdn purge}) find every node. Blank lines and text after '#' are ignored.
- * Every problem is reported with its line number.
+ * Edge lines take no weight: edges are never routed to (no ring contains them); they are listed so
+ * that operators' tools ({@code imgcdn purge}) find every node. Blank lines and text after '#' are
+ * ignored. Every problem is reported with its line number.
  */
 public final class ClusterFile {
   private static final String ADMIN = "admin=";
@@ -37,7 +37,8 @@ public final class ClusterFile {
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ConfigException(List.of("cluster file " + file + ": cannot read (" + e.getMessage() + ")"));
+      throw new ConfigException(
+          List.of("cluster file " + file + ": cannot read (" + e.getMessage() + ")"));
     }
     return parse(text, file.toString());
   }
@@ -69,7 +70,8 @@ public final class ClusterFile {
         f = java.util.Arrays.copyOf(f, f.length - 1);
       }
       if (f.length < 3 || f.length > 4) {
-        problems.add(where + "'" + line + "' (expected: role id host:port [weight] [admin=host:port])");
+        problems.add(
+            where + "'" + line + "' (expected: role id host:port [weight] [admin=host:port])");
         continue;
       }
       String role = f[0];
@@ -83,12 +85,20 @@ public final class ClusterFile {
         continue;
       }
       if (adminAddress != null && !isHostPort(adminAddress)) {
-        problems.add(where + "admin address '" + adminAddress + "' (expected: admin=host:port with port 1-65535)");
+        problems.add(
+            where
+                + "admin address '"
+                + adminAddress
+                + "' (expected: admin=host:port with port 1-65535)");
         continue;
       }
       int weight = 1;
       if (f.length == 4 && role.equals("edge")) {
-        problems.add(where + "weight '" + f[3] + "' on an edge line (expected: none; edges are not routed to)");
+        problems.add(
+            where
+                + "weight '"
+                + f[3]
+                + "' on an edge line (expected: none; edges are not routed to)");
         continue;
       }
       if (f.length == 4) {
@@ -147,14 +157,29 @@ public final class ClusterFile {
 
   /** The file's text for a membership; what Ansible templates and what the demo writes. */
   public static String format(Membership membership) {
-    StringBuilder out = new StringBuilder("# imgcdn cluster file: role id host:port [weight] [admin=host:port]\n");
+    StringBuilder out =
+        new StringBuilder("# imgcdn cluster file: role id host:port [weight] [admin=host:port]\n");
     for (Node n : membership.shards()) {
-      line(out.append("shard ").append(n.id()).append(' ').append(n.address()).append(' ').append(n.weight()),
-          membership, n);
+      line(
+          out.append("shard ")
+              .append(n.id())
+              .append(' ')
+              .append(n.address())
+              .append(' ')
+              .append(n.weight()),
+          membership,
+          n);
     }
     for (Node n : membership.origins()) {
-      line(out.append("origin ").append(n.id()).append(' ').append(n.address()).append(' ').append(n.weight()),
-          membership, n);
+      line(
+          out.append("origin ")
+              .append(n.id())
+              .append(' ')
+              .append(n.address())
+              .append(' ')
+              .append(n.weight()),
+          membership,
+          n);
     }
     for (Node n : membership.edges()) {
       line(out.append("edge ").append(n.id()).append(' ').append(n.address()), membership, n);

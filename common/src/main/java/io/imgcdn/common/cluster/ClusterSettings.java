@@ -6,8 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The cluster settings edges and shards share. Every node of a cluster must use the same placement: edges
- * route with the shard ring, and shards use the previous shard ring to find a key's previous owner.
+ * The cluster settings edges and shards share. Every node of a cluster must use the same placement:
+ * edges route with the shard ring, and shards use the previous shard ring to find a key's previous
+ * owner.
  *
  * <table>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
@@ -32,7 +33,9 @@ public record ClusterSettings(Path file, Placement placement, Duration reloadInt
     } catch (IllegalArgumentException e) {
       s.problem("cluster.placement", e.getMessage());
     }
-    return new ClusterSettings(Path.of(s.required("cluster.file")), placement,
+    return new ClusterSettings(
+        Path.of(s.required("cluster.file")),
+        placement,
         s.duration("cluster.reload-interval", "2s"));
   }
 }

@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The current cluster as this node sees it: the membership from the cluster file and the rings built from
- * it, swapped atomically when the file changes (checked periodically) or on {@link #reload()}.
+ * The current cluster as this node sees it: the membership from the cluster file and the rings
+ * built from it, swapped atomically when the file changes (checked periodically) or on {@link
+ * #reload()}.
  */
 public final class ClusterView implements AutoCloseable {
   /*
@@ -28,7 +29,8 @@ public final class ClusterView implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
 
   /** One consistent snapshot. */
-  public record Rings(Membership membership, NodeLocator shards, NodeLocator origins, long version) {}
+  public record Rings(
+      Membership membership, NodeLocator shards, NodeLocator origins, long version) {}
 
   private final Path file;
   private final Placement placement;
@@ -48,23 +50,38 @@ public final class ClusterView implements AutoCloseable {
     current.set(build(m, 1));
   }
 
-  /** A view that polls its file every {@code interval} on a daemon thread of its own (closed with the view). */
-  public static ClusterView watching(Path file, Placement placement, java.time.Duration interval, String nodeId) {
+  /**
+   * A view that polls its file every {@code interval} on a daemon thread of its own (closed with
+   * the view).
+   */
+  public static ClusterView watching(
+      Path file, Placement placement, java.time.Duration interval, String nodeId) {
     ClusterView view = new ClusterView(file, placement);
-    view.ownScheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-        Thread.ofPlatform().name(nodeId + "-cluster").daemon(true).factory());
+    view.ownScheduler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name(nodeId + "-cluster").daemon(true).factory());
     view.watch(view.ownScheduler, interval.toMillis());
     return view;
   }
 
   /** The admin action that re-reads the cluster file now: {@code POST /admin/cluster/reload}. */
   public io.imgcdn.common.admin.AdminRoute reloadRoute() {
-    return io.imgcdn.common.admin.AdminRoute.action("POST", "/admin/cluster/reload", (q, body) -> {
-      Rings rings = reload();
-      return java.util.concurrent.CompletableFuture.completedFuture(io.imgcdn.common.admin.AdminResponse.text(200,
-          "cluster version " + rings.version() + ": " + rings.membership().shards().size() + " shards, "
-              + rings.membership().origins().size() + " origins"));
-    });
+    return io.imgcdn.common.admin.AdminRoute.action(
+        "POST",
+        "/admin/cluster/reload",
+        (q, body) -> {
+          Rings rings = reload();
+          return java.util.concurrent.CompletableFuture.completedFuture(
+              io.imgcdn.common.admin.AdminResponse.text(
+                  200,
+                  "cluster version "
+                      + rings.version()
+                      + ": "
+                      + rings.membership().shards().size()
+                      + " shards, "
+                      + rings.membership().origins().size()
+                      + " origins"));
+        });
   }
 
   public Rings rings() {
@@ -72,8 +89,9 @@ public final class ClusterView implements AutoCloseable {
   }
 
   /**
-   * The snapshot in force before the last change, if that change happened within {@code window}: a shard
-   * asks a key's previous owner before the origin, so a membership change does not send a storm to S3.
+   * The snapshot in force before the last change, if that change happened within {@code window}: a
+   * shard asks a key's previous owner before the origin, so a membership change does not send a
+   * storm to S3.
    */
   public java.util.Optional<Rings> previous(java.time.Duration window) {
     Rings p = previous;
@@ -100,8 +118,10 @@ public final class ClusterView implements AutoCloseable {
     if (m.equals(old.membership())) {
       return old;
     }
-    if (m.shards().equals(old.membership().shards()) && m.origins().equals(old.membership().origins())) {
-      // Only edge lines or admin addresses changed: the rings stay, no new version, no hand-off window.
+    if (m.shards().equals(old.membership().shards())
+        && m.origins().equals(old.membership().origins())) {
+      // Only edge lines or admin addresses changed: the rings stay, no new version, no hand-off
+      // window.
       Rings same = new Rings(m, old.shards(), old.origins(), old.version());
       current.set(same);
       return same;
@@ -110,29 +130,45 @@ public final class ClusterView implements AutoCloseable {
     previous = old;
     changedAtNanos = System.nanoTime();
     current.set(next);
-    LOG.info("cluster file {} reloaded: {} shards, {} origins (version {})",
-        file, m.shards().size(), m.origins().size(), next.version());
+    LOG.info(
+        "cluster file {} reloaded: {} shards, {} origins (version {})",
+        file,
+        m.shards().size(),
+        m.origins().size(),
+        next.version());
     onChange.accept(next);
     return next;
   }
 
   /** Polls the file's modification time every {@code periodMillis}. */
   public void watch(ScheduledExecutorService scheduler, long periodMillis) {
-    poller = scheduler.scheduleWithFixedDelay(() -> {
-      try {
-        FileTime now = mtime();
-        if (now != null && !now.equals(lastModified)) {
-          reload();
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("cluster file {} not reloaded, keeping the current rings: {}", file, e.getMessage());
-        lastModified = mtime();
-      }
-    }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    poller =
+        scheduler.scheduleWithFixedDelay(
+            () -> {
+              try {
+                FileTime now = mtime();
+                if (now != null && !now.equals(lastModified)) {
+                  reload();
+                }
+              } catch (RuntimeException e) {
+                LOG.warn(
+                    "cluster file {} not reloaded, keeping the current rings: {}",
+                    file,
+                    e.getMessage());
+                lastModified = mtime();
+              }
+            },
+            periodMillis,
+            periodMillis,
+            TimeUnit.MILLISECONDS);
   }
 
   private Rings build(Membership m, long version) {
-    return new Rings(m, HashRings.create(placement, m.shards()), HashRings.create(placement, m.origins()), version);
+    return new Rings(
+        m,
+        HashRings.create(placement, m.shards()),
+        HashRings.create(placement, m.origins()),
+        version);
   }
 
   private FileTime mtime() {

@@ -5,11 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The cluster as one cluster file lists it: the shard nodes and the origin nodes (the rings are built from
- * these two lists only), the edge nodes (listed for operators' tools such as {@code imgcdn purge}, never
- * routed to) and the admin address of each node that names one, by node id.
+ * The cluster as one cluster file lists it: the shard nodes and the origin nodes (the rings are
+ * built from these two lists only), the edge nodes (listed for operators' tools such as {@code
+ * imgcdn purge}, never routed to) and the admin address of each node that names one, by node id.
  */
-public record Membership(List<Node> shards, List<Node> origins, List<Node> edges, Map<String, String> admin) {
+public record Membership(
+    List<Node> shards, List<Node> origins, List<Node> edges, Map<String, String> admin) {
   public Membership {
     shards = List.copyOf(shards);
     origins = List.copyOf(origins);

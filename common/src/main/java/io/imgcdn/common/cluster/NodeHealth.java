@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Passive health of upstream nodes: a node that fails {@code threshold} requests in a row is skipped for
- * {@code ejectMillis}; then one request is let through, and a success re-admits it.
+ * Passive health of upstream nodes: a node that fails {@code threshold} requests in a row is
+ * skipped for {@code ejectMillis}; then one request is let through, and a success re-admits it.
  */
 public final class NodeHealth {
   private final int threshold;
@@ -43,7 +43,8 @@ public final class NodeHealth {
    *
    * @param consecutiveFailures failed requests and probes in a row since the last success
    * @param ejected skipped by routing now, or waiting for its one half-open probe
-   * @param retryInMillis time left before the half-open probe is let through; 0 when not ejected or due
+   * @param retryInMillis time left before the half-open probe is let through; 0 when not ejected or
+   *     due
    */
   public record View(int consecutiveFailures, boolean ejected, long retryInMillis) {}
 

@@ -2,7 +2,10 @@ package io.imgcdn.common.config;
 
 import java.util.List;
 
-/** A node's configuration is unusable; the message lists every problem, one per line, each naming its key. */
+/**
+ * A node's configuration is unusable; the message lists every problem, one per line, each naming
+ * its key.
+ */
 public final class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

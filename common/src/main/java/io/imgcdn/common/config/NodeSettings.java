@@ -3,8 +3,8 @@ package io.imgcdn.common.config;
 import io.imgcdn.common.accesslog.AccessLogSettings;
 
 /**
- * The settings every node has: its id (as named in the cluster file and in X-Cache), the serving address
- * and the admin port.
+ * The settings every node has: its id (as named in the cluster file and in X-Cache), the serving
+ * address and the admin port.
  *
  * <table>
  *   <tr><th>key</th><th>meaning</th></tr>
@@ -16,7 +16,12 @@ import io.imgcdn.common.accesslog.AccessLogSettings;
  *   <tr><td>server.access-log*</td><td>the access log: see {@link AccessLogSettings}</td></tr>
  * </table>
  */
-public record NodeSettings(String id, String host, int port, int adminPort, String adminToken,
+public record NodeSettings(
+    String id,
+    String host,
+    int port,
+    int adminPort,
+    String adminToken,
     AccessLogSettings accessLog) {
   public static final String ID = "node.id";
   public static final String HOST = "server.host";
@@ -25,7 +30,8 @@ public record NodeSettings(String id, String host, int port, int adminPort, Stri
   public static final String ADMIN_PORT = "admin.port";
   public static final String ADMIN_TOKEN = "admin.token";
 
-  public static NodeSettings from(Settings settings, String defaultId, int defaultPort, int defaultAdminPort) {
+  public static NodeSettings from(
+      Settings settings, String defaultId, int defaultPort, int defaultAdminPort) {
     String id = settings.string(ID, defaultId);
     if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
       settings.problem(ID, "'" + id + "' (expected: letters, digits, '.', '_' or '-', at most 63)");

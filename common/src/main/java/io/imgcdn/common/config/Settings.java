@@ -20,8 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The key/value settings of one node: a properties file plus command-line overrides, read through typed
- * accessors that record which keys the node understood.
+ * The key/value settings of one node: a properties file plus command-line overrides, read through
+ * typed accessors that record which keys the node understood.
  */
 public final class Settings {
   /*
@@ -33,8 +33,10 @@ public final class Settings {
    * CaffeineSpec do.
    */
 
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE =
+      Pattern.compile("(\\d+)\\s*([kmgt]?)i?b?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern DURATION =
+      Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
 
   private final Map<String, String> values;
   private final Set<String> understood = new HashSet<>();
@@ -60,13 +62,20 @@ public final class Settings {
       try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         properties.load(reader);
       } catch (IOException e) {
-        throw new ConfigException(List.of("config file " + file + ": cannot read (" + e.getMessage() + ")"));
+        throw new ConfigException(
+            List.of("config file " + file + ": cannot read (" + e.getMessage() + ")"));
       } catch (IllegalArgumentException e) {
         // Properties.load throws this for a malformed \\uXXXX escape. Found by SettingsFuzzTest.
-        throw new ConfigException(List.of("config file " + file + ": " + e.getMessage()
-            + " (expected: \\u followed by 4 hex digits)"));
+        throw new ConfigException(
+            List.of(
+                "config file "
+                    + file
+                    + ": "
+                    + e.getMessage()
+                    + " (expected: \\u followed by 4 hex digits)"));
       }
-      new TreeMap<>(properties).forEach((k, v) -> merged.put(k.toString().trim(), v.toString().trim()));
+      new TreeMap<>(properties)
+          .forEach((k, v) -> merged.put(k.toString().trim(), v.toString().trim()));
     }
     overrides.forEach((k, v) -> merged.put(k.trim(), v.trim()));
     return new Settings(merged);
@@ -96,7 +105,9 @@ public final class Settings {
     return value == null ? defaultValue : value;
   }
 
-  /** A value that must be present and non-empty; records a problem (and returns "") when it is not. */
+  /**
+   * A value that must be present and non-empty; records a problem (and returns "") when it is not.
+   */
   public String required(String key) {
     String value = string(key, "");
     if (value.isEmpty()) {
@@ -185,15 +196,19 @@ public final class Settings {
     }
   }
 
-  /** Every key under a prefix (e.g. "origin.preset."), keyed by the rest of the name; all count as understood. */
+  /**
+   * Every key under a prefix (e.g. "origin.preset."), keyed by the rest of the name; all count as
+   * understood.
+   */
   public Map<String, String> withPrefix(String prefix) {
     understoodPrefixes.add(prefix);
     Map<String, String> result = new TreeMap<>();
-    values.forEach((k, v) -> {
-      if (k.startsWith(prefix) && k.length() > prefix.length()) {
-        result.put(k.substring(prefix.length()), v);
-      }
-    });
+    values.forEach(
+        (k, v) -> {
+          if (k.startsWith(prefix) && k.length() > prefix.length()) {
+            result.put(k.substring(prefix.length()), v);
+          }
+        });
     return result;
   }
 
@@ -225,13 +240,14 @@ public final class Settings {
       throw new IllegalArgumentException("not a size: " + raw);
     }
     long number = Long.parseLong(m.group(1));
-    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "k" -> 10;
-      case "m" -> 20;
-      case "g" -> 30;
-      case "t" -> 40;
-      default -> 0;
-    };
+    int shift =
+        switch (m.group(2).toLowerCase(Locale.ROOT)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          default -> 0;
+        };
     if (shift > 0 && number > (Long.MAX_VALUE >> shift)) {
       throw new IllegalArgumentException("size too large: " + raw);
     }
@@ -245,19 +261,22 @@ public final class Settings {
     }
     long n = Long.parseLong(m.group(1));
     try {
-      Duration d = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
+      Duration d =
+          switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+          };
       d.toNanos(); // callers hand durations to timers in nanos: beyond ~292 years that throws too
       return d;
     } catch (ArithmeticException e) {
-      // Found by SettingsFuzzTest: "9223372036854775807d" overflowed in ofDays, "92036854775807h" later in
+      // Found by SettingsFuzzTest: "9223372036854775807d" overflowed in ofDays, "92036854775807h"
+      // later in
       // toMillis/toNanos, so start-up died with a stack trace instead of naming the key.
-      throw new IllegalArgumentException("duration too large: " + raw + " (expected: at most 292 years)", e);
+      throw new IllegalArgumentException(
+          "duration too large: " + raw + " (expected: at most 292 years)", e);
     }
   }
 }

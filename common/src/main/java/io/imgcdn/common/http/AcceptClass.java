@@ -1,8 +1,8 @@
 package io.imgcdn.common.http;
 
 /**
- * What a client's {@code Accept} header says about the modern image formats, reduced to the four classes
- * every tier keys on when a response varies by {@code Accept}.
+ * What a client's {@code Accept} header says about the modern image formats, reduced to the four
+ * classes every tier keys on when a response varies by {@code Accept}.
  */
 public enum AcceptClass {
   /** Neither WebP nor AVIF named: JPEG and PNG only. */
@@ -38,7 +38,9 @@ public enum AcceptClass {
     return token;
   }
 
-  /** The Accept header a tier sends upstream for this class; {@link #of} maps it back to this class. */
+  /**
+   * The Accept header a tier sends upstream for this class; {@link #of} maps it back to this class.
+   */
   public String canonicalAccept() {
     return canonicalAccept;
   }
@@ -52,8 +54,8 @@ public enum AcceptClass {
   }
 
   /**
-   * The class of an Accept header value; {@code null}, blank or unparsable parts count as not naming
-   * anything. Runs on the event loop: no regex, no allocation beyond the loop itself.
+   * The class of an Accept header value; {@code null}, blank or unparsable parts count as not
+   * naming anything. Runs on the event loop: no regex, no allocation beyond the loop itself.
    */
   public static AcceptClass of(CharSequence accept) {
     if (accept == null) {
@@ -82,7 +84,10 @@ public enum AcceptClass {
     return webp ? (avif ? AVIF_WEBP : WEBP) : (avif ? AVIF : PLAIN);
   }
 
-  /** The key under which a response that varies by Accept is stored: the plain key, a separator, the token. */
+  /**
+   * The key under which a response that varies by Accept is stored: the plain key, a separator, the
+   * token.
+   */
   public String key(String plainKey) {
     return plainKey + '\u0002' + token;
   }
@@ -114,7 +119,10 @@ public enum AcceptClass {
     return true;
   }
 
-  /** Whether the parameters between {@code semicolon} and {@code end} leave q above zero (default 1). */
+  /**
+   * Whether the parameters between {@code semicolon} and {@code end} leave q above zero (default
+   * 1).
+   */
   private static boolean qualityAboveZero(CharSequence s, int semicolon, int end) {
     int i = semicolon;
     while (i < end) {
@@ -122,7 +130,8 @@ public enum AcceptClass {
       int paramEnd = next < 0 ? end : next;
       int eq = indexOf(s, '=', i + 1, paramEnd);
       if (eq > 0 && equalsTrimmed(s, i + 1, eq, "q")) {
-        // q = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ): above zero unless every digit is 0
+        // q = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ): above zero unless every digit is
+        // 0
         for (int j = eq + 1; j < paramEnd; j++) {
           char c = s.charAt(j);
           if (c >= '1' && c <= '9') {

@@ -10,9 +10,9 @@ public record ByteRange(long first, long last) {
   }
 
   /**
-   * Parses a Range header against an object's length. Returns null when the header should be ignored
-   * (not "bytes=", malformed, or several ranges: we then send the whole object, which RFC 9110 allows),
-   * {@link #UNSATISFIABLE} when no byte of it exists, else the clamped range.
+   * Parses a Range header against an object's length. Returns null when the header should be
+   * ignored (not "bytes=", malformed, or several ranges: we then send the whole object, which RFC
+   * 9110 allows), {@link #UNSATISFIABLE} when no byte of it exists, else the clamped range.
    */
   public static ByteRange parse(String header, long length) {
     String h = header.trim();

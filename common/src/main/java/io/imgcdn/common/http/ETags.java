@@ -12,7 +12,11 @@ public final class ETags {
   public static String of(byte[] body) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
-      return '"' + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 16)) + '"';
+      return '"'
+          + Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(java.util.Arrays.copyOf(digest, 16))
+          + '"';
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

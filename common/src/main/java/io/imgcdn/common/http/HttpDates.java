@@ -3,7 +3,10 @@ package io.imgcdn.common.http;
 import io.netty.handler.codec.DateFormatter;
 import java.util.Date;
 
-/** The value of the {@code Date} response header (RFC 9110 section 6.6.1), formatted once per second. */
+/**
+ * The value of the {@code Date} response header (RFC 9110 section 6.6.1), formatted once per
+ * second.
+ */
 public final class HttpDates {
   /*
    * Formatting an IMF-fixdate costs a Date and a StringBuilder; a busy node answers thousands of requests

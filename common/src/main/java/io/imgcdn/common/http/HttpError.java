@@ -3,8 +3,9 @@ package io.imgcdn.common.http;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * A request failed in a way the client should hear about: the HTTP status, a safe one-line public message,
- * and whether the failure is ours (logged and counted as an error) or the client's (not reported).
+ * A request failed in a way the client should hear about: the HTTP status, a safe one-line public
+ * message, and whether the failure is ours (logged and counted as an error) or the client's (not
+ * reported).
  */
 public final class HttpError extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * A serving port: the listener, the shared pipeline with its limits, and a graceful shutdown that stops
- * accepting, lets in-flight requests finish, then closes what is left.
+ * A serving port: the listener, the shared pipeline with its limits, and a graceful shutdown that
+ * stops accepting, lets in-flight requests finish, then closes what is left.
  */
 public final class HttpServer implements AutoCloseable {
   private final Channel listener;
@@ -19,14 +19,20 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Listens on {@code host:port} (0: an ephemeral port) with the pipeline of {@link ServerInitializer};
-   * {@code handlers} makes one handler per connection.
+   * Listens on {@code host:port} (0: an ephemeral port) with the pipeline of {@link
+   * ServerInitializer}; {@code handlers} makes one handler per connection.
    */
-  public static HttpServer bind(EventLoopGroup boss, EventLoopGroup workers, String host, int port,
-      ServerOptions options, Supplier<ObjectServerHandler> handlers) {
+  public static HttpServer bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
+      ServerOptions options,
+      Supplier<ObjectServerHandler> handlers) {
     ServerConnections connections = new ServerConnections(options.maxConnections());
-    Channel listener = HttpServers.bind(boss, workers, host, port,
-        new ServerInitializer(handlers, options, connections));
+    Channel listener =
+        HttpServers.bind(
+            boss, workers, host, port, new ServerInitializer(handlers, options, connections));
     return new HttpServer(listener, connections);
   }
 
@@ -39,8 +45,9 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, lets every connection finish the requests it has read (each closes after its last
-   * response) for up to {@code grace}, then closes the rest. Returns whether all finished in time.
+   * Stops accepting, lets every connection finish the requests it has read (each closes after its
+   * last response) for up to {@code grace}, then closes the rest. Returns whether all finished in
+   * time.
    */
   public boolean shutdownGracefully(Duration grace) {
     listener.close().syncUninterruptibly();

@@ -13,23 +13,31 @@ import java.net.InetSocketAddress;
 public final class HttpServers {
   private HttpServers() {}
 
-  public static Channel bind(EventLoopGroup boss, EventLoopGroup workers, String host, int port,
+  public static Channel bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
       ChannelInitializer<SocketChannel> initializer) {
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(Transports.serverChannel())
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        // Connections' own buffers (each read, encoded heads) from Netty's pooled allocator: one thread-local
-        // cache per event loop, about 6% less CPU per 10 KB edge hit than 4.2's default adaptive allocator
-        // (docs/EDGE.md 1c). Cached bodies keep their own allocators.
-        .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-        .childHandler(initializer);
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(Transports.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            // Connections' own buffers (each read, encoded heads) from Netty's pooled allocator:
+            // one thread-local
+            // cache per event loop, about 6% less CPU per 10 KB edge hit than 4.2's default
+            // adaptive allocator
+            // (docs/EDGE.md 1c). Cached bodies keep their own allocators.
+            .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childHandler(initializer);
     try {
       return bootstrap.bind(host, port).syncUninterruptibly().channel();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
   }
 

@@ -3,8 +3,9 @@ package io.imgcdn.common.http;
 import java.util.Objects;
 
 /**
- * One servable object as the tiers pass it along and cache it: the body and the headers that belong to it.
- * The body is never modified after construction; tiers share the array instead of copying it.
+ * One servable object as the tiers pass it along and cache it: the body and the headers that belong
+ * to it. The body is never modified after construction; tiers share the array instead of copying
+ * it.
  */
 public record ImageObject(String contentType, String etag, String cacheControl, byte[] body) {
   /** Immutable objects are cached by browsers and every tier for a year (RFC 8246 immutable). */

@@ -12,8 +12,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * Turns a {@link Reply} into the HTTP response a browser expects: conditional requests (304), single byte
- * ranges (206/416), HEAD without a body, and the ETag, Cache-Control, Date and X-Cache headers.
+ * Turns a {@link Reply} into the HTTP response a browser expects: conditional requests (304),
+ * single byte ranges (206/416), HEAD without a body, and the ETag, Cache-Control, Date and X-Cache
+ * headers.
  */
 public final class ObjectResponses {
   /*
@@ -26,15 +27,17 @@ public final class ObjectResponses {
 
   private ObjectResponses() {}
 
-  public static FullHttpResponse toResponse(HttpMethod method, HttpHeaders requestHeaders, Reply reply) {
+  public static FullHttpResponse toResponse(
+      HttpMethod method, HttpHeaders requestHeaders, Reply reply) {
     ImageObject object = reply.object();
     if (!reply.isOk()) {
       return build(reply.status(), method, object, 0, object.length(), reply.xCache());
     }
     String ifNoneMatch = requestHeaders.get(HttpHeaderNames.IF_NONE_MATCH);
     if (ifNoneMatch != null && etagMatches(ifNoneMatch, object.etag())) {
-      FullHttpResponse notModified = new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+      FullHttpResponse notModified =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
       HttpHeaders h = notModified.headers();
       h.set(HttpHeaderNames.ETAG, object.etag());
       h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
@@ -43,31 +46,56 @@ public final class ObjectResponses {
       return notModified;
     }
     String range = requestHeaders.get(HttpHeaderNames.RANGE);
-    if (range != null && ifRangeAllows(requestHeaders.get(HttpHeaderNames.IF_RANGE), object.etag())) {
+    if (range != null
+        && ifRangeAllows(requestHeaders.get(HttpHeaderNames.IF_RANGE), object.etag())) {
       ByteRange parsed = ByteRange.parse(range, object.length());
       if (parsed == ByteRange.UNSATISFIABLE) {
-        FullHttpResponse response = build(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, method,
-            Reply.error(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "range not satisfiable", "")
-                .object(), 0, 22, reply.xCache());
+        FullHttpResponse response =
+            build(
+                HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                method,
+                Reply.error(
+                        HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                        "range not satisfiable",
+                        "")
+                    .object(),
+                0,
+                22,
+                reply.xCache());
         response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + object.length());
         return response;
       }
       if (parsed != null) {
-        FullHttpResponse response = build(HttpResponseStatus.PARTIAL_CONTENT, method, object,
-            (int) parsed.first(), (int) parsed.length(), reply.xCache());
-        response.headers().set(HttpHeaderNames.CONTENT_RANGE,
-            "bytes " + parsed.first() + "-" + parsed.last() + "/" + object.length());
+        FullHttpResponse response =
+            build(
+                HttpResponseStatus.PARTIAL_CONTENT,
+                method,
+                object,
+                (int) parsed.first(),
+                (int) parsed.length(),
+                reply.xCache());
+        response
+            .headers()
+            .set(
+                HttpHeaderNames.CONTENT_RANGE,
+                "bytes " + parsed.first() + "-" + parsed.last() + "/" + object.length());
         return response;
       }
     }
     return build(HttpResponseStatus.OK, method, object, 0, object.length(), reply.xCache());
   }
 
-  private static FullHttpResponse build(HttpResponseStatus status, HttpMethod method, ImageObject object,
-      int offset, int length, String xCache) {
-    ByteBuf body = HttpMethod.HEAD.equals(method) || length == 0
-        ? Unpooled.EMPTY_BUFFER
-        : Unpooled.wrappedBuffer(object.body(), offset, length);
+  private static FullHttpResponse build(
+      HttpResponseStatus status,
+      HttpMethod method,
+      ImageObject object,
+      int offset,
+      int length,
+      String xCache) {
+    ByteBuf body =
+        HttpMethod.HEAD.equals(method) || length == 0
+            ? Unpooled.EMPTY_BUFFER
+            : Unpooled.wrappedBuffer(object.body(), offset, length);
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
     HttpHeaders h = response.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, object.contentType());
@@ -87,9 +115,9 @@ public final class ObjectResponses {
   }
 
   /**
-   * Says what happens to the connection after this response: {@code Connection: close} when the handler
-   * will close it, {@code Connection: keep-alive} for an HTTP/1.0 client that keeps it (RFC 9112 section
-   * 9.3), nothing for HTTP/1.1 (persistent by default).
+   * Says what happens to the connection after this response: {@code Connection: close} when the
+   * handler will close it, {@code Connection: keep-alive} for an HTTP/1.0 client that keeps it (RFC
+   * 9112 section 9.3), nothing for HTTP/1.1 (persistent by default).
    */
   public static void setConnection(HttpHeaders h, ResponseChannel out) {
     if (!out.keepAlive()) {
@@ -99,7 +127,9 @@ public final class ObjectResponses {
     }
   }
 
-  /** Weak comparison of an If-None-Match list ("*", or comma-separated, possibly W/-prefixed tags). */
+  /**
+   * Weak comparison of an If-None-Match list ("*", or comma-separated, possibly W/-prefixed tags).
+   */
   public static boolean etagMatches(String ifNoneMatch, String etag) {
     if (etag.isEmpty()) {
       return false;

@@ -31,10 +31,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The serving handler every tier shares: validates the request, parses the URL contract, asks the tier
- * for a {@link Response} and writes the responses back in request order. It goes last in the pipeline
- * that {@link ServerInitializer} builds, after {@code HttpRequestDecoder} and the {@code HttpResponseEncoder}
- * named {@value ServerInitializer#ENCODER}.
+ * The serving handler every tier shares: validates the request, parses the URL contract, asks the
+ * tier for a {@link Response} and writes the responses back in request order. It goes last in the
+ * pipeline that {@link ServerInitializer} builds, after {@code HttpRequestDecoder} and the {@code
+ * HttpResponseEncoder} named {@value ServerInitializer#ENCODER}.
  */
 public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   /*
@@ -58,9 +58,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
    * Response that will never be written (the client left first) is discarded so its memory is freed.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ObjectServerHandler.class);
+
   /** More header fields than this get 431 (Apache's LimitRequestFields default). */
   public static final int MAX_HEADER_FIELDS = 100;
-  private static final ImageObject NO_OBJECT = new ImageObject("text/plain", "", "no-store", new byte[0]);
+
+  private static final ImageObject NO_OBJECT =
+      new ImageObject("text/plain", "", "no-store", new byte[0]);
 
   /** What a tier does with one parsed request. Must not block: return a future. */
   @FunctionalInterface
@@ -74,9 +77,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * A response for the raw request target before it is parsed, or null to take the normal path
-     * (rewrite, parse, handle). For answers a tier can find without parsing, e.g. a cache hit keyed by
-     * a target already in canonical form; the tier must only answer targets that would parse to the same
-     * key. Called on the event loop: must not block.
+     * (rewrite, parse, handle). For answers a tier can find without parsing, e.g. a cache hit keyed
+     * by a target already in canonical form; the tier must only answer targets that would parse to
+     * the same key. Called on the event loop: must not block.
      */
     default Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
       return null;
@@ -89,7 +92,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     void completed(HttpMethod method, String uri, Reply reply, int bytesSent, long nanos);
   }
 
-  /** Told about every finished response; {@code response} is no longer usable except for its accessors. */
+  /**
+   * Told about every finished response; {@code response} is no longer usable except for its
+   * accessors.
+   */
   @FunctionalInterface
   public interface ResponseObserver {
     void completed(HttpMethod method, Response response, long bodyBytes, long nanos);
@@ -114,20 +120,37 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   private boolean inRead;
   private boolean flushPending;
   private boolean writing;
+
   /** A response that closes the connection is queued: later requests on it are ignored. */
   private boolean closing;
+
   /** The server is shutting down: finish the queued requests, then close. */
   private boolean draining;
 
   /** The handler with the given observer and at most 16 requests in flight per connection. */
   public ObjectServerHandler(String nodeId, Tier tier, RequestObserver observer) {
-    this(nodeId, tier, observer == null ? null : (method, response, bytes, nanos) -> observer.completed(method, "",
-        response instanceof Reply r ? r : new Reply(response.status(), NO_OBJECT, response.xCache()),
-        (int) Math.min(Integer.MAX_VALUE, bytes), nanos), 16);
+    this(
+        nodeId,
+        tier,
+        observer == null
+            ? null
+            : (method, response, bytes, nanos) ->
+                observer.completed(
+                    method,
+                    "",
+                    response instanceof Reply r
+                        ? r
+                        : new Reply(response.status(), NO_OBJECT, response.xCache()),
+                    (int) Math.min(Integer.MAX_VALUE, bytes),
+                    nanos),
+        16);
   }
 
-  /** The handler with an idle timeout of 60 seconds until {@link ServerInitializer} sets its own. */
-  public ObjectServerHandler(String nodeId, Tier tier, ResponseObserver observer, int maxPipelined) {
+  /**
+   * The handler with an idle timeout of 60 seconds until {@link ServerInitializer} sets its own.
+   */
+  public ObjectServerHandler(
+      String nodeId, Tier tier, ResponseObserver observer, int maxPipelined) {
     if (maxPipelined < 1) {
       throw new IllegalArgumentException("maxPipelined: " + maxPipelined + " (expected: >= 1)");
     }
@@ -138,9 +161,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * A connection is closed when, for {@code idleTimeout}, it has read nothing and either has no request
-   * in flight or has not moved any response byte to the socket (a client that stopped reading). Set
-   * before the handler joins a pipeline; {@link ServerInitializer} sets the server's.
+   * A connection is closed when, for {@code idleTimeout}, it has read nothing and either has no
+   * request in flight or has not moved any response byte to the socket (a client that stopped
+   * reading). Set before the handler joins a pipeline; {@link ServerInitializer} sets the server's.
    */
   ObjectServerHandler idleTimeout(java.time.Duration idleTimeout) {
     if (idleTimeout.isZero() || idleTimeout.isNegative()) {
@@ -150,7 +173,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     return this;
   }
 
-  /** Every finished request is also written to {@code log} (null: none). Set before joining a pipeline. */
+  /**
+   * Every finished request is also written to {@code log} (null: none). Set before joining a
+   * pipeline.
+   */
   public ObjectServerHandler accessLog(AccessLog log) {
     this.accessLog = log;
     return this;
@@ -161,8 +187,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     this.encoderCtx = ctx.pipeline().context(ServerInitializer.ENCODER);
     if (encoderCtx == null) {
-      throw new IllegalStateException("pipeline has no handler named '" + ServerInitializer.ENCODER
-          + "' (expected: the HttpResponseEncoder, as ServerInitializer builds it)");
+      throw new IllegalStateException(
+          "pipeline has no handler named '"
+              + ServerInitializer.ENCODER
+              + "' (expected: the HttpResponseEncoder, as ServerInitializer builds it)");
     }
     this.headTimeout = ctx.pipeline().get(RequestHeadTimeout.class);
     if (ctx.channel().isActive()) {
@@ -179,7 +207,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   private void startIdleCheck() {
     if (idleCheck == null) {
       lastActivity = System.nanoTime();
-      idleCheck = ctx.executor().schedule(this::checkIdle, idleNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+      idleCheck =
+          ctx.executor()
+              .schedule(this::checkIdle, idleNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
   }
 
@@ -215,8 +245,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    idleCheck = ctx.executor().schedule(this::checkIdle, Math.max(left, idleNanos / 4),
-        java.util.concurrent.TimeUnit.NANOSECONDS);
+    idleCheck =
+        ctx.executor()
+            .schedule(
+                this::checkIdle,
+                Math.max(left, idleNanos / 4),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -270,7 +304,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       slot.keepAlive &= !mustClose(request);
       future = CompletableFuture.completedFuture(Reply.error(e, nodeId + ";error"));
     } catch (RuntimeException e) {
-      future = CompletableFuture.completedFuture(replyFor(e)); // a tier bug: 500, logged, connection kept
+      future =
+          CompletableFuture.completedFuture(
+              replyFor(e)); // a tier bug: 500, logged, connection kept
     }
     if (!slot.keepAlive) {
       closing = true;
@@ -280,24 +316,30 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       deliver(slot, future.join()); // the hit path: no callback, no hop
       return;
     }
-    future.whenComplete((response, failure) -> {
-      Response r = failure == null ? response : replyFor(failure);
-      if (ctx.executor().inEventLoop()) {
-        deliver(slot, r);
-        return;
-      }
-      try {
-        ctx.executor().execute(() -> deliver(slot, r));
-      } catch (RejectedExecutionException e) {
-        r.discard(); // the event loop is gone: so is the connection
-      }
-    });
+    future.whenComplete(
+        (response, failure) -> {
+          Response r = failure == null ? response : replyFor(failure);
+          if (ctx.executor().inEventLoop()) {
+            deliver(slot, r);
+            return;
+          }
+          try {
+            ctx.executor().execute(() -> deliver(slot, r));
+          } catch (RejectedExecutionException e) {
+            r.discard(); // the event loop is gone: so is the connection
+          }
+        });
   }
 
-  /** Requests after which the connection cannot be trusted: undecodable heads, or a body we do not read. */
+  /**
+   * Requests after which the connection cannot be trusted: undecodable heads, or a body we do not
+   * read.
+   */
   private static boolean mustClose(HttpRequest request) {
-    return request.decoderResult().isFailure() || hasBody(request)
-        || request.protocolVersion() != HttpVersion.HTTP_1_1 && request.protocolVersion() != HttpVersion.HTTP_1_0;
+    return request.decoderResult().isFailure()
+        || hasBody(request)
+        || request.protocolVersion() != HttpVersion.HTTP_1_1
+            && request.protocolVersion() != HttpVersion.HTTP_1_0;
   }
 
   private static boolean hasBody(HttpRequest request) {
@@ -307,8 +349,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * HttpUtil.isKeepAlive without its per-request list of Connection values: HTTP/1.1 keeps the connection
-   * unless a "close" token is present, HTTP/1.0 closes it unless a "keep-alive" token is (RFC 9112 9.3).
+   * HttpUtil.isKeepAlive without its per-request list of Connection values: HTTP/1.1 keeps the
+   * connection unless a "close" token is present, HTTP/1.0 closes it unless a "keep-alive" token is
+   * (RFC 9112 9.3).
    */
   static boolean isKeepAlive(HttpRequest request) {
     String connection = request.headers().get(HttpHeaderNames.CONNECTION);
@@ -319,12 +362,15 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     return http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
   }
 
-  /** Whether the comma-separated list {@code value} holds {@code token}, ignoring case and spaces. */
+  /**
+   * Whether the comma-separated list {@code value} holds {@code token}, ignoring case and spaces.
+   */
   static boolean hasToken(String value, String token) {
     int n = value.length();
     int i = 0;
     while (i < n) {
-      while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+      while (i < n
+          && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
         i++;
       }
       int start = i;
@@ -335,14 +381,17 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
         end--;
       }
-      if (end - start == token.length() && value.regionMatches(true, start, token, 0, token.length())) {
+      if (end - start == token.length()
+          && value.regionMatches(true, start, token, 0, token.length())) {
         return true;
       }
     }
     return false;
   }
 
-  /** Everything about a request that is not its target: decoding, version, method, headers, body. */
+  /**
+   * Everything about a request that is not its target: decoding, version, method, headers, body.
+   */
   private static void validate(HttpRequest request) {
     DecoderResult result = request.decoderResult();
     if (result.isFailure()) {
@@ -351,7 +400,8 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
         throw new HttpError(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
       }
       if (cause instanceof TooLongHttpHeaderException) {
-        throw new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
+        throw new HttpError(
+            HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large");
       }
       if (cause instanceof TooLongFrameException) {
         throw new HttpError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request too large");
@@ -361,11 +411,13 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     checkVersion(request.protocolVersion());
     HttpMethod method = request.method();
     if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
-      throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " not allowed (GET, HEAD)");
+      throw new HttpError(
+          HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " not allowed (GET, HEAD)");
     }
     HttpHeaders headers = request.headers();
     if (headers.size() > MAX_HEADER_FIELDS) {
-      throw new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+      throw new HttpError(
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
           "more than " + MAX_HEADER_FIELDS + " header fields");
     }
     checkHost(request);
@@ -385,24 +437,27 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Only HTTP/1.0 and HTTP/1.1, spelled exactly so: the decoder upper-cases the protocol name and accepts
-   * any numbers, but the name is case-sensitive (RFC 9112 section 2.3) and other versions are not ours.
+   * Only HTTP/1.0 and HTTP/1.1, spelled exactly so: the decoder upper-cases the protocol name and
+   * accepts any numbers, but the name is case-sensitive (RFC 9112 section 2.3) and other versions
+   * are not ours.
    */
   private static void checkVersion(HttpVersion version) {
     if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
       return; // the decoder hands out the constants for the exact spellings
     }
-    if (!version.protocolName().equals("HTTP") || version.majorVersion() == 1
-        && (version.minorVersion() == 0 || version.minorVersion() == 1)) {
+    if (!version.protocolName().equals("HTTP")
+        || version.majorVersion() == 1
+            && (version.minorVersion() == 0 || version.minorVersion() == 1)) {
       throw HttpError.badRequest("malformed HTTP version");
     }
-    throw new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version " + version.text()
-        + " not supported (HTTP/1.1, HTTP/1.0)");
+    throw new HttpError(
+        HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+        "HTTP version " + version.text() + " not supported (HTTP/1.1, HTTP/1.0)");
   }
 
   /**
-   * RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header, with
-   * more than one, or with an invalid one. HTTP/1.0 requests may omit it.
+   * RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header,
+   * with more than one, or with an invalid one. HTTP/1.0 requests may omit it.
    */
   private static void checkHost(HttpRequest request) {
     HttpHeaders headers = request.headers();
@@ -422,8 +477,11 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     }
     for (int i = 0; i < host.length(); i++) {
       char c = host.charAt(i);
-      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-          || "-._~!$&'()*+,;=:%[]".indexOf(c) >= 0;
+      boolean ok =
+          c >= 'a' && c <= 'z'
+              || c >= 'A' && c <= 'Z'
+              || c >= '0' && c <= '9'
+              || "-._~!$&'()*+,;=:%[]".indexOf(c) >= 0;
       if (!ok) {
         throw HttpError.badRequest("invalid Host header");
       }
@@ -431,9 +489,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   private Reply replyFor(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause()
-        : failure;
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     if (cause instanceof HttpError error) {
       if (error.shouldReport()) {
         LOG.warn("{}: {}", nodeId, error.getMessage(), error.getCause());
@@ -441,10 +500,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       return Reply.error(error, nodeId + ";error");
     }
     if (cause instanceof RejectedExecutionException) {
-      return Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded, retry shortly", nodeId + ";error");
+      return Reply.error(
+          HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded, retry shortly", nodeId + ";error");
     }
     LOG.error("{}: unexpected failure", nodeId, cause);
-    return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", nodeId + ";error");
+    return Reply.error(
+        HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", nodeId + ";error");
   }
 
   private void deliver(Slot slot, Response response) {
@@ -487,7 +548,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Flushes now, or at the end of the read being processed (one flush for a burst of pipelined hits). */
+  /**
+   * Flushes now, or at the end of the read being processed (one flush for a burst of pipelined
+   * hits).
+   */
   private void flushSoon() {
     if (inRead) {
       flushPending = true;
@@ -505,8 +569,16 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
       observer.completed(slot.method, slot.response, slot.bodyBytes, nanos);
     }
     if (accessLog != null) {
-      accessLog.log(slot.method, slot.uri, slot.version, ctx.channel().remoteAddress(), slot.headers,
-          slot.response.status().code(), slot.response.xCache(), slot.bodyBytes, nanos);
+      accessLog.log(
+          slot.method,
+          slot.uri,
+          slot.version,
+          ctx.channel().remoteAddress(),
+          slot.headers,
+          slot.response.status().code(),
+          slot.response.xCache(),
+          slot.bodyBytes,
+          nanos);
     }
     if (!slot.keepAlive() || (draining && slots.isEmpty())) {
       encoderCtx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -521,7 +593,10 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void resumeReadingIfDrained() {
-    if (!closing && !draining && slots.size() < maxPipelined && ctx.channel().isWritable()
+    if (!closing
+        && !draining
+        && slots.size() < maxPipelined
+        && ctx.channel().isWritable()
         && !ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(true);
     }
@@ -701,7 +776,8 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void end(long bodyBytes) {
       if (ended) {
-        throw new IllegalStateException("end() called twice for " + method + " (expected: once per response)");
+        throw new IllegalStateException(
+            "end() called twice for " + method + " (expected: once per response)");
       }
       ended = true;
       this.bodyBytes = bodyBytes;

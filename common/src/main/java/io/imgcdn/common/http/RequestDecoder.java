@@ -5,8 +5,8 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * Netty's request decoder with the HTTP-version rules it cannot apply itself: the name {@code HTTP} is
- * case-sensitive, and a request of a higher HTTP/1 minor version is served as HTTP/1.1.
+ * Netty's request decoder with the HTTP-version rules it cannot apply itself: the name {@code HTTP}
+ * is case-sensitive, and a request of a higher HTTP/1 minor version is served as HTTP/1.1.
  */
 final class RequestDecoder extends HttpRequestDecoder {
   /*
@@ -28,7 +28,8 @@ final class RequestDecoder extends HttpRequestDecoder {
     HttpMessage message = super.createMessage(initialLine); // throws unless "HTTP/d.d" in any case
     String version = initialLine[2];
     if (!version.startsWith("HTTP/")) {
-      throw new IllegalArgumentException("HTTP-name is case-sensitive: " + version + " (expected: HTTP/1.1)");
+      throw new IllegalArgumentException(
+          "HTTP-name is case-sensitive: " + version + " (expected: HTTP/1.1)");
     }
     if (version.length() == 8 && version.charAt(5) == '1' && version.charAt(7) > '1') {
       message.setProtocolVersion(HttpVersion.HTTP_1_1);

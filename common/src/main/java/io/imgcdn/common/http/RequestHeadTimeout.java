@@ -7,9 +7,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection whose client takes longer than a limit to send a request's head, counted from the
- * head's first byte (nginx's client_header_timeout, Apache's mod_reqtimeout). Goes before the HTTP
- * decoder; {@link ObjectServerHandler} calls {@link #headReceived} for each decoded request.
+ * Closes a connection whose client takes longer than a limit to send a request's head, counted from
+ * the head's first byte (nginx's client_header_timeout, Apache's mod_reqtimeout). Goes before the
+ * HTTP decoder; {@link ObjectServerHandler} calls {@link #headReceived} for each decoded request.
  */
 public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter {
   /*

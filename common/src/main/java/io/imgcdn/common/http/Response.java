@@ -3,9 +3,10 @@ package io.imgcdn.common.http;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * One answer ready to be written by {@link ObjectServerHandler}: a {@link Reply} built on the heap, or a
- * tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The handler calls exactly one
- * of {@link #write} or {@link #discard}, on the connection's event loop, in request order.
+ * One answer ready to be written by {@link ObjectServerHandler}: a {@link Reply} built on the heap,
+ * or a tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The handler calls
+ * exactly one of {@link #write} or {@link #discard}, on the connection's event loop, in request
+ * order.
  */
 public interface Response {
   /*
@@ -18,15 +19,20 @@ public interface Response {
   /** The status line's status, for metrics and logs. */
   HttpResponseStatus status();
 
-  /** The X-Cache chain, nearest tier first ("edge-1;hit"); this node's verdict is its first entry. */
+  /**
+   * The X-Cache chain, nearest tier first ("edge-1;hit"); this node's verdict is its first entry.
+   */
   String xCache();
 
   /**
-   * Writes the response (head and body) through {@code out} and calls {@link ResponseChannel#end} once the
-   * last byte has been handed to the channel: at once for a buffered response, later for a stream.
+   * Writes the response (head and body) through {@code out} and calls {@link ResponseChannel#end}
+   * once the last byte has been handed to the channel: at once for a buffered response, later for a
+   * stream.
    */
   void write(ResponseChannel out);
 
-  /** Frees what this response holds; called instead of {@link #write} when it will never be written. */
+  /**
+   * Frees what this response holds; called instead of {@link #write} when it will never be written.
+   */
   default void discard() {}
 }

@@ -9,8 +9,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * What a {@link Response} writes itself through: the request it answers and the connection, positioned so
- * that responses leave in request order. Every method must be called on {@link #eventLoop()}.
+ * What a {@link Response} writes itself through: the request it answers and the connection,
+ * positioned so that responses leave in request order. Every method must be called on {@link
+ * #eventLoop()}.
  */
 public interface ResponseChannel {
   HttpMethod method();
@@ -21,8 +22,8 @@ public interface ResponseChannel {
   HttpVersion protocolVersion();
 
   /**
-   * Whether the connection stays open after this response. When false the response must say
-   * {@code Connection: close}; the handler closes the connection after {@link #end}. For an HTTP/1.0
+   * Whether the connection stays open after this response. When false the response must say {@code
+   * Connection: close}; the handler closes the connection after {@link #end}. For an HTTP/1.0
    * client that asked for keep-alive the response must say {@code Connection: keep-alive}.
    */
   boolean keepAlive();
@@ -31,13 +32,16 @@ public interface ResponseChannel {
 
   EventLoop eventLoop();
 
-  /** An {@code HttpResponse} or {@code HttpContent} for the HTTP encoder. The channel takes ownership. */
+  /**
+   * An {@code HttpResponse} or {@code HttpContent} for the HTTP encoder. The channel takes
+   * ownership.
+   */
   void write(Object httpObject);
 
   /**
-   * Bytes already in HTTP/1.1 wire form (a pre-encoded head, or a body following a pre-encoded head),
-   * written past the HTTP encoder. Only between messages: never while an encoded message is unfinished.
-   * The channel takes ownership.
+   * Bytes already in HTTP/1.1 wire form (a pre-encoded head, or a body following a pre-encoded
+   * head), written past the HTTP encoder. Only between messages: never while an encoded message is
+   * unfinished. The channel takes ownership.
    */
   void writeEncoded(ByteBuf bytes);
 
@@ -48,8 +52,8 @@ public interface ResponseChannel {
   boolean isWritable();
 
   /**
-   * Runs {@code task} once on the event loop when the connection becomes writable again, or closes; at
-   * once (later on the loop) when it already is writable.
+   * Runs {@code task} once on the event loop when the connection becomes writable again, or closes;
+   * at once (later on the loop) when it already is writable.
    */
   void onWritable(Runnable task);
 

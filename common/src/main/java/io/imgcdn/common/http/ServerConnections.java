@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The open connections of one serving port: caps their number, and drains them for a graceful shutdown.
+ * The open connections of one serving port: caps their number, and drains them for a graceful
+ * shutdown.
  */
 public final class ServerConnections {
   /*
@@ -31,22 +32,29 @@ public final class ServerConnections {
    */
 
   /** The user event that tells a connection to finish its in-flight requests and close. */
-  public static final Object DRAIN = new Object() {
-    @Override
-    public String toString() {
-      return "DRAIN";
-    }
-  };
+  public static final Object DRAIN =
+      new Object() {
+        @Override
+        public String toString() {
+          return "DRAIN";
+        }
+      };
 
   private static final String OVERLOADED_TEXT = "too many connections, retry\n";
-  private static final byte[] OVERLOADED = ("HTTP/1.1 503 Service Unavailable\r\n"
-      + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + OVERLOADED_TEXT.length() + "\r\n"
-      + "Retry-After: 1\r\nConnection: close\r\n\r\n" + OVERLOADED_TEXT).getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] OVERLOADED =
+      ("HTTP/1.1 503 Service Unavailable\r\n"
+              + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: "
+              + OVERLOADED_TEXT.length()
+              + "\r\n"
+              + "Retry-After: 1\r\nConnection: close\r\n\r\n"
+              + OVERLOADED_TEXT)
+          .getBytes(StandardCharsets.US_ASCII);
 
   private final int max;
   private final AtomicInteger open = new AtomicInteger();
   private final LongAdder refused = new LongAdder();
-  private final ChannelGroup channels = new DefaultChannelGroup("serving", GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup channels =
+      new DefaultChannelGroup("serving", GlobalEventExecutor.INSTANCE);
   private volatile boolean draining;
   private volatile boolean announced;
 
@@ -82,8 +90,8 @@ public final class ServerConnections {
   }
 
   /**
-   * Tells every open connection to finish what it has read and close, then waits up to {@code grace} for
-   * them; closes the rest. Returns whether all finished in time.
+   * Tells every open connection to finish what it has read and close, then waits up to {@code
+   * grace} for them; closes the rest. Returns whether all finished in time.
    */
   public boolean drain(Duration grace) {
     draining = true;

@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * The serving pipeline of every tier: an optional connection cap, a request-head timeout, the HTTP/1.1
- * decoder (request-line and header limits) and encoder, then the tier's {@link ObjectServerHandler}
- * (which also enforces the idle timeout).
+ * The serving pipeline of every tier: an optional connection cap, a request-head timeout, the
+ * HTTP/1.1 decoder (request-line and header limits) and encoder, then the tier's {@link
+ * ObjectServerHandler} (which also enforces the idle timeout).
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /*
@@ -23,9 +23,14 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
   /** Longest request line accepted; longer ones get 414. */
   public static final int MAX_INITIAL_LINE = 8192;
+
   /** Largest header block accepted; larger ones get 431. */
   public static final int MAX_HEADER_SIZE = 16384;
-  /** Name of the response encoder in the pipeline; pre-encoded bytes are written through its context. */
+
+  /**
+   * Name of the response encoder in the pipeline; pre-encoded bytes are written through its
+   * context.
+   */
   public static final String ENCODER = "encoder";
 
   private final Supplier<ObjectServerHandler> handlers;
@@ -37,8 +42,12 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     this(handlers, ServerOptions.withIdleTimeout(idleTimeout), null);
   }
 
-  /** The pipeline with these limits; {@code connections} (may be null) caps and tracks connections. */
-  public ServerInitializer(Supplier<ObjectServerHandler> handlers, ServerOptions options,
+  /**
+   * The pipeline with these limits; {@code connections} (may be null) caps and tracks connections.
+   */
+  public ServerInitializer(
+      Supplier<ObjectServerHandler> handlers,
+      ServerOptions options,
       ServerConnections connections) {
     this.handlers = handlers;
     this.options = options;

@@ -4,9 +4,9 @@ import io.imgcdn.common.config.Settings;
 import java.time.Duration;
 
 /**
- * Limits of a serving port: how long a connection may sit idle, how long a client may take to send a
- * request's head, how many connections are open at once, and how many requests one connection may have
- * in flight.
+ * Limits of a serving port: how long a connection may sit idle, how long a client may take to send
+ * a request's head, how many connections are open at once, and how many requests one connection may
+ * have in flight.
  *
  * <table>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
@@ -16,15 +16,16 @@ import java.time.Duration;
  *   <tr><td>server.max-pipelined</td><td>16</td><td>requests in flight per connection before the server stops reading it</td></tr>
  * </table>
  */
-public record ServerOptions(Duration idleTimeout, Duration requestHeadTimeout, int maxConnections,
-    int maxPipelined) {
+public record ServerOptions(
+    Duration idleTimeout, Duration requestHeadTimeout, int maxConnections, int maxPipelined) {
 
   public ServerOptions {
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: > 0)");
     }
     if (requestHeadTimeout.isNegative() || requestHeadTimeout.isZero()) {
-      throw new IllegalArgumentException("requestHeadTimeout: " + requestHeadTimeout + " (expected: > 0)");
+      throw new IllegalArgumentException(
+          "requestHeadTimeout: " + requestHeadTimeout + " (expected: > 0)");
     }
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: >= 1)");
@@ -36,15 +37,18 @@ public record ServerOptions(Duration idleTimeout, Duration requestHeadTimeout, i
 
   /** The defaults with this idle timeout. */
   public static ServerOptions withIdleTimeout(Duration idleTimeout) {
-    Duration head = idleTimeout.compareTo(Duration.ofSeconds(10)) < 0 ? idleTimeout : Duration.ofSeconds(10);
+    Duration head =
+        idleTimeout.compareTo(Duration.ofSeconds(10)) < 0 ? idleTimeout : Duration.ofSeconds(10);
     return new ServerOptions(idleTimeout, head, 10_000, 16);
   }
 
   /** Reads the {@code server.*} keys of the table above. */
   public static ServerOptions from(Settings s) {
     Duration idle = s.duration("server.idle-timeout", "60s");
-    // A request head never gets longer than an idle connection would: 10s, or the idle timeout if shorter.
-    String headDefault = idle.compareTo(Duration.ofSeconds(10)) < 0 ? idle.toMillis() + "ms" : "10s";
+    // A request head never gets longer than an idle connection would: 10s, or the idle timeout if
+    // shorter.
+    String headDefault =
+        idle.compareTo(Duration.ofSeconds(10)) < 0 ? idle.toMillis() + "ms" : "10s";
     return new ServerOptions(
         idle,
         s.duration("server.request-timeout", headDefault),

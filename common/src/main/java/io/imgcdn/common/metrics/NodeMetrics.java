@@ -14,8 +14,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The metrics of one node, in one registry of its own (several nodes may share a JVM, as in the demo),
- * exported in Prometheus text format. Every series carries {@code tier} and {@code node} labels.
+ * The metrics of one node, in one registry of its own (several nodes may share a JVM, as in the
+ * demo), exported in Prometheus text format. Every series carries {@code tier} and {@code node}
+ * labels.
  */
 public final class NodeMetrics implements AutoCloseable {
   /*
@@ -23,7 +24,8 @@ public final class NodeMetrics implements AutoCloseable {
    * imgcdn_requests_total{tier,node,result}. result is the node's own verdict for the request:
    * hit, miss, coalesced, stale or error; status classes go in a separate counter.
    */
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final String tier;
   private final String node;
   private final Map<String, Counter> requests = new ConcurrentHashMap<>();
@@ -36,11 +38,18 @@ public final class NodeMetrics implements AutoCloseable {
     this.tier = tier;
     this.node = node;
     registry.config().commonTags("tier", tier, "node", node);
-    bytesSent = Counter.builder("imgcdn.response.bytes").description("Body bytes sent to clients")
-        .baseUnit("bytes").register(registry);
-    latency = Timer.builder("imgcdn.request.duration").description("Time from request to response")
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    bytesSent =
+        Counter.builder("imgcdn.response.bytes")
+            .description("Body bytes sent to clients")
+            .baseUnit("bytes")
+            .register(registry);
+    latency =
+        Timer.builder("imgcdn.request.duration")
+            .description("Time from request to response")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     gc = new JvmGcMetrics();
@@ -61,12 +70,24 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** Counts one finished request with this node's verdict and HTTP status. */
   public void request(String verdict, int status, long bodyBytes, long nanos) {
-    requests.computeIfAbsent(verdict, v -> Counter.builder("imgcdn.requests")
-        .description("Requests by this node's cache verdict").tags(Tags.of("result", v)).register(registry))
+    requests
+        .computeIfAbsent(
+            verdict,
+            v ->
+                Counter.builder("imgcdn.requests")
+                    .description("Requests by this node's cache verdict")
+                    .tags(Tags.of("result", v))
+                    .register(registry))
         .increment();
     String statusClass = (status / 100) + "xx";
-    statuses.computeIfAbsent(statusClass, c -> Counter.builder("imgcdn.responses")
-        .description("Responses by status class").tags(Tags.of("status", c)).register(registry))
+    statuses
+        .computeIfAbsent(
+            statusClass,
+            c ->
+                Counter.builder("imgcdn.responses")
+                    .description("Responses by status class")
+                    .tags(Tags.of("status", c))
+                    .register(registry))
         .increment();
     bytesSent.increment(bodyBytes);
     latency.record(Duration.ofNanos(nanos));
@@ -74,7 +95,10 @@ public final class NodeMetrics implements AutoCloseable {
 
   /** A size distribution (e.g. object sizes admitted). */
   public DistributionSummary summary(String name, String description) {
-    return DistributionSummary.builder(name).description(description).baseUnit("bytes").register(registry);
+    return DistributionSummary.builder(name)
+        .description(description)
+        .baseUnit("bytes")
+        .register(registry);
   }
 
   public String scrape() {

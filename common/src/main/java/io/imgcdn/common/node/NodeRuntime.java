@@ -37,10 +37,12 @@ public final class NodeRuntime implements AutoCloseable {
   private NodeRuntime(NodeSettings node, String tier, int ioThreads) {
     this.node = node;
     this.metrics = new NodeMetrics(tier, node.id());
-    this.accessLog = AccessLog.open(node.accessLog(), node.id()); // first: an unopenable file fails start-up
+    this.accessLog =
+        AccessLog.open(node.accessLog(), node.id()); // first: an unopenable file fails start-up
     if (accessLog != null) {
-      io.micrometer.core.instrument.FunctionCounter.builder("imgcdn.access.log.dropped", accessLog,
-          AccessLog::dropped).description("Access log lines dropped because the writer fell behind")
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "imgcdn.access.log.dropped", accessLog, AccessLog::dropped)
+          .description("Access log lines dropped because the writer fell behind")
           .register(metrics.registry());
     }
     this.boss = Transports.group(1, node.id() + "-accept");
@@ -70,32 +72,66 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /**
-   * Binds the admin port, then the serving port with the limits of {@code options} (idle and slow clients,
-   * the connection cap, requests in flight per connection), as the edge's port has them.
+   * Binds the admin port, then the serving port with the limits of {@code options} (idle and slow
+   * clients, the connection cap, requests in flight per connection), as the edge's port has them.
    */
-  public void serve(ObjectServerHandler.Tier tier, ServerOptions options, List<AdminRoute> extraRoutes,
+  public void serve(
+      ObjectServerHandler.Tier tier,
+      ServerOptions options,
+      List<AdminRoute> extraRoutes,
       BooleanSupplier ready) {
     List<AdminRoute> routes = new ArrayList<>();
-    routes.add(AdminRoute.open("GET", "/healthz",
-        (q, b) -> CompletableFuture.completedFuture(AdminResponse.text(200, "ok " + node.id()))));
-    routes.add(AdminRoute.open("GET", "/readyz", (q, b) -> CompletableFuture.completedFuture(
-        ready.getAsBoolean() ? AdminResponse.text(200, "ready " + node.id())
-            : AdminResponse.text(503, "not ready " + node.id()))));
-    routes.add(AdminRoute.open("GET", "/metrics", (q, b) -> CompletableFuture.completedFuture(
-        new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))));
+    routes.add(
+        AdminRoute.open(
+            "GET",
+            "/healthz",
+            (q, b) ->
+                CompletableFuture.completedFuture(AdminResponse.text(200, "ok " + node.id()))));
+    routes.add(
+        AdminRoute.open(
+            "GET",
+            "/readyz",
+            (q, b) ->
+                CompletableFuture.completedFuture(
+                    ready.getAsBoolean()
+                        ? AdminResponse.text(200, "ready " + node.id())
+                        : AdminResponse.text(503, "not ready " + node.id()))));
+    routes.add(
+        AdminRoute.open(
+            "GET",
+            "/metrics",
+            (q, b) ->
+                CompletableFuture.completedFuture(
+                    new AdminResponse(
+                        200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()))));
     routes.addAll(extraRoutes);
-    admin = AdminServer.start(boss, workers, node.host(), node.adminPort(), node.adminToken(), routes);
-    ObjectServerHandler.ResponseObserver observer = (method, response, bytes, nanos) ->
-        metrics.request(verdict(response.xCache()), response.status().code(), bytes, nanos);
-    serving = HttpServer.bind(boss, workers, node.host(), node.port(), options,
-        () -> new ObjectServerHandler(node.id(), tier, observer, options.maxPipelined()).accessLog(accessLog));
-    LOG.info("{} serving on {}:{} (admin {}, transport {})", node.id(), node.host(), port(), adminPort(),
+    admin =
+        AdminServer.start(boss, workers, node.host(), node.adminPort(), node.adminToken(), routes);
+    ObjectServerHandler.ResponseObserver observer =
+        (method, response, bytes, nanos) ->
+            metrics.request(verdict(response.xCache()), response.status().code(), bytes, nanos);
+    serving =
+        HttpServer.bind(
+            boss,
+            workers,
+            node.host(),
+            node.port(),
+            options,
+            () ->
+                new ObjectServerHandler(node.id(), tier, observer, options.maxPipelined())
+                    .accessLog(accessLog));
+    LOG.info(
+        "{} serving on {}:{} (admin {}, transport {})",
+        node.id(),
+        node.host(),
+        port(),
+        adminPort(),
         Transports.name());
   }
 
   /**
-   * This node's verdict: the first entry of an X-Cache chain ("edge-1;hit, ..." gives "hit"), "none"
-   * without one. Every tier's request metrics are labelled with it.
+   * This node's verdict: the first entry of an X-Cache chain ("edge-1;hit, ..." gives "hit"),
+   * "none" without one. Every tier's request metrics are labelled with it.
    */
   public static String verdict(String chain) {
     if (chain == null) {

@@ -13,7 +13,9 @@ public interface BodyFlow {
   /** Reads again. */
   void resume();
 
-  /** Abandons the response: the connection is closed (its state is unknown), no further callbacks. */
+  /**
+   * Abandons the response: the connection is closed (its state is unknown), no further callbacks.
+   */
   void cancel();
 
   /** The event loop of the connection, where the receiver is called. */

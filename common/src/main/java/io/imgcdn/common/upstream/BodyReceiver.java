@@ -4,9 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 
 /**
- * Receives one upstream response as it arrives: the head, then the body piece by piece. All calls come
- * on the upstream connection's event loop, in order; after {@link #head}, exactly one of {@link #end} or
- * {@link #failed} follows unless the receiver cancels; before it, only {@link #failed} can come.
+ * Receives one upstream response as it arrives: the head, then the body piece by piece. All calls
+ * come on the upstream connection's event loop, in order; after {@link #head}, exactly one of
+ * {@link #end} or {@link #failed} follows unless the receiver cancels; before it, only {@link
+ * #failed} can come.
  */
 public interface BodyReceiver {
   /** The status line and headers; {@code flow} paces or stops the body. */
@@ -19,8 +20,9 @@ public interface BodyReceiver {
   void end();
 
   /**
-   * No (complete) response: connect failure, timeout, reset, or a malformed response. {@code headSeen}
-   * says whether {@link #head} was called first (a body cut short) or not (nothing was received).
+   * No (complete) response: connect failure, timeout, reset, or a malformed response. {@code
+   * headSeen} says whether {@link #head} was called first (a body cut short) or not (nothing was
+   * received).
    */
   void failed(UpstreamException failure, boolean headSeen);
 }

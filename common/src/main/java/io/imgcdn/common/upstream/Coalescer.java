@@ -5,8 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Turns concurrent requests for one key into one piece of work: the first caller (the leader) starts it,
- * everyone who arrives while it runs waits on the same future.
+ * Turns concurrent requests for one key into one piece of work: the first caller (the leader)
+ * starts it, everyone who arrives while it runs waits on the same future.
  */
 public final class Coalescer<V> {
   /*
@@ -15,7 +15,8 @@ public final class Coalescer<V> {
    * ConcurrentHashMap compute (a synchronously failing start would otherwise be a recursive update) and
    * (2) a caller arriving after completion starts fresh instead of seeing a stale result.
    */
-  private final ConcurrentHashMap<String, CompletableFuture<V>> inFlight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<V>> inFlight =
+      new ConcurrentHashMap<>();
 
   /** The shared future, and whether this caller started the work. */
   public record Join<V>(CompletableFuture<V> future, boolean leader) {}
@@ -32,14 +33,15 @@ public final class Coalescer<V> {
     } catch (RuntimeException e) {
       started = CompletableFuture.failedFuture(e);
     }
-    started.whenComplete((value, failure) -> {
-      inFlight.remove(key, mine);
-      if (failure != null) {
-        mine.completeExceptionally(failure);
-      } else {
-        mine.complete(value);
-      }
-    });
+    started.whenComplete(
+        (value, failure) -> {
+          inFlight.remove(key, mine);
+          if (failure != null) {
+            mine.completeExceptionally(failure);
+          } else {
+            mine.complete(value);
+          }
+        });
     return new Join<>(mine, true);
   }
 

@@ -6,10 +6,11 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Bytes of response bodies an {@link UpstreamClient} collects whole at once ({@link UpstreamClient#get}),
- * so that a burst of large fills cannot take more memory than this: a body that does not fit waits, in
- * arrival order, with its connection paused, until earlier ones are done. One body is always admitted when
- * nothing else is being collected, however large (max-response-bytes bounds it).
+ * Bytes of response bodies an {@link UpstreamClient} collects whole at once ({@link
+ * UpstreamClient#get}), so that a burst of large fills cannot take more memory than this: a body
+ * that does not fit waits, in arrival order, with its connection paused, until earlier ones are
+ * done. One body is always admitted when nothing else is being collected, however large
+ * (max-response-bytes bounds it).
  */
 final class CollectBudget {
   /** Admission of one body: granted at once, or later through the callback given to acquire. */
@@ -31,7 +32,10 @@ final class CollectBudget {
       }
     }
 
-    /** The body is done with (collected, failed or abandoned): frees its bytes or leaves the queue. Idempotent. */
+    /**
+     * The body is done with (collected, failed or abandoned): frees its bytes or leaves the queue.
+     * Idempotent.
+     */
     void release() {
       List<Grant> now;
       synchronized (CollectBudget.this) {
@@ -56,12 +60,17 @@ final class CollectBudget {
   private long used;
   private long peak;
 
-  /** @param limit bytes collected at once; 0 or less: no limit */
+  /**
+   * @param limit bytes collected at once; 0 or less: no limit
+   */
   CollectBudget(long limit) {
     this.limit = limit;
   }
 
-  /** Asks to collect a body of {@code bytes}; {@code onGranted} runs (on the releasing thread) if it must wait. */
+  /**
+   * Asks to collect a body of {@code bytes}; {@code onGranted} runs (on the releasing thread) if it
+   * must wait.
+   */
   Grant acquire(long bytes, Runnable onGranted) {
     Grant g = new Grant(bytes, onGranted);
     synchronized (this) {

@@ -3,7 +3,10 @@ package io.imgcdn.common.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 
-/** A {@link BodyReceiver} that passes every call on to another; subclasses override what they change. */
+/**
+ * A {@link BodyReceiver} that passes every call on to another; subclasses override what they
+ * change.
+ */
 public abstract class ForwardingBodyReceiver implements BodyReceiver {
   protected final BodyReceiver target;
 

@@ -38,9 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A pooled, keep-alive HTTP/1.1 client toward the next tier's nodes, with connect and response timeouts
- * and a bounded number of connections and waiters per node. Responses come whole ({@link #get}) or as a
- * paced stream ({@link #exchange}). Never blocks the caller.
+ * A pooled, keep-alive HTTP/1.1 client toward the next tier's nodes, with connect and response
+ * timeouts and a bounded number of connections and waiters per node. Responses come whole ({@link
+ * #get}) or as a paced stream ({@link #exchange}). Never blocks the caller.
  */
 public final class UpstreamClient implements AutoCloseable {
   /*
@@ -58,6 +58,7 @@ public final class UpstreamClient implements AutoCloseable {
    */
   private static final AttributeKey<Exchange> EXCHANGE = AttributeKey.valueOf("imgcdn.exchange");
   private static final AttributeKey<Boolean> USED = AttributeKey.valueOf("imgcdn.used");
+
   /** Largest body piece handed to a receiver at once. */
   private static final int MAX_PIECE = 64 * 1024;
 
@@ -69,11 +70,13 @@ public final class UpstreamClient implements AutoCloseable {
   public UpstreamClient(EventLoopGroup group, UpstreamSettings settings) {
     this.settings = settings;
     this.collecting = new CollectBudget(settings.maxCollectingBytes());
-    this.bootstrap = new Bootstrap()
-        .group(group)
-        .channel(io.imgcdn.common.http.Transports.clientChannel())
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-        .option(ChannelOption.TCP_NODELAY, true);
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(io.imgcdn.common.http.Transports.clientChannel())
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+            .option(ChannelOption.TCP_NODELAY, true);
   }
 
   public UpstreamSettings settings() {
@@ -90,31 +93,58 @@ public final class UpstreamClient implements AutoCloseable {
     return collecting.peakBytes();
   }
 
-  /** GET {@code pathAndQuery} from the node at {@code address} ("host:port"), whole, within the response timeout. */
-  public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders) {
+  /**
+   * GET {@code pathAndQuery} from the node at {@code address} ("host:port"), whole, within the
+   * response timeout.
+   */
+  public CompletableFuture<UpstreamResponse> get(
+      String address, String pathAndQuery, HttpHeaders extraHeaders) {
     return get(address, pathAndQuery, extraHeaders, settings.responseTimeout());
   }
 
-  /** GET {@code pathAndQuery} whole, the last byte within {@code timeout}; bodies above max-response-bytes fail. */
-  public CompletableFuture<UpstreamResponse> get(String address, String pathAndQuery, HttpHeaders extraHeaders,
-      Duration timeout) {
+  /**
+   * GET {@code pathAndQuery} whole, the last byte within {@code timeout}; bodies above
+   * max-response-bytes fail.
+   */
+  public CompletableFuture<UpstreamResponse> get(
+      String address, String pathAndQuery, HttpHeaders extraHeaders, Duration timeout) {
     Collector collector = new Collector(address, settings.maxResponseBytes(), collecting);
-    send(address, HttpMethod.GET, pathAndQuery, extraHeaders, timeout.toNanos(), true, collector, true);
+    send(
+        address,
+        HttpMethod.GET,
+        pathAndQuery,
+        extraHeaders,
+        timeout.toNanos(),
+        true,
+        collector,
+        true);
     return collector.result;
   }
 
   /**
-   * Sends {@code method} (GET or HEAD) for {@code pathAndQuery} and streams the response to
-   * {@code receiver}: the head within {@code headTimeout}, then each body piece within the response
+   * Sends {@code method} (GET or HEAD) for {@code pathAndQuery} and streams the response to {@code
+   * receiver}: the head within {@code headTimeout}, then each body piece within the response
    * timeout while the flow is not paused. No size limit: the receiver decides.
    */
-  public void exchange(String address, HttpMethod method, String pathAndQuery, HttpHeaders extraHeaders,
-      Duration headTimeout, BodyReceiver receiver) {
+  public void exchange(
+      String address,
+      HttpMethod method,
+      String pathAndQuery,
+      HttpHeaders extraHeaders,
+      Duration headTimeout,
+      BodyReceiver receiver) {
     send(address, method, pathAndQuery, extraHeaders, headTimeout.toNanos(), false, receiver, true);
   }
 
-  private void send(String address, HttpMethod method, String pathAndQuery, HttpHeaders extra, long timeoutNanos,
-      boolean wholeDeadline, BodyReceiver receiver, boolean mayRetry) {
+  private void send(
+      String address,
+      HttpMethod method,
+      String pathAndQuery,
+      HttpHeaders extra,
+      long timeoutNanos,
+      boolean wholeDeadline,
+      BodyReceiver receiver,
+      boolean mayRetry) {
     FixedChannelPool pool;
     try {
       pool = pools.computeIfAbsent(address, this::newPool);
@@ -123,32 +153,58 @@ public final class UpstreamClient implements AutoCloseable {
       return;
     }
     long start = System.nanoTime();
-    pool.acquire().addListener((Future<Channel> acquired) -> {
-      if (!acquired.isSuccess()) {
-        receiver.failed(classify(address, acquired.cause()), false);
-        return;
-      }
-      Channel ch = acquired.getNow();
-      boolean reused = Boolean.TRUE.equals(ch.attr(USED).getAndSet(Boolean.TRUE));
-      long left = timeoutNanos - (System.nanoTime() - start);
-      BodyReceiver target = !(reused && mayRetry) ? receiver : new RetryOnStale(receiver,
-          () -> send(address, method, pathAndQuery, extra, timeoutNanos - (System.nanoTime() - start),
-              wholeDeadline, receiver, false));
-      Exchange exchange = new Exchange(address, pool, ch, target, Math.max(left, 1), wholeDeadline,
-          settings.responseTimeout().toNanos());
-      ch.attr(EXCHANGE).set(exchange);
-      DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, pathAndQuery);
-      request.headers().set(HttpHeaderNames.HOST, address);
-      if (extra != null) {
-        request.headers().add(extra);
-      }
-      exchange.arm();
-      ch.writeAndFlush(request).addListener(written -> {
-        if (!written.isSuccess()) {
-          exchange.fail(new UpstreamException(Kind.CLOSED, address, "write failed", written.cause()));
-        }
-      });
-    });
+    pool.acquire()
+        .addListener(
+            (Future<Channel> acquired) -> {
+              if (!acquired.isSuccess()) {
+                receiver.failed(classify(address, acquired.cause()), false);
+                return;
+              }
+              Channel ch = acquired.getNow();
+              boolean reused = Boolean.TRUE.equals(ch.attr(USED).getAndSet(Boolean.TRUE));
+              long left = timeoutNanos - (System.nanoTime() - start);
+              BodyReceiver target =
+                  !(reused && mayRetry)
+                      ? receiver
+                      : new RetryOnStale(
+                          receiver,
+                          () ->
+                              send(
+                                  address,
+                                  method,
+                                  pathAndQuery,
+                                  extra,
+                                  timeoutNanos - (System.nanoTime() - start),
+                                  wholeDeadline,
+                                  receiver,
+                                  false));
+              Exchange exchange =
+                  new Exchange(
+                      address,
+                      pool,
+                      ch,
+                      target,
+                      Math.max(left, 1),
+                      wholeDeadline,
+                      settings.responseTimeout().toNanos());
+              ch.attr(EXCHANGE).set(exchange);
+              DefaultFullHttpRequest request =
+                  new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, pathAndQuery);
+              request.headers().set(HttpHeaderNames.HOST, address);
+              if (extra != null) {
+                request.headers().add(extra);
+              }
+              exchange.arm();
+              ch.writeAndFlush(request)
+                  .addListener(
+                      written -> {
+                        if (!written.isSuccess()) {
+                          exchange.fail(
+                              new UpstreamException(
+                                  Kind.CLOSED, address, "write failed", written.cause()));
+                        }
+                      });
+            });
   }
 
   private FixedChannelPool newPool(String address) {
@@ -159,34 +215,48 @@ public final class UpstreamClient implements AutoCloseable {
     String host = address.substring(0, colon);
     int port = Integer.parseInt(address.substring(colon + 1));
     Bootstrap b = bootstrap.clone().remoteAddress(host, port);
-    return new FixedChannelPool(b, new AbstractChannelPoolHandler() {
-      @Override
-      public void channelCreated(Channel ch) {
-        ch.pipeline().addLast(new HttpClientCodec(4096, 16384, MAX_PIECE));
-        ch.pipeline().addLast(new ResponseHandler());
-      }
-    }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
+    return new FixedChannelPool(
+        b,
+        new AbstractChannelPoolHandler() {
+          @Override
+          public void channelCreated(Channel ch) {
+            ch.pipeline().addLast(new HttpClientCodec(4096, 16384, MAX_PIECE));
+            ch.pipeline().addLast(new ResponseHandler());
+          }
+        },
+        ChannelHealthChecker.ACTIVE,
+        FixedChannelPool.AcquireTimeoutAction.FAIL,
         settings.connectTimeout().toMillis() + settings.responseTimeout().toMillis(),
-        settings.maxConnections(), settings.maxPending(), true, true);
+        settings.maxConnections(),
+        settings.maxPending(),
+        true,
+        true);
   }
 
   private UpstreamException classify(String address, Throwable cause) {
     if (cause instanceof UpstreamException ue) {
       return ue;
     }
-    if (cause instanceof ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException) {
-      return new UpstreamException(Kind.CONNECT, address, "connect failed: " + cause.getMessage(), cause);
+    if (cause instanceof ConnectException
+        || cause instanceof io.netty.channel.ConnectTimeoutException) {
+      return new UpstreamException(
+          Kind.CONNECT, address, "connect failed: " + cause.getMessage(), cause);
     }
-    if (cause instanceof IllegalStateException && String.valueOf(cause.getMessage()).contains("pending")) {
-      return new UpstreamException(Kind.POOL_EXHAUSTED, address, "too many waiting requests", cause);
+    if (cause instanceof IllegalStateException
+        && String.valueOf(cause.getMessage()).contains("pending")) {
+      return new UpstreamException(
+          Kind.POOL_EXHAUSTED, address, "too many waiting requests", cause);
     }
     if (cause instanceof java.util.concurrent.TimeoutException) {
-      return new UpstreamException(Kind.POOL_EXHAUSTED, address, "no free connection in time", cause);
+      return new UpstreamException(
+          Kind.POOL_EXHAUSTED, address, "no free connection in time", cause);
     }
     return new UpstreamException(Kind.CONNECT, address, cause.toString(), cause);
   }
 
-  /** Retries once on a new connection when a reused one turns out closed before any response byte. */
+  /**
+   * Retries once on a new connection when a reused one turns out closed before any response byte.
+   */
   private static final class RetryOnStale extends ForwardingBodyReceiver {
     private final Runnable retry;
 
@@ -229,14 +299,21 @@ public final class UpstreamClient implements AutoCloseable {
       long announced = HttpUtil.getContentLength(head, -1L);
       if (announced > maxBytes) {
         flow.cancel();
-        result.completeExceptionally(new UpstreamException(Kind.TOO_LARGE, address,
-            "body of " + announced + " bytes exceeds the limit of " + maxBytes, null));
+        result.completeExceptionally(
+            new UpstreamException(
+                Kind.TOO_LARGE,
+                address,
+                "body of " + announced + " bytes exceeds the limit of " + maxBytes,
+                null));
         return;
       }
       // On the connection's loop: a grant from another thread queues its resume behind this pause.
-      grant = budget.acquire(announced >= 0 ? announced : maxBytes, () -> flow.executor().execute(flow::resume));
+      grant =
+          budget.acquire(
+              announced >= 0 ? announced : maxBytes, () -> flow.executor().execute(flow::resume));
       if (!grant.granted()) {
-        flow.pause(); // no timeout while paused: the bodies admitted before it have theirs, and each frees room
+        flow.pause(); // no timeout while paused: the bodies admitted before it have theirs, and
+        // each frees room
       }
     }
 
@@ -255,8 +332,9 @@ public final class UpstreamClient implements AutoCloseable {
         body.release();
         body = null;
         releaseGrant();
-        result.completeExceptionally(new UpstreamException(Kind.TOO_LARGE, address,
-            "body exceeds the limit of " + maxBytes + " bytes", null));
+        result.completeExceptionally(
+            new UpstreamException(
+                Kind.TOO_LARGE, address, "body exceeds the limit of " + maxBytes + " bytes", null));
       }
     }
 
@@ -306,8 +384,14 @@ public final class UpstreamClient implements AutoCloseable {
     boolean paused;
     boolean done;
 
-    Exchange(String address, FixedChannelPool pool, Channel channel, BodyReceiver receiver, long timeoutNanos,
-        boolean wholeDeadline, long idleNanos) {
+    Exchange(
+        String address,
+        FixedChannelPool pool,
+        Channel channel,
+        BodyReceiver receiver,
+        long timeoutNanos,
+        boolean wholeDeadline,
+        long idleNanos) {
       this.address = address;
       this.pool = pool;
       this.channel = channel;
@@ -318,7 +402,10 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     void arm() {
-      timer = channel.eventLoop().schedule(this::check, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      timer =
+          channel
+              .eventLoop()
+              .schedule(this::check, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
     private void check() {
@@ -334,7 +421,8 @@ public final class UpstreamClient implements AutoCloseable {
         timer = channel.eventLoop().schedule(this::check, left, TimeUnit.NANOSECONDS);
         return;
       }
-      String what = !headSeen ? "no response head" : wholeDeadline ? "no complete response" : "no body bytes";
+      String what =
+          !headSeen ? "no response head" : wholeDeadline ? "no complete response" : "no body bytes";
       fail(new UpstreamException(Kind.TIMEOUT, address, what + " within the time allowed", null));
     }
 
@@ -392,35 +480,38 @@ public final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void pause() {
-      run(() -> {
-        if (!done) {
-          paused = true;
-          channel.config().setAutoRead(false);
-        }
-      });
+      run(
+          () -> {
+            if (!done) {
+              paused = true;
+              channel.config().setAutoRead(false);
+            }
+          });
     }
 
     @Override
     public void resume() {
-      run(() -> {
-        if (!done && paused) {
-          paused = false;
-          deadline = System.nanoTime() + idleNanos;
-          channel.config().setAutoRead(true);
-          if (timer == null) {
-            arm();
-          }
-        }
-      });
+      run(
+          () -> {
+            if (!done && paused) {
+              paused = false;
+              deadline = System.nanoTime() + idleNanos;
+              channel.config().setAutoRead(true);
+              if (timer == null) {
+                arm();
+              }
+            }
+          });
     }
 
     @Override
     public void cancel() {
-      run(() -> {
-        if (!done) {
-          finish(false);
-        }
-      });
+      run(
+          () -> {
+            if (!done) {
+              finish(false);
+            }
+          });
     }
 
     @Override
@@ -449,8 +540,12 @@ public final class UpstreamClient implements AutoCloseable {
         if (msg instanceof HttpResponse head) {
           if (head.decoderResult().isFailure()) {
             Throwable cause = head.decoderResult().cause();
-            exchange.fail(new UpstreamException(cause instanceof TooLongFrameException ? Kind.TOO_LARGE : Kind.CLOSED,
-                exchange.address, "bad response: " + cause, null));
+            exchange.fail(
+                new UpstreamException(
+                    cause instanceof TooLongFrameException ? Kind.TOO_LARGE : Kind.CLOSED,
+                    exchange.address,
+                    "bad response: " + cause,
+                    null));
             return;
           }
           if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
@@ -460,8 +555,12 @@ public final class UpstreamClient implements AutoCloseable {
         }
         if (msg instanceof HttpContent content) {
           if (content.decoderResult().isFailure()) {
-            exchange.fail(new UpstreamException(Kind.CLOSED, exchange.address,
-                "bad response body: " + content.decoderResult().cause(), null));
+            exchange.fail(
+                new UpstreamException(
+                    Kind.CLOSED,
+                    exchange.address,
+                    "bad response body: " + content.decoderResult().cause(),
+                    null));
             return;
           }
           exchange.onContent(content);
@@ -475,8 +574,14 @@ public final class UpstreamClient implements AutoCloseable {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
       Exchange exchange = ctx.channel().attr(EXCHANGE).get();
       if (exchange != null) {
-        exchange.fail(new UpstreamException(Kind.CLOSED, exchange.address,
-            exchange.headSeen ? "connection closed mid-body" : "connection closed before the response", null));
+        exchange.fail(
+            new UpstreamException(
+                Kind.CLOSED,
+                exchange.address,
+                exchange.headSeen
+                    ? "connection closed mid-body"
+                    : "connection closed before the response",
+                null));
       }
       super.channelInactive(ctx);
     }

@@ -19,18 +19,29 @@ import java.time.Duration;
  *       connection paused, within the response timeout; 0: no limit</td></tr>
  * </table>
  */
-public record UpstreamSettings(Duration connectTimeout, Duration responseTimeout, int maxConnections,
-    int maxPending, int maxResponseBytes, long maxCollectingBytes) {
+public record UpstreamSettings(
+    Duration connectTimeout,
+    Duration responseTimeout,
+    int maxConnections,
+    int maxPending,
+    int maxResponseBytes,
+    long maxCollectingBytes) {
 
   /** Without a bound on the bytes collected at once. */
-  public UpstreamSettings(Duration connectTimeout, Duration responseTimeout, int maxConnections, int maxPending,
+  public UpstreamSettings(
+      Duration connectTimeout,
+      Duration responseTimeout,
+      int maxConnections,
+      int maxPending,
       int maxResponseBytes) {
     this(connectTimeout, responseTimeout, maxConnections, maxPending, maxResponseBytes, 0);
   }
 
   public static UpstreamSettings from(Settings s, String prefix) {
-    int maxResponse = (int) Math.min(Integer.MAX_VALUE - 8, s.bytes(prefix + "max-response-bytes", "32m", 1024));
-    // A quarter of the heap: a collected body lands on the heap whole (and is encoded once more to be stored).
+    int maxResponse =
+        (int) Math.min(Integer.MAX_VALUE - 8, s.bytes(prefix + "max-response-bytes", "32m", 1024));
+    // A quarter of the heap: a collected body lands on the heap whole (and is encoded once more to
+    // be stored).
     long collecting = Math.max(maxResponse, Runtime.getRuntime().maxMemory() / 4);
     return new UpstreamSettings(
         s.duration(prefix + "connect-timeout", "500ms"),

@@ -4,8 +4,9 @@ import io.imgcdn.common.http.HttpError;
 import java.util.regex.Pattern;
 
 /**
- * A request path of the URL contract (DESIGN.md), parsed and validated: an original, a named variant or a
- * signed ad-hoc variant. Every tier parses the same way, so they agree on cache keys and object keys.
+ * A request path of the URL contract (DESIGN.md), parsed and validated: an original, a named
+ * variant or a signed ad-hoc variant. Every tier parses the same way, so they agree on cache keys
+ * and object keys.
  */
 public sealed interface ImageUrl {
   /*
@@ -23,8 +24,13 @@ public sealed interface ImageUrl {
    */
 
   int MAX_KEY_BYTES = 1024;
-  /** Longest segment of an object key, in UTF-8 bytes: a file name (NAME_MAX) in file-system-backed stores. */
+
+  /**
+   * Longest segment of an object key, in UTF-8 bytes: a file name (NAME_MAX) in file-system-backed
+   * stores.
+   */
   int MAX_KEY_SEGMENT_BYTES = 255;
+
   Pattern PRESET = Pattern.compile("[A-Za-z0-9_-]{1,32}");
   Pattern SIGNATURE = Pattern.compile("[A-Za-z0-9_-]{8,128}");
   Pattern OPTIONS = Pattern.compile("[A-Za-z0-9=,:._-]{1,256}");
@@ -125,13 +131,16 @@ public sealed interface ImageUrl {
   }
 
   /**
-   * The absolute-form {@code http://host/path?query} as its origin-form {@code /path?query}: RFC 9112 section
-   * 3.2.2 says a server MUST accept the absolute-form. The authority is dropped: the cache key is the path
-   * (every host name of the CDN serves the same bucket), and the next tier gets the origin-form.
+   * The absolute-form {@code http://host/path?query} as its origin-form {@code /path?query}: RFC
+   * 9112 section 3.2.2 says a server MUST accept the absolute-form. The authority is dropped: the
+   * cache key is the path (every host name of the CDN serves the same bucket), and the next tier
+   * gets the origin-form.
    */
   private static String originForm(String target) {
-    int schemeEnd = target.regionMatches(true, 0, "http://", 0, 7) ? 7
-        : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+    int schemeEnd =
+        target.regionMatches(true, 0, "http://", 0, 7)
+            ? 7
+            : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
     if (schemeEnd < 0) {
       return target;
     }
@@ -144,7 +153,8 @@ public sealed interface ImageUrl {
         return "/" + target.substring(i);
       }
       if (!isAuthorityChar(c)) {
-        throw HttpError.badRequest("invalid character in the authority of an absolute-form request target");
+        throw HttpError.badRequest(
+            "invalid character in the authority of an absolute-form request target");
       }
     }
     return "/";
@@ -152,7 +162,9 @@ public sealed interface ImageUrl {
 
   /** RFC 3986 section 3.2: unreserved, pct-encoded, sub-delims, ':', '@', and '[' ']' for IPv6. */
   private static boolean isAuthorityChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
         || "-._~%!$&'()*+,;=:@[]".indexOf(c) >= 0;
   }
 
@@ -163,7 +175,8 @@ public sealed interface ImageUrl {
     }
     for (int i = from; i < segments.length; i++) {
       if (UrlCodec.utf8Length(segments[i]) > MAX_KEY_SEGMENT_BYTES) {
-        throw HttpError.badRequest("object key segment longer than " + MAX_KEY_SEGMENT_BYTES + " bytes");
+        throw HttpError.badRequest(
+            "object key segment longer than " + MAX_KEY_SEGMENT_BYTES + " bytes");
       }
     }
     return key;

@@ -19,11 +19,13 @@ public final class UrlCodec {
    */
   public static String decodePath(String raw) {
     if (raw.indexOf('%') < 0) {
-      // Same rule as below: a raw byte above 0x7F has two readings (Latin-1 from the codec, or UTF-8),
+      // Same rule as below: a raw byte above 0x7F has two readings (Latin-1 from the codec, or
+      // UTF-8),
       // so it would give one key two spellings. Found by ImageUrlFuzzTest.
       for (int i = 0; i < raw.length(); i++) {
         if (raw.charAt(i) > 0x7f) {
-          throw HttpError.badRequest("non-ASCII character in the request target must be percent-encoded");
+          throw HttpError.badRequest(
+              "non-ASCII character in the request target must be percent-encoded");
         }
       }
       checkChars(raw);
@@ -48,7 +50,8 @@ public final class UrlCodec {
         bytes.put((byte) b);
         i += 2;
       } else if (c > 0x7f) {
-        throw HttpError.badRequest("non-ASCII character in the request target must be percent-encoded");
+        throw HttpError.badRequest(
+            "non-ASCII character in the request target must be percent-encoded");
       } else {
         bytes.put((byte) c);
       }
@@ -56,11 +59,13 @@ public final class UrlCodec {
     bytes.flip();
     String decoded;
     try {
-      decoded = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes)
-          .toString();
+      decoded =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(bytes)
+              .toString();
     } catch (CharacterCodingException e) {
       throw HttpError.badRequest("percent-encoded bytes are not valid UTF-8");
     }
@@ -80,7 +85,10 @@ public final class UrlCodec {
     }
   }
 
-  /** Percent-encodes everything in a decoded path but unreserved characters, sub-delims, ':', '@' and '/'. */
+  /**
+   * Percent-encodes everything in a decoded path but unreserved characters, sub-delims, ':', '@'
+   * and '/'.
+   */
   public static String encodePath(String decoded) {
     StringBuilder out = null;
     for (int i = 0; i < decoded.length(); i++) {
@@ -93,7 +101,8 @@ public final class UrlCodec {
     if (out == null) {
       return decoded;
     }
-    ByteBuffer utf8 = StandardCharsets.UTF_8.encode(CharBuffer.wrap(decoded, out.length(), decoded.length()));
+    ByteBuffer utf8 =
+        StandardCharsets.UTF_8.encode(CharBuffer.wrap(decoded, out.length(), decoded.length()));
     while (utf8.hasRemaining()) {
       int b = utf8.get() & 0xff;
       if (b < 0x80 && isPathChar((char) b)) {
@@ -124,7 +133,9 @@ public final class UrlCodec {
   }
 
   private static boolean isPathChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
         || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0;
   }
 }

@@ -55,17 +55,31 @@ class AccessLogTest {
   private void start(AccessLogSettings.Format format) {
     log = AccessLog.open(new AccessLogSettings(format, dir.resolve("logs/access.log"), 1024), "n");
     group = Transports.group(1, "access-log-test");
-    ObjectServerHandler.Tier tier = (url, headers) -> url.path().equals("/ok")
-        ? CompletableFuture.completedFuture(Reply.ok(new ImageObject("image/jpeg", "\"e\"", ImageObject.IMMUTABLE,
-            new byte[100]), "n;miss, up-2;hit"))
-        : CompletableFuture.completedFuture(Reply.error(HttpResponseStatus.NOT_FOUND, "none", "n;miss"));
-    server = HttpServer.bind(group, group, "127.0.0.1", 0, ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
-        () -> new ObjectServerHandler("n", tier, null, 16).accessLog(log));
+    ObjectServerHandler.Tier tier =
+        (url, headers) ->
+            url.path().equals("/ok")
+                ? CompletableFuture.completedFuture(
+                    Reply.ok(
+                        new ImageObject(
+                            "image/jpeg", "\"e\"", ImageObject.IMMUTABLE, new byte[100]),
+                        "n;miss, up-2;hit"))
+                : CompletableFuture.completedFuture(
+                    Reply.error(HttpResponseStatus.NOT_FOUND, "none", "n;miss"));
+    server =
+        HttpServer.bind(
+            group,
+            group,
+            "127.0.0.1",
+            0,
+            ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
+            () -> new ObjectServerHandler("n", tier, null, 16).accessLog(log));
   }
 
   /** Sends one request (raw bytes, Connection: close) and returns the status line. */
   private String request(String target, String... headers) throws IOException {
-    StringBuilder head = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    StringBuilder head =
+        new StringBuilder(
+            "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (String h : headers) {
       head.append(h).append("\r\n");
     }
@@ -96,7 +110,9 @@ class AccessLogTest {
     for (String field : line.split("\t", -1)) {
       int colon = field.indexOf(':');
       assertThat(colon).as("field '%s' of line %s", field, line).isPositive();
-      assertThat(fields.put(field.substring(0, colon), field.substring(colon + 1))).as("label twice").isNull();
+      assertThat(fields.put(field.substring(0, colon), field.substring(colon + 1)))
+          .as("label twice")
+          .isNull();
     }
     return fields;
   }
@@ -105,25 +121,52 @@ class AccessLogTest {
   void ltsv_requests_oneParsableLinePerRequestWithStatusBytesAndVerdicts() throws IOException {
     start(AccessLogSettings.Format.LTSV);
     Instant before = Instant.now().minusSeconds(1);
-    assertThat(request("/ok?x=1", "User-Agent: probe/1.0", "X-Request-Id: req-42")).isEqualTo("HTTP/1.1 200 OK");
+    assertThat(request("/ok?x=1", "User-Agent: probe/1.0", "X-Request-Id: req-42"))
+        .isEqualTo("HTTP/1.1 200 OK");
     assertThat(request("/missing.jpg")).isEqualTo("HTTP/1.1 404 Not Found");
 
     List<String> lines = lines();
     assertThat(lines).hasSize(2);
     Map<String, String> ok = ltsv(lines.get(0));
-    assertThat(ok.keySet()).containsExactly("time", "node", "host", "method", "uri", "protocol", "status", "size",
-        "reqtime_microsec", "cache", "upstream", "xcache", "ua", "reqid");
+    assertThat(ok.keySet())
+        .containsExactly(
+            "time",
+            "node",
+            "host",
+            "method",
+            "uri",
+            "protocol",
+            "status",
+            "size",
+            "reqtime_microsec",
+            "cache",
+            "upstream",
+            "xcache",
+            "ua",
+            "reqid");
     assertThat(Instant.parse(ok.get("time"))).isBetween(before, Instant.now());
-    assertThat(ok).containsEntry("node", "n").containsEntry("host", "127.0.0.1").containsEntry("method", "GET")
-        .containsEntry("uri", "/ok?x=1").containsEntry("protocol", "HTTP/1.1").containsEntry("status", "200")
-        .containsEntry("size", "100").containsEntry("cache", "miss").containsEntry("upstream", "up-2")
-        .containsEntry("xcache", "n;miss, up-2;hit").containsEntry("ua", "probe/1.0")
+    assertThat(ok)
+        .containsEntry("node", "n")
+        .containsEntry("host", "127.0.0.1")
+        .containsEntry("method", "GET")
+        .containsEntry("uri", "/ok?x=1")
+        .containsEntry("protocol", "HTTP/1.1")
+        .containsEntry("status", "200")
+        .containsEntry("size", "100")
+        .containsEntry("cache", "miss")
+        .containsEntry("upstream", "up-2")
+        .containsEntry("xcache", "n;miss, up-2;hit")
+        .containsEntry("ua", "probe/1.0")
         .containsEntry("reqid", "req-42");
     assertThat(Long.parseLong(ok.get("reqtime_microsec"))).isNotNegative();
 
     Map<String, String> missing = ltsv(lines.get(1));
-    assertThat(missing).containsEntry("uri", "/missing.jpg").containsEntry("status", "404")
-        .containsEntry("cache", "miss").containsEntry("upstream", "-").containsEntry("ua", "-")
+    assertThat(missing)
+        .containsEntry("uri", "/missing.jpg")
+        .containsEntry("status", "404")
+        .containsEntry("cache", "miss")
+        .containsEntry("upstream", "-")
+        .containsEntry("ua", "-")
         .containsEntry("reqid", "-");
     assertThat(Long.parseLong(missing.get("size"))).isPositive(); // the error's text body
     assertThat(log.written()).isEqualTo(2);
@@ -138,8 +181,10 @@ class AccessLogTest {
 
     List<String> lines = lines();
     assertThat(lines).hasSize(1);
-    assertThat(ltsv(lines.get(0))).containsEntry("uri", "/a\\x01b\\x7fc\\\\d\\x1b[31m")
-        .containsEntry("status", "400").containsEntry("cache", "error");
+    assertThat(ltsv(lines.get(0)))
+        .containsEntry("uri", "/a\\x01b\\x7fc\\\\d\\x1b[31m")
+        .containsEntry("status", "400")
+        .containsEntry("cache", "error");
     assertThat(lines.get(0).chars().filter(c -> c < 0x20 && c != '\t' || c == 0x7f)).isEmpty();
   }
 
@@ -151,18 +196,36 @@ class AccessLogTest {
     List<String> lines = lines();
     assertThat(lines).hasSize(1);
     String line = lines.get(0);
-    assertThat(line).startsWith("{\"time\":\"").endsWith("\"reqid\":null}")
-        .contains("\"uri\":\"/ok\"", "\"status\":200,", "\"size\":100,", "\"cache\":\"miss\"",
-            "\"upstream\":\"up-2\"", "\"ua\":\"say \\\"hi\\\"\\\\\"");
+    assertThat(line)
+        .startsWith("{\"time\":\"")
+        .endsWith("\"reqid\":null}")
+        .contains(
+            "\"uri\":\"/ok\"",
+            "\"status\":200,",
+            "\"size\":100,",
+            "\"cache\":\"miss\"",
+            "\"upstream\":\"up-2\"",
+            "\"ua\":\"say \\\"hi\\\"\\\\\"");
   }
 
   @Test
   void log_fasterThanTheWriter_dropsAndCountsNeverBlocks() throws IOException {
-    log = AccessLog.open(new AccessLogSettings(AccessLogSettings.Format.LTSV, dir.resolve("burst.log"), 16), "n");
+    log =
+        AccessLog.open(
+            new AccessLogSettings(AccessLogSettings.Format.LTSV, dir.resolve("burst.log"), 16),
+            "n");
     var headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
     for (int i = 0; i < 100_000; i++) {
-      log.log(io.netty.handler.codec.http.HttpMethod.GET, "/k" + i, io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-          null, headers, 200, "n;hit", 10, 1_000);
+      log.log(
+          io.netty.handler.codec.http.HttpMethod.GET,
+          "/k" + i,
+          io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+          null,
+          headers,
+          200,
+          "n;hit",
+          10,
+          1_000);
     }
     log.close();
     long lines = Files.readAllLines(dir.resolve("burst.log")).size();
@@ -176,8 +239,12 @@ class AccessLogTest {
   void from_badFormat_problemNamesKeyAndChoices() {
     Settings s = Settings.of(Map.of("server.access-log", "xml"));
     AccessLogSettings.from(s);
-    assertThatThrownBy(s::finish).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-        .containsExactly("server.access-log: 'xml' (expected: off, ltsv or json)"));
+    assertThatThrownBy(s::finish)
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .containsExactly("server.access-log: 'xml' (expected: off, ltsv or json)"));
   }
 
   @Test
@@ -193,7 +260,8 @@ class AccessLogTest {
   void line_xCacheChains_verdictAndUpstream() {
     assertThat(AccessLine.verdict("edge-1;hit")).isEqualTo("hit");
     assertThat(AccessLine.upstream("edge-1;hit")).isNull();
-    assertThat(AccessLine.upstream("edge-1;miss, shard-2;miss, origin-1;miss")).isEqualTo("shard-2");
+    assertThat(AccessLine.upstream("edge-1;miss, shard-2;miss, origin-1;miss"))
+        .isEqualTo("shard-2");
     assertThat(AccessLine.verdict(null)).isNull();
     assertThat(AccessLine.verdict("")).isNull();
   }

@@ -27,30 +27,38 @@ class SettingsTest {
   void finish_unknownKey_namesTheKey() {
     Settings s = Settings.of(Map.of("server.port", "1", "edge.cache.max-byts", "1g"));
     s.port("server.port", 0);
-    assertThatThrownBy(s::finish).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(s::finish)
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining("edge.cache.max-byts: unknown key");
   }
 
   @Test
   void finish_severalBadValues_listsEveryOne() {
-    Settings s = Settings.of(Map.of("a.size", "12q", "a.time", "soon", "a.port", "70000", "a.flag", "maybe"));
+    Settings s =
+        Settings.of(
+            Map.of("a.size", "12q", "a.time", "soon", "a.port", "70000", "a.flag", "maybe"));
     s.bytes("a.size", "1m", 0);
     s.duration("a.time", "1s");
     s.port("a.port", 0);
     s.bool("a.flag", false);
-    assertThatThrownBy(s::finish).isInstanceOfSatisfying(ConfigException.class, e ->
-        assertThat(e.problems()).containsExactly(
-            "a.size: '12q' (expected: a size such as 512k, 64m or 2g)",
-            "a.time: 'soon' (expected: a duration such as 500ms, 10s or 5m)",
-            "a.port: 70000 (expected: an integer from 0 to 65535)",
-            "a.flag: 'maybe' (expected: true or false)"));
+    assertThatThrownBy(s::finish)
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(e.problems())
+                    .containsExactly(
+                        "a.size: '12q' (expected: a size such as 512k, 64m or 2g)",
+                        "a.time: 'soon' (expected: a duration such as 500ms, 10s or 5m)",
+                        "a.port: 70000 (expected: an integer from 0 to 65535)",
+                        "a.flag: 'maybe' (expected: true or false)"));
   }
 
   @Test
   void withPrefix_dynamicKeys_understood() {
-    Settings s = Settings.of(Map.of("origin.preset.w150", "w=150", "origin.preset.sq240", "w=240,h=240"));
-    assertThat(s.withPrefix("origin.preset.")).containsExactly(
-        Map.entry("sq240", "w=240,h=240"), Map.entry("w150", "w=150"));
+    Settings s =
+        Settings.of(Map.of("origin.preset.w150", "w=150", "origin.preset.sq240", "w=240,h=240"));
+    assertThat(s.withPrefix("origin.preset."))
+        .containsExactly(Map.entry("sq240", "w=240,h=240"), Map.entry("w150", "w=150"));
     s.finish();
   }
 
@@ -75,7 +83,8 @@ class SettingsTest {
     assertThat(Settings.parseBytes("4gb")).isEqualTo(4L << 30);
     assertThat(Settings.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(Settings.parseDuration("5m")).isEqualTo(Duration.ofMinutes(5));
-    assertThatThrownBy(() -> Settings.parseBytes("99999999999999999g")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Settings.parseBytes("99999999999999999g"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -23,7 +23,16 @@ class ClusterFileFuzzTest {
    */
 
   @FuzzTest(maxDuration = "5m")
-  @DictionaryEntries({"shard ", "origin ", "127.0.0.1:", ":65535", " 1000", "#", "\\x0d\\x0a", "[::1]:8080"})
+  @DictionaryEntries({
+    "shard ",
+    "origin ",
+    "127.0.0.1:",
+    ":65535",
+    " 1000",
+    "#",
+    "\\x0d\\x0a",
+    "[::1]:8080"
+  })
   void parse_anyText_onlyConfigExceptionAndFormatRoundTrips(byte[] data) {
     String text = new String(data, UTF_8);
     Membership m;

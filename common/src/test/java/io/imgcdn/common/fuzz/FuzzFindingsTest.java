@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each bug the fuzz targets (and the bad-input corpus of dist's BadInputTest) found in the URL and config
- * parsers, as a plain regression test that says what the bug was; the seeds in src/test/resources replay the
- * same inputs through the fuzz targets.
+ * Each bug the fuzz targets (and the bad-input corpus of dist's BadInputTest) found in the URL and
+ * config parsers, as a plain regression test that says what the bug was; the seeds in
+ * src/test/resources replay the same inputs through the fuzz targets.
  */
 class FuzzFindingsTest {
 
@@ -28,13 +28,17 @@ class FuzzFindingsTest {
   void parse_absoluteForm_sameAsOriginForm() {
     assertThat(ImageUrl.parse("http://cdn.example/v/w150/a.jpg?x=1"))
         .isEqualTo(ImageUrl.parse("/v/w150/a.jpg"));
-    assertThat(ImageUrl.parse("HTTPS://[::1]:8080/a.jpg")).isEqualTo(new ImageUrl.Original("a.jpg"));
+    assertThat(ImageUrl.parse("HTTPS://[::1]:8080/a.jpg"))
+        .isEqualTo(new ImageUrl.Original("a.jpg"));
     assertThatThrownBy(() -> ImageUrl.parse("http://cdn.example"))
-        .isInstanceOf(HttpError.class).hasMessageContaining("404");
+        .isInstanceOf(HttpError.class)
+        .hasMessageContaining("404");
     assertThatThrownBy(() -> ImageUrl.parse("http://c\u00e9/a.jpg"))
-        .isInstanceOf(HttpError.class).hasMessageContaining("400");
+        .isInstanceOf(HttpError.class)
+        .hasMessageContaining("400");
     assertThatThrownBy(() -> ImageUrl.parse("ftp://cdn/a.jpg"))
-        .isInstanceOf(HttpError.class).hasMessageContaining("400");
+        .isInstanceOf(HttpError.class)
+        .hasMessageContaining("400");
   }
 
   /*
@@ -45,7 +49,9 @@ class FuzzFindingsTest {
   @Test
   void parse_rawNonAsciiWithoutPercent_badRequest() {
     assertThatThrownBy(() -> ImageUrl.parse("/caf\u00e9.jpg"))
-        .isInstanceOf(HttpError.class).hasMessageContaining("400").hasMessageContaining("percent-encoded");
+        .isInstanceOf(HttpError.class)
+        .hasMessageContaining("400")
+        .hasMessageContaining("percent-encoded");
     assertThat(ImageUrl.parse("/caf%C3%A9.jpg").objectKey()).isEqualTo("caf\u00e9.jpg");
   }
 
@@ -55,22 +61,28 @@ class FuzzFindingsTest {
   @Test
   void parseDuration_overflowingDays_illegalArgument() {
     assertThatThrownBy(() -> Settings.parseDuration("9223372036854775807d"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too large");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("too large");
     assertThatThrownBy(() -> Settings.parseDuration("92036854775807h"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too large");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("too large");
     assertThat(Settings.parseDuration("106751d")).hasDays(106_751);
     Settings s = Settings.of(Map.of("x.timeout", "106751991167301d"));
     s.duration("x.timeout", "1s");
-    assertThatThrownBy(s::finish).isInstanceOf(ConfigException.class).hasMessageContaining("x.timeout");
+    assertThatThrownBy(s::finish)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("x.timeout");
   }
 
   /* Settings.load let Properties.load's IllegalArgumentException ("Malformed \\uxxxx encoding") escape. */
   @Test
-  void load_malformedUnicodeEscape_configExceptionNamingTheFile(@TempDir Path dir) throws Exception {
+  void load_malformedUnicodeEscape_configExceptionNamingTheFile(@TempDir Path dir)
+      throws Exception {
     Path file = dir.resolve("node.properties");
     Files.writeString(file, "node.id=\\uZZZZ\n");
     assertThatThrownBy(() -> Settings.load(file, Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining(file.toString());
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString());
   }
 
   /* Settings.path let InvalidPathException (a NUL in the value) escape instead of naming the key. */

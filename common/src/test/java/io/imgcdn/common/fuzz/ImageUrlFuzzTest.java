@@ -11,8 +11,8 @@ import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.common.url.UrlCodec;
 
 /**
- * Fuzz targets for the URL contract parser ({@link ImageUrl#parse}, {@link UrlCodec}): every tier runs it on
- * every request target a client sends.
+ * Fuzz targets for the URL contract parser ({@link ImageUrl#parse}, {@link UrlCodec}): every tier
+ * runs it on every request target a client sends.
  */
 class ImageUrlFuzzTest {
   /*
@@ -24,13 +24,27 @@ class ImageUrlFuzzTest {
    */
 
   /**
-   * Any request target: the parser answers 400 or 404 and nothing else; what it accepts is ASCII, safe to
-   * hand to S3 (no empty, '.' or '..' segment, no control character, key at most 1024 bytes, segments at
-   * most 255) and round-trips: parsing {@code encodedPath()} gives the same URL back.
-   * (Dictionary entries use libFuzzer dictionary syntax: a backslash is doubled, other bytes are \xHH.)
+   * Any request target: the parser answers 400 or 404 and nothing else; what it accepts is ASCII,
+   * safe to hand to S3 (no empty, '.' or '..' segment, no control character, key at most 1024
+   * bytes, segments at most 255) and round-trips: parsing {@code encodedPath()} gives the same URL
+   * back. (Dictionary entries use libFuzzer dictionary syntax: a backslash is doubled, other bytes
+   * are \xHH.)
    */
   @FuzzTest(maxDuration = "5m")
-  @DictionaryEntries({"/v/", "/t/", "%2F", "%2e%2e", "%C3%A9", "%", "..", "?", "#", "w150", "w=100,h=90", "\\\\"})
+  @DictionaryEntries({
+    "/v/",
+    "/t/",
+    "%2F",
+    "%2e%2e",
+    "%C3%A9",
+    "%",
+    "..",
+    "?",
+    "#",
+    "w150",
+    "w=100,h=90",
+    "\\\\"
+  })
   void parse_anyRequestTarget_onlyClientErrorsAndRoundTrips(byte[] data) {
     String target = new String(data, ISO_8859_1);
     ImageUrl url;
@@ -42,16 +56,19 @@ class ImageUrlFuzzTest {
     }
     String rawPath = target.split("[?#]", 2)[0]; // the query and a fragment are dropped, never used
     assertThat(rawPath.chars().allMatch(c -> c < 0x80))
-        .as("accepted a raw non-ASCII path: %s", target).isTrue();
+        .as("accepted a raw non-ASCII path: %s", target)
+        .isTrue();
     assertSafe(url);
     String encoded = url.encodedPath();
-    assertThat(encoded.chars().allMatch(c -> c > 0x20 && c < 0x7f)).as("encoded %s", encoded).isTrue();
+    assertThat(encoded.chars().allMatch(c -> c > 0x20 && c < 0x7f))
+        .as("encoded %s", encoded)
+        .isTrue();
     assertThat(ImageUrl.parse(encoded)).isEqualTo(url);
   }
 
   /**
-   * Any object key, percent-encoded by {@link UrlCodec#encodePath}: the parser gives the same key back
-   * exactly when the key obeys the documented rules (a reference model), and 400 otherwise.
+   * Any object key, percent-encoded by {@link UrlCodec#encodePath}: the parser gives the same key
+   * back exactly when the key obeys the documented rules (a reference model), and 400 otherwise.
    */
   @FuzzTest(maxDuration = "5m")
   void encodePath_anyKey_parsesBackExactlyWhenValid(byte[] data) {
@@ -85,11 +102,14 @@ class ImageUrlFuzzTest {
       return false;
     }
     for (String segment : key.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
+      if (segment.isEmpty()
+          || segment.equals(".")
+          || segment.equals("..")
           || segment.getBytes(UTF_8).length > ImageUrl.MAX_KEY_SEGMENT_BYTES) {
         return false;
       }
     }
-    return key.chars().noneMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\\');
+    return key.chars()
+        .noneMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\\');
   }
 }

@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** Fuzz targets for configuration values and files: a bad one must stop start-up with a ConfigException. */
+/**
+ * Fuzz targets for configuration values and files: a bad one must stop start-up with a
+ * ConfigException.
+ */
 class SettingsFuzzTest {
   private static final Path FILE = tempFile();
 
@@ -29,7 +32,9 @@ class SettingsFuzzTest {
     }
   }
 
-  /** Any size text: a non-negative byte count that reads back the same, or IllegalArgumentException. */
+  /**
+   * Any size text: a non-negative byte count that reads back the same, or IllegalArgumentException.
+   */
   @FuzzTest(maxDuration = "2m")
   @DictionaryEntries({"k", "m", "g", "t", "ib", "b", " ", "9223372036854775807", "8388608t"})
   void parseBytes_anyText_nonNegativeOrIllegalArgument(byte[] data) {
@@ -45,8 +50,8 @@ class SettingsFuzzTest {
   }
 
   /**
-   * Any duration text: a non-negative duration that a timer can take in nanoseconds and that reads back the
-   * same, or IllegalArgumentException.
+   * Any duration text: a non-negative duration that a timer can take in nanoseconds and that reads
+   * back the same, or IllegalArgumentException.
    */
   @FuzzTest(maxDuration = "2m")
   @DictionaryEntries({"ms", "s", "m", "h", "d", " ", "9223372036854775807", "106751991167300d"})
@@ -60,15 +65,27 @@ class SettingsFuzzTest {
     }
     assertThat(duration.isNegative()).isFalse();
     assertThat(duration.toNanos()).isNotNegative(); // timers take nanos: must not overflow
-    assertThat(Settings.parseDuration(duration.toMillis() + "ms")).isEqualTo(Duration.ofMillis(duration.toMillis()));
+    assertThat(Settings.parseDuration(duration.toMillis() + "ms"))
+        .isEqualTo(Duration.ofMillis(duration.toMillis()));
   }
 
   /**
-   * Any properties file read through the typed accessors a node uses: start-up either succeeds or fails
-   * with one ConfigException; nothing else escapes.
+   * Any properties file read through the typed accessors a node uses: start-up either succeeds or
+   * fails with one ConfigException; nothing else escapes.
    */
   @FuzzTest(maxDuration = "5m")
-  @DictionaryEntries({"node.id=", "server.port=", "admin.token=", "x.size=", "x.timeout=", "x.flag=", "x.dir=", "\\\\u", "\\\\u0000", "\\x0a"})
+  @DictionaryEntries({
+    "node.id=",
+    "server.port=",
+    "admin.token=",
+    "x.size=",
+    "x.timeout=",
+    "x.flag=",
+    "x.dir=",
+    "\\\\u",
+    "\\\\u0000",
+    "\\x0a"
+  })
   void load_anyPropertiesFile_onlyConfigException(byte[] data) throws IOException {
     Files.write(FILE, data);
     try {

@@ -11,8 +11,12 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class ObjectResponsesTest {
-  private static final ImageObject OBJ = new ImageObject("image/jpeg", "\"abc\"", ImageObject.IMMUTABLE,
-      "0123456789".getBytes(StandardCharsets.US_ASCII));
+  private static final ImageObject OBJ =
+      new ImageObject(
+          "image/jpeg",
+          "\"abc\"",
+          ImageObject.IMMUTABLE,
+          "0123456789".getBytes(StandardCharsets.US_ASCII));
 
   private static FullHttpResponse get(HttpMethod method, HttpHeaders headers) {
     return ObjectResponses.toResponse(method, headers, Reply.ok(OBJ, "edge-1;hit"));
@@ -52,7 +56,10 @@ class ObjectResponsesTest {
       assertThat(r.headers().get("ETag")).isEqualTo("\"abc\"");
       assertThat(body(r)).isEmpty();
     }
-    assertThat(get(HttpMethod.GET, new DefaultHttpHeaders().set("If-None-Match", "\"zzz\"")).status().code())
+    assertThat(
+            get(HttpMethod.GET, new DefaultHttpHeaders().set("If-None-Match", "\"zzz\""))
+                .status()
+                .code())
         .isEqualTo(200);
   }
 
@@ -62,7 +69,8 @@ class ObjectResponsesTest {
     assertThat(r.status().code()).isEqualTo(206);
     assertThat(r.headers().get("Content-Range")).isEqualTo("bytes 2-4/10");
     assertThat(body(r)).isEqualTo("234");
-    FullHttpResponse suffix = get(HttpMethod.GET, new DefaultHttpHeaders().set("Range", "bytes=-3"));
+    FullHttpResponse suffix =
+        get(HttpMethod.GET, new DefaultHttpHeaders().set("Range", "bytes=-3"));
     assertThat(body(suffix)).isEqualTo("789");
     FullHttpResponse open = get(HttpMethod.GET, new DefaultHttpHeaders().set("Range", "bytes=8-"));
     assertThat(body(open)).isEqualTo("89");
@@ -78,10 +86,12 @@ class ObjectResponsesTest {
 
   @Test
   void range_multipleOrMalformedOrStaleIfRange_wholeObject() {
-    for (HttpHeaders h : new HttpHeaders[] {
-        new DefaultHttpHeaders().set("Range", "bytes=0-1,4-5"),
-        new DefaultHttpHeaders().set("Range", "bytes=x-y"),
-        new DefaultHttpHeaders().set("Range", "bytes=0-1").set("If-Range", "\"other\"")}) {
+    for (HttpHeaders h :
+        new HttpHeaders[] {
+          new DefaultHttpHeaders().set("Range", "bytes=0-1,4-5"),
+          new DefaultHttpHeaders().set("Range", "bytes=x-y"),
+          new DefaultHttpHeaders().set("Range", "bytes=0-1").set("If-Range", "\"other\"")
+        }) {
       FullHttpResponse r = get(HttpMethod.GET, h);
       assertThat(r.status().code()).isEqualTo(200);
       assertThat(body(r)).isEqualTo("0123456789");
@@ -90,8 +100,11 @@ class ObjectResponsesTest {
 
   @Test
   void errorReply_textBodyNotCached() {
-    FullHttpResponse r = ObjectResponses.toResponse(HttpMethod.GET, new DefaultHttpHeaders(),
-        Reply.error(HttpError.notFound("no such object: a.jpg"), "edge-1;miss"));
+    FullHttpResponse r =
+        ObjectResponses.toResponse(
+            HttpMethod.GET,
+            new DefaultHttpHeaders(),
+            Reply.error(HttpError.notFound("no such object: a.jpg"), "edge-1;miss"));
     assertThat(r.status().code()).isEqualTo(404);
     assertThat(r.headers().get("Cache-Control")).isEqualTo("no-store");
     assertThat(body(r)).isEqualTo("no such object: a.jpg\n");

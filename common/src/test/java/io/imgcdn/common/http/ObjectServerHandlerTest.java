@@ -20,11 +20,14 @@ class ObjectServerHandlerTest {
   void isKeepAlive_connectionTokens_asRfc9112Says() {
     assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_1, null))).isTrue();
     assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_1, "Close"))).isFalse();
-    assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_1, "Upgrade, close "))).isFalse();
+    assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_1, "Upgrade, close ")))
+        .isFalse();
     assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_1, "closed"))).isTrue();
     assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_0, null))).isFalse();
-    assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_0, "Keep-Alive"))).isTrue();
-    assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_0, "x,keep-alive"))).isTrue();
+    assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_0, "Keep-Alive")))
+        .isTrue();
+    assertThat(ObjectServerHandler.isKeepAlive(request(HttpVersion.HTTP_1_0, "x,keep-alive")))
+        .isTrue();
   }
 
   @Test

@@ -9,12 +9,14 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects Netty's "LEAK:" reports (leak detection runs at paranoid level in tests, see the parent pom):
- * a buffer that was garbage-collected without being released is reported at the next allocation after
- * a GC. {@link #leaks()} forces that and returns what was reported. Shared by the edge and fault tests.
+ * Collects Netty's "LEAK:" reports (leak detection runs at paranoid level in tests, see the parent
+ * pom): a buffer that was garbage-collected without being released is reported at the next
+ * allocation after a GC. {@link #leaks()} forces that and returns what was reported. Shared by the
+ * edge and fault tests.
  */
 public final class NettyLeakWatch implements AutoCloseable {
-  private final Logger logger = (Logger) LoggerFactory.getLogger("io.netty.util.ResourceLeakDetector");
+  private final Logger logger =
+      (Logger) LoggerFactory.getLogger("io.netty.util.ResourceLeakDetector");
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
   public NettyLeakWatch() {
@@ -32,7 +34,10 @@ public final class NettyLeakWatch implements AutoCloseable {
         b.release();
       }
     }
-    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("LEAK")).toList();
+    return appender.list.stream()
+        .map(ILoggingEvent::getFormattedMessage)
+        .filter(m -> m.contains("LEAK"))
+        .toList();
   }
 
   @Override

@@ -25,9 +25,11 @@ class RoutedClientTest {
 
   @Test
   void relayedFailure_ownVerdictNotError_isFinal() {
-    assertThat(RoutedClient.relayedFailure("shard-2", 502, "shard-2;miss, origin-1;error")).isTrue();
+    assertThat(RoutedClient.relayedFailure("shard-2", 502, "shard-2;miss, origin-1;error"))
+        .isTrue();
     assertThat(RoutedClient.relayedFailure("shard-2", 503, "shard-2;error")).isFalse();
-    assertThat(RoutedClient.relayedFailure("shard-2", 404, "shard-2;miss, origin-1;miss")).isFalse();
+    assertThat(RoutedClient.relayedFailure("shard-2", 404, "shard-2;miss, origin-1;miss"))
+        .isFalse();
     assertThat(RoutedClient.relayedFailure("shard-2", 502, "shard-22;miss")).isFalse();
     assertThat(RoutedClient.relayedFailure("shard-2", 502, null)).isFalse();
   }
@@ -41,17 +43,35 @@ class RoutedClientTest {
     HttpServer[] servers = new HttpServer[2];
     for (int i = 0; i < 2; i++) {
       int n = i;
-      servers[i] = HttpServer.bind(group, group, "127.0.0.1", 0, ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
-          () -> new ObjectServerHandler("n" + n, (url, headers) -> {
-            hits[n].incrementAndGet();
-            return CompletableFuture.completedFuture(Reply.error(HttpResponseStatus.valueOf(
-                Integer.parseInt(answer[n][0])), "answer", answer[n][1]));
-          }, null, 16));
+      servers[i] =
+          HttpServer.bind(
+              group,
+              group,
+              "127.0.0.1",
+              0,
+              ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
+              () ->
+                  new ObjectServerHandler(
+                      "n" + n,
+                      (url, headers) -> {
+                        hits[n].incrementAndGet();
+                        return CompletableFuture.completedFuture(
+                            Reply.error(
+                                HttpResponseStatus.valueOf(Integer.parseInt(answer[n][0])),
+                                "answer",
+                                answer[n][1]));
+                      },
+                      null,
+                      16));
     }
-    try (UpstreamClient client = new UpstreamClient(group, new UpstreamSettings(Duration.ofMillis(500),
-        Duration.ofSeconds(5), 4, 64, 1 << 20))) {
-      List<Node> nodes = List.of(new Node("n0", "127.0.0.1:" + servers[0].port(), 1),
-          new Node("n1", "127.0.0.1:" + servers[1].port(), 1));
+    try (UpstreamClient client =
+        new UpstreamClient(
+            group,
+            new UpstreamSettings(Duration.ofMillis(500), Duration.ofSeconds(5), 4, 64, 1 << 20))) {
+      List<Node> nodes =
+          List.of(
+              new Node("n0", "127.0.0.1:" + servers[0].port(), 1),
+              new Node("n1", "127.0.0.1:" + servers[1].port(), 1));
       NodeLocator ring = HashRings.create(Placement.KETAMA, nodes);
       int owner = ring.owner("key").id().equals("n0") ? 0 : 1;
       int other = 1 - owner;
@@ -67,7 +87,9 @@ class RoutedClientTest {
       r = routed.get(ring, "key", "/x.jpg", "shard").join();
       assertThat(r.node().id()).isEqualTo("n" + owner);
       assertThat(r.response().status()).isEqualTo(502);
-      assertThat(hits[other].get()).as("a relayed origin failure is not asked of the next node").isEqualTo(1);
+      assertThat(hits[other].get())
+          .as("a relayed origin failure is not asked of the next node")
+          .isEqualTo(1);
     } finally {
       for (HttpServer s : servers) {
         s.shutdownGracefully(Duration.ZERO);

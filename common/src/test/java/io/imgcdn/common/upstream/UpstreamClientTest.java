@@ -25,34 +25,52 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The pooled client against a real server on 127.0.0.1: whole bodies, limits, timeouts, streams. */
+/**
+ * The pooled client against a real server on 127.0.0.1: whole bodies, limits, timeouts, streams.
+ */
 class UpstreamClientTest {
   static EventLoopGroup group;
   static HttpServer server;
   static UpstreamClient client;
   static final CompletableFuture<Response> NEVER = new CompletableFuture<>();
   static final CompletableFuture<Void> TOGETHER = new CompletableFuture<>();
-  static final java.util.concurrent.atomic.AtomicInteger TOGETHER_ARRIVED = new java.util.concurrent.atomic.AtomicInteger();
+  static final java.util.concurrent.atomic.AtomicInteger TOGETHER_ARRIVED =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @BeforeAll
   static void start() {
     group = Transports.group(2, "upstream-test");
-    ObjectServerHandler.Tier tier = (url, headers) -> switch (url.path()) {
-      case "/small" -> CompletableFuture.completedFuture(Reply.ok(object(100), "n;hit"));
-      case "/big" -> CompletableFuture.completedFuture(Reply.ok(object(2 << 20), "n;hit"));
-      case "/never" -> NEVER;
-      case "/big-together" -> {
-        // Every request for it is answered at once, when the sixth has arrived: six heads arrive together.
-        TOGETHER_ARRIVED.incrementAndGet();
-        yield TOGETHER.thenApply(v -> Reply.ok(object(2 << 20), "n;hit"));
-      }
-      default -> CompletableFuture.completedFuture(Reply.error(
-          io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND, "none", "n;miss"));
-    };
-    server = HttpServer.bind(group, group, "127.0.0.1", 0, ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
-        () -> new ObjectServerHandler("n", tier, null, 16));
-    client = new UpstreamClient(group, new UpstreamSettings(Duration.ofMillis(500), Duration.ofSeconds(5), 4, 64,
-        1 << 20));
+    ObjectServerHandler.Tier tier =
+        (url, headers) ->
+            switch (url.path()) {
+              case "/small" -> CompletableFuture.completedFuture(Reply.ok(object(100), "n;hit"));
+              case "/big" -> CompletableFuture.completedFuture(Reply.ok(object(2 << 20), "n;hit"));
+              case "/never" -> NEVER;
+              case "/big-together" -> {
+                // Every request for it is answered at once, when the sixth has arrived: six heads
+                // arrive together.
+                TOGETHER_ARRIVED.incrementAndGet();
+                yield TOGETHER.thenApply(v -> Reply.ok(object(2 << 20), "n;hit"));
+              }
+              default ->
+                  CompletableFuture.completedFuture(
+                      Reply.error(
+                          io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND,
+                          "none",
+                          "n;miss"));
+            };
+    server =
+        HttpServer.bind(
+            group,
+            group,
+            "127.0.0.1",
+            0,
+            ServerOptions.withIdleTimeout(Duration.ofSeconds(30)),
+            () -> new ObjectServerHandler("n", tier, null, 16));
+    client =
+        new UpstreamClient(
+            group,
+            new UpstreamSettings(Duration.ofMillis(500), Duration.ofSeconds(5), 4, 64, 1 << 20));
   }
 
   @AfterAll
@@ -87,15 +105,24 @@ class UpstreamClientTest {
   @Test
   void get_bodyAboveTheLimit_tooLarge() {
     assertThatThrownBy(() -> client.get(address(), "/big", null).join())
-        .isInstanceOf(CompletionException.class).cause().isInstanceOf(UpstreamException.class)
-        .satisfies(e -> assertThat(((UpstreamException) e).kind()).isEqualTo(UpstreamException.Kind.TOO_LARGE));
+        .isInstanceOf(CompletionException.class)
+        .cause()
+        .isInstanceOf(UpstreamException.class)
+        .satisfies(
+            e ->
+                assertThat(((UpstreamException) e).kind())
+                    .isEqualTo(UpstreamException.Kind.TOO_LARGE));
   }
 
   @Test
   void get_bodiesBeyondMaxCollectingBytes_waitTheirTurnAndAllArrive() {
-    // Room for one 2 MiB body at a time (3 MiB): six asked together are collected one after another.
-    try (UpstreamClient bounded = new UpstreamClient(group, new UpstreamSettings(Duration.ofMillis(500),
-        Duration.ofSeconds(60), 8, 64, 4 << 20, 3 << 20))) {
+    // Room for one 2 MiB body at a time (3 MiB): six asked together are collected one after
+    // another.
+    try (UpstreamClient bounded =
+        new UpstreamClient(
+            group,
+            new UpstreamSettings(
+                Duration.ofMillis(500), Duration.ofSeconds(60), 8, 64, 4 << 20, 3 << 20))) {
       List<CompletableFuture<UpstreamResponse>> gets = new java.util.ArrayList<>();
       for (int i = 0; i < 6; i++) {
         gets.add(bounded.get(address(), "/big-together", null));
@@ -109,7 +136,9 @@ class UpstreamClientTest {
       for (CompletableFuture<UpstreamResponse> g : gets) {
         assertThat(g.join().body()).isEqualTo(object(2 << 20).body());
       }
-      assertThat(bounded.collectPeakBytes()).as("never two 2 MiB bodies at once").isEqualTo(2L << 20);
+      assertThat(bounded.collectPeakBytes())
+          .as("never two 2 MiB bodies at once")
+          .isEqualTo(2L << 20);
       assertThat(bounded.collectWaits()).as("responses that waited for room").isPositive();
     }
   }
@@ -118,7 +147,11 @@ class UpstreamClientTest {
   void get_noAnswer_timeoutWithinTheGivenTime() {
     long start = System.nanoTime();
     assertThatThrownBy(() -> client.get(address(), "/never", null, Duration.ofMillis(300)).join())
-        .cause().satisfies(e -> assertThat(((UpstreamException) e).kind()).isEqualTo(UpstreamException.Kind.TIMEOUT));
+        .cause()
+        .satisfies(
+            e ->
+                assertThat(((UpstreamException) e).kind())
+                    .isEqualTo(UpstreamException.Kind.TIMEOUT));
     assertThat((System.nanoTime() - start) / 1_000_000).isBetween(250L, 3_000L);
   }
 
@@ -129,7 +162,11 @@ class UpstreamClientTest {
       port = s.getLocalPort();
     }
     assertThatThrownBy(() -> client.get("127.0.0.1:" + port, "/small", null).join())
-        .cause().satisfies(e -> assertThat(((UpstreamException) e).kind()).isEqualTo(UpstreamException.Kind.CONNECT));
+        .cause()
+        .satisfies(
+            e ->
+                assertThat(((UpstreamException) e).kind())
+                    .isEqualTo(UpstreamException.Kind.CONNECT));
   }
 
   @Test
@@ -137,31 +174,37 @@ class UpstreamClientTest {
     AtomicLong bytes = new AtomicLong();
     AtomicLong pieces = new AtomicLong();
     CompletableFuture<Integer> done = new CompletableFuture<>();
-    client.exchange(address(), HttpMethod.GET, "/big", null, Duration.ofSeconds(5), new BodyReceiver() {
-      int status;
+    client.exchange(
+        address(),
+        HttpMethod.GET,
+        "/big",
+        null,
+        Duration.ofSeconds(5),
+        new BodyReceiver() {
+          int status;
 
-      @Override
-      public void head(HttpResponse head, BodyFlow flow) {
-        status = head.status().code();
-      }
+          @Override
+          public void head(HttpResponse head, BodyFlow flow) {
+            status = head.status().code();
+          }
 
-      @Override
-      public void content(ByteBuf piece) {
-        bytes.addAndGet(piece.readableBytes());
-        pieces.incrementAndGet();
-        piece.release();
-      }
+          @Override
+          public void content(ByteBuf piece) {
+            bytes.addAndGet(piece.readableBytes());
+            pieces.incrementAndGet();
+            piece.release();
+          }
 
-      @Override
-      public void end() {
-        done.complete(status);
-      }
+          @Override
+          public void end() {
+            done.complete(status);
+          }
 
-      @Override
-      public void failed(UpstreamException failure, boolean headSeen) {
-        done.completeExceptionally(failure);
-      }
-    });
+          @Override
+          public void failed(UpstreamException failure, boolean headSeen) {
+            done.completeExceptionally(failure);
+          }
+        });
     assertThat(done.join()).isEqualTo(200);
     assertThat(bytes.get()).isEqualTo(2 << 20);
     assertThat(pieces.get()).isGreaterThan(1);
@@ -170,30 +213,36 @@ class UpstreamClientTest {
   @Test
   void exchange_head_headOnlyThenEnd() {
     CompletableFuture<String> done = new CompletableFuture<>();
-    client.exchange(address(), HttpMethod.HEAD, "/small", null, Duration.ofSeconds(5), new BodyReceiver() {
-      String length;
+    client.exchange(
+        address(),
+        HttpMethod.HEAD,
+        "/small",
+        null,
+        Duration.ofSeconds(5),
+        new BodyReceiver() {
+          String length;
 
-      @Override
-      public void head(HttpResponse head, BodyFlow flow) {
-        length = head.headers().get("Content-Length");
-      }
+          @Override
+          public void head(HttpResponse head, BodyFlow flow) {
+            length = head.headers().get("Content-Length");
+          }
 
-      @Override
-      public void content(ByteBuf piece) {
-        piece.release();
-        done.completeExceptionally(new AssertionError("a HEAD response has no body"));
-      }
+          @Override
+          public void content(ByteBuf piece) {
+            piece.release();
+            done.completeExceptionally(new AssertionError("a HEAD response has no body"));
+          }
 
-      @Override
-      public void end() {
-        done.complete(length);
-      }
+          @Override
+          public void end() {
+            done.complete(length);
+          }
 
-      @Override
-      public void failed(UpstreamException failure, boolean headSeen) {
-        done.completeExceptionally(failure);
-      }
-    });
+          @Override
+          public void failed(UpstreamException failure, boolean headSeen) {
+            done.completeExceptionally(failure);
+          }
+        });
     assertThat(done.join()).isEqualTo("100");
     // The connection went back to the pool in step: the next request on it works.
     assertThat(client.get(address(), "/small", null).join().status()).isEqualTo(200);

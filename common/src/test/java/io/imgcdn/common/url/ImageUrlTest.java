@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.imgcdn.common.http.HttpError;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ImageUrlTest {
 
@@ -27,7 +27,8 @@ class ImageUrlTest {
   @Test
   void parse_signed_splitsSignatureOptionsAndKey() {
     ImageUrl url = ImageUrl.parse("/t/AbCdEf0123_-xyz/w=300,h=200,fit=cover/a/b.png");
-    assertThat(url).isEqualTo(new ImageUrl.Signed("AbCdEf0123_-xyz", "w=300,h=200,fit=cover", "a/b.png"));
+    assertThat(url)
+        .isEqualTo(new ImageUrl.Signed("AbCdEf0123_-xyz", "w=300,h=200,fit=cover", "a/b.png"));
     assertThat(((ImageUrl.Signed) url).signedPart()).isEqualTo("w=300,h=200,fit=cover/a/b.png");
   }
 
@@ -39,24 +40,26 @@ class ImageUrlTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "/a/../etc/passwd | '..'",
-      "/a/./b.jpg | '..'",
-      "/a//b.jpg | empty path segment",
-      "/a/b.jpg/ | empty path segment",
-      "/a%2Fb.jpg | encoded slash",
-      "/a%2fb.jpg | encoded slash",
-      "/a%zzb.jpg | invalid percent-escape",
-      "/a%2 | truncated percent-escape",
-      "/a%00b.jpg | control character",
-      "/a%0Ab.jpg | control character",
-      "/a%C3%28.jpg | not valid UTF-8",
-      "/a\\b.jpg | backslash",
-      "/v/w 150/a.jpg | control character",
-      "/v/w$150/a.jpg | preset name",
-      "/t/sig/w=1/a.jpg | signature",
-      "relative.jpg | absolute path",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/a/../etc/passwd | '..'",
+        "/a/./b.jpg | '..'",
+        "/a//b.jpg | empty path segment",
+        "/a/b.jpg/ | empty path segment",
+        "/a%2Fb.jpg | encoded slash",
+        "/a%2fb.jpg | encoded slash",
+        "/a%zzb.jpg | invalid percent-escape",
+        "/a%2 | truncated percent-escape",
+        "/a%00b.jpg | control character",
+        "/a%0Ab.jpg | control character",
+        "/a%C3%28.jpg | not valid UTF-8",
+        "/a\\b.jpg | backslash",
+        "/v/w 150/a.jpg | control character",
+        "/v/w$150/a.jpg | preset name",
+        "/t/sig/w=1/a.jpg | signature",
+        "relative.jpg | absolute path",
+      })
   void parse_unsafeOrMalformed_badRequestNamingTheProblem(String target, String expected) {
     String t = target.replace("w 150", "w\t150");
     assertThatThrownBy(() -> ImageUrl.parse(t))
@@ -77,13 +80,15 @@ class ImageUrlTest {
     String segment = "k".repeat(ImageUrl.MAX_KEY_SEGMENT_BYTES);
     String key = String.join("/", segment, segment, segment, segment) + "/k";
     assertThat(key).hasSize(ImageUrl.MAX_KEY_BYTES + 1);
-    assertThatThrownBy(() -> ImageUrl.parse("/" + key)).hasMessageContaining("longer than 1024 bytes");
+    assertThatThrownBy(() -> ImageUrl.parse("/" + key))
+        .hasMessageContaining("longer than 1024 bytes");
     assertThat(ImageUrl.parse("/" + key.substring(1)).objectKey()).hasSize(ImageUrl.MAX_KEY_BYTES);
   }
 
   @Test
   void parse_keySegmentOverLimit_badRequest() {
-    // 256 bytes in one segment (128 two-byte characters): a file name too long for MinIO or a file system
+    // 256 bytes in one segment (128 two-byte characters): a file name too long for MinIO or a file
+    // system
     String segment = "é".repeat(128);
     assertThatThrownBy(() -> ImageUrl.parse("/photos/" + UrlCodec.encodePath(segment)))
         .isInstanceOfSatisfying(HttpError.class, e -> assertThat(e.status().code()).isEqualTo(400))

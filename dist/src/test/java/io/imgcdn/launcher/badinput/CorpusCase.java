@@ -14,20 +14,24 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * One row of {@code badinput/corpus.tsv}: a named raw request, the port it goes to and what must come back.
+ * One row of {@code badinput/corpus.tsv}: a named raw request, the port it goes to and what must
+ * come back.
  *
- * <p>Columns, tab-separated: {@code name}, {@code port} (edge, edge-admin, shard-admin, origin), {@code expect},
- * {@code request}, and optional {@code checks}. Lines starting with '#' are comments.
+ * <p>Columns, tab-separated: {@code name}, {@code port} (edge, edge-admin, shard-admin, origin),
+ * {@code expect}, {@code request}, and optional {@code checks}. Lines starting with '#' are
+ * comments.
  *
  * <ul>
- *   <li>{@code expect}: {@code closed} (no response, connection closed), or the statuses of the responses in
- *       order, comma-separated, each possibly a set of acceptable codes ({@code 400|505}), optionally followed
- *       by {@code " close"}: after those responses the server must close the connection (so nothing sent after
- *       them, e.g. a smuggled request, was answered).
- *   <li>{@code request}: the bytes to send, with escapes {@code \r \n \t \\ \xHH}, {@code {{N*text}}} for text
- *       repeated N times, {@code {{sig:options/key}}} for a valid signature, {@code {{sigflip:...}}} for the
- *       same signature with its last character changed, {@code {{token}}} for the admin token.
- *   <li>{@code checks}: space-separated {@code hdr:Name} (the first response must carry header Name).
+ *   <li>{@code expect}: {@code closed} (no response, connection closed), or the statuses of the
+ *       responses in order, comma-separated, each possibly a set of acceptable codes ({@code
+ *       400|505}), optionally followed by {@code " close"}: after those responses the server must
+ *       close the connection (so nothing sent after them, e.g. a smuggled request, was answered).
+ *   <li>{@code request}: the bytes to send, with escapes {@code \r \n \t \\ \xHH}, {@code
+ *       {{N*text}}} for text repeated N times, {@code {{sig:options/key}}} for a valid signature,
+ *       {@code {{sigflip:...}}} for the same signature with its last character changed, {@code
+ *       {{token}}} for the admin token.
+ *   <li>{@code checks}: space-separated {@code hdr:Name} (the first response must carry header
+ *       Name).
  * </ul>
  */
 record CorpusCase(String name, String port, String expect, String rawRequest, List<String> checks) {
@@ -42,10 +46,14 @@ record CorpusCase(String name, String port, String expect, String rawRequest, Li
       }
       boolean close = t.endsWith(" close");
       String codes = close ? t.substring(0, t.length() - " close".length()).strip() : t;
-      List<Set<Integer>> statuses = Arrays.stream(codes.split(","))
-          .map(alternatives -> Arrays.stream(alternatives.strip().split("\\|"))
-              .map(s -> Integer.valueOf(s.strip())).collect(Collectors.toUnmodifiableSet()))
-          .toList();
+      List<Set<Integer>> statuses =
+          Arrays.stream(codes.split(","))
+              .map(
+                  alternatives ->
+                      Arrays.stream(alternatives.strip().split("\\|"))
+                          .map(s -> Integer.valueOf(s.strip()))
+                          .collect(Collectors.toUnmodifiableSet()))
+              .toList();
       return new Expectation(statuses, close);
     }
 
@@ -61,9 +69,14 @@ record CorpusCase(String name, String port, String expect, String rawRequest, Li
       return !close || Boolean.TRUE.equals(ex.closed());
     }
 
-    /** Statuses of 500 and above that this case accepts (e.g. 505 for an unsupported HTTP version). */
+    /**
+     * Statuses of 500 and above that this case accepts (e.g. 505 for an unsupported HTTP version).
+     */
     Set<Integer> allowedServerErrors() {
-      return statuses.stream().flatMap(Set::stream).filter(s -> s >= 500).collect(Collectors.toSet());
+      return statuses.stream()
+          .flatMap(Set::stream)
+          .filter(s -> s >= 500)
+          .collect(Collectors.toSet());
     }
   }
 
@@ -79,8 +92,10 @@ record CorpusCase(String name, String port, String expect, String rawRequest, Li
       String inner = m.group(1);
       String replacement;
       Matcher repeat = Pattern.compile("(\\d+)\\*(.*)").matcher(inner);
-      replacement = repeat.matches() ? repeat.group(2).repeat(Integer.parseInt(repeat.group(1)))
-          : placeholders.apply(inner);
+      replacement =
+          repeat.matches()
+              ? repeat.group(2).repeat(Integer.parseInt(repeat.group(1)))
+              : placeholders.apply(inner);
       m.appendReplacement(expanded, Matcher.quoteReplacement(replacement));
     }
     m.appendTail(expanded);
@@ -103,7 +118,8 @@ record CorpusCase(String name, String port, String expect, String rawRequest, Li
       char c = s.charAt(i);
       if (c != '\\' || i + 1 == s.length()) {
         if (c > 0xff) {
-          throw new IllegalArgumentException("non-Latin-1 character in a request: use \\xHH escapes");
+          throw new IllegalArgumentException(
+              "non-Latin-1 character in a request: use \\xHH escapes");
         }
         out.write(c);
         continue;
@@ -138,8 +154,13 @@ record CorpusCase(String name, String port, String expect, String rawRequest, Li
         }
         String[] f = line.split("\t");
         if (f.length < 4 || f.length > 5) {
-          throw new IllegalArgumentException(resource + ":" + (i + 1) + ": " + f.length
-              + " columns (expected: name, port, expect, request [, checks])");
+          throw new IllegalArgumentException(
+              resource
+                  + ":"
+                  + (i + 1)
+                  + ": "
+                  + f.length
+                  + " columns (expected: name, port, expect, request [, checks])");
         }
         List<String> checks = f.length == 5 ? List.of(f[4].strip().split("\\s+")) : List.of();
         CorpusCase c = new CorpusCase(f[0].strip(), f[1].strip(), f[2].strip(), f[3], checks);

@@ -16,9 +16,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A deliberately dumb HTTP/1.1 client over a plain socket: it sends exactly the bytes it is given (no
- * normalisation, so malformed requests stay malformed) and reads back whatever responses arrive, then
- * whether the server closed the connection.
+ * A deliberately dumb HTTP/1.1 client over a plain socket: it sends exactly the bytes it is given
+ * (no normalisation, so malformed requests stay malformed) and reads back whatever responses
+ * arrive, then whether the server closed the connection.
  */
 public final class RawHttp {
   /*
@@ -35,7 +35,10 @@ public final class RawHttp {
     }
   }
 
-  /** What came back for one exchange. {@code closed} is null when the caller did not wait for the close. */
+  /**
+   * What came back for one exchange. {@code closed} is null when the caller did not wait for the
+   * close.
+   */
   record Exchange(List<Response> responses, Boolean closed, String error) {
     String describe() {
       StringBuilder s = new StringBuilder();
@@ -57,13 +60,21 @@ public final class RawHttp {
   private RawHttp() {}
 
   /**
-   * Sends {@code request}, reads up to {@code wanted} responses (each within {@code timeoutMillis}), then,
-   * when {@code waitForClose}, waits up to {@code closeWaitMillis} for the server to close.
+   * Sends {@code request}, reads up to {@code wanted} responses (each within {@code
+   * timeoutMillis}), then, when {@code waitForClose}, waits up to {@code closeWaitMillis} for the
+   * server to close.
    *
    * @param headRequests which of the responses answer a HEAD (they have no body)
    */
-  static Exchange exchange(int port, byte[] request, int wanted, boolean[] headRequests, boolean waitForClose,
-      int timeoutMillis, int closeWaitMillis) throws IOException {
+  static Exchange exchange(
+      int port,
+      byte[] request,
+      int wanted,
+      boolean[] headRequests,
+      boolean waitForClose,
+      int timeoutMillis,
+      int closeWaitMillis)
+      throws IOException {
     List<Response> responses = new ArrayList<>();
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
@@ -112,10 +123,14 @@ public final class RawHttp {
   }
 
   private static InputStream prepend(int first, InputStream rest) {
-    return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(new byte[] {(byte) first}), rest);
+    return new java.io.SequenceInputStream(
+        new java.io.ByteArrayInputStream(new byte[] {(byte) first}), rest);
   }
 
-  /** Reads one response from {@code in} (interim ones skipped); a HEAD's has no body whatever its headers say. */
+  /**
+   * Reads one response from {@code in} (interim ones skipped); a HEAD's has no body whatever its
+   * headers say.
+   */
   public static Response read(InputStream in, boolean head) throws IOException {
     while (true) {
       String statusLine = line(in);
@@ -127,7 +142,8 @@ public final class RawHttp {
       Map<String, String> headers = new LinkedHashMap<>();
       for (String h = line(in); !h.isEmpty(); h = line(in)) {
         int colon = h.indexOf(':');
-        headers.putIfAbsent(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+        headers.putIfAbsent(
+            h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
       }
       if (status >= 100 && status < 200) {
         continue; // interim response

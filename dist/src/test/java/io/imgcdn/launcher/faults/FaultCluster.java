@@ -1,12 +1,12 @@
 package io.imgcdn.launcher.faults;
 
 import io.imgcdn.common.cluster.ClusterFile;
+import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.cluster.Membership;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.edge.EdgeServer;
 import io.imgcdn.edge.config.EdgeConfig;
-import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.hashring.HashRings;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.NodeLocator;
@@ -36,9 +36,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link FaultProxy}, one origin, N shards
- * (in this JVM, or as child JVMs that can be killed) and one edge, with hooks LocalCluster does not need:
- * stop a shard and start it again later over the same store (and port), kill one, restart the edge.
+ * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link FaultProxy}, one origin, N
+ * shards (in this JVM, or as child JVMs that can be killed) and one edge, with hooks LocalCluster
+ * does not need: stop a shard and start it again later over the same store (and port), kill one,
+ * restart the edge.
  */
 final class FaultCluster implements AutoCloseable {
   /*
@@ -54,11 +55,18 @@ final class FaultCluster implements AutoCloseable {
   static final String SIGNING_KEY = "faults-signing-key-0123456789abcdef";
 
   /**
-   * How to build the cluster: which shards (and whether the origin) run in child JVMs rather than this one;
-   * {@code shardDirs}: store directory per shard (null: under {@code dir}).
+   * How to build the cluster: which shards (and whether the origin) run in child JVMs rather than
+   * this one; {@code shardDirs}: store directory per shard (null: under {@code dir}).
    */
-  record Options(int shards, Set<Integer> childJvmShards, boolean originInChildJvm, long shardStoreBytes,
-      long edgeCacheBytes, Map<String, String> extraSettings, List<Path> shardDirs, int proxiedShard,
+  record Options(
+      int shards,
+      Set<Integer> childJvmShards,
+      boolean originInChildJvm,
+      long shardStoreBytes,
+      long edgeCacheBytes,
+      Map<String, String> extraSettings,
+      List<Path> shardDirs,
+      int proxiedShard,
       InNamespace inNamespace) {
     Options {
       childJvmShards = Set.copyOf(childJvmShards);
@@ -73,48 +81,114 @@ final class FaultCluster implements AutoCloseable {
     Options shardProcess(int i) {
       Set<Integer> child = new java.util.HashSet<>(childJvmShards);
       child.add(i);
-      return new Options(shards, child, originInChildJvm, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs,
-          proxiedShard, inNamespace);
+      return new Options(
+          shards,
+          child,
+          originInChildJvm,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extraSettings,
+          shardDirs,
+          proxiedShard,
+          inNamespace);
     }
 
     Options originProcess() {
-      return new Options(shards, childJvmShards, true, shardStoreBytes, edgeCacheBytes, extraSettings, shardDirs,
-          proxiedShard, inNamespace);
+      return new Options(
+          shards,
+          childJvmShards,
+          true,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extraSettings,
+          shardDirs,
+          proxiedShard,
+          inNamespace);
     }
 
     Options edgeCacheBytes(long bytes) {
-      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, bytes, extraSettings,
-          shardDirs, proxiedShard, inNamespace);
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          shardStoreBytes,
+          bytes,
+          extraSettings,
+          shardDirs,
+          proxiedShard,
+          inNamespace);
     }
 
     Options shardStoreBytes(long bytes) {
-      return new Options(shards, childJvmShards, originInChildJvm, bytes, edgeCacheBytes, extraSettings,
-          shardDirs, proxiedShard, inNamespace);
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          bytes,
+          edgeCacheBytes,
+          extraSettings,
+          shardDirs,
+          proxiedShard,
+          inNamespace);
     }
 
     Options settings(Map<String, String> extra) {
-      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes, extra,
-          shardDirs, proxiedShard, inNamespace);
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extra,
+          shardDirs,
+          proxiedShard,
+          inNamespace);
     }
 
     Options shardDirs(List<Path> dirs) {
-      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
-          extraSettings, dirs, proxiedShard, inNamespace);
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extraSettings,
+          dirs,
+          proxiedShard,
+          inNamespace);
     }
 
     /** Shard i is reached (by the edge and the other shards) through a {@link FaultProxy}. */
     Options proxyInFrontOfShard(int i) {
-      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
-          extraSettings, shardDirs, i, inNamespace);
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extraSettings,
+          shardDirs,
+          i,
+          inNamespace);
     }
 
     /**
-     * Shard i runs in a child JVM inside {@code link}'s namespace, bound to its address there; the origin
-     * binds the root end of the veth so that shard can reach it. Every other node stays on 127.0.0.1.
+     * Shard i runs in a child JVM inside {@code link}'s namespace, bound to its address there; the
+     * origin binds the root end of the veth so that shard can reach it. Every other node stays on
+     * 127.0.0.1.
      */
     Options shardInNamespace(int i, NetnsLink link) {
-      return new Options(shards, childJvmShards, originInChildJvm, shardStoreBytes, edgeCacheBytes,
-          extraSettings, shardDirs, proxiedShard, new InNamespace(i, link)).shardProcess(i);
+      return new Options(
+              shards,
+              childJvmShards,
+              originInChildJvm,
+              shardStoreBytes,
+              edgeCacheBytes,
+              extraSettings,
+              shardDirs,
+              proxiedShard,
+              new InNamespace(i, link))
+          .shardProcess(i);
     }
   }
 
@@ -170,7 +244,8 @@ final class FaultCluster implements AutoCloseable {
   private final Path dir;
   private final Options options;
   private final Path clusterFile;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private FaultProxy proxy;
   private FaultProxy shardProxy;
   private EmbeddedS3 s3;
@@ -202,28 +277,42 @@ final class FaultCluster implements AutoCloseable {
     proxy = FaultProxy.start();
     s3 = EmbeddedS3.start(dir.resolve("s3"), 0, BUCKET, ACCESS_KEY, SECRET_KEY);
     proxy.upstream(s3.endpoint());
-    Map<String, String> originBase = new HashMap<>(Map.of(
-        "node.id", "origin-1",
-        "server.port", "0",
-        "admin.port", "0",
-        "origin.s3.endpoint", proxy.endpoint().toString(),
-        "origin.s3.region", s3.region(),
-        "origin.s3.bucket", BUCKET,
-        "origin.s3.access-key", ACCESS_KEY,
-        "origin.s3.secret-key", SECRET_KEY,
-        "origin.signing-key", SIGNING_KEY));
+    Map<String, String> originBase =
+        new HashMap<>(
+            Map.of(
+                "node.id",
+                "origin-1",
+                "server.port",
+                "0",
+                "admin.port",
+                "0",
+                "origin.s3.endpoint",
+                proxy.endpoint().toString(),
+                "origin.s3.region",
+                s3.region(),
+                "origin.s3.bucket",
+                BUCKET,
+                "origin.s3.access-key",
+                ACCESS_KEY,
+                "origin.s3.secret-key",
+                SECRET_KEY,
+                "origin.signing-key",
+                SIGNING_KEY));
     originBase.put(NodeSettings.HOST, originHost());
     Map<String, String> originSettings = merged(originBase, "origin.");
-    origin = options.originInChildJvm()
-        ? NodeProcess.start("origin", "origin-1", originSettings, dir.resolve("origin-1.log"))
-        : new InProcessOrigin(OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
+    origin =
+        options.originInChildJvm()
+            ? NodeProcess.start("origin", "origin-1", originSettings, dir.resolve("origin-1.log"))
+            : new InProcessOrigin(
+                OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
     writeClusterFile();
     // Child JVMs start in parallel: each takes seconds on this 2-core machine.
     List<CompletableFuture<NodeHandle>> starting = new ArrayList<>();
     for (int i = 0; i < options.shards(); i++) {
       int index = i;
-      starting.add(CompletableFuture.supplyAsync(() -> startShard(index, 0),
-          r -> Thread.ofPlatform().daemon(true).start(r)));
+      starting.add(
+          CompletableFuture.supplyAsync(
+              () -> startShard(index, 0), r -> Thread.ofPlatform().daemon(true).start(r)));
     }
     for (CompletableFuture<NodeHandle> s : starting) {
       NodeHandle shard = s.join();
@@ -240,15 +329,26 @@ final class FaultCluster implements AutoCloseable {
 
   private NodeHandle startShard(int i, int port) {
     String id = shardId(i);
-    Map<String, String> settings = merged(Map.of(
-        "node.id", id,
-        NodeSettings.HOST, shardHost(i),
-        "server.port", String.valueOf(port),
-        "admin.port", "0",
-        "admin.token", ADMIN_TOKEN,
-        "shard.store.dir", shardDir(i).toString(),
-        "shard.store.max-bytes", String.valueOf(options.shardStoreBytes()),
-        "cluster.file", clusterFile.toString()), "shard.");
+    Map<String, String> settings =
+        merged(
+            Map.of(
+                "node.id",
+                id,
+                NodeSettings.HOST,
+                shardHost(i),
+                "server.port",
+                String.valueOf(port),
+                "admin.port",
+                "0",
+                "admin.token",
+                ADMIN_TOKEN,
+                "shard.store.dir",
+                shardDir(i).toString(),
+                "shard.store.max-bytes",
+                String.valueOf(options.shardStoreBytes()),
+                "cluster.file",
+                clusterFile.toString()),
+            "shard.");
     if (options.childJvmShards().contains(i)) {
       InNamespace ns = options.inNamespace();
       List<String> prefix = ns != null && ns.shard() == i ? ns.link().execPrefix() : List.of();
@@ -258,22 +358,37 @@ final class FaultCluster implements AutoCloseable {
   }
 
   private void startEdge(int port) {
-    edge = EdgeServer.start(parse(EdgeConfig::from, merged(Map.of(
-        "node.id", "edge-1",
-        "server.port", String.valueOf(port),
-        "admin.port", "0",
-        "admin.token", ADMIN_TOKEN,
-        "edge.cache.max-bytes", String.valueOf(options.edgeCacheBytes()),
-        "cluster.file", clusterFile.toString()), "edge.")));
+    edge =
+        EdgeServer.start(
+            parse(
+                EdgeConfig::from,
+                merged(
+                    Map.of(
+                        "node.id",
+                        "edge-1",
+                        "server.port",
+                        String.valueOf(port),
+                        "admin.port",
+                        "0",
+                        "admin.token",
+                        ADMIN_TOKEN,
+                        "edge.cache.max-bytes",
+                        String.valueOf(options.edgeCacheBytes()),
+                        "cluster.file",
+                        clusterFile.toString()),
+                    "edge.")));
   }
 
   private Map<String, String> merged(Map<String, String> base, String prefix) {
     Map<String, String> all = new HashMap<>(base);
-    options.extraSettings().forEach((k, v) -> {
-      if (k.startsWith(prefix) || k.startsWith("cluster.")) {
-        all.put(k, v);
-      }
-    });
+    options
+        .extraSettings()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(prefix) || k.startsWith("cluster.")) {
+                all.put(k, v);
+              }
+            });
     return all;
   }
 
@@ -287,15 +402,20 @@ final class FaultCluster implements AutoCloseable {
   private void writeClusterFile() throws IOException {
     List<Node> shardNodes = new ArrayList<>();
     for (int i = 0; i < shardPorts.size(); i++) {
-      int port = i == options.proxiedShard() && shardProxy != null
-          ? shardProxy.endpoint().getPort() : shardPorts.get(i);
+      int port =
+          i == options.proxiedShard() && shardProxy != null
+              ? shardProxy.endpoint().getPort()
+              : shardPorts.get(i);
       shardNodes.add(new Node(shardId(i), shardHost(i) + ":" + port, 1));
     }
-    Membership m = new Membership(shardNodes, List.of(new Node("origin-1", originHost() + ":" + origin.port(), 1)));
+    Membership m =
+        new Membership(
+            shardNodes, List.of(new Node("origin-1", originHost() + ":" + origin.port(), 1)));
     shardRing = HashRings.create(Placement.parse(ClusterSettings.DEFAULT_PLACEMENT), shardNodes);
     Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
     Files.writeString(tmp, ClusterFile.format(m));
-    Files.move(tmp, clusterFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp, clusterFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The address shard i binds and is listed at: 127.0.0.1, or its namespace's address. */
@@ -304,7 +424,10 @@ final class FaultCluster implements AutoCloseable {
     return ns != null && ns.shard() == i ? ns.link().namespaceAddress() : "127.0.0.1";
   }
 
-  /** The address the origin binds: 127.0.0.1, or the root end of the veth when a shard is in a namespace. */
+  /**
+   * The address the origin binds: 127.0.0.1, or the root end of the veth when a shard is in a
+   * namespace.
+   */
   private String originHost() {
     return options.inNamespace() != null ? options.inNamespace().link().hostAddress() : "127.0.0.1";
   }
@@ -329,19 +452,24 @@ final class FaultCluster implements AutoCloseable {
   }
 
   /**
-   * Asks every object straight from its owner shard, not through the edge (so the edge's per-attempt bound
-   * does not apply to the cold misses: at load average 28 one waited 10 s for S3), and returns the keys that
-   * shard {@code shard} owns.
+   * Asks every object straight from its owner shard, not through the edge (so the edge's
+   * per-attempt bound does not apply to the cold misses: at load average 28 one waited 10 s for
+   * S3), and returns the keys that shard {@code shard} owns.
    */
   Set<Integer> warmOwners(ObjectSet objects, int shard) throws IOException, InterruptedException {
     Set<Integer> owned = new java.util.TreeSet<>();
     for (int k = 0; k < objects.size(); k++) {
       int owner = owner(objects.path(k));
-      URI uri = URI.create("http://" + shardHost(owner) + ":" + shards.get(owner).port() + objects.path(k));
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(120))
-          .build(), HttpResponse.BodyHandlers.ofByteArray());
+      URI uri =
+          URI.create(
+              "http://" + shardHost(owner) + ":" + shards.get(owner).port() + objects.path(k));
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(120)).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
-        throw new IllegalStateException("warm-up " + uri + ": status " + r.statusCode() + " (expected: 200)");
+        throw new IllegalStateException(
+            "warm-up " + uri + ": status " + r.statusCode() + " (expected: 200)");
       }
       if (owner == shard) {
         owned.add(k);
@@ -424,8 +552,11 @@ final class FaultCluster implements AutoCloseable {
   /** The Prometheus text of a node's /metrics. */
   String metrics(int adminPort) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -434,11 +565,15 @@ final class FaultCluster implements AutoCloseable {
     }
   }
 
-  /** Sum of every sample of {@code name} whose labels contain all of {@code labels} (e.g. tier="origin"). */
+  /**
+   * Sum of every sample of {@code name} whose labels contain all of {@code labels} (e.g.
+   * tier="origin").
+   */
   static double metric(String prometheusText, String name, String... labels) {
     double total = 0;
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+|NaN)$")
-        .matcher(prometheusText);
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+|NaN)$")
+            .matcher(prometheusText);
     while (m.find()) {
       String labelText = m.group(1) == null ? "" : m.group(1);
       boolean all = true;

@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A fault-injecting HTTP/1.1 proxy on 127.0.0.1 in front of one upstream (the S3 endpoint, or a shard):
- * passes requests through, delays each one, answers them with a 5xx, resets the connection, or never
- * answers, switchable at run time.
+ * A fault-injecting HTTP/1.1 proxy on 127.0.0.1 in front of one upstream (the S3 endpoint, or a
+ * shard): passes requests through, delays each one, answers them with a 5xx, resets the connection,
+ * or never answers, switchable at run time.
  */
 final class FaultProxy implements AutoCloseable {
   /*
@@ -63,7 +63,8 @@ final class FaultProxy implements AutoCloseable {
 
   private FaultProxy(ServerSocket server) {
     this.server = server;
-    this.acceptor = Thread.ofPlatform().name("fault-proxy-accept").daemon(true).unstarted(this::acceptLoop);
+    this.acceptor =
+        Thread.ofPlatform().name("fault-proxy-accept").daemon(true).unstarted(this::acceptLoop);
   }
 
   /** Listens on an ephemeral port; requests fail (reset) until {@link #upstream(URI)} is set. */
@@ -146,7 +147,7 @@ final class FaultProxy implements AutoCloseable {
             return;
           }
           case Mode.Delay d -> sleep(d.delay());
-          case Mode.Pass p -> { }
+          case Mode.Pass p -> {}
         }
         if (mode != m) {
           return; // switched while we waited: drop, like a connection that died
@@ -190,7 +191,9 @@ final class FaultProxy implements AutoCloseable {
     }
   }
 
-  /** The bytes up to and including the blank line that ends a request head; null at end of stream. */
+  /**
+   * The bytes up to and including the blank line that ends a request head; null at end of stream.
+   */
   private static byte[] readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream(512);
     int matched = 0;
@@ -200,11 +203,12 @@ final class FaultProxy implements AutoCloseable {
         return null;
       }
       head.write(b);
-      matched = switch (matched) {
-        case 0, 2 -> b == '\r' ? matched + 1 : 0;
-        case 1, 3 -> b == '\n' ? matched + 1 : (b == '\r' ? 1 : 0);
-        default -> 0;
-      };
+      matched =
+          switch (matched) {
+            case 0, 2 -> b == '\r' ? matched + 1 : 0;
+            case 1, 3 -> b == '\n' ? matched + 1 : (b == '\r' ? 1 : 0);
+            default -> 0;
+          };
       if (matched == 4) {
         return head.toByteArray();
       }
@@ -216,10 +220,19 @@ final class FaultProxy implements AutoCloseable {
 
   private static void answerError(OutputStream out, int status) throws IOException {
     String code = status == 503 ? "SlowDown" : "InternalError";
-    byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code
-        + "</Code><Message>injected by FaultProxy</Message></Error>").getBytes(StandardCharsets.UTF_8);
-    String head = "HTTP/1.1 " + status + " " + code + "\r\nContent-Type: application/xml\r\nContent-Length: "
-        + body.length + "\r\nConnection: close\r\n\r\n";
+    byte[] body =
+        ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+                + code
+                + "</Code><Message>injected by FaultProxy</Message></Error>")
+            .getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + code
+            + "\r\nContent-Type: application/xml\r\nContent-Length: "
+            + body.length
+            + "\r\nConnection: close\r\n\r\n";
     out.write(head.getBytes(StandardCharsets.US_ASCII));
     out.write(body);
     out.flush();

@@ -14,9 +14,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A network namespace made by a test, joined to the root namespace by a veth pair with a private /30, and
- * an nftables table inside it that passes traffic, drops a random fraction of the packets, or drops all of
- * them. Needs CAP_NET_ADMIN, {@code ip} (iproute2) and {@code nft} (nftables).
+ * A network namespace made by a test, joined to the root namespace by a veth pair with a private
+ * /30, and an nftables table inside it that passes traffic, drops a random fraction of the packets,
+ * or drops all of them. Needs CAP_NET_ADMIN, {@code ip} (iproute2) and {@code nft} (nftables).
  */
 final class NetnsLink implements AutoCloseable {
   /*
@@ -58,7 +58,8 @@ final class NetnsLink implements AutoCloseable {
   /** Creates the namespace, the veth pair and the (passing) nftables table. */
   static NetnsLink create() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    NetnsLink link = new NetnsLink(HexFormat.of().toHexDigits(random.nextInt()), random.nextInt(256 * 64));
+    NetnsLink link =
+        new NetnsLink(HexFormat.of().toHexDigits(random.nextInt()), random.nextInt(256 * 64));
     OPEN.add(link);
     try {
       link.setUp();
@@ -79,9 +80,16 @@ final class NetnsLink implements AutoCloseable {
     inNamespace("ip", "addr", "add", namespaceAddress + "/30", "dev", nsVeth);
     inNamespace("ip", "link", "set", nsVeth, "up");
     inNamespace("ip", "link", "set", "lo", "up");
-    nft("add table " + TABLE + "\n"
-        + "add chain " + TABLE + " input { type filter hook input priority 0; }\n"
-        + "add chain " + TABLE + " output { type filter hook output priority 0; }\n");
+    nft(
+        "add table "
+            + TABLE
+            + "\n"
+            + "add chain "
+            + TABLE
+            + " input { type filter hook input priority 0; }\n"
+            + "add chain "
+            + TABLE
+            + " output { type filter hook output priority 0; }\n");
   }
 
   /** The namespace's name (imgcdn-...). */
@@ -139,7 +147,14 @@ final class NetnsLink implements AutoCloseable {
     for (String chain : List.of("input", "output")) {
       script.append("flush chain ").append(TABLE).append(' ').append(chain).append('\n');
       if (!rule.isEmpty()) {
-        script.append("add rule ").append(TABLE).append(' ').append(chain).append(' ').append(rule).append('\n');
+        script
+            .append("add rule ")
+            .append(TABLE)
+            .append(' ')
+            .append(chain)
+            .append(' ')
+            .append(rule)
+            .append('\n');
       }
     }
     nft(script.toString());
@@ -175,12 +190,17 @@ final class NetnsLink implements AutoCloseable {
         throw new IllegalStateException(String.join(" ", command) + ": no exit within 60 s");
       }
       if (p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + ": exit status " + p.exitValue()
-            + " (expected: 0; needs root with CAP_NET_ADMIN, iproute2 and nftables): " + output.strip());
+        throw new IllegalStateException(
+            String.join(" ", command)
+                + ": exit status "
+                + p.exitValue()
+                + " (expected: 0; needs root with CAP_NET_ADMIN, iproute2 and nftables): "
+                + output.strip());
       }
       return output;
     } catch (IOException e) {
-      throw new UncheckedIOException(String.join(" ", command) + " (needs iproute2 and nftables)", e);
+      throw new UncheckedIOException(
+          String.join(" ", command) + " (needs iproute2 and nftables)", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -188,23 +208,32 @@ final class NetnsLink implements AutoCloseable {
   }
 
   /**
-   * Deletes the namespace and the veth pair. A process still inside would keep the namespace alive after
-   * its name is gone, so any left there (started by the test that made it) is killed first, by pid.
+   * Deletes the namespace and the veth pair. A process still inside would keep the namespace alive
+   * after its name is gone, so any left there (started by the test that made it) is killed first,
+   * by pid.
    */
   @Override
   public void close() {
     OPEN.remove(this);
     try {
-      run(List.of("ip", "netns", "pids", name), null).lines().map(String::strip).filter(l -> !l.isEmpty())
-          .forEach(pid -> ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().orTimeout(30, TimeUnit.SECONDS).join();
-          }));
+      run(List.of("ip", "netns", "pids", name), null)
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty())
+          .forEach(
+              pid ->
+                  ProcessHandle.of(Long.parseLong(pid))
+                      .ifPresent(
+                          p -> {
+                            p.destroyForcibly();
+                            p.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+                          }));
     } catch (RuntimeException e) {
       // no namespace (never made, or already deleted): nothing inside to stop
     }
-    for (List<String> command : List.of(List.of("ip", "netns", "delete", name),
-        List.of("ip", "link", "delete", hostVeth))) {
+    for (List<String> command :
+        List.of(
+            List.of("ip", "netns", "delete", name), List.of("ip", "link", "delete", hostVeth))) {
       try {
         run(command, null);
       } catch (RuntimeException e) {
@@ -220,6 +249,8 @@ final class NetnsLink implements AutoCloseable {
 
   /** Whether the namespace exists (ip netns list names it). */
   boolean exists() {
-    return run(List.of("ip", "netns", "list"), null).lines().anyMatch(l -> l.split(" ")[0].equals(name));
+    return run(List.of("ip", "netns", "list"), null)
+        .lines()
+        .anyMatch(l -> l.split(" ")[0].equals(name));
   }
 }

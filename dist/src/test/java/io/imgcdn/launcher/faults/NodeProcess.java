@@ -20,9 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A node in a child JVM ({@code imgcdn shard|origin --set ...} on this JVM's class path), so a test can kill
- * it with SIGKILL ({@link Process#destroyForcibly()}) as a crashing machine would, and so its heap, garbage
- * collector and threads are its own, as in production.
+ * A node in a child JVM ({@code imgcdn shard|origin --set ...} on this JVM's class path), so a test
+ * can kill it with SIGKILL ({@link Process#destroyForcibly()}) as a crashing machine would, and so
+ * its heap, garbage collector and threads are its own, as in production.
  */
 final class NodeProcess implements FaultCluster.NodeHandle {
   /*
@@ -55,22 +55,32 @@ final class NodeProcess implements FaultCluster.NodeHandle {
   }
 
   /**
-   * The same, with {@code prefix} put before the java command (e.g. {@code ip netns exec <ns>}, which execs
-   * java in place, so {@link #pid()} and {@link #kill()} still reach the JVM itself).
+   * The same, with {@code prefix} put before the java command (e.g. {@code ip netns exec <ns>},
+   * which execs java in place, so {@link #pid()} and {@link #kill()} still reach the JVM itself).
    */
-  static NodeProcess start(List<String> prefix, String role, String id, Map<String, String> settings, Path log) {
+  static NodeProcess start(
+      List<String> prefix, String role, String id, Map<String, String> settings, Path log) {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
-        "--sun-misc-unsafe-memory-access=allow", "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED",
-        "-Dio.netty.leakDetection.level=paranoid",
-        "-cp", System.getProperty("java.class.path"),
-        "io.imgcdn.launcher.Main", role));
-    settings.forEach((k, v) -> {
-      command.add("--set");
-      command.add(k + "=" + v);
-    });
+    command.addAll(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-Xss512k",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-Dio.netty.noUnsafe=false",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dio.netty.leakDetection.level=paranoid",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.imgcdn.launcher.Main",
+            role));
+    settings.forEach(
+        (k, v) -> {
+          command.add("--set");
+          command.add(k + "=" + v);
+        });
     Process process;
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -89,10 +99,15 @@ final class NodeProcess implements FaultCluster.NodeHandle {
   }
 
   private static void copyLog(Process process, Path log, CompletableFuture<int[]> ready) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8));
-        Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND)) {
+    try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Writer out =
+            Files.newBufferedWriter(
+                log,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
       String line;
       while ((line = in.readLine()) != null) {
         out.write(line);
@@ -177,7 +192,9 @@ final class NodeProcess implements FaultCluster.NodeHandle {
   /** Lines of the child's log so far that contain {@code text}. */
   List<String> logLines(String text) {
     try {
-      return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(text)).toList();
+      return Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+          .filter(l -> l.contains(text))
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

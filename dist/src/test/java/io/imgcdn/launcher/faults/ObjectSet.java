@@ -5,8 +5,8 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * Objects a fault test puts into S3 and loads through the edge: originals of pseudo-random bytes (fixed
- * seed) under {@code /<prefix>/k<i>.bin}, each with the CRC32C its body must come back with.
+ * Objects a fault test puts into S3 and loads through the edge: originals of pseudo-random bytes
+ * (fixed seed) under {@code /<prefix>/k<i>.bin}, each with the CRC32C its body must come back with.
  */
 final class ObjectSet implements ZipfLoad.Keys {
   private final String prefix;
@@ -27,8 +27,12 @@ final class ObjectSet implements ZipfLoad.Keys {
     return put(s3, prefix, count, seed, 2 * 1024, 40 * 1024);
   }
 
-  /** Makes {@code count} objects of {@code minBytes} to {@code maxBytes} and stores them in {@code s3}. */
-  static ObjectSet put(EmbeddedS3 s3, String prefix, int count, long seed, int minBytes, int maxBytes) {
+  /**
+   * Makes {@code count} objects of {@code minBytes} to {@code maxBytes} and stores them in {@code
+   * s3}.
+   */
+  static ObjectSet put(
+      EmbeddedS3 s3, String prefix, int count, long seed, int minBytes, int maxBytes) {
     SplittableRandom random = new SplittableRandom(seed);
     byte[][] bodies = new byte[count][];
     for (int i = 0; i < count; i++) {
@@ -36,7 +40,8 @@ final class ObjectSet implements ZipfLoad.Keys {
       random.nextBytes(bodies[i]);
     }
     // Each put writes a file and its extended attributes: a few ms, so two at a time.
-    IntStream.range(0, count).parallel()
+    IntStream.range(0, count)
+        .parallel()
         .forEach(i -> s3.put(prefix + "/k" + i + ".bin", bodies[i], "application/octet-stream"));
     return new ObjectSet(prefix, bodies);
   }

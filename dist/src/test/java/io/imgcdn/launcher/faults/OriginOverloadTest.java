@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, origin overload: bursts of distinct uncached variants, far more than the origin's image pool
- * takes (origin.workers=1, origin.queue=2), get 503 with Retry-After while cached objects keep being served.
+ * Issue 9, origin overload: bursts of distinct uncached variants, far more than the origin's image
+ * pool takes (origin.workers=1, origin.queue=2), get 503 with Retry-After while cached objects keep
+ * being served.
  */
 class OriginOverloadTest {
   /*
@@ -52,8 +53,13 @@ class OriginOverloadTest {
 
   @Test
   void distinctUncachedVariantsBurst_originAnswers503RetryAfterHitsStay200() throws Exception {
-    cluster = FaultCluster.start(dir, FaultCluster.Options.inProcess(3).originProcess().edgeCacheBytes(256 << 10)
-        .settings(Map.of("origin.workers", "1", "origin.queue", "2")));
+    cluster =
+        FaultCluster.start(
+            dir,
+            FaultCluster.Options.inProcess(3)
+                .originProcess()
+                .edgeCacheBytes(256 << 10)
+                .settings(Map.of("origin.workers", "1", "origin.queue", "2")));
     ObjectSet warm = ObjectSet.put(cluster.s3(), "warm", 100, 3);
     List<String> variants = new ArrayList<>();
     for (int i = 0; i < BURSTS * BURST; i++) {
@@ -70,7 +76,8 @@ class OriginOverloadTest {
     long start;
     long gcBefore;
     long gcDuring;
-    try (ZipfLoad hits = new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 4, 1_000_000, Duration.ofSeconds(30))) {
+    try (ZipfLoad hits =
+        new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 4, 1_000_000, Duration.ofSeconds(30))) {
       hits.start();
       assertThat(hits.awaitRequests(2_000, Duration.ofSeconds(60))).isTrue();
       hits.phase(1);
@@ -79,8 +86,12 @@ class OriginOverloadTest {
       for (int b = 0; b < BURSTS; b++) {
         List<CompletableFuture<HttpResponse<byte[]>>> burst = new ArrayList<>();
         for (String v : variants.subList(b * BURST, (b + 1) * BURST)) {
-          burst.add(http.sendAsync(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + v))
-              .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray()));
+          burst.add(
+              http.sendAsync(
+                  HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + v))
+                      .timeout(Duration.ofSeconds(30))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray()));
         }
         burst.forEach(f -> burstResponses.add(f.join()));
       }
@@ -95,23 +106,40 @@ class OriginOverloadTest {
       burstStatus.merge(r.statusCode(), 1L, Long::sum);
       if (r.statusCode() == 503) {
         refused.add(r.uri().getPath());
-        assertThat(r.headers().firstValue("Retry-After")).as(r.uri() + " " + r.headers().map()).isPresent();
+        assertThat(r.headers().firstValue("Retry-After"))
+            .as(r.uri() + " " + r.headers().map())
+            .isPresent();
       }
     }
     List<Outcome> baseline = hitOutcomes.stream().filter(o -> o.phase() == 0).toList();
     List<Outcome> duringBursts = hitOutcomes.stream().filter(o -> o.phase() == 1).toList();
-    long shardHits = hitOutcomes.stream().filter(o -> o.xCache().matches(".*shard-\\d+;hit.*")).count();
+    long shardHits =
+        hitOutcomes.stream().filter(o -> o.xCache().matches(".*shard-\\d+;hit.*")).count();
     List<Outcome> badHits = hitOutcomes.stream().filter(o -> !o.ok()).toList();
     String originMetrics = cluster.metrics(cluster.origin().adminPort());
-    System.out.printf("FAULTS overload: bursts of %d distinct variants x %d: statuses %s; hits before the bursts "
-            + "%s, during %s; %d shard hits, failed %d; origin answered 5xx %.0f times%n", BURST, BURSTS, burstStatus,
-        Figures.summary(baseline, baselineStart, start), Figures.summary(duringBursts, start, end), shardHits,
+    System.out.printf(
+        "FAULTS overload: bursts of %d distinct variants x %d: statuses %s; hits before the bursts "
+            + "%s, during %s; %d shard hits, failed %d; origin answered 5xx %.0f times%n",
+        BURST,
+        BURSTS,
+        burstStatus,
+        Figures.summary(baseline, baselineStart, start),
+        Figures.summary(duringBursts, start, end),
+        shardHits,
         badHits.size(),
         FaultCluster.metric(originMetrics, "imgcdn_responses_total", "status=\"5xx\""));
-    System.out.printf("FAULTS overload: during the bursts (%d ms; the test JVM, edge and shards, spent %d ms of it in GC), edge hits %s; shard hits %s%n",
-        (end - start) / 1_000_000, gcDuring,
-        Figures.summary(duringBursts.stream().filter(o -> o.xCache().equals("edge-1;hit")).toList(), start, end),
-        Figures.summary(duringBursts.stream().filter(o -> o.xCache().matches(".*shard-\\d+;hit.*")).toList(), start,
+    System.out.printf(
+        "FAULTS overload: during the bursts (%d ms; the test JVM, edge and shards, spent %d ms of"
+            + " it in GC), edge hits %s; shard hits %s%n",
+        (end - start) / 1_000_000,
+        gcDuring,
+        Figures.summary(
+            duringBursts.stream().filter(o -> o.xCache().equals("edge-1;hit")).toList(),
+            start,
+            end),
+        Figures.summary(
+            duringBursts.stream().filter(o -> o.xCache().matches(".*shard-\\d+;hit.*")).toList(),
+            start,
             end));
     badHits.stream().limit(10).forEach(o -> System.out.println("FAULTS overload failed hit: " + o));
 
@@ -125,7 +153,8 @@ class OriginOverloadTest {
 
     for (String v : refused) {
       HttpResponse<byte[]> r = get(v);
-      assertThat(r.statusCode()).as("%s asked again alone: %s", v, r.headers().firstValue("X-Cache"))
+      assertThat(r.statusCode())
+          .as("%s asked again alone: %s", v, r.headers().firstValue("X-Cache"))
           .isEqualTo(200);
       assertThat(r.headers().firstValue("X-Cache").orElse("")).as(v).endsWith("origin-1;miss");
     }
@@ -134,14 +163,21 @@ class OriginOverloadTest {
   /** Time this JVM (every node of the cluster, and the load) spent in garbage collection so far. */
   static long gcMillis() {
     return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime).sum();
+        .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionTime)
+        .sum();
   }
 
   private static byte[] jpeg(int seed) throws Exception {
     BufferedImage img = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
-    g.setPaint(new GradientPaint(0, 0, new Color(seed * 37 % 256, 80, 160), 640, 480,
-        new Color(30, seed * 91 % 256, 60)));
+    g.setPaint(
+        new GradientPaint(
+            0,
+            0,
+            new Color(seed * 37 % 256, 80, 160),
+            640,
+            480,
+            new Color(30, seed * 91 % 256, 60)));
     g.fillRect(0, 0, 640, 480);
     g.dispose();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -150,7 +186,8 @@ class OriginOverloadTest {
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 }

@@ -15,9 +15,9 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Samples what a long-running node could leak, in this JVM: heap in use after a full GC, direct memory
- * (the JDK's direct buffer pool, and Netty's own counter), open file descriptors, live threads, and
- * resident memory.
+ * Samples what a long-running node could leak, in this JVM: heap in use after a full GC, direct
+ * memory (the JDK's direct buffer pool, and Netty's own counter), open file descriptors, live
+ * threads, and resident memory.
  */
 final class ResourceSampler {
   /*
@@ -28,39 +28,61 @@ final class ResourceSampler {
    */
 
   /** One sample; times from the start of the sampler, sizes in bytes. */
-  record Sample(long millis, long heapAfterGc, long directBytes, long nettyDirectBytes, long fds, long threads,
+  record Sample(
+      long millis,
+      long heapAfterGc,
+      long directBytes,
+      long nettyDirectBytes,
+      long fds,
+      long threads,
       long rssBytes) {
     /**
-     * Direct memory in use: Netty's counter when it keeps one (it then counts every direct buffer it
-     * allocates, with or without a Cleaner), else the JDK's pool; the larger of the two, never their sum.
+     * Direct memory in use: Netty's counter when it keeps one (it then counts every direct buffer
+     * it allocates, with or without a Cleaner), else the JDK's pool; the larger of the two, never
+     * their sum.
      */
     long direct() {
       return Math.max(directBytes, nettyDirectBytes);
     }
 
     String row() {
-      return String.format(Locale.ROOT, "| %5.0f s | %6.1f MB | %6.1f MB | %6.1f MB | %4d | %4d | %6.1f MB |",
-          millis / 1e3, heapAfterGc / 1048576.0, directBytes / 1048576.0, Math.max(0, nettyDirectBytes) / 1048576.0,
-          fds, threads, rssBytes / 1048576.0);
+      return String.format(
+          Locale.ROOT,
+          "| %5.0f s | %6.1f MB | %6.1f MB | %6.1f MB | %4d | %4d | %6.1f MB |",
+          millis / 1e3,
+          heapAfterGc / 1048576.0,
+          directBytes / 1048576.0,
+          Math.max(0, nettyDirectBytes) / 1048576.0,
+          fds,
+          threads,
+          rssBytes / 1048576.0);
     }
   }
 
-  static final String HEADER = "| time | heap after GC | direct (JDK pool) | direct (Netty counter) | fds | threads "
-      + "| RSS |\n|---|---|---|---|---|---|---|";
+  static final String HEADER =
+      "| time | heap after GC | direct (JDK pool) | direct (Netty counter) | fds | threads "
+          + "| RSS |\n|---|---|---|---|---|---|---|";
 
   private final long start = System.nanoTime();
 
   Sample sample() {
     System.gc();
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-        .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+    long direct =
+        ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(b -> b.getName().equals("direct"))
+            .mapToLong(BufferPoolMXBean::getMemoryUsed)
+            .sum();
     long netty = PlatformDependent.usedDirectMemory();
     long threads = ManagementFactory.getThreadMXBean().getThreadCount();
-    return new Sample((System.nanoTime() - start) / 1_000_000, heap, direct, netty, openFds(), threads, rss());
+    return new Sample(
+        (System.nanoTime() - start) / 1_000_000, heap, direct, netty, openFds(), threads, rss());
   }
 
-  /** Live threads by name with the digits taken out ("shard-store-#"), to tell a pool that grew from a leak. */
+  /**
+   * Live threads by name with the digits taken out ("shard-store-#"), to tell a pool that grew from
+   * a leak.
+   */
   static Map<String, Integer> threadsByName() {
     Map<String, Integer> groups = new TreeMap<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -69,7 +91,10 @@ final class ResourceSampler {
     return groups;
   }
 
-  /** Name groups whose count changed from {@code before} to {@code after}, e.g. "sdk-async-response-# 4->6". */
+  /**
+   * Name groups whose count changed from {@code before} to {@code after}, e.g.
+   * "sdk-async-response-# 4->6".
+   */
   static String threadChanges(Map<String, Integer> before, Map<String, Integer> after) {
     StringBuilder b = new StringBuilder();
     Set<String> names = new TreeSet<>(before.keySet());

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, S3 slow or failing: with the S3 behind an {@link FaultProxy}, cached objects keep being served
- * while uncached ones fail fast with 502/504, and misses succeed again by themselves once S3 heals.
+ * Issue 9, S3 slow or failing: with the S3 behind an {@link FaultProxy}, cached objects keep being
+ * served while uncached ones fail fast with 502/504, and misses succeed again by themselves once S3
+ * heals.
  */
 class S3FaultTest {
   /*
@@ -53,35 +54,58 @@ class S3FaultTest {
 
   @Test
   void s3SlowFailingResetting_hitsServedMissesFailFastThenRecover() throws Exception {
-    cluster = FaultCluster.start(dir, FaultCluster.Options.inProcess(3).edgeCacheBytes(256 << 10)
-        .settings(Map.of(
-            "origin.s3.timeout", S3_TIMEOUT.toMillis() + "ms",
-            "shard.upstream.response-timeout", "3s",
-            "edge.upstream.response-timeout", EDGE_RESPONSE_TIMEOUT.toMillis() + "ms",
-            "edge.upstream.deadline", EDGE_DEADLINE.toMillis() + "ms")));
+    cluster =
+        FaultCluster.start(
+            dir,
+            FaultCluster.Options.inProcess(3)
+                .edgeCacheBytes(256 << 10)
+                .settings(
+                    Map.of(
+                        "origin.s3.timeout", S3_TIMEOUT.toMillis() + "ms",
+                        "shard.upstream.response-timeout", "3s",
+                        "edge.upstream.response-timeout", EDGE_RESPONSE_TIMEOUT.toMillis() + "ms",
+                        "edge.upstream.deadline", EDGE_DEADLINE.toMillis() + "ms")));
     ObjectSet warm = ObjectSet.put(cluster.s3(), "warm", 100, 7);
     ObjectSet cold = ObjectSet.put(cluster.s3(), "cold", 200, 8);
-    // The SDK's first call loads and initialises its classes: about 1 s here, as long as the S3 deadline this
-    // test sets. One request through the origin first, so the deadline is measured on a warm client.
-    for (int attempt = 0; attempt < 3 && get(cold.path(cold.size() - 1)).statusCode() != 200; attempt++) {
+    // The SDK's first call loads and initialises its classes: about 1 s here, as long as the S3
+    // deadline this
+    // test sets. One request through the origin first, so the deadline is measured on a warm
+    // client.
+    for (int attempt = 0;
+        attempt < 3 && get(cold.path(cold.size() - 1)).statusCode() != 200;
+        attempt++) {
       // cold SDK: try again
     }
     for (int k = 0; k < warm.size(); k++) {
-      HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + warm.path(k)))
-          .build(), HttpResponse.BodyHandlers.ofByteArray());
-      assertThat(r.statusCode()).as("%s: %s %s", warm.path(k), r.headers().firstValue("X-Cache"),
-          r.statusCode() == 200 ? "" : new String(r.body())).isEqualTo(200);
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + warm.path(k))).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(r.statusCode())
+          .as(
+              "%s: %s %s",
+              warm.path(k),
+              r.headers().firstValue("X-Cache"),
+              r.statusCode() == 200 ? "" : new String(r.body()))
+          .isEqualTo(200);
     }
 
-    ZipfLoad hits = new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 6, 1_000_000, Duration.ofSeconds(30)).start();
-    ZipfLoad misses = ZipfLoad.sequential(cluster.edgeUrl(), cold, 4, 1_000_000, Duration.ofSeconds(30));
+    ZipfLoad hits =
+        new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 6, 1_000_000, Duration.ofSeconds(30)).start();
+    ZipfLoad misses =
+        ZipfLoad.sequential(cluster.edgeUrl(), cold, 4, 1_000_000, Duration.ofSeconds(30));
     List<Outcome> hitOutcomes;
     List<Outcome> missOutcomes;
     long[] phaseStart = new long[PHASES.length + 1];
     long[] proxyRequests = new long[PHASES.length + 1];
     try {
-      FaultProxy.Mode[] modes = {new FaultProxy.Mode.Pass(), new FaultProxy.Mode.Delay(S3_DELAY),
-          new FaultProxy.Mode.Error(503), new FaultProxy.Mode.Reset(), new FaultProxy.Mode.Pass()};
+      FaultProxy.Mode[] modes = {
+        new FaultProxy.Mode.Pass(),
+        new FaultProxy.Mode.Delay(S3_DELAY),
+        new FaultProxy.Mode.Error(503),
+        new FaultProxy.Mode.Reset(),
+        new FaultProxy.Mode.Pass()
+      };
       for (int p = 0; p < modes.length; p++) {
         cluster.proxy().mode(modes[p]);
         hits.phase(p);
@@ -90,11 +114,16 @@ class S3FaultTest {
         proxyRequests[p] = cluster.proxy().requests();
         int phase = p;
         if (p == 0) {
-          assertThat(hits.awaitRequests(1_500, Duration.ofSeconds(60))).as("a baseline for the hits").isTrue();
+          assertThat(hits.awaitRequests(1_500, Duration.ofSeconds(60)))
+              .as("a baseline for the hits")
+              .isTrue();
           misses.start();
         }
-        assertThat(misses.awaitOutcomes(o -> o.phase() == phase, MISSES_PER_PHASE, Duration.ofSeconds(90)))
-            .as("phase " + PHASES[p]).isTrue();
+        assertThat(
+                misses.awaitOutcomes(
+                    o -> o.phase() == phase, MISSES_PER_PHASE, Duration.ofSeconds(90)))
+            .as("phase " + PHASES[p])
+            .isTrue();
       }
       phaseStart[PHASES.length] = System.nanoTime();
       proxyRequests[PHASES.length] = cluster.proxy().requests();
@@ -105,26 +134,40 @@ class S3FaultTest {
       misses.close();
     }
 
-    // Requests sent under one S3 condition and answered under the next are left out of the per-phase checks
+    // Requests sent under one S3 condition and answered under the next are left out of the
+    // per-phase checks
     // (either answer is right for them) and counted apart.
-    long shardHits = hitOutcomes.stream().filter(o -> o.xCache().matches(".*shard-\\d+;hit.*")).count();
+    long shardHits =
+        hitOutcomes.stream().filter(o -> o.xCache().matches(".*shard-\\d+;hit.*")).count();
     for (int p = 0; p < PHASES.length; p++) {
       int phase = p;
-      List<Outcome> h = hitOutcomes.stream().filter(o -> o.phase() == phase && o.withinPhase()).toList();
-      List<Outcome> m = missOutcomes.stream().filter(o -> o.phase() == phase && o.withinPhase()).toList();
-      System.out.printf("FAULTS s3 %-7s hits %s statuses %s | misses %s statuses %s | S3 requests %d%n", PHASES[p],
-          Figures.summary(h, phaseStart[p], phaseStart[p + 1]), Figures.statuses(h),
-          Figures.summary(m, phaseStart[p], phaseStart[p + 1]), Figures.statuses(m), proxyRequests[p + 1] - proxyRequests[p]);
+      List<Outcome> h =
+          hitOutcomes.stream().filter(o -> o.phase() == phase && o.withinPhase()).toList();
+      List<Outcome> m =
+          missOutcomes.stream().filter(o -> o.phase() == phase && o.withinPhase()).toList();
+      System.out.printf(
+          "FAULTS s3 %-7s hits %s statuses %s | misses %s statuses %s | S3 requests %d%n",
+          PHASES[p],
+          Figures.summary(h, phaseStart[p], phaseStart[p + 1]),
+          Figures.statuses(h),
+          Figures.summary(m, phaseStart[p], phaseStart[p + 1]),
+          Figures.statuses(m),
+          proxyRequests[p + 1] - proxyRequests[p]);
     }
-    System.out.printf("FAULTS s3: %d shard hits among the hits; %d hits and %d misses straddled a phase change%n",
-        shardHits, hitOutcomes.stream().filter(o -> !o.withinPhase()).count(),
+    System.out.printf(
+        "FAULTS s3: %d shard hits among the hits; %d hits and %d misses straddled a phase change%n",
+        shardHits,
+        hitOutcomes.stream().filter(o -> !o.withinPhase()).count(),
         missOutcomes.stream().filter(o -> !o.withinPhase()).count());
     List<Outcome> badHits = hitOutcomes.stream().filter(o -> !o.ok()).toList();
     badHits.stream().limit(10).forEach(o -> System.out.println("FAULTS s3 failed hit: " + o));
 
-    assertThat(hitOutcomes.stream().filter(o -> o.phase() >= 1 && o.phase() <= 3).count()).isPositive();
+    assertThat(hitOutcomes.stream().filter(o -> o.phase() >= 1 && o.phase() <= 3).count())
+        .isPositive();
     assertThat(shardHits).as("the load reached the shards' stores too").isPositive();
-    assertThat(badHits).as("cached objects are served whatever S3 does (straddling or not)").isEmpty();
+    assertThat(badHits)
+        .as("cached objects are served whatever S3 does (straddling or not)")
+        .isEmpty();
     for (Outcome o : missOutcomes) {
       if (!o.withinPhase()) {
         continue;
@@ -133,16 +176,19 @@ class S3FaultTest {
         assertThat(o.ok()).as("%s miss: %s", PHASES[o.phase()], o).isTrue();
       } else {
         assertThat(o.status()).as("%s miss: %s", PHASES[o.phase()], o).isIn(502, 504);
-        assertThat(o.millis()).as("%s miss within the edge's deadline: %s", PHASES[o.phase()], o)
+        assertThat(o.millis())
+            .as("%s miss within the edge's deadline: %s", PHASES[o.phase()], o)
             .isLessThan(EDGE_DEADLINE.toMillis());
       }
     }
     assertThat(missOutcomes.stream().filter(o -> o.phase() == 4 && o.withinPhase()).count())
-        .as("healed: misses succeed again without intervention").isPositive();
+        .as("healed: misses succeed again without intervention")
+        .isPositive();
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 }

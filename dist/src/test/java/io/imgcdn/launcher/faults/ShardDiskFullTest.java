@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, shard disk full: a shard whose store lives on a small tmpfs that a ballast file fills up keeps
- * serving its hits, serves misses without storing them, does not crash or corrupt what it holds, and
- * admits again once the space is back.
+ * Issue 9, shard disk full: a shard whose store lives on a small tmpfs that a ballast file fills up
+ * keeps serving its hits, serves misses without storing them, does not crash or corrupt what it
+ * holds, and admits again once the space is back.
  */
 class ShardDiskFullTest {
   /*
@@ -58,10 +58,17 @@ class ShardDiskFullTest {
     int mounted = run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
     if (mounted != 0) {
       mount = null;
-      Assumptions.abort("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): disk-full not tested");
+      Assumptions.abort(
+          "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN): disk-full not tested");
     }
-    cluster = FaultCluster.start(dir.resolve("cluster"), FaultCluster.Options.inProcess(1).shardProcess(0)
-        .edgeCacheBytes(64 << 10).shardStoreBytes(64L << 20).shardDirs(List.of(mount.resolve("shard-1"))));
+    cluster =
+        FaultCluster.start(
+            dir.resolve("cluster"),
+            FaultCluster.Options.inProcess(1)
+                .shardProcess(0)
+                .edgeCacheBytes(64 << 10)
+                .shardStoreBytes(64L << 20)
+                .shardDirs(List.of(mount.resolve("shard-1"))));
     ObjectSet warm = ObjectSet.put(cluster.s3(), "warm", WARM, 21);
     ObjectSet coldWhileFull = ObjectSet.put(cluster.s3(), "full", 300, 22);
     ObjectSet coldAfter = ObjectSet.put(cluster.s3(), "after", 40, 23);
@@ -75,9 +82,15 @@ class ShardDiskFullTest {
 
     List<Outcome> hits;
     List<Outcome> misses;
-    try (ZipfLoad hitLoad = new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 4, 3_000, Duration.ofSeconds(30));
-        ZipfLoad missLoad = ZipfLoad.sequential(cluster.edgeUrl(), coldWhileFull, 2, coldWhileFull.size(),
-            Duration.ofSeconds(30))) {
+    try (ZipfLoad hitLoad =
+            new ZipfLoad(cluster.edgeUrl(), warm, 0.9, 4, 3_000, Duration.ofSeconds(30));
+        ZipfLoad missLoad =
+            ZipfLoad.sequential(
+                cluster.edgeUrl(),
+                coldWhileFull,
+                2,
+                coldWhileFull.size(),
+                Duration.ofSeconds(30))) {
       hitLoad.start();
       missLoad.start();
       hits = hitLoad.finish(Duration.ofSeconds(90));
@@ -86,7 +99,8 @@ class ShardDiskFullTest {
     String metricsWhileFull = cluster.metrics(cluster.shard(0).adminPort());
     boolean aliveWhileFull = ((NodeProcess) cluster.shard(0)).alive();
 
-    // Stopped admitting: with the memory tier emptied, objects first asked for while full are misses again.
+    // Stopped admitting: with the memory tier emptied, objects first asked for while full are
+    // misses again.
     cluster.restartEdge();
     long storedWhileFull = 0;
     for (int k = 0; k < 20; k++) {
@@ -97,7 +111,8 @@ class ShardDiskFullTest {
       }
     }
 
-    // Space comes back: RocksDB clears its no-space error by itself (its SstFileManager checks every 5 s) and
+    // Space comes back: RocksDB clears its no-space error by itself (its SstFileManager checks
+    // every 5 s) and
     // the shard stores again. One key asked directly of the shard until it is a hit tells when.
     Files.delete(ballast);
     long freedAt = System.nanoTime();
@@ -134,25 +149,44 @@ class ShardDiskFullTest {
         warmHitsAfterRestart++;
       }
     }
-    double checksumFailures = FaultCluster.metric(cluster.metrics(cluster.shard(0).adminPort()),
-        "imgcdn_cache_checksum_failures_total");
+    double checksumFailures =
+        FaultCluster.metric(
+            cluster.metrics(cluster.shard(0).adminPort()), "imgcdn_cache_checksum_failures_total");
 
-    System.out.printf("FAULTS disk-full: tmpfs 48 MB, ballast %d MB, %d KB left; while full: hits %s statuses %s, "
-            + "misses %s statuses %s, shard alive %s, disk bytes %.0f; of 20 objects first fetched while full %d "
-            + "were stored; space freed: storing again after %d ms (%d probes), then %d of %d new objects stored; after a shard restart %d of %d warm "
-            + "objects intact hits, checksum failures %.0f%n",
-        ballastBytes >> 20, free >> 10, Figures.summary(hits), Figures.statuses(hits), Figures.summary(misses),
+    System.out.printf(
+        "FAULTS disk-full: tmpfs 48 MB, ballast %d MB, %d KB left; while full: hits %s statuses %s,"
+            + " misses %s statuses %s, shard alive %s, disk bytes %.0f; of 20 objects first fetched"
+            + " while full %d were stored; space freed: storing again after %d ms (%d probes), then"
+            + " %d of %d new objects stored; after a shard restart %d of %d warm objects intact"
+            + " hits, checksum failures %.0f%n",
+        ballastBytes >> 20,
+        free >> 10,
+        Figures.summary(hits),
+        Figures.statuses(hits),
+        Figures.summary(misses),
         Figures.statuses(misses),
-        aliveWhileFull, FaultCluster.metric(metricsWhileFull, "imgcdn_cache_disk_bytes"), storedWhileFull,
-        recoveryMillis, probes, storedAfter, coldAfter.size() - 1, warmHitsAfterRestart, WARM, checksumFailures);
+        aliveWhileFull,
+        FaultCluster.metric(metricsWhileFull, "imgcdn_cache_disk_bytes"),
+        storedWhileFull,
+        recoveryMillis,
+        probes,
+        storedAfter,
+        coldAfter.size() - 1,
+        warmHitsAfterRestart,
+        WARM,
+        checksumFailures);
     List<String> warnings = ((NodeProcess) cluster.shard(0)).logLines(" WARN ");
     warnings.stream().limit(2).forEach(w -> System.out.println("FAULTS disk-full shard log: " + w));
     System.out.println("FAULTS disk-full shard log: " + warnings.size() + " warnings");
-    failures(hits, misses).stream().limit(10).forEach(o -> System.out.println("FAULTS disk-full failure: " + o));
+    failures(hits, misses).stream()
+        .limit(10)
+        .forEach(o -> System.out.println("FAULTS disk-full failure: " + o));
 
     assertThat(aliveWhileFull).as("no crash").isTrue();
     assertThat(hits).as("hits served while the disk is full").hasSize(3_000).allMatch(Outcome::ok);
-    assertThat(misses).as("misses served (not stored) while the disk is full").allMatch(Outcome::ok);
+    assertThat(misses)
+        .as("misses served (not stored) while the disk is full")
+        .allMatch(Outcome::ok);
     assertThat(warmHitsAfterRestart).as("what was stored before stays intact").isEqualTo(WARM);
     assertThat(checksumFailures).isZero();
     assertThat(storedWhileFull).as("nothing is admitted while the disk is full").isZero();
@@ -199,12 +233,15 @@ class ShardDiskFullTest {
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private HttpResponse<byte[]> getFromShard(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.shard(0).port() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.shard(0).port() + path))
+            .build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, kill -9 one shard under load: of three shards, the victim runs in a child JVM and is killed with
- * SIGKILL while eight clients load the edge, then started again over the same store directory.
+ * Issue 9, kill -9 one shard under load: of three shards, the victim runs in a child JVM and is
+ * killed with SIGKILL while eight clients load the edge, then started again over the same store
+ * directory.
  */
 class ShardKillTest {
   /*
@@ -49,8 +50,11 @@ class ShardKillTest {
   }
 
   @Test
-  void killShard_underLoad_nextCandidateServesThenRestartedShardServesItsIntactData() throws Exception {
-    cluster = FaultCluster.start(dir, FaultCluster.Options.inProcess(3).shardProcess(VICTIM).edgeCacheBytes(256 << 10));
+  void killShard_underLoad_nextCandidateServesThenRestartedShardServesItsIntactData()
+      throws Exception {
+    cluster =
+        FaultCluster.start(
+            dir, FaultCluster.Options.inProcess(3).shardProcess(VICTIM).edgeCacheBytes(256 << 10));
     ObjectSet objects = ObjectSet.put(cluster.s3(), "f", KEYS, 42);
     String victimId = FaultCluster.shardId(VICTIM);
     Set<Integer> victimKeys = new TreeSet<>();
@@ -65,7 +69,8 @@ class ShardKillTest {
     }
     assertThat(victimKeys).isNotEmpty();
 
-    ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 8, 1_000_000, Duration.ofSeconds(30)).start();
+    ZipfLoad load =
+        new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 8, 1_000_000, Duration.ofSeconds(30)).start();
     List<Outcome> outcomes;
     long restartMillis;
     long restartedAt = 0;
@@ -74,9 +79,16 @@ class ShardKillTest {
 
       load.phase(1);
       ((NodeProcess) cluster.shard(VICTIM)).kill();
-      assertThat(load.awaitOutcomes(o -> o.phase() >= 1 && victimKeys.contains(o.key())
-          && servingShard(o).filter(s -> !s.equals(victimId)).isPresent(), 3, Duration.ofSeconds(60)))
-          .as("the victim's keys are served by another shard").isTrue();
+      assertThat(
+              load.awaitOutcomes(
+                  o ->
+                      o.phase() >= 1
+                          && victimKeys.contains(o.key())
+                          && servingShard(o).filter(s -> !s.equals(victimId)).isPresent(),
+                  3,
+                  Duration.ofSeconds(60)))
+          .as("the victim's keys are served by another shard")
+          .isTrue();
 
       load.phase(2);
       assertThat(load.awaitRequests(1000, Duration.ofSeconds(60))).isTrue();
@@ -86,8 +98,13 @@ class ShardKillTest {
       cluster.startShard(VICTIM);
       restartMillis = (System.nanoTime() - restartStart) / 1_000_000;
       restartedAt = System.nanoTime();
-      assertThat(load.awaitOutcomes(o -> o.phase() == 3 && o.xCache().contains(victimId + ";hit"), 1,
-          Duration.ofSeconds(60))).as("the edge uses the restarted shard again").isTrue();
+      assertThat(
+              load.awaitOutcomes(
+                  o -> o.phase() == 3 && o.xCache().contains(victimId + ";hit"),
+                  1,
+                  Duration.ofSeconds(60)))
+          .as("the edge uses the restarted shard again")
+          .isTrue();
       assertThat(load.awaitRequests(500, Duration.ofSeconds(60))).isTrue();
     } finally {
       outcomes = load.stop();
@@ -110,7 +127,8 @@ class ShardKillTest {
         var shard = servingShard(o);
         if (shard.isPresent()) {
           List<Node> candidates = cluster.shardRing().candidates(path, 2);
-          assertThat(shard.get()).as("%s while %s is down: %s", path, victimId, o.xCache())
+          assertThat(shard.get())
+              .as("%s while %s is down: %s", path, victimId, o.xCache())
               .isEqualTo(candidates.get(1).id());
           fallbackServed++;
         }
@@ -121,14 +139,32 @@ class ShardKillTest {
     }
     long all = total[0] + total[1] + total[2] + total[3];
     long allFailed = failed[0] + failed[1] + failed[2] + failed[3];
-    System.out.printf("FAULTS kill-9: requests %d (before %d, detection %d, after %d, restart %d); failed %d "
-            + "(before %d, detection %d, after %d, restart %d); victim keys %d served by the next candidate %d "
-            + "times; victim hits after restart %d; restart took %d ms%n",
-        all, total[0], total[1], total[2], total[3], allFailed, failed[0], failed[1], failed[2], failed[3],
-        victimKeys.size(), fallbackServed, victimHitsAfterRestart, restartMillis);
-    long firstBack = outcomes.stream().filter(o -> o.phase() == 3 && o.xCache().contains(victimId + ";"))
-        .mapToLong(Outcome::startNanos).min().orElse(restartedAt);
-    System.out.printf("FAULTS kill-9: first request served by the restarted %s %d ms after it was up again%n",
+    System.out.printf(
+        "FAULTS kill-9: requests %d (before %d, detection %d, after %d, restart %d); failed %d"
+            + " (before %d, detection %d, after %d, restart %d); victim keys %d served by the next"
+            + " candidate %d times; victim hits after restart %d; restart took %d ms%n",
+        all,
+        total[0],
+        total[1],
+        total[2],
+        total[3],
+        allFailed,
+        failed[0],
+        failed[1],
+        failed[2],
+        failed[3],
+        victimKeys.size(),
+        fallbackServed,
+        victimHitsAfterRestart,
+        restartMillis);
+    long firstBack =
+        outcomes.stream()
+            .filter(o -> o.phase() == 3 && o.xCache().contains(victimId + ";"))
+            .mapToLong(Outcome::startNanos)
+            .min()
+            .orElse(restartedAt);
+    System.out.printf(
+        "FAULTS kill-9: first request served by the restarted %s %d ms after it was up again%n",
         victimId, (firstBack - restartedAt) / 1_000_000);
     failures.stream().limit(10).forEach(o -> System.out.println("FAULTS kill-9 failure: " + o));
 
@@ -157,7 +193,8 @@ class ShardKillTest {
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 

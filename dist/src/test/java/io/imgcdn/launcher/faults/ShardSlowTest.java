@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, a shard slowed or partitioned: the edge reaches shard-1 through a {@link FaultProxy} that delays
- * every request far beyond the edge's deadline, or answers nothing at all; the edge routes around it within
- * its deadline with no failed request, and uses it again when it heals.
+ * Issue 9, a shard slowed or partitioned: the edge reaches shard-1 through a {@link FaultProxy}
+ * that delays every request far beyond the edge's deadline, or answers nothing at all; the edge
+ * routes around it within its deadline with no failed request, and uses it again when it heals.
  */
 class ShardSlowTest {
   /*
@@ -51,7 +51,9 @@ class ShardSlowTest {
   private static final Duration SLACK = Duration.ofSeconds(10);
   private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(180);
   private static final int ATTEMPTS = 2;
-  private static final String[] PHASES = {"healthy", "slow", "healed", "partitioned", "healed again"};
+  private static final String[] PHASES = {
+    "healthy", "slow", "healed", "partitioned", "healed again"
+  };
 
   @TempDir Path dir;
   FaultCluster cluster;
@@ -65,40 +67,75 @@ class ShardSlowTest {
 
   @Test
   void slowThenSilentShard_edgeRoutesAroundWithinDeadlineThenUsesItAgain() throws Exception {
-    cluster = FaultCluster.start(dir, FaultCluster.Options.inProcess(3).proxyInFrontOfShard(VICTIM)
-        .edgeCacheBytes(256 << 10).settings(Map.of(
-            "edge.upstream.response-timeout", RESPONSE_TIMEOUT.toMillis() + "ms",
-            "edge.upstream.deadline", DEADLINE.toMillis() + "ms",
-            "edge.upstream.attempts", String.valueOf(ATTEMPTS),
-            "edge.health.timeout", "3s",
-            "origin.s3.timeout", "30s")));
+    cluster =
+        FaultCluster.start(
+            dir,
+            FaultCluster.Options.inProcess(3)
+                .proxyInFrontOfShard(VICTIM)
+                .edgeCacheBytes(256 << 10)
+                .settings(
+                    Map.of(
+                        "edge.upstream.response-timeout",
+                        RESPONSE_TIMEOUT.toMillis() + "ms",
+                        "edge.upstream.deadline",
+                        DEADLINE.toMillis() + "ms",
+                        "edge.upstream.attempts",
+                        String.valueOf(ATTEMPTS),
+                        "edge.health.timeout",
+                        "3s",
+                        "origin.s3.timeout",
+                        "30s")));
     ObjectSet objects = ObjectSet.put(cluster.s3(), "s", KEYS, 5);
     String victimId = FaultCluster.shardId(VICTIM);
     Set<Integer> victimKeys = cluster.warmOwners(objects, VICTIM);
     assertThat(victimKeys).as("the victim owns some of the keys").hasSizeGreaterThan(KEYS / 10);
 
-    FaultProxy.Mode[] modes = {new FaultProxy.Mode.Pass(), new FaultProxy.Mode.Delay(VICTIM_DELAY),
-        new FaultProxy.Mode.Pass(), new FaultProxy.Mode.Hang(), new FaultProxy.Mode.Pass()};
+    FaultProxy.Mode[] modes = {
+      new FaultProxy.Mode.Pass(),
+      new FaultProxy.Mode.Delay(VICTIM_DELAY),
+      new FaultProxy.Mode.Pass(),
+      new FaultProxy.Mode.Hang(),
+      new FaultProxy.Mode.Pass()
+    };
     boolean[] fault = new boolean[modes.length];
     for (int p = 0; p < modes.length; p++) {
       fault[p] = !(modes[p] instanceof FaultProxy.Mode.Pass);
     }
     VictimPhases run;
-    try (ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 8, 1_000_000, Duration.ofSeconds(90))) {
-      run = VictimPhases.run(load, fault, p -> cluster.shardProxy().mode(modes[p]), victimId, victimKeys,
-          PHASE_TIMEOUT);
+    try (ZipfLoad load =
+        new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 8, 1_000_000, Duration.ofSeconds(90))) {
+      run =
+          VictimPhases.run(
+              load,
+              fault,
+              p -> cluster.shardProxy().mode(modes[p]),
+              victimId,
+              victimKeys,
+              PHASE_TIMEOUT);
     }
 
     for (int p = 0; p < PHASES.length; p++) {
-      List<Outcome> victim = run.inPhase(p).stream().filter(o -> victimKeys.contains(o.key())).toList();
-      List<Outcome> others = run.inPhase(p).stream().filter(o -> !victimKeys.contains(o.key())).toList();
-      long waitedOnVictim = victim.stream().filter(o -> o.millis() >= RESPONSE_TIMEOUT.toMillis()).count();
-      System.out.printf("FAULTS shard-slow %-12s %s's keys %s statuses %s, %d routed around | other keys %s "
-              + "statuses %s%s%n", PHASES[p], victimId, run.summary(p, o -> victimKeys.contains(o.key())),
-          Figures.statuses(victim), victim.stream().filter(run::routedAround).count(),
-          run.summary(p, o -> !victimKeys.contains(o.key())), Figures.statuses(others),
-          fault[p] ? String.format("; first routed around after %d ms; %d waited out the response timeout",
-              run.firstRoutedAroundMillis(p), waitedOnVictim) : "");
+      List<Outcome> victim =
+          run.inPhase(p).stream().filter(o -> victimKeys.contains(o.key())).toList();
+      List<Outcome> others =
+          run.inPhase(p).stream().filter(o -> !victimKeys.contains(o.key())).toList();
+      long waitedOnVictim =
+          victim.stream().filter(o -> o.millis() >= RESPONSE_TIMEOUT.toMillis()).count();
+      System.out.printf(
+          "FAULTS shard-slow %-12s %s's keys %s statuses %s, %d routed around | other keys %s "
+              + "statuses %s%s%n",
+          PHASES[p],
+          victimId,
+          run.summary(p, o -> victimKeys.contains(o.key())),
+          Figures.statuses(victim),
+          victim.stream().filter(run::routedAround).count(),
+          run.summary(p, o -> !victimKeys.contains(o.key())),
+          Figures.statuses(others),
+          fault[p]
+              ? String.format(
+                  "; first routed around after %d ms; %d waited out the response timeout",
+                  run.firstRoutedAroundMillis(p), waitedOnVictim)
+              : "");
     }
 
     assertThat(DEADLINE.plus(SLACK)).isLessThan(VICTIM_DELAY);

@@ -1,8 +1,8 @@
 package io.imgcdn.launcher.faults;
 
-import io.imgcdn.common.testing.NettyLeakWatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.testing.NettyLeakWatch;
 import io.imgcdn.launcher.faults.ResourceSampler.Sample;
 import io.imgcdn.launcher.faults.ZipfLoad.Outcome;
 import java.awt.Color;
@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, soak: a steady Zipf load on a whole cluster in this JVM for {@code -Dsoak.minutes} (0.4 in the
- * normal suite), sampling heap after GC, direct memory, open file descriptors and threads; no request may
- * fail, nothing may keep growing, and Netty must report no leaked buffer.
+ * Issue 9, soak: a steady Zipf load on a whole cluster in this JVM for {@code -Dsoak.minutes} (0.4
+ * in the normal suite), sampling heap after GC, direct memory, open file descriptors and threads;
+ * no request may fail, nothing may keep growing, and Netty must report no leaked buffer.
  */
 class SoakTest {
   /*
@@ -66,30 +66,36 @@ class SoakTest {
     double minutes = Double.parseDouble(System.getProperty("soak.minutes", "0.4"));
     Duration duration = Duration.ofMillis((long) (minutes * 60_000));
     Duration interval = Duration.ofMillis(Math.max(1_000, duration.toMillis() / 60));
-    cluster = FaultCluster.start(dir, FaultCluster.Options.inProcess(3).edgeCacheBytes(4 << 20)
-        .shardStoreBytes(16L << 20).settings(Map.of("origin.originals-cache-bytes", "4m")));
+    cluster =
+        FaultCluster.start(
+            dir,
+            FaultCluster.Options.inProcess(3)
+                .edgeCacheBytes(4 << 20)
+                .shardStoreBytes(16L << 20)
+                .settings(Map.of("origin.originals-cache-bytes", "4m")));
     ObjectSet originals = ObjectSet.put(cluster.s3(), "o", ORIGINALS, 99, 4 * 1024, 80 * 1024);
     for (int i = 0; i < IMAGES; i++) {
       cluster.s3().put("img/s" + i + ".jpg", jpeg(i), "image/jpeg");
     }
-    ZipfLoad.Keys keys = new ZipfLoad.Keys() {
-      @Override
-      public int size() {
-        return ORIGINALS;
-      }
+    ZipfLoad.Keys keys =
+        new ZipfLoad.Keys() {
+          @Override
+          public int size() {
+            return ORIGINALS;
+          }
 
-      @Override
-      public String path(int key) {
-        return key % 25 == 7
-            ? "/v/" + PRESETS[key / 25 % PRESETS.length] + "/img/s" + key / 25 % IMAGES + ".jpg"
-            : originals.path(key);
-      }
+          @Override
+          public String path(int key) {
+            return key % 25 == 7
+                ? "/v/" + PRESETS[key / 25 % PRESETS.length] + "/img/s" + key / 25 % IMAGES + ".jpg"
+                : originals.path(key);
+          }
 
-      @Override
-      public long crc(int key) {
-        return key % 25 == 7 ? -1 : originals.crc(key);
-      }
-    };
+          @Override
+          public long crc(int key) {
+            return key % 25 == 7 ? -1 : originals.crc(key);
+          }
+        };
 
     List<Sample> samples = new ArrayList<>();
     long requests;
@@ -100,8 +106,9 @@ class SoakTest {
     Map<String, Integer> threadsBefore;
     Map<String, Integer> threadsAfter;
     try (NettyLeakWatch leakWatch = new NettyLeakWatch();
-        ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), keys, 0.9, 8, Long.MAX_VALUE, Duration.ofSeconds(30))
-            .keepOnlyFailures()) {
+        ZipfLoad load =
+            new ZipfLoad(cluster.edgeUrl(), keys, 0.9, 8, Long.MAX_VALUE, Duration.ofSeconds(30))
+                .keepOnlyFailures()) {
       load.start();
       assertThat(load.awaitRequests(WARMUP_REQUESTS, Duration.ofMinutes(3))).as("warm-up").isTrue();
       warmupRequests = load.completed();
@@ -125,30 +132,46 @@ class SoakTest {
 
     double evictions = 0;
     for (FaultCluster.NodeHandle shard : cluster.shards()) {
-      evictions += FaultCluster.metric(cluster.metrics(shard.adminPort()), "imgcdn_cache_evictions_total");
+      evictions +=
+          FaultCluster.metric(cluster.metrics(shard.adminPort()), "imgcdn_cache_evictions_total");
     }
     List<Sample> steady = samples;
     int third = Math.max(1, steady.size() / 3);
     List<Sample> first = steady.subList(0, third);
     List<Sample> last = steady.subList(steady.size() - third, steady.size());
-    System.out.printf(Locale.ROOT, "FAULTS soak: %d warm-up requests, then %.1f min of %d requests (%.0f/s); %d "
-            + "failed; %.0f objects evicted by the shards; samples every %d s:%n%s%n", warmupRequests, minutes,
-        requests - warmupRequests, (requests - warmupRequests) / (duration.toMillis() / 1e3), failed, evictions,
-        interval.toSeconds(), ResourceSampler.HEADER);
+    System.out.printf(
+        Locale.ROOT,
+        "FAULTS soak: %d warm-up requests, then %.1f min of %d requests (%.0f/s); %d "
+            + "failed; %.0f objects evicted by the shards; samples every %d s:%n%s%n",
+        warmupRequests,
+        minutes,
+        requests - warmupRequests,
+        (requests - warmupRequests) / (duration.toMillis() / 1e3),
+        failed,
+        evictions,
+        interval.toSeconds(),
+        ResourceSampler.HEADER);
     int every = Math.max(1, samples.size() / 20);
     for (int i = 0; i < samples.size(); i++) {
       if (i % every == 0 || i == samples.size() - 1) {
         System.out.println(samples.get(i).row());
       }
     }
-    System.out.printf(Locale.ROOT, "FAULTS soak: steady medians first third -> last third: heap %.1f -> %.1f MB, "
+    System.out.printf(
+        Locale.ROOT,
+        "FAULTS soak: steady medians first third -> last third: heap %.1f -> %.1f MB, "
             + "direct %.1f -> %.1f MB, fds %d -> %d, threads %d -> %d%n",
-        median(first, Sample::heapAfterGc) / 1048576.0, median(last, Sample::heapAfterGc) / 1048576.0,
-        median(first, Sample::direct) / 1048576.0, median(last, Sample::direct) / 1048576.0,
-        median(first, Sample::fds), median(last, Sample::fds), median(first, Sample::threads),
+        median(first, Sample::heapAfterGc) / 1048576.0,
+        median(last, Sample::heapAfterGc) / 1048576.0,
+        median(first, Sample::direct) / 1048576.0,
+        median(last, Sample::direct) / 1048576.0,
+        median(first, Sample::fds),
+        median(last, Sample::fds),
+        median(first, Sample::threads),
         median(last, Sample::threads));
-    System.out.println("FAULTS soak: threads by name, first sample -> last: "
-        + ResourceSampler.threadChanges(threadsBefore, threadsAfter));
+    System.out.println(
+        "FAULTS soak: threads by name, first sample -> last: "
+            + ResourceSampler.threadChanges(threadsBefore, threadsAfter));
     failures.stream().limit(10).forEach(o -> System.out.println("FAULTS soak failure: " + o));
 
     assertThat(requests).isPositive();
@@ -156,12 +179,16 @@ class SoakTest {
     assertThat(leaks).as("Netty leak reports").isEmpty();
     assertThat(steady).hasSizeGreaterThanOrEqualTo(3);
     assertThat(median(last, Sample::heapAfterGc))
-        .as("heap after GC").isLessThanOrEqualTo((long) (median(first, Sample::heapAfterGc) * 1.2) + (8 << 20));
-    assertThat(median(last, Sample::direct)).as("direct memory")
+        .as("heap after GC")
+        .isLessThanOrEqualTo((long) (median(first, Sample::heapAfterGc) * 1.2) + (8 << 20));
+    assertThat(median(last, Sample::direct))
+        .as("direct memory")
         .isLessThanOrEqualTo(median(first, Sample::direct) + (8 << 20));
-    assertThat(median(last, Sample::fds)).as("open file descriptors")
+    assertThat(median(last, Sample::fds))
+        .as("open file descriptors")
         .isLessThanOrEqualTo(median(first, Sample::fds) + 16);
-    assertThat(median(last, Sample::threads)).as("threads")
+    assertThat(median(last, Sample::threads))
+        .as("threads")
         .isLessThanOrEqualTo(median(first, Sample::threads) + 16);
   }
 

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, a corrupted body on disk: bytes flipped inside objects in a shard's RocksDB table files (shard
- * stopped, files edited, shard started again) are detected by checksum, never served, and fetched again.
+ * Issue 9, a corrupted body on disk: bytes flipped inside objects in a shard's RocksDB table files
+ * (shard stopped, files edited, shard started again) are detected by checksum, never served, and
+ * fetched again.
  */
 class StoreCorruptionTest {
   /*
@@ -77,7 +78,9 @@ class StoreCorruptionTest {
     for (int k : victimKeys) {
       HttpResponse<byte[]> r = get(objects.path(k));
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.body()).as("%s is never served corrupted", objects.path(k)).isEqualTo(objects.body(k));
+      assertThat(r.body())
+          .as("%s is never served corrupted", objects.path(k))
+          .isEqualTo(objects.body(k));
       String xCache = r.headers().firstValue("X-Cache").orElse("");
       if (xCache.equals("edge-1;miss, " + victimId + ";miss, origin-1;miss")) {
         refetched.add(k);
@@ -86,29 +89,48 @@ class StoreCorruptionTest {
       }
     }
     double originRequests = originRequests() - originBefore;
-    double failures = FaultCluster.metric(cluster.metrics(cluster.shard(VICTIM).adminPort()),
-        "imgcdn_cache_checksum_failures_total");
-    System.out.printf("FAULTS corruption: %d of %d keys on %s edited (%s); %d refetched %s; "
-            + "checksum failures counted %.0f; requests to the origin %.0f%n", corrupted.size(), victimKeys.size(), victimId,
-        corrupted.values(), refetched.size(), refetched, failures, originRequests);
+    double failures =
+        FaultCluster.metric(
+            cluster.metrics(cluster.shard(VICTIM).adminPort()),
+            "imgcdn_cache_checksum_failures_total");
+    System.out.printf(
+        "FAULTS corruption: %d of %d keys on %s edited (%s); %d refetched %s; "
+            + "checksum failures counted %.0f; requests to the origin %.0f%n",
+        corrupted.size(),
+        victimKeys.size(),
+        victimId,
+        corrupted.values(),
+        refetched.size(),
+        refetched,
+        failures,
+        originRequests);
     assertThat(refetched).containsAll(corrupted.keySet());
     assertThat(failures).isGreaterThanOrEqualTo(corrupted.size());
     assertThat(originRequests).isEqualTo(refetched.size());
 
-    // Refetched copies were stored again: under load, every key comes back intact, the victim's as hits.
+    // Refetched copies were stored again: under load, every key comes back intact, the victim's as
+    // hits.
     cluster.restartEdge();
-    try (ZipfLoad load = new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 4, 2_000, Duration.ofSeconds(30))) {
+    try (ZipfLoad load =
+        new ZipfLoad(cluster.edgeUrl(), objects, 0.9, 4, 2_000, Duration.ofSeconds(30))) {
       load.start();
       List<Outcome> outcomes = load.finish(Duration.ofSeconds(60));
       assertThat(outcomes).hasSize(2_000).allMatch(Outcome::ok);
-      assertThat(outcomes).filteredOn(o -> corrupted.containsKey(o.key()))
+      assertThat(outcomes)
+          .filteredOn(o -> corrupted.containsKey(o.key()))
           .anyMatch(o -> o.xCache().contains(victimId + ";hit"));
     }
-    assertThat(FaultCluster.metric(cluster.metrics(cluster.shard(VICTIM).adminPort()),
-        "imgcdn_cache_checksum_failures_total")).isEqualTo(failures);
+    assertThat(
+            FaultCluster.metric(
+                cluster.metrics(cluster.shard(VICTIM).adminPort()),
+                "imgcdn_cache_checksum_failures_total"))
+        .isEqualTo(failures);
   }
 
-  /** Inverts one byte in the middle of the stored body of the first CORRUPTED keys found in table files. */
+  /**
+   * Inverts one byte in the middle of the stored body of the first CORRUPTED keys found in table
+   * files.
+   */
   private static Map<Integer, String> corrupt(Path storeDir, ObjectSet objects, List<Integer> keys)
       throws Exception {
     List<Path> tables;
@@ -150,11 +172,13 @@ class StoreCorruptionTest {
   }
 
   private double originRequests() {
-    return FaultCluster.metric(cluster.metrics(cluster.origin().adminPort()), "imgcdn_requests_total");
+    return FaultCluster.metric(
+        cluster.metrics(cluster.origin().adminPort()), "imgcdn_requests_total");
   }
 
   private HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + path)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 }

@@ -10,8 +10,9 @@ import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 
 /**
- * A Zipf load through phases in which one shard (the victim) is healthy or faulty, and the checks on it:
- * the script ShardSlowTest and ShardNetnsTest share, whatever makes the fault (a proxy, nftables rules).
+ * A Zipf load through phases in which one shard (the victim) is healthy or faulty, and the checks
+ * on it: the script ShardSlowTest and ShardNetnsTest share, whatever makes the fault (a proxy,
+ * nftables rules).
  */
 final class VictimPhases {
   /*
@@ -29,8 +30,13 @@ final class VictimPhases {
   private final long[] phaseStart;
   private final boolean[] completed;
 
-  private VictimPhases(boolean[] fault, String victimId, Set<Integer> victimKeys, List<Outcome> outcomes,
-      long[] phaseStart, boolean[] completed) {
+  private VictimPhases(
+      boolean[] fault,
+      String victimId,
+      Set<Integer> victimKeys,
+      List<Outcome> outcomes,
+      long[] phaseStart,
+      boolean[] completed) {
     this.fault = fault;
     this.victimId = victimId;
     this.victimKeys = victimKeys;
@@ -40,11 +46,18 @@ final class VictimPhases {
   }
 
   /**
-   * Runs {@code load} through {@code fault.length} phases; {@code enter} switches the victim's fault on or off
-   * for phase p before its requests are tagged p. Stops the load and returns what happened.
+   * Runs {@code load} through {@code fault.length} phases; {@code enter} switches the victim's
+   * fault on or off for phase p before its requests are tagged p. Stops the load and returns what
+   * happened.
    */
-  static VictimPhases run(ZipfLoad load, boolean[] fault, IntConsumer enter, String victimId,
-      Set<Integer> victimKeys, Duration phaseTimeout) throws InterruptedException {
+  static VictimPhases run(
+      ZipfLoad load,
+      boolean[] fault,
+      IntConsumer enter,
+      String victimId,
+      Set<Integer> victimKeys,
+      Duration phaseTimeout)
+      throws InterruptedException {
     long[] phaseStart = new long[fault.length + 1];
     boolean[] completed = new boolean[fault.length];
     load.start();
@@ -56,12 +69,22 @@ final class VictimPhases {
       if (p == 0) {
         completed[p] = load.awaitRequests(1_000, phaseTimeout);
       } else if (!fault[p]) {
-        completed[p] = load.awaitOutcomes(o -> o.phase() == phase && o.xCache().contains(victimId + ";hit"), 1,
-            phaseTimeout) && load.awaitRequests(500, phaseTimeout);
+        completed[p] =
+            load.awaitOutcomes(
+                    o -> o.phase() == phase && o.xCache().contains(victimId + ";hit"),
+                    1,
+                    phaseTimeout)
+                && load.awaitRequests(500, phaseTimeout);
       } else {
-        completed[p] = load.awaitRequests(1_500, phaseTimeout) && load.awaitOutcomes(
-            o -> o.phase() == phase && victimKeys.contains(o.key()) && o.xCache().contains("shard-"), 30,
-            phaseTimeout);
+        completed[p] =
+            load.awaitRequests(1_500, phaseTimeout)
+                && load.awaitOutcomes(
+                    o ->
+                        o.phase() == phase
+                            && victimKeys.contains(o.key())
+                            && o.xCache().contains("shard-"),
+                    30,
+                    phaseTimeout);
       }
     }
     phaseStart[fault.length] = System.nanoTime();
@@ -88,39 +111,67 @@ final class VictimPhases {
 
   /** One of the victim's keys, answered right by another shard. */
   boolean routedAround(Outcome o) {
-    return victimKeys.contains(o.key()) && o.ok() && o.xCache().contains("shard-")
+    return victimKeys.contains(o.key())
+        && o.ok()
+        && o.xCache().contains("shard-")
         && !o.xCache().contains(victimId + ";");
   }
 
-  /** Milliseconds from the start of phase p to the first routed-around answer in it, or -1 if none. */
+  /**
+   * Milliseconds from the start of phase p to the first routed-around answer in it, or -1 if none.
+   */
   long firstRoutedAroundMillis(int p) {
-    return inPhase(p).stream().filter(this::routedAround).mapToLong(Outcome::endNanos).min()
-        .stream().map(end -> (end - phaseStart[p]) / 1_000_000).findFirst().orElse(-1);
+    return inPhase(p).stream()
+        .filter(this::routedAround)
+        .mapToLong(Outcome::endNanos)
+        .min()
+        .stream()
+        .map(end -> (end - phaseStart[p]) / 1_000_000)
+        .findFirst()
+        .orElse(-1);
   }
 
   /** "n=... p99=..." over phase p's outcomes that {@code filter} keeps. */
   String summary(int p, Predicate<Outcome> filter) {
-    return Figures.summary(inPhase(p).stream().filter(filter).toList(), phaseStart[p], phaseStart[p + 1]);
+    return Figures.summary(
+        inPhase(p).stream().filter(filter).toList(), phaseStart[p], phaseStart[p + 1]);
   }
 
   /**
-   * The checks both tests make: every phase ran its course, no request failed or took {@code bound} or
-   * longer, and every routed-around key was answered by its second candidate on {@code cluster}'s ring.
+   * The checks both tests make: every phase ran its course, no request failed or took {@code bound}
+   * or longer, and every routed-around key was answered by its second candidate on {@code
+   * cluster}'s ring.
    */
-  void assertRoutedAroundWithin(Duration bound, String[] phaseNames, FaultCluster cluster, ObjectSet objects) {
-    outcomes.stream().filter(o -> !o.ok()).limit(10).forEach(o -> System.out.println("FAULTS failure: " + o));
+  void assertRoutedAroundWithin(
+      Duration bound, String[] phaseNames, FaultCluster cluster, ObjectSet objects) {
+    outcomes.stream()
+        .filter(o -> !o.ok())
+        .limit(10)
+        .forEach(o -> System.out.println("FAULTS failure: " + o));
     for (int p = 0; p < fault.length; p++) {
-      assertThat(completed[p]).as("phase %s ran its course (a healed one: the shard is used again)",
-          phaseNames[p]).isTrue();
+      assertThat(completed[p])
+          .as("phase %s ran its course (a healed one: the shard is used again)", phaseNames[p])
+          .isTrue();
     }
-    assertThat(outcomes).filteredOn(o -> !o.ok())
-        .as("no request fails: the next candidate answers within the deadline").isEmpty();
-    assertThat(outcomes).allSatisfy(o -> assertThat(o.millis()).as("within the edge's deadline: %s", o)
-        .isLessThan(bound.toMillis()));
-    assertThat(outcomes).filteredOn(this::routedAround)
+    assertThat(outcomes)
+        .filteredOn(o -> !o.ok())
+        .as("no request fails: the next candidate answers within the deadline")
+        .isEmpty();
+    assertThat(outcomes)
+        .allSatisfy(
+            o ->
+                assertThat(o.millis())
+                    .as("within the edge's deadline: %s", o)
+                    .isLessThan(bound.toMillis()));
+    assertThat(outcomes)
+        .filteredOn(this::routedAround)
         .as("the victim's keys are served by their next candidate")
         .isNotEmpty()
-        .allMatch(o -> o.xCache().contains(cluster.shardRing().candidates(objects.path(o.key()), 2).get(1).id()
-            + ";"));
+        .allMatch(
+            o ->
+                o.xCache()
+                    .contains(
+                        cluster.shardRing().candidates(objects.path(o.key()), 2).get(1).id()
+                            + ";"));
   }
 }

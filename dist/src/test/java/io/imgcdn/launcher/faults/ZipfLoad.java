@@ -19,9 +19,10 @@ import java.util.function.Predicate;
 import java.util.zip.CRC32C;
 
 /**
- * A bounded closed-loop load from the test itself: {@code clients} threads, each with its own keep-alive
- * HTTP/1.1 connection pool, request keys drawn from a Zipf distribution (a fixed seed per thread) until
- * stopped, and record every outcome with the phase the test had set when the request was sent.
+ * A bounded closed-loop load from the test itself: {@code clients} threads, each with its own
+ * keep-alive HTTP/1.1 connection pool, request keys drawn from a Zipf distribution (a fixed seed
+ * per thread) until stopped, and record every outcome with the phase the test had set when the
+ * request was sent.
  */
 final class ZipfLoad implements AutoCloseable {
   /*
@@ -34,12 +35,21 @@ final class ZipfLoad implements AutoCloseable {
    */
 
   /**
-   * One request: when it was sent and ended, the phase when it was sent and when it ended, for which key,
-   * and what came back.
+   * One request: when it was sent and ended, the phase when it was sent and when it ended, for
+   * which key, and what came back.
    */
-  record Outcome(long startNanos, long endNanos, int phase, int endPhase, int key, int status, String xCache,
+  record Outcome(
+      long startNanos,
+      long endNanos,
+      int phase,
+      int endPhase,
+      int key,
+      int status,
+      String xCache,
       boolean bodyOk) {
-    /** Sent and answered within one phase: what came back is the answer of that phase's conditions. */
+    /**
+     * Sent and answered within one phase: what came back is the answer of that phase's conditions.
+     */
     boolean withinPhase() {
       return phase == endPhase;
     }
@@ -86,16 +96,32 @@ final class ZipfLoad implements AutoCloseable {
    * @param exponent Zipf exponent (DESIGN.md: 0.9 by default)
    * @param maxRequests the load stops by itself after this many (a bound for a test gone wrong)
    */
-  ZipfLoad(String baseUrl, Keys keys, double exponent, int clients, long maxRequests, Duration requestTimeout) {
+  ZipfLoad(
+      String baseUrl,
+      Keys keys,
+      double exponent,
+      int clients,
+      long maxRequests,
+      Duration requestTimeout) {
     this(baseUrl, keys, zipfCdf(keys.size(), exponent), clients, maxRequests, requestTimeout);
   }
 
-  /** A load that asks for key 0, 1, 2, ... in turn (wrapping around): every request a new key, e.g. a miss. */
-  static ZipfLoad sequential(String baseUrl, Keys keys, int clients, long maxRequests, Duration requestTimeout) {
+  /**
+   * A load that asks for key 0, 1, 2, ... in turn (wrapping around): every request a new key, e.g.
+   * a miss.
+   */
+  static ZipfLoad sequential(
+      String baseUrl, Keys keys, int clients, long maxRequests, Duration requestTimeout) {
     return new ZipfLoad(baseUrl, keys, null, clients, maxRequests, requestTimeout);
   }
 
-  private ZipfLoad(String baseUrl, Keys keys, double[] cdf, int clients, long maxRequests, Duration requestTimeout) {
+  private ZipfLoad(
+      String baseUrl,
+      Keys keys,
+      double[] cdf,
+      int clients,
+      long maxRequests,
+      Duration requestTimeout) {
     this.baseUrl = baseUrl;
     this.keys = keys;
     this.cdf = cdf;
@@ -118,8 +144,9 @@ final class ZipfLoad implements AutoCloseable {
   }
 
   /**
-   * Keeps only (the first 1000) failed outcomes, for loads too long to keep every outcome in memory; count
-   * the rest with {@link #okCount()} and {@link #failedCount()}. Call before {@link #start()}.
+   * Keeps only (the first 1000) failed outcomes, for loads too long to keep every outcome in
+   * memory; count the rest with {@link #okCount()} and {@link #failedCount()}. Call before {@link
+   * #start()}.
    */
   ZipfLoad keepOnlyFailures() {
     keepOnlyFailures = true;
@@ -136,26 +163,37 @@ final class ZipfLoad implements AutoCloseable {
 
   ZipfLoad start() {
     for (int c = 0; c < clients; c++) {
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2)).build();
+      HttpClient http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(2))
+              .build();
       httpClients.add(http);
       SplittableRandom random = new SplittableRandom(0x5eed + c);
-      threads.add(Thread.ofPlatform().name("zipf-load-" + c).daemon(true).start(() -> run(http, random)));
+      threads.add(
+          Thread.ofPlatform().name("zipf-load-" + c).daemon(true).start(() -> run(http, random)));
     }
     return this;
   }
 
   private void run(HttpClient http, SplittableRandom random) {
     while (!stop.get() && sent.incrementAndGet() <= maxRequests) {
-      int key = cdf == null ? (int) (nextSequential.getAndIncrement() % keys.size()) : sample(random.nextDouble());
+      int key =
+          cdf == null
+              ? (int) (nextSequential.getAndIncrement() % keys.size())
+              : sample(random.nextDouble());
       int phaseAtSend = phase;
       long start = System.nanoTime();
       int status = 0;
       String xCache = "";
       boolean bodyOk = false;
       try {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl + keys.path(key)))
-            .timeout(requestTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(baseUrl + keys.path(key)))
+                    .timeout(requestTimeout)
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         status = r.statusCode();
         xCache = r.headers().firstValue("X-Cache").orElse("");
         long expected = keys.crc(key);
@@ -166,7 +204,8 @@ final class ZipfLoad implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      Outcome o = new Outcome(start, System.nanoTime(), phaseAtSend, phase, key, status, xCache, bodyOk);
+      Outcome o =
+          new Outcome(start, System.nanoTime(), phaseAtSend, phase, key, status, xCache, bodyOk);
       (o.ok() ? okCount : failedCount).incrementAndGet();
       if (!keepOnlyFailures || (!o.ok() && failedCount.get() <= 1_000)) {
         outcomes.add(o);
@@ -210,10 +249,11 @@ final class ZipfLoad implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code count} more outcomes satisfy {@code condition} (counted from now on), or the timeout.
-   * Returns whether they did.
+   * Waits until {@code count} more outcomes satisfy {@code condition} (counted from now on), or the
+   * timeout. Returns whether they did.
    */
-  boolean awaitOutcomes(Predicate<Outcome> condition, int count, Duration timeout) throws InterruptedException {
+  boolean awaitOutcomes(Predicate<Outcome> condition, int count, Duration timeout)
+      throws InterruptedException {
     CountDownLatch latch = new CountDownLatch(count);
     Watch w = new Watch(condition, latch);
     watches.add(w);
@@ -229,7 +269,10 @@ final class ZipfLoad implements AutoCloseable {
     return awaitOutcomes(o -> true, count, timeout);
   }
 
-  /** Waits until the load has sent its {@code maxRequests} and they have completed; returns every outcome. */
+  /**
+   * Waits until the load has sent its {@code maxRequests} and they have completed; returns every
+   * outcome.
+   */
   List<Outcome> finish(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (Thread t : threads) {

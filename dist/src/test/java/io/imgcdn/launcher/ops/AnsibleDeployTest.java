@@ -44,10 +44,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the Ansible playbooks of {@code ansible/} for real against this machine: the local inventory (1 edge,
- * 3 shards, 1 origin on 127.0.0.1, nodes under start-stop-daemon) deployed by {@code site.yml}, deployed again
- * without a change, then grown by a fourth shard with {@code add_shard.yml} while requests flow through the
- * edge.
+ * Runs the Ansible playbooks of {@code ansible/} for real against this machine: the local inventory
+ * (1 edge, 3 shards, 1 origin on 127.0.0.1, nodes under start-stop-daemon) deployed by {@code
+ * site.yml}, deployed again without a change, then grown by a fourth shard with {@code
+ * add_shard.yml} while requests flow through the edge.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AnsibleDeployTest {
@@ -69,7 +69,8 @@ class AnsibleDeployTest {
   static final String BUCKET = "imgcdn-ansible";
   static final String ADMIN_TOKEN = "local-admin-token-not-secret";
   static final int KEYS = 500;
-  static final String INSTALL_HINT = "apt-get update && apt-get install -y ansible ansible-lint yamllint systemd";
+  static final String INSTALL_HINT =
+      "apt-get update && apt-get install -y ansible ansible-lint yamllint systemd";
 
   @TempDir static Path root;
   static Path repo;
@@ -91,11 +92,17 @@ class AnsibleDeployTest {
     ansibleDir = repo.resolve("ansible");
     // The linters need no cluster: they run beside the deployment.
     lintLog = root.resolve("lint.log");
-    lint = new ProcessBuilder("sh", "-c", "yamllint -s . && ansible-lint --nocolor -p && "
-        + "ansible-playbook --syntax-check playbooks/site.yml playbooks/add_shard.yml "
-        + "playbooks/remove_shard.yml playbooks/rolling_restart.yml playbooks/prometheus.yml")
-        .directory(ansibleDir.toFile()).redirectErrorStream(true).redirectOutput(lintLog.toFile())
-        .start();
+    lint =
+        new ProcessBuilder(
+                "sh",
+                "-c",
+                "yamllint -s . && ansible-lint --nocolor -p && ansible-playbook --syntax-check"
+                    + " playbooks/site.yml playbooks/add_shard.yml playbooks/remove_shard.yml"
+                    + " playbooks/rolling_restart.yml playbooks/prometheus.yml")
+            .directory(ansibleDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(lintLog.toFile())
+            .start();
     Path dist = assembleDistribution(root.resolve("dist"));
     s3 = EmbeddedS3.start(root.resolve("s3"), 0, BUCKET, "ansible-access", "ansible-secret-key");
     byte[] jpeg = jpeg();
@@ -116,11 +123,20 @@ class AnsibleDeployTest {
     vars.put("origin_thumb_s3_access_key", s3.accessKey());
     vars.put("origin_thumb_s3_secret_key", s3.secretKey());
     StringBuilder json = new StringBuilder("{");
-    vars.forEach((k, v) -> json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":\"")
-        .append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"'));
+    vars.forEach(
+        (k, v) ->
+            json.append(json.length() > 1 ? "," : "")
+                .append('"')
+                .append(k)
+                .append("\":\"")
+                .append(v.replace("\\", "\\\\").replace("\"", "\\\""))
+                .append('"'));
     Files.writeString(root.resolve("vars.json"), json.append('}').toString());
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
-        .build();
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
   }
 
   @AfterAll
@@ -141,8 +157,9 @@ class AnsibleDeployTest {
       lint.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     keepLogs();
-    timings.forEach((step, took) -> System.out.printf("AnsibleDeployTest: %-40s %5.1fs%n", step,
-        took.toMillis() / 1000.0));
+    timings.forEach(
+        (step, took) ->
+            System.out.printf("AnsibleDeployTest: %-40s %5.1fs%n", step, took.toMillis() / 1000.0));
   }
 
   @Test
@@ -150,14 +167,18 @@ class AnsibleDeployTest {
   void site_onAFreshMachine_deploysAClusterThatServesThroughTheEdge() throws Exception {
     Run run = playbook("site.yml (first run)", "playbooks/site.yml");
 
-    assertThat(run.recap()).as(run.tail()).containsOnlyKeys("edge-1", "shard-1", "shard-2", "shard-3", "origin-1");
+    assertThat(run.recap())
+        .as(run.tail())
+        .containsOnlyKeys("edge-1", "shard-1", "shard-2", "shard-3", "origin-1");
     HttpResponse<byte[]> first = get("/img/k1.jpg");
     assertThat(first.statusCode()).as(describe(first)).isEqualTo(200);
     assertThat(first.body()).isEqualTo(s3.get("img/k1.jpg").orElseThrow());
     assertThat(xCache(first)).startsWith("edge-1;miss, shard-").endsWith("origin-1;miss");
     assertThat(xCache(get("/img/k1.jpg"))).isEqualTo("edge-1;hit");
     for (int adminPort : List.of(base + 100, base + 101, base + 102, base + 103, base + 109)) {
-      assertThat(admin(adminPort, "/readyz").statusCode()).as("readyz on %d", adminPort).isEqualTo(200);
+      assertThat(admin(adminPort, "/readyz").statusCode())
+          .as("readyz on %d", adminPort)
+          .isEqualTo(200);
     }
   }
 
@@ -176,8 +197,14 @@ class AnsibleDeployTest {
 
     assertThat(verify.waitFor()).as(output).isZero();
     assertThat(output).as("systemd-analyze's complaints").isBlank();
-    assertThat(Files.readString(Path.of(units.getFirst()))).contains("NoNewPrivileges=yes", "ProtectSystem=strict",
-        "ReadWritePaths=", "LimitNOFILE=", "MemoryMax=", "-Xmx");
+    assertThat(Files.readString(Path.of(units.getFirst())))
+        .contains(
+            "NoNewPrivileges=yes",
+            "ProtectSystem=strict",
+            "ReadWritePaths=",
+            "LimitNOFILE=",
+            "MemoryMax=",
+            "-Xmx");
   }
 
   @Test
@@ -188,8 +215,12 @@ class AnsibleDeployTest {
     Run run = playbook("site.yml (second run)", "playbooks/site.yml");
 
     assertThat(run.recap()).as(run.tail()).hasSize(5);
-    run.recap().forEach((host, counts) ->
-        assertThat(counts.get("changed")).as(host + " changed, in:\n" + run.tail()).isZero());
+    run.recap()
+        .forEach(
+            (host, counts) ->
+                assertThat(counts.get("changed"))
+                    .as(host + " changed, in:\n" + run.tail())
+                    .isZero());
     assertThat(pid("edge-1")).isEqualTo(edgePid);
   }
 
@@ -204,9 +235,16 @@ class AnsibleDeployTest {
 
     Run run;
     try {
-      run = playbook("add_shard.yml", "playbooks/add_shard.yml",
-          "-i", "inventories/local/hosts.yml", "-i", "inventories/local/shard-4.yml",
-          "-e", "imgcdn_new_shard=shard-4");
+      run =
+          playbook(
+              "add_shard.yml",
+              "playbooks/add_shard.yml",
+              "-i",
+              "inventories/local/hosts.yml",
+              "-i",
+              "inventories/local/shard-4.yml",
+              "-e",
+              "imgcdn_new_shard=shard-4");
     } finally {
       load.stop();
     }
@@ -214,7 +252,9 @@ class AnsibleDeployTest {
     assertThat(load.requests()).as("requests sent during add_shard.yml").isGreaterThan(50);
     assertThat(load.failures()).as("failed requests: " + load.failureSamples()).isZero();
     assertThat(run.recap().get("edge-1").get("failed")).isZero();
-    assertThat(pid("edge-1")).as("the edge reloads its ring, it is not restarted").isEqualTo(edgePid);
+    assertThat(pid("edge-1"))
+        .as("the edge reloads its ring, it is not restarted")
+        .isEqualTo(edgePid);
     Map<String, Integer> owners = new LinkedHashMap<>();
     for (int i = 300; i < KEYS; i++) {
       HttpResponse<byte[]> r = get("/img/k" + i + ".jpg");
@@ -226,21 +266,32 @@ class AnsibleDeployTest {
     double share = owners.getOrDefault("shard-4", 0) / (double) (KEYS - 300);
     System.out.println("AnsibleDeployTest: owners of 200 new keys after add_shard.yml: " + owners);
     assertThat(share).as("share of new keys on shard-4, owners " + owners).isBetween(0.10, 0.45);
-    assertThat(requestsServed(admin(base + 104, "/metrics").body())).as("requests counted by shard-4")
+    assertThat(requestsServed(admin(base + 104, "/metrics").body()))
+        .as("requests counted by shard-4")
         .isGreaterThanOrEqualTo(owners.getOrDefault("shard-4", 0));
   }
 
   @Test
   @Order(5)
   void addShard_keysCachedBeforeTheChange_doNotGoBackToS3() throws Exception {
-    // Keys 0-149 were cached by the three old shards before add_shard.yml; the quarter of them shard-4 now
+    // Keys 0-149 were cached by the three old shards before add_shard.yml; the quarter of them
+    // shard-4 now
     // owns must come from their previous owner (hand-off), not from S3, once the edge forgets them.
     double s3Before = s3Fetches();
     for (int i = 0; i < 150; i++) {
-      HttpResponse<String> purged = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + (base + 100) + "/admin/purge?path=/img/k" + i + ".jpg"))
-          .header("Authorization", "Bearer " + ADMIN_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> purged =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + (base + 100)
+                              + "/admin/purge?path=/img/k"
+                              + i
+                              + ".jpg"))
+                  .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(purged.statusCode()).as(purged.body()).isEqualTo(200);
     }
     List<String> viaShard4 = new ArrayList<>();
@@ -252,37 +303,59 @@ class AnsibleDeployTest {
       }
     }
 
-    assertThat(viaShard4).as("old keys now owned by shard-4").isNotEmpty()
+    assertThat(viaShard4)
+        .as("old keys now owned by shard-4")
+        .isNotEmpty()
         .allSatisfy(x -> assertThat(x).matches("edge-1;miss, shard-4;miss, shard-[123];hit"));
-    assertThat(s3Fetches()).as("S3 GETs for old keys; shard-4 answered " + viaShard4).isEqualTo(s3Before);
+    assertThat(s3Fetches())
+        .as("S3 GETs for old keys; shard-4 answered " + viaShard4)
+        .isEqualTo(s3Before);
   }
 
   @Test
   @Order(6)
-  void prometheusPlaybook_targetsEveryNode_andTheDashboardQueriesOnlyExportedMetrics() throws Exception {
+  void prometheusPlaybook_targetsEveryNode_andTheDashboardQueriesOnlyExportedMetrics()
+      throws Exception {
     Path prometheus = root.resolve("prometheus");
-    playbook("prometheus.yml", "playbooks/prometheus.yml",
-        "-i", "inventories/local/hosts.yml", "-i", "inventories/local/shard-4.yml",
-        "-e", "imgcdn_prometheus_dir=" + prometheus);
+    playbook(
+        "prometheus.yml",
+        "playbooks/prometheus.yml",
+        "-i",
+        "inventories/local/hosts.yml",
+        "-i",
+        "inventories/local/shard-4.yml",
+        "-e",
+        "imgcdn_prometheus_dir=" + prometheus);
 
     String targets = Files.readString(prometheus.resolve("file_sd/imgcdn.yml"));
-    Matcher target = Pattern.compile(
-        "targets: \\[\"127\\.0\\.0\\.1:(\\d+)\"]\\s+labels:\\s+tier: (\\w+)\\s+node: ([\\w-]+)").matcher(targets);
+    Matcher target =
+        Pattern.compile(
+                "targets: \\[\"127\\.0\\.0\\.1:(\\d+)\"]\\s+labels:\\s+tier: (\\w+)\\s+node:"
+                    + " ([\\w-]+)")
+            .matcher(targets);
     Map<String, String> exported = new LinkedHashMap<>();
     Set<String> metricNames = new java.util.TreeSet<>();
     while (target.find()) {
       HttpResponse<String> metrics = admin(Integer.parseInt(target.group(1)), "/metrics");
       assertThat(metrics.statusCode()).isEqualTo(200);
-      assertThat(metrics.body()).as(target.group(3)).contains("node=\"" + target.group(3) + "\"")
+      assertThat(metrics.body())
+          .as(target.group(3))
+          .contains("node=\"" + target.group(3) + "\"")
           .contains("tier=\"" + target.group(2) + "\"");
       exported.put(target.group(3), target.group(2));
-      metrics.body().lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+      metrics
+          .body()
+          .lines()
+          .filter(l -> !l.startsWith("#") && !l.isBlank())
           .forEach(l -> metricNames.add(l.split("[{ ]", 2)[0]));
     }
-    assertThat(exported).containsOnlyKeys("edge-1", "shard-1", "shard-2", "shard-3", "shard-4", "origin-1");
-    assertThat(Files.readString(prometheus.resolve("prometheus.yml"))).contains("file_sd_configs", "honor_labels: true");
+    assertThat(exported)
+        .containsOnlyKeys("edge-1", "shard-1", "shard-2", "shard-3", "shard-4", "origin-1");
+    assertThat(Files.readString(prometheus.resolve("prometheus.yml")))
+        .contains("file_sd_configs", "honor_labels: true");
 
-    String dashboard = Files.readString(ansibleDir.resolve("monitoring/grafana/imgcdn-dashboard.json"));
+    String dashboard =
+        Files.readString(ansibleDir.resolve("monitoring/grafana/imgcdn-dashboard.json"));
     Set<String> queried = new java.util.TreeSet<>();
     // The imgcdn_* series; JVM series (jvm_gc_pause_*) appear only after the first collection.
     Matcher name = Pattern.compile("\\b(imgcdn_[a-z0-9_]+)").matcher(dashboard);
@@ -300,7 +373,10 @@ class AnsibleDeployTest {
     assertThat(lint.exitValue()).as(Files.readString(lintLog)).isZero();
   }
 
-  /** Copies the playbook and node logs to dist/target/ansible-deploy-test/ (the temporary root is deleted). */
+  /**
+   * Copies the playbook and node logs to dist/target/ansible-deploy-test/ (the temporary root is
+   * deleted).
+   */
   static void keepLogs() throws IOException {
     if (repo == null) {
       return;
@@ -315,21 +391,27 @@ class AnsibleDeployTest {
       }
     }
     for (Path log : logs) {
-      Files.copy(log, keep.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          log, keep.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
-  // --- Ansible ---------------------------------------------------------------------------------------------
+  // --- Ansible
+  // ---------------------------------------------------------------------------------------------
 
   record Run(Map<String, Map<String, Integer>> recap, String tail) {}
 
   static Run playbook(String step, String playbook, String... extraArgs) throws Exception {
-    List<String> command = new ArrayList<>(List.of("ansible-playbook", playbook, "--diff", "-e",
-        "@" + root.resolve("vars.json")));
+    List<String> command =
+        new ArrayList<>(
+            List.of("ansible-playbook", playbook, "--diff", "-e", "@" + root.resolve("vars.json")));
     command.addAll(List.of(extraArgs));
     Path log = root.resolve(step.replaceAll("[^A-Za-z0-9.]+", "-") + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ansibleDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(ansibleDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().put("ANSIBLE_CONFIG", ansibleDir.resolve("ansible.cfg").toString());
     pb.environment().put("ANSIBLE_NOCOLOR", "1");
     pb.environment().put("ANSIBLE_LOCAL_TEMP", root.resolve("ansible-tmp").toString());
@@ -342,10 +424,17 @@ class AnsibleDeployTest {
     }
     timings.put(step, Duration.ofNanos(System.nanoTime() - start));
     String output = Files.readString(log);
-    String tail = output.lines().skip(Math.max(0, output.lines().count() - 80))
-        .reduce("", (a, b) -> a + b + "\n");
+    String tail =
+        output
+            .lines()
+            .skip(Math.max(0, output.lines().count() - 80))
+            .reduce("", (a, b) -> a + b + "\n");
     if (!finished || p.exitValue() != 0) {
-      fail(String.join(" ", command) + (finished ? " exited " + p.exitValue() : " timed out") + ":\n" + tail);
+      fail(
+          String.join(" ", command)
+              + (finished ? " exited " + p.exitValue() : " timed out")
+              + ":\n"
+              + tail);
     }
     return new Run(recap(output), tail);
   }
@@ -385,8 +474,12 @@ class AnsibleDeployTest {
         fail(tool + " --version exited " + p.exitValue() + "; install it: " + INSTALL_HINT);
       }
     } catch (IOException | InterruptedException e) {
-      fail(tool + " is not installed (" + e.getMessage() + "); this test runs the playbooks for real. Install: "
-          + INSTALL_HINT);
+      fail(
+          tool
+              + " is not installed ("
+              + e.getMessage()
+              + "); this test runs the playbooks for real. Install: "
+              + INSTALL_HINT);
     }
   }
 
@@ -399,22 +492,25 @@ class AnsibleDeployTest {
     throw new IllegalStateException("no ansible/ansible.cfg above " + Path.of("").toAbsolutePath());
   }
 
-  // --- The distribution and the data ------------------------------------------------------------------------
+  // --- The distribution and the data
+  // ------------------------------------------------------------------------
 
   /**
-   * dist-VERSION.jar (dist's classes) and lib/ (copies of this JVM's runtime jars), as `./imgcdn build` lays
-   * them out. Copies, not links: sibling jars in ~/.m2 may be reinstalled while the test runs, and the
-   * second site.yml run must see the same build.
+   * dist-VERSION.jar (dist's classes) and lib/ (copies of this JVM's runtime jars), as `./imgcdn
+   * build` lays them out. Copies, not links: sibling jars in ~/.m2 may be reinstalled while the
+   * test runs, and the second site.yml run must see the same build.
    */
   static Path assembleDistribution(Path dir) throws IOException {
     Path lib = Files.createDirectories(dir.resolve("lib"));
-    Set<String> testOnly = Set.of("junit-", "assertj-", "opentest4j-", "apiguardian-", "byte-buddy",
-        "surefire", "jqwik");
+    Set<String> testOnly =
+        Set.of(
+            "junit-", "assertj-", "opentest4j-", "apiguardian-", "byte-buddy", "surefire", "jqwik");
     boolean distJar = false;
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       Path p = Path.of(entry).toAbsolutePath();
       String name = p.getFileName().toString();
-      if (name.equals("test-classes") || name.endsWith("-tests.jar")
+      if (name.equals("test-classes")
+          || name.endsWith("-tests.jar")
           || testOnly.stream().anyMatch(name::startsWith)) {
         continue;
       }
@@ -428,12 +524,15 @@ class AnsibleDeployTest {
         Files.copy(p, lib.resolve(name));
       }
     }
-    assertThat(distJar).as("dist's classes on the class path " + System.getProperty("java.class.path")).isTrue();
+    assertThat(distJar)
+        .as("dist's classes on the class path " + System.getProperty("java.class.path"))
+        .isTrue();
     return dir;
   }
 
   static void jar(Path classes, Path target) throws IOException {
-    try (OutputStream file = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(file);
+    try (OutputStream file = Files.newOutputStream(target);
+        JarOutputStream jar = new JarOutputStream(file);
         Stream<Path> files = Files.walk(classes)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
@@ -475,33 +574,49 @@ class AnsibleDeployTest {
     throw new IOException("no free block of ports in 20000-40109 after 50 tries");
   }
 
-  // --- Talking to the cluster -------------------------------------------------------------------------------
+  // --- Talking to the cluster
+  // -------------------------------------------------------------------------------
 
   static HttpResponse<byte[]> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + base + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + base + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   static HttpResponse<String> admin(int port, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The sum of imgcdn_requests_total over its labels in a Prometheus text page. */
   static double requestsServed(String metrics) {
-    return metrics.lines().filter(l -> l.startsWith("imgcdn_requests_total{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("imgcdn_requests_total{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   /** S3 GETs of originals made by origin-1 (the count of its imgcdn_origin_s3_fetch timer). */
   static double s3Fetches() throws Exception {
-    return admin(base + 109, "/metrics").body().lines()
+    return admin(base + 109, "/metrics")
+        .body()
+        .lines()
         .filter(l -> l.startsWith("imgcdn_origin_s3_fetch_seconds_count"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   static String describe(HttpResponse<byte[]> r) {
-    return r.statusCode() + " X-Cache: " + xCache(r) + " body: "
+    return r.statusCode()
+        + " X-Cache: "
+        + xCache(r)
+        + " body: "
         + new String(r.body(), 0, Math.min(r.body().length, 300), StandardCharsets.UTF_8);
   }
 
@@ -510,7 +625,8 @@ class AnsibleDeployTest {
   }
 
   static long pid(String node) throws IOException {
-    return Long.parseLong(Files.readString(root.resolve("cluster/run/imgcdn/" + node + ".pid")).strip());
+    return Long.parseLong(
+        Files.readString(root.resolve("cluster/run/imgcdn/" + node + ".pid")).strip());
   }
 
   static void stopByPidfile(Path pidfile) throws Exception {
@@ -521,7 +637,8 @@ class AnsibleDeployTest {
       return;
     }
     Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-    if (handle.isEmpty() || !handle.get().info().commandLine().orElse("").contains("io.imgcdn.launcher.Main")) {
+    if (handle.isEmpty()
+        || !handle.get().info().commandLine().orElse("").contains("io.imgcdn.launcher.Main")) {
       return;
     }
     ProcessHandle node = handle.get();
@@ -534,7 +651,10 @@ class AnsibleDeployTest {
     }
   }
 
-  /** Requests through the edge from a few threads, cycling over the first {@code keys} keys, until stopped. */
+  /**
+   * Requests through the edge from a few threads, cycling over the first {@code keys} keys, until
+   * stopped.
+   */
   static final class Load {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong requests = new AtomicLong();
@@ -546,22 +666,26 @@ class AnsibleDeployTest {
       Load load = new Load();
       for (int t = 0; t < threads; t++) {
         int first = t;
-        load.threads.add(Thread.ofPlatform().name("load-" + t).start(() -> {
-          for (int i = first; load.running.get(); i += threads) {
-            String path = "/img/k" + (i % keys) + ".jpg";
-            try {
-              HttpResponse<byte[]> r = get(path);
-              if (r.statusCode() != 200) {
-                load.fail(path + " -> " + r.statusCode() + " " + xCache(r));
-              }
-            } catch (Exception e) {
-              load.fail(path + " -> " + e);
-            }
-            load.requests.incrementAndGet();
-            // Pacing, so the load leaves CPU to the playbook on a small machine.
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
-          }
-        }));
+        load.threads.add(
+            Thread.ofPlatform()
+                .name("load-" + t)
+                .start(
+                    () -> {
+                      for (int i = first; load.running.get(); i += threads) {
+                        String path = "/img/k" + (i % keys) + ".jpg";
+                        try {
+                          HttpResponse<byte[]> r = get(path);
+                          if (r.statusCode() != 200) {
+                            load.fail(path + " -> " + r.statusCode() + " " + xCache(r));
+                          }
+                        } catch (Exception e) {
+                          load.fail(path + " -> " + e);
+                        }
+                        load.requests.incrementAndGet();
+                        // Pacing, so the load leaves CPU to the playbook on a small machine.
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+                      }
+                    }));
       }
       return load;
     }

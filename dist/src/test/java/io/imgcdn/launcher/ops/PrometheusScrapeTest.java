@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Debian's Prometheus, configured by the prometheus.yml playbook for a LocalCluster (1 edge, 3 shards, 1
- * origin on 127.0.0.1), scrapes every node's admin port each second; its query API then shows
- * imgcdn_requests_total from every node with the node's tier and verdict labels.
+ * Debian's Prometheus, configured by the prometheus.yml playbook for a LocalCluster (1 edge, 3
+ * shards, 1 origin on 127.0.0.1), scrapes every node's admin port each second; its query API then
+ * shows imgcdn_requests_total from every node with the node's tier and verdict labels.
  */
 class PrometheusScrapeTest {
   /*
@@ -43,8 +43,11 @@ class PrometheusScrapeTest {
    * and is stopped by pid.
    */
   static final String INSTALL_HINT = "apt-get install prometheus ansible (as .ci/run does)";
-  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   @TempDir static Path dir;
   static LocalCluster cluster;
@@ -56,10 +59,23 @@ class PrometheusScrapeTest {
   static void start() throws Exception {
     AnsibleDeployTest.requireTool("prometheus");
     AnsibleDeployTest.requireTool("ansible-playbook");
-    cluster = LocalCluster.start(new LocalCluster.Layout(dir.resolve("cluster"), 0, 0, 0, 3, 0, 0, 32L << 20,
-        32L << 20, "prometheus-test-signing-key", Map.of()));
+    cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir.resolve("cluster"),
+                0,
+                0,
+                0,
+                3,
+                0,
+                0,
+                32L << 20,
+                32L << 20,
+                "prometheus-test-signing-key",
+                Map.of()));
     cluster.s3().put("photos/a.jpg", jpeg(), "image/jpeg");
-    // Traffic on every node: through the edge twice (a miss down to the origin, then an edge hit), and
+    // Traffic on every node: through the edge twice (a miss down to the origin, then an edge hit),
+    // and
     // once straight to each shard.
     get(cluster.edgeUrl() + "/v/w150/photos/a.jpg");
     get(cluster.edgeUrl() + "/v/w150/photos/a.jpg");
@@ -71,24 +87,42 @@ class PrometheusScrapeTest {
     Path inventory = Files.writeString(dir.resolve("inventory.yml"), inventory());
     Path repo = AnsibleDeployTest.repositoryRoot();
     Path playbookLog = dir.resolve("playbook.log");
-    Process playbook = new ProcessBuilder("ansible-playbook", "playbooks/prometheus.yml", "-i", inventory.toString(),
-        "-e", "imgcdn_prometheus_dir=" + config, "-e", "imgcdn_prometheus_scrape_interval=1s")
-        .directory(repo.resolve("ansible").toFile()).redirectErrorStream(true).redirectOutput(playbookLog.toFile())
-        .start();
+    Process playbook =
+        new ProcessBuilder(
+                "ansible-playbook",
+                "playbooks/prometheus.yml",
+                "-i",
+                inventory.toString(),
+                "-e",
+                "imgcdn_prometheus_dir=" + config,
+                "-e",
+                "imgcdn_prometheus_scrape_interval=1s")
+            .directory(repo.resolve("ansible").toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(playbookLog.toFile())
+            .start();
     if (!playbook.waitFor(5, TimeUnit.MINUTES) || playbook.exitValue() != 0) {
       playbook.destroyForcibly();
       fail("prometheus.yml playbook failed:\n" + Files.readString(playbookLog));
     }
-    assertThat(config.resolve("prometheus.yml")).isRegularFile(); // checked by promtool in the playbook
+    assertThat(config.resolve("prometheus.yml"))
+        .isRegularFile(); // checked by promtool in the playbook
 
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       prometheusPort = s.getLocalPort();
     }
     prometheusLog = dir.resolve("prometheus.log");
-    prometheus = new ProcessBuilder("prometheus", "--config.file=" + config.resolve("prometheus.yml"),
-        "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + prometheusPort,
-        "--web.console.templates=" + dir, "--web.console.libraries=" + dir)
-        .redirectErrorStream(true).redirectOutput(prometheusLog.toFile()).start();
+    prometheus =
+        new ProcessBuilder(
+                "prometheus",
+                "--config.file=" + config.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + prometheusPort,
+                "--web.console.templates=" + dir,
+                "--web.console.libraries=" + dir)
+            .redirectErrorStream(true)
+            .redirectOutput(prometheusLog.toFile())
+            .start();
   }
 
   @AfterAll
@@ -108,37 +142,63 @@ class PrometheusScrapeTest {
 
   /** The inventory the playbook reads: every node of the cluster with its admin port. */
   static String inventory() {
-    List<String> lines = new ArrayList<>(List.of("all:", "  vars:", "    ansible_connection: local",
-        "    ansible_host: 127.0.0.1", "    ansible_python_interpreter: \"{{ ansible_playbook_python }}\"",
-        "  children:", "    edge_cache:", "      hosts:", "        edge-1:",
-        "          edge_cache_admin_port: " + cluster.edge().adminPort(), "    shard_cache:", "      hosts:"));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "all:",
+                "  vars:",
+                "    ansible_connection: local",
+                "    ansible_host: 127.0.0.1",
+                "    ansible_python_interpreter: \"{{ ansible_playbook_python }}\"",
+                "  children:",
+                "    edge_cache:",
+                "      hosts:",
+                "        edge-1:",
+                "          edge_cache_admin_port: " + cluster.edge().adminPort(),
+                "    shard_cache:",
+                "      hosts:"));
     for (int i = 0; i < cluster.shards().size(); i++) {
       lines.add("        shard-" + (i + 1) + ":");
       lines.add("          shard_cache_admin_port: " + cluster.shards().get(i).adminPort());
     }
-    lines.addAll(List.of("    origin_thumb:", "      hosts:", "        origin-1:",
-        "          origin_thumb_admin_port: " + cluster.origin().adminPort()));
+    lines.addAll(
+        List.of(
+            "    origin_thumb:",
+            "      hosts:",
+            "        origin-1:",
+            "          origin_thumb_admin_port: " + cluster.origin().adminPort()));
     return String.join("\n", lines) + "\n";
   }
 
   static byte[] jpeg() throws IOException {
-    var image = new java.awt.image.BufferedImage(120, 80, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    var image =
+        new java.awt.image.BufferedImage(120, 80, java.awt.image.BufferedImage.TYPE_INT_RGB);
     var out = new java.io.ByteArrayOutputStream();
     javax.imageio.ImageIO.write(image, "jpg", out);
     return out.toByteArray();
   }
 
   static void get(String url) throws Exception {
-    HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(r.statusCode()).as(url).isEqualTo(200);
   }
 
   /** The label sets of every series the instant query returns (Prometheus sorts labels by name). */
   static List<Map<String, String>> query(String promql) throws IOException, InterruptedException {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort
-        + "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + prometheusPort
+                            + "/api/v1/query?query="
+                            + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       return List.of();
     }
@@ -161,14 +221,24 @@ class PrometheusScrapeTest {
     Set<String> nodes = Set.of("edge-1", "shard-1", "shard-2", "shard-3", "origin-1");
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     List<Map<String, String>> series = List.of();
-    while (!series.stream().map(s -> s.get("node")).collect(Collectors.toSet()).containsAll(nodes)) {
+    while (!series.stream()
+        .map(s -> s.get("node"))
+        .collect(Collectors.toSet())
+        .containsAll(nodes)) {
       if (System.nanoTime() > deadline) {
-        fail("no imgcdn_requests_total from every node after 90 s; got " + series + "; prometheus log:\n"
-            + Files.readString(prometheusLog));
+        fail(
+            "no imgcdn_requests_total from every node after 90 s; got "
+                + series
+                + "; prometheus log:\n"
+                + Files.readString(prometheusLog));
       }
       // Waiting on the process doubles as the poll interval and fails at once if Prometheus died.
       if (prometheus.waitFor(200, TimeUnit.MILLISECONDS)) {
-        fail("prometheus exited " + prometheus.exitValue() + ":\n" + Files.readString(prometheusLog));
+        fail(
+            "prometheus exited "
+                + prometheus.exitValue()
+                + ":\n"
+                + Files.readString(prometheusLog));
       }
       series = query("imgcdn_requests_total");
     }
@@ -181,8 +251,12 @@ class PrometheusScrapeTest {
       tierOf.put(s.get("node"), s.get("tier"));
       resultsOf.computeIfAbsent(s.get("node"), n -> new java.util.TreeSet<>()).add(s.get("result"));
     }
-    assertThat(tierOf).containsEntry("edge-1", "edge").containsEntry("shard-1", "shard")
-        .containsEntry("shard-2", "shard").containsEntry("shard-3", "shard").containsEntry("origin-1", "origin");
+    assertThat(tierOf)
+        .containsEntry("edge-1", "edge")
+        .containsEntry("shard-1", "shard")
+        .containsEntry("shard-2", "shard")
+        .containsEntry("shard-3", "shard")
+        .containsEntry("origin-1", "origin");
     assertThat(resultsOf.get("edge-1")).contains("hit", "miss");
     assertThat(resultsOf.get("origin-1")).isNotEmpty();
     for (String shard : List.of("shard-1", "shard-2", "shard-3")) {

@@ -4,8 +4,8 @@ import com.github.benmanes.caffeine.cache.Policy;
 import java.util.Iterator;
 
 /**
- * A frequency filter in front of the index (see {@link Admission}): counts every request of every key in
- * a count-min sketch and compares a candidate with the coldest entries it would displace.
+ * A frequency filter in front of the index (see {@link Admission}): counts every request of every
+ * key in a count-min sketch and compares a candidate with the coldest entries it would displace.
  */
 final class AdmissionFilter {
   /*
@@ -37,12 +37,16 @@ final class AdmissionFilter {
    * [1] Einziger, Friedman, Manes. TinyLFU: A Highly Efficient Cache Admission Policy. ACM ToS 2017.
    */
   static final int MAX_COUNT = 15;
+
   /** Requests between halvings, in expected entries (the long memory). */
   static final int HISTORY = 80;
+
   /** Requests between halvings of ADAPTIVE's short memory, in expected entries. */
   static final int SHORT_HISTORY = 8;
+
   /** Mean entry size assumed to size the sketch before any entry is seen. */
   static final long ASSUMED_ENTRY_BYTES = 16 << 10;
+
   private static final int MAX_WIDTH = 1 << 22;
   private static final int MAX_VICTIMS = 256;
 
@@ -73,7 +77,10 @@ final class AdmissionFilter {
     }
   }
 
-  /** Counts one request (a hit, or a miss being offered) of {@code key} for an entry of {@code weight}. */
+  /**
+   * Counts one request (a hit, or a miss being offered) of {@code key} for an entry of {@code
+   * weight}.
+   */
   void record(String key, int weight) {
     record(key);
     if (judge != null) {
@@ -100,32 +107,38 @@ final class AdmissionFilter {
    * Whether a candidate of {@code weight} should enter an index of {@code maxWeight} now holding
    * {@code weighted}, given its eviction policy.
    */
-  boolean admits(String key, long weight, Policy.Eviction<String, CachedObject> eviction, long maxWeight) {
+  boolean admits(
+      String key, long weight, Policy.Eviction<String, CachedObject> eviction, long maxWeight) {
     long overflow = eviction.weightedSize().orElse(0L) + weight - maxWeight;
     if (overflow <= 0) {
       return true;
     }
-    double[] victims = eviction.coldest(entries -> {
-      double frequencies = 0;
-      double weightedFrequencies = 0;
-      double weightedShortFrequencies = 0;
-      long freed = 0;
-      int n = 0;
-      for (Iterator<Policy.CacheEntry<String, CachedObject>> it = entries.iterator(); it.hasNext()
-          && freed < overflow && n < MAX_VICTIMS; n++) {
-        Policy.CacheEntry<String, CachedObject> e = it.next();
-        int h = e.getKey().hashCode();
-        int f = sketch.frequency(h);
-        long w = e.weight();
-        frequencies += f;
-        weightedFrequencies += (double) f * w;
-        if (shortSketch != null) {
-          weightedShortFrequencies += (double) shortSketch.frequency(h) * w;
-        }
-        freed += w;
-      }
-      return new double[] {frequencies, weightedFrequencies, freed, weightedShortFrequencies};
-    });
+    double[] victims =
+        eviction.coldest(
+            entries -> {
+              double frequencies = 0;
+              double weightedFrequencies = 0;
+              double weightedShortFrequencies = 0;
+              long freed = 0;
+              int n = 0;
+              for (Iterator<Policy.CacheEntry<String, CachedObject>> it = entries.iterator();
+                  it.hasNext() && freed < overflow && n < MAX_VICTIMS;
+                  n++) {
+                Policy.CacheEntry<String, CachedObject> e = it.next();
+                int h = e.getKey().hashCode();
+                int f = sketch.frequency(h);
+                long w = e.weight();
+                frequencies += f;
+                weightedFrequencies += (double) f * w;
+                if (shortSketch != null) {
+                  weightedShortFrequencies += (double) shortSketch.frequency(h) * w;
+                }
+                freed += w;
+              }
+              return new double[] {
+                frequencies, weightedFrequencies, freed, weightedShortFrequencies
+              };
+            });
     if (victims[2] == 0) {
       return true;
     }

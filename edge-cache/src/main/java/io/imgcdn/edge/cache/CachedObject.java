@@ -11,8 +11,9 @@ import java.util.Objects;
 
 /**
  * One object held in memory: its body in one off-heap buffer, preceded by its response header lines
- * already encoded, plus the few header values the conditional and range paths need. Reference counted:
- * the cache holds one reference, each response that writes it holds one for as long as it needs it.
+ * already encoded, plus the few header values the conditional and range paths need. Reference
+ * counted: the cache holds one reference, each response that writes it holds one for as long as it
+ * needs it.
  */
 public final class CachedObject {
   /*
@@ -58,21 +59,53 @@ public final class CachedObject {
   private final String contentType;
   private final String etag;
   private final String cacheControl;
-  /** The Vary value of the head ("" without one): 304 and 206 heads, built apart, must repeat it. */
+
+  /**
+   * The Vary value of the head ("" without one): 304 and 206 heads, built apart, must repeat it.
+   */
   private final String vary;
+
   private final String upstreamChain;
   private final Runnable onFree;
   private final String[] representationKeys;
+
   @SuppressWarnings("unused") // through REFS
   private volatile int refs = 1;
 
-  private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
-      String cacheControl, String vary, String upstreamChain, Runnable onFree) {
-    this(stored, headBytes, bodyBytes, contentType, etag, cacheControl, vary, upstreamChain, onFree, null);
+  private CachedObject(
+      ByteBuf stored,
+      int headBytes,
+      int bodyBytes,
+      String contentType,
+      String etag,
+      String cacheControl,
+      String vary,
+      String upstreamChain,
+      Runnable onFree) {
+    this(
+        stored,
+        headBytes,
+        bodyBytes,
+        contentType,
+        etag,
+        cacheControl,
+        vary,
+        upstreamChain,
+        onFree,
+        null);
   }
 
-  private CachedObject(ByteBuf stored, int headBytes, int bodyBytes, String contentType, String etag,
-      String cacheControl, String vary, String upstreamChain, Runnable onFree, String[] representationKeys) {
+  private CachedObject(
+      ByteBuf stored,
+      int headBytes,
+      int bodyBytes,
+      String contentType,
+      String etag,
+      String cacheControl,
+      String vary,
+      String upstreamChain,
+      Runnable onFree,
+      String[] representationKeys) {
     this.representationKeys = representationKeys;
     this.vary = vary;
     this.stored = stored;
@@ -95,7 +128,7 @@ public final class CachedObject {
     for (AcceptClass c : classes) {
       keys[c.ordinal()] = c.key(key); // built once here, not per hit
     }
-    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", () -> { }, keys);
+    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", () -> {}, keys);
   }
 
   /** Whether this is a marker entry (then it has no head and no body to send). */
@@ -134,7 +167,10 @@ public final class CachedObject {
     return vary;
   }
 
-  /** The X-Cache chain of the tiers behind this edge when the object was fetched ("shard-2;miss, ..."). */
+  /**
+   * The X-Cache chain of the tiers behind this edge when the object was fetched ("shard-2;miss,
+   * ...").
+   */
   public String upstreamChain() {
     return upstreamChain;
   }
@@ -153,7 +189,10 @@ public final class CachedObject {
     return stored.retainedSlice(0, withBody ? headBytes + bodyBytes : headBytes);
   }
 
-  /** A retained slice of the body from {@code first}, {@code length} bytes. The caller must hold a reference. */
+  /**
+   * A retained slice of the body from {@code first}, {@code length} bytes. The caller must hold a
+   * reference.
+   */
   public ByteBuf body(int first, int length) {
     Objects.checkFromIndexSize(first, length, bodyBytes);
     return stored.retainedSlice(headBytes + first, length);
@@ -174,7 +213,8 @@ public final class CachedObject {
   /** Takes a reference; the caller must already hold one. */
   public CachedObject retain() {
     if (!tryRetain()) {
-      throw new IllegalStateException("retain() on a freed cached object (expected: the caller holds a reference)");
+      throw new IllegalStateException(
+          "retain() on a freed cached object (expected: the caller holds a reference)");
     }
     return this;
   }
@@ -186,7 +226,8 @@ public final class CachedObject {
       stored.release();
       onFree.run();
     } else if (before <= 0) {
-      throw new IllegalStateException("release() of a freed cached object: count was " + before + " (expected: > 0)");
+      throw new IllegalStateException(
+          "release() of a freed cached object: count was " + before + " (expected: > 0)");
     }
   }
 
@@ -201,8 +242,8 @@ public final class CachedObject {
   }
 
   /**
-   * Assembles one object: the head is encoded when the builder is made, the body appended piece by piece
-   * as it arrives from upstream, into one buffer of the exact final size.
+   * Assembles one object: the head is encoded when the builder is made, the body appended piece by
+   * piece as it arrives from upstream, into one buffer of the exact final size.
    */
   public static final class Builder {
     private final ByteBuf stored;
@@ -216,8 +257,15 @@ public final class CachedObject {
     private final Runnable onDone;
     private boolean done;
 
-    Builder(ByteBufAllocator alloc, String contentType, String etag, String cacheControl, String vary,
-        int bodyBytes, Runnable onFree, Runnable onDone) {
+    Builder(
+        ByteBufAllocator alloc,
+        String contentType,
+        String etag,
+        String cacheControl,
+        String vary,
+        int bodyBytes,
+        Runnable onFree,
+        Runnable onDone) {
       this.onDone = onDone;
       this.contentType = Objects.requireNonNull(contentType, "contentType");
       this.etag = Objects.requireNonNull(etag, "etag");
@@ -225,9 +273,14 @@ public final class CachedObject {
       this.vary = vary == null ? "" : vary;
       this.bodyBytes = bodyBytes;
       this.onFree = onFree;
-      StringBuilder head = new StringBuilder(192)
-          .append("Content-Type: ").append(contentType).append("\r\n")
-          .append("Content-Length: ").append(bodyBytes).append("\r\n");
+      StringBuilder head =
+          new StringBuilder(192)
+              .append("Content-Type: ")
+              .append(contentType)
+              .append("\r\n")
+              .append("Content-Length: ")
+              .append(bodyBytes)
+              .append("\r\n");
       if (!etag.isEmpty()) {
         head.append("ETag: ").append(etag).append("\r\n");
       }
@@ -246,25 +299,48 @@ public final class CachedObject {
       return stored.writableBytes();
     }
 
-    /** Copies a piece of the body in (without releasing it); fails if it overflows the announced length. */
+    /**
+     * Copies a piece of the body in (without releasing it); fails if it overflows the announced
+     * length.
+     */
     public void append(ByteBuf piece) {
       int n = piece.readableBytes();
       if (n > stored.writableBytes()) {
-        throw new IllegalStateException("body piece of " + n + " bytes overflows the announced length "
-            + bodyBytes + " (expected: <= " + stored.writableBytes() + " more)");
+        throw new IllegalStateException(
+            "body piece of "
+                + n
+                + " bytes overflows the announced length "
+                + bodyBytes
+                + " (expected: <= "
+                + stored.writableBytes()
+                + " more)");
       }
       stored.writeBytes(piece, piece.readerIndex(), n);
     }
 
-    /** The finished object, holding one reference (the caller's). Fails if the body is incomplete. */
+    /**
+     * The finished object, holding one reference (the caller's). Fails if the body is incomplete.
+     */
     public CachedObject build(String upstreamChain) {
       if (stored.isWritable()) {
-        throw new IllegalStateException("body incomplete: " + (headBytes + bodyBytes - stored.writerIndex())
-            + " of " + bodyBytes + " bytes missing");
+        throw new IllegalStateException(
+            "body incomplete: "
+                + (headBytes + bodyBytes - stored.writerIndex())
+                + " of "
+                + bodyBytes
+                + " bytes missing");
       }
       done = true;
       onDone.run();
-      return new CachedObject(stored, headBytes, bodyBytes, contentType, etag, cacheControl, vary, upstreamChain,
+      return new CachedObject(
+          stored,
+          headBytes,
+          bodyBytes,
+          contentType,
+          etag,
+          cacheControl,
+          vary,
+          upstreamChain,
           onFree);
     }
 

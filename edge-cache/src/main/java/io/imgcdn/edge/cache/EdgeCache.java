@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The edge's memory cache: an index on the heap (Caffeine, W-TinyLFU, bounded by bytes) of
- * {@link CachedObject}s whose bodies live off-heap, so the Java heap stays small whatever the cache size.
+ * The edge's memory cache: an index on the heap (Caffeine, W-TinyLFU, bounded by bytes) of {@link
+ * CachedObject}s whose bodies live off-heap, so the Java heap stays small whatever the cache size.
  */
 public final class EdgeCache implements AutoCloseable {
   /*
@@ -58,24 +58,36 @@ public final class EdgeCache implements AutoCloseable {
       throw new IllegalArgumentException("maxBytes: " + maxBytes + " (expected: >= 0)");
     }
     if (maxObjectBytes < 0 || maxObjectBytes > Integer.MAX_VALUE - 4096) {
-      throw new IllegalArgumentException("maxObjectBytes: " + maxObjectBytes + " (expected: 0.." + (Integer.MAX_VALUE - 4096) + ")");
+      throw new IllegalArgumentException(
+          "maxObjectBytes: "
+              + maxObjectBytes
+              + " (expected: 0.."
+              + (Integer.MAX_VALUE - 4096)
+              + ")");
     }
     this.maxBytes = maxBytes;
     this.maxObjectBytes = maxObjectBytes;
     this.fillLimit = Math.max(maxObjectBytes, maxBytes / 4);
     this.admission = java.util.Objects.requireNonNull(admission, "admission");
-    this.filter = admission == Admission.TINYLFU ? null : new AdmissionFilter(admission, Math.max(1, maxBytes));
-    this.index = Caffeine.newBuilder()
-        .maximumWeight(maxBytes)
-        .weigher((String k, CachedObject v) -> v.weight())
-        .executor(Runnable::run)
-        .removalListener((String k, CachedObject v, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
-          if (v != null) {
-            v.release();
-          }
-        })
-        .recordStats()
-        .build();
+    this.filter =
+        admission == Admission.TINYLFU
+            ? null
+            : new AdmissionFilter(admission, Math.max(1, maxBytes));
+    this.index =
+        Caffeine.newBuilder()
+            .maximumWeight(maxBytes)
+            .weigher((String k, CachedObject v) -> v.weight())
+            .executor(Runnable::run)
+            .removalListener(
+                (String k,
+                    CachedObject v,
+                    com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
+                  if (v != null) {
+                    v.release();
+                  }
+                })
+            .recordStats()
+            .build();
   }
 
   /** The object stored under {@code key} with a reference the caller must release, or null. */
@@ -90,21 +102,25 @@ public final class EdgeCache implements AutoCloseable {
     return found;
   }
 
-  /** Whether an object with a body of this many bytes may be kept (else it is streamed, never stored). */
+  /**
+   * Whether an object with a body of this many bytes may be kept (else it is streamed, never
+   * stored).
+   */
   public boolean admissible(long bodyBytes) {
     return bodyBytes <= maxObjectBytes && bodyBytes + CachedObject.ENTRY_OVERHEAD <= maxBytes;
   }
 
   /**
-   * Starts assembling an object of {@code bodyBytes} (admissible) in this cache's memory, or returns null
-   * when objects being filled already hold a quarter of the cache (at least one object's worth): a burst
-   * of slow misses must not reserve unbounded memory before any of it is admitted. The caller then
-   * relays the object without storing it.
+   * Starts assembling an object of {@code bodyBytes} (admissible) in this cache's memory, or
+   * returns null when objects being filled already hold a quarter of the cache (at least one
+   * object's worth): a burst of slow misses must not reserve unbounded memory before any of it is
+   * admitted. The caller then relays the object without storing it.
    */
-  public CachedObject.Builder tryBuilder(String contentType, String etag, String cacheControl, String vary,
-      int bodyBytes) {
+  public CachedObject.Builder tryBuilder(
+      String contentType, String etag, String cacheControl, String vary, int bodyBytes) {
     if (!admissible(bodyBytes)) {
-      throw new IllegalArgumentException("bodyBytes: " + bodyBytes + " (expected: <= " + maxObjectBytes + ")");
+      throw new IllegalArgumentException(
+          "bodyBytes: " + bodyBytes + " (expected: <= " + maxObjectBytes + ")");
     }
     if (filling.addAndGet(bodyBytes) > fillLimit) {
       filling.addAndGet(-bodyBytes);
@@ -112,7 +128,14 @@ public final class EdgeCache implements AutoCloseable {
     }
     liveBuffers.incrementAndGet();
     try {
-      return new CachedObject.Builder(bodies, contentType, etag, cacheControl, vary, bodyBytes, onFree,
+      return new CachedObject.Builder(
+          bodies,
+          contentType,
+          etag,
+          cacheControl,
+          vary,
+          bodyBytes,
+          onFree,
           () -> filling.addAndGet(-bodyBytes));
     } catch (RuntimeException | Error e) {
       liveBuffers.decrementAndGet();
@@ -122,12 +145,16 @@ public final class EdgeCache implements AutoCloseable {
   }
 
   /** {@link #tryBuilder}, failing instead of returning null (tests). */
-  public CachedObject.Builder builder(String contentType, String etag, String cacheControl, String vary,
-      int bodyBytes) {
+  public CachedObject.Builder builder(
+      String contentType, String etag, String cacheControl, String vary, int bodyBytes) {
     CachedObject.Builder b = tryBuilder(contentType, etag, cacheControl, vary, bodyBytes);
     if (b == null) {
-      throw new IllegalStateException("objects being filled hold " + filling.get() + " bytes (expected: at most "
-          + fillLimit + ")");
+      throw new IllegalStateException(
+          "objects being filled hold "
+              + filling.get()
+              + " bytes (expected: at most "
+              + fillLimit
+              + ")");
     }
     return b;
   }
@@ -138,9 +165,9 @@ public final class EdgeCache implements AutoCloseable {
   }
 
   /**
-   * Offers {@code object} to the index under {@code key}; the index takes its own reference (the caller
-   * keeps its one). The policy may evict it at once if it is less popular than what it would displace;
-   * with a filtering {@link Admission} it may also be refused outright (then false).
+   * Offers {@code object} to the index under {@code key}; the index takes its own reference (the
+   * caller keeps its one). The policy may evict it at once if it is less popular than what it would
+   * displace; with a filtering {@link Admission} it may also be refused outright (then false).
    */
   public boolean admit(String key, CachedObject object) {
     if (filter != null) {
@@ -154,25 +181,29 @@ public final class EdgeCache implements AutoCloseable {
   }
 
   /**
-   * Offers the representation {@code object} of {@code key} for one {@link AcceptClass} (its response
-   * said {@code Vary: Accept}): stored under {@code accept.key(key)}, with a {@link CachedObject#marker() marker}
-   * under {@code key} so that lookups of the plain key know to ask for the class (notes/VARY.md).
+   * Offers the representation {@code object} of {@code key} for one {@link AcceptClass} (its
+   * response said {@code Vary: Accept}): stored under {@code accept.key(key)}, with a {@link
+   * CachedObject#marker() marker} under {@code key} so that lookups of the plain key know to ask
+   * for the class (notes/VARY.md).
    */
   public boolean admitVarying(String key, AcceptClass accept, CachedObject object) {
     boolean admitted = admit(accept.key(key), object);
     if (admitted) {
       CachedObject present = index.getIfPresent(key);
       if (present == null || !present.marker()) {
-        index.put(key, CachedObject.newMarker(key)); // the marker bypasses the filter: without it the body is unreachable
+        index.put(
+            key,
+            CachedObject.newMarker(
+                key)); // the marker bypasses the filter: without it the body is unreachable
       }
     }
     return admitted;
   }
 
   /**
-   * The object to answer a request for {@code key} with: the plain entry, or when that is a marker, the
-   * representation for the request's Accept header (parsed only then). With a reference the caller must
-   * release, or null.
+   * The object to answer a request for {@code key} with: the plain entry, or when that is a marker,
+   * the representation for the request's Accept header (parsed only then). With a reference the
+   * caller must release, or null.
    */
   public CachedObject acquire(String key, CharSequence acceptHeader) {
     CachedObject found = acquire(key);
@@ -203,7 +234,9 @@ public final class EdgeCache implements AutoCloseable {
     index.invalidate(key);
   }
 
-  /** Removes every entry whose key passes {@code test}: one scan of the index (admin purges only). */
+  /**
+   * Removes every entry whose key passes {@code test}: one scan of the index (admin purges only).
+   */
   public int invalidateIf(java.util.function.Predicate<String> test) {
     List<String> keys = index.asMap().keySet().stream().filter(test).toList();
     index.invalidateAll(keys);
@@ -254,27 +287,39 @@ public final class EdgeCache implements AutoCloseable {
 
   public void bindMetrics(MeterRegistry registry) {
     Gauge.builder("imgcdn.cache.bytes", this, EdgeCache::weightedBytes)
-        .description("Bytes held by the memory cache").baseUnit("bytes").register(registry);
+        .description("Bytes held by the memory cache")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("imgcdn.cache.max.bytes", this, EdgeCache::maxBytes)
-        .description("Configured bound of the memory cache").baseUnit("bytes").register(registry);
+        .description("Configured bound of the memory cache")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("imgcdn.cache.objects", this, EdgeCache::objects)
-        .description("Objects in the memory cache").register(registry);
+        .description("Objects in the memory cache")
+        .register(registry);
     Gauge.builder("imgcdn.cache.offheap.bytes", this, EdgeCache::liveBytes)
         .description("Off-heap bytes of live body buffers (cached, being written or filled)")
-        .baseUnit("bytes").register(registry);
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("imgcdn.cache.offheap.buffers", this, EdgeCache::liveBuffers)
-        .description("Live body buffers").register(registry);
+        .description("Live body buffers")
+        .register(registry);
     FunctionCounter.builder("imgcdn.cache.evictions", index, c -> c.stats().evictionCount())
-        .description("Objects evicted").register(registry);
+        .description("Objects evicted")
+        .register(registry);
     if (filter != null && filter.judge() != null) {
       MemoryJudge judge = filter.judge();
       Gauge.builder("imgcdn.cache.admission.long.memory", judge, j -> j.trustsLongMemory() ? 1 : 0)
-          .description("1 while the adaptive admission filter trusts its long memory, 0 while W-TinyLFU decides alone")
+          .description(
+              "1 while the adaptive admission filter trusts its long memory, 0 while W-TinyLFU"
+                  + " decides alone")
           .register(registry);
     }
   }
 
-  /** Empties the index, releasing its references; bodies still being written are freed when done. */
+  /**
+   * Empties the index, releasing its references; bodies still being written are freed when done.
+   */
   @Override
   public void close() {
     invalidateAll();

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The edge's admin purge ({@code POST /admin/purge?path=/v/w150/a.jpg} or {@code ?original=a.jpg}): removes
- * a URL with every representation negotiated from Accept, or every cached URL of one original.
+ * The edge's admin purge ({@code POST /admin/purge?path=/v/w150/a.jpg} or {@code ?original=a.jpg}):
+ * removes a URL with every representation negotiated from Accept, or every cached URL of one
+ * original.
  */
 public final class EdgePurge {
   /*
@@ -24,7 +25,8 @@ public final class EdgePurge {
   /** Purges the given paths and originals; 400 when neither is given or one does not parse. */
   public static AdminResponse purge(EdgeCache cache, List<String> paths, List<String> originals) {
     if (paths.isEmpty() && originals.isEmpty()) {
-      return AdminResponse.text(400, "purge needs ?path=/the/url/path or ?original=object/key (all its URLs)");
+      return AdminResponse.text(
+          400, "purge needs ?path=/the/url/path or ?original=object/key (all its URLs)");
     }
     Set<String> objectKeys = new HashSet<>();
     try {
@@ -41,16 +43,28 @@ public final class EdgePurge {
     } catch (HttpError e) {
       return AdminResponse.text(400, "purge: " + e.getMessage());
     }
-    int removed = objectKeys.isEmpty() ? 0 : cache.invalidateIf(k -> objectKeys.contains(objectKey(k)));
-    return AdminResponse.text(200, "purged " + paths.size() + " paths, " + removed + " objects of "
-        + objectKeys.size() + " originals");
+    int removed =
+        objectKeys.isEmpty() ? 0 : cache.invalidateIf(k -> objectKeys.contains(objectKey(k)));
+    return AdminResponse.text(
+        200,
+        "purged "
+            + paths.size()
+            + " paths, "
+            + removed
+            + " objects of "
+            + objectKeys.size()
+            + " originals");
   }
 
-  /** The object key of a cache key: its path without the representation suffix and the variant prefix. */
+  /**
+   * The object key of a cache key: its path without the representation suffix and the variant
+   * prefix.
+   */
   static String objectKey(String cacheKey) {
     int representation = cacheKey.indexOf('\u0002');
     String path = representation < 0 ? cacheKey : cacheKey.substring(0, representation);
-    int skip = path.startsWith("/v/") ? 3 : path.startsWith("/t/") ? 4 : 1; // slashes before the key
+    int skip =
+        path.startsWith("/v/") ? 3 : path.startsWith("/t/") ? 4 : 1; // slashes before the key
     int at = 0;
     for (int i = 0; i < skip; i++) {
       at = path.indexOf('/', at) + 1;

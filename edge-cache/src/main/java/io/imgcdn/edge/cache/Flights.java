@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Misses in flight, one per key: concurrent misses for a key join the first one's fetch, and each waiter
- * gets its own future, completed the moment the fetch produces something to send.
+ * Misses in flight, one per key: concurrent misses for a key join the first one's fetch, and each
+ * waiter gets its own future, completed the moment the fetch produces something to send.
  */
 public final class Flights {
   /*
@@ -28,7 +28,9 @@ public final class Flights {
   /** What {@link #join} returns: this caller's waiter, and the flight (to start it, if leader). */
   public record Join(Flight flight, Waiter waiter) {}
 
-  /** Joins the flight for {@code key}, or opens one; the caller that opens it must start the fetch. */
+  /**
+   * Joins the flight for {@code key}, or opens one; the caller that opens it must start the fetch.
+   */
   public Join join(String key) {
     while (true) {
       Flight existing = inFlight.get(key);
@@ -86,7 +88,9 @@ public final class Flights {
       return w;
     }
 
-    /** Closes the flight to new waiters and returns its waiters, each to be completed exactly once. */
+    /**
+     * Closes the flight to new waiters and returns its waiters, each to be completed exactly once.
+     */
     public List<Waiter> close() {
       List<Waiter> result;
       synchronized (this) {

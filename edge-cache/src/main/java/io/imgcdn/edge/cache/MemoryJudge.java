@@ -1,9 +1,9 @@
 package io.imgcdn.edge.cache;
 
 /**
- * Tells an {@link Admission#ADAPTIVE} filter whether its long memory of requests predicts which objects
- * come back better than a short memory does: while popularity holds still it does, while it drifts it
- * does not.
+ * Tells an {@link Admission#ADAPTIVE} filter whether its long memory of requests predicts which
+ * objects come back better than a short memory does: while popularity holds still it does, while it
+ * drifts it does not.
  */
 final class MemoryJudge {
   /*
@@ -40,12 +40,19 @@ final class MemoryJudge {
    */
   static final double DISTRUST_RATIO = 1.5;
   static final double TRUST_RATIO = 0.7;
+
   /** Requests within which a disagreement's candidate counts as returned, in expected entries. */
   static final int HORIZON = 1;
+
   /** Requests between verdicts, in expected entries. */
   static final int SAMPLE = 1;
-  /** Returned bytes below which disagreements are taken to cost nothing (then the judge trusts the long memory). */
+
+  /**
+   * Returned bytes below which disagreements are taken to cost nothing (then the judge trusts the
+   * long memory).
+   */
   static final long MIN_EVIDENCE_BYTES = AdmissionFilter.ASSUMED_ENTRY_BYTES;
+
   private static final int MAX_GHOST = 1 << 16;
 
   private final long[] ghost;
@@ -73,7 +80,10 @@ final class MemoryJudge {
     this.sample = SAMPLE * entries;
   }
 
-  /** Whether the long memory's verdicts stand now (else the filter admits everything); false in a new cache. */
+  /**
+   * Whether the long memory's verdicts stand now (else the filter admits everything); false in a
+   * new cache.
+   */
   boolean trustsLongMemory() {
     return trustsLongMemory;
   }
@@ -105,7 +115,10 @@ final class MemoryJudge {
     }
   }
 
-  /** The memories disagreed on a candidate (by String hash) of {@code weight}; the long one admitted it or not. */
+  /**
+   * The memories disagreed on a candidate (by String hash) of {@code weight}; the long one admitted
+   * it or not.
+   */
   void disagreed(int hash, int weight, boolean longAdmits) {
     if (longAdmits) {
       longAdmitted += weight;
@@ -120,11 +133,15 @@ final class MemoryJudge {
     verdicts++;
     boolean disagreements = longRejected + longAdmitted > 0; // none yet in a new cache: no evidence
     if (disagreements && longRejectedReturned + longAdmittedReturned < MIN_EVIDENCE_BYTES) {
-      trustsLongMemory = true; // nothing came back: rejections cost nothing, and the filter keeps one-hit wonders out
+      trustsLongMemory =
+          true; // nothing came back: rejections cost nothing, and the filter keeps one-hit wonders
+      // out
     } else if (longRejected > 0 && longAdmitted > 0) {
       // q1 / q2 = (r1 / d1) / (r2 / d2); with r2 == 0 it is r1 * d2 (large: distrust)
-      double ratio = (double) longRejectedReturned * longAdmitted
-          / Math.max(1.0, (double) longAdmittedReturned * longRejected);
+      double ratio =
+          (double) longRejectedReturned
+              * longAdmitted
+              / Math.max(1.0, (double) longAdmittedReturned * longRejected);
       if (trustsLongMemory && ratio > DISTRUST_RATIO) {
         trustsLongMemory = false;
       } else if (!trustsLongMemory && ratio < TRUST_RATIO) {
@@ -139,8 +156,17 @@ final class MemoryJudge {
 
   @Override
   public String toString() {
-    return "MemoryJudge[trustsLongMemory=" + trustsLongMemory + ", longRejected=" + longRejected + "/returned "
-        + longRejectedReturned + ", longAdmitted=" + longAdmitted + "/returned " + longAdmittedReturned + "]";
+    return "MemoryJudge[trustsLongMemory="
+        + trustsLongMemory
+        + ", longRejected="
+        + longRejected
+        + "/returned "
+        + longRejectedReturned
+        + ", longAdmitted="
+        + longAdmitted
+        + "/returned "
+        + longAdmittedReturned
+        + "]";
   }
 
   private int index(int hash) {

@@ -1,10 +1,10 @@
 package io.imgcdn.edge.config;
 
+import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
-import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.edge.cache.Admission;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
@@ -48,12 +48,27 @@ import java.time.Duration;
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  * </table>
  */
-public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBytes, Admission admission,
+public record EdgeConfig(
+    NodeSettings node,
+    long cacheMaxBytes,
+    long maxObjectBytes,
+    Admission admission,
     String indexKey,
-    int attempts, Duration upstreamDeadline, double balanceFactor, int balanceFloor, UpstreamSettings upstream,
-    Duration healthInterval, Duration healthTimeout, Path clusterFile, Placement placement,
-    Duration reloadInterval, ServerOptions server, Duration shutdownGrace, int ioThreads,
-    Duration streamDetachAfter, Duration streamReleaseAfter) {
+    int attempts,
+    Duration upstreamDeadline,
+    double balanceFactor,
+    int balanceFloor,
+    UpstreamSettings upstream,
+    Duration healthInterval,
+    Duration healthTimeout,
+    Path clusterFile,
+    Placement placement,
+    Duration reloadInterval,
+    ServerOptions server,
+    Duration shutdownGrace,
+    int ioThreads,
+    Duration streamDetachAfter,
+    Duration streamReleaseAfter) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
@@ -83,7 +98,9 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
     try {
       admission = Admission.named(rawAdmission);
     } catch (IllegalArgumentException e) {
-      s.problem("edge.cache.admission", "'" + rawAdmission + "' (expected: adaptive, tinylfu, frequency or frequency-per-byte)");
+      s.problem(
+          "edge.cache.admission",
+          "'" + rawAdmission + "' (expected: adaptive, tinylfu, frequency or frequency-per-byte)");
     }
     double balance = 0.25;
     String rawBalance = s.string("edge.upstream.balance-factor", "0.25");
@@ -93,7 +110,9 @@ public record EdgeConfig(NodeSettings node, long cacheMaxBytes, long maxObjectBy
         throw new NumberFormatException();
       }
     } catch (NumberFormatException e) {
-      s.problem("edge.upstream.balance-factor", "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
+      s.problem(
+          "edge.upstream.balance-factor",
+          "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
       balance = 0.25;
     }
     return new EdgeConfig(

@@ -22,8 +22,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A response served from a {@link CachedObject} in memory: a 200 written as a prefix plus a slice of the
- * stored buffer (no copy of the body), or a 304, 206 or 416 as the request's headers ask.
+ * A response served from a {@link CachedObject} in memory: a 200 written as a prefix plus a slice
+ * of the stored buffer (no copy of the body), or a 304, 206 or 416 as the request's headers ask.
  */
 final class CachedResponse implements Response {
   /*
@@ -63,7 +63,8 @@ final class CachedResponse implements Response {
         return;
       }
       String range = request.get(HttpHeaderNames.RANGE);
-      if (range != null && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), object.etag())) {
+      if (range != null
+          && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), object.etag())) {
         ByteRange parsed = ByteRange.parse(range, object.bodyBytes());
         if (parsed == ByteRange.UNSATISFIABLE) {
           unsatisfiable(out);
@@ -91,8 +92,9 @@ final class CachedResponse implements Response {
   }
 
   private void notModified(ResponseChannel out) {
-    DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+    DefaultFullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.ETAG, object.etag());
     h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
@@ -104,9 +106,13 @@ final class CachedResponse implements Response {
 
   private void unsatisfiable(ResponseChannel out) {
     byte[] text = "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
-    DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-        HttpMethod.HEAD.equals(out.method()) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(text));
+    DefaultFullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+            HttpMethod.HEAD.equals(out.method())
+                ? Unpooled.EMPTY_BUFFER
+                : Unpooled.wrappedBuffer(text));
     HttpHeaders h = r.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
@@ -118,11 +124,13 @@ final class CachedResponse implements Response {
   }
 
   private void partial(ResponseChannel out, ByteRange range) {
-    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT);
+    HttpResponse head =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT);
     HttpHeaders h = head.headers();
     h.set(HttpHeaderNames.CONTENT_TYPE, object.contentType());
     h.setInt(HttpHeaderNames.CONTENT_LENGTH, (int) range.length());
-    h.set(HttpHeaderNames.CONTENT_RANGE,
+    h.set(
+        HttpHeaderNames.CONTENT_RANGE,
         "bytes " + range.first() + "-" + range.last() + "/" + object.bodyBytes());
     if (!object.etag().isEmpty()) {
       h.set(HttpHeaderNames.ETAG, object.etag());

@@ -7,8 +7,8 @@ import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
-import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.cache.Flights;
+import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.routing.ShardRouter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -16,8 +16,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What an edge does with a request: answer from memory, or fetch from the shard that owns the URL on the
- * ring (the next one if it is down or swamped), with concurrent misses for one URL sharing one fetch.
+ * What an edge does with a request: answer from memory, or fetch from the shard that owns the URL
+ * on the ring (the next one if it is down or swamped), with concurrent misses for one URL sharing
+ * one fetch.
  */
 public final class EdgeTier implements ObjectServerHandler.Tier {
   /*
@@ -39,9 +40,23 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
    * @param deadline total time for a miss across candidates
    * @param attemptTimeout the most any attempt but the last may wait for a response head
    */
-  public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
-      Duration deadline, Duration attemptTimeout) {
-    this(nodeId, cache, router, client, indexKey, deadline, attemptTimeout, EdgeConfig.DEFAULT_STREAM_DETACH_AFTER,
+  public EdgeTier(
+      String nodeId,
+      EdgeCache cache,
+      ShardRouter router,
+      UpstreamClient client,
+      String indexKey,
+      Duration deadline,
+      Duration attemptTimeout) {
+    this(
+        nodeId,
+        cache,
+        router,
+        client,
+        indexKey,
+        deadline,
+        attemptTimeout,
+        EdgeConfig.DEFAULT_STREAM_DETACH_AFTER,
         EdgeConfig.DEFAULT_STREAM_RELEASE_AFTER);
   }
 
@@ -50,17 +65,36 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
    * @param attemptTimeout the most any attempt but the last may wait for a response head
    * @param streamDetachAfter how long a client may hold back the other clients of a relayed object
    *     before it gets a shard request of its own for the rest; zero: never
-   * @param streamReleaseAfter how long every client of a relayed object may have stalled before the relay
-   *     closes its shard connection (each client asks for the rest when it reads again); zero: never
+   * @param streamReleaseAfter how long every client of a relayed object may have stalled before the
+   *     relay closes its shard connection (each client asks for the rest when it reads again);
+   *     zero: never
    */
-  public EdgeTier(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client, String indexKey,
-      Duration deadline, Duration attemptTimeout, Duration streamDetachAfter, Duration streamReleaseAfter) {
+  public EdgeTier(
+      String nodeId,
+      EdgeCache cache,
+      ShardRouter router,
+      UpstreamClient client,
+      String indexKey,
+      Duration deadline,
+      Duration attemptTimeout,
+      Duration streamDetachAfter,
+      Duration streamReleaseAfter) {
     this.hitChain = nodeId + ";hit";
     this.cache = cache;
     this.indexKey = indexKey;
     this.prefixes = new ResponsePrefixes(nodeId);
-    this.fetching = new ShardFetch.Context(nodeId, cache, router, client, prefixes, deadline.toNanos(),
-        attemptTimeout.toNanos(), streamDetachAfter.toNanos(), streamReleaseAfter.toNanos(), stats);
+    this.fetching =
+        new ShardFetch.Context(
+            nodeId,
+            cache,
+            router,
+            client,
+            prefixes,
+            deadline.toNanos(),
+            attemptTimeout.toNanos(),
+            streamDetachAfter.toNanos(),
+            streamReleaseAfter.toNanos(),
+            stats);
   }
 
   @Override
@@ -70,8 +104,8 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
 
   /**
    * A hit found by the raw request target, without parsing it: only for targets of plain printable
-   * ASCII without '%', '?' or '#'. Such a target decodes to itself, and every key in the cache is the
-   * canonical path of a target that parsed, so a target equal to a key would parse to that key.
+   * ASCII without '%', '?' or '#'. Such a target decodes to itself, and every key in the cache is
+   * the canonical path of a target that parsed, so a target equal to a key would parse to that key.
    */
   @Override
   public Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
@@ -96,7 +130,8 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
     if (hit != null) {
       return CompletableFuture.completedFuture(new CachedResponse(hit, prefixes, hitChain, null));
     }
-    // Negotiation (notes/VARY.md): the shard gets the class's canonical Accept. Variants may vary, so their
+    // Negotiation (notes/VARY.md): the shard gets the class's canonical Accept. Variants may vary,
+    // so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     Flights.Join join = flights.join(url instanceof ImageUrl.Original ? key : accept.key(key));
@@ -106,13 +141,17 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
     return join.waiter().future();
   }
 
-  /** The entry for {@code key}, or its representation for the request's Accept if it varies; Accept read only then. */
+  /**
+   * The entry for {@code key}, or its representation for the request's Accept if it varies; Accept
+   * read only then.
+   */
   private CachedObject lookup(String key, HttpHeaders requestHeaders) {
     CachedObject found = cache.acquire(key);
     if (found == null || !found.marker()) {
       return found;
     }
-    String representation = found.representationKey(AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT)));
+    String representation =
+        found.representationKey(AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT)));
     found.release();
     return cache.acquire(representation);
   }

@@ -46,16 +46,16 @@ public final class FetchStats {
   }
 
   /**
-   * Clients of a relay that were moved onto a shard request of their own (a Range from where they were)
-   * because they held the other clients of that relay back.
+   * Clients of a relay that were moved onto a shard request of their own (a Range from where they
+   * were) because they held the other clients of that relay back.
    */
   public long detached() {
     return detached.sum();
   }
 
   /**
-   * Relays whose every client had been stalled for edge.stream.release-after: their shard connections
-   * were closed, and each client asks for the rest with a Range once it reads again.
+   * Relays whose every client had been stalled for edge.stream.release-after: their shard
+   * connections were closed, and each client asks for the rest with a Range once it reads again.
    */
   public long released() {
     return released.sum();
@@ -66,7 +66,10 @@ public final class FetchStats {
     return streamAborts.sum();
   }
 
-  /** Relays whose shard response was cancelled because no client was left on them (gone or detached). */
+  /**
+   * Relays whose shard response was cancelled because no client was left on them (gone or
+   * detached).
+   */
   public long streamCancels() {
     return streamCancels.sum();
   }
@@ -83,25 +86,37 @@ public final class FetchStats {
 
   public void bind(MeterRegistry registry) {
     FunctionCounter.builder("imgcdn.edge.fetch.attempts", this, FetchStats::attempts)
-        .description("Requests sent to shards").register(registry);
+        .description("Requests sent to shards")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.retries", this, FetchStats::retries)
-        .description("Requests sent to a further shard after a failure").register(registry);
+        .description("Requests sent to a further shard after a failure")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed", this, FetchStats::streamed)
-        .description("Objects relayed without being stored").register(registry);
+        .description("Objects relayed without being stored")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.detached", this, FetchStats::detached)
-        .description("Slow clients of a relay moved onto a shard request of their own").register(registry);
+        .description("Slow clients of a relay moved onto a shard request of their own")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.released", this, FetchStats::released)
-        .description("Relays whose clients had all stalled: shard connection closed, the rest fetched on demand")
+        .description(
+            "Relays whose clients had all stalled: shard connection closed, the rest fetched on"
+                + " demand")
         .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.aborted", this, FetchStats::streamAborts)
-        .description("Relays cut because the shard's response failed mid-body").register(registry);
+        .description("Relays cut because the shard's response failed mid-body")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.stream.cancelled", this, FetchStats::streamCancels)
-        .description("Relays cancelled because no client was left on them").register(registry);
+        .description("Relays cancelled because no client was left on them")
+        .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed.bytes", this, FetchStats::streamedBytes)
-        .description("Body bytes of relayed objects").baseUnit("bytes").register(registry);
+        .description("Body bytes of relayed objects")
+        .baseUnit("bytes")
+        .register(registry);
     Gauge.builder("imgcdn.edge.streams.open", this, FetchStats::openStreams)
-        .description("Relays in progress").register(registry);
+        .description("Relays in progress")
+        .register(registry);
     Gauge.builder("imgcdn.edge.streams.paused", this, FetchStats::pausedStreams)
-        .description("Relays paused by a slow client").register(registry);
+        .description("Relays paused by a slow client")
+        .register(registry);
   }
 }

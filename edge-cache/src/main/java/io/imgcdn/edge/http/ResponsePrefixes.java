@@ -8,8 +8,9 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The first lines of a 200 from memory: status line, Date, X-Cache and Connection, the part of the head
- * that changes per response; the rest of the head is stored with the object ({@code CachedObject}).
+ * The first lines of a 200 from memory: status line, Date, X-Cache and Connection, the part of the
+ * head that changes per response; the rest of the head is stored with the object ({@code
+ * CachedObject}).
  */
 final class ResponsePrefixes {
   /*
@@ -22,7 +23,9 @@ final class ResponsePrefixes {
   private static final int KEEP_ALIVE = 0;
   private static final int CLOSE = 1;
   private static final int KEEP_ALIVE_10 = 2;
-  private static final String[] CONNECTION = {"", "Connection: close\r\n", "Connection: keep-alive\r\n"};
+  private static final String[] CONNECTION = {
+    "", "Connection: close\r\n", "Connection: keep-alive\r\n"
+  };
 
   private final String hitChain;
   private final FastThreadLocal<Second> current = new FastThreadLocal<>();
@@ -40,7 +43,10 @@ final class ResponsePrefixes {
     this.hitChain = nodeId + ";hit";
   }
 
-  /** The prefix of a hit ("X-Cache: edge-1;hit") for this response's connection mode; the caller owns it. */
+  /**
+   * The prefix of a hit ("X-Cache: edge-1;hit") for this response's connection mode; the caller
+   * owns it.
+   */
   ByteBuf hit(ResponseChannel out) {
     long now = HttpDates.currentSecond();
     Second s = current.get();
@@ -57,7 +63,9 @@ final class ResponsePrefixes {
     return out.alloc().directBuffer(bytes.length).writeBytes(bytes);
   }
 
-  /** The prefix for any X-Cache chain, in a buffer from the channel's allocator; the caller owns it. */
+  /**
+   * The prefix for any X-Cache chain, in a buffer from the channel's allocator; the caller owns it.
+   */
   ByteBuf forChain(ResponseChannel out, String chain) {
     String text = text(HttpDates.now(), chain, mode(out));
     ByteBuf b = out.alloc().directBuffer(text.length());

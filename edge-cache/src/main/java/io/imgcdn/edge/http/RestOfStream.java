@@ -9,8 +9,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * The shard's answer to a detached client's request for the rest of a relayed object (see
- * {@link StreamBroadcast}): exactly the 206 of the bytes asked for becomes that client's own relay;
+ * The shard's answer to a detached client's request for the rest of a relayed object (see {@link
+ * StreamBroadcast}): exactly the 206 of the bytes asked for becomes that client's own relay;
  * anything else cuts its response, since the bytes already sent cannot be taken back.
  */
 final class RestOfStream implements BodyReceiver {
@@ -28,16 +28,25 @@ final class RestOfStream implements BodyReceiver {
   @Override
   public void head(HttpResponse head, BodyFlow flow) {
     // If-Range with the ETag: a changed object comes back as a 200 of the new one, not a 206.
-    if (subscriber.hasLeft() || !HttpResponseStatus.PARTIAL_CONTENT.equals(head.status())
+    if (subscriber.hasLeft()
+        || !HttpResponseStatus.PARTIAL_CONTENT.equals(head.status())
         || !expectedRange.equals(head.headers().get(HttpHeaderNames.CONTENT_RANGE))
         || !shared.etag().equals(head.headers().get(HttpHeaderNames.ETAG, shared.etag()))) {
       flow.cancel();
       subscriber.cut();
       return;
     }
-    // Its own relay never detaches (it has one client) but is released like any other if that client stalls.
-    own = new StreamBroadcast(head, flow, shared.stats(), () -> { }, 0, shared.releaseAfterNanos(),
-        shared.restFetch());
+    // Its own relay never detaches (it has one client) but is released like any other if that
+    // client stalls.
+    own =
+        new StreamBroadcast(
+            head,
+            flow,
+            shared.stats(),
+            () -> {},
+            0,
+            shared.releaseAfterNanos(),
+            shared.restFetch());
     own.adopt(subscriber);
     own.start();
   }

@@ -30,8 +30,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One miss's fetch from the shard tier, for every request waiting on it: tries the shards the router
- * gives, in order, within a total deadline, and answers the waiters with what the winner sent.
+ * One miss's fetch from the shard tier, for every request waiting on it: tries the shards the
+ * router gives, in order, within a total deadline, and answers the waiters with what the winner
+ * sent.
  */
 final class ShardFetch {
   /*
@@ -58,9 +59,17 @@ final class ShardFetch {
    * Health and load: every attempt is counted in flight on its shard until it ends; failures and 5xx
    * count against the shard's passive health, successes clear it.
    */
-  record Context(String nodeId, EdgeCache cache, ShardRouter router, UpstreamClient client,
-      ResponsePrefixes prefixes, long deadlineNanos, long attemptTimeoutNanos, long detachAfterNanos,
-      long releaseAfterNanos, FetchStats stats) {}
+  record Context(
+      String nodeId,
+      EdgeCache cache,
+      ShardRouter router,
+      UpstreamClient client,
+      ResponsePrefixes prefixes,
+      long deadlineNanos,
+      long attemptTimeoutNanos,
+      long detachAfterNanos,
+      long releaseAfterNanos,
+      FetchStats stats) {}
 
   private final Context ctx;
   private final String path;
@@ -70,7 +79,8 @@ final class ShardFetch {
   private List<Node> candidates;
   private long deadline;
 
-  ShardFetch(Context ctx, String path, AcceptClass accept, String encodedPath, Flights.Flight flight) {
+  ShardFetch(
+      Context ctx, String path, AcceptClass accept, String encodedPath, Flights.Flight flight) {
     this.ctx = ctx;
     this.path = path;
     this.accept = accept;
@@ -83,11 +93,19 @@ final class ShardFetch {
     try {
       candidates = ctx.router().candidates(path);
     } catch (RuntimeException e) {
-      answer(Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "shard routing failed: " + e.getMessage(), ""), "");
+      answer(
+          Reply.error(
+              HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "shard routing failed: " + e.getMessage(),
+              ""),
+          "");
       return;
     }
     if (candidates.isEmpty()) {
-      answer(Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "no shard nodes in the cluster file", ""), "");
+      answer(
+          Reply.error(
+              HttpResponseStatus.SERVICE_UNAVAILABLE, "no shard nodes in the cluster file", ""),
+          "");
       return;
     }
     attempt(0, 0, null);
@@ -95,14 +113,17 @@ final class ShardFetch {
 
   /**
    * Tries the next candidate at or after {@code from} that health lets through, as attempt number
-   * {@code tried + 1}. Every attempt but the last gets at most the response timeout for its head, so a
-   * slow or silent shard leaves time for the next one; the last gets what is left of the deadline.
+   * {@code tried + 1}. Every attempt but the last gets at most the response timeout for its head,
+   * so a slow or silent shard leaves time for the next one; the last gets what is left of the
+   * deadline.
    */
   private void attempt(int from, int tried, UpstreamException last) {
     long left = deadline - System.nanoTime();
     int attempts = ctx.router().attempts();
     int index = from;
-    while (index < candidates.size() && tried < attempts && !ctx.router().isUp(candidates.get(index))) {
+    while (index < candidates.size()
+        && tried < attempts
+        && !ctx.router().isUp(candidates.get(index))) {
       index++;
     }
     boolean fallback = false;
@@ -111,8 +132,12 @@ final class ShardFetch {
       fallback = true;
     } else if (left <= 0 || index >= candidates.size() || tried >= attempts) {
       boolean timeout = left <= 0 || last != null && last.kind() == UpstreamException.Kind.TIMEOUT;
-      answer(Reply.error(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-          "shard tier unavailable" + (timeout ? " (timeout)" : ""), ""), "");
+      answer(
+          Reply.error(
+              timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
+              "shard tier unavailable" + (timeout ? " (timeout)" : ""),
+              ""),
+          "");
       return;
     }
     Node node = candidates.get(index);
@@ -123,20 +148,28 @@ final class ShardFetch {
       ctx.stats().retries.increment();
     }
     ctx.router().started(node);
-    HttpHeaders extra = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
-    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, extra, java.time.Duration.ofNanos(headTimeout),
-        new Attempt(index, tried, lastChance, node));
+    HttpHeaders extra =
+        new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    ctx.client()
+        .exchange(
+            node.address(),
+            HttpMethod.GET,
+            encodedPath,
+            extra,
+            java.time.Duration.ofNanos(headTimeout),
+            new Attempt(index, tried, lastChance, node));
   }
 
   /**
-   * A detached client's request for the rest of a relayed object, from the shard that sent the object:
-   * only it is sure to have it (another candidate would fetch it from the origin again).
+   * A detached client's request for the rest of a relayed object, from the shard that sent the
+   * object: only it is sure to have it (another candidate would fetch it from the origin again).
    */
   /**
-   * Asks for the rest of a relayed object for a detached or released client: the shard that sent the relay
-   * first, then the key's other candidates that are up (at most edge.upstream.attempts in all) while the
-   * answer is a failure before its head or a 5xx. Any shard will do: If-Range with the ETag makes one whose
-   * copy differs answer 200, which RestOfStream turns into a cut, never a splice.
+   * Asks for the rest of a relayed object for a detached or released client: the shard that sent
+   * the relay first, then the key's other candidates that are up (at most edge.upstream.attempts in
+   * all) while the answer is a failure before its head or a 5xx. Any shard will do: If-Range with
+   * the ETag makes one whose copy differs answer 200, which RestOfStream turns into a cut, never a
+   * splice.
    */
   private void fetchRest(Node node, long from, long to, String etag, BodyReceiver receiver) {
     List<Node> order = new ArrayList<>();
@@ -150,17 +183,27 @@ final class ShardFetch {
   }
 
   private void fetchRestFrom(Node node, long from, long to, String etag, BodyReceiver receiver) {
-    HttpHeaders extra = new DefaultHttpHeaders()
-        .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept())
-        .set(HttpHeaderNames.RANGE, "bytes=" + from + "-" + to)
-        .set(HttpHeaderNames.IF_RANGE, etag);
+    HttpHeaders extra =
+        new DefaultHttpHeaders()
+            .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept())
+            .set(HttpHeaderNames.RANGE, "bytes=" + from + "-" + to)
+            .set(HttpHeaderNames.IF_RANGE, etag);
     ctx.stats().attempts.increment();
     ctx.router().started(node);
-    ctx.client().exchange(node.address(), HttpMethod.GET, encodedPath, extra,
-        java.time.Duration.ofNanos(ctx.attemptTimeoutNanos()), new Tracked(node, receiver));
+    ctx.client()
+        .exchange(
+            node.address(),
+            HttpMethod.GET,
+            encodedPath,
+            extra,
+            java.time.Duration.ofNanos(ctx.attemptTimeoutNanos()),
+            new Tracked(node, receiver));
   }
 
-  /** A rest request that moves on to the next shard while the answer is a failure before its head or a 5xx. */
+  /**
+   * A rest request that moves on to the next shard while the answer is a failure before its head or
+   * a 5xx.
+   */
   private final class RestFailover extends ForwardingBodyReceiver {
     private final List<Node> order;
     private final long from;
@@ -204,7 +247,10 @@ final class ShardFetch {
     }
   }
 
-  /** One request to {@code node} is over: no longer in flight there, and counted for or against its health. */
+  /**
+   * One request to {@code node} is over: no longer in flight there, and counted for or against its
+   * health.
+   */
   private void requestEnded(Node node, boolean healthy) {
     ctx.router().finished(node);
     if (healthy) {
@@ -214,11 +260,14 @@ final class ShardFetch {
     }
   }
 
-  /** Counts one request in flight on its shard until it ends, fails or is cancelled, and its health. */
+  /**
+   * Counts one request in flight on its shard until it ends, fails or is cancelled, and its health.
+   */
   private final class Tracked implements BodyReceiver {
     private final Node node;
     private final BodyReceiver receiver;
-    private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
 
     Tracked(Node node, BodyReceiver receiver) {
       this.node = node;
@@ -233,28 +282,30 @@ final class ShardFetch {
 
     @Override
     public void head(HttpResponse head, BodyFlow flow) {
-      receiver.head(head, new BodyFlow() {
-        @Override
-        public void pause() {
-          flow.pause();
-        }
+      receiver.head(
+          head,
+          new BodyFlow() {
+            @Override
+            public void pause() {
+              flow.pause();
+            }
 
-        @Override
-        public void resume() {
-          flow.resume();
-        }
+            @Override
+            public void resume() {
+              flow.resume();
+            }
 
-        @Override
-        public void cancel() {
-          flow.cancel();
-          done(true); // the client left or the answer did not fit: not the shard's failure
-        }
+            @Override
+            public void cancel() {
+              flow.cancel();
+              done(true); // the client left or the answer did not fit: not the shard's failure
+            }
 
-        @Override
-        public io.netty.util.concurrent.EventExecutor executor() {
-          return flow.executor();
-        }
-      });
+            @Override
+            public io.netty.util.concurrent.EventExecutor executor() {
+              return flow.executor();
+            }
+          });
     }
 
     @Override
@@ -286,7 +337,9 @@ final class ShardFetch {
     return Reply.chain(ctx.nodeId(), w.leader() ? "miss" : "coalesced", upstreamChain);
   }
 
-  /** Whether a Vary value names Accept and nothing else (a comma list, any case, blanks allowed). */
+  /**
+   * Whether a Vary value names Accept and nothing else (a comma list, any case, blanks allowed).
+   */
   static boolean varyIsAcceptOnly(String vary) {
     boolean accept = false;
     for (String token : vary.split(",")) {
@@ -300,7 +353,12 @@ final class ShardFetch {
     return accept;
   }
 
-  private enum Mode { NONE, STORE, STREAM, COLLECT }
+  private enum Mode {
+    NONE,
+    STORE,
+    STREAM,
+    COLLECT
+  }
 
   /** One shard's try; all calls on that shard connection's event loop. */
   private final class Attempt implements BodyReceiver {
@@ -347,31 +405,50 @@ final class ShardFetch {
       if (status >= 500 && !relayed && !lastChance && deadline - System.nanoTime() > 0) {
         flow.cancel();
         over(false);
-        next(new UpstreamException(UpstreamException.Kind.CLOSED, node.address(), "answered " + status, null));
+        next(
+            new UpstreamException(
+                UpstreamException.Kind.CLOSED, node.address(), "answered " + status, null));
         return;
       }
       long length = HttpUtil.getContentLength(head, -1L);
       String vary = h.get(HttpHeaderNames.VARY);
       varying = vary != null && varyIsAcceptOnly(vary);
-      boolean storable = vary == null || vary.isBlank() || varying; // Vary: * or other headers: relay, never store
+      boolean storable =
+          vary == null || vary.isBlank() || varying; // Vary: * or other headers: relay, never store
       if (status == 200 && length >= 0 && storable && ctx.cache().admissible(length)) {
-        builder = ctx.cache().tryBuilder(h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
-            h.get(HttpHeaderNames.ETAG, ""), h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
-            h.get(HttpHeaderNames.VARY), (int) length);
+        builder =
+            ctx.cache()
+                .tryBuilder(
+                    h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
+                    h.get(HttpHeaderNames.ETAG, ""),
+                    h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
+                    h.get(HttpHeaderNames.VARY),
+                    (int) length);
       }
       if (builder != null) {
         mode = Mode.STORE;
-        storeDeadline = flow.executor().schedule(this::storeTimedOut,
-            Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        storeDeadline =
+            flow.executor()
+                .schedule(
+                    this::storeTimedOut,
+                    Math.max(1, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
       } else if (status == 200 && length >= 0) {
         mode = Mode.STREAM;
         ctx.stats().streamed.increment();
-        broadcast = new StreamBroadcast(head, flow, ctx.stats(), () -> {
-          if (!over) {
-            over(true); // every client left: not the shard's failure
-          }
-        }, ctx.detachAfterNanos(), ctx.releaseAfterNanos(),
-            (from, to, etag, receiver) -> fetchRest(node, from, to, etag, receiver));
+        broadcast =
+            new StreamBroadcast(
+                head,
+                flow,
+                ctx.stats(),
+                () -> {
+                  if (!over) {
+                    over(true); // every client left: not the shard's failure
+                  }
+                },
+                ctx.detachAfterNanos(),
+                ctx.releaseAfterNanos(),
+                (from, to, etag, receiver) -> fetchRest(node, from, to, etag, receiver));
         for (Flights.Waiter w : flight.close()) {
           w.future().complete(broadcast.subscribe(chainFor(w, upstreamChain)));
         }
@@ -402,8 +479,13 @@ final class ShardFetch {
           collected.addComponent(true, piece);
           if (collected.readableBytes() > ctx.client().settings().maxResponseBytes()) {
             flow.cancel();
-            failed(new UpstreamException(UpstreamException.Kind.TOO_LARGE, node.address(),
-                "body exceeds " + ctx.client().settings().maxResponseBytes() + " bytes", null), true);
+            failed(
+                new UpstreamException(
+                    UpstreamException.Kind.TOO_LARGE,
+                    node.address(),
+                    "body exceeds " + ctx.client().settings().maxResponseBytes() + " bytes",
+                    null),
+                true);
           }
         }
         case NONE -> piece.release();
@@ -427,13 +509,19 @@ final class ShardFetch {
           }
           HttpHeaders h = head.headers();
           String type = h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-          Reply reply = head.status().code() == 200
-              ? Reply.ok(new ImageObject(type, h.get(HttpHeaderNames.ETAG, ""),
-                  h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE), bytes), "")
-              : new Reply(head.status(), new ImageObject(type, "", "no-store", bytes), "");
+          Reply reply =
+              head.status().code() == 200
+                  ? Reply.ok(
+                      new ImageObject(
+                          type,
+                          h.get(HttpHeaderNames.ETAG, ""),
+                          h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
+                          bytes),
+                      "")
+                  : new Reply(head.status(), new ImageObject(type, "", "no-store", bytes), "");
           answer(reply, upstreamChain);
         }
-        case NONE -> { }
+        case NONE -> {}
       }
     }
 
@@ -443,7 +531,9 @@ final class ShardFetch {
         object = builder.build(upstreamChain);
       } catch (RuntimeException e) {
         builder.abandon();
-        answer(Reply.error(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body", ""), upstreamChain);
+        answer(
+            Reply.error(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body", ""),
+            upstreamChain);
         return;
       }
       ctx.stats().stored.increment();
@@ -454,7 +544,10 @@ final class ShardFetch {
           ctx.cache().admit(path, object);
         }
         for (Flights.Waiter w : flight.close()) {
-          w.future().complete(new CachedResponse(object.retain(), ctx.prefixes(), null, chainFor(w, upstreamChain)));
+          w.future()
+              .complete(
+                  new CachedResponse(
+                      object.retain(), ctx.prefixes(), null, chainFor(w, upstreamChain)));
         }
       } finally {
         object.release();
@@ -464,8 +557,13 @@ final class ShardFetch {
     private void storeTimedOut() {
       if (!over) {
         flow.cancel();
-        failed(new UpstreamException(UpstreamException.Kind.TIMEOUT, node.address(),
-            "body not complete within the deadline", null), true);
+        failed(
+            new UpstreamException(
+                UpstreamException.Kind.TIMEOUT,
+                node.address(),
+                "body not complete within the deadline",
+                null),
+            true);
       }
     }
 

@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One upstream body too large for memory, relayed as it arrives to every client that asked for it, at
- * the pace of the slowest: the upstream connection is read only while no subscriber is blocked. A client
- * that holds the others back for long is moved onto an upstream request of its own for the rest.
+ * One upstream body too large for memory, relayed as it arrives to every client that asked for it,
+ * at the pace of the slowest: the upstream connection is read only while no subscriber is blocked.
+ * A client that holds the others back for long is moved onto an upstream request of its own for the
+ * rest.
  */
 final class StreamBroadcast {
   /*
@@ -67,7 +68,10 @@ final class StreamBroadcast {
     void start(long from, long to, String etag, BodyReceiver receiver);
   }
 
-  /** Queued to a detached subscriber after the last piece it was offered here: fetch the rest from there. */
+  /**
+   * Queued to a detached subscriber after the last piece it was offered here: fetch the rest from
+   * there.
+   */
   record Detached(long offset, StreamBroadcast from) {}
 
   private final BodyFlow flow;
@@ -75,8 +79,12 @@ final class StreamBroadcast {
   private final Runnable onCancel;
   private final long detachAfterNanos;
   private final long releaseAfterNanos;
-  /** How often a paused relay looks for laggards and stalls; 0 when it never detaches nor releases. */
+
+  /**
+   * How often a paused relay looks for laggards and stalls; 0 when it never detaches nor releases.
+   */
   private final long checkEveryNanos;
+
   private final RestFetch restFetch;
   private final Runnable checkLaggards = this::checkLaggards;
   private final HttpHeaders headers;
@@ -96,27 +104,37 @@ final class StreamBroadcast {
   }
 
   /**
-   * @param detachAfterNanos blocked time after which a subscriber holding others back is detached; 0: never
-   * @param releaseAfterNanos time every subscriber must have been blocked without a break before the relay
-   *     lets go of its shard connection; 0: never
+   * @param detachAfterNanos blocked time after which a subscriber holding others back is detached;
+   *     0: never
+   * @param releaseAfterNanos time every subscriber must have been blocked without a break before
+   *     the relay lets go of its shard connection; 0: never
    * @param restFetch how a detached subscriber fetches the rest; null: never detach nor release
    */
-  StreamBroadcast(HttpResponse head, BodyFlow flow, FetchStats stats, Runnable onCancel, long detachAfterNanos,
-      long releaseAfterNanos, RestFetch restFetch) {
+  StreamBroadcast(
+      HttpResponse head,
+      BodyFlow flow,
+      FetchStats stats,
+      Runnable onCancel,
+      long detachAfterNanos,
+      long releaseAfterNanos,
+      RestFetch restFetch) {
     this.flow = flow;
     this.stats = stats;
     this.onCancel = onCancel;
     this.detachAfterNanos = detachAfterNanos;
     this.releaseAfterNanos = releaseAfterNanos;
     // A quarter of the shorter of the two (the ones that are on), at least 10 ms; 0: no checks.
-    long shorter = Math.min(detachAfterNanos > 0 ? detachAfterNanos : Long.MAX_VALUE,
-        releaseAfterNanos > 0 ? releaseAfterNanos : Long.MAX_VALUE);
+    long shorter =
+        Math.min(
+            detachAfterNanos > 0 ? detachAfterNanos : Long.MAX_VALUE,
+            releaseAfterNanos > 0 ? releaseAfterNanos : Long.MAX_VALUE);
     this.checkEveryNanos = shorter == Long.MAX_VALUE ? 0 : Math.max(10_000_000L, shorter / 4);
     this.restFetch = restFetch;
     this.headers = head.headers();
     this.length = HttpUtil.getContentLength(head, -1L);
     if (length < 0) {
-      throw new IllegalArgumentException("streamed response without Content-Length (expected: a known length)");
+      throw new IllegalArgumentException(
+          "streamed response without Content-Length (expected: a known length)");
     }
     this.objectLength = objectLength(headers.get(HttpHeaderNames.CONTENT_RANGE), length);
   }
@@ -130,7 +148,8 @@ final class StreamBroadcast {
     try {
       return Long.parseLong(contentRange.substring(slash + 1).strip());
     } catch (NumberFormatException e) {
-      return bodyLength; // "*" or garbage: a rest request's expected range then fails and cuts, never splices
+      return bodyLength; // "*" or garbage: a rest request's expected range then fails and cuts,
+      // never splices
     }
   }
 
@@ -173,7 +192,10 @@ final class StreamBroadcast {
     return restFetch;
   }
 
-  /** A new subscriber answering with this X-Cache chain; call on the upstream loop, before the first piece. */
+  /**
+   * A new subscriber answering with this X-Cache chain; call on the upstream loop, before the first
+   * piece.
+   */
   StreamedResponse subscribe(String chain) {
     StreamedResponse s = new StreamedResponse(this, chain);
     blocked.incrementAndGet(); // until it starts writing
@@ -182,8 +204,9 @@ final class StreamBroadcast {
   }
 
   /**
-   * Takes over a subscriber detached from another relay, as its only source from now on; counted blocked
-   * until its client loop has switched over (StreamedResponse.attach). Upstream loop, before any piece.
+   * Takes over a subscriber detached from another relay, as its only source from now on; counted
+   * blocked until its client loop has switched over (StreamedResponse.attach). Upstream loop,
+   * before any piece.
    */
   void adopt(StreamedResponse s) {
     blocked.incrementAndGet();
@@ -199,12 +222,14 @@ final class StreamBroadcast {
     if (wasBlocked) {
       blocked.decrementAndGet();
     }
-    flow.executor().execute(() -> {
-      subscribers.remove(s);
-      stats.detached.increment();
-      s.offer(new Detached(s.offeredBytes(), this));
-      cancelIfNobodyLeft();
-    });
+    flow.executor()
+        .execute(
+            () -> {
+              subscribers.remove(s);
+              stats.detached.increment();
+              s.offer(new Detached(s.offeredBytes(), this));
+              cancelIfNobodyLeft();
+            });
   }
 
   /** All subscribers are in: apply their (blocked) state. Upstream loop. */
@@ -223,7 +248,8 @@ final class StreamBroadcast {
       piece.release();
     }
     if (!paused) {
-      reconsider(); // a queue may have reached its limit: pause before the next read, not after a client loop looked
+      reconsider(); // a queue may have reached its limit: pause before the next read, not after a
+      // client loop looked
     }
   }
 
@@ -252,12 +278,18 @@ final class StreamBroadcast {
     flow.executor().execute(reconsider);
   }
 
-  /** A subscriber's queue went below StreamedResponse.QUEUE_LIMIT: the relay may read again. Any thread. */
+  /**
+   * A subscriber's queue went below StreamedResponse.QUEUE_LIMIT: the relay may read again. Any
+   * thread.
+   */
   void queueDrained() {
     flow.executor().execute(reconsider);
   }
 
-  /** A subscriber is done with the stream (finished, left early, or its client went away). Any thread. */
+  /**
+   * A subscriber is done with the stream (finished, left early, or its client went away). Any
+   * thread.
+   */
   void leave(StreamedResponse s, boolean wasBlocked) {
     subscribers.remove(s);
     if (wasBlocked) {
@@ -270,7 +302,10 @@ final class StreamBroadcast {
     return subscribers.size();
   }
 
-  /** After a subscriber left or was detached: cancel the upstream if it was the last one, else re-pace. Upstream loop. */
+  /**
+   * After a subscriber left or was detached: cancel the upstream if it was the last one, else
+   * re-pace. Upstream loop.
+   */
   private void cancelIfNobodyLeft() {
     if (subscribers.isEmpty() && !finished) {
       stats.streamCancels.increment();
@@ -360,7 +395,8 @@ final class StreamBroadcast {
         worst.detachFrom(this);
       }
     }
-    scheduleLaggardCheck(); // again while still paused; the check itself ends when the relay runs or ends
+    scheduleLaggardCheck(); // again while still paused; the check itself ends when the relay runs
+    // or ends
   }
 
   private boolean everyoneStalled(long now) {

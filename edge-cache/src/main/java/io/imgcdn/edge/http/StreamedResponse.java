@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One client's share of a {@link StreamBroadcast}: the object's head, then its body pieces as the shard
- * sends them, paced by this client's connection. Answers HEAD, If-None-Match and a single Range too.
+ * One client's share of a {@link StreamBroadcast}: the object's head, then its body pieces as the
+ * shard sends them, paced by this client's connection. Answers HEAD, If-None-Match and a single
+ * Range too.
  */
 final class StreamedResponse implements Response {
   /*
@@ -44,10 +45,11 @@ final class StreamedResponse implements Response {
    */
   static final Object END = new Object();
   static final Object ABORT = new Object();
+
   /**
-   * Body bytes queued for the client loop at which the relay stops reading: four 64 KB pieces, so a client
-   * loop that is late by a few pieces does not stall the relay, and one that is late by more cannot make
-   * the relay read the object into memory.
+   * Body bytes queued for the client loop at which the relay stops reading: four 64 KB pieces, so a
+   * client loop that is late by a few pieces does not stall the relay, and one that is late by more
+   * cannot make the relay read the object into memory.
    */
   static final long QUEUE_LIMIT = 256 * 1024;
 
@@ -56,10 +58,11 @@ final class StreamedResponse implements Response {
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  private final Runnable drainTask = () -> {
-    drainScheduled.set(false);
-    drain();
-  };
+  private final Runnable drainTask =
+      () -> {
+        drainScheduled.set(false);
+        drain();
+      };
   private volatile ResponseChannel out;
   private volatile boolean left;
   // blocked time, written on the client loop, read by the relay's laggard check:
@@ -97,7 +100,8 @@ final class StreamedResponse implements Response {
     }
     if (item instanceof ByteBuf piece) {
       offered += piece.readableBytes();
-      queuedBytes.addAndGet(piece.readableBytes()); // before it can be polled: the count never goes below 0
+      queuedBytes.addAndGet(
+          piece.readableBytes()); // before it can be polled: the count never goes below 0
     }
     queue.add(item);
     if (left) {
@@ -116,8 +120,9 @@ final class StreamedResponse implements Response {
     HttpHeaders request = out.requestHeaders();
     String ifNoneMatch = request.get(HttpHeaderNames.IF_NONE_MATCH);
     if (ifNoneMatch != null && ObjectResponses.etagMatches(ifNoneMatch, source.etag())) {
-      DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+      DefaultFullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
       r.headers().set(HttpHeaderNames.ETAG, source.etag());
       r.headers().set(HttpHeaderNames.CACHE_CONTROL, source.cacheControl());
       if (source.vary() != null) {
@@ -131,12 +136,16 @@ final class StreamedResponse implements Response {
     last = length - 1;
     HttpResponseStatus status = HttpResponseStatus.OK;
     String range = request.get(HttpHeaderNames.RANGE);
-    if (range != null && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), source.etag())) {
+    if (range != null
+        && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), source.etag())) {
       ByteRange parsed = ByteRange.parse(range, length);
       if (parsed == ByteRange.UNSATISFIABLE) {
         byte[] text = "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
-        DefaultFullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, Unpooled.wrappedBuffer(text));
+        DefaultFullHttpResponse r =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                Unpooled.wrappedBuffer(text));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
         r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
@@ -190,7 +199,10 @@ final class StreamedResponse implements Response {
     ObjectResponses.setConnection(h, out);
   }
 
-  /** Whether the relay must stop reading for this response's sake: its client loop is behind. Any thread. */
+  /**
+   * Whether the relay must stop reading for this response's sake: its client loop is behind. Any
+   * thread.
+   */
   boolean queueFull() {
     return queuedBytes.get() >= QUEUE_LIMIT;
   }
@@ -210,42 +222,55 @@ final class StreamedResponse implements Response {
     return blockedTotal + (since != 0 ? now - since : 0);
   }
 
-  /** How long this response has been blocked without a break, up to now (0 when it is not blocked). Any thread. */
+  /**
+   * How long this response has been blocked without a break, up to now (0 when it is not blocked).
+   * Any thread.
+   */
   long stalledNanos(long now) {
     long since = blockedSince;
     return since != 0 ? now - since : 0;
   }
 
-  /** Whether the relay may detach this response now: it is being written and its client is not keeping up. */
+  /**
+   * Whether the relay may detach this response now: it is being written and its client is not
+   * keeping up.
+   */
   boolean detachable() {
     return out != null && blockedSince != 0 && !left;
   }
 
-  /** First half of a detach: stop reporting to {@code from}, then let it queue the marker. Any thread. */
+  /**
+   * First half of a detach: stop reporting to {@code from}, then let it queue the marker. Any
+   * thread.
+   */
   void detachFrom(StreamBroadcast from) {
-    out.eventLoop().execute(() -> {
-      if (left || source != from) {
-        return;
-      }
-      source = null;
-      from.detach(this, blocked);
-    });
+    out.eventLoop()
+        .execute(
+            () -> {
+              if (left || source != from) {
+                return;
+              }
+              source = null;
+              from.detach(this, blocked);
+            });
   }
 
   /** The new relay counts this response blocked; switch over on the client loop. Any thread. */
   void attachLater(StreamBroadcast rest) {
-    out.eventLoop().execute(() -> {
-      if (left) {
-        rest.leave(this, true);
-        return;
-      }
-      source = rest;
-      if (!blocked) { // as the new relay counts it; drain() reports the real state
-        blocked = true;
-        blockedSince = System.nanoTime();
-      }
-      drain();
-    });
+    out.eventLoop()
+        .execute(
+            () -> {
+              if (left) {
+                rest.leave(this, true);
+                return;
+              }
+              source = rest;
+              if (!blocked) { // as the new relay counts it; drain() reports the real state
+                blocked = true;
+                blockedSince = System.nanoTime();
+              }
+              drain();
+            });
   }
 
   boolean hasLeft() {
@@ -291,12 +316,16 @@ final class StreamedResponse implements Response {
         return;
       }
       if (item instanceof StreamBroadcast.Detached d) {
-        if (d.offset() != position || source != null) { // cannot happen: the hand-over lost or repeated bytes
+        if (d.offset() != position
+            || source != null) { // cannot happen: the hand-over lost or repeated bytes
           leave();
           o.abort();
           return;
         }
-        d.from().restFetch().start(position, last, d.from().etag(), new RestOfStream(this, d.from(), position, last));
+        d.from()
+            .restFetch()
+            .start(
+                position, last, d.from().etag(), new RestOfStream(this, d.from(), position, last));
         continue; // the queue is empty now; the rest's pieces arrive through offer()
       }
       ByteBuf piece = (ByteBuf) item;
@@ -306,7 +335,10 @@ final class StreamedResponse implements Response {
       long to = Math.min(last + 1, position + n) - position;
       position += n;
       if (from < to) {
-        ByteBuf part = from == 0 && to == n ? piece : piece.retainedSlice(piece.readerIndex() + (int) from, (int) (to - from));
+        ByteBuf part =
+            from == 0 && to == n
+                ? piece
+                : piece.retainedSlice(piece.readerIndex() + (int) from, (int) (to - from));
         if (part != piece) {
           piece.release();
         }
@@ -368,20 +400,25 @@ final class StreamedResponse implements Response {
     Object item;
     while ((item = queue.poll()) != null) {
       if (item instanceof ByteBuf piece) {
-        queuedBytes.addAndGet(-piece.readableBytes()); // left: no relay counts on this queue any more
+        queuedBytes.addAndGet(
+            -piece.readableBytes()); // left: no relay counts on this queue any more
       }
       ReferenceCountUtil.release(item);
     }
   }
 
-  /** A piece of {@code n} bytes left the queue (client loop): tell the relay when that ends its fullness. */
+  /**
+   * A piece of {@code n} bytes left the queue (client loop): tell the relay when that ends its
+   * fullness.
+   */
   private void dequeued(int n) {
     long after = queuedBytes.addAndGet(-n);
     if (after < QUEUE_LIMIT && after + n >= QUEUE_LIMIT) {
       StreamBroadcast s = source;
       if (s != null) {
         s.queueDrained();
-      } // else mid-detach: the new relay re-evaluates once attach() has drained (setBlocked reports to it)
+      } // else mid-detach: the new relay re-evaluates once attach() has drained (setBlocked reports
+      // to it)
     }
   }
 

@@ -43,17 +43,22 @@ public final class HealthProber implements AutoCloseable {
       new java.util.concurrent.ConcurrentHashMap<>();
   private ScheduledFuture<?> task;
 
-  public HealthProber(ClusterView cluster, NodeHealth health, UpstreamClient client, Duration timeout) {
+  public HealthProber(
+      ClusterView cluster, NodeHealth health, UpstreamClient client, Duration timeout) {
     this.cluster = cluster;
     this.health = health;
     this.client = client;
     this.timeout = timeout;
   }
 
-  /** Probes every {@code interval} on {@code scheduler} (which only starts the probes; they run on event loops). */
+  /**
+   * Probes every {@code interval} on {@code scheduler} (which only starts the probes; they run on
+   * event loops).
+   */
   public HealthProber start(ScheduledExecutorService scheduler, Duration interval) {
-    task = scheduler.scheduleWithFixedDelay(this::probeAll, interval.toMillis(), interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    task =
+        scheduler.scheduleWithFixedDelay(
+            this::probeAll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -67,7 +72,10 @@ public final class HealthProber implements AutoCloseable {
     return failures.get();
   }
 
-  /** The outcome of the last probe of {@code nodeId} that completed: true up, false down, null none yet. */
+  /**
+   * The outcome of the last probe of {@code nodeId} that completed: true up, false down, null none
+   * yet.
+   */
   public Boolean lastResult(String nodeId) {
     return lastResults.get(nodeId);
   }
@@ -81,41 +89,48 @@ public final class HealthProber implements AutoCloseable {
 
   private void probe(Node node) {
     probes.incrementAndGet();
-    client.exchange(node.address(), HttpMethod.HEAD, "/", null, timeout, new BodyReceiver() {
-      private boolean failed;
+    client.exchange(
+        node.address(),
+        HttpMethod.HEAD,
+        "/",
+        null,
+        timeout,
+        new BodyReceiver() {
+          private boolean failed;
 
-      @Override
-      public void head(HttpResponse head, BodyFlow flow) {
-        failed = head.status().code() >= 500;
-      }
+          @Override
+          public void head(HttpResponse head, BodyFlow flow) {
+            failed = head.status().code() >= 500;
+          }
 
-      @Override
-      public void content(ByteBuf piece) {
-        piece.release();
-      }
+          @Override
+          public void content(ByteBuf piece) {
+            piece.release();
+          }
 
-      @Override
-      public void end() {
-        if (failed) {
-          failures.incrementAndGet();
-          health.failure(node.id());
-        } else {
-          health.success(node.id());
-        }
-        lastResults.put(node.id(), !failed);
-      }
+          @Override
+          public void end() {
+            if (failed) {
+              failures.incrementAndGet();
+              health.failure(node.id());
+            } else {
+              health.success(node.id());
+            }
+            lastResults.put(node.id(), !failed);
+          }
 
-      @Override
-      public void failed(UpstreamException failure, boolean headSeen) {
-        failures.incrementAndGet();
-        if (failure.kind() == UpstreamException.Kind.CONNECT) {
-          health.markDown(node.id()); // nothing listens there: no need to wait for more failures
-        } else {
-          health.failure(node.id());
-        }
-        lastResults.put(node.id(), false);
-      }
-    });
+          @Override
+          public void failed(UpstreamException failure, boolean headSeen) {
+            failures.incrementAndGet();
+            if (failure.kind() == UpstreamException.Kind.CONNECT) {
+              health.markDown(
+                  node.id()); // nothing listens there: no need to wait for more failures
+            } else {
+              health.failure(node.id());
+            }
+            lastResults.put(node.id(), false);
+          }
+        });
   }
 
   @Override

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Picks the shards a miss tries, in order: the key's owner on the ring unless it is down or, under
- * bounded loads, already carries more than its share of this edge's requests in flight; then the next
- * distinct candidates on the ring.
+ * bounded loads, already carries more than its share of this edge's requests in flight; then the
+ * next distinct candidates on the ring.
  */
 public final class ShardRouter {
   /*
@@ -45,7 +45,8 @@ public final class ShardRouter {
    * @param balanceFactor epsilon of bounded loads (0.25: at most 1.25x the mean); 0 turns them off
    * @param floor in-flight requests on the owner below which keys never move, at least 0
    */
-  public ShardRouter(ClusterView cluster, NodeHealth health, int attempts, double balanceFactor, int floor) {
+  public ShardRouter(
+      ClusterView cluster, NodeHealth health, int attempts, double balanceFactor, int floor) {
     if (floor < 0) {
       throw new IllegalArgumentException("floor: " + floor + " (expected: >= 0)");
     }
@@ -54,7 +55,8 @@ public final class ShardRouter {
       throw new IllegalArgumentException("attempts: " + attempts + " (expected: >= 1)");
     }
     if (!(balanceFactor >= 0) || Double.isInfinite(balanceFactor)) {
-      throw new IllegalArgumentException("balanceFactor: " + balanceFactor + " (expected: a finite number >= 0)");
+      throw new IllegalArgumentException(
+          "balanceFactor: " + balanceFactor + " (expected: a finite number >= 0)");
     }
     this.cluster = cluster;
     this.health = health;
@@ -67,9 +69,10 @@ public final class ShardRouter {
   }
 
   /**
-   * Every shard for {@code key}, in the order to try them: the owner (or, under bounded loads, the first
-   * candidate under capacity), then the ring order. Health is not applied here: ask {@link #isUp} for
-   * the node about to be tried, and try at most {@link #attempts()} of them. Empty without shards.
+   * Every shard for {@code key}, in the order to try them: the owner (or, under bounded loads, the
+   * first candidate under capacity), then the ring order. Health is not applied here: ask {@link
+   * #isUp} for the node about to be tried, and try at most {@link #attempts()} of them. Empty
+   * without shards.
    */
   public List<Node> candidates(String key) {
     NodeLocator ring = cluster.rings().shards();
@@ -92,8 +95,9 @@ public final class ShardRouter {
   }
 
   /**
-   * Whether {@code node} may be tried now. Ask only for the node about to be tried: an ejected node's
-   * single half-open probe is handed to the caller that asks when its ejection period has passed.
+   * Whether {@code node} may be tried now. Ask only for the node about to be tried: an ejected
+   * node's single half-open probe is handed to the caller that asks when its ejection period has
+   * passed.
    */
   public boolean isUp(Node node) {
     return health.isUp(node.id());

@@ -12,11 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One serving connection's view for the status page: stands between the connection's handler and the
- * edge's tier (passing every call through unchanged) to learn which key each response answers, and counts
- * every finished response into the tier verdicts and the top keys before passing it to the next observer.
+ * One serving connection's view for the status page: stands between the connection's handler and
+ * the edge's tier (passing every call through unchanged) to learn which key each response answers,
+ * and counts every finished response into the tier verdicts and the top keys before passing it to
+ * the next observer.
  */
-public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServerHandler.ResponseObserver {
+public final class ConnectionTap
+    implements ObjectServerHandler.Tier, ObjectServerHandler.ResponseObserver {
   /*
    * Why per connection: the handler's observer hears of a finished response, not of its key. Each answer
    * the tier gives (a Response from fastPath, a future from handle) is remembered with its key in a small
@@ -42,8 +44,12 @@ public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServ
   private int nextSlot;
   private TopKeys.Summary summary;
 
-  ConnectionTap(ObjectServerHandler.Tier tier, ObjectServerHandler.ResponseObserver next, TierCounters tiers,
-      TopKeys topKeys, int maxPipelined) {
+  ConnectionTap(
+      ObjectServerHandler.Tier tier,
+      ObjectServerHandler.ResponseObserver next,
+      TierCounters tiers,
+      TopKeys topKeys,
+      int maxPipelined) {
     this.tier = tier;
     this.next = next;
     this.tiers = tiers;
@@ -94,20 +100,28 @@ public final class ConnectionTap implements ObjectServerHandler.Tier, ObjectServ
         topKeys.add(summary, key, bodyBytes);
       }
     } catch (RuntimeException e) {
-      // Counting for a status page must never break serving: report the bug once, keep the connection.
+      // Counting for a status page must never break serving: report the bug once, keep the
+      // connection.
       if (!REPORTED.getAndSet(true)) {
         LOG.error("status page counting failed (reported once)", e);
       }
     }
   }
 
-  /** The key of {@code response} if the tier produced it on this connection; forgets the pairing. */
+  /**
+   * The key of {@code response} if the tier produced it on this connection; forgets the pairing.
+   */
   private String take(Response response) {
-    // Oldest first: responses finish in request order, so the match is usually the first one looked at.
-    for (int n = 0, i = nextSlot; n < answers.length; n++, i = i + 1 == answers.length ? 0 : i + 1) {
+    // Oldest first: responses finish in request order, so the match is usually the first one looked
+    // at.
+    for (int n = 0, i = nextSlot;
+        n < answers.length;
+        n++, i = i + 1 == answers.length ? 0 : i + 1) {
       Object a = answers[i];
-      if (a == response || a instanceof CompletableFuture<?> f && f.state() == Future.State.SUCCESS
-          && f.resultNow() == response) {
+      if (a == response
+          || a instanceof CompletableFuture<?> f
+              && f.state() == Future.State.SUCCESS
+              && f.resultNow() == response) {
         String key = keys[i];
         answers[i] = null;
         keys[i] = null;

@@ -29,12 +29,13 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The edge's status page on its admin port: {@code GET /status} (HTML for people) and
- * {@code GET /status.json} (the same data for tools): the shard ring with health and key shares, hit
- * ratios per tier, the most requested keys, the cache and the JVM.
+ * The edge's status page on its admin port: {@code GET /status} (HTML for people) and {@code GET
+ * /status.json} (the same data for tools): the shard ring with health and key shares, hit ratios
+ * per tier, the most requested keys, the cache and the JVM.
  *
- * <p>Wiring: build it with the edge's parts, add {@link #routes()} to the admin routes, let every serving
- * connection's handler go through {@link #tap} and call {@link #start} to begin the top-key windows.
+ * <p>Wiring: build it with the edge's parts, add {@link #routes()} to the admin routes, let every
+ * serving connection's handler go through {@link #tap} and call {@link #start} to begin the top-key
+ * windows.
  */
 public final class EdgeStatus implements AutoCloseable {
   /*
@@ -46,9 +47,12 @@ public final class EdgeStatus implements AutoCloseable {
    */
   /** Counters per serving thread in the top-keys summary. */
   static final int TOP_KEY_COUNTERS = 128;
+
   /** Top keys shown on the HTML page; the JSON lists up to {@link #JSON_KEYS}. */
   static final int HTML_KEYS = 25;
+
   static final int JSON_KEYS = 100;
+
   /** Length of a top-keys window. */
   public static final Duration WINDOW = Duration.ofMinutes(1);
 
@@ -67,11 +71,19 @@ public final class EdgeStatus implements AutoCloseable {
   private ScheduledFuture<?> rotation;
 
   /**
-   * @param executor renders pages and ends top-key windows (a scheduler of the node's, not an event loop)
+   * @param executor renders pages and ends top-key windows (a scheduler of the node's, not an event
+   *     loop)
    * @param window length of a top-keys window (counts reset at its end)
    */
-  public EdgeStatus(String nodeId, ClusterView cluster, ShardRouter router, HealthProber prober, EdgeCache cache,
-      MeterRegistry registry, ScheduledExecutorService executor, Duration window) {
+  public EdgeStatus(
+      String nodeId,
+      ClusterView cluster,
+      ShardRouter router,
+      HealthProber prober,
+      EdgeCache cache,
+      MeterRegistry registry,
+      ScheduledExecutorService executor,
+      Duration window) {
     this.nodeId = nodeId;
     this.cluster = cluster;
     this.router = router;
@@ -92,25 +104,33 @@ public final class EdgeStatus implements AutoCloseable {
   }
 
   /**
-   * {@code GET /status} (with {@code ?refresh=<seconds>} the page reloads itself, without scripts) and
-   * {@code GET /status.json}, open like {@code /metrics}.
+   * {@code GET /status} (with {@code ?refresh=<seconds>} the page reloads itself, without scripts)
+   * and {@code GET /status.json}, open like {@code /metrics}.
    */
   public List<AdminRoute> routes() {
     return List.of(
-        AdminRoute.open("GET", "/status", (q, b) -> {
-          int refresh = refreshSeconds(q.parameters().get("refresh"));
-          return render(r -> new AdminResponse(200, "text/html; charset=utf-8", StatusHtml.render(r, refresh)));
-        }),
-        AdminRoute.open("GET", "/status.json", (q, b) -> render(r -> AdminResponse.json(200,
-            StatusJson.render(r)))));
+        AdminRoute.open(
+            "GET",
+            "/status",
+            (q, b) -> {
+              int refresh = refreshSeconds(q.parameters().get("refresh"));
+              return render(
+                  r ->
+                      new AdminResponse(
+                          200, "text/html; charset=utf-8", StatusHtml.render(r, refresh)));
+            }),
+        AdminRoute.open(
+            "GET",
+            "/status.json",
+            (q, b) -> render(r -> AdminResponse.json(200, StatusJson.render(r)))));
   }
 
   /**
-   * The tier a serving connection's handler should use, and its observer: {@code tier} and {@code next}
-   * see every call unchanged. One per connection.
+   * The tier a serving connection's handler should use, and its observer: {@code tier} and {@code
+   * next} see every call unchanged. One per connection.
    */
-  public ConnectionTap tap(ObjectServerHandler.Tier tier, ObjectServerHandler.ResponseObserver next,
-      int maxPipelined) {
+  public ConnectionTap tap(
+      ObjectServerHandler.Tier tier, ObjectServerHandler.ResponseObserver next, int maxPipelined) {
     return new ConnectionTap(tier, next, tiers, topKeys, maxPipelined);
   }
 
@@ -132,15 +152,25 @@ public final class EdgeStatus implements AutoCloseable {
     return seconds;
   }
 
-  private CompletableFuture<AdminResponse> render(java.util.function.Function<StatusReport, AdminResponse> format) {
+  private CompletableFuture<AdminResponse> render(
+      java.util.function.Function<StatusReport, AdminResponse> format) {
     return CompletableFuture.supplyAsync(() -> format.apply(report()), executor);
   }
 
   /** Reads everything now (allocates; off the event loops). */
   StatusReport report() {
     Instant now = Instant.now();
-    return new StatusReport(nodeId, version, now, Duration.between(started, now), ring(), tierRows(),
-        topKeys.current(JSON_KEYS), topKeys.last(JSON_KEYS), cacheState(), jvm());
+    return new StatusReport(
+        nodeId,
+        version,
+        now,
+        Duration.between(started, now),
+        ring(),
+        tierRows(),
+        topKeys.current(JSON_KEYS),
+        topKeys.last(JSON_KEYS),
+        cacheState(),
+        jvm());
   }
 
   private StatusReport.Ring ring() {
@@ -156,12 +186,26 @@ public final class EdgeStatus implements AutoCloseable {
     for (Node n : locator.nodes()) {
       NodeHealth.View h = health.view(n.id());
       Boolean probe = prober.lastResult(n.id());
-      members.add(new StatusReport.Member(n.id(), n.address(), n.weight(), (double) n.weight() / totalWeight,
-          keyShares.getOrDefault(n.id(), 0.0), h.ejected(), h.consecutiveFailures(), h.retryInMillis(),
-          probe == null ? "none" : probe ? "up" : "down", router.inFlight(n)));
+      members.add(
+          new StatusReport.Member(
+              n.id(),
+              n.address(),
+              n.weight(),
+              (double) n.weight() / totalWeight,
+              keyShares.getOrDefault(n.id(), 0.0),
+              h.ejected(),
+              h.consecutiveFailures(),
+              h.retryInMillis(),
+              probe == null ? "none" : probe ? "up" : "down",
+              router.inFlight(n)));
     }
-    return new StatusReport.Ring(rings.version(), locator.placement().name().toLowerCase(java.util.Locale.ROOT),
-        RingShares.SAMPLES, members, prober.probes(), prober.failures());
+    return new StatusReport.Ring(
+        rings.version(),
+        locator.placement().name().toLowerCase(java.util.Locale.ROOT),
+        RingShares.SAMPLES,
+        members,
+        prober.probes(),
+        prober.failures());
   }
 
   private List<StatusReport.TierRow> tierRows() {
@@ -174,8 +218,13 @@ public final class EdgeStatus implements AutoCloseable {
         objects[v.ordinal()] = tiers.objects(tier, v);
         bytes[v.ordinal()] = tiers.bytes(tier, v);
       }
-      rows.add(new StatusReport.TierRow(tier.name().toLowerCase(java.util.Locale.ROOT), objects, bytes,
-          hitRatio(objects), hitRatio(bytes)));
+      rows.add(
+          new StatusReport.TierRow(
+              tier.name().toLowerCase(java.util.Locale.ROOT),
+              objects,
+              bytes,
+              hitRatio(objects),
+              hitRatio(bytes)));
     }
     return rows;
   }
@@ -183,27 +232,40 @@ public final class EdgeStatus implements AutoCloseable {
   /** hit / (hit + miss + coalesced + stale): errors and unknown verdicts are neither. */
   private static double hitRatio(long[] byVerdict) {
     long hit = byVerdict[TierCounters.Verdict.HIT.ordinal()];
-    long lookups = hit + byVerdict[TierCounters.Verdict.MISS.ordinal()]
-        + byVerdict[TierCounters.Verdict.COALESCED.ordinal()] + byVerdict[TierCounters.Verdict.STALE.ordinal()];
+    long lookups =
+        hit
+            + byVerdict[TierCounters.Verdict.MISS.ordinal()]
+            + byVerdict[TierCounters.Verdict.COALESCED.ordinal()]
+            + byVerdict[TierCounters.Verdict.STALE.ordinal()];
     return lookups == 0 ? Double.NaN : (double) hit / lookups;
   }
 
   private StatusReport.Cache cacheState() {
     FunctionCounter evictions = registry.find("imgcdn.cache.evictions").functionCounter();
-    return new StatusReport.Cache(cache.weightedBytes(), cache.maxBytes(), cache.objects(),
-        evictions == null ? -1 : (long) evictions.count(), cache.liveBytes());
+    return new StatusReport.Cache(
+        cache.weightedBytes(),
+        cache.maxBytes(),
+        cache.objects(),
+        evictions == null ? -1 : (long) evictions.count(),
+        cache.liveBytes());
   }
 
   private static StatusReport.Jvm jvm() {
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    return new StatusReport.Jvm(Runtime.version() + " " + System.getProperty("java.vm.name", ""), heap.getUsed(),
-        heap.getCommitted(), heap.getMax(), PlatformDependent.usedDirectMemory(), PlatformDependent.maxDirectMemory());
+    return new StatusReport.Jvm(
+        Runtime.version() + " " + System.getProperty("java.vm.name", ""),
+        heap.getUsed(),
+        heap.getCommitted(),
+        heap.getMax(),
+        PlatformDependent.usedDirectMemory(),
+        PlatformDependent.maxDirectMemory());
   }
 
   /** The edge-cache jar's version from its Maven descriptor; "dev" when run from classes. */
   private static String version() {
-    try (InputStream in = EdgeStatus.class.getResourceAsStream(
-        "/META-INF/maven/io.imgcdn/edge-cache/pom.properties")) {
+    try (InputStream in =
+        EdgeStatus.class.getResourceAsStream(
+            "/META-INF/maven/io.imgcdn/edge-cache/pom.properties")) {
       if (in == null) {
         return "dev";
       }

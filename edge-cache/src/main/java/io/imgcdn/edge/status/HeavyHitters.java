@@ -252,7 +252,8 @@ final class HeavyHitters {
     while (!keys[table[s] - 1].equals(key)) {
       s = (s + 1) & mask;
     }
-    // Backward-shift deletion: move later entries of the probe run into the hole when their home slot
+    // Backward-shift deletion: move later entries of the probe run into the hole when their home
+    // slot
     // does not lie cyclically in (hole, their slot].
     int hole = s;
     for (int j = (hole + 1) & mask; table[j] != 0; j = (j + 1) & mask) {

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Each member's share of the key space on a ring, estimated by asking the ring for the owner of a fixed
- * set of synthetic keys, computed once per ring snapshot.
+ * Each member's share of the key space on a ring, estimated by asking the ring for the owner of a
+ * fixed set of synthetic keys, computed once per ring snapshot.
  */
 final class RingShares {
   /*

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Renders a {@link StatusReport} as JSON: the data of the HTML page with raw numbers (bytes, ratios 0..1,
- * null for a ratio without data), for scripts and tests.
+ * Renders a {@link StatusReport} as JSON: the data of the HTML page with raw numbers (bytes, ratios
+ * 0..1, null for a ratio without data), for scripts and tests.
  */
 final class StatusJson {
   /*

@@ -4,12 +4,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** Everything the status page shows, read at one moment: what {@code /status} and {@code /status.json} render. */
-record StatusReport(String nodeId, String version, Instant now, Duration uptime, Ring ring, List<TierRow> tiers,
-    TopKeys.Window currentWindow, TopKeys.Window lastWindow, Cache cache, Jvm jvm) {
+/**
+ * Everything the status page shows, read at one moment: what {@code /status} and {@code
+ * /status.json} render.
+ */
+record StatusReport(
+    String nodeId,
+    String version,
+    Instant now,
+    Duration uptime,
+    Ring ring,
+    List<TierRow> tiers,
+    TopKeys.Window currentWindow,
+    TopKeys.Window lastWindow,
+    Cache cache,
+    Jvm jvm) {
 
   /** The shard ring as this edge routes on it. */
-  record Ring(long version, String placement, int sampledKeys, List<Member> members, long probes,
+  record Ring(
+      long version,
+      String placement,
+      int sampledKeys,
+      List<Member> members,
+      long probes,
       long probeFailures) {}
 
   /**
@@ -20,19 +37,36 @@ record StatusReport(String nodeId, String version, Instant now, Duration uptime,
    * @param lastProbe "up", "down" or "none" (no probe finished yet)
    * @param inFlight requests this edge has open to it now
    */
-  record Member(String id, String address, int weight, double weightShare, double keyShare, boolean ejected,
-      int consecutiveFailures, long retryInMillis, String lastProbe, long inFlight) {}
+  record Member(
+      String id,
+      String address,
+      int weight,
+      double weightShare,
+      double keyShare,
+      boolean ejected,
+      int consecutiveFailures,
+      long retryInMillis,
+      String lastProbe,
+      long inFlight) {}
 
   /**
    * One tier's responses and body bytes by verdict, in the order of {@link TierCounters.Verdict}.
    *
    * @param objectHitRatio hits over hit + miss + coalesced + stale responses; NaN with none
    */
-  record TierRow(String tier, long[] objects, long[] bytes, double objectHitRatio, double byteHitRatio) {}
+  record TierRow(
+      String tier, long[] objects, long[] bytes, double objectHitRatio, double byteHitRatio) {}
 
   /** The memory cache. {@code evictions} is -1 when unknown. */
-  record Cache(long usedBytes, long capacityBytes, long objects, long evictions, long offHeapBytes) {}
+  record Cache(
+      long usedBytes, long capacityBytes, long objects, long evictions, long offHeapBytes) {}
 
   /** The JVM. {@code directUsed} / {@code directMax} are -1 when unknown. */
-  record Jvm(String runtime, long heapUsed, long heapCommitted, long heapMax, long directUsed, long directMax) {}
+  record Jvm(
+      String runtime,
+      long heapUsed,
+      long heapCommitted,
+      long heapMax,
+      long directUsed,
+      long directMax) {}
 }

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * Responses and body bytes per tier and cache verdict, read from the X-Cache chain of every response the
- * edge sends: the edge's own verdict for every request, and the verdicts the shard and origin tiers put in
- * the chain for every request this edge fetched from a shard.
+ * Responses and body bytes per tier and cache verdict, read from the X-Cache chain of every
+ * response the edge sends: the edge's own verdict for every request, and the verdicts the shard and
+ * origin tiers put in the chain for every request this edge fetched from a shard.
  */
 final class TierCounters {
   /*
@@ -23,9 +23,20 @@ final class TierCounters {
    * ratios are of bytes delivered, not of object sizes.
    * Parsing works on index ranges of the chain with regionMatches: no substring, nothing allocated.
    */
-  enum Tier { EDGE, SHARD, ORIGIN }
+  enum Tier {
+    EDGE,
+    SHARD,
+    ORIGIN
+  }
 
-  enum Verdict { HIT, MISS, COALESCED, STALE, ERROR, OTHER }
+  enum Verdict {
+    HIT,
+    MISS,
+    COALESCED,
+    STALE,
+    ERROR,
+    OTHER
+  }
 
   private static final Tier[] TIERS = Tier.values();
   private static final Verdict[] VERDICTS = Verdict.values();
@@ -49,7 +60,9 @@ final class TierCounters {
     }
   }
 
-  /** Counts one finished response with X-Cache {@code chain} (null when none) and its body bytes. */
+  /**
+   * Counts one finished response with X-Cache {@code chain} (null when none) and its body bytes.
+   */
   void record(String chain, long bodyBytes) {
     if (chain == null) {
       count(Tier.EDGE, Verdict.OTHER, bodyBytes);
@@ -145,8 +158,9 @@ final class TierCounters {
   }
 
   /**
-   * {@code imgcdn_edge_verdicts_total{verdict_tier,result}} and {@code imgcdn_edge_verdict_bytes_total{...}}.
-   * Not "tier": every series of a node already carries tier="edge" (the node's own tier, a common tag).
+   * {@code imgcdn_edge_verdicts_total{verdict_tier,result}} and {@code
+   * imgcdn_edge_verdict_bytes_total{...}}. Not "tier": every series of a node already carries
+   * tier="edge" (the node's own tier, a common tag).
    */
   void bind(MeterRegistry registry) {
     for (Tier tier : TIERS) {
@@ -154,11 +168,15 @@ final class TierCounters {
         String t = tier.name().toLowerCase(java.util.Locale.ROOT);
         String v = verdict.name().toLowerCase(java.util.Locale.ROOT);
         FunctionCounter.builder("imgcdn.edge.verdicts", this, c -> c.objects(tier, verdict))
-            .description("Responses by cache tier and that tier's X-Cache verdict, as seen by this edge")
-            .tags("verdict_tier", t, "result", v).register(registry);
+            .description(
+                "Responses by cache tier and that tier's X-Cache verdict, as seen by this edge")
+            .tags("verdict_tier", t, "result", v)
+            .register(registry);
         FunctionCounter.builder("imgcdn.edge.verdict.bytes", this, c -> c.bytes(tier, verdict))
-            .description("Body bytes sent by cache tier and verdict, as seen by this edge").baseUnit("bytes")
-            .tags("verdict_tier", t, "result", v).register(registry);
+            .description("Body bytes sent by cache tier and verdict, as seen by this edge")
+            .baseUnit("bytes")
+            .tags("verdict_tier", t, "result", v)
+            .register(registry);
       }
     }
   }

@@ -10,8 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The keys requested most in fixed windows (the current one and the last complete one), each with its
- * request count and bytes sent, in memory bounded by {@code perThread} counters per serving thread.
+ * The keys requested most in fixed windows (the current one and the last complete one), each with
+ * its request count and bytes sent, in memory bounded by {@code perThread} counters per serving
+ * thread.
  */
 final class TopKeys {
   /*
@@ -62,12 +63,17 @@ final class TopKeys {
     return window;
   }
 
-  /** The calling thread's summary; hold it (e.g. per connection) to skip the thread-local lookup. */
+  /**
+   * The calling thread's summary; hold it (e.g. per connection) to skip the thread-local lookup.
+   */
   Summary summaryForCurrentThread() {
     return mine.get();
   }
 
-  /** Counts one request for {@code key} into {@code summary} (from {@link #summaryForCurrentThread}). */
+  /**
+   * Counts one request for {@code key} into {@code summary} (from {@link
+   * #summaryForCurrentThread}).
+   */
   void add(Summary s, String key, long bytes) {
     s.lock.lock();
     try {
@@ -95,7 +101,9 @@ final class TopKeys {
   }
 
   private static Window top(Window w, int limit) {
-    return w.keys().size() <= limit ? w : new Window(w.start(), w.end(), w.requests(), w.keys().subList(0, limit));
+    return w.keys().size() <= limit
+        ? w
+        : new Window(w.start(), w.end(), w.requests(), w.keys().subList(0, limit));
   }
 
   private Window merge(Instant start, Instant end, boolean clear) {
@@ -122,7 +130,11 @@ final class TopKeys {
     }
     List<HeavyHitters.Entry> merged = new ArrayList<>(sums.size());
     sums.forEach((k, v) -> merged.add(new HeavyHitters.Entry(k, v[0], v[1], v[2])));
-    merged.sort((a, b) -> a.count() != b.count() ? Long.compare(b.count(), a.count()) : a.key().compareTo(b.key()));
+    merged.sort(
+        (a, b) ->
+            a.count() != b.count()
+                ? Long.compare(b.count(), a.count())
+                : a.key().compareTo(b.key()));
     return new Window(start, end, requests, List.copyOf(merged));
   }
 }

@@ -6,15 +6,20 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Admission#ADAPTIVE} on a real {@link EdgeCache}: request streams replayed the way the edge serves
- * them (acquire; on a miss, build, admit, release).
+ * {@link Admission#ADAPTIVE} on a real {@link EdgeCache}: request streams replayed the way the edge
+ * serves them (acquire; on a miss, build, admit, release).
  */
 class AdaptiveAdmissionTest {
 
-  /** Entries weigh about 16 KiB, the filter's assumed mean, so its memory is sized for what the cache holds. */
+  /**
+   * Entries weigh about 16 KiB, the filter's assumed mean, so its memory is sized for what the
+   * cache holds.
+   */
   private static final int SIZE = (16 << 10) - 400;
+
   /** Objects the caches hold (each weighs SIZE + head + entry overhead, under SIZE + 400). */
   private static final int CAPACITY = 256;
+
   private static final int HOT = 192;
 
   /** A replay of requests against one cache, counting what happened. */
@@ -56,9 +61,10 @@ class AdaptiveAdmissionTest {
   }
 
   /**
-   * {@code rounds} rounds over the hot keys {@code prefix}0..{@code hot}-1, each hot request followed by a
-   * one-hit wonder; with {@code old} != null, each round also asks for 16 of the keys {@code old}0..HOT-1 in
-   * turn (yesterday's favourites, still asked for now and then). Returns {hot hits, wonders refused}.
+   * {@code rounds} rounds over the hot keys {@code prefix}0..{@code hot}-1, each hot request
+   * followed by a one-hit wonder; with {@code old} != null, each round also asks for 16 of the keys
+   * {@code old}0..HOT-1 in turn (yesterday's favourites, still asked for now and then). Returns
+   * {hot hits, wonders refused}.
    */
   private static long[] phase(Replay r, String prefix, int hot, int rounds, String old) {
     long hotHits = 0;
@@ -81,21 +87,27 @@ class AdaptiveAdmissionTest {
     return new long[] {hotHits, wondersRefused};
   }
 
-  /** A stable phase: the HOT keys /a0.. with one-hit wonders between them, long enough to halve the long memory once. */
+  /**
+   * A stable phase: the HOT keys /a0.. with one-hit wonders between them, long enough to halve the
+   * long memory once.
+   */
   private static long[] stablePhase(Replay r) {
     return phase(r, "/a", HOT, 80, null);
   }
 
   @Test
   void admit_adaptiveOnStableStream_refusesOneHitWondersAndHitsMoreThanTinylfu() {
-    try (Replay adaptive = new Replay(Admission.ADAPTIVE); Replay tinylfu = new Replay(Admission.TINYLFU)) {
+    try (Replay adaptive = new Replay(Admission.ADAPTIVE);
+        Replay tinylfu = new Replay(Admission.TINYLFU)) {
       long[] a = stablePhase(adaptive);
       long[] t = stablePhase(tinylfu);
 
       assertThat(adaptive.cache.admissionFilter().judge().trustsLongMemory()).isTrue();
       assertThat(a[1]).as("one-hit wonders refused of %d", 80 * HOT).isGreaterThan(80L * HOT / 2);
       assertThat(t[1]).isZero(); // Caffeine alone: every candidate is offered
-      assertThat(a[0]).as("hot hits, adaptive vs tinylfu %d", t[0]).isGreaterThan(t[0] + 80L * HOT / 20);
+      assertThat(a[0])
+          .as("hot hits, adaptive vs tinylfu %d", t[0])
+          .isGreaterThan(t[0] + 80L * HOT / 20);
     }
   }
 
@@ -111,14 +123,18 @@ class AdaptiveAdmissionTest {
         phase(r, "/b", 64, 1, "/a");
         roundsToDistrust++;
       }
-      assertThat(judge.trustsLongMemory()).as("rounds of 144 requests: %d; %s", roundsToDistrust, judge).isFalse();
+      assertThat(judge.trustsLongMemory())
+          .as("rounds of 144 requests: %d; %s", roundsToDistrust, judge)
+          .isFalse();
 
       int rounds = 0;
       while (heldOf(r, "/b", 64) < 64 && rounds < 20) {
         phase(r, "/b", 64, 1, "/a");
         rounds++;
       }
-      assertThat(heldOf(r, "/b", 64)).as("new hot keys held after %d more rounds", rounds).isEqualTo(64);
+      assertThat(heldOf(r, "/b", 64))
+          .as("new hot keys held after %d more rounds", rounds)
+          .isEqualTo(64);
 
       phase(r, "/b", 64, 20, "/a"); // the new favourites hold still: the long memory is right again
       assertThat(judge.trustsLongMemory()).as("%s", judge).isTrue();

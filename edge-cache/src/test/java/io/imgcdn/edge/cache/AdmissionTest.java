@@ -9,7 +9,10 @@ class AdmissionTest {
 
   private static final int SIZE = 1000;
 
-  /** A cache with room for four objects of SIZE (plus heads and entry overhead), full of /hot0../hot3. */
+  /**
+   * A cache with room for four objects of SIZE (plus heads and entry overhead), full of
+   * /hot0../hot3.
+   */
   private static EdgeCache fullCache(Admission admission, int hotRequests) {
     EdgeCache cache = new EdgeCache(4 * (SIZE + 400), 1 << 20, admission);
     for (int i = 0; i < 4; i++) {
@@ -42,12 +45,15 @@ class AdmissionTest {
   @Test
   void admit_frequencyAndCandidateMoreRequestedThanVictims_offeredToTheIndex() {
     try (EdgeCache cache = fullCache(Admission.FREQUENCY, 1)) {
-      for (int r = 0; r < 6; r++) { // misses of /new before its fetch ends: counted by the fetch ...
+      for (int r = 0;
+          r < 6;
+          r++) { // misses of /new before its fetch ends: counted by the fetch ...
         CachedObject o = EdgeCacheTest.object(cache, 9, SIZE);
         boolean admitted = cache.admit("/new", o);
         o.release();
         if (admitted) {
-          assertThat(r).isGreaterThan(0); // ... the first one ties with nothing: it has 1 request, victims 2
+          assertThat(r)
+              .isGreaterThan(0); // ... the first one ties with nothing: it has 1 request, victims 2
           return;
         }
       }
@@ -57,7 +63,8 @@ class AdmissionTest {
 
   @Test
   void admit_frequencyPerByte_smallCandidateBeatsLargeVictimOfEqualFrequency() {
-    try (EdgeCache cache = new EdgeCache(2 * (4 * SIZE + 400), 1 << 20, Admission.FREQUENCY_PER_BYTE)) {
+    try (EdgeCache cache =
+        new EdgeCache(2 * (4 * SIZE + 400), 1 << 20, Admission.FREQUENCY_PER_BYTE)) {
       EdgeCacheTest.admit(cache, "/big0", 0, 4 * SIZE);
       EdgeCacheTest.admit(cache, "/big1", 1, 4 * SIZE);
       cache.cleanUp();

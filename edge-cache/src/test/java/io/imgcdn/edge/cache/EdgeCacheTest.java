@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 
 class EdgeCacheTest {
 
-  /** A body whose every byte is derived from its key number, so reading freed or reused memory shows. */
+  /**
+   * A body whose every byte is derived from its key number, so reading freed or reused memory
+   * shows.
+   */
   static byte[] body(int key, int length) {
     byte[] b = new byte[length];
     for (int i = 0; i < length; i++) {
@@ -27,7 +30,8 @@ class EdgeCacheTest {
   }
 
   static CachedObject object(EdgeCache cache, int key, int length) {
-    CachedObject.Builder builder = cache.builder("image/jpeg", "\"e" + key + "\"", "public, max-age=60", null, length);
+    CachedObject.Builder builder =
+        cache.builder("image/jpeg", "\"e" + key + "\"", "public, max-age=60", null, length);
     builder.append(Unpooled.wrappedBuffer(body(key, length)));
     return builder.build("shard-1;hit");
   }
@@ -44,8 +48,10 @@ class EdgeCacheTest {
       CachedObject o = object(cache, 7, 10);
       ByteBuf all = o.headAndBody(true);
       String text = all.toString(StandardCharsets.ISO_8859_1);
-      assertThat(text).startsWith("Content-Type: image/jpeg\r\nContent-Length: 10\r\nETag: \"e7\"\r\n"
-          + "Cache-Control: public, max-age=60\r\nAccept-Ranges: bytes\r\n\r\n");
+      assertThat(text)
+          .startsWith(
+              "Content-Type: image/jpeg\r\nContent-Length: 10\r\nETag: \"e7\"\r\n"
+                  + "Cache-Control: public, max-age=60\r\nAccept-Ranges: bytes\r\n\r\n");
       assertThat(all.readableBytes()).isEqualTo(o.headBytes() + 10);
       ByteBuf head = o.headAndBody(false);
       assertThat(head.toString(StandardCharsets.ISO_8859_1)).endsWith("\r\n\r\n");
@@ -169,36 +175,41 @@ class EdgeCacheTest {
       List<Thread> workers = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         SplittableRandom random = new SplittableRandom(t);
-        workers.add(Thread.ofPlatform().start(() -> {
-          try {
-            start.await();
-            for (int i = 0; i < 20_000; i++) {
-              int k = random.nextInt(keys);
-              CachedObject o = cache.acquire("/k" + k);
-              if (o == null) {
-                admit(cache, "/k" + k, k, size);
-                continue;
-              }
-              hits.incrementAndGet();
-              ByteBuf slice;
-              try {
-                slice = o.body(0, size);
-              } finally {
-                o.release();
-              }
-              try {
-                int at = random.nextInt(size);
-                if (slice.getByte(slice.readerIndex() + at) != (byte) (k * 31 + at)) {
-                  errors.add(new AssertionError("key " + k + " byte " + at + " changed under a reader"));
-                }
-              } finally {
-                slice.release();
-              }
-            }
-          } catch (Throwable e) {
-            errors.add(e);
-          }
-        }));
+        workers.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        start.await();
+                        for (int i = 0; i < 20_000; i++) {
+                          int k = random.nextInt(keys);
+                          CachedObject o = cache.acquire("/k" + k);
+                          if (o == null) {
+                            admit(cache, "/k" + k, k, size);
+                            continue;
+                          }
+                          hits.incrementAndGet();
+                          ByteBuf slice;
+                          try {
+                            slice = o.body(0, size);
+                          } finally {
+                            o.release();
+                          }
+                          try {
+                            int at = random.nextInt(size);
+                            if (slice.getByte(slice.readerIndex() + at) != (byte) (k * 31 + at)) {
+                              errors.add(
+                                  new AssertionError(
+                                      "key " + k + " byte " + at + " changed under a reader"));
+                            }
+                          } finally {
+                            slice.release();
+                          }
+                        }
+                      } catch (Throwable e) {
+                        errors.add(e);
+                      }
+                    }));
       }
       start.countDown();
       for (Thread w : workers) {

@@ -8,8 +8,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EdgePurgeTest {
-  private static final List<String> KEYS = List.of("/a.jpg", "/v/w150/a.jpg", AcceptClass.WEBP.key("/v/w150/a.jpg"),
-      AcceptClass.AVIF_WEBP.key("/v/w150/a.jpg"), "/t/sig12345/w=10/a.jpg", "/v/w150/b.jpg", "/v/w150/x/a.jpg");
+  private static final List<String> KEYS =
+      List.of(
+          "/a.jpg",
+          "/v/w150/a.jpg",
+          AcceptClass.WEBP.key("/v/w150/a.jpg"),
+          AcceptClass.AVIF_WEBP.key("/v/w150/a.jpg"),
+          "/t/sig12345/w=10/a.jpg",
+          "/v/w150/b.jpg",
+          "/v/w150/x/a.jpg");
 
   private static EdgeCache filled() {
     EdgeCache cache = new EdgeCache(1 << 20, 1 << 20);
@@ -21,13 +28,16 @@ class EdgePurgeTest {
   }
 
   private static List<String> present(EdgeCache cache) {
-    return KEYS.stream().filter(k -> {
-      CachedObject o = cache.acquire(k);
-      if (o != null) {
-        o.release();
-      }
-      return o != null;
-    }).toList();
+    return KEYS.stream()
+        .filter(
+            k -> {
+              CachedObject o = cache.acquire(k);
+              if (o != null) {
+                o.release();
+              }
+              return o != null;
+            })
+        .toList();
   }
 
   @Test
@@ -35,8 +45,8 @@ class EdgePurgeTest {
     try (EdgeCache cache = filled()) {
       AdminResponse r = EdgePurge.purge(cache, List.of("/v/w150/a.jpg"), List.of());
       assertThat(r.status()).isEqualTo(200);
-      assertThat(present(cache)).containsExactly("/a.jpg", "/t/sig12345/w=10/a.jpg", "/v/w150/b.jpg",
-          "/v/w150/x/a.jpg");
+      assertThat(present(cache))
+          .containsExactly("/a.jpg", "/t/sig12345/w=10/a.jpg", "/v/w150/b.jpg", "/v/w150/x/a.jpg");
     }
   }
 

@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Test;
 class MemoryJudgeTest {
 
   private static final int ENTRIES = 256;
+
   /** Weight of every key: 20 KB, so a few returns are evidence (MIN_EVIDENCE_BYTES). */
   private static final int W = 20_000;
 
   /**
    * One sample of requests in which 20 candidates the long memory rejected and 20 it admitted were
-   * disagreed on; {@code rejectedReturn} and {@code admittedReturn} of each come back within the horizon.
+   * disagreed on; {@code rejectedReturn} and {@code admittedReturn} of each come back within the
+   * horizon.
    */
   private static void sample(MemoryJudge judge, int base, int rejectedReturn, int admittedReturn) {
     for (int i = 0; i < 20; i++) {
@@ -35,7 +37,8 @@ class MemoryJudgeTest {
   @Test
   void request_longRejectedComeBackMoreThanLongAdmitted_distrustsThenTrustsWhenItTurns() {
     MemoryJudge judge = new MemoryJudge(ENTRIES);
-    assertThat(judge.trustsLongMemory()).isFalse(); // a new cache: W-TinyLFU alone until there is evidence
+    assertThat(judge.trustsLongMemory())
+        .isFalse(); // a new cache: W-TinyLFU alone until there is evidence
 
     sample(judge, 5_000, 1, 8); // what the long memory admits comes back, what it rejects does not
     assertThat(judge.trustsLongMemory()).isTrue();

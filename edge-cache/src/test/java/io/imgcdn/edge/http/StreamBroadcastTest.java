@@ -26,9 +26,10 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
- * A relay's pacing when the client loop is behind: the client connection is writable (the kernel still
- * takes bytes) but its loop has not run yet, so the subscriber never reports itself blocked. The relay
- * must still stop reading once the subscriber's queue holds {@link StreamedResponse#QUEUE_LIMIT} bytes.
+ * A relay's pacing when the client loop is behind: the client connection is writable (the kernel
+ * still takes bytes) but its loop has not run yet, so the subscriber never reports itself blocked.
+ * The relay must still stop reading once the subscriber's queue holds {@link
+ * StreamedResponse#QUEUE_LIMIT} bytes.
  */
 class StreamBroadcastTest {
   /*
@@ -44,7 +45,8 @@ class StreamBroadcastTest {
   static final long OBJECT = 15L * 1024 * 1024;
 
   @Test
-  void piece_clientLoopBehindWhileWritable_pausesAtQueueLimitThenRelaysEverything() throws Exception {
+  void piece_clientLoopBehindWhileWritable_pausesAtQueueLimitThenRelaysEverything()
+      throws Exception {
     DefaultEventLoop upstreamLoop = new DefaultEventLoop();
     DefaultEventLoop clientLoop = new DefaultEventLoop();
     ByteBuf bytes = Unpooled.directBuffer(PIECE).writeZero(PIECE);
@@ -53,45 +55,59 @@ class StreamBroadcastTest {
     try {
       RecordingFlow flow = new RecordingFlow(upstreamLoop);
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-      head.headers().set(HttpHeaderNames.CONTENT_LENGTH, OBJECT).set(HttpHeaderNames.ETAG, "\"v1\"");
+      head.headers()
+          .set(HttpHeaderNames.CONTENT_LENGTH, OBJECT)
+          .set(HttpHeaderNames.ETAG, "\"v1\"");
       FetchStats stats = new FetchStats();
-      StreamBroadcast relay = new StreamBroadcast(head, flow, stats, () -> { });
-      StreamedResponse response = upstreamLoop.submit(() -> {
-        StreamedResponse s = relay.subscribe("edge-1;miss");
-        relay.start();
-        return s;
-      }).get();
+      StreamBroadcast relay = new StreamBroadcast(head, flow, stats, () -> {});
+      StreamedResponse response =
+          upstreamLoop
+              .submit(
+                  () -> {
+                    StreamedResponse s = relay.subscribe("edge-1;miss");
+                    relay.start();
+                    return s;
+                  })
+              .get();
       CountingChannel client = new CountingChannel(clientLoop, connection.closeFuture());
       clientLoop.submit(() -> response.write(client)).get();
-      upstreamLoop.submit(() -> { }).get(); // the re-evaluation the client's first drain scheduled
+      upstreamLoop.submit(() -> {}).get(); // the re-evaluation the client's first drain scheduled
       assertThat(flow.paused).as("relay paused before its client started writing").isFalse();
 
       // The client loop is busy elsewhere: nothing is drained, and the connection stays writable.
-      clientLoop.execute(() -> {
-        try {
-          busy.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      long readWhileBehind = upstreamLoop.submit(() -> deliverUntilPaused(relay, flow, bytes, 0)).get();
-      assertThat(readWhileBehind).as("bytes read from the shard while the client loop was behind")
+      clientLoop.execute(
+          () -> {
+            try {
+              busy.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      long readWhileBehind =
+          upstreamLoop.submit(() -> deliverUntilPaused(relay, flow, bytes, 0)).get();
+      assertThat(readWhileBehind)
+          .as("bytes read from the shard while the client loop was behind")
           .isLessThanOrEqualTo(StreamedResponse.QUEUE_LIMIT + PIECE);
       assertThat(flow.paused).isTrue();
       assertThat(stats.pausedStreams()).isEqualTo(1);
       assertThat(response.queuedBytes()).isEqualTo(readWhileBehind);
 
-      // The client loop catches up: the queue drains, the relay reads again, and every byte arrives once.
+      // The client loop catches up: the queue drains, the relay reads again, and every byte arrives
+      // once.
       busy.countDown();
       long delivered = readWhileBehind;
       while (delivered < OBJECT) {
-        clientLoop.submit(() -> { }).get(); // the drain queued behind the busy task, or the last round's
-        upstreamLoop.submit(() -> { }).get(); // the re-evaluation that drain scheduled
-        assertThat(flow.paused).as("relay paused after its client drained %d bytes", client.written).isFalse();
+        clientLoop
+            .submit(() -> {})
+            .get(); // the drain queued behind the busy task, or the last round's
+        upstreamLoop.submit(() -> {}).get(); // the re-evaluation that drain scheduled
+        assertThat(flow.paused)
+            .as("relay paused after its client drained %d bytes", client.written)
+            .isFalse();
         long from = delivered;
         delivered += upstreamLoop.submit(() -> deliverUntilPaused(relay, flow, bytes, from)).get();
       }
-      clientLoop.submit(() -> { }).get(); // the last drain
+      clientLoop.submit(() -> {}).get(); // the last drain
       assertThat(client.written).isEqualTo(OBJECT);
       assertThat(client.endedWith).isEqualTo(OBJECT);
       assertThat(response.queuedBytes()).isZero();
@@ -99,7 +115,8 @@ class StreamBroadcastTest {
       assertThat(flow.cancelled).as("shard response cancelled").isFalse();
       assertThat(bytes.refCnt()).as("every piece's duplicate released").isEqualTo(1);
     } finally {
-      busy.countDown(); // also when an assertion above failed: the client loop must be free to shut down
+      busy.countDown(); // also when an assertion above failed: the client loop must be free to shut
+      // down
       bytes.release();
       connection.close();
       upstreamLoop.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).sync();
@@ -108,10 +125,12 @@ class StreamBroadcastTest {
   }
 
   /**
-   * As the upstream connection with autoRead would: hands the relay pieces while its flow is not paused,
-   * and the end in the same task as the last piece (as UpstreamClient does with the last content). Upstream loop.
+   * As the upstream connection with autoRead would: hands the relay pieces while its flow is not
+   * paused, and the end in the same task as the last piece (as UpstreamClient does with the last
+   * content). Upstream loop.
    */
-  private static long deliverUntilPaused(StreamBroadcast relay, RecordingFlow flow, ByteBuf bytes, long from) {
+  private static long deliverUntilPaused(
+      StreamBroadcast relay, RecordingFlow flow, ByteBuf bytes, long from) {
     long n = 0;
     while (!flow.paused && from + n < OBJECT) {
       relay.piece(bytes.retainedDuplicate());
@@ -154,7 +173,10 @@ class StreamBroadcastTest {
     }
   }
 
-  /** A client connection that is always writable and counts the body bytes written to it. Its loop only. */
+  /**
+   * A client connection that is always writable and counts the body bytes written to it. Its loop
+   * only.
+   */
   private static final class CountingChannel implements ResponseChannel {
     final EventLoop loop;
     final ChannelFuture closeFuture;
@@ -210,8 +232,7 @@ class StreamBroadcastTest {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public boolean isWritable() {

@@ -17,7 +17,8 @@ class ShardRouterTest {
 
   ClusterView cluster() throws Exception {
     Path file = dir.resolve("cluster.conf");
-    Files.writeString(file, "shard s1 127.0.0.1:9001\nshard s2 127.0.0.1:9002\nshard s3 127.0.0.1:9003\n");
+    Files.writeString(
+        file, "shard s1 127.0.0.1:9001\nshard s2 127.0.0.1:9002\nshard s3 127.0.0.1:9003\n");
     return new ClusterView(file, Placement.KETAMA);
   }
 
@@ -25,7 +26,8 @@ class ShardRouterTest {
   void candidates_idle_ringOrderOwnerFirst() throws Exception {
     try (ClusterView cluster = cluster()) {
       ShardRouter router = new ShardRouter(cluster, new NodeHealth(3, 60_000), 2, 0.25, 4);
-      assertThat(router.candidates("/a.jpg")).isEqualTo(cluster.rings().shards().candidates("/a.jpg", 3));
+      assertThat(router.candidates("/a.jpg"))
+          .isEqualTo(cluster.rings().shards().candidates("/a.jpg", 3));
       assertThat(router.attempts()).isEqualTo(2);
     }
   }
@@ -54,7 +56,9 @@ class ShardRouterTest {
       for (int i = 0; i < 3; i++) {
         router.started(owner);
       }
-      assertThat(router.candidates("/hot.jpg").get(0)).as("below the floor of 4: no spill").isEqualTo(owner);
+      assertThat(router.candidates("/hot.jpg").get(0))
+          .as("below the floor of 4: no spill")
+          .isEqualTo(owner);
       for (int i = 0; i < 3; i++) {
         router.finished(owner);
       }
@@ -66,7 +70,9 @@ class ShardRouterTest {
       List<Node> spilled = router.candidates("/hot.jpg");
       assertThat(spilled.get(0)).isNotEqualTo(owner);
       assertThat(spilled).hasSize(3).doesNotHaveDuplicates();
-      assertThat(unbounded.candidates("/hot.jpg").get(0)).as("balance factor 0: owner always").isEqualTo(owner);
+      assertThat(unbounded.candidates("/hot.jpg").get(0))
+          .as("balance factor 0: owner always")
+          .isEqualTo(owner);
       for (int i = 0; i < 10; i++) {
         router.finished(owner);
       }

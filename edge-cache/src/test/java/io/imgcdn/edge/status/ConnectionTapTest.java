@@ -29,7 +29,10 @@ class ConnectionTapTest {
     public void write(ResponseChannel out) {}
   }
 
-  /** A tier that answers /hit.jpg on the fast path and everything else with a future the test completes. */
+  /**
+   * A tier that answers /hit.jpg on the fast path and everything else with a future the test
+   * completes.
+   */
   static final class Tier implements ObjectServerHandler.Tier {
     final Answer hit = new Answer("edge-1;hit");
     final Map<String, CompletableFuture<Response>> pending = new java.util.HashMap<>();
@@ -49,12 +52,15 @@ class ConnectionTapTest {
   private final TopKeys topKeys = new TopKeys(16, Duration.ofMinutes(1));
   private final List<Response> observed = new ArrayList<>();
   private final Tier tier = new Tier();
-  private final ConnectionTap tap = new ConnectionTap(tier, (m, r, b, n) -> observed.add(r), tiers, topKeys, 4);
+  private final ConnectionTap tap =
+      new ConnectionTap(tier, (m, r, b, n) -> observed.add(r), tiers, topKeys, 4);
 
   @Test
   void completed_pipelinedAnswersFinishingOutOfOrder_eachCountedUnderItsKey() {
-    CompletableFuture<? extends Response> a = tap.handle(ImageUrl.parse("/a.jpg"), EmptyHttpHeaders.INSTANCE);
-    CompletableFuture<? extends Response> b = tap.handle(ImageUrl.parse("/b.jpg"), EmptyHttpHeaders.INSTANCE);
+    CompletableFuture<? extends Response> a =
+        tap.handle(ImageUrl.parse("/a.jpg"), EmptyHttpHeaders.INSTANCE);
+    CompletableFuture<? extends Response> b =
+        tap.handle(ImageUrl.parse("/b.jpg"), EmptyHttpHeaders.INSTANCE);
     Response hit = tap.fastPath("/hit.jpg", EmptyHttpHeaders.INSTANCE);
     Answer bAnswer = new Answer("edge-1;miss, shard-1;hit");
     Answer aAnswer = new Answer("edge-1;miss, shard-1;hit");
@@ -66,13 +72,15 @@ class ConnectionTapTest {
     tap.completed(HttpMethod.GET, aAnswer, 10, 1);
     tap.completed(HttpMethod.GET, bAnswer, 20, 1);
     tap.completed(HttpMethod.GET, hit, 30, 1);
-    tap.completed(HttpMethod.GET, new Answer("edge-1;error"), 5, 1); // never came from the tier: no key
+    tap.completed(
+        HttpMethod.GET, new Answer("edge-1;error"), 5, 1); // never came from the tier: no key
 
     assertThat(observed).hasSize(4).startsWith(aAnswer, bAnswer, hit);
-    assertThat(topKeys.current(10).keys()).containsExactly(
-        new HeavyHitters.Entry("/a.jpg", 1, 0, 10),
-        new HeavyHitters.Entry("/b.jpg", 1, 0, 20),
-        new HeavyHitters.Entry("/hit.jpg", 1, 0, 30));
+    assertThat(topKeys.current(10).keys())
+        .containsExactly(
+            new HeavyHitters.Entry("/a.jpg", 1, 0, 10),
+            new HeavyHitters.Entry("/b.jpg", 1, 0, 20),
+            new HeavyHitters.Entry("/hit.jpg", 1, 0, 30));
     assertThat(tiers.objects(TierCounters.Tier.EDGE, TierCounters.Verdict.HIT)).isEqualTo(1);
     assertThat(tiers.objects(TierCounters.Tier.EDGE, TierCounters.Verdict.MISS)).isEqualTo(2);
     assertThat(tiers.objects(TierCounters.Tier.EDGE, TierCounters.Verdict.ERROR)).isEqualTo(1);
@@ -85,18 +93,21 @@ class ConnectionTapTest {
 
   @Test
   void completed_hitPath_allocatesNothing() {
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     ConnectionTap quiet = new ConnectionTap(tier, null, tiers, topKeys, 16);
     String[] targets = new String[64];
     for (int i = 0; i < targets.length; i++) {
-      targets[i] = new String("/hit.jpg"); // a fresh String per request target, as the decoder gives
+      targets[i] =
+          new String("/hit.jpg"); // a fresh String per request target, as the decoder gives
     }
-    Runnable hits = () -> {
-      for (int i = 0; i < 200_000; i++) {
-        Response r = quiet.fastPath(targets[i & 63], EmptyHttpHeaders.INSTANCE);
-        quiet.completed(HttpMethod.GET, r, 1_000, 1);
-      }
-    };
+    Runnable hits =
+        () -> {
+          for (int i = 0; i < 200_000; i++) {
+            Response r = quiet.fastPath(targets[i & 63], EmptyHttpHeaders.INSTANCE);
+            quiet.completed(HttpMethod.GET, r, 1_000, 1);
+          }
+        };
     hits.run(); // warm-up: the thread's summary, JIT
     long before = threads.getCurrentThreadAllocatedBytes();
     hits.run();

@@ -21,16 +21,18 @@ class HeavyHittersTest {
       h.add("/b", 10);
     }
     h.add("/c", 1);
-    assertThat(h.entries()).containsExactly(
-        new HeavyHitters.Entry("/a", 5, 0, 500),
-        new HeavyHitters.Entry("/b", 3, 0, 30),
-        new HeavyHitters.Entry("/c", 1, 0, 1));
+    assertThat(h.entries())
+        .containsExactly(
+            new HeavyHitters.Entry("/a", 5, 0, 500),
+            new HeavyHitters.Entry("/b", 3, 0, 30),
+            new HeavyHitters.Entry("/c", 1, 0, 1));
     assertThat(h.total()).isEqualTo(9);
   }
 
   @Test
   void add_skewedStreamOverManyKeys_spaceSavingGuaranteesHold() {
-    // Zipf-like stream over 5,000 keys into 64 counters: every key above n/64 must be monitored, and each
+    // Zipf-like stream over 5,000 keys into 64 counters: every key above n/64 must be monitored,
+    // and each
     // monitored count must bound the truth from above with count - error from below.
     int capacity = 64;
     HeavyHitters h = new HeavyHitters(capacity);
@@ -53,11 +55,14 @@ class HeavyHittersTest {
       assertThat(e.count()).as(e.key()).isGreaterThanOrEqualTo(t);
       assertThat(e.count() - e.error()).as(e.key()).isLessThanOrEqualTo(t);
     }
-    truth.forEach((key, t) -> {
-      if (t > n / capacity) {
-        assertThat(entries).as("heavy key " + key + " with " + t).anyMatch(e -> e.key().equals(key));
-      }
-    });
+    truth.forEach(
+        (key, t) -> {
+          if (t > n / capacity) {
+            assertThat(entries)
+                .as("heavy key " + key + " with " + t)
+                .anyMatch(e -> e.key().equals(key));
+          }
+        });
     assertThat(entries.get(0).key()).isEqualTo("/k1");
   }
 
@@ -102,9 +107,9 @@ class HeavyHittersTest {
     h.add("/a", 1);
     h.add("/b", 1);
     h.add("/c", 5); // replaces /b (count 1): count 2, error 1, bytes from now on
-    assertThat(h.entries()).containsExactlyInAnyOrder(
-        new HeavyHitters.Entry("/a", 2, 0, 2),
-        new HeavyHitters.Entry("/c", 2, 1, 5));
+    assertThat(h.entries())
+        .containsExactlyInAnyOrder(
+            new HeavyHitters.Entry("/a", 2, 0, 2), new HeavyHitters.Entry("/c", 2, 1, 5));
   }
 
   @Test

@@ -9,16 +9,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TierCountersTest {
-  private final TierCounters counters = new TierCounters("edge-1",
-      () -> List.of(Node.of("shard-1", "127.0.0.1:1"), Node.of("shard-2", "127.0.0.1:2")));
+  private final TierCounters counters =
+      new TierCounters(
+          "edge-1",
+          () -> List.of(Node.of("shard-1", "127.0.0.1:1"), Node.of("shard-2", "127.0.0.1:2")));
 
   @Test
   void record_chains_countedPerTierAndVerdictOncePerUpstreamResponse() {
     counters.record("edge-1;hit", 100);
     counters.record("edge-1;miss, shard-1;hit", 40);
-    counters.record("edge-1;coalesced, shard-1;hit", 40); // same upstream response: shard not counted again
+    counters.record(
+        "edge-1;coalesced, shard-1;hit", 40); // same upstream response: shard not counted again
     counters.record("edge-1;miss, shard-2;miss, origin-1;hit", 30);
-    counters.record("edge-1;miss, shard-2;miss, shard-1;hit, origin-1;miss", 20); // hand-off: nearest shard
+    counters.record(
+        "edge-1;miss, shard-2;miss, shard-1;hit, origin-1;miss", 20); // hand-off: nearest shard
     counters.record("edge-1;miss,shard-2;stale", 5);
     counters.record(null, 3);
 

@@ -79,48 +79,60 @@ public record OriginConfig(
     return p;
   }
 
-  /** Reads and validates; call {@code settings.finish()} afterwards to report every problem at once. */
+  /**
+   * Reads and validates; call {@code settings.finish()} afterwards to report every problem at once.
+   */
   public static OriginConfig from(Settings s) {
     NodeSettings node = NodeSettings.from(s, "origin-1", 8090, 9090);
     Map<String, String> rawPresets = new LinkedHashMap<>();
     Map<String, String> formatLists = new LinkedHashMap<>();
-    s.withPrefix("origin.preset.").forEach((name, value) -> {
-      if (name.endsWith(FORMATS_SUFFIX)) {
-        formatLists.put(name.substring(0, name.length() - FORMATS_SUFFIX.length()), value);
-      } else {
-        rawPresets.put(name, value);
-      }
-    });
+    s.withPrefix("origin.preset.")
+        .forEach(
+            (name, value) -> {
+              if (name.endsWith(FORMATS_SUFFIX)) {
+                formatLists.put(name.substring(0, name.length() - FORMATS_SUFFIX.length()), value);
+              } else {
+                rawPresets.put(name, value);
+              }
+            });
     if (rawPresets.isEmpty()) {
       rawPresets.putAll(DEFAULT_PRESETS);
     }
     Map<String, VariantSpec> presets = new LinkedHashMap<>();
-    rawPresets.forEach((name, options) -> {
-      if (!name.matches("[A-Za-z0-9_-]{1,32}")) {
-        s.problem("origin.preset." + name, "preset name must be 1-32 of [A-Za-z0-9_-]");
-        return;
-      }
-      try {
-        presets.put(name, VariantSpec.parse(options));
-      } catch (IllegalArgumentException e) {
-        s.problem("origin.preset." + name, "'" + options + "': " + e.getMessage());
-      }
-    });
-    formatLists.forEach((name, list) -> {
-      String key = "origin.preset." + name + FORMATS_SUFFIX;
-      VariantSpec spec = presets.get(name);
-      if (spec == null) {
-        if (!rawPresets.containsKey(name)) {
-          s.problem(key, "no preset " + name + " (presets: " + String.join(", ", rawPresets.keySet()) + ")");
-        }
-        return;
-      }
-      try {
-        presets.put(name, spec.withAlternatives(VariantSpec.parseFormatList(list)));
-      } catch (IllegalArgumentException e) {
-        s.problem(key, e.getMessage());
-      }
-    });
+    rawPresets.forEach(
+        (name, options) -> {
+          if (!name.matches("[A-Za-z0-9_-]{1,32}")) {
+            s.problem("origin.preset." + name, "preset name must be 1-32 of [A-Za-z0-9_-]");
+            return;
+          }
+          try {
+            presets.put(name, VariantSpec.parse(options));
+          } catch (IllegalArgumentException e) {
+            s.problem("origin.preset." + name, "'" + options + "': " + e.getMessage());
+          }
+        });
+    formatLists.forEach(
+        (name, list) -> {
+          String key = "origin.preset." + name + FORMATS_SUFFIX;
+          VariantSpec spec = presets.get(name);
+          if (spec == null) {
+            if (!rawPresets.containsKey(name)) {
+              s.problem(
+                  key,
+                  "no preset "
+                      + name
+                      + " (presets: "
+                      + String.join(", ", rawPresets.keySet())
+                      + ")");
+            }
+            return;
+          }
+          try {
+            presets.put(name, spec.withAlternatives(VariantSpec.parseFormatList(list)));
+          } catch (IllegalArgumentException e) {
+            s.problem(key, e.getMessage());
+          }
+        });
     String unwritable = s.string("origin.unwritable-format", "fallback");
     if (!unwritable.equals("fallback") && !unwritable.equals("refuse")) {
       s.problem("origin.unwritable-format", "'" + unwritable + "' (expected: fallback or refuse)");
@@ -135,15 +147,20 @@ public record OriginConfig(
     }
     ImageLimits defaults = ImageLimits.defaults();
     long maxSourceBytes = s.bytes("origin.max-source-bytes", "32m", 1024);
-    long maxPixels = s.bytes("origin.max-source-pixels", String.valueOf(defaults.maxSourcePixels()), 1);
+    long maxPixels =
+        s.bytes("origin.max-source-pixels", String.valueOf(defaults.maxSourcePixels()), 1);
     String accessKey = s.string("origin.s3.access-key", "");
     String secretKey = s.string("origin.s3.secret-key", "");
     if (accessKey.isEmpty() != secretKey.isEmpty()) {
-      s.problem("origin.s3.secret-key", "set both origin.s3.access-key and origin.s3.secret-key, or neither");
+      s.problem(
+          "origin.s3.secret-key",
+          "set both origin.s3.access-key and origin.s3.secret-key, or neither");
     }
     String prefix = s.string("origin.s3.prefix", "");
     if (prefix.startsWith("/") || prefix.contains("..")) {
-      s.problem("origin.s3.prefix", "'" + prefix + "' (expected: a key prefix without a leading '/' or '..')");
+      s.problem(
+          "origin.s3.prefix",
+          "'" + prefix + "' (expected: a key prefix without a leading '/' or '..')");
     }
     return new OriginConfig(
         node,
@@ -165,7 +182,8 @@ public record OriginConfig(
         s.integer("origin.queue", 64, 1, 1_000_000),
         s.duration("origin.job-timeout", "15s"),
         s.bytes("origin.originals-cache-bytes", "128m", 0),
-        new ImageLimits(maxSourceBytes, maxPixels, defaults.maxOutputDimension(), defaults.maxFrames()),
+        new ImageLimits(
+            maxSourceBytes, maxPixels, defaults.maxOutputDimension(), defaults.maxFrames()),
         ServerOptions.from(s));
   }
 }

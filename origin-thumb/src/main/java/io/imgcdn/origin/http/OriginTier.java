@@ -38,8 +38,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
- * What the origin does with a request: read the original from S3 (once for all concurrent variants of
- * it), then serve it unchanged or make the variant on the image pool.
+ * What the origin does with a request: read the original from S3 (once for all concurrent variants
+ * of it), then serve it unchanged or make the variant on the image pool.
  */
 public final class OriginTier implements ObjectServerHandler.Tier {
   /*
@@ -76,15 +76,25 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   private final Timer s3Timer;
   private final Timer resizeTimer;
 
-  public OriginTier(String nodeId, S3Source source, long originalsCacheBytes, Map<String, VariantSpec> presets,
-      boolean refuseUnwritableFormat, UrlSigner signer, ImageEngine engine, ImageLimits limits,
-      Duration jobTimeout, Executor imagePool, MeterRegistry registry) {
+  public OriginTier(
+      String nodeId,
+      S3Source source,
+      long originalsCacheBytes,
+      Map<String, VariantSpec> presets,
+      boolean refuseUnwritableFormat,
+      UrlSigner signer,
+      ImageEngine engine,
+      ImageLimits limits,
+      Duration jobTimeout,
+      Executor imagePool,
+      MeterRegistry registry) {
     this.nodeId = nodeId;
     this.source = source;
-    this.recentOriginals = Caffeine.newBuilder()
-        .maximumWeight(originalsCacheBytes)
-        .weigher((String k, SourceObject v) -> v.body().length)
-        .build();
+    this.recentOriginals =
+        Caffeine.newBuilder()
+            .maximumWeight(originalsCacheBytes)
+            .weigher((String k, SourceObject v) -> v.body().length)
+            .build();
     this.presets = presets;
     this.refuseUnwritableFormat = refuseUnwritableFormat;
     this.writable = engine.writableFormats();
@@ -93,30 +103,49 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     this.limits = limits;
     this.jobTimeout = jobTimeout;
     this.imagePool = imagePool;
-    this.s3Timer = Timer.builder("imgcdn.origin.s3.fetch").description("S3 GETs of originals")
-        .register(registry);
-    this.resizeTimer = Timer.builder("imgcdn.origin.resize").description("Variant making, per engine")
-        .tag("engine", engine.name()).register(registry);
+    this.s3Timer =
+        Timer.builder("imgcdn.origin.s3.fetch")
+            .description("S3 GETs of originals")
+            .register(registry);
+    this.resizeTimer =
+        Timer.builder("imgcdn.origin.resize")
+            .description("Variant making, per engine")
+            .tag("engine", engine.name())
+            .register(registry);
   }
 
   @Override
   public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     Instant deadline = Instant.now().plus(jobTimeout);
     return switch (url) {
-      case ImageUrl.Original o -> original(o.objectKey()).thenApply(src -> (Response) Reply.ok(
-          new ImageObject(src.contentType(), ETags.of(src.body()), ImageObject.IMMUTABLE, src.body()),
-          nodeId + ";miss"));
+      case ImageUrl.Original o ->
+          original(o.objectKey())
+              .thenApply(
+                  src ->
+                      (Response)
+                          Reply.ok(
+                              new ImageObject(
+                                  src.contentType(),
+                                  ETags.of(src.body()),
+                                  ImageObject.IMMUTABLE,
+                                  src.body()),
+                              nodeId + ";miss"));
       case ImageUrl.Preset p -> {
         VariantSpec spec = presets.get(p.preset());
         if (spec == null) {
-          throw HttpError.notFound("unknown preset: " + p.preset() + " (known: "
-              + String.join(", ", new java.util.TreeSet<>(presets.keySet())) + ")");
+          throw HttpError.notFound(
+              "unknown preset: "
+                  + p.preset()
+                  + " (known: "
+                  + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
+                  + ")");
         }
         yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline);
       }
       case ImageUrl.Signed s -> {
         if (signer == null) {
-          throw new HttpError(HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
+          throw new HttpError(
+              HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
         }
         if (!signer.verify(s.signature(), s.signedPart())) {
           throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
@@ -133,10 +162,10 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   }
 
   /**
-   * The admin purge of originals ({@code POST /admin/purge?original=KEY}, repeatable): forgets the recently
-   * read copy of each, so the next variant made from it reads S3 again (an original replaced in S3 and purged
-   * from the caches must not be resized from the old bytes). The origin keeps no variants, so there is no
-   * {@code ?path=} purge here.
+   * The admin purge of originals ({@code POST /admin/purge?original=KEY}, repeatable): forgets the
+   * recently read copy of each, so the next variant made from it reads S3 again (an original
+   * replaced in S3 and purged from the caches must not be resized from the old bytes). The origin
+   * keeps no variants, so there is no {@code ?path=} purge here.
    */
   public AdminResponse purgeOriginals(List<String> keys) {
     if (keys.isEmpty()) {
@@ -154,7 +183,8 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     for (String key : objectKeys) {
       forgotten += recentOriginals.asMap().remove(key) != null ? 1 : 0;
     }
-    return AdminResponse.text(200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
+    return AdminResponse.text(
+        200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
   }
 
   private CompletableFuture<SourceObject> original(String key) {
@@ -162,50 +192,75 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     if (recent != null) {
       return CompletableFuture.completedFuture(recent);
     }
-    return originals.join(key, () -> {
-      long start = System.nanoTime();
-      return source.fetch(key).whenComplete((v, e) -> {
-        s3Timer.record(Duration.ofNanos(System.nanoTime() - start));
-        if (v != null) {
-          recentOriginals.put(key, v);
-        }
-      });
-    }).future();
+    return originals
+        .join(
+            key,
+            () -> {
+              long start = System.nanoTime();
+              return source
+                  .fetch(key)
+                  .whenComplete(
+                      (v, e) -> {
+                        s3Timer.record(Duration.ofNanos(System.nanoTime() - start));
+                        if (v != null) {
+                          recentOriginals.put(key, v);
+                        }
+                      });
+            })
+        .future();
   }
 
-  private CompletableFuture<Response> variant(String path, String key, VariantSpec spec, HttpHeaders requestHeaders,
-      Instant deadline) {
+  private CompletableFuture<Response> variant(
+      String path, String key, VariantSpec spec, HttpHeaders requestHeaders, Instant deadline) {
     if (!spec.negotiates()) {
       return render(path, key, spec, deadline).thenApply(reply -> reply);
     }
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     VariantSpec reduced = spec.forAccept(accept, writable);
-    if (refuseUnwritableFormat && !reduced.negotiates() && spec.forAccept(accept, ALL_FORMATS).negotiates()) {
-      return CompletableFuture.completedFuture(new VaryAcceptResponse(Reply.error(HttpResponseStatus.NOT_ACCEPTABLE,
-          "Output format " + spec.forAccept(accept, ALL_FORMATS).candidates().getFirst().token()
-              + " is not supported by engine " + engine.name(), nodeId + ";error")));
+    if (refuseUnwritableFormat
+        && !reduced.negotiates()
+        && spec.forAccept(accept, ALL_FORMATS).negotiates()) {
+      return CompletableFuture.completedFuture(
+          new VaryAcceptResponse(
+              Reply.error(
+                  HttpResponseStatus.NOT_ACCEPTABLE,
+                  "Output format "
+                      + spec.forAccept(accept, ALL_FORMATS).candidates().getFirst().token()
+                      + " is not supported by engine "
+                      + engine.name(),
+                  nodeId + ";error")));
     }
-    // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the representation.
-    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline).handle((reply, failure) -> {
-      if (failure == null) {
-        return new VaryAcceptResponse(reply);
-      }
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
-      if (cause instanceof HttpError error && !error.shouldReport()) {
-        // A 4xx says Vary too (the contract: every answer of a negotiating variant); 5xx and 503 go on to the
-        // serving handler, which logs them and adds Retry-After.
-        return new VaryAcceptResponse(Reply.error(error, nodeId + ";error"));
-      }
-      throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-    });
+    // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the
+    // representation.
+    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline)
+        .handle(
+            (reply, failure) -> {
+              if (failure == null) {
+                return new VaryAcceptResponse(reply);
+              }
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              if (cause instanceof HttpError error && !error.shouldReport()) {
+                // A 4xx says Vary too (the contract: every answer of a negotiating variant); 5xx
+                // and 503 go on to the
+                // serving handler, which logs them and adds Retry-After.
+                return new VaryAcceptResponse(Reply.error(error, nodeId + ";error"));
+              }
+              throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            });
   }
 
-  private static final Set<OutputFormat> ALL_FORMATS = Set.copyOf(EnumSet.allOf(OutputFormat.class));
+  private static final Set<OutputFormat> ALL_FORMATS =
+      Set.copyOf(EnumSet.allOf(OutputFormat.class));
 
-  private CompletableFuture<Reply> render(String jobKey, String key, VariantSpec spec, Instant deadline) {
-    Coalescer.Join<ImageObject> job = variants.join(jobKey,
-        () -> original(key).thenApplyAsync(src -> render(src, spec, deadline), imagePool));
+  private CompletableFuture<Reply> render(
+      String jobKey, String key, VariantSpec spec, Instant deadline) {
+    Coalescer.Join<ImageObject> job =
+        variants.join(
+            jobKey,
+            () -> original(key).thenApplyAsync(src -> render(src, spec, deadline), imagePool));
     String verdict = job.leader() ? ";miss" : ";coalesced";
     return job.future().thenApply(obj -> Reply.ok(obj, nodeId + verdict));
   }
@@ -214,7 +269,8 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     long start = System.nanoTime();
     try {
       Thumbnail t = engine.render(src.body(), spec, limits, deadline);
-      return new ImageObject(t.format().contentType(), ETags.of(t.bytes()), ImageObject.IMMUTABLE, t.bytes());
+      return new ImageObject(
+          t.format().contentType(), ETags.of(t.bytes()), ImageObject.IMMUTABLE, t.bytes());
     } catch (ImageProcessingException e) {
       throw new HttpError(HttpResponseStatus.valueOf(e.status()), e.publicMessage(), e);
     } finally {

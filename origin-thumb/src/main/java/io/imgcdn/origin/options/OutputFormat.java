@@ -7,7 +7,9 @@ public enum OutputFormat {
   JPEG("image/jpeg", "jpeg"),
   PNG("image/png", "png"),
   WEBP("image/webp", "webp"),
-  /** AV1 in HEIF (libvips heifsave with compression=av1): the smallest files, the slowest encoder. */
+  /**
+   * AV1 in HEIF (libvips heifsave with compression=av1): the smallest files, the slowest encoder.
+   */
   AVIF("image/avif", "avif"),
   GIF("image/gif", "gif");
 
@@ -56,8 +58,9 @@ public enum OutputFormat {
       case "webp" -> WEBP;
       case "avif" -> AVIF;
       case "gif" -> GIF;
-      default -> throw new IllegalArgumentException(
-          "format: '" + s + "' (expected: jpeg, jpg, png, webp, avif or gif)");
+      default ->
+          throw new IllegalArgumentException(
+              "format: '" + s + "' (expected: jpeg, jpg, png, webp, avif or gif)");
     };
   }
 }

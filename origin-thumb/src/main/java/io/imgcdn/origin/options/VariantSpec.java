@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A thumbnail request in canonical form. {@code width}/{@code height} 0 = unconstrained on that axis
- * (not both). Never upscales: a box larger than the source yields the source size.
+ * A thumbnail request in canonical form. {@code width}/{@code height} 0 = unconstrained on that
+ * axis (not both). Never upscales: a box larger than the source yields the source size.
  *
  * <p>Options strings are comma-separated {@code key=value} pairs in any order:
  *
@@ -30,7 +30,12 @@ import java.util.Set;
  * </table>
  */
 public record VariantSpec(
-    int width, int height, Fit fit, OutputFormat format, int quality, Set<OutputFormat> alternatives) {
+    int width,
+    int height,
+    Fit fit,
+    OutputFormat format,
+    int quality,
+    Set<OutputFormat> alternatives) {
 
   /*
    * Canonical form: the cache key of a variant (edge, shard and origin all key on it), so equal
@@ -52,8 +57,11 @@ public record VariantSpec(
    * not AVIF: AVIF costs several JPEG encodes (docs/ORIGIN.md), so it is named explicitly.
    */
 
-  /** Largest accepted box side; the engine's {@code ImageLimits.maxOutputDimension} may be lower. */
+  /**
+   * Largest accepted box side; the engine's {@code ImageLimits.maxOutputDimension} may be lower.
+   */
   public static final int MAX_DIMENSION = 16_384;
+
   /** JPEG/WebP quality when the options do not name one (imgproxy's default is 80; libvips 75). */
   public static final int DEFAULT_QUALITY = 82;
 
@@ -65,8 +73,12 @@ public record VariantSpec(
     alternatives = alternatives.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(alternatives));
     for (OutputFormat alternative : alternatives) {
       if (!alternative.negotiable() || alternative == format) {
-        throw new IllegalArgumentException("alternatives: " + alternatives + " with f=" + format.token()
-            + " (expected: webp and/or avif, other than the default format)");
+        throw new IllegalArgumentException(
+            "alternatives: "
+                + alternatives
+                + " with f="
+                + format.token()
+                + " (expected: webp and/or avif, other than the default format)");
       }
     }
     if (width < 0 || width > MAX_DIMENSION) {
@@ -148,7 +160,8 @@ public record VariantSpec(
   }
 
   /** Preference order of the negotiable formats: the smaller files first (VARY.md). */
-  private static final List<OutputFormat> NEGOTIATION_ORDER = List.of(OutputFormat.AVIF, OutputFormat.WEBP);
+  private static final List<OutputFormat> NEGOTIATION_ORDER =
+      List.of(OutputFormat.AVIF, OutputFormat.WEBP);
 
   /**
    * Parses an options string such as {@code "w=150"}, {@code "w=240,h=240,fit=cover"} or {@code
@@ -159,7 +172,8 @@ public record VariantSpec(
   public static VariantSpec parse(String options) {
     if (options == null || options.isEmpty()) {
       throw new IllegalArgumentException(
-          "options: empty (expected: comma-separated key=value, e.g. w=150 or w=240,h=240,fit=cover)");
+          "options: empty (expected: comma-separated key=value, e.g. w=150 or"
+              + " w=240,h=240,fit=cover)");
     }
     int width = -1;
     int height = -1;
@@ -171,7 +185,11 @@ public record VariantSpec(
       int eq = part.indexOf('=');
       if (eq <= 0) {
         throw new IllegalArgumentException(
-            "options: '" + part + "' in '" + options + "' (expected: key=value with key w, h, fit, f or q)");
+            "options: '"
+                + part
+                + "' in '"
+                + options
+                + "' (expected: key=value with key w, h, fit, f or q)");
       }
       String key = part.substring(0, eq);
       String value = part.substring(eq + 1);
@@ -199,8 +217,13 @@ public record VariantSpec(
           requireFirst(quality < 0, key, options);
           quality = parseInt(key, value, 1, 100);
         }
-        default -> throw new IllegalArgumentException(
-            "options: unknown key '" + key + "' in '" + options + "' (expected: w, h, fit, f or q)");
+        default ->
+            throw new IllegalArgumentException(
+                "options: unknown key '"
+                    + key
+                    + "' in '"
+                    + options
+                    + "' (expected: w, h, fit, f or q)");
       }
     }
     return new VariantSpec(
@@ -218,8 +241,11 @@ public record VariantSpec(
     for (String token : list.split(":", -1)) {
       OutputFormat f = OutputFormat.parse(token);
       if (!f.negotiable() || !set.add(f)) {
-        throw new IllegalArgumentException("f: '" + value + "' (expected: one format, or webp and/or avif "
-            + "each at most once followed by the default, e.g. avif:webp:jpeg; or auto)");
+        throw new IllegalArgumentException(
+            "f: '"
+                + value
+                + "' (expected: one format, or webp and/or avif "
+                + "each at most once followed by the default, e.g. avif:webp:jpeg; or auto)");
       }
     }
     return set;
@@ -239,8 +265,13 @@ public record VariantSpec(
     for (String token : list.split(",", -1)) {
       OutputFormat f = OutputFormat.parse(token.strip());
       if (!f.negotiable()) {
-        throw new IllegalArgumentException("format '" + token.strip() + "' in '" + list
-            + "' (expected: webp and/or avif; the default format is set with f= in the preset)");
+        throw new IllegalArgumentException(
+            "format '"
+                + token.strip()
+                + "' in '"
+                + list
+                + "' (expected: webp and/or avif; the default format is set with f= in the"
+                + " preset)");
       }
       set.add(f);
     }
@@ -256,13 +287,19 @@ public record VariantSpec(
     if (height > 0) {
       sb.append("h=").append(height).append(',');
     }
-    return sb.append("fit=").append(fit.token())
-        .append(",f=").append(formats())
-        .append(",q=").append(quality)
+    return sb.append("fit=")
+        .append(fit.token())
+        .append(",f=")
+        .append(formats())
+        .append(",q=")
+        .append(quality)
         .toString();
   }
 
-  /** The {@code f} value of the canonical form: {@code jpeg}, or the candidates, e.g. {@code avif:webp:jpeg}. */
+  /**
+   * The {@code f} value of the canonical form: {@code jpeg}, or the candidates, e.g. {@code
+   * avif:webp:jpeg}.
+   */
   public String formats() {
     if (alternatives.isEmpty()) {
       return format.token();
@@ -277,7 +314,11 @@ public record VariantSpec(
   private static void requireFirst(boolean first, String key, String options) {
     if (!first) {
       throw new IllegalArgumentException(
-          "options: key '" + key + "' repeated in '" + options + "' (expected: each key at most once)");
+          "options: key '"
+              + key
+              + "' repeated in '"
+              + options
+              + "' (expected: each key at most once)");
     }
   }
 

@@ -1,8 +1,8 @@
 package io.imgcdn.origin.processing;
 
 /**
- * Reads the EXIF orientation tag (TIFF tag 0x0112, values 1..8) from a JPEG's APP1 segment,
- * without decoding the image. Every read is bounds-checked: the input is untrusted.
+ * Reads the EXIF orientation tag (TIFF tag 0x0112, values 1..8) from a JPEG's APP1 segment, without
+ * decoding the image. Every read is bounds-checked: the input is untrusted.
  */
 final class ExifOrientation {
 
@@ -60,8 +60,12 @@ final class ExifOrientation {
   }
 
   private static boolean isExifHeader(byte[] b, int at) {
-    return u8(b, at) == 'E' && u8(b, at + 1) == 'x' && u8(b, at + 2) == 'i' && u8(b, at + 3) == 'f'
-        && u8(b, at + 4) == 0 && u8(b, at + 5) == 0;
+    return u8(b, at) == 'E'
+        && u8(b, at + 1) == 'x'
+        && u8(b, at + 2) == 'i'
+        && u8(b, at + 3) == 'f'
+        && u8(b, at + 4) == 0
+        && u8(b, at + 5) == 0;
   }
 
   private static int fromTiff(byte[] b, int tiff, int end) {

@@ -23,7 +23,8 @@ record Geometry(int scaledWidth, int scaledHeight, int width, int height, int cr
           "source: " + sourceWidth + "x" + sourceHeight + " (expected: both > 0)");
     }
     double sx = spec.width() > 0 ? spec.width() / (double) sourceWidth : Double.POSITIVE_INFINITY;
-    double sy = spec.height() > 0 ? spec.height() / (double) sourceHeight : Double.POSITIVE_INFINITY;
+    double sy =
+        spec.height() > 0 ? spec.height() / (double) sourceHeight : Double.POSITIVE_INFINITY;
     double scale = spec.fit() == Fit.COVER ? Math.max(sx, sy) : Math.min(sx, sy);
     scale = Math.min(scale, 1.0);
     int sw = scaled(sourceWidth, scale, spec.width(), spec.fit() == Fit.INSIDE);
@@ -38,8 +39,10 @@ record Geometry(int scaledWidth, int scaledHeight, int width, int height, int cr
 
   /** Whether the source needs no resize and no crop. */
   boolean identity(int sourceWidth, int sourceHeight) {
-    return scaledWidth == sourceWidth && scaledHeight == sourceHeight
-        && width == scaledWidth && height == scaledHeight;
+    return scaledWidth == sourceWidth
+        && scaledHeight == sourceHeight
+        && width == scaledWidth
+        && height == scaledHeight;
   }
 
   private static int scaled(int source, double scale, int box, boolean clampToBox) {

@@ -7,7 +7,10 @@ public final class ImageEngines {
 
   /** White: the background JPEG output gets where the source has alpha, unless configured. */
   public static final int DEFAULT_BACKGROUND_RGB = 0xFFFFFF;
-  /** AVIF encoder effort of the libvips engine unless configured (docs/ORIGIN.md: cost per effort). */
+
+  /**
+   * AVIF encoder effort of the libvips engine unless configured (docs/ORIGIN.md: cost per effort).
+   */
   public static final int DEFAULT_AVIF_EFFORT = LibvipsEngine.DEFAULT_AVIF_EFFORT;
 
   private static final ImageEngine JAVA = new JavaImageEngine(DEFAULT_BACKGROUND_RGB);
@@ -26,8 +29,8 @@ public final class ImageEngines {
 
   /**
    * The libvips engine (Debian's libvips42 through java.lang.foreign), if libvips is installed and
-   * loads; empty otherwise ({@link #libvipsUnavailableReason()} says why). Needs
-   * {@code --enable-native-access=ALL-UNNAMED}.
+   * loads; empty otherwise ({@link #libvipsUnavailableReason()} says why). Needs {@code
+   * --enable-native-access=ALL-UNNAMED}.
    */
   public static Optional<ImageEngine> libvips() {
     return libvips(DEFAULT_BACKGROUND_RGB);

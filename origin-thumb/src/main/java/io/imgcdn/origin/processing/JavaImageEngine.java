@@ -32,7 +32,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.imgscalr.Scalr;
 
-/** The pure Java engine: ImageIO (with TwelveMonkeys' JPEG plugin) to decode, imgscalr to resize. */
+/**
+ * The pure Java engine: ImageIO (with TwelveMonkeys' JPEG plugin) to decode, imgscalr to resize.
+ */
 final class JavaImageEngine implements ImageEngine {
 
   /*
@@ -60,6 +62,7 @@ final class JavaImageEngine implements ImageEngine {
    */
 
   private static final String NAME = "java";
+
   /** ImageIO's own writers; no WebP or AVIF writer for the JDK is worth its native code here. */
   private static final Set<OutputFormat> WRITABLE =
       Set.copyOf(EnumSet.of(OutputFormat.JPEG, OutputFormat.PNG, OutputFormat.GIF));
@@ -80,18 +83,19 @@ final class JavaImageEngine implements ImageEngine {
   /** {@code pipelineClock} times only the checks between steps (tests move it). */
   JavaImageEngine(int backgroundRgb, Clock pipelineClock) {
     this.backgroundRgb = backgroundRgb & 0xFFFFFF;
-    this.pipeline = Pipeline.<Job>builder()
-        .step("source-size", JavaImageEngine::checkSourceSize)
-        .step("header", JavaImageEngine::readHeader)
-        .step("decode", JavaImageEngine::decode)
-        .step("resize", JavaImageEngine::resize)
-        .step("colour", JavaImageEngine::colour)
-        .step("orient", JavaImageEngine::orient)
-        .step("crop", JavaImageEngine::crop)
-        .step("flatten", this::flatten)
-        .step("encode", JavaImageEngine::encode)
-        .clock(pipelineClock)
-        .build();
+    this.pipeline =
+        Pipeline.<Job>builder()
+            .step("source-size", JavaImageEngine::checkSourceSize)
+            .step("header", JavaImageEngine::readHeader)
+            .step("decode", JavaImageEngine::decode)
+            .step("resize", JavaImageEngine::resize)
+            .step("colour", JavaImageEngine::colour)
+            .step("orient", JavaImageEngine::orient)
+            .step("crop", JavaImageEngine::crop)
+            .step("flatten", this::flatten)
+            .step("encode", JavaImageEngine::encode)
+            .clock(pipelineClock)
+            .build();
   }
 
   @Override
@@ -121,8 +125,11 @@ final class JavaImageEngine implements ImageEngine {
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(deadline, "deadline");
     // One frame only, so no candidate is preferred for animation: the first one ImageIO can write.
-    OutputFormat format = spec.candidates().stream().filter(WRITABLE::contains).findFirst()
-        .orElseThrow(() -> ImageProcessingException.formatNotSupported(spec.format(), NAME));
+    OutputFormat format =
+        spec.candidates().stream()
+            .filter(WRITABLE::contains)
+            .findFirst()
+            .orElseThrow(() -> ImageProcessingException.formatNotSupported(spec.format(), NAME));
     try (Job job = new Job(source, spec.withFormat(format), limits, deadline)) {
       pipeline.run(job, deadline);
       return new Thumbnail(job.output, format, job.image.getWidth(), job.image.getHeight());
@@ -229,9 +236,10 @@ final class JavaImageEngine implements ImageEngine {
       }
     }
     // The box applies to the upright picture: orientations 5..8 swap the axes.
-    job.geometry = ExifOrientation.swapsAxes(job.orientation)
-        ? Geometry.of(job.sourceHeight, job.sourceWidth, job.spec)
-        : Geometry.of(job.sourceWidth, job.sourceHeight, job.spec);
+    job.geometry =
+        ExifOrientation.swapsAxes(job.orientation)
+            ? Geometry.of(job.sourceHeight, job.sourceWidth, job.spec)
+            : Geometry.of(job.sourceWidth, job.sourceHeight, job.spec);
   }
 
   private static void decode(Job job) throws ImageProcessingException {
@@ -284,8 +292,13 @@ final class JavaImageEngine implements ImageEngine {
     BufferedImage image = job.image;
     int type = image.getType();
     if (type != BufferedImage.TYPE_INT_RGB && type != BufferedImage.TYPE_INT_ARGB) {
-      BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(),
-          image.getColorModel().hasAlpha() ? BufferedImage.TYPE_INT_ARGB : BufferedImage.TYPE_INT_RGB);
+      BufferedImage copy =
+          new BufferedImage(
+              image.getWidth(),
+              image.getHeight(),
+              image.getColorModel().hasAlpha()
+                  ? BufferedImage.TYPE_INT_ARGB
+                  : BufferedImage.TYPE_INT_RGB);
       Graphics2D g = copy.createGraphics();
       g.drawImage(image, 0, 0, null);
       g.dispose();
@@ -301,16 +314,19 @@ final class JavaImageEngine implements ImageEngine {
    */
   private static void orient(Job job) {
     BufferedImage image = job.image;
-    job.image = switch (job.orientation) {
-      case 2 -> Scalr.rotate(image, Scalr.Rotation.FLIP_HORZ);
-      case 3 -> Scalr.rotate(image, Scalr.Rotation.CW_180);
-      case 4 -> Scalr.rotate(image, Scalr.Rotation.FLIP_VERT);
-      case 5 -> Scalr.rotate(Scalr.rotate(image, Scalr.Rotation.CW_90), Scalr.Rotation.FLIP_HORZ);
-      case 6 -> Scalr.rotate(image, Scalr.Rotation.CW_90);
-      case 7 -> Scalr.rotate(Scalr.rotate(image, Scalr.Rotation.CW_90), Scalr.Rotation.FLIP_VERT);
-      case 8 -> Scalr.rotate(image, Scalr.Rotation.CW_270);
-      default -> image;
-    };
+    job.image =
+        switch (job.orientation) {
+          case 2 -> Scalr.rotate(image, Scalr.Rotation.FLIP_HORZ);
+          case 3 -> Scalr.rotate(image, Scalr.Rotation.CW_180);
+          case 4 -> Scalr.rotate(image, Scalr.Rotation.FLIP_VERT);
+          case 5 ->
+              Scalr.rotate(Scalr.rotate(image, Scalr.Rotation.CW_90), Scalr.Rotation.FLIP_HORZ);
+          case 6 -> Scalr.rotate(image, Scalr.Rotation.CW_90);
+          case 7 ->
+              Scalr.rotate(Scalr.rotate(image, Scalr.Rotation.CW_90), Scalr.Rotation.FLIP_VERT);
+          case 8 -> Scalr.rotate(image, Scalr.Rotation.CW_270);
+          default -> image;
+        };
   }
 
   /** Cuts the centred box out of the upright scaled image (fit=cover only). */
@@ -329,7 +345,8 @@ final class JavaImageEngine implements ImageEngine {
     }
     BufferedImage image = job.image;
     int type = image.getType();
-    if (type == BufferedImage.TYPE_INT_RGB || type == BufferedImage.TYPE_3BYTE_BGR
+    if (type == BufferedImage.TYPE_INT_RGB
+        || type == BufferedImage.TYPE_3BYTE_BGR
         || type == BufferedImage.TYPE_BYTE_GRAY) {
       return;
     }
@@ -349,11 +366,12 @@ final class JavaImageEngine implements ImageEngine {
 
   private static void encode(Job job) throws ImageProcessingException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
-    String formatName = switch (job.spec.format()) {
-      case PNG -> "png";
-      case GIF -> "gif";
-      default -> "jpeg";
-    };
+    String formatName =
+        switch (job.spec.format()) {
+          case PNG -> "png";
+          case GIF -> "gif";
+          default -> "jpeg";
+        };
     Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(formatName);
     if (!writers.hasNext()) {
       throw ImageProcessingException.formatNotSupported(job.spec.format(), NAME);
@@ -386,8 +404,11 @@ final class JavaImageEngine implements ImageEngine {
    */
   static boolean isDataWarning(String warning) {
     String w = warning.toLowerCase(Locale.ROOT);
-    return w.contains("truncat") || w.contains("premature end") || w.contains("corrupt")
-        || w.contains("missing eoi") || w.contains("bad huffman");
+    return w.contains("truncat")
+        || w.contains("premature end")
+        || w.contains("corrupt")
+        || w.contains("missing eoi")
+        || w.contains("bad huffman");
   }
 
   private static String magic(byte[] bytes) {
@@ -415,13 +436,28 @@ final class JavaImageEngine implements ImageEngine {
       }
     }
 
-    @Override public void sequenceStarted(ImageReader source, int minIndex) {}
-    @Override public void sequenceComplete(ImageReader source) {}
-    @Override public void imageStarted(ImageReader source, int imageIndex) {}
-    @Override public void imageComplete(ImageReader source) {}
-    @Override public void thumbnailStarted(ImageReader source, int imageIndex, int thumbnailIndex) {}
-    @Override public void thumbnailProgress(ImageReader source, float percentageDone) {}
-    @Override public void thumbnailComplete(ImageReader source) {}
-    @Override public void readAborted(ImageReader source) {}
+    @Override
+    public void sequenceStarted(ImageReader source, int minIndex) {}
+
+    @Override
+    public void sequenceComplete(ImageReader source) {}
+
+    @Override
+    public void imageStarted(ImageReader source, int imageIndex) {}
+
+    @Override
+    public void imageComplete(ImageReader source) {}
+
+    @Override
+    public void thumbnailStarted(ImageReader source, int imageIndex, int thumbnailIndex) {}
+
+    @Override
+    public void thumbnailProgress(ImageReader source, float percentageDone) {}
+
+    @Override
+    public void thumbnailComplete(ImageReader source) {}
+
+    @Override
+    public void readAborted(ImageReader source) {}
   }
 }

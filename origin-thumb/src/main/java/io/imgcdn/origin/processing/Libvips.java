@@ -44,18 +44,29 @@ final class Libvips {
 
   /** VipsSize: only ever shrink. */
   static final int SIZE_DOWN = 2;
-  /** VipsSize: exactly the given width and height (we compute them, never larger than the source). */
+
+  /**
+   * VipsSize: exactly the given width and height (we compute them, never larger than the source).
+   */
   static final int SIZE_FORCE = 3;
+
   /** VipsInteresting. */
   static final int INTERESTING_NONE = 0;
+
   static final int INTERESTING_CENTRE = 1;
+
   /** VIPS_MAX_COORD: the "unconstrained" side of a thumbnail box. */
   static final int MAX_COORD = 10_000_000;
 
   /** Loader classes allowed; vips_operation_block_set applies to a class and its subclasses. */
-  static final List<String> ALLOWED_LOADERS = List.of(
-      "VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadNsgif",
-      "VipsForeignLoadWebp", "VipsForeignLoadTiff", "VipsForeignLoadHeif");
+  static final List<String> ALLOWED_LOADERS =
+      List.of(
+          "VipsForeignLoadJpeg",
+          "VipsForeignLoadPng",
+          "VipsForeignLoadNsgif",
+          "VipsForeignLoadWebp",
+          "VipsForeignLoadTiff",
+          "VipsForeignLoadHeif");
 
   private static final Linker LINKER = Linker.nativeLinker();
 
@@ -80,6 +91,7 @@ final class Libvips {
   final MethodHandle gSignalConnectData;
   final MethodHandle threadShutdown;
   final String version;
+
   /** The native "eval" signal handler: void (VipsImage*, VipsProgress*, void* deadline). */
   final MemorySegment evalCallback;
 
@@ -123,17 +135,24 @@ final class Libvips {
         handle(lookup, "vips_concurrency_set", FunctionDescriptor.ofVoid(JAVA_INT));
     MethodHandle blockUntrusted =
         handle(lookup, "vips_block_untrusted_set", FunctionDescriptor.ofVoid(JAVA_INT));
-    MethodHandle operationBlock = handle(
-        lookup, "vips_operation_block_set", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    MethodHandle operationBlock =
+        handle(lookup, "vips_operation_block_set", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     MethodHandle versionString =
         handle(lookup, "vips_version_string", FunctionDescriptor.of(ADDRESS));
-    findLoadBuffer = handle(
-        lookup, "vips_foreign_find_load_buffer", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
+    findLoadBuffer =
+        handle(
+            lookup,
+            "vips_foreign_find_load_buffer",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
     // VipsImage *vips_image_new_from_buffer(const void *buf, size_t len, const char *options, ...)
-    newFromBuffer = handle(lookup, "vips_image_new_from_buffer",
-        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS),
-        Linker.Option.firstVariadicArg(3));
-    imageGetWidth = handle(lookup, "vips_image_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    newFromBuffer =
+        handle(
+            lookup,
+            "vips_image_new_from_buffer",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS),
+            Linker.Option.firstVariadicArg(3));
+    imageGetWidth =
+        handle(lookup, "vips_image_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     imageGetHeight =
         handle(lookup, "vips_image_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     imageGetNPages =
@@ -142,38 +161,54 @@ final class Libvips {
         handle(lookup, "vips_image_get_page_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     imageHasAlpha = handle(lookup, "vips_image_hasalpha", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // GType vips_image_get_typeof(const VipsImage *image, const char *name); 0 if absent
-    imageGetTypeof = handle(
-        lookup, "vips_image_get_typeof", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS));
-    imageGetOrientationSwap = handle(
-        lookup, "vips_image_get_orientation_swap", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    imageGetTypeof =
+        handle(lookup, "vips_image_get_typeof", FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS));
+    imageGetOrientationSwap =
+        handle(lookup, "vips_image_get_orientation_swap", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // int vips_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int width, ...)
     //   "height", int, "size", VipsSize, "crop", VipsInteresting, "option_string", char*, NULL
-    thumbnailBuffer = handle(lookup, "vips_thumbnail_buffer",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT,
-            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
-        Linker.Option.firstVariadicArg(4));
+    thumbnailBuffer =
+        handle(
+            lookup,
+            "vips_thumbnail_buffer",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
+                JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
+            Linker.Option.firstVariadicArg(4));
     // The same with "export_profile", char* before "option_string": a separate handle, as each
     // distinct variadic list needs its own.
-    thumbnailBufferExport = handle(lookup, "vips_thumbnail_buffer",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT,
-            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS,
-            ADDRESS, ADDRESS, ADDRESS),
-        Linker.Option.firstVariadicArg(4));
-    // int vips_image_write_to_buffer(VipsImage *in, const char *suffix, void **buf, size_t *size, ...)
-    writeToBuffer = handle(lookup, "vips_image_write_to_buffer",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
-        Linker.Option.firstVariadicArg(4));
-    imageSetProgress = handle(
-        lookup, "vips_image_set_progress", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    thumbnailBufferExport =
+        handle(
+            lookup,
+            "vips_thumbnail_buffer",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
+                JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+            Linker.Option.firstVariadicArg(4));
+    // int vips_image_write_to_buffer(VipsImage *in, const char *suffix, void **buf, size_t *size,
+    // ...)
+    writeToBuffer =
+        handle(
+            lookup,
+            "vips_image_write_to_buffer",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+            Linker.Option.firstVariadicArg(4));
+    imageSetProgress =
+        handle(lookup, "vips_image_set_progress", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     imageSetKill =
         handle(lookup, "vips_image_set_kill", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     errorBufferCopy = handle(lookup, "vips_error_buffer_copy", FunctionDescriptor.of(ADDRESS));
     errorClear = handle(lookup, "vips_error_clear", FunctionDescriptor.ofVoid());
     gFree = handle(lookup, "g_free", FunctionDescriptor.ofVoid(ADDRESS));
     gObjectUnref = handle(lookup, "g_object_unref", FunctionDescriptor.ofVoid(ADDRESS));
-    // gulong g_signal_connect_data(gpointer, const gchar*, GCallback, gpointer, GClosureNotify, int)
-    gSignalConnectData = handle(lookup, "g_signal_connect_data",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+    // gulong g_signal_connect_data(gpointer, const gchar*, GCallback, gpointer, GClosureNotify,
+    // int)
+    gSignalConnectData =
+        handle(
+            lookup,
+            "g_signal_connect_data",
+            FunctionDescriptor.of(
+                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
     threadShutdown = handle(lookup, "vips_thread_shutdown", FunctionDescriptor.ofVoid());
 
     Arena global = Arena.global();
@@ -188,15 +223,21 @@ final class Libvips {
       operationBlock.invokeExact(global.allocateFrom(loader), 0);
     }
     version = cString((MemorySegment) versionString.invokeExact());
-    evalCallback = LINKER.upcallStub(
-        MethodHandles.lookup().findStatic(Libvips.class, "onEval",
-            MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class,
-                MemorySegment.class)),
-        FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS),
-        global);
+    evalCallback =
+        LINKER.upcallStub(
+            MethodHandles.lookup()
+                .findStatic(
+                    Libvips.class,
+                    "onEval",
+                    MethodType.methodType(
+                        void.class, MemorySegment.class, MemorySegment.class, MemorySegment.class)),
+            FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS),
+            global);
   }
 
-  /** Threads that ran libvips work call this before they end, to free libvips's per-thread state. */
+  /**
+   * Threads that ran libvips work call this before they end, to free libvips's per-thread state.
+   */
   void threadShutdown() {
     try {
       threadShutdown.invokeExact();
@@ -261,8 +302,10 @@ final class Libvips {
 
   private static MethodHandle handle(
       SymbolLookup lookup, String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    MemorySegment symbol = lookup.find(name)
-        .orElseThrow(() -> new IllegalStateException(LIBRARY + " has no symbol " + name));
+    MemorySegment symbol =
+        lookup
+            .find(name)
+            .orElseThrow(() -> new IllegalStateException(LIBRARY + " has no symbol " + name));
     return LINKER.downcallHandle(symbol, descriptor, options);
   }
 }

@@ -9,13 +9,13 @@ import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
 import io.imgcdn.origin.security.LimitExceededException;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Clock;
 import java.time.Instant;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -95,16 +95,22 @@ final class LibvipsEngine implements ImageEngine {
     this.vips = vips;
     this.avifEffort = avifEffort;
     this.name = "libvips-" + vips.version;
-    this.backgroundOption = String.format(Locale.ROOT, "background=%d %d %d",
-        (backgroundRgb >> 16) & 0xFF, (backgroundRgb >> 8) & 0xFF, backgroundRgb & 0xFF);
-    this.pipeline = Pipeline.<Job>builder()
-        .step("source-size", this::copySource)
-        .step("sniff", this::sniff)
-        .step("header", this::readHeader)
-        .step("thumbnail", this::thumbnail)
-        .step("encode", this::encode)
-        .clock(pipelineClock)
-        .build();
+    this.backgroundOption =
+        String.format(
+            Locale.ROOT,
+            "background=%d %d %d",
+            (backgroundRgb >> 16) & 0xFF,
+            (backgroundRgb >> 8) & 0xFF,
+            backgroundRgb & 0xFF);
+    this.pipeline =
+        Pipeline.<Job>builder()
+            .step("source-size", this::copySource)
+            .step("sniff", this::sniff)
+            .step("header", this::readHeader)
+            .step("thumbnail", this::thumbnail)
+            .step("encode", this::encode)
+            .clock(pipelineClock)
+            .build();
   }
 
   @Override
@@ -125,11 +131,17 @@ final class LibvipsEngine implements ImageEngine {
   /** What this libvips build can encode, probed once per process (heifsave may lack AV1, etc.). */
   private static final class Probed {
     // Class initialisation is lazy and thread-safe: the first call probes, the others read.
-    static final Set<OutputFormat> WRITABLE = new LibvipsEngine(
-        Libvips.load().orElseThrow(), ImageEngines.DEFAULT_BACKGROUND_RGB, DEFAULT_AVIF_EFFORT).probeWritable();
+    static final Set<OutputFormat> WRITABLE =
+        new LibvipsEngine(
+                Libvips.load().orElseThrow(),
+                ImageEngines.DEFAULT_BACKGROUND_RGB,
+                DEFAULT_AVIF_EFFORT)
+            .probeWritable();
   }
 
-  /** Encodes a tiny image in each format: a saver or codec missing from the build shows here, once. */
+  /**
+   * Encodes a tiny image in each format: a saver or codec missing from the build shows here, once.
+   */
   private Set<OutputFormat> probeWritable() {
     byte[] tiny;
     try {
@@ -141,8 +153,13 @@ final class LibvipsEngine implements ImageEngine {
     }
     EnumSet<OutputFormat> writable = EnumSet.noneOf(OutputFormat.class);
     for (OutputFormat format : OutputFormat.values()) {
-      try (Job job = new Job(tiny, VariantSpec.ofWidth(4).withFormat(format), ImageLimits.defaults(),
-          Instant.now().plusSeconds(30), EnumSet.allOf(OutputFormat.class))) {
+      try (Job job =
+          new Job(
+              tiny,
+              VariantSpec.ofWidth(4).withFormat(format),
+              ImageLimits.defaults(),
+              Instant.now().plusSeconds(30),
+              EnumSet.allOf(OutputFormat.class))) {
         pipeline.run(job, job.deadline);
         writable.add(format);
       } catch (ImageProcessingException e) {
@@ -182,15 +199,23 @@ final class LibvipsEngine implements ImageEngine {
     String loader;
     Geometry geometry;
     boolean embeddedProfile;
+
     /** Chosen in the header step from the spec's candidates. */
     OutputFormat format;
+
     /** Every page is loaded, scaled and written (animated WebP or GIF). */
     boolean animated;
+
     byte[] output;
     int outputWidth;
     int outputHeight;
 
-    Job(byte[] source, VariantSpec spec, ImageLimits limits, Instant deadline, Set<OutputFormat> writable) {
+    Job(
+        byte[] source,
+        VariantSpec spec,
+        ImageLimits limits,
+        Instant deadline,
+        Set<OutputFormat> writable) {
       this.source = source;
       this.spec = spec;
       this.limits = limits;
@@ -224,8 +249,9 @@ final class LibvipsEngine implements ImageEngine {
   private void sniff(Job job) throws ImageProcessingException {
     MemorySegment loader;
     try {
-      loader = (MemorySegment) vips.findLoadBuffer.invokeExact(
-          job.nativeSource, job.nativeSource.byteSize());
+      loader =
+          (MemorySegment)
+              vips.findLoadBuffer.invokeExact(job.nativeSource, job.nativeSource.byteSize());
     } catch (Throwable e) {
       throw ImageProcessingException.internal("vips_foreign_find_load_buffer: " + e, e);
     }
@@ -242,19 +268,26 @@ final class LibvipsEngine implements ImageEngine {
     int pages;
     boolean swap;
     try {
-      header = (MemorySegment) vips.newFromBuffer.invokeExact(job.nativeSource,
-          job.nativeSource.byteSize(), job.arena.allocateFrom(""), MemorySegment.NULL);
+      header =
+          (MemorySegment)
+              vips.newFromBuffer.invokeExact(
+                  job.nativeSource,
+                  job.nativeSource.byteSize(),
+                  job.arena.allocateFrom(""),
+                  MemorySegment.NULL);
       if (MemorySegment.NULL.equals(header)) {
-        throw ImageProcessingException.corrupt(
-            job.loader + " header: " + vips.takeError(), null);
+        throw ImageProcessingException.corrupt(job.loader + " header: " + vips.takeError(), null);
       }
       try {
         width = (int) vips.imageGetWidth.invokeExact(header);
         height = (int) vips.imageGetHeight.invokeExact(header);
         pages = (int) vips.imageGetNPages.invokeExact(header);
         swap = (int) vips.imageGetOrientationSwap.invokeExact(header) != 0;
-        job.embeddedProfile = (long) vips.imageGetTypeof.invokeExact(
-            header, job.arena.allocateFrom("icc-profile-data")) != 0;
+        job.embeddedProfile =
+            (long)
+                    vips.imageGetTypeof.invokeExact(
+                        header, job.arena.allocateFrom("icc-profile-data"))
+                != 0;
       } finally {
         vips.unref(header);
       }
@@ -270,23 +303,29 @@ final class LibvipsEngine implements ImageEngine {
       throw ImageProcessingException.tooLarge(e.getMessage(), job.loader + ": " + e.getMessage());
     }
     // The thumbnail is upright: an orientation of 5..8 swaps the axes the box applies to.
-    job.geometry = swap ? Geometry.of(height, width, job.spec) : Geometry.of(width, height, job.spec);
+    job.geometry =
+        swap ? Geometry.of(height, width, job.spec) : Geometry.of(width, height, job.spec);
     chooseFormat(job, (long) width * height * Math.max(pages, 1), pages);
   }
 
   /** Picks the output format among the spec's candidates, and whether the output is animated. */
-  private static void chooseFormat(Job job, long allFramesPixels, int pages) throws ImageProcessingException {
-    List<OutputFormat> candidates = job.spec.candidates().stream().filter(job.writable::contains).toList();
+  private static void chooseFormat(Job job, long allFramesPixels, int pages)
+      throws ImageProcessingException {
+    List<OutputFormat> candidates =
+        job.spec.candidates().stream().filter(job.writable::contains).toList();
     if (candidates.isEmpty()) {
       throw ImageProcessingException.formatNotSupported(job.spec.format(), "libvips");
     }
-    boolean animatedSource = pages > 1
-        && (job.loader.startsWith("VipsForeignLoadNsgif") || job.loader.startsWith("VipsForeignLoadWebp"))
-        && job.spec.fit() == Fit.INSIDE
-        && allFramesPixels <= job.limits.maxSourcePixels();
-    OutputFormat animating = animatedSource
-        ? candidates.stream().filter(OutputFormat::animates).findFirst().orElse(null)
-        : null;
+    boolean animatedSource =
+        pages > 1
+            && (job.loader.startsWith("VipsForeignLoadNsgif")
+                || job.loader.startsWith("VipsForeignLoadWebp"))
+            && job.spec.fit() == Fit.INSIDE
+            && allFramesPixels <= job.limits.maxSourcePixels();
+    OutputFormat animating =
+        animatedSource
+            ? candidates.stream().filter(OutputFormat::animates).findFirst().orElse(null)
+            : null;
     job.animated = animating != null;
     job.format = job.animated ? animating : candidates.getFirst();
   }
@@ -307,18 +346,41 @@ final class LibvipsEngine implements ImageEngine {
       Arena a = job.arena;
       String optionString = job.animated ? OPTION_STRING_ALL_PAGES : OPTION_STRING;
       if (job.embeddedProfile) {
-        result = (int) vips.thumbnailBufferExport.invokeExact(
-            job.nativeSource, job.nativeSource.byteSize(), out, width,
-            a.allocateFrom("height"), height, a.allocateFrom("size"), size,
-            a.allocateFrom("crop"), crop,
-            a.allocateFrom("export_profile"), a.allocateFrom("srgb"),
-            a.allocateFrom("option_string"), a.allocateFrom(optionString), MemorySegment.NULL);
+        result =
+            (int)
+                vips.thumbnailBufferExport.invokeExact(
+                    job.nativeSource,
+                    job.nativeSource.byteSize(),
+                    out,
+                    width,
+                    a.allocateFrom("height"),
+                    height,
+                    a.allocateFrom("size"),
+                    size,
+                    a.allocateFrom("crop"),
+                    crop,
+                    a.allocateFrom("export_profile"),
+                    a.allocateFrom("srgb"),
+                    a.allocateFrom("option_string"),
+                    a.allocateFrom(optionString),
+                    MemorySegment.NULL);
       } else {
-        result = (int) vips.thumbnailBuffer.invokeExact(
-            job.nativeSource, job.nativeSource.byteSize(), out, width,
-            a.allocateFrom("height"), height, a.allocateFrom("size"), size,
-            a.allocateFrom("crop"), crop,
-            a.allocateFrom("option_string"), a.allocateFrom(optionString), MemorySegment.NULL);
+        result =
+            (int)
+                vips.thumbnailBuffer.invokeExact(
+                    job.nativeSource,
+                    job.nativeSource.byteSize(),
+                    out,
+                    width,
+                    a.allocateFrom("height"),
+                    height,
+                    a.allocateFrom("size"),
+                    size,
+                    a.allocateFrom("crop"),
+                    crop,
+                    a.allocateFrom("option_string"),
+                    a.allocateFrom(optionString),
+                    MemorySegment.NULL);
       }
     } catch (Throwable e) {
       throw ImageProcessingException.internal("vips_thumbnail_buffer: " + e, e);
@@ -332,14 +394,19 @@ final class LibvipsEngine implements ImageEngine {
 
   private void encode(Job job) throws ImageProcessingException {
     VariantSpec spec = job.spec;
-    String suffix = switch (job.format) {
-      case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption + "]";
-      case PNG -> ".png[strip]";
-      case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
-      case GIF -> ".gif";
-      case AVIF -> ".heif[compression=av1,Q=" + Math.max(1, spec.quality() * AVIF_QUALITY_PERCENT / 100)
-          + ",effort=" + avifEffort + ",bitdepth=8,strip]";
-    };
+    String suffix =
+        switch (job.format) {
+          case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption + "]";
+          case PNG -> ".png[strip]";
+          case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
+          case GIF -> ".gif";
+          case AVIF ->
+              ".heif[compression=av1,Q="
+                  + Math.max(1, spec.quality() * AVIF_QUALITY_PERCENT / 100)
+                  + ",effort="
+                  + avifEffort
+                  + ",bitdepth=8,strip]";
+        };
     MemorySegment deadlineBlock = job.arena.allocate(Libvips.DEADLINE_BYTES);
     deadlineBlock.set(JAVA_LONG, 0, job.deadline.toEpochMilli());
     MemorySegment bufOut = job.arena.allocate(ADDRESS);
@@ -347,19 +414,32 @@ final class LibvipsEngine implements ImageEngine {
     int result;
     try {
       vips.imageSetProgress.invokeExact(job.thumbnail, 1);
-      long handler = (long) vips.gSignalConnectData.invokeExact(job.thumbnail,
-          job.arena.allocateFrom("eval"), vips.evalCallback, deadlineBlock,
-          MemorySegment.NULL, 0);
+      long handler =
+          (long)
+              vips.gSignalConnectData.invokeExact(
+                  job.thumbnail,
+                  job.arena.allocateFrom("eval"),
+                  vips.evalCallback,
+                  deadlineBlock,
+                  MemorySegment.NULL,
+                  0);
       if (handler == 0) {
         throw ImageProcessingException.internal("g_signal_connect_data(eval) failed", null);
       }
       job.outputWidth = (int) vips.imageGetWidth.invokeExact(job.thumbnail);
       // Animated: the image is the pages stacked; the thumbnail's size is one page's.
-      job.outputHeight = job.animated
-          ? (int) vips.imageGetPageHeight.invokeExact(job.thumbnail)
-          : (int) vips.imageGetHeight.invokeExact(job.thumbnail);
-      result = (int) vips.writeToBuffer.invokeExact(
-          job.thumbnail, job.arena.allocateFrom(suffix), bufOut, sizeOut, MemorySegment.NULL);
+      job.outputHeight =
+          job.animated
+              ? (int) vips.imageGetPageHeight.invokeExact(job.thumbnail)
+              : (int) vips.imageGetHeight.invokeExact(job.thumbnail);
+      result =
+          (int)
+              vips.writeToBuffer.invokeExact(
+                  job.thumbnail,
+                  job.arena.allocateFrom(suffix),
+                  bufOut,
+                  sizeOut,
+                  MemorySegment.NULL);
     } catch (ImageProcessingException e) {
       throw e;
     } catch (Throwable e) {
@@ -370,7 +450,8 @@ final class LibvipsEngine implements ImageEngine {
       if (deadlineBlock.get(JAVA_LONG, 8) != 0) {
         throw ImageProcessingException.deadlineExceeded("encode (libvips killed: " + error + ")");
       }
-      throw ImageProcessingException.corrupt("encode " + suffix + " (" + job.loader + "): " + error, null);
+      throw ImageProcessingException.corrupt(
+          "encode " + suffix + " (" + job.loader + "): " + error, null);
     }
     MemorySegment buffer = bufOut.get(ADDRESS, 0);
     long size = sizeOut.get(JAVA_LONG, 0);

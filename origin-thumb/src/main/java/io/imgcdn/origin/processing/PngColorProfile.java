@@ -52,7 +52,8 @@ final class PngColorProfile {
     try {
       ICC_Profile profile = ICC_Profile.getInstance(bytes);
       return profile.getColorSpaceType() == ColorSpace.TYPE_RGB
-          ? Optional.of(profile) : Optional.empty();
+          ? Optional.of(profile)
+          : Optional.empty();
     } catch (IllegalArgumentException malformed) {
       return Optional.empty();
     }
@@ -65,11 +66,14 @@ final class PngColorProfile {
     if (bands != 3 && bands != 4) {
       return;
     }
-    WritableRaster colour = bands == 3 ? raster
-        : raster.createWritableChild(0, 0, raster.getWidth(), raster.getHeight(), 0, 0,
-            new int[] {0, 1, 2});
-    ColorConvertOp op = new ColorConvertOp(
-        new ICC_Profile[] {from, ICC_Profile.getInstance(ColorSpace.CS_sRGB)}, null);
+    WritableRaster colour =
+        bands == 3
+            ? raster
+            : raster.createWritableChild(
+                0, 0, raster.getWidth(), raster.getHeight(), 0, 0, new int[] {0, 1, 2});
+    ColorConvertOp op =
+        new ColorConvertOp(
+            new ICC_Profile[] {from, ICC_Profile.getInstance(ColorSpace.CS_sRGB)}, null);
     WritableRaster converted = op.filter(colour, null);
     colour.setRect(converted);
   }

@@ -14,8 +14,7 @@ public record Thumbnail(byte[] bytes, OutputFormat format, int width, int height
     Objects.requireNonNull(bytes, "bytes");
     Objects.requireNonNull(format, "format");
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException(
-          "size: " + width + "x" + height + " (expected: both > 0)");
+      throw new IllegalArgumentException("size: " + width + "x" + height + " (expected: both > 0)");
     }
   }
 

@@ -1,8 +1,8 @@
 package io.imgcdn.origin.security;
 
 /**
- * Bounds on the work one thumbnail job may cause, checked from the image header BEFORE any pixel
- * is decoded.
+ * Bounds on the work one thumbnail job may cause, checked from the image header BEFORE any pixel is
+ * decoded.
  *
  * <table>
  *   <caption>Defaults</caption>
@@ -38,7 +38,8 @@ public record ImageLimits(
       throw new IllegalArgumentException("maxSourceBytes: " + maxSourceBytes + " (expected: > 0)");
     }
     if (maxSourcePixels <= 0) {
-      throw new IllegalArgumentException("maxSourcePixels: " + maxSourcePixels + " (expected: > 0)");
+      throw new IllegalArgumentException(
+          "maxSourcePixels: " + maxSourcePixels + " (expected: > 0)");
     }
     if (maxOutputDimension <= 0) {
       throw new IllegalArgumentException(
@@ -67,15 +68,22 @@ public record ImageLimits(
   }
 
   /**
-   * Refuses a source whose header declares more than {@link #maxSourcePixels()} pixels per frame
-   * or more than {@link #maxFrames()} frames. Call it before decoding anything.
+   * Refuses a source whose header declares more than {@link #maxSourcePixels()} pixels per frame or
+   * more than {@link #maxFrames()} frames. Call it before decoding anything.
    */
   public void checkSourceHeader(int width, int height, int frames) throws LimitExceededException {
     long pixels = (long) width * height;
     if (pixels > maxSourcePixels) {
       throw new LimitExceededException(
-          "Source is " + width + "x" + height + " = " + pixels + " pixels (limit: "
-              + maxSourcePixels + ")");
+          "Source is "
+              + width
+              + "x"
+              + height
+              + " = "
+              + pixels
+              + " pixels (limit: "
+              + maxSourcePixels
+              + ")");
     }
     if (frames > maxFrames) {
       throw new LimitExceededException(
@@ -87,7 +95,12 @@ public record ImageLimits(
   public void checkOutput(int width, int height) throws LimitExceededException {
     if (width > maxOutputDimension || height > maxOutputDimension) {
       throw new LimitExceededException(
-          "Requested size " + width + "x" + height + " exceeds " + maxOutputDimension
+          "Requested size "
+              + width
+              + "x"
+              + height
+              + " exceeds "
+              + maxOutputDimension
               + " pixels per side");
     }
   }

@@ -9,8 +9,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs and verifies ad-hoc variant URLs ({@code /t/{signature}/{options}/{key}}) with
- * HMAC-SHA256, so that only holders of the key can mint new thumbnail sizes. Thread-safe.
+ * Signs and verifies ad-hoc variant URLs ({@code /t/{signature}/{options}/{key}}) with HMAC-SHA256,
+ * so that only holders of the key can mint new thumbnail sizes. Thread-safe.
  */
 public final class UrlSigner {
 
@@ -25,6 +25,7 @@ public final class UrlSigner {
    */
 
   private static final String ALGORITHM = "HmacSHA256";
+
   /** Shortest accepted key; RFC 2104 section 3 recommends at least the hash output (32 bytes). */
   public static final int MIN_KEY_BYTES = 16;
 

@@ -23,8 +23,8 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Reads originals from one bucket (and key prefix) with the AWS SDK v2 async client; the only class that
- * talks to S3. Missing keys become 404, anything else from the store 502, a timeout 504.
+ * Reads originals from one bucket (and key prefix) with the AWS SDK v2 async client; the only class
+ * that talks to S3. Missing keys become 404, anything else from the store 502, a timeout 504.
  */
 public final class S3Source implements AutoCloseable {
   /*
@@ -37,20 +37,33 @@ public final class S3Source implements AutoCloseable {
   private final String prefix;
   private final long maxBytes;
 
-  public S3Source(String endpoint, String region, String bucket, String prefix, String accessKey,
-      String secretKey, boolean pathStyle, int maxConnections, Duration timeout, long maxBytes) {
-    AwsCredentialsProvider credentials = accessKey.isEmpty()
-        ? DefaultCredentialsProvider.builder().build()
-        : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
-    var builder = S3AsyncClient.builder()
-        .region(Region.of(region))
-        .credentialsProvider(credentials)
-        .forcePathStyle(pathStyle)
-        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-            .maxConcurrency(maxConnections)
-            .connectionTimeout(Duration.ofSeconds(2))
-            .readTimeout(timeout))
-        .overrideConfiguration(c -> c.apiCallTimeout(timeout).retryStrategy(RetryMode.STANDARD));
+  public S3Source(
+      String endpoint,
+      String region,
+      String bucket,
+      String prefix,
+      String accessKey,
+      String secretKey,
+      boolean pathStyle,
+      int maxConnections,
+      Duration timeout,
+      long maxBytes) {
+    AwsCredentialsProvider credentials =
+        accessKey.isEmpty()
+            ? DefaultCredentialsProvider.builder().build()
+            : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+    var builder =
+        S3AsyncClient.builder()
+            .region(Region.of(region))
+            .credentialsProvider(credentials)
+            .forcePathStyle(pathStyle)
+            .httpClientBuilder(
+                NettyNioAsyncHttpClient.builder()
+                    .maxConcurrency(maxConnections)
+                    .connectionTimeout(Duration.ofSeconds(2))
+                    .readTimeout(timeout))
+            .overrideConfiguration(
+                c -> c.apiCallTimeout(timeout).retryStrategy(RetryMode.STANDARD));
     if (!endpoint.isEmpty()) {
       builder.endpointOverride(URI.create(endpoint));
     }
@@ -67,20 +80,26 @@ public final class S3Source implements AutoCloseable {
   /** The original stored under {@code prefix + key}. */
   public CompletableFuture<SourceObject> fetch(String key) {
     GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(prefix + key).build();
-    return client.getObject(request, new Bounded(maxBytes))
-        .handle((bytes, failure) -> {
-          if (failure != null) {
-            throw translate(key, failure);
-          }
-          String type = bytes.response().contentType();
-          return new SourceObject(key, type == null || type.isBlank() ? "application/octet-stream" : type,
-              bytes.asByteArrayUnsafe());
-        });
+    return client
+        .getObject(request, new Bounded(maxBytes))
+        .handle(
+            (bytes, failure) -> {
+              if (failure != null) {
+                throw translate(key, failure);
+              }
+              String type = bytes.response().contentType();
+              return new SourceObject(
+                  key,
+                  type == null || type.isBlank() ? "application/octet-stream" : type,
+                  bytes.asByteArrayUnsafe());
+            });
   }
 
   private static RuntimeException translate(String key, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof HttpError e) {
         return e; // our own refusal (e.g. over the size limit), possibly wrapped by the SDK
@@ -91,18 +110,22 @@ public final class S3Source implements AutoCloseable {
       return HttpError.notFound("no such object: " + key);
     }
     if (cause instanceof software.amazon.awssdk.core.exception.ApiCallTimeoutException) {
-      return new HttpError(HttpResponseStatus.GATEWAY_TIMEOUT, "storage did not answer in time", cause);
+      return new HttpError(
+          HttpResponseStatus.GATEWAY_TIMEOUT, "storage did not answer in time", cause);
     }
     return new HttpError(HttpResponseStatus.BAD_GATEWAY, "storage error", cause);
   }
 
-  /** Collects the body like toBytes(), but refuses an object over the limit from its Content-Length. */
+  /**
+   * Collects the body like toBytes(), but refuses an object over the limit from its Content-Length.
+   */
   private static final class Bounded
       implements AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> {
-    private final AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> delegate =
-        AsyncResponseTransformer.toBytes();
+    private final AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>>
+        delegate = AsyncResponseTransformer.toBytes();
     private final long maxBytes;
-    private final CompletableFuture<ResponseBytes<GetObjectResponse>> result = new CompletableFuture<>();
+    private final CompletableFuture<ResponseBytes<GetObjectResponse>> result =
+        new CompletableFuture<>();
     private volatile boolean refused;
 
     Bounded(long maxBytes) {
@@ -111,13 +134,16 @@ public final class S3Source implements AutoCloseable {
 
     @Override
     public CompletableFuture<ResponseBytes<GetObjectResponse>> prepare() {
-      delegate.prepare().whenComplete((bytes, failure) -> {
-        if (failure != null) {
-          result.completeExceptionally(failure);
-        } else {
-          result.complete(bytes);
-        }
-      });
+      delegate
+          .prepare()
+          .whenComplete(
+              (bytes, failure) -> {
+                if (failure != null) {
+                  result.completeExceptionally(failure);
+                } else {
+                  result.complete(bytes);
+                }
+              });
       return result;
     }
 
@@ -126,8 +152,10 @@ public final class S3Source implements AutoCloseable {
       Long length = response.contentLength();
       if (length != null && length > maxBytes) {
         refused = true;
-        result.completeExceptionally(new HttpError(HttpResponseStatus.valueOf(422),
-            "original is " + length + " bytes (limit " + maxBytes + ")"));
+        result.completeExceptionally(
+            new HttpError(
+                HttpResponseStatus.valueOf(422),
+                "original is " + length + " bytes (limit " + maxBytes + ")"));
         return;
       }
       delegate.onResponse(response);
@@ -137,12 +165,22 @@ public final class S3Source implements AutoCloseable {
     public void onStream(SdkPublisher<java.nio.ByteBuffer> publisher) {
       if (refused) {
         // Do not read the body: cancel the stream so the connection is dropped, not drained.
-        publisher.subscribe(new org.reactivestreams.Subscriber<java.nio.ByteBuffer>() {
-          @Override public void onSubscribe(org.reactivestreams.Subscription s) { s.cancel(); }
-          @Override public void onNext(java.nio.ByteBuffer b) {}
-          @Override public void onError(Throwable t) {}
-          @Override public void onComplete() {}
-        });
+        publisher.subscribe(
+            new org.reactivestreams.Subscriber<java.nio.ByteBuffer>() {
+              @Override
+              public void onSubscribe(org.reactivestreams.Subscription s) {
+                s.cancel();
+              }
+
+              @Override
+              public void onNext(java.nio.ByteBuffer b) {}
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onComplete() {}
+            });
         return;
       }
       delegate.onStream(publisher);

@@ -20,13 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Accept-based WebP/AVIF choice (notes/VARY.md) on a real origin over a real S3-protocol server. The WebP and
- * AVIF expectations need the libvips engine: where libvips42 is installed they run (and fail if it does not
- * load); elsewhere the same requests must get the JPEG fallback, still with Vary.
+ * Accept-based WebP/AVIF choice (notes/VARY.md) on a real origin over a real S3-protocol server.
+ * The WebP and AVIF expectations need the libvips engine: where libvips42 is installed they run
+ * (and fail if it does not load); elsewhere the same requests must get the JPEG fallback, still
+ * with Vary.
  */
 class NegotiationTest extends OriginServerHarness {
   static final String WEBP = "image/webp,*/*";
-  static final String AVIF_WEBP = "image/avif,image/webp,image/apng,*/*;q=0.8"; // Chrome's image Accept
+  static final String AVIF_WEBP =
+      "image/avif,image/webp,image/apng,*/*;q=0.8"; // Chrome's image Accept
   static final String KEY = "0123456789abcdef0123456789abcdef";
 
   @BeforeAll
@@ -42,13 +44,15 @@ class NegotiationTest extends OriginServerHarness {
   }
 
   private void startWithPresets(Map<String, String> extra) {
-    Map<String, String> m = new HashMap<>(Map.of(
-        "origin.preset.w150", "w=150",
-        "origin.preset.n120", "w=120",
-        "origin.preset.n120.formats", "avif,webp",
-        "origin.preset.a10", "w=10",
-        "origin.preset.a10.formats", "webp",
-        "origin.signing-key", KEY));
+    Map<String, String> m =
+        new HashMap<>(
+            Map.of(
+                "origin.preset.w150", "w=150",
+                "origin.preset.n120", "w=120",
+                "origin.preset.n120.formats", "avif,webp",
+                "origin.preset.a10", "w=10",
+                "origin.preset.a10.formats", "webp",
+                "origin.signing-key", KEY));
     m.putAll(extra);
     super.start(m);
   }
@@ -80,16 +84,21 @@ class NegotiationTest extends OriginServerHarness {
       assertThat(header(avif, "Content-Type")).isEqualTo("image/avif");
       assertThat(ascii(avif.body(), 4, 8)).isEqualTo("ftypavif");
       assertThat(LibvipsEngineTest.pages(avif.body())).isEqualTo(1);
-      assertThat(Set.of(header(webp, "ETag"), header(avif, "ETag"), header(plain, "ETag"))).hasSize(3);
+      assertThat(Set.of(header(webp, "ETag"), header(avif, "ETag"), header(plain, "ETag")))
+          .hasSize(3);
     } else {
       assertThat(header(webp, "Content-Type")).isEqualTo("image/jpeg");
       assertThat(header(avif, "Content-Type")).isEqualTo("image/jpeg");
     }
     // The revalidation answer varies too.
-    HttpResponse<byte[]> notModified = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + origin.port() + "/v/n120/n/photo.jpg"))
-        .header("Accept", WEBP).header("If-None-Match", header(webp, "ETag")).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> notModified =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + origin.port() + "/v/n120/n/photo.jpg"))
+                .header("Accept", WEBP)
+                .header("If-None-Match", header(webp, "ETag"))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(header(notModified, "Vary")).isEqualTo("Accept");
   }
@@ -124,26 +133,48 @@ class NegotiationTest extends OriginServerHarness {
     startWithPresets(Map.of());
     s3.put("n/burst.jpg", resource("rocket.jpg"), "image/jpeg");
     String[] accepts = {null, WEBP, AVIF_WEBP, "image/webp", "*/*"};
-    List<HttpResponse<byte[]>> responses = IntStream.range(0, 15)
-        .mapToObj(i -> get("/v/n120/n/burst.jpg", accepts[i % accepts.length])).toList()
-        .stream().map(CompletableFuture::join).toList();
-    assertThat(responses).allMatch(r -> r.statusCode() == 200 && header(r, "Vary").equals("Accept"));
-    assertThat(metric("imgcdn_origin_s3_fetch_seconds_count")).as("one S3 GET for all formats").isEqualTo(1);
-    Map<String, Set<String>> etagsByType = responses.stream().collect(Collectors.groupingBy(
-        r -> header(r, "Content-Type"), Collectors.mapping(r -> header(r, "ETag"), Collectors.toSet())));
-    assertThat(etagsByType.values()).as("one representation per format").allMatch(etags -> etags.size() == 1);
-    long leaders = responses.stream().filter(r -> header(r, "X-Cache").equals("origin-1;miss")).count();
-    assertThat(metric("imgcdn_origin_resize_seconds_count")).as("one resize per leader").isEqualTo(leaders);
-    assertThat(leaders).as("different formats never share a resize").isGreaterThanOrEqualTo(etagsByType.size());
-    assertThat(etagsByType.keySet()).isEqualTo(LibvipsEngineTest.libvipsInstalled()
-        ? Set.of("image/jpeg", "image/webp", "image/avif") : Set.of("image/jpeg"));
+    List<HttpResponse<byte[]>> responses =
+        IntStream.range(0, 15)
+            .mapToObj(i -> get("/v/n120/n/burst.jpg", accepts[i % accepts.length]))
+            .toList()
+            .stream()
+            .map(CompletableFuture::join)
+            .toList();
+    assertThat(responses)
+        .allMatch(r -> r.statusCode() == 200 && header(r, "Vary").equals("Accept"));
+    assertThat(metric("imgcdn_origin_s3_fetch_seconds_count"))
+        .as("one S3 GET for all formats")
+        .isEqualTo(1);
+    Map<String, Set<String>> etagsByType =
+        responses.stream()
+            .collect(
+                Collectors.groupingBy(
+                    r -> header(r, "Content-Type"),
+                    Collectors.mapping(r -> header(r, "ETag"), Collectors.toSet())));
+    assertThat(etagsByType.values())
+        .as("one representation per format")
+        .allMatch(etags -> etags.size() == 1);
+    long leaders =
+        responses.stream().filter(r -> header(r, "X-Cache").equals("origin-1;miss")).count();
+    assertThat(metric("imgcdn_origin_resize_seconds_count"))
+        .as("one resize per leader")
+        .isEqualTo(leaders);
+    assertThat(leaders)
+        .as("different formats never share a resize")
+        .isGreaterThanOrEqualTo(etagsByType.size());
+    assertThat(etagsByType.keySet())
+        .isEqualTo(
+            LibvipsEngineTest.libvipsInstalled()
+                ? Set.of("image/jpeg", "image/webp", "image/avif")
+                : Set.of("image/jpeg"));
   }
 
   @Test
   void signedAuto_webpForWebpClients_jpegOtherwise() {
     startWithPresets(Map.of());
     String signed = "f=auto,w=100/n/photo.jpg";
-    String path = "/t/" + new UrlSigner(KEY.getBytes(StandardCharsets.UTF_8)).sign(signed) + "/" + signed;
+    String path =
+        "/t/" + new UrlSigner(KEY.getBytes(StandardCharsets.UTF_8)).sign(signed) + "/" + signed;
     HttpResponse<byte[]> webp = get(path, AVIF_WEBP).join();
     HttpResponse<byte[]> plain = get(path, "image/*").join();
     assertThat(webp.statusCode()).isEqualTo(200);
@@ -168,7 +199,8 @@ class NegotiationTest extends OriginServerHarness {
     HttpResponse<byte[]> refused = get("/v/n120/n/photo.jpg", AVIF_WEBP).join();
     assertThat(refused.statusCode()).isEqualTo(406);
     assertThat(header(refused, "Vary")).isEqualTo("Accept");
-    assertThat(new String(refused.body(), StandardCharsets.UTF_8)).contains("avif is not supported by engine java");
+    assertThat(new String(refused.body(), StandardCharsets.UTF_8))
+        .contains("avif is not supported by engine java");
     HttpResponse<byte[]> plain = get("/v/n120/n/photo.jpg", null).join();
     assertThat(plain.statusCode()).isEqualTo(200);
     assertThat(header(plain, "Content-Type")).isEqualTo("image/jpeg");

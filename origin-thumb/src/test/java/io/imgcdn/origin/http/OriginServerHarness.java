@@ -20,13 +20,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the origin's HTTP tests share: a real S3-protocol server per test class, an origin node per test on
- * 127.0.0.1 ephemeral ports, an HTTP/1.1 client and the admin port's metrics.
+ * What the origin's HTTP tests share: a real S3-protocol server per test class, an origin node per
+ * test on 127.0.0.1 ephemeral ports, an HTTP/1.1 client and the admin port's metrics.
  */
 abstract class OriginServerHarness {
   @TempDir static Path dir;
   static EmbeddedS3 s3;
-  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   OriginServer origin;
 
   @BeforeAll
@@ -49,10 +50,21 @@ abstract class OriginServerHarness {
 
   /** Starts an origin on the embedded S3 with {@code extra} settings on top. */
   OriginServer start(Map<String, String> extra) {
-    Map<String, String> m = new HashMap<>(Map.of(
-        "server.port", "0", "admin.port", "0",
-        "origin.s3.endpoint", s3.endpoint().toString(), "origin.s3.bucket", s3.bucket(),
-        "origin.s3.access-key", s3.accessKey(), "origin.s3.secret-key", s3.secretKey()));
+    Map<String, String> m =
+        new HashMap<>(
+            Map.of(
+                "server.port",
+                "0",
+                "admin.port",
+                "0",
+                "origin.s3.endpoint",
+                s3.endpoint().toString(),
+                "origin.s3.bucket",
+                s3.bucket(),
+                "origin.s3.access-key",
+                s3.accessKey(),
+                "origin.s3.secret-key",
+                s3.secretKey()));
     m.putAll(extra);
     Settings settings = Settings.of(m);
     OriginConfig config = OriginConfig.from(settings);
@@ -67,7 +79,8 @@ abstract class OriginServerHarness {
 
   /** GET with an Accept header, or none when {@code accept} is null. */
   CompletableFuture<HttpResponse<byte[]>> get(String path, String accept) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port() + path));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port() + path));
     if (accept != null) {
       b.header("Accept", accept);
     }
@@ -76,9 +89,15 @@ abstract class OriginServerHarness {
 
   /** A counter or timer count from /metrics; 0 when absent. */
   long metric(String name) throws Exception {
-    String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.adminPort() + "/metrics"))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*} ([0-9.E]+)$").matcher(text);
+    String text =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + origin.adminPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*} ([0-9.E]+)$").matcher(text);
     return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
   }
 }

@@ -13,7 +13,9 @@ import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
-/** The origin node over a real S3-protocol server, over real HTTP: coalescing, bulkheads, limits. */
+/**
+ * The origin node over a real S3-protocol server, over real HTTP: coalescing, bulkheads, limits.
+ */
 class OriginServerTest extends OriginServerHarness {
 
   private static byte[] jpeg(int w, int h) throws Exception {
@@ -33,16 +35,26 @@ class OriginServerTest extends OriginServerHarness {
     start(Map.of());
     s3.put("c/one.jpg", jpeg(1600, 1200), "image/jpeg");
     int n = 12;
-    List<HttpResponse<byte[]>> responses = IntStream.range(0, n).mapToObj(i -> get("/v/w150/c/one.jpg")).toList()
-        .stream().map(CompletableFuture::join).toList();
+    List<HttpResponse<byte[]>> responses =
+        IntStream.range(0, n).mapToObj(i -> get("/v/w150/c/one.jpg")).toList().stream()
+            .map(CompletableFuture::join)
+            .toList();
     assertThat(responses).allMatch(r -> r.statusCode() == 200);
-    long leaders = responses.stream().filter(r -> r.headers().firstValue("X-Cache").orElse("").equals("origin-1;miss"))
-        .count();
-    long waiters = responses.stream()
-        .filter(r -> r.headers().firstValue("X-Cache").orElse("").equals("origin-1;coalesced")).count();
+    long leaders =
+        responses.stream()
+            .filter(r -> r.headers().firstValue("X-Cache").orElse("").equals("origin-1;miss"))
+            .count();
+    long waiters =
+        responses.stream()
+            .filter(r -> r.headers().firstValue("X-Cache").orElse("").equals("origin-1;coalesced"))
+            .count();
     assertThat(leaders + waiters).isEqualTo(n);
-    assertThat(metric("imgcdn_origin_s3_fetch_seconds_count")).as("one S3 GET for every variant").isEqualTo(1);
-    assertThat(metric("imgcdn_origin_resize_seconds_count")).as("one resize per leader").isEqualTo(leaders);
+    assertThat(metric("imgcdn_origin_s3_fetch_seconds_count"))
+        .as("one S3 GET for every variant")
+        .isEqualTo(1);
+    assertThat(metric("imgcdn_origin_resize_seconds_count"))
+        .as("one resize per leader")
+        .isEqualTo(leaders);
 
     // The next sizes of the same picture come from the recent-originals cache, not S3.
     assertThat(get("/v/w600/c/one.jpg").join().statusCode()).isEqualTo(200);
@@ -58,13 +70,17 @@ class OriginServerTest extends OriginServerHarness {
     }
     start(presets);
     s3.put("q/big.jpg", jpeg(2400, 1800), "image/jpeg");
-    List<HttpResponse<byte[]>> responses = IntStream.rangeClosed(1, 10).mapToObj(i -> get("/v/p" + i + "/q/big.jpg"))
-        .toList().stream().map(CompletableFuture::join).toList();
-    List<HttpResponse<byte[]>> rejected = responses.stream().filter(r -> r.statusCode() == 503).toList();
+    List<HttpResponse<byte[]>> responses =
+        IntStream.rangeClosed(1, 10).mapToObj(i -> get("/v/p" + i + "/q/big.jpg")).toList().stream()
+            .map(CompletableFuture::join)
+            .toList();
+    List<HttpResponse<byte[]>> rejected =
+        responses.stream().filter(r -> r.statusCode() == 503).toList();
     assertThat(rejected).isNotEmpty();
     assertThat(rejected).allMatch(r -> r.headers().firstValue("Retry-After").isPresent());
     assertThat(responses).allMatch(r -> r.statusCode() == 200 || r.statusCode() == 503);
-    assertThat(responses.stream().filter(r -> r.statusCode() == 200)).hasSizeGreaterThanOrEqualTo(1);
+    assertThat(responses.stream().filter(r -> r.statusCode() == 200))
+        .hasSizeGreaterThanOrEqualTo(1);
   }
 
   @Test

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.imgcdn.common.http.AcceptClass;
 import java.util.EnumSet;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class VariantSpecTest {
 
@@ -34,42 +34,51 @@ class VariantSpecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "h=240,w=240,fit=cover", "fit=COVER,w=240,h=240", "w=0240,h=240,fit=cover,f=jpg",
-      "q=82,f=jpeg,fit=cover,h=240,w=240"})
+  @ValueSource(
+      strings = {
+        "h=240,w=240,fit=cover",
+        "fit=COVER,w=240,h=240",
+        "w=0240,h=240,fit=cover,f=jpg",
+        "q=82,f=jpeg,fit=cover,h=240,w=240"
+      })
   void canonical_differentSpellingsOfOneSpec_sameString(String options) {
-    assertThat(VariantSpec.parse(options).canonical()).isEqualTo("w=240,h=240,fit=cover,f=jpeg,q=82");
+    assertThat(VariantSpec.parse(options).canonical())
+        .isEqualTo("w=240,h=240,fit=cover,f=jpeg,q=82");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"w=1", "h=16384", "w=10,h=20,f=png,q=1", "w=300,h=200,fit=cover,f=webp,q=100"})
+  @ValueSource(
+      strings = {"w=1", "h=16384", "w=10,h=20,f=png,q=1", "w=300,h=200,fit=cover,f=webp,q=100"})
   void parse_ofCanonical_roundTrips(String options) {
     VariantSpec spec = VariantSpec.parse(options);
     assertThat(VariantSpec.parse(spec.canonical())).isEqualTo(spec);
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "''|options: empty",
-      "w=abc|w: 'abc' (expected: an integer 0..16384)",
-      "w=-5|w: '-5'",
-      "w=+5|w: '+5'",
-      "w=99999999999|w: '99999999999'",
-      "w=16385|w: '16385' (expected: an integer 0..16384)",
-      "q=0,w=5|q: '0' (expected: an integer 1..100)",
-      "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif or gif)",
-      "w=5,f=png:jpeg|f: 'png:jpeg' (expected: one format, or webp and/or avif",
-      "w=5,f=webp:webp:jpeg|f: 'webp:webp:jpeg'",
-      "w=5,f=webp:webp|alternatives: [WEBP] with f=webp",
-      "w=5,f=:jpeg|format: ''",
-      "w=5,fit=fill|fit: 'fill' (expected: inside or cover)",
-      "w=5,x=1|unknown key 'x'",
-      "w=5,w=6|key 'w' repeated",
-      "w=5,,h=4|options: '' in 'w=5,,h=4'",
-      "w5|options: 'w5'",
-      "f=png|w and h are both 0",
-      "w=0,h=0|w and h are both 0",
-      "w=100,fit=cover|fit=cover with w=100, h=0 (expected: both w and h > 0)"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "''|options: empty",
+        "w=abc|w: 'abc' (expected: an integer 0..16384)",
+        "w=-5|w: '-5'",
+        "w=+5|w: '+5'",
+        "w=99999999999|w: '99999999999'",
+        "w=16385|w: '16385' (expected: an integer 0..16384)",
+        "q=0,w=5|q: '0' (expected: an integer 1..100)",
+        "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif or gif)",
+        "w=5,f=png:jpeg|f: 'png:jpeg' (expected: one format, or webp and/or avif",
+        "w=5,f=webp:webp:jpeg|f: 'webp:webp:jpeg'",
+        "w=5,f=webp:webp|alternatives: [WEBP] with f=webp",
+        "w=5,f=:jpeg|format: ''",
+        "w=5,fit=fill|fit: 'fill' (expected: inside or cover)",
+        "w=5,x=1|unknown key 'x'",
+        "w=5,w=6|key 'w' repeated",
+        "w=5,,h=4|options: '' in 'w=5,,h=4'",
+        "w5|options: 'w5'",
+        "f=png|w and h are both 0",
+        "w=0,h=0|w and h are both 0",
+        "w=100,fit=cover|fit=cover with w=100, h=0 (expected: both w and h > 0)"
+      })
   void parse_badPart_namesItAndExpectation(String options, String message) {
     assertThatThrownBy(() -> VariantSpec.parse(options))
         .isInstanceOf(IllegalArgumentException.class)
@@ -91,12 +100,15 @@ class VariantSpecTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "w=600,f=auto|w=600,fit=inside,f=webp:jpeg,q=82",
-      "w=600,f=webp:jpg|w=600,fit=inside,f=webp:jpeg,q=82",
-      "w=600,f=webp:avif:png|w=600,fit=inside,f=avif:webp:png,q=82",
-      "w=600,f=AVIF:jpeg|w=600,fit=inside,f=avif:jpeg,q=82",
-      "w=600,f=avif:gif|w=600,fit=inside,f=avif:gif,q=82"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "w=600,f=auto|w=600,fit=inside,f=webp:jpeg,q=82",
+        "w=600,f=webp:jpg|w=600,fit=inside,f=webp:jpeg,q=82",
+        "w=600,f=webp:avif:png|w=600,fit=inside,f=avif:webp:png,q=82",
+        "w=600,f=AVIF:jpeg|w=600,fit=inside,f=avif:jpeg,q=82",
+        "w=600,f=avif:gif|w=600,fit=inside,f=avif:gif,q=82"
+      })
   void parse_negotiationList_canonicalAvifWebpThenDefault(String options, String canonical) {
     VariantSpec spec = VariantSpec.parse(options);
     assertThat(spec.negotiates()).isTrue();
@@ -114,18 +126,22 @@ class VariantSpecTest {
     assertThat(spec.forAccept(AcceptClass.WEBP, all).formats()).isEqualTo("webp:jpeg");
     assertThat(spec.forAccept(AcceptClass.AVIF, all).formats()).isEqualTo("avif:jpeg");
     assertThat(spec.forAccept(AcceptClass.AVIF_WEBP, all)).isSameAs(spec);
-    assertThat(spec.forAccept(AcceptClass.AVIF_WEBP, EnumSet.of(OutputFormat.JPEG, OutputFormat.WEBP)).formats())
+    assertThat(
+            spec.forAccept(AcceptClass.AVIF_WEBP, EnumSet.of(OutputFormat.JPEG, OutputFormat.WEBP))
+                .formats())
         .isEqualTo("webp:jpeg");
     // A webp-only preset answers WEBP and AVIF_WEBP clients alike: one representation, one resize.
     VariantSpec webpOnly = VariantSpec.parse("w=600,f=auto");
-    assertThat(webpOnly.forAccept(AcceptClass.AVIF_WEBP, all)).isEqualTo(webpOnly.forAccept(AcceptClass.WEBP, all));
-    assertThat(webpOnly.forAccept(AcceptClass.AVIF, all).candidates()).containsExactly(OutputFormat.JPEG);
+    assertThat(webpOnly.forAccept(AcceptClass.AVIF_WEBP, all))
+        .isEqualTo(webpOnly.forAccept(AcceptClass.WEBP, all));
+    assertThat(webpOnly.forAccept(AcceptClass.AVIF, all).candidates())
+        .containsExactly(OutputFormat.JPEG);
   }
 
   @Test
   void parseFormatList_negotiableOnly() {
-    assertThat(VariantSpec.parseFormatList(" avif, webp")).containsExactlyInAnyOrder(OutputFormat.AVIF,
-        OutputFormat.WEBP);
+    assertThat(VariantSpec.parseFormatList(" avif, webp"))
+        .containsExactlyInAnyOrder(OutputFormat.AVIF, OutputFormat.WEBP);
     assertThat(VariantSpec.parseFormatList("")).isEmpty();
     assertThatThrownBy(() -> VariantSpec.parseFormatList("webp,png"))
         .hasMessageContaining("format 'png' in 'webp,png' (expected: webp and/or avif");

@@ -4,16 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ExifOrientationTest {
 
   @ParameterizedTest
   @ValueSource(ints = {2, 3, 4, 5, 6, 7, 8})
   void of_exiftoolTaggedJpeg_readsTag(int n) {
-    assertThat(ExifOrientation.of(RealImagesTest.resource("chelsea-orientation-" + n + ".jpg"))).isEqualTo(n);
+    assertThat(ExifOrientation.of(RealImagesTest.resource("chelsea-orientation-" + n + ".jpg")))
+        .isEqualTo(n);
   }
 
   @Test

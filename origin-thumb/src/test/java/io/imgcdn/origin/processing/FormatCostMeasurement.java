@@ -13,9 +13,10 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Encode cost of WebP and AVIF thumbnails against JPEG with the libvips engine: a measurement, not a test
- * (docs/ORIGIN.md has the command and the figures). One thread; the configurations run interleaved in
- * every round, so background load hits them alike; cost is process CPU time (libaom may use helper threads).
+ * Encode cost of WebP and AVIF thumbnails against JPEG with the libvips engine: a measurement, not
+ * a test (docs/ORIGIN.md has the command and the figures). One thread; the configurations run
+ * interleaved in every round, so background load hits them alike; cost is process CPU time (libaom
+ * may use helper threads).
  */
 final class FormatCostMeasurement {
 
@@ -30,26 +31,39 @@ final class FormatCostMeasurement {
         sources.add(Files.readAllBytes(f));
       }
     }
-    List<Config> configs = List.of(new Config("jpeg q82", OutputFormat.JPEG, 2),
-        new Config("webp q82", OutputFormat.WEBP, 2),
-        new Config("avif effort 0", OutputFormat.AVIF, 0),
-        new Config("avif effort 2 (default)", OutputFormat.AVIF, 2),
-        new Config("avif effort 4 (libvips default)", OutputFormat.AVIF, 4));
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    System.out.printf(Locale.ROOT, "%d sources from %s, %d rounds after a warm-up%n", sources.size(), dir, rounds);
+    List<Config> configs =
+        List.of(
+            new Config("jpeg q82", OutputFormat.JPEG, 2),
+            new Config("webp q82", OutputFormat.WEBP, 2),
+            new Config("avif effort 0", OutputFormat.AVIF, 0),
+            new Config("avif effort 2 (default)", OutputFormat.AVIF, 2),
+            new Config("avif effort 4 (libvips default)", OutputFormat.AVIF, 4));
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    System.out.printf(
+        Locale.ROOT,
+        "%d sources from %s, %d rounds after a warm-up%n",
+        sources.size(),
+        dir,
+        rounds);
     for (int width : new int[] {150, 600, 1200}) {
       long[] cpu = new long[configs.size()];
       long[] bytes = new long[configs.size()];
       for (int round = -1; round < rounds; round++) {
         for (int c = 0; c < configs.size(); c++) {
           Config config = configs.get(c);
-          ImageEngine engine = ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
-              .orElseThrow();
+          ImageEngine engine =
+              ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
+                  .orElseThrow();
           VariantSpec spec = VariantSpec.ofWidth(width).withFormat(config.format());
           long start = os.getProcessCpuTime();
           long size = 0;
           for (byte[] source : sources) {
-            size += engine.render(source, spec, ImageLimits.defaults(), Instant.now().plusSeconds(60)).bytes().length;
+            size +=
+                engine
+                    .render(source, spec, ImageLimits.defaults(), Instant.now().plusSeconds(60))
+                    .bytes()
+                    .length;
           }
           if (round >= 0) {
             cpu[c] += os.getProcessCpuTime() - start;
@@ -59,8 +73,14 @@ final class FormatCostMeasurement {
       }
       int n = sources.size() * rounds;
       for (int c = 0; c < configs.size(); c++) {
-        System.out.printf(Locale.ROOT, "w%-5d %-32s %7.1f ms CPU/thumb  %5.2fx jpeg  %7.1f KB/thumb  %4.2fx jpeg%n",
-            width, configs.get(c).label(), cpu[c] / 1e6 / n, (double) cpu[c] / cpu[0], bytes[c] / 1024.0 / n,
+        System.out.printf(
+            Locale.ROOT,
+            "w%-5d %-32s %7.1f ms CPU/thumb  %5.2fx jpeg  %7.1f KB/thumb  %4.2fx jpeg%n",
+            width,
+            configs.get(c).label(),
+            cpu[c] / 1e6 / n,
+            (double) cpu[c] / cpu[0],
+            bytes[c] / 1024.0 / n,
             (double) bytes[c] / bytes[0]);
       }
     }

@@ -35,15 +35,18 @@ class ImageEngineContractTest {
     return engine.render(source, VariantSpec.parse(options), LIMITS, soon());
   }
 
-  private static ImageProcessingException failure(ImageEngine engine, byte[] source, String options) {
-    return assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-      try {
-        Thumbnail t = render(engine, source, options);
-        throw new AssertionError(engine.name() + " rendered " + t + " instead of failing");
-      } catch (ImageProcessingException e) {
-        return e;
-      }
-    });
+  private static ImageProcessingException failure(
+      ImageEngine engine, byte[] source, String options) {
+    return assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          try {
+            Thumbnail t = render(engine, source, options);
+            throw new AssertionError(engine.name() + " rendered " + t + " instead of failing");
+          } catch (ImageProcessingException e) {
+            return e;
+          }
+        });
   }
 
   @ParameterizedTest
@@ -69,7 +72,8 @@ class ImageEngineContractTest {
   @ParameterizedTest
   @MethodSource("engines")
   void render_gifOut_isGifEvenFromAlpha(ImageEngine engine) throws Exception {
-    for (byte[] source : new byte[][] {TestImages.jpeg(640, 480), TestImages.halfTransparentPng(640, 480)}) {
+    for (byte[] source :
+        new byte[][] {TestImages.jpeg(640, 480), TestImages.halfTransparentPng(640, 480)}) {
       Thumbnail t = render(engine, source, "w=320,f=gif");
       assertThat(t.format()).isEqualTo(OutputFormat.GIF);
       assertThat(new String(t.bytes(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("GIF8");
@@ -82,8 +86,11 @@ class ImageEngineContractTest {
   @MethodSource("engines")
   void render_negotiatingSpec_oneOfItsCandidates(ImageEngine engine) throws Exception {
     Thumbnail t = render(engine, TestImages.jpeg(640, 480), "w=320,f=avif:webp:png");
-    assertThat(t.format()).isEqualTo(engine.writableFormats().contains(OutputFormat.AVIF)
-        ? OutputFormat.AVIF : OutputFormat.PNG);
+    assertThat(t.format())
+        .isEqualTo(
+            engine.writableFormats().contains(OutputFormat.AVIF)
+                ? OutputFormat.AVIF
+                : OutputFormat.PNG);
     assertThat(new int[] {t.width(), t.height()}).containsExactly(320, 240);
   }
 
@@ -176,7 +183,8 @@ class ImageEngineContractTest {
   @MethodSource("engines")
   void render_truncatedJpeg_422(ImageEngine engine) {
     byte[] jpeg = TestImages.jpeg(800, 600);
-    ImageProcessingException e = failure(engine, Arrays.copyOf(jpeg, jpeg.length * 6 / 10), "w=150");
+    ImageProcessingException e =
+        failure(engine, Arrays.copyOf(jpeg, jpeg.length * 6 / 10), "w=150");
     assertThat(e.status()).isEqualTo(422);
     assertThat(e.publicMessage()).isEqualTo("Image is corrupt or truncated");
   }
@@ -185,7 +193,8 @@ class ImageEngineContractTest {
   @MethodSource("engines")
   void render_truncatedPng_422(ImageEngine engine) {
     byte[] png = TestImages.png(800, 600);
-    assertThat(failure(engine, Arrays.copyOf(png, png.length / 2), "w=150").status()).isEqualTo(422);
+    assertThat(failure(engine, Arrays.copyOf(png, png.length / 2), "w=150").status())
+        .isEqualTo(422);
   }
 
   @ParameterizedTest
@@ -197,13 +206,16 @@ class ImageEngineContractTest {
       jpeg[i] = (byte) random.nextInt();
     }
     // Random entropy-coded data may or may not decode to something; it must never crash or hang.
-    Object outcome = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-      try {
-        return render(engine, jpeg, "w=150");
-      } catch (ImageProcessingException e) {
-        return e;
-      }
-    });
+    Object outcome =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> {
+              try {
+                return render(engine, jpeg, "w=150");
+              } catch (ImageProcessingException e) {
+                return e;
+              }
+            });
     if (outcome instanceof ImageProcessingException e) {
       assertThat(e.status()).isEqualTo(422);
     } else {
@@ -224,10 +236,12 @@ class ImageEngineContractTest {
     byte[] jpeg = TestImages.jpeg(200, 200);
     ImageLimits small = new ImageLimits(jpeg.length - 1, 50_000_000, 8192, 256);
     assertThatThrownBy(() -> engine.render(jpeg, VariantSpec.parse("w=50"), small, soon()))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
-          assertThat(e.status()).isEqualTo(422);
-          assertThat(e.publicMessage()).contains("limit: " + (jpeg.length - 1));
-        });
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.publicMessage()).contains("limit: " + (jpeg.length - 1));
+            });
   }
 
   @ParameterizedTest
@@ -235,19 +249,29 @@ class ImageEngineContractTest {
   void render_boxOverOutputLimit_422(ImageEngine engine) {
     ImageLimits limits = new ImageLimits(1 << 20, 50_000_000, 1000, 256);
     assertThatThrownBy(
-            () -> engine.render(TestImages.jpeg(200, 200), VariantSpec.parse("w=1001"), limits, soon()))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> assertThat(e.status()).isEqualTo(422));
+            () ->
+                engine.render(
+                    TestImages.jpeg(200, 200), VariantSpec.parse("w=1001"), limits, soon()))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class, e -> assertThat(e.status()).isEqualTo(422));
   }
 
   @ParameterizedTest
   @MethodSource("engines")
   void render_deadlinePassed_504(ImageEngine engine) {
-    assertThatThrownBy(() -> engine.render(
-            TestImages.jpeg(100, 100), VariantSpec.parse("w=50"), LIMITS, Instant.now().minusMillis(1)))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
-          assertThat(e.status()).isEqualTo(504);
-          assertThat(e.shouldReport()).isTrue();
-        });
+    assertThatThrownBy(
+            () ->
+                engine.render(
+                    TestImages.jpeg(100, 100),
+                    VariantSpec.parse("w=50"),
+                    LIMITS,
+                    Instant.now().minusMillis(1)))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(504);
+              assertThat(e.shouldReport()).isTrue();
+            });
   }
 
   @ParameterizedTest
@@ -257,7 +281,8 @@ class ImageEngineContractTest {
     // Decoding 6 MP takes tens of milliseconds at least: the deadline passes mid-job.
     Instant deadline = Instant.now().plusMillis(2);
     assertThatThrownBy(() -> engine.render(big, VariantSpec.parse("w=150"), LIMITS, deadline))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> assertThat(e.status()).isEqualTo(504));
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class, e -> assertThat(e.status()).isEqualTo(504));
   }
 
   @ParameterizedTest
@@ -265,13 +290,18 @@ class ImageEngineContractTest {
   void render_concurrently_sameResult(ImageEngine engine) throws Exception {
     byte[] jpeg = TestImages.jpeg(600, 400);
     byte[] expected = render(engine, jpeg, "w=150").bytes();
-    var results = java.util.stream.IntStream.range(0, 8).parallel().mapToObj(i -> {
-      try {
-        return render(engine, jpeg, "w=150").bytes();
-      } catch (ImageProcessingException e) {
-        throw new AssertionError(e);
-      }
-    }).toList();
+    var results =
+        java.util.stream.IntStream.range(0, 8)
+            .parallel()
+            .mapToObj(
+                i -> {
+                  try {
+                    return render(engine, jpeg, "w=150").bytes();
+                  } catch (ImageProcessingException e) {
+                    throw new AssertionError(e);
+                  }
+                })
+            .toList();
     assertThat(results).allSatisfy(bytes -> assertThat(bytes).isEqualTo(expected));
   }
 

@@ -13,19 +13,31 @@ class JavaImageEngineTest {
 
   @Test
   void render_webp_406() {
-    assertThatThrownBy(() -> ImageEngines.java().render(
-            TestImages.jpeg(100, 100), VariantSpec.parse("w=50,f=webp"), ImageLimits.defaults(),
-            Instant.now().plusSeconds(5)))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
-          assertThat(e.status()).isEqualTo(406);
-          assertThat(e.publicMessage()).isEqualTo("Output format webp is not supported");
-        });
+    assertThatThrownBy(
+            () ->
+                ImageEngines.java()
+                    .render(
+                        TestImages.jpeg(100, 100),
+                        VariantSpec.parse("w=50,f=webp"),
+                        ImageLimits.defaults(),
+                        Instant.now().plusSeconds(5)))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(406);
+              assertThat(e.publicMessage()).isEqualTo("Output format webp is not supported");
+            });
   }
 
   @Test
   void render_negotiatingSpec_fallsBackToDefaultFormat() throws Exception {
-    Thumbnail t = ImageEngines.java().render(TestImages.jpeg(400, 300), VariantSpec.parse("w=200,f=avif:webp:jpeg"),
-        ImageLimits.defaults(), Instant.now().plusSeconds(30));
+    Thumbnail t =
+        ImageEngines.java()
+            .render(
+                TestImages.jpeg(400, 300),
+                VariantSpec.parse("w=200,f=avif:webp:jpeg"),
+                ImageLimits.defaults(),
+                Instant.now().plusSeconds(30));
     assertThat(t.format()).isEqualTo(OutputFormat.JPEG);
     assertThat(t.bytes()[0] & 0xFF).isEqualTo(0xFF);
     assertThat(ImageEngines.java().writableFormats())
@@ -34,9 +46,15 @@ class JavaImageEngineTest {
 
   @Test
   void render_gif_stillGifOfTheFirstFrame() throws Exception {
-    Thumbnail t = ImageEngines.java().render(RealImagesTest.resource("animated.gif"), VariantSpec.parse("w=7,f=gif"),
-        ImageLimits.defaults(), Instant.now().plusSeconds(30));
-    assertThat(new String(t.bytes(), 0, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("GIF");
+    Thumbnail t =
+        ImageEngines.java()
+            .render(
+                RealImagesTest.resource("animated.gif"),
+                VariantSpec.parse("w=7,f=gif"),
+                ImageLimits.defaults(),
+                Instant.now().plusSeconds(30));
+    assertThat(new String(t.bytes(), 0, 3, java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("GIF");
     assertThat(TestImages.decode(t.bytes()).getWidth()).isEqualTo(7);
     assertThat(t.height()).isEqualTo(13);
   }
@@ -44,14 +62,27 @@ class JavaImageEngineTest {
   @Test
   void stepNames_inOrder() {
     assertThat(new JavaImageEngine(0xFFFFFF).stepNames())
-        .containsExactly("source-size", "header", "decode", "resize", "colour", "orient", "crop", "flatten", "encode");
+        .containsExactly(
+            "source-size",
+            "header",
+            "decode",
+            "resize",
+            "colour",
+            "orient",
+            "crop",
+            "flatten",
+            "encode");
   }
 
   @Test
   void render_configuredBackground_usedForAlpha() throws Exception {
-    Thumbnail t = ImageEngines.java(0x000000).render(
-        TestImages.halfTransparentPng(200, 100), VariantSpec.parse("w=100"), ImageLimits.defaults(),
-        Instant.now().plusSeconds(5));
+    Thumbnail t =
+        ImageEngines.java(0x000000)
+            .render(
+                TestImages.halfTransparentPng(200, 100),
+                VariantSpec.parse("w=100"),
+                ImageLimits.defaults(),
+                Instant.now().plusSeconds(5));
     int left = TestImages.decode(t.bytes()).getRGB(10, 25);
     assertThat((left >> 16) & 0xFF).isLessThan(15);
   }
@@ -60,20 +91,29 @@ class JavaImageEngineTest {
   void isDataWarning_truncationYesProfileNo() {
     assertThat(JavaImageEngine.isDataWarning("Premature end of JPEG file")).isTrue();
     assertThat(JavaImageEngine.isDataWarning("Truncated File - Missing EOI marker")).isTrue();
-    assertThat(JavaImageEngine.isDataWarning("Embedded color profile is invalid; ignored")).isFalse();
+    assertThat(JavaImageEngine.isDataWarning("Embedded color profile is invalid; ignored"))
+        .isFalse();
   }
 
   @Test
   void render_deadlinePassesDuringDecode_abortedWith504() {
     // The pipeline's clock stands still, so only the decoder's progress listener sees the
     // deadline pass: this proves a long decode is cut short, not just noticed afterwards.
-    JavaImageEngine engine = new JavaImageEngine(
-        0xFFFFFF, java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
-    assertThatThrownBy(() -> engine.render(TestImages.jpeg(1200, 900), VariantSpec.parse("w=300"),
-            ImageLimits.defaults(), Instant.now().minusMillis(1)))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
-          assertThat(e.status()).isEqualTo(504);
-          assertThat(e.getMessage()).isEqualTo("deadline passed at decode");
-        });
+    JavaImageEngine engine =
+        new JavaImageEngine(
+            0xFFFFFF, java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
+    assertThatThrownBy(
+            () ->
+                engine.render(
+                    TestImages.jpeg(1200, 900),
+                    VariantSpec.parse("w=300"),
+                    ImageLimits.defaults(),
+                    Instant.now().minusMillis(1)))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(504);
+              assertThat(e.getMessage()).isEqualTo("deadline passed at decode");
+            });
   }
 }

@@ -12,25 +12,34 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.stream.Stream;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** libvips-specific behaviour; every test here needs libvips and FAILS when it is installed but does not load. */
+/**
+ * libvips-specific behaviour; every test here needs libvips and FAILS when it is installed but does
+ * not load.
+ */
 public class LibvipsEngineTest {
 
   /** Debian's libvips42 puts the library here; CI installs it (apt-get install -y libvips42). */
   public static boolean libvipsInstalled() {
-    return Stream.of("/usr/lib/x86_64-linux-gnu/libvips.so.42", "/usr/lib/aarch64-linux-gnu/libvips.so.42",
-            "/usr/lib/libvips.so.42", "/usr/local/lib/libvips.so.42")
+    return Stream.of(
+            "/usr/lib/x86_64-linux-gnu/libvips.so.42",
+            "/usr/lib/aarch64-linux-gnu/libvips.so.42",
+            "/usr/lib/libvips.so.42",
+            "/usr/local/lib/libvips.so.42")
         .anyMatch(p -> Files.exists(Path.of(p)));
   }
 
   static ImageEngine libvips() {
-    return ImageEngines.libvips().orElseThrow(() -> new AssertionError(
-        "libvips engine did not load: " + ImageEngines.libvipsUnavailableReason()));
+    return ImageEngines.libvips()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "libvips engine did not load: " + ImageEngines.libvipsUnavailableReason()));
   }
 
   @Test
@@ -49,23 +58,37 @@ public class LibvipsEngineTest {
     if (!libvipsInstalled()) {
       return;
     }
-    Thumbnail t = libvips().render(TestImages.jpeg(400, 300), VariantSpec.parse("w=200,f=webp"),
-        ImageLimits.defaults(), Instant.now().plusSeconds(10));
+    Thumbnail t =
+        libvips()
+            .render(
+                TestImages.jpeg(400, 300),
+                VariantSpec.parse("w=200,f=webp"),
+                ImageLimits.defaults(),
+                Instant.now().plusSeconds(10));
     assertThat(t.format()).isEqualTo(OutputFormat.WEBP);
-    assertThat(new String(t.bytes(), 8, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("WEBP");
+    assertThat(new String(t.bytes(), 8, 4, java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("WEBP");
     assertThat(new int[] {t.width(), t.height()}).containsExactly(200, 150);
   }
 
-  /** n-pages of an encoded image as libvips loads it (header only): proves libvips reads it back. */
+  /**
+   * n-pages of an encoded image as libvips loads it (header only): proves libvips reads it back.
+   */
   public static int pages(byte[] encoded) throws Throwable {
     Libvips vips = Libvips.load().orElseThrow();
     try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
       java.lang.foreign.MemorySegment buf = arena.allocate(encoded.length);
-      java.lang.foreign.MemorySegment.copy(encoded, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0,
-          encoded.length);
-      java.lang.foreign.MemorySegment image = (java.lang.foreign.MemorySegment) vips.newFromBuffer.invokeExact(
-          buf, buf.byteSize(), arena.allocateFrom(""), java.lang.foreign.MemorySegment.NULL);
-      assertThat(image).as("libvips loads it: " + vips.takeError())
+      java.lang.foreign.MemorySegment.copy(
+          encoded, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, encoded.length);
+      java.lang.foreign.MemorySegment image =
+          (java.lang.foreign.MemorySegment)
+              vips.newFromBuffer.invokeExact(
+                  buf,
+                  buf.byteSize(),
+                  arena.allocateFrom(""),
+                  java.lang.foreign.MemorySegment.NULL);
+      assertThat(image)
+          .as("libvips loads it: " + vips.takeError())
           .isNotEqualTo(java.lang.foreign.MemorySegment.NULL);
       try {
         return (int) vips.imageGetNPages.invokeExact(image);
@@ -97,7 +120,8 @@ public class LibvipsEngineTest {
 
   private static Thumbnail render(byte[] source, String options, ImageLimits limits)
       throws ImageProcessingException {
-    return libvips().render(source, VariantSpec.parse(options), limits, Instant.now().plusSeconds(30));
+    return libvips()
+        .render(source, VariantSpec.parse(options), limits, Instant.now().plusSeconds(30));
   }
 
   @Test
@@ -124,9 +148,18 @@ public class LibvipsEngineTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"rocket.jpg", "chelsea-cmyk.jpg", "chelsea-ycck.jpg", "chelsea-16bit.png",
-      "chelsea-palette.png", "chelsea-prophoto.jpg", "chelsea-orientation-6.jpg", "progressive.jpg",
-      "animated.gif"})
+  @ValueSource(
+      strings = {
+        "rocket.jpg",
+        "chelsea-cmyk.jpg",
+        "chelsea-ycck.jpg",
+        "chelsea-16bit.png",
+        "chelsea-palette.png",
+        "chelsea-prophoto.jpg",
+        "chelsea-orientation-6.jpg",
+        "progressive.jpg",
+        "animated.gif"
+      })
   void render_realOddFilesToAvifWebpGif_decodableAtTheSameSize(String name) throws Throwable {
     if (!libvipsInstalled()) {
       return;
@@ -136,7 +169,8 @@ public class LibvipsEngineTest {
     for (String format : List.of("avif", "webp", "gif")) {
       Thumbnail t = render(source, "w=120,f=" + format);
       assertThat(t.format().token()).isEqualTo(format);
-      assertThat(new int[] {t.width(), t.height()}).as(name + " " + format)
+      assertThat(new int[] {t.width(), t.height()})
+          .as(name + " " + format)
           .containsExactly(jpeg.width(), jpeg.height());
       Thumbnail back = render(t.bytes(), "w=120,f=png");
       assertThat(back.width()).as(name + " " + format + " read back").isEqualTo(jpeg.width());
@@ -148,8 +182,10 @@ public class LibvipsEngineTest {
     if (!libvipsInstalled()) {
       return;
     }
-    assertThat(render(TestImages.jpeg(400, 300), "w=200,f=avif:webp:jpeg").format()).isEqualTo(OutputFormat.AVIF);
-    assertThat(render(TestImages.jpeg(400, 300), "w=200,f=webp:jpeg").format()).isEqualTo(OutputFormat.WEBP);
+    assertThat(render(TestImages.jpeg(400, 300), "w=200,f=avif:webp:jpeg").format())
+        .isEqualTo(OutputFormat.AVIF);
+    assertThat(render(TestImages.jpeg(400, 300), "w=200,f=webp:jpeg").format())
+        .isEqualTo(OutputFormat.WEBP);
   }
 
   @Test
@@ -202,11 +238,14 @@ public class LibvipsEngineTest {
       return;
     }
     ImageLimits tenFrames = new ImageLimits(1 << 20, 1_000_000, 100, 10);
-    assertThatThrownBy(() -> render(RealImagesTest.resource("animated.gif"), "w=10,f=webp", tenFrames))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
-          assertThat(e.status()).isEqualTo(422);
-          assertThat(e.publicMessage()).isEqualTo("Source has 24 frames (limit: 10)");
-        });
+    assertThatThrownBy(
+            () -> render(RealImagesTest.resource("animated.gif"), "w=10,f=webp", tenFrames))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(422);
+              assertThat(e.publicMessage()).isEqualTo("Source has 24 frames (limit: 10)");
+            });
   }
 
   @Test
@@ -245,14 +284,23 @@ public class LibvipsEngineTest {
     Libvips vips = Libvips.load().orElseThrow();
     // The pipeline's clock stands still, so only the eval handler inside the encode sees the
     // deadline pass: this proves libvips's computation itself is stopped.
-    LibvipsEngine engine = new LibvipsEngine(vips, 0xFFFFFF, 2, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
-    assertThatThrownBy(() -> engine.render(TestImages.png(1200, 900), VariantSpec.parse("w=300"),
-            ImageLimits.defaults(), Instant.now().minusMillis(1)))
-        .isInstanceOfSatisfying(ImageProcessingException.class, e -> {
-          assertThat(e.status()).isEqualTo(504);
-          assertThat(e.getMessage()).contains("libvips killed");
-        });
+    LibvipsEngine engine =
+        new LibvipsEngine(vips, 0xFFFFFF, 2, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+    assertThatThrownBy(
+            () ->
+                engine.render(
+                    TestImages.png(1200, 900),
+                    VariantSpec.parse("w=300"),
+                    ImageLimits.defaults(),
+                    Instant.now().minusMillis(1)))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(504);
+              assertThat(e.getMessage()).contains("libvips killed");
+            });
     // The engine is still usable afterwards.
-    assertThat(engine.stepNames()).containsExactly("source-size", "sniff", "header", "thumbnail", "encode");
+    assertThat(engine.stepNames())
+        .containsExactly("source-size", "sniff", "header", "thumbnail", "encode");
   }
 }

@@ -41,8 +41,12 @@ class RealImagesTest {
     }
   }
 
-  static Thumbnail render(ImageEngine engine, String name, String options) throws ImageProcessingException {
-    return engine.render(resource(name), VariantSpec.parse(options), ImageLimits.defaults(),
+  static Thumbnail render(ImageEngine engine, String name, String options)
+      throws ImageProcessingException {
+    return engine.render(
+        resource(name),
+        VariantSpec.parse(options),
+        ImageLimits.defaults(),
         Instant.now().plusSeconds(30));
   }
 
@@ -53,7 +57,8 @@ class RealImagesTest {
   static double meanDifference(BufferedImage a0, BufferedImage b0) {
     BufferedImage a = onWhite(a0);
     BufferedImage b = onWhite(b0);
-    assertThat(new int[] {a.getWidth(), a.getHeight()}).containsExactly(b.getWidth(), b.getHeight());
+    assertThat(new int[] {a.getWidth(), a.getHeight()})
+        .containsExactly(b.getWidth(), b.getHeight());
     long sum = 0;
     for (int y = 0; y < a.getHeight(); y++) {
       for (int x = 0; x < a.getWidth(); x++) {
@@ -68,7 +73,8 @@ class RealImagesTest {
   }
 
   static BufferedImage onWhite(BufferedImage image) {
-    BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+    BufferedImage rgb =
+        new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
     java.awt.Graphics2D g = rgb.createGraphics();
     g.setColor(java.awt.Color.WHITE);
     g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
@@ -137,7 +143,8 @@ class RealImagesTest {
     BufferedImage reference = reference(engine);
     BufferedImage sixteen = TestImages.decode(render(engine, "chelsea-16bit.png", "w=150").bytes());
     assertThat(meanDifference(sixteen, reference)).isLessThan(4);
-    BufferedImage palette = TestImages.decode(render(engine, "chelsea-palette.png", "w=150").bytes());
+    BufferedImage palette =
+        TestImages.decode(render(engine, "chelsea-palette.png", "w=150").bytes());
     assertThat(meanDifference(palette, reference)).isLessThan(8);
     Thumbnail tiny = render(engine, "palette-tiny.png", "w=5,f=png");
     assertThat(new int[] {tiny.width(), tiny.height()}).containsExactly(5, 5);
@@ -170,13 +177,14 @@ class RealImagesTest {
         sum += Math.abs(raw.getSample(x, y, 0) - srgb.getSample(x, y, 0));
       }
     }
-    // Stored ProPhoto values are far from the sRGB ones: ignoring the profile would fail the test above.
+    // Stored ProPhoto values are far from the sRGB ones: ignoring the profile would fail the test
+    // above.
     assertThat(sum / (double) (raw.getWidth() * raw.getHeight())).isGreaterThan(15);
   }
 
   private static Raster readRaster(String name) throws IOException {
-    try (ImageInputStream in = ImageIO.createImageInputStream(
-        new java.io.ByteArrayInputStream(resource(name)))) {
+    try (ImageInputStream in =
+        ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(resource(name)))) {
       ImageReader reader = ImageIO.getImageReaders(in).next();
       reader.setInput(in);
       // Y of YCbCr: compare luma planes of the raw (unconverted) samples.
@@ -198,7 +206,11 @@ class RealImagesTest {
   void render_animatedGifOverFrameLimit_422(ImageEngine engine) {
     ImageLimits limits = new ImageLimits(1 << 20, 1_000_000, 1000, 10);
     try {
-      engine.render(resource("animated.gif"), VariantSpec.parse("w=10"), limits, Instant.now().plusSeconds(5));
+      engine.render(
+          resource("animated.gif"),
+          VariantSpec.parse("w=10"),
+          limits,
+          Instant.now().plusSeconds(5));
       throw new AssertionError("rendered a 24-frame GIF with maxFrames 10");
     } catch (ImageProcessingException e) {
       assertThat(e.status()).isEqualTo(422);

@@ -24,7 +24,8 @@ final class TestImages {
   static BufferedImage picture(int width, int height, int type) {
     BufferedImage image = new BufferedImage(width, height, type);
     Graphics2D g = image.createGraphics();
-    g.setPaint(new GradientPaint(0, 0, new Color(30, 90, 200), width, height, new Color(250, 200, 40)));
+    g.setPaint(
+        new GradientPaint(0, 0, new Color(30, 90, 200), width, height, new Color(250, 200, 40)));
     g.fillRect(0, 0, width, height);
     g.setColor(new Color(200, 30, 30));
     g.fillRect(width / 8, height / 8, width / 4, height / 4);
@@ -87,8 +88,15 @@ final class TestImages {
   static byte[] pngBomb(int width, int height) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-    ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height)
-        .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+    ByteBuffer ihdr =
+        ByteBuffer.allocate(13)
+            .putInt(width)
+            .putInt(height)
+            .put((byte) 8)
+            .put((byte) 2)
+            .put((byte) 0)
+            .put((byte) 0)
+            .put((byte) 0);
     chunk(out, "IHDR", ihdr.array());
     Deflater deflater = new Deflater(9);
     deflater.setInput(new byte[Math.min(width * 3 + 1, 1 << 20)]);
@@ -135,8 +143,12 @@ final class TestImages {
     b.put("GIF89a".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     b.putShort((short) width).putShort((short) height).put((byte) 0x80).put((byte) 0).put((byte) 0);
     b.put(new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255}); // 2-colour global table
-    b.put((byte) 0x2C).putShort((short) 0).putShort((short) 0)
-        .putShort((short) width).putShort((short) height).put((byte) 0);
+    b.put((byte) 0x2C)
+        .putShort((short) 0)
+        .putShort((short) 0)
+        .putShort((short) width)
+        .putShort((short) height)
+        .put((byte) 0);
     b.put((byte) 2).put((byte) 2).put((byte) 0x4C).put((byte) 0x01).put((byte) 0).put((byte) 0x3B);
     return java.util.Arrays.copyOf(b.array(), b.position());
   }

@@ -30,13 +30,16 @@ class ImageLimitsTest {
   @Test
   void checks_atTheLimit_pass() {
     ImageLimits limits = new ImageLimits(100, 100, 10, 2);
-    assertThatCode(() -> {
-      limits.checkSourceBytes(100);
-      limits.checkSourceHeader(10, 10, 2);
-      limits.checkOutput(10, 10);
-    }).doesNotThrowAnyException();
+    assertThatCode(
+            () -> {
+              limits.checkSourceBytes(100);
+              limits.checkSourceHeader(10, 10, 2);
+              limits.checkOutput(10, 10);
+            })
+        .doesNotThrowAnyException();
     assertThatThrownBy(() -> limits.checkSourceBytes(101)).hasMessageContaining("limit: 100");
-    assertThatThrownBy(() -> limits.checkSourceHeader(10, 10, 3)).hasMessage("Source has 3 frames (limit: 2)");
+    assertThatThrownBy(() -> limits.checkSourceHeader(10, 10, 3))
+        .hasMessage("Source has 3 frames (limit: 2)");
     assertThatThrownBy(() -> limits.checkOutput(11, 0)).hasMessageContaining("exceeds 10");
   }
 

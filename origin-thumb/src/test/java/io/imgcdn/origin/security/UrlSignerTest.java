@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class UrlSignerTest {
 
-  private static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] KEY =
+      "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   @Test
   void sign_knownKeyAndMessage_matchesOpensslHmac() {
@@ -21,7 +22,8 @@ class UrlSignerTest {
     assertThat(HexFormat.of().formatHex(mac)).isEqualTo(GOLDEN_HEX);
   }
 
-  static final String GOLDEN_HEX = "e849f0c96f6a326a4c1825ea0bfad933d74595ee1df76f755e063cf01c4f95f5";
+  static final String GOLDEN_HEX =
+      "e849f0c96f6a326a4c1825ea0bfad933d74595ee1df76f755e063cf01c4f95f5";
 
   @Test
   void verify_ownSignature_true() {
@@ -36,8 +38,10 @@ class UrlSignerTest {
     String msg = "w=150/a.jpg";
     String sig = signer.sign(msg);
     assertThat(signer.verify(sig, "w=151/a.jpg")).isFalse();
-    assertThat(new UrlSigner("another-key-of-16-bytes-at-least".getBytes(StandardCharsets.US_ASCII))
-        .verify(sig, msg)).isFalse();
+    assertThat(
+            new UrlSigner("another-key-of-16-bytes-at-least".getBytes(StandardCharsets.US_ASCII))
+                .verify(sig, msg))
+        .isFalse();
     assertThat(signer.verify(sig.substring(1), msg)).isFalse();
     assertThat(signer.verify(sig + "=", msg)).isFalse();
     assertThat(signer.verify("not base64 !!", msg)).isFalse();

@@ -46,11 +46,22 @@ import java.time.Duration;
  *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
  * </table>
  */
-public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, int storeThreads, int storeQueue,
-    boolean admitFrequentOnly, int admitMinRequests, long blockCacheBytes, ReadMode readMode, long storeRamBytes,
-    int ioThreads, ClusterSettings cluster,
+public record ShardConfig(
+    NodeSettings node,
+    Path storeDir,
+    long storeMaxBytes,
+    int storeThreads,
+    int storeQueue,
+    boolean admitFrequentOnly,
+    int admitMinRequests,
+    long blockCacheBytes,
+    ReadMode readMode,
+    long storeRamBytes,
+    int ioThreads,
+    ClusterSettings cluster,
     Duration handoffWindow,
-    UpstreamSettings upstream, ServerOptions server) {
+    UpstreamSettings upstream,
+    ServerOptions server) {
 
   /** Default of {@code shard.store.threads}. */
   public static final int DEFAULT_STORE_THREADS = 16;
@@ -61,12 +72,17 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
         node,
         s.path("shard.store.dir", "data/" + node.id()),
         s.bytes("shard.store.max-bytes", "1g", 16L << 20),
-        // 16, not 4: cold hits block their thread in a read, and 4 capped 32 connections at 4 reads in
-        // flight (docs/SHARD-STORE.md "Cold page cache": more hits/s and less CPU per hit, warm unchanged).
+        // 16, not 4: cold hits block their thread in a read, and 4 capped 32 connections at 4 reads
+        // in
+        // flight (docs/SHARD-STORE.md "Cold page cache": more hits/s and less CPU per hit, warm
+        // unchanged).
         s.integer("shard.store.threads", DEFAULT_STORE_THREADS, 1, 256),
         s.integer("shard.store.queue", 1024, 1, 1_000_000),
         admission(s),
-        s.integer("shard.store.admission-min-requests", StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS, 1,
+        s.integer(
+            "shard.store.admission-min-requests",
+            StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS,
+            1,
             StoreConfig.MAX_ADMIT_MIN_REQUESTS),
         blockCache(s),
         readMode(s),
@@ -80,8 +96,15 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
 
   /** The store's settings from this configuration. */
   public StoreConfig store() {
-    return new StoreConfig(storeDir, storeMaxBytes, storeThreads, storeQueue, blockCacheBytes, readMode,
-        admitMinRequests, storeRamBytes);
+    return new StoreConfig(
+        storeDir,
+        storeMaxBytes,
+        storeThreads,
+        storeQueue,
+        blockCacheBytes,
+        readMode,
+        admitMinRequests,
+        storeRamBytes);
   }
 
   private static ReadMode readMode(Settings s) {
@@ -100,15 +123,23 @@ public record ShardConfig(NodeSettings node, Path storeDir, long storeMaxBytes, 
   }
 
   private static long ram(Settings s) {
-    return autoOrSize(s, "shard.store.ram", StoreConfig.RAM_AUTO, 1, "auto, or a size above 0 such as 64g");
+    return autoOrSize(
+        s, "shard.store.ram", StoreConfig.RAM_AUTO, 1, "auto, or a size above 0 such as 64g");
   }
 
   private static long blockCache(Settings s) {
-    return autoOrSize(s, "shard.store.block-cache", StoreConfig.DEFAULT_BLOCK_CACHE, 0,
+    return autoOrSize(
+        s,
+        "shard.store.block-cache",
+        StoreConfig.DEFAULT_BLOCK_CACHE,
+        0,
         "auto, or a size such as 0, 256m, 2g");
   }
 
-  /** "auto" (the default) as {@code auto}, else a size of at least {@code min}; a bad value is reported. */
+  /**
+   * "auto" (the default) as {@code auto}, else a size of at least {@code min}; a bad value is
+   * reported.
+   */
   private static long autoOrSize(Settings s, String key, long auto, long min, String expected) {
     String raw = s.string(key, "auto").strip();
     if (raw.equals("auto")) {

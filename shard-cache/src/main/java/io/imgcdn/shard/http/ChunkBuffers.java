@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
 /**
- * A bounded set of direct buffers of one size, each handed out again once every user has released it:
- * the buffers chunk reads land in, so that a 4 MiB hit does not allocate (and the JDK zero) four fresh
- * 1 MiB buffers.
+ * A bounded set of direct buffers of one size, each handed out again once every user has released
+ * it: the buffers chunk reads land in, so that a 4 MiB hit does not allocate (and the JDK zero)
+ * four fresh 1 MiB buffers.
  */
 final class ChunkBuffers {
   /*
@@ -26,7 +26,8 @@ final class ChunkBuffers {
    * leak detector, as the set never releases its own reference; the slices it hands out are tracked as
    * any buffer is.
    */
-  private static final UnpooledByteBufAllocator UNTRACKED = new UnpooledByteBufAllocator(true, true);
+  private static final UnpooledByteBufAllocator UNTRACKED =
+      new UnpooledByteBufAllocator(true, true);
 
   private final int bufferBytes;
   private final ByteBuf[] buffers;
@@ -48,14 +49,17 @@ final class ChunkBuffers {
   }
 
   /**
-   * A direct buffer of exactly {@code bytes} (at most {@link #bufferBytes()}) that nobody else holds, its
-   * contents whatever its last user left; null when every buffer is held. The caller releases it once.
+   * A direct buffer of exactly {@code bytes} (at most {@link #bufferBytes()}) that nobody else
+   * holds, its contents whatever its last user left; null when every buffer is held. The caller
+   * releases it once.
    */
   synchronized ByteBuf acquire(int bytes) {
     if (bytes < 0 || bytes > bufferBytes) {
       throw new IllegalArgumentException("bytes: " + bytes + " (expected: 0.." + bufferBytes + ")");
     }
-    for (int i = 0; i < created; i++) { // the first free one: the most recently used memory is warmest
+    for (int i = 0;
+        i < created;
+        i++) { // the first free one: the most recently used memory is warmest
       if (buffers[i].refCnt() == 1) {
         return buffers[i].retainedSlice(0, bytes).clear();
       }

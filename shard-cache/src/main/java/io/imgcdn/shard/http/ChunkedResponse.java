@@ -23,10 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A hit on a body stored in chunks (over 1 MiB), sent chunk by chunk as the client takes it: the store
- * reads the next chunk only when the connection has room, so a slow client of a 15 MB picture holds
- * about two chunks of memory, not the picture. Answers 304, 416, a single Range (reading only the
- * chunks it covers) and HEAD like {@link StoredResponse}.
+ * A hit on a body stored in chunks (over 1 MiB), sent chunk by chunk as the client takes it: the
+ * store reads the next chunk only when the connection has room, so a slow client of a 15 MB picture
+ * holds about two chunks of memory, not the picture. Answers 304, 416, a single Range (reading only
+ * the chunks it covers) and HEAD like {@link StoredResponse}.
  */
 final class ChunkedResponse implements Response {
   /*
@@ -62,10 +62,16 @@ final class ChunkedResponse implements Response {
   private boolean finished;
 
   /**
-   * @param first the chunk {@code firstIndex} as read into a pooled buffer (positioned on its body bytes),
-   *     owned by this response; null when the request needs no body bytes
+   * @param first the chunk {@code firstIndex} as read into a pooled buffer (positioned on its body
+   *     bytes), owned by this response; null when the request needs no body bytes
    */
-  ChunkedResponse(ShardStore store, ChunkedBody body, ByteBuf first, int firstIndex, String xCache, String vary,
+  ChunkedResponse(
+      ShardStore store,
+      ChunkedBody body,
+      ByteBuf first,
+      int firstIndex,
+      String xCache,
+      String vary,
       StreamStats stats) {
     this.store = store;
     this.body = body;
@@ -76,9 +82,13 @@ final class ChunkedResponse implements Response {
     this.stats = stats;
   }
 
-  /** The index of the first chunk a request needs, or -1 when its answer carries no bytes of the body. */
+  /**
+   * The index of the first chunk a request needs, or -1 when its answer carries no bytes of the
+   * body.
+   */
   static int firstChunk(HttpHeaders request, ChunkedBody body) {
-    StoredResponse.Wanted wanted = StoredResponse.Wanted.of(request, body.etag(), body.bodyLength());
+    StoredResponse.Wanted wanted =
+        StoredResponse.Wanted.of(request, body.etag(), body.bodyLength());
     return wanted.hasBody() ? (int) (wanted.first() / body.chunkBytes()) : -1;
   }
 
@@ -95,14 +105,19 @@ final class ChunkedResponse implements Response {
   @Override
   public void write(ResponseChannel out) {
     long length = body.bodyLength();
-    StoredResponse.Wanted wanted = StoredResponse.Wanted.of(out.requestHeaders(), body.etag(), length);
+    StoredResponse.Wanted wanted =
+        StoredResponse.Wanted.of(out.requestHeaders(), body.etag(), length);
     boolean head = HttpMethod.HEAD.equals(out.method());
     if (!wanted.hasBody() || head) {
       discard();
       FullHttpResponse r;
-      if (wanted.status() == HttpResponseStatus.OK || wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
-        r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, wanted.status(), Unpooled.EMPTY_BUFFER, false);
-        StoredResponse.objectHeaders(r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
+      if (wanted.status() == HttpResponseStatus.OK
+          || wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
+        r =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, wanted.status(), Unpooled.EMPTY_BUFFER, false);
+        StoredResponse.objectHeaders(
+            r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
       } else {
         r = StoredResponse.bodiless(wanted, head, body.etag(), body.cacheControl());
       }
@@ -114,7 +129,8 @@ final class ChunkedResponse implements Response {
       return;
     }
     HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, wanted.status());
-    StoredResponse.objectHeaders(r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
+    StoredResponse.objectHeaders(
+        r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
     StoredResponse.common(r, vary, xCache);
     ObjectResponses.setConnection(r.headers(), out);
     out.write(r);
@@ -186,16 +202,21 @@ final class ChunkedResponse implements Response {
   private void read(int index) {
     reading = true;
     DirectLease lease = new DirectLease();
-    store.readChunk(body, index, lease, lease).whenComplete((slice, failure) -> {
-      ByteBuf chunk = failure == null ? lease.take(slice.remaining()) : null;
-      try {
-        out.eventLoop().execute(() -> chunkRead(index, chunk, failure));
-      } catch (RejectedExecutionException e) { // the server is shutting down: nobody will write it
-        if (chunk != null) {
-          chunk.release();
-        }
-      }
-    });
+    store
+        .readChunk(body, index, lease, lease)
+        .whenComplete(
+            (slice, failure) -> {
+              ByteBuf chunk = failure == null ? lease.take(slice.remaining()) : null;
+              try {
+                out.eventLoop().execute(() -> chunkRead(index, chunk, failure));
+              } catch (
+                  RejectedExecutionException
+                      e) { // the server is shutting down: nobody will write it
+                if (chunk != null) {
+                  chunk.release();
+                }
+              }
+            });
   }
 
   private void chunkRead(int index, ByteBuf chunk, Throwable failure) {
@@ -207,8 +228,10 @@ final class ChunkedResponse implements Response {
       return;
     }
     if (failure != null) {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
       LOG.warn("{} cut at byte {} of {}: {}", body, next, body.bodyLength(), cause.toString());
       stats.cut();
       finish();

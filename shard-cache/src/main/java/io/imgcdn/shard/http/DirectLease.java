@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
- * Hands the store pooled direct buffers (ShardStore's allocate and release) and keeps the one a read
- * ended in, which becomes a response's body.
+ * Hands the store pooled direct buffers (ShardStore's allocate and release) and keeps the one a
+ * read ended in, which becomes a response's body.
  */
 final class DirectLease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer> {
   /*
@@ -20,10 +20,15 @@ final class DirectLease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer>
    * prefix) takes one of the CHUNKS buffers instead, handed back when its response is done with it, so
    * that it is not a fresh buffer zeroed by the JDK per chunk (ChunkBuffers has the measurements).
    */
-  /** The largest buffer Netty's adaptive allocator pools (above it: a fresh, zeroed DirectByteBuffer). */
+  /**
+   * The largest buffer Netty's adaptive allocator pools (above it: a fresh, zeroed
+   * DirectByteBuffer).
+   */
   static final int ADAPTIVE_POOLED_BYTES = 1 << 20;
+
   /** A chunk (1 MiB, ShardStore's chunk size) with its prefix, and some room. */
   static final int CHUNK_BUFFER_BYTES = (1 << 20) + 64;
+
   /** Chunk buffers kept for reuse: two per response in flight for 16 responses; 32 MiB. */
   static final ChunkBuffers CHUNKS = new ChunkBuffers(CHUNK_BUFFER_BYTES, 32);
 
@@ -32,7 +37,8 @@ final class DirectLease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer>
   @Override
   public ByteBuffer apply(int bytes) {
     close();
-    held = bytes > ADAPTIVE_POOLED_BYTES && bytes <= CHUNK_BUFFER_BYTES ? CHUNKS.acquire(bytes) : null;
+    held =
+        bytes > ADAPTIVE_POOLED_BYTES && bytes <= CHUNK_BUFFER_BYTES ? CHUNKS.acquire(bytes) : null;
     if (held == null) {
       held = ByteBufAllocator.DEFAULT.directBuffer(bytes, bytes);
     }

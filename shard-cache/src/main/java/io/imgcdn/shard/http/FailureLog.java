@@ -5,8 +5,8 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Logs a stream of failures of one kind without flooding the log: the first one at once, then at most one
- * summary line per interval ("N store writes refused in the last 10 s: last error").
+ * Logs a stream of failures of one kind without flooding the log: the first one at once, then at
+ * most one summary line per interval ("N store writes refused in the last 10 s: last error").
  */
 final class FailureLog {
   /*
@@ -43,7 +43,12 @@ final class FailureLog {
    * @param many the same in the plural, e.g. "store writes refused"
    * @param sink where the lines go (a logger's warn)
    */
-  FailureLog(String one, String many, Duration interval, LongSupplier nanoClock, Scheduler scheduler,
+  FailureLog(
+      String one,
+      String many,
+      Duration interval,
+      LongSupplier nanoClock,
+      Scheduler scheduler,
       Consumer<String> sink) {
     if (interval.isZero() || interval.isNegative()) {
       throw new IllegalArgumentException("interval: " + interval + " (expected: > 0)");
@@ -56,7 +61,10 @@ final class FailureLog {
     this.sink = sink;
   }
 
-  /** One failure; {@code detail} names the item (escaped for the log), {@code error} what went wrong. */
+  /**
+   * One failure; {@code detail} names the item (escaped for the log), {@code error} what went
+   * wrong.
+   */
   void failed(String detail, String error) {
     String line = null;
     synchronized (this) {
@@ -64,8 +72,15 @@ final class FailureLog {
       if (!loggedAny || now - lastLineNanos >= intervalNanos && suppressed == 0) {
         loggedAny = true;
         lastLineNanos = now;
-        line = one + ": " + detail + ": " + error + " (more within " + intervalNanos / 1_000_000_000L
-            + " s: one summary line)";
+        line =
+            one
+                + ": "
+                + detail
+                + ": "
+                + error
+                + " (more within "
+                + intervalNanos / 1_000_000_000L
+                + " s: one summary line)";
       } else {
         suppressed++;
         lastError = error;
@@ -84,7 +99,9 @@ final class FailureLog {
     }
   }
 
-  /** Writes the summary of the failures since the last line, if any; called at the interval's end. */
+  /**
+   * Writes the summary of the failures since the last line, if any; called at the interval's end.
+   */
   void flush() {
     String line;
     synchronized (this) {
@@ -93,8 +110,14 @@ final class FailureLog {
         return;
       }
       long now = nanoClock.getAsLong();
-      line = suppressed + " " + (suppressed == 1 ? one : many) + " in the last " + Math.max(1, Math.round((now - lastLineNanos) / 1e9))
-          + " s: " + lastError;
+      line =
+          suppressed
+              + " "
+              + (suppressed == 1 ? one : many)
+              + " in the last "
+              + Math.max(1, Math.round((now - lastLineNanos) / 1e9))
+              + " s: "
+              + lastError;
       suppressed = 0;
       lastLineNanos = now;
     }

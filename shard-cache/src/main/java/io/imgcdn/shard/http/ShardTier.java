@@ -38,8 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a shard does with a request: answer from its RocksDB store, or fill from the key's previous owner
- * (after a membership change) or the origin tier, one fill per key however many edges ask, and store it.
+ * What a shard does with a request: answer from its RocksDB store, or fill from the key's previous
+ * owner (after a membership change) or the origin tier, one fill per key however many edges ask,
+ * and store it.
  */
 public final class ShardTier implements ObjectServerHandler.Tier {
   /*
@@ -76,7 +77,10 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShardTier.class);
 
-  /** Asks a peer shard for its stored copy only: never a fill from the origin. Edges never forward it. */
+  /**
+   * Asks a peer shard for its stored copy only: never a fill from the origin. Edges never forward
+   * it.
+   */
   public static final String HANDOFF_HEADER = "X-Imgcdn-Handoff";
 
   /** Content type of the bodiless entry under a plain key whose responses vary by Accept. */
@@ -100,8 +104,15 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   /**
    * @param scheduler runs the store-failure log's summary lines (e.g. an event loop's schedule)
    */
-  public ShardTier(String nodeId, ShardStore store, ClusterView cluster, RoutedClient origins,
-      UpstreamClient peers, Duration handoffWindow, boolean admitFrequentOnly, MeterRegistry registry,
+  public ShardTier(
+      String nodeId,
+      ShardStore store,
+      ClusterView cluster,
+      RoutedClient origins,
+      UpstreamClient peers,
+      Duration handoffWindow,
+      boolean admitFrequentOnly,
+      MeterRegistry registry,
       FailureLogScheduler scheduler) {
     this.nodeId = nodeId;
     this.store = store;
@@ -112,15 +123,30 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     this.admitFrequentOnly = admitFrequentOnly;
     this.hitChain = nodeId + ";hit";
     this.streams = new StreamStats(registry);
-    this.handoffHits = Counter.builder("imgcdn.shard.handoff").tag("result", "hit")
-        .description("Misses answered by the key's previous owner").register(registry);
-    this.handoffMisses = Counter.builder("imgcdn.shard.handoff").tag("result", "miss")
-        .description("Misses the key's previous owner could not answer").register(registry);
-    this.storeFailures = Counter.builder("imgcdn.cache.store.failures")
-        .description("Fills that could not be written to the store (full disk, I/O error, overloaded store)")
-        .register(registry);
-    this.failureLog = new FailureLog("store write refused", "store writes refused", Duration.ofSeconds(10),
-        System::nanoTime, scheduler::schedule, line -> LOG.warn("{}: {}", nodeId, line));
+    this.handoffHits =
+        Counter.builder("imgcdn.shard.handoff")
+            .tag("result", "hit")
+            .description("Misses answered by the key's previous owner")
+            .register(registry);
+    this.handoffMisses =
+        Counter.builder("imgcdn.shard.handoff")
+            .tag("result", "miss")
+            .description("Misses the key's previous owner could not answer")
+            .register(registry);
+    this.storeFailures =
+        Counter.builder("imgcdn.cache.store.failures")
+            .description(
+                "Fills that could not be written to the store (full disk, I/O error, overloaded"
+                    + " store)")
+            .register(registry);
+    this.failureLog =
+        new FailureLog(
+            "store write refused",
+            "store writes refused",
+            Duration.ofSeconds(10),
+            System::nanoTime,
+            scheduler::schedule,
+            line -> LOG.warn("{}: {}", nodeId, line));
   }
 
   /** Runs a task once after a delay, for the summary lines of refused store writes. */
@@ -129,7 +155,9 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     void schedule(Runnable task, long delayNanos);
   }
 
-  /** The store key: the object key first, so all cached variants of one original form one key range. */
+  /**
+   * The store key: the object key first, so all cached variants of one original form one key range.
+   */
   public static String storeKey(ImageUrl url) {
     return url.objectKey() + '\u0001' + url.path();
   }
@@ -148,115 +176,203 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
       if (!isMarker(cached.get())) {
-        return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, null, hitChain));
+        return CompletableFuture.<Response>completedFuture(
+            response(cached.get(), lease, null, hitChain));
       }
       lease.close();
       return lookupRepresentation(url, accept, handoff, requestHeaders);
     }
     DirectLease pooled = new DirectLease();
-    return store.find(key, pooled, pooled).thenCompose(found -> {
-      if (found.isEmpty()) {
-        return miss(url, accept, handoff, requestHeaders);
-      }
-      if (found.get() instanceof DirectObject o && isMarker(o)) {
-        pooled.close();
-        return lookupRepresentation(url, accept, handoff, requestHeaders);
-      }
-      return hit(found.get(), pooled, null, requestHeaders, hitChain, () -> miss(url, accept, handoff, requestHeaders));
-    });
+    return store
+        .find(key, pooled, pooled)
+        .thenCompose(
+            found -> {
+              if (found.isEmpty()) {
+                return miss(url, accept, handoff, requestHeaders);
+              }
+              if (found.get() instanceof DirectObject o && isMarker(o)) {
+                pooled.close();
+                return lookupRepresentation(url, accept, handoff, requestHeaders);
+              }
+              return hit(
+                  found.get(),
+                  pooled,
+                  null,
+                  requestHeaders,
+                  hitChain,
+                  () -> miss(url, accept, handoff, requestHeaders));
+            });
   }
 
   /** The plain key said "varies by Accept": the class's own entry, in memory first. */
-  private CompletableFuture<Response> lookupRepresentation(ImageUrl url, AcceptClass accept, boolean handoff,
-      HttpHeaders requestHeaders) {
+  private CompletableFuture<Response> lookupRepresentation(
+      ImageUrl url, AcceptClass accept, boolean handoff, HttpHeaders requestHeaders) {
     String key = storeKey(url, accept);
     DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
-      return CompletableFuture.<Response>completedFuture(response(cached.get(), lease, AcceptClass.VARY, hitChain));
+      return CompletableFuture.<Response>completedFuture(
+          response(cached.get(), lease, AcceptClass.VARY, hitChain));
     }
     DirectLease pooled = new DirectLease();
-    return store.find(key, pooled, pooled).thenCompose(found -> found.isPresent()
-        ? hit(found.get(), pooled, AcceptClass.VARY, requestHeaders, hitChain, () -> miss(url, accept, handoff, requestHeaders))
-        : miss(url, accept, handoff, requestHeaders));
+    return store
+        .find(key, pooled, pooled)
+        .thenCompose(
+            found ->
+                found.isPresent()
+                    ? hit(
+                        found.get(),
+                        pooled,
+                        AcceptClass.VARY,
+                        requestHeaders,
+                        hitChain,
+                        () -> miss(url, accept, handoff, requestHeaders))
+                    : miss(url, accept, handoff, requestHeaders));
   }
 
   private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
-    return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), chain, vary);
+    return new StoredResponse(
+        o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), chain, vary);
   }
 
   /**
-   * A found object as a response. A chunked body's first needed chunk is read before the response is
-   * made: if it is gone (replaced or evicted meanwhile) or corrupt, that is still a miss, not a cut response.
+   * A found object as a response. A chunked body's first needed chunk is read before the response
+   * is made: if it is gone (replaced or evicted meanwhile) or corrupt, that is still a miss, not a
+   * cut response.
    */
-  private CompletableFuture<Response> hit(StoreHit found, DirectLease lease, String vary, HttpHeaders requestHeaders,
-      String chain, Supplier<CompletableFuture<Response>> miss) {
+  private CompletableFuture<Response> hit(
+      StoreHit found,
+      DirectLease lease,
+      String vary,
+      HttpHeaders requestHeaders,
+      String chain,
+      Supplier<CompletableFuture<Response>> miss) {
     if (found instanceof DirectObject o) {
       return CompletableFuture.completedFuture(response(o, lease, vary, chain));
     }
     ChunkedBody body = (ChunkedBody) found;
     int firstChunk = ChunkedResponse.firstChunk(requestHeaders, body);
     if (firstChunk < 0) {
-      return CompletableFuture.completedFuture(new ChunkedResponse(store, body, null, -1, chain, vary, streams));
+      return CompletableFuture.completedFuture(
+          new ChunkedResponse(store, body, null, -1, chain, vary, streams));
     }
     DirectLease chunkLease = new DirectLease();
-    return store.readChunk(body, firstChunk, chunkLease, chunkLease).handle((slice, failure) -> {
-      if (failure == null) {
-        ByteBuf chunk = chunkLease.take(slice.remaining());
-        return CompletableFuture.<Response>completedFuture(
-            new ChunkedResponse(store, body, chunk, firstChunk, chain, vary, streams));
-      }
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      return cause instanceof ChunkUnavailableException ? miss.get() : CompletableFuture.<Response>failedFuture(cause);
-    }).thenCompose(f -> f);
+    return store
+        .readChunk(body, firstChunk, chunkLease, chunkLease)
+        .handle(
+            (slice, failure) -> {
+              if (failure == null) {
+                ByteBuf chunk = chunkLease.take(slice.remaining());
+                return CompletableFuture.<Response>completedFuture(
+                    new ChunkedResponse(store, body, chunk, firstChunk, chain, vary, streams));
+              }
+              Throwable cause =
+                  failure instanceof CompletionException && failure.getCause() != null
+                      ? failure.getCause()
+                      : failure;
+              return cause instanceof ChunkUnavailableException
+                  ? miss.get()
+                  : CompletableFuture.<Response>failedFuture(cause);
+            })
+        .thenCompose(f -> f);
   }
 
-  private CompletableFuture<Response> miss(ImageUrl url, AcceptClass accept, boolean handoff,
-      HttpHeaders requestHeaders) {
+  private CompletableFuture<Response> miss(
+      ImageUrl url, AcceptClass accept, boolean handoff, HttpHeaders requestHeaders) {
     if (handoff) {
       return CompletableFuture.<Response>completedFuture(
-          Reply.error(HttpResponseStatus.NOT_FOUND, "not cached on " + nodeId + " (hand-off)", nodeId + ";miss"));
+          Reply.error(
+              HttpResponseStatus.NOT_FOUND,
+              "not cached on " + nodeId + " (hand-off)",
+              nodeId + ";miss"));
     }
     return fill(url, accept, requestHeaders);
   }
 
-  private CompletableFuture<Response> fill(ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders) {
-    // Originals never vary; a variant may (known only from the first response), so its fills are per class.
+  private CompletableFuture<Response> fill(
+      ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders) {
+    // Originals never vary; a variant may (known only from the first response), so its fills are
+    // per class.
     String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
-    // The flight ends once the fill is stored (or refused), not when it arrives: a request in between joins
-    // it instead of missing the store and asking the origin again (a put takes tens of microseconds).
-    Coalescer.Join<Filled> fill = fills.join(flight, () -> fetch(url, accept).thenCompose(fetched ->
-        keepOrNot(url, accept, fetched).thenApply(key -> new Filled(fetched, key))));
-    return fill.future().thenCompose(filled -> {
-      Fetched fetched = filled.fetched();
-      String chain = fetched.chain(fill.leader() ? null : nodeId);
-      // A body the store keeps in chunks is answered from the store, chunk by chunk: from the fill's own
-      // array, every waiter's response would hold the whole body until its client drained it.
-      if (filled.storedKey() == null || !ShardStore.storesInChunks(fetched.reply().object().body().length)) {
-        return CompletableFuture.completedFuture(fetched.response(chain));
-      }
-      DirectLease lease = new DirectLease();
-      Supplier<CompletableFuture<Response>> fromFill = () -> CompletableFuture.completedFuture(fetched.response(chain));
-      // Gone already, or the store refused the read (a full queue): the fill's own body still answers.
-      return store.find(filled.storedKey(), lease, lease).thenCompose(found -> found.isPresent()
-          ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
-          : fromFill.get()).exceptionallyCompose(e -> fromFill.get());
-    });
+    // The flight ends once the fill is stored (or refused), not when it arrives: a request in
+    // between joins
+    // it instead of missing the store and asking the origin again (a put takes tens of
+    // microseconds).
+    Coalescer.Join<Filled> fill =
+        fills.join(
+            flight,
+            () ->
+                fetch(url, accept)
+                    .thenCompose(
+                        fetched ->
+                            keepOrNot(url, accept, fetched)
+                                .thenApply(key -> new Filled(fetched, key))));
+    return fill.future()
+        .thenCompose(
+            filled -> {
+              Fetched fetched = filled.fetched();
+              String chain = fetched.chain(fill.leader() ? null : nodeId);
+              // A body the store keeps in chunks is answered from the store, chunk by chunk: from
+              // the fill's own
+              // array, every waiter's response would hold the whole body until its client drained
+              // it.
+              if (filled.storedKey() == null
+                  || !ShardStore.storesInChunks(fetched.reply().object().body().length)) {
+                return CompletableFuture.completedFuture(fetched.response(chain));
+              }
+              DirectLease lease = new DirectLease();
+              Supplier<CompletableFuture<Response>> fromFill =
+                  () -> CompletableFuture.completedFuture(fetched.response(chain));
+              // Gone already, or the store refused the read (a full queue): the fill's own body
+              // still answers.
+              return store
+                  .find(filled.storedKey(), lease, lease)
+                  .thenCompose(
+                      found ->
+                          found.isPresent()
+                              ? hit(
+                                  found.get(),
+                                  lease,
+                                  fetched.vary(),
+                                  requestHeaders,
+                                  chain,
+                                  fromFill)
+                              : fromFill.get())
+                  .exceptionallyCompose(e -> fromFill.get());
+            });
   }
 
-  /** A fill's result, and the key it was stored under when it is answered from the store (else null). */
+  /**
+   * A fill's result, and the key it was stored under when it is answered from the store (else
+   * null).
+   */
   private record Filled(Fetched fetched, String storedKey) {}
 
-  /** From the key's previous owner if it has it, else from the origin; with the class's canonical Accept. */
+  /**
+   * From the key's previous owner if it has it, else from the origin; with the class's canonical
+   * Accept.
+   */
   private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept) {
-    HttpHeaders headers = new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
-    return fromPreviousOwner(url, accept).thenCompose(handed -> handed.isPresent()
-        ? CompletableFuture.completedFuture(handed.get())
-        : origins.get(cluster.rings().origins(), url.objectKey(), url.encodedPath(), headers, "origin")
-            .thenApply(routed -> Fetched.of(routed, nodeId + ";miss")));
+    HttpHeaders headers =
+        new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    return fromPreviousOwner(url, accept)
+        .thenCompose(
+            handed ->
+                handed.isPresent()
+                    ? CompletableFuture.completedFuture(handed.get())
+                    : origins
+                        .get(
+                            cluster.rings().origins(),
+                            url.objectKey(),
+                            url.encodedPath(),
+                            headers,
+                            "origin")
+                        .thenApply(routed -> Fetched.of(routed, nodeId + ";miss")));
   }
 
-  /** The key's copy on its owner under the previous ring, if that was another shard and it has it. */
+  /**
+   * The key's copy on its owner under the previous ring, if that was another shard and it has it.
+   */
   private CompletableFuture<Optional<Fetched>> fromPreviousOwner(ImageUrl url, AcceptClass accept) {
     Optional<ClusterView.Rings> previous = cluster.previous(handoffWindow);
     if (previous.isEmpty() || previous.get().shards().nodes().isEmpty()) {
@@ -266,25 +382,36 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     if (owner.id().equals(nodeId)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    HttpHeaders headers = new DefaultHttpHeaders().set(HANDOFF_HEADER, "1")
-        .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
-    return peers.get(owner.address(), url.encodedPath(), headers).handle((response, failure) -> {
-      if (failure == null && response.status() == 200) {
-        handoffHits.increment();
-        return Optional.of(Fetched.of(new RoutedClient.Routed(owner, response), nodeId + ";miss"));
-      }
-      handoffMisses.increment();
-      return Optional.empty();
-    });
+    HttpHeaders headers =
+        new DefaultHttpHeaders()
+            .set(HANDOFF_HEADER, "1")
+            .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    return peers
+        .get(owner.address(), url.encodedPath(), headers)
+        .handle(
+            (response, failure) -> {
+              if (failure == null && response.status() == 200) {
+                handoffHits.increment();
+                return Optional.of(
+                    Fetched.of(new RoutedClient.Routed(owner, response), nodeId + ";miss"));
+              }
+              handoffMisses.increment();
+              return Optional.empty();
+            });
   }
 
-  /** {@link #keep}, where any failure (even a synchronous one) means "not stored", never a failed fill. */
+  /**
+   * {@link #keep}, where any failure (even a synchronous one) means "not stored", never a failed
+   * fill.
+   */
   private CompletableFuture<String> keepOrNot(ImageUrl url, AcceptClass accept, Fetched fetched) {
     try {
-      return keep(url, accept, fetched).exceptionally(e -> {
-        refused(storeKey(url), e);
-        return null;
-      });
+      return keep(url, accept, fetched)
+          .exceptionally(
+              e -> {
+                refused(storeKey(url), e);
+                return null;
+              });
     } catch (RuntimeException e) {
       refused(storeKey(url), e);
       return CompletableFuture.completedFuture(null);
@@ -292,55 +419,73 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   }
 
   /**
-   * Stores a fetched 200: plainly, or as one class's representation plus the marker; never other Varys.
-   * Completes with the key the body was stored under, or null when it was not stored.
+   * Stores a fetched 200: plainly, or as one class's representation plus the marker; never other
+   * Varys. Completes with the key the body was stored under, or null when it was not stored.
    */
   private CompletableFuture<String> keep(ImageUrl url, AcceptClass accept, Fetched fetched) {
     if (!fetched.reply().isOk() || fetched.vary() != null && !fetched.variesByAcceptOnly()) {
       return CompletableFuture.completedFuture(null);
     }
     ImageObject object = fetched.reply().object();
-    StoredObject value = new StoredObject(object.contentType(), object.etag(), object.cacheControl(),
-        System.currentTimeMillis(), object.body());
+    StoredObject value =
+        new StoredObject(
+            object.contentType(),
+            object.etag(),
+            object.cacheControl(),
+            System.currentTimeMillis(),
+            object.body());
     if (fetched.vary() == null) {
       String key = storeKey(url);
       return admit(key, value).thenApply(stored -> stored ? key : null);
     }
     String plainKey = storeKey(url);
     String classKey = storeKey(url, accept);
-    return admit(classKey, value).thenCompose(stored -> {
-      if (!stored) {
-        return CompletableFuture.completedFuture(null);
-      }
-      // The marker only leads somewhere once a representation is there.
-      StoredObject marker = new StoredObject(VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(),
-          new byte[0]);
-      return store.put(plainKey, marker).handle((v, e) -> {
-        if (e != null) {
-          refused(plainKey, e);
-        }
-        return classKey;
-      });
-    });
+    return admit(classKey, value)
+        .thenCompose(
+            stored -> {
+              if (!stored) {
+                return CompletableFuture.completedFuture(null);
+              }
+              // The marker only leads somewhere once a representation is there.
+              StoredObject marker =
+                  new StoredObject(
+                      VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(), new byte[0]);
+              return store
+                  .put(plainKey, marker)
+                  .handle(
+                      (v, e) -> {
+                        if (e != null) {
+                          refused(plainKey, e);
+                        }
+                        return classKey;
+                      });
+            });
   }
 
-  /** Writes a fill (admitted or not, per shard.store.admission); completes with whether it was stored. */
+  /**
+   * Writes a fill (admitted or not, per shard.store.admission); completes with whether it was
+   * stored.
+   */
   private CompletableFuture<Boolean> admit(String key, StoredObject value) {
     // The store itself skips values it cannot hold (too large, or over the byte bound's guard).
-    CompletableFuture<Boolean> write = admitFrequentOnly ? store.offer(key, value)
-        : store.put(key, value).thenApply(v -> true);
-    return write.handle((stored, e) -> {
-      if (e != null) {
-        refused(key, e);
-        return false;
-      }
-      return stored;
-    });
+    CompletableFuture<Boolean> write =
+        admitFrequentOnly ? store.offer(key, value) : store.put(key, value).thenApply(v -> true);
+    return write.handle(
+        (stored, e) -> {
+          if (e != null) {
+            refused(key, e);
+            return false;
+          }
+          return stored;
+        });
   }
 
   private void refused(String key, Throwable e) {
     storeFailures.increment();
-    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause =
+        e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+            ? e.getCause()
+            : e;
     failureLog.failed(LogSafe.key(key), cause.toString());
   }
 
@@ -355,12 +500,17 @@ public final class ShardTier implements ObjectServerHandler.Tier {
         .thenApply(v -> deletes.stream().anyMatch(CompletableFuture::join));
   }
 
-  /** Removes every cached path of one original: the original and all its variants and representations. */
+  /**
+   * Removes every cached path of one original: the original and all its variants and
+   * representations.
+   */
   public CompletableFuture<Integer> purgeOriginal(String objectKey) {
     return store.deletePrefix(objectKey + '\u0001');
   }
 
-  /** Large-object responses sent chunk by chunk now (open), and of those waiting for their client. */
+  /**
+   * Large-object responses sent chunk by chunk now (open), and of those waiting for their client.
+   */
   int streamsOpen() {
     return streams.open();
   }
@@ -373,14 +523,13 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     return o.bodyLength() == 0 && VARIES_MARKER_TYPE.equals(o.contentType());
   }
 
-  /**
-   * What a fill brought back: the reply and the response's Vary header (null without one).
-   */
+  /** What a fill brought back: the reply and the response's Vary header (null without one). */
   private record Fetched(Reply reply, String vary) {
     static Fetched of(RoutedClient.Routed routed, String ownChain) {
       UpstreamResponse response = routed.response();
       List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
-      return new Fetched(routed.toReply(ownChain), varies.isEmpty() ? null : String.join(", ", varies));
+      return new Fetched(
+          routed.toReply(ownChain), varies.isEmpty() ? null : String.join(", ", varies));
     }
 
     /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
@@ -399,12 +548,18 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       return any;
     }
 
-    /** The X-Cache chain for one waiter; {@code coalescedNode} non-null for waiters that joined the leader's fill. */
+    /**
+     * The X-Cache chain for one waiter; {@code coalescedNode} non-null for waiters that joined the
+     * leader's fill.
+     */
     String chain(String coalescedNode) {
       String chain = reply.xCache();
       if (coalescedNode != null) {
         String own = coalescedNode + ";miss";
-        chain = chain.startsWith(own) ? coalescedNode + ";coalesced" + chain.substring(own.length()) : chain;
+        chain =
+            chain.startsWith(own)
+                ? coalescedNode + ";coalesced" + chain.substring(own.length())
+                : chain;
       }
       return chain;
     }
@@ -415,7 +570,12 @@ public final class ShardTier implements ObjectServerHandler.Tier {
         return new Reply(reply.status(), reply.object(), chain);
       }
       ImageObject o = reply.object();
-      return new StoredResponse(o.contentType(), o.etag(), o.cacheControl(), Unpooled.wrappedBuffer(o.body()), chain,
+      return new StoredResponse(
+          o.contentType(),
+          o.etag(),
+          o.cacheControl(),
+          Unpooled.wrappedBuffer(o.body()),
+          chain,
           vary);
     }
   }

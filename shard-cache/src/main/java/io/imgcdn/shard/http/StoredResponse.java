@@ -19,9 +19,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /**
- * An object the shard serves from a buffer it owns: a hit read from the store into pooled direct memory,
- * or a fill's body on the heap. Written as a 200, or as the 304, 206 or 416 the request's headers ask for;
- * HEAD without the body.
+ * An object the shard serves from a buffer it owns: a hit read from the store into pooled direct
+ * memory, or a fill's body on the heap. Written as a 200, or as the 304, 206 or 416 the request's
+ * headers ask for; HEAD without the body.
  */
 final class StoredResponse implements Response {
   /*
@@ -30,7 +30,8 @@ final class StoredResponse implements Response {
    * socket as it is: a direct buffer needs no copy into another one before the write (a heap array, as
    * Reply carries, is copied into direct memory by the transport on every write).
    */
-  private static final byte[] UNSATISFIABLE = "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] UNSATISFIABLE =
+      "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
 
   private final String contentType;
   private final String etag;
@@ -40,10 +41,18 @@ final class StoredResponse implements Response {
   private ByteBuf body;
 
   /**
-   * @param body the body's bytes from its reader index to its writer index; this response owns one reference
-   * @param vary the Vary header to send (null: none), e.g. "Accept" for one representation of several
+   * @param body the body's bytes from its reader index to its writer index; this response owns one
+   *     reference
+   * @param vary the Vary header to send (null: none), e.g. "Accept" for one representation of
+   *     several
    */
-  StoredResponse(String contentType, String etag, String cacheControl, ByteBuf body, String xCache, String vary) {
+  StoredResponse(
+      String contentType,
+      String etag,
+      String cacheControl,
+      ByteBuf body,
+      String xCache,
+      String vary) {
     this.contentType = contentType;
     this.etag = etag;
     this.cacheControl = cacheControl;
@@ -67,7 +76,8 @@ final class StoredResponse implements Response {
     ByteBuf b = body;
     body = null;
     if (b == null) {
-      throw new IllegalStateException("write after write or discard (expected: exactly one of them, once)");
+      throw new IllegalStateException(
+          "write after write or discard (expected: exactly one of them, once)");
     }
     FullHttpResponse response;
     try {
@@ -88,9 +98,11 @@ final class StoredResponse implements Response {
   private FullHttpResponse respond(ResponseChannel out, ByteBuf b) {
     int length = b.readableBytes();
     Wanted wanted = Wanted.of(out.requestHeaders(), etag, length);
-    if (wanted.status() != HttpResponseStatus.OK && wanted.status() != HttpResponseStatus.PARTIAL_CONTENT) {
+    if (wanted.status() != HttpResponseStatus.OK
+        && wanted.status() != HttpResponseStatus.PARTIAL_CONTENT) {
       b.release();
-      return common(bodiless(wanted, HttpMethod.HEAD.equals(out.method()), etag, cacheControl), vary, xCache);
+      return common(
+          bodiless(wanted, HttpMethod.HEAD.equals(out.method()), etag, cacheControl), vary, xCache);
     }
     int first = b.readerIndex() + (int) wanted.first();
     b.setIndex(first, first + (int) wanted.length());
@@ -99,14 +111,16 @@ final class StoredResponse implements Response {
       b.release();
       content = Unpooled.EMPTY_BUFFER;
     }
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, wanted.status(), content, false);
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, wanted.status(), content, false);
     objectHeaders(r.headers(), wanted, length, contentType, etag, cacheControl);
     return common(r, vary, xCache);
   }
 
   /**
-   * What a request asks of an object of {@code length} bytes: 304 (If-None-Match matched), 416 (a Range
-   * outside it), 206 with bytes {@code first..last}, or 200 with all of it ({@code first..last} the whole).
+   * What a request asks of an object of {@code length} bytes: 304 (If-None-Match matched), 416 (a
+   * Range outside it), 206 with bytes {@code first..last}, or 200 with all of it ({@code
+   * first..last} the whole).
    */
   record Wanted(HttpResponseStatus status, long first, long last) {
     static Wanted of(HttpHeaders request, String etag, long length) {
@@ -115,7 +129,8 @@ final class StoredResponse implements Response {
         return new Wanted(HttpResponseStatus.NOT_MODIFIED, 0, -1);
       }
       String range = request.get(HttpHeaderNames.RANGE);
-      if (range != null && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag)) {
+      if (range != null
+          && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag)) {
         ByteRange parsed = ByteRange.parse(range, length);
         if (parsed == ByteRange.UNSATISFIABLE) {
           return new Wanted(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, 0, length - 1);
@@ -134,22 +149,27 @@ final class StoredResponse implements Response {
 
     /** Whether the answer sends bytes of the object (a 200 or 206 with at least one byte). */
     boolean hasBody() {
-      return (status == HttpResponseStatus.OK || status == HttpResponseStatus.PARTIAL_CONTENT) && last >= first;
+      return (status == HttpResponseStatus.OK || status == HttpResponseStatus.PARTIAL_CONTENT)
+          && last >= first;
     }
   }
 
   /** The 304 or 416 for {@code wanted}, without the common headers. */
   static FullHttpResponse bodiless(Wanted wanted, boolean head, String etag, String cacheControl) {
     if (wanted.status() == HttpResponseStatus.NOT_MODIFIED) {
-      FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
-          Unpooled.EMPTY_BUFFER);
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
       r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
       return r;
     }
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-        head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(UNSATISFIABLE));
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(UNSATISFIABLE));
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, UNSATISFIABLE.length)
         .set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + (wanted.last() + 1))
         .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
@@ -157,12 +177,19 @@ final class StoredResponse implements Response {
   }
 
   /** The headers of a 200 or 206 carrying {@code wanted} of an object of {@code length} bytes. */
-  static void objectHeaders(HttpHeaders h, Wanted wanted, long length, String contentType, String etag,
+  static void objectHeaders(
+      HttpHeaders h,
+      Wanted wanted,
+      long length,
+      String contentType,
+      String etag,
       String cacheControl) {
     h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
     h.set(HttpHeaderNames.CONTENT_LENGTH, wanted.length());
     if (wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
-      h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + wanted.first() + "-" + wanted.last() + "/" + length);
+      h.set(
+          HttpHeaderNames.CONTENT_RANGE,
+          "bytes " + wanted.first() + "-" + wanted.last() + "/" + length);
     }
     if (!etag.isEmpty()) {
       h.set(HttpHeaderNames.ETAG, etag);

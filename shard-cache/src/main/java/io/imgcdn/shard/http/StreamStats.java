@@ -13,13 +13,17 @@ final class StreamStats {
 
   StreamStats(MeterRegistry registry) {
     Gauge.builder("imgcdn.shard.streams.open", open, AtomicInteger::get)
-        .description("Large-object responses being sent chunk by chunk").register(registry);
+        .description("Large-object responses being sent chunk by chunk")
+        .register(registry);
     Gauge.builder("imgcdn.shard.streams.waiting", waiting, AtomicInteger::get)
         .description("Of those, responses whose next chunk waits for the client to take the last")
         .register(registry);
-    cut = Counter.builder("imgcdn.shard.streams.cut")
-        .description("Large-object responses cut mid-body: the object changed or a chunk failed verification")
-        .register(registry);
+    cut =
+        Counter.builder("imgcdn.shard.streams.cut")
+            .description(
+                "Large-object responses cut mid-body: the object changed or a chunk failed"
+                    + " verification")
+            .register(registry);
   }
 
   void opened() {

@@ -54,7 +54,9 @@ public final class ChunkedBody implements StoreHit {
     return header.chunkLength(index);
   }
 
-  /** The buffer size {@link ShardStore#readChunk} asks for: the chunk's body bytes and their prefix. */
+  /**
+   * The buffer size {@link ShardStore#readChunk} asks for: the chunk's body bytes and their prefix.
+   */
   public int chunkValueBytes(int index) {
     return ValueCodec.CHUNK_PREFIX_BYTES + chunkLength(index);
   }
@@ -73,7 +75,12 @@ public final class ChunkedBody implements StoreHit {
 
   @Override
   public String toString() {
-    return "ChunkedBody[" + LogSafe.key(key) + ", " + header.bodyLength() + " bytes in " + header.chunkCount()
+    return "ChunkedBody["
+        + LogSafe.key(key)
+        + ", "
+        + header.bodyLength()
+        + " bytes in "
+        + header.chunkCount()
         + " chunks]";
   }
 }

@@ -10,8 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
- * Whether files in a directory can be read with O_DIRECT (RocksDB's use_direct_reads). Tests inject answers;
- * {@link #SYSTEM} asks the filesystem.
+ * Whether files in a directory can be read with O_DIRECT (RocksDB's use_direct_reads). Tests inject
+ * answers; {@link #SYSTEM} asks the filesystem.
  */
 @FunctionalInterface
 public interface DirectIoProbe {
@@ -20,10 +20,11 @@ public interface DirectIoProbe {
   String PROBE_FILE = "O_DIRECT.probe";
 
   /**
-   * Asks the filesystem: writes one block to {@value #PROBE_FILE} in the directory (buffered, as RocksDB writes
-   * its tables), reads it back through a channel opened with O_DIRECT ({@link ExtendedOpenOption#DIRECT}) into an
-   * aligned buffer (as RocksDB reads with use_direct_reads), and deletes it. Filesystems without O_DIRECT (ramfs;
-   * tmpfs before Linux 6.6; some FUSE and network mounts) fail the open with EINVAL.
+   * Asks the filesystem: writes one block to {@value #PROBE_FILE} in the directory (buffered, as
+   * RocksDB writes its tables), reads it back through a channel opened with O_DIRECT ({@link
+   * ExtendedOpenOption#DIRECT}) into an aligned buffer (as RocksDB reads with use_direct_reads),
+   * and deletes it. Filesystems without O_DIRECT (ramfs; tmpfs before Linux 6.6; some FUSE and
+   * network mounts) fail the open with EINVAL.
    */
   DirectIoProbe SYSTEM = DirectIoProbe::probe;
 
@@ -35,10 +36,12 @@ public interface DirectIoProbe {
     try {
       int block = (int) Math.max(4096, Files.getFileStore(directory).getBlockSize());
       Files.write(file, new byte[block]);
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+      try (FileChannel channel =
+          FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
         ByteBuffer aligned = ByteBuffer.allocateDirect(2 * block).alignedSlice(block).limit(block);
         int read = channel.read(aligned, 0);
-        return read == block ? Optional.empty()
+        return read == block
+            ? Optional.empty()
             : Optional.of("an O_DIRECT read of " + block + " bytes returned " + read);
       }
     } catch (IOException | UnsupportedOperationException e) {

@@ -3,14 +3,16 @@ package io.imgcdn.shard.store;
 import java.nio.ByteBuffer;
 
 /**
- * A stored object whose body lies in a buffer the caller supplied to
- * {@link ShardStore#getDirect(String, java.util.function.IntFunction, java.util.function.Consumer)}
+ * A stored object whose body lies in a buffer the caller supplied to {@link
+ * ShardStore#getDirect(String, java.util.function.IntFunction, java.util.function.Consumer)}
  * (typically direct memory), not on the Java heap.
  *
- * @param body a read-only slice of the caller's buffer holding exactly the body bytes, checksum verified
+ * @param body a read-only slice of the caller's buffer holding exactly the body bytes, checksum
+ *     verified
  */
-public record DirectObject(String contentType, String etag, String cacheControl, long storedAtMillis,
-    ByteBuffer body) implements StoreHit {
+public record DirectObject(
+    String contentType, String etag, String cacheControl, long storedAtMillis, ByteBuffer body)
+    implements StoreHit {
 
   /** Body length in bytes. */
   @Override

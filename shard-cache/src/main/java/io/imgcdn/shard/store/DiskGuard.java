@@ -3,8 +3,8 @@ package io.imgcdn.shard.store;
 import java.util.function.LongSupplier;
 
 /**
- * The store's last line of defence for its byte bound: refuses a write that could take the directory
- * over the bound if RocksDB's background work (flushes, FIFO drops) falls behind.
+ * The store's last line of defence for its byte bound: refuses a write that could take the
+ * directory over the bound if RocksDB's background work (flushes, FIFO drops) falls behind.
  */
 final class DiskGuard {
 
@@ -33,7 +33,7 @@ final class DiskGuard {
   private long estimate;
 
   /**
-   * @param limit   bytes the estimate may reach (maxBytes - slack)
+   * @param limit bytes the estimate may reach (maxBytes - slack)
    * @param measure bytes of the directory plus bytes in memtables, measured now
    */
   DiskGuard(long limit, LongSupplier measure) {

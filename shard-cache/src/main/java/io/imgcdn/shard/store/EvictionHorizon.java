@@ -6,8 +6,8 @@ import java.util.List;
 import org.rocksdb.LiveFileMetaData;
 
 /**
- * A snapshot of where each sequence number lies in the FIFO order of the table files: how many table
- * bytes were written before it, i.e. how far a value is from being dropped.
+ * A snapshot of where each sequence number lies in the FIFO order of the table files: how many
+ * table bytes were written before it, i.e. how far a value is from being dropped.
  */
 final class EvictionHorizon {
 

@@ -25,7 +25,8 @@ final class FrequencySketch {
    */
 
   private static final long[] SEEDS = {
-      0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L, 0xD6E8FEB86659FD93L};
+    0x9E3779B97F4A7C15L, 0xC2B2AE3D27D4EB4FL, 0x165667B19E3779F9L, 0xD6E8FEB86659FD93L
+  };
   private static final long RESET_MASK = 0x7777_7777_7777_7777L;
 
   private final long[][] rows;
@@ -33,7 +34,9 @@ final class FrequencySketch {
   private final int sampleSize;
   private int additions;
 
-  /** @param expectedItems about how many distinct keys the store holds (sizes the sketch) */
+  /**
+   * @param expectedItems about how many distinct keys the store holds (sizes the sketch)
+   */
   FrequencySketch(long expectedItems) {
     if (expectedItems < 1) {
       throw new IllegalArgumentException("expectedItems: " + expectedItems + " (expected: >= 1)");

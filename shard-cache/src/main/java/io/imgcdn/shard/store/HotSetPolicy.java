@@ -2,7 +2,8 @@ package io.imgcdn.shard.store;
 
 /**
  * Decides which objects the FIFO-evicting store admits and which hit objects it rewrites before the
- * oldest table files are dropped, so that popular objects stay while one-hit wonders never reach the SSD.
+ * oldest table files are dropped, so that popular objects stay while one-hit wonders never reach
+ * the SSD.
  */
 final class HotSetPolicy {
 
@@ -44,13 +45,16 @@ final class HotSetPolicy {
   private final int reinsertMinFrequency;
   private final int admitMinFrequency;
 
-  /** @param expectedItems about how many objects the store holds */
+  /**
+   * @param expectedItems about how many objects the store holds
+   */
   HotSetPolicy(long expectedItems) {
     this(expectedItems, REINSERT_ZONE, REINSERT_MIN_FREQUENCY, ADMIT_MIN_FREQUENCY);
   }
 
   /** A policy with other constants (0 for admitMinFrequency admits every miss); for simulations. */
-  HotSetPolicy(long expectedItems, double reinsertZone, int reinsertMinFrequency, int admitMinFrequency) {
+  HotSetPolicy(
+      long expectedItems, double reinsertZone, int reinsertMinFrequency, int admitMinFrequency) {
     this.sketch = new FrequencySketch(expectedItems);
     this.reinsertZone = reinsertZone;
     this.reinsertMinFrequency = reinsertMinFrequency;
@@ -75,15 +79,17 @@ final class HotSetPolicy {
   /**
    * Whether a hit object should be rewritten at the head of the log.
    *
-   * @param bytesOlder    table bytes written before the object's copy (its distance from the horizon)
+   * @param bytesOlder table bytes written before the object's copy (its distance from the horizon)
    * @param capacityBytes table bytes the store keeps
    */
   boolean shouldReinsert(long keyHash, long bytesOlder, long capacityBytes) {
-    return bytesOlder < reinsertZone * capacityBytes && sketch.frequency(keyHash) >= reinsertMinFrequency;
+    return bytesOlder < reinsertZone * capacityBytes
+        && sketch.frequency(keyHash) >= reinsertMinFrequency;
   }
 
   /** A well-spread 64-bit hash of an int id (for simulations keyed by int). */
   static long spread(int id) {
-    return FrequencySketch.hash(new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
+    return FrequencySketch.hash(
+        new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
   }
 }

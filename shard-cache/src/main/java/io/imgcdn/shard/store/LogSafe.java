@@ -1,6 +1,9 @@
 package io.imgcdn.shard.store;
 
-/** Store keys made safe for a log line: control characters (the U+0001 separator, U+0000...) escaped. */
+/**
+ * Store keys made safe for a log line: control characters (the U+0001 separator, U+0000...)
+ * escaped.
+ */
 public final class LogSafe {
   /*
    * Store keys are "objectKey U+0001 path" (U+0002 before a representation's token): raw, the separator
@@ -8,7 +11,10 @@ public final class LogSafe {
    */
   private LogSafe() {}
 
-  /** {@code key} with every ISO control character written as {@code \\uXXXX}; the same string if it has none. */
+  /**
+   * {@code key} with every ISO control character written as {@code \\uXXXX}; the same string if it
+   * has none.
+   */
   public static String key(String key) {
     int i = 0;
     while (i < key.length() && !Character.isISOControl(key.charAt(i))) {

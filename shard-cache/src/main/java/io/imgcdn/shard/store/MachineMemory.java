@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The RAM this process may count on: what the store's read-mode and block-cache defaults are sized from. */
+/**
+ * The RAM this process may count on: what the store's read-mode and block-cache defaults are sized
+ * from.
+ */
 public final class MachineMemory {
 
   /*
@@ -21,20 +24,32 @@ public final class MachineMemory {
    * much RAM the host has; and a block cache sized from the host's RAM would get the unit killed by its limit.
    */
 
-  private static final Pattern MEM_TOTAL = Pattern.compile("^MemTotal:\\s+(\\d+)\\s*kB\\s*$", Pattern.MULTILINE);
-  /** A v1 "unlimited" is LONG_MAX rounded down to the page size; anything above 2^60 counts as no limit. */
+  private static final Pattern MEM_TOTAL =
+      Pattern.compile("^MemTotal:\\s+(\\d+)\\s*kB\\s*$", Pattern.MULTILINE);
+
+  /**
+   * A v1 "unlimited" is LONG_MAX rounded down to the page size; anything above 2^60 counts as no
+   * limit.
+   */
   private static final long NO_LIMIT = 1L << 60;
 
   private MachineMemory() {}
 
-  /** RAM in bytes: min(MemTotal, the cgroup memory limits above this process, the JVM's total memory). */
+  /**
+   * RAM in bytes: min(MemTotal, the cgroup memory limits above this process, the JVM's total
+   * memory).
+   */
   public static long totalBytes() {
-    long total = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getTotalMemorySize();
+    long total =
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+            .getTotalMemorySize();
     try {
       total = smallestPositive(total, memTotalBytes(Files.readString(Path.of("/proc/meminfo"))));
-      total = smallestPositive(total, cgroupLimitBytes(Files.readString(Path.of("/proc/self/cgroup")),
-          Path.of("/sys/fs/cgroup")));
+      total =
+          smallestPositive(
+              total,
+              cgroupLimitBytes(
+                  Files.readString(Path.of("/proc/self/cgroup")), Path.of("/sys/fs/cgroup")));
     } catch (IOException | RuntimeException e) {
       // not Linux, or /proc not mounted: what was found so far
     }
@@ -48,9 +63,10 @@ public final class MachineMemory {
   }
 
   /**
-   * The smallest memory limit of the cgroups named in a /proc/self/cgroup text and of their ancestors, read under
-   * {@code root} (normally /sys/fs/cgroup): cgroup v2 ({@code 0::/path}, file memory.max) and v1's memory
-   * controller ({@code N:memory:/path}, under root/memory, file memory.limit_in_bytes). -1 if none is set.
+   * The smallest memory limit of the cgroups named in a /proc/self/cgroup text and of their
+   * ancestors, read under {@code root} (normally /sys/fs/cgroup): cgroup v2 ({@code 0::/path}, file
+   * memory.max) and v1's memory controller ({@code N:memory:/path}, under root/memory, file
+   * memory.limit_in_bytes). -1 if none is set.
    */
   static long cgroupLimitBytes(String procSelfCgroup, Path root) {
     long limit = -1;
@@ -62,8 +78,9 @@ public final class MachineMemory {
       if (f[0].equals("0") && f[1].isEmpty()) {
         limit = smallestPositive(limit, smallestLimitUpwards(root, f[2], "memory.max"));
       } else if (List.of(f[1].split(",")).contains("memory")) {
-        limit = smallestPositive(limit, smallestLimitUpwards(root.resolve("memory"), f[2],
-            "memory.limit_in_bytes"));
+        limit =
+            smallestPositive(
+                limit, smallestLimitUpwards(root.resolve("memory"), f[2], "memory.limit_in_bytes"));
       }
     }
     return limit;
@@ -82,7 +99,8 @@ public final class MachineMemory {
           }
         }
       } catch (IOException | NumberFormatException e) {
-        // no such file at this level (a cgroup namespace shows only part of the tree): go on upwards
+        // no such file at this level (a cgroup namespace shows only part of the tree): go on
+        // upwards
       }
       dir = dir.equals(base) ? null : dir.getParent();
     }

@@ -31,21 +31,25 @@ public final class ReadModeChoice {
   static final long PAGE_CACHE_MODE_BLOCK_CACHE_CAP = 1L << 30;
 
   /**
-   * A configuration with its read mode, block cache and RAM settled (never {@link ReadMode#AUTO} nor
-   * {@link StoreConfig#DEFAULT_BLOCK_CACHE}), and one line that says what was chosen and why.
+   * A configuration with its read mode, block cache and RAM settled (never {@link ReadMode#AUTO}
+   * nor {@link StoreConfig#DEFAULT_BLOCK_CACHE}), and one line that says what was chosen and why.
    */
   public record Settled(StoreConfig config, String explanation) {}
 
   private ReadModeChoice() {}
 
-  /** What {@link ReadMode#AUTO} reads with: O_DIRECT iff the store is larger than the RAM and O_DIRECT works. */
+  /**
+   * What {@link ReadMode#AUTO} reads with: O_DIRECT iff the store is larger than the RAM and
+   * O_DIRECT works.
+   */
   public static ReadMode auto(long maxBytes, long ramBytes, boolean directSupported) {
     return maxBytes > ramBytes && directSupported ? ReadMode.DIRECT : ReadMode.PREAD;
   }
 
   /**
-   * The default block cache of a settled read mode: min(maxBytes, RAM / 2) with {@link ReadMode#DIRECT} (the only
-   * RAM copy of the hot set), min(1 GiB, maxBytes / 4) with pread and mmap (the page cache holds the rest).
+   * The default block cache of a settled read mode: min(maxBytes, RAM / 2) with {@link
+   * ReadMode#DIRECT} (the only RAM copy of the hot set), min(1 GiB, maxBytes / 4) with pread and
+   * mmap (the page cache holds the rest).
    */
   public static long defaultBlockCacheBytes(ReadMode mode, long maxBytes, long ramBytes) {
     return switch (mode) {
@@ -56,40 +60,68 @@ public final class ReadModeChoice {
   }
 
   /**
-   * Settles {@code config}: {@link ReadMode#AUTO} by {@link #auto} (asking {@code probe} only when the store is
-   * larger than the RAM), the default block cache by {@link #defaultBlockCacheBytes}, {@link StoreConfig#RAM_AUTO}
-   * by {@code machineRam} (asked only if a default needs it). Explicit values are kept. The directory must exist.
+   * Settles {@code config}: {@link ReadMode#AUTO} by {@link #auto} (asking {@code probe} only when
+   * the store is larger than the RAM), the default block cache by {@link #defaultBlockCacheBytes},
+   * {@link StoreConfig#RAM_AUTO} by {@code machineRam} (asked only if a default needs it). Explicit
+   * values are kept. The directory must exist.
    *
-   * @throws IOException if the configuration asks for {@link ReadMode#DIRECT} and the directory's filesystem does
-   *     not take O_DIRECT
+   * @throws IOException if the configuration asks for {@link ReadMode#DIRECT} and the directory's
+   *     filesystem does not take O_DIRECT
    */
-  public static Settled settle(StoreConfig config, LongSupplier machineRam, DirectIoProbe probe) throws IOException {
+  public static Settled settle(StoreConfig config, LongSupplier machineRam, DirectIoProbe probe)
+      throws IOException {
     ReadMode asked = config.readMode();
-    boolean needsRam = asked == ReadMode.AUTO
-        || asked == ReadMode.DIRECT && config.blockCacheBytes() == StoreConfig.DEFAULT_BLOCK_CACHE;
-    long ram = config.ramBytes() != StoreConfig.RAM_AUTO || !needsRam ? config.ramBytes() : machineRam.getAsLong();
-    String ramText = config.ramBytes() == StoreConfig.RAM_AUTO ? "RAM " + mib(ram) : "shard.store.ram " + mib(ram);
+    boolean needsRam =
+        asked == ReadMode.AUTO
+            || asked == ReadMode.DIRECT
+                && config.blockCacheBytes() == StoreConfig.DEFAULT_BLOCK_CACHE;
+    long ram =
+        config.ramBytes() != StoreConfig.RAM_AUTO || !needsRam
+            ? config.ramBytes()
+            : machineRam.getAsLong();
+    String ramText =
+        config.ramBytes() == StoreConfig.RAM_AUTO
+            ? "RAM " + mib(ram)
+            : "shard.store.ram " + mib(ram);
     ReadMode mode;
     String why;
     switch (asked) {
       case AUTO -> {
         if (config.maxBytes() <= ram) {
           mode = ReadMode.PREAD;
-          why = "auto: max-bytes " + mib(config.maxBytes()) + " <= " + ramText + ", the page cache can hold the store";
+          why =
+              "auto: max-bytes "
+                  + mib(config.maxBytes())
+                  + " <= "
+                  + ramText
+                  + ", the page cache can hold the store";
         } else {
           Optional<String> unsupported = probe.unsupportedReason(config.directory());
           mode = auto(config.maxBytes(), ram, unsupported.isEmpty());
-          why = "auto: max-bytes " + mib(config.maxBytes()) + " > " + ramText + (unsupported.isEmpty()
-              ? ", the page cache cannot hold the store"
-              : ", but O_DIRECT is not supported in " + config.directory() + " (" + unsupported.get() + ")");
+          why =
+              "auto: max-bytes "
+                  + mib(config.maxBytes())
+                  + " > "
+                  + ramText
+                  + (unsupported.isEmpty()
+                      ? ", the page cache cannot hold the store"
+                      : ", but O_DIRECT is not supported in "
+                          + config.directory()
+                          + " ("
+                          + unsupported.get()
+                          + ")");
         }
       }
       case DIRECT -> {
         Optional<String> unsupported = probe.unsupportedReason(config.directory());
         if (unsupported.isPresent()) {
-          throw new IOException("shard.store.reads=direct: O_DIRECT is not supported in " + config.directory()
-              + " (" + unsupported.get() + "; expected: a filesystem that takes O_DIRECT, such as ext4 or xfs); "
-              + "use shard.store.reads=auto or pread there");
+          throw new IOException(
+              "shard.store.reads=direct: O_DIRECT is not supported in "
+                  + config.directory()
+                  + " ("
+                  + unsupported.get()
+                  + "; expected: a filesystem that takes O_DIRECT, such as ext4 or xfs); "
+                  + "use shard.store.reads=auto or pread there");
         }
         mode = ReadMode.DIRECT;
         why = "configured";
@@ -103,12 +135,32 @@ public final class ReadModeChoice {
     String cacheWhy = "configured";
     if (blockCache == StoreConfig.DEFAULT_BLOCK_CACHE) {
       blockCache = defaultBlockCacheBytes(mode, config.maxBytes(), ram);
-      cacheWhy = mode == ReadMode.DIRECT ? "auto: min(max-bytes, " + ramText + " / 2)" : "auto: min(1 GiB, max-bytes / 4)";
+      cacheWhy =
+          mode == ReadMode.DIRECT
+              ? "auto: min(max-bytes, " + ramText + " / 2)"
+              : "auto: min(1 GiB, max-bytes / 4)";
     }
-    StoreConfig settled = new StoreConfig(config.directory(), config.maxBytes(), config.threads(),
-        config.queueCapacity(), blockCache, mode, config.admitMinRequests(), config.ramBytes());
-    return new Settled(settled, "reads=" + mode.name().toLowerCase(java.util.Locale.ROOT) + " (" + why
-        + "), block cache " + mib(blockCache) + " (" + cacheWhy + ")");
+    StoreConfig settled =
+        new StoreConfig(
+            config.directory(),
+            config.maxBytes(),
+            config.threads(),
+            config.queueCapacity(),
+            blockCache,
+            mode,
+            config.admitMinRequests(),
+            config.ramBytes());
+    return new Settled(
+        settled,
+        "reads="
+            + mode.name().toLowerCase(java.util.Locale.ROOT)
+            + " ("
+            + why
+            + "), block cache "
+            + mib(blockCache)
+            + " ("
+            + cacheWhy
+            + ")");
   }
 
   private static String mib(long bytes) {

@@ -59,9 +59,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * RocksDB-backed, byte-bounded, restart-surviving cache store. All calls run on its own bounded pool of
- * platform threads (never the caller's event loop); when the pool's queue is full the returned future
- * fails at once with {@link RejectedExecutionException}.
+ * RocksDB-backed, byte-bounded, restart-surviving cache store. All calls run on its own bounded
+ * pool of platform threads (never the caller's event loop); when the pool's queue is full the
+ * returned future fails at once with {@link RejectedExecutionException}.
  */
 public final class ShardStore implements AutoCloseable {
 
@@ -102,23 +102,32 @@ public final class ShardStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardStore.class);
   private static final long CLOSE_WAIT_SECONDS = 60;
   private static final int STRIPES = 1024;
+
   /** Bodies longer than this are stored in chunks of this size (ValueCodec version 2). */
   static final int CHUNK_BYTES = 1 << 20;
+
   /**
-   * System property: {@code true} makes RocksDB verify its block checksum also on reads that ValueCodec
-   * verifies anyway (the behaviour before; kept for measurements, docs/SHARD-STORE.md "Cold page cache").
+   * System property: {@code true} makes RocksDB verify its block checksum also on reads that
+   * ValueCodec verifies anyway (the behaviour before; kept for measurements, docs/SHARD-STORE.md
+   * "Cold page cache").
    */
   static final String VERIFY_BLOCK_CHECKSUMS_PROPERTY = "imgcdn.shard.store.verify-block-checksums";
+
   /**
-   * System property: {@code false} makes getDirect read every value through its scratch buffer, ignoring
-   * {@link SizeHints} (the behaviour before; kept for measurements, docs/SHARD-STORE.md "Cold page cache").
+   * System property: {@code false} makes getDirect read every value through its scratch buffer,
+   * ignoring {@link SizeHints} (the behaviour before; kept for measurements, docs/SHARD-STORE.md
+   * "Cold page cache").
    */
   static final String SIZE_HINTS_PROPERTY = "imgcdn.shard.store.size-hints";
+
   private static final int SCRATCH_BYTES = CHUNK_BYTES + 64 * 1024;
+
   /** The smallest block cache shard ({@link #blockCacheShardBits}): 64 chunks. */
   static final long MIN_BLOCK_CACHE_SHARD_BYTES = 64L * CHUNK_BYTES;
+
   private static final int KEY_SCRATCH_BYTES = 8 * 1024;
   private static final long MEAN_OBJECT_BYTES = 60 * 1024;
+
   /** Room DiskGuard leaves for the info LOG and MANIFEST to grow between its measurements. */
   private static final long GUARD_SLACK_BYTES = 1L << 20;
 
@@ -130,8 +139,13 @@ public final class ShardStore implements AutoCloseable {
   private final ReadOptions readOptions;
   private final ReadOptions hitReads;
   private final ReadOptions memoryOnly;
-  /** Held (shared) by callers of getCached, which run RocksDB on their own thread; close() takes it exclusively. */
+
+  /**
+   * Held (shared) by callers of getCached, which run RocksDB on their own thread; close() takes it
+   * exclusively.
+   */
   private final StampedLock callerThreadReads = new StampedLock();
+
   private final WriteOptions writeOptions;
   private final Statistics statistics;
   private final ThreadPoolExecutor executor;
@@ -141,10 +155,17 @@ public final class ShardStore implements AutoCloseable {
   private final AtomicLongArray stripeVersions = new AtomicLongArray(STRIPES);
   private final AtomicBoolean horizonStale;
   private volatile EvictionHorizon horizon = EvictionHorizon.EMPTY;
-  /** Sizes of inline values by key hash: a hit with a hint is read straight into the caller's buffer. */
+
+  /**
+   * Sizes of inline values by key hash: a hit with a hint is read straight into the caller's
+   * buffer.
+   */
   private final SizeHints sizeHints;
-  private final boolean useSizeHints = Boolean.parseBoolean(System.getProperty(SIZE_HINTS_PROPERTY, "true"));
-  private final ThreadLocal<ByteBuffer> scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
+
+  private final boolean useSizeHints =
+      Boolean.parseBoolean(System.getProperty(SIZE_HINTS_PROPERTY, "true"));
+  private final ThreadLocal<ByteBuffer> scratch =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
   private final ThreadLocal<ByteBuffer> keyScratch =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_SCRATCH_BYTES));
 
@@ -160,9 +181,21 @@ public final class ShardStore implements AutoCloseable {
   private final LongAdder boundRefusals = new LongAdder();
   private final DiskGuard guard;
 
-  private ShardStore(StoreConfig config, StoreLayout layout, StoreBudget budget, Deque<AutoCloseable> resources,
-      RocksDB db, ReadOptions readOptions, ReadOptions hitReads, ReadOptions memoryOnly, WriteOptions writeOptions,
-      Statistics statistics, ThreadPoolExecutor executor, LongAdder evictions, AtomicBoolean horizonStale, HotSetPolicy policy) {
+  private ShardStore(
+      StoreConfig config,
+      StoreLayout layout,
+      StoreBudget budget,
+      Deque<AutoCloseable> resources,
+      RocksDB db,
+      ReadOptions readOptions,
+      ReadOptions hitReads,
+      ReadOptions memoryOnly,
+      WriteOptions writeOptions,
+      Statistics statistics,
+      ThreadPoolExecutor executor,
+      LongAdder evictions,
+      AtomicBoolean horizonStale,
+      HotSetPolicy policy) {
     this.config = config;
     this.layout = layout;
     this.budget = budget;
@@ -176,8 +209,14 @@ public final class ShardStore implements AutoCloseable {
     this.executor = executor;
     this.evictions = evictions;
     this.horizonStale = horizonStale;
-    this.policy = policy != null ? policy : new HotSetPolicy(Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES),
-        HotSetPolicy.REINSERT_ZONE, HotSetPolicy.REINSERT_MIN_FREQUENCY, config.admitMinRequests());
+    this.policy =
+        policy != null
+            ? policy
+            : new HotSetPolicy(
+                Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES),
+                HotSetPolicy.REINSERT_ZONE,
+                HotSetPolicy.REINSERT_MIN_FREQUENCY,
+                config.admitMinRequests());
     for (int i = 0; i < STRIPES; i++) {
       stripeLocks[i] = new Object();
     }
@@ -186,8 +225,8 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * Opens (or creates) the store in {@code config.directory()} with the default layout,
-   * {@link StoreLayout#TABLE_FILES}.
+   * Opens (or creates) the store in {@code config.directory()} with the default layout, {@link
+   * StoreLayout#TABLE_FILES}.
    *
    * @throws IOException if the directory cannot be created or RocksDB cannot open it
    */
@@ -196,8 +235,8 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * Opens (or creates) the store in {@code config.directory()} with the given value layout. A directory
-   * must always be opened with the layout it was created with.
+   * Opens (or creates) the store in {@code config.directory()} with the given value layout. A
+   * directory must always be opened with the layout it was created with.
    *
    * @throws IOException if the directory cannot be created or RocksDB cannot open it
    */
@@ -206,13 +245,16 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /** Opens with another eviction policy (null: the default); for comparisons against plain FIFO. */
-  static ShardStore open(StoreConfig config, StoreLayout layout, HotSetPolicy policy) throws IOException {
+  static ShardStore open(StoreConfig config, StoreLayout layout, HotSetPolicy policy)
+      throws IOException {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(layout, "layout");
     StoreBudget budget = StoreBudget.of(config.maxBytes());
     Files.createDirectories(config.directory());
-    // AUTO reads and the default block cache, settled from maxBytes, the RAM and the filesystem (ReadModeChoice).
-    ReadModeChoice.Settled settled = ReadModeChoice.settle(config, MachineMemory::totalBytes, DirectIoProbe.SYSTEM);
+    // AUTO reads and the default block cache, settled from maxBytes, the RAM and the filesystem
+    // (ReadModeChoice).
+    ReadModeChoice.Settled settled =
+        ReadModeChoice.settle(config, MachineMemory::totalBytes, DirectIoProbe.SYSTEM);
     config = settled.config();
     log.info("shard store {}: {}", config.directory(), settled.explanation());
     RocksDB.loadLibrary();
@@ -226,16 +268,17 @@ public final class ShardStore implements AutoCloseable {
       BloomFilter bloom = push(resources, new BloomFilter(10));
       Statistics statistics = push(resources, new Statistics());
       StoreListener listener = push(resources, new StoreListener(evictions, horizonStale));
-      BlockBasedTableConfig table = new BlockBasedTableConfig()
-          .setFilterPolicy(bloom)
-          .setBlockSize(64 * 1024);
+      BlockBasedTableConfig table =
+          new BlockBasedTableConfig().setFilterPolicy(bloom).setBlockSize(64 * 1024);
       if (config.effectiveBlockCacheBytes() > 0) {
         long blockCache = config.effectiveBlockCacheBytes();
-        table.setBlockCache(push(resources, new LRUCache(blockCache, blockCacheShardBits(blockCache))));
+        table.setBlockCache(
+            push(resources, new LRUCache(blockCache, blockCacheShardBits(blockCache))));
       } else {
         table.setNoBlockCache(true);
       }
-      options.setCreateIfMissing(true)
+      options
+          .setCreateIfMissing(true)
           .setCompactionStyle(CompactionStyle.FIFO)
           .setCompressionType(CompressionType.NO_COMPRESSION)
           .setTableFormatConfig(table)
@@ -248,11 +291,13 @@ public final class ShardStore implements AutoCloseable {
           .setLevel0StopWritesTrigger(1 << 20)
           .setSoftPendingCompactionBytesLimit(0)
           .setHardPendingCompactionBytesLimit(0)
-          // Size is the only eviction criterion (FIFO would otherwise also drop files after 30 days).
+          // Size is the only eviction criterion (FIFO would otherwise also drop files after 30
+          // days).
           .setTtl(0)
           .setPeriodicCompactionSeconds(0)
           .setAllowFAllocate(false)
-          // PREAD or DIRECT (settled above); MMAP copies a hit straight out of the mapped file (no pread),
+          // PREAD or DIRECT (settled above); MMAP copies a hit straight out of the mapped file (no
+          // pread),
           // cheaper warm, dearer cold; docs/SHARD-STORE.md "The hit path" has the measurements.
           .setAllowMmapReads(config.readMode() == ReadMode.MMAP)
           .setUseDirectReads(config.readMode() == ReadMode.DIRECT)
@@ -265,9 +310,11 @@ public final class ShardStore implements AutoCloseable {
           .setStatistics(statistics)
           .setListeners(List.of(listener));
       if (layout == StoreLayout.BLOB_FILES) {
-        // max_data_files_size makes FIFO count blob files too (max_table_files_size alone does not).
+        // max_data_files_size makes FIFO count blob files too (max_table_files_size alone does
+        // not).
         fifo.setMaxDataFilesSize(budget.tableFilesBytes());
-        options.setEnableBlobFiles(true)
+        options
+            .setEnableBlobFiles(true)
             .setMinBlobSize(4096)
             .setBlobFileSize(budget.writeBufferBytes() + budget.maxValueBytes())
             .setBlobCompressionType(CompressionType.NO_COMPRESSION)
@@ -275,93 +322,138 @@ public final class ShardStore implements AutoCloseable {
       }
       options.setCompactionOptionsFIFO(fifo);
       ReadOptions readOptions = push(resources, new ReadOptions().setVerifyChecksums(true));
-      // Reads whose value ValueCodec verifies (header CRC32C, body or chunk CRC32C, lengths: every byte a
-      // hit serves) skip RocksDB's block checksum, a second pass over each 60 KiB block read from a file.
-      // Iterators and key checks keep it. docs/SHARD-STORE.md "Cold page cache" has the measurements.
-      ReadOptions hitReads = push(resources, new ReadOptions().setVerifyChecksums(
-          Boolean.parseBoolean(System.getProperty(VERIFY_BLOCK_CHECKSUMS_PROPERTY, "false"))));
+      // Reads whose value ValueCodec verifies (header CRC32C, body or chunk CRC32C, lengths: every
+      // byte a
+      // hit serves) skip RocksDB's block checksum, a second pass over each 60 KiB block read from a
+      // file.
+      // Iterators and key checks keep it. docs/SHARD-STORE.md "Cold page cache" has the
+      // measurements.
+      ReadOptions hitReads =
+          push(
+              resources,
+              new ReadOptions()
+                  .setVerifyChecksums(
+                      Boolean.parseBoolean(
+                          System.getProperty(VERIFY_BLOCK_CHECKSUMS_PROPERTY, "false"))));
       // Memtables and cached blocks only: RocksDB answers Incomplete instead of reading a file.
-      ReadOptions memoryOnly = push(resources,
-          new ReadOptions().setVerifyChecksums(true).setReadTier(ReadTier.BLOCK_CACHE_TIER));
+      ReadOptions memoryOnly =
+          push(
+              resources,
+              new ReadOptions().setVerifyChecksums(true).setReadTier(ReadTier.BLOCK_CACHE_TIER));
       WriteOptions writeOptions = push(resources, new WriteOptions());
       RocksDB db = push(resources, RocksDB.open(options, config.directory().toString()));
-      ThreadPoolExecutor executor = new ThreadPoolExecutor(config.threads(), config.threads(), 0,
-          TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.queueCapacity()),
-          namedDaemonThreads("shard-store-"), new ThreadPoolExecutor.AbortPolicy());
+      ThreadPoolExecutor executor =
+          new ThreadPoolExecutor(
+              config.threads(),
+              config.threads(),
+              0,
+              TimeUnit.MILLISECONDS,
+              new ArrayBlockingQueue<>(config.queueCapacity()),
+              namedDaemonThreads("shard-store-"),
+              new ThreadPoolExecutor.AbortPolicy());
       executor.prestartAllCoreThreads();
-      ShardStore store = new ShardStore(config, layout, budget, resources, db, readOptions, hitReads, memoryOnly,
-          writeOptions, statistics, executor, evictions, horizonStale, policy);
-      log.info("opened shard store {} ({}): maxBytes={} dataFiles={} writeBuffer={} maxValue={}",
-          config.directory(), layout, budget.maxBytes(), budget.tableFilesBytes(), budget.writeBufferBytes(),
+      ShardStore store =
+          new ShardStore(
+              config,
+              layout,
+              budget,
+              resources,
+              db,
+              readOptions,
+              hitReads,
+              memoryOnly,
+              writeOptions,
+              statistics,
+              executor,
+              evictions,
+              horizonStale,
+              policy);
+      log.info(
+          "opened shard store {} ({}): maxBytes={} dataFiles={} writeBuffer={} maxValue={}",
+          config.directory(),
+          layout,
+          budget.maxBytes(),
+          budget.tableFilesBytes(),
+          budget.writeBufferBytes(),
           budget.maxValueBytes());
       return store;
     } catch (RocksDBException | RuntimeException e) {
       closeAll(resources);
-      throw new IOException("cannot open shard store in " + config.directory() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot open shard store in " + config.directory() + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Looks {@code key} up. The body's checksum is verified: a mismatch is logged, counted, deleted and
-   * returned as empty (a miss). A hit close to the eviction horizon may rewrite the object (see
+   * Looks {@code key} up. The body's checksum is verified: a mismatch is logged, counted, deleted
+   * and returned as empty (a miss). A hit close to the eviction horizon may rewrite the object (see
    * {@link StoreStats#reinsertions()}).
    */
   public CompletableFuture<Optional<StoredObject>> get(String key) {
     byte[] keyBytes = keyBytes(key);
-    return submit(() -> {
-      long keyHash = FrequencySketch.hash(keyBytes);
-      policy.recordAccess(keyHash);
-      int stripe = stripe(keyHash);
-      long version = stripeVersions.get(stripe);
-      byte[] value;
-      try {
-        value = db.get(hitReads, keyBytes);
-      } catch (RocksDBException e) {
-        if (isCorruption(e)) {
-          dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
-          return Optional.empty();
-        }
-        throw e;
-      }
-      if (value == null) {
-        misses.increment();
-        return Optional.empty();
-      }
-      StoredObject object;
-      ValueCodec.Header header;
-      try {
-        header = ValueCodec.decodeHeader(value, value.length);
-        object = header.chunked()
-            ? new StoredObject(header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(),
-                readChunks(keyBytes, header))
-            : ValueCodec.decode(value, header);
-      } catch (ValueCodec.CorruptValueException e) {
-        dropCorrupt(key, keyBytes, keyHash, e);
-        return Optional.empty();
-      }
-      hits.increment();
-      if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.length)) {
-        ValueCodec.Header read = header;
-        StoredObject found = object;
-        reinsertIfUnchanged(stripe, version, sequence -> {
-          if (read.chunked()) {
-            writeChunked(keyBytes, found, sequence);
-          } else {
-            ValueCodec.setWriteSequence(value, read, sequence);
-            db.put(writeOptions, keyBytes, value);
+    return submit(
+        () -> {
+          long keyHash = FrequencySketch.hash(keyBytes);
+          policy.recordAccess(keyHash);
+          int stripe = stripe(keyHash);
+          long version = stripeVersions.get(stripe);
+          byte[] value;
+          try {
+            value = db.get(hitReads, keyBytes);
+          } catch (RocksDBException e) {
+            if (isCorruption(e)) {
+              dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
+              return Optional.empty();
+            }
+            throw e;
           }
+          if (value == null) {
+            misses.increment();
+            return Optional.empty();
+          }
+          StoredObject object;
+          ValueCodec.Header header;
+          try {
+            header = ValueCodec.decodeHeader(value, value.length);
+            object =
+                header.chunked()
+                    ? new StoredObject(
+                        header.contentType(),
+                        header.etag(),
+                        header.cacheControl(),
+                        header.storedAtMillis(),
+                        readChunks(keyBytes, header))
+                    : ValueCodec.decode(value, header);
+          } catch (ValueCodec.CorruptValueException e) {
+            dropCorrupt(key, keyBytes, keyHash, e);
+            return Optional.empty();
+          }
+          hits.increment();
+          if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.length)) {
+            ValueCodec.Header read = header;
+            StoredObject found = object;
+            reinsertIfUnchanged(
+                stripe,
+                version,
+                sequence -> {
+                  if (read.chunked()) {
+                    writeChunked(keyBytes, found, sequence);
+                  } else {
+                    ValueCodec.setWriteSequence(value, read, sequence);
+                    db.put(writeOptions, keyBytes, value);
+                  }
+                });
+          }
+          return Optional.of(object);
         });
-      }
-      return Optional.of(object);
-    });
   }
 
   /**
-   * Reads {@code length} body bytes from {@code offset} of the object under {@code key}, verified. Bodies
-   * larger than 1 MiB are stored in 1 MiB chunks, and only the chunks the range covers are read; a
-   * smaller body is read whole (it is one RocksDB value). To stream a large body with bounded memory,
-   * call this repeatedly and check that the ETag stays the same. Counts as a request for the key (hit or
-   * miss) like {@link #get(String)}, without re-insertion.
+   * Reads {@code length} body bytes from {@code offset} of the object under {@code key}, verified.
+   * Bodies larger than 1 MiB are stored in 1 MiB chunks, and only the chunks the range covers are
+   * read; a smaller body is read whole (it is one RocksDB value). To stream a large body with
+   * bounded memory, call this repeatedly and check that the ETag stays the same. Counts as a
+   * request for the key (hit or miss) like {@link #get(String)}, without re-insertion.
    */
   public CompletableFuture<Optional<StoredRange>> getRange(String key, long offset, int length) {
     byte[] keyBytes = keyBytes(key);
@@ -371,67 +463,80 @@ public final class ShardStore implements AutoCloseable {
     if (length < 0) {
       throw new IllegalArgumentException("length: " + length + " (expected: >= 0)");
     }
-    return submit(() -> {
-      long keyHash = FrequencySketch.hash(keyBytes);
-      policy.recordAccess(keyHash);
-      try {
-        byte[] value = db.get(hitReads, keyBytes);
-        if (value == null) {
-          misses.increment();
-          return Optional.empty();
-        }
-        ValueCodec.Header header = ValueCodec.decodeHeader(value, value.length);
-        long total = header.bodyLength();
-        int n = (int) Math.max(0, Math.min(length, total - offset));
-        byte[] bytes = new byte[n];
-        if (!header.chunked()) {
-          StoredObject object = ValueCodec.decode(value, header);
-          System.arraycopy(object.body(), (int) Math.min(offset, total), bytes, 0, n);
-        } else if (n > 0) {
-          int first = (int) (offset / header.chunkBytes());
-          int last = (int) ((offset + n - 1) / header.chunkBytes());
-          for (int i = first; i <= last; i++) {
-            byte[] chunk = readChunk(keyBytes, header, i);
-            long chunkStart = (long) i * header.chunkBytes();
-            long from = Math.max(offset, chunkStart);
-            long to = Math.min(offset + n, chunkStart + header.chunkLength(i));
-            System.arraycopy(chunk, ValueCodec.CHUNK_PREFIX_BYTES + (int) (from - chunkStart), bytes,
-                (int) (from - offset), (int) (to - from));
+    return submit(
+        () -> {
+          long keyHash = FrequencySketch.hash(keyBytes);
+          policy.recordAccess(keyHash);
+          try {
+            byte[] value = db.get(hitReads, keyBytes);
+            if (value == null) {
+              misses.increment();
+              return Optional.empty();
+            }
+            ValueCodec.Header header = ValueCodec.decodeHeader(value, value.length);
+            long total = header.bodyLength();
+            int n = (int) Math.max(0, Math.min(length, total - offset));
+            byte[] bytes = new byte[n];
+            if (!header.chunked()) {
+              StoredObject object = ValueCodec.decode(value, header);
+              System.arraycopy(object.body(), (int) Math.min(offset, total), bytes, 0, n);
+            } else if (n > 0) {
+              int first = (int) (offset / header.chunkBytes());
+              int last = (int) ((offset + n - 1) / header.chunkBytes());
+              for (int i = first; i <= last; i++) {
+                byte[] chunk = readChunk(keyBytes, header, i);
+                long chunkStart = (long) i * header.chunkBytes();
+                long from = Math.max(offset, chunkStart);
+                long to = Math.min(offset + n, chunkStart + header.chunkLength(i));
+                System.arraycopy(
+                    chunk,
+                    ValueCodec.CHUNK_PREFIX_BYTES + (int) (from - chunkStart),
+                    bytes,
+                    (int) (from - offset),
+                    (int) (to - from));
+              }
+            }
+            hits.increment();
+            return Optional.of(
+                new StoredRange(
+                    header.contentType(),
+                    header.etag(),
+                    header.cacheControl(),
+                    header.storedAtMillis(),
+                    total,
+                    offset,
+                    bytes));
+          } catch (ValueCodec.CorruptValueException e) {
+            dropCorrupt(key, keyBytes, keyHash, e);
+            return Optional.empty();
+          } catch (RocksDBException e) {
+            if (isCorruption(e)) {
+              dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
+              return Optional.empty();
+            }
+            throw e;
           }
-        }
-        hits.increment();
-        return Optional.of(new StoredRange(header.contentType(), header.etag(), header.cacheControl(),
-            header.storedAtMillis(), total, offset, bytes));
-      } catch (ValueCodec.CorruptValueException e) {
-        dropCorrupt(key, keyBytes, keyHash, e);
-        return Optional.empty();
-      } catch (RocksDBException e) {
-        if (isCorruption(e)) {
-          dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
-          return Optional.empty();
-        }
-        throw e;
-      }
-    });
+        });
   }
 
   /**
-   * Looks {@code key} up like {@link #get(String)} but copies the value from RocksDB straight into a
-   * buffer from {@code allocate} (give it direct memory, e.g. a pooled Netty buffer's
-   * {@code nioBuffer(0, n)}), so a large body never lands on the Java heap. {@code allocate} is called
-   * with the number of bytes needed (the body, or for a body of 1 MiB or less the whole value with its
-   * header), at most twice; each buffer it returned that does not end up in the result (a retry after a
-   * concurrent replace, a checksum failure, an error) is handed to {@code release}. The result's body is
-   * a read-only slice of the buffer; a Range response can slice it further.
+   * Looks {@code key} up like {@link #get(String)} but copies the value from RocksDB straight into
+   * a buffer from {@code allocate} (give it direct memory, e.g. a pooled Netty buffer's {@code
+   * nioBuffer(0, n)}), so a large body never lands on the Java heap. {@code allocate} is called
+   * with the number of bytes needed (the body, or for a body of 1 MiB or less the whole value with
+   * its header), at most twice; each buffer it returned that does not end up in the result (a retry
+   * after a concurrent replace, a checksum failure, an error) is handed to {@code release}. The
+   * result's body is a read-only slice of the buffer; a Range response can slice it further.
    */
-  public CompletableFuture<Optional<DirectObject>> getDirect(String key, IntFunction<ByteBuffer> allocate,
-      Consumer<ByteBuffer> release) {
-    return lookup(key, allocate, release, true).thenApply(found -> found.map(DirectObject.class::cast));
+  public CompletableFuture<Optional<DirectObject>> getDirect(
+      String key, IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release) {
+    return lookup(key, allocate, release, true)
+        .thenApply(found -> found.map(DirectObject.class::cast));
   }
 
   /**
-   * The block cache's shard bits: as many as RocksDB would choose (at most 6), but no shard smaller than
-   * {@link #MIN_BLOCK_CACHE_SHARD_BYTES}.
+   * The block cache's shard bits: as many as RocksDB would choose (at most 6), but no shard smaller
+   * than {@link #MIN_BLOCK_CACHE_SHARD_BYTES}.
    */
   static int blockCacheShardBits(long capacityBytes) {
     /*
@@ -450,206 +555,256 @@ public final class ShardStore implements AutoCloseable {
     return bits;
   }
 
-  /** Whether a body of {@code bodyLength} bytes is stored in chunks (and found as a {@link ChunkedBody}). */
+  /**
+   * Whether a body of {@code bodyLength} bytes is stored in chunks (and found as a {@link
+   * ChunkedBody}).
+   */
   public static boolean storesInChunks(int bodyLength) {
     return bodyLength > CHUNK_BYTES;
   }
 
   /**
-   * Looks {@code key} up like {@link #getDirect}, except that a body stored in chunks (over 1 MiB) is not
-   * read: the result is then a {@link ChunkedBody}, whose chunks {@link #readChunk} reads one at a time,
-   * so a response can read the next chunk only when its client has taken the last (a 15 MB picture sent
-   * to a slow client holds a chunk or two of memory, not 15 MB). {@code allocate} is only called for a
-   * {@link DirectObject}.
+   * Looks {@code key} up like {@link #getDirect}, except that a body stored in chunks (over 1 MiB)
+   * is not read: the result is then a {@link ChunkedBody}, whose chunks {@link #readChunk} reads
+   * one at a time, so a response can read the next chunk only when its client has taken the last (a
+   * 15 MB picture sent to a slow client holds a chunk or two of memory, not 15 MB). {@code
+   * allocate} is only called for a {@link DirectObject}.
    */
-  public CompletableFuture<Optional<StoreHit>> find(String key, IntFunction<ByteBuffer> allocate,
-      Consumer<ByteBuffer> release) {
+  public CompletableFuture<Optional<StoreHit>> find(
+      String key, IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release) {
     return lookup(key, allocate, release, false);
   }
 
   /**
-   * Reads chunk {@code index} of {@code body} into a buffer from {@code allocate} (asked for exactly
-   * {@link ChunkedBody#chunkValueBytes(int)}; handed to {@code release} if the read fails) and completes
-   * with a read-only slice of it holding the chunk's body bytes, verified: the buffer's last
-   * {@link ChunkedBody#chunkLength(int)} bytes. Fails with {@link ChunkUnavailableException} when the
-   * object was replaced, deleted or evicted since {@link #find} (its chunks may now be another version's:
-   * a response must be cut, not continued with them), or when the chunk is corrupt (the object is then
-   * deleted and counted in {@link StoreStats#checksumFailures()}).
+   * Reads chunk {@code index} of {@code body} into a buffer from {@code allocate} (asked for
+   * exactly {@link ChunkedBody#chunkValueBytes(int)}; handed to {@code release} if the read fails)
+   * and completes with a read-only slice of it holding the chunk's body bytes, verified: the
+   * buffer's last {@link ChunkedBody#chunkLength(int)} bytes. Fails with {@link
+   * ChunkUnavailableException} when the object was replaced, deleted or evicted since {@link #find}
+   * (its chunks may now be another version's: a response must be cut, not continued with them), or
+   * when the chunk is corrupt (the object is then deleted and counted in {@link
+   * StoreStats#checksumFailures()}).
    */
-  public CompletableFuture<ByteBuffer> readChunk(ChunkedBody body, int index, IntFunction<ByteBuffer> allocate,
-      Consumer<ByteBuffer> release) {
+  public CompletableFuture<ByteBuffer> readChunk(
+      ChunkedBody body, int index, IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release) {
     Objects.requireNonNull(body, "body");
     Objects.checkIndex(index, body.chunkCount());
     Objects.requireNonNull(allocate, "allocate");
     Objects.requireNonNull(release, "release");
-    return submit(() -> {
-      ValueCodec.Header header = body.header();
-      byte[] keyBytes = body.keyBytes();
-      ByteBuffer target = allocateExactly(allocate, release, body.chunkValueBytes(index));
-      try {
-        int size = db.get(hitReads, directKey(chunkKey(keyBytes, index)), target.duplicate());
-        if (size == RocksDB.NOT_FOUND) {
-          throw new ValueCodec.MissingChunkException(header, index);
-        }
-        if (size != target.remaining()) {
-          throw new ValueCodec.ChunkMismatchException("chunk " + index + " length " + size + " (expected: "
-              + target.remaining() + ")", header);
-        }
-        ValueCodec.verifyChunk(target, header, index);
-        return target.slice(ValueCodec.CHUNK_PREFIX_BYTES, body.chunkLength(index)).asReadOnlyBuffer();
-      } catch (ValueCodec.CorruptValueException e) {
-        release.accept(target);
-        if (stale(keyBytes, e)) {
-          throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": replaced or evicted while it was read");
-        }
-        dropCorrupt(body.key(), keyBytes, FrequencySketch.hash(keyBytes), e.getMessage());
-        throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": corrupt chunk " + index + " ("
-            + e.getMessage() + ")");
-      } catch (RocksDBException | RuntimeException e) {
-        release.accept(target);
-        if (e instanceof RocksDBException rocks && isCorruption(rocks)) {
-          dropCorrupt(body.key(), keyBytes, FrequencySketch.hash(keyBytes), "RocksDB: " + rocks.getMessage());
-          throw new ChunkUnavailableException(LogSafe.key(body.key()) + ": corrupt chunk " + index + " ("
-              + rocks.getMessage() + ")");
-        }
-        throw e;
-      }
-    });
+    return submit(
+        () -> {
+          ValueCodec.Header header = body.header();
+          byte[] keyBytes = body.keyBytes();
+          ByteBuffer target = allocateExactly(allocate, release, body.chunkValueBytes(index));
+          try {
+            int size = db.get(hitReads, directKey(chunkKey(keyBytes, index)), target.duplicate());
+            if (size == RocksDB.NOT_FOUND) {
+              throw new ValueCodec.MissingChunkException(header, index);
+            }
+            if (size != target.remaining()) {
+              throw new ValueCodec.ChunkMismatchException(
+                  "chunk " + index + " length " + size + " (expected: " + target.remaining() + ")",
+                  header);
+            }
+            ValueCodec.verifyChunk(target, header, index);
+            return target
+                .slice(ValueCodec.CHUNK_PREFIX_BYTES, body.chunkLength(index))
+                .asReadOnlyBuffer();
+          } catch (ValueCodec.CorruptValueException e) {
+            release.accept(target);
+            if (stale(keyBytes, e)) {
+              throw new ChunkUnavailableException(
+                  LogSafe.key(body.key()) + ": replaced or evicted while it was read");
+            }
+            dropCorrupt(body.key(), keyBytes, FrequencySketch.hash(keyBytes), e.getMessage());
+            throw new ChunkUnavailableException(
+                LogSafe.key(body.key()) + ": corrupt chunk " + index + " (" + e.getMessage() + ")");
+          } catch (RocksDBException | RuntimeException e) {
+            release.accept(target);
+            if (e instanceof RocksDBException rocks && isCorruption(rocks)) {
+              dropCorrupt(
+                  body.key(),
+                  keyBytes,
+                  FrequencySketch.hash(keyBytes),
+                  "RocksDB: " + rocks.getMessage());
+              throw new ChunkUnavailableException(
+                  LogSafe.key(body.key())
+                      + ": corrupt chunk "
+                      + index
+                      + " ("
+                      + rocks.getMessage()
+                      + ")");
+            }
+            throw e;
+          }
+        });
   }
 
-  private CompletableFuture<Optional<StoreHit>> lookup(String key, IntFunction<ByteBuffer> allocate,
-      Consumer<ByteBuffer> release, boolean readChunked) {
+  private CompletableFuture<Optional<StoreHit>> lookup(
+      String key,
+      IntFunction<ByteBuffer> allocate,
+      Consumer<ByteBuffer> release,
+      boolean readChunked) {
     byte[] keyBytes = keyBytes(key);
     Objects.requireNonNull(allocate, "allocate");
     Objects.requireNonNull(release, "release");
-    return submit(() -> {
-      long keyHash = FrequencySketch.hash(keyBytes);
-      policy.recordAccess(keyHash);
-      int stripe = stripe(keyHash);
-      long version = stripeVersions.get(stripe);
-      ByteBuffer keyBuffer = directKey(keyBytes);
-      ByteBuffer value = null;
-      DirectObject object = null;
-      ValueCodec.Header header = null;
-      try {
-        int hint = useSizeHints ? sizeHints.get(keyHash) : 0;
-        for (int attempt = 0; attempt < 2 && value == null; attempt++) {
-          if (attempt == 0 && hint > 0) {
-            // The size is known: RocksDB copies the value straight into the caller's buffer.
-            ByteBuffer target = allocateExactly(allocate, release, hint);
-            int size;
-            try {
-              size = db.get(hitReads, keyBuffer.duplicate(), target.duplicate());
-            } catch (RocksDBException | RuntimeException e) {
-              release.accept(target);
-              throw e;
-            }
-            ValueCodec.Header inline = size == hint ? inlineHeaderOrNull(target) : null;
-            if (inline != null) {
-              value = target;
-              header = inline;
-            } else {
-              release.accept(target);
+    return submit(
+        () -> {
+          long keyHash = FrequencySketch.hash(keyBytes);
+          policy.recordAccess(keyHash);
+          int stripe = stripe(keyHash);
+          long version = stripeVersions.get(stripe);
+          ByteBuffer keyBuffer = directKey(keyBytes);
+          ByteBuffer value = null;
+          DirectObject object = null;
+          ValueCodec.Header header = null;
+          try {
+            int hint = useSizeHints ? sizeHints.get(keyHash) : 0;
+            for (int attempt = 0; attempt < 2 && value == null; attempt++) {
+              if (attempt == 0 && hint > 0) {
+                // The size is known: RocksDB copies the value straight into the caller's buffer.
+                ByteBuffer target = allocateExactly(allocate, release, hint);
+                int size;
+                try {
+                  size = db.get(hitReads, keyBuffer.duplicate(), target.duplicate());
+                } catch (RocksDBException | RuntimeException e) {
+                  release.accept(target);
+                  throw e;
+                }
+                ValueCodec.Header inline = size == hint ? inlineHeaderOrNull(target) : null;
+                if (inline != null) {
+                  value = target;
+                  header = inline;
+                } else {
+                  release.accept(target);
+                  if (size == RocksDB.NOT_FOUND) {
+                    sizeHints.remove(keyHash);
+                    misses.increment();
+                    return Optional.empty();
+                  }
+                  // Replaced, or another key's hint: the next attempt reads through the scratch
+                  // buffer.
+                }
+                continue;
+              }
+              ByteBuffer first = scratch.get().clear();
+              int size = db.get(hitReads, keyBuffer.duplicate(), first);
               if (size == RocksDB.NOT_FOUND) {
-                sizeHints.remove(keyHash);
                 misses.increment();
                 return Optional.empty();
               }
-              // Replaced, or another key's hint: the next attempt reads through the scratch buffer.
+              if (size <= first.capacity()) {
+                header = ValueCodec.decodeHeader(first.duplicate());
+                if (header.chunked() && !readChunked) {
+                  hits.increment();
+                  return Optional.of(
+                      new ChunkedBody(
+                          key,
+                          keyBytes,
+                          reinsertIfDue(keyBytes, keyHash, stripe, version, header)));
+                }
+                if (header.chunked()) {
+                  value = allocateExactly(allocate, release, header.bodyLength());
+                  try {
+                    readChunksInto(keyBytes, header, value);
+                  } catch (ValueCodec.CorruptValueException
+                      | RocksDBException
+                      | RuntimeException e) {
+                    release.accept(value);
+                    throw e;
+                  }
+                  object =
+                      new DirectObject(
+                          header.contentType(),
+                          header.etag(),
+                          header.cacheControl(),
+                          header.storedAtMillis(),
+                          value.asReadOnlyBuffer());
+                } else {
+                  value = allocateExactly(allocate, release, size);
+                  value.put(value.position(), first, 0, size);
+                  sizeHints.put(keyHash, size);
+                }
+              } else {
+                // An inline value above the scratch size (written before chunking existed): read it
+                // again.
+                ByteBuffer target = allocateExactly(allocate, release, size);
+                if (db.get(hitReads, keyBuffer.duplicate(), target.duplicate()) == size) {
+                  value = target;
+                } else {
+                  release.accept(target); // replaced between the two reads; read again
+                }
+              }
             }
-            continue;
-          }
-          ByteBuffer first = scratch.get().clear();
-          int size = db.get(hitReads, keyBuffer.duplicate(), first);
-          if (size == RocksDB.NOT_FOUND) {
-            misses.increment();
-            return Optional.empty();
-          }
-          if (size <= first.capacity()) {
-            header = ValueCodec.decodeHeader(first.duplicate());
-            if (header.chunked() && !readChunked) {
-              hits.increment();
-              return Optional.of(new ChunkedBody(key, keyBytes, reinsertIfDue(keyBytes, keyHash, stripe, version, header)));
+            if (value == null) {
+              misses.increment();
+              return Optional.empty();
             }
-            if (header.chunked()) {
-              value = allocateExactly(allocate, release, header.bodyLength());
+            if (object == null) {
               try {
-                readChunksInto(keyBytes, header, value);
-              } catch (ValueCodec.CorruptValueException | RocksDBException | RuntimeException e) {
+                header =
+                    header != null
+                        ? header
+                        : ValueCodec.decodeHeader(value); // null: read past the scratch
+                object = ValueCodec.decode(value, header);
+              } catch (ValueCodec.CorruptValueException e) {
                 release.accept(value);
                 throw e;
               }
-              object = new DirectObject(header.contentType(), header.etag(), header.cacheControl(),
-                  header.storedAtMillis(), value.asReadOnlyBuffer());
-            } else {
-              value = allocateExactly(allocate, release, size);
-              value.put(value.position(), first, 0, size);
-              sizeHints.put(keyHash, size);
             }
-          } else {
-            // An inline value above the scratch size (written before chunking existed): read it again.
-            ByteBuffer target = allocateExactly(allocate, release, size);
-            if (db.get(hitReads, keyBuffer.duplicate(), target.duplicate()) == size) {
-              value = target;
-            } else {
-              release.accept(target); // replaced between the two reads; read again
-            }
-          }
-        }
-        if (value == null) {
-          misses.increment();
-          return Optional.empty();
-        }
-        if (object == null) {
-          try {
-            header = header != null ? header : ValueCodec.decodeHeader(value); // null: read past the scratch
-            object = ValueCodec.decode(value, header);
           } catch (ValueCodec.CorruptValueException e) {
-            release.accept(value);
+            dropCorrupt(key, keyBytes, keyHash, e);
+            return Optional.empty();
+          } catch (RocksDBException e) {
+            if (isCorruption(e)) {
+              dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
+              return Optional.empty();
+            }
             throw e;
           }
-        }
-      } catch (ValueCodec.CorruptValueException e) {
-        dropCorrupt(key, keyBytes, keyHash, e);
-        return Optional.empty();
-      } catch (RocksDBException e) {
-        if (isCorruption(e)) {
-          dropCorrupt(key, keyBytes, keyHash, "RocksDB: " + e.getMessage());
-          return Optional.empty();
-        }
-        throw e;
-      }
-      hits.increment();
-      if (shouldReinsert(keyHash, header) && admitReinsertion(keyBytes, header, value.remaining())) {
-        ValueCodec.Header read = header;
-        DirectObject found = object;
-        ByteBuffer stored = value;
-        reinsertIfUnchanged(stripe, version, sequence -> {
-          if (read.chunked()) {
-            writeChunked(keyBytes, found, sequence);
-          } else {
-            ValueCodec.setWriteSequence(stored, read, sequence);
-            db.put(writeOptions, keyBuffer.duplicate(), stored.duplicate());
+          hits.increment();
+          if (shouldReinsert(keyHash, header)
+              && admitReinsertion(keyBytes, header, value.remaining())) {
+            ValueCodec.Header read = header;
+            DirectObject found = object;
+            ByteBuffer stored = value;
+            reinsertIfUnchanged(
+                stripe,
+                version,
+                sequence -> {
+                  if (read.chunked()) {
+                    writeChunked(keyBytes, found, sequence);
+                  } else {
+                    ValueCodec.setWriteSequence(stored, read, sequence);
+                    db.put(writeOptions, keyBuffer.duplicate(), stored.duplicate());
+                  }
+                });
           }
+          return Optional.<StoreHit>of(object);
         });
-      }
-      return Optional.<StoreHit>of(object);
-    });
   }
 
   /**
-   * Re-inserts a chunked object that is close to the eviction horizon (as getDirect re-inserts what it
-   * read): its chunks are read onto the heap, on this store thread, and written again under a new write
-   * sequence; returns the header its chunks now carry. Memory: one body per store thread at most.
+   * Re-inserts a chunked object that is close to the eviction horizon (as getDirect re-inserts what
+   * it read): its chunks are read onto the heap, on this store thread, and written again under a
+   * new write sequence; returns the header its chunks now carry. Memory: one body per store thread
+   * at most.
    */
-  private ValueCodec.Header reinsertIfDue(byte[] keyBytes, long keyHash, int stripe, long version,
-      ValueCodec.Header header) throws RocksDBException, ValueCodec.CorruptValueException {
+  private ValueCodec.Header reinsertIfDue(
+      byte[] keyBytes, long keyHash, int stripe, long version, ValueCodec.Header header)
+      throws RocksDBException, ValueCodec.CorruptValueException {
     if (!shouldReinsert(keyHash, header) || !admitReinsertion(keyBytes, header, 0)) {
       return header;
     }
-    StoredObject object = new StoredObject(header.contentType(), header.etag(), header.cacheControl(),
-        header.storedAtMillis(), readChunks(keyBytes, header));
-    long sequence = reinsertIfUnchanged(stripe, version, next -> writeChunked(keyBytes, object, next));
+    StoredObject object =
+        new StoredObject(
+            header.contentType(),
+            header.etag(),
+            header.cacheControl(),
+            header.storedAtMillis(),
+            readChunks(keyBytes, header));
+    long sequence =
+        reinsertIfUnchanged(stripe, version, next -> writeChunked(keyBytes, object, next));
     // Replaced or deleted meanwhile (no re-insertion): the reader finds out chunk by chunk.
     return sequence < 0 ? header : header.withWriteSequence(sequence);
   }
@@ -660,11 +815,12 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * Re-inserts under the key's stripe lock, with the next write sequence, if nothing has written the
-   * stripe since {@code version} was read (a stale copy must never overwrite a newer value or resurrect
-   * a deleted one); returns the sequence written, or -1 when the stripe changed.
+   * Re-inserts under the key's stripe lock, with the next write sequence, if nothing has written
+   * the stripe since {@code version} was read (a stale copy must never overwrite a newer value or
+   * resurrect a deleted one); returns the sequence written, or -1 when the stripe changed.
    */
-  private long reinsertIfUnchanged(int stripe, long version, Rewrite rewrite) throws RocksDBException {
+  private long reinsertIfUnchanged(int stripe, long version, Rewrite rewrite)
+      throws RocksDBException {
     synchronized (stripeLocks[stripe]) {
       if (stripeVersions.get(stripe) != version) {
         return -1;
@@ -678,15 +834,15 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * Answers {@code key} from memory alone (RocksDB's memtables and block cache) on the caller's thread,
-   * into a buffer from {@code allocate} as {@link #getDirect} does. Empty when that is not possible
-   * without reading a file, and also for a miss, a chunked body (over 1 MiB), a value that fails
-   * verification and an object due for re-insertion: call {@link #getDirect} then, which handles each
-   * (and counts it). Never reads or writes a file, so an event loop may call it. Only a returned object
-   * counts (as a hit and a request for the key).
+   * Answers {@code key} from memory alone (RocksDB's memtables and block cache) on the caller's
+   * thread, into a buffer from {@code allocate} as {@link #getDirect} does. Empty when that is not
+   * possible without reading a file, and also for a miss, a chunked body (over 1 MiB), a value that
+   * fails verification and an object due for re-insertion: call {@link #getDirect} then, which
+   * handles each (and counts it). Never reads or writes a file, so an event loop may call it. Only
+   * a returned object counts (as a hit and a request for the key).
    */
-  public Optional<DirectObject> getCached(String key, IntFunction<ByteBuffer> allocate,
-      Consumer<ByteBuffer> release) {
+  public Optional<DirectObject> getCached(
+      String key, IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release) {
     /*
      * KeyMayExist reads with ReadTier.BLOCK_CACHE_TIER: where a get would read a table file it stops and
      * says "may exist, value not found" (a get with that tier does the same but reports it as an
@@ -710,7 +866,8 @@ public final class ShardStore implements AutoCloseable {
       }
       long keyHash = FrequencySketch.hash(keyBytes);
       int hint = useSizeHints && config.effectiveBlockCacheBytes() > 0 ? sizeHints.get(keyHash) : 0;
-      // With a size hint the value goes straight into the caller's buffer, else through the scratch buffer.
+      // With a size hint the value goes straight into the caller's buffer, else through the scratch
+      // buffer.
       ByteBuffer owned = hint > 0 ? allocateExactly(allocate, release, hint) : null;
       try {
         ByteBuffer read = owned != null ? owned : scratch.get().clear();
@@ -722,7 +879,8 @@ public final class ShardStore implements AutoCloseable {
         }
         read = read.duplicate().clear().limit(size);
         ValueCodec.Header header = ValueCodec.decodeHeader(read);
-        // (shouldReinsert may refresh the eviction horizon: table-file metadata RocksDB holds in memory.)
+        // (shouldReinsert may refresh the eviction horizon: table-file metadata RocksDB holds in
+        // memory.)
         if (header.chunked() || shouldReinsert(keyHash, header)) {
           return Optional.empty();
         }
@@ -761,19 +919,20 @@ public final class ShardStore implements AutoCloseable {
     if (ValueCodec.encodedLength(value) > budget.maxValueBytes()) {
       return CompletableFuture.completedFuture(null);
     }
-    return submit(() -> {
-      write(keyBytes, FrequencySketch.hash(keyBytes), value);
-      return null;
-    });
+    return submit(
+        () -> {
+          write(keyBytes, FrequencySketch.hash(keyBytes), value);
+          return null;
+        });
   }
 
   /**
-   * Stores {@code value} under {@code key} if the admission policy lets it in: the key must have been
-   * asked for (get, getCached, getDirect or getRange) at least {@link StoreConfig#admitMinRequests()}
-   * times recently (default 4),
-   * so objects requested once do not wear the SSD. The future tells whether the value was written
-   * (false also for a value over {@link #maxValueBytes()} or one the byte bound's guard refuses).
-   * This is what the fill path after a miss should call.
+   * Stores {@code value} under {@code key} if the admission policy lets it in: the key must have
+   * been asked for (get, getCached, getDirect or getRange) at least {@link
+   * StoreConfig#admitMinRequests()} times recently (default 4), so objects requested once do not
+   * wear the SSD. The future tells whether the value was written (false also for a value over
+   * {@link #maxValueBytes()} or one the byte bound's guard refuses). This is what the fill path
+   * after a miss should call.
    */
   public CompletableFuture<Boolean> offer(String key, StoredObject value) {
     byte[] keyBytes = keyBytes(key);
@@ -792,51 +951,57 @@ public final class ShardStore implements AutoCloseable {
   /** Removes {@code key}; the future tells whether it was there. */
   public CompletableFuture<Boolean> delete(String key) {
     byte[] keyBytes = keyBytes(key);
-    return submit(() -> {
-      int stripe = stripe(FrequencySketch.hash(keyBytes));
-      synchronized (stripeLocks[stripe]) {
-        boolean present = db.keyExists(readOptions, keyBytes);
-        if (present) {
-          db.delete(writeOptions, keyBytes);
-        }
-        stripeVersions.incrementAndGet(stripe);
-        return present;
-      }
-    });
+    return submit(
+        () -> {
+          int stripe = stripe(FrequencySketch.hash(keyBytes));
+          synchronized (stripeLocks[stripe]) {
+            boolean present = db.keyExists(readOptions, keyBytes);
+            if (present) {
+              db.delete(writeOptions, keyBytes);
+            }
+            stripeVersions.incrementAndGet(stripe);
+            return present;
+          }
+        });
   }
 
   /**
-   * Deletes every object whose key starts with {@code prefix} (e.g. all cached variants of one original,
-   * which the shard keys by object key first). Walks only that key range; returns how many were deleted.
+   * Deletes every object whose key starts with {@code prefix} (e.g. all cached variants of one
+   * original, which the shard keys by object key first). Walks only that key range; returns how
+   * many were deleted.
    */
   public CompletableFuture<Integer> deletePrefix(String prefix) {
     byte[] prefixBytes = keyBytes(prefix);
-    return submit(() -> {
-      java.util.List<byte[]> keys = new java.util.ArrayList<>();
-      try (RocksIterator it = db.newIterator(readOptions)) {
-        for (it.seek(prefixBytes); it.isValid() && startsWith(it.key(), prefixBytes); it.next()) {
-          if (!isChunkKey(it.key())) {
-            keys.add(it.key());
+    return submit(
+        () -> {
+          java.util.List<byte[]> keys = new java.util.ArrayList<>();
+          try (RocksIterator it = db.newIterator(readOptions)) {
+            for (it.seek(prefixBytes);
+                it.isValid() && startsWith(it.key(), prefixBytes);
+                it.next()) {
+              if (!isChunkKey(it.key())) {
+                keys.add(it.key());
+              }
+            }
           }
-        }
-      }
-      int deleted = 0;
-      for (byte[] key : keys) {
-        int stripe = stripe(FrequencySketch.hash(key));
-        synchronized (stripeLocks[stripe]) {
-          if (db.keyExists(readOptions, key)) {
-            db.delete(writeOptions, key);
-            deleted++;
+          int deleted = 0;
+          for (byte[] key : keys) {
+            int stripe = stripe(FrequencySketch.hash(key));
+            synchronized (stripeLocks[stripe]) {
+              if (db.keyExists(readOptions, key)) {
+                db.delete(writeOptions, key);
+                deleted++;
+              }
+              stripeVersions.incrementAndGet(stripe);
+            }
           }
-          stripeVersions.incrementAndGet(stripe);
-        }
-      }
-      return deleted;
-    });
+          return deleted;
+        });
   }
 
   private static boolean startsWith(byte[] key, byte[] prefix) {
-    return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    return key.length >= prefix.length
+        && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /** Bytes of every file under the store's directory (tables, blobs, WAL, MANIFEST, logs, ...). */
@@ -860,17 +1025,32 @@ public final class ShardStore implements AutoCloseable {
       } catch (RocksDBException e) {
         log.warn("cannot read RocksDB properties: {}", e.getMessage());
       }
-      diskBytesWritten = statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
-          + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
-          + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES)
-          + statistics.getTickerCount(TickerType.BLOB_DB_BLOB_FILE_BYTES_WRITTEN);
+      diskBytesWritten =
+          statistics.getTickerCount(TickerType.WAL_FILE_BYTES)
+              + statistics.getTickerCount(TickerType.FLUSH_WRITE_BYTES)
+              + statistics.getTickerCount(TickerType.COMPACT_WRITE_BYTES)
+              + statistics.getTickerCount(TickerType.BLOB_DB_BLOB_FILE_BYTES_WRITTEN);
     }
-    return new StoreStats(objects, bytes, hits.sum(), memoryHits.sum(), misses.sum(), puts.sum(), evictions.sum(),
-        checksumFailures.sum(), reinsertions.sum(), admissionRejections.sum(), bytesAdmitted.sum(),
-        diskBytesWritten, boundRefusals.sum());
+    return new StoreStats(
+        objects,
+        bytes,
+        hits.sum(),
+        memoryHits.sum(),
+        misses.sum(),
+        puts.sum(),
+        evictions.sum(),
+        checksumFailures.sum(),
+        reinsertions.sum(),
+        admissionRejections.sum(),
+        bytesAdmitted.sum(),
+        diskBytesWritten,
+        boundRefusals.sum());
   }
 
-  /** Largest encoded value (header + body) this store admits; larger ones are skipped by {@link #put}. */
+  /**
+   * Largest encoded value (header + body) this store admits; larger ones are skipped by {@link
+   * #put}.
+   */
   public long maxValueBytes() {
     return budget.maxValueBytes();
   }
@@ -886,8 +1066,8 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * Stops accepting calls, waits for the calls already accepted, then closes every RocksDB object once,
-   * last created first. Idempotent.
+   * Stops accepting calls, waits for the calls already accepted, then closes every RocksDB object
+   * once, last created first. Idempotent.
    */
   @Override
   public void close() {
@@ -903,7 +1083,9 @@ public final class ShardStore implements AutoCloseable {
     }
     if (!finished) {
       // Closing the DB under a running native call would crash the JVM; leaking is the lesser harm.
-      log.error("shard store {}: calls still running after {} s; RocksDB left open", config.directory(),
+      log.error(
+          "shard store {}: calls still running after {} s; RocksDB left open",
+          config.directory(),
           CLOSE_WAIT_SECONDS);
       return;
     }
@@ -915,17 +1097,19 @@ public final class ShardStore implements AutoCloseable {
   /** Runs {@code task} on the store's pool; package-private so tests can occupy the pool. */
   <T> CompletableFuture<T> submit(Callable<T> task) {
     if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("shard store closed: " + config.directory()));
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("shard store closed: " + config.directory()));
     }
     CompletableFuture<T> future = new CompletableFuture<>();
     try {
-      executor.execute(() -> {
-        try {
-          future.complete(task.call());
-        } catch (Throwable t) {
-          future.completeExceptionally(t);
-        }
-      });
+      executor.execute(
+          () -> {
+            try {
+              future.complete(task.call());
+            } catch (Throwable t) {
+              future.completeExceptionally(t);
+            }
+          });
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -966,7 +1150,9 @@ public final class ShardStore implements AutoCloseable {
   /** What a full scan of the store found. */
   record ScanResult(long intact, long corrupt) {}
 
-  /** Reads and verifies every stored value (on the caller's thread); for tests and offline checks. */
+  /**
+   * Reads and verifies every stored value (on the caller's thread); for tests and offline checks.
+   */
   ScanResult verifyAll() {
     long intact = 0;
     long corrupt = 0;
@@ -993,12 +1179,18 @@ public final class ShardStore implements AutoCloseable {
           } catch (RocksDBException rocks) {
             // counted as corrupt below
           }
-          log.warn("shard store {}: key {} fails verification: {}", config.directory(),
-              LogSafe.key(new String(key, StandardCharsets.UTF_8)), e.getMessage());
+          log.warn(
+              "shard store {}: key {} fails verification: {}",
+              config.directory(),
+              LogSafe.key(new String(key, StandardCharsets.UTF_8)),
+              e.getMessage());
           corrupt++;
         } catch (ValueCodec.CorruptValueException | RocksDBException e) {
-          log.warn("shard store {}: key {} fails verification: {}", config.directory(),
-              LogSafe.key(new String(key, StandardCharsets.UTF_8)), e.getMessage());
+          log.warn(
+              "shard store {}: key {} fails verification: {}",
+              config.directory(),
+              LogSafe.key(new String(key, StandardCharsets.UTF_8)),
+              e.getMessage());
           corrupt++;
         }
       }
@@ -1016,7 +1208,8 @@ public final class ShardStore implements AutoCloseable {
 
   /** Writes a value unless the disk guard refuses it; true if written. */
   private boolean write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
-    if (!guard.tryAdmit(storedLength(keyBytes, value.body().length, ValueCodec.encodedLength(value)))) {
+    if (!guard.tryAdmit(
+        storedLength(keyBytes, value.body().length, ValueCodec.encodedLength(value)))) {
       boundRefusals.increment();
       return false;
     }
@@ -1039,10 +1232,13 @@ public final class ShardStore implements AutoCloseable {
     return true;
   }
 
-  /** Bytes a write adds to the WAL and later to a table file: keys and values, chunk keys included. */
+  /**
+   * Bytes a write adds to the WAL and later to a table file: keys and values, chunk keys included.
+   */
   private static long storedLength(byte[] keyBytes, int bodyLength, long encodedLength) {
     int chunks = bodyLength > CHUNK_BYTES ? (bodyLength + CHUNK_BYTES - 1) / CHUNK_BYTES : 0;
-    return encodedLength + keyBytes.length
+    return encodedLength
+        + keyBytes.length
         + (long) chunks * (keyBytes.length + 5 + ValueCodec.CHUNK_PREFIX_BYTES + 4);
   }
 
@@ -1056,14 +1252,17 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /** Writes a chunked header and its chunks in one batch; returns the bytes written. */
-  private long writeChunked(byte[] keyBytes, StoredObject value, long sequence) throws RocksDBException {
+  private long writeChunked(byte[] keyBytes, StoredObject value, long sequence)
+      throws RocksDBException {
     byte[] header = ValueCodec.encodeChunkedHeader(value, sequence, CHUNK_BYTES);
     long written = header.length;
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(keyBytes, header);
       byte[] body = value.body();
       for (int i = 0, offset = 0; offset < body.length; i++, offset += CHUNK_BYTES) {
-        byte[] chunk = ValueCodec.encodeChunk(body, offset, Math.min(CHUNK_BYTES, body.length - offset), sequence);
+        byte[] chunk =
+            ValueCodec.encodeChunk(
+                body, offset, Math.min(CHUNK_BYTES, body.length - offset), sequence);
         batch.put(chunkKey(keyBytes, i), chunk);
         written += chunk.length;
       }
@@ -1073,11 +1272,15 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /** Writes a chunked object whose body is in a buffer (a re-insertion from getDirect). */
-  private void writeChunked(byte[] keyBytes, DirectObject value, long sequence) throws RocksDBException {
+  private void writeChunked(byte[] keyBytes, DirectObject value, long sequence)
+      throws RocksDBException {
     byte[] body = new byte[value.bodyLength()];
     value.body().duplicate().get(body);
-    writeChunked(keyBytes, new StoredObject(value.contentType(), value.etag(), value.cacheControl(),
-        value.storedAtMillis(), body), sequence);
+    writeChunked(
+        keyBytes,
+        new StoredObject(
+            value.contentType(), value.etag(), value.cacheControl(), value.storedAtMillis(), body),
+        sequence);
   }
 
   /** Reads and verifies every chunk of a chunked body onto the heap. */
@@ -1086,7 +1289,12 @@ public final class ShardStore implements AutoCloseable {
     byte[] body = new byte[header.bodyLength()];
     for (int i = 0; i < header.chunkCount(); i++) {
       byte[] chunk = readChunk(keyBytes, header, i);
-      System.arraycopy(chunk, ValueCodec.CHUNK_PREFIX_BYTES, body, i * header.chunkBytes(), header.chunkLength(i));
+      System.arraycopy(
+          chunk,
+          ValueCodec.CHUNK_PREFIX_BYTES,
+          body,
+          i * header.chunkBytes(),
+          header.chunkLength(i));
     }
     return body;
   }
@@ -1101,7 +1309,10 @@ public final class ShardStore implements AutoCloseable {
     return chunk;
   }
 
-  /** Reads and verifies every chunk of a chunked body into {@code target} (its position on), via scratch. */
+  /**
+   * Reads and verifies every chunk of a chunked body into {@code target} (its position on), via
+   * scratch.
+   */
   private void readChunksInto(byte[] keyBytes, ValueCodec.Header header, ByteBuffer target)
       throws RocksDBException, ValueCodec.CorruptValueException {
     for (int i = 0; i < header.chunkCount(); i++) {
@@ -1111,19 +1322,28 @@ public final class ShardStore implements AutoCloseable {
         throw new ValueCodec.MissingChunkException(header, i);
       }
       if (size > chunk.capacity()) {
-        throw new ValueCodec.CorruptValueException("chunk " + i + " length " + size + " (expected: <= "
-            + (ValueCodec.CHUNK_PREFIX_BYTES + header.chunkBytes()) + ")");
+        throw new ValueCodec.CorruptValueException(
+            "chunk "
+                + i
+                + " length "
+                + size
+                + " (expected: <= "
+                + (ValueCodec.CHUNK_PREFIX_BYTES + header.chunkBytes())
+                + ")");
       }
       ValueCodec.verifyChunk(chunk, header, i);
-      target.put(target.position() + i * header.chunkBytes(), chunk, ValueCodec.CHUNK_PREFIX_BYTES,
+      target.put(
+          target.position() + i * header.chunkBytes(),
+          chunk,
+          ValueCodec.CHUNK_PREFIX_BYTES,
           header.chunkLength(i));
     }
   }
 
   /**
-   * The header of a value read by size hint when it is an inline value (the only kind hints are kept
-   * for); null for a chunked header (the key was replaced) or one that does not decode, which the read
-   * through the scratch buffer then reports.
+   * The header of a value read by size hint when it is an inline value (the only kind hints are
+   * kept for); null for a chunked header (the key was replaced) or one that does not decode, which
+   * the read through the scratch buffer then reports.
    */
   private static ValueCodec.Header inlineHeaderOrNull(ByteBuffer value) {
     try {
@@ -1134,13 +1354,19 @@ public final class ShardStore implements AutoCloseable {
     }
   }
 
-  private static ByteBuffer allocateExactly(IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release,
-      int size) {
+  private static ByteBuffer allocateExactly(
+      IntFunction<ByteBuffer> allocate, Consumer<ByteBuffer> release, int size) {
     ByteBuffer target = allocate.apply(size);
     if (target.remaining() < size) {
       release.accept(target);
-      throw new IllegalArgumentException("allocate(" + size + ") returned " + target.remaining()
-          + " bytes (expected: >= " + size + ")");
+      throw new IllegalArgumentException(
+          "allocate("
+              + size
+              + ") returned "
+              + target.remaining()
+              + " bytes (expected: >= "
+              + size
+              + ")");
     }
     return target.slice(target.position(), size);
   }
@@ -1156,7 +1382,8 @@ public final class ShardStore implements AutoCloseable {
   }
 
   private boolean admitReinsertion(byte[] keyBytes, ValueCodec.Header header, int valueLength) {
-    long encoded = header.chunked() ? header.headerLength() + (long) header.bodyLength() : valueLength;
+    long encoded =
+        header.chunked() ? header.headerLength() + (long) header.bodyLength() : valueLength;
     if (guard.tryAdmit(storedLength(keyBytes, header.bodyLength(), encoded))) {
       return true;
     }
@@ -1177,7 +1404,8 @@ public final class ShardStore implements AutoCloseable {
     if (horizonStale.compareAndSet(true, false)) {
       EvictionHorizon fresh = EvictionHorizon.of(db.getLiveFilesMetaData());
       if (layout == StoreLayout.BLOB_FILES && fresh.totalBytes() > 0) {
-        // Table files hold only keys and blob references; scale their sizes up to the data they stand for.
+        // Table files hold only keys and blob references; scale their sizes up to the data they
+        // stand for.
         fresh = fresh.scaledTo(dataFileBytes());
       }
       horizon = fresh;
@@ -1187,10 +1415,13 @@ public final class ShardStore implements AutoCloseable {
 
   private long dataFileBytes() throws RocksDBException {
     long tables = db.getLongProperty("rocksdb.total-sst-files-size");
-    return layout == StoreLayout.BLOB_FILES ? tables + db.getLongProperty("rocksdb.total-blob-file-size") : tables;
+    return layout == StoreLayout.BLOB_FILES
+        ? tables + db.getLongProperty("rocksdb.total-blob-file-size")
+        : tables;
   }
 
-  private void dropCorrupt(String key, byte[] keyBytes, long keyHash, ValueCodec.CorruptValueException e)
+  private void dropCorrupt(
+      String key, byte[] keyBytes, long keyHash, ValueCodec.CorruptValueException e)
       throws RocksDBException {
     if (stale(keyBytes, e)) {
       misses.increment();
@@ -1199,17 +1430,21 @@ public final class ShardStore implements AutoCloseable {
     dropCorrupt(key, keyBytes, keyHash, e.getMessage());
   }
 
-  /** Whether {@code e} is a chunk of another version than its header's, because the header changed since. */
-  private boolean stale(byte[] keyBytes, ValueCodec.CorruptValueException e) throws RocksDBException {
+  /**
+   * Whether {@code e} is a chunk of another version than its header's, because the header changed
+   * since.
+   */
+  private boolean stale(byte[] keyBytes, ValueCodec.CorruptValueException e)
+      throws RocksDBException {
     return e instanceof ValueCodec.ChunkMismatchException mismatch
         && evictedOrReplaced(keyBytes, mismatch.writeSequence());
   }
 
   /**
-   * Whether the header of {@code writeSequence}, whose chunk was missing or of another write, is gone or
-   * rewritten now: FIFO dropped its table file (header and chunks together), or a put or re-insertion
-   * replaced it, between the reads. Then the chunk is a miss, not corruption; with the same header still
-   * there, its chunk cannot have been dropped or rewritten.
+   * Whether the header of {@code writeSequence}, whose chunk was missing or of another write, is
+   * gone or rewritten now: FIFO dropped its table file (header and chunks together), or a put or
+   * re-insertion replaced it, between the reads. Then the chunk is a miss, not corruption; with the
+   * same header still there, its chunk cannot have been dropped or rewritten.
    */
   private boolean evictedOrReplaced(byte[] keyBytes, long writeSequence) throws RocksDBException {
     byte[] value = db.get(readOptions, keyBytes);
@@ -1223,11 +1458,16 @@ public final class ShardStore implements AutoCloseable {
     }
   }
 
-  private void dropCorrupt(String key, byte[] keyBytes, long keyHash, String reason) throws RocksDBException {
+  private void dropCorrupt(String key, byte[] keyBytes, long keyHash, String reason)
+      throws RocksDBException {
     sizeHints.remove(keyHash);
     checksumFailures.increment();
     misses.increment();
-    log.warn("shard store {}: corrupt value for key {} deleted ({})", config.directory(), LogSafe.key(key), reason);
+    log.warn(
+        "shard store {}: corrupt value for key {} deleted ({})",
+        config.directory(),
+        LogSafe.key(key),
+        reason);
     int stripe = stripe(keyHash);
     synchronized (stripeLocks[stripe]) {
       db.delete(writeOptions, keyBytes);
@@ -1235,11 +1475,15 @@ public final class ShardStore implements AutoCloseable {
     }
   }
 
-  /** The key in a direct buffer: the thread's key scratch (overwritten by the next call) or a new one. */
+  /**
+   * The key in a direct buffer: the thread's key scratch (overwritten by the next call) or a new
+   * one.
+   */
   private ByteBuffer directKey(byte[] keyBytes) {
-    ByteBuffer buffer = keyBytes.length <= KEY_SCRATCH_BYTES
-        ? keyScratch.get().clear()
-        : ByteBuffer.allocateDirect(keyBytes.length);
+    ByteBuffer buffer =
+        keyBytes.length <= KEY_SCRATCH_BYTES
+            ? keyScratch.get().clear()
+            : ByteBuffer.allocateDirect(keyBytes.length);
     return buffer.put(keyBytes).flip();
   }
 
@@ -1258,12 +1502,15 @@ public final class ShardStore implements AutoCloseable {
       throw new IllegalArgumentException("key: \"\" (expected: non-empty)");
     }
     if (key.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("key: contains U+0000 (expected: none; it separates chunk keys)");
+      throw new IllegalArgumentException(
+          "key: contains U+0000 (expected: none; it separates chunk keys)");
     }
     return key.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Sums file lengths under {@code directory}; files RocksDB deletes during the walk count as 0. */
+  /**
+   * Sums file lengths under {@code directory}; files RocksDB deletes during the walk count as 0.
+   */
   private static long bytesUnder(Path directory) throws IOException {
     long total = 0;
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
@@ -1300,7 +1547,11 @@ public final class ShardStore implements AutoCloseable {
 
   private static ThreadFactory namedDaemonThreads(String prefix) {
     AtomicInteger counter = new AtomicInteger();
-    return runnable -> Thread.ofPlatform().name(prefix + counter.incrementAndGet()).daemon(true).unstarted(runnable);
+    return runnable ->
+        Thread.ofPlatform()
+            .name(prefix + counter.incrementAndGet())
+            .daemon(true)
+            .unstarted(runnable);
   }
 
   /**

@@ -1,8 +1,9 @@
 package io.imgcdn.shard.store;
 
 /**
- * The encoded size of recently read or written inline values, by key hash, so that a read can go straight
- * into the caller's buffer instead of through a scratch buffer. Lossy and thread-safe without locks.
+ * The encoded size of recently read or written inline values, by key hash, so that a read can go
+ * straight into the caller's buffer instead of through a scratch buffer. Lossy and thread-safe
+ * without locks.
  */
 final class SizeHints {
 
@@ -31,7 +32,9 @@ final class SizeHints {
   private final int[] slots;
   private final int mask;
 
-  /** @param expectedKeys about how many keys the store holds */
+  /**
+   * @param expectedKeys about how many keys the store holds
+   */
   SizeHints(long expectedKeys) {
     if (expectedKeys < 1) {
       throw new IllegalArgumentException("expectedKeys: " + expectedKeys + " (expected: >= 1)");
@@ -77,6 +80,7 @@ final class SizeHints {
   }
 
   private static int tag(long keyHash) {
-    return (int) (keyHash >>> 53); // 11 bits, apart from the index's low bits and the stripe's bits 40..49
+    return (int)
+        (keyHash >>> 53); // 11 bits, apart from the index's low bits and the stripe's bits 40..49
   }
 }

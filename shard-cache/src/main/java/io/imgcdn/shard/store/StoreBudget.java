@@ -1,16 +1,23 @@
 package io.imgcdn.shard.store;
 
 /**
- * How a store's byte bound is split between RocksDB's table files and the headroom that WAL, flushes
- * and RocksDB's own small files need.
+ * How a store's byte bound is split between RocksDB's table files and the headroom that WAL,
+ * flushes and RocksDB's own small files need.
  *
- * @param maxBytes             the bound on every byte under the store's directory
- * @param writeBufferBytes     RocksDB {@code write_buffer_size}: one memtable, and so about one flushed table file
- * @param maxValueBytes        largest encoded value (header + body) the store admits
- * @param fixedOverheadBytes   room reserved for the info LOG files, MANIFEST, OPTIONS, CURRENT, IDENTITY, LOCK
- * @param tableFilesBytes      FIFO {@code max_table_files_size}: table files beyond it are dropped, oldest first
+ * @param maxBytes the bound on every byte under the store's directory
+ * @param writeBufferBytes RocksDB {@code write_buffer_size}: one memtable, and so about one flushed
+ *     table file
+ * @param maxValueBytes largest encoded value (header + body) the store admits
+ * @param fixedOverheadBytes room reserved for the info LOG files, MANIFEST, OPTIONS, CURRENT,
+ *     IDENTITY, LOCK
+ * @param tableFilesBytes FIFO {@code max_table_files_size}: table files beyond it are dropped,
+ *     oldest first
  */
-record StoreBudget(long maxBytes, long writeBufferBytes, long maxValueBytes, long fixedOverheadBytes,
+record StoreBudget(
+    long maxBytes,
+    long writeBufferBytes,
+    long maxValueBytes,
+    long fixedOverheadBytes,
     long tableFilesBytes) {
 
   /*
@@ -56,8 +63,14 @@ record StoreBudget(long maxBytes, long writeBufferBytes, long maxValueBytes, lon
     long maxValue = Math.min(maxBytes / 32, MAX_VALUE_BYTES_CAP);
     long tables = maxBytes - MEMTABLE_RESERVE * (writeBuffer + maxValue) - FIXED_OVERHEAD_BYTES;
     if (tables < maxBytes / 4) {
-      throw new IllegalArgumentException("maxBytes: " + maxBytes + " leaves " + tables
-          + " bytes for table files (expected: >= a quarter of maxBytes; use >= " + StoreConfig.MIN_MAX_BYTES + ")");
+      throw new IllegalArgumentException(
+          "maxBytes: "
+              + maxBytes
+              + " leaves "
+              + tables
+              + " bytes for table files (expected: >= a quarter of maxBytes; use >= "
+              + StoreConfig.MIN_MAX_BYTES
+              + ")");
     }
     return new StoreBudget(maxBytes, writeBuffer, maxValue, FIXED_OVERHEAD_BYTES, tables);
   }

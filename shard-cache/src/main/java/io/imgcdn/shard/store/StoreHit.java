@@ -1,8 +1,8 @@
 package io.imgcdn.shard.store;
 
 /**
- * What {@link ShardStore#find} found: a body read whole into the caller's buffer ({@link DirectObject}),
- * or a large body left on disk to be read chunk by chunk ({@link ChunkedBody}).
+ * What {@link ShardStore#find} found: a body read whole into the caller's buffer ({@link
+ * DirectObject}), or a large body left on disk to be read chunk by chunk ({@link ChunkedBody}).
  */
 public sealed interface StoreHit permits DirectObject, ChunkedBody {
   String contentType();

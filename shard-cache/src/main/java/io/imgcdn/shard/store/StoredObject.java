@@ -5,10 +5,11 @@ import java.util.Objects;
 /**
  * What the shard keeps per cached response. {@code body} is the exact bytes served.
  *
- * <p>The record does not copy {@code body}: whoever hands an array to the store, or receives one from it,
- * must not change it afterwards.
+ * <p>The record does not copy {@code body}: whoever hands an array to the store, or receives one
+ * from it, must not change it afterwards.
  */
-public record StoredObject(String contentType, String etag, String cacheControl, long storedAtMillis, byte[] body) {
+public record StoredObject(
+    String contentType, String etag, String cacheControl, long storedAtMillis, byte[] body) {
 
   /** Longest content type, ETag or Cache-Control value the encoding keeps, in UTF-8 bytes. */
   public static final int MAX_HEADER_VALUE_BYTES = 4096;

@@ -53,8 +53,10 @@ final class ValueCodec {
   static final byte VERSION = 1;
   static final byte VERSION_CHUNKED = 2;
   static final int FIXED_HEADER_BYTES = 28;
+
   /** Header bytes besides the three strings: fixed part, three u16 lengths, header CRC. */
   static final int HEADER_OVERHEAD_BYTES = FIXED_HEADER_BYTES + 3 * 2 + 4;
+
   static final int CHUNK_PREFIX_BYTES = 12;
 
   private ValueCodec() {}
@@ -67,10 +69,10 @@ final class ValueCodec {
   }
 
   /**
-   * Thrown when a chunk of a chunked body is not there, or belongs to another write than its header. Not
-   * necessarily corruption: FIFO may have dropped the table file (header and chunks together), or a put
-   * replaced the object, between the read of the header and the read of the chunk; the reader re-reads
-   * the header to tell.
+   * Thrown when a chunk of a chunked body is not there, or belongs to another write than its
+   * header. Not necessarily corruption: FIFO may have dropped the table file (header and chunks
+   * together), or a put replaced the object, between the read of the header and the read of the
+   * chunk; the reader re-reads the header to tell.
    */
   static class ChunkMismatchException extends CorruptValueException {
     private final long writeSequence;
@@ -97,8 +99,16 @@ final class ValueCodec {
    * The decoded header of a value: everything but the body, and where the body starts (inline) or
    * how it is chunked ({@code chunkBytes > 0}).
    */
-  record Header(String contentType, String etag, String cacheControl, long storedAtMillis,
-      long writeSequence, int bodyLength, int bodyCrc32c, int headerLength, int chunkBytes) {
+  record Header(
+      String contentType,
+      String etag,
+      String cacheControl,
+      long storedAtMillis,
+      long writeSequence,
+      int bodyLength,
+      int bodyCrc32c,
+      int headerLength,
+      int chunkBytes) {
 
     boolean chunked() {
       return chunkBytes > 0;
@@ -114,8 +124,16 @@ final class ValueCodec {
 
     /** This header as rewritten by a re-insertion with {@code sequence}. */
     Header withWriteSequence(long sequence) {
-      return new Header(contentType, etag, cacheControl, storedAtMillis, sequence, bodyLength, bodyCrc32c,
-          headerLength, chunkBytes);
+      return new Header(
+          contentType,
+          etag,
+          cacheControl,
+          storedAtMillis,
+          sequence,
+          bodyLength,
+          bodyCrc32c,
+          headerLength,
+          chunkBytes);
     }
   }
 
@@ -128,12 +146,18 @@ final class ValueCodec {
     byte[] etag = utf8("etag", object.etag());
     byte[] cacheControl = utf8("cacheControl", object.cacheControl());
     byte[] body = object.body();
-    int headerLength = HEADER_OVERHEAD_BYTES + 4 + contentType.length + etag.length + cacheControl.length;
+    int headerLength =
+        HEADER_OVERHEAD_BYTES + 4 + contentType.length + etag.length + cacheControl.length;
     byte[] value = new byte[headerLength];
     ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
-    out.put(VERSION_CHUNKED).put((byte) 0).putShort((short) headerLength)
-        .putLong(object.storedAtMillis()).putLong(writeSequence)
-        .putInt(body.length).putInt(crc32c(body, 0, body.length)).putInt(chunkBytes);
+    out.put(VERSION_CHUNKED)
+        .put((byte) 0)
+        .putShort((short) headerLength)
+        .putLong(object.storedAtMillis())
+        .putLong(writeSequence)
+        .putInt(body.length)
+        .putInt(crc32c(body, 0, body.length))
+        .putInt(chunkBytes);
     putString(out, contentType);
     putString(out, etag);
     putString(out, cacheControl);
@@ -141,15 +165,24 @@ final class ValueCodec {
     return value;
   }
 
-  /** Encodes {@code length} body bytes from {@code offset} as a chunk value bound to {@code writeSequence}. */
+  /**
+   * Encodes {@code length} body bytes from {@code offset} as a chunk value bound to {@code
+   * writeSequence}.
+   */
   static byte[] encodeChunk(byte[] body, int offset, int length, long writeSequence) {
     byte[] value = new byte[CHUNK_PREFIX_BYTES + length];
-    ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN).putLong(writeSequence).putInt(crc32c(body, offset, length));
+    ByteBuffer.wrap(value)
+        .order(ByteOrder.BIG_ENDIAN)
+        .putLong(writeSequence)
+        .putInt(crc32c(body, offset, length));
     System.arraycopy(body, offset, value, CHUNK_PREFIX_BYTES, length);
     return value;
   }
 
-  /** Verifies a chunk value read from the store against its header; the data starts at CHUNK_PREFIX_BYTES. */
+  /**
+   * Verifies a chunk value read from the store against its header; the data starts at
+   * CHUNK_PREFIX_BYTES.
+   */
   static void verifyChunk(byte[] value, Header header, int index) throws CorruptValueException {
     verifyChunk(ByteBuffer.wrap(value), header, index);
   }
@@ -159,20 +192,39 @@ final class ValueCodec {
     ByteBuffer in = value.duplicate().order(ByteOrder.BIG_ENDIAN);
     int expected = header.chunkLength(index);
     if (in.remaining() != CHUNK_PREFIX_BYTES + expected) {
-      throw new CorruptValueException("chunk " + index + " length " + in.remaining() + " (expected: "
-          + (CHUNK_PREFIX_BYTES + expected) + ")");
+      throw new CorruptValueException(
+          "chunk "
+              + index
+              + " length "
+              + in.remaining()
+              + " (expected: "
+              + (CHUNK_PREFIX_BYTES + expected)
+              + ")");
     }
     long sequence = in.getLong(in.position());
     if (sequence != header.writeSequence()) {
-      throw new ChunkMismatchException("chunk " + index + " of write " + sequence + " (expected: "
-          + header.writeSequence() + ")", header);
+      throw new ChunkMismatchException(
+          "chunk "
+              + index
+              + " of write "
+              + sequence
+              + " (expected: "
+              + header.writeSequence()
+              + ")",
+          header);
     }
     int storedCrc = in.getInt(in.position() + 8);
     CRC32C crc = new CRC32C();
     crc.update(in.slice(in.position() + CHUNK_PREFIX_BYTES, expected));
     if ((int) crc.getValue() != storedCrc) {
-      throw new CorruptValueException("chunk " + index + " CRC32C " + Long.toHexString(crc.getValue())
-          + " (expected: " + Integer.toHexString(storedCrc) + ")");
+      throw new CorruptValueException(
+          "chunk "
+              + index
+              + " CRC32C "
+              + Long.toHexString(crc.getValue())
+              + " (expected: "
+              + Integer.toHexString(storedCrc)
+              + ")");
     }
   }
 
@@ -181,12 +233,17 @@ final class ValueCodec {
     byte[] etag = utf8("etag", object.etag());
     byte[] cacheControl = utf8("cacheControl", object.cacheControl());
     byte[] body = object.body();
-    int headerLength = HEADER_OVERHEAD_BYTES + contentType.length + etag.length + cacheControl.length;
+    int headerLength =
+        HEADER_OVERHEAD_BYTES + contentType.length + etag.length + cacheControl.length;
     byte[] value = new byte[headerLength + body.length];
     ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
-    out.put(VERSION).put((byte) 0).putShort((short) headerLength)
-        .putLong(object.storedAtMillis()).putLong(writeSequence)
-        .putInt(body.length).putInt(crc32c(body, 0, body.length));
+    out.put(VERSION)
+        .put((byte) 0)
+        .putShort((short) headerLength)
+        .putLong(object.storedAtMillis())
+        .putLong(writeSequence)
+        .putInt(body.length)
+        .putInt(crc32c(body, 0, body.length));
     putString(out, contentType);
     putString(out, etag);
     putString(out, cacheControl);
@@ -207,46 +264,61 @@ final class ValueCodec {
       throw new CorruptValueException("chunked value decoded as inline");
     }
     if (value.length != header.headerLength() + header.bodyLength()) {
-      throw new CorruptValueException("value length " + value.length + " (expected: header "
-          + header.headerLength() + " + body " + header.bodyLength() + ")");
+      throw new CorruptValueException(
+          "value length "
+              + value.length
+              + " (expected: header "
+              + header.headerLength()
+              + " + body "
+              + header.bodyLength()
+              + ")");
     }
     int actual = crc32c(value, header.headerLength(), header.bodyLength());
     if (actual != header.bodyCrc32c()) {
-      throw new CorruptValueException("body CRC32C " + Integer.toHexString(actual) + " (expected: "
-          + Integer.toHexString(header.bodyCrc32c()) + ")");
+      throw new CorruptValueException(
+          "body CRC32C "
+              + Integer.toHexString(actual)
+              + " (expected: "
+              + Integer.toHexString(header.bodyCrc32c())
+              + ")");
     }
     byte[] body = new byte[header.bodyLength()];
     System.arraycopy(value, header.headerLength(), body, 0, body.length);
-    return new StoredObject(header.contentType(), header.etag(), header.cacheControl(),
-        header.storedAtMillis(), body);
+    return new StoredObject(
+        header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(), body);
   }
 
   /**
-   * Decodes and verifies the header found in the first {@code available} bytes of {@code value}; the
-   * body is not checked.
+   * Decodes and verifies the header found in the first {@code available} bytes of {@code value};
+   * the body is not checked.
    */
   static Header decodeHeader(byte[] value, int available) throws CorruptValueException {
     if (available < HEADER_OVERHEAD_BYTES) {
-      throw new CorruptValueException("value length " + available + " (expected: >= " + HEADER_OVERHEAD_BYTES + ")");
+      throw new CorruptValueException(
+          "value length " + available + " (expected: >= " + HEADER_OVERHEAD_BYTES + ")");
     }
     ByteBuffer in = ByteBuffer.wrap(value, 0, available).order(ByteOrder.BIG_ENDIAN);
     byte version = in.get();
     if (version != VERSION && version != VERSION_CHUNKED) {
-      throw new CorruptValueException("version " + version + " (expected: " + VERSION + " or "
-          + VERSION_CHUNKED + ")");
+      throw new CorruptValueException(
+          "version " + version + " (expected: " + VERSION + " or " + VERSION_CHUNKED + ")");
     }
     in.get(); // flags
     int headerLength = Short.toUnsignedInt(in.getShort());
     int minimum = HEADER_OVERHEAD_BYTES + (version == VERSION_CHUNKED ? 4 : 0);
     if (headerLength < minimum || headerLength > available) {
-      throw new CorruptValueException("headerLength " + headerLength + " (expected: " + minimum
-          + ".." + available + ")");
+      throw new CorruptValueException(
+          "headerLength " + headerLength + " (expected: " + minimum + ".." + available + ")");
     }
     int storedCrc = ByteBuffer.wrap(value, headerLength - 4, 4).getInt();
     int actualCrc = crc32c(value, 0, headerLength - 4);
     if (storedCrc != actualCrc) {
-      throw new CorruptValueException("header CRC32C " + Integer.toHexString(actualCrc) + " (expected: "
-          + Integer.toHexString(storedCrc) + ")");
+      throw new CorruptValueException(
+          "header CRC32C "
+              + Integer.toHexString(actualCrc)
+              + " (expected: "
+              + Integer.toHexString(storedCrc)
+              + ")");
     }
     long storedAtMillis = in.getLong();
     long writeSequence = in.getLong();
@@ -263,10 +335,19 @@ final class ValueCodec {
     String etag = getString(in, headerLength - 4);
     String cacheControl = getString(in, headerLength - 4);
     if (in.position() != headerLength - 4) {
-      throw new CorruptValueException("header strings end at " + in.position() + " (expected: " + (headerLength - 4) + ")");
+      throw new CorruptValueException(
+          "header strings end at " + in.position() + " (expected: " + (headerLength - 4) + ")");
     }
-    return new Header(contentType, etag, cacheControl, storedAtMillis, writeSequence, bodyLength, bodyCrc,
-        headerLength, chunkBytes);
+    return new Header(
+        contentType,
+        etag,
+        cacheControl,
+        storedAtMillis,
+        writeSequence,
+        bodyLength,
+        bodyCrc,
+        headerLength,
+        chunkBytes);
   }
 
   /**
@@ -285,18 +366,29 @@ final class ValueCodec {
       throw new CorruptValueException("chunked value decoded as inline");
     }
     if (available != header.headerLength() + header.bodyLength()) {
-      throw new CorruptValueException("value length " + available + " (expected: header "
-          + header.headerLength() + " + body " + header.bodyLength() + ")");
+      throw new CorruptValueException(
+          "value length "
+              + available
+              + " (expected: header "
+              + header.headerLength()
+              + " + body "
+              + header.bodyLength()
+              + ")");
     }
-    ByteBuffer body = in.slice(in.position() + header.headerLength(), header.bodyLength()).asReadOnlyBuffer();
+    ByteBuffer body =
+        in.slice(in.position() + header.headerLength(), header.bodyLength()).asReadOnlyBuffer();
     CRC32C crc = new CRC32C();
     crc.update(body.duplicate());
     if ((int) crc.getValue() != header.bodyCrc32c()) {
-      throw new CorruptValueException("body CRC32C " + Long.toHexString(crc.getValue()) + " (expected: "
-          + Integer.toHexString(header.bodyCrc32c()) + ")");
+      throw new CorruptValueException(
+          "body CRC32C "
+              + Long.toHexString(crc.getValue())
+              + " (expected: "
+              + Integer.toHexString(header.bodyCrc32c())
+              + ")");
     }
-    return new DirectObject(header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(),
-        body);
+    return new DirectObject(
+        header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(), body);
   }
 
   /** Rewrites the write sequence of an encoded value in place (and its header checksum). */
@@ -306,7 +398,10 @@ final class ValueCodec {
     out.putInt(header.headerLength() - 4, crc32c(value, 0, header.headerLength() - 4));
   }
 
-  /** Rewrites the write sequence of an encoded value held in a buffer, in place (and its header checksum). */
+  /**
+   * Rewrites the write sequence of an encoded value held in a buffer, in place (and its header
+   * checksum).
+   */
   static void setWriteSequence(ByteBuffer value, Header header, long writeSequence) {
     value = value.duplicate().order(ByteOrder.BIG_ENDIAN);
     int start = value.position();
@@ -321,7 +416,8 @@ final class ValueCodec {
     value = value.duplicate().order(ByteOrder.BIG_ENDIAN);
     int available = value.remaining();
     if (available < HEADER_OVERHEAD_BYTES) {
-      throw new CorruptValueException("value length " + available + " (expected: >= " + HEADER_OVERHEAD_BYTES + ")");
+      throw new CorruptValueException(
+          "value length " + available + " (expected: >= " + HEADER_OVERHEAD_BYTES + ")");
     }
     int headerLength = Short.toUnsignedInt(value.getShort(value.position() + 2));
     byte[] headerBytes = new byte[Math.min(headerLength, available)];
@@ -331,8 +427,11 @@ final class ValueCodec {
 
   /** Number of bytes {@link #encode} produces for {@code object}. */
   static long encodedLength(StoredObject object) {
-    return (long) HEADER_OVERHEAD_BYTES + utf8Length(object.contentType()) + utf8Length(object.etag())
-        + utf8Length(object.cacheControl()) + object.body().length;
+    return (long) HEADER_OVERHEAD_BYTES
+        + utf8Length(object.contentType())
+        + utf8Length(object.etag())
+        + utf8Length(object.cacheControl())
+        + object.body().length;
   }
 
   static int crc32c(byte[] bytes, int offset, int length) {
@@ -344,8 +443,13 @@ final class ValueCodec {
   private static byte[] utf8(String field, String value) {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
     if (bytes.length > StoredObject.MAX_HEADER_VALUE_BYTES) {
-      throw new IllegalArgumentException(field + ": " + bytes.length + " UTF-8 bytes (expected: <= "
-          + StoredObject.MAX_HEADER_VALUE_BYTES + ")");
+      throw new IllegalArgumentException(
+          field
+              + ": "
+              + bytes.length
+              + " UTF-8 bytes (expected: <= "
+              + StoredObject.MAX_HEADER_VALUE_BYTES
+              + ")");
     }
     return bytes;
   }
@@ -360,12 +464,13 @@ final class ValueCodec {
 
   private static String getString(ByteBuffer in, int limit) throws CorruptValueException {
     if (in.position() + 2 > limit) {
-      throw new CorruptValueException("header string length at " + in.position() + " beyond " + limit);
+      throw new CorruptValueException(
+          "header string length at " + in.position() + " beyond " + limit);
     }
     int length = Short.toUnsignedInt(in.getShort());
     if (in.position() + length > limit) {
-      throw new CorruptValueException("header string of " + length + " bytes at " + in.position()
-          + " beyond " + limit);
+      throw new CorruptValueException(
+          "header string of " + length + " bytes at " + in.position() + " beyond " + limit);
     }
     String s = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
     in.position(in.position() + length);

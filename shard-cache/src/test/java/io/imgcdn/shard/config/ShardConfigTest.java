@@ -43,10 +43,23 @@ class ShardConfigTest {
 
   @Test
   void from_eachReadsValue_thatMode() {
-    Map<String, ReadMode> expected = Map.of("auto", ReadMode.AUTO, "pread", ReadMode.PREAD, "mmap", ReadMode.MMAP,
-        "direct", ReadMode.DIRECT, " direct ", ReadMode.DIRECT);
-    expected.forEach((raw, mode) ->
-        assertThat(parse(Map.of("shard.store.reads", raw)).store().readMode()).as(raw).isEqualTo(mode));
+    Map<String, ReadMode> expected =
+        Map.of(
+            "auto",
+            ReadMode.AUTO,
+            "pread",
+            ReadMode.PREAD,
+            "mmap",
+            ReadMode.MMAP,
+            "direct",
+            ReadMode.DIRECT,
+            " direct ",
+            ReadMode.DIRECT);
+    expected.forEach(
+        (raw, mode) ->
+            assertThat(parse(Map.of("shard.store.reads", raw)).store().readMode())
+                .as(raw)
+                .isEqualTo(mode));
   }
 
   @Test
@@ -54,14 +67,19 @@ class ShardConfigTest {
     ConfigException e = problems(Map.of("shard.store.reads", "o_direct"));
 
     assertThat(e).isNotNull();
-    assertThat(e.problems()).hasSize(1).first().asString()
-        .startsWith("shard.store.reads").contains("'o_direct'", "auto, pread, mmap or direct");
+    assertThat(e.problems())
+        .hasSize(1)
+        .first()
+        .asString()
+        .startsWith("shard.store.reads")
+        .contains("'o_direct'", "auto, pread, mmap or direct");
   }
 
   @Test
   void from_ramSize_carriedToTheStore() {
     assertThat(parse(Map.of("shard.store.ram", "64g")).store().ramBytes()).isEqualTo(64L << 30);
-    assertThat(parse(Map.of("shard.store.ram", "auto")).store().ramBytes()).isEqualTo(StoreConfig.RAM_AUTO);
+    assertThat(parse(Map.of("shard.store.ram", "auto")).store().ramBytes())
+        .isEqualTo(StoreConfig.RAM_AUTO);
   }
 
   @Test
@@ -70,13 +88,19 @@ class ShardConfigTest {
       ConfigException e = problems(Map.of("shard.store.ram", raw));
 
       assertThat(e).as(raw).isNotNull();
-      assertThat(e.problems()).hasSize(1).first().asString().startsWith("shard.store.ram").contains("'" + raw + "'");
+      assertThat(e.problems())
+          .hasSize(1)
+          .first()
+          .asString()
+          .startsWith("shard.store.ram")
+          .contains("'" + raw + "'");
     }
   }
 
   @Test
   void from_explicitBlockCacheAndDirect_keptForTheStore() {
-    StoreConfig store = parse(Map.of("shard.store.reads", "direct", "shard.store.block-cache", "256m")).store();
+    StoreConfig store =
+        parse(Map.of("shard.store.reads", "direct", "shard.store.block-cache", "256m")).store();
 
     assertThat(store.readMode()).isEqualTo(ReadMode.DIRECT);
     assertThat(store.blockCacheBytes()).isEqualTo(256L << 20);

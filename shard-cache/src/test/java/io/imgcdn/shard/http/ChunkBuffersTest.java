@@ -50,7 +50,9 @@ class ChunkBuffersTest {
   @Test
   void acquire_largerThanBuffers_fails() {
     ChunkBuffers buffers = new ChunkBuffers(4096, 1);
-    assertThatThrownBy(() -> buffers.acquire(4097)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("4097").hasMessageContaining("0..4096");
+    assertThatThrownBy(() -> buffers.acquire(4097))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("4097")
+        .hasMessageContaining("0..4096");
   }
 }

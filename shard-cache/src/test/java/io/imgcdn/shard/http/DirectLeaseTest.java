@@ -19,7 +19,8 @@ class DirectLeaseTest {
     target.put(CHUNK_VALUE_BYTES - 1, (byte) 7);
     ByteBuf chunk = lease.take(1 << 20);
     try {
-      // a slice of one of the kept chunk buffers, not a fresh (zeroed) buffer from the default allocator
+      // a slice of one of the kept chunk buffers, not a fresh (zeroed) buffer from the default
+      // allocator
       assertThat(chunk.unwrap()).isNotNull();
       assertThat(chunk.unwrap().capacity()).isEqualTo(DirectLease.CHUNK_BUFFER_BYTES);
       assertThat(chunk.readerIndex()).isEqualTo(12);

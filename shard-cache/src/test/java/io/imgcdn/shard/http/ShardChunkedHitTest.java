@@ -48,24 +48,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real shard (RocksDB in a temporary directory, HTTP on 127.0.0.1) answering hits on bodies stored in
- * chunks: sent chunk by chunk as each client takes them, so slow clients of a 15 MB picture hold a chunk
- * or two of memory each, also when the picture was just filled from the origin; ranges read only the chunks
- * they cover; a body replaced mid-response is cut, never continued with the new version's bytes.
+ * A real shard (RocksDB in a temporary directory, HTTP on 127.0.0.1) answering hits on bodies
+ * stored in chunks: sent chunk by chunk as each client takes them, so slow clients of a 15 MB
+ * picture hold a chunk or two of memory each, also when the picture was just filled from the
+ * origin; ranges read only the chunks they cover; a body replaced mid-response is cut, never
+ * continued with the new version's bytes.
  */
 class ShardChunkedHitTest {
   private static final int MIB = 1 << 20;
   private static final int PICTURE_BYTES = 15 * MIB + 12_345; // 16 chunks, the last one partial
   private static final String PATH = "/big/picture.png";
   private static final Duration PATIENCE = Duration.ofSeconds(120);
-  /** The chunk buffers a shard keeps for reuse (DirectLease.CHUNKS), at most: the process's, not a response's. */
+
+  /**
+   * The chunk buffers a shard keeps for reuse (DirectLease.CHUNKS), at most: the process's, not a
+   * response's.
+   */
   private static final long CHUNK_BUFFERS = 32L * DirectLease.CHUNK_BUFFER_BYTES;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final NettyLeakWatch leaks = new NettyLeakWatch();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
   private final AtomicInteger originRequests = new AtomicInteger();
   private EventLoopGroup group;
   private HttpServer origin;
@@ -75,23 +80,43 @@ class ShardChunkedHitTest {
   @BeforeEach
   void start() throws Exception {
     group = Transports.group(1, "large-origin");
-    // An origin whose every path under /cold/ is a picture of PICTURE_BYTES (bytes seeded by the path).
-    origin = HttpServer.bind(group, group, "127.0.0.1", 0, ServerOptions.withIdleTimeout(Duration.ofSeconds(60)),
-        () -> new ObjectServerHandler("origin-1", (url, headers) -> {
-          originRequests.incrementAndGet();
-          return CompletableFuture.completedFuture(Reply.ok(new ImageObject("image/png", "\"o\"", "public",
-              coldPicture(url.path())), "origin-1;miss"));
-        }, null, 16));
+    // An origin whose every path under /cold/ is a picture of PICTURE_BYTES (bytes seeded by the
+    // path).
+    origin =
+        HttpServer.bind(
+            group,
+            group,
+            "127.0.0.1",
+            0,
+            ServerOptions.withIdleTimeout(Duration.ofSeconds(60)),
+            () ->
+                new ObjectServerHandler(
+                    "origin-1",
+                    (url, headers) -> {
+                      originRequests.incrementAndGet();
+                      return CompletableFuture.completedFuture(
+                          Reply.ok(
+                              new ImageObject(
+                                  "image/png", "\"o\"", "public", coldPicture(url.path())),
+                              "origin-1;miss"));
+                    },
+                    null,
+                    16));
     Path clusterFile = dir.resolve("cluster.conf");
-    Files.writeString(clusterFile, ClusterFile.format(new Membership(List.of(),
-        List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)))));
-    Settings settings = Settings.of(Map.of(
-        "node.id", "shard-1",
-        "server.port", "0",
-        "admin.port", "0",
-        "shard.store.dir", dir.resolve("store").toString(),
-        "shard.store.max-bytes", "1g",
-        "cluster.file", clusterFile.toString()));
+    Files.writeString(
+        clusterFile,
+        ClusterFile.format(
+            new Membership(
+                List.of(), List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)))));
+    Settings settings =
+        Settings.of(
+            Map.of(
+                "node.id", "shard-1",
+                "server.port", "0",
+                "admin.port", "0",
+                "shard.store.dir", dir.resolve("store").toString(),
+                "shard.store.max-bytes", "1g",
+                "cluster.file", clusterFile.toString()));
     ShardConfig config = ShardConfig.from(settings);
     settings.finish();
     shard = ShardServer.start(config);
@@ -124,11 +149,14 @@ class ShardChunkedHitTest {
       }
       awaitMetric("imgcdn_shard_streams_waiting", n -> n == clients);
       long held = directMemory() - before;
-      System.out.printf("%d clients of a %d-byte picture reading nothing: %d MiB of direct memory held "
-          + "(the pictures: %d MiB)%n", clients, PICTURE_BYTES, held / MIB, (long) clients * PICTURE_BYTES / MIB);
+      System.out.printf(
+          "%d clients of a %d-byte picture reading nothing: %d MiB of direct memory held "
+              + "(the pictures: %d MiB)%n",
+          clients, PICTURE_BYTES, held / MIB, (long) clients * PICTURE_BYTES / MIB);
       assertThat(metric("imgcdn_shard_streams_open")).isEqualTo(clients);
       // Reading the whole body first held a picture per response: 40 x 15 MiB = 600 MiB.
-      assertThat(held).as("pooled direct memory held by %d paused responses", clients)
+      assertThat(held)
+          .as("pooled direct memory held by %d paused responses", clients)
           .isLessThan((long) clients * 4 * MIB + 64L * MIB + CHUNK_BUFFERS);
 
       // One client drains its response: it gets every byte while the others stay paused.
@@ -160,39 +188,48 @@ class ShardChunkedHitTest {
       sockets.add(coalesced);
       awaitMetric("imgcdn_shard_streams_waiting", n -> n == clients + 1);
       long held = directMemory() - before;
-      System.out.printf("%d clients of cold %d-byte pictures reading nothing: %d MiB of direct memory held%n",
+      System.out.printf(
+          "%d clients of cold %d-byte pictures reading nothing: %d MiB of direct memory held%n",
           clients + 1, PICTURE_BYTES, held / MIB);
-      // Answered from the fill's array, each response was copied whole into direct memory by the transport.
+      // Answered from the fill's array, each response was copied whole into direct memory by the
+      // transport.
       assertThat(held).isLessThan((long) (clients + 1) * 4 * MIB + 64L * MIB + CHUNK_BUFFERS);
       assertThat(originRequests.get()).isEqualTo(clients);
 
       // The two requests for /cold/0.png came on two connections: either may have led the fill.
       String leaderOrNot = head(sockets.get(0).getInputStream());
       String head = head(coalesced.getInputStream());
-      assertThat(List.of(leaderOrNot, head)).as("one fill for both")
+      assertThat(List.of(leaderOrNot, head))
+          .as("one fill for both")
           .anyMatch(h -> h.contains("x-cache: shard-1;coalesced, origin-1;miss"))
           .anyMatch(h -> h.contains("x-cache: shard-1;miss, origin-1;miss"));
       byte[] got = coalesced.getInputStream().readNBytes(PICTURE_BYTES);
-      assertThat(Arrays.equals(got, coldPicture("/cold/0.png"))).as("the body, byte for byte").isTrue();
-      assertThat(readResponse(sockets.get(1).getInputStream())).isEqualTo(coldPicture("/cold/1.png"));
+      assertThat(Arrays.equals(got, coldPicture("/cold/0.png")))
+          .as("the body, byte for byte")
+          .isTrue();
+      assertThat(readResponse(sockets.get(1).getInputStream()))
+          .isEqualTo(coldPicture("/cold/1.png"));
     } finally {
       for (Socket s : sockets) {
         s.close();
       }
     }
     awaitMetric("imgcdn_shard_streams_open", n -> n == 0);
-    assertThat(get("/cold/1.png", Map.of()).headers().firstValue("X-Cache")).hasValue("shard-1;hit");
+    assertThat(get("/cold/1.png", Map.of()).headers().firstValue("X-Cache"))
+        .hasValue("shard-1;hit");
   }
 
   @Test
   void ranges_headAndConditionals_answeredFromTheChunksTheyCover() throws Exception {
     HttpResponse<byte[]> whole = get(PATH, Map.of());
     assertThat(whole.statusCode()).isEqualTo(200);
-    assertThat(whole.headers().firstValue("Content-Length")).hasValue(String.valueOf(PICTURE_BYTES));
+    assertThat(whole.headers().firstValue("Content-Length"))
+        .hasValue(String.valueOf(PICTURE_BYTES));
     assertThat(whole.headers().firstValue("X-Cache")).hasValue("shard-1;hit");
     assertThat(Arrays.equals(whole.body(), picture)).isTrue();
 
-    HttpResponse<byte[]> across = get(PATH, Map.of("Range", "bytes=" + (MIB - 10) + "-" + (MIB + 9)));
+    HttpResponse<byte[]> across =
+        get(PATH, Map.of("Range", "bytes=" + (MIB - 10) + "-" + (MIB + 9)));
     assertThat(across.statusCode()).isEqualTo(206);
     assertThat(across.headers().firstValue("Content-Range"))
         .hasValue("bytes " + (MIB - 10) + "-" + (MIB + 9) + "/" + PICTURE_BYTES);
@@ -200,14 +237,19 @@ class ShardChunkedHitTest {
 
     HttpResponse<byte[]> tail = get(PATH, Map.of("Range", "bytes=-100"));
     assertThat(tail.statusCode()).isEqualTo(206);
-    assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(picture, PICTURE_BYTES - 100, PICTURE_BYTES));
+    assertThat(tail.body())
+        .isEqualTo(Arrays.copyOfRange(picture, PICTURE_BYTES - 100, PICTURE_BYTES));
 
-    HttpResponse<byte[]> rest = get(PATH, Map.of("Range", "bytes=" + 7 * MIB + "-", "If-Range", "\"v1\""));
+    HttpResponse<byte[]> rest =
+        get(PATH, Map.of("Range", "bytes=" + 7 * MIB + "-", "If-Range", "\"v1\""));
     assertThat(rest.statusCode()).isEqualTo(206);
     assertThat(rest.body()).isEqualTo(Arrays.copyOfRange(picture, 7 * MIB, PICTURE_BYTES));
 
-    HttpResponse<byte[]> staleIfRange = get(PATH, Map.of("Range", "bytes=0-9", "If-Range", "\"v0\""));
-    assertThat(staleIfRange.statusCode()).as("If-Range of another version: the whole object").isEqualTo(200);
+    HttpResponse<byte[]> staleIfRange =
+        get(PATH, Map.of("Range", "bytes=0-9", "If-Range", "\"v0\""));
+    assertThat(staleIfRange.statusCode())
+        .as("If-Range of another version: the whole object")
+        .isEqualTo(200);
     assertThat(staleIfRange.body()).hasSize(PICTURE_BYTES);
 
     HttpResponse<byte[]> beyond = get(PATH, Map.of("Range", "bytes=" + PICTURE_BYTES + "-"));
@@ -218,8 +260,13 @@ class ShardChunkedHitTest {
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(notModified.body()).isEmpty();
 
-    HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(uri(PATH)).method("HEAD",
-        HttpRequest.BodyPublishers.noBody()).timeout(PATIENCE).build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> head =
+        http.send(
+            HttpRequest.newBuilder(uri(PATH))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(PATIENCE)
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(PICTURE_BYTES));
     assertThat(head.body()).isEmpty();
@@ -244,10 +291,13 @@ class ShardChunkedHitTest {
       System.arraycopy(rest, 0, got, start.length, rest.length);
       assertThat(got.length).as("bytes before the cut").isLessThan(PICTURE_BYTES);
       assertThat(Arrays.equals(got, Arrays.copyOf(picture, got.length)))
-          .as("every byte sent is the first version's").isTrue();
+          .as("every byte sent is the first version's")
+          .isTrue();
     }
     assertThat(metric("imgcdn_shard_streams_cut_total")).isEqualTo(1);
-    assertThat(shard.store().stats().checksumFailures()).as("a replaced object is not corruption").isZero();
+    assertThat(shard.store().stats().checksumFailures())
+        .as("a replaced object is not corruption")
+        .isZero();
     awaitMetric("imgcdn_shard_streams_open", n -> n == 0);
 
     HttpResponse<byte[]> fresh = get(PATH, Map.of());
@@ -265,7 +315,10 @@ class ShardChunkedHitTest {
     return s;
   }
 
-  /** Netty's direct memory and the chunk buffers the shard keeps for reuse (made outside Netty's count). */
+  /**
+   * Netty's direct memory and the chunk buffers the shard keeps for reuse (made outside Netty's
+   * count).
+   */
   private static long directMemory() {
     return PlatformDependent.usedDirectMemory()
         + (long) DirectLease.CHUNKS.created() * DirectLease.CHUNKS.bufferBytes();
@@ -276,8 +329,13 @@ class ShardChunkedHitTest {
   }
 
   private void put(byte[] body, String etag) {
-    shard.store().put(ShardTier.storeKey(ImageUrl.parse(PATH)),
-        new StoredObject("image/png", etag, "public, max-age=60", System.currentTimeMillis(), body)).join();
+    shard
+        .store()
+        .put(
+            ShardTier.storeKey(ImageUrl.parse(PATH)),
+            new StoredObject(
+                "image/png", etag, "public, max-age=60", System.currentTimeMillis(), body))
+        .join();
   }
 
   private static byte[] bytes(int n, long seed) {
@@ -323,15 +381,22 @@ class ShardChunkedHitTest {
   }
 
   private long metric(String name) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + shard.adminPort() + "/metrics")).timeout(PATIENCE).build(),
-        HttpResponse.BodyHandlers.ofString());
-    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(r.body());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.adminPort() + "/metrics"))
+                .timeout(PATIENCE)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    Matcher m =
+        Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(r.body());
     assertThat(m.find()).as("%s in /metrics", name).isTrue();
     return (long) Double.parseDouble(m.group(1));
   }
 
-  /** Polls /metrics until {@code name} satisfies {@code condition}; fails with its last value after PATIENCE. */
+  /**
+   * Polls /metrics until {@code name} satisfies {@code condition}; fails with its last value after
+   * PATIENCE.
+   */
   private void awaitMetric(String name, IntPredicate condition) throws Exception {
     long deadline = System.nanoTime() + PATIENCE.toNanos();
     long value = metric(name);

@@ -42,64 +42,110 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real shard in front of an origin-like server on 127.0.0.1 whose variants answer {@code Vary: Accept}
- * (one body per Accept class), originals without Vary, and one path with {@code Vary: Accept-Encoding}.
+ * A real shard in front of an origin-like server on 127.0.0.1 whose variants answer {@code Vary:
+ * Accept} (one body per Accept class), originals without Vary, and one path with {@code Vary:
+ * Accept-Encoding}.
  */
 class ShardVaryTest {
   private static final String TOKEN = "test-token";
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final NettyLeakWatch leaks = new NettyLeakWatch();
   private EventLoopGroup group;
   private HttpServer origin;
   private ShardServer shard;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+
   /** Every request the origin got: "path accept". */
   private final ConcurrentLinkedQueue<String> originRequests = new ConcurrentLinkedQueue<>();
+
   private final Map<String, AtomicInteger> originCounts = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start() throws Exception {
     group = Transports.group(1, "vary-origin");
-    origin = HttpServer.bind(group, group, "127.0.0.1", 0, ServerOptions.withIdleTimeout(Duration.ofSeconds(60)),
-        () -> new ObjectServerHandler("origin-1", (url, headers) -> {
-          String accept = headers.get(HttpHeaderNames.ACCEPT);
-          originRequests.add(url.path() + " " + accept);
-          originCounts.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
-          String path = url.path();
-          if (path.startsWith("/v/")) {
-            String token = AcceptClass.of(accept).token();
-            byte[] body = ("variant " + path + " as " + (token.isEmpty() ? "jpeg" : token))
-                .getBytes(StandardCharsets.UTF_8);
-            return CompletableFuture.completedFuture(new StoredResponse("image/" + (token.isEmpty() ? "jpeg" : "x"),
-                "\"" + token + "\"", "public, max-age=60", Unpooled.wrappedBuffer(body), "origin-1;miss", "Accept"));
-          }
-          if (path.startsWith("/enc/")) {
-            return CompletableFuture.completedFuture(new StoredResponse("image/jpeg", "\"e\"", "public",
-                Unpooled.wrappedBuffer("encoded".getBytes(StandardCharsets.UTF_8)), "origin-1;miss",
-                "Accept-Encoding"));
-          }
-          return CompletableFuture.completedFuture(Reply.ok(new io.imgcdn.common.http.ImageObject("image/jpeg",
-              "\"o\"", "public", ("original " + path).getBytes(StandardCharsets.UTF_8)), "origin-1;miss"));
-        }, null, 16));
+    origin =
+        HttpServer.bind(
+            group,
+            group,
+            "127.0.0.1",
+            0,
+            ServerOptions.withIdleTimeout(Duration.ofSeconds(60)),
+            () ->
+                new ObjectServerHandler(
+                    "origin-1",
+                    (url, headers) -> {
+                      String accept = headers.get(HttpHeaderNames.ACCEPT);
+                      originRequests.add(url.path() + " " + accept);
+                      originCounts
+                          .computeIfAbsent(url.path(), k -> new AtomicInteger())
+                          .incrementAndGet();
+                      String path = url.path();
+                      if (path.startsWith("/v/")) {
+                        String token = AcceptClass.of(accept).token();
+                        byte[] body =
+                            ("variant " + path + " as " + (token.isEmpty() ? "jpeg" : token))
+                                .getBytes(StandardCharsets.UTF_8);
+                        return CompletableFuture.completedFuture(
+                            new StoredResponse(
+                                "image/" + (token.isEmpty() ? "jpeg" : "x"),
+                                "\"" + token + "\"",
+                                "public, max-age=60",
+                                Unpooled.wrappedBuffer(body),
+                                "origin-1;miss",
+                                "Accept"));
+                      }
+                      if (path.startsWith("/enc/")) {
+                        return CompletableFuture.completedFuture(
+                            new StoredResponse(
+                                "image/jpeg",
+                                "\"e\"",
+                                "public",
+                                Unpooled.wrappedBuffer("encoded".getBytes(StandardCharsets.UTF_8)),
+                                "origin-1;miss",
+                                "Accept-Encoding"));
+                      }
+                      return CompletableFuture.completedFuture(
+                          Reply.ok(
+                              new io.imgcdn.common.http.ImageObject(
+                                  "image/jpeg",
+                                  "\"o\"",
+                                  "public",
+                                  ("original " + path).getBytes(StandardCharsets.UTF_8)),
+                              "origin-1;miss"));
+                    },
+                    null,
+                    16));
     Path clusterFile = dir.resolve("cluster.conf");
-    Files.writeString(clusterFile, ClusterFile.format(new Membership(List.of(),
-        List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)))));
+    Files.writeString(
+        clusterFile,
+        ClusterFile.format(
+            new Membership(
+                List.of(), List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)))));
     shard = ShardServer.start(shardConfig("shard-1", dir.resolve("store"), clusterFile));
   }
 
   /** A shard on ephemeral ports with its own store, reading {@code clusterFile}. */
   static ShardConfig shardConfig(String id, Path store, Path clusterFile) {
-    Settings settings = Settings.of(Map.of(
-        "node.id", id,
-        "server.port", "0",
-        "admin.port", "0",
-        "admin.token", TOKEN,
-        "shard.store.dir", store.toString(),
-        "shard.store.max-bytes", "64m",
-        "cluster.file", clusterFile.toString()));
+    Settings settings =
+        Settings.of(
+            Map.of(
+                "node.id",
+                id,
+                "server.port",
+                "0",
+                "admin.port",
+                "0",
+                "admin.token",
+                TOKEN,
+                "shard.store.dir",
+                store.toString(),
+                "shard.store.max-bytes",
+                "64m",
+                "cluster.file",
+                clusterFile.toString()));
     ShardConfig config = ShardConfig.from(settings);
     settings.finish();
     return config;
@@ -116,23 +162,30 @@ class ShardVaryTest {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     List<String> reported = leaks.leaks();
     leaks.close();
-    assertThat(reported).as("Netty buffers garbage-collected without release (hits use pooled direct buffers)")
+    assertThat(reported)
+        .as("Netty buffers garbage-collected without release (hits use pooled direct buffers)")
         .isEmpty();
   }
 
   private HttpResponse<String> get(String path, String accept) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.port() + path))
-        .timeout(Duration.ofSeconds(60));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.port() + path))
+            .timeout(Duration.ofSeconds(60));
     if (accept != null) {
       b.header("Accept", accept);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Gets until the shard answers a hit (a Vary class is stored on its own fill), at most a bounded number of times. */
+  /**
+   * Gets until the shard answers a hit (a Vary class is stored on its own fill), at most a bounded
+   * number of times.
+   */
   private HttpResponse<String> getUntilHit(String path, String accept) throws Exception {
     HttpResponse<String> r = get(path, accept);
-    for (int i = 0; i < 200 && !r.headers().firstValue("X-Cache").orElse("").startsWith("shard-1;hit"); i++) {
+    for (int i = 0;
+        i < 200 && !r.headers().firstValue("X-Cache").orElse("").startsWith("shard-1;hit");
+        i++) {
       r = get(path, accept);
     }
     return r;
@@ -145,7 +198,8 @@ class ShardVaryTest {
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(first.body()).isEqualTo("variant " + path + " as avif+webp");
     assertThat(first.headers().firstValue("Vary")).hasValue("Accept");
-    assertThat(first.headers().firstValue("X-Cache").orElseThrow()).startsWith("shard-1;miss, origin-1;miss");
+    assertThat(first.headers().firstValue("X-Cache").orElseThrow())
+        .startsWith("shard-1;miss, origin-1;miss");
 
     HttpResponse<String> hit = getUntilHit(path, "image/webp,image/avif");
     assertThat(hit.body()).isEqualTo("variant " + path + " as avif+webp");
@@ -161,11 +215,13 @@ class ShardVaryTest {
     assertThat(plain.body()).isEqualTo("variant " + path + " as jpeg");
     assertThat(plain.headers().firstValue("Vary")).hasValue("Accept");
 
-    // One origin request per class, each with the class's canonical Accept, never the client's header.
-    assertThat(originRequests).containsExactlyInAnyOrder(
-        path + " " + AcceptClass.AVIF_WEBP.canonicalAccept(),
-        path + " " + AcceptClass.WEBP.canonicalAccept(),
-        path + " " + AcceptClass.PLAIN.canonicalAccept());
+    // One origin request per class, each with the class's canonical Accept, never the client's
+    // header.
+    assertThat(originRequests)
+        .containsExactlyInAnyOrder(
+            path + " " + AcceptClass.AVIF_WEBP.canonicalAccept(),
+            path + " " + AcceptClass.WEBP.canonicalAccept(),
+            path + " " + AcceptClass.PLAIN.canonicalAccept());
   }
 
   @Test
@@ -196,13 +252,21 @@ class ShardVaryTest {
     getUntilHit(path, "image/webp");
     getUntilHit(path, "image/avif");
     int before = originCounts.get(path).get();
-    HttpResponse<String> purge = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.adminPort()
-            + "/admin/purge?path=" + path)).header("Authorization", "Bearer " + TOKEN)
-        .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> purge =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + shard.adminPort() + "/admin/purge?path=" + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(purge.statusCode()).isEqualTo(200);
-    assertThat(get(path, "image/webp").headers().firstValue("X-Cache").orElseThrow()).startsWith("shard-1;miss");
-    assertThat(get(path, "image/avif").headers().firstValue("X-Cache").orElseThrow()).startsWith("shard-1;miss");
+    assertThat(get(path, "image/webp").headers().firstValue("X-Cache").orElseThrow())
+        .startsWith("shard-1;miss");
+    assertThat(get(path, "image/avif").headers().firstValue("X-Cache").orElseThrow())
+        .startsWith("shard-1;miss");
     assertThat(originCounts.get(path).get()).isEqualTo(before + 2);
   }
 
@@ -210,16 +274,27 @@ class ShardVaryTest {
   void get_handoffRequestForVaryingPath_answersTheClassFromTheStoreOnly() throws Exception {
     String path = "/v/w150/handed.jpg";
     getUntilHit(path, "image/webp");
-    HttpResponse<String> handed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.port()
-        + path)).header(ShardTier.HANDOFF_HEADER, "1").header("Accept", AcceptClass.WEBP.canonicalAccept())
-        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> handed =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.port() + path))
+                .header(ShardTier.HANDOFF_HEADER, "1")
+                .header("Accept", AcceptClass.WEBP.canonicalAccept())
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(handed.statusCode()).isEqualTo(200);
     assertThat(handed.body()).isEqualTo("variant " + path + " as webp");
     assertThat(handed.headers().firstValue("Vary")).hasValue("Accept");
-    HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.port()
-        + path)).header(ShardTier.HANDOFF_HEADER, "1").header("Accept", AcceptClass.AVIF.canonicalAccept())
-        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(other.statusCode()).as("another class is not cached: 404, no origin request")
+    HttpResponse<String> other =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shard.port() + path))
+                .header(ShardTier.HANDOFF_HEADER, "1")
+                .header("Accept", AcceptClass.AVIF.canonicalAccept())
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(other.statusCode())
+        .as("another class is not cached: 404, no origin request")
         .isEqualTo(HttpResponseStatus.NOT_FOUND.code());
     assertThat(originCounts.get(path).get()).isEqualTo(1);
   }
@@ -244,28 +319,52 @@ class ShardVaryTest {
       assertThat(getUntilHit(path, "image/webp").body()).isEqualTo("variant " + path + " as webp");
 
       writeCluster(clusterFile, List.of(shard1, shard2), origin1);
-      HttpResponse<String> reload = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-              + joining.adminPort() + "/admin/cluster/reload")).header("Authorization", "Bearer " + TOKEN)
-          .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> reload =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + joining.adminPort() + "/admin/cluster/reload"))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(reload.statusCode()).isEqualTo(200);
 
-      HttpResponse<String> moved = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port()
-          + path)).header("Accept", "image/webp,image/apng,*/*;q=0.8").timeout(Duration.ofSeconds(60)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> moved =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port() + path))
+                  .header("Accept", "image/webp,image/apng,*/*;q=0.8")
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(moved.statusCode()).isEqualTo(200);
-      assertThat(moved.body()).as("the hand-off asked for the webp class").isEqualTo("variant " + path + " as webp");
+      assertThat(moved.body())
+          .as("the hand-off asked for the webp class")
+          .isEqualTo("variant " + path + " as webp");
       assertThat(moved.headers().firstValue("Vary")).hasValue("Accept");
       assertThat(moved.headers().firstValue("X-Cache")).hasValue("shard-2;miss, shard-1;hit");
       assertThat(originCounts.get(path).get()).as("no second origin request").isEqualTo(1);
-      HttpResponse<String> kept = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port()
-          + path)).header("Accept", "image/webp").timeout(Duration.ofSeconds(60)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      for (int i = 0; i < 200 && !kept.headers().firstValue("X-Cache").orElse("").equals("shard-2;hit"); i++) {
-        kept = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port() + path))
-            .header("Accept", "image/webp").timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> kept =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port() + path))
+                  .header("Accept", "image/webp")
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      for (int i = 0;
+          i < 200 && !kept.headers().firstValue("X-Cache").orElse("").equals("shard-2;hit");
+          i++) {
+        kept =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + joining.port() + path))
+                    .header("Accept", "image/webp")
+                    .timeout(Duration.ofSeconds(60))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
       }
-      assertThat(kept.headers().firstValue("X-Cache")).as("stored on the new owner as the webp class")
+      assertThat(kept.headers().firstValue("X-Cache"))
+          .as("stored on the new owner as the webp class")
           .hasValue("shard-2;hit");
       assertThat(kept.body()).isEqualTo("variant " + path + " as webp");
     }
@@ -274,7 +373,10 @@ class ShardVaryTest {
   private static void writeCluster(Path file, List<Node> shards, Node origin) throws Exception {
     Path tmp = file.resolveSibling("cluster.conf.tmp");
     Files.writeString(tmp, ClusterFile.format(new Membership(shards, List.of(origin))));
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        file,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * A child process for {@link ShardStoreCrashTest}: writes objects in a loop and prints {@code ok <i>}
- * after each put completed, until it is killed.
+ * A child process for {@link ShardStoreCrashTest}: writes objects in a loop and prints {@code ok
+ * <i>} after each put completed, until it is killed.
  */
 final class CrashWriter {
 
@@ -14,7 +14,8 @@ final class CrashWriter {
   /** Object {@code index}: every fourth one large enough to be stored in chunks (1.2-2.8 MB). */
   static StoredObject object(int index) {
     Random random = new Random(index);
-    int size = index % 4 == 3 ? 1_200_000 + random.nextInt(1_600_000) : 10_000 + random.nextInt(290_000);
+    int size =
+        index % 4 == 3 ? 1_200_000 + random.nextInt(1_600_000) : 10_000 + random.nextInt(290_000);
     byte[] body = new byte[size];
     random.nextBytes(body);
     return new StoredObject("image/png", "\"" + index + "\"", "public", index, body);

@@ -14,10 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real O_DIRECT probe against RocksDB's own verdict. /dev/shm (tmpfs) where it exists, else the temporary
- * directory: tmpfs takes O_DIRECT since Linux 6.6 and refused it before, so either answer is possible, and the test
- * checks that the probe and a store opened with direct reads agree, whichever it is. (The answer "unsupported" is
- * also tested with an injected probe in ReadModeChoiceTest.)
+ * The real O_DIRECT probe against RocksDB's own verdict. /dev/shm (tmpfs) where it exists, else the
+ * temporary directory: tmpfs takes O_DIRECT since Linux 6.6 and refused it before, so either answer
+ * is possible, and the test checks that the probe and a store opened with direct reads agree,
+ * whichever it is. (The answer "unsupported" is also tested with an injected probe in
+ * ReadModeChoiceTest.)
  */
 class DirectIoProbeTest {
 
@@ -33,8 +34,15 @@ class DirectIoProbeTest {
     try {
       Optional<String> unsupported = DirectIoProbe.SYSTEM.unsupportedReason(dir);
       assertThat(dir.resolve(DirectIoProbe.PROBE_FILE)).as("probe file left behind").doesNotExist();
-      StoreConfig direct = new StoreConfig(dir.resolve("db"), 64 * MIB, 2, 16, 0, ReadMode.DIRECT,
-          StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+      StoreConfig direct =
+          new StoreConfig(
+              dir.resolve("db"),
+              64 * MIB,
+              2,
+              16,
+              0,
+              ReadMode.DIRECT,
+              StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
       if (unsupported.isEmpty()) {
         StoredObject o = object(61_440, 5);
         try (ShardStore store = ShardStore.open(direct)) {
@@ -43,11 +51,13 @@ class DirectIoProbeTest {
         }
         try (ShardStore store = ShardStore.open(direct)) {
           assertThat(store.config().readMode()).isEqualTo(ReadMode.DIRECT);
-          assertThat(store.get("k").join()).as("read from a table file with O_DIRECT in %s", dir)
+          assertThat(store.get("k").join())
+              .as("read from a table file with O_DIRECT in %s", dir)
               .hasValueSatisfying(v -> assertThat(v.body()).isEqualTo(o.body()));
         }
       } else {
-        assertThatThrownBy(() -> ShardStore.open(direct)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> ShardStore.open(direct))
+            .isInstanceOf(IOException.class)
             .hasMessageContaining("shard.store.reads=direct")
             .hasMessageContaining(dir.resolve("db").toString());
       }
@@ -62,8 +72,8 @@ class DirectIoProbeTest {
   void probe_missingDirectory_unsupportedWithTheReason() {
     Path missing = tmp.resolve("not-there");
 
-    assertThat(DirectIoProbe.SYSTEM.unsupportedReason(missing)).hasValueSatisfying(
-        reason -> assertThat(reason).contains("not-there"));
+    assertThat(DirectIoProbe.SYSTEM.unsupportedReason(missing))
+        .hasValueSatisfying(reason -> assertThat(reason).contains("not-there"));
     assertThat(missing).doesNotExist();
   }
 }

@@ -11,10 +11,13 @@ class DiskGuardTest {
   @Test
   void tryAdmit_farBelowLimit_measuresOnceThenCountsWithoutMeasuring() {
     AtomicInteger measurements = new AtomicInteger();
-    DiskGuard guard = new DiskGuard(1000, () -> {
-      measurements.incrementAndGet();
-      return 100;
-    });
+    DiskGuard guard =
+        new DiskGuard(
+            1000,
+            () -> {
+              measurements.incrementAndGet();
+              return 100;
+            });
 
     for (int i = 0; i < 4; i++) {
       assertThat(guard.tryAdmit(100)).isTrue(); // estimate 100 -> 300 -> 500 -> 700 -> 900
@@ -27,10 +30,13 @@ class DiskGuardTest {
   void tryAdmit_estimateWouldCrossLimit_remeasuresAndAdmitsIfRealUsageAllows() {
     AtomicLong usage = new AtomicLong(100);
     AtomicInteger measurements = new AtomicInteger();
-    DiskGuard guard = new DiskGuard(1000, () -> {
-      measurements.incrementAndGet();
-      return usage.get();
-    });
+    DiskGuard guard =
+        new DiskGuard(
+            1000,
+            () -> {
+              measurements.incrementAndGet();
+              return usage.get();
+            });
     for (int i = 0; i < 4; i++) {
       guard.tryAdmit(100);
     }

@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * CPU time per hit and per miss against the number of table files: FIFO keeps every file in L0, so a
- * lookup consults each file's bloom filter (newest first) until it finds the key.
+ * CPU time per hit and per miss against the number of table files: FIFO keeps every file in L0, so
+ * a lookup consults each file's bloom filter (newest first) until it finds the key.
  *
  * <p>Run: {@code ./mvnw -B -q -pl shard-cache test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.imgcdn.shard.store.L0FileCountCost}.
@@ -21,7 +21,8 @@ final class L0FileCountCost {
   private static final int LOOKUPS = 20_000;
 
   public static void main(String[] args) throws Exception {
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     System.out.println("| table files | hit CPU us/op | miss CPU us/op |");
     System.out.println("|---|---|---|");
     for (int files : new int[] {10, 100, 400, 1000}) {

@@ -11,9 +11,9 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * CPU time per hit and per put of the two value layouts, same value sizes, rounds alternating between
- * the layouts. Process CPU time (all threads, RocksDB's included) is what a busy shared machine
- * distorts least; the JMH benchmark in the bench module gives throughput.
+ * CPU time per hit and per put of the two value layouts, same value sizes, rounds alternating
+ * between the layouts. Process CPU time (all threads, RocksDB's included) is what a busy shared
+ * machine distorts least; the JMH benchmark in the bench module gives throughput.
  *
  * <p>Run: {@code ./mvnw -B -q -pl shard-cache test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.imgcdn.shard.store.LayoutCpuCost}.
@@ -24,8 +24,10 @@ final class LayoutCpuCost {
   private static final int ROUNDS = 5;
 
   public static void main(String[] args) throws Exception {
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    System.out.println("| value bytes | op | TABLE_FILES CPU us/op | BLOB_FILES CPU us/op | BLOB / TABLE |");
+    var os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    System.out.println(
+        "| value bytes | op | TABLE_FILES CPU us/op | BLOB_FILES CPU us/op | BLOB / TABLE |");
     System.out.println("|---|---|---|---|---|");
     for (int size : new int[] {1024, 61_440, 1_048_576, 15_000_000}) {
       StoreLayout[] layouts = StoreLayout.values();
@@ -40,7 +42,8 @@ final class LayoutCpuCost {
         dirs[l] = Files.createTempDirectory("layout-cost");
         stores[l] = ShardStore.open(new StoreConfig(dirs[l], 1L << 30, 2, 1024), layouts[l]);
       }
-      // Puts alternate between the layouts in batches, so JIT warm-up and machine load hit both alike.
+      // Puts alternate between the layouts in batches, so JIT warm-up and machine load hit both
+      // alike.
       int batch = Math.max(1, objects / 10);
       for (int from = 0; from < objects; from += batch) {
         for (int l = 0; l < layouts.length; l++) {
@@ -69,7 +72,10 @@ final class LayoutCpuCost {
           }
           long mid = os.getProcessCpuTime();
           for (int i = 0; i < gets; i++) {
-            stores[l].getDirect("k" + random.nextInt(objects), n -> target.clear(), b -> {}).join().orElseThrow();
+            stores[l]
+                .getDirect("k" + random.nextInt(objects), n -> target.clear(), b -> {})
+                .join()
+                .orElseThrow();
           }
           long end = os.getProcessCpuTime();
           if (round > 0) { // round 0 warms up the JIT and the page cache
@@ -91,7 +97,8 @@ final class LayoutCpuCost {
   }
 
   private static void print(int size, String op, double table, double blob) {
-    System.out.printf(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.2f |%n", size, op, table, blob, blob / table);
+    System.out.printf(
+        Locale.ROOT, "| %d | %s | %.1f | %.1f | %.2f |%n", size, op, table, blob, blob / table);
   }
 
   private static double median(double[] values) {

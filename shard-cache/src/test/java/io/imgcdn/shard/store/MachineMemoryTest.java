@@ -11,7 +11,8 @@ class MachineMemoryTest {
 
   @Test
   void memTotalBytes_meminfoText_kibibytesAsBytes() {
-    String meminfo = "MemFree:         1000 kB\nMemTotal:       24683656 kB\nMemAvailable:   23043108 kB\n";
+    String meminfo =
+        "MemFree:         1000 kB\nMemTotal:       24683656 kB\nMemAvailable:   23043108 kB\n";
 
     assertThat(MachineMemory.memTotalBytes(meminfo)).isEqualTo(24683656L * 1024);
   }
@@ -36,7 +37,8 @@ class MachineMemoryTest {
   }
 
   @Test
-  void cgroupLimitBytes_v1MemoryController_limitOrNoneWhenUnlimited(@TempDir Path root) throws Exception {
+  void cgroupLimitBytes_v1MemoryController_limitOrNoneWhenUnlimited(@TempDir Path root)
+      throws Exception {
     Path group = Files.createDirectories(root.resolve("memory/docker/abc"));
     String self = "9:name=systemd:/\n4:memory:/docker/abc\n1:cpu:/\n";
     Files.writeString(group.resolve("memory.limit_in_bytes"), "9223372036854771712\n");

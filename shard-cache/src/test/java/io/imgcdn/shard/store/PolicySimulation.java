@@ -7,8 +7,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Byte hit ratio of the shard's eviction policy against plain FIFO and LRU on a Zipf trace, simulated at
- * object level (no RocksDB), with the store's own {@link FrequencySketch} and {@link HotSetPolicy}.
+ * Byte hit ratio of the shard's eviction policy against plain FIFO and LRU on a Zipf trace,
+ * simulated at object level (no RocksDB), with the store's own {@link FrequencySketch} and {@link
+ * HotSetPolicy}.
  *
  * <p>Run: {@code ./mvnw -B -q -pl shard-cache test-compile exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=io.imgcdn.shard.store.PolicySimulation -Dexec.args="1000000 10000000"}.
@@ -16,7 +17,8 @@ import java.util.Map;
 final class PolicySimulation {
 
   /** What one simulated policy achieved over the measured part of the trace. */
-  record Result(String policy, double byteHitRatio, double objectHitRatio, double writtenPerRequestedByte) {}
+  record Result(
+      String policy, double byteHitRatio, double objectHitRatio, double writtenPerRequestedByte) {}
 
   /** A cache under simulation. */
   interface Cache {
@@ -46,14 +48,18 @@ final class PolicySimulation {
         }
       }
     }
-    return new Result(name, (double) hitBytes / requestedBytes, (double) hits / (requests - warmup),
+    return new Result(
+        name,
+        (double) hitBytes / requestedBytes,
+        (double) hits / (requests - warmup),
         (double) (cache.bytesWritten() - writtenAtWarmup) / requestedBytes);
   }
 
   /** Least recently used, bounded by bytes. */
   static final class Lru implements Cache {
     private final long capacity;
-    private final LinkedHashMap<Integer, Integer> entries = new LinkedHashMap<>(1 << 16, 0.75f, true);
+    private final LinkedHashMap<Integer, Integer> entries =
+        new LinkedHashMap<>(1 << 16, 0.75f, true);
     private long used;
     private long written;
 
@@ -88,8 +94,8 @@ final class PolicySimulation {
   }
 
   /**
-   * A log of appended records dropped oldest first (what RocksDB FIFO does, at record rather than file
-   * granularity), with the store's admission and re-insertion decisions pluggable.
+   * A log of appended records dropped oldest first (what RocksDB FIFO does, at record rather than
+   * file granularity), with the store's admission and re-insertion decisions pluggable.
    */
   static final class Log implements Cache {
     private record Entry(int id, int size, long offset) {}
@@ -102,7 +108,9 @@ final class PolicySimulation {
     private long tail;
     private long written;
 
-    /** @param policy null for plain FIFO (admit all, never re-insert) */
+    /**
+     * @param policy null for plain FIFO (admit all, never re-insert)
+     */
     Log(long capacity, HotSetPolicy policy) {
       this.capacity = capacity;
       this.policy = policy;
@@ -156,16 +164,30 @@ final class PolicySimulation {
     int requests = args.length > 1 ? Integer.parseInt(args[1]) : 10_000_000;
     double exponent = args.length > 2 ? Double.parseDouble(args[2]) : 0.9;
     long catalog = new ZipfTrace(objects, exponent, 42).totalBytes();
-    System.out.printf(Locale.ROOT, "objects %d, requests %d (first 20%% warm-up), Zipf %.2f, catalog %.1f GiB, "
-        + "mean object %.1f KiB%n", objects, requests, exponent, catalog / (double) (1L << 30),
+    System.out.printf(
+        Locale.ROOT,
+        "objects %d, requests %d (first 20%% warm-up), Zipf %.2f, catalog %.1f GiB, "
+            + "mean object %.1f KiB%n",
+        objects,
+        requests,
+        exponent,
+        catalog / (double) (1L << 30),
         catalog / (double) objects / 1024);
-    System.out.println("| cache / catalog | policy | byte hit ratio | object hit ratio | bytes written / bytes requested |");
+    System.out.println(
+        "| cache / catalog | policy | byte hit ratio | object hit ratio | bytes written / bytes"
+            + " requested |");
     System.out.println("|---|---|---|---|---|");
     for (double fraction : new double[] {0.01, 0.05, 0.10, 0.20}) {
       long capacity = (long) (catalog * fraction);
       for (Result r : compare(objects, requests, exponent, capacity)) {
-        System.out.printf(Locale.ROOT, "| %.0f%% | %s | %.4f | %.4f | %.3f |%n", fraction * 100, r.policy(),
-            r.byteHitRatio(), r.objectHitRatio(), r.writtenPerRequestedByte());
+        System.out.printf(
+            Locale.ROOT,
+            "| %.0f%% | %s | %.4f | %.4f | %.3f |%n",
+            fraction * 100,
+            r.policy(),
+            r.byteHitRatio(),
+            r.objectHitRatio(),
+            r.writtenPerRequestedByte());
       }
     }
   }
@@ -177,10 +199,22 @@ final class PolicySimulation {
     for (double zone : new double[] {0.25, 0.5}) {
       for (int reinsertMin : new int[] {2}) {
         for (int admitMin : new int[] {0, 2, 3, 4, 5, 6}) {
-          Result r = run("x", new Log(capacity, new HotSetPolicy(expectedItems, zone, reinsertMin, admitMin)),
-              new ZipfTrace(objects, 0.9, 42), requests, requests / 5);
-          System.out.printf(Locale.ROOT, "zone %.2f reinsertMin %d admitMin %d: bhr %.4f ohr %.4f written %.3f%n",
-              zone, reinsertMin, admitMin, r.byteHitRatio(), r.objectHitRatio(), r.writtenPerRequestedByte());
+          Result r =
+              run(
+                  "x",
+                  new Log(capacity, new HotSetPolicy(expectedItems, zone, reinsertMin, admitMin)),
+                  new ZipfTrace(objects, 0.9, 42),
+                  requests,
+                  requests / 5);
+          System.out.printf(
+              Locale.ROOT,
+              "zone %.2f reinsertMin %d admitMin %d: bhr %.4f ohr %.4f written %.3f%n",
+              zone,
+              reinsertMin,
+              admitMin,
+              r.byteHitRatio(),
+              r.objectHitRatio(),
+              r.writtenPerRequestedByte());
         }
       }
     }
@@ -190,11 +224,24 @@ final class PolicySimulation {
     int warmup = requests / 5;
     long expectedItems = Math.max(16, capacity / (60 * 1024));
     return java.util.List.of(
-        run("FIFO", new Log(capacity, null), new ZipfTrace(objects, exponent, 42), requests, warmup),
+        run(
+            "FIFO",
+            new Log(capacity, null),
+            new ZipfTrace(objects, exponent, 42),
+            requests,
+            warmup),
         run("LRU", new Lru(capacity), new ZipfTrace(objects, exponent, 42), requests, warmup),
-        run("FIFO + re-insert", new Log(capacity, HotSetPolicy.reinsertOnly(expectedItems)),
-            new ZipfTrace(objects, exponent, 42), requests, warmup),
-        run("FIFO + re-insert + admission (shard)", new Log(capacity, new HotSetPolicy(expectedItems)),
-            new ZipfTrace(objects, exponent, 42), requests, warmup));
+        run(
+            "FIFO + re-insert",
+            new Log(capacity, HotSetPolicy.reinsertOnly(expectedItems)),
+            new ZipfTrace(objects, exponent, 42),
+            requests,
+            warmup),
+        run(
+            "FIFO + re-insert + admission (shard)",
+            new Log(capacity, new HotSetPolicy(expectedItems)),
+            new ZipfTrace(objects, exponent, 42),
+            requests,
+            warmup));
   }
 }

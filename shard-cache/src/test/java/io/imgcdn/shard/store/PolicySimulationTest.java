@@ -13,7 +13,8 @@ class PolicySimulationTest {
     int objects = 100_000;
     long capacity = new ZipfTrace(objects, 0.9, 42).totalBytes() / 20;
 
-    List<PolicySimulation.Result> results = PolicySimulation.compare(objects, 1_000_000, 0.9, capacity);
+    List<PolicySimulation.Result> results =
+        PolicySimulation.compare(objects, 1_000_000, 0.9, capacity);
 
     PolicySimulation.Result fifo = results.get(0);
     PolicySimulation.Result lru = results.get(1);

@@ -42,7 +42,13 @@ class ShardStoreCachedTest {
   }
 
   private StoreConfig withBlockCache(ReadMode reads) {
-    return new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, reads,
+    return new StoreConfig(
+        dir.resolve("db"),
+        64 * MIB,
+        1,
+        8,
+        StoreConfig.DEFAULT_BLOCK_CACHE,
+        reads,
         StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
   }
 
@@ -53,14 +59,17 @@ class ShardStoreCachedTest {
       store.put("k", object).join();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> fromMemtable = store.getCached("k", buffers::allocate, buffers.released::add);
+      Optional<DirectObject> fromMemtable =
+          store.getCached("k", buffers::allocate, buffers.released::add);
       assertThat(fromMemtable).isPresent();
       assertThat(bytes(fromMemtable.get().body())).isEqualTo(object.body());
       assertThat(fromMemtable.get().etag()).isEqualTo("\"1\"");
 
-      store.flush(); // now only in a table file: the first read goes to the file (pool), and fills the block cache
+      store.flush(); // now only in a table file: the first read goes to the file (pool), and fills
+      // the block cache
       assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isPresent();
-      Optional<DirectObject> fromBlockCache = store.getCached("k", buffers::allocate, buffers.released::add);
+      Optional<DirectObject> fromBlockCache =
+          store.getCached("k", buffers::allocate, buffers.released::add);
       assertThat(fromBlockCache).isPresent();
       assertThat(bytes(fromBlockCache.get().body())).isEqualTo(object.body());
 
@@ -75,7 +84,8 @@ class ShardStoreCachedTest {
 
   @Test
   void getCached_mmapReadsValueInTableFile_leftToThePool() throws Exception {
-    // RocksDB does not copy blocks read through mmap into the block cache: such hits always take the pool.
+    // RocksDB does not copy blocks read through mmap into the block cache: such hits always take
+    // the pool.
     try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.MMAP))) {
       store.put("k", object(60_000, 7)).join();
       store.flush();
@@ -89,7 +99,15 @@ class ShardStoreCachedTest {
 
   @Test
   void getCached_noBlockCacheValueOnlyInTableFile_emptyAndNothingAllocated() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, 0, ReadMode.MMAP, StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    StoreConfig config =
+        new StoreConfig(
+            dir.resolve("db"),
+            64 * MIB,
+            1,
+            8,
+            0,
+            ReadMode.MMAP,
+            StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
     try (ShardStore store = ShardStore.open(config)) {
       store.put("k", object(60_000, 2)).join();
       store.flush();
@@ -98,7 +116,8 @@ class ShardStoreCachedTest {
       assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isPresent();
       int allocatedByPool = buffers.allocated.size();
       assertThat(store.getCached("k", buffers::allocate, buffers.released::add))
-          .as("a file read would be needed: not answered on the caller's thread").isEmpty();
+          .as("a file read would be needed: not answered on the caller's thread")
+          .isEmpty();
       assertThat(buffers.allocated).hasSize(allocatedByPool);
       assertThat(store.stats().memoryHits()).isZero();
     }
@@ -119,7 +138,8 @@ class ShardStoreCachedTest {
   }
 
   @Test
-  void getCached_corruptValueOfTheHintedSize_emptyReleasedThenCountedByGetDirect() throws Exception {
+  void getCached_corruptValueOfTheHintedSize_emptyReleasedThenCountedByGetDirect()
+      throws Exception {
     try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.PREAD))) {
       StoredObject object = object(60_000, 9);
       store.put("k", object).join();
@@ -145,7 +165,8 @@ class ShardStoreCachedTest {
 
       assertThat(store.getCached("big", buffers::allocate, buffers.released::add)).isEmpty();
       assertThat(buffers.allocated).isEmpty();
-      assertThat(store.getDirect("big", buffers::allocate, buffers.released::add).join()).isPresent();
+      assertThat(store.getDirect("big", buffers::allocate, buffers.released::add).join())
+          .isPresent();
     }
   }
 
@@ -162,7 +183,9 @@ class ShardStoreCachedTest {
 
   @Test
   void offer_admitMinRequestsOne_storesOnTheFirstRequest() throws Exception {
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, ReadMode.MMAP, 1);
+    StoreConfig config =
+        new StoreConfig(
+            dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, ReadMode.MMAP, 1);
     try (ShardStore store = ShardStore.open(config)) {
       assertThat(store.get("k").join()).isEmpty();
       assertThat(store.offer("k", object(100, 5)).join()).isTrue();

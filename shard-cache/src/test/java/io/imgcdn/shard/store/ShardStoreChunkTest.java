@@ -54,10 +54,17 @@ class ShardStoreChunkTest {
       store.put("big.jpg", large).join();
       List<Integer> sizes = new ArrayList<>();
 
-      DirectObject got = store.getDirect("big.jpg", n -> {
-        sizes.add(n);
-        return ByteBuffer.allocateDirect(n);
-      }, b -> {}).join().orElseThrow();
+      DirectObject got =
+          store
+              .getDirect(
+                  "big.jpg",
+                  n -> {
+                    sizes.add(n);
+                    return ByteBuffer.allocateDirect(n);
+                  },
+                  b -> {})
+              .join()
+              .orElseThrow();
 
       assertThat(sizes).containsExactly(large.body().length);
       byte[] body = new byte[got.bodyLength()];
@@ -80,10 +87,13 @@ class ShardStoreChunkTest {
       StoredRange beyond = store.getRange("big", large.body().length, 10).join().orElseThrow();
       StoredRange smallRange = store.getRange("small", 10, 20).join().orElseThrow();
 
-      assertThat(across.bytes()).isEqualTo(Arrays.copyOfRange(large.body(), (int) boundary - 100, (int) boundary + 200));
+      assertThat(across.bytes())
+          .isEqualTo(Arrays.copyOfRange(large.body(), (int) boundary - 100, (int) boundary + 200));
       assertThat(across.totalLength()).isEqualTo(large.body().length);
       assertThat(across.etag()).isEqualTo(large.etag());
-      assertThat(tail.bytes()).isEqualTo(Arrays.copyOfRange(large.body(), large.body().length - 5, large.body().length));
+      assertThat(tail.bytes())
+          .isEqualTo(
+              Arrays.copyOfRange(large.body(), large.body().length - 5, large.body().length));
       assertThat(beyond.bytes()).isEmpty();
       assertThat(smallRange.bytes()).isEqualTo(Arrays.copyOfRange(small.body(), 10, 30));
       assertThat(store.getRange("none", 0, 10).join()).isEmpty();
@@ -97,8 +107,9 @@ class ShardStoreChunkTest {
       store.put("big", large).join();
       byte[] key = "big".getBytes(StandardCharsets.UTF_8);
       ValueCodec.Header header = headerOf(store, "big");
-      byte[] chunk = ValueCodec.encodeChunk(large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES,
-          header.writeSequence());
+      byte[] chunk =
+          ValueCodec.encodeChunk(
+              large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES, header.writeSequence());
       chunk[500] ^= 0x01;
       store.putRaw(new String(ShardStore.chunkKey(key, 1), StandardCharsets.ISO_8859_1), chunk);
 
@@ -115,8 +126,13 @@ class ShardStoreChunkTest {
     try (ShardStore store = open()) {
       store.put("big", large).join();
       ValueCodec.Header header = headerOf(store, "big");
-      byte[] foreign = ValueCodec.encodeChunk(large.body(), 0, ShardStore.CHUNK_BYTES, header.writeSequence() + 99);
-      store.putRaw(new String(ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0), StandardCharsets.ISO_8859_1),
+      byte[] foreign =
+          ValueCodec.encodeChunk(
+              large.body(), 0, ShardStore.CHUNK_BYTES, header.writeSequence() + 99);
+      store.putRaw(
+          new String(
+              ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0),
+              StandardCharsets.ISO_8859_1),
           foreign);
 
       assertThat(store.getRange("big", 0, 10).join()).isEmpty();
@@ -133,11 +149,19 @@ class ShardStoreChunkTest {
       store.put("small", small).join();
       List<Integer> sizes = new ArrayList<>();
 
-      StoreHit bigHit = store.find("big", n -> {
-        sizes.add(n);
-        return ByteBuffer.allocateDirect(n);
-      }, b -> {}).join().orElseThrow();
-      StoreHit smallHit = store.find("small", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+      StoreHit bigHit =
+          store
+              .find(
+                  "big",
+                  n -> {
+                    sizes.add(n);
+                    return ByteBuffer.allocateDirect(n);
+                  },
+                  b -> {})
+              .join()
+              .orElseThrow();
+      StoreHit smallHit =
+          store.find("small", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
 
       assertThat(sizes).as("nothing allocated for a chunked body").isEmpty();
       assertThat(smallHit).isInstanceOf(DirectObject.class);
@@ -149,10 +173,17 @@ class ShardStoreChunkTest {
       ByteBuffer all = ByteBuffer.allocate(body.bodyLength());
       for (int i = 0; i < body.chunkCount(); i++) {
         int index = i;
-        ByteBuffer chunk = store.readChunk(body, i, n -> {
-          assertThat(n).isEqualTo(body.chunkValueBytes(index));
-          return ByteBuffer.allocateDirect(n);
-        }, b -> {}).join();
+        ByteBuffer chunk =
+            store
+                .readChunk(
+                    body,
+                    i,
+                    n -> {
+                      assertThat(n).isEqualTo(body.chunkValueBytes(index));
+                      return ByteBuffer.allocateDirect(n);
+                    },
+                    b -> {})
+                .join();
         assertThat(chunk.remaining()).isEqualTo(body.chunkLength(i));
         all.put(chunk);
       }
@@ -165,18 +196,22 @@ class ShardStoreChunkTest {
   void readChunk_objectReplacedAfterFind_unavailableButNotCorrupt() throws Exception {
     try (ShardStore store = open()) {
       store.put("big", object(2 * 1024 * 1024 + 1, 9)).join();
-      ChunkedBody body = (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+      ChunkedBody body =
+          (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
       StoredObject newer = object(2 * 1024 * 1024 + 1, 10);
       store.put("big", newer).join();
       List<ByteBuffer> released = new ArrayList<>();
 
-      assertThatThrownBy(() -> store.readChunk(body, 1, ByteBuffer::allocateDirect, released::add).join())
+      assertThatThrownBy(
+              () -> store.readChunk(body, 1, ByteBuffer::allocateDirect, released::add).join())
           .hasCauseInstanceOf(ChunkUnavailableException.class)
           .hasMessageContaining("replaced or evicted");
 
       assertThat(released).as("the buffer of the refused read").hasSize(1);
       assertThat(store.stats().checksumFailures()).isZero();
-      assertThat(store.get("big").join().orElseThrow().body()).as("the new version kept").isEqualTo(newer.body());
+      assertThat(store.get("big").join().orElseThrow().body())
+          .as("the new version kept")
+          .isEqualTo(newer.body());
     }
   }
 
@@ -186,12 +221,17 @@ class ShardStoreChunkTest {
     try (ShardStore store = open()) {
       store.put("big", large).join();
       ValueCodec.Header header = headerOf(store, "big");
-      byte[] chunk = ValueCodec.encodeChunk(large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES,
-          header.writeSequence());
+      byte[] chunk =
+          ValueCodec.encodeChunk(
+              large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES, header.writeSequence());
       chunk[700] ^= 0x10;
-      store.putRaw(new String(ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
-          StandardCharsets.ISO_8859_1), chunk);
-      ChunkedBody body = (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+      store.putRaw(
+          new String(
+              ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
+              StandardCharsets.ISO_8859_1),
+          chunk);
+      ChunkedBody body =
+          (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
 
       assertThat(store.readChunk(body, 0, ByteBuffer::allocateDirect, b -> {}).join().remaining())
           .isEqualTo(ShardStore.CHUNK_BYTES);
@@ -200,7 +240,9 @@ class ShardStoreChunkTest {
           .hasMessageContaining("corrupt chunk 1");
 
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
-      assertThat(store.find("big", ByteBuffer::allocateDirect, b -> {}).join()).as("deleted").isEmpty();
+      assertThat(store.find("big", ByteBuffer::allocateDirect, b -> {}).join())
+          .as("deleted")
+          .isEmpty();
     }
   }
 
@@ -232,10 +274,18 @@ class ShardStoreChunkTest {
 
   @Test
   void readChunk_chunksFittingTheBlockCache_secondPassReadsNoFile() throws Exception {
-    // 16 MiB of block cache: RocksDB's default would cut it into 32 shards of 512 KiB, none of which keeps
+    // 16 MiB of block cache: RocksDB's default would cut it into 32 shards of 512 KiB, none of
+    // which keeps
     // a 1 MiB chunk; one shard keeps all ten.
-    StoreConfig config = new StoreConfig(dir.resolve("db"), 256 * MIB, 2, 64, 16 * MIB, ReadMode.PREAD,
-        StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
+    StoreConfig config =
+        new StoreConfig(
+            dir.resolve("db"),
+            256 * MIB,
+            2,
+            64,
+            16 * MIB,
+            ReadMode.PREAD,
+            StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
     try (ShardStore store = ShardStore.open(config)) {
       for (int i = 0; i < 5; i++) {
         store.put("big" + i, object(2 * 1024 * 1024, 10 + i)).join();
@@ -244,8 +294,9 @@ class ShardStoreChunkTest {
       long[] missesAfterPass = new long[2];
       for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < 5; i++) {
-          ChunkedBody body = (ChunkedBody) store.find("big" + i, ByteBuffer::allocateDirect, b -> {}).join()
-              .orElseThrow();
+          ChunkedBody body =
+              (ChunkedBody)
+                  store.find("big" + i, ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
           for (int c = 0; c < body.chunkCount(); c++) {
             ByteBuffer chunk = store.readChunk(body, c, ByteBuffer::allocateDirect, b -> {}).join();
             assertThat(chunk.remaining()).isEqualTo(body.chunkLength(c));
@@ -253,8 +304,12 @@ class ShardStoreChunkTest {
         }
         missesAfterPass[pass] = store.blockCacheDataMisses();
       }
-      assertThat(missesAfterPass[0]).as("first pass: every chunk read from its file").isGreaterThanOrEqualTo(10);
-      assertThat(missesAfterPass[1] - missesAfterPass[0]).as("second pass: block cache misses").isZero();
+      assertThat(missesAfterPass[0])
+          .as("first pass: every chunk read from its file")
+          .isGreaterThanOrEqualTo(10);
+      assertThat(missesAfterPass[1] - missesAfterPass[0])
+          .as("second pass: block cache misses")
+          .isZero();
     }
   }
 }

@@ -17,7 +17,8 @@ class ShardStoreCrashTest {
   @TempDir Path dir;
 
   @Test
-  void open_afterWriterKilledMidWrite_everyReadableObjectIsIntactAndAcknowledgedOnesSurvive() throws Exception {
+  void open_afterWriterKilledMidWrite_everyReadableObjectIsIntactAndAcknowledgedOnesSurvive()
+      throws Exception {
     Path db = dir.resolve("db");
     int lastAcknowledged = -1;
     for (int round = 0; round < 2; round++) {
@@ -30,8 +31,11 @@ class ShardStoreCrashTest {
         assertThat(scan.intact()).isPositive();
         for (int i = Math.max(0, lastAcknowledged - 5); i <= lastAcknowledged; i++) {
           StoredObject expected = CrashWriter.object(i);
-          StoredObject actual = store.get("key-" + i).join().orElseThrow(
-              () -> new AssertionError("acknowledged object lost"));
+          StoredObject actual =
+              store
+                  .get("key-" + i)
+                  .join()
+                  .orElseThrow(() -> new AssertionError("acknowledged object lost"));
           assertThat(actual.body()).isEqualTo(expected.body());
         }
         assertThat(store.diskUsageBytes()).isLessThan(CrashWriter.MAX_BYTES);
@@ -43,13 +47,21 @@ class ShardStoreCrashTest {
   /** Starts a CrashWriter, waits until it acknowledged {@code acknowledgements} puts, kills it. */
   private static int runAndKill(Path db, int acknowledgements) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
-        "-Dlogback.configurationFile=none", "-cp", System.getProperty("java.class.path"),
-        CrashWriter.class.getName(), db.toString()))
-        .redirectErrorStream(true)
-        .start();
+    Process child =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-Dlogback.configurationFile=none",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    CrashWriter.class.getName(),
+                    db.toString()))
+            .redirectErrorStream(true)
+            .start();
     int last = -1;
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while (last < acknowledgements && (line = out.readLine()) != null) {
         if (line.startsWith("ok ")) {
@@ -61,7 +73,9 @@ class ShardStoreCrashTest {
     } finally {
       child.destroyForcibly();
     }
-    assertThat(last).as("child acknowledged puts before the kill").isGreaterThanOrEqualTo(acknowledgements);
+    assertThat(last)
+        .as("child acknowledged puts before the kill")
+        .isGreaterThanOrEqualTo(acknowledgements);
     return last;
   }
 }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A byte flipped in a table file on disk is caught by the value's own CRC32C: hit reads skip RocksDB's
- * block checksum, so this is the check that must cover every byte a hit serves (header and body).
+ * A byte flipped in a table file on disk is caught by the value's own CRC32C: hit reads skip
+ * RocksDB's block checksum, so this is the check that must cover every byte a hit serves (header
+ * and body).
  */
 class ShardStoreDiskCorruptionTest {
 
@@ -34,14 +35,22 @@ class ShardStoreDiskCorruptionTest {
 
   private StoreConfig config() {
     // No block cache: every read goes to the table file, as a cold hit does.
-    return new StoreConfig(dir.resolve("db"), 64 * MIB, 2, 64, 0, ReadMode.PREAD,
+    return new StoreConfig(
+        dir.resolve("db"),
+        64 * MIB,
+        2,
+        64,
+        0,
+        ReadMode.PREAD,
         StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS);
   }
 
   /** Writes one object into a table file, then flips one byte of {@code marker} in that file. */
   private void storeAndCorrupt(byte[] marker) throws Exception {
     try (ShardStore store = ShardStore.open(config())) {
-      store.put("k", new StoredObject("image/webp", "\"etag-1\"", "public, max-age=60", 1, body())).join();
+      store
+          .put("k", new StoredObject("image/webp", "\"etag-1\"", "public, max-age=60", 1, body()))
+          .join();
       store.flush();
     }
     int flipped = 0;
@@ -74,7 +83,8 @@ class ShardStoreDiskCorruptionTest {
 
     try (ShardStore store = ShardStore.open(config())) {
       List<ByteBuffer> released = new ArrayList<>();
-      Optional<DirectObject> got = store.getDirect("k", ByteBuffer::allocateDirect, released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", ByteBuffer::allocateDirect, released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(released).hasSize(1);

@@ -28,18 +28,23 @@ class ShardStoreHotSetTest {
     try (ShardStore store = open(64 * MIB)) {
       for (int request = 1; request <= 3; request++) {
         assertThat(store.get("k").join()).isEmpty();
-        assertThat(store.offer("k", object(1000, 1)).join()).as("offer after request %d", request).isFalse();
+        assertThat(store.offer("k", object(1000, 1)).join())
+            .as("offer after request %d", request)
+            .isFalse();
       }
       assertThat(store.get("k").join()).isEmpty();
 
-      assertThat(store.offer("k", object(1000, 1)).join()).as("offer after the fourth request").isTrue();
+      assertThat(store.offer("k", object(1000, 1)).join())
+          .as("offer after the fourth request")
+          .isTrue();
       assertThat(store.get("k").join()).isPresent();
       assertThat(store.stats().admissionRejections()).isEqualTo(3);
     }
   }
 
   @Test
-  void get_hotObjectWhileThreeTimesTheBoundIsWritten_staysWhileColdPeerIsEvicted() throws Exception {
+  void get_hotObjectWhileThreeTimesTheBoundIsWritten_staysWhileColdPeerIsEvicted()
+      throws Exception {
     long maxBytes = 32 * MIB;
     try (ShardStore store = open(maxBytes)) {
       StoredObject hot = object(200_000, 1);
@@ -51,7 +56,9 @@ class ShardStoreHotSetTest {
         written += 300_000;
         // Asked for every 10 fillers: a few times per pass of the log.
         if (i % 10 == 0) {
-          assertThat(store.get("hot").join()).as("hot object after %d bytes written", written).isPresent();
+          assertThat(store.get("hot").join())
+              .as("hot object after %d bytes written", written)
+              .isPresent();
         }
         assertThat(store.diskUsageBytes()).isLessThan(maxBytes);
       }
@@ -73,9 +80,12 @@ class ShardStoreHotSetTest {
       store.put("large", large).join();
       List<ByteBuffer> released = new ArrayList<>();
 
-      Optional<DirectObject> gotSmall = store.getDirect("small", ByteBuffer::allocateDirect, released::add).join();
-      Optional<DirectObject> gotLarge = store.getDirect("large", ByteBuffer::allocateDirect, released::add).join();
-      Optional<DirectObject> missing = store.getDirect("none", ByteBuffer::allocateDirect, released::add).join();
+      Optional<DirectObject> gotSmall =
+          store.getDirect("small", ByteBuffer::allocateDirect, released::add).join();
+      Optional<DirectObject> gotLarge =
+          store.getDirect("large", ByteBuffer::allocateDirect, released::add).join();
+      Optional<DirectObject> missing =
+          store.getDirect("none", ByteBuffer::allocateDirect, released::add).join();
 
       assertThat(bytes(gotSmall.orElseThrow().body())).isEqualTo(small.body());
       assertThat(gotLarge.orElseThrow().body().isDirect()).isTrue();
@@ -95,7 +105,8 @@ class ShardStoreHotSetTest {
       store.putRaw("bad", value);
       List<ByteBuffer> released = new ArrayList<>();
 
-      Optional<DirectObject> got = store.getDirect("bad", ByteBuffer::allocateDirect, released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("bad", ByteBuffer::allocateDirect, released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(released).hasSize(1);
@@ -114,7 +125,8 @@ class ShardStoreHotSetTest {
       StoreStats stats = store.stats();
       assertThat(stats.bytesAdmitted()).isGreaterThanOrEqualTo(50 * 100_000L);
       // WAL + flushed table: about twice what was admitted, never less than once.
-      assertThat(stats.diskBytesWritten()).isBetween(stats.bytesAdmitted(), 3 * stats.bytesAdmitted());
+      assertThat(stats.diskBytesWritten())
+          .isBetween(stats.bytesAdmitted(), 3 * stats.bytesAdmitted());
     }
   }
 }

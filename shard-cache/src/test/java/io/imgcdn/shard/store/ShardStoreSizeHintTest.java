@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * getDirect with a size hint reads straight into the caller's buffer; a wrong hint (a value replaced
- * behind the store's back, a corrupt value of the hinted size) still ends in the right answer: the
- * current value, or a counted miss, never a corrupt byte.
+ * getDirect with a size hint reads straight into the caller's buffer; a wrong hint (a value
+ * replaced behind the store's back, a corrupt value of the hinted size) still ends in the right
+ * answer: the current value, or a counted miss, never a corrupt byte.
  */
 class ShardStoreSizeHintTest {
 
@@ -24,9 +24,17 @@ class ShardStoreSizeHintTest {
   @TempDir Path dir;
 
   private ShardStore open() throws Exception {
-    // No block cache: every read goes to RocksDB's memtable or a table file, never memory-only paths.
-    return ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 2, 64, 0, ReadMode.PREAD,
-        StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS));
+    // No block cache: every read goes to RocksDB's memtable or a table file, never memory-only
+    // paths.
+    return ShardStore.open(
+        new StoreConfig(
+            dir.resolve("db"),
+            64 * MIB,
+            2,
+            64,
+            0,
+            ReadMode.PREAD,
+            StoreConfig.DEFAULT_ADMIT_MIN_REQUESTS));
   }
 
   /** Records every size asked for and every buffer handed back. */
@@ -40,7 +48,10 @@ class ShardStoreSizeHintTest {
     }
   }
 
-  /** Puts "k" (which leaves a size hint), then overwrites it behind the hint with one bit flipped at {@code at}. */
+  /**
+   * Puts "k" (which leaves a size hint), then overwrites it behind the hint with one bit flipped at
+   * {@code at}.
+   */
   private static void putHintedThenCorrupt(ShardStore store, long at) throws Exception {
     StoredObject o = object(61_440, 1);
     store.put("k", o).join();
@@ -59,7 +70,8 @@ class ShardStoreSizeHintTest {
       assertThat(store.sizeHint("k")).isEqualTo(encoded);
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(bytes(got.orElseThrow().body())).isEqualTo(o.body());
       assertThat(buffers.asked).containsExactly(encoded);
@@ -76,7 +88,8 @@ class ShardStoreSizeHintTest {
       store.putRaw("k", ValueCodec.encode(replacement, 0)); // bypasses the hint
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(bytes(got.orElseThrow().body())).isEqualTo(replacement.body());
       assertThat(buffers.asked).hasSize(2);
@@ -92,7 +105,8 @@ class ShardStoreSizeHintTest {
       store.flush();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.asked).hasSize(1);
@@ -108,7 +122,8 @@ class ShardStoreSizeHintTest {
       putHintedThenCorrupt(store, 30); // inside the content type
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.asked);
@@ -123,7 +138,8 @@ class ShardStoreSizeHintTest {
       assertThat(store.delete("k").join()).isTrue();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.asked);
@@ -141,7 +157,8 @@ class ShardStoreSizeHintTest {
       assertThat(store.sizeHint("k")).isZero();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got = store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<DirectObject> got =
+          store.getDirect("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(bytes(got.orElseThrow().body())).isEqualTo(large.body());
       assertThat(buffers.released).isEmpty();

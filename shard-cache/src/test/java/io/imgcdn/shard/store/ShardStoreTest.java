@@ -35,7 +35,12 @@ class ShardStoreTest {
   private static StoredObject object(int size, long seed) {
     byte[] body = new byte[size];
     new Random(seed).nextBytes(body);
-    return new StoredObject("image/jpeg", "\"" + seed + "\"", "public, max-age=31536000", 1_700_000_000_000L + seed, body);
+    return new StoredObject(
+        "image/jpeg",
+        "\"" + seed + "\"",
+        "public, max-age=31536000",
+        1_700_000_000_000L + seed,
+        body);
   }
 
   private static void assertSame(Optional<StoredObject> actual, StoredObject expected) {
@@ -104,22 +109,28 @@ class ShardStoreTest {
 
   @ParameterizedTest
   @EnumSource(StoreLayout.class)
-  void put_threeTimesTheBound_diskUsageStaysUnderBoundAndNewestReadable(StoreLayout layout) throws Exception {
+  void put_threeTimesTheBound_diskUsageStaysUnderBoundAndNewestReadable(StoreLayout layout)
+      throws Exception {
     long maxBytes = 48 * MIB;
     Random sizes = new Random(3);
     AtomicBoolean writing = new AtomicBoolean(true);
     AtomicLong sampledMax = new AtomicLong();
     try (ShardStore store = ShardStore.open(config(maxBytes), layout)) {
       // A second thread samples the directory all the time, between our own checks after each put.
-      Thread sampler = Thread.ofPlatform().name("disk-sampler").start(() -> {
-        while (writing.get()) {
-          sampledMax.accumulateAndGet(store.diskUsageBytes(), Math::max);
-        }
-      });
+      Thread sampler =
+          Thread.ofPlatform()
+              .name("disk-sampler")
+              .start(
+                  () -> {
+                    while (writing.get()) {
+                      sampledMax.accumulateAndGet(store.diskUsageBytes(), Math::max);
+                    }
+                  });
       long written = 0;
       int count = 0;
       long maxAfterPut = 0;
-      // A put the byte bound's guard refuses (RocksDB's background work lagging, e.g. on a loaded machine) is
+      // A put the byte bound's guard refuses (RocksDB's background work lagging, e.g. on a loaded
+      // machine) is
       // skipped by design: it is counted, and its key is then not expected back.
       java.util.Set<Integer> refused = new java.util.HashSet<>();
       while (written < 3 * maxBytes) {
@@ -133,13 +144,19 @@ class ShardStoreTest {
         count++;
         long usage = store.diskUsageBytes();
         maxAfterPut = Math.max(maxAfterPut, usage);
-        assertThat(usage).as("disk usage after put %d (%d bytes written)", count, written).isLessThan(maxBytes);
+        assertThat(usage)
+            .as("disk usage after put %d (%d bytes written)", count, written)
+            .isLessThan(maxBytes);
       }
       writing.set(false);
       sampler.join();
 
-      assertThat(sampledMax.get()).as("largest disk usage sampled concurrently").isLessThan(maxBytes);
-      assertThat(refused.size()).as("puts refused by the guard, of %d", count).isLessThan(Math.max(2, count / 10));
+      assertThat(sampledMax.get())
+          .as("largest disk usage sampled concurrently")
+          .isLessThan(maxBytes);
+      assertThat(refused.size())
+          .as("puts refused by the guard, of %d", count)
+          .isLessThan(Math.max(2, count / 10));
       for (int i = count - 10; i < count; i++) {
         if (!refused.contains(i)) {
           assertSame(store.get("key-" + i).join(), object(bodySize(i), i));
@@ -149,8 +166,16 @@ class ShardStoreTest {
       assertThat(store.stats().evictions()).isGreaterThan(0);
       // The bound is not met by keeping nearly nothing: at least a third of it holds data.
       assertThat(store.stats().bytes()).isGreaterThan(maxBytes / 3);
-      System.out.printf("%s bound %d: wrote %d objects (%d bytes), max disk usage after put %d, sampled %d, "
-          + "evictions %d%n", layout, maxBytes, count, written, maxAfterPut, sampledMax.get(), store.stats().evictions());
+      System.out.printf(
+          "%s bound %d: wrote %d objects (%d bytes), max disk usage after put %d, sampled %d, "
+              + "evictions %d%n",
+          layout,
+          maxBytes,
+          count,
+          written,
+          maxAfterPut,
+          sampledMax.get(),
+          store.stats().evictions());
     }
   }
 
@@ -219,18 +244,21 @@ class ShardStoreTest {
     try (ShardStore store = ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 1))) {
       CountDownLatch running = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      CompletableFuture<Object> blocker = store.submit(() -> {
-        running.countDown();
-        release.await();
-        return null;
-      });
+      CompletableFuture<Object> blocker =
+          store.submit(
+              () -> {
+                running.countDown();
+                release.await();
+                return null;
+              });
       running.await();
       CompletableFuture<Optional<StoredObject>> queued = store.get("a");
 
       CompletableFuture<Optional<StoredObject>> refused = store.get("b");
 
       assertThat(refused).isCompletedExceptionally();
-      assertThatThrownBy(refused::join).isInstanceOf(CompletionException.class)
+      assertThatThrownBy(refused::join)
+          .isInstanceOf(CompletionException.class)
           .hasCauseInstanceOf(RejectedExecutionException.class);
       release.countDown();
       blocker.join();

@@ -54,6 +54,8 @@ class SizeHintsTest {
     assertThat(new SizeHints(1).capacity()).isEqualTo(1 << 10);
     assertThat(new SizeHints(3_000).capacity()).isEqualTo(1 << 13);
     assertThat(new SizeHints(1L << 40).capacity()).isEqualTo(1 << 22);
-    assertThatIllegalArgumentException().isThrownBy(() -> new SizeHints(0)).withMessageContaining("expectedKeys: 0");
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new SizeHints(0))
+        .withMessageContaining("expectedKeys: 0");
   }
 }

@@ -36,9 +36,12 @@ class StoreConfigTest {
   void budget_anyValidSize_reservesHeadroomBelowMaxBytes() {
     for (long maxBytes : new long[] {16L << 20, 64L << 20, 1L << 30, 256L << 30}) {
       StoreBudget budget = StoreBudget.of(maxBytes);
-      long headroom = 4 * (budget.writeBufferBytes() + budget.maxValueBytes()) + budget.fixedOverheadBytes();
+      long headroom =
+          4 * (budget.writeBufferBytes() + budget.maxValueBytes()) + budget.fixedOverheadBytes();
 
-      assertThat(budget.tableFilesBytes() + headroom).as("maxBytes %d", maxBytes).isLessThan(maxBytes);
+      assertThat(budget.tableFilesBytes() + headroom)
+          .as("maxBytes %d", maxBytes)
+          .isLessThan(maxBytes);
       assertThat(budget.tableFilesBytes()).isGreaterThanOrEqualTo(maxBytes / 4);
     }
   }

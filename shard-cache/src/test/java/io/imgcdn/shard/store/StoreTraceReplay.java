@@ -8,13 +8,14 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * Replays a Zipf trace against a real ShardStore (RocksDB in a temporary directory): get, and on a miss
- * offer the object, as the shard's fill path does. Prints byte hit ratio and write amplification for
- * plain FIFO (admit all, no re-insertion) and the store's policy, same trace, same run.
+ * Replays a Zipf trace against a real ShardStore (RocksDB in a temporary directory): get, and on a
+ * miss offer the object, as the shard's fill path does. Prints byte hit ratio and write
+ * amplification for plain FIFO (admit all, no re-insertion) and the store's policy, same trace,
+ * same run.
  *
  * <p>Run: {@code ./mvnw -B -q -pl shard-cache test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=io.imgcdn.shard.store.StoreTraceReplay -Dexec.args="10000 100000 64"}
- * (objects, requests, store MiB).
+ * -Dexec.mainClass=io.imgcdn.shard.store.StoreTraceReplay -Dexec.args="10000 100000 64"} (objects,
+ * requests, store MiB).
  */
 final class StoreTraceReplay {
 
@@ -26,17 +27,33 @@ final class StoreTraceReplay {
     new SplittableRandom(5).nextBytes(pool);
     long catalog = new ZipfTrace(objects, 0.9, 42).totalBytes();
     long tableBytes = StoreBudget.of(maxBytes).tableFilesBytes();
-    System.out.printf(Locale.ROOT, "objects %d, requests %d (first 20%% warm-up), catalog %.0f MiB, store bound %d MiB "
-        + "(data files %.0f MiB = %.1f%% of catalog)%n", objects, requests, catalog / 1048576.0, maxBytes >> 20,
-        tableBytes / 1048576.0, 100.0 * tableBytes / catalog);
-    System.out.println("| policy | byte hit ratio | disk bytes written / bytes admitted | disk bytes written / bytes requested | max disk usage / bound | writes refused at the bound |");
+    System.out.printf(
+        Locale.ROOT,
+        "objects %d, requests %d (first 20%% warm-up), catalog %.0f MiB, store bound %d MiB "
+            + "(data files %.0f MiB = %.1f%% of catalog)%n",
+        objects,
+        requests,
+        catalog / 1048576.0,
+        maxBytes >> 20,
+        tableBytes / 1048576.0,
+        100.0 * tableBytes / catalog);
+    System.out.println(
+        "| policy | byte hit ratio | disk bytes written / bytes admitted | disk bytes written /"
+            + " bytes requested | max disk usage / bound | writes refused at the bound |");
     System.out.println("|---|---|---|---|---|---|");
-    replay("plain FIFO", new HotSetPolicy(16, 0, Integer.MAX_VALUE, 0), objects, requests, maxBytes, pool);
+    replay(
+        "plain FIFO",
+        new HotSetPolicy(16, 0, Integer.MAX_VALUE, 0),
+        objects,
+        requests,
+        maxBytes,
+        pool);
     replay("shard policy", null, objects, requests, maxBytes, pool);
   }
 
-  private static void replay(String name, HotSetPolicy policy, int objects, int requests, long maxBytes,
-      byte[] pool) throws Exception {
+  private static void replay(
+      String name, HotSetPolicy policy, int objects, int requests, long maxBytes, byte[] pool)
+      throws Exception {
     Path dir = Files.createTempDirectory("shard-replay");
     ZipfTrace trace = new ZipfTrace(objects, 0.9, 42);
     int warmup = requests / 5;
@@ -44,7 +61,8 @@ final class StoreTraceReplay {
     long hitBytes = 0;
     long maxUsage = 0;
     StoreStats atWarmup = null;
-    try (ShardStore store = ShardStore.open(new StoreConfig(dir, maxBytes, 2, 64), StoreLayout.TABLE_FILES, policy)) {
+    try (ShardStore store =
+        ShardStore.open(new StoreConfig(dir, maxBytes, 2, 64), StoreLayout.TABLE_FILES, policy)) {
       for (int i = 0; i < requests; i++) {
         if (i == warmup) {
           atWarmup = store.stats();
@@ -55,7 +73,10 @@ final class StoreTraceReplay {
         if (!hit) {
           byte[] body = new byte[size];
           System.arraycopy(pool, id % 1024, body, 0, Math.min(size, pool.length - 1024));
-          store.offer("o/" + id, new StoredObject("image/jpeg", "\"" + id + "\"", "public", id, body)).join();
+          store
+              .offer(
+                  "o/" + id, new StoredObject("image/jpeg", "\"" + id + "\"", "public", id, body))
+              .join();
         }
         if (i >= warmup) {
           requested += size;
@@ -68,8 +89,14 @@ final class StoreTraceReplay {
       StoreStats end = store.stats();
       long written = end.diskBytesWritten() - atWarmup.diskBytesWritten();
       long admitted = end.bytesAdmitted() - atWarmup.bytesAdmitted();
-      System.out.printf(Locale.ROOT, "| %s | %.4f | %.2f | %.3f | %.2f | %d |%n", name, (double) hitBytes / requested,
-          (double) written / admitted, (double) written / requested, (double) maxUsage / maxBytes,
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %.4f | %.2f | %.3f | %.2f | %d |%n",
+          name,
+          (double) hitBytes / requested,
+          (double) written / admitted,
+          (double) written / requested,
+          (double) maxUsage / maxBytes,
           end.boundRefusals());
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {

@@ -11,7 +11,12 @@ class ValueCodecTest {
   private static StoredObject sample(int bodyLength) {
     byte[] body = new byte[bodyLength];
     new Random(7).nextBytes(body);
-    return new StoredObject("image/jpeg", "\"abc123\"", "public, max-age=31536000, immutable", 1_700_000_000_000L, body);
+    return new StoredObject(
+        "image/jpeg",
+        "\"abc123\"",
+        "public, max-age=31536000, immutable",
+        1_700_000_000_000L,
+        body);
   }
 
   @Test
@@ -72,9 +77,12 @@ class ValueCodecTest {
     byte[] extended = java.util.Arrays.copyOf(value, value.length + 1);
     byte[] tiny = java.util.Arrays.copyOf(value, 10);
 
-    assertThatThrownBy(() -> ValueCodec.decode(truncated)).isInstanceOf(ValueCodec.CorruptValueException.class);
-    assertThatThrownBy(() -> ValueCodec.decode(extended)).isInstanceOf(ValueCodec.CorruptValueException.class);
-    assertThatThrownBy(() -> ValueCodec.decode(tiny)).isInstanceOf(ValueCodec.CorruptValueException.class);
+    assertThatThrownBy(() -> ValueCodec.decode(truncated))
+        .isInstanceOf(ValueCodec.CorruptValueException.class);
+    assertThatThrownBy(() -> ValueCodec.decode(extended))
+        .isInstanceOf(ValueCodec.CorruptValueException.class);
+    assertThatThrownBy(() -> ValueCodec.decode(tiny))
+        .isInstanceOf(ValueCodec.CorruptValueException.class);
   }
 
   @Test

@@ -46,17 +46,20 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One cache hit through the edge's whole serving pipeline minus the socket: request bytes in, through
- * the request-head timeout, HttpRequestDecoder, ObjectServerHandler, EdgeTier (Caffeine lookup,
- * tryRetain) and CachedResponse, response buffers out. {@code edge} is the off-heap, pre-encoded hit;
- * {@code edgeAccept} the same request with Chrome's Accept header (what the decoder costs for it);
- * {@code edgeVarying} that request for a URL whose responses vary by Accept (a marker, then the representation
- * of Chrome's Accept class: two lookups and one parse of Accept); {@code heapReply} is the same request answered the way shards answer (a {@link Reply} over a heap
- * array, headers encoded per response by HttpResponseEncoder) as the peer in the same run. With
- * {@code -prof gc}, {@code gc.alloc.rate.norm} is the garbage per hit. The body is never copied on the
- * edge path: the response is a prefix buffer plus a slice of the stored off-heap buffer.
+ * One cache hit through the edge's whole serving pipeline minus the socket: request bytes in,
+ * through the request-head timeout, HttpRequestDecoder, ObjectServerHandler, EdgeTier (Caffeine
+ * lookup, tryRetain) and CachedResponse, response buffers out. {@code edge} is the off-heap,
+ * pre-encoded hit; {@code edgeAccept} the same request with Chrome's Accept header (what the
+ * decoder costs for it); {@code edgeVarying} that request for a URL whose responses vary by Accept
+ * (a marker, then the representation of Chrome's Accept class: two lookups and one parse of
+ * Accept); {@code heapReply} is the same request answered the way shards answer (a {@link Reply}
+ * over a heap array, headers encoded per response by HttpResponseEncoder) as the peer in the same
+ * run. With {@code -prof gc}, {@code gc.alloc.rate.norm} is the garbage per hit. The body is never
+ * copied on the edge path: the response is a prefix buffer plus a slice of the stored off-heap
+ * buffer.
  *
  * <p>Run (see docs/EDGE.md):
+ *
  * {@snippet lang="shell" :
  * java -cp "$(cat bench/target/cp.txt):bench/target/classes" org.openjdk.jmh.Main \
  *     'jmh.edge.EdgeHitBenchmark' -prof gc
@@ -65,8 +68,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx512m", "--sun-misc-unsafe-memory-access=allow",
-    "-Dio.netty.noUnsafe=false", "--enable-native-access=ALL-UNNAMED", "-Dio.netty.leakDetection.level=disabled"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "-Xmx512m",
+      "--sun-misc-unsafe-memory-access=allow",
+      "-Dio.netty.noUnsafe=false",
+      "--enable-native-access=ALL-UNNAMED",
+      "-Dio.netty.leakDetection.level=disabled"
+    })
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class EdgeHitBenchmark {
@@ -77,7 +87,8 @@ public class EdgeHitBenchmark {
   @Param({"edge", "edgeAccept", "edgeVarying", "heapReply"})
   public String path;
 
-  static final String CHROME_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+  static final String CHROME_ACCEPT =
+      "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 
   private Path dir;
   private ClusterView cluster;
@@ -94,8 +105,10 @@ public class EdgeHitBenchmark {
     Files.writeString(clusterFile, "shard shard-1 127.0.0.1:9\n");
     cluster = new ClusterView(clusterFile, Placement.KETAMA);
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    client = new UpstreamClient(group, new UpstreamSettings(Duration.ofMillis(500), Duration.ofSeconds(1), 4, 16,
-        1 << 20));
+    client =
+        new UpstreamClient(
+            group,
+            new UpstreamSettings(Duration.ofMillis(500), Duration.ofSeconds(1), 4, 16, 1 << 20));
     cache = new EdgeCache(64L << 20, 4L << 20);
     byte[] body = new byte[size];
     new SplittableRandom(1).nextBytes(body);
@@ -113,26 +126,49 @@ public class EdgeHitBenchmark {
 
     ObjectServerHandler.Tier tier;
     if (path.startsWith("edge")) {
-      tier = new EdgeTier("edge-1", cache, new ShardRouter(cluster, new NodeHealth(3, 2000), 2, 0.25, 16), client,
-          "", Duration.ofSeconds(10), Duration.ofSeconds(5));
+      tier =
+          new EdgeTier(
+              "edge-1",
+              cache,
+              new ShardRouter(cluster, new NodeHealth(3, 2000), 2, 0.25, 16),
+              client,
+              "",
+              Duration.ofSeconds(10),
+              Duration.ofSeconds(5));
     } else {
-      Reply reply = Reply.ok(new ImageObject("image/jpeg", etag, ImageObject.IMMUTABLE, body), "edge-1;hit");
+      Reply reply =
+          Reply.ok(new ImageObject("image/jpeg", etag, ImageObject.IMMUTABLE, body), "edge-1;hit");
       CompletableFuture<Reply> done = CompletableFuture.completedFuture(reply);
       tier = (url, headers) -> done;
     }
     channel = new EmbeddedChannel();
-    channel.pipeline().addLast("head-timeout", new RequestHeadTimeout(TimeUnit.SECONDS.toNanos(10)));
-    channel.pipeline().addLast("decoder", new HttpRequestDecoder(ServerInitializer.MAX_INITIAL_LINE,
-        ServerInitializer.MAX_HEADER_SIZE, 8192));
+    channel
+        .pipeline()
+        .addLast("head-timeout", new RequestHeadTimeout(TimeUnit.SECONDS.toNanos(10)));
+    channel
+        .pipeline()
+        .addLast(
+            "decoder",
+            new HttpRequestDecoder(
+                ServerInitializer.MAX_INITIAL_LINE, ServerInitializer.MAX_HEADER_SIZE, 8192));
     channel.pipeline().addLast(ServerInitializer.ENCODER, new HttpResponseEncoder());
     channel.pipeline().addLast("handler", new ObjectServerHandler("edge-1", tier, null, 16));
-    // What wrk sends: a request line, Host, and nothing else; edgeAccept and edgeVarying add Chrome's Accept.
-    request = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes(
-        ("GET /photos/2024/06/01/a1b2c3d4_p0_master1200.jpg HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
-            + (path.equals("edgeAccept") || path.equals("edgeVarying") ? "Accept: " + CHROME_ACCEPT + "\r\n" : "") + "\r\n")
-            .getBytes(StandardCharsets.US_ASCII)));
+    // What wrk sends: a request line, Host, and nothing else; edgeAccept and edgeVarying add
+    // Chrome's Accept.
+    request =
+        Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer()
+                .writeBytes(
+                    ("GET /photos/2024/06/01/a1b2c3d4_p0_master1200.jpg HTTP/1.1\r\n"
+                            + "Host: 127.0.0.1:8080\r\n"
+                            + (path.equals("edgeAccept") || path.equals("edgeVarying")
+                                ? "Accept: " + CHROME_ACCEPT + "\r\n"
+                                : "")
+                            + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII)));
     if (hit() < size) {
-      throw new IllegalStateException("the benchmark request is not answered with the whole object");
+      throw new IllegalStateException(
+          "the benchmark request is not answered with the whole object");
     }
   }
 

@@ -16,12 +16,14 @@ import java.util.Locale;
 import java.util.function.ToIntFunction;
 
 /**
- * The lookup and rebuild costs of {@link HashRingLookupBenchmark} and {@link HashRingRebuildBenchmark},
- * measured in this thread's CPU time instead of wall time, every case interleaved round by round, the
- * median round reported: on a machine shared with other builds, wall time counts the time the thread
- * waits for a core, CPU time does not. (Cache pollution by the neighbours still counts.)
+ * The lookup and rebuild costs of {@link HashRingLookupBenchmark} and {@link
+ * HashRingRebuildBenchmark}, measured in this thread's CPU time instead of wall time, every case
+ * interleaved round by round, the median round reported: on a machine shared with other builds,
+ * wall time counts the time the thread waits for a core, CPU time does not. (Cache pollution by the
+ * neighbours still counts.)
  *
  * <p>Run (see docs/HASHRING.md):
+ *
  * {@snippet lang="shell" :
  * java -cp bench/target/bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt) \
  *     io.imgcdn.bench.jmh.hashring.HashRingCpuTime
@@ -46,24 +48,27 @@ public final class HashRingCpuTime {
       for (String impl : List.of("KETAMA", "NGINX", "MAGLEV", "RENDEZVOUS", "GUAVA_JUMP")) {
         names.add(String.format(Locale.ROOT, "lookup %-10s N=%-4d", impl, n));
         if (impl.equals("GUAVA_JUMP")) {
-          Node[] sorted = members.stream().sorted(Comparator.comparing(Node::id)).toArray(Node[]::new);
-          lookups.add(ops -> {
-            int acc = 0;
-            for (int i = 0; i < ops; i++) {
-              long hash = HashRings.hash64(keys[i & KEY_MASK].getBytes(StandardCharsets.UTF_8));
-              acc += sorted[Hashing.consistentHash(hash, sorted.length)].weight();
-            }
-            return acc;
-          });
+          Node[] sorted =
+              members.stream().sorted(Comparator.comparing(Node::id)).toArray(Node[]::new);
+          lookups.add(
+              ops -> {
+                int acc = 0;
+                for (int i = 0; i < ops; i++) {
+                  long hash = HashRings.hash64(keys[i & KEY_MASK].getBytes(StandardCharsets.UTF_8));
+                  acc += sorted[Hashing.consistentHash(hash, sorted.length)].weight();
+                }
+                return acc;
+              });
         } else {
           NodeLocator ring = HashRings.create(Placement.parse(impl), members);
-          lookups.add(ops -> {
-            int acc = 0;
-            for (int i = 0; i < ops; i++) {
-              acc += ring.owner(keys[i & KEY_MASK]).weight();
-            }
-            return acc;
-          });
+          lookups.add(
+              ops -> {
+                int acc = 0;
+                for (int i = 0; i < ops; i++) {
+                  acc += ring.owner(keys[i & KEY_MASK]).weight();
+                }
+                return acc;
+              });
         }
         opsPerRound.add(impl.equals("RENDEZVOUS") && n == 1000 ? 5_000 : 200_000);
       }
@@ -72,13 +77,14 @@ public final class HashRingCpuTime {
       List<Node> members = HashRingFixtures.members(n, 7);
       for (Placement placement : Placement.values()) {
         names.add(String.format(Locale.ROOT, "create %-10s N=%-4d", placement, n));
-        lookups.add(ops -> {
-          int acc = 0;
-          for (int i = 0; i < ops; i++) {
-            acc += HashRings.create(placement, members).nodes().size();
-          }
-          return acc;
-        });
+        lookups.add(
+            ops -> {
+              int acc = 0;
+              for (int i = 0; i < ops; i++) {
+                acc += HashRings.create(placement, members).nodes().size();
+              }
+              return acc;
+            });
         opsPerRound.add(placement == Placement.RENDEZVOUS ? 200 : 3);
       }
     }
@@ -99,14 +105,19 @@ public final class HashRingCpuTime {
     for (int c = 0; c < cases; c++) {
       double[] sorted = nanosPerOp[c].clone();
       Arrays.sort(sorted);
-      System.out.printf(Locale.ROOT, "| %s | %s | %s |%n", names.get(c).strip(),
-          format(sorted[ROUNDS / 2]), format(sorted[0]));
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %s | %s |%n",
+          names.get(c).strip(),
+          format(sorted[ROUNDS / 2]),
+          format(sorted[0]));
     }
     System.out.println("(sink " + sink + ")");
   }
 
   private static String format(double nanos) {
-    return nanos < 10_000 ? String.format(Locale.ROOT, "%.0f ns", nanos)
+    return nanos < 10_000
+        ? String.format(Locale.ROOT, "%.0f ns", nanos)
         : String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 }

@@ -24,10 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Cost of one owner lookup (UTF-8 encoding + hash + placement) for a 60-byte picture URL, per
  * placement and ring size, against Guava's jump hash ({@code Hashing.consistentHash}) over the same
- * xxHash64 as a speed reference. Keys cycle through 16,384 distinct URLs, so large tables are read at
- * random as in production.
+ * xxHash64 as a speed reference. Keys cycle through 16,384 distinct URLs, so large tables are read
+ * at random as in production.
  *
  * <p>Run (see docs/HASHRING.md):
+ *
  * {@snippet lang="shell" :
  * java -cp bench/target/bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt) org.openjdk.jmh.Main \
  *     'jmh.hashring.HashRingLookupBenchmark' -f 1 -wi 2 -i 3
@@ -41,7 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 public class HashRingLookupBenchmark {
 
-  /** A placement name, or GUAVA_JUMP for {@code Hashing.consistentHash(HashRings.hash64(key), n)}. */
+  /**
+   * A placement name, or GUAVA_JUMP for {@code Hashing.consistentHash(HashRings.hash64(key), n)}.
+   */
   @Param({"KETAMA", "NGINX", "MAGLEV", "RENDEZVOUS", "GUAVA_JUMP"})
   public String impl;
 
@@ -59,7 +62,8 @@ public class HashRingLookupBenchmark {
     keys = HashRingFixtures.urls(KEY_MASK + 1, 42);
     List<Node> members = HashRingFixtures.members(nodes, 7);
     if (impl.equals("GUAVA_JUMP")) {
-      jumpNodes = members.stream().sorted(java.util.Comparator.comparing(Node::id)).toArray(Node[]::new);
+      jumpNodes =
+          members.stream().sorted(java.util.Comparator.comparing(Node::id)).toArray(Node[]::new);
       locator = HashRings.ketama(List.of());
     } else {
       locator = HashRings.create(Placement.parse(impl), members);

@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * at 40 and 1,000 members of weight 1.
  *
  * <p>Run (see docs/HASHRING.md):
+ *
  * {@snippet lang="shell" :
  * java -cp bench/target/bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt) org.openjdk.jmh.Main \
  *     'jmh.hashring.HashRingRebuildBenchmark' -f 1 -wi 2 -i 3

@@ -30,17 +30,23 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Shard store hits and writes by value layout (values inline in table files vs BlobDB blob files) and
- * value size, warm page cache. Each get goes through the store's pool, as the server's does.
+ * Shard store hits and writes by value layout (values inline in table files vs BlobDB blob files)
+ * and value size, warm page cache. Each get goes through the store's pool, as the server's does.
  *
- * <p>Run (after installing shard-cache): {@snippet lang="shell" :
+ * <p>Run (after installing shard-cache):
+ *
+ * {@snippet lang="shell" :
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/classes:$(cat cp.txt) org.openjdk.jmh.Main ShardStoreLayoutBenchmark
- * } or see docs/SHARD-STORE.md for the exact command used.
+ * }
+ *
+ * or see docs/SHARD-STORE.md for the exact command used.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 2)
 @Threads(1)
@@ -96,8 +102,11 @@ public class ShardStoreLayoutBenchmark {
   /** A hit copied into a reused direct buffer ({@link ShardStore#getDirect}). */
   @Benchmark
   public int getDirect() {
-    Optional<DirectObject> hit = store.getDirect("v/w600/" + random.nextInt(objects) + ".jpg",
-        size -> target.clear(), buffer -> {}).join();
+    Optional<DirectObject> hit =
+        store
+            .getDirect(
+                "v/w600/" + random.nextInt(objects) + ".jpg", size -> target.clear(), buffer -> {})
+            .join();
     return hit.orElseThrow().bodyLength();
   }
 
