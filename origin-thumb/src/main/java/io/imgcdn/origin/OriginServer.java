@@ -58,7 +58,7 @@ public final class OriginServer implements AutoCloseable {
             config.s3MaxConnections(),
             config.s3Timeout(),
             config.limits().maxSourceBytes());
-    // Image work on platform threads: libvips calls pin virtual threads (STACK-NOTES).
+    // Image work on platform threads: a native libvips call pins a virtual thread's carrier.
     ThreadPoolExecutor imagePool =
         new ThreadPoolExecutor(
             config.workers(),

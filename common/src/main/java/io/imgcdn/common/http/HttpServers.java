@@ -30,7 +30,8 @@ public final class HttpServers {
             // one thread-local
             // cache per event loop, about 6% less CPU per 10 KB edge hit than 4.2's default
             // adaptive allocator
-            // (docs/EDGE.md 1c). Cached bodies keep their own allocators.
+            // (bench/results/2026-11-edge-vs-nginx.md, 1c). Cached bodies keep their own
+            // allocators.
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childHandler(initializer);
     try {

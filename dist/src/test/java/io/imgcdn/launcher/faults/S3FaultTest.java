@@ -31,8 +31,8 @@ class S3FaultTest {
    * response-timeout 3 s; edge upstream response-timeout 4 s and deadline 8 s (a miss across all its
    * candidates), so the origin is the one that gives up first, as it should. The bound checked is the
    * edge's deadline, below the 10 s a miss would take if anything waited for the slow S3. (Each miss takes
-   * about 2 x origin.s3.timeout: see docs/RELIABILITY.md on the edge trying a second shard after a
-   * relayed 5xx.)
+   * about 2 x origin.s3.timeout: see bench/results/2026-11-reliability.md (finding 1) on the edge
+   * trying a second shard after a relayed 5xx.)
    */
   private static final Duration S3_TIMEOUT = Duration.ofSeconds(1);
   private static final Duration S3_DELAY = Duration.ofSeconds(10);

@@ -120,7 +120,8 @@ public final class CachedObject {
 
   /**
    * A marker entry: stored under a plain key whose responses vary by Accept, it says "look up the
-   * representation of the request's AcceptClass" (notes/VARY.md). No body, no off-heap memory.
+   * representation of the request's AcceptClass" (docs/EDGE.md, "Format negotiation"). No body, no
+   * off-heap memory.
    */
   static CachedObject newMarker(String key) {
     AcceptClass[] classes = AcceptClass.values();

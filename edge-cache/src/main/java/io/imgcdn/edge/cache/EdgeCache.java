@@ -184,7 +184,7 @@ public final class EdgeCache implements AutoCloseable {
    * Offers the representation {@code object} of {@code key} for one {@link AcceptClass} (its
    * response said {@code Vary: Accept}): stored under {@code accept.key(key)}, with a {@link
    * CachedObject#marker() marker} under {@code key} so that lookups of the plain key know to ask
-   * for the class (notes/VARY.md).
+   * for the class (docs/EDGE.md, "Format negotiation").
    */
   public boolean admitVarying(String key, AcceptClass accept, CachedObject object) {
     boolean admitted = admit(accept.key(key), object);

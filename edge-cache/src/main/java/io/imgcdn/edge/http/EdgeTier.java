@@ -130,7 +130,7 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
     if (hit != null) {
       return CompletableFuture.completedFuture(new CachedResponse(hit, prefixes, hitChain, null));
     }
-    // Negotiation (notes/VARY.md): the shard gets the class's canonical Accept. Variants may vary,
+    // Negotiation (docs/EDGE.md): the shard gets the class's canonical Accept. Variants may vary,
     // so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));

@@ -36,10 +36,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class ShardFetch {
   /*
-   * Negotiation (notes/VARY.md): the request carries the canonical Accept of the waiters' class, never a
-   * client's raw header. A 200 with "Vary: Accept" (and no other token) is stored under accept.key(path)
-   * with a marker under path; "Vary: *" or Vary naming another header is relayed and never stored.
-   * Three ways a 200 is handled, decided at the head:
+   * Negotiation (docs/EDGE.md): the request carries the canonical Accept of the waiters' class,
+   * never a client's raw header. A 200 with "Vary: Accept" (and no other token) is stored under
+   * accept.key(path) with a marker under path; "Vary: *" or Vary naming another header is relayed
+   * and never stored. Three ways a 200 is handled, decided at the head:
    *   STORE  - Content-Length known and within edge.cache.max-object-bytes: the body is copied piece by
    *            piece into one exact-size off-heap buffer (the only copy a miss makes), admitted to the
    *            cache, and every waiter is answered from it. Nothing has been sent yet while it arrives, so

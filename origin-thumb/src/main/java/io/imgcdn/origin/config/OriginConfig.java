@@ -27,7 +27,7 @@ import java.util.Map;
  *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150</td></tr>
  *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
  *       default when the request's Accept names them: webp and/or avif, e.g. avif,webp. Its responses then
- *       carry Vary: Accept (docs/ORIGIN.md, notes/VARY.md)</td></tr>
+ *       carry Vary: Accept (docs/ORIGIN.md)</td></tr>
  *   <tr><td>origin.avif-effort</td><td>2</td><td>libvips AVIF encoder effort, 0 (fastest) .. 9 (smallest
  *       files); libvips's own default 4 costs about 3x effort 2 per thumbnail (docs/ORIGIN.md)</td></tr>
  *   <tr><td>origin.unwritable-format</td><td>fallback</td><td>a negotiated format the engine cannot write (the

@@ -49,16 +49,17 @@ public final class OriginTier implements ObjectServerHandler.Tier {
    * an everyday answer here.) variants: an in-flight map keyed by the
    * variant's path, so N concurrent requests for one variant make one resize; the entry goes when the
    * resize ends (the shard tier is the cache for results).
-   * Negotiation (notes/VARY.md): a preset or /t/ spec with alternatives (WebP, AVIF) is reduced per request
-   * to the alternatives its Accept names and the engine can write (VariantSpec.forAccept); the engine renders
-   * the first candidate (AVIF, WebP, then the default; WebP before AVIF for an animated source). The
-   * in-flight key is the path plus the reduced candidate list, so requests that get the same answer share
-   * one resize and requests that get different formats never do. Every answer of a negotiating spec says
-   * Vary: Accept, the default-format fallback and 4xx answers included; nothing else does. With refuseUnwritableFormat, a
-   * request that accepts an allowed format the engine cannot write (the Java engine and WebP/AVIF) gets
-   * 406 instead of the default format.
-   * S3 I/O runs on the SDK's own event loops; decoding and resizing on the bounded image pool, whose
-   * RejectedExecutionException the serving handler turns into 503 + Retry-After.
+   * Negotiation (docs/ORIGIN.md): a preset or /t/ spec with alternatives (WebP, AVIF) is reduced
+   * per request to the alternatives its Accept names and the engine can write
+   * (VariantSpec.forAccept); the engine renders the first candidate (AVIF, WebP, then the default;
+   * WebP before AVIF for an animated source). The in-flight key is the path plus the reduced
+   * candidate list, so requests that get the same answer share one resize and requests that get
+   * different formats never do. Every answer of a negotiating spec says Vary: Accept, the
+   * default-format fallback and 4xx answers included; nothing else does. With
+   * refuseUnwritableFormat, a request that accepts an allowed format the engine cannot write (the
+   * Java engine and WebP/AVIF) gets 406 instead of the default format. S3 I/O runs on the SDK's own
+   * event loops; decoding and resizing on the bounded image pool, whose RejectedExecutionException
+   * the serving handler turns into 503 + Retry-After.
    */
   private final String nodeId;
   private final S3Source source;

@@ -74,8 +74,8 @@ public record ShardConfig(
         s.bytes("shard.store.max-bytes", "1g", 16L << 20),
         // 16, not 4: cold hits block their thread in a read, and 4 capped 32 connections at 4 reads
         // in
-        // flight (docs/SHARD-STORE.md "Cold page cache": more hits/s and less CPU per hit, warm
-        // unchanged).
+        // flight (bench/results/2026-11-shard-vs-ats.md, "Cold page cache": more hits/s and less
+        // CPU per hit, warm unchanged).
         s.integer("shard.store.threads", DEFAULT_STORE_THREADS, 1, 256),
         s.integer("shard.store.queue", 1024, 1, 1_000_000),
         admission(s),
@@ -108,7 +108,7 @@ public record ShardConfig(
   }
 
   private static ReadMode readMode(Settings s) {
-    // auto since session 4 (was pread): docs/SHARD-STORE.md "Default read mode (session 4)".
+    // auto (was pread): docs/SHARD-STORE.md "Read modes and the block cache".
     String raw = s.string("shard.store.reads", "auto").strip();
     return switch (raw) {
       case "auto" -> ReadMode.AUTO;

@@ -47,23 +47,25 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    * Store keys are "objectKey \u0001 path" (a control character cannot occur in a parsed URL): every
    * variant of one original sorts next to it, so a purge of an original is one key range. The origin is
    * picked by hashing the OBJECT key, so every variant of one original meets on one origin, where one S3
-   * GET serves them all (DESIGN.md).
+   * GET serves them all (docs/ARCHITECTURE.md).
    *
    * Hit path. A hit is first looked for in memory on the event loop (ShardStore.getCached: RocksDB's
    * memtables and block cache with ReadTier.BLOCK_CACHE_TIER, which answers Incomplete instead of reading
    * a file, so the event loop never does disk I/O); only when that cannot answer does the lookup go to the
    * store's threads (find) and the answer hop back. Either way the value is copied once, from RocksDB
    * into a pooled direct buffer, which goes to the socket as it is (StoredResponse): no body on the heap,
-   * no copy into a direct buffer by the transport. docs/SHARD-STORE.md has the profile that led here.
-   * A body stored in chunks (over 1 MiB) is not read whole: ChunkedResponse sends it chunk by chunk as
-   * the connection drains, so a slow client holds a chunk or two, not a 15 MB picture.
+   * no copy into a direct buffer by the transport. bench/results/2026-11-shard-vs-ats.md has the
+   * profile that led here. A body stored in chunks (over 1 MiB) is not read whole: ChunkedResponse
+   * sends it chunk by chunk as the connection drains, so a slow client holds a chunk or two, not a
+   * 15 MB picture.
    *
-   * Vary: Accept (/work/notes/VARY.md; AcceptClass). A response that varies by Accept is stored under
-   * objectKey \u0001 C.key(path) for the request's class C, with a marker entry (no body) under the plain
-   * key saying "look up the class". A lookup that finds the marker looks up the class's key. Fills send
-   * C's canonical Accept upstream, never the client's raw header, and are coalesced per class for
-   * variants (whether a preset negotiates is known only from its first response), per path for originals.
-   * Vary naming anything else (or *) is passed on and not stored.
+   * Vary: Accept (docs/SHARD-STORE.md; AcceptClass). A response that varies by Accept is stored
+   * under objectKey \u0001 C.key(path) for the request's class C, with a marker entry (no body)
+   * under the plain key saying "look up the class". A lookup that finds the marker looks up the
+   * class's key. Fills send C's canonical Accept upstream, never the client's raw header, and are
+   * coalesced per class for variants (whether a preset negotiates is known only from its first
+   * response), per path for originals. Vary naming anything else (or *) is passed on and not
+   * stored.
    *
    * Hand-off: when a shard joins, the keys it now owns are still cached on their previous owners. For
    * a while after a membership change (shard.handoff-window), a miss first asks the key's previous owner

@@ -68,8 +68,8 @@ public final class ShardStore implements AutoCloseable {
   /*
    * Layout: one RocksDB column family, key = UTF-8 bytes of the cache key, value = ValueCodec's header
    * followed by the body. By default in plain block-based table files; StoreLayout.BLOB_FILES puts
-   * values >= 4 KiB in blob files instead (docs/SHARD-STORE.md has the measurement that picked the
-   * default). Compression off: images are compressed already.
+   * values >= 4 KiB in blob files instead (docs/BENCHMARKS.md "Shard store" has the measurement
+   * that picked the default). Compression off: images are compressed already.
    *
    * Byte bound: DiskGuard refuses a write that could cross maxBytes if background work lags (the hard
    * guarantee); in normal operation it never triggers, because FIFO compaction drops the oldest table (and blob) files once they exceed their share
@@ -108,15 +108,15 @@ public final class ShardStore implements AutoCloseable {
 
   /**
    * System property: {@code true} makes RocksDB verify its block checksum also on reads that
-   * ValueCodec verifies anyway (the behaviour before; kept for measurements, docs/SHARD-STORE.md
-   * "Cold page cache").
+   * ValueCodec verifies anyway (the behaviour before; kept for measurements,
+   * bench/results/2026-11-shard-vs-ats.md "Cold page cache").
    */
   static final String VERIFY_BLOCK_CHECKSUMS_PROPERTY = "imgcdn.shard.store.verify-block-checksums";
 
   /**
    * System property: {@code false} makes getDirect read every value through its scratch buffer,
-   * ignoring {@link SizeHints} (the behaviour before; kept for measurements, docs/SHARD-STORE.md
-   * "Cold page cache").
+   * ignoring {@link SizeHints} (the behaviour before; kept for measurements,
+   * bench/results/2026-11-shard-vs-ats.md "Cold page cache").
    */
   static final String SIZE_HINTS_PROPERTY = "imgcdn.shard.store.size-hints";
 
@@ -298,7 +298,8 @@ public final class ShardStore implements AutoCloseable {
           .setAllowFAllocate(false)
           // PREAD or DIRECT (settled above); MMAP copies a hit straight out of the mapped file (no
           // pread),
-          // cheaper warm, dearer cold; docs/SHARD-STORE.md "The hit path" has the measurements.
+          // cheaper warm, dearer cold; bench/results/2026-11-shard-vs-ats.md "The hit path" has the
+          // measurements.
           .setAllowMmapReads(config.readMode() == ReadMode.MMAP)
           .setUseDirectReads(config.readMode() == ReadMode.DIRECT)
           .setRecycleLogFileNum(0)
@@ -326,8 +327,8 @@ public final class ShardStore implements AutoCloseable {
       // byte a
       // hit serves) skip RocksDB's block checksum, a second pass over each 60 KiB block read from a
       // file.
-      // Iterators and key checks keep it. docs/SHARD-STORE.md "Cold page cache" has the
-      // measurements.
+      // Iterators and key checks keep it. bench/results/2026-11-shard-vs-ats.md "Cold page cache"
+      // has the measurements.
       ReadOptions hitReads =
           push(
               resources,
@@ -545,8 +546,9 @@ public final class ShardStore implements AutoCloseable {
      * cache) each held three chunks, and chunks hashed to a fuller shard were evicted while the cache as a
      * whole had room; a 16 MiB cache's 512 KiB shards held none at all. A profile of 4 MiB hits whose chunks
      * about filled a 256 MiB cache spent nearly half as much CPU in pread as in its copies out of the cache
-     * (docs/SHARD-STORE.md, "Where a cold direct hit and a 4 MiB hit spend their CPU"). Shards of at least
-     * 64 MiB hold 60-odd chunks each; a cache of 4 GiB and up keeps RocksDB's 64 shards (lock spread).
+     * (bench/results/2026-11-shard-vs-ats.md, "Where a cold direct hit and a 4 MiB hit spend their
+     * CPU"). Shards of at least 64 MiB hold 60-odd chunks each; a cache of 4 GiB and up keeps
+     * RocksDB's 64 shards (lock spread).
      */
     int bits = 0;
     while (bits < 6 && (capacityBytes >> (bits + 1)) >= MIN_BLOCK_CACHE_SHARD_BYTES) {

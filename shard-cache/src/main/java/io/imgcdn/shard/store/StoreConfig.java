@@ -54,7 +54,10 @@ public record StoreConfig(
   /** {@link #ramBytes()} that means the machine's ({@link MachineMemory#totalBytes()}). */
   public static final long RAM_AUTO = -1;
 
-  /** Default of {@link #admitMinRequests()}: chosen by simulation (docs/SHARD-STORE.md). */
+  /**
+   * Default of {@link #admitMinRequests()}: chosen by simulation (docs/BENCHMARKS.md, "Shard
+   * store").
+   */
   public static final int DEFAULT_ADMIT_MIN_REQUESTS = HotSetPolicy.ADMIT_MIN_FREQUENCY;
 
   /** Largest {@link #admitMinRequests()}: the frequency sketch counts to 15. */

@@ -58,7 +58,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * copied on the edge path: the response is a prefix buffer plus a slice of the stored off-heap
  * buffer.
  *
- * <p>Run (see docs/EDGE.md):
+ * <p>Run (see docs/BENCHMARKS.md):
  *
  * {@snippet lang="shell" :
  * java -cp "$(cat bench/target/cp.txt):bench/target/classes" org.openjdk.jmh.Main \

@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/classes:$(cat cp.txt) org.openjdk.jmh.Main ShardStoreLayoutBenchmark
  * }
  *
- * or see docs/SHARD-STORE.md for the exact command used.
+ * or see bench/results/2026-11-shard-store.md for the exact command used.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
