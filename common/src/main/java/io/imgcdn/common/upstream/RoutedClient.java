@@ -2,11 +2,8 @@ package io.imgcdn.common.upstream;
 
 import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.http.HttpError;
-import io.imgcdn.common.http.ImageObject;
-import io.imgcdn.common.http.Reply;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.NodeLocator;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
@@ -30,28 +27,7 @@ public final class RoutedClient {
   private final int maxAttempts;
 
   /** The answer and the node that gave it. */
-  public record Routed(Node node, UpstreamResponse response) {
-    /** The response as this tier's reply: an object for 200, the status and message otherwise. */
-    public Reply toReply(String ownChain) {
-      HttpHeaders h = response.headers();
-      String upstreamChain = h.get("X-Cache", "");
-      String chain = upstreamChain.isEmpty() ? ownChain : ownChain + ", " + upstreamChain;
-      String type = h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-      if (response.status() == 200) {
-        return Reply.ok(
-            new ImageObject(
-                type,
-                h.get(HttpHeaderNames.ETAG, ""),
-                h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
-                response.body()),
-            chain);
-      }
-      return new Reply(
-          HttpResponseStatus.valueOf(response.status()),
-          new ImageObject(type, "", "no-store", response.body()),
-          chain);
-    }
-  }
+  public record Routed(Node node, UpstreamResponse response) {}
 
   public RoutedClient(UpstreamClient client, NodeHealth health, int maxAttempts) {
     this.client = client;

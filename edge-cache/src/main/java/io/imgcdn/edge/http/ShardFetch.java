@@ -1,7 +1,6 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.http.AcceptClass;
-import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
@@ -9,6 +8,7 @@ import io.imgcdn.common.upstream.ForwardingBodyReceiver;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamException;
+import io.imgcdn.common.upstream.UpstreamResponse;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.Flights;
@@ -419,9 +419,9 @@ final class ShardFetch {
         builder =
             ctx.cache()
                 .tryBuilder(
-                    h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
-                    h.get(HttpHeaderNames.ETAG, ""),
-                    h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
+                    UpstreamResponse.contentType(h),
+                    UpstreamResponse.etag(h),
+                    UpstreamResponse.cacheControl(h),
                     h.get(HttpHeaderNames.VARY),
                     (int) length);
       }
@@ -507,19 +507,9 @@ final class ShardFetch {
             collected.release();
             collected = null;
           }
-          HttpHeaders h = head.headers();
-          String type = h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-          Reply reply =
-              head.status().code() == 200
-                  ? Reply.ok(
-                      new ImageObject(
-                          type,
-                          h.get(HttpHeaderNames.ETAG, ""),
-                          h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
-                          bytes),
-                      "")
-                  : new Reply(head.status(), new ImageObject(type, "", "no-store", bytes), "");
-          answer(reply, upstreamChain);
+          answer(
+              new UpstreamResponse(head.status().code(), head.headers(), bytes).toReply(""),
+              upstreamChain);
         }
         case NONE -> {}
       }
