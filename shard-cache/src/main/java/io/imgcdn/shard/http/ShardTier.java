@@ -369,7 +369,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
                             url.encodedPath(),
                             headers,
                             "origin")
-                        .thenApply(routed -> Fetched.of(routed, nodeId + ";miss")));
+                        .thenApply(routed -> fetched(routed.response())));
   }
 
   /**
@@ -394,8 +394,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
             (response, failure) -> {
               if (failure == null && response.status() == 200) {
                 handoffHits.increment();
-                return Optional.of(
-                    Fetched.of(new RoutedClient.Routed(owner, response), nodeId + ";miss"));
+                return Optional.of(fetched(response));
               }
               handoffMisses.increment();
               return Optional.empty();
@@ -525,14 +524,16 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     return o.bodyLength() == 0 && VARIES_MARKER_TYPE.equals(o.contentType());
   }
 
+  /** A fill's answer from a peer or the origin tier, this shard's miss in front of its chain. */
+  private Fetched fetched(UpstreamResponse response) {
+    List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
+    return new Fetched(
+        response.toReply(Reply.chain(nodeId, "miss", response.xCache())),
+        varies.isEmpty() ? null : String.join(", ", varies));
+  }
+
   /** What a fill brought back: the reply and the response's Vary header (null without one). */
   private record Fetched(Reply reply, String vary) {
-    static Fetched of(RoutedClient.Routed routed, String ownChain) {
-      UpstreamResponse response = routed.response();
-      List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
-      return new Fetched(
-          routed.toReply(ownChain), varies.isEmpty() ? null : String.join(", ", varies));
-    }
 
     /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
     boolean variesByAcceptOnly() {
