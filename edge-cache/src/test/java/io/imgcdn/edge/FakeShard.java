@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A shard for tests: a real HTTP server on 127.0.0.1 serving objects from a map, counting requests.
  */
 final class FakeShard implements AutoCloseable {
+  /** The Last-Modified of every object this shard serves. */
+  static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
+
   final String id;
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
@@ -80,7 +83,8 @@ final class FakeShard implements AutoCloseable {
                   throw HttpError.notFound("no such object: " + url.path());
                 }
                 return Reply.ok(
-                    new ImageObject("image/jpeg", ETags.of(body), ImageObject.IMMUTABLE, body),
+                    new ImageObject(
+                        "image/jpeg", ETags.of(body), LAST_MODIFIED, ImageObject.IMMUTABLE, body),
                     id + ";hit");
               });
         };
@@ -140,6 +144,7 @@ final class FakeShard implements AutoCloseable {
           .set("Content-Type", "image/jpeg")
           .set("Content-Length", body.readableBytes())
           .set("ETag", "\"direct-" + body.readableBytes() + "\"")
+          .set("Last-Modified", LAST_MODIFIED)
           .set("X-Cache", xCache);
       out.write(head);
       out.write(new io.netty.handler.codec.http.DefaultLastHttpContent(body.retainedDuplicate()));

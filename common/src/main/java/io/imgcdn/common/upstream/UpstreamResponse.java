@@ -20,7 +20,12 @@ public record UpstreamResponse(int status, HttpHeaders headers, byte[] body) {
   public Reply toReply(String xCache) {
     if (status == 200) {
       return Reply.ok(
-          new ImageObject(contentType(headers), etag(headers), cacheControl(headers), body),
+          new ImageObject(
+              contentType(headers),
+              etag(headers),
+              lastModified(headers),
+              cacheControl(headers),
+              body),
           xCache);
     }
     return new Reply(
@@ -40,6 +45,11 @@ public record UpstreamResponse(int status, HttpHeaders headers, byte[] body) {
 
   public static String etag(HttpHeaders upstream) {
     return upstream.get(HttpHeaderNames.ETAG, "");
+  }
+
+  /** The Last-Modified as the next tier sent it, "" without one. */
+  public static String lastModified(HttpHeaders upstream) {
+    return upstream.get(HttpHeaderNames.LAST_MODIFIED, "");
   }
 
   public static String cacheControl(HttpHeaders upstream) {

@@ -22,6 +22,7 @@ public final class CachedObject {
    *   Content-Type: image/jpeg\r\n            <- header lines, encoded at insert
    *   Content-Length: 61234\r\n
    *   ETag: "..."\r\n
+   *   Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n
    *   Cache-Control: public, max-age=31536000, immutable\r\n
    *   Accept-Ranges: bytes\r\n
    *   \r\n                                     <- end of head
@@ -58,6 +59,7 @@ public final class CachedObject {
   private final int bodyBytes;
   private final String contentType;
   private final String etag;
+  private final String lastModified;
   private final String cacheControl;
 
   /**
@@ -78,6 +80,7 @@ public final class CachedObject {
       int bodyBytes,
       String contentType,
       String etag,
+      String lastModified,
       String cacheControl,
       String vary,
       String upstreamChain,
@@ -88,6 +91,7 @@ public final class CachedObject {
         bodyBytes,
         contentType,
         etag,
+        lastModified,
         cacheControl,
         vary,
         upstreamChain,
@@ -101,6 +105,7 @@ public final class CachedObject {
       int bodyBytes,
       String contentType,
       String etag,
+      String lastModified,
       String cacheControl,
       String vary,
       String upstreamChain,
@@ -113,6 +118,7 @@ public final class CachedObject {
     this.bodyBytes = bodyBytes;
     this.contentType = contentType;
     this.etag = etag;
+    this.lastModified = lastModified;
     this.cacheControl = cacheControl;
     this.upstreamChain = upstreamChain;
     this.onFree = onFree;
@@ -129,7 +135,7 @@ public final class CachedObject {
     for (AcceptClass c : classes) {
       keys[c.ordinal()] = c.key(key); // built once here, not per hit
     }
-    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", () -> {}, keys);
+    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", "", () -> {}, keys);
   }
 
   /** Whether this is a marker entry (then it has no head and no body to send). */
@@ -157,6 +163,11 @@ public final class CachedObject {
 
   public String etag() {
     return etag;
+  }
+
+  /** The Last-Modified value stored with the object, "" when it has none. */
+  public String lastModified() {
+    return lastModified;
   }
 
   public String cacheControl() {
@@ -252,6 +263,7 @@ public final class CachedObject {
     private final int bodyBytes;
     private final String contentType;
     private final String etag;
+    private final String lastModified;
     private final String cacheControl;
     private final String vary;
     private final Runnable onFree;
@@ -262,6 +274,7 @@ public final class CachedObject {
         ByteBufAllocator alloc,
         String contentType,
         String etag,
+        String lastModified,
         String cacheControl,
         String vary,
         int bodyBytes,
@@ -270,6 +283,7 @@ public final class CachedObject {
       this.onDone = onDone;
       this.contentType = Objects.requireNonNull(contentType, "contentType");
       this.etag = Objects.requireNonNull(etag, "etag");
+      this.lastModified = Objects.requireNonNull(lastModified, "lastModified");
       this.cacheControl = Objects.requireNonNull(cacheControl, "cacheControl");
       this.vary = vary == null ? "" : vary;
       this.bodyBytes = bodyBytes;
@@ -284,6 +298,9 @@ public final class CachedObject {
               .append("\r\n");
       if (!etag.isEmpty()) {
         head.append("ETag: ").append(etag).append("\r\n");
+      }
+      if (!lastModified.isEmpty()) {
+        head.append("Last-Modified: ").append(lastModified).append("\r\n");
       }
       head.append("Cache-Control: ").append(cacheControl).append("\r\n");
       if (!this.vary.isEmpty()) {
@@ -339,6 +356,7 @@ public final class CachedObject {
           bodyBytes,
           contentType,
           etag,
+          lastModified,
           cacheControl,
           vary,
           upstreamChain,

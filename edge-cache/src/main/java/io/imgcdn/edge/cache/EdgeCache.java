@@ -117,7 +117,12 @@ public final class EdgeCache implements AutoCloseable {
    * admitted. The caller then relays the object without storing it.
    */
   public CachedObject.Builder tryBuilder(
-      String contentType, String etag, String cacheControl, String vary, int bodyBytes) {
+      String contentType,
+      String etag,
+      String lastModified,
+      String cacheControl,
+      String vary,
+      int bodyBytes) {
     if (!admissible(bodyBytes)) {
       throw new IllegalArgumentException(
           "bodyBytes: " + bodyBytes + " (expected: <= " + maxObjectBytes + ")");
@@ -132,6 +137,7 @@ public final class EdgeCache implements AutoCloseable {
           bodies,
           contentType,
           etag,
+          lastModified,
           cacheControl,
           vary,
           bodyBytes,
@@ -146,8 +152,14 @@ public final class EdgeCache implements AutoCloseable {
 
   /** {@link #tryBuilder}, failing instead of returning null (tests). */
   public CachedObject.Builder builder(
-      String contentType, String etag, String cacheControl, String vary, int bodyBytes) {
-    CachedObject.Builder b = tryBuilder(contentType, etag, cacheControl, vary, bodyBytes);
+      String contentType,
+      String etag,
+      String lastModified,
+      String cacheControl,
+      String vary,
+      int bodyBytes) {
+    CachedObject.Builder b =
+        tryBuilder(contentType, etag, lastModified, cacheControl, vary, bodyBytes);
     if (b == null) {
       throw new IllegalStateException(
           "objects being filled hold "

@@ -349,6 +349,7 @@ final class ShardFetch {
                 .tryBuilder(
                     UpstreamResponse.contentType(h),
                     UpstreamResponse.etag(h),
+                    UpstreamResponse.lastModified(h),
                     UpstreamResponse.cacheControl(h),
                     h.get(HttpHeaderNames.VARY),
                     (int) length);

@@ -128,6 +128,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
                               new ImageObject(
                                   src.contentType(),
                                   ETags.of(src.body()),
+                                  src.lastModified(),
                                   ImageObject.IMMUTABLE,
                                   src.body()),
                               nodeId + ";miss"));
@@ -270,8 +271,13 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     long start = System.nanoTime();
     try {
       Thumbnail t = engine.render(src.body(), spec, limits, deadline);
+      // A variant changes when its original does: it carries the original's Last-Modified.
       return new ImageObject(
-          t.format().contentType(), ETags.of(t.bytes()), ImageObject.IMMUTABLE, t.bytes());
+          t.format().contentType(),
+          ETags.of(t.bytes()),
+          src.lastModified(),
+          ImageObject.IMMUTABLE,
+          t.bytes());
     } catch (ImageProcessingException e) {
       throw new HttpError(HttpResponseStatus.valueOf(e.status()), e.publicMessage(), e);
     } finally {

@@ -1,9 +1,11 @@
 package io.imgcdn.origin.source;
 
+import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.HttpError;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -77,7 +79,7 @@ public final class S3Source implements AutoCloseable {
     return bucket;
   }
 
-  /** The original stored under {@code prefix + key}. */
+  /** The original stored under {@code prefix + key}, with its Content-Type and Last-Modified. */
   public CompletableFuture<SourceObject> fetch(String key) {
     GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(prefix + key).build();
     return client
@@ -88,9 +90,11 @@ public final class S3Source implements AutoCloseable {
                 throw translate(key, failure);
               }
               String type = bytes.response().contentType();
+              Instant lastModified = bytes.response().lastModified();
               return new SourceObject(
                   key,
                   type == null || type.isBlank() ? "application/octet-stream" : type,
+                  lastModified == null ? "" : HttpDates.format(lastModified.getEpochSecond()),
                   bytes.asByteArrayUnsafe());
             });
   }

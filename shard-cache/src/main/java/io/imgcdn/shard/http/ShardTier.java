@@ -234,7 +234,13 @@ public final class ShardTier implements ObjectServerHandler.Tier {
 
   private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
     return new StoredResponse(
-        o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), chain, vary);
+        o.contentType(),
+        o.etag(),
+        o.lastModified(),
+        o.cacheControl(),
+        lease.take(o.bodyLength()),
+        chain,
+        vary);
   }
 
   /**
@@ -432,6 +438,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
         new StoredObject(
             object.contentType(),
             object.etag(),
+            object.lastModified(),
             object.cacheControl(),
             System.currentTimeMillis(),
             object.body());
@@ -450,7 +457,12 @@ public final class ShardTier implements ObjectServerHandler.Tier {
               // The marker only leads somewhere once a representation is there.
               StoredObject marker =
                   new StoredObject(
-                      VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(), new byte[0]);
+                      VARIES_MARKER_TYPE,
+                      "",
+                      "",
+                      "no-store",
+                      System.currentTimeMillis(),
+                      new byte[0]);
               return store
                   .put(plainKey, marker)
                   .handle(
@@ -576,6 +588,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       return new StoredResponse(
           o.contentType(),
           o.etag(),
+          o.lastModified(),
           o.cacheControl(),
           Unpooled.wrappedBuffer(o.body()),
           chain,

@@ -11,7 +11,12 @@ import java.nio.ByteBuffer;
  *     verified
  */
 public record DirectObject(
-    String contentType, String etag, String cacheControl, long storedAtMillis, ByteBuffer body)
+    String contentType,
+    String etag,
+    String lastModified,
+    String cacheControl,
+    long storedAtMillis,
+    ByteBuffer body)
     implements StoreHit {
 
   /** Body length in bytes. */

@@ -421,6 +421,7 @@ public final class ShardStore implements AutoCloseable {
                     ? new StoredObject(
                         header.contentType(),
                         header.etag(),
+                        header.lastModified(),
                         header.cacheControl(),
                         header.storedAtMillis(),
                         readChunks(keyBytes, header))
@@ -502,6 +503,7 @@ public final class ShardStore implements AutoCloseable {
                 new StoredRange(
                     header.contentType(),
                     header.etag(),
+                    header.lastModified(),
                     header.cacheControl(),
                     header.storedAtMillis(),
                     total,
@@ -719,6 +721,7 @@ public final class ShardStore implements AutoCloseable {
                       new DirectObject(
                           header.contentType(),
                           header.etag(),
+                          header.lastModified(),
                           header.cacheControl(),
                           header.storedAtMillis(),
                           value.asReadOnlyBuffer());
@@ -802,6 +805,7 @@ public final class ShardStore implements AutoCloseable {
         new StoredObject(
             header.contentType(),
             header.etag(),
+            header.lastModified(),
             header.cacheControl(),
             header.storedAtMillis(),
             readChunks(keyBytes, header));
@@ -1281,7 +1285,12 @@ public final class ShardStore implements AutoCloseable {
     writeChunked(
         keyBytes,
         new StoredObject(
-            value.contentType(), value.etag(), value.cacheControl(), value.storedAtMillis(), body),
+            value.contentType(),
+            value.etag(),
+            value.lastModified(),
+            value.cacheControl(),
+            value.storedAtMillis(),
+            body),
         sequence);
   }
 

@@ -12,6 +12,7 @@ package io.imgcdn.shard.store;
 public record StoredRange(
     String contentType,
     String etag,
+    String lastModified,
     String cacheControl,
     long storedAtMillis,
     long totalLength,

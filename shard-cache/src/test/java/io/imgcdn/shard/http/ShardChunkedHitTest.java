@@ -58,6 +58,7 @@ class ShardChunkedHitTest {
   private static final int MIB = 1 << 20;
   private static final int PICTURE_BYTES = 15 * MIB + 12_345; // 16 chunks, the last one partial
   private static final String PATH = "/big/picture.png";
+  private static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
   private static final Duration PATIENCE = Duration.ofSeconds(120);
 
   /**
@@ -260,6 +261,33 @@ class ShardChunkedHitTest {
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(notModified.body()).isEmpty();
 
+    assertThat(whole.headers().firstValue("Last-Modified")).hasValue(LAST_MODIFIED);
+    HttpResponse<byte[]> notModifiedSince = get(PATH, Map.of("If-Modified-Since", LAST_MODIFIED));
+    assertThat(notModifiedSince.statusCode()).isEqualTo(304);
+    assertThat(notModifiedSince.headers().firstValue("ETag")).hasValue("\"v1\"");
+    HttpResponse<byte[]> modifiedSince =
+        get(PATH, Map.of("If-Modified-Since", "Tue, 20 Oct 2015 07:28:00 GMT"));
+    assertThat(modifiedSince.statusCode()).isEqualTo(200);
+    assertThat(modifiedSince.body()).hasSize(PICTURE_BYTES);
+
+    HttpResponse<byte[]> ifMatchOther =
+        get(PATH, Map.of("If-Match", "\"v0\"", "Range", "bytes=0-9"));
+    assertThat(ifMatchOther.statusCode()).isEqualTo(412);
+    assertThat(new String(ifMatchOther.body(), StandardCharsets.US_ASCII))
+        .isEqualTo("precondition failed: If-Match\n");
+    HttpResponse<byte[]> ifMatch = get(PATH, Map.of("If-Match", "\"v1\"", "Range", "bytes=0-9"));
+    assertThat(ifMatch.statusCode()).isEqualTo(206);
+    assertThat(ifMatch.body()).isEqualTo(Arrays.copyOfRange(picture, 0, 10));
+
+    HttpResponse<byte[]> restByDate =
+        get(PATH, Map.of("Range", "bytes=" + 9 * MIB + "-", "If-Range", LAST_MODIFIED));
+    assertThat(restByDate.statusCode()).isEqualTo(206);
+    assertThat(restByDate.body()).isEqualTo(Arrays.copyOfRange(picture, 9 * MIB, PICTURE_BYTES));
+    HttpResponse<byte[]> staleDate =
+        get(PATH, Map.of("Range", "bytes=0-9", "If-Range", "Tue, 20 Oct 2015 07:28:00 GMT"));
+    assertThat(staleDate.statusCode()).isEqualTo(200);
+    assertThat(staleDate.body()).hasSize(PICTURE_BYTES);
+
     HttpResponse<byte[]> head =
         http.send(
             HttpRequest.newBuilder(uri(PATH))
@@ -334,7 +362,12 @@ class ShardChunkedHitTest {
         .put(
             ShardTier.storeKey(ImageUrl.parse(PATH)),
             new StoredObject(
-                "image/png", etag, "public, max-age=60", System.currentTimeMillis(), body))
+                "image/png",
+                etag,
+                LAST_MODIFIED,
+                "public, max-age=60",
+                System.currentTimeMillis(),
+                body))
         .join();
   }
 

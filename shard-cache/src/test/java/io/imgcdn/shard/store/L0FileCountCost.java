@@ -30,7 +30,7 @@ final class L0FileCountCost {
       try (ShardStore store = ShardStore.open(new StoreConfig(dir, 4L << 30, 2, 1024))) {
         byte[] body = new byte[4096];
         new SplittableRandom(1).nextBytes(body);
-        StoredObject object = new StoredObject("image/jpeg", "\"e\"", "public", 1, body);
+        StoredObject object = new StoredObject("image/jpeg", "\"e\"", "", "public", 1, body);
         int objects = files * OBJECTS_PER_FILE;
         for (int i = 0; i < objects; i++) {
           store.put("k" + i, object).join();

@@ -36,7 +36,7 @@ final class LayoutCpuCost {
       int objects = (int) Math.clamp(DATA_BYTES / size, 8, 20_000);
       byte[] body = new byte[size];
       new SplittableRandom(1).nextBytes(body);
-      StoredObject object = new StoredObject("image/jpeg", "\"e\"", "public", 1, body);
+      StoredObject object = new StoredObject("image/jpeg", "\"e\"", "", "public", 1, body);
       double[] putCpu = new double[layouts.length];
       for (int l = 0; l < layouts.length; l++) {
         dirs[l] = Files.createTempDirectory("layout-cost");

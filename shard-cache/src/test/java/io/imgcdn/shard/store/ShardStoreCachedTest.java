@@ -32,7 +32,8 @@ class ShardStoreCachedTest {
   private static StoredObject object(int size, long seed) {
     byte[] body = new byte[size];
     new Random(seed).nextBytes(body);
-    return new StoredObject("image/jpeg", "\"" + seed + "\"", "public", 1_700_000_000_000L, body);
+    return new StoredObject(
+        "image/jpeg", "\"" + seed + "\"", "", "public", 1_700_000_000_000L, body);
   }
 
   private static byte[] bytes(ByteBuffer b) {

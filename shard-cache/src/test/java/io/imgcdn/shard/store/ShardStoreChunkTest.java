@@ -23,7 +23,8 @@ class ShardStoreChunkTest {
   private static StoredObject object(int size, long seed) {
     byte[] body = new byte[size];
     new Random(seed).nextBytes(body);
-    return new StoredObject("image/jpeg", "\"" + seed + "\"", "public", seed, body);
+    return new StoredObject(
+        "image/jpeg", "\"" + seed + "\"", TestObjects.LAST_MODIFIED, "public", seed, body);
   }
 
   private ShardStore open() throws Exception {
@@ -43,6 +44,7 @@ class ShardStoreChunkTest {
       StoredObject got = store.get("big.jpg").join().orElseThrow();
       assertThat(got.body()).isEqualTo(large.body());
       assertThat(got.etag()).isEqualTo(large.etag());
+      assertThat(got.lastModified()).isEqualTo(large.lastModified());
       assertThat(store.verifyAll()).isEqualTo(new ShardStore.ScanResult(1, 0));
     }
   }
@@ -169,6 +171,7 @@ class ShardStoreChunkTest {
       ChunkedBody body = (ChunkedBody) bigHit;
       assertThat(body.bodyLength()).isEqualTo(large.body().length);
       assertThat(body.etag()).isEqualTo(large.etag());
+      assertThat(body.lastModified()).isEqualTo(TestObjects.LAST_MODIFIED);
       assertThat(body.chunkCount()).isEqualTo(3);
       ByteBuffer all = ByteBuffer.allocate(body.bodyLength());
       for (int i = 0; i < body.chunkCount(); i++) {

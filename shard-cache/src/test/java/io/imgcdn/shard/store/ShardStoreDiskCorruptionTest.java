@@ -49,7 +49,9 @@ class ShardStoreDiskCorruptionTest {
   private void storeAndCorrupt(byte[] marker) throws Exception {
     try (ShardStore store = ShardStore.open(config())) {
       store
-          .put("k", new StoredObject("image/webp", "\"etag-1\"", "public, max-age=60", 1, body()))
+          .put(
+              "k",
+              new StoredObject("image/webp", "\"etag-1\"", "", "public, max-age=60", 1, body()))
           .join();
       store.flush();
     }

@@ -63,7 +63,9 @@ class ShardStoreHotSetTest {
         assertThat(store.diskUsageBytes()).isLessThan(maxBytes);
       }
 
-      assertThat(store.get("hot").join().orElseThrow().body()).isEqualTo(hot.body());
+      StoredObject reinserted = store.get("hot").join().orElseThrow();
+      assertThat(reinserted.body()).isEqualTo(hot.body());
+      assertThat(reinserted.lastModified()).isEqualTo(hot.lastModified()).isNotEmpty();
       assertThat(store.get("cold").join()).isEmpty();
       assertThat(store.stats().reinsertions()).isPositive();
       // Re-inserted about once per pass of the log, not on every hit.

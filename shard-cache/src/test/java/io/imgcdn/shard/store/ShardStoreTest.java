@@ -38,6 +38,7 @@ class ShardStoreTest {
     return new StoredObject(
         "image/jpeg",
         "\"" + seed + "\"",
+        TestObjects.LAST_MODIFIED,
         "public, max-age=31536000",
         1_700_000_000_000L + seed,
         body);
@@ -48,6 +49,7 @@ class ShardStoreTest {
     StoredObject got = actual.orElseThrow();
     assertThat(got.contentType()).isEqualTo(expected.contentType());
     assertThat(got.etag()).isEqualTo(expected.etag());
+    assertThat(got.lastModified()).isEqualTo(expected.lastModified());
     assertThat(got.cacheControl()).isEqualTo(expected.cacheControl());
     assertThat(got.storedAtMillis()).isEqualTo(expected.storedAtMillis());
     assertThat(got.body()).isEqualTo(expected.body());

@@ -75,7 +75,8 @@ final class StoreTraceReplay {
           System.arraycopy(pool, id % 1024, body, 0, Math.min(size, pool.length - 1024));
           store
               .offer(
-                  "o/" + id, new StoredObject("image/jpeg", "\"" + id + "\"", "public", id, body))
+                  "o/" + id,
+                  new StoredObject("image/jpeg", "\"" + id + "\"", "", "public", id, body))
               .join();
         }
         if (i >= warmup) {

@@ -76,7 +76,7 @@ public class ShardStoreLayoutBenchmark {
     objects = (int) Math.clamp(DATA_BYTES / valueBytes, 8, 20_000);
     byte[] body = new byte[valueBytes];
     new SplittableRandom(1).nextBytes(body);
-    template = new StoredObject("image/jpeg", "\"e\"", "public, max-age=31536000", 1, body);
+    template = new StoredObject("image/jpeg", "\"e\"", "", "public, max-age=31536000", 1, body);
     for (int i = 0; i < objects; i++) {
       store.put("v/w600/" + i + ".jpg", template).join();
     }
