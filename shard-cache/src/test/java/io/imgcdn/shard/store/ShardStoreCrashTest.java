@@ -32,9 +32,7 @@ class ShardStoreCrashTest {
         for (int i = Math.max(0, lastAcknowledged - 5); i <= lastAcknowledged; i++) {
           StoredObject expected = CrashWriter.object(i);
           StoredObject actual =
-              store
-                  .get("key-" + i)
-                  .join()
+              TestObjects.read(store, "key-" + i)
                   .orElseThrow(() -> new AssertionError("acknowledged object lost"));
           assertThat(actual.body()).isEqualTo(expected.body());
         }
