@@ -46,7 +46,7 @@ class ShardStoreChunkTest {
       StoredObject got = read(store, "big.jpg").orElseThrow();
       assertThat(got.body()).isEqualTo(large.body());
       assertThat(got.etag()).isEqualTo(large.etag());
-      assertThat(store.verifyAll()).isEqualTo(new ShardStore.ScanResult(1, 0));
+      assertThat(store.verifyAll()).isEqualTo(new Verification.ScanResult(1, 0));
     }
   }
 
@@ -157,7 +157,7 @@ class ShardStoreChunkTest {
           ValueCodec.encodeChunk(
               large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES, header.writeSequence());
       chunk[500] ^= 0x01;
-      store.putRaw(new String(ShardStore.chunkKey(key, 1), StandardCharsets.ISO_8859_1), chunk);
+      store.putRaw(new String(StoreKeys.chunkKey(key, 1), StandardCharsets.ISO_8859_1), chunk);
 
       assertThatThrownBy(() -> read(store, "big"))
           .hasCauseInstanceOf(ChunkUnavailableException.class)
@@ -179,7 +179,7 @@ class ShardStoreChunkTest {
               large.body(), 0, ShardStore.CHUNK_BYTES, header.writeSequence() + 99);
       store.putRaw(
           new String(
-              ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0),
+              StoreKeys.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0),
               StandardCharsets.ISO_8859_1),
           foreign);
 
@@ -283,7 +283,7 @@ class ShardStoreChunkTest {
       chunk[700] ^= 0x10;
       store.putRaw(
           new String(
-              ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
+              StoreKeys.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
               StandardCharsets.ISO_8859_1),
           chunk);
       ChunkedBody body =
@@ -319,13 +319,13 @@ class ShardStoreChunkTest {
 
   @Test
   void blockCacheShardBits_shardsOfAtLeast64Chunks_upToRocksDbs64() {
-    assertThat(ShardStore.blockCacheShardBits(16 * MIB)).isZero();
-    assertThat(ShardStore.blockCacheShardBits(127 * MIB)).isZero();
-    assertThat(ShardStore.blockCacheShardBits(128 * MIB)).isEqualTo(1);
-    assertThat(ShardStore.blockCacheShardBits(256 * MIB)).isEqualTo(2);
-    assertThat(ShardStore.blockCacheShardBits(1024 * MIB)).isEqualTo(4);
-    assertThat(ShardStore.blockCacheShardBits(4096 * MIB)).isEqualTo(6);
-    assertThat(ShardStore.blockCacheShardBits(64L * 1024 * MIB)).isEqualTo(6);
+    assertThat(StoreDatabase.blockCacheShardBits(16 * MIB)).isZero();
+    assertThat(StoreDatabase.blockCacheShardBits(127 * MIB)).isZero();
+    assertThat(StoreDatabase.blockCacheShardBits(128 * MIB)).isEqualTo(1);
+    assertThat(StoreDatabase.blockCacheShardBits(256 * MIB)).isEqualTo(2);
+    assertThat(StoreDatabase.blockCacheShardBits(1024 * MIB)).isEqualTo(4);
+    assertThat(StoreDatabase.blockCacheShardBits(4096 * MIB)).isEqualTo(6);
+    assertThat(StoreDatabase.blockCacheShardBits(64L * 1024 * MIB)).isEqualTo(6);
   }
 
   @Test

@@ -25,7 +25,7 @@ class ShardStoreCrashTest {
       // Round 2 kills a writer that recovered from round 1's crash and continues on top of it.
       lastAcknowledged = runAndKill(db, 120 + 60 * round);
       try (ShardStore store = ShardStore.open(new StoreConfig(db, CrashWriter.MAX_BYTES, 2, 64))) {
-        ShardStore.ScanResult scan = store.verifyAll();
+        Verification.ScanResult scan = store.verifyAll();
 
         assertThat(scan.corrupt()).as("values failing their checksum after kill -9").isZero();
         assertThat(scan.intact()).isPositive();
