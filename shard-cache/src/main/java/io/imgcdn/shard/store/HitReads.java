@@ -33,16 +33,6 @@ final class HitReads {
    * the read so that a re-insertion never writes back a copy something replaced meanwhile.
    */
 
-  /**
-   * System property: {@code false} makes find read every value through its scratch buffer, ignoring
-   * {@link SizeHints} (the behaviour before; kept for measurements, docs/SHARD-STORE.md "Cold page
-   * cache").
-   */
-  static final String SIZE_HINTS_PROPERTY = "imgcdn.shard.store.size-hints";
-
-  static final boolean useSizeHints =
-      Boolean.parseBoolean(System.getProperty(SIZE_HINTS_PROPERTY, "true"));
-
   private final StoreDatabase database;
   private final StoreThreads threads;
   private final KeyStripes stripes;
@@ -156,7 +146,7 @@ final class HitReads {
       Consumer<ByteBuffer> release)
       throws RocksDBException, ValueCodec.CorruptValueException {
     int attempts = 2;
-    int hint = useSizeHints ? sizeHints.get(keyHash) : 0;
+    int hint = sizeHints.get(keyHash);
     if (hint > 0) {
       // The size is known: RocksDB copies the value straight into the caller's buffer.
       ByteBuffer target = ReadBuffers.allocateExactly(allocate, release, hint);

@@ -53,8 +53,7 @@ final class MemoryReads {
     this.buffers = buffers;
     this.reinserter = reinserter;
     this.counters = counters;
-    this.hintsIntoCallerBuffer =
-        HitReads.useSizeHints && database.config().effectiveBlockCacheBytes() > 0;
+    this.hintsIntoCallerBuffer = database.config().effectiveBlockCacheBytes() > 0;
   }
 
   /** See {@link ShardStore#getCached}. */

@@ -75,13 +75,6 @@ final class StoreDatabase implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(StoreDatabase.class);
 
-  /**
-   * System property: {@code true} makes RocksDB verify its block checksum also on reads that
-   * ValueCodec verifies anyway (the behaviour before; kept for measurements, docs/SHARD-STORE.md
-   * "Cold page cache").
-   */
-  static final String VERIFY_BLOCK_CHECKSUMS_PROPERTY = "imgcdn.shard.store.verify-block-checksums";
-
   /** The smallest block cache shard ({@link #blockCacheShardBits}): 64 chunks. */
   static final long MIN_BLOCK_CACHE_SHARD_BYTES = 64L * ShardStore.CHUNK_BYTES;
 
@@ -205,13 +198,7 @@ final class StoreDatabase implements AutoCloseable {
       }
       options.setCompactionOptionsFIFO(fifo);
       ReadOptions checkedReads = push(resources, new ReadOptions().setVerifyChecksums(true));
-      ReadOptions hitReads =
-          push(
-              resources,
-              new ReadOptions()
-                  .setVerifyChecksums(
-                      Boolean.parseBoolean(
-                          System.getProperty(VERIFY_BLOCK_CHECKSUMS_PROPERTY, "false"))));
+      ReadOptions hitReads = push(resources, new ReadOptions().setVerifyChecksums(false));
       ReadOptions memoryOnly =
           push(
               resources,
