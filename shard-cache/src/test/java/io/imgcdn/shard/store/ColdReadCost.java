@@ -70,7 +70,7 @@ final class ColdReadCost {
       ByteBuffer[] held = new ByteBuffer[1];
       pending.add(
           store
-              .getDirect(
+              .find(
                   "k" + i,
                   n -> {
                     ByteBuffer b = buffers.poll();

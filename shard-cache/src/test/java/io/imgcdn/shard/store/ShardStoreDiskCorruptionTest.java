@@ -80,13 +80,12 @@ class ShardStoreDiskCorruptionTest {
   }
 
   @Test
-  void getDirect_bodyByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
+  void find_bodyByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
     storeAndCorrupt(Arrays.copyOfRange(body(), 30_000, 30_064));
 
     try (ShardStore store = ShardStore.open(config())) {
       List<ByteBuffer> released = new ArrayList<>();
-      Optional<DirectObject> got =
-          store.getDirect("k", ByteBuffer::allocateDirect, released::add).join();
+      Optional<StoreHit> got = store.find("k", ByteBuffer::allocateDirect, released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(released).hasSize(1);
@@ -95,11 +94,11 @@ class ShardStoreDiskCorruptionTest {
   }
 
   @Test
-  void get_headerByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
+  void find_headerByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
     storeAndCorrupt("public, max-age=60".getBytes(StandardCharsets.US_ASCII));
 
     try (ShardStore store = ShardStore.open(config())) {
-      assertThat(store.get("k").join()).isEmpty();
+      assertThat(store.find("k", ByteBuffer::allocateDirect, b -> {}).join()).isEmpty();
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
     }
   }

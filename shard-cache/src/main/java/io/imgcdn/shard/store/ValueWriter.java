@@ -1,0 +1,188 @@
+package io.imgcdn.shard.store;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills and writes: {@code put} and {@code offer}, a body over {@link ShardStore#CHUNK_BYTES} in
+ * chunks, and the byte bound's guard in front of every write (re-insertions included).
+ */
+final class ValueWriter {
+
+  /*
+   * Crash safety: a value is one RocksDB write, a chunked one (header and every chunk) one WriteBatch;
+   * RocksDB's WAL replay keeps a write whole or drops it (StoreDatabase).
+   *
+   * Byte bound: DiskGuard refuses a write that could cross maxBytes if RocksDB's background work lags
+   * (the hard guarantee; StoreDatabase's FIFO settings keep the directory under the bound in normal
+   * operation, where the guard never triggers). Values larger than StoreBudget.maxValueBytes are not
+   * stored at all.
+   *
+   * Every write takes the next RocksDB sequence number as its write sequence (ValueCodec keeps it in
+   * the header and in each chunk) under the key's stripe lock (KeyStripes), so a chunk read later can
+   * be matched to its header, and the eviction horizon can place the copy.
+   */
+
+  private static final Logger log = LoggerFactory.getLogger(ValueWriter.class);
+
+  /** Room DiskGuard leaves for the info LOG and MANIFEST to grow between its measurements. */
+  private static final long GUARD_SLACK_BYTES = 1L << 20;
+
+  private final StoreDatabase database;
+  private final StoreBudget budget;
+  private final StoreThreads threads;
+  private final KeyStripes stripes;
+  private final HotSetPolicy policy;
+  private final SizeHints sizeHints;
+  private final StoreCounters counters;
+  private final DiskGuard guard;
+
+  ValueWriter(
+      StoreDatabase database,
+      StoreBudget budget,
+      StoreThreads threads,
+      KeyStripes stripes,
+      HotSetPolicy policy,
+      SizeHints sizeHints,
+      StoreCounters counters) {
+    this.database = database;
+    this.budget = budget;
+    this.threads = threads;
+    this.stripes = stripes;
+    this.policy = policy;
+    this.sizeHints = sizeHints;
+    this.counters = counters;
+    this.guard = new DiskGuard(budget.maxBytes() - GUARD_SLACK_BYTES, this::diskAndMemtableBytes);
+  }
+
+  /** See {@link ShardStore#put}. */
+  CompletableFuture<Void> put(String key, StoredObject value) {
+    byte[] keyBytes = StoreKeys.encode(key);
+    Objects.requireNonNull(value, "value");
+    if (ValueCodec.encodedLength(value) > budget.maxValueBytes()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return threads.submit(
+        () -> {
+          write(keyBytes, FrequencySketch.hash(keyBytes), value);
+          return null;
+        });
+  }
+
+  /** See {@link ShardStore#offer}. */
+  CompletableFuture<Boolean> offer(String key, StoredObject value) {
+    byte[] keyBytes = StoreKeys.encode(key);
+    Objects.requireNonNull(value, "value");
+    if (ValueCodec.encodedLength(value) > budget.maxValueBytes()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    long keyHash = FrequencySketch.hash(keyBytes);
+    if (!policy.shouldAdmit(keyHash)) {
+      counters.admissionRejections.increment();
+      return CompletableFuture.completedFuture(false);
+    }
+    return threads.submit(() -> write(keyBytes, keyHash, value));
+  }
+
+  /**
+   * Whether the guard lets a re-insertion of the copy just read go ahead ({@code valueLength}: the
+   * inline value's bytes; unused for a chunked one); counts a refusal.
+   */
+  boolean admitReinsertion(byte[] keyBytes, ValueCodec.Header header, int valueLength) {
+    long encoded =
+        header.chunked() ? header.headerLength() + (long) header.bodyLength() : valueLength;
+    if (guard.tryAdmit(storedLength(keyBytes, header.bodyLength(), encoded))) {
+      return true;
+    }
+    counters.boundRefusals.increment();
+    return false;
+  }
+
+  /**
+   * Writes an inline value read earlier (in {@code value}, with its {@code header}) again under
+   * write sequence {@code sequence}; the caller holds the key's stripe lock.
+   */
+  void rewriteInline(ByteBuffer key, ByteBuffer value, ValueCodec.Header header, long sequence)
+      throws RocksDBException {
+    ValueCodec.setWriteSequence(value, header, sequence);
+    database.db.put(database.writes, key.duplicate(), value.duplicate());
+  }
+
+  /**
+   * Writes a chunked header and its chunks in one batch; returns the bytes written. The caller
+   * holds the key's stripe lock.
+   */
+  long writeChunked(byte[] keyBytes, StoredObject value, long sequence) throws RocksDBException {
+    byte[] header = ValueCodec.encodeChunkedHeader(value, sequence, ShardStore.CHUNK_BYTES);
+    long written = header.length;
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(keyBytes, header);
+      byte[] body = value.body();
+      for (int i = 0, offset = 0; offset < body.length; i++, offset += ShardStore.CHUNK_BYTES) {
+        byte[] chunk =
+            ValueCodec.encodeChunk(
+                body, offset, Math.min(ShardStore.CHUNK_BYTES, body.length - offset), sequence);
+        batch.put(StoreKeys.chunkKey(keyBytes, i), chunk);
+        written += chunk.length;
+      }
+      database.db.write(database.writes, batch);
+    }
+    return written;
+  }
+
+  /** Writes a value unless the disk guard refuses it; true if written. */
+  private boolean write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
+    if (!guard.tryAdmit(
+        storedLength(keyBytes, value.body().length, ValueCodec.encodedLength(value)))) {
+      counters.boundRefusals.increment();
+      return false;
+    }
+    boolean chunked = ShardStore.storesInChunks(value.body().length);
+    long written =
+        stripes.mutate(
+            keyHash,
+            () -> {
+              long sequence = database.db.getLatestSequenceNumber() + 1;
+              if (chunked) {
+                long chunkedBytes = writeChunked(keyBytes, value, sequence);
+                sizeHints.remove(keyHash); // hints are kept for inline values only
+                return chunkedBytes;
+              }
+              byte[] encoded = ValueCodec.encode(value, sequence);
+              database.db.put(database.writes, keyBytes, encoded);
+              sizeHints.put(keyHash, encoded.length);
+              return (long) encoded.length;
+            });
+    counters.puts.increment();
+    counters.bytesAdmitted.add(written);
+    return true;
+  }
+
+  /**
+   * Bytes a write adds to the WAL and later to a table file: keys and values, chunk keys included.
+   */
+  private static long storedLength(byte[] keyBytes, int bodyLength, long encodedLength) {
+    int chunks =
+        ShardStore.storesInChunks(bodyLength)
+            ? (bodyLength + ShardStore.CHUNK_BYTES - 1) / ShardStore.CHUNK_BYTES
+            : 0;
+    return encodedLength
+        + keyBytes.length
+        + (long) chunks
+            * (keyBytes.length + StoreKeys.CHUNK_SUFFIX_BYTES + ValueCodec.CHUNK_PREFIX_BYTES + 4);
+  }
+
+  private long diskAndMemtableBytes() {
+    try {
+      return database.diskUsageBytes() + database.memtableBytes();
+    } catch (RocksDBException e) {
+      log.warn("cannot read memtable size: {}", e.getMessage());
+      return Long.MAX_VALUE / 4; // refuse rather than risk the bound
+    }
+  }
+}
