@@ -61,6 +61,7 @@ public final class ShardServer implements AutoCloseable {
               origins,
               client,
               config.handoffWindow(),
+              config.upstreamDeadline(),
               config.admitFrequentOnly(),
               runtime.metrics().registry(),
               (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));

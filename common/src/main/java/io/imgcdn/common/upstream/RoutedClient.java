@@ -3,6 +3,7 @@ package io.imgcdn.common.upstream;
 import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.NodeLocator;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -10,12 +11,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Fetches a path, whole, from the node that owns a routing key, falling over to the next distinct
  * candidates on the ring as {@link CandidateWalk} says (node down, unreachable, timed out, or
- * answering a 5xx of its own).
+ * answering a 5xx of its own), within the request's {@link Deadline}. Each request tells its node,
+ * in {@link Deadline#HEADER}, how long it will be waited for.
  */
 public final class RoutedClient {
   private final UpstreamClient client;
   private final NodeHealth health;
-  private final CandidateWalk.Limits limits;
+  private final int maxAttempts;
 
   /** The answer and the node that gave it. */
   public record Routed(Node node, UpstreamResponse response) {}
@@ -26,31 +28,42 @@ public final class RoutedClient {
   public RoutedClient(UpstreamClient client, NodeHealth health, int maxAttempts) {
     this.client = client;
     this.health = health;
-    this.limits = new CandidateWalk.Limits(maxAttempts, client.settings().responseTimeout(), null);
+    this.maxAttempts = maxAttempts;
   }
 
   public NodeHealth health() {
     return health;
   }
 
+  /**
+   * {@link #get(NodeLocator, String, String, HttpHeaders, String, Deadline)} without a deadline.
+   */
   public CompletableFuture<Routed> get(
       NodeLocator ring, String routingKey, String path, String role) {
-    return get(ring, routingKey, path, null, role);
+    return get(ring, routingKey, path, null, role, null);
   }
 
   /**
-   * {@link #get(NodeLocator, String, String, String)} with extra request headers (null: none), e.g.
-   * Accept. Fails with the walk's {@link CandidateWalk#unavailable} error when no node answered.
+   * GET {@code path} from {@code routingKey}'s nodes with extra request headers (null: none), e.g.
+   * Accept, all attempts within {@code deadline} (null: each within the client's response timeout).
+   * Fails with the walk's {@link CandidateWalk#unavailable} error when no node answered.
    */
   public CompletableFuture<Routed> get(
       NodeLocator ring,
       String routingKey,
       String path,
       @Nullable HttpHeaders headers,
-      String role) {
+      String role,
+      @Nullable Deadline deadline) {
     CandidateWalk walk =
         CandidateWalk.ownerFirst(
-            role, ring.candidates(routingKey, ring.nodes().size()), health, limits);
+            role,
+            ring.candidates(routingKey, ring.nodes().size()),
+            health,
+            new CandidateWalk.Limits(
+                maxAttempts,
+                client.settings().responseTimeout(),
+                deadline == null ? null : deadline.left()));
     CompletableFuture<Routed> result = new CompletableFuture<>();
     attempt(walk, path, headers, result);
     return result;
@@ -66,8 +79,13 @@ public final class RoutedClient {
       result.completeExceptionally(walk.unavailable());
       return;
     }
+    HttpHeaders request = new DefaultHttpHeaders();
+    if (headers != null) {
+      request.add(headers);
+    }
+    Deadline.put(request, attempt.timeout());
     client
-        .get(attempt.node().address(), path, headers, attempt.timeout())
+        .get(attempt.node().address(), path, request, attempt.timeout())
         .whenComplete(
             (response, failure) -> {
               if (failure != null) {

@@ -39,6 +39,10 @@ class RoutedClientTest {
   static final HttpServer[] servers = new HttpServer[2];
   static final AtomicInteger[] hits = {new AtomicInteger(), new AtomicInteger()};
   static final String[][] answer = new String[2][];
+
+  /** The X-Imgcdn-Deadline of each server's last request. */
+  static final String[] told = new String[2];
+
   static UpstreamClient client;
   static String refusing;
 
@@ -59,6 +63,7 @@ class RoutedClientTest {
                       "n" + n,
                       (url, headers) -> {
                         hits[n].incrementAndGet();
+                        told[n] = headers.get(Deadline.HEADER);
                         int status = Integer.parseInt(answer[n][0]);
                         byte[] body = ("from n" + n).getBytes(StandardCharsets.UTF_8);
                         return CompletableFuture.completedFuture(
@@ -131,6 +136,30 @@ class RoutedClientTest {
     assertThat(hits[other].get())
         .as("a relayed origin failure is not asked of the next node")
         .isEqualTo(1);
+  }
+
+  @Test
+  void get_withinADeadline_nodeToldHowLongItIsWaitedFor_noneAskedOnceSpent() {
+    NodeLocator ring = ring(server(0), server(1));
+    int owner = index(ring.owner("key"));
+    RoutedClient routed = new RoutedClient(client, new NodeHealth(3, 60_000), 2);
+
+    routed.get(ring, "key", "/x.jpg", null, "origin", Deadline.in(Duration.ofMillis(1500))).join();
+    assertThat(Long.parseLong(told[owner])).isBetween(1L, 1500L);
+    routed.get(ring, "key", "/x.jpg", null, "origin", null).join();
+    assertThat(told[owner]).as("without a deadline: the response timeout").isEqualTo("5000");
+
+    assertThatThrownBy(
+            () ->
+                routed
+                    .get(ring, "key", "/x.jpg", null, "origin", Deadline.in(Duration.ZERO))
+                    .join())
+        .cause()
+        .isInstanceOf(HttpError.class)
+        .hasMessage("504 origin tier unavailable (timeout)");
+    assertThat(hits[owner].get() + hits[1 - owner].get())
+        .as("no request once the deadline is spent")
+        .isEqualTo(2);
   }
 
   @Test

@@ -41,6 +41,8 @@ import java.time.Duration;
  *   machine</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
+ *   <tr><td>shard.upstream.deadline</td><td>25s</td><td>the most one fill may take, across origin candidates,
+ *   to the last byte; a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
  *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
  *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
@@ -60,6 +62,7 @@ public record ShardConfig(
     int ioThreads,
     ClusterSettings cluster,
     Duration handoffWindow,
+    Duration upstreamDeadline,
     UpstreamSettings upstream,
     ServerOptions server) {
 
@@ -90,6 +93,7 @@ public record ShardConfig(
         s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
+        s.duration("shard.upstream.deadline", "25s"),
         UpstreamSettings.from(s, "shard.upstream."),
         ServerOptions.from(s));
   }

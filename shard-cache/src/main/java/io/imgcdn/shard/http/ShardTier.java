@@ -2,11 +2,13 @@ package io.imgcdn.shard.http;
 
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.upstream.Coalescer;
+import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamResponse;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +75,13 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    * with HANDOFF_HEADER (and the canonical Accept), which answers from its store only (hit, or 404
    * without going to the origin), so adding a shard to a warm cluster does not send a storm to S3.
    *
+   * Time: a request's Deadline is the lower of its caller's X-Imgcdn-Deadline and
+   * shard.upstream.deadline; a fill spends only what is left of it (every origin attempt tells the
+   * origin how long it is waited for), and a miss whose time is spent is answered 504 at once, without
+   * asking the origin. Hits are answered whatever is left. A coalesced fill runs within its first
+   * request's deadline. Every 5xx of this shard's own names it and its cause ("shard-2: origin tier
+   * unavailable (timeout)"); one relayed from the origin is passed on as it came.
+   *
    * Fills are coalesced until they are stored: the reply waits for the store write (tens of microseconds
    * for a thumbnail), so a request right after it finds the object instead of asking the origin again. A
    * failed or refused write costs a later miss, never a failed response; failures are counted and logged
@@ -94,6 +104,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final RoutedClient origins;
   private final UpstreamClient peers;
   private final Duration handoffWindow;
+  private final Duration fillLimit;
   private final boolean admitFrequentOnly;
   private final Coalescer<Filled> fills = new Coalescer<>();
   private final Counter handoffHits;
@@ -104,6 +115,8 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final StreamStats streams;
 
   /**
+   * @param fillLimit the most one miss may take here (shard.upstream.deadline); a caller's
+   *     X-Imgcdn-Deadline lowers it
    * @param scheduler runs the store-failure log's summary lines (e.g. an event loop's schedule)
    */
   public ShardTier(
@@ -113,6 +126,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       RoutedClient origins,
       UpstreamClient peers,
       Duration handoffWindow,
+      Duration fillLimit,
       boolean admitFrequentOnly,
       MeterRegistry registry,
       FailureLogScheduler scheduler) {
@@ -122,6 +136,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     this.origins = origins;
     this.peers = peers;
     this.handoffWindow = handoffWindow;
+    this.fillLimit = fillLimit;
     this.admitFrequentOnly = admitFrequentOnly;
     this.hitChain = nodeId + ";hit";
     this.streams = new StreamStats(registry);
@@ -172,6 +187,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     boolean handoff = requestHeaders.contains(HANDOFF_HEADER);
+    Deadline deadline = Deadline.of(requestHeaders, fillLimit);
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     String key = storeKey(url);
     DirectLease lease = new DirectLease();
@@ -182,33 +198,60 @@ public final class ShardTier implements ObjectServerHandler.Tier {
             response(cached.get(), lease, null, hitChain));
       }
       lease.close();
-      return lookupRepresentation(url, accept, handoff, requestHeaders);
+      return named(lookupRepresentation(url, accept, handoff, requestHeaders, deadline));
     }
     DirectLease pooled = new DirectLease();
-    return store
-        .find(key, pooled, pooled)
-        .thenCompose(
-            found -> {
-              if (found.isEmpty()) {
-                return miss(url, accept, handoff, requestHeaders);
-              }
-              if (found.get() instanceof DirectObject o && isMarker(o)) {
-                pooled.close();
-                return lookupRepresentation(url, accept, handoff, requestHeaders);
-              }
-              return hit(
-                  found.get(),
-                  pooled,
-                  null,
-                  requestHeaders,
-                  hitChain,
-                  () -> miss(url, accept, handoff, requestHeaders));
-            });
+    return named(
+        store
+            .find(key, pooled, pooled)
+            .thenCompose(
+                found -> {
+                  if (found.isEmpty()) {
+                    return miss(url, accept, handoff, requestHeaders, deadline);
+                  }
+                  if (found.get() instanceof DirectObject o && isMarker(o)) {
+                    pooled.close();
+                    return lookupRepresentation(url, accept, handoff, requestHeaders, deadline);
+                  }
+                  return hit(
+                      found.get(),
+                      pooled,
+                      null,
+                      requestHeaders,
+                      hitChain,
+                      () -> miss(url, accept, handoff, requestHeaders, deadline));
+                }));
+  }
+
+  /** A failed answer as this shard's own: its 5xx name this node and their cause; 4xx stay. */
+  private CompletableFuture<Response> named(CompletableFuture<Response> answer) {
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      return answer;
+    }
+    return answer.exceptionally(
+        failure -> {
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof HttpError error) {
+            throw error.shouldReport() ? error.at(nodeId) : error;
+          }
+          if (cause instanceof RejectedExecutionException) {
+            throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, "store queue full", cause)
+                .at(nodeId);
+          }
+          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
   }
 
   /** The plain key said "varies by Accept": the class's own entry, in memory first. */
   private CompletableFuture<Response> lookupRepresentation(
-      ImageUrl url, AcceptClass accept, boolean handoff, HttpHeaders requestHeaders) {
+      ImageUrl url,
+      AcceptClass accept,
+      boolean handoff,
+      HttpHeaders requestHeaders,
+      Deadline deadline) {
     String key = storeKey(url, accept);
     DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
@@ -228,8 +271,8 @@ public final class ShardTier implements ObjectServerHandler.Tier {
                         AcceptClass.VARY,
                         requestHeaders,
                         hitChain,
-                        () -> miss(url, accept, handoff, requestHeaders))
-                    : miss(url, accept, handoff, requestHeaders));
+                        () -> miss(url, accept, handoff, requestHeaders, deadline))
+                    : miss(url, accept, handoff, requestHeaders, deadline));
   }
 
   private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
@@ -286,7 +329,11 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   }
 
   private CompletableFuture<Response> miss(
-      ImageUrl url, AcceptClass accept, boolean handoff, HttpHeaders requestHeaders) {
+      ImageUrl url,
+      AcceptClass accept,
+      boolean handoff,
+      HttpHeaders requestHeaders,
+      Deadline deadline) {
     if (handoff) {
       return CompletableFuture.<Response>completedFuture(
           Reply.error(
@@ -294,11 +341,11 @@ public final class ShardTier implements ObjectServerHandler.Tier {
               "not cached on " + nodeId + " (hand-off)",
               nodeId + ";miss"));
     }
-    return fill(url, accept, requestHeaders);
+    return fill(url, accept, requestHeaders, deadline);
   }
 
   private CompletableFuture<Response> fill(
-      ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders) {
+      ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders, Deadline deadline) {
     // Originals never vary; a variant may (known only from the first response), so its fills are
     // per class.
     String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
@@ -310,7 +357,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
         fills.join(
             flight,
             () ->
-                fetch(url, accept)
+                fetch(url, accept, deadline)
                     .thenCompose(
                         fetched ->
                             keepOrNot(url, accept, fetched)
@@ -358,12 +405,20 @@ public final class ShardTier implements ObjectServerHandler.Tier {
 
   /**
    * From the key's previous owner if it has it, else from the origin; with the class's canonical
-   * Accept.
+   * Accept, within {@code deadline}.
    */
-  private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept) {
+  private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept, Deadline deadline) {
+    if (deadline.spent()) {
+      return CompletableFuture.failedFuture(
+          new HttpError(
+              HttpResponseStatus.GATEWAY_TIMEOUT,
+              "deadline spent before the origin was asked ("
+                  + deadline.givenMillis()
+                  + " ms given)"));
+    }
     HttpHeaders headers =
         new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
-    return fromPreviousOwner(url, accept)
+    return fromPreviousOwner(url, accept, deadline)
         .thenCompose(
             handed ->
                 handed.isPresent()
@@ -374,14 +429,16 @@ public final class ShardTier implements ObjectServerHandler.Tier {
                             url.objectKey(),
                             url.encodedPath(),
                             headers,
-                            "origin")
+                            "origin",
+                            deadline)
                         .thenApply(routed -> fetched(routed.response())));
   }
 
   /**
    * The key's copy on its owner under the previous ring, if that was another shard and it has it.
    */
-  private CompletableFuture<Optional<Fetched>> fromPreviousOwner(ImageUrl url, AcceptClass accept) {
+  private CompletableFuture<Optional<Fetched>> fromPreviousOwner(
+      ImageUrl url, AcceptClass accept, Deadline deadline) {
     Optional<ClusterView.Rings> previous = cluster.previous(handoffWindow);
     if (previous.isEmpty() || previous.get().shards().nodes().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -390,12 +447,18 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     if (owner.id().equals(nodeId)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
+    Duration wait = deadline.left();
+    if (wait.compareTo(peers.settings().responseTimeout()) > 0) {
+      wait = peers.settings().responseTimeout();
+    }
     HttpHeaders headers =
-        new DefaultHttpHeaders()
-            .set(HANDOFF_HEADER, "1")
-            .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+        Deadline.put(
+            new DefaultHttpHeaders()
+                .set(HANDOFF_HEADER, "1")
+                .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()),
+            wait);
     return peers
-        .get(owner.address(), url.encodedPath(), headers)
+        .get(owner.address(), url.encodedPath(), headers, wait)
         .handle(
             (response, failure) -> {
               if (failure == null && response.status() == 200) {
