@@ -11,6 +11,7 @@ import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.upstream.Coalescer;
+import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
@@ -36,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * What the origin does with a request: read the original from S3 (once for all concurrent variants
@@ -59,7 +61,12 @@ public final class OriginTier implements ObjectServerHandler.Tier {
    * refuseUnwritableFormat, a request that accepts an allowed format the engine cannot write (the
    * Java engine and WebP/AVIF) gets 406 instead of the default format. S3 I/O runs on the SDK's own
    * event loops; decoding and resizing on the bounded image pool, whose RejectedExecutionException
-   * the serving handler turns into 503 + Retry-After.
+   * becomes 503 "resize queue full" (with Retry-After).
+   * Time: a request's Deadline is the lower of its caller's X-Imgcdn-Deadline and origin.deadline; the
+   * S3 GET gets what is left of it, the image job the lower of what is left and origin.job-timeout, and
+   * a job that leaves the queue after that is not started. Coalesced requests share the first one's
+   * S3 GET and job, with its deadline. Every 5xx names this node and what failed ("origin-1: S3
+   * timeout after 5000 ms").
    */
   private final String nodeId;
   private final S3Source source;
@@ -73,6 +80,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   private final ImageEngine engine;
   private final ImageLimits limits;
   private final Duration jobTimeout;
+  private final Duration requestLimit;
   private final Executor imagePool;
   private final Timer s3Timer;
   private final Timer resizeTimer;
@@ -87,6 +95,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
       ImageEngine engine,
       ImageLimits limits,
       Duration jobTimeout,
+      Duration requestLimit,
       Executor imagePool,
       MeterRegistry registry) {
     this.nodeId = nodeId;
@@ -103,6 +112,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     this.engine = engine;
     this.limits = limits;
     this.jobTimeout = jobTimeout;
+    this.requestLimit = requestLimit;
     this.imagePool = imagePool;
     this.s3Timer =
         Timer.builder("imgcdn.origin.s3.fetch")
@@ -117,50 +127,79 @@ public final class OriginTier implements ObjectServerHandler.Tier {
 
   @Override
   public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
-    Instant deadline = Instant.now().plus(jobTimeout);
-    return switch (url) {
-      case ImageUrl.Original o ->
-          original(o.objectKey())
-              .thenApply(
-                  src ->
-                      (Response)
-                          Reply.ok(
-                              new ImageObject(
-                                  src.contentType(),
-                                  ETags.of(src.body()),
-                                  src.lastModified(),
-                                  ImageObject.IMMUTABLE,
-                                  src.body()),
-                              nodeId + ";miss"));
-      case ImageUrl.Preset p -> {
-        VariantSpec spec = presets.get(p.preset());
-        if (spec == null) {
-          throw HttpError.notFound(
-              "unknown preset: "
-                  + p.preset()
-                  + " (known: "
-                  + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
-                  + ")");
-        }
-        yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline);
-      }
-      case ImageUrl.Signed s -> {
-        if (signer == null) {
-          throw new HttpError(
-              HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
-        }
-        if (!signer.verify(s.signature(), s.signedPart())) {
-          throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
-        }
-        VariantSpec spec;
-        try {
-          spec = VariantSpec.parse(s.options());
-        } catch (IllegalArgumentException e) {
-          throw HttpError.badRequest("bad options: " + e.getMessage());
-        }
-        yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline);
-      }
-    };
+    Deadline deadline = Deadline.of(requestHeaders, requestLimit);
+    Instant jobDeadline = Instant.now().plus(min(jobTimeout, deadline.left()));
+    CompletableFuture<Response> answer =
+        switch (url) {
+          case ImageUrl.Original o ->
+              original(o.objectKey(), deadline)
+                  .thenApply(
+                      src ->
+                          (Response)
+                              Reply.ok(
+                                  new ImageObject(
+                                      src.contentType(),
+                                      ETags.of(src.body()),
+                                      src.lastModified(),
+                                      ImageObject.IMMUTABLE,
+                                      src.body()),
+                                  nodeId + ";miss"));
+          case ImageUrl.Preset p -> {
+            VariantSpec spec = presets.get(p.preset());
+            if (spec == null) {
+              throw HttpError.notFound(
+                  "unknown preset: "
+                      + p.preset()
+                      + " (known: "
+                      + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
+                      + ")");
+            }
+            yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline, jobDeadline);
+          }
+          case ImageUrl.Signed s -> {
+            if (signer == null) {
+              throw new HttpError(
+                  HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
+            }
+            if (!signer.verify(s.signature(), s.signedPart())) {
+              throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
+            }
+            VariantSpec spec;
+            try {
+              spec = VariantSpec.parse(s.options());
+            } catch (IllegalArgumentException e) {
+              throw HttpError.badRequest("bad options: " + e.getMessage());
+            }
+            yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline, jobDeadline);
+          }
+        };
+    return named(answer);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** A failed answer as this node's own: its 5xx name this node and their cause; 4xx stay. */
+  private CompletableFuture<Response> named(CompletableFuture<Response> answer) {
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      return answer;
+    }
+    return answer.exceptionally(
+        failure -> {
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof HttpError error) {
+            throw error.shouldReport() ? error.at(nodeId) : error;
+          }
+          if (cause instanceof RejectedExecutionException) {
+            throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, "resize queue full", cause)
+                .at(nodeId);
+          }
+          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
   }
 
   /**
@@ -189,7 +228,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
         200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
   }
 
-  private CompletableFuture<SourceObject> original(String key) {
+  private CompletableFuture<SourceObject> original(String key, Deadline deadline) {
     SourceObject recent = recentOriginals.getIfPresent(key);
     if (recent != null) {
       return CompletableFuture.completedFuture(recent);
@@ -200,7 +239,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
             () -> {
               long start = System.nanoTime();
               return source
-                  .fetch(key)
+                  .fetch(key, deadline)
                   .whenComplete(
                       (v, e) -> {
                         s3Timer.record(Duration.ofNanos(System.nanoTime() - start));
@@ -213,9 +252,14 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   }
 
   private CompletableFuture<Response> variant(
-      String path, String key, VariantSpec spec, HttpHeaders requestHeaders, Instant deadline) {
+      String path,
+      String key,
+      VariantSpec spec,
+      HttpHeaders requestHeaders,
+      Deadline deadline,
+      Instant jobDeadline) {
     if (!spec.negotiates()) {
-      return render(path, key, spec, deadline).thenApply(reply -> reply);
+      return render(path, key, spec, deadline, jobDeadline).thenApply(reply -> reply);
     }
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     VariantSpec reduced = spec.forAccept(accept, writable);
@@ -234,7 +278,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     }
     // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the
     // representation.
-    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline)
+    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline, jobDeadline)
         .handle(
             (reply, failure) -> {
               if (failure == null) {
@@ -258,16 +302,22 @@ public final class OriginTier implements ObjectServerHandler.Tier {
       Set.copyOf(EnumSet.allOf(OutputFormat.class));
 
   private CompletableFuture<Reply> render(
-      String jobKey, String key, VariantSpec spec, Instant deadline) {
+      String jobKey, String key, VariantSpec spec, Deadline deadline, Instant jobDeadline) {
     Coalescer.Join<ImageObject> job =
         variants.join(
             jobKey,
-            () -> original(key).thenApplyAsync(src -> render(src, spec, deadline), imagePool));
+            () ->
+                original(key, deadline)
+                    .thenApplyAsync(src -> render(src, spec, jobDeadline), imagePool));
     String verdict = job.leader() ? ";miss" : ";coalesced";
     return job.future().thenApply(obj -> Reply.ok(obj, nodeId + verdict));
   }
 
   private ImageObject render(SourceObject src, VariantSpec spec, Instant deadline) {
+    if (!Instant.now().isBefore(deadline)) {
+      // Waited in the queue past the request's deadline: its caller has given up.
+      throw new HttpError(HttpResponseStatus.GATEWAY_TIMEOUT, "deadline spent before the resize");
+    }
     long start = System.nanoTime();
     try {
       Thumbnail t = engine.render(src.body(), spec, limits, deadline);

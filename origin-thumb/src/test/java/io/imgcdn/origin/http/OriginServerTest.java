@@ -87,6 +87,9 @@ class OriginServerTest extends OriginServerHarness {
         responses.stream().filter(r -> r.statusCode() == 503).toList();
     assertThat(rejected).isNotEmpty();
     assertThat(rejected).allMatch(r -> r.headers().firstValue("Retry-After").isPresent());
+    assertThat(rejected)
+        .as("names the node and the cause")
+        .allMatch(r -> new String(r.body()).equals("origin-1: resize queue full\n"));
     assertThat(responses).allMatch(r -> r.statusCode() == 200 || r.statusCode() == 503);
     assertThat(responses.stream().filter(r -> r.statusCode() == 200))
         .hasSizeGreaterThanOrEqualTo(1);
