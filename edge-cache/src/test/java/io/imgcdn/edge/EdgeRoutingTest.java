@@ -76,7 +76,8 @@ class EdgeRoutingTest {
         b.close();
         RawHttp.Response down = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(down.status()).isEqualTo(502);
-        assertThat(down.header("x-cache")).isEqualTo("edge-1;miss");
+        assertThat(down.header("x-cache")).as("the edge's own failure").isEqualTo("edge-1;error");
+        assertThat(new String(down.body())).isEqualTo("edge-1: shard tier unavailable\n");
       }
     }
   }
@@ -96,6 +97,14 @@ class EdgeRoutingTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.status()).isEqualTo(504);
         assertThat(millis).isBetween(350L, 3_000L);
+        assertThat(new String(r.body())).isEqualTo("edge-1: shard tier unavailable (timeout)\n");
+        assertThat(r.header("x-cache")).isEqualTo("edge-1;error");
+        for (FakeShard s : List.of(a, b)) {
+          assertThat(s.deadlines)
+              .as("each shard is told how long it is waited for, within the 400 ms deadline")
+              .allSatisfy(d -> assertThat(Long.parseLong(d)).isBetween(1L, 400L));
+        }
+        assertThat(a.deadlines.size() + b.deadlines.size()).isPositive();
       } finally {
         never.complete(null);
       }

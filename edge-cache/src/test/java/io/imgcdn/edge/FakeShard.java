@@ -36,6 +36,9 @@ final class FakeShard implements AutoCloseable {
    */
   final Map<String, io.netty.buffer.ByteBuf> directObjects = new ConcurrentHashMap<>();
 
+  /** The X-Imgcdn-Deadline of every request, in order ("" when absent). */
+  final java.util.List<String> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** The Range header of every request that had one, in order. */
   final java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -61,6 +64,7 @@ final class FakeShard implements AutoCloseable {
     ObjectServerHandler.Tier tier =
         (url, headers) -> {
           requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
+          deadlines.add(headers.get("X-Imgcdn-Deadline", ""));
           String range = headers.get("Range");
           if (range != null) {
             ranges.add(range);

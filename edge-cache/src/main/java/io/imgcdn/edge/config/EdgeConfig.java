@@ -31,8 +31,10 @@ import java.time.Duration;
  *       nothing for this long, the relay closes its shard connection (so stalled clients cannot take every
  *       pooled connection to a shard); each asks for the rest (Range) when it reads again; 0 never</td></tr>
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
- *   <tr><td>edge.upstream.deadline</td><td>10s</td><td>total time for a miss across all candidates, until
- *       the response head (a stored object: until its last byte)</td></tr>
+ *   <tr><td>edge.upstream.deadline</td><td>30s</td><td>total time for a miss across all candidates, until
+ *       the response head (a stored object: until its last byte); the shards and the origin behind them
+ *       get what is left (X-Imgcdn-Deadline). Above shard.upstream.deadline (25s), itself above
+ *       origin.deadline (20s), so that an inner tier gives up first and says why</td></tr>
  *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
  *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
  *   <tr><td>edge.upstream.balance-floor</td><td>16</td><td>keys move off their owner only while it has at
@@ -122,7 +124,7 @@ public record EdgeConfig(
         admission,
         s.string("edge.index-key", ""),
         s.integer("edge.upstream.attempts", 2, 1, 10),
-        s.duration("edge.upstream.deadline", "10s"),
+        s.duration("edge.upstream.deadline", "30s"),
         balance,
         s.integer("edge.upstream.balance-floor", 16, 0, 1_000_000),
         UpstreamSettings.from(s, "edge.upstream."),

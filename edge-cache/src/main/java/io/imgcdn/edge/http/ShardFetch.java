@@ -1,10 +1,12 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
 import io.imgcdn.common.upstream.CandidateWalk;
+import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamException;
 import io.imgcdn.common.upstream.UpstreamResponse;
@@ -56,7 +58,11 @@ final class ShardFetch {
    * what is particular here is when a failure may still move on: before anything was sent to a waiter,
    * so a STORE or COLLECT body that fails also goes to the next candidate, a STREAM body cuts. The
    * deadline covers the whole of a STORE body, and the head of a STREAM (whose body is paced by the
-   * clients).
+   * clients). Every request tells its shard how long it is waited for (Deadline.HEADER: the attempt's
+   * timeout), so the shard and the origin behind it stop when this edge does.
+   * Errors: a failure of this edge's own (no shard answered in time, routing failed, a short body) is
+   * answered with "edge-1;error" and a body naming this node and the cause; a shard's 5xx is passed on
+   * as it came, naming the tier that failed.
    * Load: every attempt is counted in flight on its shard until it ends (ShardRouter's bounded loads).
    */
   record Context(
@@ -92,11 +98,9 @@ final class ShardFetch {
     try {
       candidates = ctx.router().candidates(path);
     } catch (RuntimeException e) {
-      answer(
-          Reply.error(
-              HttpResponseStatus.SERVICE_UNAVAILABLE,
-              "shard routing failed: " + e.getMessage(),
-              ""),
+      fail(
+          new HttpError(
+              HttpResponseStatus.SERVICE_UNAVAILABLE, "shard routing failed: " + e.getMessage()),
           "");
       return;
     }
@@ -116,7 +120,7 @@ final class ShardFetch {
   private void attempt() {
     CandidateWalk.Attempt attempt = walk.next();
     if (attempt == null) {
-      answer(Reply.error(walk.unavailable(), ""), "");
+      fail(walk.unavailable(), "");
       return;
     }
     send(
@@ -137,7 +141,7 @@ final class ShardFetch {
             attempt.node().address(),
             HttpMethod.GET,
             encodedPath,
-            extra,
+            Deadline.put(new DefaultHttpHeaders().add(extra), attempt.timeout()),
             attempt.timeout(),
             receiver);
   }
@@ -277,6 +281,15 @@ final class ShardFetch {
   private void answer(Reply reply, String upstreamChain) {
     for (Flights.Waiter w : flight.close()) {
       w.future().complete(new Reply(reply.status(), reply.object(), chainFor(w, upstreamChain)));
+    }
+  }
+
+  /** Answers every waiter with a failure of this edge's own, naming it and the cause. */
+  private void fail(HttpError error, String upstreamChain) {
+    Reply reply =
+        Reply.error(error.at(ctx.nodeId()), Reply.chain(ctx.nodeId(), "error", upstreamChain));
+    for (Flights.Waiter w : flight.close()) {
+      w.future().complete(reply);
     }
   }
 
@@ -447,8 +460,8 @@ final class ShardFetch {
         object = builder.build(upstreamChain);
       } catch (RuntimeException e) {
         builder.abandon();
-        answer(
-            Reply.error(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body", ""),
+        fail(
+            new HttpError(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body"),
             upstreamChain);
         return;
       }
