@@ -53,8 +53,8 @@ public final class CandidateWalk {
    *
    * @param retry not the walk's first attempt
    * @param last no candidate is tried after this one: its answer, even a 5xx, is passed on
-   * @param timeout what this attempt may take: for the response head of a streamed exchange, or for
-   *     the whole of a collected one
+   * @param timeout what this attempt may take: for its response head, and for the body too where
+   *     the caller says so (the edge, for a body it stores)
    */
   public record Attempt(Node node, boolean retry, boolean last, Duration timeout) {}
 
@@ -234,8 +234,9 @@ public final class CandidateWalk {
 
   /**
    * Whether a 5xx was relayed by a node that itself worked: its own X-Cache verdict comes first and
-   * is not "error" ("shard-2;miss, origin-1;error"). The failure is further up (the next tier, S3),
-   * which the next candidate would ask again; such an answer is final and the node is healthy.
+   * is not "error" ("shard-2;miss, origin-1;error", or "shard-2;miss" when no node of the next tier
+   * answered it in time). The failure is further up (the next tier, S3), which the next candidate
+   * would ask again; such an answer is final and the node is healthy.
    */
   public static boolean relayedFailure(String nodeId, int status, @Nullable String xCache) {
     return status >= 500

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  * Fetches a path, whole, from the node that owns a routing key, falling over to the next distinct
  * candidates on the ring as {@link CandidateWalk} says (node down, unreachable, timed out, or
  * answering a 5xx of its own), within the request's {@link Deadline}. Each request tells its node,
- * in {@link Deadline#HEADER}, how long it will be waited for.
+ * in {@link Deadline#HEADER}, how long its response head will be waited for; a body that keeps
+ * coming after it is not cut (the next tier answers once it has a whole object, so its head comes
+ * late and its body fast; cutting a 15 MB body that flows would throw away work done).
  */
 public final class RoutedClient {
   private final UpstreamClient client;
@@ -45,8 +47,8 @@ public final class RoutedClient {
 
   /**
    * GET {@code path} from {@code routingKey}'s nodes with extra request headers (null: none), e.g.
-   * Accept, all attempts within {@code deadline} (null: each within the client's response timeout).
-   * Fails with the walk's {@link CandidateWalk#unavailable} error when no node answered.
+   * Accept, every response head within {@code deadline} (null: each within the client's response
+   * timeout). Fails with the walk's {@link CandidateWalk#unavailable} error when no node answered.
    */
   public CompletableFuture<Routed> get(
       NodeLocator ring,
@@ -85,7 +87,7 @@ public final class RoutedClient {
     }
     Deadline.put(request, attempt.timeout());
     client
-        .get(attempt.node().address(), path, request, attempt.timeout())
+        .collect(attempt.node().address(), path, request, attempt.timeout())
         .whenComplete(
             (response, failure) -> {
               if (failure != null) {

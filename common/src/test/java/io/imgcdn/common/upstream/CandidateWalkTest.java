@@ -192,6 +192,9 @@ class CandidateWalkTest {
   void relayedFailure_ownVerdictNotError_isFinal() {
     assertThat(CandidateWalk.relayedFailure("shard-2", 502, "shard-2;miss, origin-1;error"))
         .isTrue();
+    assertThat(CandidateWalk.relayedFailure("shard-2", 504, "shard-2;miss"))
+        .as("no origin answered the shard's fill in time: the shard worked")
+        .isTrue();
     assertThat(CandidateWalk.relayedFailure("shard-2", 503, "shard-2;error")).isFalse();
     assertThat(CandidateWalk.relayedFailure("shard-2", 404, "shard-2;miss, origin-1;miss"))
         .isFalse();
