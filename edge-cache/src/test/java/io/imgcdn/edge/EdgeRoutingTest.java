@@ -76,7 +76,7 @@ class EdgeRoutingTest {
         b.close();
         RawHttp.Response down = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(down.status()).isEqualTo(502);
-        assertThat(down.header("x-cache")).as("the edge's own failure").isEqualTo("edge-1;error");
+        assertThat(down.header("x-cache")).isEqualTo("edge-1;miss");
         assertThat(new String(down.body())).isEqualTo("edge-1: shard tier unavailable\n");
       }
     }
@@ -98,7 +98,7 @@ class EdgeRoutingTest {
         assertThat(r.status()).isEqualTo(504);
         assertThat(millis).isBetween(350L, 3_000L);
         assertThat(new String(r.body())).isEqualTo("edge-1: shard tier unavailable (timeout)\n");
-        assertThat(r.header("x-cache")).isEqualTo("edge-1;error");
+        assertThat(r.header("x-cache")).isEqualTo("edge-1;miss");
         for (FakeShard s : List.of(a, b)) {
           assertThat(s.deadlines)
               .as("each shard is told how long it is waited for, within the 400 ms deadline")

@@ -60,9 +60,10 @@ final class ShardFetch {
    * deadline covers the whole of a STORE body, and the head of a STREAM (whose body is paced by the
    * clients). Every request tells its shard how long it is waited for (Deadline.HEADER: the attempt's
    * timeout), so the shard and the origin behind it stop when this edge does.
-   * Errors: a failure of this edge's own (no shard answered in time, routing failed, a short body) is
-   * answered with "edge-1;error" and a body naming this node and the cause; a shard's 5xx is passed on
-   * as it came, naming the tier that failed.
+   * Errors: when no shard answered in time (or routing failed, or a body came short), every waiter gets
+   * a body naming this node and the cause ("edge-1: shard tier unavailable (timeout)"), with its own
+   * verdict (miss, coalesced): the tier behind it failed. A shard's 5xx is passed on as it came, naming
+   * the tier that failed.
    * Load: every attempt is counted in flight on its shard until it ends (ShardRouter's bounded loads).
    */
   record Context(
@@ -284,13 +285,9 @@ final class ShardFetch {
     }
   }
 
-  /** Answers every waiter with a failure of this edge's own, naming it and the cause. */
+  /** Answers every waiter with a failure met by this fetch, naming this node and the cause. */
   private void fail(HttpError error, String upstreamChain) {
-    Reply reply =
-        Reply.error(error.at(ctx.nodeId()), Reply.chain(ctx.nodeId(), "error", upstreamChain));
-    for (Flights.Waiter w : flight.close()) {
-      w.future().complete(reply);
-    }
+    answer(Reply.error(error.at(ctx.nodeId()), ""), upstreamChain);
   }
 
   private String chainFor(Flights.Waiter w, String upstreamChain) {

@@ -79,8 +79,10 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    * shard.upstream.deadline; a fill spends only what is left of it (every origin attempt tells the
    * origin how long it is waited for), and a miss whose time is spent is answered 504 at once, without
    * asking the origin. Hits are answered whatever is left. A coalesced fill runs within its first
-   * request's deadline. Every 5xx of this shard's own names it and its cause ("shard-2: origin tier
-   * unavailable (timeout)"); one relayed from the origin is passed on as it came.
+   * request's deadline. Every 5xx this shard answers names it and its cause ("shard-2: origin tier
+   * unavailable (timeout)"); one relayed from the origin is passed on as it came. A fill the origin
+   * tier failed keeps this shard's verdict "miss" (the failure is further up: the edge passes it on);
+   * "error" is for this shard's own failures (its store).
    *
    * Fills are coalesced until they are stored: the reply waits for the store write (tens of microseconds
    * for a thumbnail), so a request right after it finds the object instead of asking the origin again. A
@@ -409,12 +411,13 @@ public final class ShardTier implements ObjectServerHandler.Tier {
    */
   private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept, Deadline deadline) {
     if (deadline.spent()) {
-      return CompletableFuture.failedFuture(
-          new HttpError(
-              HttpResponseStatus.GATEWAY_TIMEOUT,
-              "deadline spent before the origin was asked ("
-                  + deadline.givenMillis()
-                  + " ms given)"));
+      return CompletableFuture.completedFuture(
+          upstreamFailed(
+              new HttpError(
+                  HttpResponseStatus.GATEWAY_TIMEOUT,
+                  "deadline spent before the origin was asked ("
+                      + deadline.givenMillis()
+                      + " ms given)")));
     }
     HttpHeaders headers =
         new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
@@ -431,7 +434,26 @@ public final class ShardTier implements ObjectServerHandler.Tier {
                             headers,
                             "origin",
                             deadline)
-                        .thenApply(routed -> fetched(routed.response())));
+                        .thenApply(routed -> fetched(routed.response()))
+                        .exceptionally(this::upstreamFailed));
+  }
+
+  /**
+   * No origin answered (or no time was left to ask): a 5xx naming this shard and the cause, with
+   * this shard's verdict "miss", not "error". Its cache worked; the tier behind it failed, and the
+   * edge passes such an answer on (CandidateWalk.relayedFailure) instead of asking another shard,
+   * which would ask the same origins with what is left of the same deadline.
+   */
+  private Fetched upstreamFailed(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof HttpError error && error.shouldReport()) {
+      LOG.warn("{}: {}", nodeId, error.getMessage());
+      return new Fetched(Reply.error(error.at(nodeId), Reply.chain(nodeId, "miss", "")), null);
+    }
+    throw failure instanceof CompletionException c ? c : new CompletionException(cause);
   }
 
   /**
