@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link FaultProxy}, one origin, N
@@ -56,12 +57,13 @@ final class FaultCluster implements AutoCloseable {
 
   /**
    * How to build the cluster: which shards (and whether the origin) run in child JVMs rather than
-   * this one; {@code shardDirs}: store directory per shard (null: under {@code dir}).
+   * this one; {@code originHeap}: the origin's child JVM heap (null: the origin runs in this one);
+   * {@code shardDirs}: store directory per shard (null: under {@code dir}).
    */
   record Options(
       int shards,
       Set<Integer> childJvmShards,
-      boolean originInChildJvm,
+      @Nullable String originHeap,
       long shardStoreBytes,
       long edgeCacheBytes,
       Map<String, String> extraSettings,
@@ -74,7 +76,7 @@ final class FaultCluster implements AutoCloseable {
     }
 
     static Options inProcess(int shards) {
-      return new Options(shards, Set.of(), false, 64L << 20, 64L << 20, Map.of(), null, -1, null);
+      return new Options(shards, Set.of(), null, 64L << 20, 64L << 20, Map.of(), null, -1, null);
     }
 
     /** Shard i runs in a child JVM (so it can be killed); the others stay in this one. */
@@ -84,7 +86,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           child,
-          originInChildJvm,
+          originHeap,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
@@ -94,10 +96,15 @@ final class FaultCluster implements AutoCloseable {
     }
 
     Options originProcess() {
+      return originProcess(NodeProcess.DEFAULT_HEAP);
+    }
+
+    /** The origin runs in a child JVM with {@code heap} (e.g. "768m"). */
+    Options originProcess(String heap) {
       return new Options(
           shards,
           childJvmShards,
-          true,
+          heap,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
@@ -110,7 +117,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           childJvmShards,
-          originInChildJvm,
+          originHeap,
           shardStoreBytes,
           bytes,
           extraSettings,
@@ -123,7 +130,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           childJvmShards,
-          originInChildJvm,
+          originHeap,
           bytes,
           edgeCacheBytes,
           extraSettings,
@@ -136,7 +143,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           childJvmShards,
-          originInChildJvm,
+          originHeap,
           shardStoreBytes,
           edgeCacheBytes,
           extra,
@@ -149,7 +156,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           childJvmShards,
-          originInChildJvm,
+          originHeap,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
@@ -163,7 +170,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           childJvmShards,
-          originInChildJvm,
+          originHeap,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
@@ -181,7 +188,7 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
               shards,
               childJvmShards,
-              originInChildJvm,
+              originHeap,
               shardStoreBytes,
               edgeCacheBytes,
               extraSettings,
@@ -301,8 +308,14 @@ final class FaultCluster implements AutoCloseable {
     originBase.put(NodeSettings.HOST, originHost());
     Map<String, String> originSettings = merged(originBase, "origin.");
     origin =
-        options.originInChildJvm()
-            ? NodeProcess.start("origin", "origin-1", originSettings, dir.resolve("origin-1.log"))
+        options.originHeap() != null
+            ? NodeProcess.start(
+                List.of(),
+                "origin",
+                "origin-1",
+                originSettings,
+                dir.resolve("origin-1.log"),
+                options.originHeap())
             : new InProcessOrigin(
                 OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
     writeClusterFile();

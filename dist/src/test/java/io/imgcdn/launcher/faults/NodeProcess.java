@@ -35,6 +35,9 @@ final class NodeProcess implements FaultCluster.NodeHandle {
   private static final Pattern SERVING = Pattern.compile("serving on [^ ]+:(\\d+) \\(admin (\\d+)");
   private static final long START_TIMEOUT_SECONDS = 120;
 
+  /** The child's heap unless a test needs more. */
+  static final String DEFAULT_HEAP = "256m";
+
   private final String id;
   private final Process process;
   private final Path log;
@@ -60,11 +63,22 @@ final class NodeProcess implements FaultCluster.NodeHandle {
    */
   static NodeProcess start(
       List<String> prefix, String role, String id, Map<String, String> settings, Path log) {
+    return start(prefix, role, id, settings, log, DEFAULT_HEAP);
+  }
+
+  /** The same with a heap of {@code heap} (e.g. "768m"). */
+  static NodeProcess start(
+      List<String> prefix,
+      String role,
+      String id,
+      Map<String, String> settings,
+      Path log,
+      String heap) {
     List<String> command = new ArrayList<>(prefix);
     command.addAll(
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx256m",
+            "-Xmx" + heap,
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-Xss512k",
