@@ -27,6 +27,10 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.async.SdkPublisher;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -50,6 +54,9 @@ public final class S3Source implements AutoCloseable {
    * which bounds the whole call: the caller waits for this tier's head, and the origin answers only
    * once it has the whole original. A call cut by its deadline before S3's own timeout is ABANDONED for
    * the breaker (the caller was in a hurry; S3 may be fine); S3's own timeouts count towards opening it.
+   * A call whose head timer fires while the SDK is still retrying S3's error answers (503 SlowDown) is
+   * reported as that answer, not as a timeout: S3 is slow to forgive, not hung (Answers sees every
+   * answer, retried ones included).
    * Cancelling the SDK's future aborts its HTTP request and closes the connection.
    * Size: an original larger than maxBytes is refused from its Content-Length before its body is read,
    * so a 2 GB object cannot fill the heap.
@@ -92,7 +99,8 @@ public final class S3Source implements AutoCloseable {
                     .maxConcurrency(maxConnections)
                     .connectionTimeout(Duration.ofSeconds(2))
                     .readTimeout(timeout))
-            .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD));
+            .overrideConfiguration(
+                c -> c.retryStrategy(RetryMode.STANDARD).addExecutionInterceptor(new Answers()));
     if (!endpoint.isEmpty()) {
       builder.endpointOverride(URI.create(endpoint));
     }
@@ -151,6 +159,10 @@ public final class S3Source implements AutoCloseable {
     private final AtomicBoolean over = new AtomicBoolean();
     private final long startNanos = System.nanoTime();
     private volatile @Nullable CompletableFuture<Received> sdk;
+
+    /** The status of S3's last answer to this call (an error the SDK retries), 0: none yet. */
+    private volatile int lastStatus;
+
     private @Nullable ScheduledFuture<?> headTimer;
     private @Nullable ScheduledFuture<?> deadlineTimer;
 
@@ -176,7 +188,11 @@ public final class S3Source implements AutoCloseable {
         deadlineTimer = timers.schedule(() -> timedOut(false), left, TimeUnit.NANOSECONDS);
       }
       GetObjectRequest request =
-          GetObjectRequest.builder().bucket(bucket).key(prefix + key).build();
+          GetObjectRequest.builder()
+              .bucket(bucket)
+              .key(prefix + key)
+              .overrideConfiguration(o -> o.putExecutionAttribute(CALL, this))
+              .build();
       CompletableFuture<Received> call;
       try {
         call = client.getObject(request, transformer);
@@ -195,15 +211,34 @@ public final class S3Source implements AutoCloseable {
     /** A timer fired: S3's own timeout ({@code s3}) or the request's deadline. */
     private void timedOut(boolean s3) {
       long waited = (System.nanoTime() - startNanos) / 1_000_000;
-      HttpError error =
-          s3
-              ? new HttpError(
-                  HttpResponseStatus.GATEWAY_TIMEOUT,
-                  "S3 timeout after " + timeout.toMillis() + " ms")
-              : new HttpError(
-                  HttpResponseStatus.GATEWAY_TIMEOUT,
-                  "deadline spent waiting for S3 (" + waited + " ms)");
-      if (end(s3 ? S3Breaker.Outcome.TIMED_OUT : S3Breaker.Outcome.ABANDONED, null, error)) {
+      int answered = lastStatus;
+      HttpError error;
+      S3Breaker.Outcome outcome;
+      if (!s3) {
+        error =
+            new HttpError(
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "deadline spent waiting for S3 (" + waited + " ms)");
+        outcome = S3Breaker.Outcome.ABANDONED;
+      } else if (answered >= 400) {
+        // S3 did answer, with errors the SDK kept retrying (503 SlowDown): not hung.
+        error =
+            new HttpError(
+                HttpResponseStatus.BAD_GATEWAY,
+                "S3 answered "
+                    + answered
+                    + ", still after "
+                    + timeout.toMillis()
+                    + " ms of retries");
+        outcome = S3Breaker.Outcome.ANSWERED;
+      } else {
+        error =
+            new HttpError(
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "S3 timeout after " + timeout.toMillis() + " ms");
+        outcome = S3Breaker.Outcome.TIMED_OUT;
+      }
+      if (end(outcome, null, error)) {
         CompletableFuture<?> call = sdk;
         if (call != null) {
           call.cancel(true); // aborts the request: its connection is closed, not left waiting
@@ -284,6 +319,24 @@ public final class S3Source implements AutoCloseable {
             HttpResponseStatus.BAD_GATEWAY, "S3 answered " + s3.statusCode(), cause);
       }
       return new HttpError(HttpResponseStatus.BAD_GATEWAY, "S3 request failed", cause);
+    }
+  }
+
+  /** The call a request belongs to, for {@link Answers}. */
+  private static final ExecutionAttribute<Call> CALL = new ExecutionAttribute<>("imgcdn.s3.call");
+
+  /**
+   * Tells each call about every answer S3 gives it, error answers the SDK retries included: a call
+   * whose retries of S3's 503s outlast the timeout is not a hung S3.
+   */
+  private static final class Answers implements ExecutionInterceptor {
+    @Override
+    public void afterTransmission(
+        Context.AfterTransmission context, ExecutionAttributes attributes) {
+      Call call = attributes.getAttribute(CALL);
+      if (call != null) {
+        call.lastStatus = context.httpResponse().statusCode();
+      }
     }
   }
 
