@@ -36,6 +36,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -352,58 +353,68 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     // per class.
     String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
     // The flight ends once the fill is stored (or refused), not when it arrives: a request in
-    // between joins
-    // it instead of missing the store and asking the origin again (a put takes tens of
-    // microseconds).
+    // between joins it instead of missing the store and asking the origin again.
     Coalescer.Join<Filled> fill =
         fills.join(
             flight,
             () ->
                 fetch(url, accept, deadline)
-                    .thenCompose(
-                        fetched ->
-                            keepOrNot(url, accept, fetched)
-                                .thenApply(key -> new Filled(fetched, key))));
+                    .thenApply(fetched -> new Filled(fetched, keepOrNot(url, accept, fetched))),
+            Filled::stored);
     return fill.future()
         .thenCompose(
             filled -> {
               Fetched fetched = filled.fetched();
               String chain = fetched.chain(fill.leader() ? null : nodeId);
-              // A body the store keeps in chunks is answered from the store, chunk by chunk: from
-              // the fill's own
-              // array, every waiter's response would hold the whole body until its client drained
-              // it.
-              if (filled.storedKey() == null
-                  || !ShardStore.storesInChunks(fetched.reply().object().body().length)) {
-                return CompletableFuture.completedFuture(fetched.response(chain));
-              }
-              DirectLease lease = new DirectLease();
               Supplier<CompletableFuture<Response>> fromFill =
                   () -> CompletableFuture.completedFuture(fetched.response(chain));
-              // Gone already, or the store refused the read (a full queue): the fill's own body
-              // still answers.
-              return store
-                  .find(filled.storedKey(), lease, lease)
+              // The answer waits for the store write (tens of microseconds for a thumbnail), but
+              // never past this request's deadline: a 15 MB write on a busy disk can take seconds,
+              // and the caller would give up on an object this shard has. Then the fill's own body
+              // answers.
+              return filled
+                  .stored()
+                  .thenApply(Optional::ofNullable)
+                  .completeOnTimeout(
+                      Optional.empty(), Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS)
                   .thenCompose(
-                      found ->
-                          found.isPresent()
-                              ? hit(
-                                  found.get(),
-                                  lease,
-                                  fetched.vary(),
-                                  requestHeaders,
-                                  chain,
-                                  fromFill)
-                              : fromFill.get())
-                  .exceptionallyCompose(e -> fromFill.get());
+                      storedKey ->
+                          storedKey.isPresent()
+                                  && ShardStore.storesInChunks(
+                                      fetched.reply().object().body().length)
+                              ? fromStore(storedKey.get(), fetched, requestHeaders, chain, fromFill)
+                              : fromFill.get());
             });
   }
 
   /**
-   * A fill's result, and the key it was stored under when it is answered from the store (else
-   * null).
+   * A stored fill whose body the store keeps in chunks, answered from the store chunk by chunk:
+   * from the fill's own array, every waiter's response would hold the whole body until its client
+   * drained it. Gone already, or the store refused the read (a full queue): the fill's own body
+   * still answers.
    */
-  private record Filled(Fetched fetched, String storedKey) {}
+  private CompletableFuture<Response> fromStore(
+      String storedKey,
+      Fetched fetched,
+      HttpHeaders requestHeaders,
+      String chain,
+      Supplier<CompletableFuture<Response>> fromFill) {
+    DirectLease lease = new DirectLease();
+    return store
+        .find(storedKey, lease, lease)
+        .thenCompose(
+            found ->
+                found.isPresent()
+                    ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
+                    : fromFill.get())
+        .exceptionallyCompose(e -> fromFill.get());
+  }
+
+  /**
+   * A fill's result, and its store write: the key it was stored under, or null when it was not
+   * stored.
+   */
+  private record Filled(Fetched fetched, CompletableFuture<String> stored) {}
 
   /**
    * From the key's previous owner if it has it, else from the origin; with the class's canonical
