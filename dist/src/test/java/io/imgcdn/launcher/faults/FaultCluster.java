@@ -34,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A cluster for fault tests on 127.0.0.1: embedded S3 behind an {@link FaultProxy}, one origin, N
@@ -57,26 +56,37 @@ final class FaultCluster implements AutoCloseable {
 
   /**
    * How to build the cluster: which shards (and whether the origin) run in child JVMs rather than
-   * this one; {@code originHeap}: the origin's child JVM heap (null: the origin runs in this one);
-   * {@code shardDirs}: store directory per shard (null: under {@code dir}).
+   * this one; {@code shardDirs}: store directory per shard (null: under {@code dir}); {@code
+   * childHeap}: the heap of each child JVM.
    */
   record Options(
       int shards,
       Set<Integer> childJvmShards,
-      @Nullable String originHeap,
+      boolean originInChildJvm,
       long shardStoreBytes,
       long edgeCacheBytes,
       Map<String, String> extraSettings,
       List<Path> shardDirs,
       int proxiedShard,
-      InNamespace inNamespace) {
+      InNamespace inNamespace,
+      String childHeap) {
     Options {
       childJvmShards = Set.copyOf(childJvmShards);
       extraSettings = Map.copyOf(extraSettings);
     }
 
     static Options inProcess(int shards) {
-      return new Options(shards, Set.of(), null, 64L << 20, 64L << 20, Map.of(), null, -1, null);
+      return new Options(
+          shards,
+          Set.of(),
+          false,
+          64L << 20,
+          64L << 20,
+          Map.of(),
+          null,
+          -1,
+          null,
+          NodeProcess.DEFAULT_HEAP);
     }
 
     /** Shard i runs in a child JVM (so it can be killed); the others stay in this one. */
@@ -86,83 +96,99 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           child,
-          originHeap,
+          originInChildJvm,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options originProcess() {
-      return originProcess(NodeProcess.DEFAULT_HEAP);
-    }
-
-    /** The origin runs in a child JVM with {@code heap} (e.g. "768m"). */
-    Options originProcess(String heap) {
       return new Options(
           shards,
           childJvmShards,
-          heap,
+          true,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options edgeCacheBytes(long bytes) {
       return new Options(
           shards,
           childJvmShards,
-          originHeap,
+          originInChildJvm,
           shardStoreBytes,
           bytes,
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options shardStoreBytes(long bytes) {
       return new Options(
           shards,
           childJvmShards,
-          originHeap,
+          originInChildJvm,
           bytes,
           edgeCacheBytes,
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options settings(Map<String, String> extra) {
       return new Options(
           shards,
           childJvmShards,
-          originHeap,
+          originInChildJvm,
           shardStoreBytes,
           edgeCacheBytes,
           extra,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
+    }
+
+    /** The heap of each child JVM (e.g. "768m"). */
+    Options childHeap(String heap) {
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extraSettings,
+          shardDirs,
+          proxiedShard,
+          inNamespace,
+          heap);
     }
 
     Options shardDirs(List<Path> dirs) {
       return new Options(
           shards,
           childJvmShards,
-          originHeap,
+          originInChildJvm,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
           dirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     /** Shard i is reached (by the edge and the other shards) through a {@link FaultProxy}. */
@@ -170,13 +196,14 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
           shards,
           childJvmShards,
-          originHeap,
+          originInChildJvm,
           shardStoreBytes,
           edgeCacheBytes,
           extraSettings,
           shardDirs,
           i,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     /**
@@ -188,13 +215,14 @@ final class FaultCluster implements AutoCloseable {
       return new Options(
               shards,
               childJvmShards,
-              originHeap,
+              originInChildJvm,
               shardStoreBytes,
               edgeCacheBytes,
               extraSettings,
               shardDirs,
               proxiedShard,
-              new InNamespace(i, link))
+              new InNamespace(i, link),
+              childHeap)
           .shardProcess(i);
     }
   }
@@ -308,14 +336,14 @@ final class FaultCluster implements AutoCloseable {
     originBase.put(NodeSettings.HOST, originHost());
     Map<String, String> originSettings = merged(originBase, "origin.");
     origin =
-        options.originHeap() != null
+        options.originInChildJvm()
             ? NodeProcess.start(
                 List.of(),
                 "origin",
                 "origin-1",
                 originSettings,
                 dir.resolve("origin-1.log"),
-                options.originHeap())
+                options.childHeap())
             : new InProcessOrigin(
                 OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
     writeClusterFile();
@@ -365,7 +393,8 @@ final class FaultCluster implements AutoCloseable {
     if (options.childJvmShards().contains(i)) {
       InNamespace ns = options.inNamespace();
       List<String> prefix = ns != null && ns.shard() == i ? ns.link().execPrefix() : List.of();
-      return NodeProcess.start(prefix, "shard", id, settings, dir.resolve(id + ".log"));
+      return NodeProcess.start(
+          prefix, "shard", id, settings, dir.resolve(id + ".log"), options.childHeap());
     }
     return new InProcessShard(ShardServer.start(parse(ShardConfig::from, settings)), id);
   }

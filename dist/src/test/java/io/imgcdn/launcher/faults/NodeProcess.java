@@ -52,21 +52,12 @@ final class NodeProcess implements FaultCluster.NodeHandle {
     this.adminPort = adminPort;
   }
 
-  /** Starts {@code imgcdn <role>} with {@code settings} and returns once it serves. */
-  static NodeProcess start(String role, String id, Map<String, String> settings, Path log) {
-    return start(List.of(), role, id, settings, log);
-  }
-
   /**
-   * The same, with {@code prefix} put before the java command (e.g. {@code ip netns exec <ns>},
-   * which execs java in place, so {@link #pid()} and {@link #kill()} still reach the JVM itself).
+   * Starts {@code imgcdn <role>} with {@code settings} and a heap of {@code heap} (e.g. "256m") and
+   * returns once it serves; {@code prefix} goes before the java command (e.g. {@code ip netns exec
+   * <ns>}, which execs java in place, so {@link #pid()} and {@link #kill()} still reach the JVM
+   * itself).
    */
-  static NodeProcess start(
-      List<String> prefix, String role, String id, Map<String, String> settings, Path log) {
-    return start(prefix, role, id, settings, log, DEFAULT_HEAP);
-  }
-
-  /** The same with a heap of {@code heap} (e.g. "768m"). */
   static NodeProcess start(
       List<String> prefix,
       String role,
