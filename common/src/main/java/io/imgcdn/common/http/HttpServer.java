@@ -1,9 +1,11 @@
 package io.imgcdn.common.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A serving port: the listener, the shared pipeline with its limits, and a graceful shutdown that
@@ -29,10 +31,26 @@ public final class HttpServer implements AutoCloseable {
       int port,
       ServerOptions options,
       Supplier<ObjectServerHandler> handlers) {
+    return bind(boss, workers, host, port, options, null, handlers);
+  }
+
+  /** {@link #bind} with a handler from {@code tls} first on each connection (HTTPS); null: none. */
+  public static HttpServer bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
+      ServerOptions options,
+      @Nullable Supplier<? extends ChannelHandler> tls,
+      Supplier<ObjectServerHandler> handlers) {
     ServerConnections connections = new ServerConnections(options.maxConnections());
     Channel listener =
         HttpServers.bind(
-            boss, workers, host, port, new ServerInitializer(handlers, options, connections));
+            boss,
+            workers,
+            host,
+            port,
+            new ServerInitializer(handlers, options, connections).tls(tls));
     return new HttpServer(listener, connections);
   }
 

@@ -1,11 +1,13 @@
 package io.imgcdn.common.http;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The serving pipeline of every tier: an optional connection cap, a request-head timeout, the
@@ -36,6 +38,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final Supplier<ObjectServerHandler> handlers;
   private final ServerOptions options;
   private final ServerConnections connections;
+  private @Nullable Supplier<? extends ChannelHandler> tls;
 
   /** The pipeline with default limits and this idle timeout, without a connection cap. */
   public ServerInitializer(Supplier<ObjectServerHandler> handlers, Duration idleTimeout) {
@@ -54,11 +57,23 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     this.connections = connections;
   }
 
+  /**
+   * Puts a handler from {@code tls} on every connection, after the connection cap and before
+   * everything else (TLS: the rest reads and writes cleartext).
+   */
+  public ServerInitializer tls(@Nullable Supplier<? extends ChannelHandler> tls) {
+    this.tls = tls;
+    return this;
+  }
+
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
     if (connections != null) {
       p.addLast("limit", connections.newLimitHandler());
+    }
+    if (tls != null) {
+      p.addLast("tls", tls.get());
     }
     p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
     p.addLast("decoder", new RequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
