@@ -6,6 +6,7 @@ import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +47,8 @@ import java.time.Duration;
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
+ *   <tr><td>edge.tls.*</td><td>see TlsSettings</td><td>HTTPS: certificates (SNI), port, the cleartext
+ *       port's role, session ticket keys, reloads</td></tr>
  * </table>
  */
 public record EdgeConfig(
@@ -68,7 +71,8 @@ public record EdgeConfig(
     Duration shutdownGrace,
     int ioThreads,
     Duration streamDetachAfter,
-    Duration streamReleaseAfter) {
+    Duration streamReleaseAfter,
+    TlsSettings tls) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
@@ -115,6 +119,12 @@ public record EdgeConfig(
           "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
       balance = 0.25;
     }
+    TlsSettings tls = TlsSettings.from(s);
+    if (tls.enabled() && tls.port() != 0 && tls.port() == node.port()) {
+      s.problem(
+          TlsSettings.PORT,
+          tls.port() + " is also server.port (expected: a port of its own for HTTPS)");
+    }
     return new EdgeConfig(
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
@@ -135,6 +145,7 @@ public record EdgeConfig(
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),
-        durationOrOff(s, "edge.stream.release-after", "5s"));
+        durationOrOff(s, "edge.stream.release-after", "5s"),
+        tls);
   }
 }
