@@ -1,5 +1,7 @@
 package io.imgcdn.launcher;
 
+import io.imgcdn.edge.tls.CertificateFiles;
+import io.imgcdn.edge.tls.SelfSignedCertificates;
 import io.imgcdn.origin.security.UrlSigner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +33,7 @@ final class Demo implements Callable<Integer> {
       defaultValue = "8080",
       description =
           "Edge port (default ${DEFAULT-VALUE}); shards use the next three ports, the origin"
-              + " port+10, S3 port+920, admin ports 9080-9090.")
+              + " port+10, S3 port+920, HTTPS port+363 (8443), admin ports 9080-9090.")
   int port;
 
   @Option(
@@ -50,6 +52,12 @@ final class Demo implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    // HTTPS with a certificate for 127.0.0.1 and localhost, made once and kept in the data dir.
+    CertificateFiles certificate =
+        SelfSignedCertificates.localhost(dir.toAbsolutePath().resolve("tls"));
+    Map<String, String> settings = new java.util.HashMap<>(DEMO_SETTINGS);
+    settings.put("edge.tls.port", String.valueOf(port + 363));
+    settings.put("edge.tls.certificates", certificate.toString());
     LocalCluster cluster =
         LocalCluster.start(
             new LocalCluster.Layout(
@@ -63,7 +71,7 @@ final class Demo implements Callable<Integer> {
                 256L << 20,
                 512L << 20,
                 SIGNING_KEY,
-                DEMO_SETTINGS));
+                settings));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -86,6 +94,13 @@ final class Demo implements Callable<Integer> {
             + ")");
     out.println();
     out.println("  Open in a browser:  " + edge + "/");
+    String https = "https://127.0.0.1:" + cluster.edge().tlsPort();
+    out.println("  HTTPS:              curl --cacert " + certificate.chain() + " " + https + "/");
+    out.println(
+        "                      (self-signed for 127.0.0.1 and localhost; to trust it, import "
+            + certificate.chain().getFileName()
+            + " as an authority in the browser, or on Debian copy it to"
+            + " /usr/local/share/ca-certificates/imgcdn-demo.crt and run update-ca-certificates)");
     out.println();
     out.println("  An original:        " + edge + "/" + first);
     out.println("  Named variants:     " + edge + "/v/w150/" + first);
