@@ -226,6 +226,28 @@ class EdgeTlsTest {
   }
 
   @Test
+  void jdkHttpClient_largeObjectRelayedFromTheShard_arrivesWholeOverHttps() throws Exception {
+    byte[] large = new byte[3 << 20]; // over edge.cache.max-object-bytes: streamed, never cached
+    new SecureRandom().nextBytes(large);
+    shard.objects.put("/videos/large.bin", large);
+    HttpClient client =
+        HttpClient.newBuilder()
+            .sslContext(TlsTesting.trusting(localhost.chain()))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<byte[]> response =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create("https://127.0.0.1:" + edge.tlsPort() + "/videos/large.bin"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo(large);
+    }
+  }
+
+  @Test
   void cleartextPort_stillServes_byDefault() throws Exception {
     HttpResponse<byte[]> response =
         HttpClient.newHttpClient()
