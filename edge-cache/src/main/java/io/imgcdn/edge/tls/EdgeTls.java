@@ -76,6 +76,7 @@ public final class EdgeTls implements AutoCloseable {
       TlsMetrics metrics,
       ScheduledExecutorService scheduler,
       Duration handshakeTimeout,
+      FileWatch watch,
       List<Slot> slots,
       TicketKeys ticketKeys,
       @Nullable FileContents ticketFile) {
@@ -88,16 +89,10 @@ public final class EdgeTls implements AutoCloseable {
     this.ticketKeys = ticketKeys;
     this.ticketFileInService = ticketFile;
     this.contexts = sniContexts(slots);
-    List<Path> files = new ArrayList<>();
+    this.watch = watch;
     for (Slot slot : slots) {
-      files.add(slot.files.chain());
-      files.add(slot.files.key());
       metrics.expiry(slot.files, () -> slot.inService.notAfter());
     }
-    if (settings.ticketKeyFile() != null) {
-      files.add(settings.ticketKeyFile());
-    }
-    this.watch = new FileWatch(files);
   }
 
   /**
@@ -111,13 +106,24 @@ public final class EdgeTls implements AutoCloseable {
       ScheduledExecutorService scheduler,
       MeterRegistry registry) {
     if (!settings.enabled()) {
-      throw new IllegalArgumentException("no certificates (expected: " + TlsSettings.CERTIFICATES);
+      throw new IllegalArgumentException(
+          "no certificates (expected: " + TlsSettings.CERTIFICATES + " set)");
     }
     TlsPolicy policy = TlsPolicy.choose(List.of(TlsPolicy.HTTP_1_1), settings.sessionTimeout());
+    // Stamped before the files are read: a change made while they are read is seen by the watch.
+    List<Path> watched = new ArrayList<>();
+    for (CertificateFiles pair : settings.certificates()) {
+      watched.add(pair.chain());
+      watched.add(pair.key());
+    }
+    Path ticketPath = settings.ticketKeyFile();
+    if (ticketPath != null) {
+      watched.add(ticketPath);
+    }
+    FileWatch watch = new FileWatch(watched);
     List<String> problems = new ArrayList<>();
     TicketKeys keys = TicketKeys.random();
     FileContents ticketFile = null;
-    Path ticketPath = settings.ticketKeyFile();
     if (ticketPath != null) {
       try {
         ticketFile = FileContents.read(ticketPath);
@@ -147,6 +153,7 @@ public final class EdgeTls implements AutoCloseable {
             new TlsMetrics(registry),
             scheduler,
             handshakeTimeout,
+            watch,
             slots,
             keys,
             ticketFile);
