@@ -101,9 +101,20 @@ class MainTest {
         .contains("/v/w150/a.jpg -> " + owner + " (127.0.0.1:808" + owner.charAt(6) + "), then ")
         .contains("/b c.png -> " + ring.owner("/b c.png").id())
         .contains("; origin origin-1");
-    assertThat(runOut("ring", "--config", cluster.toString(), "/a/../b.jpg")[0])
-        .as("--config names the cluster file too")
+    assertThat(runOut("ring", "--cluster", cluster.toString(), "/a/../b.jpg")[0])
+        .as("a URL the nodes would refuse")
         .isEqualTo("2");
+
+    String[] old = runOut("ring", "--config", cluster.toString(), "/v/w150/a.jpg");
+    assertThat(old[0]).as("the old spelling still works, for one release").isEqualTo("0");
+    assertThat(old[1]).isEqualTo(runOut("ring", "-C", cluster.toString(), "/v/w150/a.jpg")[1]);
+    assertThat(old[2])
+        .contains("--config for the cluster file is deprecated", "use --cluster FILE");
+
+    String[] none = runOut("ring", "/v/w150/a.jpg");
+    assertThat(none[0]).isEqualTo("2");
+    assertThat(none[2]).contains("no cluster file (expected: --cluster FILE)");
+    assertThat(runOut("ring", "--help")[1]).contains("--cluster=FILE").doesNotContain("--config");
   }
 
   @Test
