@@ -8,9 +8,10 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * The serving pipeline of every tier: an optional connection cap, a request-head timeout, the
- * HTTP/1.1 decoder (request-line and header limits) and encoder, then the tier's {@link
- * ObjectServerHandler} (which also enforces the idle timeout).
+ * The HTTP/1.1 serving pipeline of every tier, one handler per job, in this order: the connection
+ * cap (optional), the request-head timeout, the idle timeout, the HTTP/1.1 decoder (request-line
+ * and header limits) and encoder, the request-head validator, then the tier's {@link
+ * ObjectServerHandler} (responses in request order, keep-alive, backpressure, drain).
  */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   /*
@@ -60,9 +61,12 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     if (connections != null) {
       p.addLast("limit", connections.newLimitHandler());
     }
+    ObjectServerHandler handler = handlers.get();
     p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
+    p.addLast("idle", new IdleTimeout(options.idleTimeout(), handler::hasRequestsInFlight));
     p.addLast("decoder", new RequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
     p.addLast(ENCODER, new HttpResponseEncoder());
-    p.addLast("handler", handlers.get().idleTimeout(options.idleTimeout()));
+    p.addLast("validator", new RequestHeadValidator(Protocol.HTTP_1_1));
+    p.addLast("handler", handler);
   }
 }

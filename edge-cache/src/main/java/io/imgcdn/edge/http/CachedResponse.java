@@ -76,12 +76,40 @@ final class CachedResponse implements Response {
         }
       }
       boolean withBody = !HttpMethod.HEAD.equals(out.method());
-      out.writeEncoded(chain == null ? prefixes.hit(out) : prefixes.forChain(out, chain));
-      out.writeEncoded(object.headAndBody(withBody));
+      ResponseChannel.Http1Wire wire = out.http1Wire();
+      if (wire != null) {
+        wire.writeEncoded(chain == null ? prefixes.hit(out) : prefixes.forChain(out, chain));
+        wire.writeEncoded(object.headAndBody(withBody));
+      } else {
+        whole(out, withBody);
+      }
       out.end(withBody ? object.bodyBytes() : 0);
     } finally {
       object.release();
     }
+  }
+
+  /**
+   * The 200 as a head and its content, with the header lines stored with the object, for a channel
+   * that takes no pre-encoded bytes (an HTTP/2 or HTTP/3 stream).
+   */
+  private void whole(ResponseChannel out, boolean withBody) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    HttpHeaders h = head.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, object.contentType());
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, object.bodyBytes());
+    if (!object.etag().isEmpty()) {
+      h.set(HttpHeaderNames.ETAG, object.etag());
+    }
+    h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
+    setVary(h);
+    h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+    common(h, out);
+    out.write(head);
+    out.write(
+        withBody
+            ? new DefaultLastHttpContent(object.body(0, object.bodyBytes()))
+            : LastHttpContent.EMPTY_LAST_CONTENT);
   }
 
   /** A 304 or 206 says Vary as the 200 would (RFC 9110 sections 15.4.5 and 12.5.5). */
