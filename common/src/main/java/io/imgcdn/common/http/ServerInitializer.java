@@ -1,8 +1,8 @@
 package io.imgcdn.common.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * and header limits) and encoder, the request-head validator, then the tier's {@link
  * ObjectServerHandler} (responses in request order, keep-alive, backpressure, drain).
  */
-public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+public final class ServerInitializer extends ChannelInitializer<Channel> {
   /*
    * Decoder and encoder are separate handlers rather than one HttpServerCodec: responses that a tier has
    * already encoded (a cache hit whose head was built when it was stored) are written past the encoder,
@@ -56,7 +56,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   }
 
   @Override
-  protected void initChannel(SocketChannel ch) {
+  protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
     if (connections != null) {
       p.addLast("limit", connections.newLimitHandler());
