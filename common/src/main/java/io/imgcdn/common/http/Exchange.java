@@ -76,6 +76,10 @@ abstract class Exchange implements ResponseChannel {
     onResponse();
   }
 
+  final boolean hasResponse() {
+    return response != null;
+  }
+
   /** The response, once {@link #respond} has set it. */
   final Response response() {
     Response r = response;

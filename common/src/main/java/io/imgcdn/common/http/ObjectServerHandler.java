@@ -190,7 +190,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     boolean wrote = false;
     try {
       Slot head;
-      while ((head = slots.peek()) != null && head.ready && !head.started) {
+      while ((head = slots.peek()) != null && head.hasResponse() && !head.started) {
         head.started = true;
         wrote = true;
         if (!dispatch.write(head)) {
@@ -250,7 +250,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     Slot s;
     while ((s = slots.poll()) != null) {
       s.gone = true;
-      if (s.ready && !s.started) {
+      if (s.hasResponse() && !s.started) {
         s.response().discard();
       }
       s.runWritableTask();
@@ -299,7 +299,6 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   /** One request's place in the response order, and the channel its response writes through. */
   private final class Slot extends Exchange implements ResponseChannel.Http1Wire {
     private final boolean keepAlive;
-    boolean ready;
     boolean started;
 
     Slot(HttpRequest request, boolean keepAlive) {
@@ -333,7 +332,6 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     void onResponse() {
-      ready = true;
       writeReady();
     }
 
