@@ -4,8 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import java.time.Duration;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP/1.1 serving pipeline of every tier, one handler per job, in this order: the connection
@@ -36,12 +36,7 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
 
   private final Supplier<ObjectServerHandler> handlers;
   private final ServerOptions options;
-  private final ServerConnections connections;
-
-  /** The pipeline with default limits and this idle timeout, without a connection cap. */
-  public ServerInitializer(Supplier<ObjectServerHandler> handlers, Duration idleTimeout) {
-    this(handlers, ServerOptions.withIdleTimeout(idleTimeout), null);
-  }
+  private final @Nullable ServerConnections connections;
 
   /**
    * The pipeline with these limits; {@code connections} (may be null) caps and tracks connections.
@@ -49,7 +44,7 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
   public ServerInitializer(
       Supplier<ObjectServerHandler> handlers,
       ServerOptions options,
-      ServerConnections connections) {
+      @Nullable ServerConnections connections) {
     this.handlers = handlers;
     this.options = options;
     this.connections = connections;
