@@ -39,6 +39,36 @@ class ObjectServerHandlerTest {
         "n;hit");
   }
 
+  /** A reply that tells whether it was discarded instead of written. */
+  static final class WatchedReply implements Response {
+    private final Reply reply;
+    boolean discarded;
+
+    WatchedReply(Reply reply) {
+      this.reply = reply;
+    }
+
+    @Override
+    public HttpResponseStatus status() {
+      return reply.status();
+    }
+
+    @Override
+    public String xCache() {
+      return reply.xCache();
+    }
+
+    @Override
+    public void write(ResponseChannel out) {
+      reply.write(out);
+    }
+
+    @Override
+    public void discard() {
+      discarded = true;
+    }
+  }
+
   static String get(String path) {
     return "GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n";
   }
@@ -222,33 +252,9 @@ class ObjectServerHandlerTest {
     Http1Client c = client(16);
     c.send(get("/a.jpg"));
     c.server.close();
-    boolean[] discarded = {false};
-    Reply reply = ok("a");
-    pending
-        .get("/a.jpg")
-        .complete(
-            new Response() {
-              @Override
-              public HttpResponseStatus status() {
-                return reply.status();
-              }
-
-              @Override
-              public String xCache() {
-                return reply.xCache();
-              }
-
-              @Override
-              public void write(ResponseChannel out) {
-                reply.write(out);
-              }
-
-              @Override
-              public void discard() {
-                discarded[0] = true;
-              }
-            });
-    assertThat(discarded[0]).isTrue();
+    WatchedReply late = new WatchedReply(ok("a"));
+    pending.get("/a.jpg").complete(late);
+    assertThat(late.discarded).isTrue();
     assertFalse(c.finishAndReleaseAll());
   }
 

@@ -129,7 +129,6 @@ class StreamRequestHandlerTest {
     assertFalse(channel.finishAndReleaseAll());
 
     CompletableFuture<Response> afterReset = new CompletableFuture<>();
-    boolean[] discarded = {false};
     Tier slow = (url, headers) -> afterReset;
     EmbeddedChannel reset =
         new EmbeddedChannel(
@@ -138,30 +137,10 @@ class StreamRequestHandlerTest {
             new StreamRequestHandler(new TierDispatch("n", slow, null), Protocol.HTTP_2));
     reset.writeInbound(request("GET", "/a.jpg"));
     reset.close(); // the client reset the stream
-    Reply reply = ObjectServerHandlerTest.ok(BODY);
-    afterReset.complete(
-        new Response() {
-          @Override
-          public io.netty.handler.codec.http.HttpResponseStatus status() {
-            return reply.status();
-          }
-
-          @Override
-          public String xCache() {
-            return reply.xCache();
-          }
-
-          @Override
-          public void write(ResponseChannel out) {
-            reply.write(out);
-          }
-
-          @Override
-          public void discard() {
-            discarded[0] = true;
-          }
-        });
-    assertThat(discarded[0]).isTrue();
+    ObjectServerHandlerTest.WatchedReply late =
+        new ObjectServerHandlerTest.WatchedReply(ObjectServerHandlerTest.ok(BODY));
+    afterReset.complete(late);
+    assertThat(late.discarded).isTrue();
     assertFalse(reset.finishAndReleaseAll());
   }
 }
