@@ -8,6 +8,7 @@ import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.config.ConfigException;
 import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.ResponseObserver;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
@@ -225,8 +226,7 @@ public final class EdgeServer implements AutoCloseable {
             config.node().adminPort(),
             config.node().adminToken(),
             java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
-    ObjectServerHandler.ResponseObserver observer =
-        new RequestMetrics(metrics.registry(), config.node().id());
+    ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
     Supplier<ObjectServerHandler> handlers =
         () -> {

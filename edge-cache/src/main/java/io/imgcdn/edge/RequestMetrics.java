@@ -1,7 +1,8 @@
 package io.imgcdn.edge;
 
-import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Protocol;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.ResponseObserver;
 import io.imgcdn.common.node.NodeRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * feeds: imgcdn_requests_total by verdict, imgcdn_responses_total by status class, response bytes,
  * duration), without allocating on a hit.
  */
-final class RequestMetrics implements ObjectServerHandler.ResponseObserver {
+final class RequestMetrics implements ResponseObserver {
   /*
    * Micrometer returns the already registered meter for the same name and tags, so these are the very
    * counters NodeMetrics registers and /metrics is unchanged. What this saves per request: the verdict
@@ -59,7 +60,8 @@ final class RequestMetrics implements ObjectServerHandler.ResponseObserver {
   }
 
   @Override
-  public void completed(HttpMethod method, Response response, long bodyBytes, long nanos) {
+  public void completed(
+      Protocol protocol, HttpMethod method, Response response, long bodyBytes, long nanos) {
     String chain = response.xCache();
     Counter v =
         hitChain.equals(chain)

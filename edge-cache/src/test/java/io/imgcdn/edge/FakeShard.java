@@ -7,6 +7,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -58,7 +59,7 @@ final class FakeShard implements AutoCloseable {
   FakeShard(String id, int port) {
     this.id = id;
     this.group = Transports.group(1, id);
-    ObjectServerHandler.Tier tier =
+    Tier tier =
         (url, headers) -> {
           requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
           String range = headers.get("Range");

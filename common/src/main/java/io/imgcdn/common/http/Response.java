@@ -3,10 +3,10 @@ package io.imgcdn.common.http;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * One answer ready to be written by {@link ObjectServerHandler}: a {@link Reply} built on the heap,
- * or a tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The handler calls
- * exactly one of {@link #write} or {@link #discard}, on the connection's event loop, in request
- * order.
+ * One answer ready to be written through a {@link ResponseChannel}: a {@link Reply} built on the
+ * heap, or a tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The
+ * connection's handler calls exactly one of {@link #write} or {@link #discard}, on the connection's
+ * event loop (on HTTP/1.1 in request order).
  */
 public interface Response {
   /*

@@ -1,20 +1,20 @@
 package io.imgcdn.common.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import java.time.Duration;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The serving pipeline of every tier: an optional connection cap, a request-head timeout, the
- * HTTP/1.1 decoder (request-line and header limits) and encoder, then the tier's {@link
- * ObjectServerHandler} (which also enforces the idle timeout).
+ * The HTTP/1.1 serving pipeline of every tier, one handler per job, in this order: the connection
+ * cap (optional), the request-head timeout, the idle timeout, the HTTP/1.1 decoder (request-line
+ * and header limits) and encoder, the request-head validator, then the tier's {@link
+ * ObjectServerHandler} (responses in request order, keep-alive, backpressure, drain).
  */
-public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+public final class ServerInitializer extends ChannelInitializer<Channel> {
   /*
    * Decoder and encoder are separate handlers rather than one HttpServerCodec: responses that a tier has
    * already encoded (a cache hit whose head was built when it was stored) are written past the encoder,
@@ -37,13 +37,8 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
   private final Supplier<ObjectServerHandler> handlers;
   private final ServerOptions options;
-  private final ServerConnections connections;
+  private final @Nullable ServerConnections connections;
   private @Nullable Supplier<? extends ChannelHandler> tls;
-
-  /** The pipeline with default limits and this idle timeout, without a connection cap. */
-  public ServerInitializer(Supplier<ObjectServerHandler> handlers, Duration idleTimeout) {
-    this(handlers, ServerOptions.withIdleTimeout(idleTimeout), null);
-  }
 
   /**
    * The pipeline with these limits; {@code connections} (may be null) caps and tracks connections.
@@ -51,7 +46,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   public ServerInitializer(
       Supplier<ObjectServerHandler> handlers,
       ServerOptions options,
-      ServerConnections connections) {
+      @Nullable ServerConnections connections) {
     this.handlers = handlers;
     this.options = options;
     this.connections = connections;
@@ -67,7 +62,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   }
 
   @Override
-  protected void initChannel(SocketChannel ch) {
+  protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
     if (connections != null) {
       p.addLast("limit", connections.newLimitHandler());
@@ -75,9 +70,12 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     if (tls != null) {
       p.addLast("tls", tls.get());
     }
+    ObjectServerHandler handler = handlers.get();
     p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
+    p.addLast("idle", new IdleTimeout(options.idleTimeout(), handler::hasRequestsInFlight));
     p.addLast("decoder", new RequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
     p.addLast(ENCODER, new HttpResponseEncoder());
-    p.addLast("handler", handlers.get().idleTimeout(options.idleTimeout()));
+    p.addLast("validator", new RequestHeadValidator(Protocol.HTTP_1_1));
+    p.addLast("handler", handler);
   }
 }

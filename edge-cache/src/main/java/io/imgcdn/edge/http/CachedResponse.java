@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * A response served from a {@link CachedObject} in memory: a 200 written as a prefix plus a slice
@@ -62,15 +63,20 @@ final class CachedResponse implements Response {
               object.bodyBytes());
       if (decision != ConditionalRequest.Decision.FULL) {
         if (decision.sendsRepresentation()) {
-          partial(out, decision);
+          representation(out, decision, true);
         } else {
           withoutRepresentation(out, decision);
         }
         return;
       }
       boolean withBody = !HttpMethod.HEAD.equals(out.method());
-      out.writeEncoded(chain == null ? prefixes.hit(out) : prefixes.forChain(out, chain));
-      out.writeEncoded(object.headAndBody(withBody));
+      ResponseChannel.Http1Wire wire = out.http1Wire();
+      if (wire == null) { // an HTTP/2 or HTTP/3 stream: no pre-encoded bytes
+        representation(out, decision, withBody);
+        return;
+      }
+      wire.writeEncoded(chain == null ? prefixes.hit(out) : prefixes.forChain(out, chain));
+      wire.writeEncoded(object.headAndBody(withBody));
       out.end(withBody ? object.bodyBytes() : 0);
     } finally {
       object.release();
@@ -96,9 +102,10 @@ final class CachedResponse implements Response {
 
   /**
    * A 206 (to a GET: HEAD has no ranges), which says Vary as the 200 would (RFC 9110 section
-   * 12.5.5).
+   * 12.5.5), or the 200 built from its parts for a channel that takes no pre-encoded bytes.
    */
-  private void partial(ResponseChannel out, ConditionalRequest.Decision range) {
+  private void representation(
+      ResponseChannel out, ConditionalRequest.Decision range, boolean withBody) {
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, range.status());
     HttpHeaders h = head.headers();
     ObjectResponses.representationHeaders(
@@ -116,6 +123,11 @@ final class CachedResponse implements Response {
     h.set(ObjectResponses.X_CACHE, xCache());
     ObjectResponses.setConnection(h, out);
     out.write(head);
+    if (!withBody) {
+      out.write(LastHttpContent.EMPTY_LAST_CONTENT);
+      out.end(0);
+      return;
+    }
     int length = (int) range.length(object.bodyBytes());
     ByteBuf slice = object.body((int) range.first(), length);
     out.write(new DefaultLastHttpContent(slice));

@@ -1,8 +1,8 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.http.AcceptClass;
-import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.CachedObject;
@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * on the ring (the next one if it is down or swamped), with concurrent misses for one URL sharing
  * one fetch.
  */
-public final class EdgeTier implements ObjectServerHandler.Tier {
+public final class EdgeTier implements Tier {
   /*
    * A hit costs one index lookup and one tryRetain, and its response is written without copying the body
    * (CachedResponse). A URL whose responses vary by Accept has a marker under its plain key and one entry

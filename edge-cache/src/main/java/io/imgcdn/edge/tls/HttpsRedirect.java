@@ -2,10 +2,10 @@ package io.imgcdn.edge.tls;
 
 import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.ObjectResponses;
-import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * handler, so that handler's rules come first: only GET and HEAD get here (others are 405), bad
  * requests are 400, and redirects are counted and logged like any response (verdict "redirect").
  */
-public final class HttpsRedirect implements ObjectServerHandler.Tier {
+public final class HttpsRedirect implements Tier {
   /*
    * 301 rather than 308: browsers turn a 301 for GET into a GET, which is all this port answers, and
    * every client knows 301 (RFC 9110 section 15.4.2). The host comes from the request as the client
