@@ -170,6 +170,35 @@ class EdgeHttp2Test {
   }
 
   @Test
+  void h2load_manyStreamsOnFewConnections_allSucceed() {
+    Run run =
+        TlsTesting.run(
+            null, "h2load", "-n", "2000", "-c", "4", "-m", "32", url(edge, "/photos/a.jpg"));
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output())
+        .contains("Application protocol: h2")
+        .contains("2000 succeeded, 0 failed, 0 errored")
+        .contains("status codes: 2000 2xx");
+    // A smoke figure beside HTTP/1.1 over TLS on the same port (no pipelining), not a benchmark.
+    Run http1 =
+        TlsTesting.run(null, "h2load", "--h1", "-n", "2000", "-c", "4", url(edge, "/photos/a.jpg"));
+    assertThat(http1.output()).contains("2000 succeeded, 0 failed, 0 errored");
+    System.out.println("h2 (4 connections, 32 streams each): " + summary(run));
+    System.out.println("http/1.1 (4 connections): " + summary(http1));
+  }
+
+  private static String summary(Run h2load) {
+    return h2load.output().lines().filter(l -> l.contains("req/s")).findFirst().orElse("?")
+        + " | "
+        + h2load
+            .output()
+            .lines()
+            .filter(l -> l.contains("time for request"))
+            .findFirst()
+            .orElse("?");
+  }
+
+  @Test
   void jdkClient_rangeConditionalAndHead_overHttp2() throws Exception {
     HttpClient client = h2Client();
     HttpResponse<byte[]> range = get(client, "/photos/a.jpg", "Range", "bytes=10-19");
