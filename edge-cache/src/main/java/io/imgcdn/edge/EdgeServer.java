@@ -6,9 +6,11 @@ import io.imgcdn.common.admin.AdminServer;
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.config.ConfigException;
+import io.imgcdn.common.http.Http2Pipeline;
 import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.ResponseObserver;
+import io.imgcdn.common.http.TierDispatch;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
@@ -31,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -215,7 +218,11 @@ public final class EdgeServer implements AutoCloseable {
     if (tlsSettings.enabled()) {
       tls =
           EdgeTls.start(
-              tlsSettings, config.server().requestHeadTimeout(), scheduler, metrics.registry());
+              tlsSettings,
+              config.http2().enabled(),
+              config.server().requestHeadTimeout(),
+              scheduler,
+              metrics.registry());
       routes = java.util.stream.Stream.concat(routes.stream(), tls.routes().stream()).toList();
     }
     admin =
@@ -228,13 +235,17 @@ public final class EdgeServer implements AutoCloseable {
             java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
     ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
-    Supplier<ObjectServerHandler> handlers =
-        () -> {
-          ConnectionTap tap =
-              status.tap(tier, observer, config.server().maxPipelined()); // status page counts
-          return new ObjectServerHandler(id, tap, tap, config.server().maxPipelined())
-              .accessLog(runtime.accessLog());
+    // One dispatch per connection, whatever its protocol, behind the status page's tap, which
+    // follows the connection's requests in flight: up to maxPipelined on HTTP/1.1, up to
+    // max-concurrent-streams on HTTP/2.
+    IntFunction<TierDispatch> dispatches =
+        inFlight -> {
+          ConnectionTap tap = status.tap(tier, observer, inFlight); // status page counts
+          return new TierDispatch(id, tap, tap).accessLog(runtime.accessLog());
         };
+    int maxPipelined = config.server().maxPipelined();
+    Supplier<ObjectServerHandler> handlers =
+        () -> new ObjectServerHandler(dispatches.apply(maxPipelined), maxPipelined);
     if (tls != null) {
       secure =
           HttpServer.bind(
@@ -244,7 +255,13 @@ public final class EdgeServer implements AutoCloseable {
               tlsSettings.port(),
               config.server(),
               tls.connections(),
-              handlers);
+              handlers,
+              config.http2().enabled()
+                  ? new Http2Pipeline(
+                      config.http2(),
+                      config.server(),
+                      () -> dispatches.apply(config.http2().maxConcurrentStreams()))
+                  : null);
     }
     serving =
         switch (tlsSettings.cleartext()) {

@@ -163,9 +163,20 @@ class EdgeTlsTest {
   }
 
   @Test
-  void sClient_alpn_agreesOnHttp11() {
-    Run run = TlsTesting.sClient(edge.tlsPort(), "-alpn", "h2,http/1.1");
-    assertThat(run.output()).contains("ALPN protocol: http/1.1");
+  void sClient_alpn_prefersH2_andAgreesOnHttp11WithClientsWithoutIt() {
+    // The client lists http/1.1 first; the server's order picks h2. (grep: the h2 connection
+    // preface that follows is binary.)
+    Run h2 =
+        TlsTesting.run(
+            null,
+            "sh",
+            "-c",
+            "openssl s_client -connect 127.0.0.1:"
+                + edge.tlsPort()
+                + " -alpn http/1.1,h2 </dev/null 2>&1 | grep -a 'ALPN protocol'");
+    assertThat(h2.output()).contains("ALPN protocol: h2");
+    Run run = TlsTesting.sClient(edge.tlsPort(), "-alpn", "http/1.1");
+    assertThat(run.output()).contains("ALPN protocol: http/1.1").contains("HTTP/1.1 404");
   }
 
   @Test

@@ -43,6 +43,22 @@ public final class HttpServer implements AutoCloseable {
       ServerOptions options,
       @Nullable Supplier<? extends ChannelHandler> tls,
       Supplier<ObjectServerHandler> handlers) {
+    return bind(boss, workers, host, port, options, tls, handlers, null);
+  }
+
+  /**
+   * {@link #bind} with TLS from {@code tls} and, when {@code http2} is not null, HTTP/2 for the
+   * clients that choose h2 in ALPN (the TLS handler must offer it).
+   */
+  public static HttpServer bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
+      ServerOptions options,
+      @Nullable Supplier<? extends ChannelHandler> tls,
+      Supplier<ObjectServerHandler> handlers,
+      @Nullable Http2Pipeline http2) {
     ServerConnections connections = new ServerConnections(options.maxConnections());
     Channel listener =
         HttpServers.bind(
@@ -50,7 +66,7 @@ public final class HttpServer implements AutoCloseable {
             workers,
             host,
             port,
-            new ServerInitializer(handlers, options, connections).tls(tls));
+            new ServerInitializer(handlers, options, connections).tls(tls).http2(http2));
     return new HttpServer(listener, connections);
   }
 

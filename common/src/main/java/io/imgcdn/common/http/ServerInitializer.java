@@ -9,10 +9,11 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The HTTP/1.1 serving pipeline of every tier, one handler per job, in this order: the connection
- * cap (optional), the request-head timeout, the idle timeout, the HTTP/1.1 decoder (request-line
- * and header limits) and encoder, the request-head validator, then the tier's {@link
- * ObjectServerHandler} (responses in request order, keep-alive, backpressure, drain).
+ * The serving pipeline of every tier, one handler per job. HTTP/1.1, in this order: the connection
+ * cap (optional), TLS (optional), the request-head timeout, the idle timeout, the HTTP/1.1 decoder
+ * (request-line and header limits) and encoder, the request-head validator, then the tier's {@link
+ * ObjectServerHandler} (responses in request order, keep-alive, backpressure, drain). On TLS with
+ * {@link #http2} set, ALPN decides between that and {@link Http2Pipeline}.
  */
 public final class ServerInitializer extends ChannelInitializer<Channel> {
   /*
@@ -39,6 +40,7 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
   private final ServerOptions options;
   private final @Nullable ServerConnections connections;
   private @Nullable Supplier<? extends ChannelHandler> tls;
+  private @Nullable Http2Pipeline http2;
 
   /**
    * The pipeline with these limits; {@code connections} (may be null) caps and tracks connections.
@@ -61,6 +63,15 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     return this;
   }
 
+  /**
+   * With TLS, also serves HTTP/2 to clients that choose h2 in ALPN (the TLS handler must offer it);
+   * clients choosing http/1.1, or nothing, get the HTTP/1.1 pipeline. Null: HTTP/1.1 only.
+   */
+  public ServerInitializer http2(@Nullable Http2Pipeline http2) {
+    this.http2 = http2;
+    return this;
+  }
+
   @Override
   protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
@@ -69,7 +80,17 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     }
     if (tls != null) {
       p.addLast("tls", tls.get());
+      if (http2 != null) {
+        // The protocol is known once the handshake is done (ALPN).
+        p.addLast("alpn", new ProtocolNegotiation(ctx -> http1(ctx.pipeline()), http2));
+        return;
+      }
     }
+    http1(p);
+  }
+
+  /** Adds the HTTP/1.1 handlers at the end of {@code p}. */
+  private void http1(ChannelPipeline p) {
     ObjectServerHandler handler = handlers.get();
     p.addLast("head-timeout", new RequestHeadTimeout(options.requestHeadTimeout().toNanos()));
     p.addLast("idle", new IdleTimeout(options.idleTimeout(), handler::hasRequestsInFlight));

@@ -39,6 +39,9 @@ public final class TierDispatch {
   private final @Nullable ResponseObserver observer;
   private @Nullable AccessLog accessLog;
 
+  /** Requests of this connection waiting for the tier's answer; on the connection's loop. */
+  private int awaiting;
+
   /**
    * @param nodeId this node's id, for X-Cache ("edge-1;error") and logs
    * @param observer told about every finished response; null: none
@@ -48,6 +51,14 @@ public final class TierDispatch {
     this.errorChain = nodeId + ";error";
     this.tier = tier;
     this.observer = observer;
+  }
+
+  /**
+   * Whether a request of this connection waits for the tier's answer (an upstream fetch): the
+   * connection is not idle then, whatever its streams' clients do.
+   */
+  public boolean awaitingTier() {
+    return awaiting > 0;
   }
 
   String nodeId() {
@@ -80,6 +91,7 @@ public final class TierDispatch {
     }
     if (later != null) {
       if (later.state() != Future.State.SUCCESS) {
+        awaiting++;
         later.whenComplete(
             (response, failure) ->
                 answerLater(exchange, failure == null ? response : replyFor(failure)));
@@ -96,14 +108,19 @@ public final class TierDispatch {
     return url != null ? url : ImageUrl.parse(uri);
   }
 
-  private static void answerLater(Exchange exchange, Response response) {
+  private void answerLater(Exchange exchange, Response response) {
     EventLoop loop = exchange.eventLoop();
     if (loop.inEventLoop()) {
+      awaiting--;
       exchange.respond(response);
       return;
     }
     try {
-      loop.execute(() -> exchange.respond(response));
+      loop.execute(
+          () -> {
+            awaiting--;
+            exchange.respond(response);
+          });
     } catch (RejectedExecutionException e) {
       response.discard(); // the event loop is gone: so is the connection
     }

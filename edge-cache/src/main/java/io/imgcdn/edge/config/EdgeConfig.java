@@ -3,6 +3,7 @@ package io.imgcdn.edge.config;
 import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.Http2Options;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
@@ -45,6 +46,7 @@ import java.time.Duration;
  *   <tr><td>cluster.placement</td><td>maglev</td><td>ring algorithm; every node must use the same (ClusterSettings)</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
+ *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  *   <tr><td>edge.tls.*</td><td>see TlsSettings</td><td>HTTPS: certificates (SNI), port, the cleartext
@@ -68,6 +70,7 @@ public record EdgeConfig(
     Placement placement,
     Duration reloadInterval,
     ServerOptions server,
+    Http2Options http2,
     Duration shutdownGrace,
     int ioThreads,
     Duration streamDetachAfter,
@@ -142,6 +145,7 @@ public record EdgeConfig(
         cluster.placement(),
         cluster.reloadInterval(),
         ServerOptions.from(s),
+        Http2Options.from(s),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),

@@ -98,10 +98,11 @@ public final class EdgeTls implements AutoCloseable {
   /**
    * Loads every certificate and the ticket keys, and starts watching their files on {@code
    * scheduler} (a single thread: reloads must not run concurrently). Throws a ConfigException
-   * naming every file that cannot be used.
+   * naming every file that cannot be used. {@code http2}: offer h2 in ALPN, before http/1.1.
    */
   public static EdgeTls start(
       TlsSettings settings,
+      boolean http2,
       Duration handshakeTimeout,
       ScheduledExecutorService scheduler,
       MeterRegistry registry) {
@@ -109,7 +110,10 @@ public final class EdgeTls implements AutoCloseable {
       throw new IllegalArgumentException(
           "no certificates (expected: " + TlsSettings.CERTIFICATES + " set)");
     }
-    TlsPolicy policy = TlsPolicy.choose(List.of(TlsPolicy.HTTP_1_1), settings.sessionTimeout());
+    TlsPolicy policy =
+        TlsPolicy.choose(
+            http2 ? List.of(TlsPolicy.H2, TlsPolicy.HTTP_1_1) : List.of(TlsPolicy.HTTP_1_1),
+            settings.sessionTimeout());
     // Stamped before the files are read: a change made while they are read is seen by the watch.
     List<Path> watched = new ArrayList<>();
     for (CertificateFiles pair : settings.certificates()) {

@@ -51,6 +51,9 @@ final class TlsPolicy {
   /** ALPN protocol id of HTTP/1.1 (RFC 7301 section 6). */
   static final String HTTP_1_1 = "http/1.1";
 
+  /** ALPN protocol id of HTTP/2 over TLS (RFC 9113 section 3.2). */
+  static final String H2 = "h2";
+
   private final SslProvider provider;
   private final List<String> applicationProtocols;
   private final Duration sessionTimeout;
