@@ -32,6 +32,7 @@ class EdgeHttp2StallAndDrainTest {
         TlsTesting.certificate(dir, "localhost", "dns:localhost", "ip:127.0.0.1");
     Map<String, String> all = new HashMap<>(extra);
     all.put("edge.tls.port", "0");
+    all.put("server.http2.enabled", "true");
     all.put("edge.tls.certificates", localhost.toString());
     trusting = TlsTesting.trusting(localhost.chain());
     return Edges.start(dir, List.of(shard), all);

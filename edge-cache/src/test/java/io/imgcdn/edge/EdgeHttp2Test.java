@@ -57,9 +57,14 @@ class EdgeHttp2Test {
             dir,
             List.of(shard),
             Map.of(
-                "edge.tls.port", "0",
-                "edge.tls.certificates", localhost.toString(),
-                "server.access-log.file", accessLog.toString()));
+                "edge.tls.port",
+                "0",
+                "server.http2.enabled",
+                "true",
+                "edge.tls.certificates",
+                localhost.toString(),
+                "server.access-log.file",
+                accessLog.toString()));
   }
 
   @AfterAll

@@ -70,7 +70,9 @@ class EdgeTlsTest {
         "edge.tls.certificates",
         localhost + "," + other,
         "edge.tls.ticket-key-file",
-        ticketKeyFile.toString());
+        ticketKeyFile.toString(),
+        "server.http2.enabled",
+        "true");
   }
 
   @AfterAll
