@@ -61,7 +61,12 @@ final class RequestMetrics implements ResponseObserver {
 
   @Override
   public void completed(
-      Protocol protocol, HttpMethod method, Response response, long bodyBytes, long nanos) {
+      Protocol protocol,
+      HttpMethod method,
+      Response response,
+      int status,
+      long bodyBytes,
+      long nanos) {
     String chain = response.xCache();
     Counter v =
         hitChain.equals(chain)
@@ -69,7 +74,7 @@ final class RequestMetrics implements ResponseObserver {
             : byVerdict.computeIfAbsent(
                 NodeRuntime.verdict(response.xCache()), this::verdictCounter);
     v.increment();
-    int c = response.status().code() / 100;
+    int c = status / 100;
     if (c >= 1 && c <= 5) {
       byClass[c].increment();
     }

@@ -16,7 +16,11 @@ public interface Response {
    * before its turn. That is why the handler, not the tier, decides which of the two happens.
    */
 
-  /** The status line's status, for metrics and logs. */
+  /**
+   * The status of the answer before the request's conditional and Range headers are applied (a 200
+   * that goes out as a 304 or 206 says 200 here); logs and metrics use the status actually written,
+   * which the exchange records, and this one only for a head written pre-encoded.
+   */
   HttpResponseStatus status();
 
   /**

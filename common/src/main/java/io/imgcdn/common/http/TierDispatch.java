@@ -33,8 +33,18 @@ public final class TierDispatch {
    */
   private static final Logger LOG = LoggerFactory.getLogger(TierDispatch.class);
 
+  /**
+   * The path health probes ask for on the serving port (a load balancer's, an edge's toward its
+   * shards): answered 200 by every tier without asking it, never counted or logged. "." segments
+   * are refused by the URL contract, so it names no object.
+   */
+  public static final String HEALTH_PATH = "/.imgcdn/health";
+
+  private static final byte[] HEALTHY = "ok\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private final String nodeId;
   private final String errorChain;
+  private final String healthChain;
   private final Tier tier;
   private final @Nullable ResponseObserver observer;
   private @Nullable AccessLog accessLog;
@@ -46,6 +56,7 @@ public final class TierDispatch {
   public TierDispatch(String nodeId, Tier tier, @Nullable ResponseObserver observer) {
     this.nodeId = nodeId;
     this.errorChain = nodeId + ";error";
+    this.healthChain = nodeId + ";health";
     this.tier = tier;
     this.observer = observer;
   }
@@ -69,6 +80,14 @@ public final class TierDispatch {
     CompletableFuture<? extends Response> later;
     try {
       DecoderResult decoded = request.decoderResult();
+      if (!decoded.isFailure() && isHealthProbe(request.uri())) {
+        exchange.probe = true;
+        exchange.respond(
+            Reply.ok(
+                new ImageObject("text/plain; charset=utf-8", "", "no-store", HEALTHY),
+                healthChain));
+        return;
+      }
       answer =
           decoded.isFailure()
               ? replyFor(decoded.cause())
@@ -88,6 +107,11 @@ public final class TierDispatch {
       answer = later.resultNow();
     }
     exchange.respond(answer);
+  }
+
+  private static boolean isHealthProbe(String uri) {
+    return uri.startsWith(HEALTH_PATH)
+        && (uri.length() == HEALTH_PATH.length() || uri.charAt(HEALTH_PATH.length()) == '?');
   }
 
   private ImageUrl url(String uri) {
@@ -143,13 +167,20 @@ public final class TierDispatch {
     }
   }
 
-  /** The exchange's response has ended: tells the observer and the access log. */
+  /**
+   * The exchange's response has ended: tells the observer and the access log, under the status
+   * actually sent. Health probes are neither.
+   */
   void completed(Exchange exchange) {
+    if (exchange.probe) {
+      return;
+    }
     long nanos = System.nanoTime() - exchange.startNanos();
     Response response = exchange.response();
+    int status = exchange.sentStatus() != 0 ? exchange.sentStatus() : response.status().code();
     if (observer != null) {
       observer.completed(
-          exchange.protocol(), exchange.method(), response, exchange.bodyBytes(), nanos);
+          exchange.protocol(), exchange.method(), response, status, exchange.bodyBytes(), nanos);
     }
     if (accessLog != null) {
       accessLog.log(
@@ -158,7 +189,7 @@ public final class TierDispatch {
           exchange.protocolVersion(),
           exchange.remoteAddress(),
           exchange.requestHeaders(),
-          response.status().code(),
+          status,
           response.xCache(),
           exchange.bodyBytes(),
           nanos);

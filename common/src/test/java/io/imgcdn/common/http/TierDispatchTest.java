@@ -131,7 +131,7 @@ class TierDispatchTest {
             new ObjectServerHandler(
                 "n",
                 (url, headers) -> CompletableFuture.completedFuture(reply),
-                (protocol, method, response, bytes, nanos) ->
+                (protocol, method, response, status, bytes, nanos) ->
                     heard.add(
                         protocol.label()
                             + " "

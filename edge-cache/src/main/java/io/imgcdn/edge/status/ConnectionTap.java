@@ -84,9 +84,14 @@ public final class ConnectionTap implements Tier, ResponseObserver {
 
   @Override
   public void completed(
-      Protocol protocol, HttpMethod method, Response response, long bodyBytes, long nanos) {
+      Protocol protocol,
+      HttpMethod method,
+      Response response,
+      int status,
+      long bodyBytes,
+      long nanos) {
     if (next != null) {
-      next.completed(protocol, method, response, bodyBytes, nanos);
+      next.completed(protocol, method, response, status, bodyBytes, nanos);
     }
     try {
       tiers.record(response.xCache(), bodyBytes);

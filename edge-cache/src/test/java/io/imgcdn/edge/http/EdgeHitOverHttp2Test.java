@@ -118,7 +118,7 @@ class EdgeHitOverHttp2Test {
         new Http2StreamFrameToHttpObjectCodec(true),
         new RequestHeadValidator(Protocol.HTTP_2),
         new StreamRequestHandler(
-            new TierDispatch("edge-1", tier, (p, m, r, bytes, nanos) -> heard.add(p)),
+            new TierDispatch("edge-1", tier, (p, m, r, status, bytes, nanos) -> heard.add(p)),
             Protocol.HTTP_2));
   }
 
