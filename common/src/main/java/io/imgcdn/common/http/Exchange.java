@@ -38,6 +38,9 @@ abstract class Exchange implements ResponseChannel {
   private int sentStatus;
   private boolean ended;
 
+  /** The tier whose policy every head written as an HttpResponse gets; null: none. */
+  @Nullable Tier policy;
+
   /** A health probe ({@link TierDispatch#HEALTH_PATH}): neither counted nor logged. */
   boolean probe;
 
@@ -152,6 +155,9 @@ abstract class Exchange implements ResponseChannel {
   public final void write(Object httpObject) {
     if (httpObject instanceof HttpResponse head) {
       sentStatus = head.status().code(); // a 304 or 206 decided while writing a "200" answer
+      if (policy != null) {
+        policy.decorate(uri, head);
+      }
     }
     if (gone) {
       ReferenceCountUtil.release(httpObject);

@@ -1,6 +1,7 @@
 package io.imgcdn.common.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One answer ready to be written through a {@link ResponseChannel}: a {@link Reply} built on the
@@ -22,6 +23,14 @@ public interface Response {
    * which the exchange records, and this one only for a head written pre-encoded.
    */
   HttpResponseStatus status();
+
+  /**
+   * The Content-Type of the representation, when known before writing (a response policy may refuse
+   * some types); null otherwise.
+   */
+  default @Nullable String contentType() {
+    return null;
+  }
 
   /**
    * The X-Cache chain, nearest tier first ("edge-1;hit"); this node's verdict is its first entry.

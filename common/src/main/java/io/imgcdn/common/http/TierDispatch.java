@@ -4,6 +4,7 @@ import io.imgcdn.common.accesslog.AccessLog;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +62,11 @@ public final class TierDispatch {
     this.observer = observer;
   }
 
+  /** Whether the tier answers OPTIONS (the validator lets it through then). */
+  boolean answersPreflight() {
+    return tier.answersPreflight();
+  }
+
   String nodeId() {
     return nodeId;
   }
@@ -80,6 +86,7 @@ public final class TierDispatch {
     CompletableFuture<? extends Response> later;
     try {
       DecoderResult decoded = request.decoderResult();
+      exchange.policy = tier;
       if (!decoded.isFailure() && isHealthProbe(request.uri())) {
         exchange.probe = true;
         exchange.respond(
@@ -88,10 +95,17 @@ public final class TierDispatch {
                 healthChain));
         return;
       }
-      answer =
-          decoded.isFailure()
-              ? replyFor(decoded.cause())
-              : tier.fastPath(request.uri(), request.headers());
+      if (decoded.isFailure()) {
+        answer = replyFor(decoded.cause());
+      } else if (HttpMethod.OPTIONS.equals(request.method())) { // the validator let it through
+        answer = tier.preflight(request.uri(), request.headers());
+        if (answer == null) {
+          answer =
+              replyFor(new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "OPTIONS not allowed"));
+        }
+      } else {
+        answer = tier.fastPath(request.uri(), request.headers());
+      }
       later = answer == null ? tier.handle(url(request.uri()), request.headers()) : null;
     } catch (RuntimeException e) {
       answer = replyFor(e);

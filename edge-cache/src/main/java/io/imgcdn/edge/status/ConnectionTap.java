@@ -7,6 +7,7 @@ import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,6 +61,21 @@ public final class ConnectionTap implements Tier, ResponseObserver {
     CompletableFuture<? extends Response> answer = tier.handle(url, requestHeaders);
     remember(answer, url.path());
     return answer;
+  }
+
+  @Override
+  public boolean answersPreflight() {
+    return tier.answersPreflight();
+  }
+
+  @Override
+  public Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+    return tier.preflight(requestTarget, requestHeaders);
+  }
+
+  @Override
+  public void decorate(String requestTarget, HttpResponse head) {
+    tier.decorate(requestTarget, head);
   }
 
   @Override
