@@ -122,6 +122,8 @@ public final class ResponsePolicy {
                       + " empty-referer or headers)");
             }
           }
+          Map<String, String> extra =
+              headers(s, key + "headers", values.getOrDefault("headers", ""));
           String match = values.get("match");
           if (match == null || match.isBlank()) {
             s.problem(key + "match", "missing (expected: a key prefix, e.g. media_attachments/)");
@@ -139,7 +141,7 @@ public final class ResponsePolicy {
                   key,
                   match.strip().startsWith("/") ? match.strip().substring(1) : match.strip(),
                   merged,
-                  headers(s, key + "headers", values.getOrDefault("headers", "")),
+                  extra,
                   csp,
                   types));
         });
