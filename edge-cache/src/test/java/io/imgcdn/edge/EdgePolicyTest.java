@@ -82,6 +82,7 @@ class EdgePolicyTest {
         .containsExactly(200, 200, 200, 304, 206, 416, 412, 200, 404, 400, 405);
     all.forEach(EdgePolicyTest::assertDefaultPolicy);
     assertThat(hit.headers().firstValue("Content-Disposition")).isEmpty();
+    assertThat(all.get(10).headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
     assertThat(send("GET", "/big.jpg").body()).hasSize(400_000);
   }
 

@@ -36,8 +36,8 @@ public final class TierDispatch {
 
   /**
    * The path health probes ask for on the serving port (a load balancer's, an edge's toward its
-   * shards): answered 200 by every tier without asking it, never counted or logged. "." segments
-   * are refused by the URL contract, so it names no object.
+   * shards): answered 200 by every tier without asking it, never counted or logged. Reserved: an
+   * object stored under the key ".imgcdn/health" cannot be served (any other key can).
    */
   public static final String HEALTH_PATH = "/.imgcdn/health";
 

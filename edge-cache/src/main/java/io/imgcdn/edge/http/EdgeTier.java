@@ -129,7 +129,11 @@ public final class EdgeTier implements Tier {
 
   @Override
   public void decorate(String requestTarget, HttpResponse head) {
-    policy.forPath(requestTarget).apply(head.headers(), head.status().code());
+    int status = head.status().code();
+    if (status == 405) { // RFC 9110 section 15.5.6: Allow names what is served here
+      head.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
+    }
+    policy.forPath(requestTarget).apply(head.headers(), status);
   }
 
   @Override
