@@ -124,6 +124,7 @@ public final class EdgeServer implements AutoCloseable {
             config.upstream().responseTimeout(),
             config.streamDetachAfter(),
             config.streamReleaseAfter());
+    tier.policy(config.policy());
     tier.stats().bind(runtime.metrics().registry());
     EdgeServer server =
         new EdgeServer(

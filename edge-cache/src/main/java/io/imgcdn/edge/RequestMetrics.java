@@ -72,7 +72,12 @@ final class RequestMetrics implements ResponseObserver {
 
   @Override
   public void completed(
-      Protocol protocol, HttpMethod method, Response response, long bodyBytes, long nanos) {
+      Protocol protocol,
+      HttpMethod method,
+      Response response,
+      int status,
+      long bodyBytes,
+      long nanos) {
     String chain = response.xCache();
     Counter v =
         hitChain.equals(chain)
@@ -81,7 +86,7 @@ final class RequestMetrics implements ResponseObserver {
                 NodeRuntime.verdict(response.xCache()), this::verdictCounter);
     v.increment();
     byProtocol[protocol.ordinal()].increment();
-    int c = response.status().code() / 100;
+    int c = status / 100;
     if (c >= 1 && c <= 5) {
       byClass[c].increment();
     }

@@ -29,6 +29,9 @@ final class FakeShard implements AutoCloseable {
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
 
+  /** Content-Type of objects by path; image/jpeg for those not here. */
+  final Map<String, String> types = new ConcurrentHashMap<>();
+
   /**
    * Objects answered from one shared direct buffer (a retained duplicate per response), as a real
    * shard sends its stored bodies: the transport copies a heap body into a new direct buffer on
@@ -85,7 +88,11 @@ final class FakeShard implements AutoCloseable {
                 }
                 return Reply.ok(
                     new ImageObject(
-                        "image/jpeg", ETags.of(body), LAST_MODIFIED, ImageObject.IMMUTABLE, body),
+                        types.getOrDefault(url.path(), "image/jpeg"),
+                        ETags.of(body),
+                        LAST_MODIFIED,
+                        ImageObject.IMMUTABLE,
+                        body),
                     id + ";hit");
               });
         };

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
@@ -34,7 +35,15 @@ abstract class Exchange implements ResponseChannel {
   private final long startNanos;
   private @Nullable Response response;
   private long bodyBytes;
+  private int sentStatus;
   private boolean ended;
+
+  /** The tier whose policy every head written as an HttpResponse gets; null: none. */
+  @Nullable Tier policy;
+
+  /** A health probe ({@link TierDispatch#HEALTH_PATH}): neither counted nor logged. */
+  boolean probe;
+
   private @Nullable Runnable writableTask;
 
   /** The response will never reach the client: writes are released, the response discarded. */
@@ -101,6 +110,14 @@ abstract class Exchange implements ResponseChannel {
     return bodyBytes;
   }
 
+  /**
+   * The status of the head written through {@link #write}; 0 when none was (a head written
+   * pre-encoded: the response's own {@link Response#status()}).
+   */
+  final int sentStatus() {
+    return sentStatus;
+  }
+
   final boolean hasEnded() {
     return ended;
   }
@@ -136,6 +153,12 @@ abstract class Exchange implements ResponseChannel {
 
   @Override
   public final void write(Object httpObject) {
+    if (httpObject instanceof HttpResponse head) {
+      sentStatus = head.status().code(); // a 304 or 206 decided while writing a "200" answer
+      if (policy != null) {
+        policy.decorate(uri, head);
+      }
+    }
     if (gone) {
       ReferenceCountUtil.release(httpObject);
       return;

@@ -77,7 +77,9 @@ public final class Http2Pipeline {
               protected void initChannel(Channel stream) {
                 ChannelPipeline sp = stream.pipeline();
                 sp.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
-                sp.addLast("validator", new RequestHeadValidator(Protocol.HTTP_2));
+                sp.addLast(
+                    "validator",
+                    new RequestHeadValidator(Protocol.HTTP_2, dispatch.answersPreflight()));
                 sp.addLast("handler", new StreamRequestHandler(dispatch, Protocol.HTTP_2));
               }
             }));

@@ -85,6 +85,11 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     return this;
   }
 
+  /** Whether this connection's tier answers OPTIONS (CORS preflight). */
+  public boolean answersPreflight() {
+    return dispatch.answersPreflight();
+  }
+
   /** Whether a request has been read and its response not yet written in full. */
   public boolean hasRequestsInFlight() {
     return !slots.isEmpty();

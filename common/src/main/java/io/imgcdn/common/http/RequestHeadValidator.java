@@ -34,7 +34,7 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
    * Checks, in this order, the first failing one answering: the decoder's own failure (its limits: line,
    * header block, then anything malformed), the HTTP version (HTTP/1.1 only), the method, the number of
    * header fields, Host (HTTP/1.1 only: HTTP/2 and HTTP/3 carry :authority), and a body. Bodies: only GET
-   * and HEAD are served, and they carry none; a request announcing one is refused rather than read and
+   * and HEAD (and OPTIONS where the tier answers preflights) are served, and they carry none; a request announcing one is refused rather than read and
    * discarded, and on HTTP/1.1 its connection is closed after the answer (the unread body would be taken
    * for the next request), as it is after a decoder failure or an HTTP version that is not ours.
    */
@@ -43,11 +43,21 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
   public static final int MAX_HEADER_FIELDS = 100;
 
   private final Protocol protocol;
+  private final boolean options;
   private @Nullable RequestHeadTimeout headTimeout;
 
-  /** The validator for requests that arrive on {@code protocol}. */
+  /** The validator for requests that arrive on {@code protocol}: GET and HEAD only. */
   public RequestHeadValidator(Protocol protocol) {
+    this(protocol, false);
+  }
+
+  /**
+   * The validator for requests that arrive on {@code protocol}; {@code options}: OPTIONS too (a
+   * tier that answers CORS preflights, {@link Tier#answersPreflight}).
+   */
+  public RequestHeadValidator(Protocol protocol, boolean options) {
     this.protocol = protocol;
+    this.options = options;
   }
 
   @Override
@@ -61,7 +71,7 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
       if (headTimeout != null) {
         headTimeout.headReceived();
       }
-      HttpError refusal = refusal(request, protocol);
+      HttpError refusal = refusal(request, protocol, options);
       if (refusal != null) {
         if (protocol == Protocol.HTTP_1_1 && untrustedAfter(request)) {
           request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -74,6 +84,14 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
 
   /** Why {@code request}, arrived on {@code protocol}, is not served; null when it is. */
   static @Nullable HttpError refusal(HttpRequest request, Protocol protocol) {
+    return refusal(request, protocol, false);
+  }
+
+  /**
+   * Why {@code request}, arrived on {@code protocol}, is not served ({@code options}: OPTIONS is);
+   * null when it is.
+   */
+  static @Nullable HttpError refusal(HttpRequest request, Protocol protocol, boolean options) {
     DecoderResult result = request.decoderResult();
     if (result.isFailure()) {
       return decoderFailure(result.cause());
@@ -85,9 +103,12 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
       }
     }
     HttpMethod method = request.method();
-    if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+    if (!HttpMethod.GET.equals(method)
+        && !HttpMethod.HEAD.equals(method)
+        && !(options && HttpMethod.OPTIONS.equals(method))) {
       return new HttpError(
-          HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " not allowed (GET, HEAD)");
+          HttpResponseStatus.METHOD_NOT_ALLOWED,
+          "method " + method + " not allowed (GET, HEAD" + (options ? ", OPTIONS)" : ")"));
     }
     if (request.headers().size() > MAX_HEADER_FIELDS) {
       return new HttpError(

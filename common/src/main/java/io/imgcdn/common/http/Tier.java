@@ -2,6 +2,7 @@ package io.imgcdn.common.http;
 
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -32,4 +33,24 @@ public interface Tier {
   default @Nullable Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
     return null;
   }
+
+  /**
+   * Whether this tier answers {@code OPTIONS} (CORS preflight) through {@link #preflight}; other
+   * tiers serve GET and HEAD only, and the request-head validator answers OPTIONS 405 for them.
+   */
+  default boolean answersPreflight() {
+    return false;
+  }
+
+  /** The answer to an {@code OPTIONS} request; only called when {@link #answersPreflight}. */
+  default @Nullable Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+    return null;
+  }
+
+  /**
+   * Adds the tier's response policy (CORS, security headers...) to {@code head}, about to be
+   * written to the request for {@code requestTarget}: called for every head written as an {@code
+   * HttpResponse}, errors included. A head written pre-encoded must already carry it.
+   */
+  default void decorate(String requestTarget, HttpResponse head) {}
 }

@@ -4,6 +4,7 @@ import io.imgcdn.common.accesslog.AccessLog;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.CompletableFuture;
@@ -33,8 +34,18 @@ public final class TierDispatch {
    */
   private static final Logger LOG = LoggerFactory.getLogger(TierDispatch.class);
 
+  /**
+   * The path health probes ask for on the serving port (a load balancer's, an edge's toward its
+   * shards): answered 200 by every tier without asking it, never counted or logged. Reserved: an
+   * object stored under the key ".imgcdn/health" cannot be served (any other key can).
+   */
+  public static final String HEALTH_PATH = "/.imgcdn/health";
+
+  private static final byte[] HEALTHY = "ok\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private final String nodeId;
   private final String errorChain;
+  private final String healthChain;
   private final Tier tier;
   private final @Nullable ResponseObserver observer;
   private @Nullable AccessLog accessLog;
@@ -49,6 +60,7 @@ public final class TierDispatch {
   public TierDispatch(String nodeId, Tier tier, @Nullable ResponseObserver observer) {
     this.nodeId = nodeId;
     this.errorChain = nodeId + ";error";
+    this.healthChain = nodeId + ";health";
     this.tier = tier;
     this.observer = observer;
   }
@@ -59,6 +71,11 @@ public final class TierDispatch {
    */
   public boolean awaitingTier() {
     return awaiting > 0;
+  }
+
+  /** Whether the tier answers OPTIONS (the validator lets it through then). */
+  boolean answersPreflight() {
+    return tier.answersPreflight();
   }
 
   String nodeId() {
@@ -80,10 +97,26 @@ public final class TierDispatch {
     CompletableFuture<? extends Response> later;
     try {
       DecoderResult decoded = request.decoderResult();
-      answer =
-          decoded.isFailure()
-              ? replyFor(decoded.cause())
-              : tier.fastPath(request.uri(), request.headers());
+      exchange.policy = tier;
+      if (!decoded.isFailure() && isHealthProbe(request.uri())) {
+        exchange.probe = true;
+        exchange.respond(
+            Reply.ok(
+                new ImageObject("text/plain; charset=utf-8", "", "no-store", HEALTHY),
+                healthChain));
+        return;
+      }
+      if (decoded.isFailure()) {
+        answer = replyFor(decoded.cause());
+      } else if (HttpMethod.OPTIONS.equals(request.method())) { // the validator let it through
+        answer = tier.preflight(request.uri(), request.headers());
+        if (answer == null) {
+          answer =
+              replyFor(new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "OPTIONS not allowed"));
+        }
+      } else {
+        answer = tier.fastPath(request.uri(), request.headers());
+      }
       later = answer == null ? tier.handle(url(request.uri()), request.headers()) : null;
     } catch (RuntimeException e) {
       answer = replyFor(e);
@@ -100,6 +133,11 @@ public final class TierDispatch {
       answer = later.resultNow();
     }
     exchange.respond(answer);
+  }
+
+  private static boolean isHealthProbe(String uri) {
+    return uri.startsWith(HEALTH_PATH)
+        && (uri.length() == HEALTH_PATH.length() || uri.charAt(HEALTH_PATH.length()) == '?');
   }
 
   private ImageUrl url(String uri) {
@@ -160,13 +198,20 @@ public final class TierDispatch {
     }
   }
 
-  /** The exchange's response has ended: tells the observer and the access log. */
+  /**
+   * The exchange's response has ended: tells the observer and the access log, under the status
+   * actually sent. Health probes are neither.
+   */
   void completed(Exchange exchange) {
+    if (exchange.probe) {
+      return;
+    }
     long nanos = System.nanoTime() - exchange.startNanos();
     Response response = exchange.response();
+    int status = exchange.sentStatus() != 0 ? exchange.sentStatus() : response.status().code();
     if (observer != null) {
       observer.completed(
-          exchange.protocol(), exchange.method(), response, exchange.bodyBytes(), nanos);
+          exchange.protocol(), exchange.method(), response, status, exchange.bodyBytes(), nanos);
     }
     if (accessLog != null) {
       accessLog.log(
@@ -175,7 +220,7 @@ public final class TierDispatch {
           exchange.protocolVersion(),
           exchange.remoteAddress(),
           exchange.requestHeaders(),
-          response.status().code(),
+          status,
           response.xCache(),
           exchange.bodyBytes(),
           nanos);

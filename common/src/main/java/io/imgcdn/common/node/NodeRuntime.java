@@ -107,8 +107,8 @@ public final class NodeRuntime implements AutoCloseable {
     admin =
         AdminServer.start(boss, workers, node.host(), node.adminPort(), node.adminToken(), routes);
     ResponseObserver observer =
-        (protocol, method, response, bytes, nanos) ->
-            metrics.request(verdict(response.xCache()), response.status().code(), bytes, nanos);
+        (protocol, method, response, status, bytes, nanos) ->
+            metrics.request(verdict(response.xCache()), status, bytes, nanos);
     serving =
         HttpServer.bind(
             boss,

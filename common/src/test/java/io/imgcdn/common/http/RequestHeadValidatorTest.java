@@ -114,4 +114,20 @@ class RequestHeadValidatorTest {
     ReferenceCountUtil.release(r);
     assertFalse(channel.finishAndReleaseAll());
   }
+
+  @ParameterizedTest(name = "{0}, preflight answered: {1}")
+  @CsvSource({"OPTIONS, false, 405", "OPTIONS, true, 0", "POST, true, 405", "GET, true, 0"})
+  void options_servedOnlyWhereTheTierAnswersPreflights(
+      String method, boolean preflight, int status) {
+    EmbeddedChannel channel =
+        new EmbeddedChannel(new RequestHeadValidator(Protocol.HTTP_1_1, preflight));
+    DefaultFullHttpRequest request =
+        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), "/a.jpg");
+    request.headers().set("host", "t");
+    channel.writeInbound(request);
+    HttpRequest r = channel.readInbound();
+    assertThat(status(r)).isEqualTo(status);
+    ReferenceCountUtil.release(r);
+    assertFalse(channel.finishAndReleaseAll());
+  }
 }

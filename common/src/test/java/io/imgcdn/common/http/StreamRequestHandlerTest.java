@@ -38,8 +38,8 @@ class StreamRequestHandlerTest {
         new TierDispatch(
             "n",
             tier,
-            (protocol, method, response, bytes, nanos) ->
-                heard.add(protocol + " " + method + " " + response.status().code() + " " + bytes));
+            (protocol, method, response, status, bytes, nanos) ->
+                heard.add(protocol + " " + method + " " + status + " " + bytes));
     return new EmbeddedChannel(
         new Http2StreamFrameToHttpObjectCodec(true),
         new RequestHeadValidator(Protocol.HTTP_2),

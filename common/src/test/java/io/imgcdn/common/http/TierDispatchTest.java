@@ -131,7 +131,7 @@ class TierDispatchTest {
             new ObjectServerHandler(
                 "n",
                 (url, headers) -> CompletableFuture.completedFuture(reply),
-                (protocol, method, response, bytes, nanos) ->
+                (protocol, method, response, status, bytes, nanos) ->
                     heard.add(
                         protocol.label()
                             + " "
@@ -145,6 +145,37 @@ class TierDispatchTest {
                 16));
     assertThat(c.send(ObjectServerHandlerTest.get("/a.jpg")).read()).hasSize(1);
     assertThat(heard).containsExactly("http/1.1 GET true 12 true");
+    assertFalse(c.finishAndReleaseAll());
+  }
+
+  @Test
+  void healthProbe_answered200WithoutTheTier_notObserved() {
+    List<String> heard = new java.util.ArrayList<>();
+    AtomicInteger asked = new AtomicInteger();
+    Http1Client c =
+        new Http1Client(
+            new ObjectServerHandler(
+                "n",
+                (url, headers) -> {
+                  asked.incrementAndGet();
+                  return CompletableFuture.completedFuture(ObjectServerHandlerTest.ok("x"));
+                },
+                (protocol, method, response, status, bytes, nanos) ->
+                    heard.add(method + " " + status),
+                16));
+    List<Http1Client.Answer> answers =
+        c.send(
+                ObjectServerHandlerTest.get(TierDispatch.HEALTH_PATH)
+                    + ObjectServerHandlerTest.get(TierDispatch.HEALTH_PATH + "?from=lb")
+                    + ObjectServerHandlerTest.get(TierDispatch.HEALTH_PATH + "x")
+                    + ObjectServerHandlerTest.get("/a.jpg"))
+            .read();
+    assertThat(answers).extracting(Http1Client.Answer::status).containsExactly(200, 200, 200, 200);
+    assertThat(answers)
+        .extracting(a -> a.headers().get("x-cache"))
+        .containsExactly("n;health", "n;health", "n;hit", "n;hit");
+    assertThat(asked).as("only the key and /a.jpg reached the tier").hasValue(2);
+    assertThat(heard).as("probes not counted").containsExactly("GET 200", "GET 200");
     assertFalse(c.finishAndReleaseAll());
   }
 }

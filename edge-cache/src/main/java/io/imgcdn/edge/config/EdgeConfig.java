@@ -7,6 +7,7 @@ import io.imgcdn.common.http.Http2Options;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.policy.ResponsePolicy;
 import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ import java.time.Duration;
  *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
+ *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,
+ *       CSP, operator headers per key prefix), active content as attachments or refused, hotlink
+ *       protection by Referer</td></tr>
  *   <tr><td>edge.tls.*</td><td>see TlsSettings</td><td>HTTPS: certificates (SNI), port, the cleartext
  *       port's role, session ticket keys, reloads</td></tr>
  * </table>
@@ -75,7 +79,8 @@ public record EdgeConfig(
     int ioThreads,
     Duration streamDetachAfter,
     Duration streamReleaseAfter,
-    TlsSettings tls) {
+    TlsSettings tls,
+    ResponsePolicy policy) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
@@ -150,6 +155,7 @@ public record EdgeConfig(
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),
         durationOrOff(s, "edge.stream.release-after", "5s"),
-        tls);
+        tls,
+        ResponsePolicy.from(s));
   }
 }

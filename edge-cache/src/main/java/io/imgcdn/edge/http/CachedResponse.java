@@ -6,6 +6,7 @@ import io.imgcdn.common.http.ObjectResponses;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
 import io.imgcdn.edge.cache.CachedObject;
+import io.imgcdn.edge.policy.Rule;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A response served from a {@link CachedObject} in memory: a 200 written as a prefix plus a slice
@@ -29,16 +31,33 @@ final class CachedResponse implements Response {
    * hands to the socket (or until discard()). The verdict chain is null for a plain hit, whose prefix
    * comes from the per-second prefix cache; misses and coalesced waiters carry their longer chain.
    */
+  private static final byte[] NO_LINES = {};
+
   private final CachedObject object;
   private final ResponsePrefixes prefixes;
   private final String chain;
   private final String hitChain;
+  private @Nullable Rule policy;
 
   CachedResponse(CachedObject object, ResponsePrefixes prefixes, String hitChain, String chain) {
     this.object = object;
     this.prefixes = prefixes;
     this.hitChain = hitChain;
     this.chain = chain;
+  }
+
+  /**
+   * The response policy of the key, set by the tier before it hands the response over: its lines go
+   * into the pre-encoded head (heads built as HttpResponses get it from {@code Tier#decorate}).
+   */
+  CachedResponse policy(Rule rule) {
+    this.policy = rule;
+    return this;
+  }
+
+  @Override
+  public String contentType() {
+    return object.contentType();
   }
 
   @Override
@@ -75,7 +94,9 @@ final class CachedResponse implements Response {
         representation(out, decision, withBody);
         return;
       }
-      wire.writeEncoded(chain == null ? prefixes.hit(out) : prefixes.forChain(out, chain));
+      byte[] lines = policy == null ? NO_LINES : policy.headLines(object.contentType());
+      wire.writeEncoded(
+          chain == null ? prefixes.hit(out, lines) : prefixes.forChain(out, chain, lines));
       wire.writeEncoded(object.headAndBody(withBody));
       out.end(withBody ? object.bodyBytes() : 0);
     } finally {

@@ -7,6 +7,7 @@ import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,6 +64,21 @@ public final class ConnectionTap implements Tier, ResponseObserver {
   }
 
   @Override
+  public boolean answersPreflight() {
+    return tier.answersPreflight();
+  }
+
+  @Override
+  public Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+    return tier.preflight(requestTarget, requestHeaders);
+  }
+
+  @Override
+  public void decorate(String requestTarget, HttpResponse head) {
+    tier.decorate(requestTarget, head);
+  }
+
+  @Override
   public ImageUrl rewrite(String path) {
     return tier.rewrite(path);
   }
@@ -84,9 +100,14 @@ public final class ConnectionTap implements Tier, ResponseObserver {
 
   @Override
   public void completed(
-      Protocol protocol, HttpMethod method, Response response, long bodyBytes, long nanos) {
+      Protocol protocol,
+      HttpMethod method,
+      Response response,
+      int status,
+      long bodyBytes,
+      long nanos) {
     if (next != null) {
-      next.completed(protocol, method, response, bodyBytes, nanos);
+      next.completed(protocol, method, response, status, bodyBytes, nanos);
     }
     try {
       tiers.record(response.xCache(), bodyBytes);

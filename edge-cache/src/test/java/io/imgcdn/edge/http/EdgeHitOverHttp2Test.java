@@ -118,7 +118,7 @@ class EdgeHitOverHttp2Test {
         new Http2StreamFrameToHttpObjectCodec(true),
         new RequestHeadValidator(Protocol.HTTP_2),
         new StreamRequestHandler(
-            new TierDispatch("edge-1", tier, (p, m, r, bytes, nanos) -> heard.add(p)),
+            new TierDispatch("edge-1", tier, (p, m, r, status, bytes, nanos) -> heard.add(p)),
             Protocol.HTTP_2));
   }
 
@@ -180,6 +180,8 @@ class EdgeHitOverHttp2Test {
     assertThat(fields(head.headers()))
         .containsEntry("x-cache", "edge-1;hit")
         .containsEntry("content-length", String.valueOf(SIZE))
+        .containsEntry("access-control-allow-origin", "*") // the policy, decorated on HTTP/2
+        .containsEntry("x-content-type-options", "nosniff") // and pre-encoded on HTTP/1.1
         .isEqualTo(fields(viaHttp1.headers()));
     viaHttp1.release();
     data.release();

@@ -53,7 +53,7 @@ class ConnectionTapTest {
   private final List<Response> observed = new ArrayList<>();
   private final Tier tier = new Tier();
   private final ConnectionTap tap =
-      new ConnectionTap(tier, (p, m, r, b, n) -> observed.add(r), tiers, topKeys, 4);
+      new ConnectionTap(tier, (p, m, r, s, b, n) -> observed.add(r), tiers, topKeys, 4);
 
   @Test
   void completed_pipelinedAnswersFinishingOutOfOrder_eachCountedUnderItsKey() {
@@ -69,13 +69,14 @@ class ConnectionTapTest {
     assertThat(a.join()).isSameAs(aAnswer);
     assertThat(b.join()).isSameAs(bAnswer);
 
-    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, aAnswer, 10, 1);
-    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, bAnswer, 20, 1);
-    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, hit, 30, 1);
+    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, aAnswer, 200, 10, 1);
+    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, bAnswer, 200, 20, 1);
+    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, hit, 200, 30, 1);
     tap.completed(
         Protocol.HTTP_1_1,
         HttpMethod.GET,
         new Answer("edge-1;error"),
+        502,
         5,
         1); // never came from the tier: no key
 
@@ -109,7 +110,7 @@ class ConnectionTapTest {
         () -> {
           for (int i = 0; i < 200_000; i++) {
             Response r = quiet.fastPath(targets[i & 63], EmptyHttpHeaders.INSTANCE);
-            quiet.completed(Protocol.HTTP_1_1, HttpMethod.GET, r, 1_000, 1);
+            quiet.completed(Protocol.HTTP_1_1, HttpMethod.GET, r, 200, 1_000, 1);
           }
         };
     hits.run(); // warm-up: the thread's summary, JIT
