@@ -7,6 +7,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -27,6 +28,9 @@ final class FakeShard implements AutoCloseable {
   final String id;
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+
+  /** Content-Type of objects by path; image/jpeg for those not here. */
+  final Map<String, String> types = new ConcurrentHashMap<>();
 
   /**
    * Objects answered from one shared direct buffer (a retained duplicate per response), as a real
@@ -61,7 +65,7 @@ final class FakeShard implements AutoCloseable {
   FakeShard(String id, int port) {
     this.id = id;
     this.group = Transports.group(1, id);
-    ObjectServerHandler.Tier tier =
+    Tier tier =
         (url, headers) -> {
           requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
           deadlines.add(headers.get("X-Imgcdn-Deadline", ""));
@@ -88,7 +92,11 @@ final class FakeShard implements AutoCloseable {
                 }
                 return Reply.ok(
                     new ImageObject(
-                        "image/jpeg", ETags.of(body), LAST_MODIFIED, ImageObject.IMMUTABLE, body),
+                        types.getOrDefault(url.path(), "image/jpeg"),
+                        ETags.of(body),
+                        LAST_MODIFIED,
+                        ImageObject.IMMUTABLE,
+                        body),
                     id + ";hit");
               });
         };

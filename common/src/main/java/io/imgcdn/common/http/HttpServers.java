@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 
 /** Binds HTTP servers; a failure to bind names the address and the reason. */
@@ -18,7 +17,7 @@ public final class HttpServers {
       EventLoopGroup workers,
       String host,
       int port,
-      ChannelInitializer<SocketChannel> initializer) {
+      ChannelInitializer<? extends Channel> initializer) {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, workers)

@@ -9,6 +9,7 @@ import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
@@ -40,7 +41,7 @@ class UpstreamClientTest {
   @BeforeAll
   static void start() {
     group = Transports.group(2, "upstream-test");
-    ObjectServerHandler.Tier tier =
+    Tier tier =
         (url, headers) ->
             switch (url.path()) {
               case "/small" -> CompletableFuture.completedFuture(Reply.ok(object(100), "n;hit"));

@@ -3,9 +3,12 @@ package io.imgcdn.edge.config;
 import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.Http2Options;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.policy.ResponsePolicy;
+import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,8 +49,14 @@ import java.time.Duration;
  *   <tr><td>cluster.placement</td><td>maglev</td><td>ring algorithm; every node must use the same (ClusterSettings)</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
+ *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
+ *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,
+ *       CSP, operator headers per key prefix), active content as attachments or refused, hotlink
+ *       protection by Referer</td></tr>
+ *   <tr><td>edge.tls.*</td><td>see TlsSettings</td><td>HTTPS: certificates (SNI), port, the cleartext
+ *       port's role, session ticket keys, reloads</td></tr>
  * </table>
  */
 public record EdgeConfig(
@@ -67,10 +76,13 @@ public record EdgeConfig(
     Placement placement,
     Duration reloadInterval,
     ServerOptions server,
+    Http2Options http2,
     Duration shutdownGrace,
     int ioThreads,
     Duration streamDetachAfter,
-    Duration streamReleaseAfter) {
+    Duration streamReleaseAfter,
+    TlsSettings tls,
+    ResponsePolicy policy) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
@@ -117,6 +129,12 @@ public record EdgeConfig(
           "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
       balance = 0.25;
     }
+    TlsSettings tls = TlsSettings.from(s);
+    if (tls.enabled() && tls.port() != 0 && tls.port() == node.port()) {
+      s.problem(
+          TlsSettings.PORT,
+          tls.port() + " is also server.port (expected: a port of its own for HTTPS)");
+    }
     return new EdgeConfig(
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
@@ -134,9 +152,12 @@ public record EdgeConfig(
         cluster.placement(),
         cluster.reloadInterval(),
         ServerOptions.from(s),
+        Http2Options.from(s),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),
-        durationOrOff(s, "edge.stream.release-after", "5s"));
+        durationOrOff(s, "edge.stream.release-after", "5s"),
+        tls,
+        ResponsePolicy.from(s));
   }
 }

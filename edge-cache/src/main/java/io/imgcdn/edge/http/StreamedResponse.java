@@ -85,6 +85,11 @@ final class StreamedResponse implements Response {
   }
 
   @Override
+  public String contentType() {
+    return source.contentType();
+  }
+
+  @Override
   public String xCache() {
     return chain;
   }

@@ -7,9 +7,9 @@ import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
-import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.Coalescer;
 import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.url.ImageUrl;
@@ -43,7 +43,7 @@ import java.util.concurrent.RejectedExecutionException;
  * What the origin does with a request: read the original from S3 (once for all concurrent variants
  * of it), then serve it unchanged or make the variant on the image pool.
  */
-public final class OriginTier implements ObjectServerHandler.Tier {
+public final class OriginTier implements Tier {
   /*
    * Two layers of coalescing. originals: an in-flight map makes concurrent requests for one original share
    * one S3 GET, and a Caffeine cache bounded by bytes keeps recent originals for the next variants (pixiv

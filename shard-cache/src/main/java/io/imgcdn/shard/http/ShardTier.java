@@ -4,9 +4,9 @@ import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
-import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.Coalescer;
 import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.upstream.RoutedClient;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * owner (after a membership change) or the origin tier, one fill per key however many edges ask,
  * and store it.
  */
-public final class ShardTier implements ObjectServerHandler.Tier {
+public final class ShardTier implements Tier {
   /*
    * Store keys are "objectKey \u0001 path" (a control character cannot occur in a parsed URL): every
    * variant of one original sorts next to it, so a purge of an original is one key range. The origin is

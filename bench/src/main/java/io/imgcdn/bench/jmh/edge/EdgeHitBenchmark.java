@@ -9,6 +9,7 @@ import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.RequestHeadTimeout;
 import io.imgcdn.common.http.ServerInitializer;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.CachedObject;
@@ -128,7 +129,7 @@ public class EdgeHitBenchmark {
     }
     o.release();
 
-    ObjectServerHandler.Tier tier;
+    Tier tier;
     if (path.startsWith("edge")) {
       tier =
           new EdgeTier(
