@@ -30,6 +30,13 @@ class DefaultBudgetsTest {
     assertThat(shard.upstreamDeadline().plus(margin)).isLessThan(edge.upstreamDeadline());
     assertThat(origin.deadline().plus(margin)).isLessThan(shard.upstreamDeadline());
     assertThat(origin.s3Timeout()).as("S3 silent").isLessThan(origin.deadline());
-    assertThat(origin.jobTimeout()).isLessThan(origin.deadline());
+    assertThat(origin.jobTimeout()).isLessThanOrEqualTo(origin.deadline());
+    // The origin answers once it has the whole original; the shard collects and stores it before it
+    // answers the edge. 18 concurrent 15 MB originals on 2 busy cores (DeadlineBudgetTest) took up
+    // to
+    // 5.4 s from the origin's last S3 byte to its last byte written to a shard.
+    assertThat(edge.upstreamDeadline().minus(origin.deadline()))
+        .as("an original made in time has time to reach the client")
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(10));
   }
 }

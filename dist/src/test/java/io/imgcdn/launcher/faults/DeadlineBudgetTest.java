@@ -11,14 +11,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32C;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +39,7 @@ class DeadlineBudgetTest {
   /*
    * Hung S3: the proxy reads each request and never answers (connections accepted, as a hung S3 or a
    * black-holed load balancer). origin.s3.timeout 1 s and a breaker that opens after 3 S3 timeouts for
-   * 2 s; every other budget is the default (edge 30 s > shard 25 s > origin 20 s). Requests are sent one
+   * 2 s; every other budget is the default (edge 30 s > shard 20 s > origin 15 s). Requests are sent one
    * at a time, so each figure is one miss's own time.
    * Large originals: the origin and both shards run in child JVMs of 768 MB heap each, as they would
    * on their own machines (the 18 bodies are in the origin's memory at once, 270 MB; in one 1 GB JVM
@@ -89,6 +93,37 @@ class DeadlineBudgetTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(img, "jpg", out);
     return out.toByteArray();
+  }
+
+  /** A body read as it comes: its length and CRC32C, and its first bytes as text (an error's). */
+  private static final class Checksum implements Flow.Subscriber<List<ByteBuffer>> {
+    final CRC32C crc = new CRC32C();
+    final StringBuilder text = new StringBuilder();
+    long bytes;
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscription.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> pieces) {
+      for (ByteBuffer piece : pieces) {
+        if (text.length() < 200) {
+          text.append(StandardCharsets.UTF_8.decode(piece.duplicate()));
+        }
+        bytes += piece.remaining();
+        crc.update(piece);
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      text.append(" (").append(failure).append(')');
+    }
+
+    @Override
+    public void onComplete() {}
   }
 
   private static long gcMillis() {
@@ -268,24 +303,38 @@ class DeadlineBudgetTest {
                 .childHeap("768m")
                 .shardStoreBytes(1L << 30)
                 .settings(Map.of("origin.originals-cache-bytes", "0")));
-    ObjectSet large = ObjectSet.put(cluster.s3(), "large", LARGE, 10, LARGE_BYTES, LARGE_BYTES + 1);
-    assertThat(edge("/warm-up/none.bin").status()).as("a warm SDK").isEqualTo(404);
+    // One original in memory at a time: this JVM also runs S3 and the edge, and must not hold 270
+    // MB.
+    long[] crcs = new long[LARGE];
+    SplittableRandom random = new SplittableRandom(10);
+    for (int i = 0; i < LARGE; i++) {
+      byte[] body = new byte[LARGE_BYTES];
+      random.nextBytes(body);
+      cluster.s3().put("large/k" + i + ".bin", body, "application/octet-stream");
+      crcs[i] = ZipfLoad.crc(body);
+    }
+    // The SDK's first call in the origin's JVM loads its classes: seconds on a busy machine.
+    int warm = 0;
+    for (int attempt = 0; attempt < 3 && warm != 404; attempt++) {
+      warm = edge("/warm-up/none.bin").status();
+    }
+    assertThat(warm).as("a warm SDK").isEqualTo(404);
 
     long gcBefore = gcMillis();
     long start = System.nanoTime();
-    List<CompletableFuture<HttpResponse<byte[]>>> pending = new ArrayList<>();
+    List<CompletableFuture<HttpResponse<Checksum>>> pending = new ArrayList<>();
     long[] headMillis = new long[LARGE];
     long[] millis = new long[LARGE];
     for (int i = 0; i < LARGE; i++) {
       int n = i;
-      HttpResponse.BodyHandler<byte[]> timed =
+      HttpResponse.BodyHandler<Checksum> timed =
           info -> {
             headMillis[n] = (System.nanoTime() - start) / 1_000_000;
-            return HttpResponse.BodySubscribers.ofByteArray();
+            return HttpResponse.BodySubscribers.fromSubscriber(new Checksum(), c -> c);
           };
       pending.add(
           http.sendAsync(
-                  HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + large.path(i)))
+                  HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/large/k" + i + ".bin"))
                       .timeout(Duration.ofSeconds(120))
                       .build(),
                   timed)
@@ -294,20 +343,14 @@ class DeadlineBudgetTest {
     int ok = 0;
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < LARGE; i++) {
-      HttpResponse<byte[]> r = pending.get(i).join();
+      HttpResponse<Checksum> r = pending.get(i).join();
       String xCache = r.headers().firstValue("X-Cache").orElse("");
       if (r.statusCode() == 200) {
-        assertThat(ZipfLoad.crc(r.body()))
-            .as("%s: every byte", large.path(i))
-            .isEqualTo(large.crc(i));
+        assertThat(r.body().bytes).as("k%d: every byte", i).isEqualTo(LARGE_BYTES);
+        assertThat(r.body().crc.getValue()).as("k%d: the right bytes", i).isEqualTo(crcs[i]);
         ok++;
       } else {
-        failures.add(
-            r.statusCode()
-                + " "
-                + xCache
-                + " "
-                + new String(r.body(), StandardCharsets.UTF_8).strip());
+        failures.add(r.statusCode() + " " + xCache + " " + r.body().text.toString().strip());
       }
       System.out.printf(
           "FAULTS deadline large %2d: %d, head after %d ms, last byte after %d ms, %s%n",

@@ -36,8 +36,9 @@ import java.time.Duration;
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
  *   <tr><td>edge.upstream.deadline</td><td>30s</td><td>total time for a miss across all candidates, until
  *       the response head (a stored object: until its last byte); the shards and the origin behind them
- *       get what is left (X-Imgcdn-Deadline). Above shard.upstream.deadline (25s), itself above
- *       origin.deadline (20s), so that an inner tier gives up first and says why</td></tr>
+ *       get what is left (X-Imgcdn-Deadline). Above shard.upstream.deadline (20s), itself above
+ *       origin.deadline (15s), so that an inner tier gives up first and says why, and an object the
+ *       origin made in time still reaches the client (the shard collects and stores it first)</td></tr>
  *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
  *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
  *   <tr><td>edge.upstream.balance-floor</td><td>16</td><td>keys move off their owner only while it has at

@@ -29,7 +29,7 @@ import java.util.Map;
  *   <tr><td>origin.s3.breaker.timeouts</td><td>5</td><td>consecutive S3 timeouts after which S3 calls are
  *       refused at once (503) for origin.s3.breaker.open-for, then one is let through as a probe; 0 off</td></tr>
  *   <tr><td>origin.s3.breaker.open-for</td><td>5s</td><td>how long the S3 circuit stays open before a probe</td></tr>
- *   <tr><td>origin.deadline</td><td>20s</td><td>the most one request may take here (its S3 GET and image
+ *   <tr><td>origin.deadline</td><td>15s</td><td>the most one request may take here (its S3 GET and image
  *       job); a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
  *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150</td></tr>
  *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
@@ -185,7 +185,7 @@ public record OriginConfig(
         s.duration("origin.s3.timeout", "5s"),
         s.integer("origin.s3.breaker.timeouts", 5, 0, 1_000_000),
         s.duration("origin.s3.breaker.open-for", "5s"),
-        s.duration("origin.deadline", "20s"),
+        s.duration("origin.deadline", "15s"),
         Map.copyOf(presets),
         unwritable.equals("refuse"),
         s.integer("origin.avif-effort", ImageEngines.DEFAULT_AVIF_EFFORT, 0, 9),

@@ -41,8 +41,9 @@ import java.time.Duration;
  *   machine</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
- *   <tr><td>shard.upstream.deadline</td><td>25s</td><td>the most one fill may take, across origin candidates,
- *   to the last byte; a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
+ *   <tr><td>shard.upstream.deadline</td><td>20s</td><td>the most one miss may take here: the origin's response
+ *   head across origin candidates, and the wait for the store write before answering; a caller's
+ *   X-Imgcdn-Deadline lowers it, never raises it</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
  *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
  *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
@@ -93,7 +94,7 @@ public record ShardConfig(
         s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
-        s.duration("shard.upstream.deadline", "25s"),
+        s.duration("shard.upstream.deadline", "20s"),
         UpstreamSettings.from(s, "shard.upstream."),
         ServerOptions.from(s));
   }
