@@ -139,7 +139,7 @@ public final class OriginTier implements Tier {
                               Reply.ok(
                                   new ImageObject(
                                       src.contentType(),
-                                      ETags.of(src.body()),
+                                      src.etag(),
                                       src.lastModified(),
                                       ImageObject.IMMUTABLE,
                                       src.body()),
