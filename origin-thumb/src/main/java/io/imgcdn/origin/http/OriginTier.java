@@ -128,52 +128,55 @@ public final class OriginTier implements Tier {
   @Override
   public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     Deadline deadline = Deadline.of(requestHeaders, requestLimit);
+    return named(answer(url, requestHeaders, deadline));
+  }
+
+  private CompletableFuture<Response> answer(
+      ImageUrl url, HttpHeaders requestHeaders, Deadline deadline) {
     Instant jobDeadline = Instant.now().plus(min(jobTimeout, deadline.left()));
-    CompletableFuture<Response> answer =
-        switch (url) {
-          case ImageUrl.Original o ->
-              original(o.objectKey(), deadline)
-                  .thenApply(
-                      src ->
-                          (Response)
-                              Reply.ok(
-                                  new ImageObject(
-                                      src.contentType(),
-                                      src.etag(),
-                                      src.lastModified(),
-                                      ImageObject.IMMUTABLE,
-                                      src.body()),
-                                  nodeId + ";miss"));
-          case ImageUrl.Preset p -> {
-            VariantSpec spec = presets.get(p.preset());
-            if (spec == null) {
-              throw HttpError.notFound(
-                  "unknown preset: "
-                      + p.preset()
-                      + " (known: "
-                      + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
-                      + ")");
-            }
-            yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline, jobDeadline);
-          }
-          case ImageUrl.Signed s -> {
-            if (signer == null) {
-              throw new HttpError(
-                  HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
-            }
-            if (!signer.verify(s.signature(), s.signedPart())) {
-              throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
-            }
-            VariantSpec spec;
-            try {
-              spec = VariantSpec.parse(s.options());
-            } catch (IllegalArgumentException e) {
-              throw HttpError.badRequest("bad options: " + e.getMessage());
-            }
-            yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline, jobDeadline);
-          }
-        };
-    return named(answer);
+    return switch (url) {
+      case ImageUrl.Original o ->
+          original(o.objectKey(), deadline)
+              .thenApply(
+                  src ->
+                      (Response)
+                          Reply.ok(
+                              new ImageObject(
+                                  src.contentType(),
+                                  src.etag(),
+                                  src.lastModified(),
+                                  ImageObject.IMMUTABLE,
+                                  src.body()),
+                              nodeId + ";miss"));
+      case ImageUrl.Preset p -> {
+        VariantSpec spec = presets.get(p.preset());
+        if (spec == null) {
+          throw HttpError.notFound(
+              "unknown preset: "
+                  + p.preset()
+                  + " (known: "
+                  + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
+                  + ")");
+        }
+        yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline, jobDeadline);
+      }
+      case ImageUrl.Signed s -> {
+        if (signer == null) {
+          throw new HttpError(
+              HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
+        }
+        if (!signer.verify(s.signature(), s.signedPart())) {
+          throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
+        }
+        VariantSpec spec;
+        try {
+          spec = VariantSpec.parse(s.options());
+        } catch (IllegalArgumentException e) {
+          throw HttpError.badRequest("bad options: " + e.getMessage());
+        }
+        yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline, jobDeadline);
+      }
+    };
   }
 
   private static Duration min(Duration a, Duration b) {

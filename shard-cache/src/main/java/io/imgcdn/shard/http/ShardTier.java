@@ -85,10 +85,12 @@ public final class ShardTier implements Tier {
    * tier failed keeps this shard's verdict "miss" (the failure is further up: the edge passes it on);
    * "error" is for this shard's own failures (its store).
    *
-   * Fills are coalesced until they are stored: the reply waits for the store write (tens of microseconds
-   * for a thumbnail), so a request right after it finds the object instead of asking the origin again. A
-   * failed or refused write costs a later miss, never a failed response; failures are counted and logged
-   * by FailureLog, not one line each. Only 200s are stored: errors are passed on uncached.
+   * Fills are coalesced until they are stored, so a request right after one finds it instead of asking
+   * the origin again; the reply waits for the store write (tens of microseconds for a thumbnail), but
+   * not past the request's deadline (a 15 MB write on a busy disk can take seconds): then the fill's
+   * own body answers. A failed or refused write costs a later miss, never a failed response; failures
+   * are counted and logged by FailureLog, not one line each. Only 200s are stored: errors are passed on
+   * uncached.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShardTier.class);
 
