@@ -100,17 +100,19 @@ final class DiskRoom {
 
   /**
    * The bound RocksDB's buffers and FIFO's share are sized for at open ({@link StoreBudget}): the
-   * lower of maxBytes and the filesystem's size less the reserve, but at least {@link
+   * lower of maxBytes and what the filesystem can hold for an unprivileged process (its size less
+   * the blocks reserved for root, ext4's 5%) less the reserve, but at least {@link
    * StoreConfig#MIN_MAX_BYTES}. The filesystem's size, not its free space: a store opened on a disk
    * that others filled for a while keeps buffers fit for the disk.
    */
   long sizingBytes() throws IOException {
-    return Math.max(
-        StoreConfig.MIN_MAX_BYTES, Math.min(maxBytes, fileStore.getTotalSpace() - reserveBytes));
+    return Math.max(StoreConfig.MIN_MAX_BYTES, Math.min(maxBytes, capacityBytes() - reserveBytes));
   }
 
-  long totalBytes() throws IOException {
-    return fileStore.getTotalSpace();
+  /** The filesystem's size less the blocks only root may use (statfs f_bfree - f_bavail). */
+  long capacityBytes() throws IOException {
+    return fileStore.getTotalSpace()
+        - (fileStore.getUnallocatedSpace() - fileStore.getUsableSpace());
   }
 
   long usableBytes() throws IOException {

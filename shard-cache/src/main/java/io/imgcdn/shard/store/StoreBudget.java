@@ -97,11 +97,13 @@ record StoreBudget(
    * FIFO's share of the table files within a bound lower than {@link #maxBytes} (what the
    * filesystem can give): the bound less the same headroom, rounded down to whole write buffers (so
    * that small changes of the free space do not reset RocksDB's options every time), never more
-   * than {@link #tableFilesBytes}, and 0 when the headroom alone does not fit.
+   * than {@link #tableFilesBytes}, and 0 when the headroom alone does not fit. Within one write
+   * buffer of {@link #tableFilesBytes} it is all of it (a filesystem's own blocks make an empty one
+   * give a little less than its size; the guard holds the bound exactly).
    */
   long tableFilesBytesWithin(long boundBytes) {
     long share = boundBytes - headroomBytes();
-    if (share >= tableFilesBytes) {
+    if (share >= tableFilesBytes - writeBufferBytes) {
       return tableFilesBytes;
     }
     return Math.max(0, share / writeBufferBytes * writeBufferBytes);

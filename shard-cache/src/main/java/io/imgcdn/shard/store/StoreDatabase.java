@@ -170,7 +170,7 @@ final class StoreDatabase implements AutoCloseable {
               + " {} MiB): sized for {} MiB",
           directory,
           config.maxBytes() >> 20,
-          room.totalBytes() >> 20,
+          room.capacityBytes() >> 20,
           room.reserveBytes() >> 20,
           budget.maxBytes() >> 20);
     }

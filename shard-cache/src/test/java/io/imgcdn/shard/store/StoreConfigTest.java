@@ -58,6 +58,9 @@ class StoreConfigTest {
     long headroom = budget.headroomBytes();
 
     assertThat(budget.tableFilesBytesWithin(1L << 40)).isEqualTo(budget.tableFilesBytes());
+    assertThat(budget.tableFilesBytesWithin(budget.maxBytes() - 100_000))
+        .as("within a write buffer of it: all of it")
+        .isEqualTo(budget.tableFilesBytes());
     assertThat(budget.tableFilesBytesWithin(headroom + (5L << 20) + 12_345))
         .as("rounded down to whole write buffers")
         .isEqualTo(5L << 20);
