@@ -17,6 +17,10 @@ import java.time.Duration;
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>shard.store.dir</td><td>data/NODE-ID</td><td>RocksDB directory (survives restarts)</td></tr>
  *   <tr><td>shard.store.max-bytes</td><td>1g</td><td>hard bound of everything under the directory</td></tr>
+ *   <tr><td>shard.store.disk-reserve</td><td>auto</td><td>bytes of the directory's filesystem the store leaves free:
+ *   its bound is the lower of max-bytes and its own bytes plus the free space minus this, watched every second, so
+ *   a disk that fills up makes the store evict, never stop; auto = 1% of the filesystem, at least 8m, at most
+ *   1g</td></tr>
  *   <tr><td>shard.store.threads</td><td>16</td><td>disk threads (RocksDB calls never run on event loops); they block
  *   in file reads, so their number is the disk queue depth a cold load can reach</td></tr>
  *   <tr><td>shard.store.queue</td><td>1024</td><td>disk calls waiting; beyond it 503</td></tr>
@@ -60,6 +64,7 @@ public record ShardConfig(
     long blockCacheBytes,
     ReadMode readMode,
     long storeRamBytes,
+    long storeDiskReserveBytes,
     int ioThreads,
     ClusterSettings cluster,
     Duration handoffWindow,
@@ -91,6 +96,12 @@ public record ShardConfig(
         blockCache(s),
         readMode(s),
         ram(s),
+        autoOrSize(
+            s,
+            "shard.store.disk-reserve",
+            StoreConfig.DISK_RESERVE_AUTO,
+            0,
+            "auto, or a size such as 0, 64m, 1g"),
         s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
@@ -109,7 +120,8 @@ public record ShardConfig(
         blockCacheBytes,
         readMode,
         admitMinRequests,
-        storeRamBytes);
+        storeRamBytes,
+        storeDiskReserveBytes);
   }
 
   private static ReadMode readMode(Settings s) {

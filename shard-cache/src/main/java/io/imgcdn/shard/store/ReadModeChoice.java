@@ -150,7 +150,8 @@ public final class ReadModeChoice {
             blockCache,
             mode,
             config.admitMinRequests(),
-            config.ramBytes());
+            config.ramBytes(),
+            config.diskReserveBytes());
     return new Settled(
         settled,
         "reads="

@@ -28,12 +28,15 @@ public final class ShardStore implements AutoCloseable {
    * A facade over package-private parts, one concern each:
    *
    *   StoreDatabase   opening and recovery: RocksDB's options, the read mode and block cache, WAL
-   *                   replay, every native object closed once, last created first
+   *                   replay, a store that cannot be opened (OpenRecovery) or finds its disk full,
+   *                   every native object closed once, last created first
+   *   StoreSpace      the bound while running: the lower of maxBytes and what the filesystem can give
+   *                   (DiskRoom), watched every second; FIFO's share, the guard, writable()
    *   HitReads        find and readChunk on the store's threads, every byte verified
    *   MemoryReads     getCached: memtables and block cache only, on the caller's thread
    *   Verification    what a value failing verification becomes (a miss; corruption is also counted
    *                   and deleted), verified chunk reads onto the heap, the full scan
-   *   ValueWriter     put and offer, chunked writes, the byte bound's guard
+   *   ValueWriter     put and offer, chunked writes, asking StoreSpace's guard first
    *   Reinserter      the eviction horizon and re-insertion of hot objects near it
    *   StoreDeletes    delete and deletePrefix (purge)
    *   StoreThreads    the bounded pool; KeyStripes the per-key write order; StoreKeys the key encoding
@@ -41,8 +44,13 @@ public final class ShardStore implements AutoCloseable {
    * Where each invariant lives:
    *
    * - Byte bound: StoreBudget's arithmetic, applied by StoreDatabase (FIFO's share, memtables, WAL,
-   *   LOG and MANIFEST caps, no fallocate), and DiskGuard in ValueWriter in front of every write and
-   *   re-insertion, which holds even when RocksDB's background work lags.
+   *   LOG and MANIFEST caps, no fallocate), and DiskGuard in front of every write and re-insertion,
+   *   which holds even when RocksDB's background work lags. The bound is the lower of maxBytes and
+   *   what the filesystem can give (DiskRoom: store + free - reserve); StoreSpace moves FIFO's share
+   *   and the guard's limit with it, so a full disk makes the store evict, never stop.
+   * - A node is never down because of its cache: files RocksDB cannot open are moved aside and the
+   *   store starts empty (StoreDatabase, OpenRecovery); a full disk at open is made room on; faults
+   *   of the directory or settings still fail start-up.
    * - No stale copy written back: every mutation of a key runs under its KeyStripes lock and bumps the
    *   stripe's version; a read notes the version first (HitReads) and Reinserter writes back only if it
    *   is unchanged under the lock.
@@ -63,6 +71,12 @@ public final class ShardStore implements AutoCloseable {
   /** Sizes the frequency sketch and the size hints: the expected object count is bytes / this. */
   private static final long MEAN_OBJECT_BYTES = 60 * 1024;
 
+  /** {@link #recoveredAtOpen()} when RocksDB could not open the files: they were moved aside. */
+  public static final String RECOVERED_UNREADABLE = "unreadable";
+
+  /** {@link #recoveredAtOpen()} when the disk was too full to open: the files were deleted. */
+  public static final String RECOVERED_NO_SPACE = "no-space";
+
   /** Bodies longer than this are stored in chunks of this size (ValueCodec version 2). */
   static final int CHUNK_BYTES = 1 << 20;
 
@@ -76,9 +90,11 @@ public final class ShardStore implements AutoCloseable {
   private final HitReads hitReads;
   private final MemoryReads memoryReads;
   private final StoreDeletes deletes;
+  private final StoreSpace space;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private ShardStore(StoreDatabase database, StoreBudget budget, @Nullable HotSetPolicy policy) {
+  private ShardStore(StoreDatabase database, @Nullable HotSetPolicy policy) {
+    StoreBudget budget = database.budget();
     StoreConfig config = database.config();
     long expectedObjects = Math.max(16, budget.tableFilesBytes() / MEAN_OBJECT_BYTES);
     HotSetPolicy hotSet =
@@ -95,8 +111,10 @@ public final class ShardStore implements AutoCloseable {
     this.budget = budget;
     this.sizeHints = new SizeHints(expectedObjects);
     this.threads = new StoreThreads(config.threads(), config.queueCapacity(), config.directory());
+    this.space = new StoreSpace(database);
     this.verification = new Verification(database, stripes, sizeHints, counters);
-    this.writer = new ValueWriter(database, budget, threads, stripes, hotSet, sizeHints, counters);
+    this.writer =
+        new ValueWriter(database, budget, threads, stripes, hotSet, sizeHints, counters, space);
     Reinserter reinserter =
         new Reinserter(database, budget, hotSet, stripes, writer, verification, counters);
     this.hitReads =
@@ -111,14 +129,17 @@ public final class ShardStore implements AutoCloseable {
             verification,
             counters);
     this.memoryReads = new MemoryReads(database, hotSet, sizeHints, buffers, reinserter, counters);
-    this.deletes = new StoreDeletes(database, threads, stripes);
+    this.deletes = new StoreDeletes(database, threads, stripes, space);
+    space.start();
   }
 
   /**
    * Opens (or creates) the store in {@code config.directory()} with the default layout, {@link
-   * StoreLayout#TABLE_FILES}.
+   * StoreLayout#TABLE_FILES}. A store whose files RocksDB cannot open is moved aside and one whose
+   * disk is too full to open is emptied: it starts empty then ({@link #recoveredAtOpen()}).
    *
-   * @throws IOException if the directory cannot be created or RocksDB cannot open it
+   * @throws IOException if the directory cannot be created or used, or RocksDB cannot open it for a
+   *     reason other than its files (the LOCK held, permissions, a read-only filesystem)
    */
   public static ShardStore open(StoreConfig config) throws IOException {
     return open(config, StoreLayout.TABLE_FILES);
@@ -139,10 +160,9 @@ public final class ShardStore implements AutoCloseable {
       throws IOException {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(layout, "layout");
-    StoreBudget budget = StoreBudget.of(config.maxBytes());
-    StoreDatabase database = StoreDatabase.open(config, layout, budget);
+    StoreDatabase database = StoreDatabase.open(config, layout);
     try {
-      return new ShardStore(database, budget, policy);
+      return new ShardStore(database, policy);
     } catch (RuntimeException e) {
       database.close();
       throw new IOException(
@@ -249,6 +269,33 @@ public final class ShardStore implements AutoCloseable {
     return database.diskUsageBytes();
   }
 
+  /**
+   * The store's bound now: the lower of {@link StoreConfig#maxBytes()} and what its filesystem can
+   * give (the store's bytes plus the free space, less {@link StoreConfig#diskReserveBytes()}),
+   * measured every second.
+   */
+  public long boundBytes() {
+    return space.boundBytes();
+  }
+
+  /**
+   * Whether the store can write now: its bound leaves room for at least one memtable, and RocksDB
+   * is not refusing writes (after ENOSPC until it recovers). When false, hits are still served and
+   * fills are passed on without being stored; the shard's readiness says so.
+   */
+  public boolean writable() {
+    return space.writable();
+  }
+
+  /**
+   * How this store was recovered at open, if it was: {@link #RECOVERED_UNREADABLE} (RocksDB could
+   * not open its files: they were moved aside) or {@link #RECOVERED_NO_SPACE} (its disk was too
+   * full to open it: its files were deleted). It started empty then.
+   */
+  public Optional<String> recoveredAtOpen() {
+    return Optional.ofNullable(database.recovery());
+  }
+
   /** A snapshot of the store's counters. */
   public StoreStats stats() {
     long objects = 0;
@@ -310,6 +357,7 @@ public final class ShardStore implements AutoCloseable {
       return;
     }
     memoryReads.close();
+    space.close();
     if (!threads.shutDownAndWait(CLOSE_WAIT_SECONDS)) {
       // Closing the DB under a running native call would crash the JVM; leaking is the lesser harm.
       log.error(
@@ -334,7 +382,7 @@ public final class ShardStore implements AutoCloseable {
    * value. The key is taken as ISO-8859-1, one byte per char, so chunk keys can be named.
    */
   void putRaw(String key, byte[] value) throws RocksDBException {
-    database.db.put(database.writes, key.getBytes(StandardCharsets.ISO_8859_1), value);
+    database.write(w -> database.db.put(w, key.getBytes(StandardCharsets.ISO_8859_1), value));
   }
 
   /** The decoded header stored under {@code key}. */
@@ -356,6 +404,11 @@ public final class ShardStore implements AutoCloseable {
   /** Forces the memtable to a table file. */
   void flush() throws RocksDBException {
     database.flush();
+  }
+
+  /** Whether RocksDB refuses writes (its background error) as far as the store knows. */
+  boolean rocksDbFailing() {
+    return space.failing();
   }
 
   /** Reads and verifies every stored value, on the caller's thread. */

@@ -2,17 +2,18 @@ package io.imgcdn.shard.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
+import java.lang.reflect.Constructor;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -25,12 +26,14 @@ import org.rocksdb.FlushJobInfo;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
+import org.rocksdb.MutableColumnFamilyOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Statistics;
+import org.rocksdb.Status;
 import org.rocksdb.TableProperties;
 import org.rocksdb.TickerType;
 import org.rocksdb.WriteOptions;
@@ -65,8 +68,15 @@ final class StoreDatabase implements AutoCloseable {
    *
    * Recovery: RocksDB replays its WAL at open; WAL records carry a CRC and recovery drops a torn tail
    * record, so a kill -9 mid-write leaves the old value or the new one, never a part (a value is one
-   * RocksDB write: ValueWriter). Any further recovery at open (a full disk, corruption found at open)
-   * belongs in open(), before the store accepts calls.
+   * RocksDB write: ValueWriter). Further recovery at open, before the store accepts calls:
+   * - a full disk: the store is sized for what its filesystem can give (DiskRoom), FIFO's share starts
+   *   at what the free space leaves (so a store reopened on a disk others filled shrinks at once), the
+   *   spare file is deleted when the disk is full, and a RocksDB open that still finds no space is
+   *   tried again without the WAL's recovery flush; after that the store's files are deleted (it is a
+   *   cache) and it starts empty;
+   * - files RocksDB cannot open (OpenRecovery tells them from a fault of the directory or a setting,
+   *   which still fails start-up): moved aside, one line logged, and the store starts empty.
+   * Either is reported by recovery() (the shard counts it: imgcdn_shard_store_recovered_total).
    *
    * Native memory: every RocksObject is pushed on `resources` when created, and close() closes them
    * once, last created first. The caller closes this only when no call can use RocksDB any more
@@ -74,6 +84,12 @@ final class StoreDatabase implements AutoCloseable {
    */
 
   private static final Logger log = LoggerFactory.getLogger(StoreDatabase.class);
+
+  /** How long a write waits for RocksDB to end a write stall (a memtable flush) before failing. */
+  static final long STALL_WAIT_MILLIS = 2_000;
+
+  /** How SetOptions starts its message when only the OPTIONS file could not be rewritten. */
+  private static final String OPTIONS_FILE_NOT_WRITTEN = "Unable to persist options";
 
   /** The smallest block cache shard ({@link #blockCacheShardBits}): 64 chunks. */
   static final long MIN_BLOCK_CACHE_SHARD_BYTES = 64L * ShardStore.CHUNK_BYTES;
@@ -93,13 +109,21 @@ final class StoreDatabase implements AutoCloseable {
 
   private final StoreConfig config;
   private final StoreLayout layout;
+  private final StoreBudget budget;
+  private final DiskRoom room;
   private final Statistics statistics;
   private final FileEvents events;
   private final Deque<AutoCloseable> resources;
+  private final @Nullable String recovery;
+  private volatile long dataFilesLimit;
 
   private StoreDatabase(
       StoreConfig config,
       StoreLayout layout,
+      StoreBudget budget,
+      DiskRoom room,
+      long dataFilesLimit,
+      @Nullable String recovery,
       Deque<AutoCloseable> resources,
       RocksDB db,
       ReadOptions checkedReads,
@@ -110,6 +134,10 @@ final class StoreDatabase implements AutoCloseable {
       FileEvents events) {
     this.config = config;
     this.layout = layout;
+    this.budget = budget;
+    this.room = room;
+    this.dataFilesLimit = dataFilesLimit;
+    this.recovery = recovery;
     this.resources = resources;
     this.db = db;
     this.checkedReads = checkedReads;
@@ -121,26 +149,114 @@ final class StoreDatabase implements AutoCloseable {
   }
 
   /**
-   * Opens (or creates) RocksDB in {@code config.directory()}: settles the read mode and block cache
-   * ({@link ReadModeChoice}), sets RocksDB up within {@code budget}, and recovers what the last run
-   * left (RocksDB's WAL replay).
+   * Opens (or creates) RocksDB in {@code config.directory()}: sizes it for the lower of maxBytes
+   * and what the filesystem can give ({@link DiskRoom}, {@link StoreBudget}), settles the read mode
+   * and block cache ({@link ReadModeChoice}), and recovers what the last run left: RocksDB's WAL
+   * replay, and a store that cannot be opened because of its files or a full disk (it starts empty
+   * then).
    *
-   * @throws IOException if the directory cannot be created or RocksDB cannot open it (everything
-   *     created so far is closed)
+   * @throws IOException if the directory cannot be created or used, or RocksDB cannot open it for a
+   *     reason other than its files (everything created so far is closed, the files left as they
+   *     are)
    */
-  static StoreDatabase open(StoreConfig config, StoreLayout layout, StoreBudget budget)
-      throws IOException {
-    Files.createDirectories(config.directory());
+  static StoreDatabase open(StoreConfig config, StoreLayout layout) throws IOException {
+    Path directory = config.directory();
+    Files.createDirectories(directory);
+    DiskRoom room = DiskRoom.of(config);
+    StoreBudget budget = StoreBudget.of(room.sizingBytes());
+    if (budget.maxBytes() < config.maxBytes()) {
+      log.warn(
+          "shard store {}: max-bytes {} MiB is more than its filesystem can give ({} MiB - reserve"
+              + " {} MiB): sized for {} MiB",
+          directory,
+          config.maxBytes() >> 20,
+          room.capacityBytes() >> 20,
+          room.reserveBytes() >> 20,
+          budget.maxBytes() >> 20);
+    }
+    if (room.usableBytes() < budget.memtableBytes() && room.releaseSpare()) {
+      log.warn("shard store {}: its filesystem is full: deleted its spare file", directory);
+    }
     ReadModeChoice.Settled settled =
         ReadModeChoice.settle(config, MachineMemory::totalBytes, DirectIoProbe.SYSTEM);
     config = settled.config();
-    log.info("shard store {}: {}", config.directory(), settled.explanation());
+    log.info("shard store {}: {}", directory, settled.explanation());
+    RocksDBException failure;
+    try {
+      return openRocks(config, layout, budget, room, false, null);
+    } catch (RocksDBException e) {
+      failure = e;
+    }
+    OpenRecovery.Cause cause = OpenRecovery.classify(failure, directory);
+    if (cause == OpenRecovery.Cause.NO_SPACE) {
+      // The spare is gone already if the disk was full; the WAL's recovery flush is what needs
+      // most.
+      room.releaseSpare();
+      try {
+        return openRocks(config, layout, budget, room, true, null);
+      } catch (RocksDBException e) {
+        failure = e;
+        cause = OpenRecovery.classify(e, directory);
+      }
+    }
+    String done;
+    String recovery;
+    switch (cause) {
+      case CONTENTS -> {
+        done = OpenRecovery.moveAside(directory, Instant.now());
+        recovery = ShardStore.RECOVERED_UNREADABLE;
+      }
+      case NO_SPACE -> {
+        OpenRecovery.deleteContents(directory);
+        done = "its files were deleted to make room";
+        recovery = ShardStore.RECOVERED_NO_SPACE;
+      }
+      default ->
+          throw new IOException(
+              "cannot open shard store in "
+                  + directory
+                  + ": "
+                  + failure.getMessage()
+                  + " (a fault of the directory or a setting, not of the store's files: they were"
+                  + " left as they are)",
+              failure);
+    }
+    log.warn(
+        "shard store {} cannot be opened ({}): {}; starting empty",
+        directory,
+        failure.getMessage(),
+        done);
+    try {
+      return openRocks(config, layout, budget, room, false, recovery);
+    } catch (RocksDBException e) {
+      throw new IOException(
+          "cannot open shard store in " + directory + " even empty: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One attempt at RocksDB's open (everything created is closed if it fails), with FIFO's share at
+   * what the filesystem leaves now.
+   */
+  private static StoreDatabase openRocks(
+      StoreConfig config,
+      StoreLayout layout,
+      StoreBudget budget,
+      DiskRoom room,
+      boolean avoidFlushDuringRecovery,
+      @Nullable String recovery)
+      throws IOException, RocksDBException {
+    long bound = room.measure().boundBytes();
+    // As StoreSpace does: shrink to what the bound leaves if the store can write within it; if not,
+    // keep what is stored for its hits (evicting would not make room to write).
+    long dataFilesLimit =
+        budget.roomToWrite(bound) ? budget.tableFilesBytesWithin(bound) : budget.tableFilesBytes();
     RocksDB.loadLibrary();
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
       Options options = push(resources, new Options());
       CompactionOptionsFIFO fifo = push(resources, new CompactionOptionsFIFO());
-      fifo.setMaxTableFilesSize(budget.tableFilesBytes()).setAllowCompaction(false);
+      fifo.setMaxTableFilesSize(Math.max(1, dataFilesLimit)).setAllowCompaction(false);
       BloomFilter bloom = push(resources, new BloomFilter(10));
       Statistics statistics = push(resources, new Statistics());
       FileEvents events = push(resources, new FileEvents());
@@ -184,12 +300,13 @@ final class StoreDatabase implements AutoCloseable {
           .setKeepLogFileNum(StoreBudget.INFO_LOG_FILES_KEPT)
           .setInfoLogLevel(InfoLogLevel.INFO_LEVEL)
           .setMaxBackgroundJobs(2)
+          .setAvoidFlushDuringRecovery(avoidFlushDuringRecovery)
           .setStatistics(statistics)
           .setListeners(List.of(events));
       if (layout == StoreLayout.BLOB_FILES) {
         // max_data_files_size makes FIFO count blob files too (max_table_files_size alone does
         // not).
-        fifo.setMaxDataFilesSize(budget.tableFilesBytes());
+        fifo.setMaxDataFilesSize(Math.max(1, dataFilesLimit));
         options
             .setEnableBlobFiles(true)
             .setMinBlobSize(4096)
@@ -204,19 +321,28 @@ final class StoreDatabase implements AutoCloseable {
           push(
               resources,
               new ReadOptions().setVerifyChecksums(true).setReadTier(ReadTier.BLOCK_CACHE_TIER));
-      WriteOptions writes = push(resources, new WriteOptions());
+      // No writer ever waits inside RocksDB (write()): on a full disk a writer parked in a write
+      // stall kept RocksDB's own error recovery from flushing, and both waited forever.
+      WriteOptions writes = push(resources, new WriteOptions().setNoSlowdown(true));
       RocksDB db = push(resources, RocksDB.open(options, config.directory().toString()));
       log.info(
-          "opened shard store {} ({}): maxBytes={} dataFiles={} writeBuffer={} maxValue={}",
+          "opened shard store {} ({}): maxBytes={} dataFiles={} (now {}) writeBuffer={}"
+              + " maxValue={} diskReserve={}",
           config.directory(),
           layout,
           budget.maxBytes(),
           budget.tableFilesBytes(),
+          dataFilesLimit,
           budget.writeBufferBytes(),
-          budget.maxValueBytes());
+          budget.maxValueBytes(),
+          room.reserveBytes());
       return new StoreDatabase(
           config,
           layout,
+          budget,
+          room,
+          dataFilesLimit,
+          recovery,
           resources,
           db,
           checkedReads,
@@ -225,7 +351,10 @@ final class StoreDatabase implements AutoCloseable {
           writes,
           statistics,
           events);
-    } catch (RocksDBException | RuntimeException e) {
+    } catch (RocksDBException e) {
+      closeAll(resources);
+      throw e;
+    } catch (RuntimeException e) {
       closeAll(resources);
       throw new IOException(
           "cannot open shard store in " + config.directory() + ": " + e.getMessage(), e);
@@ -262,6 +391,102 @@ final class StoreDatabase implements AutoCloseable {
     return layout;
   }
 
+  /** How the bound is split, sized at open for the lower of maxBytes and the filesystem. */
+  StoreBudget budget() {
+    return budget;
+  }
+
+  DiskRoom room() {
+    return room;
+  }
+
+  /**
+   * How open recovered the store, {@link ShardStore#RECOVERED_UNREADABLE} or {@link
+   * ShardStore#RECOVERED_NO_SPACE} (it started empty); null if it opened as it was.
+   */
+  @Nullable String recovery() {
+    return recovery;
+  }
+
+  /**
+   * FIFO's share of the data files now (below {@link StoreBudget#tableFilesBytes} on a full disk).
+   */
+  long dataFilesLimit() {
+    return dataFilesLimit;
+  }
+
+  /**
+   * Sets FIFO's share of the data files; RocksDB drops the oldest files at once when they exceed
+   * it.
+   */
+  void setDataFilesLimit(long bytes) throws RocksDBException {
+    long limit = Math.max(1, bytes); // 1 drops every file as 0 would, and cannot read as unset
+    String fifo =
+        layout == StoreLayout.BLOB_FILES
+            ? "{max_table_files_size=" + limit + ";max_data_files_size=" + limit + ";}"
+            : "{max_table_files_size=" + limit + ";}";
+    try {
+      db.setOptions(FifoOptions.of(fifo));
+    } catch (RocksDBException e) {
+      // SetOptions installs the options, then rewrites the OPTIONS file (a record for people), and
+      // reports a failure of the latter (fail_if_options_file_error; rocksdbjni 11.8 has no native
+      // setter for it): on a full disk the new share holds all the same.
+      if (!String.valueOf(e.getMessage()).startsWith(OPTIONS_FILE_NOT_WRITTEN)) {
+        throw e;
+      }
+    }
+    dataFilesLimit = bytes;
+  }
+
+  /** A put, batch write or delete with the given options ({@link #writes}). */
+  @FunctionalInterface
+  interface WriteCall {
+    void run(WriteOptions options) throws RocksDBException;
+  }
+
+  /**
+   * Runs a write outside RocksDB's write stalls: {@link #writes} has no_slowdown, so RocksDB fails
+   * a write at once while its memtables are full (Incomplete "Write stall"); it is tried again
+   * every millisecond for up to {@link #STALL_WAIT_MILLIS} (a flush), then fails. A writer parked
+   * inside RocksDB's stall held its write queue, which RocksDB's recovery from a no-space error
+   * needs for its flush: on a disk filled while writing, both waited for each other for good.
+   */
+  void write(WriteCall call) throws RocksDBException {
+    long deadline = 0;
+    while (true) {
+      try {
+        call.run(writes);
+        return;
+      } catch (RocksDBException e) {
+        if (!isWriteStall(e)) {
+          throw e;
+        }
+        long now = System.nanoTime();
+        if (deadline == 0) {
+          deadline = now + TimeUnit.MILLISECONDS.toNanos(STALL_WAIT_MILLIS);
+        } else if (now > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+    }
+  }
+
+  /** A write refused because RocksDB stalls writes (no_slowdown), not for an error. */
+  static boolean isWriteStall(RocksDBException e) {
+    Status status = e.getStatus();
+    return status != null
+        && status.getCode() == Status.Code.Incomplete
+        && String.valueOf(e.getMessage()).contains("Write stall");
+  }
+
+  /**
+   * Runs {@code action} (on a RocksDB thread) whenever RocksDB recovered from a background error.
+   */
+  void onErrorRecovered(Runnable action) {
+    events.errorRecovered = action;
+  }
+
   /** Bytes of the data files FIFO counts against its share: table files, and blob files if any. */
   long dataFileBytes() throws RocksDBException {
     long tables = db.getLongProperty("rocksdb.total-sst-files-size");
@@ -283,7 +508,7 @@ final class StoreDatabase implements AutoCloseable {
   /** Bytes of every file under the directory (tables, blobs, WAL, MANIFEST, logs, ...). */
   long diskUsageBytes() {
     try {
-      return bytesUnder(config.directory());
+      return DiskRoom.bytesUnder(config.directory());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot measure " + config.directory(), e);
     }
@@ -328,27 +553,6 @@ final class StoreDatabase implements AutoCloseable {
     closeAll(resources);
   }
 
-  /**
-   * Sums file lengths under {@code directory}; files RocksDB deletes during the walk count as 0.
-   */
-  private static long bytesUnder(Path directory) throws IOException {
-    long total = 0;
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-      for (Path entry : entries) {
-        try {
-          BasicFileAttributes attributes =
-              Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-          total += attributes.isDirectory() ? bytesUnder(entry) : attributes.size();
-        } catch (NoSuchFileException e) {
-          // deleted between the listing and the stat
-        }
-      }
-    } catch (NoSuchFileException e) {
-      return total;
-    }
-    return total;
-  }
-
   private static <T extends AutoCloseable> T push(Deque<AutoCloseable> resources, T resource) {
     resources.push(resource);
     return resource;
@@ -372,9 +576,20 @@ final class StoreDatabase implements AutoCloseable {
   private static final class FileEvents extends AbstractEventListener {
     final LongAdder evicted = new LongAdder();
     final AtomicBoolean tableFilesChanged = new AtomicBoolean(true);
+    volatile Runnable errorRecovered = () -> {};
 
     FileEvents() {
-      super(EnabledEventCallback.ON_COMPACTION_COMPLETED, EnabledEventCallback.ON_FLUSH_COMPLETED);
+      // Not ON_BACKGROUND_ERROR nor ON_ERROR_RECOVERY_BEGIN: rocksdbjni 11.8 throws on the reasons
+      // it has no enum value for (kFlushNoWAL, seen on a full disk).
+      super(
+          EnabledEventCallback.ON_COMPACTION_COMPLETED,
+          EnabledEventCallback.ON_FLUSH_COMPLETED,
+          EnabledEventCallback.ON_ERROR_RECOVERY_COMPLETED);
+    }
+
+    @Override
+    public void onErrorRecoveryCompleted(Status oldBackgroundError) {
+      errorRecovered.run();
     }
 
     @Override
@@ -396,6 +611,34 @@ final class StoreDatabase implements AutoCloseable {
         }
       }
       evicted.add(dropped);
+    }
+  }
+
+  /**
+   * A SetOptions call for FIFO's sizes. rocksdbjni's MutableColumnFamilyOptions builder has no key
+   * for compaction_options_fifo, although RocksDB's SetOptions takes it (the option is mutable);
+   * the options object only carries key and value strings to SetOptions, so one is made with its
+   * private constructor. StoreSpaceTest fails if a rocksdbjni upgrade breaks this.
+   */
+  private static final class FifoOptions {
+    private static final Constructor<MutableColumnFamilyOptions> RAW;
+
+    static {
+      try {
+        RAW =
+            MutableColumnFamilyOptions.class.getDeclaredConstructor(String[].class, String[].class);
+        RAW.setAccessible(true);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    static MutableColumnFamilyOptions of(String value) {
+      try {
+        return RAW.newInstance(new String[] {"compaction_options_fifo"}, new String[] {value});
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("rocksdbjni: cannot make options for SetOptions", e);
+      }
     }
   }
 }

@@ -5,8 +5,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Fills and writes: {@code put} and {@code offer}, a body over {@link ShardStore#CHUNK_BYTES} in
@@ -18,20 +16,17 @@ final class ValueWriter {
    * Crash safety: a value is one RocksDB write, a chunked one (header and every chunk) one WriteBatch;
    * RocksDB's WAL replay keeps a write whole or drops it (StoreDatabase).
    *
-   * Byte bound: DiskGuard refuses a write that could cross maxBytes if RocksDB's background work lags
-   * (the hard guarantee; StoreDatabase's FIFO settings keep the directory under the bound in normal
-   * operation, where the guard never triggers). Values larger than StoreBudget.maxValueBytes are not
-   * stored at all.
+   * Byte bound: StoreSpace's DiskGuard refuses a write that could cross the store's bound (the lower of
+   * maxBytes and what the filesystem can give) if RocksDB's background work lags (the hard guarantee;
+   * StoreDatabase's FIFO settings keep the directory under the bound in normal operation, where the
+   * guard never triggers), and every write while the bound leaves no room for one memtable. Values
+   * larger than StoreBudget.maxValueBytes are not stored at all. A write RocksDB refuses (its
+   * background error after ENOSPC) is reported to StoreSpace, which tells readiness.
    *
    * Every write takes the next RocksDB sequence number as its write sequence (ValueCodec keeps it in
    * the header and in each chunk) under the key's stripe lock (KeyStripes), so a chunk read later can
    * be matched to its header, and the eviction horizon can place the copy.
    */
-
-  private static final Logger log = LoggerFactory.getLogger(ValueWriter.class);
-
-  /** Room DiskGuard leaves for the info LOG and MANIFEST to grow between its measurements. */
-  private static final long GUARD_SLACK_BYTES = 1L << 20;
 
   private final StoreDatabase database;
   private final StoreBudget budget;
@@ -40,7 +35,7 @@ final class ValueWriter {
   private final HotSetPolicy policy;
   private final SizeHints sizeHints;
   private final StoreCounters counters;
-  private final DiskGuard guard;
+  private final StoreSpace space;
 
   ValueWriter(
       StoreDatabase database,
@@ -49,7 +44,8 @@ final class ValueWriter {
       KeyStripes stripes,
       HotSetPolicy policy,
       SizeHints sizeHints,
-      StoreCounters counters) {
+      StoreCounters counters,
+      StoreSpace space) {
     this.database = database;
     this.budget = budget;
     this.threads = threads;
@@ -57,7 +53,7 @@ final class ValueWriter {
     this.policy = policy;
     this.sizeHints = sizeHints;
     this.counters = counters;
-    this.guard = new DiskGuard(budget.maxBytes() - GUARD_SLACK_BYTES, this::diskAndMemtableBytes);
+    this.space = space;
   }
 
   /** See {@link ShardStore#put}. */
@@ -96,7 +92,7 @@ final class ValueWriter {
   boolean admitReinsertion(byte[] keyBytes, ValueCodec.Header header, int valueLength) {
     long encoded =
         header.chunked() ? header.headerLength() + (long) header.bodyLength() : valueLength;
-    if (guard.tryAdmit(storedLength(keyBytes, header.bodyLength(), encoded))) {
+    if (space.tryAdmit(storedLength(keyBytes, header.bodyLength(), encoded))) {
       return true;
     }
     counters.boundRefusals.increment();
@@ -110,7 +106,12 @@ final class ValueWriter {
   void rewriteInline(ByteBuffer key, ByteBuffer value, ValueCodec.Header header, long sequence)
       throws RocksDBException {
     ValueCodec.setWriteSequence(value, header, sequence);
-    database.db.put(database.writes, key.duplicate(), value.duplicate());
+    try {
+      database.write(w -> database.db.put(w, key.duplicate(), value.duplicate()));
+    } catch (RocksDBException e) {
+      space.failed(e);
+      throw e;
+    }
   }
 
   /**
@@ -130,14 +131,17 @@ final class ValueWriter {
         batch.put(StoreKeys.chunkKey(keyBytes, i), chunk);
         written += chunk.length;
       }
-      database.db.write(database.writes, batch);
+      database.write(w -> database.db.write(w, batch));
+    } catch (RocksDBException e) {
+      space.failed(e);
+      throw e;
     }
     return written;
   }
 
   /** Writes a value unless the disk guard refuses it; true if written. */
   private boolean write(byte[] keyBytes, long keyHash, StoredObject value) throws RocksDBException {
-    if (!guard.tryAdmit(
+    if (!space.tryAdmit(
         storedLength(keyBytes, value.body().length, ValueCodec.encodedLength(value)))) {
       counters.boundRefusals.increment();
       return false;
@@ -154,10 +158,16 @@ final class ValueWriter {
                 return chunkedBytes;
               }
               byte[] encoded = ValueCodec.encode(value, sequence);
-              database.db.put(database.writes, keyBytes, encoded);
+              try {
+                database.write(w -> database.db.put(w, keyBytes, encoded));
+              } catch (RocksDBException e) {
+                space.failed(e);
+                throw e;
+              }
               sizeHints.put(keyHash, encoded.length);
               return (long) encoded.length;
             });
+    space.succeeded();
     counters.puts.increment();
     counters.bytesAdmitted.add(written);
     return true;
@@ -175,14 +185,5 @@ final class ValueWriter {
         + keyBytes.length
         + (long) chunks
             * (keyBytes.length + StoreKeys.CHUNK_SUFFIX_BYTES + ValueCodec.CHUNK_PREFIX_BYTES + 4);
-  }
-
-  private long diskAndMemtableBytes() {
-    try {
-      return database.diskUsageBytes() + database.memtableBytes();
-    } catch (RocksDBException e) {
-      log.warn("cannot read memtable size: {}", e.getMessage());
-      return Long.MAX_VALUE / 4; // refuse rather than risk the bound
-    }
   }
 }

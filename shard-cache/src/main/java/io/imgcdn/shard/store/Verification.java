@@ -88,7 +88,7 @@ final class Verification {
     stripes.mutate(
         keyHash,
         () -> {
-          database.db.delete(database.writes, keyBytes);
+          database.write(w -> database.db.delete(w, keyBytes));
           return null;
         });
   }

@@ -76,6 +76,7 @@ class ShardChunkedHitTest {
   private EventLoopGroup group;
   private HttpServer origin;
   private ShardServer shard;
+  private ShardConfig config;
   private byte[] picture;
 
   @BeforeEach
@@ -118,7 +119,7 @@ class ShardChunkedHitTest {
                 "shard.store.dir", dir.resolve("store").toString(),
                 "shard.store.max-bytes", "1g",
                 "cluster.file", clusterFile.toString()));
-    ShardConfig config = ShardConfig.from(settings);
+    config = ShardConfig.from(settings);
     settings.finish();
     shard = ShardServer.start(config);
     picture = bytes(PICTURE_BYTES, 1);
@@ -331,6 +332,72 @@ class ShardChunkedHitTest {
     HttpResponse<byte[]> fresh = get(PATH, Map.of());
     assertThat(fresh.headers().firstValue("ETag")).hasValue("\"v2\"");
     assertThat(Arrays.equals(fresh.body(), bytes(PICTURE_BYTES, 2))).isTrue();
+  }
+
+  @Test
+  void firstChunkCorruptOnDisk_foundBeforeTheHead_refetchedWholeNeverCut() throws Exception {
+    corruptOnDisk(0);
+
+    HttpResponse<byte[]> r = get(PATH, Map.of());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("X-Cache").orElseThrow()).startsWith("shard-1;miss");
+    assertThat(Arrays.equals(r.body(), coldPicture(PATH))).as("the origin's copy, whole").isTrue();
+    assertThat(originRequests.get()).isEqualTo(1);
+    assertThat(metric("imgcdn_shard_streams_cut_total")).isZero();
+    assertThat(metric("imgcdn_cache_checksum_failures_total")).isEqualTo(1);
+  }
+
+  @Test
+  void laterChunkCorruptOnDisk_responseCutShortThenRefetchedByTheNextRequest() throws Exception {
+    corruptOnDisk(5);
+
+    try (Socket s = ask(PATH)) {
+      InputStream in = s.getInputStream();
+      assertThat(head(in)).startsWith("http/1.1 200").contains("content-length: " + PICTURE_BYTES);
+      byte[] got = in.readAllBytes(); // returns when the shard closes the connection
+      assertThat(got.length).as("cut in chunk 5").isBetween(4 * MIB, 6 * MIB);
+      assertThat(Arrays.equals(got, Arrays.copyOf(picture, got.length)))
+          .as("no bad byte is sent")
+          .isTrue();
+    }
+    assertThat(metric("imgcdn_shard_streams_cut_total")).isEqualTo(1);
+    assertThat(metric("imgcdn_cache_checksum_failures_total")).isEqualTo(1);
+
+    HttpResponse<byte[]> next = get(PATH, Map.of());
+    assertThat(next.headers().firstValue("X-Cache").orElseThrow())
+        .as("the bad copy was dropped")
+        .startsWith("shard-1;miss");
+    assertThat(Arrays.equals(next.body(), coldPicture(PATH))).isTrue();
+    assertThat(originRequests.get()).isEqualTo(1);
+  }
+
+  /**
+   * Gets the stored picture into a table file (a restart flushes the WAL), then, with the shard
+   * stopped, inverts one byte of chunk {@code index}'s body in that file, and starts the shard
+   * again.
+   */
+  private void corruptOnDisk(int index) throws Exception {
+    shard.close();
+    shard = ShardServer.start(config);
+    shard.close();
+    int at = index * MIB + MIB / 2;
+    byte[] needle = Arrays.copyOfRange(picture, at, at + 64);
+    int flipped = 0;
+    try (var files = Files.list(dir.resolve("store"))) {
+      for (Path table : files.filter(f -> f.toString().endsWith(".sst")).toList()) {
+        byte[] bytes = Files.readAllBytes(table);
+        for (int i = 0; i + needle.length <= bytes.length && flipped == 0; i++) {
+          if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+            bytes[i + 32] ^= (byte) 0xFF;
+            Files.write(table, bytes);
+            flipped++;
+          }
+        }
+      }
+    }
+    assertThat(flipped).as("chunk %d's bytes found in a table file", index).isEqualTo(1);
+    shard = ShardServer.start(config);
   }
 
   /** A GET sent on a new connection whose client reads nothing (64 KiB receive buffer). */
