@@ -73,16 +73,14 @@ final class JavaImageEngine implements ImageEngine {
     ImageIO.scanForPlugins();
   }
 
-  private final int backgroundRgb;
   private final Pipeline<Job> pipeline;
 
-  JavaImageEngine(int backgroundRgb) {
-    this(backgroundRgb, Clock.systemUTC());
+  JavaImageEngine() {
+    this(Clock.systemUTC());
   }
 
   /** {@code pipelineClock} times only the checks between steps (tests move it). */
-  JavaImageEngine(int backgroundRgb, Clock pipelineClock) {
-    this.backgroundRgb = backgroundRgb & 0xFFFFFF;
+  JavaImageEngine(Clock pipelineClock) {
     this.pipeline =
         Pipeline.<Job>builder()
             .step("source-size", JavaImageEngine::checkSourceSize)
@@ -92,7 +90,7 @@ final class JavaImageEngine implements ImageEngine {
             .step("colour", JavaImageEngine::colour)
             .step("orient", JavaImageEngine::orient)
             .step("crop", JavaImageEngine::crop)
-            .step("flatten", this::flatten)
+            .step("flatten", JavaImageEngine::flatten)
             .step("encode", JavaImageEngine::encode)
             .clock(pipelineClock)
             .build();
@@ -338,7 +336,7 @@ final class JavaImageEngine implements ImageEngine {
     }
   }
 
-  private void flatten(Job job) {
+  private static void flatten(Job job) {
     // GIF too: its palette has one transparent index at most; the JDK's GIF writer quantises RGB.
     if (job.spec.format() != OutputFormat.JPEG && job.spec.format() != OutputFormat.GIF) {
       return;
@@ -355,7 +353,7 @@ final class JavaImageEngine implements ImageEngine {
         new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = rgb.createGraphics();
     try {
-      g.setColor(new Color(backgroundRgb));
+      g.setColor(new Color(job.spec.background()));
       g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
       g.drawImage(image, 0, 0, null);
     } finally {

@@ -54,8 +54,10 @@ final class LibvipsEngine implements ImageEngine {
    *      nothing is decoded yet. Animated: "n=-1" in the option string loads every page; the
    *      thumbnail then scales each page (width and height are per page, page-height is kept).
    *   5. encode: vips_image_write_to_buffer with ".jpg[Q=..,strip,background=R G B]" (the JPEG
-   *      saver flattens alpha onto that background; black by default), ".png[strip]" or
-   *      ".webp[Q=..,strip]" (animated when the image has several pages), ".gif" (cgif; animated
+   *      saver flattens alpha onto the spec's bg; libvips's own default is black), ".png[strip]"
+   *      or ".webp[Q=..,strip,profile=none]" (animated when the image has several pages; 8.14's
+   *      webpsave embeds the 6,922-byte sRGB profile that export_profile attached even with
+   *      strip, so profile=none: the pixels are sRGB already), ".gif" (cgif; animated
    *      likewise) or ".heif[compression=av1,..]" for AVIF (heifsave_buffer only knows the .heif
    *      suffix; compression=av1 makes libheif write ftyp "avif"). This runs the whole pipeline. Progress reporting is on, and an
    *      "eval" handler kills the computation once the deadline passes (-> 504). A decode error
@@ -80,29 +82,21 @@ final class LibvipsEngine implements ImageEngine {
 
   private final Libvips vips;
   private final String name;
-  private final String backgroundOption;
   private final int avifEffort;
   private final Pipeline<Job> pipeline;
 
-  LibvipsEngine(Libvips vips, int backgroundRgb, int avifEffort) {
-    this(vips, backgroundRgb, avifEffort, Clock.systemUTC());
+  LibvipsEngine(Libvips vips, int avifEffort) {
+    this(vips, avifEffort, Clock.systemUTC());
   }
 
   /** {@code pipelineClock} times only the checks between steps (tests move it). */
-  LibvipsEngine(Libvips vips, int backgroundRgb, int avifEffort, Clock pipelineClock) {
+  LibvipsEngine(Libvips vips, int avifEffort, Clock pipelineClock) {
     if (avifEffort < 0 || avifEffort > 9) {
       throw new IllegalArgumentException("avifEffort: " + avifEffort + " (expected: 0..9)");
     }
     this.vips = vips;
     this.avifEffort = avifEffort;
     this.name = "libvips-" + vips.version;
-    this.backgroundOption =
-        String.format(
-            Locale.ROOT,
-            "background=%d %d %d",
-            (backgroundRgb >> 16) & 0xFF,
-            (backgroundRgb >> 8) & 0xFF,
-            backgroundRgb & 0xFF);
     this.pipeline =
         Pipeline.<Job>builder()
             .step("source-size", this::copySource)
@@ -133,11 +127,7 @@ final class LibvipsEngine implements ImageEngine {
   private static final class Probed {
     // Class initialisation is lazy and thread-safe: the first call probes, the others read.
     static final Set<OutputFormat> WRITABLE =
-        new LibvipsEngine(
-                Libvips.load().orElseThrow(),
-                ImageEngines.DEFAULT_BACKGROUND_RGB,
-                DEFAULT_AVIF_EFFORT)
-            .probeWritable();
+        new LibvipsEngine(Libvips.load().orElseThrow(), DEFAULT_AVIF_EFFORT).probeWritable();
   }
 
   /**
@@ -393,13 +383,20 @@ final class LibvipsEngine implements ImageEngine {
     job.thumbnail = out.get(ADDRESS, 0);
   }
 
+  /** The JPEG saver's flattening colour: the spec's {@code bg}. */
+  private static String backgroundOption(VariantSpec spec) {
+    int rgb = spec.background();
+    return String.format(
+        Locale.ROOT, "background=%d %d %d", (rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF);
+  }
+
   private void encode(Job job) throws ImageProcessingException {
     VariantSpec spec = job.spec;
     String suffix =
         switch (job.format) {
-          case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption + "]";
+          case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption(spec) + "]";
           case PNG -> ".png[strip]";
-          case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
+          case WEBP -> ".webp[Q=" + spec.quality() + ",strip,profile=none]";
           case GIF -> ".gif";
           case AVIF ->
               ".heif[compression=av1,Q="

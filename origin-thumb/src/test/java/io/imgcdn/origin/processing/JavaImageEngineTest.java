@@ -61,7 +61,7 @@ class JavaImageEngineTest {
 
   @Test
   void stepNames_inOrder() {
-    assertThat(new JavaImageEngine(0xFFFFFF).stepNames())
+    assertThat(new JavaImageEngine().stepNames())
         .containsExactly(
             "source-size",
             "header",
@@ -75,12 +75,12 @@ class JavaImageEngineTest {
   }
 
   @Test
-  void render_configuredBackground_usedForAlpha() throws Exception {
+  void render_specBackground_usedForAlpha() throws Exception {
     Thumbnail t =
-        ImageEngines.java(0x000000)
+        ImageEngines.java()
             .render(
                 TestImages.halfTransparentPng(200, 100),
-                VariantSpec.parse("w=100"),
+                VariantSpec.parse("w=100,bg=000000"),
                 ImageLimits.defaults(),
                 Instant.now().plusSeconds(5));
     int left = TestImages.decode(t.bytes()).getRGB(10, 25);
@@ -100,8 +100,7 @@ class JavaImageEngineTest {
     // The pipeline's clock stands still, so only the decoder's progress listener sees the
     // deadline pass: this proves a long decode is cut short, not just noticed afterwards.
     JavaImageEngine engine =
-        new JavaImageEngine(
-            0xFFFFFF, java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
+        new JavaImageEngine(java.time.Clock.fixed(Instant.EPOCH, java.time.ZoneOffset.UTC));
     assertThatThrownBy(
             () ->
                 engine.render(
