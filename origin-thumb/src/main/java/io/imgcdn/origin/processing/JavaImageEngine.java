@@ -42,7 +42,8 @@ final class JavaImageEngine implements ImageEngine {
    *   1. source-size: refuse more than maxSourceBytes before touching the bytes.
    *   2. header: find an ImageReader by content (not by name or suffix), read width, height and
    *      frame count from the header only, and check them against the limits. A bomb declaring
-   *      30000 x 30000 stops here, having allocated a few KB. No reader -> 415.
+   *      30000 x 30000 stops here, having allocated a few KB. No reader -> 415. Then SourceCheck
+   *      (PNG chunk CRCs, GIF block structure and LZW data: what the JDK's readers do not check).
    *   3. decode: read frame 0. A progress listener aborts the read when the deadline passes, and
    *      a warning listener turns the decoder's "truncated / corrupt data" warnings into 422:
    *      the JDK's JPEG decoder otherwise fills missing rows with grey and returns normally.
@@ -134,7 +135,8 @@ final class JavaImageEngine implements ImageEngine {
     } catch (RuntimeException e) {
       // Decoders throw unchecked exceptions (ArrayIndexOutOfBounds, IllegalArgument, CMMException,
       // NegativeArraySize...) on malformed input: the source's fault, not ours.
-      throw ImageProcessingException.corrupt("decoder failed: " + e, e);
+      throw ImageProcessingException.corrupt(
+          "decoder failed (" + e.getClass().getSimpleName() + ")", "decoder failed: " + e, e);
     }
   }
 
@@ -204,8 +206,9 @@ final class JavaImageEngine implements ImageEngine {
       job.sourceWidth = job.reader.getWidth(0);
       job.sourceHeight = job.reader.getHeight(0);
       if (job.sourceWidth <= 0 || job.sourceHeight <= 0) {
+        String size = job.sourceWidth + "x" + job.sourceHeight;
         throw ImageProcessingException.corrupt(
-            "header declares " + job.sourceWidth + "x" + job.sourceHeight, null);
+            "header declares " + size, "header declares " + size, null);
       }
       // Check pixels first: counting GIF frames walks the whole file.
       job.limits.checkSourceHeader(job.sourceWidth, job.sourceHeight, 1);
@@ -214,7 +217,7 @@ final class JavaImageEngine implements ImageEngine {
         frames = job.reader.getNumImages(true);
       }
     } catch (IOException e) {
-      throw ImageProcessingException.corrupt("unreadable header: " + e, e);
+      throw ImageProcessingException.corrupt(problem(e), "unreadable header: " + e, e);
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), e.getMessage());
     }
@@ -224,13 +227,14 @@ final class JavaImageEngine implements ImageEngine {
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), e.getMessage());
     }
+    SourceCheck.verify(job.source); // after the limits: a bomb is refused as one
     if ("jpeg".equals(job.sourceFormat)) {
       job.orientation = ExifOrientation.of(job.source);
     } else if ("png".equals(job.sourceFormat)) {
       try {
         job.pngProfile = PngColorProfile.read(job.reader).orElse(null);
       } catch (IOException e) {
-        throw ImageProcessingException.corrupt("unreadable PNG chunks: " + e, e);
+        throw ImageProcessingException.corrupt(problem(e), "unreadable PNG chunks: " + e, e);
       }
     }
     // The box applies to the upright picture: orientations 5..8 swap the axes.
@@ -249,14 +253,14 @@ final class JavaImageEngine implements ImageEngine {
     try {
       job.image = reader.read(0, param);
     } catch (IOException e) {
-      throw ImageProcessingException.corrupt("decode failed: " + e, e);
+      throw ImageProcessingException.corrupt(problem(e), "decode failed: " + e, e);
     }
     if (progress.aborted) {
       throw ImageProcessingException.deadlineExceeded("decode");
     }
     for (String warning : job.warnings) {
       if (isDataWarning(warning)) {
-        throw ImageProcessingException.corrupt("decoder warning: " + warning, null);
+        throw ImageProcessingException.corrupt(warning, "decoder warning: " + warning, null);
       }
     }
   }
@@ -407,6 +411,11 @@ final class JavaImageEngine implements ImageEngine {
         || w.contains("corrupt")
         || w.contains("missing eoi")
         || w.contains("bad huffman");
+  }
+
+  /** What a decoder's exception says of the source, for the 422's message. */
+  private static String problem(IOException e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static String magic(byte[] bytes) {
