@@ -84,6 +84,7 @@ public final class OriginServer implements AutoCloseable {
             config.limits(),
             config.jobTimeout(),
             config.deadline(),
+            config.errorMaxAge(),
             imagePool,
             runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.engine", () -> 1)

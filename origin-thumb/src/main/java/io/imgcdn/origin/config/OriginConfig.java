@@ -29,6 +29,9 @@ import java.util.Map;
  *   <tr><td>origin.s3.breaker.timeouts</td><td>5</td><td>consecutive S3 timeouts after which S3 calls are
  *       refused at once (503) for origin.s3.breaker.open-for, then one is let through as a probe; 0 off</td></tr>
  *   <tr><td>origin.s3.breaker.open-for</td><td>5s</td><td>how long the S3 circuit stays open before a probe</td></tr>
+ *   <tr><td>origin.error-max-age</td><td>60s</td><td>how long a client may keep a 4xx this origin answers (a
+ *       damaged or unsupported source, an unknown preset, a missing original...): Cache-Control: public,
+ *       max-age of it; 0 = no-store. 5xx are always no-store</td></tr>
  *   <tr><td>origin.deadline</td><td>15s</td><td>the most one request may take here (its S3 GET and image
  *       job); a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
  *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150;
@@ -68,6 +71,7 @@ public record OriginConfig(
     int s3BreakerTimeouts,
     Duration s3BreakerOpenFor,
     Duration deadline,
+    Duration errorMaxAge,
     Map<String, VariantSpec> presets,
     boolean refuseUnwritableFormat,
     int avifEffort,
@@ -92,6 +96,21 @@ public record OriginConfig(
     p.put("w1200", "w=1200");
     p.put("sq240", "w=240,h=240,fit=cover");
     return p;
+  }
+
+  /** origin.error-max-age: a duration, 0 included (no-store), under a year (never immutable). */
+  private static Duration errorMaxAge(Settings s) {
+    String raw = s.string("origin.error-max-age", "60s");
+    try {
+      Duration value = Settings.parseDuration(raw);
+      if (value.compareTo(Duration.ofDays(365)) >= 0) {
+        s.problem("origin.error-max-age", raw + " (expected: under a year; errors are not final)");
+      }
+      return value;
+    } catch (IllegalArgumentException e) {
+      s.problem("origin.error-max-age", "'" + raw + "' (expected: a duration such as 0s, 60s, 5m)");
+      return Duration.ofSeconds(60);
+    }
   }
 
   /**
@@ -204,6 +223,7 @@ public record OriginConfig(
         s.integer("origin.s3.breaker.timeouts", 5, 0, 1_000_000),
         s.duration("origin.s3.breaker.open-for", "5s"),
         s.duration("origin.deadline", "15s"),
+        errorMaxAge(s),
         Map.copyOf(presets),
         unwritable.equals("refuse"),
         s.integer("origin.avif-effort", ImageEngines.DEFAULT_AVIF_EFFORT, 0, 9),
