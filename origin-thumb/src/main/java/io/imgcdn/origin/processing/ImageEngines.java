@@ -14,7 +14,10 @@ public final class ImageEngines {
 
   private ImageEngines() {}
 
-  /** The pure Java engine (ImageIO + TwelveMonkeys + imgscalr), always available; JPEG and PNG. */
+  /**
+   * The pure Java engine (ImageIO + TwelveMonkeys + imgscalr), always available: reads JPEG
+   * (CMYK/YCCK too), PNG, GIF, BMP and WebP; writes JPEG, PNG and GIF.
+   */
   public static ImageEngine java() {
     return JAVA;
   }

@@ -33,7 +33,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.imgscalr.Scalr;
 
 /**
- * The pure Java engine: ImageIO (with TwelveMonkeys' JPEG plugin) to decode, imgscalr to resize.
+ * The pure Java engine: ImageIO (with TwelveMonkeys' JPEG and WebP plugins) to decode, imgscalr to
+ * resize.
  */
 final class JavaImageEngine implements ImageEngine {
 
