@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,8 +57,8 @@ public final class EdgeServer implements AutoCloseable {
   private final HealthProber prober;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private AdminServer admin;
-  private HttpServer serving;
+  private @Nullable AdminServer admin; // null until bind()
+  private @Nullable HttpServer serving;
 
   private EdgeServer(
       EdgeConfig config,
@@ -203,7 +204,7 @@ public final class EdgeServer implements AutoCloseable {
                             cache,
                             q.parameters().getOrDefault("path", List.of()),
                             q.parameters().getOrDefault("original", List.of())))));
-    admin =
+    AdminServer admin =
         AdminServer.start(
             acceptor,
             runtime.workers(),
@@ -214,7 +215,8 @@ public final class EdgeServer implements AutoCloseable {
     ObjectServerHandler.ResponseObserver observer =
         new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
-    serving =
+    this.admin = admin;
+    HttpServer serving =
         HttpServer.bind(
             acceptor,
             runtime.workers(),
@@ -227,6 +229,7 @@ public final class EdgeServer implements AutoCloseable {
               return new ObjectServerHandler(id, tap, tap, config.server().maxPipelined())
                   .accessLog(runtime.accessLog());
             });
+    this.serving = serving;
     LOG.info(
         "{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)",
         id,
@@ -242,11 +245,11 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   public int port() {
-    return serving.port();
+    return bound(serving).port();
   }
 
   public int adminPort() {
-    return admin.port();
+    return bound(admin).port();
   }
 
   public EdgeCache cache() {
@@ -258,7 +261,15 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   public HttpServer serving() {
-    return serving;
+    return bound(serving);
+  }
+
+  /** A part bind() made; start() binds before it returns the server. */
+  private static <T> T bound(@Nullable T part) {
+    if (part == null) {
+      throw new IllegalStateException("not bound yet");
+    }
+    return part;
   }
 
   public ShardRouter router() {

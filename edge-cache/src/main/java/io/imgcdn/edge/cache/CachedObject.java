@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One object held in memory: its body in one off-heap buffer, preceded by its response header lines
@@ -67,7 +68,7 @@ public final class CachedObject {
 
   private final String upstreamChain;
   private final Runnable onFree;
-  private final String[] representationKeys;
+  private final String @Nullable [] representationKeys; // markers only
 
   @SuppressWarnings("unused") // through REFS
   private volatile int refs = 1;
@@ -105,7 +106,7 @@ public final class CachedObject {
       String vary,
       String upstreamChain,
       Runnable onFree,
-      String[] representationKeys) {
+      String @Nullable [] representationKeys) {
     this.representationKeys = representationKeys;
     this.vary = vary;
     this.stored = stored;
@@ -262,7 +263,7 @@ public final class CachedObject {
         String contentType,
         String etag,
         String cacheControl,
-        String vary,
+        @Nullable String vary,
         int bodyBytes,
         Runnable onFree,
         Runnable onDone) {

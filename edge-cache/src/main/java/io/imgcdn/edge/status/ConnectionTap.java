@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +40,10 @@ public final class ConnectionTap
   private final ObjectServerHandler.ResponseObserver next;
   private final TierCounters tiers;
   private final TopKeys topKeys;
-  private final Object[] answers;
-  private final String[] keys;
+  private final @Nullable Object[] answers;
+  private final @Nullable String[] keys;
   private int nextSlot;
-  private TopKeys.Summary summary;
+  private TopKeys.@Nullable Summary summary; // on the first response
 
   ConnectionTap(
       ObjectServerHandler.Tier tier,
@@ -111,7 +112,7 @@ public final class ConnectionTap
   /**
    * The key of {@code response} if the tier produced it on this connection; forgets the pairing.
    */
-  private String take(Response response) {
+  private @Nullable String take(Response response) {
     // Oldest first: responses finish in request order, so the match is usually the first one looked
     // at.
     for (int n = 0, i = nextSlot;

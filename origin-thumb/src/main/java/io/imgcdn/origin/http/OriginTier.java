@@ -36,6 +36,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the origin does with a request: read the original from S3 (once for all concurrent variants
@@ -68,7 +69,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   private final Map<String, VariantSpec> presets;
   private final boolean refuseUnwritableFormat;
   private final Set<OutputFormat> writable;
-  private final UrlSigner signer;
+  private final @Nullable UrlSigner signer;
   private final ImageEngine engine;
   private final ImageLimits limits;
   private final Duration jobTimeout;
@@ -82,7 +83,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
       long originalsCacheBytes,
       Map<String, VariantSpec> presets,
       boolean refuseUnwritableFormat,
-      UrlSigner signer,
+      @Nullable UrlSigner signer,
       ImageEngine engine,
       ImageLimits limits,
       Duration jobTimeout,

@@ -187,6 +187,8 @@ final class LibvipsEngine implements ImageEngine {
   }
 
   /** The state of one render; close() releases every native resource it holds. */
+  // Its fields are filled by the pipeline's steps in order, each before the next step reads it.
+  @SuppressWarnings("NullAway.Init")
   final class Job implements AutoCloseable {
     final byte[] source;
     final VariantSpec spec;
@@ -327,7 +329,7 @@ final class LibvipsEngine implements ImageEngine {
             ? candidates.stream().filter(OutputFormat::animates).findFirst().orElse(null)
             : null;
     job.animated = animating != null;
-    job.format = job.animated ? animating : candidates.getFirst();
+    job.format = animating != null ? animating : candidates.getFirst();
   }
 
   private void thumbnail(Job job) throws ImageProcessingException {
