@@ -6,6 +6,7 @@ import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.hashring.HashRings;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.Placement;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ class EdgeRoutingTest {
           RawHttp c = new RawHttp(edge.port())) {
         RawHttp.Response r = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(r.status()).isEqualTo(500);
-        assertThat(new String(r.body())).contains("failing on purpose");
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("failing on purpose");
         a.close();
         b.close();
         RawHttp.Response down = c.send(RawHttp.get("/z.jpg")).read();

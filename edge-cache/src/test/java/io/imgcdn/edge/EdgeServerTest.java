@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -182,7 +183,8 @@ class EdgeServerTest {
   void errors_passedOnNeverCached() throws Exception {
     HttpResponse<byte[]> missing = get("/missing.jpg");
     assertThat(missing.statusCode()).isEqualTo(404);
-    assertThat(new String(missing.body())).contains("no such object: /missing.jpg");
+    assertThat(new String(missing.body(), StandardCharsets.UTF_8))
+        .contains("no such object: /missing.jpg");
     assertThat(xCache(missing)).startsWith("edge-1;miss, shard-1;");
     shard.objects.put("/missing.jpg", bytes(10, 6));
     assertThat(get("/missing.jpg").statusCode()).isEqualTo(200);

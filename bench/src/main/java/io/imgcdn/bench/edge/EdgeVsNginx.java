@@ -12,6 +12,7 @@ import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -550,7 +551,8 @@ public final class EdgeVsNginx {
                     .redirectErrorStream(true)
                     .start()
                     .getInputStream()
-                    .readAllBytes())
+                    .readAllBytes(),
+                StandardCharsets.UTF_8)
             .trim();
     return Runtime.getRuntime().availableProcessors()
         + " cores, Java "

@@ -186,7 +186,7 @@ record AccessLine(
           prefix += ":00"; // LocalDateTime leaves out zero seconds
         }
       }
-      int ms = (int) Math.floorMod(epochMillis, 1000);
+      int ms = Math.floorMod(epochMillis, 1000);
       out.append(prefix)
           .append('.')
           .append((char) ('0' + ms / 100))

@@ -158,6 +158,7 @@ public final class AccessLog implements AutoCloseable {
     return settings;
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // only this thread writes `written`; others read it
   private void run() {
     StringBuilder line = new StringBuilder(512);
     AccessLine.TimeText time = new AccessLine.TimeText();

@@ -275,7 +275,8 @@ public final class Settings {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
           };
-      d.toNanos(); // callers hand durations to timers in nanos: beyond ~292 years that throws too
+      // Callers hand durations to timers in nanos: beyond ~292 years toNanos throws too.
+      var _ = d.toNanos();
       return d;
     } catch (ArithmeticException e) {
       // Found by SettingsFuzzTest: "9223372036854775807d" overflowed in ofDays, "92036854775807h"

@@ -20,6 +20,7 @@ public final class HttpDates {
   private HttpDates() {}
 
   /** The current time as an IMF-fixdate, e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+  @SuppressWarnings("JavaUtilDate") // Netty's DateFormatter writes IMF-fixdate from a Date only
   public static String now() {
     long millis = System.currentTimeMillis();
     long second = millis / 1000;

@@ -108,8 +108,8 @@ final class AdmissionFilter {
   }
 
   /**
-   * Whether a candidate of {@code weight} should enter an index of {@code maxWeight} now holding
-   * {@code weighted}, given its eviction policy.
+   * Whether a candidate of {@code weight} should enter an index of {@code maxWeight}, given its
+   * {@code eviction} policy (which knows the weight the index holds now).
    */
   boolean admits(
       String key, long weight, Policy.Eviction<String, CachedObject> eviction, long maxWeight) {

@@ -123,6 +123,7 @@ public final class CachedObject {
    * A marker entry: stored under a plain key whose responses vary by Accept, it says "look up the
    * representation of the request's AcceptClass" (notes/VARY.md). No body, no off-heap memory.
    */
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   static CachedObject newMarker(String key) {
     AcceptClass[] classes = AcceptClass.values();
     String[] keys = new String[classes.length];
@@ -138,7 +139,11 @@ public final class CachedObject {
   }
 
   /** For a marker: the key of {@code accept}'s representation, {@code accept.key(key)}. */
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   public String representationKey(AcceptClass accept) {
+    if (representationKeys == null) {
+      throw new IllegalStateException("not a marker entry");
+    }
     return representationKeys[accept.ordinal()];
   }
 

@@ -161,10 +161,6 @@ final class ShardFetch {
   }
 
   /**
-   * A detached client's request for the rest of a relayed object, from the shard that sent the
-   * object: only it is sure to have it (another candidate would fetch it from the origin again).
-   */
-  /**
    * Asks for the rest of a relayed object for a detached or released client: the shard that sent
    * the relay first, then the key's other candidates that are up (at most edge.upstream.attempts in
    * all) while the answer is a failure before its head or a 5xx. Any shard will do: If-Range with

@@ -209,6 +209,7 @@ public final class EdgeStatus implements AutoCloseable {
         prober.failures());
   }
 
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   private List<StatusReport.TierRow> tierRows() {
     List<StatusReport.TierRow> rows = new ArrayList<>();
     TierCounters.Verdict[] verdicts = TierCounters.Verdict.values();
@@ -231,6 +232,7 @@ public final class EdgeStatus implements AutoCloseable {
   }
 
   /** hit / (hit + miss + coalesced + stale): errors and unknown verdicts are neither. */
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   private static double hitRatio(long[] byVerdict) {
     long hit = byVerdict[TierCounters.Verdict.HIT.ordinal()];
     long lookups =

@@ -394,6 +394,7 @@ final class LibvipsEngine implements ImageEngine {
     job.thumbnail = out.get(ADDRESS, 0);
   }
 
+  @SuppressWarnings("restricted") // sizes the buffer libvips allocated: its length is sizeOut
   private void encode(Job job) throws ImageProcessingException {
     VariantSpec spec = job.spec;
     String suffix =
@@ -457,14 +458,18 @@ final class LibvipsEngine implements ImageEngine {
     }
     MemorySegment buffer = bufOut.get(ADDRESS, 0);
     long size = sizeOut.get(JAVA_LONG, 0);
+    Throwable freeFailed = null;
     try {
       job.output = buffer.reinterpret(size).toArray(JAVA_BYTE);
     } finally {
       try {
         vips.gFree.invokeExact(buffer);
       } catch (Throwable e) {
-        throw ImageProcessingException.internal("g_free: " + e, e);
+        freeFailed = e; // thrown below, so it cannot hide a failure of the copy above
       }
+    }
+    if (freeFailed != null) {
+      throw ImageProcessingException.internal("g_free: " + freeFailed, freeFailed);
     }
     if (job.output.length == 0) {
       throw ImageProcessingException.internal("libvips wrote 0 bytes for " + suffix, null);

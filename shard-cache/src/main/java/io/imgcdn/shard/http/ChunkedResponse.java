@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -115,7 +116,11 @@ final class ChunkedResponse implements Response {
           || wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
         r =
             new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1, wanted.status(), Unpooled.EMPTY_BUFFER, false);
+                HttpVersion.HTTP_1_1,
+                wanted.status(),
+                Unpooled.EMPTY_BUFFER,
+                DefaultHttpHeadersFactory.headersFactory().withValidation(false),
+                DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
         StoredResponse.objectHeaders(
             r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
       } else {

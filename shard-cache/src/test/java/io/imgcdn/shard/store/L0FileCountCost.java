@@ -44,7 +44,7 @@ final class L0FileCountCost {
           SplittableRandom random = new SplittableRandom(round);
           long start = os.getProcessCpuTime();
           for (int i = 0; i < LOOKUPS; i++) {
-            store.get("k" + random.nextInt(objects)).join().orElseThrow();
+            var _ = store.get("k" + random.nextInt(objects)).join().orElseThrow();
           }
           long middle = os.getProcessCpuTime();
           for (int i = 0; i < LOOKUPS; i++) {

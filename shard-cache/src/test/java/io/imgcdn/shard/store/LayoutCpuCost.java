@@ -33,7 +33,7 @@ final class LayoutCpuCost {
       StoreLayout[] layouts = StoreLayout.values();
       Path[] dirs = new Path[layouts.length];
       ShardStore[] stores = new ShardStore[layouts.length];
-      int objects = (int) Math.clamp(DATA_BYTES / size, 8, 20_000);
+      int objects = Math.clamp(DATA_BYTES / size, 8, 20_000);
       byte[] body = new byte[size];
       new SplittableRandom(1).nextBytes(body);
       StoredObject object = new StoredObject("image/jpeg", "\"e\"", "public", 1, body);
@@ -59,7 +59,7 @@ final class LayoutCpuCost {
         stores[l].flush();
         putCpu[l] = (putCpu[l] + os.getProcessCpuTime() - cpu) / 1000.0 / objects;
       }
-      int gets = (int) Math.clamp((64L << 20) / size, 40, 20_000);
+      int gets = Math.clamp((64L << 20) / size, 40, 20_000);
       double[][] heap = new double[layouts.length][ROUNDS];
       double[][] direct = new double[layouts.length][ROUNDS];
       ByteBuffer target = ByteBuffer.allocateDirect(size + 4096);
@@ -68,14 +68,15 @@ final class LayoutCpuCost {
           SplittableRandom random = new SplittableRandom(round);
           long cpu = os.getProcessCpuTime();
           for (int i = 0; i < gets; i++) {
-            stores[l].get("k" + random.nextInt(objects)).join().orElseThrow();
+            var _ = stores[l].get("k" + random.nextInt(objects)).join().orElseThrow();
           }
           long mid = os.getProcessCpuTime();
           for (int i = 0; i < gets; i++) {
-            stores[l]
-                .getDirect("k" + random.nextInt(objects), n -> target.clear(), b -> {})
-                .join()
-                .orElseThrow();
+            var _ =
+                stores[l]
+                    .getDirect("k" + random.nextInt(objects), n -> target.clear(), b -> {})
+                    .join()
+                    .orElseThrow();
           }
           long end = os.getProcessCpuTime();
           if (round > 0) { // round 0 warms up the JIT and the page cache
