@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Edge benchmarks, figures in docs/EDGE.md. From a fresh checkout (JDK 25 installed; Debian's nginx and
+# Edge benchmarks, figures in docs/BENCHMARKS.md. From a fresh checkout (JDK 25 installed; Debian's nginx and
 # wrk for 'hits' and 'big-cache': apt-get install -y nginx wrk):
 #
 #   bench/edge-bench.sh hits [--duration=15s --warmup=5s --jit-warmup=10s --rounds=3 --connections=64 --sizes=10240,61440]

@@ -1,5 +1,7 @@
 package io.imgcdn.launcher;
 
+import io.imgcdn.edge.tls.CertificateFiles;
+import io.imgcdn.edge.tls.SelfSignedCertificates;
 import io.imgcdn.origin.security.UrlSigner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,7 +34,7 @@ final class Demo implements Callable<Integer> {
       defaultValue = "8080",
       description =
           "Edge port (default ${DEFAULT-VALUE}); shards use the next three ports, the origin"
-              + " port+10, S3 port+920, admin ports 9080-9090.")
+              + " port+10, S3 port+920, HTTPS port+363 (8443), admin ports 9080-9090.")
   int port;
 
   @Option(
@@ -50,6 +53,12 @@ final class Demo implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    // HTTPS with a certificate for 127.0.0.1 and localhost, made once and kept in the data dir.
+    CertificateFiles certificate =
+        SelfSignedCertificates.localhost(dir.toAbsolutePath().resolve("tls"));
+    Map<String, String> settings = new java.util.HashMap<>(DEMO_SETTINGS);
+    settings.put("edge.tls.port", String.valueOf(port + 363));
+    settings.put("edge.tls.certificates", certificate.toString());
     LocalCluster cluster =
         LocalCluster.start(
             new LocalCluster.Layout(
@@ -63,7 +72,7 @@ final class Demo implements Callable<Integer> {
                 256L << 20,
                 512L << 20,
                 SIGNING_KEY,
-                DEMO_SETTINGS));
+                settings));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -75,23 +84,54 @@ final class Demo implements Callable<Integer> {
                 },
                 "imgcdn-demo-shutdown"));
     List<String> names = seed(cluster);
+    out.println();
+    out.print(guide(cluster, names, certificate.chain()));
+    out.println();
+    out.println("Press Ctrl-C to stop.");
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * What the demo prints once it is up: where to look, and the exact commands that work against it
+   * (purge with the demo's admin token; aws and s3cmd with the embedded S3's endpoint, bucket and
+   * keys). {@code tlsChain}: the HTTPS certificate to name, or null when the edge serves none.
+   */
+  static String guide(LocalCluster cluster, List<String> names, @Nullable Path tlsChain) {
     String edge = cluster.edgeUrl();
+    String admin = "http://127.0.0.1:" + cluster.edge().adminPort();
     UrlSigner signer = new UrlSigner(SIGNING_KEY.getBytes(StandardCharsets.UTF_8));
     String first = "photos/" + names.get(0);
     String adHoc = "w=320,h=200,fit=cover,f=png";
-    out.println();
-    out.println(
-        "imgcdn demo is up: 1 edge, 3 shards, 1 origin, embedded S3 (data in "
-            + dir.toAbsolutePath()
+    String s3 = cluster.s3().endpoint().toString();
+    String hostPort = cluster.s3().endpoint().getAuthority();
+    String bucket = LocalCluster.BUCKET;
+    StringBuilder g = new StringBuilder();
+    java.util.function.Consumer<String> line = l -> g.append(l).append('\n');
+    line.accept(
+        "imgcdn demo is up: 1 edge, "
+            + cluster.shards().size()
+            + " shards, 1 origin, embedded S3 (data in "
+            + cluster.directory()
             + ")");
-    out.println();
-    out.println("  Open in a browser:  " + edge + "/");
-    out.println();
-    out.println("  An original:        " + edge + "/" + first);
-    out.println("  Named variants:     " + edge + "/v/w150/" + first);
-    out.println("                      " + edge + "/v/sq240/" + first);
-    out.println("                      " + edge + "/v/w600/" + first);
-    out.println(
+    line.accept("");
+    line.accept("  Open in a browser:  " + edge + "/");
+    if (tlsChain != null) {
+      String https = "https://127.0.0.1:" + cluster.edge().tlsPort();
+      line.accept("  HTTPS:              curl --cacert " + tlsChain + " " + https + "/");
+      line.accept(
+          "                      (self-signed for 127.0.0.1 and localhost; to trust it, import "
+              + tlsChain.getFileName()
+              + " as an authority in the browser, or on Debian copy it to"
+              + " /usr/local/share/ca-certificates/imgcdn-demo.crt and run"
+              + " update-ca-certificates)");
+    }
+    line.accept("");
+    line.accept("  An original:        " + edge + "/" + first);
+    line.accept("  Named variants:     " + edge + "/v/w150/" + first);
+    line.accept("                      " + edge + "/v/sq240/" + first);
+    line.accept("                      " + edge + "/v/w600/" + first);
+    line.accept(
         "  Signed ad-hoc:      "
             + edge
             + "/t/"
@@ -100,42 +140,71 @@ final class Demo implements Callable<Integer> {
             + adHoc
             + "/"
             + first);
-    out.println(
+    line.accept(
         "  See the tiers:      curl -sI " + edge + "/v/w150/" + first + " | grep -i x-cache");
-    out.println(
-        "  Metrics:            http://127.0.0.1:"
-            + (9080 + port - 8080)
-            + "/metrics  (edge admin port)");
-    out.println("  Edge status:        http://127.0.0.1:" + (9080 + port - 8080) + "/status");
-    out.println("  Access logs (LTSV): " + cluster.accessLogDirectory() + "/");
-    out.println();
-    out.println(
+    line.accept("  Metrics:            " + admin + "/metrics  (edge admin port)");
+    line.accept("  Edge status:        " + admin + "/status");
+    line.accept("  Access logs (LTSV): " + cluster.accessLogDirectory() + "/");
+    line.accept("");
+    line.accept(
+        "  Admin token:        "
+            + LocalCluster.ADMIN_TOKEN
+            + "  (every node's admin.token; fixed for the demo, whose admin ports listen on"
+            + " 127.0.0.1 only)");
+    line.accept(
+        "  Purge a URL:        ./imgcdn purge --cluster "
+            + shellWord(cluster.clusterFile().toString())
+            + " --token "
+            + LocalCluster.ADMIN_TOKEN
+            + " /v/w150/"
+            + first);
+    line.accept("");
+    line.accept(
         "  Embedded S3:        endpoint "
-            + cluster.s3().endpoint()
+            + s3
             + "  bucket "
-            + LocalCluster.BUCKET
+            + bucket
             + "  region "
-            + cluster.s3().region());
-    out.println(
+            + cluster.s3().region()
+            + " (path-style; every request signed)");
+    line.accept(
         "                      access key "
             + LocalCluster.ACCESS_KEY
             + "  secret key "
             + LocalCluster.SECRET_KEY);
-    out.println(
-        "  Add your own:       AWS_ACCESS_KEY_ID="
+    line.accept(
+        "  Add your own (aws): AWS_ACCESS_KEY_ID="
             + LocalCluster.ACCESS_KEY
             + " AWS_SECRET_ACCESS_KEY="
             + LocalCluster.SECRET_KEY
             + " aws --endpoint-url "
-            + cluster.s3().endpoint()
+            + s3
+            + " --region "
+            + cluster.s3().region()
             + " s3 cp me.jpg s3://"
-            + LocalCluster.BUCKET
+            + bucket
             + "/me.jpg");
-    out.println("                      then open " + edge + "/v/w600/me.jpg");
-    out.println();
-    out.println("Press Ctrl-C to stop.");
-    stopped.await();
-    return 0;
+    line.accept(
+        "  (s3cmd):            s3cmd --host="
+            + hostPort
+            + " --host-bucket="
+            + hostPort
+            + " --no-ssl --region="
+            + cluster.s3().region()
+            + " --access_key="
+            + LocalCluster.ACCESS_KEY
+            + " --secret_key="
+            + LocalCluster.SECRET_KEY
+            + " put me.jpg s3://"
+            + bucket
+            + "/me.jpg");
+    line.accept("                      then open " + edge + "/v/w600/me.jpg");
+    return g.toString();
+  }
+
+  /** {@code word} as one shell word: as it is when it is safe, else in single quotes. */
+  static String shellWord(String word) {
+    return word.matches("[A-Za-z0-9_./:=@%+,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
   }
 
   /** Puts the bundled photographs and the index page into the bucket; returns the photos' names. */

@@ -302,6 +302,11 @@ public final class LocalCluster implements AutoCloseable {
     return shards;
   }
 
+  /** Where the S3 objects, shard stores, cluster file and logs live. */
+  public Path directory() {
+    return layout.directory();
+  }
+
   public Path clusterFile() {
     return clusterFile;
   }

@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -33,11 +35,21 @@ final class RingCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
-      names = {"-c", "--cluster", "--config"},
-      required = true,
+      names = {"-C", "--cluster"},
       paramLabel = "FILE",
-      description = "The cluster file (--config as in `imgcdn ring --config FILE`).")
-  Path cluster;
+      description = "The cluster file (as the nodes' cluster.file).")
+  @Nullable Path cluster;
+
+  /**
+   * Until 0.2, {@code --config} (and {@code -c}) named the cluster file here, while every other
+   * command reads a node's settings file with it. Kept for one release, with a warning.
+   */
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "FILE",
+      hidden = true,
+      description = "Deprecated: the cluster file; use --cluster.")
+  @Nullable Path deprecatedConfig;
 
   @Option(
       names = "--placement",
@@ -54,7 +66,20 @@ final class RingCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    Membership m = ClusterFile.read(cluster);
+    Path file = cluster;
+    if (file == null && deprecatedConfig != null) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "imgcdn ring: --config for the cluster file is deprecated and goes in the next release;"
+              + " use --cluster FILE (--config names a node's settings file, as in imgcdn purge)");
+      err.flush();
+      file = deprecatedConfig;
+    }
+    if (file == null) {
+      throw new ParameterException(
+          spec.commandLine(), "no cluster file (expected: --cluster FILE)");
+    }
+    Membership m = ClusterFile.read(file);
     Placement p = Placement.parse(placement);
     NodeLocator shards = HashRings.create(p, m.shards());
     NodeLocator origins = HashRings.create(p, m.origins());

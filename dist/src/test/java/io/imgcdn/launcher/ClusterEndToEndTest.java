@@ -2,6 +2,7 @@ package io.imgcdn.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.http.HttpDates;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,6 +24,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
  * The whole request path on real servers: embedded S3 (S3Proxy), one origin, three shards on
@@ -140,6 +145,55 @@ class ClusterEndToEndTest {
     HttpResponse<byte[]> range = get("/photos/a.jpg", "Range", "bytes=0-99");
     assertThat(range.statusCode()).isEqualTo(206);
     assertThat(range.body()).isEqualTo(java.util.Arrays.copyOf(photo, 100));
+  }
+
+  /**
+   * Last-Modified travels from S3 through origin and shard to the edge, which answers
+   * If-Modified-Since with 304 on a miss (after the fetch) and on a hit, for an original and for a
+   * variant (whose Last-Modified is its original's).
+   */
+  @Test
+  @Order(3)
+  void lastModified_ofTheS3Object_atTheEdge_ifModifiedSince304OnMissAndHit() throws Exception {
+    cluster.s3().put("photos/dated.jpg", jpeg(320, 200), "image/jpeg");
+    String inS3 = s3LastModified("photos/dated.jpg");
+    for (String path : List.of("/photos/dated.jpg", "/v/w150/photos/dated.jpg")) {
+      HttpResponse<byte[]> miss = get(path, "If-Modified-Since", inS3);
+      assertThat(xCache(miss)).as(path).startsWith("edge-1;miss, shard-");
+      assertThat(miss.statusCode()).as(path).isEqualTo(304);
+      assertThat(miss.body()).isEmpty();
+
+      HttpResponse<byte[]> hit = get(path, "If-Modified-Since", inS3);
+      assertThat(xCache(hit)).as(path).isEqualTo("edge-1;hit");
+      assertThat(hit.statusCode()).as(path).isEqualTo(304);
+
+      HttpResponse<byte[]> whole = get(path);
+      assertThat(whole.statusCode()).isEqualTo(200);
+      assertThat(whole.headers().firstValue("Last-Modified")).as(path).hasValue(inS3);
+      String earlier = HttpDates.format(HttpDates.parse(inS3) - 1);
+      assertThat(get(path, "If-Modified-Since", earlier).statusCode()).isEqualTo(200);
+    }
+  }
+
+  /** The object's Last-Modified as S3 itself reports it (a HEAD), as an HTTP-date. */
+  static String s3LastModified(String key) {
+    var s3 = cluster.s3();
+    try (S3AsyncClient client =
+        S3AsyncClient.builder()
+            .endpointOverride(s3.endpoint())
+            .region(Region.of(s3.region()))
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
+            .build()) {
+      return HttpDates.format(
+          client
+              .headObject(r -> r.bucket(s3.bucket()).key(key))
+              .join()
+              .lastModified()
+              .getEpochSecond());
+    }
   }
 
   @Test

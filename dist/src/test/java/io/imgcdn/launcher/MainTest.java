@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -101,9 +102,20 @@ class MainTest {
         .contains("/v/w150/a.jpg -> " + owner + " (127.0.0.1:808" + owner.charAt(6) + "), then ")
         .contains("/b c.png -> " + ring.owner("/b c.png").id())
         .contains("; origin origin-1");
-    assertThat(runOut("ring", "--config", cluster.toString(), "/a/../b.jpg")[0])
-        .as("--config names the cluster file too")
+    assertThat(runOut("ring", "--cluster", cluster.toString(), "/a/../b.jpg")[0])
+        .as("a URL the nodes would refuse")
         .isEqualTo("2");
+
+    String[] old = runOut("ring", "--config", cluster.toString(), "/v/w150/a.jpg");
+    assertThat(old[0]).as("the old spelling still works, for one release").isEqualTo("0");
+    assertThat(old[1]).isEqualTo(runOut("ring", "-C", cluster.toString(), "/v/w150/a.jpg")[1]);
+    assertThat(old[2])
+        .contains("--config for the cluster file is deprecated", "use --cluster FILE");
+
+    String[] none = runOut("ring", "/v/w150/a.jpg");
+    assertThat(none[0]).isEqualTo("2");
+    assertThat(none[2]).contains("no cluster file (expected: --cluster FILE)");
+    assertThat(runOut("ring", "--help")[1]).contains("--cluster=FILE").doesNotContain("--config");
   }
 
   @Test
@@ -134,12 +146,101 @@ class MainTest {
       assertThat(first[1])
           .contains("warmed 3 URLs")
           .contains("status: 200=2, 404=1")
-          .contains("edge verdict before warming: miss=3");
+          .contains("edge verdict before warming: miss=3")
+          .contains("failed: 1 request\n")
+          .containsPattern("\n    404 .*  " + cluster.edgeUrl() + "/w/missing.txt\n");
       assertThat(first[2]).contains("100% 3/3");
       Path good = Files.writeString(dir.resolve("good.txt"), "/w/1.txt\n/w/2.txt\n");
       String[] second = runOut("warm", "--urls", good.toString(), "--edge", cluster.edgeUrl());
       assertThat(second[0]).isEqualTo("0");
-      assertThat(second[1]).contains("edge verdict before warming: hit=2");
+      assertThat(second[1]).contains("edge verdict before warming: hit=2").doesNotContain("failed");
     }
+  }
+
+  @Test
+  void warm_accept_eachUrlOncePerValue_thenBrowsersOfEachClassHitTheEdge(@TempDir Path dir)
+      throws Exception {
+    try (LocalCluster cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir.resolve("c"),
+                0,
+                0,
+                0,
+                1,
+                0,
+                0,
+                16L << 20,
+                32L << 20,
+                Demo.SIGNING_KEY,
+                java.util.Map.of("origin.preset.w150.formats", "webp")))) {
+      cluster.s3().put("w/a.jpg", ClusterEndToEndTest.jpeg(300, 200), "image/jpeg");
+      Path list = Files.writeString(dir.resolve("urls.txt"), "/v/w150/w/a.jpg\n");
+      String[] warm =
+          runOut(
+              "warm",
+              "--urls",
+              list.toString(),
+              "--edge",
+              cluster.edgeUrl(),
+              "--accept",
+              ClusterNegotiationTest.FIREFOX,
+              "--accept",
+              "*/*");
+      assertThat(warm[0]).as(warm[1] + warm[2]).isEqualTo("0");
+      assertThat(warm[1])
+          .contains("warmed 1 URLs (2 requests: 2 Accept values each)")
+          .contains("status: 200=2")
+          .contains("edge verdict before warming: miss=2");
+
+      // Chrome's Accept is of Firefox's class (AVIF and WebP), old Safari's of */*'s (neither).
+      var http = java.net.http.HttpClient.newHttpClient();
+      for (String browser :
+          List.of(ClusterNegotiationTest.CHROME, ClusterNegotiationTest.OLD_SAFARI)) {
+        var r =
+            http.send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(cluster.edgeUrl() + "/v/w150/w/a.jpg"))
+                    .header("Accept", browser)
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.headers().firstValue("X-Cache")).as(browser).hasValue("edge-1;hit");
+        assertThat(r.headers().firstValue("Content-Type"))
+            .as(browser)
+            .hasValue(browser.contains("webp") ? "image/webp" : "image/jpeg");
+      }
+    }
+  }
+
+  @Test
+  void warm_failures_namedWithTheirCauseUpToALimitThenCounted(@TempDir Path dir) throws Exception {
+    int closedPort;
+    try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < WarmCommand.FAILURES_LISTED + 5; i++) {
+      lines
+          .append("http://127.0.0.1:")
+          .append(closedPort)
+          .append("/gone/")
+          .append(i)
+          .append(".jpg\n");
+    }
+    Path list = Files.writeString(dir.resolve("urls.txt"), lines);
+    String[] warm =
+        runOut("warm", "--urls", list.toString(), "--accept", "image/webp", "--concurrency", "4");
+    assertThat(warm[0]).isEqualTo("1");
+    int total = WarmCommand.FAILURES_LISTED + 5;
+    assertThat(warm[1])
+        .contains("status: failed (ConnectException)=" + total)
+        .contains("failed: " + total + " requests\n")
+        .containsPattern(
+            "\n    ConnectException.*  http://127\\.0\\.0\\.1:"
+                + closedPort
+                + "/gone/\\d+\\.jpg  \\(Accept: image/webp\\)\n")
+        .contains("    ... and 5 more\n");
+    assertThat(warm[1].lines().filter(l -> l.startsWith("    ConnectException")))
+        .hasSize(WarmCommand.FAILURES_LISTED);
   }
 }

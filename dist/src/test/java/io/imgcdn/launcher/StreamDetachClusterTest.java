@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -156,7 +157,8 @@ class StreamDetachClusterTest {
     await("every relay closed", () -> cluster.edge().tier().stats().openStreams() == 0);
     for (int i = 0; i < clients; i++) {
       String key = ShardTier.storeKey(ImageUrl.parse("/photos/cold-" + i + ".jpg"));
-      assertThat(cluster.shards().get(0).store().get(key).join())
+      assertThat(
+              cluster.shards().get(0).store().find(key, ByteBuffer::allocateDirect, b -> {}).join())
           .as("original %d stored on the shard", i)
           .isPresent();
     }

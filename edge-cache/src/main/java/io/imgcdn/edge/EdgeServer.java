@@ -6,8 +6,11 @@ import io.imgcdn.common.admin.AdminServer;
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.config.ConfigException;
+import io.imgcdn.common.http.Http2Pipeline;
 import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.ResponseObserver;
+import io.imgcdn.common.http.TierDispatch;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
@@ -20,6 +23,9 @@ import io.imgcdn.edge.routing.HealthProber;
 import io.imgcdn.edge.routing.ShardRouter;
 import io.imgcdn.edge.status.ConnectionTap;
 import io.imgcdn.edge.status.EdgeStatus;
+import io.imgcdn.edge.tls.EdgeTls;
+import io.imgcdn.edge.tls.HttpsRedirect;
+import io.imgcdn.edge.tls.TlsSettings;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.internal.PlatformDependent;
 import java.util.List;
@@ -27,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +43,9 @@ import org.slf4j.LoggerFactory;
 public final class EdgeServer implements AutoCloseable {
   /*
    * The node's parts, in start order: cluster view (rings), event loops and metrics (NodeRuntime), the
-   * cache, the shard client, the tier, the admin port, the serving port. The serving port is bound here
-   * rather than by NodeRuntime.serve because the edge needs the connection cap and the graceful drain
-   * of HttpServer. close() reverses the order: stop accepting and drain in-flight requests first, so
+   * cache, the shard client, the tier, the certificates (a bad one fails start-up), the admin port, the
+   * HTTPS port, the cleartext port. The serving ports are bound here rather than by NodeRuntime.serve
+   * because the edge needs the connection cap and the graceful drain of HttpServer. close() reverses the order: stop accepting and drain in-flight requests first, so
    * nothing is cut off mid-response, then free the client, the cache's memory and the loops.
    */
   private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
@@ -58,6 +66,8 @@ public final class EdgeServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private @Nullable AdminServer admin; // null until bind()
+  private @Nullable EdgeTls tls;
+  private @Nullable HttpServer secure;
   private @Nullable HttpServer serving;
 
   private EdgeServer(
@@ -114,6 +124,7 @@ public final class EdgeServer implements AutoCloseable {
             config.upstream().responseTimeout(),
             config.streamDetachAfter(),
             config.streamReleaseAfter());
+    tier.policy(config.policy());
     tier.stats().bind(runtime.metrics().registry());
     EdgeServer server =
         new EdgeServer(
@@ -204,6 +215,17 @@ public final class EdgeServer implements AutoCloseable {
                             cache,
                             q.parameters().getOrDefault("path", List.of()),
                             q.parameters().getOrDefault("original", List.of())))));
+    TlsSettings tlsSettings = config.tls();
+    if (tlsSettings.enabled()) {
+      tls =
+          EdgeTls.start(
+              tlsSettings,
+              config.http2().enabled(),
+              config.server().requestHeadTimeout(),
+              scheduler,
+              metrics.registry());
+      routes = java.util.stream.Stream.concat(routes.stream(), tls.routes().stream()).toList();
+    }
     AdminServer admin =
         AdminServer.start(
             acceptor,
@@ -212,29 +234,67 @@ public final class EdgeServer implements AutoCloseable {
             config.node().adminPort(),
             config.node().adminToken(),
             java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
-    ObjectServerHandler.ResponseObserver observer =
-        new RequestMetrics(metrics.registry(), config.node().id());
+    ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
     this.admin = admin;
-    HttpServer serving =
-        HttpServer.bind(
-            acceptor,
-            runtime.workers(),
-            config.node().host(),
-            config.node().port(),
-            config.server(),
-            () -> {
-              ConnectionTap tap =
-                  status.tap(tier, observer, config.server().maxPipelined()); // status page counts
-              return new ObjectServerHandler(id, tap, tap, config.server().maxPipelined())
-                  .accessLog(runtime.accessLog());
-            });
-    this.serving = serving;
+    // One dispatch per connection, whatever its protocol, behind the status page's tap, which
+    // follows the connection's requests in flight: up to maxPipelined on HTTP/1.1, up to
+    // max-concurrent-streams on HTTP/2.
+    IntFunction<TierDispatch> dispatches =
+        inFlight -> {
+          ConnectionTap tap = status.tap(tier, observer, inFlight); // status page counts
+          return new TierDispatch(id, tap, tap).accessLog(runtime.accessLog());
+        };
+    int maxPipelined = config.server().maxPipelined();
+    Supplier<ObjectServerHandler> handlers =
+        () -> new ObjectServerHandler(dispatches.apply(maxPipelined), maxPipelined);
+    if (tls != null) {
+      secure =
+          HttpServer.bind(
+              acceptor,
+              runtime.workers(),
+              config.node().host(),
+              tlsSettings.port(),
+              config.server(),
+              tls.connections(),
+              handlers,
+              config.http2().enabled()
+                  ? new Http2Pipeline(
+                      config.http2(),
+                      config.server(),
+                      () -> dispatches.apply(config.http2().maxConcurrentStreams()))
+                  : null);
+    }
+    serving =
+        switch (tlsSettings.cleartext()) {
+          case SERVE ->
+              HttpServer.bind(
+                  acceptor,
+                  runtime.workers(),
+                  config.node().host(),
+                  config.node().port(),
+                  config.server(),
+                  handlers);
+          case REDIRECT -> {
+            HttpsRedirect redirect = new HttpsRedirect(id, tlsPort());
+            yield HttpServer.bind(
+                acceptor,
+                runtime.workers(),
+                config.node().host(),
+                config.node().port(),
+                config.server(),
+                () ->
+                    new ObjectServerHandler(id, redirect, observer, config.server().maxPipelined())
+                        .accessLog(runtime.accessLog()));
+          }
+          case OFF -> null;
+        };
     LOG.info(
-        "{} serving on {}:{} (admin {}, transport {}, cache {} MB off-heap)",
+        "{} serving on {}:{} (https {}, admin {}, transport {}, cache {} MB off-heap)",
         id,
         config.node().host(),
-        serving.port(),
+        serving == null ? "off" : serving.port(),
+        secure == null ? "off" : secure.port() + ", cleartext " + tlsSettings.cleartext(),
         admin.port(),
         Transports.name(),
         config.cacheMaxBytes() >> 20);
@@ -244,8 +304,19 @@ public final class EdgeServer implements AutoCloseable {
     return !cluster.rings().membership().shards().isEmpty();
   }
 
+  /** The cleartext port, or -1 when edge.tls.cleartext=off. */
   public int port() {
-    return bound(serving).port();
+    return serving == null ? -1 : serving.port();
+  }
+
+  /** The HTTPS port, or -1 without certificates. */
+  public int tlsPort() {
+    return secure == null ? -1 : secure.port();
+  }
+
+  /** The certificates and ticket keys in service, or null without HTTPS. */
+  public @Nullable EdgeTls tls() {
+    return tls;
   }
 
   public int adminPort() {
@@ -260,16 +331,22 @@ public final class EdgeServer implements AutoCloseable {
     return tier;
   }
 
-  public HttpServer serving() {
-    return bound(serving);
-  }
-
   /** A part bind() made; start() binds before it returns the server. */
   private static <T> T bound(@Nullable T part) {
     if (part == null) {
       throw new IllegalStateException("not bound yet");
     }
     return part;
+  }
+
+  /** The cleartext port's server, or null when edge.tls.cleartext=off. */
+  public @Nullable HttpServer serving() {
+    return serving;
+  }
+
+  /** The HTTPS port's server, or null without certificates. */
+  public @Nullable HttpServer secure() {
+    return secure;
   }
 
   public ShardRouter router() {
@@ -290,13 +367,22 @@ public final class EdgeServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (serving != null) {
-      if (!serving.shutdownGracefully(config.shutdownGrace())) {
-        LOG.warn(
-            "{}: connections still busy after {}; closed",
-            config.node().id(),
-            config.shutdownGrace());
+    // Both ports drain at once, so shutting down takes one grace period, not two.
+    List<CompletableFuture<Boolean>> drains = new java.util.ArrayList<>();
+    for (HttpServer port : java.util.Arrays.asList(serving, secure)) {
+      if (port != null) {
+        drains.add(
+            CompletableFuture.supplyAsync(() -> port.shutdownGracefully(config.shutdownGrace())));
       }
+    }
+    if (!drains.stream().allMatch(CompletableFuture::join)) {
+      LOG.warn(
+          "{}: connections still busy after {}; closed",
+          config.node().id(),
+          config.shutdownGrace());
+    }
+    if (tls != null) {
+      tls.close();
     }
     prober.close();
     if (admin != null) {

@@ -155,7 +155,7 @@ class EdgeHttpTest {
       try (RawHttp c = new RawHttp(edge.port())) {
         RawHttp.Response r = c.send("get /a.jpg HTTP/1.1\r\nHost: t\r\n\r\n").read();
         assertThat(r.status()).isEqualTo(405);
-        assertThat(r.header("allow")).isEqualTo("GET, HEAD");
+        assertThat(r.header("allow")).isEqualTo("GET, HEAD, OPTIONS");
       }
     }
   }

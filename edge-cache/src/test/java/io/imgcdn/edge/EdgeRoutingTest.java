@@ -78,6 +78,8 @@ class EdgeRoutingTest {
         RawHttp.Response down = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(down.status()).isEqualTo(502);
         assertThat(down.header("x-cache")).isEqualTo("edge-1;miss");
+        assertThat(new String(down.body(), StandardCharsets.UTF_8))
+            .isEqualTo("edge-1: shard tier unavailable\n");
       }
     }
   }
@@ -97,6 +99,15 @@ class EdgeRoutingTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.status()).isEqualTo(504);
         assertThat(millis).isBetween(350L, 3_000L);
+        assertThat(new String(r.body(), StandardCharsets.UTF_8))
+            .isEqualTo("edge-1: shard tier unavailable (timeout)\n");
+        assertThat(r.header("x-cache")).isEqualTo("edge-1;miss");
+        for (FakeShard s : List.of(a, b)) {
+          assertThat(s.deadlines)
+              .as("each shard is told how long it is waited for, within the 400 ms deadline")
+              .allSatisfy(d -> assertThat(Long.parseLong(d)).isBetween(1L, 400L));
+        }
+        assertThat(a.deadlines.size() + b.deadlines.size()).isPositive();
       } finally {
         never.complete(null);
       }

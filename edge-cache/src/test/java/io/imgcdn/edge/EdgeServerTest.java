@@ -133,6 +133,68 @@ class EdgeServerTest {
   }
 
   @Test
+  void ifModifiedSince_onMissAndOnHit_304AgainstTheShardsLastModified() throws Exception {
+    byte[] body = bytes(2000, 7);
+    shard.objects.put("/ims.jpg", body);
+    HttpResponse<byte[]> miss = get("/ims.jpg", "If-Modified-Since", FakeShard.LAST_MODIFIED);
+    assertThat(xCache(miss)).startsWith("edge-1;miss");
+    assertThat(miss.statusCode()).isEqualTo(304);
+    assertThat(miss.body()).isEmpty();
+    assertThat(miss.headers().firstValue("ETag")).isPresent();
+
+    HttpResponse<byte[]> hit = get("/ims.jpg", "If-Modified-Since", FakeShard.LAST_MODIFIED);
+    assertThat(xCache(hit)).isEqualTo("edge-1;hit");
+    assertThat(hit.statusCode()).isEqualTo(304);
+
+    HttpResponse<byte[]> whole = get("/ims.jpg");
+    assertThat(whole.headers().firstValue("Last-Modified")).hasValue(FakeShard.LAST_MODIFIED);
+    HttpResponse<byte[]> modified =
+        get("/ims.jpg", "If-Modified-Since", "Tue, 20 Oct 2015 07:28:00 GMT");
+    assertThat(modified.statusCode()).isEqualTo(200);
+    assertThat(modified.body()).isEqualTo(body);
+    HttpResponse<byte[]> tagWins =
+        get("/ims.jpg", "If-None-Match", "\"other\"", "If-Modified-Since", FakeShard.LAST_MODIFIED);
+    assertThat(tagWins.statusCode()).isEqualTo(200);
+    assertThat(shard.requests("/ims.jpg")).isEqualTo(1);
+  }
+
+  @Test
+  void preconditionsAndIfRangeByDate_onMissAndOnHit() throws Exception {
+    byte[] body = bytes(1000, 8);
+    shard.objects.put("/pre.jpg", body);
+    HttpResponse<byte[]> miss = get("/pre.jpg", "If-Match", "\"other\"");
+    assertThat(xCache(miss)).startsWith("edge-1;miss");
+    assertThat(miss.statusCode()).isEqualTo(412);
+    assertThat(new String(miss.body(), StandardCharsets.US_ASCII))
+        .isEqualTo("precondition failed: If-Match\n");
+    String etag = get("/pre.jpg").headers().firstValue("ETag").orElseThrow();
+
+    HttpResponse<byte[]> failing = get("/pre.jpg", "If-Match", "\"other\"", "If-None-Match", etag);
+    assertThat(xCache(failing)).isEqualTo("edge-1;hit");
+    assertThat(failing.statusCode()).as("If-Match before If-None-Match").isEqualTo(412);
+    HttpResponse<byte[]> unmodifiedSince =
+        get("/pre.jpg", "If-Unmodified-Since", "Tue, 20 Oct 2015 07:28:00 GMT");
+    assertThat(unmodifiedSince.statusCode()).isEqualTo(412);
+    assertThat(new String(unmodifiedSince.body(), StandardCharsets.US_ASCII))
+        .isEqualTo("precondition failed: If-Unmodified-Since\n");
+    HttpResponse<byte[]> matching = get("/pre.jpg", "If-Match", etag, "Range", "bytes=10-19");
+    assertThat(matching.statusCode()).isEqualTo(206);
+    assertThat(matching.body()).isEqualTo(Arrays.copyOfRange(body, 10, 20));
+
+    HttpResponse<byte[]> byDate =
+        get("/pre.jpg", "Range", "bytes=0-9", "If-Range", FakeShard.LAST_MODIFIED);
+    assertThat(byDate.statusCode()).isEqualTo(206);
+    assertThat(byDate.body()).isEqualTo(Arrays.copyOfRange(body, 0, 10));
+    assertThat(byDate.headers().firstValue("Last-Modified")).hasValue(FakeShard.LAST_MODIFIED);
+    assertThat(byDate.headers().firstValue("ETag")).hasValue(etag);
+    HttpResponse<byte[]> staleDate =
+        get("/pre.jpg", "Range", "bytes=0-9", "If-Range", "Tue, 20 Oct 2015 07:28:00 GMT");
+    assertThat(staleDate.statusCode()).isEqualTo(200);
+    assertThat(staleDate.body()).isEqualTo(body);
+    assertThat(shard.requests("/pre.jpg")).isEqualTo(1);
+  }
+
+  @Test
   void concurrentMisses_oneKey_oneShardRequestEveryWaiterAnswered() throws Exception {
     byte[] body = bytes(20_000, 4);
     shard.objects.put("/hot.jpg", body);

@@ -143,6 +143,22 @@ class EdgeStreamingTest {
       assertThat(notModified.status()).isEqualTo(304);
       assertThat(c.send(RawHttp.get("/big.jpg", "Range: bytes=" + BIG + "-")).read().status())
           .isEqualTo(416);
+      assertThat(etagged.header("last-modified")).isEqualTo(FakeShard.LAST_MODIFIED);
+      RawHttp.Response notModifiedSince =
+          c.send(RawHttp.get("/big.jpg", "If-Modified-Since: " + FakeShard.LAST_MODIFIED)).read();
+      assertThat(notModifiedSince.status()).isEqualTo(304);
+      RawHttp.Response failed =
+          c.send(RawHttp.get("/big.jpg", "If-Match: \"other\"", "Range: bytes=0-9")).read();
+      assertThat(failed.status()).isEqualTo(412);
+      assertThat(new String(failed.body(), java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("precondition failed: If-Match\n");
+      RawHttp.Response byDate =
+          c.send(
+                  RawHttp.get(
+                      "/big.jpg", "Range: bytes=100-199", "If-Range: " + FakeShard.LAST_MODIFIED))
+              .read();
+      assertThat(byDate.status()).isEqualTo(206);
+      assertThat(byDate.body()).isEqualTo(Arrays.copyOfRange(big, 100, 200));
     }
     await("every relay closed or cancelled", () -> edge.tier().stats().openStreams() == 0);
   }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Format negotiation through the edge (notes/VARY.md), against a real upstream on 127.0.0.1 that
+ * Format negotiation through the edge (docs/EDGE.md), against a real upstream on 127.0.0.1 that
  * answers like a negotiating shard: Vary: Accept, and a representation chosen by the Accept it
  * receives.
  */

@@ -7,6 +7,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -21,9 +22,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A shard for tests: a real HTTP server on 127.0.0.1 serving objects from a map, counting requests.
  */
 final class FakeShard implements AutoCloseable {
+  /** The Last-Modified of every object this shard serves. */
+  static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
+
   final String id;
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+
+  /** Content-Type of objects by path; image/jpeg for those not here. */
+  final Map<String, String> types = new ConcurrentHashMap<>();
 
   /**
    * Objects answered from one shared direct buffer (a retained duplicate per response), as a real
@@ -32,6 +39,9 @@ final class FakeShard implements AutoCloseable {
    * Owned by the test.
    */
   final Map<String, io.netty.buffer.ByteBuf> directObjects = new ConcurrentHashMap<>();
+
+  /** The X-Imgcdn-Deadline of every request, in order ("" when absent). */
+  final java.util.List<String> deadlines = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The Range header of every request that had one, in order. */
   final java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -55,9 +65,10 @@ final class FakeShard implements AutoCloseable {
   FakeShard(String id, int port) {
     this.id = id;
     this.group = Transports.group(1, id);
-    ObjectServerHandler.Tier tier =
+    Tier tier =
         (url, headers) -> {
           requests.computeIfAbsent(url.path(), k -> new AtomicInteger()).incrementAndGet();
+          deadlines.add(headers.get("X-Imgcdn-Deadline", ""));
           String range = headers.get("Range");
           if (range != null) {
             ranges.add(range);
@@ -80,7 +91,12 @@ final class FakeShard implements AutoCloseable {
                   throw HttpError.notFound("no such object: " + url.path());
                 }
                 return Reply.ok(
-                    new ImageObject("image/jpeg", ETags.of(body), ImageObject.IMMUTABLE, body),
+                    new ImageObject(
+                        types.getOrDefault(url.path(), "image/jpeg"),
+                        ETags.of(body),
+                        LAST_MODIFIED,
+                        ImageObject.IMMUTABLE,
+                        body),
                     id + ";hit");
               });
         };
@@ -140,6 +156,7 @@ final class FakeShard implements AutoCloseable {
           .set("Content-Type", "image/jpeg")
           .set("Content-Length", body.readableBytes())
           .set("ETag", "\"direct-" + body.readableBytes() + "\"")
+          .set("Last-Modified", LAST_MODIFIED)
           .set("X-Cache", xCache);
       out.write(head);
       out.write(new io.netty.handler.codec.http.DefaultLastHttpContent(body.retainedDuplicate()));

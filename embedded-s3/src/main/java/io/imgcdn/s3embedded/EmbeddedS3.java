@@ -15,10 +15,13 @@ import java.util.regex.Pattern;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.BucketCannedACL;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -51,6 +54,11 @@ public final class EmbeddedS3 implements AutoCloseable {
    * Authentication: AWS_V2_OR_V4 accepts both signature versions with one static key pair; a request signed
    * with any other secret gets 403 SignatureDoesNotMatch. S3Proxy checks the signature with the region named
    * in the request's credential scope, so the region is only a convention: we say us-east-1 everywhere.
+   * An unsigned request is served only if the bucket or object is public, and the file-system store reads
+   * "public" from the POSIX bits: a world-readable directory is a public-read bucket, a world-readable file a
+   * public-read object: files copied into the data directory under umask 022, a directory left by an older
+   * store, an upload with --acl public-read. PrivateBlobStore answers "private" for every bucket and object
+   * instead, so every request must be signed (AWS V2 or V4, in a header or the query).
    *
    * Start-up: Jetty's Server.start() returns once the connector is bound, so the state is STARTED when
    * S3Proxy.start() returns; we still check it and fail loudly otherwise. Binding 127.0.0.1 (not 0.0.0.0)
@@ -119,7 +127,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     requireNonBlank(secretKey, "secretKey");
 
     Path root = Files.createDirectories(dataDirectory).toAbsolutePath();
-    BlobStore blobStore = new FilesystemNio2BlobStore(root.toString());
+    BlobStore blobStore = new PrivateBlobStore(new FilesystemNio2BlobStore(root.toString()));
     S3Proxy proxy = null;
     try {
       if (!blobStore.containerExists(bucket)) {
@@ -223,6 +231,28 @@ public final class EmbeddedS3 implements AutoCloseable {
   @Override
   public String toString() {
     return "EmbeddedS3[" + endpoint + ", bucket=" + bucket + "]";
+  }
+
+  /** A blob store whose buckets and objects are all private, whatever their files' modes say. */
+  private static final class PrivateBlobStore extends ForwardingBlobStore {
+    PrivateBlobStore(BlobStore files) {
+      super(files);
+    }
+
+    @Override
+    public BucketCannedACL getContainerAccess(String container) {
+      return BucketCannedACL.PRIVATE;
+    }
+
+    @Override
+    public ObjectCannedACL getBlobAccess(String container, String key) {
+      return ObjectCannedACL.PRIVATE;
+    }
+
+    @Override
+    public ObjectCannedACL getBlobAccess(String container, String key, @Nullable String versionId) {
+      return ObjectCannedACL.PRIVATE;
+    }
   }
 
   private static void requireNonBlank(String value, String name) {

@@ -9,8 +9,15 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,11 +28,14 @@ import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * Talks to {@link EmbeddedS3} over HTTP with the AWS SDK v2, configured the way origin-thumb is.
@@ -142,6 +152,87 @@ class EmbeddedS3Test {
     }
     assertThat(shared.get("secret/object.txt"))
         .hasValueSatisfying(b -> assertThat(b).isEqualTo("hidden".getBytes(UTF_8)));
+  }
+
+  @Test
+  void anonymousRequests_worldReadableFiles_403ForGetHeadListAndPut(@TempDir Path directory)
+      throws Exception {
+    // S3Proxy's file-system store takes a world-readable bucket directory or file for a public-read
+    // ACL and answers unsigned requests for it: files copied into the demo's data directory (umask
+    // 022), one left by an older store, or an upload with `aws s3 cp --acl public-read`.
+    try (EmbeddedS3 s3 = EmbeddedS3.start(directory, 0, BUCKET, ACCESS, SECRET);
+        S3Client signed = client(s3, SECRET)) {
+      s3.put("private/photo.jpg", "only with the key".getBytes(UTF_8), "image/jpeg");
+      signed.putObject(
+          b -> b.bucket(BUCKET).key("private/acl.jpg").acl(ObjectCannedACL.PUBLIC_READ),
+          RequestBody.fromString("uploaded public-read"));
+      Files.setPosixFilePermissions(
+          directory.resolve(BUCKET), PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(
+          directory.resolve(BUCKET).resolve("private"),
+          PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(
+          directory.resolve(BUCKET).resolve("private/photo.jpg"),
+          PosixFilePermissions.fromString("rw-r--r--"));
+      String bucket = s3.endpoint() + "/" + BUCKET;
+      URI object = URI.create(bucket + "/private/photo.jpg");
+      List<HttpRequest> anonymous =
+          List.of(
+              HttpRequest.newBuilder(object).GET().build(),
+              HttpRequest.newBuilder(object).HEAD().build(),
+              HttpRequest.newBuilder(URI.create(bucket + "/private/acl.jpg")).GET().build(),
+              HttpRequest.newBuilder(URI.create(bucket)).GET().build(),
+              HttpRequest.newBuilder(URI.create(bucket + "?list-type=2")).GET().build(),
+              HttpRequest.newBuilder(URI.create(s3.endpoint() + "/")).GET().build(),
+              HttpRequest.newBuilder(URI.create(bucket + "/planted.jpg"))
+                  .PUT(HttpRequest.BodyPublishers.ofString("planted"))
+                  .build());
+      HttpClient http = HttpClient.newHttpClient();
+      for (HttpRequest request : anonymous) {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(request.method() + " " + request.uri()).isEqualTo(403);
+        assertThat(response.body())
+            .doesNotContain("only with the key")
+            .doesNotContain("uploaded public-read")
+            .doesNotContain("photo.jpg");
+      }
+      assertThat(s3.get("planted.jpg")).isEmpty();
+      assertThat(
+              signed
+                  .getObjectAsBytes(b -> b.bucket(BUCKET).key("private/photo.jpg"))
+                  .asUtf8String())
+          .isEqualTo("only with the key");
+      assertThat(signed.listObjectsV2(b -> b.bucket(BUCKET)).contents())
+          .extracting(S3Object::key)
+          .containsExactly("private/acl.jpg", "private/photo.jpg");
+    }
+  }
+
+  @Test
+  void presignedGet_plainHttpClient_200WithTheBytes() throws Exception {
+    shared.put("private/signed.jpg", "signed in the query".getBytes(UTF_8), "image/jpeg");
+    try (S3Presigner presigner =
+        S3Presigner.builder()
+            .endpointOverride(shared.endpoint())
+            .region(Region.of(shared.region()))
+            .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+            .credentialsProvider(
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET)))
+            .build()) {
+      URI signed =
+          presigner
+              .presignGetObject(
+                  b ->
+                      b.signatureDuration(Duration.ofMinutes(5))
+                          .getObjectRequest(g -> g.bucket(BUCKET).key("private/signed.jpg")))
+              .url()
+              .toURI();
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(HttpRequest.newBuilder(signed).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("signed in the query");
+    }
   }
 
   @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Balance and weights of every placement at N = 3, 10, 40, 100, reported as peak-to-mean keys per
- * node (docs/HASHRING.md quotes the table this test writes to target/hashring-balance.md).
+ * node (docs/BENCHMARKS.md quotes the table this test writes to target/hashring-balance.md).
  */
 class BalanceTest {
 

@@ -8,7 +8,9 @@ import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngine;
 import io.imgcdn.origin.processing.ImageEngines;
 import io.imgcdn.origin.security.UrlSigner;
+import io.imgcdn.origin.source.S3Breaker;
 import io.imgcdn.origin.source.S3Source;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -57,8 +59,9 @@ public final class OriginServer implements AutoCloseable {
             config.s3PathStyle(),
             config.s3MaxConnections(),
             config.s3Timeout(),
-            config.limits().maxSourceBytes());
-    // Image work on platform threads: libvips calls pin virtual threads (STACK-NOTES).
+            config.limits().maxSourceBytes(),
+            new S3Breaker(config.s3BreakerTimeouts(), config.s3BreakerOpenFor()));
+    // Image work on platform threads: a native libvips call pins a virtual thread's carrier.
     ThreadPoolExecutor imagePool =
         new ThreadPoolExecutor(
             config.workers(),
@@ -80,6 +83,7 @@ public final class OriginServer implements AutoCloseable {
             engine,
             config.limits(),
             config.jobTimeout(),
+            config.deadline(),
             imagePool,
             runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.engine", () -> 1)
@@ -88,6 +92,25 @@ public final class OriginServer implements AutoCloseable {
         .register(runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.queue", imagePool, p -> p.getQueue().size())
         .description("Image jobs waiting")
+        .register(runtime.metrics().registry());
+    S3Breaker breaker = source.breaker();
+    Gauge.builder(
+            "imgcdn.origin.s3.breaker.state",
+            breaker,
+            b ->
+                switch (b.state()) {
+                  case CLOSED -> 0;
+                  case HALF_OPEN -> 1;
+                  case OPEN -> 2;
+                })
+        .description(
+            "S3 circuit breaker: 0 closed, 1 half-open (one probe out), 2 open (S3 calls refused)")
+        .register(runtime.metrics().registry());
+    FunctionCounter.builder("imgcdn.origin.s3.breaker.opens", breaker, S3Breaker::opens)
+        .description("Times the S3 circuit breaker opened after consecutive S3 timeouts")
+        .register(runtime.metrics().registry());
+    FunctionCounter.builder("imgcdn.origin.s3.breaker.refused", breaker, S3Breaker::refused)
+        .description("S3 calls refused at once while the breaker was open (503)")
         .register(runtime.metrics().registry());
     runtime.serve(
         tier,

@@ -11,6 +11,7 @@ import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.shard.config.ShardConfig;
 import io.imgcdn.shard.http.ShardTier;
 import io.imgcdn.shard.store.ShardStore;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
@@ -61,6 +62,7 @@ public final class ShardServer implements AutoCloseable {
               origins,
               client,
               config.handoffWindow(),
+              config.upstreamDeadline(),
               config.admitFrequentOnly(),
               runtime.metrics().registry(),
               (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
@@ -102,7 +104,9 @@ public final class ShardServer implements AutoCloseable {
                                         + " objects"));
                   }),
               cluster.reloadRoute()),
-          () -> true);
+          // Ready while the store can write: a shard that cannot still serves its hits and passes
+          // fills on, but an operator (and a deploy waiting for /readyz) must see it.
+          store::writable);
       return server;
     } catch (RuntimeException e) {
       server.close();
@@ -120,6 +124,27 @@ public final class ShardServer implements AutoCloseable {
         .description("Configured bound of the store")
         .baseUnit("bytes")
         .register(registry);
+    Gauge.builder("imgcdn.cache.bound.bytes", store, ShardStore::boundBytes)
+        .description(
+            "The store's bound now: the lower of max-bytes and its bytes plus the filesystem's free"
+                + " space less shard.store.disk-reserve")
+        .baseUnit("bytes")
+        .register(registry);
+    Gauge.builder("imgcdn.cache.writable", store, s -> s.writable() ? 1 : 0)
+        .description("1 while the store can write (/readyz is 200), 0 while it cannot")
+        .register(registry);
+    for (String reason : List.of(ShardStore.RECOVERED_UNREADABLE, ShardStore.RECOVERED_NO_SPACE)) {
+      Counter recovered =
+          Counter.builder("imgcdn.shard.store.recovered")
+              .tag("reason", reason)
+              .description(
+                  "Store opens that started empty: unreadable (files moved aside) or no-space"
+                      + " (files deleted to make room)")
+              .register(registry);
+      if (store.recoveredAtOpen().filter(reason::equals).isPresent()) {
+        recovered.increment();
+      }
+    }
     Gauge.builder("imgcdn.cache.objects", store, s -> s.stats().objects())
         .description("Objects in the store (estimate)")
         .register(registry);

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 public final class XCache {
 
   /**
-   * Verdicts DESIGN.md defines; others (e.g. nginx's {@code expired}) are kept as they come,
-   * lower-cased.
+   * Verdicts the tiers send (docs/HTTP-API.md); others (e.g. nginx's {@code expired}) are kept as
+   * they come, lower-cased.
    */
   public static final List<String> VERDICTS = List.of("hit", "miss", "coalesced", "stale");
 

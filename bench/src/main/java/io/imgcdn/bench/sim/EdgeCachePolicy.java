@@ -52,6 +52,7 @@ public final class EdgeCachePolicy implements CachePolicy, AutoCloseable {
         cache.builder(
             "image/jpeg",
             "\"" + Integer.toHexString(object) + "\"",
+            "",
             "public, max-age=31536000, immutable",
             null,
             Math.toIntExact(size));

@@ -12,7 +12,8 @@ public final class SizeCappedCaffeinePolicy implements CachePolicy {
   /*
    * The simplest size-aware admission (a fixed threshold; AdaptSize [1] tunes a probabilistic one). It
    * keeps one large object from pushing out many small ones, which helps the object hit ratio; whether
-   * it helps the byte hit ratio depends on the capacity (docs/BENCHMARKS.md has the figures).
+   * it helps the byte hit ratio depends on the capacity (bench/results/2026-11-edge-hit-ratio.md
+   * has the figures).
    *
    * [1] D. S. Berger, R. K. Sitaraman, M. Harchol-Balter. AdaptSize: Orchestrating the Hot Object Memory
    *     Cache in a Content Delivery Network. NSDI 2017.

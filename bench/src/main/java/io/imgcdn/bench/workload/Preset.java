@@ -20,7 +20,7 @@ public record Preset(String name, int width, boolean square) {
   /** The original object, served as {@code /{key}}. */
   public static final Preset ORIGINAL = new Preset("original", 0, false);
 
-  /** The presets DESIGN.md names. */
+  /** The origin's default presets (docs/HTTP-API.md). */
   public static final List<Preset> DEFAULTS =
       List.of(of("w150"), of("sq240"), of("w600"), of("w1200"));
 

@@ -11,7 +11,8 @@ import java.util.Set;
  *
  * @param seed the seed every random choice derives from
  * @param originals number of original objects
- * @param zipfExponent popularity skew of originals (DESIGN.md: 0.6 to 1.2, default 0.9)
+ * @param zipfExponent popularity skew of originals (0.6 to 1.2, default 0.9; docs/BENCHMARKS.md,
+ *     "The workload")
  * @param requests number of requests in the trace
  * @param mix which URL (original or preset) a request for an original asks for, with weights
  * @param driftEveryRequests popularity shifts every this many requests; 0 for a stationary trace

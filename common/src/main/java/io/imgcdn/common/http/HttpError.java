@@ -31,6 +31,15 @@ public final class HttpError extends RuntimeException {
     return new HttpError(HttpResponseStatus.NOT_FOUND, message);
   }
 
+  /**
+   * This error as node {@code nodeId}'s own answer: the message starts with the node, so a 5xx
+   * passed on through the tiers still names the one that failed ("origin-1: S3 timeout after 2000
+   * ms").
+   */
+  public HttpError at(String nodeId) {
+    return new HttpError(status, nodeId + ": " + publicMessage, getCause());
+  }
+
   public HttpResponseStatus status() {
     return status;
   }

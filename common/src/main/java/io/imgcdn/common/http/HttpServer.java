@@ -1,9 +1,11 @@
 package io.imgcdn.common.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A serving port: the listener, the shared pipeline with its limits, and a graceful shutdown that
@@ -29,10 +31,42 @@ public final class HttpServer implements AutoCloseable {
       int port,
       ServerOptions options,
       Supplier<ObjectServerHandler> handlers) {
+    return bind(boss, workers, host, port, options, null, handlers);
+  }
+
+  /** {@link #bind} with a handler from {@code tls} first on each connection (HTTPS); null: none. */
+  public static HttpServer bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
+      ServerOptions options,
+      @Nullable Supplier<? extends ChannelHandler> tls,
+      Supplier<ObjectServerHandler> handlers) {
+    return bind(boss, workers, host, port, options, tls, handlers, null);
+  }
+
+  /**
+   * {@link #bind} with TLS from {@code tls} and, when {@code http2} is not null, HTTP/2 for the
+   * clients that choose h2 in ALPN (the TLS handler must offer it).
+   */
+  public static HttpServer bind(
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String host,
+      int port,
+      ServerOptions options,
+      @Nullable Supplier<? extends ChannelHandler> tls,
+      Supplier<ObjectServerHandler> handlers,
+      @Nullable Http2Pipeline http2) {
     ServerConnections connections = new ServerConnections(options.maxConnections());
     Channel listener =
         HttpServers.bind(
-            boss, workers, host, port, new ServerInitializer(handlers, options, connections));
+            boss,
+            workers,
+            host,
+            port,
+            new ServerInitializer(handlers, options, connections).tls(tls).http2(http2));
     return new HttpServer(listener, connections);
   }
 

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 
 /** Binds HTTP servers; a failure to bind names the address and the reason. */
@@ -18,7 +17,7 @@ public final class HttpServers {
       EventLoopGroup workers,
       String host,
       int port,
-      ChannelInitializer<SocketChannel> initializer) {
+      ChannelInitializer<? extends Channel> initializer) {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, workers)
@@ -30,7 +29,8 @@ public final class HttpServers {
             // one thread-local
             // cache per event loop, about 6% less CPU per 10 KB edge hit than 4.2's default
             // adaptive allocator
-            // (docs/EDGE.md 1c). Cached bodies keep their own allocators.
+            // (bench/results/2026-11-edge-vs-nginx.md, 1c). Cached bodies keep their own
+            // allocators.
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childHandler(initializer);
     try {

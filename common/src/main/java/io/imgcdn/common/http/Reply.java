@@ -26,6 +26,11 @@ public record Reply(HttpResponseStatus status, ImageObject object, String xCache
     return error(error.status(), error.publicMessage(), xCache);
   }
 
+  @Override
+  public String contentType() {
+    return object.contentType();
+  }
+
   public boolean isOk() {
     return status.code() == 200;
   }

@@ -13,11 +13,11 @@ final class RequestDecoder extends HttpRequestDecoder {
    * Netty's strict version parsing (HttpVersion.valueOf(text, true)) takes "HTTP/d.d" in any case and
    * upper-cases it, so the raw text is only available here, in createMessage.
    * - RFC 9112 section 2.3: HTTP-name is "HTTP", case-sensitive. Anything else fails decoding: 400, then
-   *   the connection is closed (ObjectServerHandler.mustClose).
+   *   the connection is closed (RequestHeadValidator).
    * - RFC 9112 section 2.6 / RFC 9110 section 2.5: a server SHOULD send a response in the highest minor
    *   version it supports within the request's major version, and the minor versions of HTTP/1 are
    *   compatible: HTTP/1.2 to HTTP/1.9 become HTTP/1.1 (keep-alive, Host required), so no later check
-   *   has to know about them. Other majors are left to ObjectServerHandler (505).
+   *   has to know about them. Other majors are left to RequestHeadValidator (505).
    */
   RequestDecoder(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
     super(maxInitialLineLength, maxHeaderSize, maxChunkSize);

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Closes a connection whose client takes longer than a limit to send a request's head, counted from
  * the head's first byte (nginx's client_header_timeout, Apache's mod_reqtimeout). Goes before the
- * HTTP decoder; {@link ObjectServerHandler} calls {@link #headReceived} for each decoded request.
+ * HTTP decoder; {@link RequestHeadValidator} calls {@link #headReceived} for each decoded request.
  */
 public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter {
   /*

@@ -1,12 +1,13 @@
 package io.imgcdn.common.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One answer ready to be written by {@link ObjectServerHandler}: a {@link Reply} built on the heap,
- * or a tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The handler calls
- * exactly one of {@link #write} or {@link #discard}, on the connection's event loop, in request
- * order.
+ * One answer ready to be written through a {@link ResponseChannel}: a {@link Reply} built on the
+ * heap, or a tier's own kind (a pre-encoded cache hit, a body streamed from upstream). The
+ * connection's handler calls exactly one of {@link #write} or {@link #discard}, on the connection's
+ * event loop (on HTTP/1.1 in request order).
  */
 public interface Response {
   /*
@@ -16,8 +17,20 @@ public interface Response {
    * before its turn. That is why the handler, not the tier, decides which of the two happens.
    */
 
-  /** The status line's status, for metrics and logs. */
+  /**
+   * The status of the answer before the request's conditional and Range headers are applied (a 200
+   * that goes out as a 304 or 206 says 200 here); logs and metrics use the status actually written,
+   * which the exchange records, and this one only for a head written pre-encoded.
+   */
   HttpResponseStatus status();
+
+  /**
+   * The Content-Type of the representation, when known before writing (a response policy may refuse
+   * some types); null otherwise.
+   */
+  default @Nullable String contentType() {
+    return null;
+  }
 
   /**
    * The X-Cache chain, nearest tier first ("edge-1;hit"); this node's verdict is its first entry.

@@ -7,24 +7,35 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import org.jspecify.annotations.Nullable;
 
 /**
- * What a {@link Response} writes itself through: the request it answers and the connection,
- * positioned so that responses leave in request order. Every method must be called on {@link
- * #eventLoop()}.
+ * What a {@link Response} writes itself through: the request it answers and the way back to the
+ * client, on any protocol: a place in an HTTP/1.1 connection's response order, or an HTTP/2 or
+ * HTTP/3 stream. A response writes an {@code HttpResponse} and its content, which each protocol
+ * frames its own way; only HTTP/1.1 also takes bytes already encoded ({@link #http1Wire}). Every
+ * method must be called on {@link #eventLoop()}.
  */
 public interface ResponseChannel {
+  /** The protocol the request came on (metrics and access logs are labelled with it). */
+  Protocol protocol();
+
   HttpMethod method();
 
   /** The request's headers (If-None-Match, Range, If-Range...). */
   HttpHeaders requestHeaders();
 
+  /**
+   * The request's version: HTTP/1.0 or HTTP/1.1 on an HTTP/1.1 connection, {@link
+   * Protocol#version()} on a stream.
+   */
   HttpVersion protocolVersion();
 
   /**
    * Whether the connection stays open after this response. When false the response must say {@code
-   * Connection: close}; the handler closes the connection after {@link #end}. For an HTTP/1.0
-   * client that asked for keep-alive the response must say {@code Connection: keep-alive}.
+   * Connection: close}; the connection is closed after {@link #end}. For an HTTP/1.0 client that
+   * asked for keep-alive the response must say {@code Connection: keep-alive}. Always true on a
+   * stream (HTTP/2 and HTTP/3 have no such header).
    */
   boolean keepAlive();
 
@@ -33,17 +44,17 @@ public interface ResponseChannel {
   EventLoop eventLoop();
 
   /**
-   * An {@code HttpResponse} or {@code HttpContent} for the HTTP encoder. The channel takes
-   * ownership.
+   * An {@code HttpResponse} or {@code HttpContent}, framed by the protocol's codec. The channel
+   * takes ownership.
    */
   void write(Object httpObject);
 
   /**
-   * Bytes already in HTTP/1.1 wire form (a pre-encoded head, or a body following a pre-encoded
-   * head), written past the HTTP encoder. Only between messages: never while an encoded message is
-   * unfinished. The channel takes ownership.
+   * The HTTP/1.1 connection's wire, for a response whose head is already encoded (a cache hit);
+   * null on HTTP/2 and HTTP/3, where the same response is written as an {@code HttpResponse} and
+   * its content.
    */
-  void writeEncoded(ByteBuf bytes);
+  @Nullable Http1Wire http1Wire();
 
   /** Flushes what was written so far (a stream flushes per piece; {@link #end} flushes too). */
   void flush();
@@ -52,20 +63,33 @@ public interface ResponseChannel {
   boolean isWritable();
 
   /**
-   * Runs {@code task} once on the event loop when the connection becomes writable again, or closes;
-   * at once (later on the loop) when it already is writable.
+   * Runs {@code task} once on the event loop when the channel becomes writable again, or closes; at
+   * once (later on the loop) when it already is writable.
    */
   void onWritable(Runnable task);
 
-  /** Whether the connection is still open. */
+  /** Whether the response can still reach the client. */
   boolean isOpen();
 
-  /** Completes when the connection closes (client gone, timeout, shutdown). */
+  /** Completes when the channel closes (client gone, stream reset, timeout, shutdown). */
   ChannelFuture closeFuture();
 
   /** This response is complete; {@code bodyBytes} were sent. The next response may go. */
   void end(long bodyBytes);
 
-  /** This response cannot be completed (e.g. the upstream broke mid-body): close the connection. */
+  /**
+   * This response cannot be completed (e.g. the upstream broke mid-body): cut it off (HTTP/1.1
+   * closes the connection, a stream is reset).
+   */
   void abort();
+
+  /** The pre-encoded path of an HTTP/1.1 connection. */
+  interface Http1Wire {
+    /**
+     * Bytes already in HTTP/1.1 wire form (a head encoded in advance, or a body following one),
+     * written past the HTTP encoder. Only between messages: never while an {@code HttpResponse}
+     * written through {@link ResponseChannel#write} is unfinished. The wire takes ownership.
+     */
+    void writeEncoded(ByteBuf bytes);
+  }
 }

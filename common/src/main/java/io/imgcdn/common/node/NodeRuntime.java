@@ -7,7 +7,9 @@ import io.imgcdn.common.admin.AdminServer;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.ResponseObserver;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.netty.channel.EventLoopGroup;
@@ -77,10 +79,7 @@ public final class NodeRuntime implements AutoCloseable {
    * clients, the connection cap, requests in flight per connection), as the edge's port has them.
    */
   public void serve(
-      ObjectServerHandler.Tier tier,
-      ServerOptions options,
-      List<AdminRoute> extraRoutes,
-      BooleanSupplier ready) {
+      Tier tier, ServerOptions options, List<AdminRoute> extraRoutes, BooleanSupplier ready) {
     List<AdminRoute> routes = new ArrayList<>();
     routes.add(
         AdminRoute.open(
@@ -108,9 +107,9 @@ public final class NodeRuntime implements AutoCloseable {
     routes.addAll(extraRoutes);
     admin =
         AdminServer.start(boss, workers, node.host(), node.adminPort(), node.adminToken(), routes);
-    ObjectServerHandler.ResponseObserver observer =
-        (method, response, bytes, nanos) ->
-            metrics.request(verdict(response.xCache()), response.status().code(), bytes, nanos);
+    ResponseObserver observer =
+        (protocol, method, response, status, bytes, nanos) ->
+            metrics.request(verdict(response.xCache()), status, bytes, nanos);
     serving =
         HttpServer.bind(
             boss,

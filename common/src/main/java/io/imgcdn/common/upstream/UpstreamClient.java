@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A pooled, keep-alive HTTP/1.1 client toward the next tier's nodes, with connect and response
  * timeouts and a bounded number of connections and waiters per node. Responses come whole ({@link
- * #get}) or as a paced stream ({@link #exchange}). Never blocks the caller.
+ * #get} within one deadline, {@link #collect} within a head timeout and an idle timeout) or as a
+ * paced stream ({@link #exchange}). Never blocks the caller.
  */
 public final class UpstreamClient implements AutoCloseable {
   /*
@@ -48,7 +49,8 @@ public final class UpstreamClient implements AutoCloseable {
    * hands the response to a BodyReceiver as it is decoded; get() is a receiver that collects the body.
    * Timeouts: the head must arrive within the exchange's head timeout; then, for a stream, each piece
    * within the idle timeout (settings.responseTimeout) unless the receiver paused the flow (a slow
-   * downstream client is not the upstream's fault); get() instead has one deadline for the last byte.
+   * downstream client is not the upstream's fault); collect() the same, into one body; get() instead
+   * has one deadline for the last byte.
    * After a timeout the channel is closed: its state is unknown.
    * A keep-alive connection that the server closed while idle shows up as CLOSED before any response
    * byte: that request is retried once on a new connection, which is safe because every request we send
@@ -116,6 +118,26 @@ public final class UpstreamClient implements AutoCloseable {
         extraHeaders,
         timeout.toNanos(),
         true,
+        collector,
+        true);
+    return collector.result;
+  }
+
+  /**
+   * GET {@code pathAndQuery} whole, the head within {@code headTimeout}, then each body piece
+   * within the response timeout: a body that keeps coming is not cut (a large original behind a
+   * slow link), one that stops is. Bodies above max-response-bytes fail.
+   */
+  public CompletableFuture<UpstreamResponse> collect(
+      String address, String pathAndQuery, HttpHeaders extraHeaders, Duration headTimeout) {
+    Collector collector = new Collector(address, settings.maxResponseBytes(), collecting);
+    send(
+        address,
+        HttpMethod.GET,
+        pathAndQuery,
+        extraHeaders,
+        headTimeout.toNanos(),
+        false,
         collector,
         true);
     return collector.result;

@@ -4,7 +4,7 @@ import io.imgcdn.common.http.HttpError;
 import java.util.regex.Pattern;
 
 /**
- * A request path of the URL contract (DESIGN.md), parsed and validated: an original, a named
+ * A request path of the URL contract (docs/HTTP-API.md), parsed and validated: an original, a named
  * variant or a signed ad-hoc variant. Every tier parses the same way, so they agree on cache keys
  * and object keys.
  */

@@ -6,6 +6,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerInitializer;
+import io.imgcdn.common.http.Tier;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
@@ -30,7 +31,7 @@ class AccessLogAllocationTest {
           new ImageObject("image/jpeg", "\"e\"", ImageObject.IMMUTABLE, new byte[100]), "n;hit");
 
   private static long allocatedPerRequest(AccessLog log) {
-    ObjectServerHandler.Tier tier = (url, headers) -> CompletableFuture.completedFuture(OK);
+    Tier tier = (url, headers) -> CompletableFuture.completedFuture(OK);
     EmbeddedChannel channel = new EmbeddedChannel();
     channel.pipeline().addLast(ServerInitializer.ENCODER, new HttpResponseEncoder());
     channel

@@ -10,6 +10,7 @@ import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -55,7 +56,7 @@ class AccessLogTest {
   private void start(AccessLogSettings.Format format) {
     log = AccessLog.open(new AccessLogSettings(format, dir.resolve("logs/access.log"), 1024), "n");
     group = Transports.group(1, "access-log-test");
-    ObjectServerHandler.Tier tier =
+    Tier tier =
         (url, headers) ->
             url.path().equals("/ok")
                 ? CompletableFuture.completedFuture(

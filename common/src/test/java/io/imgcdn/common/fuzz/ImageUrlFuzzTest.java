@@ -18,9 +18,10 @@ class ImageUrlFuzzTest {
   /*
    * How to run: `./mvnw -pl common test` replays the seeds in src/test/resources/io/imgcdn/common/fuzz/
    * ImageUrlFuzzTestInputs/<method>/ (regression mode, milliseconds). JAZZER_FUZZ=1 with -Dtest=Class#method
-   * fuzzes one target for maxDuration (docs/RELIABILITY.md has the command and figures).
-   * Inputs are raw bytes read as ISO-8859-1: that is what Netty's HttpObjectDecoder hands us for the request
-   * line (one char per byte), so the fuzzer sees exactly the strings a socket can produce.
+   * fuzzes one target for maxDuration (docs/RELIABILITY.md has the command, docs/BENCHMARKS.md the
+   * figures). Inputs are raw bytes read as ISO-8859-1: that is what Netty's HttpObjectDecoder hands
+   * us for the request line (one char per byte), so the fuzzer sees exactly the strings a socket
+   * can produce.
    */
 
   /**

@@ -15,6 +15,7 @@ class ObjectResponsesTest {
       new ImageObject(
           "image/jpeg",
           "\"abc\"",
+          "Sun, 06 Nov 1994 08:49:37 GMT",
           ImageObject.IMMUTABLE,
           "0123456789".getBytes(StandardCharsets.US_ASCII));
 
@@ -38,6 +39,7 @@ class ObjectResponsesTest {
     assertThat(r.headers().get("X-Cache")).isEqualTo("edge-1;hit");
     assertThat(r.headers().get("Cache-Control")).contains("immutable");
     assertThat(r.headers().get("Date")).isNotBlank();
+    assertThat(r.headers().get("Last-Modified")).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT");
     assertThat(body(r)).isEqualTo("0123456789");
   }
 
@@ -96,6 +98,50 @@ class ObjectResponsesTest {
       assertThat(r.status().code()).isEqualTo(200);
       assertThat(body(r)).isEqualTo("0123456789");
     }
+  }
+
+  @Test
+  void ifModifiedSince_notModifiedSince_304WithTheCachingHeaders() {
+    FullHttpResponse r =
+        get(
+            HttpMethod.GET,
+            new DefaultHttpHeaders().set("If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"));
+    assertThat(r.status().code()).isEqualTo(304);
+    assertThat(r.headers().get("ETag")).isEqualTo("\"abc\"");
+    assertThat(r.headers().get("Cache-Control")).contains("immutable");
+    assertThat(r.headers().get("X-Cache")).isEqualTo("edge-1;hit");
+    assertThat(r.headers().get("Date")).isNotBlank();
+    assertThat(r.headers().contains("Last-Modified"))
+        .as("not with an ETag (RFC 9110 15.4.5)")
+        .isFalse();
+    assertThat(body(r)).isEmpty();
+  }
+
+  @Test
+  void ifMatch_otherTag_412NamingIt() {
+    FullHttpResponse r = get(HttpMethod.GET, new DefaultHttpHeaders().set("If-Match", "\"other\""));
+    assertThat(r.status().code()).isEqualTo(412);
+    assertThat(r.headers().get("Cache-Control")).isEqualTo("no-store");
+    assertThat(r.headers().get("X-Cache")).isEqualTo("edge-1;hit");
+    assertThat(r.headers().getInt("Content-Length")).isEqualTo(30);
+    assertThat(body(r)).isEqualTo("precondition failed: If-Match\n");
+    FullHttpResponse head =
+        get(HttpMethod.HEAD, new DefaultHttpHeaders().set("If-Match", "\"other\""));
+    assertThat(head.status().code()).isEqualTo(412);
+    assertThat(body(head)).isEmpty();
+  }
+
+  @Test
+  void range_ifRangeWithTheLastModifiedDate_partial() {
+    FullHttpResponse r =
+        get(
+            HttpMethod.GET,
+            new DefaultHttpHeaders()
+                .set("Range", "bytes=2-4")
+                .set("If-Range", "Sun, 06 Nov 1994 08:49:37 GMT"));
+    assertThat(r.status().code()).isEqualTo(206);
+    assertThat(r.headers().get("Last-Modified")).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT");
+    assertThat(body(r)).isEqualTo("234");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ServerOptions;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.Transports;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
@@ -40,7 +41,7 @@ class UpstreamClientTest {
   @BeforeAll
   static void start() {
     group = Transports.group(2, "upstream-test");
-    ObjectServerHandler.Tier tier =
+    Tier tier =
         (url, headers) ->
             switch (url.path()) {
               case "/small" -> CompletableFuture.completedFuture(Reply.ok(object(100), "n;hit"));
@@ -153,6 +154,58 @@ class UpstreamClientTest {
                 assertThat(((UpstreamException) e).kind())
                     .isEqualTo(UpstreamException.Kind.TIMEOUT));
     assertThat((System.nanoTime() - start) / 1_000_000).isBetween(250L, 3_000L);
+  }
+
+  /**
+   * A raw server whose head comes at once and whose 10-byte body comes one byte per 100 ms; closed
+   * after one response.
+   */
+  static ServerSocket trickling() throws Exception {
+    ServerSocket s = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (s;
+                  java.net.Socket c = s.accept()) {
+                c.getInputStream().read(new byte[4096]); // the request head (small, one read)
+                java.io.OutputStream out = c.getOutputStream();
+                out.write(
+                    "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                for (int i = 0; i < 10; i++) {
+                  Thread.sleep(100); // the fault itself: a body that keeps coming, slowly
+                  out.write('0' + i);
+                  out.flush();
+                }
+                c.getInputStream().read(); // until the client closes
+              } catch (Exception e) {
+                // the client gave up: that is one of the outcomes tested
+              }
+            });
+    return s;
+  }
+
+  @Test
+  void collect_bodyKeepsComing_notCutByTheHeadTimeout_getCutsIt() throws Exception {
+    try (ServerSocket slow = trickling()) {
+      UpstreamResponse r =
+          client
+              .collect("127.0.0.1:" + slow.getLocalPort(), "/x", null, Duration.ofMillis(300))
+              .join();
+      assertThat(new String(r.body(), java.nio.charset.StandardCharsets.US_ASCII))
+          .isEqualTo("0123456789");
+    }
+    try (ServerSocket slow = trickling()) {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .get("127.0.0.1:" + slow.getLocalPort(), "/x", null, Duration.ofMillis(300))
+                      .join())
+          .cause()
+          .isInstanceOf(UpstreamException.class)
+          .hasMessageContaining("no complete response within the time allowed");
+    }
   }
 
   @Test

@@ -56,7 +56,8 @@ final class FaultCluster implements AutoCloseable {
 
   /**
    * How to build the cluster: which shards (and whether the origin) run in child JVMs rather than
-   * this one; {@code shardDirs}: store directory per shard (null: under {@code dir}).
+   * this one; {@code shardDirs}: store directory per shard (null: under {@code dir}); {@code
+   * childHeap}: the heap of each child JVM.
    */
   record Options(
       int shards,
@@ -67,14 +68,25 @@ final class FaultCluster implements AutoCloseable {
       Map<String, String> extraSettings,
       List<Path> shardDirs,
       int proxiedShard,
-      InNamespace inNamespace) {
+      InNamespace inNamespace,
+      String childHeap) {
     Options {
       childJvmShards = Set.copyOf(childJvmShards);
       extraSettings = Map.copyOf(extraSettings);
     }
 
     static Options inProcess(int shards) {
-      return new Options(shards, Set.of(), false, 64L << 20, 64L << 20, Map.of(), null, -1, null);
+      return new Options(
+          shards,
+          Set.of(),
+          false,
+          64L << 20,
+          64L << 20,
+          Map.of(),
+          null,
+          -1,
+          null,
+          NodeProcess.DEFAULT_HEAP);
     }
 
     /** Shard i runs in a child JVM (so it can be killed); the others stay in this one. */
@@ -90,7 +102,8 @@ final class FaultCluster implements AutoCloseable {
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options originProcess() {
@@ -103,7 +116,8 @@ final class FaultCluster implements AutoCloseable {
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options edgeCacheBytes(long bytes) {
@@ -116,7 +130,8 @@ final class FaultCluster implements AutoCloseable {
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options shardStoreBytes(long bytes) {
@@ -129,7 +144,8 @@ final class FaultCluster implements AutoCloseable {
           extraSettings,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     Options settings(Map<String, String> extra) {
@@ -142,7 +158,23 @@ final class FaultCluster implements AutoCloseable {
           extra,
           shardDirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
+    }
+
+    /** The heap of each child JVM (e.g. "768m"). */
+    Options childHeap(String heap) {
+      return new Options(
+          shards,
+          childJvmShards,
+          originInChildJvm,
+          shardStoreBytes,
+          edgeCacheBytes,
+          extraSettings,
+          shardDirs,
+          proxiedShard,
+          inNamespace,
+          heap);
     }
 
     Options shardDirs(List<Path> dirs) {
@@ -155,7 +187,8 @@ final class FaultCluster implements AutoCloseable {
           extraSettings,
           dirs,
           proxiedShard,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     /** Shard i is reached (by the edge and the other shards) through a {@link FaultProxy}. */
@@ -169,7 +202,8 @@ final class FaultCluster implements AutoCloseable {
           extraSettings,
           shardDirs,
           i,
-          inNamespace);
+          inNamespace,
+          childHeap);
     }
 
     /**
@@ -187,7 +221,8 @@ final class FaultCluster implements AutoCloseable {
               extraSettings,
               shardDirs,
               proxiedShard,
-              new InNamespace(i, link))
+              new InNamespace(i, link),
+              childHeap)
           .shardProcess(i);
     }
   }
@@ -302,7 +337,13 @@ final class FaultCluster implements AutoCloseable {
     Map<String, String> originSettings = merged(originBase, "origin.");
     origin =
         options.originInChildJvm()
-            ? NodeProcess.start("origin", "origin-1", originSettings, dir.resolve("origin-1.log"))
+            ? NodeProcess.start(
+                List.of(),
+                "origin",
+                "origin-1",
+                originSettings,
+                dir.resolve("origin-1.log"),
+                options.childHeap())
             : new InProcessOrigin(
                 OriginServer.start(parse(OriginConfig::from, originSettings)), "origin-1");
     writeClusterFile();
@@ -352,7 +393,8 @@ final class FaultCluster implements AutoCloseable {
     if (options.childJvmShards().contains(i)) {
       InNamespace ns = options.inNamespace();
       List<String> prefix = ns != null && ns.shard() == i ? ns.link().execPrefix() : List.of();
-      return NodeProcess.start(prefix, "shard", id, settings, dir.resolve(id + ".log"));
+      return NodeProcess.start(
+          prefix, "shard", id, settings, dir.resolve(id + ".log"), options.childHeap());
     }
     return new InProcessShard(ShardServer.start(parse(ShardConfig::from, settings)), id);
   }

@@ -7,8 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Summaries of load outcomes for the figures the fault tests print (and docs/RELIABILITY.md
- * quotes).
+ * Summaries of load outcomes for the figures the fault tests print (and docs/BENCHMARKS.md quotes).
  */
 final class Figures {
   private Figures() {}

@@ -20,11 +20,12 @@ import java.util.regex.Pattern;
  */
 final class NetnsLink implements AutoCloseable {
   /*
-   * Why nftables and not `tc netem`: this kernel has no netem (docs/RELIABILITY.md, "Run them"), but its
-   * netfilter has `numgen random`, which drops each packet with a given probability; a plain `drop` makes
-   * a partition in which connects time out rather than being refused. The rules sit on the input and output
-   * hooks inside the namespace, so every packet crossing the veth, in either direction, meets them once.
-   * A mode change replaces both chains' rules in one nft transaction (`nft -f -`).
+   * Why nftables and not `tc netem`: this kernel has no netem
+   * (bench/results/2026-11-reliability.md, "Run them"), but its netfilter has `numgen random`,
+   * which drops each packet with a given probability; a plain `drop` makes a partition in which
+   * connects time out rather than being refused. The rules sit on the input and output hooks inside
+   * the namespace, so every packet crossing the veth, in either direction, meets them once. A mode
+   * change replaces both chains' rules in one nft transaction (`nft -f -`).
    *
    * Names and addresses are random so that two runs on one machine do not collide: the namespace is
    * imgcdn-<8 hex>, the veth ends im<8 hex>h / im<8 hex>n (15 characters at most, the kernel's limit), and

@@ -35,6 +35,9 @@ final class NodeProcess implements FaultCluster.NodeHandle {
   private static final Pattern SERVING = Pattern.compile("serving on [^ ]+:(\\d+) \\(admin (\\d+)");
   private static final long START_TIMEOUT_SECONDS = 120;
 
+  /** The child's heap unless a test needs more. */
+  static final String DEFAULT_HEAP = "256m";
+
   private final String id;
   private final Process process;
   private final Path log;
@@ -49,22 +52,24 @@ final class NodeProcess implements FaultCluster.NodeHandle {
     this.adminPort = adminPort;
   }
 
-  /** Starts {@code imgcdn <role>} with {@code settings} and returns once it serves. */
-  static NodeProcess start(String role, String id, Map<String, String> settings, Path log) {
-    return start(List.of(), role, id, settings, log);
-  }
-
   /**
-   * The same, with {@code prefix} put before the java command (e.g. {@code ip netns exec <ns>},
-   * which execs java in place, so {@link #pid()} and {@link #kill()} still reach the JVM itself).
+   * Starts {@code imgcdn <role>} with {@code settings} and a heap of {@code heap} (e.g. "256m") and
+   * returns once it serves; {@code prefix} goes before the java command (e.g. {@code ip netns exec
+   * <ns>}, which execs java in place, so {@link #pid()} and {@link #kill()} still reach the JVM
+   * itself).
    */
   static NodeProcess start(
-      List<String> prefix, String role, String id, Map<String, String> settings, Path log) {
+      List<String> prefix,
+      String role,
+      String id,
+      Map<String, String> settings,
+      Path log,
+      String heap) {
     List<String> command = new ArrayList<>(prefix);
     command.addAll(
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx256m",
+            "-Xmx" + heap,
             "-XX:TieredStopAtLevel=1",
             "-XX:+UseSerialGC",
             "-Xss512k",

@@ -23,8 +23,9 @@ class ShardNetnsTest {
   /*
    * What ShardSlowTest cannot show with its proxy: real packet loss (TCP retransmits, SYNs lost so connects
    * time out) and a partition in which connects time out rather than being refused or answered late. The
-   * issue asks for `tc netem`; this kernel has none (docs/RELIABILITY.md), so loss and partition are
-   * nftables rules (NetnsLink). A fixed delay still needs netem and stays with ShardSlowTest's proxy.
+   * issue asks for `tc netem`; this kernel has none (bench/results/2026-11-reliability.md), so loss
+   * and partition are nftables rules (NetnsLink). A fixed delay still needs netem and stays with
+   * ShardSlowTest's proxy.
    *
    * Layout: the edge, the other two shards and the origin run in this JVM on 127.0.0.1, except that the
    * origin binds the root end of the veth (10.213.x.y+1) so the victim can reach it; the victim binds its

@@ -22,8 +22,9 @@ class ShardSlowTest {
    * The issue asks for network namespaces with `tc netem` delay and loss. Namespaces and veth pairs work
    * here, but this kernel is built without netem (CONFIG_NET_SCH_NETEM is not set) and without module
    * support (CONFIG_MODULES is not set), so `tc qdisc add ... netem` answers "Specified qdisc kind is
-   * unknown" (docs/RELIABILITY.md). The delay and the silent partition are made one level up, by a proxy
-   * on the path to the shard: the edge sees the same thing (a connection that answers late, or never).
+   * unknown" (bench/results/2026-11-reliability.md). The delay and the silent partition are made
+   * one level up, by a proxy on the path to the shard: the edge sees the same thing (a connection
+   * that answers late, or never).
    *
    * Phases (the script is VictimPhases, shared with ShardNetnsTest): healthy, slow, healed, partitioned,
    * healed again. Each fault phase runs for at least 1500 requests and until 30 of the victim's keys were

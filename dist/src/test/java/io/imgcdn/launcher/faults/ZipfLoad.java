@@ -93,7 +93,7 @@ final class ZipfLoad implements AutoCloseable {
   private record Watch(Predicate<Outcome> condition, CountDownLatch latch) {}
 
   /**
-   * @param exponent Zipf exponent (DESIGN.md: 0.9 by default)
+   * @param exponent Zipf exponent (0.9 by default, as in the bench's workload)
    * @param maxRequests the load stops by itself after this many (a bound for a test gone wrong)
    */
   ZipfLoad(

@@ -13,10 +13,10 @@ final class AdmissionFilter {
    * Why another sketch when Caffeine has one: Caffeine's sketch is private and keeps a short memory (it
    * halves every 10 x entries requests, entries counted when the cache is half full), so on a stationary
    * Zipf workload the tail's frequencies are mostly noise. This one halves every HISTORY x (expected
-   * entries) requests; measured in the bench simulator (docs/EDGE.md, "Hit ratio"), the longer memory is
-   * worth about 3 points of byte and object hit ratio at 5% of the working set on a stationary trace, and
-   * it costs up to 9 points when popularity drifts (yesterday's favourites keep their counts), which is why
-   * FREQUENCY alone is not the default.
+   * entries) requests; measured in the bench simulator (docs/BENCHMARKS.md, "Edge hit ratio"), the
+   * longer memory is worth about 3 points of byte and object hit ratio at 5% of the working set on
+   * a stationary trace, and it costs up to 9 points when popularity drifts (yesterday's favourites
+   * keep their counts), which is why FREQUENCY alone is not the default.
    *
    * Decision (for a candidate of size s and frequency f, victims v_i = the coldest entries in Caffeine's
    * eviction order until their weight covers the overflow):

@@ -23,6 +23,7 @@ public final class CachedObject {
    *   Content-Type: image/jpeg\r\n            <- header lines, encoded at insert
    *   Content-Length: 61234\r\n
    *   ETag: "..."\r\n
+   *   Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n
    *   Cache-Control: public, max-age=31536000, immutable\r\n
    *   Accept-Ranges: bytes\r\n
    *   \r\n                                     <- end of head
@@ -59,6 +60,7 @@ public final class CachedObject {
   private final int bodyBytes;
   private final String contentType;
   private final String etag;
+  private final String lastModified;
   private final String cacheControl;
 
   /**
@@ -79,6 +81,7 @@ public final class CachedObject {
       int bodyBytes,
       String contentType,
       String etag,
+      String lastModified,
       String cacheControl,
       String vary,
       String upstreamChain,
@@ -89,6 +92,7 @@ public final class CachedObject {
         bodyBytes,
         contentType,
         etag,
+        lastModified,
         cacheControl,
         vary,
         upstreamChain,
@@ -102,6 +106,7 @@ public final class CachedObject {
       int bodyBytes,
       String contentType,
       String etag,
+      String lastModified,
       String cacheControl,
       String vary,
       String upstreamChain,
@@ -114,6 +119,7 @@ public final class CachedObject {
     this.bodyBytes = bodyBytes;
     this.contentType = contentType;
     this.etag = etag;
+    this.lastModified = lastModified;
     this.cacheControl = cacheControl;
     this.upstreamChain = upstreamChain;
     this.onFree = onFree;
@@ -121,7 +127,8 @@ public final class CachedObject {
 
   /**
    * A marker entry: stored under a plain key whose responses vary by Accept, it says "look up the
-   * representation of the request's AcceptClass" (notes/VARY.md). No body, no off-heap memory.
+   * representation of the request's AcceptClass" (docs/EDGE.md, "Format negotiation"). No body, no
+   * off-heap memory.
    */
   @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   static CachedObject newMarker(String key) {
@@ -130,7 +137,7 @@ public final class CachedObject {
     for (AcceptClass c : classes) {
       keys[c.ordinal()] = c.key(key); // built once here, not per hit
     }
-    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", () -> {}, keys);
+    return new CachedObject(Unpooled.EMPTY_BUFFER, 0, 0, "", "", "", "", "", "", () -> {}, keys);
   }
 
   /** Whether this is a marker entry (then it has no head and no body to send). */
@@ -162,6 +169,11 @@ public final class CachedObject {
 
   public String etag() {
     return etag;
+  }
+
+  /** The Last-Modified value stored with the object, "" when it has none. */
+  public String lastModified() {
+    return lastModified;
   }
 
   public String cacheControl() {
@@ -257,6 +269,7 @@ public final class CachedObject {
     private final int bodyBytes;
     private final String contentType;
     private final String etag;
+    private final String lastModified;
     private final String cacheControl;
     private final String vary;
     private final Runnable onFree;
@@ -267,6 +280,7 @@ public final class CachedObject {
         ByteBufAllocator alloc,
         String contentType,
         String etag,
+        String lastModified,
         String cacheControl,
         @Nullable String vary,
         int bodyBytes,
@@ -275,6 +289,7 @@ public final class CachedObject {
       this.onDone = onDone;
       this.contentType = Objects.requireNonNull(contentType, "contentType");
       this.etag = Objects.requireNonNull(etag, "etag");
+      this.lastModified = Objects.requireNonNull(lastModified, "lastModified");
       this.cacheControl = Objects.requireNonNull(cacheControl, "cacheControl");
       this.vary = vary == null ? "" : vary;
       this.bodyBytes = bodyBytes;
@@ -289,6 +304,9 @@ public final class CachedObject {
               .append("\r\n");
       if (!etag.isEmpty()) {
         head.append("ETag: ").append(etag).append("\r\n");
+      }
+      if (!lastModified.isEmpty()) {
+        head.append("Last-Modified: ").append(lastModified).append("\r\n");
       }
       head.append("Cache-Control: ").append(cacheControl).append("\r\n");
       if (!this.vary.isEmpty()) {
@@ -344,6 +362,7 @@ public final class CachedObject {
           bodyBytes,
           contentType,
           etag,
+          lastModified,
           cacheControl,
           vary,
           upstreamChain,

@@ -118,7 +118,12 @@ public final class EdgeCache implements AutoCloseable {
    * admitted. The caller then relays the object without storing it.
    */
   public CachedObject.@Nullable Builder tryBuilder(
-      String contentType, String etag, String cacheControl, @Nullable String vary, int bodyBytes) {
+      String contentType,
+      String etag,
+      String lastModified,
+      String cacheControl,
+      @Nullable String vary,
+      int bodyBytes) {
     if (!admissible(bodyBytes)) {
       throw new IllegalArgumentException(
           "bodyBytes: " + bodyBytes + " (expected: <= " + maxObjectBytes + ")");
@@ -133,6 +138,7 @@ public final class EdgeCache implements AutoCloseable {
           bodies,
           contentType,
           etag,
+          lastModified,
           cacheControl,
           vary,
           bodyBytes,
@@ -147,8 +153,14 @@ public final class EdgeCache implements AutoCloseable {
 
   /** {@link #tryBuilder}, failing instead of returning null (tests). */
   public CachedObject.Builder builder(
-      String contentType, String etag, String cacheControl, @Nullable String vary, int bodyBytes) {
-    CachedObject.Builder b = tryBuilder(contentType, etag, cacheControl, vary, bodyBytes);
+      String contentType,
+      String etag,
+      String lastModified,
+      String cacheControl,
+      @Nullable String vary,
+      int bodyBytes) {
+    CachedObject.Builder b =
+        tryBuilder(contentType, etag, lastModified, cacheControl, vary, bodyBytes);
     if (b == null) {
       throw new IllegalStateException(
           "objects being filled hold "
@@ -185,7 +197,7 @@ public final class EdgeCache implements AutoCloseable {
    * Offers the representation {@code object} of {@code key} for one {@link AcceptClass} (its
    * response said {@code Vary: Accept}): stored under {@code accept.key(key)}, with a {@link
    * CachedObject#marker() marker} under {@code key} so that lookups of the plain key know to ask
-   * for the class (notes/VARY.md).
+   * for the class (docs/EDGE.md, "Format negotiation").
    */
   public boolean admitVarying(String key, AcceptClass accept, CachedObject object) {
     boolean admitted = admit(accept.key(key), object);

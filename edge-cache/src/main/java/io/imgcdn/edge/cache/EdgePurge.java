@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public final class EdgePurge {
   /*
-   * A path's entries are its plain key K and AcceptClass.key(K) for each class (docs: notes/VARY.md): five
+   * A path's entries are its plain key K and AcceptClass.key(K) for each class (docs/EDGE.md): five
    * direct invalidations. An original's variants are not named by one key (any preset, any signed option
    * string), so that purge scans the index once and matches each key's object key: O(entries), fine for
    * an admin action on a memory tier of some tens of thousands of objects.

@@ -18,13 +18,15 @@ final class MemoryJudge {
    *
    * Verdicts every SAMPLE x entries requests; the sums then halve, so the evidence is about the last few
    * samples. Hysteresis: distrust when q1/q2 > DISTRUST_RATIO, trust again only when q1/q2 < TRUST_RATIO.
-   * Measured in the bench simulator at 5% of the working set (docs/EDGE.md, "Hit ratio"), q1/q2 is mostly
-   * 0.1-1.3 (median about 0.6) without drift and 1.3-8 (median about 2.3) with drift. The thresholds are
-   * not symmetric around 1 because the costs are not: trusting the long memory under drift costs up to 9
-   * points of byte hit ratio, distrusting it without drift at most 3. For the same reason a new cache
-   * starts distrusting (as plain W-TinyLFU) until the first evidence: until the short memory first halves,
-   * both memories hold the same counts and cannot disagree. Disagreements with (almost) nothing coming back
-   * from either set mean rejections cost nothing: trust, the mode that keeps one-hit wonders out.
+   * Measured in the bench simulator at 5% of the working set
+   * (bench/results/2026-11-edge-hit-ratio.md), q1/q2 is mostly 0.1-1.3 (median about 0.6) without
+   * drift and 1.3-8 (median about 2.3) with drift. The thresholds are not symmetric around 1
+   * because the costs are not: trusting the long memory under drift costs up to 9 points of byte
+   * hit ratio, distrusting it without drift at most 3. For the same reason a new cache starts
+   * distrusting (as plain W-TinyLFU) until the first evidence: until the short memory first halves,
+   * both memories hold the same counts and cannot disagree. Disagreements with (almost) nothing
+   * coming back from either set mean rejections cost nothing: trust, the mode that keeps one-hit
+   * wonders out.
    *
    * A first design compared the misses of rejected candidates with the hits of the victims a rejection
    * kept (the ghost-set idea of adaptive caching [1]) to climb the long memory's length; it told drift from

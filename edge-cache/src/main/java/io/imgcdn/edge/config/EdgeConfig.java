@@ -3,9 +3,12 @@ package io.imgcdn.edge.config;
 import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.Http2Options;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.policy.ResponsePolicy;
+import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +34,11 @@ import java.time.Duration;
  *       nothing for this long, the relay closes its shard connection (so stalled clients cannot take every
  *       pooled connection to a shard); each asks for the rest (Range) when it reads again; 0 never</td></tr>
  *   <tr><td>edge.upstream.attempts</td><td>2</td><td>shard candidates tried per miss (owner, then the next on the ring)</td></tr>
- *   <tr><td>edge.upstream.deadline</td><td>10s</td><td>total time for a miss across all candidates, until
- *       the response head (a stored object: until its last byte)</td></tr>
+ *   <tr><td>edge.upstream.deadline</td><td>30s</td><td>total time for a miss across all candidates, until
+ *       the response head (a stored object: until its last byte); the shards and the origin behind them
+ *       get what is left (X-Imgcdn-Deadline). Above shard.upstream.deadline (20s), itself above
+ *       origin.deadline (15s), so that an inner tier gives up first and says why, and an object the
+ *       origin made in time still reaches the client (the shard collects and stores it first)</td></tr>
  *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
  *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
  *   <tr><td>edge.upstream.balance-floor</td><td>16</td><td>keys move off their owner only while it has at
@@ -44,8 +50,14 @@ import java.time.Duration;
  *   <tr><td>cluster.placement</td><td>maglev</td><td>ring algorithm; every node must use the same (ClusterSettings)</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
+ *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
+ *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,
+ *       CSP, operator headers per key prefix), active content as attachments or refused, hotlink
+ *       protection by Referer</td></tr>
+ *   <tr><td>edge.tls.*</td><td>see TlsSettings</td><td>HTTPS: certificates (SNI), port, the cleartext
+ *       port's role, session ticket keys, reloads</td></tr>
  * </table>
  */
 public record EdgeConfig(
@@ -65,10 +77,13 @@ public record EdgeConfig(
     Placement placement,
     Duration reloadInterval,
     ServerOptions server,
+    Http2Options http2,
     Duration shutdownGrace,
     int ioThreads,
     Duration streamDetachAfter,
-    Duration streamReleaseAfter) {
+    Duration streamReleaseAfter,
+    TlsSettings tls,
+    ResponsePolicy policy) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
@@ -115,6 +130,12 @@ public record EdgeConfig(
           "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
       balance = 0.25;
     }
+    TlsSettings tls = TlsSettings.from(s);
+    if (tls.enabled() && tls.port() != 0 && tls.port() == node.port()) {
+      s.problem(
+          TlsSettings.PORT,
+          tls.port() + " is also server.port (expected: a port of its own for HTTPS)");
+    }
     return new EdgeConfig(
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
@@ -122,7 +143,7 @@ public record EdgeConfig(
         admission,
         s.string("edge.index-key", ""),
         s.integer("edge.upstream.attempts", 2, 1, 10),
-        s.duration("edge.upstream.deadline", "10s"),
+        s.duration("edge.upstream.deadline", "30s"),
         balance,
         s.integer("edge.upstream.balance-floor", 16, 0, 1_000_000),
         UpstreamSettings.from(s, "edge.upstream."),
@@ -132,9 +153,12 @@ public record EdgeConfig(
         cluster.placement(),
         cluster.reloadInterval(),
         ServerOptions.from(s),
+        Http2Options.from(s),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),
-        durationOrOff(s, "edge.stream.release-after", "5s"));
+        durationOrOff(s, "edge.stream.release-after", "5s"),
+        tls,
+        ResponsePolicy.from(s));
   }
 }

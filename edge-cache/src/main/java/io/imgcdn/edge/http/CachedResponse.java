@@ -1,29 +1,29 @@
 package io.imgcdn.edge.http;
 
-import io.imgcdn.common.http.ByteRange;
+import io.imgcdn.common.http.ConditionalRequest;
 import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.ObjectResponses;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
 import io.imgcdn.edge.cache.CachedObject;
+import io.imgcdn.edge.policy.Rule;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A response served from a {@link CachedObject} in memory: a 200 written as a prefix plus a slice
- * of the stored buffer (no copy of the body), or a 304, 206 or 416 as the request's headers ask.
+ * of the stored buffer (no copy of the body), or the 206, 304, 412 or 416 the request's headers ask
+ * for ({@link ConditionalRequest}).
  */
 final class CachedResponse implements Response {
   /*
@@ -31,16 +31,33 @@ final class CachedResponse implements Response {
    * hands to the socket (or until discard()). The verdict chain is null for a plain hit, whose prefix
    * comes from the per-second prefix cache; misses and coalesced waiters carry their longer chain.
    */
+  private static final byte[] NO_LINES = {};
+
   private final CachedObject object;
   private final ResponsePrefixes prefixes;
   private final String chain;
   private final String hitChain;
+  private @Nullable Rule policy;
 
   CachedResponse(CachedObject object, ResponsePrefixes prefixes, String hitChain, String chain) {
     this.object = object;
     this.prefixes = prefixes;
     this.hitChain = hitChain;
     this.chain = chain;
+  }
+
+  /**
+   * The response policy of the key, set by the tier before it hands the response over: its lines go
+   * into the pre-encoded head (heads built as HttpResponses get it from {@code Tier#decorate}).
+   */
+  CachedResponse policy(Rule rule) {
+    this.policy = rule;
+    return this;
+  }
+
+  @Override
+  public String contentType() {
+    return object.contentType();
   }
 
   @Override
@@ -56,104 +73,86 @@ final class CachedResponse implements Response {
   @Override
   public void write(ResponseChannel out) {
     try {
-      HttpHeaders request = out.requestHeaders();
-      String ifNoneMatch = request.get(HttpHeaderNames.IF_NONE_MATCH);
-      if (ifNoneMatch != null && ObjectResponses.etagMatches(ifNoneMatch, object.etag())) {
-        notModified(out);
+      ConditionalRequest.Decision decision =
+          ConditionalRequest.evaluate(
+              out.method(),
+              out.requestHeaders(),
+              object.etag(),
+              object.lastModified(),
+              object.bodyBytes());
+      if (decision != ConditionalRequest.Decision.FULL) {
+        if (decision.sendsRepresentation()) {
+          representation(out, decision, true);
+        } else {
+          withoutRepresentation(out, decision);
+        }
         return;
       }
-      String range = request.get(HttpHeaderNames.RANGE);
-      if (range != null
-          && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), object.etag())) {
-        ByteRange parsed = ByteRange.parse(range, object.bodyBytes());
-        if (parsed == ByteRange.UNSATISFIABLE) {
-          unsatisfiable(out);
-          return;
-        }
-        if (parsed != null) {
-          partial(out, parsed);
-          return;
-        }
-      }
       boolean withBody = !HttpMethod.HEAD.equals(out.method());
-      out.writeEncoded(chain == null ? prefixes.hit(out) : prefixes.forChain(out, chain));
-      out.writeEncoded(object.headAndBody(withBody));
+      ResponseChannel.Http1Wire wire = out.http1Wire();
+      if (wire == null) { // an HTTP/2 or HTTP/3 stream: no pre-encoded bytes
+        representation(out, decision, withBody);
+        return;
+      }
+      byte[] lines = policy == null ? NO_LINES : policy.headLines(object.contentType());
+      wire.writeEncoded(
+          chain == null ? prefixes.hit(out, lines) : prefixes.forChain(out, chain, lines));
+      wire.writeEncoded(object.headAndBody(withBody));
       out.end(withBody ? object.bodyBytes() : 0);
     } finally {
       object.release();
     }
   }
 
-  /** A 304 or 206 says Vary as the 200 would (RFC 9110 sections 15.4.5 and 12.5.5). */
-  private void setVary(HttpHeaders h) {
-    if (!object.vary().isEmpty()) {
-      h.set(HttpHeaderNames.VARY, object.vary());
-    }
-  }
-
-  private void notModified(ResponseChannel out) {
-    DefaultFullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
-    HttpHeaders h = r.headers();
-    h.set(HttpHeaderNames.ETAG, object.etag());
-    h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
-    setVary(h);
-    common(h, out);
-    out.write(r);
-    out.end(0);
-  }
-
-  private void unsatisfiable(ResponseChannel out) {
-    byte[] text = "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
-    DefaultFullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1,
-            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-            HttpMethod.HEAD.equals(out.method())
-                ? Unpooled.EMPTY_BUFFER
-                : Unpooled.wrappedBuffer(text));
-    HttpHeaders h = r.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
-    h.set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + object.bodyBytes());
-    h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    common(h, out);
+  /** A 304, 412 or 416; a 304 says Vary as the 200 would (RFC 9110 section 15.4.5). */
+  private void withoutRepresentation(ResponseChannel out, ConditionalRequest.Decision decision) {
+    FullHttpResponse r =
+        ObjectResponses.withoutRepresentation(
+            decision,
+            out.method(),
+            object.etag(),
+            object.lastModified(),
+            object.cacheControl(),
+            object.vary(),
+            object.bodyBytes(),
+            xCache());
+    ObjectResponses.setConnection(r.headers(), out);
     out.write(r);
     out.end(r.content().readableBytes());
   }
 
-  private void partial(ResponseChannel out, ByteRange range) {
-    HttpResponse head =
-        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.PARTIAL_CONTENT);
+  /**
+   * A 206 (to a GET: HEAD has no ranges), which says Vary as the 200 would (RFC 9110 section
+   * 12.5.5), or the 200 built from its parts for a channel that takes no pre-encoded bytes.
+   */
+  private void representation(
+      ResponseChannel out, ConditionalRequest.Decision range, boolean withBody) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, range.status());
     HttpHeaders h = head.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, object.contentType());
-    h.setInt(HttpHeaderNames.CONTENT_LENGTH, (int) range.length());
-    h.set(
-        HttpHeaderNames.CONTENT_RANGE,
-        "bytes " + range.first() + "-" + range.last() + "/" + object.bodyBytes());
-    if (!object.etag().isEmpty()) {
-      h.set(HttpHeaderNames.ETAG, object.etag());
+    ObjectResponses.representationHeaders(
+        h,
+        range,
+        object.bodyBytes(),
+        object.contentType(),
+        object.etag(),
+        object.lastModified(),
+        object.cacheControl());
+    if (!object.vary().isEmpty()) {
+      h.set(HttpHeaderNames.VARY, object.vary());
     }
-    h.set(HttpHeaderNames.CACHE_CONTROL, object.cacheControl());
-    h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-    setVary(h);
-    common(h, out);
+    h.set(HttpHeaderNames.DATE, HttpDates.now());
+    h.set(ObjectResponses.X_CACHE, xCache());
+    ObjectResponses.setConnection(h, out);
     out.write(head);
-    if (HttpMethod.HEAD.equals(out.method())) {
+    if (!withBody) {
       out.write(LastHttpContent.EMPTY_LAST_CONTENT);
       out.end(0);
       return;
     }
-    ByteBuf slice = object.body((int) range.first(), (int) range.length());
+    int length = (int) range.length(object.bodyBytes());
+    ByteBuf slice = object.body((int) range.first(), length);
     out.write(new DefaultLastHttpContent(slice));
-    out.end(range.length());
-  }
-
-  private void common(HttpHeaders h, ResponseChannel out) {
-    h.set(HttpHeaderNames.DATE, HttpDates.now());
-    h.set(ObjectResponses.X_CACHE, xCache());
-    ObjectResponses.setConnection(h, out);
+    out.end(length);
   }
 
   @Override

@@ -1,17 +1,23 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.http.AcceptClass;
-import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.Flights;
 import io.imgcdn.edge.config.EdgeConfig;
+import io.imgcdn.edge.policy.Preflight;
+import io.imgcdn.edge.policy.ResponsePolicy;
+import io.imgcdn.edge.policy.Rule;
 import io.imgcdn.edge.routing.ShardRouter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
  * on the ring (the next one if it is down or swamped), with concurrent misses for one URL sharing
  * one fetch.
  */
-public final class EdgeTier implements ObjectServerHandler.Tier {
+public final class EdgeTier implements Tier {
   /*
    * A hit costs one index lookup and one tryRetain, and its response is written without copying the body
    * (CachedResponse). A URL whose responses vary by Accept has a marker under its plain key and one entry
@@ -35,6 +41,9 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
   private final ResponsePrefixes prefixes;
   private final ShardFetch.Context fetching;
   private final FetchStats stats = new FetchStats();
+  private final String refusedChain;
+  private final String preflightChain;
+  private ResponsePolicy policy = ResponsePolicy.defaults();
 
   /**
    * @param deadline total time for a miss across candidates
@@ -80,6 +89,8 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
       Duration streamDetachAfter,
       Duration streamReleaseAfter) {
     this.hitChain = nodeId + ";hit";
+    this.refusedChain = nodeId + ";refused";
+    this.preflightChain = nodeId + ";preflight";
     this.cache = cache;
     this.indexKey = indexKey;
     this.prefixes = new ResponsePrefixes(nodeId);
@@ -95,6 +106,34 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
             streamDetachAfter.toNanos(),
             streamReleaseAfter.toNanos(),
             stats);
+  }
+
+  /**
+   * Sets the response policy (headers, active content, hotlink protection); before serving.
+   * Default: {@link ResponsePolicy#defaults()}.
+   */
+  public EdgeTier policy(ResponsePolicy policy) {
+    this.policy = policy;
+    return this;
+  }
+
+  @Override
+  public boolean answersPreflight() {
+    return true;
+  }
+
+  @Override
+  public Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+    return new Preflight(preflightChain);
+  }
+
+  @Override
+  public void decorate(String requestTarget, HttpResponse head) {
+    int status = head.status().code();
+    if (status == 405) { // RFC 9110 section 15.5.6: Allow names what is served here
+      head.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
+    }
+    policy.forPath(requestTarget).apply(head.headers(), status);
   }
 
   @Override
@@ -119,18 +158,60 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
         return null;
       }
     }
+    Rule rule = policy.forPath(requestTarget);
+    if (!rule.allowsReferer(requestHeaders)) {
+      return hotlinkRefusal();
+    }
     CachedObject hit = lookup(requestTarget, requestHeaders);
-    return hit == null ? null : new CachedResponse(hit, prefixes, hitChain, null);
+    return hit == null ? null : hitResponse(hit, rule);
+  }
+
+  /** Answered before any lookup: another site's page may not embed this key. */
+  private Reply hotlinkRefusal() {
+    return Reply.error(
+        HttpResponseStatus.FORBIDDEN,
+        "this object may not be embedded by the page named in Referer (hotlink protection)",
+        refusedChain);
+  }
+
+  private Response hitResponse(CachedObject hit, Rule rule) {
+    if (rule.refuses(hit.contentType())) {
+      String type = hit.contentType();
+      hit.release();
+      return activeContentRefusal(type);
+    }
+    return new CachedResponse(hit, prefixes, hitChain, null).policy(rule);
+  }
+
+  private Reply activeContentRefusal(String contentType) {
+    return Reply.error(
+        HttpResponseStatus.FORBIDDEN,
+        "content type " + contentType + " is not served (edge.policy.active-content=refuse)",
+        refusedChain);
+  }
+
+  /** A fetched answer with the key's policy: its pre-encoded lines, or its refusal. */
+  private Response withPolicy(Response r, Rule rule) {
+    if (r.status().code() / 100 == 2 && rule.refuses(r.contentType())) {
+      String type = r.contentType();
+      r.discard();
+      return activeContentRefusal(type);
+    }
+    return r instanceof CachedResponse c ? c.policy(rule) : r;
   }
 
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     String key = url.path();
+    Rule rule = policy.forPath(key);
+    if (!rule.allowsReferer(requestHeaders)) {
+      return CompletableFuture.completedFuture(hotlinkRefusal());
+    }
     CachedObject hit = lookup(key, requestHeaders);
     if (hit != null) {
-      return CompletableFuture.completedFuture(new CachedResponse(hit, prefixes, hitChain, null));
+      return CompletableFuture.completedFuture(hitResponse(hit, rule));
     }
-    // Negotiation (notes/VARY.md): the shard gets the class's canonical Accept. Variants may vary,
+    // Negotiation (docs/EDGE.md): the shard gets the class's canonical Accept. Variants may vary,
     // so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
@@ -138,7 +219,7 @@ public final class EdgeTier implements ObjectServerHandler.Tier {
     if (join.waiter().leader()) {
       new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight()).start();
     }
-    return join.waiter().future();
+    return join.waiter().future().thenApply(r -> withPolicy(r, rule));
   }
 
   /**

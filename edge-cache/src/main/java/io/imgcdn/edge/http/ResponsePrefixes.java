@@ -9,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The first lines of a 200 from memory: status line, Date, X-Cache and Connection, the part of the
- * head that changes per response; the rest of the head is stored with the object ({@code
- * CachedObject}).
+ * head that changes per response, followed by the response policy's lines for the key (encoded once
+ * per rule, copied with the prefix in one go); the rest of the head is stored with the object
+ * ({@code CachedObject}).
  */
 final class ResponsePrefixes {
   /*
@@ -47,7 +48,7 @@ final class ResponsePrefixes {
    * The prefix of a hit ("X-Cache: edge-1;hit") for this response's connection mode; the caller
    * owns it.
    */
-  ByteBuf hit(ResponseChannel out) {
+  ByteBuf hit(ResponseChannel out, byte[] policyLines) {
     long now = HttpDates.currentSecond();
     Second s = current.get();
     if (s == null || s.epochSecond != now) {
@@ -60,17 +61,20 @@ final class ResponsePrefixes {
       bytes = text(HttpDates.now(), hitChain, mode).getBytes(StandardCharsets.ISO_8859_1);
       s.variants[mode] = bytes;
     }
-    return out.alloc().directBuffer(bytes.length).writeBytes(bytes);
+    return out.alloc()
+        .directBuffer(bytes.length + policyLines.length)
+        .writeBytes(bytes)
+        .writeBytes(policyLines);
   }
 
   /**
    * The prefix for any X-Cache chain, in a buffer from the channel's allocator; the caller owns it.
    */
-  ByteBuf forChain(ResponseChannel out, String chain) {
+  ByteBuf forChain(ResponseChannel out, String chain, byte[] policyLines) {
     String text = text(HttpDates.now(), chain, mode(out));
-    ByteBuf b = out.alloc().directBuffer(text.length());
+    ByteBuf b = out.alloc().directBuffer(text.length() + policyLines.length);
     ByteBufUtil.writeAscii(b, text);
-    return b;
+    return b.writeBytes(policyLines);
   }
 
   private static int mode(ResponseChannel out) {

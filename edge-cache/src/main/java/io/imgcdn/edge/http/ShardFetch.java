@@ -1,14 +1,15 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.http.AcceptClass;
-import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
-import io.imgcdn.common.upstream.ForwardingBodyReceiver;
-import io.imgcdn.common.upstream.RoutedClient;
+import io.imgcdn.common.upstream.CandidateWalk;
+import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamException;
+import io.imgcdn.common.upstream.UpstreamResponse;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.Flights;
@@ -24,22 +25,26 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One miss's fetch from the shard tier, for every request waiting on it: tries the shards the
- * router gives, in order, within a total deadline, and answers the waiters with what the winner
- * sent.
+ * router gives as {@link CandidateWalk} says, within a total deadline, and answers the waiters with
+ * what the winner sent.
  */
 final class ShardFetch {
   /*
-   * Negotiation (notes/VARY.md): the request carries the canonical Accept of the waiters' class, never a
-   * client's raw header. A 200 with "Vary: Accept" (and no other token) is stored under accept.key(path)
-   * with a marker under path; "Vary: *" or Vary naming another header is relayed and never stored.
-   * Three ways a 200 is handled, decided at the head:
+   * Negotiation (docs/EDGE.md): the request carries the canonical Accept of the waiters' class,
+   * never a client's raw header. A 200 with "Vary: Accept" (and no other token) is stored under
+   * accept.key(path) with a marker under path; "Vary: *" or Vary naming another header is relayed
+   * and never stored. Three ways a 200 is handled, decided at the head:
    *   STORE  - Content-Length known and within edge.cache.max-object-bytes: the body is copied piece by
    *            piece into one exact-size off-heap buffer (the only copy a miss makes), admitted to the
    *            cache, and every waiter is answered from it. Nothing has been sent yet while it arrives, so
@@ -49,15 +54,17 @@ final class ShardFetch {
    *            clients' responses (the head is out).
    *   COLLECT- anything else (errors, or a 200 without Content-Length): collected on the heap, up to the
    *            client's max-response-bytes, and passed on uncached.
-   * Retries: connect failure, timeout, reset or a 5xx before anything was sent go to the next candidate
-   * while the deadline allows; the last candidate's 5xx is passed on as it is, and so is a 5xx the shard
-   * relayed from the origin (its own X-Cache verdict is not "error": another shard would ask the same
-   * origin again). Each attempt but the last gets at most the upstream response timeout for its head, so
-   * a silent shard cannot use up the whole deadline. The deadline covers the whole of a STORE body, and
-   * the head of a STREAM (whose body is paced by the clients). Health is asked only for the node about to
-   * be tried (see ShardRouter).
-   * Health and load: every attempt is counted in flight on its shard until it ends; failures and 5xx
-   * count against the shard's passive health, successes clear it.
+   * Retries follow CandidateWalk (which shard next, 5xx of its own or relayed, time per attempt, health);
+   * what is particular here is when a failure may still move on: before anything was sent to a waiter,
+   * so a STORE or COLLECT body that fails also goes to the next candidate, a STREAM body cuts. The
+   * deadline covers the whole of a STORE body, and the head of a STREAM (whose body is paced by the
+   * clients). Every request tells its shard how long it is waited for (Deadline.HEADER: the attempt's
+   * timeout), so the shard and the origin behind it stop when this edge does.
+   * Errors: when no shard answered in time (or routing failed, or a body came short), every waiter gets
+   * a body naming this node and the cause ("edge-1: shard tier unavailable (timeout)"), with its own
+   * verdict (miss, coalesced): the tier behind it failed. A shard's 5xx is passed on as it came, naming
+   * the tier that failed.
+   * Load: every attempt is counted in flight on its shard until it ends (ShardRouter's bounded loads).
    */
   record Context(
       String nodeId,
@@ -76,8 +83,8 @@ final class ShardFetch {
   private final AcceptClass accept;
   private final String encodedPath;
   private final Flights.Flight flight;
-  private List<Node> candidates;
-  private long deadline;
+  private List<Node> candidates = List.of();
+  private CandidateWalk walk;
 
   ShardFetch(
       Context ctx, String path, AcceptClass accept, String encodedPath, Flights.Flight flight) {
@@ -89,196 +96,126 @@ final class ShardFetch {
   }
 
   void start() {
-    deadline = System.nanoTime() + ctx.deadlineNanos();
     try {
       candidates = ctx.router().candidates(path);
     } catch (RuntimeException e) {
-      answer(
-          Reply.error(
-              HttpResponseStatus.SERVICE_UNAVAILABLE,
-              "shard routing failed: " + e.getMessage(),
-              ""),
+      fail(
+          new HttpError(
+              HttpResponseStatus.SERVICE_UNAVAILABLE, "shard routing failed: " + e.getMessage()),
           "");
       return;
     }
-    if (candidates.isEmpty()) {
-      answer(
-          Reply.error(
-              HttpResponseStatus.SERVICE_UNAVAILABLE, "no shard nodes in the cluster file", ""),
-          "");
-      return;
-    }
-    attempt(0, 0, null);
+    walk =
+        CandidateWalk.ownerFirst(
+            "shard",
+            candidates,
+            ctx.router().health(),
+            new CandidateWalk.Limits(
+                ctx.router().attempts(),
+                Duration.ofNanos(ctx.attemptTimeoutNanos()),
+                Duration.ofNanos(ctx.deadlineNanos())));
+    attempt();
   }
 
-  /**
-   * Tries the next candidate at or after {@code from} that health lets through, as attempt number
-   * {@code tried + 1}. Every attempt but the last gets at most the response timeout for its head,
-   * so a slow or silent shard leaves time for the next one; the last gets what is left of the
-   * deadline.
-   */
-  private void attempt(int from, int tried, UpstreamException last) {
-    long left = deadline - System.nanoTime();
-    int attempts = ctx.router().attempts();
-    int index = from;
-    while (index < candidates.size()
-        && tried < attempts
-        && !ctx.router().isUp(candidates.get(index))) {
-      index++;
-    }
-    boolean fallback = false;
-    if (left > 0 && tried == 0 && index >= candidates.size()) {
-      index = 0; // every candidate is down: try the owner anyway
-      fallback = true;
-    } else if (left <= 0 || index >= candidates.size() || tried >= attempts) {
-      boolean timeout = left <= 0 || last != null && last.kind() == UpstreamException.Kind.TIMEOUT;
-      answer(
-          Reply.error(
-              timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-              "shard tier unavailable" + (timeout ? " (timeout)" : ""),
-              ""),
-          "");
+  /** Tries the walk's next shard, or answers with why there is none. */
+  private void attempt() {
+    CandidateWalk.Attempt attempt = walk.next();
+    if (attempt == null) {
+      fail(walk.unavailable(), "");
       return;
     }
-    Node node = candidates.get(index);
-    boolean lastChance = fallback || tried + 1 >= attempts || index + 1 >= candidates.size();
-    long headTimeout = lastChance ? left : Math.min(left, ctx.attemptTimeoutNanos());
+    send(
+        attempt,
+        new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()),
+        new Attempt(attempt));
+  }
+
+  /** Sends one attempt's request, counted in flight on its shard until {@link #finished}. */
+  private void send(CandidateWalk.Attempt attempt, HttpHeaders extra, BodyReceiver receiver) {
     ctx.stats().attempts.increment();
-    if (tried > 0) {
+    if (attempt.retry()) {
       ctx.stats().retries.increment();
     }
-    ctx.router().started(node);
-    HttpHeaders extra =
-        new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    ctx.router().started(attempt.node());
     ctx.client()
         .exchange(
-            node.address(),
+            attempt.node().address(),
             HttpMethod.GET,
             encodedPath,
-            extra,
-            java.time.Duration.ofNanos(headTimeout),
-            new Attempt(index, tried, lastChance, node));
+            Deadline.put(new DefaultHttpHeaders().add(extra), attempt.timeout()),
+            attempt.timeout(),
+            receiver);
   }
 
   /**
    * Asks for the rest of a relayed object for a detached or released client: the shard that sent
    * the relay first, then the key's other candidates that are up (at most edge.upstream.attempts in
-   * all) while the answer is a failure before its head or a 5xx. Any shard will do: If-Range with
-   * the ETag makes one whose copy differs answer 200, which RestOfStream turns into a cut, never a
-   * splice.
+   * all, each within the response timeout) while the answer is a failure before its head or a 5xx
+   * of the shard's own. Any shard will do: If-Range with the ETag makes one whose copy differs
+   * answer 200, which RestOfStream turns into a cut, never a splice.
    */
-  private void fetchRest(Node node, long from, long to, String etag, BodyReceiver receiver) {
-    List<Node> order = new ArrayList<>();
-    order.add(node);
-    for (Node n : candidates) {
-      if (order.size() < ctx.router().attempts() && !n.equals(node) && ctx.router().isUp(n)) {
-        order.add(n);
-      }
-    }
-    new RestFailover(order, from, to, etag, receiver).next();
-  }
-
-  private void fetchRestFrom(Node node, long from, long to, String etag, BodyReceiver receiver) {
+  private void fetchRest(Node sender, long from, long to, String etag, BodyReceiver receiver) {
     HttpHeaders extra =
         new DefaultHttpHeaders()
             .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept())
             .set(HttpHeaderNames.RANGE, "bytes=" + from + "-" + to)
             .set(HttpHeaderNames.IF_RANGE, etag);
-    ctx.stats().attempts.increment();
-    ctx.router().started(node);
-    ctx.client()
-        .exchange(
-            node.address(),
-            HttpMethod.GET,
-            encodedPath,
-            extra,
-            java.time.Duration.ofNanos(ctx.attemptTimeoutNanos()),
-            new Tracked(node, receiver));
+    CandidateWalk rest =
+        CandidateWalk.startingWith(
+            sender,
+            "shard",
+            candidates,
+            ctx.router().health(),
+            new CandidateWalk.Limits(
+                ctx.router().attempts(), Duration.ofNanos(ctx.attemptTimeoutNanos()), null));
+    CandidateWalk.Attempt first =
+        Objects.requireNonNull(rest.next(), "a walk starting with a node tries it");
+    send(first, extra, new RestAttempt(rest, first, extra, receiver));
   }
 
   /**
-   * A rest request that moves on to the next shard while the answer is a failure before its head or
-   * a 5xx.
+   * One shard's try at a rest request: moves on while it fails before its head or answers a 5xx of
+   * its own; else passes the answer on, counted for or against the shard when it is over.
    */
-  private final class RestFailover extends ForwardingBodyReceiver {
-    private final List<Node> order;
-    private final long from;
-    private final long to;
-    private final String etag;
-    private int tried;
+  private final class RestAttempt implements BodyReceiver {
+    private final CandidateWalk walk;
+    private final CandidateWalk.Attempt attempt;
+    private final HttpHeaders extra;
+    private final BodyReceiver target;
+    private final AtomicBoolean over = new AtomicBoolean();
+    private int status;
+    private @Nullable String xCache;
 
-    RestFailover(List<Node> order, long from, long to, String etag, BodyReceiver target) {
-      super(target);
-      this.order = order;
-      this.from = from;
-      this.to = to;
-      this.etag = etag;
+    RestAttempt(
+        CandidateWalk walk, CandidateWalk.Attempt attempt, HttpHeaders extra, BodyReceiver target) {
+      this.walk = walk;
+      this.attempt = attempt;
+      this.extra = extra;
+      this.target = target;
     }
 
-    void next() {
-      Node node = order.get(tried++);
-      if (tried > 1) {
-        ctx.stats().retries.increment();
+    private void moveOn(UpstreamException failure) {
+      CandidateWalk.Attempt next = walk.next();
+      if (next == null) {
+        target.failed(failure, false);
+      } else {
+        send(next, extra, new RestAttempt(walk, next, extra, target));
       }
-      fetchRestFrom(node, from, to, etag, this);
     }
 
     @Override
     public void head(HttpResponse head, BodyFlow flow) {
-      if (head.status().code() >= 500 && tried < order.size()) {
+      status = head.status().code();
+      xCache = head.headers().get("X-Cache");
+      UpstreamException refused = walk.refuses(attempt, status, xCache);
+      if (refused != null) {
+        over.set(true);
+        finished(attempt);
         flow.cancel();
-        next();
+        moveOn(refused);
         return;
       }
-      target.head(head, flow);
-    }
-
-    @Override
-    public void failed(UpstreamException failure, boolean headSeen) {
-      if (!headSeen && tried < order.size()) {
-        next();
-        return;
-      }
-      target.failed(failure, headSeen);
-    }
-  }
-
-  /**
-   * One request to {@code node} is over: no longer in flight there, and counted for or against its
-   * health.
-   */
-  private void requestEnded(Node node, boolean healthy) {
-    ctx.router().finished(node);
-    if (healthy) {
-      ctx.router().health().success(node.id());
-    } else {
-      ctx.router().health().failure(node.id());
-    }
-  }
-
-  /**
-   * Counts one request in flight on its shard until it ends, fails or is cancelled, and its health.
-   */
-  private final class Tracked implements BodyReceiver {
-    private final Node node;
-    private final BodyReceiver receiver;
-    private final java.util.concurrent.atomic.AtomicBoolean done =
-        new java.util.concurrent.atomic.AtomicBoolean();
-
-    Tracked(Node node, BodyReceiver receiver) {
-      this.node = node;
-      this.receiver = receiver;
-    }
-
-    private void done(boolean healthy) {
-      if (done.compareAndSet(false, true)) {
-        requestEnded(node, healthy);
-      }
-    }
-
-    @Override
-    public void head(HttpResponse head, BodyFlow flow) {
-      receiver.head(
+      target.head(
           head,
           new BodyFlow() {
             @Override
@@ -294,11 +231,11 @@ final class ShardFetch {
             @Override
             public void cancel() {
               flow.cancel();
-              done(true); // the client left or the answer did not fit: not the shard's failure
+              answered(); // the client left or the answer was not the rest: judged by its status
             }
 
             @Override
-            public io.netty.util.concurrent.EventExecutor executor() {
+            public EventExecutor executor() {
               return flow.executor();
             }
           });
@@ -306,20 +243,39 @@ final class ShardFetch {
 
     @Override
     public void content(ByteBuf piece) {
-      receiver.content(piece);
+      target.content(piece);
     }
 
     @Override
     public void end() {
-      done(true);
-      receiver.end();
+      answered();
+      target.end();
     }
 
     @Override
     public void failed(UpstreamException failure, boolean headSeen) {
-      done(false);
-      receiver.failed(failure, headSeen);
+      if (over.compareAndSet(false, true)) {
+        finished(attempt);
+        walk.failed(attempt, failure);
+      }
+      if (headSeen) {
+        target.failed(failure, true);
+      } else {
+        moveOn(failure);
+      }
     }
+
+    private void answered() {
+      if (over.compareAndSet(false, true)) {
+        finished(attempt);
+        walk.answered(attempt, status, xCache);
+      }
+    }
+  }
+
+  /** One request to a shard is over: no longer in flight there. */
+  private void finished(CandidateWalk.Attempt attempt) {
+    ctx.router().finished(attempt.node());
   }
 
   /** Answers every waiter with a heap reply, each with its own verdict in front of the chain. */
@@ -327,6 +283,11 @@ final class ShardFetch {
     for (Flights.Waiter w : flight.close()) {
       w.future().complete(new Reply(reply.status(), reply.object(), chainFor(w, upstreamChain)));
     }
+  }
+
+  /** Answers every waiter with a failure met by this fetch, naming this node and the cause. */
+  private void fail(HttpError error, String upstreamChain) {
+    answer(Reply.error(error.at(ctx.nodeId()), ""), upstreamChain);
   }
 
   private String chainFor(Flights.Waiter w, String upstreamChain) {
@@ -358,10 +319,7 @@ final class ShardFetch {
 
   /** One shard's try; all calls on that shard connection's event loop. */
   private final class Attempt implements BodyReceiver {
-    private final int index;
-    private final int tried;
-    private final boolean lastChance;
-    private final Node node;
+    private final CandidateWalk.Attempt attempt;
     private Mode mode = Mode.NONE;
     private HttpResponse head;
     private BodyFlow flow;
@@ -370,24 +328,11 @@ final class ShardFetch {
     private StreamBroadcast broadcast;
     private CompositeByteBuf collected;
     private ScheduledFuture<?> storeDeadline;
-    private boolean relayed;
     private boolean varying;
     private boolean over;
 
-    Attempt(int index, int tried, boolean lastChance, Node node) {
-      this.index = index;
-      this.tried = tried;
-      this.lastChance = lastChance;
-      this.node = node;
-    }
-
-    /** Moves on to the next candidate after this one failed. */
-    private void next(UpstreamException failure) {
-      if (lastChance) {
-        attempt(candidates.size(), tried + 1, failure); // answers with the failure
-      } else {
-        attempt(index + 1, tried + 1, failure);
-      }
+    Attempt(CandidateWalk.Attempt attempt) {
+      this.attempt = attempt;
     }
 
     @Override
@@ -397,13 +342,10 @@ final class ShardFetch {
       int status = head.status().code();
       HttpHeaders h = head.headers();
       upstreamChain = h.get("X-Cache", "");
-      relayed = RoutedClient.relayedFailure(node.id(), status, upstreamChain);
-      if (status >= 500 && !relayed && !lastChance && deadline - System.nanoTime() > 0) {
+      if (walk.refuses(attempt, status, upstreamChain) != null) {
         flow.cancel();
-        over(false);
-        next(
-            new UpstreamException(
-                UpstreamException.Kind.CLOSED, node.address(), "answered " + status, null));
+        over();
+        attempt();
         return;
       }
       long length = HttpUtil.getContentLength(head, -1L);
@@ -415,9 +357,10 @@ final class ShardFetch {
         builder =
             ctx.cache()
                 .tryBuilder(
-                    h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"),
-                    h.get(HttpHeaderNames.ETAG, ""),
-                    h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
+                    UpstreamResponse.contentType(h),
+                    UpstreamResponse.etag(h),
+                    UpstreamResponse.lastModified(h),
+                    UpstreamResponse.cacheControl(h),
                     h.get(HttpHeaderNames.VARY),
                     (int) length);
       }
@@ -425,10 +368,7 @@ final class ShardFetch {
         mode = Mode.STORE;
         storeDeadline =
             flow.executor()
-                .schedule(
-                    this::storeTimedOut,
-                    Math.max(1, deadline - System.nanoTime()),
-                    TimeUnit.NANOSECONDS);
+                .schedule(this::storeTimedOut, Math.max(1, walk.nanosLeft()), TimeUnit.NANOSECONDS);
       } else if (status == 200 && length >= 0) {
         mode = Mode.STREAM;
         ctx.stats().streamed.increment();
@@ -439,12 +379,12 @@ final class ShardFetch {
                 ctx.stats(),
                 () -> {
                   if (!over) {
-                    over(true); // every client left: not the shard's failure
+                    answered(); // every client left: not the shard's failure
                   }
                 },
                 ctx.detachAfterNanos(),
                 ctx.releaseAfterNanos(),
-                (from, to, etag, receiver) -> fetchRest(node, from, to, etag, receiver));
+                (from, to, etag, receiver) -> fetchRest(attempt.node(), from, to, etag, receiver));
         for (Flights.Waiter w : flight.close()) {
           w.future().complete(broadcast.subscribe(chainFor(w, upstreamChain)));
         }
@@ -478,7 +418,7 @@ final class ShardFetch {
             failed(
                 new UpstreamException(
                     UpstreamException.Kind.TOO_LARGE,
-                    node.address(),
+                    attempt.node().address(),
                     "body exceeds " + ctx.client().settings().maxResponseBytes() + " bytes",
                     null),
                 true);
@@ -493,7 +433,7 @@ final class ShardFetch {
       if (over) {
         return;
       }
-      over(head.status().code() < 500 || relayed); // a relayed 5xx is not this shard's failure
+      answered();
       switch (mode) {
         case STORE -> store();
         case STREAM -> broadcast.end();
@@ -503,19 +443,9 @@ final class ShardFetch {
             collected.release();
             collected = null;
           }
-          HttpHeaders h = head.headers();
-          String type = h.get(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-          Reply reply =
-              head.status().code() == 200
-                  ? Reply.ok(
-                      new ImageObject(
-                          type,
-                          h.get(HttpHeaderNames.ETAG, ""),
-                          h.get(HttpHeaderNames.CACHE_CONTROL, ImageObject.IMMUTABLE),
-                          bytes),
-                      "")
-                  : new Reply(head.status(), new ImageObject(type, "", "no-store", bytes), "");
-          answer(reply, upstreamChain);
+          answer(
+              new UpstreamResponse(head.status().code(), head.headers(), bytes).toReply(""),
+              upstreamChain);
         }
         case NONE -> {}
       }
@@ -527,8 +457,8 @@ final class ShardFetch {
         object = builder.build(upstreamChain);
       } catch (RuntimeException e) {
         builder.abandon();
-        answer(
-            Reply.error(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body", ""),
+        fail(
+            new HttpError(HttpResponseStatus.BAD_GATEWAY, "shard sent a short body"),
             upstreamChain);
         return;
       }
@@ -556,7 +486,7 @@ final class ShardFetch {
         failed(
             new UpstreamException(
                 UpstreamException.Kind.TIMEOUT,
-                node.address(),
+                attempt.node().address(),
                 "body not complete within the deadline",
                 null),
             true);
@@ -568,30 +498,37 @@ final class ShardFetch {
       if (over) {
         return;
       }
-      over(false);
+      over();
+      walk.failed(attempt, failure);
       switch (mode) {
         case STREAM -> broadcast.abort();
         case STORE -> {
           builder.abandon();
-          next(failure);
+          attempt();
         }
         case COLLECT -> {
           if (collected != null) {
             collected.release();
             collected = null;
           }
-          next(failure);
+          attempt();
         }
-        case NONE -> next(failure);
+        case NONE -> attempt();
       }
     }
 
-    private void over(boolean healthy) {
+    /** The answer taken is over: counted for the shard, or against it for a 5xx of its own. */
+    private void answered() {
+      over();
+      walk.answered(attempt, head.status().code(), upstreamChain);
+    }
+
+    private void over() {
       over = true;
       if (storeDeadline != null) {
         storeDeadline.cancel(false);
       }
-      requestEnded(node, healthy);
+      finished(attempt);
     }
   }
 }

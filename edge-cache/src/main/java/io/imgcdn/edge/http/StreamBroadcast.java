@@ -175,6 +175,10 @@ final class StreamBroadcast {
     return headers.get(HttpHeaderNames.ETAG, "");
   }
 
+  String lastModified() {
+    return headers.get(HttpHeaderNames.LAST_MODIFIED, "");
+  }
+
   /** The shard's Vary, passed on to every client (null when absent). */
   String vary() {
     return headers.get(HttpHeaderNames.VARY);

@@ -1,17 +1,15 @@
 package io.imgcdn.edge.http;
 
-import io.imgcdn.common.http.ByteRange;
+import io.imgcdn.common.http.ConditionalRequest;
 import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.ObjectResponses;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -19,15 +17,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's share of a {@link StreamBroadcast}: the object's head, then its body pieces as the
- * shard sends them, paced by this client's connection. Answers HEAD, If-None-Match and a single
- * Range too.
+ * shard sends them, paced by this client's connection. Answers HEAD, a single Range and the
+ * preconditions too ({@link ConditionalRequest}).
  */
 final class StreamedResponse implements Response {
   /*
@@ -91,6 +88,11 @@ final class StreamedResponse implements Response {
   }
 
   @Override
+  public String contentType() {
+    return source.contentType();
+  }
+
+  @Override
   public String xCache() {
     return chain;
   }
@@ -120,63 +122,39 @@ final class StreamedResponse implements Response {
   @Override
   public void write(ResponseChannel out) {
     long length = source.length();
-    HttpHeaders request = out.requestHeaders();
-    String ifNoneMatch = request.get(HttpHeaderNames.IF_NONE_MATCH);
-    if (ifNoneMatch != null && ObjectResponses.etagMatches(ifNoneMatch, source.etag())) {
-      DefaultFullHttpResponse r =
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
-      r.headers().set(HttpHeaderNames.ETAG, source.etag());
-      r.headers().set(HttpHeaderNames.CACHE_CONTROL, source.cacheControl());
-      if (source.vary() != null) {
-        r.headers().set(HttpHeaderNames.VARY, source.vary()); // a 304 repeats the 200's Vary
-      }
-      common(r.headers(), out);
+    ConditionalRequest.Decision decision =
+        ConditionalRequest.evaluate(
+            out.method(), out.requestHeaders(), source.etag(), source.lastModified(), length);
+    if (!decision.sendsRepresentation()) { // a 304 repeats the 200's Vary
+      FullHttpResponse r =
+          ObjectResponses.withoutRepresentation(
+              decision,
+              out.method(),
+              source.etag(),
+              source.lastModified(),
+              source.cacheControl(),
+              source.vary(),
+              length,
+              chain);
+      ObjectResponses.setConnection(r.headers(), out);
       finishEarly(out, r);
       return;
     }
-    first = 0;
-    last = length - 1;
-    HttpResponseStatus status = HttpResponseStatus.OK;
-    String range = request.get(HttpHeaderNames.RANGE);
-    if (range != null
-        && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), source.etag())) {
-      ByteRange parsed = ByteRange.parse(range, length);
-      if (parsed == ByteRange.UNSATISFIABLE) {
-        byte[] text = "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
-        DefaultFullHttpResponse r =
-            new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1,
-                HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-                Unpooled.wrappedBuffer(text));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
-        r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
-        common(r.headers(), out);
-        finishEarly(out, r);
-        return;
-      }
-      if (parsed != null) {
-        status = HttpResponseStatus.PARTIAL_CONTENT;
-        first = parsed.first();
-        last = parsed.last();
-      }
-    }
-    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+    first = decision.first();
+    last = decision.last(length);
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, decision.status());
     HttpHeaders h = head.headers();
-    h.set(HttpHeaderNames.CONTENT_TYPE, source.contentType());
-    h.set(HttpHeaderNames.CONTENT_LENGTH, last - first + 1);
-    if (status == HttpResponseStatus.PARTIAL_CONTENT) {
-      h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + first + "-" + last + "/" + length);
-    }
-    if (!source.etag().isEmpty()) {
-      h.set(HttpHeaderNames.ETAG, source.etag());
-    }
-    h.set(HttpHeaderNames.CACHE_CONTROL, source.cacheControl());
+    ObjectResponses.representationHeaders(
+        h,
+        decision,
+        length,
+        source.contentType(),
+        source.etag(),
+        source.lastModified(),
+        source.cacheControl());
     if (source.vary() != null) {
       h.set(HttpHeaderNames.VARY, source.vary());
     }
-    h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
     common(h, out);
     out.write(head);
     if (HttpMethod.HEAD.equals(out.method()) || last < first) {
@@ -190,7 +168,7 @@ final class StreamedResponse implements Response {
     drain();
   }
 
-  private void finishEarly(ResponseChannel out, DefaultFullHttpResponse response) {
+  private void finishEarly(ResponseChannel out, FullHttpResponse response) {
     out.write(response);
     leave();
     out.end(response.content().readableBytes());

@@ -2,6 +2,7 @@ package io.imgcdn.edge.routing;
 
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.http.TierDispatch;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
 import io.imgcdn.common.upstream.UpstreamClient;
@@ -18,19 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Active health checks: every interval, each shard of the cluster file gets a {@code HEAD /} on its
- * serving port; a shard that answers (any status below 500) in time is up, one that refuses the
- * connection is marked down at once, one that times out or answers 5xx counts a failure.
+ * Active health checks: every interval, each shard of the cluster file gets a {@code HEAD} of
+ * {@link TierDispatch#HEALTH_PATH} on its serving port; a shard that answers (any status below 500)
+ * in time is up, one that refuses the connection is marked down at once, one that times out or
+ * answers 5xx counts a failure.
  */
 public final class HealthProber implements AutoCloseable {
   /*
    * Why the serving port: the cluster file lists serving addresses only, and a shard's /healthz lives on
-   * an admin port the edge does not know. HEAD / is the cheapest request a shard serves: the URL parser
-   * refuses it with 404 on the event loop, before any disk or upstream work, so the answer proves the
-   * process accepts connections and its event loops turn, which is what routing needs. (It does not
-   * prove RocksDB is healthy; passive ejection on 5xx covers that.) The cost: the shard counts the probe
-   * as an error response in its metrics; an optional admin address per node in the cluster file would let
-   * probes use /readyz instead.
+   * an admin port the edge does not know. The health path is answered 200 on the event loop by every
+   * tier before any cache, disk or upstream work, and is neither counted as traffic nor logged, so the
+   * answer proves the process accepts connections and its event loops turn, which is what routing needs.
+   * (It does not prove RocksDB is healthy; passive ejection on 5xx covers that.)
    * Passive health (RoutedClient/ShardFetch failures) ejects a node after consecutive failures; a probe
    * success re-admits it immediately instead of waiting for the ejection period to lapse.
    */
@@ -93,7 +93,7 @@ public final class HealthProber implements AutoCloseable {
     client.exchange(
         node.address(),
         HttpMethod.HEAD,
-        "/",
+        TierDispatch.HEALTH_PATH,
         null,
         timeout,
         new BodyReceiver() {

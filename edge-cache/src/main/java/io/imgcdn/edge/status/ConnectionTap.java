@@ -1,10 +1,13 @@
 package io.imgcdn.edge.status;
 
-import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Protocol;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.ResponseObserver;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,8 +21,7 @@ import org.slf4j.LoggerFactory;
  * and counts every finished response into the tier verdicts and the top keys before passing it to
  * the next observer.
  */
-public final class ConnectionTap
-    implements ObjectServerHandler.Tier, ObjectServerHandler.ResponseObserver {
+public final class ConnectionTap implements Tier, ResponseObserver {
   /*
    * Why per connection: the handler's observer hears of a finished response, not of its key. Each answer
    * the tier gives (a Response from fastPath, a future from handle) is remembered with its key in a small
@@ -36,8 +38,8 @@ public final class ConnectionTap
    */
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionTap.class);
   private static final AtomicBoolean REPORTED = new AtomicBoolean();
-  private final ObjectServerHandler.Tier tier;
-  private final ObjectServerHandler.ResponseObserver next;
+  private final Tier tier;
+  private final ResponseObserver next;
   private final TierCounters tiers;
   private final TopKeys topKeys;
   private final @Nullable Object[] answers;
@@ -46,11 +48,7 @@ public final class ConnectionTap
   private TopKeys.@Nullable Summary summary; // on the first response
 
   ConnectionTap(
-      ObjectServerHandler.Tier tier,
-      ObjectServerHandler.ResponseObserver next,
-      TierCounters tiers,
-      TopKeys topKeys,
-      int maxPipelined) {
+      Tier tier, ResponseObserver next, TierCounters tiers, TopKeys topKeys, int maxPipelined) {
     this.tier = tier;
     this.next = next;
     this.tiers = tiers;
@@ -67,12 +65,27 @@ public final class ConnectionTap
   }
 
   @Override
-  public ImageUrl rewrite(String path) {
+  public boolean answersPreflight() {
+    return tier.answersPreflight();
+  }
+
+  @Override
+  public @Nullable Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+    return tier.preflight(requestTarget, requestHeaders);
+  }
+
+  @Override
+  public void decorate(String requestTarget, HttpResponse head) {
+    tier.decorate(requestTarget, head);
+  }
+
+  @Override
+  public @Nullable ImageUrl rewrite(String path) {
     return tier.rewrite(path);
   }
 
   @Override
-  public Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+  public @Nullable Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
     Response hit = tier.fastPath(requestTarget, requestHeaders);
     if (hit != null) {
       remember(hit, requestTarget); // the edge answers only targets equal to their key here
@@ -87,9 +100,15 @@ public final class ConnectionTap
   }
 
   @Override
-  public void completed(HttpMethod method, Response response, long bodyBytes, long nanos) {
+  public void completed(
+      Protocol protocol,
+      HttpMethod method,
+      Response response,
+      int status,
+      long bodyBytes,
+      long nanos) {
     if (next != null) {
-      next.completed(method, response, bodyBytes, nanos);
+      next.completed(protocol, method, response, status, bodyBytes, nanos);
     }
     try {
       tiers.record(response.xCache(), bodyBytes);

@@ -4,7 +4,8 @@ import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
-import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.ResponseObserver;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.routing.HealthProber;
 import io.imgcdn.edge.routing.ShardRouter;
@@ -130,8 +131,7 @@ public final class EdgeStatus implements AutoCloseable {
    * The tier a serving connection's handler should use, and its observer: {@code tier} and {@code
    * next} see every call unchanged. One per connection.
    */
-  public ConnectionTap tap(
-      ObjectServerHandler.Tier tier, ObjectServerHandler.ResponseObserver next, int maxPipelined) {
+  public ConnectionTap tap(Tier tier, ResponseObserver next, int maxPipelined) {
     return new ConnectionTap(tier, next, tiers, topKeys, maxPipelined);
   }
 

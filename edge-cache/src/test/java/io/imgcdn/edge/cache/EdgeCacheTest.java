@@ -31,7 +31,7 @@ class EdgeCacheTest {
 
   static CachedObject object(EdgeCache cache, int key, int length) {
     CachedObject.Builder builder =
-        cache.builder("image/jpeg", "\"e" + key + "\"", "public, max-age=60", null, length);
+        cache.builder("image/jpeg", "\"e" + key + "\"", "", "public, max-age=60", null, length);
     builder.append(Unpooled.wrappedBuffer(body(key, length)));
     return builder.build("shard-1;hit");
   }
@@ -130,7 +130,7 @@ class EdgeCacheTest {
   @Test
   void builder_abandonedOrIncomplete_freesOrRefuses() {
     try (EdgeCache cache = new EdgeCache(1 << 20, 1000)) {
-      CachedObject.Builder b = cache.builder("image/png", "", "no-cache", "Accept", 100);
+      CachedObject.Builder b = cache.builder("image/png", "", "", "no-cache", "Accept", 100);
       b.append(Unpooled.wrappedBuffer(new byte[60]));
       assertThat(b.remaining()).isEqualTo(40);
       assertThatThrownBy(() -> b.append(Unpooled.wrappedBuffer(new byte[41])))
@@ -140,7 +140,7 @@ class EdgeCacheTest {
       assertThat(cache.liveBuffers()).isZero();
       assertThat(cache.admissible(1000)).isTrue();
       assertThat(cache.admissible(1001)).isFalse();
-      assertThatThrownBy(() -> cache.builder("image/png", "", "no-cache", null, 1001))
+      assertThatThrownBy(() -> cache.builder("image/png", "", "", "no-cache", null, 1001))
           .isInstanceOf(IllegalArgumentException.class);
     }
   }
@@ -148,12 +148,12 @@ class EdgeCacheTest {
   @Test
   void tryBuilder_fillsAboveAQuarterOfTheCache_refusedUntilOneCompletes() {
     try (EdgeCache cache = new EdgeCache(4000, 1000)) {
-      CachedObject.Builder first = cache.builder("image/png", "", "no-cache", null, 600);
+      CachedObject.Builder first = cache.builder("image/png", "", "", "no-cache", null, 600);
       assertThat(cache.fillingBytes()).isEqualTo(600);
-      assertThat(cache.tryBuilder("image/png", "", "no-cache", null, 600)).isNull();
+      assertThat(cache.tryBuilder("image/png", "", "", "no-cache", null, 600)).isNull();
       first.abandon();
       assertThat(cache.fillingBytes()).isZero();
-      CachedObject.Builder second = cache.tryBuilder("image/png", "", "no-cache", null, 600);
+      CachedObject.Builder second = cache.tryBuilder("image/png", "", "", "no-cache", null, 600);
       assertThat(second).isNotNull();
       second.append(Unpooled.wrappedBuffer(new byte[600]));
       CachedObject o = second.build("");

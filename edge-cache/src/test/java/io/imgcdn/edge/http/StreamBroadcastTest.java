@@ -2,6 +2,7 @@ package io.imgcdn.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.http.Protocol;
 import io.imgcdn.common.http.ResponseChannel;
 import io.imgcdn.common.upstream.BodyFlow;
 import io.netty.buffer.ByteBuf;
@@ -189,6 +190,11 @@ class StreamBroadcastTest {
     }
 
     @Override
+    public Protocol protocol() {
+      return Protocol.HTTP_1_1;
+    }
+
+    @Override
     public HttpMethod method() {
       return HttpMethod.GET;
     }
@@ -228,8 +234,8 @@ class StreamBroadcastTest {
     }
 
     @Override
-    public void writeEncoded(ByteBuf encoded) {
-      encoded.release();
+    public Http1Wire http1Wire() {
+      return null; // StreamedResponse writes HttpObjects only
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.imgcdn.edge.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.imgcdn.common.http.ObjectServerHandler;
+import io.imgcdn.common.http.Protocol;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
 import io.imgcdn.common.url.ImageUrl;
@@ -33,7 +33,7 @@ class ConnectionTapTest {
    * A tier that answers /hit.jpg on the fast path and everything else with a future the test
    * completes.
    */
-  static final class Tier implements ObjectServerHandler.Tier {
+  static final class Tier implements io.imgcdn.common.http.Tier {
     final Answer hit = new Answer("edge-1;hit");
     final Map<String, CompletableFuture<Response>> pending = new java.util.HashMap<>();
 
@@ -53,7 +53,7 @@ class ConnectionTapTest {
   private final List<Response> observed = new ArrayList<>();
   private final Tier tier = new Tier();
   private final ConnectionTap tap =
-      new ConnectionTap(tier, (m, r, b, n) -> observed.add(r), tiers, topKeys, 4);
+      new ConnectionTap(tier, (p, m, r, s, b, n) -> observed.add(r), tiers, topKeys, 4);
 
   @Test
   void completed_pipelinedAnswersFinishingOutOfOrder_eachCountedUnderItsKey() {
@@ -69,11 +69,16 @@ class ConnectionTapTest {
     assertThat(a.join()).isSameAs(aAnswer);
     assertThat(b.join()).isSameAs(bAnswer);
 
-    tap.completed(HttpMethod.GET, aAnswer, 10, 1);
-    tap.completed(HttpMethod.GET, bAnswer, 20, 1);
-    tap.completed(HttpMethod.GET, hit, 30, 1);
+    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, aAnswer, 200, 10, 1);
+    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, bAnswer, 200, 20, 1);
+    tap.completed(Protocol.HTTP_1_1, HttpMethod.GET, hit, 200, 30, 1);
     tap.completed(
-        HttpMethod.GET, new Answer("edge-1;error"), 5, 1); // never came from the tier: no key
+        Protocol.HTTP_1_1,
+        HttpMethod.GET,
+        new Answer("edge-1;error"),
+        502,
+        5,
+        1); // never came from the tier: no key
 
     assertThat(observed).hasSize(4).startsWith(aAnswer, bAnswer, hit);
     assertThat(topKeys.current(10).keys())
@@ -105,7 +110,7 @@ class ConnectionTapTest {
         () -> {
           for (int i = 0; i < 200_000; i++) {
             Response r = quiet.fastPath(targets[i & 63], EmptyHttpHeaders.INSTANCE);
-            quiet.completed(HttpMethod.GET, r, 1_000, 1);
+            quiet.completed(Protocol.HTTP_1_1, HttpMethod.GET, r, 200, 1_000, 1);
           }
         };
     hits.run(); // warm-up: the thread's summary, JIT

@@ -23,11 +23,18 @@ import java.util.Map;
  *   <tr><td>origin.s3.access-key, origin.s3.secret-key</td><td>(default chain)</td><td>static credentials</td></tr>
  *   <tr><td>origin.s3.path-style</td><td>true</td><td>path-style addressing (S3-compatible stores)</td></tr>
  *   <tr><td>origin.s3.max-connections</td><td>64</td><td>S3 connection pool size</td></tr>
- *   <tr><td>origin.s3.timeout</td><td>10s</td><td>one S3 call, retries included</td></tr>
+ *   <tr><td>origin.s3.timeout</td><td>5s</td><td>how long S3 may stay silent: until its response head
+ *       (the SDK's retries included) and between body bytes; a body that keeps flowing is bounded only by
+ *       the request's deadline</td></tr>
+ *   <tr><td>origin.s3.breaker.timeouts</td><td>5</td><td>consecutive S3 timeouts after which S3 calls are
+ *       refused at once (503) for origin.s3.breaker.open-for, then one is let through as a probe; 0 off</td></tr>
+ *   <tr><td>origin.s3.breaker.open-for</td><td>5s</td><td>how long the S3 circuit stays open before a probe</td></tr>
+ *   <tr><td>origin.deadline</td><td>15s</td><td>the most one request may take here (its S3 GET and image
+ *       job); a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
  *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150</td></tr>
  *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
  *       default when the request's Accept names them: webp and/or avif, e.g. avif,webp. Its responses then
- *       carry Vary: Accept (docs/ORIGIN.md, notes/VARY.md)</td></tr>
+ *       carry Vary: Accept (docs/ORIGIN.md)</td></tr>
  *   <tr><td>origin.avif-effort</td><td>2</td><td>libvips AVIF encoder effort, 0 (fastest) .. 9 (smallest
  *       files); libvips's own default 4 costs about 3x effort 2 per thumbnail (docs/ORIGIN.md)</td></tr>
  *   <tr><td>origin.unwritable-format</td><td>fallback</td><td>a negotiated format the engine cannot write (the
@@ -55,6 +62,9 @@ public record OriginConfig(
     boolean s3PathStyle,
     int s3MaxConnections,
     Duration s3Timeout,
+    int s3BreakerTimeouts,
+    Duration s3BreakerOpenFor,
+    Duration deadline,
     Map<String, VariantSpec> presets,
     boolean refuseUnwritableFormat,
     int avifEffort,
@@ -172,7 +182,10 @@ public record OriginConfig(
         secretKey,
         s.bool("origin.s3.path-style", true),
         s.integer("origin.s3.max-connections", 64, 1, 10_000),
-        s.duration("origin.s3.timeout", "10s"),
+        s.duration("origin.s3.timeout", "5s"),
+        s.integer("origin.s3.breaker.timeouts", 5, 0, 1_000_000),
+        s.duration("origin.s3.breaker.open-for", "5s"),
+        s.duration("origin.deadline", "15s"),
         Map.copyOf(presets),
         unwritable.equals("refuse"),
         s.integer("origin.avif-effort", ImageEngines.DEFAULT_AVIF_EFFORT, 0, 9),

@@ -7,10 +7,11 @@ import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
-import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.Coalescer;
+import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
@@ -36,13 +37,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the origin does with a request: read the original from S3 (once for all concurrent variants
  * of it), then serve it unchanged or make the variant on the image pool.
  */
-public final class OriginTier implements ObjectServerHandler.Tier {
+public final class OriginTier implements Tier {
   /*
    * Two layers of coalescing. originals: an in-flight map makes concurrent requests for one original share
    * one S3 GET, and a Caffeine cache bounded by bytes keeps recent originals for the next variants (pixiv
@@ -50,16 +52,22 @@ public final class OriginTier implements ObjectServerHandler.Tier {
    * an everyday answer here.) variants: an in-flight map keyed by the
    * variant's path, so N concurrent requests for one variant make one resize; the entry goes when the
    * resize ends (the shard tier is the cache for results).
-   * Negotiation (notes/VARY.md): a preset or /t/ spec with alternatives (WebP, AVIF) is reduced per request
-   * to the alternatives its Accept names and the engine can write (VariantSpec.forAccept); the engine renders
-   * the first candidate (AVIF, WebP, then the default; WebP before AVIF for an animated source). The
-   * in-flight key is the path plus the reduced candidate list, so requests that get the same answer share
-   * one resize and requests that get different formats never do. Every answer of a negotiating spec says
-   * Vary: Accept, the default-format fallback and 4xx answers included; nothing else does. With refuseUnwritableFormat, a
-   * request that accepts an allowed format the engine cannot write (the Java engine and WebP/AVIF) gets
-   * 406 instead of the default format.
-   * S3 I/O runs on the SDK's own event loops; decoding and resizing on the bounded image pool, whose
-   * RejectedExecutionException the serving handler turns into 503 + Retry-After.
+   * Negotiation (docs/ORIGIN.md): a preset or /t/ spec with alternatives (WebP, AVIF) is reduced
+   * per request to the alternatives its Accept names and the engine can write
+   * (VariantSpec.forAccept); the engine renders the first candidate (AVIF, WebP, then the default;
+   * WebP before AVIF for an animated source). The in-flight key is the path plus the reduced
+   * candidate list, so requests that get the same answer share one resize and requests that get
+   * different formats never do. Every answer of a negotiating spec says Vary: Accept, the
+   * default-format fallback and 4xx answers included; nothing else does. With
+   * refuseUnwritableFormat, a request that accepts an allowed format the engine cannot write (the
+   * Java engine and WebP/AVIF) gets 406 instead of the default format. S3 I/O runs on the SDK's own
+   * event loops; decoding and resizing on the bounded image pool, whose RejectedExecutionException
+   * becomes 503 "resize queue full" (with Retry-After).
+   * Time: a request's Deadline is the lower of its caller's X-Imgcdn-Deadline and origin.deadline; the
+   * S3 GET gets what is left of it, the image job the lower of what is left and origin.job-timeout, and
+   * a job that leaves the queue after that is not started. Coalesced requests share the first one's
+   * S3 GET and job, with its deadline. Every 5xx names this node and what failed ("origin-1: S3
+   * timeout after 5000 ms").
    */
   private final String nodeId;
   private final S3Source source;
@@ -73,6 +81,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   private final ImageEngine engine;
   private final ImageLimits limits;
   private final Duration jobTimeout;
+  private final Duration requestLimit;
   private final Executor imagePool;
   private final Timer s3Timer;
   private final Timer resizeTimer;
@@ -87,6 +96,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
       ImageEngine engine,
       ImageLimits limits,
       Duration jobTimeout,
+      Duration requestLimit,
       Executor imagePool,
       MeterRegistry registry) {
     this.nodeId = nodeId;
@@ -103,6 +113,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     this.engine = engine;
     this.limits = limits;
     this.jobTimeout = jobTimeout;
+    this.requestLimit = requestLimit;
     this.imagePool = imagePool;
     this.s3Timer =
         Timer.builder("imgcdn.origin.s3.fetch")
@@ -117,17 +128,24 @@ public final class OriginTier implements ObjectServerHandler.Tier {
 
   @Override
   public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
-    Instant deadline = Instant.now().plus(jobTimeout);
+    Deadline deadline = Deadline.of(requestHeaders, requestLimit);
+    return named(answer(url, requestHeaders, deadline));
+  }
+
+  private CompletableFuture<Response> answer(
+      ImageUrl url, HttpHeaders requestHeaders, Deadline deadline) {
+    Instant jobDeadline = Instant.now().plus(min(jobTimeout, deadline.left()));
     return switch (url) {
       case ImageUrl.Original o ->
-          original(o.objectKey())
+          original(o.objectKey(), deadline)
               .thenApply(
                   src ->
                       (Response)
                           Reply.ok(
                               new ImageObject(
                                   src.contentType(),
-                                  ETags.of(src.body()),
+                                  src.etag(),
+                                  src.lastModified(),
                                   ImageObject.IMMUTABLE,
                                   src.body()),
                               nodeId + ";miss"));
@@ -141,7 +159,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
                   + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
                   + ")");
         }
-        yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline);
+        yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline, jobDeadline);
       }
       case ImageUrl.Signed s -> {
         if (signer == null) {
@@ -157,9 +175,35 @@ public final class OriginTier implements ObjectServerHandler.Tier {
         } catch (IllegalArgumentException e) {
           throw HttpError.badRequest("bad options: " + e.getMessage());
         }
-        yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline);
+        yield variant(s.path(), s.objectKey(), spec, requestHeaders, deadline, jobDeadline);
       }
     };
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** A failed answer as this node's own: its 5xx name this node and their cause; 4xx stay. */
+  private CompletableFuture<Response> named(CompletableFuture<Response> answer) {
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      return answer;
+    }
+    return answer.exceptionally(
+        failure -> {
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof HttpError error) {
+            throw error.shouldReport() ? error.at(nodeId) : error;
+          }
+          if (cause instanceof RejectedExecutionException) {
+            throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, "resize queue full", cause)
+                .at(nodeId);
+          }
+          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
   }
 
   /**
@@ -188,7 +232,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
         200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
   }
 
-  private CompletableFuture<SourceObject> original(String key) {
+  private CompletableFuture<SourceObject> original(String key, Deadline deadline) {
     SourceObject recent = recentOriginals.getIfPresent(key);
     if (recent != null) {
       return CompletableFuture.completedFuture(recent);
@@ -199,7 +243,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
             () -> {
               long start = System.nanoTime();
               return source
-                  .fetch(key)
+                  .fetch(key, deadline)
                   .whenComplete(
                       (v, e) -> {
                         s3Timer.record(Duration.ofNanos(System.nanoTime() - start));
@@ -212,9 +256,14 @@ public final class OriginTier implements ObjectServerHandler.Tier {
   }
 
   private CompletableFuture<Response> variant(
-      String path, String key, VariantSpec spec, HttpHeaders requestHeaders, Instant deadline) {
+      String path,
+      String key,
+      VariantSpec spec,
+      HttpHeaders requestHeaders,
+      Deadline deadline,
+      Instant jobDeadline) {
     if (!spec.negotiates()) {
-      return render(path, key, spec, deadline).thenApply(reply -> reply);
+      return render(path, key, spec, deadline, jobDeadline).thenApply(reply -> reply);
     }
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     VariantSpec reduced = spec.forAccept(accept, writable);
@@ -233,7 +282,7 @@ public final class OriginTier implements ObjectServerHandler.Tier {
     }
     // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the
     // representation.
-    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline)
+    return render(path + '\u0002' + reduced.formats(), key, reduced, deadline, jobDeadline)
         .handle(
             (reply, failure) -> {
               if (failure == null) {
@@ -257,21 +306,32 @@ public final class OriginTier implements ObjectServerHandler.Tier {
       Set.copyOf(EnumSet.allOf(OutputFormat.class));
 
   private CompletableFuture<Reply> render(
-      String jobKey, String key, VariantSpec spec, Instant deadline) {
+      String jobKey, String key, VariantSpec spec, Deadline deadline, Instant jobDeadline) {
     Coalescer.Join<ImageObject> job =
         variants.join(
             jobKey,
-            () -> original(key).thenApplyAsync(src -> render(src, spec, deadline), imagePool));
+            () ->
+                original(key, deadline)
+                    .thenApplyAsync(src -> render(src, spec, jobDeadline), imagePool));
     String verdict = job.leader() ? ";miss" : ";coalesced";
     return job.future().thenApply(obj -> Reply.ok(obj, nodeId + verdict));
   }
 
   private ImageObject render(SourceObject src, VariantSpec spec, Instant deadline) {
+    if (!Instant.now().isBefore(deadline)) {
+      // Waited in the queue past the request's deadline: its caller has given up.
+      throw new HttpError(HttpResponseStatus.GATEWAY_TIMEOUT, "deadline spent before the resize");
+    }
     long start = System.nanoTime();
     try {
       Thumbnail t = engine.render(src.body(), spec, limits, deadline);
+      // A variant changes when its original does: it carries the original's Last-Modified.
       return new ImageObject(
-          t.format().contentType(), ETags.of(t.bytes()), ImageObject.IMMUTABLE, t.bytes());
+          t.format().contentType(),
+          ETags.of(t.bytes()),
+          src.lastModified(),
+          ImageObject.IMMUTABLE,
+          t.bytes());
     } catch (ImageProcessingException e) {
       throw new HttpError(HttpResponseStatus.valueOf(e.status()), e.publicMessage(), e);
     } finally {

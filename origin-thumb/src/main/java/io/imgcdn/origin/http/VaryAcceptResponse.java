@@ -11,8 +11,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * A reply of a negotiating variant: written as {@link Reply} writes it, plus {@code Vary: Accept},
- * on every status it takes (200, 206, 304, the 406 refusal and the other 4xx), so that no cache
- * between here and the browser stores one representation for all clients (RFC 9110 section 12.5.5).
+ * on every status it takes (200, 206, 304, 412, 416, the 406 refusal and the other 4xx), so that no
+ * cache between here and the browser stores one representation for all clients (RFC 9110 section
+ * 12.5.5).
  */
 record VaryAcceptResponse(Reply reply) implements Response {
 

@@ -159,7 +159,7 @@ public record VariantSpec(
     return kept.equals(alternatives) ? this : withAlternatives(kept);
   }
 
-  /** Preference order of the negotiable formats: the smaller files first (VARY.md). */
+  /** Preference order of the negotiable formats: the smaller files first (docs/ORIGIN.md). */
   private static final List<OutputFormat> NEGOTIATION_ORDER =
       List.of(OutputFormat.AVIF, OutputFormat.WEBP);
 

@@ -23,7 +23,7 @@ import java.util.Optional;
 final class Libvips {
 
   /*
-   * Binding notes (STACK-NOTES "libvips through FFM"):
+   * Binding notes:
    * - Only the versioned soname exists without libvips-dev, so we look up "libvips.so.42". glib and
    *   gobject symbols (g_free, g_object_unref, g_signal_connect_data) resolve through the same
    *   handle: dlsym on a library handle searches its dependencies too.

@@ -33,8 +33,8 @@ final class LibvipsEngine implements ImageEngine {
    *   2. sniff: vips_foreign_find_load_buffer picks a loader from the magic bytes; none (or only a
    *      blocked one) -> 415.
    *   3. header: vips_image_new_from_buffer reads the header only (libvips is lazy); width, height
-   *      and n-pages are checked against the limits before any pixel is decoded. STACK-NOTES:
-   *      without this, libvips grew to 23 GB on a 1.4 KB JPEG bomb and aborted the process on a GIF
+   *      and n-pages are checked against the limits before any pixel is decoded.
+   *      Without this, libvips grew to 23 GB on a 1.4 KB JPEG bomb and aborted the process on a GIF
    *      bomb. The output format is chosen here (a negotiating spec lists candidates), and whether
    *      the output is animated: a GIF or WebP source with several pages, fit=inside (libvips
    *      8.14's centre crop cuts the stacked pages as one tall image, so cover gives the first
@@ -70,9 +70,10 @@ final class LibvipsEngine implements ImageEngine {
 
   /*
    * AVIF encoder settings. effort (libaom's cpu-used, inverted: 0 fastest .. 9 slowest; libvips's
-   * default is 4) costs CPU steeply for little size at thumbnail sizes; see docs/ORIGIN.md for the
-   * measurement behind the choice. Quality: AVIF's Q scale is not JPEG's (heifsave's default is 50);
-   * the spec's q is on the JPEG scale, so AVIF gets q * AVIF_QUALITY_PERCENT / 100.
+   * default is 4) costs CPU steeply for little size at thumbnail sizes; see docs/BENCHMARKS.md
+   * ("Origin") for the measurement behind the choice. Quality: AVIF's Q scale is not JPEG's
+   * (heifsave's default is 50); the spec's q is on the JPEG scale, so AVIF gets q *
+   * AVIF_QUALITY_PERCENT / 100.
    */
   static final int DEFAULT_AVIF_EFFORT = 2;
   static final int AVIF_QUALITY_PERCENT = 75;

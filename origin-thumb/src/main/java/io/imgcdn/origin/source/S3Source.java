@@ -1,18 +1,38 @@
 package io.imgcdn.origin.source;
 
+import io.imgcdn.common.http.ETags;
+import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.HttpError;
+import io.imgcdn.common.upstream.Deadline;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.async.SdkPublisher;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -24,19 +44,37 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Reads originals from one bucket (and key prefix) with the AWS SDK v2 async client; the only class
- * that talks to S3. Missing keys become 404, anything else from the store 502, a timeout 504.
+ * that talks to S3. Missing keys become 404, anything else from the store 502, a timeout 504, and
+ * calls refused by the {@link S3Breaker} 503; every call is bounded by its request's {@link
+ * Deadline}.
  */
 public final class S3Source implements AutoCloseable {
   /*
-   * The SDK's standard retry mode retries 5xx and throttling with backoff and never 4xx. The whole call,
-   * retries included, is bounded by apiCallTimeout. An original larger than maxBytes is refused from
-   * its Content-Length before its body is read, so a 2 GB object cannot fill the heap.
+   * Time: S3 may stay silent for `timeout`: until the response head of a GET (our timer, the SDK's
+   * retries of 5xx and throttling included: it cancels the call) and between body bytes (the SDK's
+   * read timeout). A body that keeps flowing is not cut by that timeout, only by the request's deadline,
+   * which bounds the whole call: the caller waits for this tier's head, and the origin answers only
+   * once it has the whole original. A call cut by its deadline before S3's own timeout is ABANDONED for
+   * the breaker (the caller was in a hurry; S3 may be fine); S3's own timeouts count towards opening it.
+   * A call whose head timer fires while the SDK is still retrying S3's error answers (503 SlowDown) is
+   * reported as that answer, not as a timeout: S3 is slow to forgive, not hung (Answers sees every
+   * answer, retried ones included).
+   * Cancelling the SDK's future aborts its HTTP request and closes the connection.
+   * Size: an original larger than maxBytes is refused from its Content-Length before its body is read,
+   * so a 2 GB object cannot fill the heap.
    */
   private final S3AsyncClient client;
   private final String bucket;
   private final String prefix;
   private final long maxBytes;
+  private final Duration timeout;
+  private final S3Breaker breaker;
+  private final ScheduledThreadPoolExecutor timers;
 
+  /**
+   * @param timeout how long S3 may stay silent: before its response head, retries included, and
+   *     between body bytes
+   */
   public S3Source(
       String endpoint,
       String region,
@@ -47,7 +85,8 @@ public final class S3Source implements AutoCloseable {
       boolean pathStyle,
       int maxConnections,
       Duration timeout,
-      long maxBytes) {
+      long maxBytes,
+      S3Breaker breaker) {
     AwsCredentialsProvider credentials =
         accessKey.isEmpty()
             ? DefaultCredentialsProvider.builder().build()
@@ -63,7 +102,7 @@ public final class S3Source implements AutoCloseable {
                     .connectionTimeout(Duration.ofSeconds(2))
                     .readTimeout(timeout))
             .overrideConfiguration(
-                c -> c.apiCallTimeout(timeout).retryStrategy(RetryMode.STANDARD));
+                c -> c.retryStrategy(RetryMode.STANDARD).addExecutionInterceptor(new Answers()));
     if (!endpoint.isEmpty()) {
       builder.endpointOverride(URI.create(endpoint));
     }
@@ -71,129 +110,393 @@ public final class S3Source implements AutoCloseable {
     this.bucket = bucket;
     this.prefix = prefix;
     this.maxBytes = maxBytes;
+    this.timeout = timeout;
+    this.breaker = breaker;
+    this.timers =
+        new ScheduledThreadPoolExecutor(
+            1, Thread.ofPlatform().name("s3-timers").daemon(true).factory());
+    timers.setRemoveOnCancelPolicy(true);
   }
 
   public String bucket() {
     return bucket;
   }
 
-  /** The original stored under {@code prefix + key}. */
-  public CompletableFuture<SourceObject> fetch(String key) {
-    GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(prefix + key).build();
-    return client
-        .getObject(request, new Bounded(maxBytes))
-        .handle(
-            (bytes, failure) -> {
-              if (failure != null) {
-                throw translate(key, failure);
-              }
-              String type = bytes.response().contentType();
-              return new SourceObject(
-                  key,
-                  type == null || type.isBlank() ? "application/octet-stream" : type,
-                  bytes.asByteArrayUnsafe());
-            });
-  }
-
-  private static RuntimeException translate(String key, Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof HttpError e) {
-        return e; // our own refusal (e.g. over the size limit), possibly wrapped by the SDK
-      }
-    }
-    if (cause instanceof NoSuchKeyException
-        || (cause instanceof S3Exception s3 && s3.statusCode() == 404)) {
-      return HttpError.notFound("no such object: " + key);
-    }
-    if (cause instanceof software.amazon.awssdk.core.exception.ApiCallTimeoutException) {
-      return new HttpError(
-          HttpResponseStatus.GATEWAY_TIMEOUT, "storage did not answer in time", cause);
-    }
-    return new HttpError(HttpResponseStatus.BAD_GATEWAY, "storage error", cause);
+  public S3Breaker breaker() {
+    return breaker;
   }
 
   /**
-   * Collects the body like toBytes(), but refuses an object over the limit from its Content-Length.
+   * The original stored under {@code prefix + key}, with its Content-Type and Last-Modified, within
+   * {@code deadline}.
    */
-  private static final class Bounded
-      implements AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>> {
-    private final AsyncResponseTransformer<GetObjectResponse, ResponseBytes<GetObjectResponse>>
-        delegate = AsyncResponseTransformer.toBytes();
-    private final long maxBytes;
-    private final CompletableFuture<ResponseBytes<GetObjectResponse>> result =
-        new CompletableFuture<>();
-    private volatile boolean refused;
+  public CompletableFuture<SourceObject> fetch(String key, Deadline deadline) {
+    if (deadline.spent()) {
+      return CompletableFuture.failedFuture(
+          new HttpError(
+              HttpResponseStatus.GATEWAY_TIMEOUT,
+              "deadline spent before S3 was asked (" + deadline.givenMillis() + " ms given)"));
+    }
+    S3Breaker.Permit permit = breaker.tryAcquire();
+    if (permit == null) {
+      return CompletableFuture.failedFuture(
+          new HttpError(
+              HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "S3 circuit open ("
+                  + breaker.threshold()
+                  + " S3 timeouts in a row), next try in "
+                  + breaker.untilProbe().toMillis()
+                  + " ms"));
+    }
+    return new Call(key, deadline, permit).start();
+  }
 
-    Bounded(long maxBytes) {
+  /** One GET: the SDK's call, its two timers, and what its outcome tells the breaker. */
+  private final class Call {
+    private final String key;
+    private final Deadline deadline;
+    private final S3Breaker.Permit permit;
+    private final Collector transformer = new Collector(maxBytes);
+    private final CompletableFuture<SourceObject> result = new CompletableFuture<>();
+    private final AtomicBoolean over = new AtomicBoolean();
+    private final long startNanos = System.nanoTime();
+    private volatile @Nullable CompletableFuture<Received> sdk;
+
+    /** The status of S3's last answer to this call (an error the SDK retries), 0: none yet. */
+    private volatile int lastStatus;
+
+    private @Nullable ScheduledFuture<?> headTimer;
+    private @Nullable ScheduledFuture<?> deadlineTimer;
+
+    Call(String key, Deadline deadline, S3Breaker.Permit permit) {
+      this.key = key;
+      this.deadline = deadline;
+      this.permit = permit;
+    }
+
+    CompletableFuture<SourceObject> start() {
+      long left = deadline.nanosLeft();
+      boolean s3First = timeout.toNanos() < left;
+      synchronized (this) {
+        headTimer =
+            timers.schedule(
+                () -> {
+                  if (!transformer.responded()) {
+                    timedOut(s3First);
+                  }
+                },
+                Math.min(timeout.toNanos(), left),
+                TimeUnit.NANOSECONDS);
+        deadlineTimer = timers.schedule(() -> timedOut(false), left, TimeUnit.NANOSECONDS);
+      }
+      GetObjectRequest request =
+          GetObjectRequest.builder()
+              .bucket(bucket)
+              .key(prefix + key)
+              .overrideConfiguration(o -> o.putExecutionAttribute(CALL, this))
+              .build();
+      CompletableFuture<Received> call;
+      try {
+        call = client.getObject(request, transformer);
+      } catch (RuntimeException e) {
+        end(S3Breaker.Outcome.ANSWERED, null, translate(e));
+        return result;
+      }
+      sdk = call;
+      if (over.get()) {
+        call.cancel(true);
+      }
+      call.whenComplete(this::completed);
+      return result;
+    }
+
+    /** A timer fired: S3's own timeout ({@code s3}) or the request's deadline. */
+    private void timedOut(boolean s3) {
+      long waited = (System.nanoTime() - startNanos) / 1_000_000;
+      int answered = lastStatus;
+      HttpError error;
+      S3Breaker.Outcome outcome;
+      if (!s3) {
+        error =
+            new HttpError(
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "deadline spent waiting for S3 (" + waited + " ms)");
+        outcome = S3Breaker.Outcome.ABANDONED;
+      } else if (answered >= 400) {
+        // S3 did answer, with errors the SDK kept retrying (503 SlowDown): not hung.
+        error =
+            new HttpError(
+                HttpResponseStatus.BAD_GATEWAY,
+                "S3 answered "
+                    + answered
+                    + ", still after "
+                    + timeout.toMillis()
+                    + " ms of retries");
+        outcome = S3Breaker.Outcome.ANSWERED;
+      } else {
+        error =
+            new HttpError(
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "S3 timeout after " + timeout.toMillis() + " ms");
+        outcome = S3Breaker.Outcome.TIMED_OUT;
+      }
+      if (end(outcome, null, error)) {
+        CompletableFuture<?> call = sdk;
+        if (call != null) {
+          call.cancel(true); // aborts the request: its connection is closed, not left waiting
+        }
+      }
+    }
+
+    private void completed(@Nullable Received bytes, @Nullable Throwable failure) {
+      if (failure == null && bytes != null) {
+        String type = bytes.response().contentType();
+        Instant lastModified = bytes.response().lastModified();
+        end(
+            S3Breaker.Outcome.ANSWERED,
+            new SourceObject(
+                key,
+                type == null || type.isBlank() ? "application/octet-stream" : type,
+                lastModified == null ? "" : HttpDates.format(lastModified.getEpochSecond()),
+                bytes.etag(),
+                bytes.body()),
+            null);
+        return;
+      }
+      HttpError error = translate(failure);
+      end(
+          error.status().code() == 504 ? S3Breaker.Outcome.TIMED_OUT : S3Breaker.Outcome.ANSWERED,
+          null,
+          error);
+    }
+
+    /** The first outcome wins: it goes to the breaker and the caller; later ones are dropped. */
+    private boolean end(
+        S3Breaker.Outcome outcome, @Nullable SourceObject object, @Nullable HttpError error) {
+      if (!over.compareAndSet(false, true)) {
+        return false;
+      }
+      synchronized (this) {
+        if (headTimer != null) {
+          headTimer.cancel(false);
+        }
+        if (deadlineTimer != null) {
+          deadlineTimer.cancel(false);
+        }
+      }
+      breaker.record(permit, outcome);
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else {
+        result.complete(object);
+      }
+      return true;
+    }
+
+    private HttpError translate(@Nullable Throwable failure) {
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      for (Throwable t = cause; t != null; t = t.getCause()) {
+        if (t instanceof HttpError e) {
+          return e; // our own refusal (e.g. over the size limit), possibly wrapped by the SDK
+        }
+        if (t instanceof io.netty.handler.timeout.TimeoutException
+            || t instanceof ConnectTimeoutException
+            || t instanceof java.util.concurrent.TimeoutException) {
+          return new HttpError(
+              HttpResponseStatus.GATEWAY_TIMEOUT,
+              transformer.responded()
+                  ? "S3 timeout: body stalled for " + timeout.toMillis() + " ms"
+                  : "S3 timeout after " + timeout.toMillis() + " ms",
+              cause);
+        }
+      }
+      if (cause instanceof NoSuchKeyException
+          || (cause instanceof S3Exception s3 && s3.statusCode() == 404)) {
+        return HttpError.notFound("no such object: " + key);
+      }
+      if (cause instanceof S3Exception s3) {
+        return new HttpError(
+            HttpResponseStatus.BAD_GATEWAY, "S3 answered " + s3.statusCode(), cause);
+      }
+      return new HttpError(HttpResponseStatus.BAD_GATEWAY, "S3 request failed", cause);
+    }
+  }
+
+  /** The call a request belongs to, for {@link Answers}. */
+  private static final ExecutionAttribute<Call> CALL = new ExecutionAttribute<>("imgcdn.s3.call");
+
+  /**
+   * Tells each call about every answer S3 gives it, error answers the SDK retries included: a call
+   * whose retries of S3's 503s outlast the timeout is not a hung S3.
+   */
+  private static final class Answers implements ExecutionInterceptor {
+    @Override
+    public void afterTransmission(
+        Context.AfterTransmission context, ExecutionAttributes attributes) {
+      Call call = attributes.getAttribute(CALL);
+      if (call != null) {
+        call.lastStatus = context.httpResponse().statusCode();
+      }
+    }
+  }
+
+  /** S3's answer: its head, the whole body and the body's ETag. */
+  private record Received(GetObjectResponse response, byte[] body, String etag) {}
+
+  /**
+   * Collects a body into one array of its Content-Length as it arrives: one copy, no growing buffer
+   * (the SDK's toBytes() grows one by doubling and copies it at the end, about 2.5 times the body
+   * at its peak), and its ETag's digest with it (a 15 MB body's SHA-256 took 0.5 to 1.4 s on a busy
+   * machine when made after the last byte, before the origin's answer could start). Refuses an
+   * object over the limit from its Content-Length before its body is read. Says whether S3's
+   * response head has come.
+   */
+  private static final class Collector
+      implements AsyncResponseTransformer<GetObjectResponse, Received> {
+    private final long maxBytes;
+    private volatile CompletableFuture<Received> attempt = new CompletableFuture<>();
+    private volatile @Nullable GetObjectResponse head;
+    private volatile boolean refused;
+    private volatile boolean responded;
+
+    Collector(long maxBytes) {
       this.maxBytes = maxBytes;
     }
 
+    /** Whether S3's response head has come. */
+    boolean responded() {
+      return responded;
+    }
+
     @Override
-    public CompletableFuture<ResponseBytes<GetObjectResponse>> prepare() {
-      delegate
-          .prepare()
-          .whenComplete(
-              (bytes, failure) -> {
-                if (failure != null) {
-                  result.completeExceptionally(failure);
-                } else {
-                  result.complete(bytes);
-                }
-              });
-      return result;
+    public CompletableFuture<Received> prepare() {
+      // Once per attempt: the SDK prepares again before it retries.
+      attempt = new CompletableFuture<>();
+      refused = false;
+      return attempt;
     }
 
     @Override
     public void onResponse(GetObjectResponse response) {
+      responded = true;
+      head = response;
       Long length = response.contentLength();
       if (length != null && length > maxBytes) {
         refused = true;
-        result.completeExceptionally(
+        attempt.completeExceptionally(
             new HttpError(
                 HttpResponseStatus.valueOf(422),
                 "original is " + length + " bytes (limit " + maxBytes + ")"));
-        return;
       }
-      delegate.onResponse(response);
     }
 
     @Override
-    public void onStream(SdkPublisher<java.nio.ByteBuffer> publisher) {
-      if (refused) {
-        // Do not read the body: cancel the stream so the connection is dropped, not drained.
-        publisher.subscribe(
-            new org.reactivestreams.Subscriber<java.nio.ByteBuffer>() {
-              @Override
-              public void onSubscribe(org.reactivestreams.Subscription s) {
-                s.cancel();
-              }
-
-              @Override
-              public void onNext(java.nio.ByteBuffer b) {}
-
-              @Override
-              public void onError(Throwable t) {}
-
-              @Override
-              public void onComplete() {}
-            });
-        return;
-      }
-      delegate.onStream(publisher);
+    public void onStream(SdkPublisher<ByteBuffer> publisher) {
+      GetObjectResponse response = head;
+      Long length = response == null ? null : response.contentLength();
+      publisher.subscribe(
+          new BodySink(refused ? null : response, length != null ? length : -1, maxBytes, attempt));
     }
 
     @Override
     public void exceptionOccurred(Throwable error) {
-      delegate.exceptionOccurred(error);
+      attempt.completeExceptionally(error);
+    }
+  }
+
+  /**
+   * Receives one body: into an array of its announced length, or growing up to the limit when S3
+   * announced none; null response: cancels at once.
+   */
+  private static final class BodySink implements Subscriber<ByteBuffer> {
+    private final @Nullable GetObjectResponse response;
+    private final long announced;
+    private final long limit;
+    private final CompletableFuture<Received> result;
+    private @Nullable Subscription subscription;
+    private final MessageDigest sha256 = ETags.digest();
+    private byte[] body = new byte[0];
+    private int filled;
+    private boolean over;
+
+    BodySink(
+        @Nullable GetObjectResponse response,
+        long announced,
+        long limit,
+        CompletableFuture<Received> result) {
+      this.response = response;
+      this.announced = announced;
+      this.limit = limit;
+      this.result = result;
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      subscription = s;
+      if (response == null) {
+        over = true;
+        s.cancel();
+        return;
+      }
+      body = new byte[announced >= 0 ? (int) announced : 64 * 1024];
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(ByteBuffer piece) {
+      if (over) {
+        return;
+      }
+      int n = piece.remaining();
+      if (filled + (long) n > body.length) {
+        long needed = filled + (long) n;
+        if (announced >= 0 || needed > limit) {
+          over = true;
+          Objects.requireNonNull(subscription).cancel();
+          result.completeExceptionally(
+              announced >= 0
+                  ? new IOException("S3 sent more than its Content-Length of " + announced)
+                  : new HttpError(
+                      HttpResponseStatus.valueOf(422),
+                      "original is over the limit of " + limit + " bytes"));
+          return;
+        }
+        body = Arrays.copyOf(body, (int) Math.min(limit, Math.max(needed, 2L * body.length)));
+      }
+      sha256.update(piece.duplicate());
+      piece.get(body, filled, n);
+      filled += n;
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      if (over) {
+        return;
+      }
+      if (announced >= 0 && filled != announced) {
+        result.completeExceptionally(
+            new IOException("S3 body ended at " + filled + " of " + announced + " bytes"));
+      } else if (response != null) {
+        result.complete(
+            new Received(
+                response,
+                filled == body.length ? body : Arrays.copyOf(body, filled),
+                ETags.of(sha256)));
+      }
     }
   }
 
   @Override
   public void close() {
     client.close();
+    timers.shutdownNow();
   }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Accept-based WebP/AVIF choice (notes/VARY.md) on a real origin over a real S3-protocol server.
+ * Accept-based WebP/AVIF choice (docs/ORIGIN.md) on a real origin over a real S3-protocol server.
  * The WebP and AVIF expectations need the libvips engine: where libvips42 is installed they run
  * (and fail if it does not load); elsewhere the same requests must get the JPEG fallback, still
  * with Vary.

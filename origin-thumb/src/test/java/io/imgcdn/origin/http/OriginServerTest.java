@@ -2,8 +2,11 @@ package io.imgcdn.origin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.http.HttpDates;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -13,9 +16,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
- * The origin node over a real S3-protocol server, over real HTTP: coalescing, bulkheads, limits.
+ * The origin node over a real S3-protocol server, over real HTTP: coalescing, bulkheads, limits,
+ * Last-Modified and the conditional requests that compare with it.
  */
 class OriginServerTest extends OriginServerHarness {
 
@@ -79,6 +87,12 @@ class OriginServerTest extends OriginServerHarness {
         responses.stream().filter(r -> r.statusCode() == 503).toList();
     assertThat(rejected).isNotEmpty();
     assertThat(rejected).allMatch(r -> r.headers().firstValue("Retry-After").isPresent());
+    assertThat(rejected)
+        .as("names the node and the cause")
+        .allMatch(
+            r ->
+                new String(r.body(), StandardCharsets.UTF_8)
+                    .equals("origin-1: resize queue full\n"));
     assertThat(responses).allMatch(r -> r.statusCode() == 200 || r.statusCode() == 503);
     assertThat(responses.stream().filter(r -> r.statusCode() == 200))
         .hasSizeGreaterThanOrEqualTo(1);
@@ -115,5 +129,67 @@ class OriginServerTest extends OriginServerHarness {
     start(Map.of("origin.s3.prefix", "tenant-a/"));
     assertThat(get("/pic.jpg").join().statusCode()).isEqualTo(200);
     assertThat(get("/secret.jpg").join().statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void lastModified_ofTheS3Object_onTheOriginalAndItsVariants() throws Exception {
+    start(Map.of());
+    s3.put("m/pic.jpg", jpeg(320, 240), "image/jpeg");
+    String inS3 = s3LastModified("m/pic.jpg");
+    HttpResponse<byte[]> original = send("/m/pic.jpg");
+    HttpResponse<byte[]> variant = send("/v/w150/m/pic.jpg");
+    assertThat(original.headers().firstValue("Last-Modified")).hasValue(inS3);
+    assertThat(variant.headers().firstValue("Last-Modified"))
+        .as("a variant's is its original's")
+        .hasValue(inS3);
+
+    for (String path : List.of("/m/pic.jpg", "/v/w150/m/pic.jpg")) {
+      HttpResponse<byte[]> notModified = send(path, "If-Modified-Since", inS3);
+      assertThat(notModified.statusCode()).as(path).isEqualTo(304);
+      assertThat(notModified.body()).isEmpty();
+      assertThat(notModified.headers().firstValue("ETag")).isPresent();
+
+      HttpResponse<byte[]> failed = send(path, "If-Match", "\"other\"");
+      assertThat(failed.statusCode()).as(path).isEqualTo(412);
+      assertThat(new String(failed.body(), StandardCharsets.US_ASCII))
+          .isEqualTo("precondition failed: If-Match\n");
+    }
+    String earlier = HttpDates.format(HttpDates.parse(inS3) - 60);
+    assertThat(send("/m/pic.jpg", "If-Modified-Since", earlier).statusCode()).isEqualTo(200);
+    assertThat(send("/m/pic.jpg", "If-Unmodified-Since", earlier).statusCode()).isEqualTo(412);
+    HttpResponse<byte[]> byDate = send("/m/pic.jpg", "Range", "bytes=0-1", "If-Range", inS3);
+    assertThat(byDate.statusCode()).isEqualTo(206);
+    assertThat(byDate.body()).containsExactly(0xFF, 0xD8);
+    assertThat(send("/m/pic.jpg", "Range", "bytes=0-1", "If-Range", earlier).statusCode())
+        .isEqualTo(200);
+  }
+
+  private HttpResponse<byte[]> send(String path, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + origin.port() + path));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** The object's Last-Modified as S3 itself reports it (a HEAD), as an HTTP-date. */
+  private static String s3LastModified(String key) {
+    try (S3AsyncClient client =
+        S3AsyncClient.builder()
+            .endpointOverride(s3.endpoint())
+            .region(Region.of(s3.region()))
+            .forcePathStyle(true)
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(s3.accessKey(), s3.secretKey())))
+            .build()) {
+      return HttpDates.format(
+          client
+              .headObject(r -> r.bucket(s3.bucket()).key(key))
+              .join()
+              .lastModified()
+              .getEpochSecond());
+    }
   }
 }

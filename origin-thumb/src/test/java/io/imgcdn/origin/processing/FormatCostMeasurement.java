@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * Encode cost of WebP and AVIF thumbnails against JPEG with the libvips engine: a measurement, not
- * a test (docs/ORIGIN.md has the command and the figures). One thread; the configurations run
- * interleaved in every round, so background load hits them alike; cost is process CPU time (libaom
- * may use helper threads).
+ * a test (docs/BENCHMARKS.md, "Origin", has the command and the figures). One thread; the
+ * configurations run interleaved in every round, so background load hits them alike; cost is
+ * process CPU time (libaom may use helper threads).
  */
 final class FormatCostMeasurement {
 

@@ -17,6 +17,10 @@ import java.time.Duration;
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>shard.store.dir</td><td>data/NODE-ID</td><td>RocksDB directory (survives restarts)</td></tr>
  *   <tr><td>shard.store.max-bytes</td><td>1g</td><td>hard bound of everything under the directory</td></tr>
+ *   <tr><td>shard.store.disk-reserve</td><td>auto</td><td>bytes of the directory's filesystem the store leaves free:
+ *   its bound is the lower of max-bytes and its own bytes plus the free space minus this, watched every second, so
+ *   a disk that fills up makes the store evict, never stop; auto = 1% of the filesystem, at least 8m, at most
+ *   1g</td></tr>
  *   <tr><td>shard.store.threads</td><td>16</td><td>disk threads (RocksDB calls never run on event loops); they block
  *   in file reads, so their number is the disk queue depth a cold load can reach</td></tr>
  *   <tr><td>shard.store.queue</td><td>1024</td><td>disk calls waiting; beyond it 503</td></tr>
@@ -41,6 +45,9 @@ import java.time.Duration;
  *   machine</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
+ *   <tr><td>shard.upstream.deadline</td><td>20s</td><td>the most one miss may take here: the origin's response
+ *   head across origin candidates, and the wait for the store write before answering; a caller's
+ *   X-Imgcdn-Deadline lowers it, never raises it</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
  *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
  *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
@@ -57,9 +64,11 @@ public record ShardConfig(
     long blockCacheBytes,
     ReadMode readMode,
     long storeRamBytes,
+    long storeDiskReserveBytes,
     int ioThreads,
     ClusterSettings cluster,
     Duration handoffWindow,
+    Duration upstreamDeadline,
     UpstreamSettings upstream,
     ServerOptions server) {
 
@@ -74,8 +83,8 @@ public record ShardConfig(
         s.bytes("shard.store.max-bytes", "1g", 16L << 20),
         // 16, not 4: cold hits block their thread in a read, and 4 capped 32 connections at 4 reads
         // in
-        // flight (docs/SHARD-STORE.md "Cold page cache": more hits/s and less CPU per hit, warm
-        // unchanged).
+        // flight (bench/results/2026-11-shard-vs-ats.md, "Cold page cache": more hits/s and less
+        // CPU per hit, warm unchanged).
         s.integer("shard.store.threads", DEFAULT_STORE_THREADS, 1, 256),
         s.integer("shard.store.queue", 1024, 1, 1_000_000),
         admission(s),
@@ -87,9 +96,16 @@ public record ShardConfig(
         blockCache(s),
         readMode(s),
         ram(s),
+        autoOrSize(
+            s,
+            "shard.store.disk-reserve",
+            StoreConfig.DISK_RESERVE_AUTO,
+            0,
+            "auto, or a size such as 0, 64m, 1g"),
         s.integer("shard.io-threads", Runtime.getRuntime().availableProcessors(), 1, 256),
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
+        s.duration("shard.upstream.deadline", "20s"),
         UpstreamSettings.from(s, "shard.upstream."),
         ServerOptions.from(s));
   }
@@ -104,11 +120,12 @@ public record ShardConfig(
         blockCacheBytes,
         readMode,
         admitMinRequests,
-        storeRamBytes);
+        storeRamBytes,
+        storeDiskReserveBytes);
   }
 
   private static ReadMode readMode(Settings s) {
-    // auto since session 4 (was pread): docs/SHARD-STORE.md "Default read mode (session 4)".
+    // auto (was pread): docs/SHARD-STORE.md "Read modes and the block cache".
     String raw = s.string("shard.store.reads", "auto").strip();
     return switch (raw) {
       case "auto" -> ReadMode.AUTO;

@@ -1,5 +1,6 @@
 package io.imgcdn.shard.http;
 
+import io.imgcdn.common.http.ConditionalRequest;
 import io.imgcdn.common.http.ObjectResponses;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A hit on a body stored in chunks (over 1 MiB), sent chunk by chunk as the client takes it: the
  * store reads the next chunk only when the connection has room, so a slow client of a 15 MB picture
- * holds about two chunks of memory, not the picture. Answers 304, 416, a single Range (reading only
- * the chunks it covers) and HEAD like {@link StoredResponse}.
+ * holds about two chunks of memory, not the picture. Answers 304, 412, 416, a single Range (reading
+ * only the chunks it covers) and HEAD like {@link StoredResponse}.
  */
 final class ChunkedResponse implements Response {
   /*
@@ -85,12 +86,19 @@ final class ChunkedResponse implements Response {
 
   /**
    * The index of the first chunk a request needs, or -1 when its answer carries no bytes of the
-   * body.
+   * body. Asked before the method is at hand: as for a GET, whose answer needs the most.
    */
   static int firstChunk(HttpHeaders request, ChunkedBody body) {
-    StoredResponse.Wanted wanted =
-        StoredResponse.Wanted.of(request, body.etag(), body.bodyLength());
-    return wanted.hasBody() ? (int) (wanted.first() / body.chunkBytes()) : -1;
+    ConditionalRequest.Decision decision = decide(HttpMethod.GET, request, body);
+    return decision.length(body.bodyLength()) > 0
+        ? (int) (decision.first() / body.chunkBytes())
+        : -1;
+  }
+
+  private static ConditionalRequest.Decision decide(
+      HttpMethod method, HttpHeaders request, ChunkedBody body) {
+    return ConditionalRequest.evaluate(
+        method, request, body.etag(), body.lastModified(), body.bodyLength());
   }
 
   @Override
@@ -106,42 +114,47 @@ final class ChunkedResponse implements Response {
   @Override
   public void write(ResponseChannel out) {
     long length = body.bodyLength();
-    StoredResponse.Wanted wanted =
-        StoredResponse.Wanted.of(out.requestHeaders(), body.etag(), length);
+    ConditionalRequest.Decision decision = decide(out.method(), out.requestHeaders(), body);
     boolean head = HttpMethod.HEAD.equals(out.method());
-    if (!wanted.hasBody() || head) {
+    if (decision.length(length) == 0 || head) {
       discard();
       FullHttpResponse r;
-      if (wanted.status() == HttpResponseStatus.OK
-          || wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
+      if (decision.sendsRepresentation()) {
         r =
             new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1,
-                wanted.status(),
+                decision.status(),
                 Unpooled.EMPTY_BUFFER,
                 DefaultHttpHeadersFactory.headersFactory().withValidation(false),
                 DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
-        StoredResponse.objectHeaders(
-            r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
+        representationHeaders(r.headers(), decision, length);
+        StoredResponse.common(r, vary, xCache);
       } else {
-        r = StoredResponse.bodiless(wanted, head, body.etag(), body.cacheControl());
+        r =
+            ObjectResponses.withoutRepresentation(
+                decision,
+                out.method(),
+                body.etag(),
+                body.lastModified(),
+                body.cacheControl(),
+                vary,
+                length,
+                xCache);
       }
-      StoredResponse.common(r, vary, xCache);
       ObjectResponses.setConnection(r.headers(), out);
       int bytes = r.content().readableBytes();
       out.write(r);
       out.end(bytes);
       return;
     }
-    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, wanted.status());
-    StoredResponse.objectHeaders(
-        r.headers(), wanted, length, body.contentType(), body.etag(), body.cacheControl());
+    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, decision.status());
+    representationHeaders(r.headers(), decision, length);
     StoredResponse.common(r, vary, xCache);
     ObjectResponses.setConnection(r.headers(), out);
     out.write(r);
     this.out = out;
-    next = wanted.first();
-    end = wanted.last() + 1;
+    next = decision.first();
+    end = decision.last(length) + 1;
     if (first != null && firstIndex == chunkOf(next)) {
       ready = first;
       readyIndex = firstIndex;
@@ -151,6 +164,18 @@ final class ChunkedResponse implements Response {
     stats.opened();
     out.closeFuture().addListener(f -> closed());
     pump();
+  }
+
+  private void representationHeaders(
+      HttpHeaders h, ConditionalRequest.Decision decision, long length) {
+    ObjectResponses.representationHeaders(
+        h,
+        decision,
+        length,
+        body.contentType(),
+        body.etag(),
+        body.lastModified(),
+        body.cacheControl());
   }
 
   /** Writes the chunk that is ready if the connection has room, and reads the next. Event loop. */

@@ -2,11 +2,13 @@ package io.imgcdn.shard.http;
 
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
-import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.Coalescer;
+import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamResponse;
@@ -33,6 +35,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,38 +46,51 @@ import org.slf4j.LoggerFactory;
  * owner (after a membership change) or the origin tier, one fill per key however many edges ask,
  * and store it.
  */
-public final class ShardTier implements ObjectServerHandler.Tier {
+public final class ShardTier implements Tier {
   /*
    * Store keys are "objectKey \u0001 path" (a control character cannot occur in a parsed URL): every
    * variant of one original sorts next to it, so a purge of an original is one key range. The origin is
    * picked by hashing the OBJECT key, so every variant of one original meets on one origin, where one S3
-   * GET serves them all (DESIGN.md).
+   * GET serves them all (docs/ARCHITECTURE.md).
    *
    * Hit path. A hit is first looked for in memory on the event loop (ShardStore.getCached: RocksDB's
    * memtables and block cache with ReadTier.BLOCK_CACHE_TIER, which answers Incomplete instead of reading
    * a file, so the event loop never does disk I/O); only when that cannot answer does the lookup go to the
    * store's threads (find) and the answer hop back. Either way the value is copied once, from RocksDB
    * into a pooled direct buffer, which goes to the socket as it is (StoredResponse): no body on the heap,
-   * no copy into a direct buffer by the transport. docs/SHARD-STORE.md has the profile that led here.
-   * A body stored in chunks (over 1 MiB) is not read whole: ChunkedResponse sends it chunk by chunk as
-   * the connection drains, so a slow client holds a chunk or two, not a 15 MB picture.
+   * no copy into a direct buffer by the transport. bench/results/2026-11-shard-vs-ats.md has the
+   * profile that led here. A body stored in chunks (over 1 MiB) is not read whole: ChunkedResponse
+   * sends it chunk by chunk as the connection drains, so a slow client holds a chunk or two, not a
+   * 15 MB picture.
    *
-   * Vary: Accept (/work/notes/VARY.md; AcceptClass). A response that varies by Accept is stored under
-   * objectKey \u0001 C.key(path) for the request's class C, with a marker entry (no body) under the plain
-   * key saying "look up the class". A lookup that finds the marker looks up the class's key. Fills send
-   * C's canonical Accept upstream, never the client's raw header, and are coalesced per class for
-   * variants (whether a preset negotiates is known only from its first response), per path for originals.
-   * Vary naming anything else (or *) is passed on and not stored.
+   * Vary: Accept (docs/SHARD-STORE.md; AcceptClass). A response that varies by Accept is stored
+   * under objectKey \u0001 C.key(path) for the request's class C, with a marker entry (no body)
+   * under the plain key saying "look up the class". A lookup that finds the marker looks up the
+   * class's key. Fills send C's canonical Accept upstream, never the client's raw header, and are
+   * coalesced per class for variants (whether a preset negotiates is known only from its first
+   * response), per path for originals. Vary naming anything else (or *) is passed on and not
+   * stored.
    *
    * Hand-off: when a shard joins, the keys it now owns are still cached on their previous owners. For
    * a while after a membership change (shard.handoff-window), a miss first asks the key's previous owner
    * with HANDOFF_HEADER (and the canonical Accept), which answers from its store only (hit, or 404
    * without going to the origin), so adding a shard to a warm cluster does not send a storm to S3.
    *
-   * Fills are coalesced until they are stored: the reply waits for the store write (tens of microseconds
-   * for a thumbnail), so a request right after it finds the object instead of asking the origin again. A
-   * failed or refused write costs a later miss, never a failed response; failures are counted and logged
-   * by FailureLog, not one line each. Only 200s are stored: errors are passed on uncached.
+   * Time: a request's Deadline is the lower of its caller's X-Imgcdn-Deadline and
+   * shard.upstream.deadline; a fill spends only what is left of it (every origin attempt tells the
+   * origin how long it is waited for), and a miss whose time is spent is answered 504 at once, without
+   * asking the origin. Hits are answered whatever is left. A coalesced fill runs within its first
+   * request's deadline. Every 5xx this shard answers names it and its cause ("shard-2: origin tier
+   * unavailable (timeout)"); one relayed from the origin is passed on as it came. A fill the origin
+   * tier failed keeps this shard's verdict "miss" (the failure is further up: the edge passes it on);
+   * "error" is for this shard's own failures (its store).
+   *
+   * Fills are coalesced until they are stored, so a request right after one finds it instead of asking
+   * the origin again; the reply waits for the store write (tens of microseconds for a thumbnail), but
+   * not past the request's deadline (a 15 MB write on a busy disk can take seconds): then the fill's
+   * own body answers. A failed or refused write costs a later miss, never a failed response; failures
+   * are counted and logged by FailureLog, not one line each. Only 200s are stored: errors are passed on
+   * uncached.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShardTier.class);
 
@@ -92,6 +109,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final RoutedClient origins;
   private final UpstreamClient peers;
   private final Duration handoffWindow;
+  private final Duration fillLimit;
   private final boolean admitFrequentOnly;
   private final Coalescer<Filled> fills = new Coalescer<>();
   private final Counter handoffHits;
@@ -102,6 +120,8 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   private final StreamStats streams;
 
   /**
+   * @param fillLimit the most one miss may take here (shard.upstream.deadline); a caller's
+   *     X-Imgcdn-Deadline lowers it
    * @param scheduler runs the store-failure log's summary lines (e.g. an event loop's schedule)
    */
   public ShardTier(
@@ -111,6 +131,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       RoutedClient origins,
       UpstreamClient peers,
       Duration handoffWindow,
+      Duration fillLimit,
       boolean admitFrequentOnly,
       MeterRegistry registry,
       FailureLogScheduler scheduler) {
@@ -120,6 +141,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     this.origins = origins;
     this.peers = peers;
     this.handoffWindow = handoffWindow;
+    this.fillLimit = fillLimit;
     this.admitFrequentOnly = admitFrequentOnly;
     this.hitChain = nodeId + ";hit";
     this.streams = new StreamStats(registry);
@@ -170,6 +192,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     boolean handoff = requestHeaders.contains(HANDOFF_HEADER);
+    Deadline deadline = Deadline.of(requestHeaders, fillLimit);
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     String key = storeKey(url);
     DirectLease lease = new DirectLease();
@@ -180,33 +203,60 @@ public final class ShardTier implements ObjectServerHandler.Tier {
             response(cached.get(), lease, null, hitChain));
       }
       lease.close();
-      return lookupRepresentation(url, accept, handoff, requestHeaders);
+      return named(lookupRepresentation(url, accept, handoff, requestHeaders, deadline));
     }
     DirectLease pooled = new DirectLease();
-    return store
-        .find(key, pooled, pooled)
-        .thenCompose(
-            found -> {
-              if (found.isEmpty()) {
-                return miss(url, accept, handoff, requestHeaders);
-              }
-              if (found.get() instanceof DirectObject o && isMarker(o)) {
-                pooled.close();
-                return lookupRepresentation(url, accept, handoff, requestHeaders);
-              }
-              return hit(
-                  found.get(),
-                  pooled,
-                  null,
-                  requestHeaders,
-                  hitChain,
-                  () -> miss(url, accept, handoff, requestHeaders));
-            });
+    return named(
+        store
+            .find(key, pooled, pooled)
+            .thenCompose(
+                found -> {
+                  if (found.isEmpty()) {
+                    return miss(url, accept, handoff, requestHeaders, deadline);
+                  }
+                  if (found.get() instanceof DirectObject o && isMarker(o)) {
+                    pooled.close();
+                    return lookupRepresentation(url, accept, handoff, requestHeaders, deadline);
+                  }
+                  return hit(
+                      found.get(),
+                      pooled,
+                      null,
+                      requestHeaders,
+                      hitChain,
+                      () -> miss(url, accept, handoff, requestHeaders, deadline));
+                }));
+  }
+
+  /** A failed answer as this shard's own: its 5xx name this node and their cause; 4xx stay. */
+  private CompletableFuture<Response> named(CompletableFuture<Response> answer) {
+    if (answer.isDone() && !answer.isCompletedExceptionally()) {
+      return answer;
+    }
+    return answer.exceptionally(
+        failure -> {
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof HttpError error) {
+            throw error.shouldReport() ? error.at(nodeId) : error;
+          }
+          if (cause instanceof RejectedExecutionException) {
+            throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, "store queue full", cause)
+                .at(nodeId);
+          }
+          throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
   }
 
   /** The plain key said "varies by Accept": the class's own entry, in memory first. */
   private CompletableFuture<Response> lookupRepresentation(
-      ImageUrl url, AcceptClass accept, boolean handoff, HttpHeaders requestHeaders) {
+      ImageUrl url,
+      AcceptClass accept,
+      boolean handoff,
+      HttpHeaders requestHeaders,
+      Deadline deadline) {
     String key = storeKey(url, accept);
     DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
@@ -226,13 +276,19 @@ public final class ShardTier implements ObjectServerHandler.Tier {
                         AcceptClass.VARY,
                         requestHeaders,
                         hitChain,
-                        () -> miss(url, accept, handoff, requestHeaders))
-                    : miss(url, accept, handoff, requestHeaders));
+                        () -> miss(url, accept, handoff, requestHeaders, deadline))
+                    : miss(url, accept, handoff, requestHeaders, deadline));
   }
 
   private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
     return new StoredResponse(
-        o.contentType(), o.etag(), o.cacheControl(), lease.take(o.bodyLength()), chain, vary);
+        o.contentType(),
+        o.etag(),
+        o.lastModified(),
+        o.cacheControl(),
+        lease.take(o.bodyLength()),
+        chain,
+        vary);
   }
 
   /**
@@ -278,7 +334,11 @@ public final class ShardTier implements ObjectServerHandler.Tier {
   }
 
   private CompletableFuture<Response> miss(
-      ImageUrl url, AcceptClass accept, boolean handoff, HttpHeaders requestHeaders) {
+      ImageUrl url,
+      AcceptClass accept,
+      boolean handoff,
+      HttpHeaders requestHeaders,
+      Deadline deadline) {
     if (handoff) {
       return CompletableFuture.<Response>completedFuture(
           Reply.error(
@@ -286,76 +346,95 @@ public final class ShardTier implements ObjectServerHandler.Tier {
               "not cached on " + nodeId + " (hand-off)",
               nodeId + ";miss"));
     }
-    return fill(url, accept, requestHeaders);
+    return fill(url, accept, requestHeaders, deadline);
   }
 
   private CompletableFuture<Response> fill(
-      ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders) {
+      ImageUrl url, AcceptClass accept, HttpHeaders requestHeaders, Deadline deadline) {
     // Originals never vary; a variant may (known only from the first response), so its fills are
     // per class.
     String flight = url instanceof ImageUrl.Original ? storeKey(url) : storeKey(url, accept);
     // The flight ends once the fill is stored (or refused), not when it arrives: a request in
-    // between joins
-    // it instead of missing the store and asking the origin again (a put takes tens of
-    // microseconds).
+    // between joins it instead of missing the store and asking the origin again.
     Coalescer.Join<Filled> fill =
         fills.join(
             flight,
             () ->
-                fetch(url, accept)
-                    .thenCompose(
-                        fetched ->
-                            keepOrNot(url, accept, fetched)
-                                .thenApply(key -> new Filled(fetched, key))));
+                fetch(url, accept, deadline)
+                    .thenApply(fetched -> new Filled(fetched, keepOrNot(url, accept, fetched))),
+            Filled::stored);
     return fill.future()
         .thenCompose(
             filled -> {
               Fetched fetched = filled.fetched();
               String chain = fetched.chain(fill.leader() ? null : nodeId);
-              // A body the store keeps in chunks is answered from the store, chunk by chunk: from
-              // the fill's own
-              // array, every waiter's response would hold the whole body until its client drained
-              // it.
-              if (filled.storedKey() == null
-                  || !ShardStore.storesInChunks(fetched.reply().object().body().length)) {
-                return CompletableFuture.completedFuture(fetched.response(chain));
-              }
-              DirectLease lease = new DirectLease();
               Supplier<CompletableFuture<Response>> fromFill =
                   () -> CompletableFuture.completedFuture(fetched.response(chain));
-              // Gone already, or the store refused the read (a full queue): the fill's own body
-              // still answers.
-              return store
-                  .find(filled.storedKey(), lease, lease)
+              // The answer waits for the store write (tens of microseconds for a thumbnail), but
+              // never past this request's deadline: a 15 MB write on a busy disk can take seconds,
+              // and the caller would give up on an object this shard has. Then the fill's own body
+              // answers.
+              return filled
+                  .stored()
+                  .thenApply(Optional::ofNullable)
+                  .completeOnTimeout(
+                      Optional.empty(), Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS)
                   .thenCompose(
-                      found ->
-                          found.isPresent()
-                              ? hit(
-                                  found.get(),
-                                  lease,
-                                  fetched.vary(),
-                                  requestHeaders,
-                                  chain,
-                                  fromFill)
-                              : fromFill.get())
-                  .exceptionallyCompose(e -> fromFill.get());
+                      storedKey ->
+                          storedKey.isPresent()
+                                  && ShardStore.storesInChunks(
+                                      fetched.reply().object().body().length)
+                              ? fromStore(storedKey.get(), fetched, requestHeaders, chain, fromFill)
+                              : fromFill.get());
             });
   }
 
   /**
-   * A fill's result, and the key it was stored under when it is answered from the store (else
-   * null).
+   * A stored fill whose body the store keeps in chunks, answered from the store chunk by chunk:
+   * from the fill's own array, every waiter's response would hold the whole body until its client
+   * drained it. Gone already, or the store refused the read (a full queue): the fill's own body
+   * still answers.
    */
-  private record Filled(Fetched fetched, String storedKey) {}
+  private CompletableFuture<Response> fromStore(
+      String storedKey,
+      Fetched fetched,
+      HttpHeaders requestHeaders,
+      String chain,
+      Supplier<CompletableFuture<Response>> fromFill) {
+    DirectLease lease = new DirectLease();
+    return store
+        .find(storedKey, lease, lease)
+        .thenCompose(
+            found ->
+                found.isPresent()
+                    ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
+                    : fromFill.get())
+        .exceptionallyCompose(e -> fromFill.get());
+  }
+
+  /**
+   * A fill's result, and its store write: the key it was stored under, or null when it was not
+   * stored.
+   */
+  private record Filled(Fetched fetched, CompletableFuture<String> stored) {}
 
   /**
    * From the key's previous owner if it has it, else from the origin; with the class's canonical
-   * Accept.
+   * Accept, within {@code deadline}.
    */
-  private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept) {
+  private CompletableFuture<Fetched> fetch(ImageUrl url, AcceptClass accept, Deadline deadline) {
+    if (deadline.spent()) {
+      return CompletableFuture.completedFuture(
+          upstreamFailed(
+              new HttpError(
+                  HttpResponseStatus.GATEWAY_TIMEOUT,
+                  "deadline spent before the origin was asked ("
+                      + deadline.givenMillis()
+                      + " ms given)")));
+    }
     HttpHeaders headers =
         new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
-    return fromPreviousOwner(url, accept)
+    return fromPreviousOwner(url, accept, deadline)
         .thenCompose(
             handed ->
                 handed.isPresent()
@@ -366,14 +445,35 @@ public final class ShardTier implements ObjectServerHandler.Tier {
                             url.objectKey(),
                             url.encodedPath(),
                             headers,
-                            "origin")
-                        .thenApply(routed -> Fetched.of(routed, nodeId + ";miss")));
+                            "origin",
+                            deadline)
+                        .thenApply(routed -> fetched(routed.response()))
+                        .exceptionally(this::upstreamFailed));
+  }
+
+  /**
+   * No origin answered (or no time was left to ask): a 5xx naming this shard and the cause, with
+   * this shard's verdict "miss", not "error". Its cache worked; the tier behind it failed, and the
+   * edge passes such an answer on (CandidateWalk.relayedFailure) instead of asking another shard,
+   * which would ask the same origins with what is left of the same deadline.
+   */
+  private Fetched upstreamFailed(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof HttpError error && error.shouldReport()) {
+      LOG.warn("{}: {}", nodeId, error.getMessage());
+      return new Fetched(Reply.error(error.at(nodeId), Reply.chain(nodeId, "miss", "")), null);
+    }
+    throw failure instanceof CompletionException c ? c : new CompletionException(cause);
   }
 
   /**
    * The key's copy on its owner under the previous ring, if that was another shard and it has it.
    */
-  private CompletableFuture<Optional<Fetched>> fromPreviousOwner(ImageUrl url, AcceptClass accept) {
+  private CompletableFuture<Optional<Fetched>> fromPreviousOwner(
+      ImageUrl url, AcceptClass accept, Deadline deadline) {
     Optional<ClusterView.Rings> previous = cluster.previous(handoffWindow);
     if (previous.isEmpty() || previous.get().shards().nodes().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -382,18 +482,23 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     if (owner.id().equals(nodeId)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
+    Duration wait = deadline.left();
+    if (wait.compareTo(peers.settings().responseTimeout()) > 0) {
+      wait = peers.settings().responseTimeout();
+    }
     HttpHeaders headers =
-        new DefaultHttpHeaders()
-            .set(HANDOFF_HEADER, "1")
-            .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+        Deadline.put(
+            new DefaultHttpHeaders()
+                .set(HANDOFF_HEADER, "1")
+                .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()),
+            wait);
     return peers
-        .get(owner.address(), url.encodedPath(), headers)
+        .get(owner.address(), url.encodedPath(), headers, wait)
         .handle(
             (response, failure) -> {
               if (failure == null && response.status() == 200) {
                 handoffHits.increment();
-                return Optional.of(
-                    Fetched.of(new RoutedClient.Routed(owner, response), nodeId + ";miss"));
+                return Optional.of(fetched(response));
               }
               handoffMisses.increment();
               return Optional.empty();
@@ -431,6 +536,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
         new StoredObject(
             object.contentType(),
             object.etag(),
+            object.lastModified(),
             object.cacheControl(),
             System.currentTimeMillis(),
             object.body());
@@ -449,7 +555,12 @@ public final class ShardTier implements ObjectServerHandler.Tier {
               // The marker only leads somewhere once a representation is there.
               StoredObject marker =
                   new StoredObject(
-                      VARIES_MARKER_TYPE, "", "no-store", System.currentTimeMillis(), new byte[0]);
+                      VARIES_MARKER_TYPE,
+                      "",
+                      "",
+                      "no-store",
+                      System.currentTimeMillis(),
+                      new byte[0]);
               return store
                   .put(plainKey, marker)
                   .handle(
@@ -523,14 +634,16 @@ public final class ShardTier implements ObjectServerHandler.Tier {
     return o.bodyLength() == 0 && VARIES_MARKER_TYPE.equals(o.contentType());
   }
 
+  /** A fill's answer from a peer or the origin tier, this shard's miss in front of its chain. */
+  private Fetched fetched(UpstreamResponse response) {
+    List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
+    return new Fetched(
+        response.toReply(Reply.chain(nodeId, "miss", response.xCache())),
+        varies.isEmpty() ? null : String.join(", ", varies));
+  }
+
   /** What a fill brought back: the reply and the response's Vary header (null without one). */
   private record Fetched(Reply reply, String vary) {
-    static Fetched of(RoutedClient.Routed routed, String ownChain) {
-      UpstreamResponse response = routed.response();
-      List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
-      return new Fetched(
-          routed.toReply(ownChain), varies.isEmpty() ? null : String.join(", ", varies));
-    }
 
     /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
     boolean variesByAcceptOnly() {
@@ -573,6 +686,7 @@ public final class ShardTier implements ObjectServerHandler.Tier {
       return new StoredResponse(
           o.contentType(),
           o.etag(),
+          o.lastModified(),
           o.cacheControl(),
           Unpooled.wrappedBuffer(o.body()),
           chain,

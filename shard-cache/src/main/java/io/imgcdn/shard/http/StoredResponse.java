@@ -1,6 +1,6 @@
 package io.imgcdn.shard.http;
 
-import io.imgcdn.common.http.ByteRange;
+import io.imgcdn.common.http.ConditionalRequest;
 import io.imgcdn.common.http.HttpDates;
 import io.imgcdn.common.http.ObjectResponses;
 import io.imgcdn.common.http.Response;
@@ -11,18 +11,17 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An object the shard serves from a buffer it owns: a hit read from the store into pooled direct
- * memory, or a fill's body on the heap. Written as a 200, or as the 304, 206 or 416 the request's
- * headers ask for; HEAD without the body.
+ * memory, or a fill's body on the heap. Written as a 200, or as the 206, 304, 412 or 416 the
+ * request's headers ask for ({@link ConditionalRequest}); HEAD without the body.
  */
 final class StoredResponse implements Response {
   /*
@@ -31,17 +30,16 @@ final class StoredResponse implements Response {
    * socket as it is: a direct buffer needs no copy into another one before the write (a heap array, as
    * Reply carries, is copied into direct memory by the transport on every write).
    */
-  private static final byte[] UNSATISFIABLE =
-      "range not satisfiable\n".getBytes(StandardCharsets.US_ASCII);
-
   private final String contentType;
   private final String etag;
+  private final String lastModified;
   private final String cacheControl;
   private final String xCache;
-  private final String vary;
-  private ByteBuf body;
+  private final @Nullable String vary;
+  private @Nullable ByteBuf body;
 
   /**
+   * @param lastModified the Last-Modified stored with the object, "" without one
    * @param body the body's bytes from its reader index to its writer index; this response owns one
    *     reference
    * @param vary the Vary header to send (null: none), e.g. "Accept" for one representation of
@@ -50,12 +48,14 @@ final class StoredResponse implements Response {
   StoredResponse(
       String contentType,
       String etag,
+      String lastModified,
       String cacheControl,
       ByteBuf body,
       String xCache,
-      String vary) {
+      @Nullable String vary) {
     this.contentType = contentType;
     this.etag = etag;
+    this.lastModified = lastModified;
     this.cacheControl = cacheControl;
     this.body = body;
     this.xCache = xCache;
@@ -98,114 +98,35 @@ final class StoredResponse implements Response {
   /** The response the request asks for; takes over {@code b} (its content, or released). */
   private FullHttpResponse respond(ResponseChannel out, ByteBuf b) {
     int length = b.readableBytes();
-    Wanted wanted = Wanted.of(out.requestHeaders(), etag, length);
-    if (wanted.status() != HttpResponseStatus.OK
-        && wanted.status() != HttpResponseStatus.PARTIAL_CONTENT) {
+    ConditionalRequest.Decision decision =
+        ConditionalRequest.evaluate(out.method(), out.requestHeaders(), etag, lastModified, length);
+    if (!decision.sendsRepresentation()) {
       b.release();
-      return common(
-          bodiless(wanted, HttpMethod.HEAD.equals(out.method()), etag, cacheControl), vary, xCache);
+      return ObjectResponses.withoutRepresentation(
+          decision, out.method(), etag, lastModified, cacheControl, vary, length, xCache);
     }
-    int first = b.readerIndex() + (int) wanted.first();
-    b.setIndex(first, first + (int) wanted.length());
+    int sent = (int) decision.length(length);
+    int first = b.readerIndex() + (int) decision.first();
+    b.setIndex(first, first + sent);
     ByteBuf content = b;
-    if (HttpMethod.HEAD.equals(out.method()) || wanted.length() == 0) {
+    if (HttpMethod.HEAD.equals(out.method()) || sent == 0) {
       b.release();
       content = Unpooled.EMPTY_BUFFER;
     }
     FullHttpResponse r =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
-            wanted.status(),
+            decision.status(),
             content,
             DefaultHttpHeadersFactory.headersFactory().withValidation(false),
             DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
-    objectHeaders(r.headers(), wanted, length, contentType, etag, cacheControl);
+    ObjectResponses.representationHeaders(
+        r.headers(), decision, length, contentType, etag, lastModified, cacheControl);
     return common(r, vary, xCache);
   }
 
-  /**
-   * What a request asks of an object of {@code length} bytes: 304 (If-None-Match matched), 416 (a
-   * Range outside it), 206 with bytes {@code first..last}, or 200 with all of it ({@code
-   * first..last} the whole).
-   */
-  record Wanted(HttpResponseStatus status, long first, long last) {
-    static Wanted of(HttpHeaders request, String etag, long length) {
-      String ifNoneMatch = request.get(HttpHeaderNames.IF_NONE_MATCH);
-      if (ifNoneMatch != null && ObjectResponses.etagMatches(ifNoneMatch, etag)) {
-        return new Wanted(HttpResponseStatus.NOT_MODIFIED, 0, -1);
-      }
-      String range = request.get(HttpHeaderNames.RANGE);
-      if (range != null
-          && ObjectResponses.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag)) {
-        ByteRange parsed = ByteRange.parse(range, length);
-        if (parsed == ByteRange.UNSATISFIABLE) {
-          return new Wanted(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, 0, length - 1);
-        }
-        if (parsed != null) {
-          return new Wanted(HttpResponseStatus.PARTIAL_CONTENT, parsed.first(), parsed.last());
-        }
-      }
-      return new Wanted(HttpResponseStatus.OK, 0, length - 1);
-    }
-
-    /** Body bytes the answer carries (0 for 304 and 416, whose bodies are not the object's). */
-    long length() {
-      return hasBody() ? last - first + 1 : 0;
-    }
-
-    /** Whether the answer sends bytes of the object (a 200 or 206 with at least one byte). */
-    boolean hasBody() {
-      return (status == HttpResponseStatus.OK || status == HttpResponseStatus.PARTIAL_CONTENT)
-          && last >= first;
-    }
-  }
-
-  /** The 304 or 416 for {@code wanted}, without the common headers. */
-  static FullHttpResponse bodiless(Wanted wanted, boolean head, String etag, String cacheControl) {
-    if (wanted.status() == HttpResponseStatus.NOT_MODIFIED) {
-      FullHttpResponse r =
-          new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
-      r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
-      return r;
-    }
-    FullHttpResponse r =
-        new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1,
-            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-            head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(UNSATISFIABLE));
-    r.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, UNSATISFIABLE.length)
-        .set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + (wanted.last() + 1))
-        .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    return r;
-  }
-
-  /** The headers of a 200 or 206 carrying {@code wanted} of an object of {@code length} bytes. */
-  static void objectHeaders(
-      HttpHeaders h,
-      Wanted wanted,
-      long length,
-      String contentType,
-      String etag,
-      String cacheControl) {
-    h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-    h.set(HttpHeaderNames.CONTENT_LENGTH, wanted.length());
-    if (wanted.status() == HttpResponseStatus.PARTIAL_CONTENT) {
-      h.set(
-          HttpHeaderNames.CONTENT_RANGE,
-          "bytes " + wanted.first() + "-" + wanted.last() + "/" + length);
-    }
-    if (!etag.isEmpty()) {
-      h.set(HttpHeaderNames.ETAG, etag);
-    }
-    h.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
-    h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-  }
-
-  /** Vary (when set), Date and X-Cache, which every answer carries. */
-  static <R extends HttpResponse> R common(R r, String vary, String xCache) {
+  /** Vary (when set), Date and X-Cache, which a 200 or 206 carries after its object headers. */
+  static <R extends HttpResponse> R common(R r, @Nullable String vary, String xCache) {
     HttpHeaders h = r.headers();
     if (vary != null) {
       h.set(HttpHeaderNames.VARY, vary);

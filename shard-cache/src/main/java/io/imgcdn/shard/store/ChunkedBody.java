@@ -26,6 +26,11 @@ public final class ChunkedBody implements StoreHit {
   }
 
   @Override
+  public String lastModified() {
+    return header.lastModified();
+  }
+
+  @Override
   public String cacheControl() {
     return header.cacheControl();
   }

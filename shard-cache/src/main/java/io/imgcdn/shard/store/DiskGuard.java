@@ -1,6 +1,6 @@
 package io.imgcdn.shard.store;
 
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The store's last line of defence for its byte bound: refuses a write that could take the
@@ -26,32 +26,50 @@ final class DiskGuard {
    * between measurements, so the directory is walked again only when a write would cross the limit:
    * every (limit - measured) / 2 bytes of writes in steady state, at most once per write near the
    * bound. A write still refused after a fresh measurement is not stored (a cache may skip a fill).
+   *
+   * maxBytes here is the store's effective bound (DiskRoom: the lower of the setting and what the
+   * filesystem can give), so the limit comes with each measurement; StoreSpace also hands the guard
+   * its own measurement every second, so a filesystem that others fill is noticed without a write
+   * crossing the old limit first.
    */
 
-  private final long limit;
-  private final LongSupplier measure;
+  /** Bytes of the directory plus bytes in memtables, and the limit for them, measured together. */
+  record Measurement(long usedBytes, long limitBytes) {}
+
+  private final Supplier<Measurement> measure;
   private long estimate;
+  private long limit;
 
   /**
-   * @param limit bytes the estimate may reach (maxBytes - slack)
-   * @param measure bytes of the directory plus bytes in memtables, measured now
+   * @param measure the directory's bytes plus the memtables', and the limit (bound - slack), now
    */
-  DiskGuard(long limit, LongSupplier measure) {
-    this.limit = limit;
+  DiskGuard(Supplier<Measurement> measure) {
     this.measure = measure;
     this.estimate = Long.MAX_VALUE; // measure before the first write
+    this.limit = 0;
   }
 
   /** Whether a write of {@code bytes} may go ahead; if so it is counted. */
   synchronized boolean tryAdmit(long bytes) {
     long needed = 2 * bytes;
     if (estimate > limit - needed) {
-      estimate = measure.getAsLong();
+      update(measure.get());
       if (estimate > limit - needed) {
         return false;
       }
     }
     estimate += needed;
     return true;
+  }
+
+  /** Makes the next write measure again first (the disk changed in a way the count cannot tell). */
+  synchronized void invalidate() {
+    estimate = Long.MAX_VALUE;
+  }
+
+  /** Starts counting again from a measurement taken now. */
+  synchronized void update(Measurement measurement) {
+    estimate = measurement.usedBytes();
+    limit = measurement.limitBytes();
   }
 }

@@ -26,8 +26,8 @@ final class HotSetPolicy {
    * Thresholds 0, 2, 3, 4, 5, 6 were simulated at caches of 1-20% of the catalog: 4 beat LRU at every
    * size; 5 and 6 win more at small caches but lose at 20% and delay new popular objects longer.
    *
-   * The figures that chose the constants (byte hit ratio, bytes written) are in docs/SHARD-STORE.md,
-   * from PolicySimulation.
+   * The figures that chose the constants (byte hit ratio, bytes written) are in docs/BENCHMARKS.md
+   * ("Shard store"), from PolicySimulation.
    *
    * [1] CacheLib: B. Berg et al. The CacheLib Caching Engine: Design and Experiences at Scale.
    *     OSDI 2020 (BlockCache, reinsertion policy).

@@ -1,8 +1,8 @@
 package io.imgcdn.shard.store;
 
 /**
- * How the store reads its table files (RocksDB's options); see docs/SHARD-STORE.md "The hit path"
- * and "Default read mode (session 4)".
+ * How the store reads its table files (RocksDB's options); see docs/SHARD-STORE.md "Read modes and
+ * the block cache" and "Default read mode (session 4)".
  */
 public enum ReadMode {
   /**

@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 public final class ReadModeChoice {
 
   /*
-   * Why (docs/SHARD-STORE.md "Default read mode (session 4)" has the measurements):
+   * Why (bench/results/2026-11-shard-vs-ats.md "Default read mode (session 4)" has the
+   * measurements):
    *
    * - A cold 64 KiB read costs this VM ~60 µs of CPU through the page cache (pread) and ~30 µs with O_DIRECT;
    *   over HTTP the shard served 0.77x Traffic Server's cold hits/s with pread and 1.00x with O_DIRECT. Cold
@@ -149,7 +150,8 @@ public final class ReadModeChoice {
             blockCache,
             mode,
             config.admitMinRequests(),
-            config.ramBytes());
+            config.ramBytes(),
+            config.diskReserveBytes());
     return new Settled(
         settled,
         "reads="

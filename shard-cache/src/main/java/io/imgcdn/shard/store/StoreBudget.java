@@ -34,11 +34,15 @@ record StoreBudget(
    *                                                      finished; we allow two flush outputs (each ~m,
    *                                                      uncompressed, plus index/filter < 1%) to land
    *                                                      before the drop runs
+   *   spare       m                                      DiskRoom's spare file, deleted when the
+   *                                                      filesystem is full so RocksDB can still log
+   *                                                      deletes and FIFO drops, and flush a memtable
+   *                                                      when it recovers
    *   fixed       fixedOverheadBytes                     info LOG: 3 files x 256 KiB; MANIFEST: rolled at
    *                                                      512 KiB, so old + new <= 1 MiB; OPTIONS x2,
    *                                                      CURRENT, IDENTITY, LOCK: a few tens of KiB
    *
-   *   maxBytes >= tableFilesBytes + 4 m + fixed;  we reserve 5 m, the fifth m for the small per-file
+   *   maxBytes >= tableFilesBytes + 5 m + fixed;  we reserve 6 m, the sixth for the small per-file
    *   overheads above and for a flush that starts while the previous drop is still being applied.
    *
    * Sizing: writeBufferBytes = maxBytes / 64 clamped to [1 MiB, 256 MiB] (larger memtables mean fewer
@@ -46,14 +50,18 @@ record StoreBudget(
    * [.., 16 MiB] (15 MB images fit from 512 MiB up; a small store does not let one object take more
    * than 1/32 of it). fixed = 3 MiB.
    *
-   * Examples: 16 MiB -> tables 5.5 MiB (34%); 64 MiB -> 46 MiB (72%); 1 GiB -> 861 MiB (84%);
-   * 256 GiB -> 254.6 GiB (99.4%).
+   * Examples: 16 MiB -> tables 4 MiB (25%); 64 MiB -> 43 MiB (67%); 1 GiB -> 829 MiB (81%);
+   * 256 GiB -> 254.4 GiB (99.4%).
+   *
+   * While the store runs, its bound may be lower than maxBytes (DiskRoom: what the filesystem can
+   * give); the headroom stays as sized here and the table files get what is left
+   * (tableFilesBytesWithin), as long as that holds one memtable's flush (roomToWrite).
    */
 
   static final long MIB = 1L << 20;
   static final long FIXED_OVERHEAD_BYTES = 3 * MIB;
   static final long MAX_VALUE_BYTES_CAP = 16 * MIB;
-  static final int MEMTABLE_RESERVE = 5;
+  static final int MEMTABLE_RESERVE = 6;
   static final long INFO_LOG_FILE_BYTES = 256 * 1024;
   static final int INFO_LOG_FILES_KEPT = 3;
   static final long MANIFEST_FILE_BYTES = 512 * 1024;
@@ -73,5 +81,39 @@ record StoreBudget(
               + ")");
     }
     return new StoreBudget(maxBytes, writeBuffer, maxValue, FIXED_OVERHEAD_BYTES, tables);
+  }
+
+  /** One memtable at its largest, m: also the size of DiskRoom's spare file. */
+  long memtableBytes() {
+    return writeBufferBytes + maxValueBytes;
+  }
+
+  /** Everything but the table files: WAL, flush outputs not yet dropped, spare, fixed files. */
+  long headroomBytes() {
+    return maxBytes - tableFilesBytes;
+  }
+
+  /**
+   * FIFO's share of the table files within a bound lower than {@link #maxBytes} (what the
+   * filesystem can give): the bound less the same headroom, rounded down to whole write buffers (so
+   * that small changes of the free space do not reset RocksDB's options every time), never more
+   * than {@link #tableFilesBytes}, and 0 when the headroom alone does not fit. Within one write
+   * buffer of {@link #tableFilesBytes} it is all of it (a filesystem's own blocks make an empty one
+   * give a little less than its size; the guard holds the bound exactly).
+   */
+  long tableFilesBytesWithin(long boundBytes) {
+    long share = boundBytes - headroomBytes();
+    if (share >= tableFilesBytes - writeBufferBytes) {
+      return tableFilesBytes;
+    }
+    return Math.max(0, share / writeBufferBytes * writeBufferBytes);
+  }
+
+  /**
+   * Whether a bound leaves the table files room for at least one memtable's flush, i.e. whether the
+   * store can write within it.
+   */
+  boolean roomToWrite(long boundBytes) {
+    return tableFilesBytesWithin(boundBytes) >= memtableBytes();
   }
 }

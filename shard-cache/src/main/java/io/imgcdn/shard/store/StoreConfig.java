@@ -25,6 +25,10 @@ import java.util.Objects;
  * @param ramBytes the RAM the read-mode and block-cache defaults assume; {@link #RAM_AUTO} for the
  *     machine's ({@link MachineMemory#totalBytes()}: MemTotal, or the cgroup's limit if lower). Set
  *     it to this store's share where several stores or other services share the machine
+ * @param diskReserveBytes bytes of the directory's filesystem the store leaves free: its bound is
+ *     the lower of {@code maxBytes} and what the filesystem can give (its own bytes plus the free
+ *     space, minus this); {@link #DISK_RESERVE_AUTO} for {@link DiskRoom#autoReserveBytes} (1% of
+ *     the filesystem, at least 8 MiB and at most 1 GiB)
  */
 public record StoreConfig(
     Path directory,
@@ -34,7 +38,8 @@ public record StoreConfig(
     long blockCacheBytes,
     ReadMode readMode,
     int admitMinRequests,
-    long ramBytes) {
+    long ramBytes,
+    long diskReserveBytes) {
 
   /**
    * Smallest accepted {@link #maxBytes()}: below it RocksDB's fixed files and buffers leave no room
@@ -54,7 +59,13 @@ public record StoreConfig(
   /** {@link #ramBytes()} that means the machine's ({@link MachineMemory#totalBytes()}). */
   public static final long RAM_AUTO = -1;
 
-  /** Default of {@link #admitMinRequests()}: chosen by simulation (docs/SHARD-STORE.md). */
+  /** {@link #diskReserveBytes()} that means {@link DiskRoom#autoReserveBytes}. */
+  public static final long DISK_RESERVE_AUTO = -1;
+
+  /**
+   * Default of {@link #admitMinRequests()}: chosen by simulation (docs/BENCHMARKS.md, "Shard
+   * store").
+   */
   public static final int DEFAULT_ADMIT_MIN_REQUESTS = HotSetPolicy.ADMIT_MIN_FREQUENCY;
 
   /** Largest {@link #admitMinRequests()}: the frequency sketch counts to 15. */
@@ -92,6 +103,28 @@ public record StoreConfig(
         RAM_AUTO);
   }
 
+  /** Settings with the default disk reserve ({@link #DISK_RESERVE_AUTO}). */
+  public StoreConfig(
+      Path directory,
+      long maxBytes,
+      int threads,
+      int queueCapacity,
+      long blockCacheBytes,
+      ReadMode readMode,
+      int admitMinRequests,
+      long ramBytes) {
+    this(
+        directory,
+        maxBytes,
+        threads,
+        queueCapacity,
+        blockCacheBytes,
+        readMode,
+        admitMinRequests,
+        ramBytes,
+        DISK_RESERVE_AUTO);
+  }
+
   public StoreConfig {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(readMode, "readMode");
@@ -122,6 +155,24 @@ public record StoreConfig(
       throw new IllegalArgumentException(
           "ramBytes: " + ramBytes + " (expected: > 0, or -1 for the machine's)");
     }
+    if (diskReserveBytes < DISK_RESERVE_AUTO) {
+      throw new IllegalArgumentException(
+          "diskReserveBytes: " + diskReserveBytes + " (expected: >= 0, or -1 for auto)");
+    }
+  }
+
+  /** The same settings with another disk reserve ({@link #DISK_RESERVE_AUTO} for auto). */
+  public StoreConfig withDiskReserveBytes(long bytes) {
+    return new StoreConfig(
+        directory,
+        maxBytes,
+        threads,
+        queueCapacity,
+        blockCacheBytes,
+        readMode,
+        admitMinRequests,
+        ramBytes,
+        bytes);
   }
 
   /**

@@ -9,6 +9,9 @@ public sealed interface StoreHit permits DirectObject, ChunkedBody {
 
   String etag();
 
+  /** The Last-Modified value stored with the object, "" when it has none. */
+  String lastModified();
+
   String cacheControl();
 
   long storedAtMillis();

@@ -16,7 +16,7 @@ final class ValueCodec {
    *
    *   offset  size  field
    *   0       1     version (1)
-   *   1       1     flags (0; reserved)
+   *   1       1     flags: bit 0 (FLAG_LAST_MODIFIED) says lastModified follows cacheControl; other bits 0
    *   2       2     headerLength: bytes from offset 0 to the first body byte
    *   4       8     storedAtMillis
    *   12      8     writeSequence: RocksDB's last sequence number when the value was written; the
@@ -26,6 +26,7 @@ final class ValueCodec {
    *   28      2+n   contentType (u16 length, UTF-8)
    *   ..      2+n   etag
    *   ..      2+n   cacheControl
+   *   ..      2+n   lastModified, only with FLAG_LAST_MODIFIED (an HTTP-date as the origin sent it)
    *   ..      4     headerCrc32c: CRC32C of every header byte before it
    *   headerLength  body
    *
@@ -41,6 +42,11 @@ final class ValueCodec {
    * and in one memtable, so one flush writes them into one table file and FIFO drops them together.
    * Chunking lets a Range read fetch only the chunks it covers and keeps a 15 MB body out of one
    * 15 MB block.
+   *
+   * Last-Modified came after the first values were written: those have flags 0 and read as objects
+   * without one, and a value whose object has none is still written with flags 0, byte for byte as
+   * before. A reader that knew no flags would refuse a value with the flag (its strings would not end where
+   * the header does) as corrupt: a miss and a fill, never a wrong answer.
    *
    * Why two checksums: the header's own CRC guards the metadata (a flipped bit in the content type
    * must not reach a client either) and lets a reader trust headerLength and bodyLength before it
@@ -58,6 +64,9 @@ final class ValueCodec {
   static final int HEADER_OVERHEAD_BYTES = FIXED_HEADER_BYTES + 3 * 2 + 4;
 
   static final int CHUNK_PREFIX_BYTES = 12;
+
+  /** Flags bit: the header holds a lastModified string after cacheControl. */
+  static final byte FLAG_LAST_MODIFIED = 1;
 
   private ValueCodec() {}
 
@@ -102,6 +111,7 @@ final class ValueCodec {
   record Header(
       String contentType,
       String etag,
+      String lastModified,
       String cacheControl,
       long storedAtMillis,
       long writeSequence,
@@ -127,6 +137,7 @@ final class ValueCodec {
       return new Header(
           contentType,
           etag,
+          lastModified,
           cacheControl,
           storedAtMillis,
           sequence,
@@ -142,25 +153,20 @@ final class ValueCodec {
    * from {@link #encodeChunk}.
    */
   static byte[] encodeChunkedHeader(StoredObject object, long writeSequence, int chunkBytes) {
-    byte[] contentType = utf8("contentType", object.contentType());
-    byte[] etag = utf8("etag", object.etag());
-    byte[] cacheControl = utf8("cacheControl", object.cacheControl());
+    byte[][] strings = headerStrings(object);
     byte[] body = object.body();
-    int headerLength =
-        HEADER_OVERHEAD_BYTES + 4 + contentType.length + etag.length + cacheControl.length;
+    int headerLength = HEADER_OVERHEAD_BYTES + 4 + stringBytes(strings);
     byte[] value = new byte[headerLength];
     ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
     out.put(VERSION_CHUNKED)
-        .put((byte) 0)
+        .put(flags(strings))
         .putShort((short) headerLength)
         .putLong(object.storedAtMillis())
         .putLong(writeSequence)
         .putInt(body.length)
         .putInt(crc32c(body, 0, body.length))
         .putInt(chunkBytes);
-    putString(out, contentType);
-    putString(out, etag);
-    putString(out, cacheControl);
+    putStrings(out, strings);
     out.putInt(crc32c(value, 0, out.position()));
     return value;
   }
@@ -229,24 +235,19 @@ final class ValueCodec {
   }
 
   static byte[] encode(StoredObject object, long writeSequence) {
-    byte[] contentType = utf8("contentType", object.contentType());
-    byte[] etag = utf8("etag", object.etag());
-    byte[] cacheControl = utf8("cacheControl", object.cacheControl());
+    byte[][] strings = headerStrings(object);
     byte[] body = object.body();
-    int headerLength =
-        HEADER_OVERHEAD_BYTES + contentType.length + etag.length + cacheControl.length;
+    int headerLength = HEADER_OVERHEAD_BYTES + stringBytes(strings);
     byte[] value = new byte[headerLength + body.length];
     ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
     out.put(VERSION)
-        .put((byte) 0)
+        .put(flags(strings))
         .putShort((short) headerLength)
         .putLong(object.storedAtMillis())
         .putLong(writeSequence)
         .putInt(body.length)
         .putInt(crc32c(body, 0, body.length));
-    putString(out, contentType);
-    putString(out, etag);
-    putString(out, cacheControl);
+    putStrings(out, strings);
     out.putInt(crc32c(value, 0, out.position()));
     out.put(body);
     return value;
@@ -285,7 +286,12 @@ final class ValueCodec {
     byte[] body = new byte[header.bodyLength()];
     System.arraycopy(value, header.headerLength(), body, 0, body.length);
     return new StoredObject(
-        header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(), body);
+        header.contentType(),
+        header.etag(),
+        header.lastModified(),
+        header.cacheControl(),
+        header.storedAtMillis(),
+        body);
   }
 
   /**
@@ -303,7 +309,15 @@ final class ValueCodec {
       throw new CorruptValueException(
           "version " + version + " (expected: " + VERSION + " or " + VERSION_CHUNKED + ")");
     }
-    in.get(); // flags
+    byte flags = in.get();
+    if ((flags & ~FLAG_LAST_MODIFIED) != 0) {
+      throw new CorruptValueException(
+          "flags "
+              + Integer.toHexString(flags & 0xff)
+              + " (expected: bits of "
+              + FLAG_LAST_MODIFIED
+              + ")");
+    }
     int headerLength = Short.toUnsignedInt(in.getShort());
     int minimum = HEADER_OVERHEAD_BYTES + (version == VERSION_CHUNKED ? 4 : 0);
     if (headerLength < minimum || headerLength > available) {
@@ -334,6 +348,7 @@ final class ValueCodec {
     String contentType = getString(in, headerLength - 4);
     String etag = getString(in, headerLength - 4);
     String cacheControl = getString(in, headerLength - 4);
+    String lastModified = (flags & FLAG_LAST_MODIFIED) != 0 ? getString(in, headerLength - 4) : "";
     if (in.position() != headerLength - 4) {
       throw new CorruptValueException(
           "header strings end at " + in.position() + " (expected: " + (headerLength - 4) + ")");
@@ -341,6 +356,7 @@ final class ValueCodec {
     return new Header(
         contentType,
         etag,
+        lastModified,
         cacheControl,
         storedAtMillis,
         writeSequence,
@@ -388,7 +404,12 @@ final class ValueCodec {
               + ")");
     }
     return new DirectObject(
-        header.contentType(), header.etag(), header.cacheControl(), header.storedAtMillis(), body);
+        header.contentType(),
+        header.etag(),
+        header.lastModified(),
+        header.cacheControl(),
+        header.storedAtMillis(),
+        body);
   }
 
   /** Rewrites the write sequence of an encoded value in place (and its header checksum). */
@@ -431,6 +452,7 @@ final class ValueCodec {
         + utf8Length(object.contentType())
         + utf8Length(object.etag())
         + utf8Length(object.cacheControl())
+        + (object.lastModified().isEmpty() ? 0 : 2 + utf8Length(object.lastModified()))
         + object.body().length;
   }
 
@@ -458,8 +480,38 @@ final class ValueCodec {
     return value.getBytes(StandardCharsets.UTF_8).length;
   }
 
-  private static void putString(ByteBuffer out, byte[] bytes) {
-    out.putShort((short) bytes.length).put(bytes);
+  /**
+   * The header's strings in their order, as UTF-8: contentType, etag, cacheControl, and
+   * lastModified when the object has one.
+   */
+  private static byte[][] headerStrings(StoredObject object) {
+    byte[] contentType = utf8("contentType", object.contentType());
+    byte[] etag = utf8("etag", object.etag());
+    byte[] cacheControl = utf8("cacheControl", object.cacheControl());
+    return object.lastModified().isEmpty()
+        ? new byte[][] {contentType, etag, cacheControl}
+        : new byte[][] {
+          contentType, etag, cacheControl, utf8("lastModified", object.lastModified())
+        };
+  }
+
+  private static byte flags(byte[][] strings) {
+    return strings.length > 3 ? FLAG_LAST_MODIFIED : 0;
+  }
+
+  /** Bytes of the strings beyond the three u16 lengths HEADER_OVERHEAD_BYTES counts. */
+  private static int stringBytes(byte[][] strings) {
+    int n = 2 * (strings.length - 3);
+    for (byte[] s : strings) {
+      n += s.length;
+    }
+    return n;
+  }
+
+  private static void putStrings(ByteBuffer out, byte[][] strings) {
+    for (byte[] bytes : strings) {
+      out.putShort((short) bytes.length).put(bytes);
+    }
   }
 
   private static String getString(ByteBuffer in, int limit) throws CorruptValueException {

@@ -83,6 +83,27 @@ class ShardConfigTest {
   }
 
   @Test
+  void from_diskReserve_autoByDefaultOrASizeCarriedToTheStore() {
+    assertThat(parse(Map.of()).store().diskReserveBytes()).isEqualTo(StoreConfig.DISK_RESERVE_AUTO);
+    assertThat(parse(Map.of("shard.store.disk-reserve", "64m")).store().diskReserveBytes())
+        .isEqualTo(64L << 20);
+    assertThat(parse(Map.of("shard.store.disk-reserve", "0")).store().diskReserveBytes()).isZero();
+  }
+
+  @Test
+  void from_badDiskReserve_reported() {
+    ConfigException e = problems(Map.of("shard.store.disk-reserve", "plenty"));
+
+    assertThat(e).isNotNull();
+    assertThat(e.problems())
+        .hasSize(1)
+        .first()
+        .asString()
+        .startsWith("shard.store.disk-reserve")
+        .contains("'plenty'");
+  }
+
+  @Test
   void from_badRam_reported() {
     for (String raw : new String[] {"0", "lots"}) {
       ConfigException e = problems(Map.of("shard.store.ram", raw));

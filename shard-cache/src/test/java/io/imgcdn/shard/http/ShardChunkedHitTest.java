@@ -58,6 +58,7 @@ class ShardChunkedHitTest {
   private static final int MIB = 1 << 20;
   private static final int PICTURE_BYTES = 15 * MIB + 12_345; // 16 chunks, the last one partial
   private static final String PATH = "/big/picture.png";
+  private static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
   private static final Duration PATIENCE = Duration.ofMinutes(2);
 
   /**
@@ -75,6 +76,7 @@ class ShardChunkedHitTest {
   private EventLoopGroup group;
   private HttpServer origin;
   private ShardServer shard;
+  private ShardConfig config;
   private byte[] picture;
 
   @BeforeEach
@@ -117,7 +119,7 @@ class ShardChunkedHitTest {
                 "shard.store.dir", dir.resolve("store").toString(),
                 "shard.store.max-bytes", "1g",
                 "cluster.file", clusterFile.toString()));
-    ShardConfig config = ShardConfig.from(settings);
+    config = ShardConfig.from(settings);
     settings.finish();
     shard = ShardServer.start(config);
     picture = bytes(PICTURE_BYTES, 1);
@@ -260,6 +262,33 @@ class ShardChunkedHitTest {
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(notModified.body()).isEmpty();
 
+    assertThat(whole.headers().firstValue("Last-Modified")).hasValue(LAST_MODIFIED);
+    HttpResponse<byte[]> notModifiedSince = get(PATH, Map.of("If-Modified-Since", LAST_MODIFIED));
+    assertThat(notModifiedSince.statusCode()).isEqualTo(304);
+    assertThat(notModifiedSince.headers().firstValue("ETag")).hasValue("\"v1\"");
+    HttpResponse<byte[]> modifiedSince =
+        get(PATH, Map.of("If-Modified-Since", "Tue, 20 Oct 2015 07:28:00 GMT"));
+    assertThat(modifiedSince.statusCode()).isEqualTo(200);
+    assertThat(modifiedSince.body()).hasSize(PICTURE_BYTES);
+
+    HttpResponse<byte[]> ifMatchOther =
+        get(PATH, Map.of("If-Match", "\"v0\"", "Range", "bytes=0-9"));
+    assertThat(ifMatchOther.statusCode()).isEqualTo(412);
+    assertThat(new String(ifMatchOther.body(), StandardCharsets.US_ASCII))
+        .isEqualTo("precondition failed: If-Match\n");
+    HttpResponse<byte[]> ifMatch = get(PATH, Map.of("If-Match", "\"v1\"", "Range", "bytes=0-9"));
+    assertThat(ifMatch.statusCode()).isEqualTo(206);
+    assertThat(ifMatch.body()).isEqualTo(Arrays.copyOfRange(picture, 0, 10));
+
+    HttpResponse<byte[]> restByDate =
+        get(PATH, Map.of("Range", "bytes=" + 9 * MIB + "-", "If-Range", LAST_MODIFIED));
+    assertThat(restByDate.statusCode()).isEqualTo(206);
+    assertThat(restByDate.body()).isEqualTo(Arrays.copyOfRange(picture, 9 * MIB, PICTURE_BYTES));
+    HttpResponse<byte[]> staleDate =
+        get(PATH, Map.of("Range", "bytes=0-9", "If-Range", "Tue, 20 Oct 2015 07:28:00 GMT"));
+    assertThat(staleDate.statusCode()).isEqualTo(200);
+    assertThat(staleDate.body()).hasSize(PICTURE_BYTES);
+
     HttpResponse<byte[]> head =
         http.send(
             HttpRequest.newBuilder(uri(PATH))
@@ -305,6 +334,72 @@ class ShardChunkedHitTest {
     assertThat(Arrays.equals(fresh.body(), bytes(PICTURE_BYTES, 2))).isTrue();
   }
 
+  @Test
+  void firstChunkCorruptOnDisk_foundBeforeTheHead_refetchedWholeNeverCut() throws Exception {
+    corruptOnDisk(0);
+
+    HttpResponse<byte[]> r = get(PATH, Map.of());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("X-Cache").orElseThrow()).startsWith("shard-1;miss");
+    assertThat(Arrays.equals(r.body(), coldPicture(PATH))).as("the origin's copy, whole").isTrue();
+    assertThat(originRequests.get()).isEqualTo(1);
+    assertThat(metric("imgcdn_shard_streams_cut_total")).isZero();
+    assertThat(metric("imgcdn_cache_checksum_failures_total")).isEqualTo(1);
+  }
+
+  @Test
+  void laterChunkCorruptOnDisk_responseCutShortThenRefetchedByTheNextRequest() throws Exception {
+    corruptOnDisk(5);
+
+    try (Socket s = ask(PATH)) {
+      InputStream in = s.getInputStream();
+      assertThat(head(in)).startsWith("http/1.1 200").contains("content-length: " + PICTURE_BYTES);
+      byte[] got = in.readAllBytes(); // returns when the shard closes the connection
+      assertThat(got.length).as("cut in chunk 5").isBetween(4 * MIB, 6 * MIB);
+      assertThat(Arrays.equals(got, Arrays.copyOf(picture, got.length)))
+          .as("no bad byte is sent")
+          .isTrue();
+    }
+    assertThat(metric("imgcdn_shard_streams_cut_total")).isEqualTo(1);
+    assertThat(metric("imgcdn_cache_checksum_failures_total")).isEqualTo(1);
+
+    HttpResponse<byte[]> next = get(PATH, Map.of());
+    assertThat(next.headers().firstValue("X-Cache").orElseThrow())
+        .as("the bad copy was dropped")
+        .startsWith("shard-1;miss");
+    assertThat(Arrays.equals(next.body(), coldPicture(PATH))).isTrue();
+    assertThat(originRequests.get()).isEqualTo(1);
+  }
+
+  /**
+   * Gets the stored picture into a table file (a restart flushes the WAL), then, with the shard
+   * stopped, inverts one byte of chunk {@code index}'s body in that file, and starts the shard
+   * again.
+   */
+  private void corruptOnDisk(int index) throws Exception {
+    shard.close();
+    shard = ShardServer.start(config);
+    shard.close();
+    int at = index * MIB + MIB / 2;
+    byte[] needle = Arrays.copyOfRange(picture, at, at + 64);
+    int flipped = 0;
+    try (var files = Files.list(dir.resolve("store"))) {
+      for (Path table : files.filter(f -> f.toString().endsWith(".sst")).toList()) {
+        byte[] bytes = Files.readAllBytes(table);
+        for (int i = 0; i + needle.length <= bytes.length && flipped == 0; i++) {
+          if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+            bytes[i + 32] ^= (byte) 0xFF;
+            Files.write(table, bytes);
+            flipped++;
+          }
+        }
+      }
+    }
+    assertThat(flipped).as("chunk %d's bytes found in a table file", index).isEqualTo(1);
+    shard = ShardServer.start(config);
+  }
+
   /** A GET sent on a new connection whose client reads nothing (64 KiB receive buffer). */
   private Socket ask(String path) throws IOException {
     Socket s = new Socket();
@@ -334,7 +429,12 @@ class ShardChunkedHitTest {
         .put(
             ShardTier.storeKey(ImageUrl.parse(PATH)),
             new StoredObject(
-                "image/png", etag, "public, max-age=60", System.currentTimeMillis(), body))
+                "image/png",
+                etag,
+                LAST_MODIFIED,
+                "public, max-age=60",
+                System.currentTimeMillis(),
+                body))
         .join();
   }
 

@@ -92,6 +92,7 @@ class ShardVaryTest {
                             new StoredResponse(
                                 "image/" + (token.isEmpty() ? "jpeg" : "x"),
                                 "\"" + token + "\"",
+                                "",
                                 "public, max-age=60",
                                 Unpooled.wrappedBuffer(body),
                                 "origin-1;miss",
@@ -102,6 +103,7 @@ class ShardVaryTest {
                             new StoredResponse(
                                 "image/jpeg",
                                 "\"e\"",
+                                "",
                                 "public",
                                 Unpooled.wrappedBuffer("encoded".getBytes(StandardCharsets.UTF_8)),
                                 "origin-1;miss",

@@ -34,7 +34,7 @@ final class ColdReadCost {
     new SplittableRandom(1).nextBytes(body);
     try (ShardStore store = ShardStore.open(new StoreConfig(dir, 512L << 20, 4, 4096))) {
       for (int i = 0; i < OBJECTS; i++) {
-        store.put("k" + i, new StoredObject("image/jpeg", "\"e\"", "public", 1, body)).join();
+        store.put("k" + i, new StoredObject("image/jpeg", "\"e\"", "", "public", 1, body)).join();
       }
       store.flush();
     }
@@ -70,7 +70,7 @@ final class ColdReadCost {
       ByteBuffer[] held = new ByteBuffer[1];
       pending.add(
           store
-              .getDirect(
+              .find(
                   "k" + i,
                   n -> {
                     ByteBuffer b = buffers.poll();

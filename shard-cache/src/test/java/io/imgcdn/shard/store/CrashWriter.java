@@ -18,7 +18,7 @@ final class CrashWriter {
         index % 4 == 3 ? 1_200_000 + random.nextInt(1_600_000) : 10_000 + random.nextInt(290_000);
     byte[] body = new byte[size];
     random.nextBytes(body);
-    return new StoredObject("image/png", "\"" + index + "\"", "public", index, body);
+    return new StoredObject("image/png", "\"" + index + "\"", "", "public", index, body);
   }
 
   public static void main(String[] args) throws Exception {

@@ -1,6 +1,7 @@
 package io.imgcdn.shard.store;
 
 import static io.imgcdn.shard.store.TestObjects.object;
+import static io.imgcdn.shard.store.TestObjects.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,7 +52,7 @@ class DirectIoProbeTest {
         }
         try (ShardStore store = ShardStore.open(direct)) {
           assertThat(store.config().readMode()).isEqualTo(ReadMode.DIRECT);
-          assertThat(store.get("k").join())
+          assertThat(read(store, "k"))
               .as("read from a table file with O_DIRECT in %s", dir)
               .hasValueSatisfying(v -> assertThat(v.body()).isEqualTo(o.body()));
         }

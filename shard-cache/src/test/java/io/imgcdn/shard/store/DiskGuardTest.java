@@ -13,10 +13,9 @@ class DiskGuardTest {
     AtomicInteger measurements = new AtomicInteger();
     DiskGuard guard =
         new DiskGuard(
-            1000,
             () -> {
               measurements.incrementAndGet();
-              return 100;
+              return new DiskGuard.Measurement(100, 1000);
             });
 
     for (int i = 0; i < 4; i++) {
@@ -32,10 +31,9 @@ class DiskGuardTest {
     AtomicInteger measurements = new AtomicInteger();
     DiskGuard guard =
         new DiskGuard(
-            1000,
             () -> {
               measurements.incrementAndGet();
-              return usage.get();
+              return new DiskGuard.Measurement(usage.get(), 1000);
             });
     for (int i = 0; i < 4; i++) {
       guard.tryAdmit(100);
@@ -49,7 +47,7 @@ class DiskGuardTest {
   @Test
   void tryAdmit_realUsageNearLimit_refusesUntilUsageFalls() {
     AtomicLong usage = new AtomicLong(850);
-    DiskGuard guard = new DiskGuard(1000, usage::get);
+    DiskGuard guard = new DiskGuard(() -> new DiskGuard.Measurement(usage.get(), 1000));
 
     assertThat(guard.tryAdmit(100)).as("850 + 2 x 100 > 1000").isFalse();
     assertThat(guard.tryAdmit(50)).as("850 + 2 x 50 <= 1000").isTrue();
@@ -57,5 +55,20 @@ class DiskGuardTest {
     assertThat(guard.tryAdmit(50)).as("950 + 2 x 50 > 1000").isFalse();
     usage.set(400);
     assertThat(guard.tryAdmit(100)).isTrue();
+  }
+
+  @Test
+  void update_limitLoweredByAnotherWriter_refusesWithoutAWriteCrossingTheOldLimitFirst() {
+    AtomicLong used = new AtomicLong(100);
+    AtomicLong limit = new AtomicLong(1000);
+    DiskGuard guard = new DiskGuard(() -> new DiskGuard.Measurement(used.get(), limit.get()));
+    assertThat(guard.tryAdmit(100)).isTrue(); // estimate 300 of 1000
+
+    used.set(300);
+    limit.set(400); // another program filled the filesystem: StoreSpace's tick measures it
+    guard.update(new DiskGuard.Measurement(used.get(), limit.get()));
+
+    assertThat(guard.tryAdmit(100)).as("300 + 2 x 100 > 400").isFalse();
+    assertThat(guard.tryAdmit(50)).as("300 + 2 x 50 <= 400").isTrue();
   }
 }

@@ -1,11 +1,13 @@
 package io.imgcdn.shard.store;
 
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -30,7 +32,7 @@ final class L0FileCountCost {
       try (ShardStore store = ShardStore.open(new StoreConfig(dir, 4L << 30, 2, 1024))) {
         byte[] body = new byte[4096];
         new SplittableRandom(1).nextBytes(body);
-        StoredObject object = new StoredObject("image/jpeg", "\"e\"", "public", 1, body);
+        StoredObject object = new StoredObject("image/jpeg", "\"e\"", "", "public", 1, body);
         int objects = files * OBJECTS_PER_FILE;
         for (int i = 0; i < objects; i++) {
           store.put("k" + i, object).join();
@@ -38,17 +40,19 @@ final class L0FileCountCost {
             store.flush();
           }
         }
+        ByteBuffer target = ByteBuffer.allocateDirect(64 << 10);
+        IntFunction<ByteBuffer> reused = n -> target.clear();
         double hit = Double.MAX_VALUE;
         double miss = Double.MAX_VALUE;
         for (int round = 0; round < 4; round++) {
           SplittableRandom random = new SplittableRandom(round);
           long start = os.getProcessCpuTime();
           for (int i = 0; i < LOOKUPS; i++) {
-            var _ = store.get("k" + random.nextInt(objects)).join().orElseThrow();
+            var _ = store.find("k" + random.nextInt(objects), reused, b -> {}).join().orElseThrow();
           }
           long middle = os.getProcessCpuTime();
           for (int i = 0; i < LOOKUPS; i++) {
-            if (store.get("absent" + random.nextInt()).join().isPresent()) {
+            if (store.find("absent" + random.nextInt(), reused, b -> {}).join().isPresent()) {
               throw new AssertionError();
             }
           }

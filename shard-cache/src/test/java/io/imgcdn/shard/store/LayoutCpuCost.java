@@ -36,7 +36,7 @@ final class LayoutCpuCost {
       int objects = Math.clamp(DATA_BYTES / size, 8, 20_000);
       byte[] body = new byte[size];
       new SplittableRandom(1).nextBytes(body);
-      StoredObject object = new StoredObject("image/jpeg", "\"e\"", "public", 1, body);
+      StoredObject object = new StoredObject("image/jpeg", "\"e\"", "", "public", 1, body);
       double[] putCpu = new double[layouts.length];
       for (int l = 0; l < layouts.length; l++) {
         dirs[l] = Files.createTempDirectory("layout-cost");
@@ -60,39 +60,40 @@ final class LayoutCpuCost {
         putCpu[l] = (putCpu[l] + os.getProcessCpuTime() - cpu) / 1000.0 / objects;
       }
       int gets = Math.clamp((64L << 20) / size, 40, 20_000);
-      double[][] heap = new double[layouts.length][ROUNDS];
-      double[][] direct = new double[layouts.length][ROUNDS];
-      ByteBuffer target = ByteBuffer.allocateDirect(size + 4096);
+      double[][] hits = new double[layouts.length][ROUNDS];
+      ByteBuffer target = ByteBuffer.allocateDirect(Math.min(size, ShardStore.CHUNK_BYTES) + 4096);
       for (int round = 0; round < ROUNDS + 1; round++) {
         for (int l = 0; l < layouts.length; l++) {
           SplittableRandom random = new SplittableRandom(round);
           long cpu = os.getProcessCpuTime();
           for (int i = 0; i < gets; i++) {
-            var _ = stores[l].get("k" + random.nextInt(objects)).join().orElseThrow();
+            hit(stores[l], "k" + random.nextInt(objects), target);
           }
-          long mid = os.getProcessCpuTime();
-          for (int i = 0; i < gets; i++) {
-            var _ =
-                stores[l]
-                    .getDirect("k" + random.nextInt(objects), n -> target.clear(), b -> {})
-                    .join()
-                    .orElseThrow();
-          }
-          long end = os.getProcessCpuTime();
           if (round > 0) { // round 0 warms up the JIT and the page cache
-            heap[l][round - 1] = (mid - cpu) / 1000.0 / gets;
-            direct[l][round - 1] = (end - mid) / 1000.0 / gets;
+            hits[l][round - 1] = (os.getProcessCpuTime() - cpu) / 1000.0 / gets;
           }
         }
       }
       print(size, "put (incl. flush)", putCpu[0], putCpu[1]);
-      print(size, "get (heap)", median(heap[0]), median(heap[1]));
-      print(size, "getDirect", median(direct[0]), median(direct[1]));
+      print(size, "hit (find, readChunk)", median(hits[0]), median(hits[1]));
       for (int l = 0; l < layouts.length; l++) {
         stores[l].close();
         try (Stream<Path> files = Files.walk(dirs[l])) {
           files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
+      }
+    }
+  }
+
+  /**
+   * A hit as the shard serves it: {@link ShardStore#find}, and for a body stored in chunks every
+   * chunk with {@link ShardStore#readChunk}, each into {@code target} (reused).
+   */
+  private static void hit(ShardStore store, String key, ByteBuffer target) {
+    StoreHit hit = store.find(key, n -> target.clear(), b -> {}).join().orElseThrow();
+    if (hit instanceof ChunkedBody body) {
+      for (int i = 0; i < body.chunkCount(); i++) {
+        store.readChunk(body, i, n -> target.clear(), b -> {}).join();
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.imgcdn.shard.store;
 
 import static io.imgcdn.shard.store.TestObjects.object;
+import static io.imgcdn.shard.store.TestObjects.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -246,7 +247,7 @@ class ReadModeChoiceTest {
     try (ShardStore store = ShardStore.open(config)) {
       assertThat(store.config().readMode()).isEqualTo(direct ? ReadMode.DIRECT : ReadMode.PREAD);
       assertThat(store.config().blockCacheBytes()).isEqualTo(direct ? 20 * MIB : 16 * MIB);
-      assertThat(store.get("k").join())
+      assertThat(read(store, "k"))
           .hasValueSatisfying(v -> assertThat(v.body()).isEqualTo(o.body()));
       assertThat(Files.exists(db.resolve(DirectIoProbe.PROBE_FILE)))
           .as("probe file left behind")

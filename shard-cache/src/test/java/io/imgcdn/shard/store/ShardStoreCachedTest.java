@@ -32,7 +32,8 @@ class ShardStoreCachedTest {
   private static StoredObject object(int size, long seed) {
     byte[] body = new byte[size];
     new Random(seed).nextBytes(body);
-    return new StoredObject("image/jpeg", "\"" + seed + "\"", "public", 1_700_000_000_000L, body);
+    return new StoredObject(
+        "image/jpeg", "\"" + seed + "\"", "", "public", 1_700_000_000_000L, body);
   }
 
   private static byte[] bytes(ByteBuffer b) {
@@ -67,7 +68,7 @@ class ShardStoreCachedTest {
 
       store.flush(); // now only in a table file: the first read goes to the file (pool), and fills
       // the block cache
-      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isPresent();
+      assertThat(store.find("k", buffers::allocate, buffers.released::add).join()).isPresent();
       Optional<DirectObject> fromBlockCache =
           store.getCached("k", buffers::allocate, buffers.released::add);
       assertThat(fromBlockCache).isPresent();
@@ -91,7 +92,7 @@ class ShardStoreCachedTest {
       store.flush();
       Buffers buffers = new Buffers();
 
-      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isPresent();
+      assertThat(store.find("k", buffers::allocate, buffers.released::add).join()).isPresent();
       assertThat(store.getCached("k", buffers::allocate, buffers.released::add)).isEmpty();
       assertThat(store.stats().memoryHits()).isZero();
     }
@@ -113,7 +114,7 @@ class ShardStoreCachedTest {
       store.flush();
       Buffers buffers = new Buffers();
 
-      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isPresent();
+      assertThat(store.find("k", buffers::allocate, buffers.released::add).join()).isPresent();
       int allocatedByPool = buffers.allocated.size();
       assertThat(store.getCached("k", buffers::allocate, buffers.released::add))
           .as("a file read would be needed: not answered on the caller's thread")
@@ -138,8 +139,7 @@ class ShardStoreCachedTest {
   }
 
   @Test
-  void getCached_corruptValueOfTheHintedSize_emptyReleasedThenCountedByGetDirect()
-      throws Exception {
+  void getCached_corruptValueOfTheHintedSize_emptyReleasedThenCountedByFind() throws Exception {
     try (ShardStore store = ShardStore.open(withBlockCache(ReadMode.PREAD))) {
       StoredObject object = object(60_000, 9);
       store.put("k", object).join();
@@ -150,7 +150,7 @@ class ShardStoreCachedTest {
 
       assertThat(store.getCached("k", buffers::allocate, buffers.released::add)).isEmpty();
       assertThat(buffers.released).hasSize(1);
-      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isEmpty();
+      assertThat(store.find("k", buffers::allocate, buffers.released::add).join()).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.allocated);
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
       assertThat(store.stats().hits()).isZero();
@@ -165,8 +165,8 @@ class ShardStoreCachedTest {
 
       assertThat(store.getCached("big", buffers::allocate, buffers.released::add)).isEmpty();
       assertThat(buffers.allocated).isEmpty();
-      assertThat(store.getDirect("big", buffers::allocate, buffers.released::add).join())
-          .isPresent();
+      assertThat(store.find("big", buffers::allocate, buffers.released::add).join())
+          .containsInstanceOf(ChunkedBody.class);
     }
   }
 
@@ -187,7 +187,7 @@ class ShardStoreCachedTest {
         new StoreConfig(
             dir.resolve("db"), 64 * MIB, 1, 8, StoreConfig.DEFAULT_BLOCK_CACHE, ReadMode.MMAP, 1);
     try (ShardStore store = ShardStore.open(config)) {
-      assertThat(store.get("k").join()).isEmpty();
+      assertThat(store.find("k", ByteBuffer::allocateDirect, b -> {}).join()).isEmpty();
       assertThat(store.offer("k", object(100, 5)).join()).isTrue();
       assertThat(store.offer("never-asked", object(100, 6)).join()).isFalse();
     }

@@ -1,5 +1,7 @@
 package io.imgcdn.shard.store;
 
+import static io.imgcdn.shard.store.TestObjects.bytes;
+import static io.imgcdn.shard.store.TestObjects.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,10 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Bodies above 1 MiB are stored in chunks: whole reads, direct reads and range reads. */
+/** Bodies above 1 MiB are stored in chunks: found without reading them, read chunk by chunk. */
 class ShardStoreChunkTest {
 
   private static final long MIB = 1L << 20;
@@ -23,7 +26,8 @@ class ShardStoreChunkTest {
   private static StoredObject object(int size, long seed) {
     byte[] body = new byte[size];
     new Random(seed).nextBytes(body);
-    return new StoredObject("image/jpeg", "\"" + seed + "\"", "public", seed, body);
+    return new StoredObject(
+        "image/jpeg", "\"" + seed + "\"", TestObjects.LAST_MODIFIED, "public", seed, body);
   }
 
   private ShardStore open() throws Exception {
@@ -31,77 +35,121 @@ class ShardStoreChunkTest {
   }
 
   @Test
-  void get_bodyOfSeveralChunks_roundTripsAndSurvivesReopen() throws Exception {
+  void readChunk_bodyOfSeveralChunks_roundTripsAndSurvivesReopen() throws Exception {
     StoredObject large = object(5 * 1024 * 1024 + 123, 1);
     try (ShardStore store = open()) {
       store.put("big.jpg", large).join();
 
-      assertThat(store.get("big.jpg").join().orElseThrow().body()).isEqualTo(large.body());
+      assertThat(read(store, "big.jpg").orElseThrow().body()).isEqualTo(large.body());
       assertThat(store.stats().bytesAdmitted()).isGreaterThan(large.body().length);
     }
     try (ShardStore store = open()) {
-      StoredObject got = store.get("big.jpg").join().orElseThrow();
+      StoredObject got = read(store, "big.jpg").orElseThrow();
       assertThat(got.body()).isEqualTo(large.body());
       assertThat(got.etag()).isEqualTo(large.etag());
-      assertThat(store.verifyAll()).isEqualTo(new ShardStore.ScanResult(1, 0));
+      assertThat(got.lastModified()).isEqualTo(large.lastModified());
+      assertThat(store.verifyAll()).isEqualTo(new Verification.ScanResult(1, 0));
     }
   }
 
   @Test
-  void getDirect_chunkedBody_fillsCallerBufferWithExactBody() throws Exception {
+  void readChunk_chunkedBody_fillsCallerBuffersWithExactChunks() throws Exception {
     StoredObject large = object(3 * 1024 * 1024 + 7, 2);
     try (ShardStore store = open()) {
       store.put("big.jpg", large).join();
       List<Integer> sizes = new ArrayList<>();
+      IntFunction<ByteBuffer> allocate =
+          n -> {
+            sizes.add(n);
+            return ByteBuffer.allocateDirect(n);
+          };
 
-      DirectObject got =
-          store
-              .getDirect(
-                  "big.jpg",
-                  n -> {
-                    sizes.add(n);
-                    return ByteBuffer.allocateDirect(n);
-                  },
-                  b -> {})
-              .join()
-              .orElseThrow();
+      ChunkedBody got = (ChunkedBody) store.find("big.jpg", allocate, b -> {}).join().orElseThrow();
+      ByteBuffer body = ByteBuffer.allocate(got.bodyLength());
+      for (int i = 0; i < got.chunkCount(); i++) {
+        body.put(store.readChunk(got, i, allocate, b -> {}).join());
+      }
 
-      assertThat(sizes).containsExactly(large.body().length);
-      byte[] body = new byte[got.bodyLength()];
-      got.body().duplicate().get(body);
-      assertThat(body).isEqualTo(large.body());
+      int prefix = ValueCodec.CHUNK_PREFIX_BYTES;
+      assertThat(sizes)
+          .containsExactly(
+              prefix + ShardStore.CHUNK_BYTES,
+              prefix + ShardStore.CHUNK_BYTES,
+              prefix + ShardStore.CHUNK_BYTES,
+              prefix + 7);
+      assertThat(body.array()).isEqualTo(large.body());
     }
   }
 
   @Test
-  void getRange_acrossChunkBoundaryAndAtTheEnd_returnsExactlyThoseBytes() throws Exception {
+  void readChunk_rangeAcrossChunkBoundaryAndAtTheEnd_readsOnlyThoseChunksAndExactBytes()
+      throws Exception {
     StoredObject large = object(3 * 1024 * 1024 + 10, 3);
     StoredObject small = object(5000, 4);
     try (ShardStore store = open()) {
       store.put("big", large).join();
       store.put("small", small).join();
-      long boundary = ShardStore.CHUNK_BYTES;
+      int boundary = ShardStore.CHUNK_BYTES;
+      ChunkedBody big =
+          (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+      List<Integer> chunksRead = new ArrayList<>();
 
-      StoredRange across = store.getRange("big", boundary - 100, 300).join().orElseThrow();
-      StoredRange tail = store.getRange("big", large.body().length - 5, 100).join().orElseThrow();
-      StoredRange beyond = store.getRange("big", large.body().length, 10).join().orElseThrow();
-      StoredRange smallRange = store.getRange("small", 10, 20).join().orElseThrow();
+      byte[] across = range(store, big, boundary - 100, 300, chunksRead);
+      List<Integer> acrossChunks = List.copyOf(chunksRead);
+      chunksRead.clear();
+      byte[] tail = range(store, big, large.body().length - 5, 100, chunksRead);
+      List<Integer> tailChunks = List.copyOf(chunksRead);
+      chunksRead.clear();
+      byte[] beyond = range(store, big, large.body().length, 10, chunksRead);
+      DirectObject smallHit =
+          (DirectObject)
+              store.find("small", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
 
-      assertThat(across.bytes())
-          .isEqualTo(Arrays.copyOfRange(large.body(), (int) boundary - 100, (int) boundary + 200));
-      assertThat(across.totalLength()).isEqualTo(large.body().length);
-      assertThat(across.etag()).isEqualTo(large.etag());
-      assertThat(tail.bytes())
+      assertThat(across)
+          .isEqualTo(Arrays.copyOfRange(large.body(), boundary - 100, boundary + 200));
+      assertThat(acrossChunks).containsExactly(0, 1);
+      assertThat(big.bodyLength()).isEqualTo(large.body().length);
+      assertThat(big.etag()).isEqualTo(large.etag());
+      assertThat(tail)
           .isEqualTo(
               Arrays.copyOfRange(large.body(), large.body().length - 5, large.body().length));
-      assertThat(beyond.bytes()).isEmpty();
-      assertThat(smallRange.bytes()).isEqualTo(Arrays.copyOfRange(small.body(), 10, 30));
-      assertThat(store.getRange("none", 0, 10).join()).isEmpty();
+      assertThat(tailChunks).containsExactly(3);
+      assertThat(beyond).isEmpty();
+      assertThat(chunksRead).as("nothing read beyond the end").isEmpty();
+      assertThat(bytes(smallHit.body().slice(10, 20)))
+          .isEqualTo(Arrays.copyOfRange(small.body(), 10, 30));
+      assertThat(store.find("none", ByteBuffer::allocateDirect, b -> {}).join()).isEmpty();
     }
   }
 
+  /**
+   * {@code length} body bytes from {@code offset} (fewer where the body ends), read as a Range
+   * response reads them: only the chunks the range covers, each noted in {@code chunksRead}.
+   */
+  private static byte[] range(
+      ShardStore store, ChunkedBody body, long offset, int length, List<Integer> chunksRead) {
+    int n = (int) Math.max(0, Math.min(length, body.bodyLength() - offset));
+    byte[] out = new byte[n];
+    if (n == 0) {
+      return out;
+    }
+    int first = (int) (offset / body.chunkBytes());
+    int last = (int) ((offset + n - 1) / body.chunkBytes());
+    for (int i = first; i <= last; i++) {
+      chunksRead.add(i);
+      ByteBuffer chunk = store.readChunk(body, i, ByteBuffer::allocateDirect, b -> {}).join();
+      long chunkStart = (long) i * body.chunkBytes();
+      long from = Math.max(offset, chunkStart);
+      long to = Math.min(offset + n, chunkStart + body.chunkLength(i));
+      chunk
+          .slice((int) (from - chunkStart), (int) (to - from))
+          .get(out, (int) (from - offset), (int) (to - from));
+    }
+    return out;
+  }
+
   @Test
-  void get_flippedByteInOneChunk_isAMissCountedAndDeleted() throws Exception {
+  void read_flippedByteInOneChunk_isRefusedCountedAndDeleted() throws Exception {
     StoredObject large = object(2 * 1024 * 1024 + 1, 5);
     try (ShardStore store = open()) {
       store.put("big", large).join();
@@ -111,17 +159,19 @@ class ShardStoreChunkTest {
           ValueCodec.encodeChunk(
               large.body(), ShardStore.CHUNK_BYTES, ShardStore.CHUNK_BYTES, header.writeSequence());
       chunk[500] ^= 0x01;
-      store.putRaw(new String(ShardStore.chunkKey(key, 1), StandardCharsets.ISO_8859_1), chunk);
+      store.putRaw(new String(StoreKeys.chunkKey(key, 1), StandardCharsets.ISO_8859_1), chunk);
 
-      assertThat(store.get("big").join()).isEmpty();
+      assertThatThrownBy(() -> read(store, "big"))
+          .hasCauseInstanceOf(ChunkUnavailableException.class)
+          .hasMessageContaining("corrupt chunk 1");
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
-      assertThat(store.get("big").join()).as("header deleted").isEmpty();
+      assertThat(read(store, "big")).as("header deleted").isEmpty();
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
     }
   }
 
   @Test
-  void getRange_chunkOfAnotherWrite_isRefused() throws Exception {
+  void readChunk_chunkOfAnotherWriteUnderTheSameHeader_isRefusedAsCorrupt() throws Exception {
     StoredObject large = object(2 * 1024 * 1024 + 1, 6);
     try (ShardStore store = open()) {
       store.put("big", large).join();
@@ -131,12 +181,20 @@ class ShardStoreChunkTest {
               large.body(), 0, ShardStore.CHUNK_BYTES, header.writeSequence() + 99);
       store.putRaw(
           new String(
-              ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0),
+              StoreKeys.chunkKey("big".getBytes(StandardCharsets.UTF_8), 0),
               StandardCharsets.ISO_8859_1),
           foreign);
 
-      assertThat(store.getRange("big", 0, 10).join()).isEmpty();
+      ChunkedBody body =
+          (ChunkedBody) store.find("big", ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+
+      assertThatThrownBy(() -> store.readChunk(body, 0, ByteBuffer::allocateDirect, b -> {}).join())
+          .hasCauseInstanceOf(ChunkUnavailableException.class)
+          .hasMessageContaining("corrupt chunk 0");
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
+      assertThat(store.find("big", ByteBuffer::allocateDirect, b -> {}).join())
+          .as("deleted")
+          .isEmpty();
     }
   }
 
@@ -169,6 +227,7 @@ class ShardStoreChunkTest {
       ChunkedBody body = (ChunkedBody) bigHit;
       assertThat(body.bodyLength()).isEqualTo(large.body().length);
       assertThat(body.etag()).isEqualTo(large.etag());
+      assertThat(body.lastModified()).isEqualTo(TestObjects.LAST_MODIFIED);
       assertThat(body.chunkCount()).isEqualTo(3);
       ByteBuffer all = ByteBuffer.allocate(body.bodyLength());
       for (int i = 0; i < body.chunkCount(); i++) {
@@ -209,7 +268,7 @@ class ShardStoreChunkTest {
 
       assertThat(released).as("the buffer of the refused read").hasSize(1);
       assertThat(store.stats().checksumFailures()).isZero();
-      assertThat(store.get("big").join().orElseThrow().body())
+      assertThat(read(store, "big").orElseThrow().body())
           .as("the new version kept")
           .isEqualTo(newer.body());
     }
@@ -227,7 +286,7 @@ class ShardStoreChunkTest {
       chunk[700] ^= 0x10;
       store.putRaw(
           new String(
-              ShardStore.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
+              StoreKeys.chunkKey("big".getBytes(StandardCharsets.UTF_8), 1),
               StandardCharsets.ISO_8859_1),
           chunk);
       ChunkedBody body =
@@ -256,20 +315,20 @@ class ShardStoreChunkTest {
   }
 
   private static ValueCodec.Header headerOf(ShardStore store, String key) throws Exception {
-    StoredRange range = store.getRange(key, 0, 0).join().orElseThrow();
-    assertThat(range.totalLength()).isPositive();
+    StoreHit hit = store.find(key, ByteBuffer::allocateDirect, b -> {}).join().orElseThrow();
+    assertThat(hit.bodyLength()).isPositive();
     return store.header(key);
   }
 
   @Test
   void blockCacheShardBits_shardsOfAtLeast64Chunks_upToRocksDbs64() {
-    assertThat(ShardStore.blockCacheShardBits(16 * MIB)).isZero();
-    assertThat(ShardStore.blockCacheShardBits(127 * MIB)).isZero();
-    assertThat(ShardStore.blockCacheShardBits(128 * MIB)).isEqualTo(1);
-    assertThat(ShardStore.blockCacheShardBits(256 * MIB)).isEqualTo(2);
-    assertThat(ShardStore.blockCacheShardBits(1024 * MIB)).isEqualTo(4);
-    assertThat(ShardStore.blockCacheShardBits(4096 * MIB)).isEqualTo(6);
-    assertThat(ShardStore.blockCacheShardBits(64L * 1024 * MIB)).isEqualTo(6);
+    assertThat(StoreDatabase.blockCacheShardBits(16 * MIB)).isZero();
+    assertThat(StoreDatabase.blockCacheShardBits(127 * MIB)).isZero();
+    assertThat(StoreDatabase.blockCacheShardBits(128 * MIB)).isEqualTo(1);
+    assertThat(StoreDatabase.blockCacheShardBits(256 * MIB)).isEqualTo(2);
+    assertThat(StoreDatabase.blockCacheShardBits(1024 * MIB)).isEqualTo(4);
+    assertThat(StoreDatabase.blockCacheShardBits(4096 * MIB)).isEqualTo(6);
+    assertThat(StoreDatabase.blockCacheShardBits(64L * 1024 * MIB)).isEqualTo(6);
   }
 
   @Test

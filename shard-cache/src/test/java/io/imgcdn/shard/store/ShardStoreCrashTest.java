@@ -25,16 +25,14 @@ class ShardStoreCrashTest {
       // Round 2 kills a writer that recovered from round 1's crash and continues on top of it.
       lastAcknowledged = runAndKill(db, 120 + 60 * round);
       try (ShardStore store = ShardStore.open(new StoreConfig(db, CrashWriter.MAX_BYTES, 2, 64))) {
-        ShardStore.ScanResult scan = store.verifyAll();
+        Verification.ScanResult scan = store.verifyAll();
 
         assertThat(scan.corrupt()).as("values failing their checksum after kill -9").isZero();
         assertThat(scan.intact()).isPositive();
         for (int i = Math.max(0, lastAcknowledged - 5); i <= lastAcknowledged; i++) {
           StoredObject expected = CrashWriter.object(i);
           StoredObject actual =
-              store
-                  .get("key-" + i)
-                  .join()
+              TestObjects.read(store, "key-" + i)
                   .orElseThrow(() -> new AssertionError("acknowledged object lost"));
           assertThat(actual.body()).isEqualTo(expected.body());
         }

@@ -49,7 +49,9 @@ class ShardStoreDiskCorruptionTest {
   private void storeAndCorrupt(byte[] marker) throws Exception {
     try (ShardStore store = ShardStore.open(config())) {
       store
-          .put("k", new StoredObject("image/webp", "\"etag-1\"", "public, max-age=60", 1, body()))
+          .put(
+              "k",
+              new StoredObject("image/webp", "\"etag-1\"", "", "public, max-age=60", 1, body()))
           .join();
       store.flush();
     }
@@ -78,13 +80,12 @@ class ShardStoreDiskCorruptionTest {
   }
 
   @Test
-  void getDirect_bodyByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
+  void find_bodyByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
     storeAndCorrupt(Arrays.copyOfRange(body(), 30_000, 30_064));
 
     try (ShardStore store = ShardStore.open(config())) {
       List<ByteBuffer> released = new ArrayList<>();
-      Optional<DirectObject> got =
-          store.getDirect("k", ByteBuffer::allocateDirect, released::add).join();
+      Optional<StoreHit> got = store.find("k", ByteBuffer::allocateDirect, released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(released).hasSize(1);
@@ -93,11 +94,11 @@ class ShardStoreDiskCorruptionTest {
   }
 
   @Test
-  void get_headerByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
+  void find_headerByteFlippedOnDisk_missesAndCountsChecksumFailure() throws Exception {
     storeAndCorrupt("public, max-age=60".getBytes(StandardCharsets.US_ASCII));
 
     try (ShardStore store = ShardStore.open(config())) {
-      assertThat(store.get("k").join()).isEmpty();
+      assertThat(store.find("k", ByteBuffer::allocateDirect, b -> {}).join()).isEmpty();
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
     }
   }

@@ -2,6 +2,7 @@ package io.imgcdn.shard.store;
 
 import static io.imgcdn.shard.store.TestObjects.bytes;
 import static io.imgcdn.shard.store.TestObjects.object;
+import static io.imgcdn.shard.store.TestObjects.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -12,7 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Admission, re-insertion near the eviction horizon, and direct reads. */
+/** Admission, re-insertion near the eviction horizon, and reads into the caller's buffers. */
 class ShardStoreHotSetTest {
 
   private static final long MIB = 1L << 20;
@@ -27,23 +28,23 @@ class ShardStoreHotSetTest {
   void offer_keyRequestedFewerThanFourTimes_isRefusedThenAdmitted() throws Exception {
     try (ShardStore store = open(64 * MIB)) {
       for (int request = 1; request <= 3; request++) {
-        assertThat(store.get("k").join()).isEmpty();
+        assertThat(read(store, "k")).isEmpty();
         assertThat(store.offer("k", object(1000, 1)).join())
             .as("offer after request %d", request)
             .isFalse();
       }
-      assertThat(store.get("k").join()).isEmpty();
+      assertThat(read(store, "k")).isEmpty();
 
       assertThat(store.offer("k", object(1000, 1)).join())
           .as("offer after the fourth request")
           .isTrue();
-      assertThat(store.get("k").join()).isPresent();
+      assertThat(read(store, "k")).isPresent();
       assertThat(store.stats().admissionRejections()).isEqualTo(3);
     }
   }
 
   @Test
-  void get_hotObjectWhileThreeTimesTheBoundIsWritten_staysWhileColdPeerIsEvicted()
+  void find_hotObjectWhileThreeTimesTheBoundIsWritten_staysWhileColdPeerIsEvicted()
       throws Exception {
     long maxBytes = 32 * MIB;
     try (ShardStore store = open(maxBytes)) {
@@ -56,15 +57,17 @@ class ShardStoreHotSetTest {
         written += 300_000;
         // Asked for every 10 fillers: a few times per pass of the log.
         if (i % 10 == 0) {
-          assertThat(store.get("hot").join())
+          assertThat(read(store, "hot"))
               .as("hot object after %d bytes written", written)
               .isPresent();
         }
         assertThat(store.diskUsageBytes()).isLessThan(maxBytes);
       }
 
-      assertThat(store.get("hot").join().orElseThrow().body()).isEqualTo(hot.body());
-      assertThat(store.get("cold").join()).isEmpty();
+      StoredObject reinserted = read(store, "hot").orElseThrow();
+      assertThat(reinserted.body()).isEqualTo(hot.body());
+      assertThat(reinserted.lastModified()).isEqualTo(hot.lastModified()).isNotEmpty();
+      assertThat(read(store, "cold")).isEmpty();
       assertThat(store.stats().reinsertions()).isPositive();
       // Re-inserted about once per pass of the log, not on every hit.
       assertThat(store.stats().reinsertions()).isLessThan(store.stats().hits() / 2);
@@ -72,7 +75,7 @@ class ShardStoreHotSetTest {
   }
 
   @Test
-  void getDirect_smallAndLargeValues_returnsBodyInCallerBuffer() throws Exception {
+  void find_smallAndLargeValues_returnsBodyInCallerBuffers() throws Exception {
     try (ShardStore store = open(64 * MIB)) {
       StoredObject small = object(1000, 1);
       StoredObject large = object(1_500_000, 2);
@@ -80,17 +83,24 @@ class ShardStoreHotSetTest {
       store.put("large", large).join();
       List<ByteBuffer> released = new ArrayList<>();
 
-      Optional<DirectObject> gotSmall =
-          store.getDirect("small", ByteBuffer::allocateDirect, released::add).join();
-      Optional<DirectObject> gotLarge =
-          store.getDirect("large", ByteBuffer::allocateDirect, released::add).join();
-      Optional<DirectObject> missing =
-          store.getDirect("none", ByteBuffer::allocateDirect, released::add).join();
+      Optional<StoreHit> gotSmall =
+          store.find("small", ByteBuffer::allocateDirect, released::add).join();
+      Optional<StoreHit> gotLarge =
+          store.find("large", ByteBuffer::allocateDirect, released::add).join();
+      Optional<StoreHit> missing =
+          store.find("none", ByteBuffer::allocateDirect, released::add).join();
 
-      assertThat(bytes(gotSmall.orElseThrow().body())).isEqualTo(small.body());
-      assertThat(gotLarge.orElseThrow().body().isDirect()).isTrue();
-      assertThat(bytes(gotLarge.orElseThrow().body())).isEqualTo(large.body());
-      assertThat(gotLarge.orElseThrow().etag()).isEqualTo(large.etag());
+      assertThat(bytes(((DirectObject) gotSmall.orElseThrow()).body())).isEqualTo(small.body());
+      ChunkedBody largeBody = (ChunkedBody) gotLarge.orElseThrow();
+      ByteBuffer largeBytes = ByteBuffer.allocate(largeBody.bodyLength());
+      for (int i = 0; i < largeBody.chunkCount(); i++) {
+        ByteBuffer chunk =
+            store.readChunk(largeBody, i, ByteBuffer::allocateDirect, released::add).join();
+        assertThat(chunk.isDirect()).isTrue();
+        largeBytes.put(chunk);
+      }
+      assertThat(largeBytes.array()).isEqualTo(large.body());
+      assertThat(largeBody.etag()).isEqualTo(large.etag());
       assertThat(missing).isEmpty();
       assertThat(released).isEmpty();
       assertThat(store.stats().hits()).isEqualTo(2);
@@ -98,15 +108,14 @@ class ShardStoreHotSetTest {
   }
 
   @Test
-  void getDirect_corruptValue_releasesBufferAndMisses() throws Exception {
+  void find_corruptValue_releasesBufferAndMisses() throws Exception {
     try (ShardStore store = open(64 * MIB)) {
       byte[] value = ValueCodec.encode(object(300_000, 3), 0);
       value[value.length / 2] ^= 0x40;
       store.putRaw("bad", value);
       List<ByteBuffer> released = new ArrayList<>();
 
-      Optional<DirectObject> got =
-          store.getDirect("bad", ByteBuffer::allocateDirect, released::add).join();
+      Optional<StoreHit> got = store.find("bad", ByteBuffer::allocateDirect, released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(released).hasSize(1);

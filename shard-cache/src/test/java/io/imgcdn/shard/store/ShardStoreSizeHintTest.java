@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * getDirect with a size hint reads straight into the caller's buffer; a wrong hint (a value
- * replaced behind the store's back, a corrupt value of the hinted size) still ends in the right
- * answer: the current value, or a counted miss, never a corrupt byte.
+ * find with a size hint reads straight into the caller's buffer; a wrong hint (a value replaced
+ * behind the store's back, a corrupt value of the hinted size) still ends in the right answer: the
+ * current value, or a counted miss, never a corrupt byte.
  */
 class ShardStoreSizeHintTest {
 
@@ -61,7 +61,7 @@ class ShardStoreSizeHintTest {
   }
 
   @Test
-  void getDirect_afterPutAndFlush_oneExactAllocationAndTheBody() throws Exception {
+  void find_afterPutAndFlush_oneExactAllocationAndTheBody() throws Exception {
     try (ShardStore store = open()) {
       StoredObject o = object(61_440, 1);
       store.put("k", o).join();
@@ -70,10 +70,9 @@ class ShardStoreSizeHintTest {
       assertThat(store.sizeHint("k")).isEqualTo(encoded);
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got =
-          store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<StoreHit> got = store.find("k", buffers::allocate, buffers.released::add).join();
 
-      assertThat(bytes(got.orElseThrow().body())).isEqualTo(o.body());
+      assertThat(bytes(((DirectObject) got.orElseThrow()).body())).isEqualTo(o.body());
       assertThat(buffers.asked).containsExactly(encoded);
       assertThat(buffers.released).isEmpty();
       assertThat(store.stats().hits()).isEqualTo(1);
@@ -81,17 +80,16 @@ class ShardStoreSizeHintTest {
   }
 
   @Test
-  void getDirect_valueReplacedWithOtherSizeBehindTheHint_returnsTheNewValue() throws Exception {
+  void find_valueReplacedWithOtherSizeBehindTheHint_returnsTheNewValue() throws Exception {
     try (ShardStore store = open()) {
       store.put("k", object(61_440, 1)).join();
       StoredObject replacement = object(50_000, 2);
       store.putRaw("k", ValueCodec.encode(replacement, 0)); // bypasses the hint
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got =
-          store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<StoreHit> got = store.find("k", buffers::allocate, buffers.released::add).join();
 
-      assertThat(bytes(got.orElseThrow().body())).isEqualTo(replacement.body());
+      assertThat(bytes(((DirectObject) got.orElseThrow()).body())).isEqualTo(replacement.body());
       assertThat(buffers.asked).hasSize(2);
       assertThat(buffers.released).hasSize(1);
       assertThat(store.sizeHint("k")).isEqualTo((int) ValueCodec.encodedLength(replacement));
@@ -99,31 +97,29 @@ class ShardStoreSizeHintTest {
   }
 
   @Test
-  void getDirect_corruptBodyOfTheHintedSize_missesCountsAndReleases() throws Exception {
+  void find_corruptBodyOfTheHintedSize_missesCountsAndReleases() throws Exception {
     try (ShardStore store = open()) {
       putHintedThenCorrupt(store, ValueCodec.encodedLength(object(61_440, 1)) - 100);
       store.flush();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got =
-          store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<StoreHit> got = store.find("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.asked).hasSize(1);
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
       assertThat(store.sizeHint("k")).isZero();
-      assertThat(store.getDirect("k", buffers::allocate, buffers.released::add).join()).isEmpty();
+      assertThat(store.find("k", buffers::allocate, buffers.released::add).join()).isEmpty();
     }
   }
 
   @Test
-  void getDirect_corruptHeaderOfTheHintedSize_missesAndCounts() throws Exception {
+  void find_corruptHeaderOfTheHintedSize_missesAndCounts() throws Exception {
     try (ShardStore store = open()) {
       putHintedThenCorrupt(store, 30); // inside the content type
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got =
-          store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<StoreHit> got = store.find("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.asked);
@@ -132,14 +128,13 @@ class ShardStoreSizeHintTest {
   }
 
   @Test
-  void getDirect_hintedKeyDeleted_missReleasesTheBuffer() throws Exception {
+  void find_hintedKeyDeleted_missReleasesTheBuffer() throws Exception {
     try (ShardStore store = open()) {
       store.put("k", object(61_440, 1)).join();
       assertThat(store.delete("k").join()).isTrue();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got =
-          store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      Optional<StoreHit> got = store.find("k", buffers::allocate, buffers.released::add).join();
 
       assertThat(got).isEmpty();
       assertThat(buffers.released).hasSameSizeAs(buffers.asked);
@@ -149,7 +144,7 @@ class ShardStoreSizeHintTest {
   }
 
   @Test
-  void getDirect_chunkedValueAfterInlineHint_returnsTheWholeBody() throws Exception {
+  void find_chunkedValueAfterInlineHint_readsTheWholeBodyChunkByChunk() throws Exception {
     try (ShardStore store = open()) {
       store.put("k", object(61_440, 1)).join();
       StoredObject large = object(1_500_000, 2);
@@ -157,10 +152,15 @@ class ShardStoreSizeHintTest {
       assertThat(store.sizeHint("k")).isZero();
       Buffers buffers = new Buffers();
 
-      Optional<DirectObject> got =
-          store.getDirect("k", buffers::allocate, buffers.released::add).join();
+      ChunkedBody got =
+          (ChunkedBody)
+              store.find("k", buffers::allocate, buffers.released::add).join().orElseThrow();
+      ByteBuffer body = ByteBuffer.allocate(got.bodyLength());
+      for (int i = 0; i < got.chunkCount(); i++) {
+        body.put(store.readChunk(got, i, buffers::allocate, buffers.released::add).join());
+      }
 
-      assertThat(bytes(got.orElseThrow().body())).isEqualTo(large.body());
+      assertThat(body.array()).isEqualTo(large.body());
       assertThat(buffers.released).isEmpty();
     }
   }

@@ -1,9 +1,11 @@
 package io.imgcdn.shard.store;
 
+import static io.imgcdn.shard.store.TestObjects.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ class ShardStoreTest {
     return new StoredObject(
         "image/jpeg",
         "\"" + seed + "\"",
+        TestObjects.LAST_MODIFIED,
         "public, max-age=31536000",
         1_700_000_000_000L + seed,
         body);
@@ -48,19 +51,20 @@ class ShardStoreTest {
     StoredObject got = actual.orElseThrow();
     assertThat(got.contentType()).isEqualTo(expected.contentType());
     assertThat(got.etag()).isEqualTo(expected.etag());
+    assertThat(got.lastModified()).isEqualTo(expected.lastModified());
     assertThat(got.cacheControl()).isEqualTo(expected.cacheControl());
     assertThat(got.storedAtMillis()).isEqualTo(expected.storedAtMillis());
     assertThat(got.body()).isEqualTo(expected.body());
   }
 
   @Test
-  void get_afterPut_returnsSameObjectAndCountsHit() throws Exception {
+  void find_afterPut_returnsSameObjectAndCountsHit() throws Exception {
     try (ShardStore store = ShardStore.open(config(64 * MIB))) {
       StoredObject object = object(100_000, 1);
       store.put("v/w150/cat.jpg", object).join();
 
-      assertSame(store.get("v/w150/cat.jpg").join(), object);
-      assertThat(store.get("v/w150/dog.jpg").join()).isEmpty();
+      assertSame(read(store, "v/w150/cat.jpg"), object);
+      assertThat(read(store, "v/w150/dog.jpg")).isEmpty();
       StoreStats stats = store.stats();
       assertThat(stats.hits()).isEqualTo(1);
       assertThat(stats.misses()).isEqualTo(1);
@@ -71,12 +75,12 @@ class ShardStoreTest {
   }
 
   @Test
-  void put_sameKeyTwice_getReturnsLatest() throws Exception {
+  void put_sameKeyTwice_findReturnsLatest() throws Exception {
     try (ShardStore store = ShardStore.open(config(64 * MIB))) {
       store.put("k", object(10, 1)).join();
       store.put("k", object(20, 2)).join();
 
-      assertSame(store.get("k").join(), object(20, 2));
+      assertSame(read(store, "k"), object(20, 2));
     }
   }
 
@@ -86,7 +90,7 @@ class ShardStoreTest {
       store.put("k", object(10, 1)).join();
 
       assertThat(store.delete("k").join()).isTrue();
-      assertThat(store.get("k").join()).isEmpty();
+      assertThat(read(store, "k")).isEmpty();
       assertThat(store.delete("k").join()).isFalse();
     }
   }
@@ -102,7 +106,7 @@ class ShardStoreTest {
     }
     try (ShardStore store = ShardStore.open(config(64 * MIB))) {
       for (int i = 0; i < 20; i++) {
-        assertSame(store.get("key-" + i).join(), objects.get(i));
+        assertSame(read(store, "key-" + i), objects.get(i));
       }
     }
   }
@@ -159,10 +163,10 @@ class ShardStoreTest {
           .isLessThan(Math.max(2, count / 10));
       for (int i = count - 10; i < count; i++) {
         if (!refused.contains(i)) {
-          assertSame(store.get("key-" + i).join(), object(bodySize(i), i));
+          assertSame(read(store, "key-" + i), object(bodySize(i), i));
         }
       }
-      assertThat(store.get("key-0").join()).as("oldest object evicted").isEmpty();
+      assertThat(read(store, "key-0")).as("oldest object evicted").isEmpty();
       assertThat(store.stats().evictions()).isGreaterThan(0);
       // The bound is not met by keeping nearly nothing: at least a third of it holds data.
       assertThat(store.stats().bytes()).isGreaterThan(maxBytes / 3);
@@ -189,13 +193,13 @@ class ShardStoreTest {
   }
 
   @Test
-  void get_flippedByteInStoredValue_returnsEmptyCountsAndDeletes() throws Exception {
+  void find_flippedByteInStoredValue_returnsEmptyCountsAndDeletes() throws Exception {
     try (ShardStore store = ShardStore.open(config(64 * MIB))) {
       byte[] value = ValueCodec.encode(object(5000, 9), 0);
       value[value.length - 100] ^= 0x10;
       store.putRaw("bad", value);
 
-      assertThat(store.get("bad").join()).isEmpty();
+      assertThat(read(store, "bad")).isEmpty();
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
       assertThat(store.stats().misses()).isEqualTo(1);
       assertThat(store.delete("bad").join()).as("corrupt value was deleted").isFalse();
@@ -203,7 +207,7 @@ class ShardStoreTest {
   }
 
   @Test
-  void get_byteFlippedInTableFileOnDisk_returnsEmptyAndCounts() throws Exception {
+  void find_byteFlippedInTableFileOnDisk_returnsEmptyAndCounts() throws Exception {
     StoredObject object = object(200_000, 11);
     try (ShardStore store = ShardStore.open(config(64 * MIB))) {
       store.put("good", object(1000, 12)).join();
@@ -221,7 +225,7 @@ class ShardStoreTest {
     Files.write(table, bytes);
 
     try (ShardStore store = ShardStore.open(config(64 * MIB))) {
-      assertThat(store.get("victim").join()).isEmpty();
+      assertThat(read(store, "victim")).isEmpty();
       assertThat(store.stats().checksumFailures()).isEqualTo(1);
     }
   }
@@ -240,7 +244,7 @@ class ShardStoreTest {
   }
 
   @Test
-  void get_queueFull_failsAtOnceWithRejectedExecutionException() throws Exception {
+  void find_queueFull_failsAtOnceWithRejectedExecutionException() throws Exception {
     try (ShardStore store = ShardStore.open(new StoreConfig(dir.resolve("db"), 64 * MIB, 1, 1))) {
       CountDownLatch running = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
@@ -252,9 +256,11 @@ class ShardStoreTest {
                 return null;
               });
       running.await();
-      CompletableFuture<Optional<StoredObject>> queued = store.get("a");
+      CompletableFuture<Optional<StoreHit>> queued =
+          store.find("a", ByteBuffer::allocateDirect, b -> {});
 
-      CompletableFuture<Optional<StoredObject>> refused = store.get("b");
+      CompletableFuture<Optional<StoreHit>> refused =
+          store.find("b", ByteBuffer::allocateDirect, b -> {});
 
       assertThat(refused).isCompletedExceptionally();
       assertThatThrownBy(refused::join)
@@ -273,11 +279,11 @@ class ShardStoreTest {
     store.close();
     store.close();
 
-    assertThat(store.get("k")).isCompletedExceptionally();
+    assertThat(store.find("k", ByteBuffer::allocateDirect, b -> {})).isCompletedExceptionally();
     assertThat(store.stats().puts()).isEqualTo(1);
     assertThat(Files.exists(dir.resolve("db").resolve("LOCK"))).isTrue();
     try (ShardStore reopened = ShardStore.open(config(64 * MIB))) {
-      assertSame(reopened.get("k").join(), object(10, 1));
+      assertSame(read(reopened, "k"), object(10, 1));
     }
   }
 
@@ -297,7 +303,7 @@ class ShardStoreTest {
 
       store.put("big", object(tooLarge, 1)).join();
 
-      assertThat(store.get("big").join()).isEmpty();
+      assertThat(read(store, "big")).isEmpty();
       assertThat(store.stats().puts()).isZero();
     }
   }

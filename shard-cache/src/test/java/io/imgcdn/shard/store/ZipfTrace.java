@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic request trace after DESIGN.md's workload model: object popularity Zipf(s), sizes
- * a lognormal spliced at the 95th percentile (mean ~60 KiB, p95 300 KiB, floor 1 KiB, cap 15 MiB).
+ * A deterministic request trace after the bench's workload model (docs/BENCHMARKS.md): object
+ * popularity Zipf(s), sizes a lognormal spliced at the 95th percentile (mean ~60 KiB, p95 300 KiB,
+ * floor 1 KiB, cap 15 MiB).
  */
 final class ZipfTrace {
 

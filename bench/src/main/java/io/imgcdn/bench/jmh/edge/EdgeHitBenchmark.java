@@ -9,6 +9,7 @@ import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.RequestHeadTimeout;
 import io.imgcdn.common.http.ServerInitializer;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.CachedObject;
@@ -58,7 +59,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * copied on the edge path: the response is a prefix buffer plus a slice of the stored off-heap
  * buffer.
  *
- * <p>Run (see docs/EDGE.md):
+ * <p>Run (see docs/BENCHMARKS.md):
  *
  * {@snippet lang="shell" :
  * java -cp "$(cat bench/target/cp.txt):bench/target/classes" org.openjdk.jmh.Main \
@@ -87,6 +88,9 @@ public class EdgeHitBenchmark {
   @Param({"edge", "edgeAccept", "edgeVarying", "heapReply"})
   public String path;
 
+  /** Every stored object has one, as objects from S3 do. */
+  static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
+
   static final String CHROME_ACCEPT =
       "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 
@@ -113,7 +117,8 @@ public class EdgeHitBenchmark {
     byte[] body = new byte[size];
     new SplittableRandom(1).nextBytes(body);
     String etag = ETags.of(body);
-    CachedObject.Builder b = cache.builder("image/jpeg", etag, ImageObject.IMMUTABLE, null, size);
+    CachedObject.Builder b =
+        cache.builder("image/jpeg", etag, LAST_MODIFIED, ImageObject.IMMUTABLE, null, size);
     b.append(Unpooled.wrappedBuffer(body));
     CachedObject o = b.build("shard-1;hit");
     String key = "/photos/2024/06/01/a1b2c3d4_p0_master1200.jpg";
@@ -124,7 +129,7 @@ public class EdgeHitBenchmark {
     }
     o.release();
 
-    ObjectServerHandler.Tier tier;
+    Tier tier;
     if (path.startsWith("edge")) {
       tier =
           new EdgeTier(
@@ -137,7 +142,9 @@ public class EdgeHitBenchmark {
               Duration.ofSeconds(5));
     } else {
       Reply reply =
-          Reply.ok(new ImageObject("image/jpeg", etag, ImageObject.IMMUTABLE, body), "edge-1;hit");
+          Reply.ok(
+              new ImageObject("image/jpeg", etag, LAST_MODIFIED, ImageObject.IMMUTABLE, body),
+              "edge-1;hit");
       CompletableFuture<Reply> done = CompletableFuture.completedFuture(reply);
       tier = (url, headers) -> done;
     }

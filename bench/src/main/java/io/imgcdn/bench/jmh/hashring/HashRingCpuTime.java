@@ -22,7 +22,7 @@ import java.util.function.ToIntFunction;
  * wall time counts the time the thread waits for a core, CPU time does not. (Cache pollution by the
  * neighbours still counts.)
  *
- * <p>Run (see docs/HASHRING.md):
+ * <p>Run (see docs/BENCHMARKS.md):
  *
  * {@snippet lang="shell" :
  * java -cp bench/target/bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt) \

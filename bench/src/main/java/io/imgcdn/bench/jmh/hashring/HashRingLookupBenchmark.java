@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * xxHash64 as a speed reference. Keys cycle through 16,384 distinct URLs, so large tables are read
  * at random as in production.
  *
- * <p>Run (see docs/HASHRING.md):
+ * <p>Run (see bench/results/2026-11-hashring.md):
  *
  * {@snippet lang="shell" :
  * java -cp bench/target/bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt) org.openjdk.jmh.Main \

@@ -23,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Cost of building a snapshot from a membership list (what a membership reload pays), per placement
  * at 40 and 1,000 members of weight 1.
  *
- * <p>Run (see docs/HASHRING.md):
+ * <p>Run (see bench/results/2026-11-hashring.md):
  *
  * {@snippet lang="shell" :
  * java -cp bench/target/bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/cp.txt) org.openjdk.jmh.Main \

@@ -1,8 +1,9 @@
 package io.imgcdn.bench.jmh.shard;
 
-import io.imgcdn.shard.store.DirectObject;
+import io.imgcdn.shard.store.ChunkedBody;
 import io.imgcdn.shard.store.ShardStore;
 import io.imgcdn.shard.store.StoreConfig;
+import io.imgcdn.shard.store.StoreHit;
 import io.imgcdn.shard.store.StoreLayout;
 import io.imgcdn.shard.store.StoredObject;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/classes:$(cat cp.txt) org.openjdk.jmh.Main ShardStoreLayoutBenchmark
  * }
  *
- * or see docs/SHARD-STORE.md for the exact command used.
+ * or see bench/results/2026-11-shard-store.md for the exact command used.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -76,7 +76,7 @@ public class ShardStoreLayoutBenchmark {
     objects = Math.clamp(DATA_BYTES / valueBytes, 8, 20_000);
     byte[] body = new byte[valueBytes];
     new SplittableRandom(1).nextBytes(body);
-    template = new StoredObject("image/jpeg", "\"e\"", "public, max-age=31536000", 1, body);
+    template = new StoredObject("image/jpeg", "\"e\"", "", "public, max-age=31536000", 1, body);
     for (int i = 0; i < objects; i++) {
       store.put("v/w600/" + i + ".jpg", template).join();
     }
@@ -92,22 +92,23 @@ public class ShardStoreLayoutBenchmark {
     }
   }
 
-  /** A hit copied onto the heap ({@link ShardStore#get}). */
+  /**
+   * A hit as the shard serves it, into a reused direct buffer: {@link ShardStore#find}, and for a
+   * body stored in chunks (over 1 MiB) every chunk with {@link ShardStore#readChunk}.
+   */
   @Benchmark
-  public int getHeap() {
-    Optional<StoredObject> hit = store.get("v/w600/" + random.nextInt(objects) + ".jpg").join();
-    return hit.orElseThrow().body().length;
-  }
-
-  /** A hit copied into a reused direct buffer ({@link ShardStore#getDirect}). */
-  @Benchmark
-  public int getDirect() {
-    Optional<DirectObject> hit =
+  public int find() {
+    StoreHit hit =
         store
-            .getDirect(
-                "v/w600/" + random.nextInt(objects) + ".jpg", size -> target.clear(), buffer -> {})
-            .join();
-    return hit.orElseThrow().bodyLength();
+            .find("v/w600/" + random.nextInt(objects) + ".jpg", size -> target.clear(), b -> {})
+            .join()
+            .orElseThrow();
+    if (hit instanceof ChunkedBody body) {
+      for (int i = 0; i < body.chunkCount(); i++) {
+        store.readChunk(body, i, size -> target.clear(), b -> {}).join();
+      }
+    }
+    return hit.bodyLength();
   }
 
   /** A write of a new key (the store evicts its oldest files as it fills). */
