@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
       Demo.class,
       RingCommand.class,
       WarmCommand.class,
-      PurgeCommand.class
+      PurgeCommand.class,
+      SignCommand.class
     })
 public final class Main implements Callable<Integer> {
 
