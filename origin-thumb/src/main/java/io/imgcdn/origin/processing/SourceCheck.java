@@ -237,7 +237,8 @@ final class SourceCheck {
 
   private static String printable(String s) {
     StringBuilder sb = new StringBuilder(s.length());
-    for (char c : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       sb.append(c >= 0x20 && c < 0x7F ? c : '?');
     }
     return sb.toString();
