@@ -135,4 +135,11 @@ class OriginConfigTest {
                 assertThat(String.join("\n", e.problems()))
                     .contains("origin.preset.defaults", "expected: at least one preset"));
   }
+
+  @Test
+  void presets_backgroundInThePresetsOptions() {
+    OriginConfig config = parse(Map.of("origin.preset.logo", "w=300,bg=000000"));
+    assertThat(config.presets().get("logo").background()).isZero();
+    assertThat(config.presets().get("w150").background()).isEqualTo(0xFFFFFF);
+  }
 }
