@@ -10,6 +10,7 @@ import io.imgcdn.edge.tls.TlsTesting;
 import io.imgcdn.edge.tls.TlsTesting.Run;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -333,6 +334,57 @@ class EdgeHttp2Test {
       assertThat(goAway).as("GOAWAY before the close").isNotNull();
       assertThat(goAway.errorCode()).as(goAway.toString()).isEqualTo(RawH2.ENHANCE_YOUR_CALM);
     }
+    assertThat(get(h2Client(), "/photos/a.jpg").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void settingsFlood_fromAClientNotReadingTheAcks_endsTheConnection_andTheNodeKeepsServing()
+      throws Exception {
+    controlFrameFlood(RawH2.SETTINGS, new byte[0]);
+  }
+
+  @Test
+  void pingFlood_fromAClientNotReadingTheAcks_endsTheConnection_andTheNodeKeepsServing()
+      throws Exception {
+    controlFrameFlood(RawH2.PING, new byte[8]);
+  }
+
+  /**
+   * Sends control frames that each ask for an acknowledgement (SETTINGS, PING), reading nothing:
+   * the acknowledgements the edge cannot write pile up behind the socket's buffers, up to
+   * max-queued-control-frames (10,000, about 170 KB of frames), and then it ends the connection
+   * with GOAWAY ENHANCE_YOUR_CALM instead of queueing without bound. The GOAWAY is often lost: it
+   * is queued behind the acknowledgements, and the close of a socket with unread frames resets it.
+   */
+  private static void controlFrameFlood(int type, byte[] payload) throws Exception {
+    long frames = 0;
+    long limit = 3_000_000; // about 50 MB of frames and 50 MB of acknowledgements, unbounded
+    long directBefore = PlatformDependent.usedDirectMemory();
+    long directMax = 0;
+    try (RawH2 h2 = new RawH2(trusting, edge.tlsPort(), -1, 4096)) {
+      try {
+        while (frames < limit) {
+          h2.frames(type, 0, 0, payload, 1000);
+          h2.flush();
+          frames += 1000;
+          directMax = Math.max(directMax, PlatformDependent.usedDirectMemory() - directBefore);
+        }
+      } catch (java.io.IOException e) {
+        // the edge closed the connection mid-flood: what this is about
+      }
+      assertThat(frames).as("frames sent before the edge ended the connection").isLessThan(limit);
+      Frame end = h2.readUntil(f -> f.type() != RawH2.SETTINGS && f.type() != RawH2.PING);
+      if (end != null) {
+        assertThat(end.type()).as(end.toString()).isEqualTo(RawH2.GOAWAY);
+        assertThat(end.errorCode()).as(end.toString()).isEqualTo(RawH2.ENHANCE_YOUR_CALM);
+      }
+      System.out.printf(
+          "flood of frame type %d: connection ended after %d frames sent (%s), direct memory"
+              + " grew by at most %.1f MB%n",
+          type, frames, end, directMax / 1e6);
+    }
+    // Pooled chunks of 4 MB hold the queued acknowledgements and the TLS records behind them.
+    assertThat(directMax).as("direct memory grown during the flood").isLessThan(32L << 20);
     assertThat(get(h2Client(), "/photos/a.jpg").statusCode()).isEqualTo(200);
   }
 
