@@ -185,7 +185,9 @@ class EdgeHttp2Test {
         .contains("Application protocol: h2")
         .contains("2000 succeeded, 0 failed, 0 errored")
         .contains("status codes: 2000 2xx");
-    // A smoke figure beside HTTP/1.1 over TLS on the same port (no pipelining), not a benchmark.
+    // A smoke figure beside HTTP/1.1 over TLS on the same port (no pipelining), not a benchmark:
+    // paranoid leak detection makes h2 (more buffers per response) several times dearer here than
+    // with production flags (bench/results/2026-12-edge-http2.md).
     Run http1 =
         TlsTesting.run(null, "h2load", "--h1", "-n", "2000", "-c", "4", url(edge, "/photos/a.jpg"));
     assertThat(http1.output()).contains("2000 succeeded, 0 failed, 0 errored");
