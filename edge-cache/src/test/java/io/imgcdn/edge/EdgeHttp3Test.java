@@ -272,6 +272,52 @@ class EdgeHttp3Test {
   }
 
   @Test
+  void certificateReload_newQuicConnectionsGetTheNewOne_openOnesServeOn() throws Exception {
+    CertificateFiles v1 = TlsTesting.certificate(dir, "h3v1", "dns:localhost", "ip:127.0.0.1");
+    CertificateFiles live =
+        new CertificateFiles(dir.resolve("h3live.pem"), dir.resolve("h3live.key"));
+    TlsTesting.replace(v1.chain(), live.chain());
+    TlsTesting.replace(v1.key(), live.key());
+    FakeShard own = new FakeShard("shard-reload");
+    own.objects.put("/photos/a.jpg", BODY);
+    EdgeServer reloading =
+        Edges.start(
+            dir,
+            List.of(own),
+            Map.of("edge.tls.port", "0", "edge.tls.certificates", live.toString()));
+    CertificateFiles v2 = TlsTesting.certificate(dir, "h3v2", "dns:localhost", "ip:127.0.0.1");
+    int port = reloading.http3().port();
+    try (RawH3 old = new RawH3(port, TlsTesting.leaf(v1.chain()))) {
+      assertThat(old.get("GET", "/photos/a.jpg").status()).isEqualTo(200);
+      assertThatThrownBy(() -> new RawH3(port, TlsTesting.leaf(v2.chain())).close())
+          .as("v2 is not in service yet")
+          .hasStackTraceContaining("CERTIFICATE_VERIFY_FAILED");
+      TlsTesting.replace(v2.chain(), live.chain());
+      TlsTesting.replace(v2.key(), live.key());
+      HttpResponse<String> reload =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + reloading.adminPort() + "/admin/tls/reload"))
+                      .header("Authorization", "Bearer t")
+                      .POST(HttpRequest.BodyPublishers.noBody())
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+      try (RawH3 fresh = new RawH3(port, TlsTesting.leaf(v2.chain()))) {
+        assertThat(fresh.get("GET", "/photos/a.jpg").status()).isEqualTo(200);
+      }
+      assertThat(old.get("GET", "/photos/a.jpg").status())
+          .as("the connection made with v1 serves on")
+          .isEqualTo(200);
+    } finally {
+      reloading.close();
+      own.close();
+    }
+  }
+
+  @Test
   void drain_sendsGoAway_finishesTheStreamInFlight_thenCloses() throws Exception {
     FakeShard slow = new FakeShard("shard-slow");
     slow.objects.put("/photos/slow.jpg", BODY);

@@ -78,12 +78,18 @@ final class RawH3 implements AutoCloseable {
             ReferenceCountUtil.release(msg);
           }
         };
-    quic =
-        QuicChannel.newBootstrap(udp)
-            .handler(new Http3ClientConnectionHandler(control, null, null, null, true))
-            .remoteAddress(new InetSocketAddress("127.0.0.1", port))
-            .connect()
-            .get(10, TimeUnit.SECONDS);
+    try {
+      quic =
+          QuicChannel.newBootstrap(udp)
+              .handler(new Http3ClientConnectionHandler(control, null, null, null, true))
+              .remoteAddress(new InetSocketAddress("127.0.0.1", port))
+              .connect()
+              .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      udp.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      throw e;
+    }
   }
 
   /** Sends a request (headers "name", "value", ...) and completes with its whole answer. */
@@ -100,8 +106,10 @@ final class RawH3 implements AutoCloseable {
 
   /**
    * Opens a request stream and sends the head; {@code fin}: ends the stream's request side too.
-   * Completes {@code done} with the answer, or exceptionally when the stream is reset.
+   * Completes {@code done} with the answer, or exceptionally when the stream is reset; null when
+   * the stream could not be opened ({@code done} says why).
    */
+  @org.jspecify.annotations.Nullable
   QuicStreamChannel open(
       String method, String path, boolean fin, CompletableFuture<Answer> done, String... headers) {
     Http3RequestStreamInboundHandler reader =

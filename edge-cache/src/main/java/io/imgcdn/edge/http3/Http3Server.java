@@ -9,15 +9,14 @@ import io.imgcdn.common.http.Transports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.codec.http3.DefaultHttp3SettingsFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3FrameToHttpObjectCodec;
@@ -25,9 +24,13 @@ import io.netty.handler.codec.http3.Http3ServerConnectionHandler;
 import io.netty.handler.codec.http3.Http3Settings;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicTokenHandler;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -36,7 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +65,9 @@ public final class Http3Server implements AutoCloseable {
    * open one DRAIN (Http3Connection: GOAWAY, finish, close), wait up to the grace, close the rest and
    * then the socket (closing the socket first would cut every connection).
    *
-   * One socket, so one event loop carries every HTTP/3 connection of the edge; SO_REUSEPORT sockets
-   * per loop with a connection-id dispatcher would spread them (not done yet).
+   * Event loops: on epoll, one SO_REUSEPORT socket per loop of the group, behind Netty's
+   * QuicCodecDispatcher (a packet goes to the codec whose connection ids it carries), so connections
+   * spread over the loops as TCP ones do; on NIO one socket, so one loop carries every connection.
    */
   private static final Logger LOG = LoggerFactory.getLogger(Http3Server.class);
 
@@ -91,7 +94,7 @@ public final class Http3Server implements AutoCloseable {
   private final Supplier<TierDispatch> dispatches;
   private final ChannelGroup connections =
       new DefaultChannelGroup("h3", GlobalEventExecutor.INSTANCE);
-  private @Nullable Channel socket;
+  private final List<Channel> sockets = new ArrayList<>();
   private volatile boolean draining;
 
   private Http3Server(Http3Options options, Supplier<TierDispatch> dispatches) {
@@ -123,7 +126,7 @@ public final class Http3Server implements AutoCloseable {
       Supplier<QuicSslContext> tls,
       Supplier<TierDispatch> dispatches) {
     Http3Server server = new Http3Server(options, dispatches);
-    ChannelHandler codec =
+    QuicServerCodecBuilder codec =
         Http3.newQuicServerCodecBuilder()
             .sslEngineProvider(quic -> tls.get().newEngine(quic.alloc()))
             .maxIdleTimeout(options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -137,20 +140,53 @@ public final class Http3Server implements AutoCloseable {
                   protected void initChannel(QuicChannel quic) {
                     server.connection(quic);
                   }
-                })
-            .build();
-    Class<? extends DatagramChannel> type =
-        Transports.name().equals("epoll") ? EpollDatagramChannel.class : NioDatagramChannel.class;
+                });
     try {
-      server.socket =
-          new Bootstrap()
-              .group(group)
-              .channel(type)
-              .handler(codec)
-              .bind(host, port)
-              .syncUninterruptibly()
-              .channel();
+      if (Transports.name().equals("epoll")) {
+        // One SO_REUSEPORT socket per event loop; the kernel spreads new connections by address,
+        // and the dispatcher hands a packet to the socket whose codec owns its connection id.
+        QuicCodecDispatcher dispatcher =
+            new QuicCodecDispatcher() {
+              @Override
+              protected void initChannel(
+                  Channel socket, int idLength, QuicConnectionIdGenerator ids) {
+                socket
+                    .pipeline()
+                    .addLast(
+                        codec
+                            .clone()
+                            .localConnectionIdLength(idLength)
+                            .connectionIdAddressGenerator(ids)
+                            .build());
+              }
+            };
+        Bootstrap bootstrap =
+            new Bootstrap()
+                .group(group)
+                .channel(EpollDatagramChannel.class)
+                .option(UnixChannelOption.SO_REUSEPORT, true)
+                .handler(dispatcher);
+        int loops = 0;
+        for (EventExecutor ignored : group) {
+          loops++;
+        }
+        for (int i = 0; i < loops; i++) {
+          server.sockets.add(bootstrap.bind(host, port).syncUninterruptibly().channel());
+        }
+      } else {
+        server.sockets.add(
+            new Bootstrap()
+                .group(group)
+                .channel(NioDatagramChannel.class)
+                .handler(codec.build())
+                .bind(host, port)
+                .syncUninterruptibly()
+                .channel());
+      }
     } catch (Exception e) {
+      for (Channel socket : server.sockets) {
+        socket.close().syncUninterruptibly();
+      }
       throw new IllegalStateException(
           "cannot listen on udp " + host + ":" + port + " (HTTP/3): " + e.getMessage(), e);
     }
@@ -199,15 +235,7 @@ public final class Http3Server implements AutoCloseable {
 
   /** The UDP port. */
   public int port() {
-    return ((InetSocketAddress) socket().localAddress()).getPort();
-  }
-
-  private Channel socket() {
-    Channel s = socket;
-    if (s == null) {
-      throw new IllegalStateException("not bound");
-    }
-    return s;
+    return ((InetSocketAddress) sockets.get(0).localAddress()).getPort();
   }
 
   /** Open QUIC connections now. */
@@ -240,7 +268,9 @@ public final class Http3Server implements AutoCloseable {
     if (!clean) {
       connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     }
-    socket().close().syncUninterruptibly();
+    for (Channel socket : sockets) {
+      socket.close().syncUninterruptibly();
+    }
     return clean;
   }
 
