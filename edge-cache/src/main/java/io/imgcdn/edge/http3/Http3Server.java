@@ -30,7 +30,6 @@ import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicTokenHandler;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -166,11 +165,8 @@ public final class Http3Server implements AutoCloseable {
                 .channel(EpollDatagramChannel.class)
                 .option(UnixChannelOption.SO_REUSEPORT, true)
                 .handler(dispatcher);
-        int loops = 0;
-        for (EventExecutor ignored : group) {
-          loops++;
-        }
-        for (int i = 0; i < loops; i++) {
+        long loops = java.util.stream.StreamSupport.stream(group.spliterator(), false).count();
+        for (long i = 0; i < loops; i++) {
           server.sockets.add(bootstrap.bind(host, port).syncUninterruptibly().channel());
         }
       } else {

@@ -212,7 +212,11 @@ public final class EdgeTls implements AutoCloseable {
    */
   public Supplier<QuicSslContext> quic() {
     if (quic == null) {
-      CompletableFuture.runAsync(this::refreshQuic, scheduler).join();
+      try {
+        CompletableFuture.runAsync(this::refreshQuic, scheduler).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException cause ? cause : e;
+      }
     }
     return () -> {
       QuicSslContext context = quic;
