@@ -50,6 +50,7 @@ class EdgeHttp3BrowserTest {
                 "edge.tls.port", "0",
                 "edge.tls.certificates", localhost.toString(),
                 "server.http2.enabled", "true",
+                "server.http3.enabled", "true",
                 // Resource Timing shows another origin's protocol only with its consent.
                 "edge.policy.prefix.photos.match", "photos/",
                 "edge.policy.prefix.photos.headers", "Timing-Allow-Origin: *"));

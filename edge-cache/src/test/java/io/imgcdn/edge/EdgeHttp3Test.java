@@ -62,6 +62,8 @@ class EdgeHttp3Test {
                 "0",
                 "server.http2.enabled",
                 "true",
+                "server.http3.enabled",
+                "true",
                 "server.http3.max-concurrent-streams",
                 String.valueOf(MAX_STREAMS),
                 "edge.tls.certificates",
@@ -284,7 +286,13 @@ class EdgeHttp3Test {
         Edges.start(
             dir,
             List.of(own),
-            Map.of("edge.tls.port", "0", "edge.tls.certificates", live.toString()));
+            Map.of(
+                "edge.tls.port",
+                "0",
+                "edge.tls.certificates",
+                live.toString(),
+                "server.http3.enabled",
+                "true"));
     CertificateFiles v2 = TlsTesting.certificate(dir, "h3v2", "dns:localhost", "ip:127.0.0.1");
     int port = reloading.http3().port();
     try (RawH3 old = new RawH3(port, TlsTesting.leaf(v1.chain()))) {
@@ -330,6 +338,7 @@ class EdgeHttp3Test {
             Map.of(
                 "edge.tls.port", "0",
                 "edge.tls.certificates", localhost.toString(),
+                "server.http3.enabled", "true",
                 "server.shutdown-grace", "20s"));
     try (RawH3 h3 = new RawH3(draining.http3().port(), TlsTesting.leaf(localhost.chain()))) {
       CompletableFuture<Answer> inFlight = h3.send("GET", "/photos/slow.jpg");

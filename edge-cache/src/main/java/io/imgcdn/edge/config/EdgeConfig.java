@@ -52,7 +52,7 @@ import java.time.Duration;
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
  *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
- *   <tr><td>server.http3.*</td><td>see Http3Options</td><td>HTTP/3 over QUIC on the HTTPS port's number (UDP), advertised by Alt-Svc: on by default with certificates; streams, header section, idle timeout, windows</td></tr>
+ *   <tr><td>server.http3.*</td><td>see Http3Options</td><td>HTTP/3 over QUIC on the HTTPS port's number (UDP), advertised by Alt-Svc: off by default (CPU per hit); streams, header section, idle timeout, windows</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,

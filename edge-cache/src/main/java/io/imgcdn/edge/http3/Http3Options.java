@@ -10,7 +10,7 @@ import java.time.Duration;
  *
  * <table>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>server.http3.enabled</td><td>true</td><td>serve HTTP/3 when the edge has certificates, and advertise it with Alt-Svc on HTTPS responses</td></tr>
+ *   <tr><td>server.http3.enabled</td><td>false</td><td>serve HTTP/3 when the edge has certificates, and advertise it with Alt-Svc on HTTPS responses; off by default: a hit over HTTP/3 costs the edge several times the CPU of one over HTTP/1.1 or HTTP/2 (measured, bench/results), and Alt-Svc would move every browser to it</td></tr>
  *   <tr><td>server.http3.max-concurrent-streams</td><td>128</td><td>request streams a client may have open at once (QUIC initial_max_streams_bidi, renewed as streams end); a client cannot open more</td></tr>
  *   <tr><td>server.http3.max-header-list-size</td><td>16384</td><td>SETTINGS_MAX_FIELD_SECTION_SIZE, as HTTP/1.1's header limit; a larger header section is refused</td></tr>
  *   <tr><td>server.http3.idle-timeout</td><td>server.idle-timeout</td><td>QUIC max_idle_timeout: a connection with no packet for this long is closed</td></tr>
@@ -67,7 +67,7 @@ public record Http3Options(
   /** The defaults of the table above, with this idle timeout. */
   public static Http3Options defaults(Duration idleTimeout) {
     return new Http3Options(
-        true, 128, Http2Options.DEFAULT_MAX_HEADER_LIST_SIZE, idleTimeout, 1L << 20, 64L << 10);
+        false, 128, Http2Options.DEFAULT_MAX_HEADER_LIST_SIZE, idleTimeout, 1L << 20, 64L << 10);
   }
 
   /**
@@ -100,7 +100,7 @@ public record Http3Options(
       data = Math.max(1L << 20, streamData);
     }
     return new Http3Options(
-        s.bool("server.http3.enabled", true),
+        s.bool("server.http3.enabled", false),
         s.integer("server.http3.max-concurrent-streams", 128, 1, 100_000),
         headerList,
         idle,

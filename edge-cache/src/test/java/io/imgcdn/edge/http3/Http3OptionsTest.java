@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 class Http3OptionsTest {
   @Test
-  void defaults_onWithTheServingPortsIdleTimeout() {
+  void defaults_offWithTheServingPortsIdleTimeout() {
     Settings s = Settings.of(Map.of());
     Http3Options o = Http3Options.from(s, Duration.ofSeconds(42));
     s.finish();
     assertThat(o).isEqualTo(Http3Options.defaults(Duration.ofSeconds(42)));
-    assertThat(o.enabled()).isTrue();
+    assertThat(o.enabled()).isFalse();
     assertThat(o.maxConcurrentStreams()).isEqualTo(128);
     assertThat(o.maxHeaderListSize()).isEqualTo(16384);
     assertThat(o.initialMaxStreamData()).isEqualTo(64 << 10);
@@ -27,7 +27,7 @@ class Http3OptionsTest {
     Settings s =
         Settings.of(
             Map.of(
-                "server.http3.enabled", "false",
+                "server.http3.enabled", "true",
                 "server.http3.max-concurrent-streams", "10",
                 "server.http3.max-header-list-size", "8192",
                 "server.http3.idle-timeout", "5s",
@@ -36,7 +36,7 @@ class Http3OptionsTest {
     Http3Options o = Http3Options.from(s, Duration.ofSeconds(60));
     s.finish();
     assertThat(o)
-        .isEqualTo(new Http3Options(false, 10, 8192, Duration.ofSeconds(5), 2 << 20, 128 << 10));
+        .isEqualTo(new Http3Options(true, 10, 8192, Duration.ofSeconds(5), 2 << 20, 128 << 10));
   }
 
   @Test
