@@ -161,7 +161,7 @@ public final class EdgeTier implements Tier {
 
       @Override
       public void decorate(String requestTarget, HttpResponse head) {
-        EdgeTier.this.decorate(other, requestTarget, head);
+        EdgeTier.decorate(other, requestTarget, head);
       }
     };
   }
