@@ -7,6 +7,7 @@ import io.imgcdn.common.http.Http2Options;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.http3.Http3Options;
 import io.imgcdn.edge.policy.ResponsePolicy;
 import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
@@ -51,6 +52,7 @@ import java.time.Duration;
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
  *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
+ *   <tr><td>server.http3.*</td><td>see Http3Options</td><td>HTTP/3 over QUIC on the HTTPS port's number (UDP), advertised by Alt-Svc: off by default (CPU per hit); streams, header section, idle timeout, windows</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,
@@ -78,6 +80,7 @@ public record EdgeConfig(
     Duration reloadInterval,
     ServerOptions server,
     Http2Options http2,
+    Http3Options http3,
     Duration shutdownGrace,
     int ioThreads,
     Duration streamDetachAfter,
@@ -136,6 +139,7 @@ public record EdgeConfig(
           TlsSettings.PORT,
           tls.port() + " is also server.port (expected: a port of its own for HTTPS)");
     }
+    ServerOptions server = ServerOptions.from(s);
     return new EdgeConfig(
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
@@ -152,8 +156,9 @@ public record EdgeConfig(
         cluster.file(),
         cluster.placement(),
         cluster.reloadInterval(),
-        ServerOptions.from(s),
+        server,
         Http2Options.from(s),
+        Http3Options.from(s, server.idleTimeout()),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),
