@@ -38,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the origin does with a request: read the original from S3 (once for all concurrent variants
@@ -76,7 +77,7 @@ public final class OriginTier implements Tier {
   private final Map<String, VariantSpec> presets;
   private final boolean refuseUnwritableFormat;
   private final Set<OutputFormat> writable;
-  private final UrlSigner signer;
+  private final @Nullable UrlSigner signer;
   private final ImageEngine engine;
   private final ImageLimits limits;
   private final Duration jobTimeout;
@@ -91,7 +92,7 @@ public final class OriginTier implements Tier {
       long originalsCacheBytes,
       Map<String, VariantSpec> presets,
       boolean refuseUnwritableFormat,
-      UrlSigner signer,
+      @Nullable UrlSigner signer,
       ImageEngine engine,
       ImageLimits limits,
       Duration jobTimeout,
