@@ -573,7 +573,7 @@ public final class EdgeVsNginx {
                     .readAllBytes(),
                 StandardCharsets.UTF_8)
             .trim();
-    return Runtime.getRuntime().availableProcessors()
+    return CpuPlacement.machineCpus()
         + " cores, Java "
         + Runtime.version()
         + ", "

@@ -81,15 +81,13 @@ public final class CpuPlacement {
    * CPUs the servers may use: nginx's worker_processes, Traffic Server's and the edge's threads.
    */
   public int serverCpuCount() {
-    return serverCpus == null ? Runtime.getRuntime().availableProcessors() : serverCpus.size();
+    return serverCpus == null ? machineCpus() : serverCpus.size();
   }
 
   /** One line for a report: where servers and clients ran. */
   public String describe() {
     if (serverCpus == null && clientCpus == null) {
-      return "not pinned: servers and load generator share all "
-          + Runtime.getRuntime().availableProcessors()
-          + " cores";
+      return "not pinned: servers and load generator share all " + machineCpus() + " cores";
     }
     return String.format(
         Locale.ROOT,
@@ -97,6 +95,25 @@ public final class CpuPlacement {
         serverCpus == null ? "any" : list(serverCpus),
         serverCpuCount(),
         clientCpus == null ? "any" : list(clientCpus));
+  }
+
+  /**
+   * The machine's online CPUs (/sys/devices/system/cpu/online), not this JVM's: once {@link #apply}
+   * pinned it, availableProcessors() counts only the client CPUs.
+   */
+  public static int machineCpus() {
+    try {
+      String online =
+          java.nio.file.Files.readString(java.nio.file.Path.of("/sys/devices/system/cpu/online"))
+              .strip();
+      List<Integer> cpus = parse(online);
+      if (!cpus.isEmpty()) {
+        return cpus.size();
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or no sysfs: the JVM's count
+    }
+    return Runtime.getRuntime().availableProcessors();
   }
 
   private static List<String> pinned(@Nullable List<Integer> cpus, List<String> command) {
@@ -116,28 +133,35 @@ public final class CpuPlacement {
     if (value == null || value.isBlank()) {
       return null;
     }
-    TreeSet<Integer> cpus = new TreeSet<>();
+    List<Integer> cpus;
     try {
-      for (String part : value.split(",")) {
-        String p = part.strip();
-        int dash = p.indexOf('-');
-        int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).strip());
-        int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).strip());
-        if (from < 0 || to < from) {
-          throw new NumberFormatException();
-        }
-        for (int c = from; c <= to; c++) {
-          cpus.add(c);
-        }
-      }
+      cpus = parse(value);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
           option + "=" + value + " (expected: a CPU list such as 1, 0-1 or 0,2)");
     }
-    int cores = Runtime.getRuntime().availableProcessors();
-    if (cpus.last() >= cores) {
+    int cores = machineCpus();
+    if (cpus.getLast() >= cores) {
       throw new IllegalArgumentException(
           option + "=" + value + " (expected: CPUs below " + cores + ", this machine's count)");
+    }
+    return cpus;
+  }
+
+  /** A CPU list (1, 0-1, 0,2), sorted and without repeats. */
+  private static List<Integer> parse(String value) {
+    TreeSet<Integer> cpus = new TreeSet<>();
+    for (String part : value.split(",")) {
+      String p = part.strip();
+      int dash = p.indexOf('-');
+      int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).strip());
+      int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).strip());
+      if (from < 0 || to < from) {
+        throw new NumberFormatException(p);
+      }
+      for (int c = from; c <= to; c++) {
+        cpus.add(c);
+      }
     }
     return List.copyOf(cpus);
   }

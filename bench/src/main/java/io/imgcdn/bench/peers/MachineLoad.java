@@ -52,7 +52,7 @@ public final class MachineLoad {
     /** A Markdown paragraph and table: where the processes ran, and each segment's other load. */
     public String markdown() {
       StringBuilder md = new StringBuilder();
-      md.append("CPU placement: ").append(CpuPlacement.current().describe()).append(".\n\n");
+      md.append("\nCPU placement: ").append(CpuPlacement.current().describe()).append(".\n\n");
       md.append(
           "Other load per segment (CPU used by processes this bench did not start, in cores,"
               + " from /proc/stat less the bench's own process tree; load average at the"
