@@ -80,9 +80,11 @@ public final class ShardTier implements Tier {
    *
    * Spill (Spill.HEADER): the edge moved this miss off its overloaded owner. This shard answers from
    * its own store when it has the key; else it relays the owner's answer (a GET like the edge's, with
-   * the canonical Accept and what is left of the deadline) without storing it, so the owner fills from
-   * the origin once and the tier holds one copy. Without a shard ring, or when this shard owns the key
-   * on its own ring (the edge's view was older), it fills as usual.
+   * the canonical Accept, within half of what is left of the deadline) without storing it, so the
+   * owner fills from the origin once and the tier holds one copy. An owner that fails or does not
+   * answer in that time (slow, not just busy) is not waited for: this shard fetches the object itself
+   * with the rest of the deadline and answers without storing it. Without a shard ring, or when this
+   * shard owns the key on its own ring (the edge's view was older), it fills as usual.
    *
    * Time: a request's Deadline is the lower of its caller's X-Imgcdn-Deadline and
    * shard.upstream.deadline; a fill spends only what is left of it (every origin attempt tells the
@@ -173,7 +175,9 @@ public final class ShardTier implements Tier {
     this.spillFailures =
         Counter.builder("imgcdn.shard.spill.relays")
             .tag("result", "failed")
-            .description("Spilled misses whose owner did not answer")
+            .description(
+                "Spilled misses whose owner failed or did not answer in time (fetched here, not"
+                    + " stored)")
             .register(registry);
     this.storeFailures =
         Counter.builder("imgcdn.cache.store.failures")
@@ -380,21 +384,16 @@ public final class ShardTier implements Tier {
 
   /**
    * A spilled miss: the owner's answer, relayed and not stored (the owner keeps the one copy and is
-   * the one that asks the origin). When the owner does not answer, a 5xx naming this shard with its
-   * verdict "miss": the edge passes it on rather than asking the owner again.
+   * the one that asks the origin). The owner gets at most half of what is left of the deadline: a
+   * miss is spilled because its owner is overloaded, and one that does not answer in time (or
+   * fails) leaves the rest for this shard to fetch the object itself, still without storing it.
    */
   private CompletableFuture<Response> fromOwner(
       ImageUrl url, AcceptClass accept, Node owner, Deadline deadline) {
-    if (deadline.spent()) {
-      return CompletableFuture.completedFuture(
-          Reply.error(
-              new HttpError(
-                      HttpResponseStatus.GATEWAY_TIMEOUT,
-                      "deadline spent before the owner " + owner.id() + " was asked")
-                  .at(nodeId),
-              Reply.chain(nodeId, "miss", "")));
+    Duration wait = deadline.left().dividedBy(2);
+    if (wait.compareTo(peers.settings().responseTimeout()) > 0) {
+      wait = peers.settings().responseTimeout();
     }
-    Duration wait = deadline.left();
     HttpHeaders headers =
         Deadline.put(
             new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()), wait);
@@ -402,20 +401,17 @@ public final class ShardTier implements Tier {
         .get(owner.address(), url.encodedPath(), headers, wait)
         .handle(
             (response, failure) -> {
-              if (failure != null) {
-                spillFailures.increment();
-                return Reply.error(
-                    new HttpError(
-                            HttpResponseStatus.BAD_GATEWAY,
-                            "owner " + owner.id() + " unavailable for a spilled miss",
-                            failure)
-                        .at(nodeId),
-                    Reply.chain(nodeId, "miss", ""));
+              if (failure == null && response.status() < 500) {
+                spillRelays.increment();
+                Fetched relayed = fetched(response);
+                return CompletableFuture.completedFuture(
+                    relayed.response(relayed.reply().xCache()));
               }
-              spillRelays.increment();
-              Fetched relayed = fetched(response);
-              return relayed.response(relayed.reply().xCache());
-            });
+              spillFailures.increment();
+              return fetch(url, accept, deadline)
+                  .thenApply(fetched -> fetched.response(fetched.reply().xCache()));
+            })
+        .thenCompose(answer -> answer);
   }
 
   private CompletableFuture<Response> fill(
