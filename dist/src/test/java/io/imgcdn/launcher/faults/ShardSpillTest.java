@@ -131,4 +131,67 @@ class ShardSpillTest {
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(own.statusCode()).as("no duplicate on the stand-in").isEqualTo(404);
   }
+
+  /** Requests the origin tier has answered (its own count: it may serve them from memory). */
+  private double originRequests() {
+    return FaultCluster.metric(
+        cluster.metrics(cluster.origin().adminPort()), "imgcdn_requests_total", "tier=\"origin\"");
+  }
+
+  @Test
+  void hotKeyOnHungOwner_standInFetchesItselfWithoutStoring() throws Exception {
+    cluster =
+        FaultCluster.start(
+            dir,
+            FaultCluster.Options.inProcess(2)
+                .proxyInFrontOfShard(0)
+                .settings(
+                    Map.of(
+                        "edge.upstream.balance-floor", String.valueOf(BLOCKERS),
+                        "edge.health.interval", "10m",
+                        "edge.health.timeout", "20s",
+                        "edge.cache.max-object-bytes", "1k",
+                        "shard.upstream.deadline", "4s",
+                        "origin.s3.timeout", "3s")));
+    ObjectSet objects = ObjectSet.put(cluster.s3(), "hung", 40, 21, 4 * 1024, 16 * 1024);
+    List<Integer> owned = new ArrayList<>(cluster.warmOwners(objects, 0));
+    assertThat(owned).hasSizeGreaterThan(BLOCKERS);
+    int hot = owned.get(BLOCKERS);
+    double originWarm = originRequests();
+    double standInObjects =
+        FaultCluster.metric(cluster.metrics(cluster.shard(1).adminPort()), "imgcdn_cache_objects");
+
+    // The owner now answers nothing (a partition that keeps connections open), and the edge has
+    // BLOCKERS requests in flight on it.
+    cluster.shardProxy().mode(new FaultProxy.Mode.Hang());
+    long seen = cluster.shardProxy().requests();
+    long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (int i = 0; i < BLOCKERS; i++) {
+      http.sendAsync(
+          HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + objects.path(owned.get(i))))
+              .timeout(Duration.ofSeconds(60))
+              .build(),
+          HttpResponse.BodyHandlers.discarding());
+      while (cluster.shardProxy().requests() < seen + i + 1 && System.nanoTime() < waitUntil) {
+        LockSupport.parkNanos(1_000_000);
+      }
+      assertThat(cluster.shardProxy().requests()).isEqualTo(seen + i + 1);
+    }
+
+    HttpResponse<byte[]> r = get(cluster.edgeUrl() + objects.path(hot));
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(crc(r.body())).isEqualTo(objects.crc(hot));
+    assertThat(r.headers().firstValue("X-Cache").orElse(""))
+        .as("the stand-in gave up on the owner and fetched it itself")
+        .startsWith("edge-1;miss, shard-2;miss, origin-1;");
+    assertThat(originRequests())
+        .as("one more request to the origin: the owner could not be asked")
+        .isEqualTo(originWarm + 1);
+    String standIn = cluster.metrics(cluster.shard(1).adminPort());
+    assertThat(FaultCluster.metric(standIn, "imgcdn_shard_spill_relays_total", "result=\"failed\""))
+        .isGreaterThan(0);
+    assertThat(FaultCluster.metric(standIn, "imgcdn_cache_objects"))
+        .as("still no duplicate on the stand-in")
+        .isEqualTo(standInObjects);
+  }
 }
