@@ -42,8 +42,10 @@ import java.time.Duration;
  *       origin made in time still reaches the client (the shard collects and stores it first)</td></tr>
  *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
  *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
- *   <tr><td>edge.upstream.balance-floor</td><td>16</td><td>keys move off their owner only while it has at
- *       least this many of this edge's requests in flight (small loads are noise)</td></tr>
+ *   <tr><td>edge.upstream.balance-floor</td><td>edge.upstream.max-connections (64)</td><td>keys move off their
+ *       owner only while it has at least this many of this edge's requests in flight: by default only when
+ *       every pooled connection to it is busy (real overload, not noise); a moved miss is relayed from the
+ *       owner by the stand-in, never filled from the origin (Spill)</td></tr>
  *   <tr><td>edge.upstream.*</td><td>see UpstreamSettings</td><td>client toward the shards</td></tr>
  *   <tr><td>edge.health.interval</td><td>2s</td><td>active health check of every shard (a HEAD on its serving port)</td></tr>
  *   <tr><td>edge.health.timeout</td><td>1s</td><td>a probe slower than this counts as a failure</td></tr>
@@ -133,6 +135,7 @@ public record EdgeConfig(
           "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
       balance = 0.25;
     }
+    UpstreamSettings upstream = UpstreamSettings.from(s, "edge.upstream.");
     TlsSettings tls = TlsSettings.from(s);
     if (tls.enabled() && tls.port() != 0 && tls.port() == node.port()) {
       s.problem(
@@ -149,8 +152,8 @@ public record EdgeConfig(
         s.integer("edge.upstream.attempts", 2, 1, 10),
         s.duration("edge.upstream.deadline", "30s"),
         balance,
-        s.integer("edge.upstream.balance-floor", 16, 0, 1_000_000),
-        UpstreamSettings.from(s, "edge.upstream."),
+        s.integer("edge.upstream.balance-floor", upstream.maxConnections(), 0, 1_000_000),
+        upstream,
         s.duration("edge.health.interval", "2s"),
         s.duration("edge.health.timeout", "1s"),
         cluster.file(),
