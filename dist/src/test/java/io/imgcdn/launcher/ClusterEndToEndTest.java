@@ -215,7 +215,7 @@ class ClusterEndToEndTest {
   void signedVariant_validSignature_servedAtRequestedSize() throws Exception {
     String options = "w=120,h=90,fit=cover,f=png";
     String sig =
-        new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes())
+        new io.imgcdn.common.url.UrlSigner(Demo.SIGNING_KEY.getBytes())
             .sign(options + "/photos/a.jpg");
     HttpResponse<byte[]> r = get("/t/" + sig + "/" + options + "/photos/a.jpg");
     assertThat(r.statusCode()).isEqualTo(200);

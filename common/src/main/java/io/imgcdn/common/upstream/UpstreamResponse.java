@@ -15,7 +15,9 @@ public record UpstreamResponse(int status, HttpHeaders headers, byte[] body) {
 
   /**
    * This response as a tier's reply, with the X-Cache chain {@code xCache}: a 200 as the object
-   * with the headers that belong to it, anything else as its status and body, which nobody caches.
+   * with the headers that belong to it, anything else as its status and body, cached only as long
+   * as the next tier said (a remembered 404 says max-age; other errors say no-store or nothing,
+   * which means no-store here).
    */
   public Reply toReply(String xCache) {
     if (status == 200) {
@@ -30,7 +32,8 @@ public record UpstreamResponse(int status, HttpHeaders headers, byte[] body) {
     }
     return new Reply(
         HttpResponseStatus.valueOf(status),
-        new ImageObject(contentType(headers), "", "no-store", body),
+        new ImageObject(
+            contentType(headers), "", headers.get(HttpHeaderNames.CACHE_CONTROL, "no-store"), body),
         xCache);
   }
 

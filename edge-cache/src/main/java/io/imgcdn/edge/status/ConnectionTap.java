@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +62,17 @@ public final class ConnectionTap implements Tier, ResponseObserver {
     CompletableFuture<? extends Response> answer = tier.handle(url, requestHeaders);
     remember(answer, url.path());
     return answer;
+  }
+
+  @Override
+  public @Nullable HttpMethod extraMethod() {
+    return tier.extraMethod();
+  }
+
+  @Override
+  public @Nullable CompletableFuture<? extends Response> command(
+      HttpMethod method, String requestTarget, HttpHeaders requestHeaders) {
+    return tier.command(method, requestTarget, requestHeaders);
   }
 
   @Override
