@@ -1,0 +1,248 @@
+package io.imgcdn.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.imgcdn.common.admin.ClusterPurge;
+import io.imgcdn.common.cluster.ClusterFile;
+import io.imgcdn.common.url.UrlSigner;
+import io.imgcdn.hashring.Node;
+import io.imgcdn.shard.ShardServer;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 17 on a real cluster (embedded S3, one origin, three shards on RocksDB, one edge, real
+ * HTTP): missing keys cost S3 one GET per key per TTL, forged signatures and unknown presets are
+ * answered at the edge, purges remove remembered 404s, and Mastodon's cache buster purges an
+ * attachment on every node.
+ */
+class MediaHostClusterTest {
+  static final String BUSTER_HEADER = "X-Mastodon-Cache-Buster";
+  static final String BUSTER_SECRET = "buster-secret-0123456789abcdef";
+
+  @TempDir static Path dir;
+  static LocalCluster cluster;
+  static HttpClient http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster =
+        LocalCluster.start(
+            new LocalCluster.Layout(
+                dir,
+                0,
+                0,
+                0,
+                3,
+                0,
+                0,
+                64L << 20,
+                64L << 20,
+                Demo.SIGNING_KEY,
+                Map.of(
+                    "edge.cache-buster.method", "PURGE",
+                    "edge.cache-buster.header", BUSTER_HEADER,
+                    "edge.cache-buster.secret", BUSTER_SECRET)));
+    cluster.s3().put("photos/a.jpg", ClusterEndToEndTest.jpeg(200, 100), "image/jpeg");
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static HttpResponse<String> send(String method, String url, String... headers) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return send("GET", cluster.edgeUrl() + path);
+  }
+
+  static long maxAge(HttpResponse<?> r) {
+    Matcher m =
+        Pattern.compile("public, max-age=(\\d+)")
+            .matcher(r.headers().firstValue("Cache-Control").orElse(""));
+    assertThat(m.matches()).as("Cache-Control of %s", r.uri()).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /** Requests every shard has counted (its imgcdn_requests_total, health probes not included). */
+  static long shardRequests() throws Exception {
+    long total = 0;
+    for (ShardServer s : cluster.shards()) {
+      String metrics = send("GET", "http://127.0.0.1:" + s.adminPort() + "/metrics").body();
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("imgcdn_requests_total")) {
+          total += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    }
+    return total;
+  }
+
+  @Test
+  void distinctMissingKeysReachS3OncePerKeyWithinTheTtl() throws Exception {
+    int keys = 1000;
+    for (int pass = 1; pass <= 2; pass++) {
+      List<CompletableFuture<HttpResponse<String>>> batch = new ArrayList<>();
+      for (int i = 0; i < keys; i++) {
+        batch.add(
+            http.sendAsync(
+                HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/flood/" + i + ".jpg"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString()));
+        if (batch.size() == 32 || i == keys - 1) {
+          for (CompletableFuture<HttpResponse<String>> f : batch) {
+            HttpResponse<String> r = f.join();
+            assertThat(r.statusCode()).as(r.uri().toString()).isEqualTo(404);
+            assertThat(r.body()).contains("no such object: flood/");
+            assertThat(maxAge(r)).isBetween(1L, 60L);
+            if (pass == 2) {
+              assertThat(r.headers().firstValue("X-Cache")).hasValue("edge-1;hit");
+            }
+          }
+          batch.clear();
+        }
+      }
+    }
+    for (int i = 0; i < keys; i++) {
+      assertThat(cluster.s3().getRequests("flood/" + i + ".jpg"))
+          .as("S3 GETs of key %d", i)
+          .isEqualTo(1);
+    }
+    // The shard remembers them too: asked directly, the owner answers from memory.
+    String path = "/flood/7.jpg";
+    Node owner = cluster.edge().router().candidates(path).getFirst();
+    HttpResponse<String> direct = send("GET", "http://" + owner.address() + path);
+    assertThat(direct.statusCode()).isEqualTo(404);
+    assertThat(direct.headers().firstValue("X-Cache")).hasValue(owner.id() + ";hit");
+    assertThat(maxAge(direct)).isBetween(1L, 60L);
+    assertThat(cluster.s3().getRequests("flood/7.jpg")).isEqualTo(1);
+  }
+
+  @Test
+  void forgedSignaturesAndUnknownPresetsAreAnsweredAtTheEdge() throws Exception {
+    long before = shardRequests();
+    String forged = "A".repeat(UrlSigner.SIGNATURE_CHARS);
+    HttpResponse<String> r = get("/t/" + forged + "/w=100/photos/a.jpg");
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("invalid signature for w=100/photos/a.jpg");
+    assertThat(r.headers().firstValue("X-Cache")).hasValue("edge-1;refused");
+    HttpResponse<String> shortSignature = get("/t/AAAAAAAAAA/w=100/photos/a.jpg");
+    assertThat(shortSignature.statusCode()).isEqualTo(403);
+    HttpResponse<String> preset = get("/v/nosuch/photos/a.jpg");
+    assertThat(preset.statusCode()).isEqualTo(404);
+    assertThat(preset.body()).contains("unknown preset: nosuch (known: ").contains("w150");
+    assertThat(shardRequests()).as("requests that reached a shard").isEqualTo(before);
+
+    // The real signature and a known preset still go through.
+    String signed =
+        new UrlSigner(Demo.SIGNING_KEY.getBytes(StandardCharsets.UTF_8)).sign("w=100/photos/a.jpg");
+    assertThat(get("/t/" + signed + "/w=100/photos/a.jpg").statusCode()).isEqualTo(200);
+    assertThat(get("/v/w150/photos/a.jpg").statusCode()).isEqualTo(200);
+    assertThat(shardRequests()).isEqualTo(before + 2);
+  }
+
+  @Test
+  void aPurgeRemovesARememberedMissOnEveryTier() throws Exception {
+    String key = "late/upload.jpg";
+    assertThat(get("/" + key).statusCode()).isEqualTo(404);
+    cluster.s3().put(key, ClusterEndToEndTest.jpeg(64, 64), "image/jpeg");
+    HttpResponse<String> remembered = get("/" + key);
+    assertThat(remembered.statusCode()).as("uploaded, but the 404 is remembered").isEqualTo(404);
+    assertThat(remembered.headers().firstValue("X-Cache")).hasValue("edge-1;hit");
+    assertThat(cluster.s3().getRequests(key)).isEqualTo(1);
+
+    List<ClusterPurge.Outcome> outcomes =
+        ClusterPurge.send(
+                http,
+                ClusterFile.read(cluster.clusterFile()),
+                "path=" + URLEncoder.encode("/" + key, StandardCharsets.UTF_8),
+                LocalCluster.ADMIN_TOKEN,
+                Duration.ofSeconds(10),
+                false)
+            .join();
+    assertThat(outcomes).hasSize(4).allMatch(ClusterPurge.Outcome::ok);
+
+    HttpResponse<String> after = get("/" + key);
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.headers().firstValue("X-Cache").orElse(""))
+        .startsWith("edge-1;miss, shard-")
+        .contains(";miss, origin-1;");
+    assertThat(cluster.s3().getRequests(key)).isEqualTo(2);
+  }
+
+  @Test
+  void mastodonsCacheBusterPurgesAnAttachmentOnEveryNode() throws Exception {
+    String dirKey = "media_attachments/files/109/348/912/425/512/345/";
+    String original = dirKey + "original/0a1b2c3d.jpg";
+    String small = dirKey + "small/0a1b2c3d.jpg";
+    cluster.s3().put(original, ClusterEndToEndTest.jpeg(300, 200), "image/jpeg");
+    cluster.s3().put(small, ClusterEndToEndTest.jpeg(60, 40), "image/jpeg");
+    List<String> urls = List.of("/" + original, "/v/w150/" + original, "/" + small);
+    for (String u : urls) {
+      assertThat(get(u).statusCode()).isEqualTo(200);
+      assertThat(get(u).headers().firstValue("X-Cache")).as(u).hasValue("edge-1;hit");
+    }
+    long originalGets = cluster.s3().getRequests(original);
+    long smallGets = cluster.s3().getRequests(small);
+
+    String target = cluster.edgeUrl() + "/" + original;
+    HttpResponse<String> wrong = send("PURGE", target, BUSTER_HEADER, "not-the-secret-0123456789");
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(wrong.body()).contains("wrong secret in " + BUSTER_HEADER);
+    HttpResponse<String> missing = send("PURGE", target);
+    assertThat(missing.statusCode()).isEqualTo(403);
+    assertThat(missing.body()).contains("no " + BUSTER_HEADER + " header");
+    for (String u : urls) {
+      assertThat(get(u).headers().firstValue("X-Cache"))
+          .as("refused: nothing purged, " + u)
+          .hasValue("edge-1;hit");
+    }
+    // Another method than the configured one is still not allowed.
+    assertThat(send("DELETE", target, BUSTER_HEADER, BUSTER_SECRET).statusCode()).isEqualTo(405);
+
+    HttpResponse<String> bust = send("PURGE", target, BUSTER_HEADER, BUSTER_SECRET);
+    assertThat(bust.statusCode()).as(bust.body()).isEqualTo(200);
+    assertThat(bust.body())
+        .contains("purged every URL of " + original + ", " + small)
+        .contains("on 5 of 5 nodes");
+
+    // Every tier lost them: the edge misses, the owning shard misses, S3 is read again.
+    for (String u : urls) {
+      HttpResponse<String> r = get(u);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("X-Cache").orElse(""))
+          .as(u)
+          .startsWith("edge-1;miss, shard-")
+          .matches("edge-1;miss, shard-\\d;miss, origin-1;.*");
+    }
+    assertThat(cluster.s3().getRequests(original)).isGreaterThan(originalGets);
+    assertThat(cluster.s3().getRequests(small)).isGreaterThan(smallGets);
+  }
+}
