@@ -76,6 +76,10 @@ class MediaHostClusterTest {
   @Test
   void distinctMissingKeysReachS3OncePerKeyWithinTheTtl() throws Exception {
     int keys = 1000;
+    // One cold request first: the S3 client's first connection and the JIT's first pass must not
+    // meet 1,000 requests on a loaded machine (a timeout there would be a 504, not this test's
+    // subject).
+    assertThat(client.get("/flood/warm-up.jpg").statusCode()).isEqualTo(404);
     for (int pass = 1; pass <= 2; pass++) {
       List<CompletableFuture<HttpResponse<String>>> batch = new ArrayList<>();
       for (int i = 0; i < keys; i++) {
@@ -84,10 +88,10 @@ class MediaHostClusterTest {
                 HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/flood/" + i + ".jpg"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString()));
-        if (batch.size() == 32 || i == keys - 1) {
+        if (batch.size() == 8 || i == keys - 1) {
           for (CompletableFuture<HttpResponse<String>> f : batch) {
             HttpResponse<String> r = f.join();
-            assertThat(r.statusCode()).as(r.uri().toString()).isEqualTo(404);
+            assertThat(r.statusCode()).as(r.uri() + " " + r.body()).isEqualTo(404);
             assertThat(r.body()).contains("no such object: flood/");
             assertThat(ClusterHttp.maxAge(r)).isBetween(1L, 300L);
             if (pass == 2) {

@@ -121,10 +121,11 @@ public final class NegativeCache {
       return reply;
     }
     ImageObject o = reply.object();
-    entries.put(
-        key,
-        new Entry(reply.status(), o.contentType(), o.body(), clock.getAsLong() + keep.toNanos()));
-    stored.increment();
+    Entry entry =
+        new Entry(reply.status(), o.contentType(), o.body(), clock.getAsLong() + keep.toNanos());
+    if (entries.asMap().put(key, entry) == null) {
+      stored.increment(); // not again for each waiter of one fetch storing the same answer
+    }
     return answer(reply.status(), o.contentType(), o.body(), keep.toSeconds(), reply.xCache());
   }
 

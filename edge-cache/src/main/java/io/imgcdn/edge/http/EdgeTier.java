@@ -38,7 +38,11 @@ public final class EdgeTier implements Tier {
    * (CachedResponse). A URL whose responses vary by Accept has a marker under its plain key and one entry
    * per AcceptClass: its hits cost a second lookup and the parse of Accept, other hits never parse it. A miss joins or opens the key's flight; the leader's ShardFetch stores a 200 that
    * fits the object bound and answers every waiter from the stored object, each with a reference of its
-   * own, or relays a larger one to all of them as it arrives. Errors are answered, never stored.
+   * own, or relays a larger one to all of them as it arrives. Errors are answered, never stored, but
+   * for 404 and 403: those are remembered apart (NegativeCache, edge.negative-ttl, at most the
+   * shard's max-age) and answered as hits. /t/ signatures and /v/ presets are checked
+   * (VariantRules) after the lookups and before a shard is asked; a cache buster's request
+   * (CacheBuster) is answered through command(), before any of this.
    */
   private final String hitChain;
   private final EdgeCache cache;
