@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Between a connection's protocol handler and the {@link Tier}, the same on every protocol: asks
- * the tier for each request's response (fast path, rewrite, parse, handle), turns refusals and
- * failures into error replies, and tells the observer and the access log about every finished
+ * the tier for each request's response (command, fast path, rewrite, parse, handle), turns refusals
+ * and failures into error replies, and tells the observer and the access log about every finished
  * response. One per connection, shared by its streams; {@link ObjectServerHandler} (HTTP/1.1) and
  * {@link StreamRequestHandler} (HTTP/2 and HTTP/3 streams) call it on the connection's event loop.
  */
