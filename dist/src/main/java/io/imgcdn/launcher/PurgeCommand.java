@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -54,6 +55,7 @@ final class PurgeCommand implements Callable<Integer> {
       names = {"-C", "--cluster"},
       paramLabel = "FILE",
       description = "The cluster file (default: cluster.file of --config).")
+  @Nullable
   Path cluster;
 
   @Option(
@@ -62,6 +64,7 @@ final class PurgeCommand implements Callable<Integer> {
       description =
           "A node's properties file: its admin.token and cluster.file are used when not given"
               + " otherwise.")
+  @Nullable
   Path config;
 
   @Option(
@@ -69,6 +72,7 @@ final class PurgeCommand implements Callable<Integer> {
       paramLabel = "TOKEN",
       description =
           "Admin token (visible to other users in the process list: prefer " + TOKEN_ENV + ").")
+  @Nullable
   String token;
 
   @Option(

@@ -94,7 +94,15 @@ public final class OriginServer implements AutoCloseable {
         .description("Image jobs waiting")
         .register(runtime.metrics().registry());
     S3Breaker breaker = source.breaker();
-    Gauge.builder("imgcdn.origin.s3.breaker.state", breaker, b -> b.state().ordinal())
+    Gauge.builder(
+            "imgcdn.origin.s3.breaker.state",
+            breaker,
+            b ->
+                switch (b.state()) {
+                  case CLOSED -> 0;
+                  case HALF_OPEN -> 1;
+                  case OPEN -> 2;
+                })
         .description(
             "S3 circuit breaker: 0 closed, 1 half-open (one probe out), 2 open (S3 calls refused)")
         .register(runtime.metrics().registry());

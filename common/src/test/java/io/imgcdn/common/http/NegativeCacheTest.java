@@ -32,7 +32,8 @@ class NegativeCacheTest {
     assertThat(hit).isNotNull();
     assertThat(hit.status().code()).isEqualTo(404);
     assertThat(hit.object().cacheControl()).isEqualTo("public, max-age=39");
-    assertThat(new String(hit.object().body())).isEqualTo("no such object: a.jpg\n");
+    assertThat(new String(hit.object().body(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("no such object: a.jpg\n");
     assertThat(hit.xCache()).isEqualTo("shard-1;hit");
 
     now.addAndGet(Duration.ofSeconds(40).toNanos());

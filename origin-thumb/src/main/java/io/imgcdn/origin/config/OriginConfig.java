@@ -140,7 +140,7 @@ public record OriginConfig(
           try {
             presets.put(name, spec.withAlternatives(VariantSpec.parseFormatList(list)));
           } catch (IllegalArgumentException e) {
-            s.problem(key, e.getMessage());
+            s.problem(key, String.valueOf(e.getMessage()));
           }
         });
     String unwritable = s.string("origin.unwritable-format", "fallback");

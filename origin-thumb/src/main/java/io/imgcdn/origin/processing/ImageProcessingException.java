@@ -2,6 +2,7 @@ package io.imgcdn.origin.processing;
 
 import io.imgcdn.origin.options.OutputFormat;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thumbnail job that failed, with the HTTP status and a safe public one-line message: 415 not an
@@ -19,7 +20,7 @@ public final class ImageProcessingException extends Exception {
   private final String publicMessage;
 
   private ImageProcessingException(
-      int status, String publicMessage, String detail, Throwable cause) {
+      int status, String publicMessage, String detail, @Nullable Throwable cause) {
     super(detail, cause);
     this.status = status;
     this.publicMessage = Objects.requireNonNull(publicMessage, "publicMessage");
@@ -36,7 +37,7 @@ public final class ImageProcessingException extends Exception {
   }
 
   /** 422: the source is corrupt or truncated. */
-  public static ImageProcessingException corrupt(String detail, Throwable cause) {
+  public static ImageProcessingException corrupt(String detail, @Nullable Throwable cause) {
     return new ImageProcessingException(422, "Image is corrupt or truncated", detail, cause);
   }
 
@@ -56,7 +57,7 @@ public final class ImageProcessingException extends Exception {
   }
 
   /** 500: a failure that is the engine's fault, not the source's. */
-  public static ImageProcessingException internal(String detail, Throwable cause) {
+  public static ImageProcessingException internal(String detail, @Nullable Throwable cause) {
     return new ImageProcessingException(500, "Internal image processing error", detail, cause);
   }
 

@@ -31,6 +31,7 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.imgscalr.Scalr;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pure Java engine: ImageIO (with TwelveMonkeys' JPEG plugin) to decode, imgscalr to resize.
@@ -141,6 +142,8 @@ final class JavaImageEngine implements ImageEngine {
   }
 
   /** The state of one render, closed after it. */
+  // Its fields are filled by the pipeline's steps in order, each before the next step reads it.
+  @SuppressWarnings("NullAway.Init")
   static final class Job implements AutoCloseable {
     final byte[] source;
     final VariantSpec spec;
@@ -153,7 +156,7 @@ final class JavaImageEngine implements ImageEngine {
     int sourceWidth;
     int sourceHeight;
     int orientation = ExifOrientation.NORMAL;
-    java.awt.color.ICC_Profile pngProfile;
+    java.awt.color.@Nullable ICC_Profile pngProfile;
     Geometry geometry;
     BufferedImage image;
     byte[] output;

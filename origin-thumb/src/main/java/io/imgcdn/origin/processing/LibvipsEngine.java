@@ -188,6 +188,8 @@ final class LibvipsEngine implements ImageEngine {
   }
 
   /** The state of one render; close() releases every native resource it holds. */
+  // Its fields are filled by the pipeline's steps in order, each before the next step reads it.
+  @SuppressWarnings("NullAway.Init")
   final class Job implements AutoCloseable {
     final byte[] source;
     final VariantSpec spec;
@@ -328,7 +330,7 @@ final class LibvipsEngine implements ImageEngine {
             ? candidates.stream().filter(OutputFormat::animates).findFirst().orElse(null)
             : null;
     job.animated = animating != null;
-    job.format = job.animated ? animating : candidates.getFirst();
+    job.format = animating != null ? animating : candidates.getFirst();
   }
 
   private void thumbnail(Job job) throws ImageProcessingException {
@@ -393,6 +395,7 @@ final class LibvipsEngine implements ImageEngine {
     job.thumbnail = out.get(ADDRESS, 0);
   }
 
+  @SuppressWarnings("restricted") // sizes the buffer libvips allocated: its length is sizeOut
   private void encode(Job job) throws ImageProcessingException {
     VariantSpec spec = job.spec;
     String suffix =
@@ -456,14 +459,18 @@ final class LibvipsEngine implements ImageEngine {
     }
     MemorySegment buffer = bufOut.get(ADDRESS, 0);
     long size = sizeOut.get(JAVA_LONG, 0);
+    Throwable freeFailed = null;
     try {
       job.output = buffer.reinterpret(size).toArray(JAVA_BYTE);
     } finally {
       try {
         vips.gFree.invokeExact(buffer);
       } catch (Throwable e) {
-        throw ImageProcessingException.internal("g_free: " + e, e);
+        freeFailed = e; // thrown below, so it cannot hide a failure of the copy above
       }
+    }
+    if (freeFailed != null) {
+      throw ImageProcessingException.internal("g_free: " + freeFailed, freeFailed);
     }
     if (job.output.length == 0) {
       throw ImageProcessingException.internal("libvips wrote 0 bytes for " + suffix, null);
