@@ -55,8 +55,7 @@ final class PurgeCommand implements Callable<Integer> {
       names = {"-C", "--cluster"},
       paramLabel = "FILE",
       description = "The cluster file (default: cluster.file of --config).")
-  @Nullable
-  Path cluster;
+  @Nullable Path cluster;
 
   @Option(
       names = {"-c", "--config"},
@@ -64,16 +63,14 @@ final class PurgeCommand implements Callable<Integer> {
       description =
           "A node's properties file: its admin.token and cluster.file are used when not given"
               + " otherwise.")
-  @Nullable
-  Path config;
+  @Nullable Path config;
 
   @Option(
       names = "--token",
       paramLabel = "TOKEN",
       description =
           "Admin token (visible to other users in the process list: prefer " + TOKEN_ENV + ").")
-  @Nullable
-  String token;
+  @Nullable String token;
 
   @Option(
       names = "--original",
