@@ -431,15 +431,19 @@ public final class ShardTier implements Tier {
   }
 
   /**
-   * A 404 or 403 from the origin, remembered for shard.negative-ttl and sent with the max-age that
-   * says so; anything else as it came.
+   * A 404 or 403 from the origin, remembered for shard.negative-ttl (no longer than a max-age the
+   * origin gave it, origin.error-max-age) and sent with the max-age that says so; anything else as
+   * it came.
    */
   private Fetched remembered(ImageUrl url, Fetched fetched) {
     Reply reply = fetched.reply();
     if (!NegativeCache.negative(reply.status().code())) {
       return fetched;
     }
-    return new Fetched(negatives.remember(storeKey(url), reply), fetched.vary());
+    long origin = NegativeCache.maxAge(reply.object().cacheControl());
+    Duration ttl =
+        origin > 0 ? Duration.ofSeconds(origin) : negatives.options().ttl(); // none: ours
+    return new Fetched(negatives.remember(storeKey(url), reply, ttl), fetched.vary());
   }
 
   /**
