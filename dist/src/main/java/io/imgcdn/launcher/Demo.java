@@ -1,8 +1,8 @@
 package io.imgcdn.launcher;
 
+import io.imgcdn.common.url.UrlSigner;
 import io.imgcdn.edge.tls.CertificateFiles;
 import io.imgcdn.edge.tls.SelfSignedCertificates;
-import io.imgcdn.origin.security.UrlSigner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -57,6 +57,7 @@ public final class LocalCluster implements AutoCloseable {
   private final List<ShardServer> shards = new ArrayList<>();
   private final List<Integer> shardPorts = new ArrayList<>();
   private @Nullable EdgeServer edge;
+  private Map<String, String> edgeChecks = Map.of();
 
   private LocalCluster(Layout layout) {
     this.layout = layout;
@@ -80,32 +81,38 @@ public final class LocalCluster implements AutoCloseable {
         EmbeddedS3.start(
             layout.directory().resolve("s3"), layout.s3Port(), BUCKET, ACCESS_KEY, SECRET_KEY);
     this.s3 = s3;
-    origin =
-        OriginServer.start(
-            configure(
-                OriginConfig::from,
-                Map.of(
-                    "node.id",
-                    "origin-1",
-                    "server.port",
-                    String.valueOf(layout.originPort()),
-                    "admin.port",
-                    adminPort(10),
-                    "admin.token",
-                    ADMIN_TOKEN,
-                    "origin.s3.endpoint",
-                    s3.endpoint().toString(),
-                    "origin.s3.region",
-                    s3.region(),
-                    "origin.s3.bucket",
-                    BUCKET,
-                    "origin.s3.access-key",
-                    ACCESS_KEY,
-                    "origin.s3.secret-key",
-                    SECRET_KEY,
-                    "origin.signing-key",
-                    layout.signingKey()),
-                "origin."));
+    OriginConfig originConfig =
+        configure(
+            OriginConfig::from,
+            Map.of(
+                "node.id",
+                "origin-1",
+                "server.port",
+                String.valueOf(layout.originPort()),
+                "admin.port",
+                adminPort(10),
+                "admin.token",
+                ADMIN_TOKEN,
+                "origin.s3.endpoint",
+                s3.endpoint().toString(),
+                "origin.s3.region",
+                s3.region(),
+                "origin.s3.bucket",
+                BUCKET,
+                "origin.s3.access-key",
+                ACCESS_KEY,
+                "origin.s3.secret-key",
+                SECRET_KEY,
+                "origin.signing-key",
+                layout.signingKey()),
+            "origin.");
+    origin = OriginServer.start(originConfig);
+    edgeChecks =
+        Map.of(
+            "edge.signing-key",
+            layout.signingKey(),
+            "edge.presets",
+            String.join(",", originConfig.presets().keySet()));
     writeClusterFile();
     for (int i = 0; i < layout.shards(); i++) {
       ShardServer shard =
@@ -135,19 +142,17 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private void startEdge(int port) {
-    edge =
-        EdgeServer.start(
-            configure(
-                EdgeConfig::from,
-                Map.of(
-                    "node.id", "edge-1",
-                    "server.port", String.valueOf(port),
-                    "admin.port", adminPort(0),
-                    "admin.token", ADMIN_TOKEN,
-                    "edge.cache.max-bytes", String.valueOf(layout.edgeCacheBytes()),
-                    "edge.index-key", "index.html",
-                    "cluster.file", clusterFile.toString()),
-                "edge."));
+    Map<String, String> base = new HashMap<>(edgeChecks);
+    base.putAll(
+        Map.of(
+            "node.id", "edge-1",
+            "server.port", String.valueOf(port),
+            "admin.port", adminPort(0),
+            "admin.token", ADMIN_TOKEN,
+            "edge.cache.max-bytes", String.valueOf(layout.edgeCacheBytes()),
+            "edge.index-key", "index.html",
+            "cluster.file", clusterFile.toString()));
+    edge = EdgeServer.start(configure(EdgeConfig::from, base, "edge."));
   }
 
   /**

@@ -1,17 +1,15 @@
 package io.imgcdn.launcher;
 
+import io.imgcdn.common.admin.ClusterPurge;
 import io.imgcdn.common.cluster.ClusterFile;
 import io.imgcdn.common.cluster.Membership;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.common.url.UrlCodec;
-import io.imgcdn.hashring.Node;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,14 +46,7 @@ import picocli.CommandLine.Spec;
       "  imgcdn purge --config /etc/imgcdn/edge-1/node.properties /v/w150/photos/a.jpg"
     })
 final class PurgeCommand implements Callable<Integer> {
-  /*
-   * Every shard, not only the key's owner and failover candidates: after a membership change a copy may sit
-   * on the previous owner (hand-off reads it for shard.handoff-window), and a shard's ring view may differ
-   * from this file's for a reload interval. A purge is rare, and a request per shard is cheap. Every edge,
-   * since every edge caches every URL. Origins keep no variants, only recently read originals in memory: they
-   * are asked for --original only, so that an original replaced in S3 is read again rather than resized from
-   * the old bytes. The nodes purge in parallel; one failure does not stop the others.
-   */
+  /* Who is asked and why: ClusterPurge. */
   static final String TOKEN_ENV = "IMGCDN_ADMIN_TOKEN";
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -102,9 +92,6 @@ final class PurgeCommand implements Callable<Integer> {
       description = "Paths (/v/w150/a.jpg) or full URLs to purge.")
   List<String> urls = new ArrayList<>();
 
-  /** One node's outcome. */
-  record Outcome(Node node, String role, @Nullable String admin, boolean ok, String detail) {}
-
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -141,21 +128,13 @@ final class PurgeCommand implements Callable<Integer> {
     Duration perNode = Settings.parseDuration(timeout);
     Membership m = ClusterFile.read(clusterFile);
 
-    List<Node> nodes = new ArrayList<>(m.edges());
-    nodes.addAll(m.shards());
-    if (!originals.isEmpty()) {
-      nodes.addAll(m.origins());
-    }
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(perNode)
             .build();
-    List<CompletableFuture<Outcome>> calls = new ArrayList<>();
-    for (Node n : nodes) {
-      String role = m.edges().contains(n) ? "edge" : m.shards().contains(n) ? "shard" : "origin";
-      calls.add(purge(http, n, role, m.adminAddress(n.id()), query, secret, perNode));
-    }
+    List<ClusterPurge.Outcome> outcomes =
+        ClusterPurge.send(http, m, query, secret, perNode, !originals.isEmpty()).join();
     int failed = 0;
     out.printf(
         "purging %s on %s, %s%s%n",
@@ -163,8 +142,7 @@ final class PurgeCommand implements Callable<Integer> {
         count(m.edges().size(), "edge"),
         count(m.shards().size(), "shard"),
         originals.isEmpty() ? "" : " and " + count(m.origins().size(), "origin"));
-    for (CompletableFuture<Outcome> call : calls) {
-      Outcome o = call.join();
+    for (ClusterPurge.Outcome o : outcomes) {
       failed += o.ok() ? 0 : 1;
       out.printf(
           "  %-6s %-16s %-22s %-6s %s%n",
@@ -174,14 +152,14 @@ final class PurgeCommand implements Callable<Integer> {
           o.ok() ? "OK" : "FAILED",
           o.detail());
     }
-    if (nodes.isEmpty()) {
+    if (outcomes.isEmpty()) {
       out.println("  (the cluster file lists no nodes to purge)");
     }
     out.printf(
         "%d of %d nodes purged%s%n",
-        nodes.size() - failed, nodes.size(), failed == 0 ? "" : "; " + failed + " failed");
+        outcomes.size() - failed, outcomes.size(), failed == 0 ? "" : "; " + failed + " failed");
     out.flush();
-    return failed == 0 && !nodes.isEmpty() ? 0 : 1;
+    return failed == 0 && !outcomes.isEmpty() ? 0 : 1;
   }
 
   /**
@@ -218,47 +196,5 @@ final class PurgeCommand implements Callable<Integer> {
     List<String> what = new ArrayList<>(urls);
     originals.forEach(k -> what.add("every URL of " + k));
     return String.join(", ", what);
-  }
-
-  private static CompletableFuture<Outcome> purge(
-      HttpClient http,
-      Node node,
-      String role,
-      @Nullable String admin,
-      String query,
-      String secret,
-      Duration timeout) {
-    if (admin == null) {
-      return CompletableFuture.completedFuture(
-          new Outcome(
-              node, role, null, false, "no admin=host:port for this node in the cluster file"));
-    }
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create("http://" + admin + "/admin/purge?" + query))
-            .timeout(timeout)
-            .header("Authorization", "Bearer " + secret)
-            .POST(HttpRequest.BodyPublishers.noBody())
-            .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .handle(
-            (r, failure) -> {
-              if (failure != null) {
-                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-                return new Outcome(node, role, admin, false, "unreachable: " + cause);
-              }
-              String body = r.body().strip();
-              return switch (r.statusCode()) {
-                case 200 -> new Outcome(node, role, admin, true, body);
-                case 401 ->
-                    new Outcome(
-                        node,
-                        role,
-                        admin,
-                        false,
-                        "401: wrong admin token (the node's admin.token)");
-                case 403 -> new Outcome(node, role, admin, false, "403: " + body);
-                default -> new Outcome(node, role, admin, false, r.statusCode() + ": " + body);
-              };
-            });
   }
 }

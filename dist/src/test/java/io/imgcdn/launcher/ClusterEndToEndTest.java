@@ -219,7 +219,7 @@ class ClusterEndToEndTest {
   void signedVariant_validSignature_servedAtRequestedSize() throws Exception {
     String options = "w=120,h=90,fit=cover,f=png";
     String sig =
-        new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes(StandardCharsets.UTF_8))
+        new io.imgcdn.common.url.UrlSigner(Demo.SIGNING_KEY.getBytes(StandardCharsets.UTF_8))
             .sign(options + "/photos/a.jpg");
     HttpResponse<byte[]> r = get("/t/" + sig + "/" + options + "/photos/a.jpg");
     assertThat(r.statusCode()).isEqualTo(200);

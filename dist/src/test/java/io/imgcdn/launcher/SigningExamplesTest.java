@@ -2,7 +2,7 @@ package io.imgcdn.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.imgcdn.origin.security.UrlSigner;
+import io.imgcdn.common.url.UrlSigner;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

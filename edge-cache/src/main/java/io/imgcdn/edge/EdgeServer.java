@@ -8,6 +8,7 @@ import io.imgcdn.common.cluster.NodeHealth;
 import io.imgcdn.common.config.ConfigException;
 import io.imgcdn.common.http.Http2Pipeline;
 import io.imgcdn.common.http.HttpServer;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.ResponseObserver;
 import io.imgcdn.common.http.Tier;
@@ -16,6 +17,7 @@ import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.common.upstream.UpstreamClient;
+import io.imgcdn.edge.cache.CacheBuster;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.EdgePurge;
 import io.imgcdn.edge.config.EdgeConfig;
@@ -128,7 +130,17 @@ public final class EdgeServer implements AutoCloseable {
             config.upstream().responseTimeout(),
             config.streamDetachAfter(),
             config.streamReleaseAfter());
-    tier.policy(config.policy());
+    tier.policy(config.policy())
+        .negatives(new NegativeCache(config.negative()).bindMetrics(runtime.metrics().registry()))
+        .rules(config.variantRules())
+        .cacheBuster(
+            config.cacheBuster().enabled()
+                ? new CacheBuster(
+                    config.node().id(),
+                    config.cacheBuster(),
+                    config.clusterFile(),
+                    config.node().adminToken())
+                : null);
     tier.stats().bind(runtime.metrics().registry());
     EdgeServer server =
         new EdgeServer(
@@ -217,6 +229,7 @@ public final class EdgeServer implements AutoCloseable {
                     CompletableFuture.completedFuture(
                         EdgePurge.purge(
                             cache,
+                            tier.negatives(),
                             q.parameters().getOrDefault("path", List.of()),
                             q.parameters().getOrDefault("original", List.of())))));
     TlsSettings tlsSettings = config.tls();

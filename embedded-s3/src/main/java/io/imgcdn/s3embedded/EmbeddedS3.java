@@ -10,7 +10,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -20,7 +23,10 @@ import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.BucketCannedACL;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
@@ -77,7 +83,7 @@ public final class EmbeddedS3 implements AutoCloseable {
   private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
   private final S3Proxy proxy;
-  private final BlobStore blobStore;
+  private final PrivateBlobStore blobStore;
   private final URI endpoint;
   private final String bucket;
   private final String accessKey;
@@ -86,7 +92,7 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   private EmbeddedS3(
       S3Proxy proxy,
-      BlobStore blobStore,
+      PrivateBlobStore blobStore,
       URI endpoint,
       String bucket,
       String accessKey,
@@ -127,7 +133,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     requireNonBlank(secretKey, "secretKey");
 
     Path root = Files.createDirectories(dataDirectory).toAbsolutePath();
-    BlobStore blobStore = new PrivateBlobStore(new FilesystemNio2BlobStore(root.toString()));
+    PrivateBlobStore blobStore = new PrivateBlobStore(new FilesystemNio2BlobStore(root.toString()));
     S3Proxy proxy = null;
     try {
       if (!blobStore.containerExists(bucket)) {
@@ -206,11 +212,25 @@ public final class EmbeddedS3 implements AutoCloseable {
     if (!blobStore.blobExists(bucket, key)) {
       return Optional.empty();
     }
-    try (InputStream in = blobStore.getBlob(bucket, key)) {
+    try (InputStream in = blobStore.files.getBlob(bucket, key)) { // not a client's GET
       return Optional.of(in.readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + bucket + "/" + key, e);
     }
+  }
+
+  /**
+   * GET requests clients have made for {@code key} since start, answered or not (a missing key's
+   * 404 counts): what a cache in front of S3 saved or did not.
+   */
+  public long getRequests(String key) {
+    LongAdder n = blobStore.gets.get(key);
+    return n == null ? 0 : n.sum();
+  }
+
+  /** GET requests clients have made for any key since start, answered or not. */
+  public long getRequests() {
+    return blobStore.gets.values().stream().mapToLong(LongAdder::sum).sum();
   }
 
   /** Stops the server and frees its port; the data directory stays. Idempotent. */
@@ -233,10 +253,24 @@ public final class EmbeddedS3 implements AutoCloseable {
     return "EmbeddedS3[" + endpoint + ", bucket=" + bucket + "]";
   }
 
-  /** A blob store whose buckets and objects are all private, whatever their files' modes say. */
+  /**
+   * A blob store whose buckets and objects are all private, whatever their files' modes say; counts
+   * the GETs of each key (S3Proxy asks the store for the blob of every GET it authenticated, a
+   * missing one included).
+   */
   private static final class PrivateBlobStore extends ForwardingBlobStore {
+    final ConcurrentMap<String, LongAdder> gets = new ConcurrentHashMap<>();
+    final BlobStore files;
+
     PrivateBlobStore(BlobStore files) {
       super(files);
+      this.files = files;
+    }
+
+    @Override
+    public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+      gets.computeIfAbsent(request.key(), k -> new LongAdder()).increment();
+      return super.getBlob(request);
     }
 
     @Override

@@ -2,12 +2,12 @@ package io.imgcdn.origin;
 
 import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.node.NodeRuntime;
+import io.imgcdn.common.url.UrlSigner;
 import io.imgcdn.origin.config.OriginConfig;
 import io.imgcdn.origin.http.OriginTier;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngine;
 import io.imgcdn.origin.processing.ImageEngines;
-import io.imgcdn.origin.security.UrlSigner;
 import io.imgcdn.origin.source.S3Breaker;
 import io.imgcdn.origin.source.S3Source;
 import io.micrometer.core.instrument.FunctionCounter;

@@ -4,6 +4,7 @@ import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.cluster.NodeHealth;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.node.NodeRuntime;
 import io.imgcdn.common.upstream.RoutedClient;
 import io.imgcdn.common.upstream.UpstreamClient;
@@ -66,6 +67,8 @@ public final class ShardServer implements AutoCloseable {
               config.admitFrequentOnly(),
               runtime.metrics().registry(),
               (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
+      tier.negatives(
+          new NegativeCache(config.negative()).bindMetrics(runtime.metrics().registry()));
       bindMetrics(runtime, store, config);
       FunctionCounter.builder("imgcdn.upstream.collect.waits", client, UpstreamClient::collectWaits)
           .description("Fills whose body waited for room under shard.upstream.max-collecting-bytes")

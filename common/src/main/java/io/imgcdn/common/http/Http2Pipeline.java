@@ -96,7 +96,8 @@ public final class Http2Pipeline {
                 sp.addLast("codec", new Http2StreamFrameToHttpObjectCodec(true));
                 sp.addLast(
                     "validator",
-                    new RequestHeadValidator(Protocol.HTTP_2, dispatch.answersPreflight()));
+                    new RequestHeadValidator(
+                        Protocol.HTTP_2, dispatch.answersPreflight(), dispatch.extraMethod()));
                 sp.addLast("handler", new StreamRequestHandler(dispatch, Protocol.HTTP_2));
               }
             }));

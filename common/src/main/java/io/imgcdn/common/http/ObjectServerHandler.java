@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -88,6 +89,11 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   /** Whether this connection's tier answers OPTIONS (CORS preflight). */
   public boolean answersPreflight() {
     return dispatch.answersPreflight();
+  }
+
+  /** The method besides GET, HEAD and OPTIONS this connection's tier answers; null: none. */
+  public @Nullable HttpMethod extraMethod() {
+    return dispatch.extraMethod();
   }
 
   /** Whether a request has been read and its response not yet written in full. */

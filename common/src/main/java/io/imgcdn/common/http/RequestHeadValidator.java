@@ -44,6 +44,7 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
 
   private final Protocol protocol;
   private final boolean options;
+  private final @Nullable HttpMethod extra;
   private @Nullable RequestHeadTimeout headTimeout;
 
   /** The validator for requests that arrive on {@code protocol}: GET and HEAD only. */
@@ -56,8 +57,17 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
    * tier that answers CORS preflights, {@link Tier#answersPreflight}).
    */
   public RequestHeadValidator(Protocol protocol, boolean options) {
+    this(protocol, options, null);
+  }
+
+  /**
+   * The validator for requests that arrive on {@code protocol}; {@code options}: OPTIONS too;
+   * {@code extra}: one more method the tier answers ({@link Tier#extraMethod}), or null.
+   */
+  public RequestHeadValidator(Protocol protocol, boolean options, @Nullable HttpMethod extra) {
     this.protocol = protocol;
     this.options = options;
+    this.extra = extra;
   }
 
   @Override
@@ -71,7 +81,7 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
       if (headTimeout != null) {
         headTimeout.headReceived();
       }
-      HttpError refusal = refusal(request, protocol, options);
+      HttpError refusal = refusal(request, protocol, options, extra);
       if (refusal != null) {
         if (protocol == Protocol.HTTP_1_1 && untrustedAfter(request)) {
           request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -92,6 +102,15 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
    * null when it is.
    */
   static @Nullable HttpError refusal(HttpRequest request, Protocol protocol, boolean options) {
+    return refusal(request, protocol, options, null);
+  }
+
+  /**
+   * Why {@code request}, arrived on {@code protocol}, is not served ({@code options}: OPTIONS is;
+   * {@code extra}: that method is, or null); null when it is.
+   */
+  static @Nullable HttpError refusal(
+      HttpRequest request, Protocol protocol, boolean options, @Nullable HttpMethod extra) {
     DecoderResult result = request.decoderResult();
     if (result.isFailure()) {
       return decoderFailure(result.cause());
@@ -105,7 +124,8 @@ public final class RequestHeadValidator extends ChannelInboundHandlerAdapter {
     HttpMethod method = request.method();
     if (!HttpMethod.GET.equals(method)
         && !HttpMethod.HEAD.equals(method)
-        && !(options && HttpMethod.OPTIONS.equals(method))) {
+        && !(options && HttpMethod.OPTIONS.equals(method))
+        && !method.equals(extra)) {
       return new HttpError(
           HttpResponseStatus.METHOD_NOT_ALLOWED,
           "method " + method + " not allowed (GET, HEAD" + (options ? ", OPTIONS)" : ")"));

@@ -96,7 +96,10 @@ public final class ServerInitializer extends ChannelInitializer<Channel> {
     p.addLast("idle", new IdleTimeout(options.idleTimeout(), handler::hasRequestsInFlight));
     p.addLast("decoder", new RequestDecoder(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
     p.addLast(ENCODER, new HttpResponseEncoder());
-    p.addLast("validator", new RequestHeadValidator(Protocol.HTTP_1_1, handler.answersPreflight()));
+    p.addLast(
+        "validator",
+        new RequestHeadValidator(
+            Protocol.HTTP_1_1, handler.answersPreflight(), handler.extraMethod()));
     p.addLast("handler", handler);
   }
 }

@@ -2,6 +2,7 @@ package io.imgcdn.common.http;
 
 import io.imgcdn.common.url.ImageUrl;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +45,25 @@ public interface Tier {
 
   /** The answer to an {@code OPTIONS} request; only called when {@link #answersPreflight}. */
   default @Nullable Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+    return null;
+  }
+
+  /**
+   * A method besides GET, HEAD and OPTIONS that this tier answers through {@link #command} (e.g. a
+   * cache buster's PURGE), or null; the request-head validator answers other methods 405.
+   */
+  default @Nullable HttpMethod extraMethod() {
+    return null;
+  }
+
+  /**
+   * The tier's own answer to a request that asks it to do something rather than read (e.g. a cache
+   * buster's purge), or null to take the normal path. Asked for every request that passed
+   * validation, before the fast path: it must cost next to nothing when it declines. A request with
+   * {@link #extraMethod} it declines is answered 405.
+   */
+  default @Nullable CompletableFuture<? extends Response> command(
+      HttpMethod method, String requestTarget, HttpHeaders requestHeaders) {
     return null;
   }
 

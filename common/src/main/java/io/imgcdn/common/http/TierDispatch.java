@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Between a connection's protocol handler and the {@link Tier}, the same on every protocol: asks
- * the tier for each request's response (fast path, rewrite, parse, handle), turns refusals and
- * failures into error replies, and tells the observer and the access log about every finished
+ * the tier for each request's response (command, fast path, rewrite, parse, handle), turns refusals
+ * and failures into error replies, and tells the observer and the access log about every finished
  * response. One per connection, shared by its streams; {@link ObjectServerHandler} (HTTP/1.1) and
  * {@link StreamRequestHandler} (HTTP/2 and HTTP/3 streams) call it on the connection's event loop.
  */
@@ -78,6 +78,11 @@ public final class TierDispatch {
     return tier.answersPreflight();
   }
 
+  /** The tier's extra method, which the validator lets through; null: none. */
+  @Nullable HttpMethod extraMethod() {
+    return tier.extraMethod();
+  }
+
   String nodeId() {
     return nodeId;
   }
@@ -93,8 +98,8 @@ public final class TierDispatch {
    * else when the tier's future completes. Never throws.
    */
   void dispatch(HttpRequest request, Exchange exchange) {
-    Response answer;
-    CompletableFuture<? extends Response> later;
+    Response answer = null;
+    CompletableFuture<? extends Response> later = null;
     try {
       DecoderResult decoded = request.decoderResult();
       exchange.policy = tier;
@@ -106,18 +111,29 @@ public final class TierDispatch {
                 healthChain));
         return;
       }
+      HttpMethod method = request.method();
       if (decoded.isFailure()) {
         answer = replyFor(decoded.cause());
-      } else if (HttpMethod.OPTIONS.equals(request.method())) { // the validator let it through
+      } else if ((later = tier.command(method, request.uri(), request.headers())) != null) {
+        // the tier's own action (a cache buster's purge)
+      } else if (HttpMethod.OPTIONS.equals(method)) { // the validator let it through
         answer = tier.preflight(request.uri(), request.headers());
         if (answer == null) {
           answer =
               replyFor(new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "OPTIONS not allowed"));
         }
+      } else if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+        // the tier's extra method, declined by command()
+        answer =
+            replyFor(
+                new HttpError(
+                    HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " not allowed"));
       } else {
         answer = tier.fastPath(request.uri(), request.headers());
       }
-      later = answer == null ? tier.handle(url(request.uri()), request.headers()) : null;
+      if (answer == null && later == null) {
+        later = tier.handle(url(request.uri()), request.headers());
+      }
     } catch (RuntimeException e) {
       answer = replyFor(e);
       later = null;

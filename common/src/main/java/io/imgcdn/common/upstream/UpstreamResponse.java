@@ -1,6 +1,7 @@
 package io.imgcdn.common.upstream;
 
 import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.http.Reply;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -15,7 +16,9 @@ public record UpstreamResponse(int status, HttpHeaders headers, byte[] body) {
 
   /**
    * This response as a tier's reply, with the X-Cache chain {@code xCache}: a 200 as the object
-   * with the headers that belong to it, anything else as its status and body, which nobody caches.
+   * with the headers that belong to it, anything else as its status and body with no-store, but for
+   * a 404 or 403, which keeps the lifetime the next tier gave it (a remembered miss says max-age:
+   * NegativeCache).
    */
   public Reply toReply(String xCache) {
     if (status == 200) {
@@ -30,7 +33,13 @@ public record UpstreamResponse(int status, HttpHeaders headers, byte[] body) {
     }
     return new Reply(
         HttpResponseStatus.valueOf(status),
-        new ImageObject(contentType(headers), "", "no-store", body),
+        new ImageObject(
+            contentType(headers),
+            "",
+            NegativeCache.negative(status)
+                ? headers.get(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                : "no-store",
+            body),
         xCache);
   }
 

@@ -3,10 +3,10 @@ package io.imgcdn.launcher.badinput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.url.UrlSigner;
 import io.imgcdn.edge.EdgeServer;
 import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.launcher.LocalCluster;
-import io.imgcdn.origin.security.UrlSigner;
 import io.imgcdn.shard.ShardServer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

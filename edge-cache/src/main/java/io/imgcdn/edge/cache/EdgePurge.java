@@ -3,6 +3,7 @@ package io.imgcdn.edge.cache;
 import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.HttpError;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.url.ImageUrl;
 import java.util.HashSet;
 import java.util.List;
@@ -23,7 +24,8 @@ public final class EdgePurge {
   private EdgePurge() {}
 
   /** Purges the given paths and originals; 400 when neither is given or one does not parse. */
-  public static AdminResponse purge(EdgeCache cache, List<String> paths, List<String> originals) {
+  public static AdminResponse purge(
+      EdgeCache cache, NegativeCache negatives, List<String> paths, List<String> originals) {
     if (paths.isEmpty() && originals.isEmpty()) {
       return AdminResponse.text(
           400, "purge needs ?path=/the/url/path or ?original=object/key (all its URLs)");
@@ -33,6 +35,7 @@ public final class EdgePurge {
       for (String p : paths) {
         String key = ImageUrl.parse(p).path();
         cache.invalidate(key);
+        negatives.remove(key);
         for (AcceptClass c : AcceptClass.values()) {
           cache.invalidate(c.key(key));
         }
@@ -44,7 +47,10 @@ public final class EdgePurge {
       return AdminResponse.text(400, "purge: " + e.getMessage());
     }
     int removed =
-        objectKeys.isEmpty() ? 0 : cache.invalidateIf(k -> objectKeys.contains(objectKey(k)));
+        objectKeys.isEmpty()
+            ? 0
+            : cache.invalidateIf(k -> objectKeys.contains(objectKey(k)))
+                + negatives.removeIf(k -> objectKeys.contains(objectKey(k)));
     return AdminResponse.text(
         200,
         "purged "

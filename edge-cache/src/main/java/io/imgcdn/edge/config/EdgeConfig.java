@@ -4,15 +4,23 @@ import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.http.Http2Options;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
+import io.imgcdn.common.url.ImageUrl;
+import io.imgcdn.common.url.UrlSigner;
+import io.imgcdn.common.url.VariantRules;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.cache.CacheBuster;
 import io.imgcdn.edge.http3.Http3Options;
 import io.imgcdn.edge.policy.ResponsePolicy;
 import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Configuration of an edge-cache node.
@@ -60,6 +68,20 @@ import java.time.Duration;
  *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,
  *       CSP, operator headers per key prefix), active content as attachments or refused, hotlink
  *       protection by Referer</td></tr>
+ *   <tr><td>edge.negative-ttl</td><td>60s</td><td>how long a 404 or 403 from the shards is remembered and
+ *       answered here (never longer than the shard's max-age); 0 or off: never</td></tr>
+ *   <tr><td>edge.negative-max-bytes</td><td>16m</td><td>memory for remembered 404/403 answers, apart from
+ *       the object cache (a flood of random names evicts only other such answers)</td></tr>
+ *   <tr><td>edge.signing-key</td><td>""</td><td>origin.signing-key, so /t/ signatures are checked here and a
+ *       forged one never reaches a shard (403); empty: /t/ URLs are passed on and the origin checks</td></tr>
+ *   <tr><td>edge.presets</td><td>""</td><td>the origins' preset names (comma-separated), so an unknown preset
+ *       is answered here (404); empty: /v/ URLs are passed on and the origin checks</td></tr>
+ *   <tr><td>edge.cache-buster.secret</td><td>""</td><td>Mastodon's CACHE_BUSTER_SECRET: a request with
+ *       edge.cache-buster.method and this value in edge.cache-buster.header purges the URL's original
+ *       everywhere; empty: off</td></tr>
+ *   <tr><td>edge.cache-buster.method</td><td>GET</td><td>Mastodon's CACHE_BUSTER_HTTP_METHOD</td></tr>
+ *   <tr><td>edge.cache-buster.header</td><td>X-Cache-Buster-Secret</td><td>Mastodon's
+ *       CACHE_BUSTER_SECRET_HEADER</td></tr>
  *   <tr><td>edge.tls.*</td><td>see TlsSettings</td><td>HTTPS: certificates (SNI), port, the cleartext
  *       port's role, session ticket keys, reloads</td></tr>
  * </table>
@@ -88,7 +110,10 @@ public record EdgeConfig(
     Duration streamDetachAfter,
     Duration streamReleaseAfter,
     TlsSettings tls,
-    ResponsePolicy policy) {
+    ResponsePolicy policy,
+    NegativeCache.Options negative,
+    VariantRules variantRules,
+    CacheBuster.Options cacheBuster) {
 
   /** Default of edge.stream.detach-after. */
   public static final Duration DEFAULT_STREAM_DETACH_AFTER = Duration.ofSeconds(1);
@@ -167,6 +192,43 @@ public record EdgeConfig(
         durationOrOff(s, "edge.stream.detach-after", "1s"),
         durationOrOff(s, "edge.stream.release-after", "5s"),
         tls,
-        ResponsePolicy.from(s));
+        ResponsePolicy.from(s),
+        NegativeCache.Options.from(s, "edge."),
+        variantRules(s),
+        CacheBuster.Options.from(s, node.adminToken()));
+  }
+
+  /** edge.signing-key and edge.presets: what this edge checks before asking a shard. */
+  private static VariantRules variantRules(Settings s) {
+    String key = s.string("edge.signing-key", "");
+    UrlSigner signer = null;
+    if (!key.isEmpty()) {
+      byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length < UrlSigner.MIN_KEY_BYTES) {
+        s.problem(
+            "edge.signing-key",
+            "too short (expected: at least "
+                + UrlSigner.MIN_KEY_BYTES
+                + " bytes, as origin.signing-key)");
+      } else {
+        signer = new UrlSigner(bytes);
+      }
+    }
+    Set<String> presets = null;
+    String rawPresets = s.string("edge.presets", "").strip();
+    if (!rawPresets.isEmpty()) {
+      presets = new LinkedHashSet<>();
+      for (String name : rawPresets.split(",")) {
+        String n = name.strip();
+        if (!ImageUrl.PRESET.matcher(n).matches()) {
+          s.problem(
+              "edge.presets",
+              "'" + n + "' (expected: preset names of 1-32 of [A-Za-z0-9_-], comma-separated)");
+        } else {
+          presets.add(n);
+        }
+      }
+    }
+    return new VariantRules(signer, false, presets, "edge.signing-key");
   }
 }

@@ -1,11 +1,15 @@
 package io.imgcdn.edge.http;
 
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.HttpError;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.url.ImageUrl;
+import io.imgcdn.common.url.VariantRules;
+import io.imgcdn.edge.cache.CacheBuster;
 import io.imgcdn.edge.cache.CachedObject;
 import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.Flights;
@@ -16,6 +20,7 @@ import io.imgcdn.edge.policy.Rule;
 import io.imgcdn.edge.routing.ShardRouter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
@@ -33,7 +38,11 @@ public final class EdgeTier implements Tier {
    * (CachedResponse). A URL whose responses vary by Accept has a marker under its plain key and one entry
    * per AcceptClass: its hits cost a second lookup and the parse of Accept, other hits never parse it. A miss joins or opens the key's flight; the leader's ShardFetch stores a 200 that
    * fits the object bound and answers every waiter from the stored object, each with a reference of its
-   * own, or relays a larger one to all of them as it arrives. Errors are answered, never stored.
+   * own, or relays a larger one to all of them as it arrives. Errors are answered, never stored, but
+   * for 404 and 403: those are remembered apart (NegativeCache, edge.negative-ttl, at most the
+   * shard's max-age) and answered as hits. /t/ signatures and /v/ presets are checked
+   * (VariantRules) after the lookups and before a shard is asked; a cache buster's request
+   * (CacheBuster) is answered through command(), before any of this.
    */
   private final String hitChain;
   private final EdgeCache cache;
@@ -45,6 +54,9 @@ public final class EdgeTier implements Tier {
   private final String refusedChain;
   private final String preflightChain;
   private ResponsePolicy policy = ResponsePolicy.defaults();
+  private NegativeCache negatives = new NegativeCache(NegativeCache.Options.OFF);
+  private VariantRules rules = new VariantRules(null, false, null, "edge.signing-key");
+  private @Nullable CacheBuster buster;
 
   /**
    * @param deadline total time for a miss across candidates
@@ -116,6 +128,46 @@ public final class EdgeTier implements Tier {
   public EdgeTier policy(ResponsePolicy policy) {
     this.policy = policy;
     return this;
+  }
+
+  /**
+   * Sets where 404/403 answers of the shards are remembered (edge.negative-ttl); before serving.
+   * Default: none are.
+   */
+  public EdgeTier negatives(NegativeCache negatives) {
+    this.negatives = negatives;
+    return this;
+  }
+
+  /** The remembered 404/403 answers (for purges). */
+  public NegativeCache negatives() {
+    return negatives;
+  }
+
+  /**
+   * Sets the rules /t/ and /v/ URLs are checked by before a shard is asked (edge.signing-key,
+   * edge.presets); before serving. Default: none checked here.
+   */
+  public EdgeTier rules(VariantRules rules) {
+    this.rules = rules;
+    return this;
+  }
+
+  /** Sets Mastodon's cache buster (edge.cache-buster.*), or null for none; before serving. */
+  public EdgeTier cacheBuster(@Nullable CacheBuster buster) {
+    this.buster = buster;
+    return this;
+  }
+
+  @Override
+  public @Nullable HttpMethod extraMethod() {
+    return buster == null ? null : buster.extraMethod();
+  }
+
+  @Override
+  public @Nullable CompletableFuture<? extends Response> command(
+      HttpMethod method, String requestTarget, HttpHeaders requestHeaders) {
+    return buster == null ? null : buster.command(method, requestTarget, requestHeaders);
   }
 
   @Override
@@ -264,6 +316,15 @@ public final class EdgeTier implements Tier {
     if (hit != null) {
       return CompletableFuture.completedFuture(hitResponse(hit, rule));
     }
+    Reply negative = negatives.lookup(key, hitChain);
+    if (negative != null) {
+      return CompletableFuture.completedFuture(negative);
+    }
+    try {
+      rules.check(url); // a forged signature or an unknown preset never reaches a shard
+    } catch (HttpError e) {
+      return CompletableFuture.completedFuture(Reply.error(e, refusedChain));
+    }
     // Negotiation (docs/EDGE.md): the shard gets the class's canonical Accept. Variants may vary,
     // so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
@@ -272,7 +333,20 @@ public final class EdgeTier implements Tier {
     if (join.waiter().leader()) {
       new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight()).start();
     }
-    return join.waiter().future().thenApply(r -> withPolicy(r, rule));
+    return join.waiter().future().thenApply(r -> withPolicy(remembered(key, r), rule));
+  }
+
+  /**
+   * A 404 or 403 from the shards, remembered for edge.negative-ttl but never longer than the
+   * shard's max-age says, and sent with the max-age of what this edge keeps; anything else as it
+   * came. (Every waiter of a fetch stores the same answer: the first one only adds the entry.)
+   */
+  private Response remembered(String key, Response r) {
+    if (!(r instanceof Reply reply) || !NegativeCache.negative(reply.status().code())) {
+      return r;
+    }
+    long upstream = NegativeCache.maxAge(reply.object().cacheControl());
+    return upstream <= 0 ? r : negatives.remember(key, reply, Duration.ofSeconds(upstream));
   }
 
   /**

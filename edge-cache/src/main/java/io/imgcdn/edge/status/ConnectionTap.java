@@ -65,6 +65,17 @@ public final class ConnectionTap implements Tier, ResponseObserver {
   }
 
   @Override
+  public @Nullable HttpMethod extraMethod() {
+    return tier.extraMethod();
+  }
+
+  @Override
+  public @Nullable CompletableFuture<? extends Response> command(
+      HttpMethod method, String requestTarget, HttpHeaders requestHeaders) {
+    return tier.command(method, requestTarget, requestHeaders);
+  }
+
+  @Override
   public boolean answersPreflight() {
     return tier.answersPreflight();
   }

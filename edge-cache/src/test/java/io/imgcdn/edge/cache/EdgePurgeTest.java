@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.NegativeCache;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EdgePurgeTest {
+  private static final NegativeCache NO_NEGATIVES = new NegativeCache(NegativeCache.Options.OFF);
+
   private static final List<String> KEYS =
       List.of(
           "/a.jpg",
@@ -43,7 +46,7 @@ class EdgePurgeTest {
   @Test
   void purge_path_removesItAndEveryAcceptRepresentation() {
     try (EdgeCache cache = filled()) {
-      AdminResponse r = EdgePurge.purge(cache, List.of("/v/w150/a.jpg"), List.of());
+      AdminResponse r = EdgePurge.purge(cache, NO_NEGATIVES, List.of("/v/w150/a.jpg"), List.of());
       assertThat(r.status()).isEqualTo(200);
       assertThat(present(cache))
           .containsExactly("/a.jpg", "/t/sig12345/w=10/a.jpg", "/v/w150/b.jpg", "/v/w150/x/a.jpg");
@@ -53,7 +56,7 @@ class EdgePurgeTest {
   @Test
   void purge_original_removesEveryUrlOfThatObjectOnly() {
     try (EdgeCache cache = filled()) {
-      AdminResponse r = EdgePurge.purge(cache, List.of(), List.of("a.jpg"));
+      AdminResponse r = EdgePurge.purge(cache, NO_NEGATIVES, List.of(), List.of("a.jpg"));
       assertThat(r.body()).contains("5 objects of 1 originals");
       assertThat(present(cache)).containsExactly("/v/w150/b.jpg", "/v/w150/x/a.jpg");
     }
@@ -62,8 +65,10 @@ class EdgePurgeTest {
   @Test
   void purge_nothingOrBadPath_400() {
     try (EdgeCache cache = filled()) {
-      assertThat(EdgePurge.purge(cache, List.of(), List.of()).status()).isEqualTo(400);
-      assertThat(EdgePurge.purge(cache, List.of("/../x"), List.of()).status()).isEqualTo(400);
+      assertThat(EdgePurge.purge(cache, NO_NEGATIVES, List.of(), List.of()).status())
+          .isEqualTo(400);
+      assertThat(EdgePurge.purge(cache, NO_NEGATIVES, List.of("/../x"), List.of()).status())
+          .isEqualTo(400);
       assertThat(present(cache)).hasSameSizeAs(KEYS);
     }
   }

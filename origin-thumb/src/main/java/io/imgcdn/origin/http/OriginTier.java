@@ -13,13 +13,14 @@ import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.Coalescer;
 import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.url.ImageUrl;
+import io.imgcdn.common.url.UrlSigner;
+import io.imgcdn.common.url.VariantRules;
 import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngine;
 import io.imgcdn.origin.processing.ImageProcessingException;
 import io.imgcdn.origin.processing.Thumbnail;
 import io.imgcdn.origin.security.ImageLimits;
-import io.imgcdn.origin.security.UrlSigner;
 import io.imgcdn.origin.source.S3Source;
 import io.imgcdn.origin.source.SourceObject;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,7 +79,7 @@ public final class OriginTier implements Tier {
   private final Map<String, VariantSpec> presets;
   private final boolean refuseUnwritableFormat;
   private final Set<OutputFormat> writable;
-  private final @Nullable UrlSigner signer;
+  private final VariantRules rules;
   private final ImageEngine engine;
   private final ImageLimits limits;
   private final Duration jobTimeout;
@@ -112,7 +113,7 @@ public final class OriginTier implements Tier {
     this.presets = presets;
     this.refuseUnwritableFormat = refuseUnwritableFormat;
     this.writable = engine.writableFormats();
-    this.signer = signer;
+    this.rules = new VariantRules(signer, true, presets.keySet(), "origin.signing-key");
     this.engine = engine;
     this.limits = limits;
     this.jobTimeout = jobTimeout;
@@ -163,25 +164,13 @@ public final class OriginTier implements Tier {
                                   src.body()),
                               nodeId + ";miss"));
       case ImageUrl.Preset p -> {
-        VariantSpec spec = presets.get(p.preset());
-        if (spec == null) {
-          throw HttpError.notFound(
-              "unknown preset: "
-                  + p.preset()
-                  + " (known: "
-                  + String.join(", ", new java.util.TreeSet<>(presets.keySet()))
-                  + ")");
-        }
+        rules.check(p);
+        VariantSpec spec =
+            java.util.Objects.requireNonNull(presets.get(p.preset()), "a preset the rules know");
         yield variant(p.path(), p.objectKey(), spec, requestHeaders, deadline, jobDeadline);
       }
       case ImageUrl.Signed s -> {
-        if (signer == null) {
-          throw new HttpError(
-              HttpResponseStatus.FORBIDDEN, "signed URLs are disabled on this origin");
-        }
-        if (!signer.verify(s.signature(), s.signedPart())) {
-          throw new HttpError(HttpResponseStatus.FORBIDDEN, "invalid signature");
-        }
+        rules.check(s);
         VariantSpec spec;
         try {
           spec = VariantSpec.parse(s.options());

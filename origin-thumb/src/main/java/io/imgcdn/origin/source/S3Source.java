@@ -317,6 +317,16 @@ public final class S3Source implements AutoCloseable {
           || (cause instanceof S3Exception s3 && s3.statusCode() == 404)) {
         return HttpError.notFound("no such object: " + key);
       }
+      if (cause instanceof S3Exception s3
+          && s3.statusCode() == 403
+          && s3.awsErrorDetails() != null
+          && "AccessDenied".equals(s3.awsErrorDetails().errorCode())) {
+        // S3's answer for a missing key when the credentials may not list the bucket, or for an
+        // object they may not read: the client's 403 (shards and edges remember it as a miss).
+        // Other 403s (SignatureDoesNotMatch, InvalidAccessKeyId) are this origin's own
+        // misconfiguration: 502 below.
+        return new HttpError(HttpResponseStatus.FORBIDDEN, "S3 denied access to " + key);
+      }
       if (cause instanceof S3Exception s3) {
         return new HttpError(
             HttpResponseStatus.BAD_GATEWAY, "S3 answered " + s3.statusCode(), cause);

@@ -2,8 +2,8 @@ package io.imgcdn.origin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.url.UrlSigner;
 import io.imgcdn.origin.processing.LibvipsEngineTest;
-import io.imgcdn.origin.security.UrlSigner;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -3,6 +3,7 @@ package io.imgcdn.shard.config;
 import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.common.config.NodeSettings;
 import io.imgcdn.common.config.Settings;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.shard.store.ReadMode;
@@ -45,6 +46,11 @@ import java.time.Duration;
  *   <tr><td>shard.store.ram</td><td>auto</td><td>the RAM the two autos above assume: auto = MemTotal of
  *   /proc/meminfo, or the cgroup's memory limit if lower; set it to this node's share when several nodes share a
  *   machine</td></tr>
+ *   <tr><td>shard.negative-ttl</td><td>60s</td><td>how long a 404 or 403 from the origin (S3 has no such
+ *   object, or refuses it) is remembered and answered here without asking again, said in its max-age;
+ *   0 or off: never</td></tr>
+ *   <tr><td>shard.negative-max-bytes</td><td>16m</td><td>memory for remembered 404/403 answers, apart
+ *   from the store (a flood of random names evicts only other such answers)</td></tr>
  *   <tr><td>shard.handoff-window</td><td>1h</td><td>after a membership change, a miss first asks the key's
  *   previous owner (its store only) before the origin, for this long</td></tr>
  *   <tr><td>shard.upstream.deadline</td><td>20s</td><td>the most one miss may take here: the origin's response
@@ -72,7 +78,8 @@ public record ShardConfig(
     Duration handoffWindow,
     Duration upstreamDeadline,
     UpstreamSettings upstream,
-    ServerOptions server) {
+    ServerOptions server,
+    NegativeCache.Options negative) {
 
   /** Default of {@code shard.store.threads}. */
   public static final int DEFAULT_STORE_THREADS = 16;
@@ -109,7 +116,8 @@ public record ShardConfig(
         s.duration("shard.handoff-window", "1h"),
         s.duration("shard.upstream.deadline", "20s"),
         UpstreamSettings.from(s, "shard.upstream."),
-        ServerOptions.from(s));
+        ServerOptions.from(s),
+        NegativeCache.Options.from(s, "shard."));
   }
 
   /** The store's settings from this configuration. */

@@ -4,6 +4,7 @@ import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
+import io.imgcdn.common.http.NegativeCache;
 import io.imgcdn.common.http.Reply;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.Tier;
@@ -99,8 +100,10 @@ public final class ShardTier implements Tier {
    * the origin again; the reply waits for the store write (tens of microseconds for a thumbnail), but
    * not past the request's deadline (a 15 MB write on a busy disk can take seconds): then the fill's
    * own body answers. A failed or refused write costs a later miss, never a failed response; failures
-   * are counted and logged by FailureLog, not one line each. Only 200s are stored: errors are passed on
-   * uncached.
+   * are counted and logged by FailureLog, not one line each. Only 200s are stored. A 404 or 403 of
+   * the origin (no such object in S3, or S3 refused it) is remembered in memory apart from the store
+   * (NegativeCache, shard.negative-ttl) and answered from there, before any store read, until it
+   * expires or is purged; other errors are passed on uncached.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShardTier.class);
 
@@ -130,6 +133,7 @@ public final class ShardTier implements Tier {
   private final FailureLog failureLog;
   private final String hitChain;
   private final StreamStats streams;
+  private NegativeCache negatives = new NegativeCache(NegativeCache.Options.OFF);
 
   /**
    * @param fillLimit the most one miss may take here (shard.upstream.deadline); a caller's
@@ -202,6 +206,15 @@ public final class ShardTier implements Tier {
   }
 
   /**
+   * Sets where 404/403 answers of the origin are remembered (shard.negative-ttl); before serving.
+   * Default: none are.
+   */
+  public ShardTier negatives(NegativeCache negatives) {
+    this.negatives = negatives;
+    return this;
+  }
+
+  /**
    * The store key: the object key first, so all cached variants of one original form one key range.
    */
   public static String storeKey(ImageUrl url) {
@@ -216,9 +229,13 @@ public final class ShardTier implements Tier {
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     boolean handoff = requestHeaders.contains(HANDOFF_HEADER);
+    String key = storeKey(url);
+    Reply negative = handoff ? null : negatives.lookup(key, hitChain);
+    if (negative != null) { // a recent 404/403 of the origin: answered from memory, no store read
+      return CompletableFuture.completedFuture(negative);
+    }
     Deadline deadline = Deadline.of(requestHeaders, fillLimit);
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
-    String key = storeKey(url);
     DirectLease lease = new DirectLease();
     Optional<DirectObject> cached = store.getCached(key, lease, lease);
     if (cached.isPresent()) {
@@ -426,6 +443,7 @@ public final class ShardTier implements Tier {
             flight,
             () ->
                 fetch(url, accept, deadline)
+                    .thenApply(fetched -> remembered(url, fetched))
                     .thenApply(fetched -> new Filled(fetched, keepOrNot(url, accept, fetched))),
             Filled::stored);
     return fill.future()
@@ -475,6 +493,22 @@ public final class ShardTier implements Tier {
                     ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
                     : fromFill.get())
         .exceptionallyCompose(e -> fromFill.get());
+  }
+
+  /**
+   * A 404 or 403 from the origin, remembered for shard.negative-ttl (no longer than a max-age the
+   * origin gave it, origin.error-max-age) and sent with the max-age that says so; anything else as
+   * it came.
+   */
+  private Fetched remembered(ImageUrl url, Fetched fetched) {
+    Reply reply = fetched.reply();
+    if (!NegativeCache.negative(reply.status().code())) {
+      return fetched;
+    }
+    long origin = NegativeCache.maxAge(reply.object().cacheControl());
+    Duration ttl =
+        origin > 0 ? Duration.ofSeconds(origin) : negatives.options().ttl(); // none: ours
+    return new Fetched(negatives.remember(storeKey(url), reply, ttl), fetched.vary());
   }
 
   /**
@@ -667,7 +701,9 @@ public final class ShardTier implements Tier {
 
   /** Removes one cached path, and its representations if it varies by Accept. */
   public CompletableFuture<Boolean> purge(ImageUrl url) {
+    boolean negative = negatives.remove(storeKey(url));
     List<CompletableFuture<Boolean>> deletes = new ArrayList<>();
+    deletes.add(CompletableFuture.completedFuture(negative));
     deletes.add(store.delete(storeKey(url)));
     for (AcceptClass c : AcceptClass.values()) {
       deletes.add(store.delete(storeKey(url, c)));
@@ -681,7 +717,9 @@ public final class ShardTier implements Tier {
    * representations.
    */
   public CompletableFuture<Integer> purgeOriginal(String objectKey) {
-    return store.deletePrefix(objectKey + '\u0001');
+    String prefix = objectKey + '\u0001';
+    int negative = negatives.removeIf(k -> k.startsWith(prefix));
+    return store.deletePrefix(prefix).thenApply(stored -> stored + negative);
   }
 
   /**

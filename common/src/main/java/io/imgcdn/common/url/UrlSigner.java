@@ -1,4 +1,4 @@
-package io.imgcdn.origin.security;
+package io.imgcdn.common.url;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,4 +1,4 @@
-package io.imgcdn.origin.security;
+package io.imgcdn.common.url;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
