@@ -192,10 +192,10 @@ class RollingRestartTest {
                 String.format(
                     " %s: %d requests, %d failed, slowest %d ms;", name(p), c[0], c[1], c[2])));
     System.out.printf(
-        "RESTART rolling restart of 1 origin, %d shards, 1 edge under 4 clients: %d requests in"
-            + " %.1f s, failed %d; S3 requests %d; origin requests after its own restart %.0f; edge"
-            + " holds (requests retried on a restarting shard) %.0f, retries on another shard %.0f;"
-            + " shard SIGTERM to new process serving %s ms;%s%n",
+        "FAULTS restart: rolling restart of 1 origin, %d shards, 1 edge under 4 clients: %d"
+            + " requests in %.1f s, failed %d; S3 requests %d; origin requests after its own"
+            + " restart %.0f; edge holds (requests retried on a restarting shard) %.0f, retries on"
+            + " another shard %.0f; shard SIGTERM to new process serving %s ms;%s%n",
         SHARDS,
         outcomes.size(),
         seconds,
