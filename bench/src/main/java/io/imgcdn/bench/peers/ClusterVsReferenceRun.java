@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Run 3 of issue 7: the whole imgcdn cluster (edge -> 3 shards -> origin) against the reference
@@ -65,7 +66,7 @@ public final class ClusterVsReferenceRun {
    * @param keep keep the temporary directories
    */
   public record Options(
-      Path workDir,
+      @Nullable Path workDir,
       ShardPeerKind peer,
       WorkloadSpec workload,
       long warmupRequests,
@@ -173,6 +174,7 @@ public final class ClusterVsReferenceRun {
     List<String> labels = new ArrayList<>();
     List<LoadResult> results = new ArrayList<>();
     List<Double> cpuMicros = new ArrayList<>();
+    MachineLoad.Segments loads = new MachineLoad.Segments();
     List<AutoCloseable> reference = new ArrayList<>();
     long seeded;
     long frontBytes = -1;
@@ -206,7 +208,7 @@ public final class ClusterVsReferenceRun {
                   shardPeers,
                   dirs.memory().resolve("front-cache"),
                   o.frontCacheBytes(),
-                  Runtime.getRuntime().availableProcessors());
+                  CpuPlacement.current().serverCpuCount());
           reference.add(front);
           log.printf(
               "imgcdn (pid %d): edge %s, shards %s, origin %s%nreference: nginx-1 (pid %d) %s ->"
@@ -236,30 +238,34 @@ public final class ClusterVsReferenceRun {
                   o.clientThreads());
           progress(log, "origin pre-warm", pre, Double.NaN);
           for (String name : List.of(IMGCDN, REFERENCE)) {
-            Duration cpu0 = CpuTime.of(pids.get(name));
+            Duration cpu0 = CpuTime.of(required(pids, name));
+            MachineLoad others = MachineLoad.start();
             LoadResult w =
                 Warmup.replay(
-                    targets.get(name),
+                    required(targets, name),
                     trace,
                     Math.max(1, o.warmupRequests()),
                     o.connections(),
                     o.warmupLimit(),
                     o.clientThreads());
             labels.add(name + " warm-up");
+            loads.add(labels.getLast(), others.end());
             results.add(w);
             cpuMicros.add(
-                CpuTime.microsPerResponse(CpuTime.of(pids.get(name)).minus(cpu0), w.responses()));
+                CpuTime.microsPerResponse(
+                    CpuTime.of(required(pids, name)).minus(cpu0), w.responses()));
             progress(log, name + " warm-up", w, cpuMicros.getLast());
           }
           for (int round = 1; round <= o.rounds(); round++) {
             List<String> order =
                 round % 2 == 1 ? List.of(IMGCDN, REFERENCE) : List.of(REFERENCE, IMGCDN);
             for (String name : order) {
-              Duration cpu0 = CpuTime.of(pids.get(name));
+              Duration cpu0 = CpuTime.of(required(pids, name));
+              MachineLoad others = MachineLoad.start();
               LoadResult r =
                   LoadGenerator.run(
                       new LoadSpec(
-                          List.of(targets.get(name)),
+                          List.of(required(targets, name)),
                           trace,
                           o.warmupRequests(),
                           o.connections(),
@@ -271,9 +277,11 @@ public final class ClusterVsReferenceRun {
                           o.clientThreads(),
                           null));
               labels.add(name + " #" + round);
+              loads.add(labels.getLast(), others.end());
               results.add(r);
               cpuMicros.add(
-                  CpuTime.microsPerResponse(CpuTime.of(pids.get(name)).minus(cpu0), r.responses()));
+                  CpuTime.microsPerResponse(
+                      CpuTime.of(required(pids, name)).minus(cpu0), r.responses()));
               progress(log, name + " #" + round, r, cpuMicros.getLast());
             }
           }
@@ -293,7 +301,6 @@ public final class ClusterVsReferenceRun {
     String markdown =
         markdown(
             o,
-            workload,
             trace,
             seeded,
             labels,
@@ -303,6 +310,7 @@ public final class ClusterVsReferenceRun {
             loadAfter,
             frontBytes,
             storeBytes);
+    markdown += loads.markdown();
     Files.createDirectories(report.toAbsolutePath().getParent());
     // Plots: the measured segments only (the warm-ups' resize latencies would flatten them).
     List<String> measuredLabels = labels.stream().filter(l -> !l.endsWith("warm-up")).toList();
@@ -341,9 +349,16 @@ public final class ClusterVsReferenceRun {
     return Trace.of(list.iterator());
   }
 
+  private static <V> V required(Map<String, V> byName, String name) {
+    V value = byName.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException(name + ": none (expected one of " + byName.keySet() + ")");
+    }
+    return value;
+  }
+
   private static String markdown(
       Options o,
-      Workload workload,
       Trace trace,
       long seeded,
       List<String> labels,

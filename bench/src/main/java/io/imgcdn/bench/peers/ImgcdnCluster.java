@@ -108,7 +108,10 @@ public final class ImgcdnCluster implements AutoCloseable {
             "objects=" + o.objects()));
     o.settings().forEach((k, v) -> command.add("set." + k + "=" + v));
     Path log = dir.resolve("imgcdn-cluster.log");
-    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(CpuPlacement.current().server(command))
+            .redirectErrorStream(true)
+            .start();
     PeerProcess p = PeerProcess.adopt("imgcdn-cluster", child, log);
     CompletableFuture<Map<String, String>> readyLine = new CompletableFuture<>();
     Thread.ofPlatform()
@@ -163,18 +166,25 @@ public final class ImgcdnCluster implements AutoCloseable {
     }
   }
 
+  /** A value of the cluster's ready line. */
+  private String ready(String key) {
+    String value = ready.get(key);
+    if (value == null) {
+      throw new IllegalStateException("no " + key + "= in the cluster's ready line: " + ready);
+    }
+    return value;
+  }
+
   public URI edge() {
-    return local(Integer.parseInt(ready.get("edge")));
+    return local(Integer.parseInt(ready("edge")));
   }
 
   public URI origin() {
-    return local(Integer.parseInt(ready.get("origin")));
+    return local(Integer.parseInt(ready("origin")));
   }
 
   public List<URI> shards() {
-    return Arrays.stream(ready.get("shards").split(","))
-        .map(s -> local(Integer.parseInt(s)))
-        .toList();
+    return Arrays.stream(ready("shards").split(",")).map(s -> local(Integer.parseInt(s))).toList();
   }
 
   /** Bytes put into the bucket. */

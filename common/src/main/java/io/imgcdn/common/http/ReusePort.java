@@ -79,6 +79,7 @@ final class ReusePort {
     }
   }
 
+  @SuppressWarnings("restricted") // one FFM downcall: setsockopt, which Netty does not expose
   private static @Nullable MethodHandle setsockopt() {
     try {
       Linker linker = Linker.nativeLinker();

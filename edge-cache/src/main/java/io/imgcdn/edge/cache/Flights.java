@@ -3,8 +3,10 @@ package io.imgcdn.edge.cache;
 import io.imgcdn.common.http.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Misses in flight, one per key: concurrent misses for a key join the first one's fetch, and each
@@ -36,7 +38,7 @@ public final class Flights {
       Flight existing = inFlight.get(key);
       if (existing == null) {
         Flight mine = new Flight(key);
-        Waiter leader = mine.add(true);
+        Waiter leader = Objects.requireNonNull(mine.add(true)); // not published: still open
         existing = inFlight.putIfAbsent(key, mine);
         if (existing == null) {
           return new Join(mine, leader);
@@ -79,7 +81,7 @@ public final class Flights {
       return key;
     }
 
-    private synchronized Waiter add(boolean leader) {
+    private synchronized @Nullable Waiter add(boolean leader) {
       if (closed) {
         return null;
       }

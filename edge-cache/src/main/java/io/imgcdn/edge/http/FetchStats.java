@@ -11,6 +11,7 @@ public final class FetchStats {
   final LongAdder attempts = new LongAdder();
   final LongAdder retries = new LongAdder();
   final LongAdder holds = new LongAdder();
+  final LongAdder spills = new LongAdder();
   final LongAdder stored = new LongAdder();
   final LongAdder streamed = new LongAdder();
   final LongAdder streamedBytes = new LongAdder();
@@ -34,6 +35,14 @@ public final class FetchStats {
   /** Requests sent again to a shard that announced a restart, rather than to another shard. */
   public long holds() {
     return holds.sum();
+  }
+
+  /**
+   * Misses sent first to a shard that does not own the key because its owner was overloaded
+   * (bounded loads); the stand-in relays the owner's copy.
+   */
+  public long spills() {
+    return spills.sum();
   }
 
   /** Objects fetched and stored in memory. */
@@ -101,6 +110,11 @@ public final class FetchStats {
         .description(
             "Requests sent again to a shard that announced a restart (health 503 draining) instead"
                 + " of to the next shard")
+        .register(registry);
+    FunctionCounter.builder("imgcdn.edge.spills", this, FetchStats::spills)
+        .description(
+            "Misses moved off their overloaded owner shard to a stand-in (which relays the owner's"
+                + " copy)")
         .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed", this, FetchStats::streamed)
         .description("Objects relayed without being stored")
