@@ -95,6 +95,9 @@ public final class Main implements Callable<Integer> {
               new Thread(
                   () -> {
                     try {
+                      if (node instanceof io.imgcdn.common.node.Retiring retiring) {
+                        retiring.retire(); // announce, let the next process take the port
+                      }
                       node.close();
                     } catch (Exception e) {
                       // exiting anyway

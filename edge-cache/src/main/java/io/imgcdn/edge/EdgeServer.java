@@ -45,7 +45,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** An edge-cache node: the memory tier in front of the shards. Start with {@link #start}. */
-public final class EdgeServer implements AutoCloseable {
+public final class EdgeServer implements io.imgcdn.common.node.Retiring {
   /*
    * The node's parts, in start order: cluster view (rings), event loops and metrics (NodeRuntime), the
    * cache, the shard client, the tier, the certificates (a bad one fails start-up), the admin port, the
@@ -71,6 +71,7 @@ public final class EdgeServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
   private @Nullable AdminServer admin; // null until bind()
+  private volatile boolean retiring;
   private @Nullable EdgeTls tls;
   private @Nullable HttpServer secure;
   private @Nullable HttpServer serving;
@@ -114,7 +115,7 @@ public final class EdgeServer implements AutoCloseable {
         new ShardRouter(
             cluster, health, config.attempts(), config.balanceFactor(), config.balanceFloor());
     HealthProber prober =
-        new HealthProber(cluster, health, client, config.healthTimeout())
+        new HealthProber(cluster, health, client, config.healthTimeout(), config.restartWait())
             .start(scheduler, config.healthInterval());
     EdgeCache cache =
         new EdgeCache(config.cacheMaxBytes(), config.maxObjectBytes(), config.admission());
@@ -198,9 +199,11 @@ public final class EdgeServer implements AutoCloseable {
                 "/readyz",
                 (q, b) ->
                     CompletableFuture.completedFuture(
-                        ready()
-                            ? AdminResponse.text(200, "ready " + config.node().id())
-                            : AdminResponse.text(503, "not ready " + config.node().id()))),
+                        retiring
+                            ? AdminResponse.text(503, "draining " + config.node().id())
+                            : ready()
+                                ? AdminResponse.text(200, "ready " + config.node().id())
+                                : AdminResponse.text(503, "not ready " + config.node().id()))),
             AdminRoute.open(
                 "GET",
                 "/metrics",
@@ -403,6 +406,23 @@ public final class EdgeServer implements AutoCloseable {
 
   public HealthProber prober() {
     return prober;
+  }
+
+  /**
+   * Announces the end (server.shutdown-announce) on both ports: every connection's next response
+   * closes it (HTTP/2: GOAWAY), health probes and /readyz answer 503 draining, while the edge's
+   * next process takes the ports over (new connections go to it) and a load balancer takes it out.
+   */
+  @Override
+  public void retire() {
+    retiring = true;
+    for (HttpServer port : java.util.Arrays.asList(serving, secure)) {
+      if (port != null) {
+        port.retire();
+      }
+    }
+    LOG.info("{} retiring: draining in {}", config.node().id(), config.node().shutdownAnnounce());
+    NodeRuntime.pause(config.node().shutdownAnnounce());
   }
 
   /**

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** An origin-thumb node: reads originals from S3 and makes variants. Start with {@link #start}. */
-public final class OriginServer implements AutoCloseable {
+public final class OriginServer implements io.imgcdn.common.node.Retiring {
   private static final Logger LOG = LoggerFactory.getLogger(OriginServer.class);
 
   private final NodeRuntime runtime;
@@ -144,6 +144,11 @@ public final class OriginServer implements AutoCloseable {
 
   public String address() {
     return runtime.node().host() + ":" + port();
+  }
+
+  @Override
+  public void retire() {
+    runtime.retire();
   }
 
   @Override

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A shard-cache node: the SSD tier over RocksDB. Start with {@link #start}. */
-public final class ShardServer implements AutoCloseable {
+public final class ShardServer implements io.imgcdn.common.node.Retiring {
   private final NodeRuntime runtime;
   private final ShardStore store;
   private final UpstreamClient client;
@@ -184,6 +184,11 @@ public final class ShardServer implements AutoCloseable {
 
   public ShardStore store() {
     return store;
+  }
+
+  @Override
+  public void retire() {
+    runtime.retire();
   }
 
   @Override

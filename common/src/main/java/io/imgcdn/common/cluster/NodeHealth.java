@@ -6,7 +6,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Passive health of upstream nodes: a node that fails {@code threshold} requests in a row is
- * skipped for {@code ejectMillis}; then one request is let through, and a success re-admits it.
+ * skipped for {@code ejectMillis}; then one request is let through, and a success re-admits it. A
+ * node that announced a planned restart (its health probe answered 503 draining) is never ejected
+ * while the restart may last: its refusals are the restart, and its keys wait for it ({@link
+ * io.imgcdn.common.upstream.CandidateWalk}) rather than going to a node that does not hold them.
  */
 public final class NodeHealth {
   private final int threshold;
@@ -16,6 +19,7 @@ public final class NodeHealth {
   private static final class State {
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     final AtomicLong downUntil = new AtomicLong();
+    final AtomicLong drainingUntil = new AtomicLong();
   }
 
   public NodeHealth(int threshold, long ejectMillis) {
@@ -25,7 +29,7 @@ public final class NodeHealth {
 
   public boolean isUp(String nodeId) {
     State s = states.get(nodeId);
-    if (s == null) {
+    if (s == null || draining(s)) {
       return true;
     }
     long until = s.downUntil.get();
@@ -69,14 +73,50 @@ public final class NodeHealth {
 
   public void failure(String nodeId) {
     State s = states.computeIfAbsent(nodeId, id -> new State());
+    if (draining(s)) {
+      return; // the restart it announced, not a fault
+    }
     if (s.consecutiveFailures.incrementAndGet() >= threshold) {
       s.downUntil.set(System.nanoTime() + ejectNanos);
     }
   }
 
+  /**
+   * The node announced that it drains for a planned restart: for {@code wait} from now (renewed by
+   * each announcement) it is not ejected, and requests for its keys wait for it.
+   */
+  public void draining(String nodeId, java.time.Duration wait) {
+    State s = states.computeIfAbsent(nodeId, id -> new State());
+    s.drainingUntil.set(System.nanoTime() + Math.max(1, wait.toNanos()));
+    s.consecutiveFailures.set(0);
+    s.downUntil.set(0);
+  }
+
+  /** Whether the node announced a restart that may still be going on. */
+  public boolean isDraining(String nodeId) {
+    State s = states.get(nodeId);
+    return s != null && draining(s);
+  }
+
+  /** The node answers as a healthy process again: its restart is over. */
+  public void restarted(String nodeId) {
+    State s = states.get(nodeId);
+    if (s != null) {
+      s.drainingUntil.set(0);
+    }
+  }
+
+  private static boolean draining(State s) {
+    long until = s.drainingUntil.get();
+    return until != 0 && until - System.nanoTime() > 0;
+  }
+
   /** Marks a node down now (e.g. an active health check failed). */
   public void markDown(String nodeId) {
     State s = states.computeIfAbsent(nodeId, id -> new State());
+    if (draining(s)) {
+      return;
+    }
     s.consecutiveFailures.set(threshold);
     s.downUntil.set(System.nanoTime() + ejectNanos);
   }

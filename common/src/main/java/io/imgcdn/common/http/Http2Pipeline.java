@@ -142,8 +142,8 @@ public final class Http2Pipeline {
   private static final class Drain extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-      if (evt == ServerConnections.DRAIN) {
-        ctx.close();
+      if (evt == ServerConnections.DRAIN || evt == ServerConnections.RETIRE) {
+        ctx.close(); // GOAWAY: the client opens its next streams on a new connection
         return;
       }
       super.userEventTriggered(ctx, evt);

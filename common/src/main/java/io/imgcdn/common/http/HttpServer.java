@@ -79,6 +79,15 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
+   * The node is going away soon: keeps accepting and serving, but each connection's next response
+   * closes it (HTTP/2: GOAWAY) and health probes answer 503 draining ({@link
+   * ServerConnections#retire}).
+   */
+  public void retire() {
+    connections.retire();
+  }
+
+  /**
    * Stops accepting, lets every connection finish the requests it has read (each closes after its
    * last response) for up to {@code grace}, then closes the rest. Returns whether all finished in
    * time.

@@ -8,7 +8,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 
-/** Binds HTTP servers; a failure to bind names the address and the reason. */
+/**
+ * Binds HTTP servers; a failure to bind names the address and the reason. A port may be shared with
+ * the node's next process during a restart ({@link ReusePort}).
+ */
 public final class HttpServers {
   private HttpServers() {}
 
@@ -33,8 +36,11 @@ public final class HttpServers {
             // allocators.
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childHandler(initializer);
+    ReusePort.share(bootstrap);
     try {
-      return bootstrap.bind(host, port).syncUninterruptibly().channel();
+      Channel listener = bootstrap.bind(host, port).syncUninterruptibly().channel();
+      ReusePort.steerToNewest(listener);
+      return listener;
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);

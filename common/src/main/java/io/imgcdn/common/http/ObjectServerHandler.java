@@ -63,6 +63,9 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   /** The server is shutting down: finish the queued requests, then close. */
   private boolean draining;
 
+  /** The node is retiring: the next request read closes the connection. */
+  private boolean retiring;
+
   /**
    * The handler of one connection to {@code tier}, with at most {@code maxPipelined} requests in
    * flight; {@code observer} (null: none) hears of every finished response.
@@ -141,7 +144,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
-    boolean keepAlive = !draining && isKeepAlive(request);
+    boolean keepAlive = !draining && !retiring && isKeepAlive(request);
     Slot slot = new Slot(request, keepAlive);
     slots.add(slot);
     closing = !keepAlive;
@@ -290,6 +293,11 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt == ServerConnections.RETIRE) {
+      retiring = true;
+      dispatch.retire();
+      return;
+    }
     if (evt == ServerConnections.DRAIN) {
       draining = true;
       ctx.channel().config().setAutoRead(false);

@@ -29,6 +29,10 @@ public final class ServerConnections {
    * Draining: each connection is told (a user event on its own event loop) to finish the requests it has
    * already read and then close; one that is idle closes at once. Connections accepted in the instant
    * before the listener closed see the draining flag on their first request and close after it.
+   * Retiring (before draining, while the listener still accepts): the node's next process is taking over
+   * the port (ReusePort) or its callers are being told it restarts. Each connection answers its next
+   * request with Connection: close (HTTP/2: GOAWAY) and stays open until then, so a client is never cut
+   * between two requests while keep-alive connections move off; health probes answer 503 "draining".
    */
 
   /** The user event that tells a connection to finish its in-flight requests and close. */
@@ -37,6 +41,18 @@ public final class ServerConnections {
         @Override
         public String toString() {
           return "DRAIN";
+        }
+      };
+
+  /**
+   * The user event that tells a connection the node is retiring: its next response closes it
+   * (HTTP/2: GOAWAY now), an idle one stays open until then; health probes answer 503 draining.
+   */
+  public static final Object RETIRE =
+      new Object() {
+        @Override
+        public String toString() {
+          return "RETIRE";
         }
       };
 
@@ -55,6 +71,7 @@ public final class ServerConnections {
   private final LongAdder refused = new LongAdder();
   private final ChannelGroup channels =
       new DefaultChannelGroup("serving", GlobalEventExecutor.INSTANCE);
+  private volatile boolean retiring;
   private volatile boolean draining;
   private volatile boolean announced;
 
@@ -77,6 +94,22 @@ public final class ServerConnections {
 
   public boolean draining() {
     return draining;
+  }
+
+  /** Whether {@link #retire} was called: the node is going away soon. */
+  public boolean retiring() {
+    return retiring;
+  }
+
+  /**
+   * Tells every open connection, and every one accepted from now on, that the node is retiring: its
+   * next response closes it. Does not wait.
+   */
+  public void retire() {
+    retiring = true;
+    for (Channel ch : channels) {
+      ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(RETIRE));
+    }
   }
 
   /** Whether every connection open when drain() began has been told to finish and close. */
@@ -134,6 +167,10 @@ public final class ServerConnections {
       channels.add(ctx.channel());
       ctx.pipeline().remove(this);
       ctx.fireChannelActive();
+      if (retiring) {
+        // retire() may have walked the group before this channel joined it.
+        ctx.pipeline().fireUserEventTriggered(RETIRE);
+      }
       if (draining) {
         // drain() may have walked the group before this channel joined it.
         ctx.pipeline().fireUserEventTriggered(DRAIN);

@@ -41,14 +41,21 @@ public final class TierDispatch {
    */
   public static final String HEALTH_PATH = "/.imgcdn/health";
 
+  /** The verdict of a health probe's 503 while the node retires ("shard-1;draining"). */
+  public static final String DRAINING = "draining";
+
   private static final byte[] HEALTHY = "ok\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final String nodeId;
   private final String errorChain;
   private final String healthChain;
+  private final String drainingChain;
   private final Tier tier;
   private final @Nullable ResponseObserver observer;
   private @Nullable AccessLog accessLog;
+
+  /** The node is retiring: health probes answer 503 draining. On the connection's loop. */
+  private boolean retiring;
 
   /** Requests of this connection waiting for the tier's answer; on the connection's loop. */
   private int awaiting;
@@ -61,6 +68,7 @@ public final class TierDispatch {
     this.nodeId = nodeId;
     this.errorChain = nodeId + ";error";
     this.healthChain = nodeId + ";health";
+    this.drainingChain = nodeId + ";" + DRAINING;
     this.tier = tier;
     this.observer = observer;
   }
@@ -71,6 +79,15 @@ public final class TierDispatch {
    */
   public boolean awaitingTier() {
     return awaiting > 0;
+  }
+
+  /**
+   * The node is retiring ({@link ServerConnections#RETIRE}): from now on health probes answer 503
+   * with the verdict "draining" ("shard-1;draining"), so a load balancer takes this node out and an
+   * edge waits for a shard that restarts rather than sending its keys elsewhere.
+   */
+  public void retire() {
+    retiring = true;
   }
 
   /** Whether the tier answers OPTIONS (the validator lets it through then). */
@@ -106,9 +123,11 @@ public final class TierDispatch {
       if (!decoded.isFailure() && isHealthProbe(request.uri())) {
         exchange.probe = true;
         exchange.respond(
-            Reply.ok(
-                new ImageObject("text/plain; charset=utf-8", "", "no-store", HEALTHY),
-                healthChain));
+            retiring
+                ? Reply.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining", drainingChain)
+                : Reply.ok(
+                    new ImageObject("text/plain; charset=utf-8", "", "no-store", HEALTHY),
+                    healthChain));
         return;
       }
       HttpMethod method = request.method();

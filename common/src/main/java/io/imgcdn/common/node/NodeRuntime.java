@@ -36,6 +36,7 @@ public final class NodeRuntime implements AutoCloseable {
   private final @Nullable AccessLog accessLog;
   private @Nullable HttpServer serving;
   private @Nullable AdminServer admin;
+  private volatile boolean retiring;
 
   private NodeRuntime(NodeSettings node, String tier, int ioThreads) {
     this.node = node;
@@ -93,9 +94,11 @@ public final class NodeRuntime implements AutoCloseable {
             "/readyz",
             (q, b) ->
                 CompletableFuture.completedFuture(
-                    ready.getAsBoolean()
-                        ? AdminResponse.text(200, "ready " + node.id())
-                        : AdminResponse.text(503, "not ready " + node.id()))));
+                    retiring
+                        ? AdminResponse.text(503, "draining " + node.id())
+                        : ready.getAsBoolean()
+                            ? AdminResponse.text(200, "ready " + node.id())
+                            : AdminResponse.text(503, "not ready " + node.id()))));
     routes.add(
         AdminRoute.open(
             "GET",
@@ -159,6 +162,30 @@ public final class NodeRuntime implements AutoCloseable {
       throw new IllegalStateException("not serving yet: call serve() first");
     }
     return a.port();
+  }
+
+  /**
+   * Announces this node's end for server.shutdown-announce ({@link Retiring#retire}): serving goes
+   * on, each connection's next response closes it, health probes and /readyz answer 503 draining.
+   * Blocks for that time (the shutdown hook's thread).
+   */
+  public void retire() {
+    retiring = true;
+    if (serving == null) {
+      return;
+    }
+    serving.retire();
+    LOG.info("{} retiring: draining in {}", node.id(), node.shutdownAnnounce());
+    pause(node.shutdownAnnounce());
+  }
+
+  /** Sleeps for {@code time} on the calling (shutdown) thread; an interrupt ends it early. */
+  public static void pause(java.time.Duration time) {
+    try {
+      Thread.sleep(time);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops accepting, lets in-flight requests finish (up to 5 seconds), then frees everything. */

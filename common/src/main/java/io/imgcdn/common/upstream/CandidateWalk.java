@@ -33,7 +33,17 @@ public final class CandidateWalk {
    * timeout.
    * Health: a failure, or an answer that is a 5xx of the node's own, counts against the node; any other
    * answer counts for it, also one this side abandoned (its client left).
+   * Planned restarts: a node that announced one (NodeHealth.isDraining: its health probe said 503
+   * draining) and then refuses the connection, closes it before an answer or answers 503 of its own is
+   * between its two processes: the walk holds on to it, trying it again every HOLD_RETRY, rather than
+   * moving on to a candidate that does not hold its keys (whose misses would go to the origin). Holds
+   * count neither as attempts nor against the node, and end when the announcement lapses (NodeHealth's
+   * wait) or the deadline would; then the walk moves on as after a failure. A node that refuses without
+   * an announcement crashed: the walk moves on at once.
    */
+
+  /** How long a walk waits before it tries a restarting node again. */
+  static final Duration HOLD_RETRY = Duration.ofMillis(100);
 
   /**
    * How far a walk goes: at most {@code attempts} nodes (down ones skipped do not count), each for
@@ -55,8 +65,15 @@ public final class CandidateWalk {
    * @param last no candidate is tried after this one: its answer, even a 5xx, is passed on
    * @param timeout what this attempt may take: for its response head, and for the body too where
    *     the caller says so (the edge, for a body it stores)
+   * @param delay how long to wait before sending it: zero, or {@link #HOLD_RETRY} when the walk
+   *     holds on to a node that restarts
    */
-  public record Attempt(Node node, boolean retry, boolean last, Duration timeout) {}
+  public record Attempt(Node node, boolean retry, boolean last, Duration timeout, Duration delay) {
+    /** An attempt sent at once. */
+    public Attempt(Node node, boolean retry, boolean last, Duration timeout) {
+      this(node, retry, last, timeout, Duration.ZERO);
+    }
+  }
 
   private final String role;
   private final List<Node> candidates;
@@ -71,6 +88,8 @@ public final class CandidateWalk {
   private int tried;
   private boolean outOfTime;
   private @Nullable Throwable lastFailure;
+  private @Nullable Node held;
+  private int holds;
 
   CandidateWalk(
       String role,
@@ -120,6 +139,19 @@ public final class CandidateWalk {
     if (left <= 0) {
       outOfTime = true;
       return null;
+    }
+    Node restarting = held;
+    held = null;
+    if (restarting != null) {
+      if (health.isDraining(restarting.id()) && left > HOLD_RETRY.toNanos()) {
+        holds++;
+        boolean last = tried >= attempts || !candidatesLeft();
+        long wait = left - HOLD_RETRY.toNanos();
+        long timeout =
+            !bounded ? attemptTimeoutNanos : last ? wait : Math.min(wait, attemptTimeoutNanos);
+        return new Attempt(restarting, true, last, Duration.ofNanos(timeout), HOLD_RETRY);
+      }
+      health.failure(restarting.id()); // its announcement lapsed: a failure after all
     }
     if (tried >= attempts) {
       return null;
@@ -173,6 +205,14 @@ public final class CandidateWalk {
    * report it with {@link #answered} when it is over.
    */
   public @Nullable UpstreamException refuses(Attempt attempt, int status, @Nullable String xCache) {
+    if (status == 503
+        && !relayedFailure(attempt.node().id(), status, xCache)
+        && health.isDraining(attempt.node().id())) {
+      // a restarting node's old process, refusing a request accepted as it stopped
+      held = attempt.node();
+      return new UpstreamException(
+          UpstreamException.Kind.CLOSED, attempt.node().address(), "restarting", null);
+    }
     if (attempt.last() || nanosLeft() <= 0 || healthy(attempt.node(), status, xCache)) {
       return null;
     }
@@ -201,7 +241,27 @@ public final class CandidateWalk {
    */
   public void failed(Attempt attempt, Throwable failure) {
     lastFailure = failure;
+    if (betweenProcesses(failure) && health.isDraining(attempt.node().id())) {
+      held = attempt.node();
+      return;
+    }
     health.failure(attempt.node().id());
+  }
+
+  /** Times this walk tried a restarting node again rather than moving on. */
+  public int holds() {
+    return holds;
+  }
+
+  /** A failure a node shows while its old process stops and its new one starts. */
+  private static boolean betweenProcesses(Throwable failure) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause instanceof UpstreamException ue
+        && (ue.kind() == UpstreamException.Kind.CONNECT
+            || ue.kind() == UpstreamException.Kind.CLOSED);
   }
 
   /** Time left before the deadline; Long.MAX_VALUE without one. */

@@ -6,6 +6,7 @@ import io.imgcdn.hashring.NodeLocator;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,6 +82,21 @@ public final class RoutedClient {
       result.completeExceptionally(walk.unavailable());
       return;
     }
+    if (!attempt.delay().isZero()) {
+      // the walk holds on to a node that restarts: try it again shortly
+      CompletableFuture.delayedExecutor(attempt.delay().toNanos(), TimeUnit.NANOSECONDS)
+          .execute(() -> send(walk, attempt, path, headers, result));
+      return;
+    }
+    send(walk, attempt, path, headers, result);
+  }
+
+  private void send(
+      CandidateWalk walk,
+      CandidateWalk.Attempt attempt,
+      String path,
+      @Nullable HttpHeaders headers,
+      CompletableFuture<Routed> result) {
     HttpHeaders request = new DefaultHttpHeaders();
     if (headers != null) {
       request.add(headers);

@@ -248,6 +248,37 @@ class ObjectServerHandlerTest {
   }
 
   @Test
+  void retire_idleConnectionStaysOpen_nextAnswerClosesIt_healthSaysDraining() {
+    Http1Client c = client(16);
+    c.send(get(TierDispatch.HEALTH_PATH));
+    assertThat(c.read()).extracting(Http1Client.Answer::status).containsExactly(200);
+    c.server.pipeline().fireUserEventTriggered(ServerConnections.RETIRE);
+    assertThat(c.server.isOpen())
+        .as("idle, but not cut: its client may be sending a request now")
+        .isTrue();
+    c.send(get(TierDispatch.HEALTH_PATH));
+    List<Http1Client.Answer> answers = c.read();
+    assertThat(answers).extracting(Http1Client.Answer::status).containsExactly(503);
+    assertThat(answers.getFirst().headers().get("x-cache")).isEqualTo("n;draining");
+    assertThat(answers.getFirst().headers().get("connection")).isEqualTo("close");
+    assertThat(c.server.isOpen()).isFalse();
+    assertFalse(c.finishAndReleaseAll());
+  }
+
+  @Test
+  void retire_nextRequestAnsweredWithClose() {
+    Http1Client c = client(16);
+    c.server.pipeline().fireUserEventTriggered(ServerConnections.RETIRE);
+    c.send(get("/a.jpg"));
+    pending.get("/a.jpg").complete(ok("a"));
+    List<Http1Client.Answer> answers = c.read();
+    assertThat(answers).extracting(Http1Client.Answer::body).containsExactly("a");
+    assertThat(answers.getFirst().headers().get("connection")).isEqualTo("close");
+    assertThat(c.server.isOpen()).isFalse();
+    assertFalse(c.finishAndReleaseAll());
+  }
+
+  @Test
   void clientGone_answerArrivingLater_discarded() {
     Http1Client c = client(16);
     c.send(get("/a.jpg"));

@@ -136,6 +136,57 @@ class CandidateWalkTest {
   }
 
   @Test
+  void restartAnnounced_refusedConnection_sameNodeAgainAfterADelay_notCountedAgainstIt() {
+    health.draining(N0.id(), Duration.ofMinutes(1));
+    CandidateWalk w = walk(2, Duration.ofSeconds(5));
+    CandidateWalk.Attempt owner = w.next();
+    w.failed(owner, failure(N0, UpstreamException.Kind.CONNECT));
+    w.failed(owner, failure(N0, UpstreamException.Kind.CONNECT));
+    assertThat(health.view(N0.id()).consecutiveFailures()).isZero();
+    CandidateWalk.Attempt again = w.next();
+    assertThat(again.node()).as("its keys wait for it").isEqualTo(N0);
+    assertThat(again.delay()).isEqualTo(CandidateWalk.HOLD_RETRY);
+    w.failed(again, failure(N0, UpstreamException.Kind.CLOSED));
+    assertThat(w.next().node()).isEqualTo(N0);
+    assertThat(w.holds()).isEqualTo(2);
+    assertThat(health.isUp(N0.id())).isTrue();
+  }
+
+  @Test
+  void restartAnnounced_503OfItsOwn_heldEvenOnTheLastAttempt() {
+    health.draining(N0.id(), Duration.ofMinutes(1));
+    CandidateWalk w = walk(1, Duration.ofSeconds(5));
+    CandidateWalk.Attempt owner = w.next();
+    assertThat(owner.last()).isTrue();
+    assertThat(w.refuses(owner, 503, null)).as("its old process, as it stops").isNotNull();
+    assertThat(w.next().node()).isEqualTo(N0);
+  }
+
+  @Test
+  void restartOver_or_noAnnouncement_refusalMovesOnAtOnce() {
+    health.draining(N0.id(), Duration.ofMinutes(1));
+    health.restarted(N0.id());
+    CandidateWalk w = walk(3, Duration.ofSeconds(5));
+    CandidateWalk.Attempt owner = w.next();
+    w.failed(owner, failure(N0, UpstreamException.Kind.CONNECT));
+    CandidateWalk.Attempt next = w.next();
+    assertThat(next.node()).as("a crash: the next candidate at once").isEqualTo(N1);
+    assertThat(next.delay()).isZero();
+    assertThat(health.view(N0.id()).consecutiveFailures()).isEqualTo(1);
+  }
+
+  @Test
+  void restartAnnounced_deadlineNearlySpent_noHold() {
+    health.draining(N0.id(), Duration.ofMinutes(1));
+    CandidateWalk w = walk(3, Duration.ofSeconds(1));
+    CandidateWalk.Attempt owner = w.next();
+    now.addAndGet(Duration.ofMillis(950).toNanos());
+    w.failed(owner, failure(N0, UpstreamException.Kind.CONNECT));
+    CandidateWalk.Attempt next = w.next();
+    assertThat(next.node()).as("no time to wait for it").isEqualTo(N1);
+  }
+
+  @Test
   void nodeMarkedDown_skippedWithoutCountingAsAnAttempt() {
     health.markDown(N0.id());
     CandidateWalk w = walk(2, null);

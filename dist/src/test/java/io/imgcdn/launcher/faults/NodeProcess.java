@@ -20,9 +20,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A node in a child JVM ({@code imgcdn shard|origin --set ...} on this JVM's class path), so a test
- * can kill it with SIGKILL ({@link Process#destroyForcibly()}) as a crashing machine would, and so
- * its heap, garbage collector and threads are its own, as in production.
+ * A node in a child JVM ({@code imgcdn edge|shard|origin --set ...} on this JVM's class path), so a
+ * test can kill it with SIGKILL ({@link Process#destroyForcibly()}) as a crashing machine would,
+ * and so its heap, garbage collector and threads are its own, as in production.
  */
 final class NodeProcess implements FaultCluster.NodeHandle {
   /*
@@ -32,7 +32,8 @@ final class NodeProcess implements FaultCluster.NodeHandle {
    * Netty leak detection runs at paranoid level in the child as in the test JVM; leakReports() scans its
    * log for "LEAK:" so a test can fail on them.
    */
-  private static final Pattern SERVING = Pattern.compile("serving on [^ ]+:(\\d+) \\(admin (\\d+)");
+  private static final Pattern SERVING =
+      Pattern.compile("serving on [^ ]+:(\\d+) \\((?:https [^)]*?, )?admin (\\d+)");
   private static final long START_TIMEOUT_SECONDS = 120;
 
   /** The child's heap unless a test needs more. */

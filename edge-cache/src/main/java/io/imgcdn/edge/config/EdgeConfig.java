@@ -57,6 +57,11 @@ import java.util.Set;
  *   <tr><td>edge.upstream.*</td><td>see UpstreamSettings</td><td>client toward the shards</td></tr>
  *   <tr><td>edge.health.interval</td><td>2s</td><td>active health check of every shard (a HEAD on its serving port)</td></tr>
  *   <tr><td>edge.health.timeout</td><td>1s</td><td>a probe slower than this counts as a failure</td></tr>
+ *   <tr><td>edge.health.restart-wait</td><td>10s</td><td>a shard whose probe answered 503 draining (a
+ *       planned restart) keeps its keys this long after that answer: requests for them wait for its new
+ *       process (retried every 100 ms) instead of going to the next shard, which would fetch them from the
+ *       origin. A shard that stops answering without that announcement (a crash) fails over at once.
+ *       Within edge.upstream.deadline; above a shard's start time</td></tr>
  *   <tr><td>cluster.file</td><td>(required)</td><td>the cluster file: shards are picked from it</td></tr>
  *   <tr><td>cluster.placement</td><td>maglev</td><td>ring algorithm; every node must use the same (ClusterSettings)</td></tr>
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
@@ -99,6 +104,7 @@ public record EdgeConfig(
     UpstreamSettings upstream,
     Duration healthInterval,
     Duration healthTimeout,
+    Duration restartWait,
     Path clusterFile,
     Placement placement,
     Duration reloadInterval,
@@ -181,6 +187,7 @@ public record EdgeConfig(
         upstream,
         s.duration("edge.health.interval", "2s"),
         s.duration("edge.health.timeout", "1s"),
+        s.duration("edge.health.restart-wait", "10s"),
         cluster.file(),
         cluster.placement(),
         cluster.reloadInterval(),

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class FetchStats {
   final LongAdder attempts = new LongAdder();
   final LongAdder retries = new LongAdder();
+  final LongAdder holds = new LongAdder();
   final LongAdder spills = new LongAdder();
   final LongAdder stored = new LongAdder();
   final LongAdder streamed = new LongAdder();
@@ -29,6 +30,11 @@ public final class FetchStats {
   /** Requests sent to a further candidate after one failed. */
   public long retries() {
     return retries.sum();
+  }
+
+  /** Requests sent again to a shard that announced a restart, rather than to another shard. */
+  public long holds() {
+    return holds.sum();
   }
 
   /**
@@ -99,6 +105,11 @@ public final class FetchStats {
         .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.retries", this, FetchStats::retries)
         .description("Requests sent to a further shard after a failure")
+        .register(registry);
+    FunctionCounter.builder("imgcdn.edge.fetch.holds", this, FetchStats::holds)
+        .description(
+            "Requests sent again to a shard that announced a restart (health 503 draining) instead"
+                + " of to the next shard")
         .register(registry);
     FunctionCounter.builder("imgcdn.edge.spills", this, FetchStats::spills)
         .description(

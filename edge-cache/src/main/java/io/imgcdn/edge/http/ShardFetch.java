@@ -31,6 +31,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -141,8 +142,19 @@ final class ShardFetch {
 
   /** Sends one attempt's request, counted in flight on its shard until {@link #finished}. */
   private void send(CandidateWalk.Attempt attempt, HttpHeaders extra, BodyReceiver receiver) {
+    if (!attempt.delay().isZero()) {
+      // the walk holds on to a shard that restarts (it announced it): try it again shortly
+      ctx.stats().holds.increment();
+      CompletableFuture.delayedExecutor(attempt.delay().toNanos(), TimeUnit.NANOSECONDS)
+          .execute(() -> sendNow(attempt, extra, receiver));
+      return;
+    }
+    sendNow(attempt, extra, receiver);
+  }
+
+  private void sendNow(CandidateWalk.Attempt attempt, HttpHeaders extra, BodyReceiver receiver) {
     ctx.stats().attempts.increment();
-    if (attempt.retry()) {
+    if (attempt.retry() && attempt.delay().isZero()) {
       ctx.stats().retries.increment();
     }
     ctx.router().started(attempt.node());

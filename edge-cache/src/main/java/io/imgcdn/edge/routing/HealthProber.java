@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * Active health checks: every interval, each shard of the cluster file gets a {@code HEAD} of
  * {@link TierDispatch#HEALTH_PATH} on its serving port; a shard that answers (any status below 500)
  * in time is up, one that refuses the connection is marked down at once, one that times out or
- * answers 5xx counts a failure.
+ * answers 5xx counts a failure. A shard that answers 503 draining ("shard-2;draining") announces a
+ * planned restart: for up to the restart wait it is neither failed nor ejected, and its keys wait
+ * for it; its first healthy answer after that ends the wait.
  */
 public final class HealthProber implements AutoCloseable {
   /*
@@ -38,18 +40,27 @@ public final class HealthProber implements AutoCloseable {
   private final NodeHealth health;
   private final UpstreamClient client;
   private final Duration timeout;
+  private final Duration restartWait;
   private final AtomicLong probes = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final java.util.concurrent.ConcurrentHashMap<String, Boolean> lastResults =
       new java.util.concurrent.ConcurrentHashMap<>();
   private @Nullable ScheduledFuture<?> task; // set by start
 
+  /**
+   * @param restartWait how long after its last "draining" answer a shard's keys wait for it
+   */
   public HealthProber(
-      ClusterView cluster, NodeHealth health, UpstreamClient client, Duration timeout) {
+      ClusterView cluster,
+      NodeHealth health,
+      UpstreamClient client,
+      Duration timeout,
+      Duration restartWait) {
     this.cluster = cluster;
     this.health = health;
     this.client = client;
     this.timeout = timeout;
+    this.restartWait = restartWait;
   }
 
   /**
@@ -98,10 +109,16 @@ public final class HealthProber implements AutoCloseable {
         timeout,
         new BodyReceiver() {
           private boolean failed;
+          private boolean draining;
 
           @Override
           public void head(HttpResponse head, BodyFlow flow) {
             failed = head.status().code() >= 500;
+            String xCache = head.headers().get("X-Cache");
+            draining =
+                failed
+                    && xCache != null
+                    && xCache.startsWith(node.id() + ";" + TierDispatch.DRAINING);
           }
 
           @Override
@@ -111,10 +128,13 @@ public final class HealthProber implements AutoCloseable {
 
           @Override
           public void end() {
-            if (failed) {
+            if (draining) {
+              health.draining(node.id(), restartWait);
+            } else if (failed) {
               failures.incrementAndGet();
               health.failure(node.id());
             } else {
+              health.restarted(node.id());
               health.success(node.id());
             }
             lastResults.put(node.id(), !failed);
