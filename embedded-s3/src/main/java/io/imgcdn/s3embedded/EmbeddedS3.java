@@ -3,6 +3,7 @@ package io.imgcdn.s3embedded;
 import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -19,7 +21,10 @@ import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.BucketCannedACL;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
@@ -82,10 +87,11 @@ public final class EmbeddedS3 implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final LongAdder bytesServed;
 
   private EmbeddedS3(
       S3Proxy proxy,
-      BlobStore blobStore,
+      PrivateBlobStore blobStore,
       URI endpoint,
       String bucket,
       String accessKey,
@@ -96,6 +102,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     this.bucket = bucket;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
+    this.bytesServed = blobStore.bytesServed;
   }
 
   /**
@@ -126,7 +133,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     requireNonBlank(secretKey, "secretKey");
 
     Path root = Files.createDirectories(dataDirectory).toAbsolutePath();
-    BlobStore blobStore = new PrivateBlobStore(new FilesystemNio2BlobStore(root.toString()));
+    PrivateBlobStore blobStore = new PrivateBlobStore(new FilesystemNio2BlobStore(root.toString()));
     S3Proxy proxy = null;
     try {
       if (!blobStore.containerExists(bucket)) {
@@ -212,6 +219,15 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
   }
 
+  /**
+   * Object body bytes read for GET requests so far (ranged GETs count only their range), as the
+   * server hands them to its clients: what a real S3 would bill as data transfer. Reads through
+   * {@link #get} count too.
+   */
+  public long bytesServed() {
+    return bytesServed.sum();
+  }
+
   /** Stops the server and frees its port; the data directory stays. Idempotent. */
   @Override
   public void close() {
@@ -232,10 +248,41 @@ public final class EmbeddedS3 implements AutoCloseable {
     return "EmbeddedS3[" + endpoint + ", bucket=" + bucket + "]";
   }
 
-  /** A blob store whose buckets and objects are all private, whatever their files' modes say. */
+  /**
+   * A blob store whose buckets and objects are all private, whatever their files' modes say, and
+   * which counts the body bytes it serves.
+   */
   private static final class PrivateBlobStore extends ForwardingBlobStore {
+    final LongAdder bytesServed = new LongAdder();
+
     PrivateBlobStore(BlobStore files) {
       super(files);
+    }
+
+    @Override
+    public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+      ResponseInputStream<GetObjectResponse> body = super.getBlob(request);
+      return new ResponseInputStream<>(
+          body.response(),
+          new FilterInputStream(body) {
+            @Override
+            public int read() throws IOException {
+              int b = super.read();
+              if (b >= 0) {
+                bytesServed.increment();
+              }
+              return b;
+            }
+
+            @Override
+            public int read(byte[] into, int offset, int length) throws IOException {
+              int n = super.read(into, offset, length);
+              if (n > 0) {
+                bytesServed.add(n);
+              }
+              return n;
+            }
+          });
     }
 
     @Override
