@@ -64,6 +64,7 @@ public final class ShardServer implements AutoCloseable {
               config.handoffWindow(),
               config.upstreamDeadline(),
               config.admitFrequentOnly(),
+              config.chunkBytes(),
               runtime.metrics().registry(),
               (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
       bindMetrics(runtime, store, config);
