@@ -14,12 +14,14 @@ import io.imgcdn.edge.policy.Preflight;
 import io.imgcdn.edge.policy.ResponsePolicy;
 import io.imgcdn.edge.policy.Rule;
 import io.imgcdn.edge.routing.ShardRouter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What an edge does with a request: answer from memory, or fetch from the shard that owns the URL
@@ -38,6 +40,7 @@ public final class EdgeTier implements Tier {
   private final EdgeCache cache;
   private final String indexKey;
   private final Flights flights = new Flights();
+  private final AtomicLong ranges = new AtomicLong();
   private final ResponsePrefixes prefixes;
   private final ShardFetch.Context fetching;
   private final FetchStats stats = new FetchStats();
@@ -215,6 +218,18 @@ public final class EdgeTier implements Tier {
     // so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
+    String range = requestHeaders.get(HttpHeaderNames.RANGE);
+    if (range != null && url instanceof ImageUrl.Original) {
+      // Passed through, in a flight of its own: the shard answers it from the chunks it covers.
+      HttpHeaders rangeHeaders = new DefaultHttpHeaders().set(HttpHeaderNames.RANGE, range);
+      String ifRange = requestHeaders.get(HttpHeaderNames.IF_RANGE);
+      if (ifRange != null) {
+        rangeHeaders.set(HttpHeaderNames.IF_RANGE, ifRange);
+      }
+      Flights.Join join = flights.join(key + '\u0003' + ranges.incrementAndGet());
+      new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight(), rangeHeaders).start();
+      return join.waiter().future().thenApply(r -> withPolicy(r, rule));
+    }
     Flights.Join join = flights.join(url instanceof ImageUrl.Original ? key : accept.key(key));
     if (join.waiter().leader()) {
       new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight()).start();
