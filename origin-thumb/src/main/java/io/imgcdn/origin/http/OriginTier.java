@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
+import io.imgcdn.common.http.FirstPart;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
@@ -137,8 +138,16 @@ public final class OriginTier implements Tier {
       ImageUrl url, HttpHeaders requestHeaders, Deadline deadline) {
     Instant jobDeadline = Instant.now().plus(min(jobTimeout, deadline.left()));
     return switch (url) {
-      case ImageUrl.Original o ->
-          passThrough(o.objectKey(), requestHeaders.get(HttpHeaderNames.RANGE), deadline);
+      case ImageUrl.Original o -> {
+        long firstPart = headerBytes(requestHeaders, FirstPart.BYTES);
+        yield firstPart > 0 && !requestHeaders.contains(HttpHeaderNames.RANGE)
+            ? firstPart(
+                o.objectKey(),
+                firstPart,
+                Math.max(0, headerBytes(requestHeaders, FirstPart.WHOLE_UP_TO)),
+                deadline)
+            : passThrough(o.objectKey(), requestHeaders.get(HttpHeaderNames.RANGE), deadline);
+      }
       case ImageUrl.Preset p -> {
         VariantSpec spec = presets.get(p.preset());
         if (spec == null) {
@@ -222,6 +231,75 @@ public final class OriginTier implements Tier {
         200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
   }
 
+  private static long headerBytes(HttpHeaders headers, String name) {
+    String value = headers.get(name);
+    try {
+      return value == null ? -1 : Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest(name + ": '" + value + "' (expected: a number of bytes)");
+    }
+  }
+
+  /**
+   * A shard's first request ({@link FirstPart}): a ranged GET of the first part; an original over
+   * origin.max-source-bytes is answered with it, a smaller one is read whole (the rest by a second
+   * ranged GET) and answered whole, or by its first part when it is over {@code wholeUpTo}.
+   */
+  private CompletableFuture<Response> firstPart(
+      String key, long partBytes, long wholeUpTo, Deadline deadline) {
+    long bytes = Math.min(partBytes, MAX_PART_BYTES);
+    SourceObject recent = recentOriginals.getIfPresent(key);
+    if (recent != null) {
+      return CompletableFuture.completedFuture(wholeOrFirstPart(recent, bytes, wholeUpTo));
+    }
+    long start = System.nanoTime();
+    return source
+        .fetchPart(key, 0, bytes - 1, deadline)
+        .whenComplete((v, e) -> s3Timer.record(Duration.ofNanos(System.nanoTime() - start)))
+        .thenCompose(
+            part -> {
+              if (part.total() > limits.maxSourceBytes()) {
+                return CompletableFuture.completedFuture(
+                    (Response) new PartResponse(part, partETag(part), nodeId + ";miss"));
+              }
+              return whole(key, part, deadline)
+                  .thenApply(src -> wholeOrFirstPart(src, bytes, wholeUpTo));
+            })
+        .exceptionallyCompose(
+            failure ->
+                statusOf(failure) == 416 // an empty original has no first part
+                    ? original(key, deadline).thenApply(this::whole)
+                    : CompletableFuture.failedFuture(failure));
+  }
+
+  private Response wholeOrFirstPart(SourceObject src, long partBytes, long wholeUpTo) {
+    int length = src.body().length;
+    if (length <= wholeUpTo || length <= partBytes) {
+      return whole(src);
+    }
+    SourcePart part =
+        new SourcePart(
+            src.contentType(),
+            src.lastModified(),
+            "",
+            0,
+            length,
+            java.util.Arrays.copyOf(src.body(), (int) partBytes));
+    return new PartResponse(part, src.etag(), nodeId + ";miss");
+  }
+
+  /** A small original whose first part is here, whole: as it is, or with the rest read. */
+  private CompletableFuture<SourceObject> whole(String key, SourcePart part, Deadline deadline) {
+    if (!part.whole()) {
+      return rest(key, part, deadline);
+    }
+    SourceObject src =
+        new SourceObject(
+            key, part.contentType(), part.lastModified(), ETags.of(part.body()), part.body());
+    recentOriginals.put(key, src);
+    return CompletableFuture.completedFuture(src);
+  }
+
   /**
    * An original as it is: whole (a Range of it answered by ObjectResponses), or, for a Range
    * request of an original not held in memory, by a ranged GET of that range: passed on as a 206
@@ -244,31 +322,15 @@ public final class OriginTier implements Tier {
                 return CompletableFuture.completedFuture(
                     (Response) new PartResponse(part, partETag(part), nodeId + ";miss"));
               }
-              if (part.whole()) {
-                SourceObject src =
-                    new SourceObject(
-                        key,
-                        part.contentType(),
-                        part.lastModified(),
-                        ETags.of(part.body()),
-                        part.body());
-                recentOriginals.put(key, src);
-                return CompletableFuture.completedFuture(whole(src));
-              }
               // A small original (whose ETag is its bytes' digest): read whole, kept for variants.
-              return rest(key, part, deadline).thenApply(this::whole);
+              return whole(key, part, deadline).thenApply(this::whole);
             })
         .exceptionallyCompose(
-            failure -> {
-              Throwable cause =
-                  failure instanceof CompletionException && failure.getCause() != null
-                      ? failure.getCause()
-                      : failure;
-              // Beyond the end (an empty object too): the whole answer says 416 or 200 properly.
-              return cause instanceof HttpError e && e.status().code() == 416
-                  ? original(key, deadline).thenApply(this::whole)
-                  : CompletableFuture.failedFuture(failure);
-            });
+            failure ->
+                // Beyond the end (an empty object too): the whole answer says 416 or 200 properly.
+                statusOf(failure) == 416
+                    ? original(key, deadline).thenApply(this::whole)
+                    : CompletableFuture.failedFuture(failure));
   }
 
   /**
@@ -311,6 +373,15 @@ public final class OriginTier implements Tier {
                           }
                         }))
         .future();
+  }
+
+  /** The HTTP status of a failure that is an HttpError, else 0. */
+  private static int statusOf(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause instanceof HttpError e ? e.status().code() : 0;
   }
 
   /**

@@ -2,6 +2,7 @@ package io.imgcdn.shard.http;
 
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.FirstPart;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
@@ -449,8 +450,13 @@ public final class ShardTier implements Tier {
     }
     HttpHeaders headers =
         new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    HttpHeaders toOrigin = headers.copy();
     if (url instanceof ImageUrl.Original) {
-      // Its first chunk: all of a small original, the head and first chunk of a large one.
+      // Whole if the store keeps it whole, else its first chunk (a large one's head with it).
+      toOrigin
+          .set(FirstPart.BYTES, chunks.chunkBytes())
+          .set(FirstPart.WHOLE_UP_TO, store.maxValueBytes());
+      // A peer answers from its store: a Range of its first chunk (a small original's whole).
       headers.set(HttpHeaderNames.RANGE, chunks.firstChunkRange());
     }
     return fromPreviousOwner(url, accept, headers, deadline)
@@ -458,24 +464,7 @@ public final class ShardTier implements Tier {
             handed ->
                 handed.isPresent()
                     ? CompletableFuture.completedFuture(handed.get())
-                    : fromOrigin(url, headers, deadline)
-                        .thenCompose(
-                            fetched ->
-                                wantedWhole(fetched)
-                                    ? fromOrigin(
-                                        url, headers.remove(HttpHeaderNames.RANGE), deadline)
-                                    : CompletableFuture.completedFuture(fetched))
-                        .exceptionally(this::upstreamFailed));
-  }
-
-  /**
-   * Whether the answer to a first-chunk Range is to be asked for again whole: an original that this
-   * store keeps whole (up to {@link ShardStore#maxValueBytes()}: the origin has read it whole by
-   * now), or an empty one (416: it has no first chunk).
-   */
-  private boolean wantedWhole(Fetched fetched) {
-    return fetched.reply().status().code() == 416
-        || fetched.total() > 0 && fetched.total() <= store.maxValueBytes();
+                    : fromOrigin(url, toOrigin, deadline).exceptionally(this::upstreamFailed));
   }
 
   private CompletableFuture<Fetched> fromOrigin(
@@ -534,7 +523,9 @@ public final class ShardTier implements Tier {
             (response, failure) -> {
               if (failure == null && (response.status() == 200 || response.status() == 206)) {
                 Fetched fetched = fetched(response);
-                if (fetched.reply().isOk() && !wantedWhole(fetched)) {
+                // Part of an original it keeps whole: asked for whole, from the origin
+                if (fetched.reply().isOk()
+                    && (fetched.total() == 0 || fetched.total() > store.maxValueBytes())) {
                   handoffHits.increment();
                   return Optional.of(fetched);
                 }
@@ -711,7 +702,7 @@ public final class ShardTier implements Tier {
     if (response.status() != 206) {
       return new Fetched(response.toReply(chain), vary, 0);
     }
-    // The answer to a first-chunk Range: the whole original, or the first chunk of a large one.
+    // The answer to a first part (FirstPart) or Range: the whole original, or its first chunk.
     UpstreamResponse asWhole = new UpstreamResponse(200, response.headers(), response.body());
     long total = totalLength(response.headers().get(HttpHeaderNames.CONTENT_RANGE));
     int length = response.body().length;
