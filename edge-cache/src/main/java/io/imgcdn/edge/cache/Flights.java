@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Misses in flight, one per key: concurrent misses for a key join the first one's fetch, and each
@@ -48,6 +49,16 @@ public final class Flights {
       }
       inFlight.remove(key, existing); // closed while we looked: help remove it, then retry
     }
+  }
+
+  /**
+   * Joins the flight for {@code key} if one is open, else null (the caller then fetches in a way of
+   * its own, e.g. a Range of a large object).
+   */
+  public @Nullable Join joinIfOpen(String key) {
+    Flight existing = inFlight.get(key);
+    Waiter w = existing == null ? null : existing.add(false);
+    return w == null ? null : new Join(existing, w);
   }
 
   public int size() {

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -220,14 +221,20 @@ public final class EdgeTier implements Tier {
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
     String range = requestHeaders.get(HttpHeaderNames.RANGE);
     if (range != null && url instanceof ImageUrl.Original) {
-      // Passed through, in a flight of its own: the shard answers it from the chunks it covers.
-      HttpHeaders rangeHeaders = new DefaultHttpHeaders().set(HttpHeaderNames.RANGE, range);
-      String ifRange = requestHeaders.get(HttpHeaderNames.IF_RANGE);
-      if (ifRange != null) {
-        rangeHeaders.set(HttpHeaderNames.IF_RANGE, ifRange);
+      // The whole object's fetch if one is under way (its relay answers the range), else passed
+      // through in a flight of its own: the shard answers it from the chunks it covers.
+      Flights.Join join = flights.joinIfOpen(key);
+      if (join == null) {
+        join = flights.join(key + '\u0003' + ranges.incrementAndGet());
+        new ShardFetch(
+                fetching,
+                key,
+                accept,
+                url.encodedPath(),
+                join.flight(),
+                rangeHeaders(requestHeaders))
+            .start();
       }
-      Flights.Join join = flights.join(key + '\u0003' + ranges.incrementAndGet());
-      new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight(), rangeHeaders).start();
       return join.waiter().future().thenApply(r -> withPolicy(r, rule));
     }
     Flights.Join join = flights.join(url instanceof ImageUrl.Original ? key : accept.key(key));
@@ -236,6 +243,27 @@ public final class EdgeTier implements Tier {
     }
     return join.waiter().future().thenApply(r -> withPolicy(r, rule));
   }
+
+  /** The request's Range and the preconditions that go with it (RFC 9110 section 13.2.2). */
+  private static HttpHeaders rangeHeaders(HttpHeaders request) {
+    HttpHeaders h = new DefaultHttpHeaders();
+    for (CharSequence name : PASSED_WITH_RANGE) {
+      String value = request.get(name);
+      if (value != null) {
+        h.set(name, value);
+      }
+    }
+    return h;
+  }
+
+  private static final List<CharSequence> PASSED_WITH_RANGE =
+      List.of(
+          HttpHeaderNames.RANGE,
+          HttpHeaderNames.IF_RANGE,
+          HttpHeaderNames.IF_MATCH,
+          HttpHeaderNames.IF_NONE_MATCH,
+          HttpHeaderNames.IF_MODIFIED_SINCE,
+          HttpHeaderNames.IF_UNMODIFIED_SINCE);
 
   /**
    * The entry for {@code key}, or its representation for the request's Accept if it varies; Accept

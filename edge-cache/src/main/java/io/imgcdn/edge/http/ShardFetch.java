@@ -52,8 +52,8 @@ final class ShardFetch {
    *   STREAM - larger (or not admissible, or too many bytes already being filled): relayed to the
    *            waiters as it arrives (StreamBroadcast), never stored; a failure mid-body cuts the
    *            clients' responses (the head is out).
-   *   PASS   - a 206 or 416 to a client's Range request of an original (sent to the shard with its Range
-   *            and If-Range, in a flight of its own): relayed to that client as it arrives (RangeRelay),
+   *   PASS   - a 206, 304, 412 or 416 to a client's Range request of an original (sent to the shard with
+   *            its Range and preconditions, in a flight of its own): relayed to that client as it arrives (RangeRelay),
    *            never stored; the shard answers from the chunks the range covers.
    *   COLLECT- anything else (errors, or a 200 without Content-Length): collected on the heap, up to the
    *            client's max-response-bytes, and passed on uncached.
@@ -387,7 +387,8 @@ final class ShardFetch {
                     h.get(HttpHeaderNames.VARY),
                     (int) length);
       }
-      if (rangeHeaders != null && (status == 206 || status == 416)) {
+      if (rangeHeaders != null
+          && (status == 206 || status == 304 || status == 412 || status == 416)) {
         mode = Mode.PASS;
         // A range's flight is its client's alone (EdgeTier): one waiter.
         Flights.Waiter w = flight.close().getFirst();
