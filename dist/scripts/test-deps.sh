@@ -23,6 +23,11 @@ PACKAGES=(
   prometheus    # PrometheusScrapeTest scrapes a local cluster with the real server; promtool checks the config
   iproute2      # ShardNetnsTest: a shard in a network namespace (ip netns, veth; root with CAP_NET_ADMIN)
   nftables      # ShardNetnsTest: packet loss and a partition made with nft rules
+  ruby          # SigningExamplesTest runs examples/signing/ in each language against a real edge:
+  python3       #   Ruby, Python,
+  nodejs        #   JavaScript,
+  golang-go     #   Go
+  php-cli       #   and PHP
 )
 
 installed() {

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A whole imgcdn cluster in one JVM on 127.0.0.1: an embedded S3 server, one origin, N shards and
@@ -49,11 +51,12 @@ public final class LocalCluster implements AutoCloseable {
 
   private final Layout layout;
   private final Path clusterFile;
-  private EmbeddedS3 s3;
-  private OriginServer origin;
+  // Null until startAll() starts them; start() returns a cluster only once all are up.
+  private @Nullable EmbeddedS3 s3;
+  private @Nullable OriginServer origin;
   private final List<ShardServer> shards = new ArrayList<>();
   private final List<Integer> shardPorts = new ArrayList<>();
-  private EdgeServer edge;
+  private @Nullable EdgeServer edge;
 
   private LocalCluster(Layout layout) {
     this.layout = layout;
@@ -73,9 +76,10 @@ public final class LocalCluster implements AutoCloseable {
 
   private void startAll() throws Exception {
     Files.createDirectories(layout.directory());
-    s3 =
+    EmbeddedS3 s3 =
         EmbeddedS3.start(
             layout.directory().resolve("s3"), layout.s3Port(), BUCKET, ACCESS_KEY, SECRET_KEY);
+    this.s3 = s3;
     origin =
         OriginServer.start(
             configure(
@@ -171,7 +175,7 @@ public final class LocalCluster implements AutoCloseable {
   private <T> T configure(
       java.util.function.Function<Settings, T> from, Map<String, String> base, String prefix) {
     Map<String, String> all = new HashMap<>(base);
-    all.put(AccessLogSettings.FILE, accessLog(base.get("node.id")));
+    all.put(AccessLogSettings.FILE, accessLog(Objects.requireNonNull(base.get("node.id"))));
     layout
         .extraSettings()
         .forEach(
@@ -196,16 +200,17 @@ public final class LocalCluster implements AutoCloseable {
       shardNodes.add(new Node("shard-" + (i + 1), "127.0.0.1:" + shardPorts.get(i), 1));
       admin.put("shard-" + (i + 1), "127.0.0.1:" + shards.get(i).adminPort());
     }
-    admin.put("origin-1", "127.0.0.1:" + origin.adminPort());
+    admin.put("origin-1", "127.0.0.1:" + started(origin).adminPort());
     List<Node> edges = List.of();
-    if (edge != null) {
-      edges = List.of(new Node("edge-1", "127.0.0.1:" + edge.port(), 1));
-      admin.put("edge-1", "127.0.0.1:" + edge.adminPort());
+    EdgeServer e = edge;
+    if (e != null) {
+      edges = List.of(new Node("edge-1", "127.0.0.1:" + e.port(), 1));
+      admin.put("edge-1", "127.0.0.1:" + e.adminPort());
     }
     Membership m =
         new Membership(
             shardNodes,
-            List.of(new Node("origin-1", "127.0.0.1:" + origin.port(), 1)),
+            List.of(new Node("origin-1", "127.0.0.1:" + started(origin).port(), 1)),
             edges,
             admin);
     Path tmp = clusterFile.resolveSibling("cluster.conf.tmp");
@@ -219,8 +224,9 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Stops the edge and starts a new one on the same port: its memory cache starts empty. */
   public void restartEdge() {
-    int port = edge.port();
-    edge.close();
+    EdgeServer old = started(edge);
+    int port = old.port();
+    old.close();
     edge = null;
     startEdge(port);
     rewriteClusterFile(); // its admin port may have changed
@@ -248,7 +254,7 @@ public final class LocalCluster implements AutoCloseable {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     List<Integer> adminPorts = new ArrayList<>();
     shards.forEach(s -> adminPorts.add(s.adminPort()));
-    adminPorts.add(edge.adminPort());
+    adminPorts.add(started(edge).adminPort());
     for (int port : adminPorts) {
       var response =
           http.send(
@@ -274,15 +280,22 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public EmbeddedS3 s3() {
-    return s3;
+    return started(s3);
   }
 
   public EdgeServer edge() {
-    return edge;
+    return started(edge);
   }
 
   public OriginServer origin() {
-    return origin;
+    return started(origin);
+  }
+
+  private static <T> T started(@Nullable T node) {
+    if (node == null) {
+      throw new IllegalStateException("not started (or its restart failed)");
+    }
+    return node;
   }
 
   public List<ShardServer> shards() {
@@ -299,13 +312,13 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public String edgeUrl() {
-    return "http://127.0.0.1:" + edge.port();
+    return "http://127.0.0.1:" + started(edge).port();
   }
 
   /** Stops every node, edge first, S3 last. */
   @Override
   public void close() {
-    List<AutoCloseable> order = new ArrayList<>();
+    List<@Nullable AutoCloseable> order = new ArrayList<>();
     order.add(edge);
     order.addAll(shards);
     order.add(origin);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
       Demo.class,
       RingCommand.class,
       WarmCommand.class,
-      PurgeCommand.class
+      PurgeCommand.class,
+      SignCommand.class
     })
 public final class Main implements Callable<Integer> {
 
@@ -69,7 +71,7 @@ public final class Main implements Callable<Integer> {
         names = {"-c", "--config"},
         paramLabel = "FILE",
         description = "Properties file of this node.")
-    Path config;
+    @Nullable Path config;
 
     @Option(
         names = {"-s", "--set"},

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -64,7 +65,7 @@ final class PurgeCommand implements Callable<Integer> {
       names = {"-C", "--cluster"},
       paramLabel = "FILE",
       description = "The cluster file (default: cluster.file of --config).")
-  Path cluster;
+  @Nullable Path cluster;
 
   @Option(
       names = {"-c", "--config"},
@@ -72,14 +73,14 @@ final class PurgeCommand implements Callable<Integer> {
       description =
           "A node's properties file: its admin.token and cluster.file are used when not given"
               + " otherwise.")
-  Path config;
+  @Nullable Path config;
 
   @Option(
       names = "--token",
       paramLabel = "TOKEN",
       description =
           "Admin token (visible to other users in the process list: prefer " + TOKEN_ENV + ").")
-  String token;
+  @Nullable String token;
 
   @Option(
       names = "--original",
@@ -102,7 +103,7 @@ final class PurgeCommand implements Callable<Integer> {
   List<String> urls = new ArrayList<>();
 
   /** One node's outcome. */
-  record Outcome(Node node, String role, String admin, boolean ok, String detail) {}
+  record Outcome(Node node, String role, @Nullable String admin, boolean ok, String detail) {}
 
   @Override
   public Integer call() throws Exception {
@@ -223,7 +224,7 @@ final class PurgeCommand implements Callable<Integer> {
       HttpClient http,
       Node node,
       String role,
-      String admin,
+      @Nullable String admin,
       String query,
       String secret,
       Duration timeout) {

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,9 @@ class ClusterEndToEndTest {
     cluster.s3().put("photos/a.jpg", photo, "image/jpeg");
     cluster.s3().put("photos/b.jpg", jpeg(400, 1000), "image/jpeg");
     cluster.s3().put("photos/c.jpg", jpeg(300, 300), "image/jpeg");
-    cluster.s3().put("docs/readme.txt", "not a picture".getBytes(), "image/jpeg");
+    cluster
+        .s3()
+        .put("docs/readme.txt", "not a picture".getBytes(StandardCharsets.UTF_8), "image/jpeg");
     http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
 
@@ -198,11 +201,12 @@ class ClusterEndToEndTest {
   void errors_unknownPresetMissingObjectNotAnImageBadPath() throws Exception {
     HttpResponse<byte[]> preset = get("/v/huge/photos/a.jpg");
     assertThat(preset.statusCode()).isEqualTo(404);
-    assertThat(new String(preset.body())).contains("unknown preset: huge");
+    assertThat(new String(preset.body(), StandardCharsets.UTF_8)).contains("unknown preset: huge");
 
     HttpResponse<byte[]> missing = get("/photos/nope.jpg");
     assertThat(missing.statusCode()).isEqualTo(404);
-    assertThat(new String(missing.body())).contains("no such object: photos/nope.jpg");
+    assertThat(new String(missing.body(), StandardCharsets.UTF_8))
+        .contains("no such object: photos/nope.jpg");
     assertThat(xCache(missing)).startsWith("edge-1;miss, shard-");
 
     assertThat(get("/v/w150/docs/readme.txt").statusCode()).isEqualTo(415);
@@ -215,7 +219,7 @@ class ClusterEndToEndTest {
   void signedVariant_validSignature_servedAtRequestedSize() throws Exception {
     String options = "w=120,h=90,fit=cover,f=png";
     String sig =
-        new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes())
+        new io.imgcdn.origin.security.UrlSigner(Demo.SIGNING_KEY.getBytes(StandardCharsets.UTF_8))
             .sign(options + "/photos/a.jpg");
     HttpResponse<byte[]> r = get("/t/" + sig + "/" + options + "/photos/a.jpg");
     assertThat(r.statusCode()).isEqualTo(200);
@@ -335,10 +339,10 @@ class ClusterEndToEndTest {
         .containsEntry("uri", "/photos/b.jpg")
         .containsEntry("status", "200")
         .containsKey("xcache");
-    assertThat(
-            java.nio.file.Files.list(cluster.accessLogDirectory())
-                .map(p -> p.getFileName().toString()))
-        .contains("origin-1.access.log", "shard-1.access.log", "edge-1.access.log");
+    try (var logs = java.nio.file.Files.list(cluster.accessLogDirectory())) {
+      assertThat(logs.map(p -> p.getFileName().toString()))
+          .contains("origin-1.access.log", "shard-1.access.log", "edge-1.access.log");
+    }
   }
 
   @Test
@@ -348,7 +352,7 @@ class ClusterEndToEndTest {
     HttpResponse<byte[]> r = get("/");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
-    assertThat(new String(r.body())).contains("/v/sq240/photos/coffee.jpg");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("/v/sq240/photos/coffee.jpg");
     assertThat(get("/v/sq240/photos/coffee.jpg").statusCode()).isEqualTo(200);
   }
 

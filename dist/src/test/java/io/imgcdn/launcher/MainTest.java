@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -133,8 +134,8 @@ class MainTest {
                 32L << 20,
                 Demo.SIGNING_KEY,
                 java.util.Map.of()))) {
-      cluster.s3().put("w/1.txt", "one".getBytes(), "text/plain");
-      cluster.s3().put("w/2.txt", "two".getBytes(), "text/plain");
+      cluster.s3().put("w/1.txt", "one".getBytes(StandardCharsets.UTF_8), "text/plain");
+      cluster.s3().put("w/2.txt", "two".getBytes(StandardCharsets.UTF_8), "text/plain");
       Path list =
           Files.writeString(
               dir.resolve("urls.txt"), "# warm these\n/w/1.txt\n\n/w/2.txt\n/w/missing.txt\n");

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -60,7 +61,12 @@ class ShardHandoffTest {
                 dir, 0, 0, 0, 3, 0, 0, 32L << 20, 64L << 20, Demo.SIGNING_KEY, Map.of()));
     int keys = 80;
     for (int i = 0; i < keys; i++) {
-      cluster.s3().put("h/k" + i + ".bin", ("object " + i).getBytes(), "application/octet-stream");
+      cluster
+          .s3()
+          .put(
+              "h/k" + i + ".bin",
+              ("object " + i).getBytes(StandardCharsets.UTF_8),
+              "application/octet-stream");
     }
     for (int i = 0; i < keys; i++) {
       assertThat(get("/h/k" + i + ".bin").statusCode()).isEqualTo(200);
@@ -74,7 +80,7 @@ class ShardHandoffTest {
     for (int i = 0; i < keys; i++) {
       HttpResponse<byte[]> r = get("/h/k" + i + ".bin");
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(new String(r.body())).isEqualTo("object " + i);
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("object " + i);
       String xCache = r.headers().firstValue("X-Cache").orElse("");
       if (xCache.contains("shard-4;")) {
         onNewShard++;

@@ -65,7 +65,7 @@ public final class EdgeServer implements AutoCloseable {
   private final HealthProber prober;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
-  private AdminServer admin;
+  private @Nullable AdminServer admin; // null until bind()
   private @Nullable EdgeTls tls;
   private @Nullable HttpServer secure;
   private @Nullable HttpServer serving;
@@ -226,7 +226,7 @@ public final class EdgeServer implements AutoCloseable {
               metrics.registry());
       routes = java.util.stream.Stream.concat(routes.stream(), tls.routes().stream()).toList();
     }
-    admin =
+    AdminServer admin =
         AdminServer.start(
             acceptor,
             runtime.workers(),
@@ -236,6 +236,7 @@ public final class EdgeServer implements AutoCloseable {
             java.util.stream.Stream.concat(routes.stream(), status.routes().stream()).toList());
     ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
+    this.admin = admin;
     // One dispatch per connection, whatever its protocol, behind the status page's tap, which
     // follows the connection's requests in flight: up to maxPipelined on HTTP/1.1, up to
     // max-concurrent-streams on HTTP/2.
@@ -319,7 +320,7 @@ public final class EdgeServer implements AutoCloseable {
   }
 
   public int adminPort() {
-    return admin.port();
+    return bound(admin).port();
   }
 
   public EdgeCache cache() {
@@ -328,6 +329,14 @@ public final class EdgeServer implements AutoCloseable {
 
   public EdgeTier tier() {
     return tier;
+  }
+
+  /** A part bind() made; start() binds before it returns the server. */
+  private static <T> T bound(@Nullable T part) {
+    if (part == null) {
+      throw new IllegalStateException("not bound yet");
+    }
+    return part;
   }
 
   /** The cleartext port's server, or null when edge.tls.cleartext=off. */

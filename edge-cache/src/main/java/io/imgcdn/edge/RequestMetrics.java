@@ -32,6 +32,7 @@ final class RequestMetrics implements ResponseObserver {
   private final Timer latency;
   private final Counter[] byProtocol = new Counter[Protocol.values().length];
 
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   RequestMetrics(MeterRegistry registry, String nodeId) {
     this.registry = registry;
     this.hitChain = nodeId + ";hit";
@@ -70,6 +71,7 @@ final class RequestMetrics implements ResponseObserver {
         .register(registry);
   }
 
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   @Override
   public void completed(
       Protocol protocol,

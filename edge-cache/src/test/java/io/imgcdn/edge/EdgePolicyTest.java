@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -146,9 +147,10 @@ class EdgePolicyTest {
   @Test
   void activeContent_attachmentByDefault_onMissAndHit() throws Exception {
     start(Map.of());
-    shard.objects.put("/x.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>".getBytes());
+    shard.objects.put(
+        "/x.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>".getBytes(StandardCharsets.UTF_8));
     shard.types.put("/x.svg", "image/svg+xml");
-    shard.objects.put("/p.html", "<p>hi</p>".getBytes());
+    shard.objects.put("/p.html", "<p>hi</p>".getBytes(StandardCharsets.UTF_8));
     shard.types.put("/p.html", "text/html; charset=utf-8");
     for (String path : List.of("/x.svg", "/x.svg", "/p.html", "/p.html")) {
       HttpResponse<byte[]> r = send("GET", path);
@@ -161,13 +163,14 @@ class EdgePolicyTest {
   @Test
   void activeContent_refused_onMissAndHit() throws Exception {
     start(Map.of("edge.policy.active-content", "refuse"));
-    shard.objects.put("/x.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>".getBytes());
+    shard.objects.put(
+        "/x.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>".getBytes(StandardCharsets.UTF_8));
     shard.types.put("/x.svg", "image/svg+xml");
     shard.objects.put("/a.jpg", EdgeServerTest.bytes(100, 1));
     for (int pass = 0; pass < 2; pass++) {
       HttpResponse<byte[]> r = send("GET", "/x.svg");
       assertThat(r.statusCode()).isEqualTo(403);
-      assertThat(new String(r.body())).contains("image/svg+xml");
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("image/svg+xml");
       assertDefaultPolicy(r);
       assertThat(send("GET", "/a.jpg").statusCode()).isEqualTo(200);
     }
@@ -191,7 +194,7 @@ class EdgePolicyTest {
           .isEqualTo(200);
       HttpResponse<byte[]> other = send("GET", "/pics/a.jpg", "Referer", "https://evil.example/");
       assertThat(other.statusCode()).isEqualTo(403);
-      assertThat(new String(other.body())).contains("hotlink");
+      assertThat(new String(other.body(), StandardCharsets.UTF_8)).contains("hotlink");
       assertDefaultPolicy(other);
       assertThat(
               send("GET", "/pics/a.jpg", "Referer", "https://pixiv.example.evil.example/")

@@ -6,6 +6,7 @@ import io.imgcdn.common.cluster.ClusterSettings;
 import io.imgcdn.hashring.HashRings;
 import io.imgcdn.hashring.Node;
 import io.imgcdn.hashring.Placement;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -71,13 +72,14 @@ class EdgeRoutingTest {
           RawHttp c = new RawHttp(edge.port())) {
         RawHttp.Response r = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(r.status()).isEqualTo(500);
-        assertThat(new String(r.body())).contains("failing on purpose");
+        assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("failing on purpose");
         a.close();
         b.close();
         RawHttp.Response down = c.send(RawHttp.get("/z.jpg")).read();
         assertThat(down.status()).isEqualTo(502);
         assertThat(down.header("x-cache")).isEqualTo("edge-1;miss");
-        assertThat(new String(down.body())).isEqualTo("edge-1: shard tier unavailable\n");
+        assertThat(new String(down.body(), StandardCharsets.UTF_8))
+            .isEqualTo("edge-1: shard tier unavailable\n");
       }
     }
   }
@@ -97,7 +99,8 @@ class EdgeRoutingTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.status()).isEqualTo(504);
         assertThat(millis).isBetween(350L, 3_000L);
-        assertThat(new String(r.body())).isEqualTo("edge-1: shard tier unavailable (timeout)\n");
+        assertThat(new String(r.body(), StandardCharsets.UTF_8))
+            .isEqualTo("edge-1: shard tier unavailable (timeout)\n");
         assertThat(r.header("x-cache")).isEqualTo("edge-1;miss");
         for (FakeShard s : List.of(a, b)) {
           assertThat(s.deadlines)

@@ -245,7 +245,8 @@ class EdgeServerTest {
   void errors_passedOnNeverCached() throws Exception {
     HttpResponse<byte[]> missing = get("/missing.jpg");
     assertThat(missing.statusCode()).isEqualTo(404);
-    assertThat(new String(missing.body())).contains("no such object: /missing.jpg");
+    assertThat(new String(missing.body(), StandardCharsets.UTF_8))
+        .contains("no such object: /missing.jpg");
     assertThat(xCache(missing)).startsWith("edge-1;miss, shard-1;");
     shard.objects.put("/missing.jpg", bytes(10, 6));
     assertThat(get("/missing.jpg").statusCode()).isEqualTo(200);

@@ -106,9 +106,13 @@ class EdgeTlsCleartextTest {
   void redirect_absoluteFormTarget_namesItsHost_andNoHostIsRefused() throws Exception {
     assertThat(
             raw(
-                "GET http://img.example.com:8080/a.jpg HTTP/1.1\r\n"
-                    + "Host: other\r\n"
-                    + "Connection: close\r\n\r\n"))
+                String.join(
+                    "\r\n",
+                    "GET http://img.example.com:8080/a.jpg HTTP/1.1",
+                    "Host: other",
+                    "Connection: close",
+                    "",
+                    "")))
         .startsWith("HTTP/1.1 301 ")
         .contains("location: https://img.example.com:" + edge.tlsPort() + "/a.jpg\r\n");
     assertThat(raw("GET /a.jpg HTTP/1.0\r\n\r\n"))

@@ -65,8 +65,7 @@ final class RawHttp implements AutoCloseable {
     }
     int status = Integer.parseInt(statusLine.split(" ")[1]);
     Map<String, String> headers = new LinkedHashMap<>();
-    String l;
-    while (!(l = line()).isEmpty()) {
+    for (String l = line(); !l.isEmpty(); l = line()) {
       int colon = l.indexOf(':');
       headers.put(
           l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());

@@ -19,6 +19,7 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -296,7 +297,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     @Override
-    public ObjectCannedACL getBlobAccess(String container, String key, String versionId) {
+    public ObjectCannedACL getBlobAccess(String container, String key, @Nullable String versionId) {
       return ObjectCannedACL.PRIVATE;
     }
   }
@@ -308,7 +309,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
   }
 
-  private static void stopQuietly(S3Proxy proxy, Throwable cause) {
+  private static void stopQuietly(@Nullable S3Proxy proxy, Throwable cause) {
     if (proxy == null) {
       return;
     }

@@ -39,7 +39,7 @@ public final class OriginServer implements AutoCloseable {
         switch (config.engine()) {
           case "java" -> ImageEngines.java();
           case "libvips" ->
-              ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
+              ImageEngines.libvips(config.avifEffort())
                   .orElseThrow(
                       () ->
                           new IllegalStateException(
@@ -85,6 +85,7 @@ public final class OriginServer implements AutoCloseable {
             config.limits(),
             config.jobTimeout(),
             config.deadline(),
+            config.errorMaxAge(),
             imagePool,
             runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.engine", () -> 1)
@@ -95,7 +96,15 @@ public final class OriginServer implements AutoCloseable {
         .description("Image jobs waiting")
         .register(runtime.metrics().registry());
     S3Breaker breaker = source.breaker();
-    Gauge.builder("imgcdn.origin.s3.breaker.state", breaker, b -> b.state().ordinal())
+    Gauge.builder(
+            "imgcdn.origin.s3.breaker.state",
+            breaker,
+            b ->
+                switch (b.state()) {
+                  case CLOSED -> 0;
+                  case HALF_OPEN -> 1;
+                  case OPEN -> 2;
+                })
         .description(
             "S3 circuit breaker: 0 closed, 1 half-open (one probe out), 2 open (S3 calls refused)")
         .register(runtime.metrics().registry());

@@ -213,11 +213,19 @@ public final class BigCacheRun {
         "%-10s heap used after GC %5.1f MB of %d MB; cache %,d objects, %.2f GB "
             + "off-heap (index weight %.2f GB); process RSS %.2f GB",
         when + ":",
-        v.get("heapUsed") / 1048576.0,
-        v.get("heapMax") >> 20,
-        v.get("cacheObjects"),
-        v.get("offHeapBytes") / 1e9,
-        v.get("cacheWeighted") / 1e9,
-        v.get("rss") / 1e9);
+        stat(v, "heapUsed") / 1048576.0,
+        stat(v, "heapMax") >> 20,
+        stat(v, "cacheObjects"),
+        stat(v, "offHeapBytes") / 1e9,
+        stat(v, "cacheWeighted") / 1e9,
+        stat(v, "rss") / 1e9);
+  }
+
+  private static long stat(Map<String, Long> stats, String name) {
+    Long value = stats.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException("no " + name + " in the edge's stats: " + stats);
+    }
+    return value;
   }
 }

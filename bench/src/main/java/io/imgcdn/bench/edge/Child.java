@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A process the edge benchmarks start: output to a log file (or read line by line), stopped by pid
@@ -34,8 +35,8 @@ final class Child implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path log;
-  private final BufferedReader out;
-  private final Writer in;
+  private final @Nullable BufferedReader out; // interactive children only
+  private final @Nullable Writer in;
 
   private Child(String name, Process process, Path log, boolean interactive) {
     this.name = name;
@@ -82,6 +83,9 @@ final class Child implements AutoCloseable {
    * prefix}.
    */
   String ask(String command, String prefix) throws IOException {
+    if (in == null) {
+      throw new IllegalStateException(name + " is not interactive");
+    }
     in.write(command + "\n");
     in.flush();
     return expect(prefix);
@@ -89,6 +93,9 @@ final class Child implements AutoCloseable {
 
   /** The next line of an interactive child's output that starts with {@code prefix}. */
   String expect(String prefix) throws IOException {
+    if (out == null) {
+      throw new IllegalStateException(name + " is not interactive");
+    }
     String line;
     while ((line = out.readLine()) != null) {
       if (line.startsWith(prefix)) {

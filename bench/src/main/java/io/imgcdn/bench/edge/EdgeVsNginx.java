@@ -12,6 +12,7 @@ import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cache hits, edge vs nginx, in one run on this machine: nginx (Debian's) with proxy_cache on tmpfs
@@ -62,7 +64,7 @@ public final class EdgeVsNginx {
       List<Integer> sizes,
       int nginxWorkers,
       int edgeIoThreads,
-      Path report,
+      @Nullable Path report,
       List<String> edgeJvm,
       double rate,
       List<String> edgeSettings) {}
@@ -205,15 +207,16 @@ public final class EdgeVsNginx {
           Map<String, String> servers = new LinkedHashMap<>();
           servers.put("edge", "http://127.0.0.1:" + edgePort);
           servers.put("nginx", "http://127.0.0.1:" + nginxPort);
-          for (int size : o.sizes()) {
+          for (Map.Entry<Integer, byte[]> body : bodies.entrySet()) {
+            int size = body.getKey();
             warm(
                 servers.get("edge") + "/o" + size + ".jpg",
-                bodies.get(size),
+                body.getValue(),
                 "X-Cache",
                 "edge-1;hit");
             warm(
                 servers.get("nginx") + "/o" + size + ".jpg",
-                bodies.get(size),
+                body.getValue(),
                 "X-Cache-Status",
                 "HIT");
           }
@@ -548,7 +551,8 @@ public final class EdgeVsNginx {
                     .redirectErrorStream(true)
                     .start()
                     .getInputStream()
-                    .readAllBytes())
+                    .readAllBytes(),
+                StandardCharsets.UTF_8)
             .trim();
     return Runtime.getRuntime().availableProcessors()
         + " cores, Java "

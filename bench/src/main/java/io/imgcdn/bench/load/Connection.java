@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One client connection of a load run, re-opened whenever it breaks. Every method runs on its event
@@ -69,17 +70,17 @@ final class Connection {
    */
   private final HttpHeaders requestHeaders;
 
-  private Channel channel;
+  private @Nullable Channel channel;
   private boolean finished;
   private long backoffNanos = TimeUnit.MILLISECONDS.toNanos(50);
   private long slot = -1;
   private long intendedNanos;
   private long sentNanos;
   private boolean inFlight;
-  private ScheduledFuture<?> watchdog;
+  private @Nullable ScheduledFuture<?> watchdog;
   private int status;
   private long bytes;
-  private String xCache;
+  private @Nullable String xCache;
   private boolean keepAlive;
   long lastCompletionNanos;
 
@@ -161,8 +162,11 @@ final class Connection {
    * removal on the event loop for every request. A timeout fires up to one period late.
    */
   private void checkTimeout() {
-    if (inFlight && System.nanoTime() - sentNanos >= run.spec.requestTimeout().toNanos()) {
-      onTimeout(channel);
+    Channel ch = channel;
+    if (inFlight
+        && ch != null
+        && System.nanoTime() - sentNanos >= run.spec.requestTimeout().toNanos()) {
+      onTimeout(ch);
     }
   }
 
@@ -289,10 +293,11 @@ final class Connection {
     inFlight = false;
     stats.response(status, bytes, xCache, now - intendedNanos);
     lastCompletionNanos = now;
+    Channel ch = channel;
     if (keepAlive) {
       next();
-    } else {
-      channel.close(); // onClosed reconnects
+    } else if (ch != null) {
+      ch.close(); // onClosed reconnects
     }
   }
 
@@ -345,7 +350,7 @@ final class Connection {
     run.finished(this);
   }
 
-  private ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+  private @Nullable ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
     try {
       return loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An HTTP/1.1 load generator replaying a trace over keep-alive connections, in a closed loop (each
@@ -63,7 +64,7 @@ public final class LoadGenerator {
     private final LoadSpec shape;
     private final EventLoopGroup group;
     private final boolean keepOpen;
-    private List<Connection> connections;
+    private @Nullable List<Connection> connections; // opened by the first run
 
     private Session(LoadSpec shape, boolean keepOpen) {
       this.shape = shape;

@@ -4,6 +4,7 @@ import io.imgcdn.bench.workload.Trace;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a load run does.
@@ -32,7 +33,7 @@ public record LoadSpec(
     Duration requestTimeout,
     Duration connectTimeout,
     int threads,
-    String hostHeader) {
+    @Nullable String hostHeader) {
 
   public LoadSpec {
     targets = List.copyOf(targets);

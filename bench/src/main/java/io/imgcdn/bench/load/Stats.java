@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /** Counters of one connection (touched by its event loop only) or, merged, of a run. */
 final class Stats {
@@ -25,7 +26,7 @@ final class Stats {
   }
 
   /** Records a complete response. */
-  void response(int status, long bytes, String xCache, long latencyNanos) {
+  void response(int status, long bytes, @Nullable String xCache, long latencyNanos) {
     responses++;
     bodyBytes += bytes;
     statusClasses[Math.clamp(status / 100, 0, 5)]++;

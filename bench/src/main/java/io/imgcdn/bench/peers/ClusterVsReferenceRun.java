@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Run 3 of issue 7: the whole imgcdn cluster (edge -> 3 shards -> origin) against the reference
@@ -65,7 +66,7 @@ public final class ClusterVsReferenceRun {
    * @param keep keep the temporary directories
    */
   public record Options(
-      Path workDir,
+      @Nullable Path workDir,
       ShardPeerKind peer,
       WorkloadSpec workload,
       long warmupRequests,
@@ -236,10 +237,10 @@ public final class ClusterVsReferenceRun {
                   o.clientThreads());
           progress(log, "origin pre-warm", pre, Double.NaN);
           for (String name : List.of(IMGCDN, REFERENCE)) {
-            Duration cpu0 = CpuTime.of(pids.get(name));
+            Duration cpu0 = CpuTime.of(required(pids, name));
             LoadResult w =
                 Warmup.replay(
-                    targets.get(name),
+                    required(targets, name),
                     trace,
                     Math.max(1, o.warmupRequests()),
                     o.connections(),
@@ -248,18 +249,19 @@ public final class ClusterVsReferenceRun {
             labels.add(name + " warm-up");
             results.add(w);
             cpuMicros.add(
-                CpuTime.microsPerResponse(CpuTime.of(pids.get(name)).minus(cpu0), w.responses()));
+                CpuTime.microsPerResponse(
+                    CpuTime.of(required(pids, name)).minus(cpu0), w.responses()));
             progress(log, name + " warm-up", w, cpuMicros.getLast());
           }
           for (int round = 1; round <= o.rounds(); round++) {
             List<String> order =
                 round % 2 == 1 ? List.of(IMGCDN, REFERENCE) : List.of(REFERENCE, IMGCDN);
             for (String name : order) {
-              Duration cpu0 = CpuTime.of(pids.get(name));
+              Duration cpu0 = CpuTime.of(required(pids, name));
               LoadResult r =
                   LoadGenerator.run(
                       new LoadSpec(
-                          List.of(targets.get(name)),
+                          List.of(required(targets, name)),
                           trace,
                           o.warmupRequests(),
                           o.connections(),
@@ -273,7 +275,8 @@ public final class ClusterVsReferenceRun {
               labels.add(name + " #" + round);
               results.add(r);
               cpuMicros.add(
-                  CpuTime.microsPerResponse(CpuTime.of(pids.get(name)).minus(cpu0), r.responses()));
+                  CpuTime.microsPerResponse(
+                      CpuTime.of(required(pids, name)).minus(cpu0), r.responses()));
               progress(log, name + " #" + round, r, cpuMicros.getLast());
             }
           }
@@ -293,7 +296,6 @@ public final class ClusterVsReferenceRun {
     String markdown =
         markdown(
             o,
-            workload,
             trace,
             seeded,
             labels,
@@ -341,9 +343,16 @@ public final class ClusterVsReferenceRun {
     return Trace.of(list.iterator());
   }
 
+  private static <V> V required(Map<String, V> byName, String name) {
+    V value = byName.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException(name + ": none (expected one of " + byName.keySet() + ")");
+    }
+    return value;
+  }
+
   private static String markdown(
       Options o,
-      Workload workload,
       Trace trace,
       long seeded,
       List<String> labels,

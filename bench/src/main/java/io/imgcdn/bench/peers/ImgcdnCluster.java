@@ -163,18 +163,25 @@ public final class ImgcdnCluster implements AutoCloseable {
     }
   }
 
+  /** A value of the cluster's ready line. */
+  private String ready(String key) {
+    String value = ready.get(key);
+    if (value == null) {
+      throw new IllegalStateException("no " + key + "= in the cluster's ready line: " + ready);
+    }
+    return value;
+  }
+
   public URI edge() {
-    return local(Integer.parseInt(ready.get("edge")));
+    return local(Integer.parseInt(ready("edge")));
   }
 
   public URI origin() {
-    return local(Integer.parseInt(ready.get("origin")));
+    return local(Integer.parseInt(ready("origin")));
   }
 
   public List<URI> shards() {
-    return Arrays.stream(ready.get("shards").split(","))
-        .map(s -> local(Integer.parseInt(s)))
-        .toList();
+    return Arrays.stream(ready("shards").split(",")).map(s -> local(Integer.parseInt(s))).toList();
   }
 
   /** Bytes put into the bucket. */

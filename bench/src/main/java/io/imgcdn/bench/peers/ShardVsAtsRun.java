@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Run 2 of issue 7: cache hits of one imgcdn shard against one Traffic Server instance (or nginx
@@ -71,7 +72,7 @@ public final class ShardVsAtsRun {
    *     instead of keeping each server's connections open from the warm load through every segment
    */
   public record Options(
-      Path workDir,
+      @Nullable Path workDir,
       ShardPeerKind peer,
       int objects,
       int objectBytes,
@@ -357,7 +358,7 @@ public final class ShardVsAtsRun {
                   cpuMicros.getLast());
               log.flush();
             }
-            if (o.wrkThreads() > 0 && !o.coldPageCache()) {
+            if (wrkTrace != null && !o.coldPageCache()) { // written when o.wrkThreads() > 0
               for (int k = 0; k < 2; k++) {
                 boolean isShard = (k == 0) == shardFirst;
                 Wrk.Figures f =

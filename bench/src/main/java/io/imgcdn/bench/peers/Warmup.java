@@ -55,6 +55,9 @@ final class Warmup {
         return pass;
       }
     }
+    if (last == null) {
+      throw new IllegalArgumentException("maxPasses: " + maxPasses + " (expected: >= 1)");
+    }
     throw new IllegalStateException(
         "warm-up of "
             + target

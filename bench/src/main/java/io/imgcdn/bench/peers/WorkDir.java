@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A run's temporary directories (one on disk, one on tmpfs), deleted at the end unless asked to
@@ -29,7 +30,7 @@ final class WorkDir implements AutoCloseable {
    * Creates {@code <parent or java.io.tmpdir>/imgcdn-<name>-*} and {@code /dev/shm/imgcdn-<name>-*}
    * (or a {@code tmpfs} folder in the disk one where /dev/shm does not exist).
    */
-  static WorkDir create(Path parent, String name, boolean keep) throws IOException {
+  static WorkDir create(@Nullable Path parent, String name, boolean keep) throws IOException {
     Path base =
         parent != null
             ? Files.createDirectories(parent)

@@ -106,7 +106,7 @@ final class Wrk {
         long errors = 0;
         StringBuilder kinds = new StringBuilder();
         for (String k : List.of("connect", "read", "write", "status", "timeout")) {
-          long n = kv.get(k);
+          long n = figure(kv, k, line);
           errors += n;
           if (n > 0) {
             kinds.append(kinds.isEmpty() ? "" : " ").append(k).append('=').append(n);
@@ -114,14 +114,22 @@ final class Wrk {
         }
         return Optional.of(
             new Figures(
-                kv.get("requests"),
-                kv.get("duration_us") / 1e6,
+                figure(kv, "requests", line),
+                figure(kv, "duration_us", line) / 1e6,
                 errors,
                 kinds.toString(),
-                kv.get("p50_us") / 1000.0,
-                kv.get("p99_us") / 1000.0));
+                figure(kv, "p50_us", line) / 1000.0,
+                figure(kv, "p99_us", line) / 1000.0));
       }
     }
     return Optional.empty();
+  }
+
+  private static long figure(Map<String, Long> kv, String key, String line) {
+    Long value = kv.get(key);
+    if (value == null) {
+      throw new IllegalArgumentException("no " + key + "= in wrk's line: " + line);
+    }
+    return value;
   }
 }

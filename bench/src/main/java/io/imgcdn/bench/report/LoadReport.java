@@ -37,13 +37,13 @@ public final class LoadReport {
           mode(r),
           r.spec().connections(),
           r.responses(),
-          fmt("%.0f", r.requestsPerSecond()),
-          fmt("%.1f", r.bytesPerSecond() / (1 << 20)),
-          fmt("%.2f", r.latencyMillis(50)),
-          fmt("%.2f", r.latencyMillis(90)),
-          fmt("%.2f", r.latencyMillis(99)),
-          fmt("%.2f", r.latencyMillis(99.9)),
-          fmt("%.2f", r.latencyMicros().getMaxValue() / 1000.0),
+          String.format(Locale.ROOT, "%.0f", r.requestsPerSecond()),
+          String.format(Locale.ROOT, "%.1f", r.bytesPerSecond() / (1 << 20)),
+          String.format(Locale.ROOT, "%.2f", r.latencyMillis(50)),
+          String.format(Locale.ROOT, "%.2f", r.latencyMillis(90)),
+          String.format(Locale.ROOT, "%.2f", r.latencyMillis(99)),
+          String.format(Locale.ROOT, "%.2f", r.latencyMillis(99.9)),
+          String.format(Locale.ROOT, "%.2f", r.latencyMicros().getMaxValue() / 1000.0),
           errors(r),
           statuses(r));
     }
@@ -75,7 +75,7 @@ public final class LoadReport {
 
   static String mode(LoadResult r) {
     return r.spec().openLoop()
-        ? fmt("open %.0f/s", r.spec().ratePerSecond())
+        ? String.format(Locale.ROOT, "open %.0f/s", r.spec().ratePerSecond())
             + (r.unsent() > 0 ? " (" + r.unsent() + " unsent)" : "")
         : "closed";
   }
@@ -98,9 +98,5 @@ public final class LoadReport {
     r.statusClasses()
         .forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append('=').append(v));
     return sb.isEmpty() ? "-" : sb.toString();
-  }
-
-  private static String fmt(String format, Object... args) {
-    return String.format(Locale.ROOT, format, args);
   }
 }

@@ -84,7 +84,6 @@ public final class Reports {
   }
 
   private static Path sibling(Path file, String name) {
-    Path parent = file.toAbsolutePath().getParent();
-    return parent.resolve(name);
+    return file.toAbsolutePath().resolveSibling(name);
   }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thumbnails per second of the origin's image engines on a folder of real photographs, side by side
@@ -66,7 +67,7 @@ public final class ThumbnailBench {
       List<Integer> threads,
       int rounds,
       List<String> engines,
-      String child) {
+      @Nullable String child) {
 
     static Options parse(String[] args) {
       Map<String, String> values = new LinkedHashMap<>();
@@ -155,8 +156,9 @@ public final class ThumbnailBench {
   public static void main(String[] args) throws Exception {
     Options options = Options.parse(args);
     List<Path> files = photos(options.dir());
-    if (options.child() != null) {
-      runChild(options, files);
+    String child = options.child();
+    if (child != null) {
+      runChild(child, options, files);
       return;
     }
     System.out.printf(
@@ -220,9 +222,9 @@ public final class ThumbnailBench {
 
   // ---- child JVM: one engine ----
 
-  private static void runChild(Options options, List<Path> files) throws Exception {
+  private static void runChild(String child, Options options, List<Path> files) throws Exception {
     ImageEngine engine =
-        switch (options.child()) {
+        switch (child) {
           case "java" -> ImageEngines.java();
           case "libvips" ->
               ImageEngines.libvips()
@@ -231,7 +233,7 @@ public final class ThumbnailBench {
                           new IllegalStateException(
                               "libvips engine unavailable: "
                                   + ImageEngines.libvipsUnavailableReason()));
-          default -> throw new IllegalArgumentException("child: " + options.child());
+          default -> throw new IllegalArgumentException("child: " + child);
         };
     List<byte[]> sources = new ArrayList<>();
     for (Path f : files) {
@@ -248,10 +250,10 @@ public final class ThumbnailBench {
         int images = runPass(engine, sources, spec, threads, options.rounds());
         long wall = System.nanoTime() - t0;
         long cpu = os.getProcessCpuTime() - cpu0;
-        System.out.println(new Result(options.child(), width, threads, images, wall, cpu).line());
+        System.out.println(new Result(child, width, threads, images, wall, cpu).line());
       }
     }
-    System.out.println("RSS " + options.child() + " " + vmHwmKb());
+    System.out.println("RSS " + child + " " + vmHwmKb());
   }
 
   private static int runPass(
@@ -473,7 +475,8 @@ public final class ThumbnailBench {
     return sb.toString();
   }
 
-  private static Result find(List<Result> results, String engine, int width, int threads) {
+  private static @Nullable Result find(
+      List<Result> results, String engine, int width, int threads) {
     return results.stream()
         .filter(r -> r.engine().equals(engine) && r.width() == width && r.threads() == threads)
         .findFirst()

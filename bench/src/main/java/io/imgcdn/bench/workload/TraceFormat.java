@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The trace file every tool replays: UTF-8 text, one request per line, {@code <path> <size>}, e.g.
@@ -103,7 +105,7 @@ public final class TraceFormat {
     private final BufferedReader in;
     private final String name;
     private long lineNumber;
-    private TraceRequest next;
+    private @Nullable TraceRequest next; // read ahead by hasNext()
 
     private Reader(BufferedReader in, String name) {
       this.in = in;
@@ -140,7 +142,7 @@ public final class TraceFormat {
       if (!hasNext()) {
         throw new NoSuchElementException(name + ": no more requests after line " + lineNumber);
       }
-      TraceRequest r = next;
+      TraceRequest r = Objects.requireNonNull(next); // hasNext() read it
       next = null;
       return r;
     }

@@ -214,6 +214,8 @@ public final class Workload {
   @FunctionalInterface
   public interface RequestSink {
     /**
+     * Takes one request of the workload.
+     *
      * @param original index of the original
      * @param share index into {@link WorkloadSpec#mix()}
      * @param preset the preset of that mix entry

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One finished request as the event loop hands it to the writer thread, and its formatting as an
@@ -14,13 +15,13 @@ record AccessLine(
     String method,
     String uri,
     String protocol,
-    SocketAddress remote,
-    String userAgent,
-    String requestId,
+    @Nullable SocketAddress remote,
+    @Nullable String userAgent,
+    @Nullable String requestId,
     int status,
     long bytes,
     long nanos,
-    String xCache) {
+    @Nullable String xCache) {
   /*
    * Labels follow ltsv.org's recommended set where one fits (time, host, method, uri, protocol, status,
    * size, ua, cache, reqtime_microsec as Apache's %D), plus node, upstream (the next tier's node that
@@ -38,7 +39,7 @@ record AccessLine(
    * This node's verdict: the first X-Cache entry's ("edge-1;hit, shard-2;miss" gives "hit"), or
    * null.
    */
-  static String verdict(String xCache) {
+  static @Nullable String verdict(@Nullable String xCache) {
     if (xCache == null) {
       return null;
     }
@@ -51,7 +52,7 @@ record AccessLine(
   }
 
   /** The node of the second X-Cache entry ("edge-1;miss, shard-2;hit" gives "shard-2"), or null. */
-  static String upstream(String xCache) {
+  static @Nullable String upstream(@Nullable String xCache) {
     if (xCache == null) {
       return null;
     }
@@ -66,7 +67,7 @@ record AccessLine(
     return node.isEmpty() ? null : node;
   }
 
-  static String host(SocketAddress remote) {
+  static @Nullable String host(@Nullable SocketAddress remote) {
     if (remote instanceof InetSocketAddress inet) {
       return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
     }
@@ -122,7 +123,7 @@ record AccessLine(
     out.append(value);
   }
 
-  private static void text(StringBuilder out, boolean json, String label, String value) {
+  private static void text(StringBuilder out, boolean json, String label, @Nullable String value) {
     label(out, json, label);
     if (value == null) {
       out.append(json ? "null" : "-");
@@ -185,7 +186,7 @@ record AccessLine(
           prefix += ":00"; // LocalDateTime leaves out zero seconds
         }
       }
-      int ms = (int) Math.floorMod(epochMillis, 1000);
+      int ms = Math.floorMod(epochMillis, 1000);
       out.append(prefix)
           .append('.')
           .append((char) ('0' + ms / 100))

@@ -22,6 +22,7 @@ import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,13 +73,13 @@ public final class AccessLog implements AutoCloseable {
       HttpMethod method,
       String uri,
       HttpVersion version,
-      SocketAddress remote,
-      String userAgent,
-      String requestId,
+      @Nullable SocketAddress remote,
+      @Nullable String userAgent,
+      @Nullable String requestId,
       int status,
       long bytes,
       long nanos,
-      String xCache) {}
+      @Nullable String xCache) {}
 
   private AccessLog(AccessLogSettings settings, String node, Sink sink) {
     this.settings = settings;
@@ -93,26 +94,21 @@ public final class AccessLog implements AutoCloseable {
    * The access log these settings ask for, with its writer thread started, or null when they say
    * off. A file that cannot be opened fails here, naming the key and the path.
    */
-  public static AccessLog open(AccessLogSettings settings, String node) {
+  public static @Nullable AccessLog open(AccessLogSettings settings, String node) {
     Objects.requireNonNull(node, "node");
     if (settings.format() == AccessLogSettings.Format.OFF) {
       return null;
     }
     Sink sink;
-    if (settings.file() == null) {
+    Path file = settings.file();
+    if (file == null) {
       sink = new LoggerSink();
     } else {
       try {
-        sink = new FileSink(settings.file());
+        sink = new FileSink(file);
       } catch (IOException e) {
         throw new IllegalStateException(
-            AccessLogSettings.FILE
-                + ": cannot open "
-                + settings.file()
-                + " for appending ("
-                + e
-                + ")",
-            e);
+            AccessLogSettings.FILE + ": cannot open " + file + " for appending (" + e + ")", e);
       }
     }
     return new AccessLog(settings, node, sink);
@@ -125,10 +121,10 @@ public final class AccessLog implements AutoCloseable {
       HttpMethod method,
       String uri,
       HttpVersion version,
-      SocketAddress remote,
+      @Nullable SocketAddress remote,
       HttpHeaders headers,
       int status,
-      String xCache,
+      @Nullable String xCache,
       long bodyBytes,
       long nanos) {
     if (!queue.offer(
@@ -162,6 +158,7 @@ public final class AccessLog implements AutoCloseable {
     return settings;
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // only this thread writes `written`; others read it
   private void run() {
     StringBuilder line = new StringBuilder(512);
     AccessLine.TimeText time = new AccessLine.TimeText();

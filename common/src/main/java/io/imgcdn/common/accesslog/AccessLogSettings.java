@@ -3,6 +3,7 @@ package io.imgcdn.common.accesslog;
 import io.imgcdn.common.config.Settings;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where and how a node writes its access log: one line per finished request.
@@ -17,7 +18,7 @@ import java.util.Locale;
  *       full, lines are dropped and counted (imgcdn_access_log_dropped_total), never waited for</td></tr>
  * </table>
  */
-public record AccessLogSettings(Format format, Path file, int queue) {
+public record AccessLogSettings(Format format, @Nullable Path file, int queue) {
   /*
    * Default ltsv to the logger rather than to a file: a node does not know a good directory for a file of
    * its own (tests and the demo run nodes from any working directory, and a default path would scatter

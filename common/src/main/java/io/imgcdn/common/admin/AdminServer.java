@@ -23,6 +23,7 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -130,7 +131,8 @@ public final class AdminServer implements AutoCloseable {
         try {
           return route.handler().handle(query, body);
         } catch (RuntimeException e) {
-          return CompletableFuture.completedFuture(AdminResponse.text(400, e.getMessage()));
+          return CompletableFuture.completedFuture(
+              AdminResponse.text(400, Objects.requireNonNullElse(e.getMessage(), e.toString())));
         }
       }
       return CompletableFuture.completedFuture(

@@ -31,7 +31,7 @@ public record ClusterSettings(Path file, Placement placement, Duration reloadInt
     try {
       placement = Placement.parse(raw);
     } catch (IllegalArgumentException e) {
-      s.problem("cluster.placement", e.getMessage());
+      s.problem("cluster.placement", String.valueOf(e.getMessage()));
     }
     return new ClusterSettings(
         Path.of(s.required("cluster.file")),

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,12 +36,12 @@ public final class ClusterView implements AutoCloseable {
   private final Path file;
   private final Placement placement;
   private final AtomicReference<Rings> current = new AtomicReference<>();
-  private volatile Rings previous;
+  private volatile @Nullable Rings previous;
   private volatile long changedAtNanos;
-  private volatile FileTime lastModified;
+  private volatile @Nullable FileTime lastModified;
   private volatile Consumer<Rings> onChange = r -> {};
-  private ScheduledFuture<?> poller;
-  private ScheduledExecutorService ownScheduler;
+  private @Nullable ScheduledFuture<?> poller;
+  private @Nullable ScheduledExecutorService ownScheduler;
 
   public ClusterView(Path file, Placement placement) {
     this.file = file;
@@ -171,7 +172,7 @@ public final class ClusterView implements AutoCloseable {
         version);
   }
 
-  private FileTime mtime() {
+  private @Nullable FileTime mtime() {
     try {
       return Files.getLastModifiedTime(file);
     } catch (java.io.IOException e) {

@@ -3,6 +3,7 @@ package io.imgcdn.common.cluster;
 import io.imgcdn.hashring.Node;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cluster as one cluster file lists it: the shard nodes and the origin nodes (the rings are
@@ -24,7 +25,7 @@ public record Membership(
   }
 
   /** The admin address (host:port) the cluster file gives for node {@code id}, or null. */
-  public String adminAddress(String id) {
+  public @Nullable String adminAddress(String id) {
     return admin.get(id);
   }
 }

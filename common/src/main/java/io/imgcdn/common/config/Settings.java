@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The key/value settings of one node: a properties file plus command-line overrides, read through
@@ -55,7 +56,7 @@ public final class Settings {
   }
 
   /** The file's properties (when given), then each override, later ones winning. */
-  public static Settings load(Path file, Map<String, String> overrides) {
+  public static Settings load(@Nullable Path file, Map<String, String> overrides) {
     Map<String, String> merged = new LinkedHashMap<>();
     if (file != null) {
       Properties properties = new Properties();
@@ -100,9 +101,14 @@ public final class Settings {
   }
 
   public String string(String key, String defaultValue) {
-    understood.add(key);
-    String value = values.get(key);
+    String value = raw(key);
     return value == null ? defaultValue : value;
+  }
+
+  /** The key's value as written, or null when it is absent; the key counts as understood. */
+  private @Nullable String raw(String key) {
+    understood.add(key);
+    return values.get(key);
   }
 
   /**
@@ -117,7 +123,7 @@ public final class Settings {
   }
 
   public int integer(String key, int defaultValue, int min, int max) {
-    String raw = string(key, null);
+    String raw = raw(key);
     if (raw == null) {
       return defaultValue;
     }
@@ -139,7 +145,7 @@ public final class Settings {
   }
 
   public boolean bool(String key, boolean defaultValue) {
-    String raw = string(key, null);
+    String raw = raw(key);
     if (raw == null) {
       return defaultValue;
     }
@@ -269,7 +275,8 @@ public final class Settings {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
           };
-      d.toNanos(); // callers hand durations to timers in nanos: beyond ~292 years that throws too
+      // Callers hand durations to timers in nanos: beyond ~292 years toNanos throws too.
+      var _ = d.toNanos();
       return d;
     } catch (ArithmeticException e) {
       // Found by SettingsFuzzTest: "9223372036854775807d" overflowed in ofDays, "92036854775807h"

@@ -47,7 +47,7 @@ public final class HttpDates {
     long second = millis / 1000;
     Stamp s = current;
     if (s.second != second) {
-      s = new Stamp(second, DateFormatter.format(new Date(second * 1000)));
+      s = new Stamp(second, format(second));
       current = s;
     }
     return s.value;
@@ -59,6 +59,7 @@ public final class HttpDates {
   }
 
   /** {@code epochSecond} as an IMF-fixdate, e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+  @SuppressWarnings("JavaUtilDate") // Netty's DateFormatter writes IMF-fixdate from a Date only
   public static String format(long epochSecond) {
     return DateFormatter.format(new Date(Math.multiplyExact(epochSecond, 1000L)));
   }

@@ -15,6 +15,8 @@ public enum Protocol {
   HTTP_3("h3", new HttpVersion("HTTP", 3, 0, true));
 
   private final String label;
+
+  @SuppressWarnings("ImmutableEnumChecker") // Netty's HttpVersion is immutable, only not annotated
   private final HttpVersion version;
 
   Protocol(String label, HttpVersion version) {

@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The metrics of one node, in one registry of its own (several nodes may share a JVM, as in the
@@ -32,7 +33,7 @@ public final class NodeMetrics implements AutoCloseable {
   private final Map<String, Counter> statuses = new ConcurrentHashMap<>();
   private final Counter bytesSent;
   private final Timer latency;
-  private JvmGcMetrics gc;
+  private @Nullable JvmGcMetrics gc;
 
   public NodeMetrics(String tier, String node) {
     this.tier = tier;

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +33,9 @@ public final class NodeRuntime implements AutoCloseable {
   private final NodeMetrics metrics;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
-  private final AccessLog accessLog;
-  private HttpServer serving;
-  private AdminServer admin;
+  private final @Nullable AccessLog accessLog;
+  private @Nullable HttpServer serving;
+  private @Nullable AdminServer admin;
 
   private NodeRuntime(NodeSettings node, String tier, int ioThreads) {
     this.node = node;
@@ -69,7 +70,7 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   /** The access log every serving handler of this node writes to, or null when it is off. */
-  public AccessLog accessLog() {
+  public @Nullable AccessLog accessLog() {
     return accessLog;
   }
 
@@ -132,7 +133,7 @@ public final class NodeRuntime implements AutoCloseable {
    * This node's verdict: the first entry of an X-Cache chain ("edge-1;hit, ..." gives "hit"),
    * "none" without one. Every tier's request metrics are labelled with it.
    */
-  public static String verdict(String chain) {
+  public static String verdict(@Nullable String chain) {
     if (chain == null) {
       return "none";
     }
@@ -145,11 +146,19 @@ public final class NodeRuntime implements AutoCloseable {
   }
 
   public int port() {
-    return serving.port();
+    HttpServer s = serving;
+    if (s == null) {
+      throw new IllegalStateException("not serving yet: call serve() first");
+    }
+    return s.port();
   }
 
   public int adminPort() {
-    return admin.port();
+    AdminServer a = admin;
+    if (a == null) {
+      throw new IllegalStateException("not serving yet: call serve() first");
+    }
+    return a.port();
   }
 
   /** Stops accepting, lets in-flight requests finish (up to 5 seconds), then frees everything. */

@@ -123,7 +123,7 @@ class StreamRequestHandlerTest {
   void answerCompletedLater_writtenWhenReady_discardedAfterAReset() {
     EmbeddedChannel channel = stream();
     channel.writeInbound(request("GET", "/later.jpg"));
-    assertThat((Object) channel.readOutbound()).isNull();
+    assertThat(channel.<Object>readOutbound()).isNull();
     later.complete(ObjectServerHandlerTest.ok(BODY));
     assertThat(read(channel).data()).isEqualTo(BODY);
     assertFalse(channel.finishAndReleaseAll());

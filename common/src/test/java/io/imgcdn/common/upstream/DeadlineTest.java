@@ -24,7 +24,7 @@ class DeadlineTest {
   void of_headerBelowTheLimit_headerLessTheMargin() {
     Deadline d = of("1850", Duration.ofSeconds(25));
     assertThat(d.givenMillis()).isEqualTo(1850 - Deadline.ANSWER_MARGIN.toMillis());
-    now.addAndGet(Duration.ofMillis(1000).toNanos());
+    now.addAndGet(Duration.ofSeconds(1).toNanos());
     assertThat(d.left()).isEqualTo(Duration.ofMillis(750));
     assertThat(d.spent()).isFalse();
     now.addAndGet(Duration.ofMillis(750).toNanos());

@@ -68,7 +68,7 @@ class DeadlineBudgetTest {
 
   private Timed get(String base, String path, String deadline) throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120));
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(2));
     if (deadline != null) {
       b.header("X-Imgcdn-Deadline", deadline);
     }
@@ -335,7 +335,7 @@ class DeadlineBudgetTest {
       pending.add(
           http.sendAsync(
                   HttpRequest.newBuilder(URI.create(cluster.edgeUrl() + "/large/k" + i + ".bin"))
-                      .timeout(Duration.ofSeconds(120))
+                      .timeout(Duration.ofMinutes(2))
                       .build(),
                   timed)
               .whenComplete((r, e) -> millis[n] = (System.nanoTime() - start) / 1_000_000));

@@ -507,7 +507,7 @@ final class FaultCluster implements AutoCloseable {
               "http://" + shardHost(owner) + ":" + shards.get(owner).port() + objects.path(k));
       HttpResponse<byte[]> r =
           http.send(
-              HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(120)).build(),
+              HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofMinutes(2)).build(),
               HttpResponse.BodyHandlers.ofByteArray());
       if (r.statusCode() != 200) {
         throw new IllegalStateException(

@@ -43,7 +43,7 @@ final class FaultProxy implements AutoCloseable {
     record Delay(Duration delay) implements Mode {}
 
     /** Answer with {@code status} (500, 503, ...) and an S3 error body, then close. */
-    record Error(int status) implements Mode {}
+    record ErrorStatus(int status) implements Mode {}
 
     /** Reset the connection (RST) without answering. */
     record Reset() implements Mode {}
@@ -133,7 +133,7 @@ final class FaultProxy implements AutoCloseable {
         requests.incrementAndGet();
         Mode m = mode;
         switch (m) {
-          case Mode.Error e -> {
+          case Mode.ErrorStatus e -> {
             answerError(client.getOutputStream(), e.status());
             return;
           }

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -88,7 +89,7 @@ class S3FaultTest {
               "%s: %s %s",
               warm.path(k),
               r.headers().firstValue("X-Cache"),
-              r.statusCode() == 200 ? "" : new String(r.body()))
+              r.statusCode() == 200 ? "" : new String(r.body(), StandardCharsets.UTF_8))
           .isEqualTo(200);
     }
 
@@ -104,7 +105,7 @@ class S3FaultTest {
       FaultProxy.Mode[] modes = {
         new FaultProxy.Mode.Pass(),
         new FaultProxy.Mode.Delay(S3_DELAY),
-        new FaultProxy.Mode.Error(503),
+        new FaultProxy.Mode.ErrorStatus(503),
         new FaultProxy.Mode.Reset(),
         new FaultProxy.Mode.Pass()
       };

@@ -45,7 +45,7 @@ class ShardNetnsTest {
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration SLACK = Duration.ofSeconds(10);
-  private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(3);
   private static final String[] PHASES = {
     "healthy", "loss " + LOSS_PERCENT + "%", "healed", "partitioned", "healed again"
   };

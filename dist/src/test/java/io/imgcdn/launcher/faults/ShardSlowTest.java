@@ -50,7 +50,7 @@ class ShardSlowTest {
   private static final Duration DEADLINE = Duration.ofSeconds(20);
   private static final Duration VICTIM_DELAY = Duration.ofSeconds(60);
   private static final Duration SLACK = Duration.ofSeconds(10);
-  private static final Duration PHASE_TIMEOUT = Duration.ofSeconds(180);
+  private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(3);
   private static final int ATTEMPTS = 2;
   private static final String[] PHASES = {
     "healthy", "slow", "healed", "partitioned", "healed again"

@@ -2,6 +2,7 @@ package io.imgcdn.edge.cache;
 
 import com.github.benmanes.caffeine.cache.Policy;
 import java.util.Iterator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A frequency filter in front of the index (see {@link Admission}): counts every request of every
@@ -52,8 +53,8 @@ final class AdmissionFilter {
 
   private final Admission mode;
   private final Sketch sketch;
-  private final Sketch shortSketch;
-  private final MemoryJudge judge;
+  private final @Nullable Sketch shortSketch; // ADAPTIVE only
+  private final @Nullable MemoryJudge judge; // ADAPTIVE only
 
   AdmissionFilter(Admission mode, long maxBytes) {
     if (mode == Admission.TINYLFU) {
@@ -95,17 +96,20 @@ final class AdmissionFilter {
 
   /** The estimated requests of {@code key} in the short history (ADAPTIVE only). */
   int shortFrequency(String key) {
+    if (shortSketch == null) {
+      throw new IllegalStateException("no short history: mode " + mode + " (expected: ADAPTIVE)");
+    }
     return shortSketch.frequency(key.hashCode());
   }
 
   /** The judge of an ADAPTIVE filter, else null. */
-  MemoryJudge judge() {
+  @Nullable MemoryJudge judge() {
     return judge;
   }
 
   /**
-   * Whether a candidate of {@code weight} should enter an index of {@code maxWeight} now holding
-   * {@code weighted}, given its eviction policy.
+   * Whether a candidate of {@code weight} should enter an index of {@code maxWeight}, given its
+   * {@code eviction} policy (which knows the weight the index holds now).
    */
   boolean admits(
       String key, long weight, Policy.Eviction<String, CachedObject> eviction, long maxWeight) {

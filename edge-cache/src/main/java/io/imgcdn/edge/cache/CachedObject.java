@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One object held in memory: its body in one off-heap buffer, preceded by its response header lines
@@ -69,7 +70,7 @@ public final class CachedObject {
 
   private final String upstreamChain;
   private final Runnable onFree;
-  private final String[] representationKeys;
+  private final String @Nullable [] representationKeys; // markers only
 
   @SuppressWarnings("unused") // through REFS
   private volatile int refs = 1;
@@ -110,7 +111,7 @@ public final class CachedObject {
       String vary,
       String upstreamChain,
       Runnable onFree,
-      String[] representationKeys) {
+      String @Nullable [] representationKeys) {
     this.representationKeys = representationKeys;
     this.vary = vary;
     this.stored = stored;
@@ -129,6 +130,7 @@ public final class CachedObject {
    * representation of the request's AcceptClass" (docs/EDGE.md, "Format negotiation"). No body, no
    * off-heap memory.
    */
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   static CachedObject newMarker(String key) {
     AcceptClass[] classes = AcceptClass.values();
     String[] keys = new String[classes.length];
@@ -144,7 +146,11 @@ public final class CachedObject {
   }
 
   /** For a marker: the key of {@code accept}'s representation, {@code accept.key(key)}. */
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   public String representationKey(AcceptClass accept) {
+    if (representationKeys == null) {
+      throw new IllegalStateException("not a marker entry");
+    }
     return representationKeys[accept.ordinal()];
   }
 
@@ -276,7 +282,7 @@ public final class CachedObject {
         String etag,
         String lastModified,
         String cacheControl,
-        String vary,
+        @Nullable String vary,
         int bodyBytes,
         Runnable onFree,
         Runnable onDone) {

@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The edge's memory cache: an index on the heap (Caffeine, W-TinyLFU, bounded by bytes) of {@link
@@ -46,7 +47,7 @@ public final class EdgeCache implements AutoCloseable {
   private final AtomicLong filling = new AtomicLong();
   private final long fillLimit;
   private final Admission admission;
-  private final AdmissionFilter filter;
+  private final @Nullable AdmissionFilter filter; // null for TINYLFU
 
   /** A cache with Caffeine's admission alone ({@link Admission#TINYLFU}). */
   public EdgeCache(long maxBytes, long maxObjectBytes) {
@@ -79,8 +80,8 @@ public final class EdgeCache implements AutoCloseable {
             .weigher((String k, CachedObject v) -> v.weight())
             .executor(Runnable::run)
             .removalListener(
-                (String k,
-                    CachedObject v,
+                (@Nullable String k,
+                    @Nullable CachedObject v,
                     com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
                   if (v != null) {
                     v.release();
@@ -91,7 +92,7 @@ public final class EdgeCache implements AutoCloseable {
   }
 
   /** The object stored under {@code key} with a reference the caller must release, or null. */
-  public CachedObject acquire(String key) {
+  public @Nullable CachedObject acquire(String key) {
     CachedObject found = index.getIfPresent(key);
     if (found == null || !found.tryRetain()) {
       return null;
@@ -116,12 +117,12 @@ public final class EdgeCache implements AutoCloseable {
    * object's worth): a burst of slow misses must not reserve unbounded memory before any of it is
    * admitted. The caller then relays the object without storing it.
    */
-  public CachedObject.Builder tryBuilder(
+  public CachedObject.@Nullable Builder tryBuilder(
       String contentType,
       String etag,
       String lastModified,
       String cacheControl,
-      String vary,
+      @Nullable String vary,
       int bodyBytes) {
     if (!admissible(bodyBytes)) {
       throw new IllegalArgumentException(
@@ -156,7 +157,7 @@ public final class EdgeCache implements AutoCloseable {
       String etag,
       String lastModified,
       String cacheControl,
-      String vary,
+      @Nullable String vary,
       int bodyBytes) {
     CachedObject.Builder b =
         tryBuilder(contentType, etag, lastModified, cacheControl, vary, bodyBytes);
@@ -217,7 +218,7 @@ public final class EdgeCache implements AutoCloseable {
    * the representation for the request's Accept header (parsed only then). With a reference the
    * caller must release, or null.
    */
-  public CachedObject acquire(String key, CharSequence acceptHeader) {
+  public @Nullable CachedObject acquire(String key, CharSequence acceptHeader) {
     CachedObject found = acquire(key);
     if (found == null || !found.marker()) {
       return found;
@@ -233,7 +234,7 @@ public final class EdgeCache implements AutoCloseable {
   }
 
   /** The filter of a filtering admission policy, else null (tests). */
-  AdmissionFilter admissionFilter() {
+  @Nullable AdmissionFilter admissionFilter() {
     return filter;
   }
 

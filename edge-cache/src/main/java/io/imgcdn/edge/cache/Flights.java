@@ -3,6 +3,7 @@ package io.imgcdn.edge.cache;
 import io.imgcdn.common.http.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +38,7 @@ public final class Flights {
       Flight existing = inFlight.get(key);
       if (existing == null) {
         Flight mine = new Flight(key);
-        Waiter leader = mine.add(true);
+        Waiter leader = Objects.requireNonNull(mine.add(true)); // not published: still open
         existing = inFlight.putIfAbsent(key, mine);
         if (existing == null) {
           return new Join(mine, leader);
@@ -57,7 +58,10 @@ public final class Flights {
    */
   public @Nullable Join joinIfOpen(String key) {
     Flight existing = inFlight.get(key);
-    Waiter w = existing == null ? null : existing.add(false);
+    if (existing == null) {
+      return null;
+    }
+    Waiter w = existing.add(false);
     return w == null ? null : new Join(existing, w);
   }
 
@@ -90,7 +94,7 @@ public final class Flights {
       return key;
     }
 
-    private synchronized Waiter add(boolean leader) {
+    private synchronized @Nullable Waiter add(boolean leader) {
       if (closed) {
         return null;
       }

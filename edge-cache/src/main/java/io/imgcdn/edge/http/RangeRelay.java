@@ -136,7 +136,7 @@ final class RangeRelay implements Response {
     h.set(upstreamHead.headers());
     // Hop-by-hop lines are the shard connection's, not this one's (RFC 9110 section 7.6.1).
     h.remove(HttpHeaderNames.CONNECTION);
-    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove("Keep-Alive");
     h.remove(HttpHeaderNames.TRANSFER_ENCODING);
     h.set(HttpHeaderNames.DATE, HttpDates.now());
     h.set(ObjectResponses.X_CACHE, chain);

@@ -55,11 +55,14 @@ final class StreamedResponse implements Response {
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  @SuppressWarnings("UnnecessaryLambda") // one Runnable for every schedule, not one per schedule
   private final Runnable drainTask =
       () -> {
         drainScheduled.set(false);
         drain();
       };
+
   private volatile ResponseChannel out;
   private volatile boolean left;
   // blocked time, written on the client loop, read by the relay's laggard check:
@@ -339,6 +342,7 @@ final class StreamedResponse implements Response {
     }
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // written on the client's event loop only
   private void setBlocked(boolean b) {
     if (blocked != b) {
       blocked = b;

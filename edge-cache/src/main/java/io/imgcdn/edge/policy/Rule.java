@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,6 +50,13 @@ public final class Rule {
     this.activeLines = encode(headers, true);
   }
 
+  /**
+   * One of the three settings {@code values} holds for every rule (the global one's by default).
+   */
+  private static String setting(Map<String, String> values, String name) {
+    return Objects.requireNonNull(values.get(name), name);
+  }
+
   static Rule of(
       Settings s,
       String keyPrefix,
@@ -57,7 +65,7 @@ public final class Rule {
       Map<String, String> extraHeaders,
       String csp,
       ResponsePolicy.MediaTypes types) {
-    String origin = values.get("allow-origin").strip();
+    String origin = setting(values, "allow-origin").strip();
     if (!origin.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       s.problem(keyPrefix + "allow-origin", "'" + origin + "' (expected: *, an origin, or empty)");
       origin = "*";
@@ -72,7 +80,7 @@ public final class Rule {
     }
     headers.putAll(extraHeaders);
     List<String> referers = new ArrayList<>();
-    for (String r : values.get("referers").split(",")) {
+    for (String r : setting(values, "referers").split(",")) {
       String host = r.strip().toLowerCase(Locale.ROOT);
       if (host.isEmpty()) {
         continue;
@@ -88,7 +96,7 @@ public final class Rule {
       }
       referers.add(host);
     }
-    String empty = values.get("empty-referer").strip().toLowerCase(Locale.ROOT);
+    String empty = setting(values, "empty-referer").strip().toLowerCase(Locale.ROOT);
     if (!empty.isEmpty() && !empty.equals("allow") && !empty.equals("deny")) {
       s.problem(keyPrefix + "empty-referer", "'" + empty + "' (expected: allow or deny)");
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Active health checks: every interval, each shard of the cluster file gets a {@code HEAD} of
@@ -41,7 +42,7 @@ public final class HealthProber implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private final java.util.concurrent.ConcurrentHashMap<String, Boolean> lastResults =
       new java.util.concurrent.ConcurrentHashMap<>();
-  private ScheduledFuture<?> task;
+  private @Nullable ScheduledFuture<?> task; // set by start
 
   public HealthProber(
       ClusterView cluster, NodeHealth health, UpstreamClient client, Duration timeout) {
@@ -76,7 +77,7 @@ public final class HealthProber implements AutoCloseable {
    * The outcome of the last probe of {@code nodeId} that completed: true up, false down, null none
    * yet.
    */
-  public Boolean lastResult(String nodeId) {
+  public @Nullable Boolean lastResult(String nodeId) {
     return lastResults.get(nodeId);
   }
 

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,10 +42,10 @@ public final class ConnectionTap implements Tier, ResponseObserver {
   private final ResponseObserver next;
   private final TierCounters tiers;
   private final TopKeys topKeys;
-  private final Object[] answers;
-  private final String[] keys;
+  private final @Nullable Object[] answers;
+  private final @Nullable String[] keys;
   private int nextSlot;
-  private TopKeys.Summary summary;
+  private TopKeys.@Nullable Summary summary; // on the first response
 
   ConnectionTap(
       Tier tier, ResponseObserver next, TierCounters tiers, TopKeys topKeys, int maxPipelined) {
@@ -69,7 +70,7 @@ public final class ConnectionTap implements Tier, ResponseObserver {
   }
 
   @Override
-  public Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+  public @Nullable Response preflight(String requestTarget, HttpHeaders requestHeaders) {
     return tier.preflight(requestTarget, requestHeaders);
   }
 
@@ -79,12 +80,12 @@ public final class ConnectionTap implements Tier, ResponseObserver {
   }
 
   @Override
-  public ImageUrl rewrite(String path) {
+  public @Nullable ImageUrl rewrite(String path) {
     return tier.rewrite(path);
   }
 
   @Override
-  public Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+  public @Nullable Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
     Response hit = tier.fastPath(requestTarget, requestHeaders);
     if (hit != null) {
       remember(hit, requestTarget); // the edge answers only targets equal to their key here
@@ -130,7 +131,7 @@ public final class ConnectionTap implements Tier, ResponseObserver {
   /**
    * The key of {@code response} if the tier produced it on this connection; forgets the pairing.
    */
-  private String take(Response response) {
+  private @Nullable String take(Response response) {
     // Oldest first: responses finish in request order, so the match is usually the first one looked
     // at.
     for (int n = 0, i = nextSlot;

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The edge's status page on its admin port: {@code GET /status} (HTML for people) and {@code GET
@@ -69,7 +70,7 @@ public final class EdgeStatus implements AutoCloseable {
   private final RingShares shares = new RingShares(RingShares.SAMPLES);
   private final Instant started = Instant.now();
   private final String version = version();
-  private ScheduledFuture<?> rotation;
+  private @Nullable ScheduledFuture<?> rotation; // set by start
 
   /**
    * @param executor renders pages and ends top-key windows (a scheduler of the node's, not an event
@@ -135,7 +136,7 @@ public final class EdgeStatus implements AutoCloseable {
   }
 
   /** 0 when absent; the admin port answers 400 with the message when the value is not 1..3600. */
-  private static int refreshSeconds(List<String> values) {
+  private static int refreshSeconds(@Nullable List<String> values) {
     if (values == null || values.isEmpty()) {
       return 0;
     }
@@ -208,6 +209,7 @@ public final class EdgeStatus implements AutoCloseable {
         prober.failures());
   }
 
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   private List<StatusReport.TierRow> tierRows() {
     List<StatusReport.TierRow> rows = new ArrayList<>();
     TierCounters.Verdict[] verdicts = TierCounters.Verdict.values();
@@ -230,6 +232,7 @@ public final class EdgeStatus implements AutoCloseable {
   }
 
   /** hit / (hit + miss + coalesced + stale): errors and unknown verdicts are neither. */
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   private static double hitRatio(long[] byVerdict) {
     long hit = byVerdict[TierCounters.Verdict.HIT.ordinal()];
     long lookups =

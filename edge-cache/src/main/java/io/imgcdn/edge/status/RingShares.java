@@ -5,6 +5,7 @@ import io.imgcdn.hashring.NodeLocator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Each member's share of the key space on a ring, estimated by asking the ring for the owner of a
@@ -23,7 +24,7 @@ final class RingShares {
   static final int SAMPLES = 100_000;
 
   private final int samples;
-  private NodeLocator computedFor;
+  private @Nullable NodeLocator computedFor;
   private Map<String, Double> shares = Map.of();
 
   RingShares(int samples) {
@@ -52,7 +53,7 @@ final class RingShares {
       counts.put(n.id(), new int[1]);
     }
     for (int i = 0; i < samples; i++) {
-      counts.get(ring.owner("/status/sample/" + i).id())[0]++;
+      counts.computeIfAbsent(ring.owner("/status/sample/" + i).id(), id -> new int[1])[0]++;
     }
     Map<String, Double> out = new HashMap<>();
     counts.forEach((id, c) -> out.put(id, (double) c[0] / samples));

@@ -79,6 +79,7 @@ final class StatusJson {
     j.append("]}");
   }
 
+  @SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
   private static void tier(StringBuilder j, StatusReport.TierRow row) {
     field(j, row.tier()).append('{');
     TierCounters.Verdict[] verdicts = TierCounters.Verdict.values();

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
  * response the edge sends: the edge's own verdict for every request, and the verdicts the shard and
  * origin tiers put in the chain for every request this edge fetched from a shard.
  */
+@SuppressWarnings("EnumOrdinal") // indexes an in-memory array, as EnumMap does; never stored
 final class TierCounters {
   /*
    * What counts as one upstream response: the chain of a response whose edge verdict is "miss" (the one

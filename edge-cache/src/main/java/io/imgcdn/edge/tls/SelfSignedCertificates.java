@@ -41,6 +41,7 @@ public final class SelfSignedCertificates {
     /** RSA 2048. */
     RSA("-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA");
 
+    @SuppressWarnings("ImmutableEnumChecker") // List.of is unmodifiable; Guava is not a dependency
     private final List<String> arguments;
 
     KeyType(String... arguments) {

@@ -43,6 +43,7 @@ class EdgeCacheTest {
   }
 
   @Test
+  @SuppressWarnings("StringConcatToTextBlock") // CRLF line ends read better as \r\n than as \r
   void headAndBody_storedHead_isEncodedHeaderLinesThenBody() {
     try (EdgeCache cache = new EdgeCache(1 << 20, 1 << 20)) {
       CachedObject o = object(cache, 7, 10);

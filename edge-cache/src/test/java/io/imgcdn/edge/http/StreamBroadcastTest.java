@@ -225,6 +225,7 @@ class StreamBroadcastTest {
     }
 
     @Override
+    @SuppressWarnings("NonAtomicVolatileUpdate") // called on `loop` only, as a channel's writes are
     public void write(Object httpObject) {
       if (httpObject instanceof HttpContent c) {
         written += c.content().readableBytes();

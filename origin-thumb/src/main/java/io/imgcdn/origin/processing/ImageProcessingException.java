@@ -2,6 +2,7 @@ package io.imgcdn.origin.processing;
 
 import io.imgcdn.origin.options.OutputFormat;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thumbnail job that failed, with the HTTP status and a safe public one-line message: 415 not an
@@ -19,7 +20,7 @@ public final class ImageProcessingException extends Exception {
   private final String publicMessage;
 
   private ImageProcessingException(
-      int status, String publicMessage, String detail, Throwable cause) {
+      int status, String publicMessage, String detail, @Nullable Throwable cause) {
     super(detail, cause);
     this.status = status;
     this.publicMessage = Objects.requireNonNull(publicMessage, "publicMessage");
@@ -35,9 +36,30 @@ public final class ImageProcessingException extends Exception {
     return new ImageProcessingException(422, publicMessage, detail, null);
   }
 
-  /** 422: the source is corrupt or truncated. */
-  public static ImageProcessingException corrupt(String detail, Throwable cause) {
-    return new ImageProcessingException(422, "Image is corrupt or truncated", detail, cause);
+  /**
+   * 422: the source is corrupt or truncated; {@code problem} names what is wrong in a few words (a
+   * decoder's own message is fine: it says nothing of the server), {@code detail} is for the log.
+   */
+  public static ImageProcessingException corrupt(
+      String problem, String detail, @Nullable Throwable cause) {
+    return new ImageProcessingException(
+        422, "Image is corrupt or truncated: " + oneLine(problem), detail, cause);
+  }
+
+  /** The first line of {@code text}, printable ASCII only, at most 160 characters. */
+  static String oneLine(String text) {
+    StringBuilder sb = new StringBuilder(Math.min(text.length(), 160));
+    for (int i = 0; i < text.length() && sb.length() < 160; i++) {
+      char c = text.charAt(i);
+      if (c == '\n' || c == '\r') {
+        if (!sb.isEmpty()) {
+          break;
+        }
+      } else {
+        sb.append(c >= 0x20 && c < 0x7F ? c : '?');
+      }
+    }
+    return sb.isEmpty() ? "unreadable" : sb.toString().strip();
   }
 
   /** 406: this engine cannot write {@code format}. */
@@ -56,7 +78,7 @@ public final class ImageProcessingException extends Exception {
   }
 
   /** 500: a failure that is the engine's fault, not the source's. */
-  public static ImageProcessingException internal(String detail, Throwable cause) {
+  public static ImageProcessingException internal(String detail, @Nullable Throwable cause) {
     return new ImageProcessingException(500, "Internal image processing error", detail, cause);
   }
 

@@ -95,21 +95,14 @@ final class Libvips {
   /** The native "eval" signal handler: void (VipsImage*, VipsProgress*, void* deadline). */
   final MemorySegment evalCallback;
 
-  private static volatile Optional<Libvips> instance;
+  /** Loads on first use: the JVM runs a class's initialiser once, whichever thread asks first. */
+  private static final class Holder {
+    static final Optional<Libvips> INSTANCE = tryLoad();
+  }
 
   /** The library, loaded and initialised once; empty if libvips is not installed or fails. */
   static Optional<Libvips> load() {
-    Optional<Libvips> loaded = instance;
-    if (loaded == null) {
-      synchronized (Libvips.class) {
-        loaded = instance;
-        if (loaded == null) {
-          loaded = tryLoad();
-          instance = loaded;
-        }
-      }
-    }
-    return loaded;
+    return Holder.INSTANCE;
   }
 
   /** Why loading failed, when it did (for the start-up log). */
@@ -291,7 +284,7 @@ final class Libvips {
       if (System.currentTimeMillis() >= block.get(JAVA_LONG, 0)) {
         block.set(JAVA_LONG, 8, 1L);
         MemorySegment computing = progress.reinterpret(ADDRESS.byteSize()).get(ADDRESS, 0);
-        Libvips vips = instance.orElseThrow();
+        Libvips vips = load().orElseThrow(); // loaded: this callback is registered after load
         vips.imageSetKill.invokeExact(computing, 1);
         vips.imageSetKill.invokeExact(image, 1);
       }

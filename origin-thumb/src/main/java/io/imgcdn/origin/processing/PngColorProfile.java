@@ -13,6 +13,7 @@ import java.util.zip.Inflater;
 import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
+import org.jspecify.annotations.Nullable;
 import org.w3c.dom.NodeList;
 
 /**
@@ -78,7 +79,7 @@ final class PngColorProfile {
     colour.setRect(converted);
   }
 
-  private static byte[] inflate(byte[] compressed) {
+  private static byte @Nullable [] inflate(byte[] compressed) {
     Inflater inflater = new Inflater();
     try {
       inflater.setInput(compressed);

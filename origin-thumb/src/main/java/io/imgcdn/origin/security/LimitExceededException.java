@@ -1,5 +1,7 @@
 package io.imgcdn.origin.security;
 
+import java.util.Objects;
+
 /**
  * A source or request that exceeds an {@link ImageLimits} bound. The message names the measured
  * value and the limit only, so it is safe to send to clients.
@@ -10,5 +12,10 @@ public final class LimitExceededException extends Exception {
 
   LimitExceededException(String message) {
     super(message);
+  }
+
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage()); // set by the only constructor
   }
 }

@@ -3,6 +3,7 @@ package io.imgcdn.origin.source;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A circuit breaker in front of S3: after a run of consecutive S3 timeouts it refuses calls at once
@@ -78,7 +79,7 @@ public final class S3Breaker {
   }
 
   /** A permit for one call to S3, or null when the breaker refuses it (open, or probing). */
-  public synchronized Permit tryAcquire() {
+  public synchronized @Nullable Permit tryAcquire() {
     switch (state) {
       case CLOSED -> {
         return CALL;

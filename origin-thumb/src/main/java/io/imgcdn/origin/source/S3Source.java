@@ -171,7 +171,10 @@ public final class S3Source implements AutoCloseable {
 
   /** The object's length from S3's Content-Range ("bytes 0-99/1234"), else the body's. */
   static long totalLength(@Nullable String contentRange, long bodyLength) {
-    int slash = contentRange == null ? -1 : contentRange.lastIndexOf('/');
+    if (contentRange == null) {
+      return bodyLength;
+    }
+    int slash = contentRange.lastIndexOf('/');
     if (slash < 0) {
       return bodyLength;
     }

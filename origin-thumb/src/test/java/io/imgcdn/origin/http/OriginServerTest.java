@@ -89,10 +89,41 @@ class OriginServerTest extends OriginServerHarness {
     assertThat(rejected).allMatch(r -> r.headers().firstValue("Retry-After").isPresent());
     assertThat(rejected)
         .as("names the node and the cause")
-        .allMatch(r -> new String(r.body()).equals("origin-1: resize queue full\n"));
+        .allMatch(
+            r ->
+                new String(r.body(), StandardCharsets.UTF_8)
+                    .equals("origin-1: resize queue full\n"));
     assertThat(responses).allMatch(r -> r.statusCode() == 200 || r.statusCode() == 503);
     assertThat(responses.stream().filter(r -> r.statusCode() == 200))
         .hasSizeGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void damagedSource_422NamingTheProblem_shortLifetimeNeverImmutable() throws Exception {
+    start(Map.of());
+    byte[] good = jpeg(600, 400);
+    s3.put("d/cut.jpg", java.util.Arrays.copyOf(good, good.length * 2 / 3), "image/jpeg");
+    HttpResponse<byte[]> r = get("/v/w600/d/cut.jpg").join();
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8))
+        .startsWith("Image is corrupt or truncated: ");
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("public, max-age=60");
+    // Other 4xx get the same short lifetime; a good variant stays immutable.
+    HttpResponse<byte[]> unknown = get("/v/nope/d/cut.jpg").join();
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.headers().firstValue("Cache-Control")).hasValue("public, max-age=60");
+    s3.put("d/good.jpg", good, "image/jpeg");
+    assertThat(get("/v/w150/d/good.jpg").join().headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+  }
+
+  @Test
+  void errorMaxAgeZero_errorsNoStore() throws Exception {
+    start(Map.of("origin.error-max-age", "0s"));
+    s3.put("d/text.jpg", "not a picture".getBytes(StandardCharsets.US_ASCII), "image/jpeg");
+    HttpResponse<byte[]> r = get("/v/w150/d/text.jpg").join();
+    assertThat(r.statusCode()).isEqualTo(415);
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
   }
 
   @Test
@@ -101,7 +132,8 @@ class OriginServerTest extends OriginServerHarness {
     s3.put("l/huge.bin", new byte[300_000], "image/jpeg");
     HttpResponse<byte[]> r = get("/v/w150/l/huge.bin").join();
     assertThat(r.statusCode()).isEqualTo(422);
-    assertThat(new String(r.body())).contains("original is 300000 bytes (limit 65536)");
+    assertThat(new String(r.body(), StandardCharsets.UTF_8))
+        .contains("original is 300000 bytes (limit 65536)");
     assertThat(get("/l/huge.bin").join().statusCode()).isEqualTo(422);
   }
 
@@ -110,10 +142,12 @@ class OriginServerTest extends OriginServerHarness {
     start(Map.of());
     HttpResponse<byte[]> missing = get("/nothing/here.jpg").join();
     assertThat(missing.statusCode()).isEqualTo(404);
-    assertThat(new String(missing.body())).isEqualTo("no such object: nothing/here.jpg\n");
+    assertThat(new String(missing.body(), StandardCharsets.UTF_8))
+        .isEqualTo("no such object: nothing/here.jpg\n");
     HttpResponse<byte[]> adHoc = get("/t/AAAAAAAAAAAAAAAA/w=100/c/one.jpg").join();
     assertThat(adHoc.statusCode()).isEqualTo(403);
-    assertThat(new String(adHoc.body())).contains("signed URLs are disabled");
+    assertThat(new String(adHoc.body(), StandardCharsets.UTF_8))
+        .contains("signed URLs are disabled");
   }
 
   @Test

@@ -142,7 +142,7 @@ final class ChunkFills {
                     "origin tier answered " + r.status() + " for chunk " + index);
               }
               // The original changed or went since this copy was stored: the copy is over.
-              var unused = store.delete(ShardTier.storeKey(url));
+              var _ = store.delete(ShardTier.storeKey(url));
               throw new CompletionException(
                   new ChunkUnavailableException(
                       LogSafe.key(ShardTier.storeKey(url))

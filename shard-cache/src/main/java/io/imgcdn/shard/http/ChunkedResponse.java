@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -126,7 +127,11 @@ final class ChunkedResponse implements Response {
       if (decision.sendsRepresentation()) {
         r =
             new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1, decision.status(), Unpooled.EMPTY_BUFFER, false);
+                HttpVersion.HTTP_1_1,
+                decision.status(),
+                Unpooled.EMPTY_BUFFER,
+                DefaultHttpHeadersFactory.headersFactory().withValidation(false),
+                DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
         representationHeaders(r.headers(), decision, length);
         StoredResponse.common(r, vary, xCache);
       } else {

@@ -459,7 +459,7 @@ public final class ShardTier implements Tier {
       // A peer answers from its store: a Range of its first chunk (a small original's whole).
       headers.set(HttpHeaderNames.RANGE, chunks.firstChunkRange());
     }
-    return fromPreviousOwner(url, accept, headers, deadline)
+    return fromPreviousOwner(url, headers, deadline)
         .thenCompose(
             handed ->
                 handed.isPresent()
@@ -502,7 +502,7 @@ public final class ShardTier implements Tier {
    * The key's copy on its owner under the previous ring, if that was another shard and it has it.
    */
   private CompletableFuture<Optional<Fetched>> fromPreviousOwner(
-      ImageUrl url, AcceptClass accept, HttpHeaders fillHeaders, Deadline deadline) {
+      ImageUrl url, HttpHeaders fillHeaders, Deadline deadline) {
     Optional<ClusterView.Rings> previous = cluster.previous(handoffWindow);
     if (previous.isEmpty() || previous.get().shards().nodes().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -723,7 +723,10 @@ public final class ShardTier implements Tier {
 
   /** The complete length in a Content-Range ("bytes 0-99/1234"), -1 when there is none. */
   static long totalLength(@Nullable String contentRange) {
-    int slash = contentRange == null ? -1 : contentRange.lastIndexOf('/');
+    if (contentRange == null) {
+      return -1;
+    }
+    int slash = contentRange.lastIndexOf('/');
     try {
       return slash < 0 ? -1 : Long.parseLong(contentRange.substring(slash + 1).strip());
     } catch (NumberFormatException e) {

@@ -8,6 +8,7 @@ import io.imgcdn.common.http.ResponseChannel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -113,7 +114,12 @@ final class StoredResponse implements Response {
       content = Unpooled.EMPTY_BUFFER;
     }
     FullHttpResponse r =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, decision.status(), content, false);
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            decision.status(),
+            content,
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false),
+            DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
     ObjectResponses.representationHeaders(
         r.headers(), decision, length, contentType, etag, lastModified, cacheControl);
     return common(r, vary, xCache);

@@ -566,7 +566,8 @@ final class ValueCodec {
       throw new CorruptValueException(
           "header string of " + length + " bytes at " + in.position() + " beyond " + limit);
     }
-    String s = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+    String s =
+        new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
     in.position(in.position() + length);
     return s;
   }

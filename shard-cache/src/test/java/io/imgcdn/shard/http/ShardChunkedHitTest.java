@@ -59,7 +59,7 @@ class ShardChunkedHitTest {
   private static final int PICTURE_BYTES = 15 * MIB + 12_345; // 16 chunks, the last one partial
   private static final String PATH = "/big/picture.png";
   private static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
-  private static final Duration PATIENCE = Duration.ofSeconds(120);
+  private static final Duration PATIENCE = Duration.ofMinutes(2);
 
   /**
    * The chunk buffers a shard keeps for reuse (DirectLease.CHUNKS), at most: the process's, not a

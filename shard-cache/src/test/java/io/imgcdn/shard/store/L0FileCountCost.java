@@ -48,7 +48,7 @@ final class L0FileCountCost {
           SplittableRandom random = new SplittableRandom(round);
           long start = os.getProcessCpuTime();
           for (int i = 0; i < LOOKUPS; i++) {
-            store.find("k" + random.nextInt(objects), reused, b -> {}).join().orElseThrow();
+            var _ = store.find("k" + random.nextInt(objects), reused, b -> {}).join().orElseThrow();
           }
           long middle = os.getProcessCpuTime();
           for (int i = 0; i < LOOKUPS; i++) {

@@ -33,7 +33,7 @@ final class LayoutCpuCost {
       StoreLayout[] layouts = StoreLayout.values();
       Path[] dirs = new Path[layouts.length];
       ShardStore[] stores = new ShardStore[layouts.length];
-      int objects = (int) Math.clamp(DATA_BYTES / size, 8, 20_000);
+      int objects = Math.clamp(DATA_BYTES / size, 8, 20_000);
       byte[] body = new byte[size];
       new SplittableRandom(1).nextBytes(body);
       StoredObject object = new StoredObject("image/jpeg", "\"e\"", "", "public", 1, body);
@@ -59,7 +59,7 @@ final class LayoutCpuCost {
         stores[l].flush();
         putCpu[l] = (putCpu[l] + os.getProcessCpuTime() - cpu) / 1000.0 / objects;
       }
-      int gets = (int) Math.clamp((64L << 20) / size, 40, 20_000);
+      int gets = Math.clamp((64L << 20) / size, 40, 20_000);
       double[][] hits = new double[layouts.length][ROUNDS];
       ByteBuffer target = ByteBuffer.allocateDirect(Math.min(size, ShardStore.CHUNK_BYTES) + 4096);
       for (int round = 0; round < ROUNDS + 1; round++) {

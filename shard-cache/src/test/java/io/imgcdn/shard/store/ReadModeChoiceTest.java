@@ -24,12 +24,13 @@ class ReadModeChoiceTest {
   private static final long GIB = 1L << 30;
   private static final DirectIoProbe SUPPORTED = dir -> Optional.empty();
   private static final DirectIoProbe UNSUPPORTED = dir -> Optional.of("EINVAL from the test");
-  private static final LongSupplier NO_MACHINE =
-      () -> {
-        throw new AssertionError("the machine's RAM was asked for");
-      };
+  private static final LongSupplier NO_MACHINE = ReadModeChoiceTest::noMachine;
 
   @TempDir Path dir;
+
+  private static long noMachine() {
+    throw new AssertionError("the machine's RAM was asked for");
+  }
 
   private StoreConfig config(long maxBytes, long blockCache, ReadMode mode, long ram) {
     return new StoreConfig(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -129,7 +130,7 @@ public final class SmallDisk implements AutoCloseable {
   private static String run(String... command) throws IOException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
-      String output = new String(p.getInputStream().readAllBytes()).strip();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         return "timed out";

@@ -73,7 +73,7 @@ public class ShardStoreLayoutBenchmark {
   public void setUp() throws IOException {
     directory = Files.createTempDirectory("shard-layout-bench");
     store = ShardStore.open(new StoreConfig(directory, STORE_BYTES, 2, 1024), layout);
-    objects = (int) Math.clamp(DATA_BYTES / valueBytes, 8, 20_000);
+    objects = Math.clamp(DATA_BYTES / valueBytes, 8, 20_000);
     byte[] body = new byte[valueBytes];
     new SplittableRandom(1).nextBytes(body);
     template = new StoredObject("image/jpeg", "\"e\"", "", "public, max-age=31536000", 1, body);

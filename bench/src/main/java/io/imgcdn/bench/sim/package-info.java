@@ -1,0 +1,5 @@
+/** A trace-driven cache simulator comparing eviction and admission policies. */
+@NullMarked
+package io.imgcdn.bench.sim;
+
+import org.jspecify.annotations.NullMarked;

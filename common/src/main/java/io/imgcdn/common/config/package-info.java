@@ -1,0 +1,5 @@
+/** Node settings: parsing, defaults and validation. */
+@NullMarked
+package io.imgcdn.common.config;
+
+import org.jspecify.annotations.NullMarked;

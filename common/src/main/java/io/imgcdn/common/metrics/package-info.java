@@ -1,0 +1,5 @@
+/** Metrics every node exports. */
+@NullMarked
+package io.imgcdn.common.metrics;
+
+import org.jspecify.annotations.NullMarked;
