@@ -3,6 +3,7 @@ package io.imgcdn.s3embedded;
 import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -89,6 +90,7 @@ public final class EmbeddedS3 implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final LongAdder bytesServed;
 
   private EmbeddedS3(
       S3Proxy proxy,
@@ -103,6 +105,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     this.bucket = bucket;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
+    this.bytesServed = blobStore.bytesServed;
   }
 
   /**
@@ -233,6 +236,15 @@ public final class EmbeddedS3 implements AutoCloseable {
     return blobStore.gets.values().stream().mapToLong(LongAdder::sum).sum();
   }
 
+  /**
+   * Object body bytes read for GET requests so far (ranged GETs count only their range), as the
+   * server hands them to its clients: what a real S3 would bill as data transfer. Reads through
+   * {@link #get} do not count.
+   */
+  public long bytesServed() {
+    return bytesServed.sum();
+  }
+
   /** Stops the server and frees its port; the data directory stays. Idempotent. */
   @Override
   public void close() {
@@ -256,10 +268,11 @@ public final class EmbeddedS3 implements AutoCloseable {
   /**
    * A blob store whose buckets and objects are all private, whatever their files' modes say; counts
    * the GETs of each key (S3Proxy asks the store for the blob of every GET it authenticated, a
-   * missing one included).
+   * missing one included) and the body bytes it serves.
    */
   private static final class PrivateBlobStore extends ForwardingBlobStore {
     final ConcurrentMap<String, LongAdder> gets = new ConcurrentHashMap<>();
+    final LongAdder bytesServed = new LongAdder();
     final BlobStore files;
 
     PrivateBlobStore(BlobStore files) {
@@ -270,7 +283,28 @@ public final class EmbeddedS3 implements AutoCloseable {
     @Override
     public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
       gets.computeIfAbsent(request.key(), k -> new LongAdder()).increment();
-      return super.getBlob(request);
+      ResponseInputStream<GetObjectResponse> body = super.getBlob(request);
+      return new ResponseInputStream<>(
+          body.response(),
+          new FilterInputStream(body) {
+            @Override
+            public int read() throws IOException {
+              int b = super.read();
+              if (b >= 0) {
+                bytesServed.increment();
+              }
+              return b;
+            }
+
+            @Override
+            public int read(byte[] into, int offset, int length) throws IOException {
+              int n = super.read(into, offset, length);
+              if (n > 0) {
+                bytesServed.add(n);
+              }
+              return n;
+            }
+          });
     }
 
     @Override

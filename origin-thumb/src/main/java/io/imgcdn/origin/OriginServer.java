@@ -60,6 +60,7 @@ public final class OriginServer implements io.imgcdn.common.node.Retiring {
             config.s3MaxConnections(),
             config.s3Timeout(),
             config.limits().maxSourceBytes(),
+            config.maxObjectBytes(),
             new S3Breaker(config.s3BreakerTimeouts(), config.s3BreakerOpenFor()));
     // Image work on platform threads: a native libvips call pins a virtual thread's carrier.
     ThreadPoolExecutor imagePool =

@@ -65,6 +65,7 @@ public final class ShardServer implements io.imgcdn.common.node.Retiring {
               config.handoffWindow(),
               config.upstreamDeadline(),
               config.admitFrequentOnly(),
+              config.chunkBytes(),
               runtime.metrics().registry(),
               (task, nanos) -> runtime.workers().schedule(task, nanos, TimeUnit.NANOSECONDS));
       tier.negatives(

@@ -52,6 +52,19 @@ public final class Flights {
     }
   }
 
+  /**
+   * Joins the flight for {@code key} if one is open, else null (the caller then fetches in a way of
+   * its own, e.g. a Range of a large object).
+   */
+  public @Nullable Join joinIfOpen(String key) {
+    Flight existing = inFlight.get(key);
+    if (existing == null) {
+      return null;
+    }
+    Waiter w = existing.add(false);
+    return w == null ? null : new Join(existing, w);
+  }
+
   public int size() {
     return inFlight.size();
   }

@@ -18,13 +18,16 @@ import io.imgcdn.edge.policy.Preflight;
 import io.imgcdn.edge.policy.ResponsePolicy;
 import io.imgcdn.edge.policy.Rule;
 import io.imgcdn.edge.routing.ShardRouter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,6 +51,7 @@ public final class EdgeTier implements Tier {
   private final EdgeCache cache;
   private final String indexKey;
   private final Flights flights = new Flights();
+  private final AtomicLong ranges = new AtomicLong();
   private final ResponsePrefixes prefixes;
   private final ShardFetch.Context fetching;
   private final FetchStats stats = new FetchStats();
@@ -329,6 +333,24 @@ public final class EdgeTier implements Tier {
     // so their
     // misses coalesce per class; originals never do, so all classes share one fetch.
     AcceptClass accept = AcceptClass.of(requestHeaders.get(HttpHeaderNames.ACCEPT));
+    String range = requestHeaders.get(HttpHeaderNames.RANGE);
+    if (range != null && url instanceof ImageUrl.Original) {
+      // The whole object's fetch if one is under way (its relay answers the range), else passed
+      // through in a flight of its own: the shard answers it from the chunks it covers.
+      Flights.Join join = flights.joinIfOpen(key);
+      if (join == null) {
+        join = flights.join(key + '\u0003' + ranges.incrementAndGet());
+        new ShardFetch(
+                fetching,
+                key,
+                accept,
+                url.encodedPath(),
+                join.flight(),
+                rangeHeaders(requestHeaders))
+            .start();
+      }
+      return join.waiter().future().thenApply(r -> withPolicy(r, rule));
+    }
     Flights.Join join = flights.join(url instanceof ImageUrl.Original ? key : accept.key(key));
     if (join.waiter().leader()) {
       new ShardFetch(fetching, key, accept, url.encodedPath(), join.flight()).start();
@@ -348,6 +370,27 @@ public final class EdgeTier implements Tier {
     long upstream = NegativeCache.maxAge(reply.object().cacheControl());
     return upstream <= 0 ? r : negatives.remember(key, reply, Duration.ofSeconds(upstream));
   }
+
+  /** The request's Range and the preconditions that go with it (RFC 9110 section 13.2.2). */
+  private static HttpHeaders rangeHeaders(HttpHeaders request) {
+    HttpHeaders h = new DefaultHttpHeaders();
+    for (CharSequence name : PASSED_WITH_RANGE) {
+      String value = request.get(name);
+      if (value != null) {
+        h.set(name, value);
+      }
+    }
+    return h;
+  }
+
+  private static final List<CharSequence> PASSED_WITH_RANGE =
+      List.of(
+          HttpHeaderNames.RANGE,
+          HttpHeaderNames.IF_RANGE,
+          HttpHeaderNames.IF_MATCH,
+          HttpHeaderNames.IF_NONE_MATCH,
+          HttpHeaderNames.IF_MODIFIED_SINCE,
+          HttpHeaderNames.IF_UNMODIFIED_SINCE);
 
   /**
    * The entry for {@code key}, or its representation for the request's Accept if it varies; Accept

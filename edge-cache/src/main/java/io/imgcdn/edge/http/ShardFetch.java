@@ -54,6 +54,9 @@ final class ShardFetch {
    *   STREAM - larger (or not admissible, or too many bytes already being filled): relayed to the
    *            waiters as it arrives (StreamBroadcast), never stored; a failure mid-body cuts the
    *            clients' responses (the head is out).
+   *   PASS   - a 206, 304, 412 or 416 to a client's Range request of an original (sent to the shard with
+   *            its Range and preconditions, in a flight of its own): relayed to that client as it arrives (RangeRelay),
+   *            never stored; the shard answers from the chunks the range covers.
    *   COLLECT- anything else (errors, or a 200 without Content-Length): collected on the heap, up to the
    *            client's max-response-bytes, and passed on uncached.
    * Retries follow CandidateWalk (which shard next, 5xx of its own or relayed, time per attempt, health);
@@ -87,17 +90,33 @@ final class ShardFetch {
   private final AcceptClass accept;
   private final String encodedPath;
   private final Flights.Flight flight;
+  private final @Nullable HttpHeaders rangeHeaders;
   private List<Node> candidates = List.of();
   private @Nullable Node spilledTo;
   private CandidateWalk walk;
 
   ShardFetch(
       Context ctx, String path, AcceptClass accept, String encodedPath, Flights.Flight flight) {
+    this(ctx, path, accept, encodedPath, flight, null);
+  }
+
+  /**
+   * @param rangeHeaders a client's Range (and If-Range) to pass to the shard, for a flight of that
+   *     client alone; null for a fetch of the whole object
+   */
+  ShardFetch(
+      Context ctx,
+      String path,
+      AcceptClass accept,
+      String encodedPath,
+      Flights.Flight flight,
+      @Nullable HttpHeaders rangeHeaders) {
     this.ctx = ctx;
     this.path = path;
     this.accept = accept;
     this.encodedPath = encodedPath;
     this.flight = flight;
+    this.rangeHeaders = rangeHeaders;
   }
 
   void start() {
@@ -134,10 +153,12 @@ final class ShardFetch {
       fail(walk.unavailable(), "");
       return;
     }
-    send(
-        attempt,
-        new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()),
-        new Attempt(attempt));
+    HttpHeaders headers =
+        new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
+    if (rangeHeaders != null) {
+      headers.add(rangeHeaders);
+    }
+    send(attempt, headers, new Attempt(attempt));
   }
 
   /** Sends one attempt's request, counted in flight on its shard until {@link #finished}. */
@@ -339,6 +360,7 @@ final class ShardFetch {
     NONE,
     STORE,
     STREAM,
+    PASS,
     COLLECT
   }
 
@@ -351,6 +373,7 @@ final class ShardFetch {
     private String upstreamChain = "";
     private CachedObject.Builder builder;
     private StreamBroadcast broadcast;
+    private RangeRelay relay;
     private CompositeByteBuf collected;
     private ScheduledFuture<?> storeDeadline;
     private boolean varying;
@@ -389,7 +412,14 @@ final class ShardFetch {
                     h.get(HttpHeaderNames.VARY),
                     (int) length);
       }
-      if (builder != null) {
+      if (rangeHeaders != null
+          && (status == 206 || status == 304 || status == 412 || status == 416)) {
+        mode = Mode.PASS;
+        // A range's flight is its client's alone (EdgeTier): one waiter.
+        Flights.Waiter w = flight.close().getFirst();
+        relay = new RangeRelay(head, flow, chainFor(w, upstreamChain), ctx.releaseAfterNanos());
+        w.future().complete(relay);
+      } else if (builder != null) {
         mode = Mode.STORE;
         storeDeadline =
             flow.executor()
@@ -433,6 +463,7 @@ final class ShardFetch {
           ctx.stats().streamedBytes.add(piece.readableBytes());
           broadcast.piece(piece);
         }
+        case PASS -> relay.piece(piece);
         case COLLECT -> {
           if (collected == null) {
             collected = piece.alloc().compositeBuffer(Integer.MAX_VALUE);
@@ -462,6 +493,7 @@ final class ShardFetch {
       switch (mode) {
         case STORE -> store();
         case STREAM -> broadcast.end();
+        case PASS -> relay.end();
         case COLLECT -> {
           byte[] bytes = collected == null ? new byte[0] : ByteBufUtil.getBytes(collected);
           if (collected != null) {
@@ -527,6 +559,7 @@ final class ShardFetch {
       walk.failed(attempt, failure);
       switch (mode) {
         case STREAM -> broadcast.abort();
+        case PASS -> relay.abort();
         case STORE -> {
           builder.abandon();
           attempt();

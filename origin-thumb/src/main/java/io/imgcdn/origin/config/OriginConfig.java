@@ -51,7 +51,10 @@ import java.util.Map;
  *   <tr><td>origin.queue</td><td>64</td><td>image jobs waiting; beyond it 503 with Retry-After</td></tr>
  *   <tr><td>origin.job-timeout</td><td>15s</td><td>deadline of one image job</td></tr>
  *   <tr><td>origin.originals-cache-bytes</td><td>128m</td><td>recent originals kept to make the next variants</td></tr>
- *   <tr><td>origin.max-source-bytes</td><td>32m</td><td>largest original accepted</td></tr>
+ *   <tr><td>origin.max-source-bytes</td><td>32m</td><td>largest original decoded (variants), and largest
+ *       original read whole; larger ones are passed through by ranges only</td></tr>
+ *   <tr><td>origin.max-object-bytes</td><td>1g</td><td>largest original passed through unchanged (in
+ *       ranged parts over origin.max-source-bytes); less than 2g</td></tr>
  *   <tr><td>origin.max-source-pixels</td><td>50000000</td><td>largest width x height decoded (checked from the header)</td></tr>
  *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
  *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
@@ -81,6 +84,7 @@ public record OriginConfig(
     int queue,
     Duration jobTimeout,
     long originalsCacheBytes,
+    long maxObjectBytes,
     ImageLimits limits,
     ServerOptions server) {
 
@@ -194,6 +198,10 @@ public record OriginConfig(
     }
     ImageLimits defaults = ImageLimits.defaults();
     long maxSourceBytes = s.bytes("origin.max-source-bytes", "32m", 1024);
+    long maxObjectBytes = s.bytes("origin.max-object-bytes", "1g", 1024);
+    if (maxObjectBytes > Integer.MAX_VALUE) {
+      s.problem("origin.max-object-bytes", maxObjectBytes + " (expected: less than 2g)");
+    }
     long maxPixels =
         s.bytes("origin.max-source-pixels", String.valueOf(defaults.maxSourcePixels()), 1);
     String accessKey = s.string("origin.s3.access-key", "");
@@ -233,6 +241,7 @@ public record OriginConfig(
         s.integer("origin.queue", 64, 1, 1_000_000),
         s.duration("origin.job-timeout", "15s"),
         s.bytes("origin.originals-cache-bytes", "128m", 0),
+        maxObjectBytes,
         new ImageLimits(
             maxSourceBytes, maxPixels, defaults.maxOutputDimension(), defaults.maxFrames()),
         ServerOptions.from(s));

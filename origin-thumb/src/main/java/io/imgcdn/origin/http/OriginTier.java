@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.imgcdn.common.admin.AdminResponse;
 import io.imgcdn.common.http.AcceptClass;
 import io.imgcdn.common.http.ETags;
+import io.imgcdn.common.http.FirstPart;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.Reply;
@@ -23,6 +24,7 @@ import io.imgcdn.origin.processing.Thumbnail;
 import io.imgcdn.origin.security.ImageLimits;
 import io.imgcdn.origin.source.S3Source;
 import io.imgcdn.origin.source.SourceObject;
+import io.imgcdn.origin.source.SourcePart;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -150,19 +152,16 @@ public final class OriginTier implements Tier {
       ImageUrl url, HttpHeaders requestHeaders, Deadline deadline) {
     Instant jobDeadline = Instant.now().plus(min(jobTimeout, deadline.left()));
     return switch (url) {
-      case ImageUrl.Original o ->
-          original(o.objectKey(), deadline)
-              .thenApply(
-                  src ->
-                      (Response)
-                          Reply.ok(
-                              new ImageObject(
-                                  src.contentType(),
-                                  src.etag(),
-                                  src.lastModified(),
-                                  ImageObject.IMMUTABLE,
-                                  src.body()),
-                              nodeId + ";miss"));
+      case ImageUrl.Original o -> {
+        long firstPart = headerBytes(requestHeaders, FirstPart.BYTES);
+        yield firstPart > 0 && !requestHeaders.contains(HttpHeaderNames.RANGE)
+            ? firstPart(
+                o.objectKey(),
+                firstPart,
+                Math.max(0, headerBytes(requestHeaders, FirstPart.WHOLE_UP_TO)),
+                deadline)
+            : passThrough(o.objectKey(), requestHeaders.get(HttpHeaderNames.RANGE), deadline);
+      }
       case ImageUrl.Preset p -> {
         rules.check(p);
         VariantSpec spec =
@@ -238,6 +237,210 @@ public final class OriginTier implements Tier {
     }
     return AdminResponse.text(
         200, "purged " + forgotten + " of " + objectKeys.size() + " originals from memory");
+  }
+
+  private static long headerBytes(HttpHeaders headers, String name) {
+    String value = headers.get(name);
+    try {
+      return value == null ? -1 : Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw HttpError.badRequest(name + ": '" + value + "' (expected: a number of bytes)");
+    }
+  }
+
+  /**
+   * A shard's first request ({@link FirstPart}): a ranged GET of the first part; an original over
+   * origin.max-source-bytes is answered with it, a smaller one is read whole (the rest by a second
+   * ranged GET) and answered whole, or by its first part when it is over {@code wholeUpTo}.
+   */
+  private CompletableFuture<Response> firstPart(
+      String key, long partBytes, long wholeUpTo, Deadline deadline) {
+    long bytes = Math.min(partBytes, MAX_PART_BYTES);
+    SourceObject recent = recentOriginals.getIfPresent(key);
+    if (recent != null) {
+      return CompletableFuture.completedFuture(wholeOrFirstPart(recent, bytes, wholeUpTo));
+    }
+    long start = System.nanoTime();
+    return source
+        .fetchPart(key, 0, bytes - 1, deadline)
+        .whenComplete((v, e) -> s3Timer.record(Duration.ofNanos(System.nanoTime() - start)))
+        .thenCompose(
+            part -> {
+              if (part.total() > limits.maxSourceBytes()) {
+                return CompletableFuture.completedFuture(
+                    (Response) new PartResponse(part, partETag(part), nodeId + ";miss"));
+              }
+              return whole(key, part, deadline)
+                  .thenApply(src -> wholeOrFirstPart(src, bytes, wholeUpTo));
+            })
+        .exceptionallyCompose(
+            failure ->
+                statusOf(failure) == 416 // an empty original has no first part
+                    ? original(key, deadline).thenApply(this::whole)
+                    : CompletableFuture.failedFuture(failure));
+  }
+
+  private Response wholeOrFirstPart(SourceObject src, long partBytes, long wholeUpTo) {
+    int length = src.body().length;
+    if (length <= wholeUpTo || length <= partBytes) {
+      return whole(src);
+    }
+    SourcePart part =
+        new SourcePart(
+            src.contentType(),
+            src.lastModified(),
+            "",
+            0,
+            length,
+            java.util.Arrays.copyOf(src.body(), (int) partBytes));
+    return new PartResponse(part, src.etag(), nodeId + ";miss");
+  }
+
+  /** A small original whose first part is here, whole: as it is, or with the rest read. */
+  private CompletableFuture<SourceObject> whole(String key, SourcePart part, Deadline deadline) {
+    if (!part.whole()) {
+      return rest(key, part, deadline);
+    }
+    SourceObject src =
+        new SourceObject(
+            key, part.contentType(), part.lastModified(), ETags.of(part.body()), part.body());
+    recentOriginals.put(key, src);
+    return CompletableFuture.completedFuture(src);
+  }
+
+  /**
+   * An original as it is: whole (a Range of it answered by ObjectResponses), or, for a Range
+   * request of an original not held in memory, by a ranged GET of that range: passed on as a 206
+   * when the original is over origin.max-source-bytes, else read whole (once) and answered as a
+   * whole original is.
+   */
+  private CompletableFuture<Response> passThrough(
+      String key, @Nullable String rangeHeader, Deadline deadline) {
+    long[] span = recentOriginals.getIfPresent(key) == null ? span(rangeHeader) : null;
+    if (span == null) {
+      return original(key, deadline).thenApply(this::whole);
+    }
+    long start = System.nanoTime();
+    return source
+        .fetchPart(key, span[0], Math.min(span[1], span[0] + MAX_PART_BYTES - 1), deadline)
+        .whenComplete((v, e) -> s3Timer.record(Duration.ofNanos(System.nanoTime() - start)))
+        .thenCompose(
+            part -> {
+              if (part.total() > limits.maxSourceBytes()) {
+                return CompletableFuture.completedFuture(
+                    (Response) new PartResponse(part, partETag(part), nodeId + ";miss"));
+              }
+              // A small original (whose ETag is its bytes' digest): read whole, kept for variants.
+              return whole(key, part, deadline).thenApply(this::whole);
+            })
+        .exceptionallyCompose(
+            failure ->
+                // Beyond the end (an empty object too): the whole answer says 416 or 200 properly.
+                statusOf(failure) == 416
+                    ? original(key, deadline).thenApply(this::whole)
+                    : CompletableFuture.failedFuture(failure));
+  }
+
+  /**
+   * A small original whose first part is here: the rest of it by a second ranged GET (S3 sends each
+   * byte once), shared with every request for it as {@link #original} is; read whole instead if the
+   * object changed between the two.
+   */
+  private CompletableFuture<SourceObject> rest(String key, SourcePart first, Deadline deadline) {
+    int have = first.body().length;
+    if (first.first() != 0) {
+      return original(key, deadline);
+    }
+    return originals
+        .join(
+            key,
+            () ->
+                source
+                    .fetchPart(key, first.first() + have, first.total() - 1, deadline)
+                    .thenCompose(
+                        rest -> {
+                          if (!rest.s3ETag().equals(first.s3ETag())
+                              || rest.total() != first.total()
+                              || have + rest.body().length != first.total()) {
+                            return source.fetch(key, deadline);
+                          }
+                          byte[] all = java.util.Arrays.copyOf(first.body(), (int) first.total());
+                          System.arraycopy(rest.body(), 0, all, have, rest.body().length);
+                          return CompletableFuture.completedFuture(
+                              new SourceObject(
+                                  key,
+                                  first.contentType(),
+                                  first.lastModified(),
+                                  ETags.of(all),
+                                  all));
+                        })
+                    .whenComplete(
+                        (v, e) -> {
+                          if (v != null) {
+                            recentOriginals.put(key, v);
+                          }
+                        }))
+        .future();
+  }
+
+  /** The HTTP status of a failure that is an HttpError, else 0. */
+  private static int statusOf(Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return cause instanceof HttpError e ? e.status().code() : 0;
+  }
+
+  /**
+   * The most one ranged GET reads, and so the longest 206 this origin sends of an original over
+   * origin.max-source-bytes: a longer or open range ("bytes=0-") is answered with its first this
+   * many bytes, and Content-Range says so (RFC 9110 section 14.4; media players ask on from there).
+   */
+  static final long MAX_PART_BYTES = 16L << 20;
+
+  /**
+   * The first and last byte a single "bytes=a-b" or "bytes=a-" range asks for, else null (no Range,
+   * several ranges, a suffix range, or a malformed one: answered from the whole original).
+   */
+  static long @Nullable [] span(@Nullable String rangeHeader) {
+    if (rangeHeader == null) {
+      return null;
+    }
+    String h = rangeHeader.strip();
+    if (!h.regionMatches(true, 0, "bytes=", 0, 6) || h.indexOf(',') >= 0) {
+      return null;
+    }
+    String spec = h.substring(6).strip();
+    int dash = spec.indexOf('-');
+    if (dash <= 0) {
+      return null;
+    }
+    try {
+      long first = Long.parseLong(spec.substring(0, dash).strip());
+      String b = spec.substring(dash + 1).strip();
+      long last = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
+      return first < 0 || last < first ? null : new long[] {first, last};
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The ETag of an original sent in parts: its bytes are never all here to digest, so it is made
+   * from S3's ETag and the length, the same on every origin and after restarts, and new when the
+   * object changes in S3.
+   */
+  static String partETag(SourcePart part) {
+    return ETags.of(
+        (part.s3ETag() + "/" + part.total()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private Response whole(SourceObject src) {
+    return Reply.ok(
+        new ImageObject(
+            src.contentType(), src.etag(), src.lastModified(), ImageObject.IMMUTABLE, src.body()),
+        nodeId + ";miss");
   }
 
   private CompletableFuture<SourceObject> original(String key, Deadline deadline) {

@@ -61,12 +61,15 @@ public final class S3Source implements AutoCloseable {
    * answer, retried ones included).
    * Cancelling the SDK's future aborts its HTTP request and closes the connection.
    * Size: an original larger than maxBytes is refused from its Content-Length before its body is read,
-   * so a 2 GB object cannot fill the heap.
+   * so a 2 GB object cannot fill the heap. A part (fetchPart: a ranged GET, RFC 9110 section 14) is
+   * bounded by the range the caller asks for, and refused when the object it is part of is larger than
+   * maxObjectBytes (from S3's Content-Range).
    */
   private final S3AsyncClient client;
   private final String bucket;
   private final String prefix;
   private final long maxBytes;
+  private final long maxObjectBytes;
   private final Duration timeout;
   private final S3Breaker breaker;
   private final ScheduledThreadPoolExecutor timers;
@@ -86,6 +89,7 @@ public final class S3Source implements AutoCloseable {
       int maxConnections,
       Duration timeout,
       long maxBytes,
+      long maxObjectBytes,
       S3Breaker breaker) {
     AwsCredentialsProvider credentials =
         accessKey.isEmpty()
@@ -110,6 +114,7 @@ public final class S3Source implements AutoCloseable {
     this.bucket = bucket;
     this.prefix = prefix;
     this.maxBytes = maxBytes;
+    this.maxObjectBytes = maxObjectBytes;
     this.timeout = timeout;
     this.breaker = breaker;
     this.timers =
@@ -131,6 +136,67 @@ public final class S3Source implements AutoCloseable {
    * {@code deadline}.
    */
   public CompletableFuture<SourceObject> fetch(String key, Deadline deadline) {
+    return call(key, null, maxBytes, deadline)
+        .thenApply(
+            bytes ->
+                new SourceObject(
+                    key, contentType(bytes), lastModified(bytes), bytes.etag(), bytes.body()));
+  }
+
+  /**
+   * Bytes {@code first} to {@code last} (inclusive, clamped to the object's end) of the object
+   * stored under {@code prefix + key}, by a ranged GET: never more of it. Fails with 416 when
+   * {@code first} lies beyond the object's end (an empty object included), 422 when the object is
+   * larger than maxObjectBytes.
+   */
+  public CompletableFuture<SourcePart> fetchPart(
+      String key, long first, long last, Deadline deadline) {
+    if (first < 0 || last < first) {
+      throw new IllegalArgumentException("range " + first + "-" + last);
+    }
+    return call(key, "bytes=" + first + "-" + last, last - first + 1, deadline)
+        .thenApply(
+            bytes -> {
+              GetObjectResponse r = bytes.response();
+              long total = totalLength(r.contentRange(), bytes.body().length);
+              return new SourcePart(
+                  contentType(bytes),
+                  lastModified(bytes),
+                  r.eTag() == null ? "" : r.eTag(),
+                  r.contentRange() == null ? 0 : first,
+                  total,
+                  bytes.body());
+            });
+  }
+
+  /** The object's length from S3's Content-Range ("bytes 0-99/1234"), else the body's. */
+  static long totalLength(@Nullable String contentRange, long bodyLength) {
+    if (contentRange == null) {
+      return bodyLength;
+    }
+    int slash = contentRange.lastIndexOf('/');
+    if (slash < 0) {
+      return bodyLength;
+    }
+    try {
+      return Long.parseLong(contentRange.substring(slash + 1).strip());
+    } catch (NumberFormatException e) {
+      return bodyLength;
+    }
+  }
+
+  private static String contentType(Received bytes) {
+    String type = bytes.response().contentType();
+    return type == null || type.isBlank() ? "application/octet-stream" : type;
+  }
+
+  private static String lastModified(Received bytes) {
+    Instant lastModified = bytes.response().lastModified();
+    return lastModified == null ? "" : HttpDates.format(lastModified.getEpochSecond());
+  }
+
+  private CompletableFuture<Received> call(
+      String key, @Nullable String range, long maxBodyBytes, Deadline deadline) {
     if (deadline.spent()) {
       return CompletableFuture.failedFuture(
           new HttpError(
@@ -148,16 +214,17 @@ public final class S3Source implements AutoCloseable {
                   + breaker.untilProbe().toMillis()
                   + " ms"));
     }
-    return new Call(key, deadline, permit).start();
+    return new Call(key, range, maxBodyBytes, deadline, permit).start();
   }
 
   /** One GET: the SDK's call, its two timers, and what its outcome tells the breaker. */
   private final class Call {
     private final String key;
+    private final @Nullable String range;
     private final Deadline deadline;
     private final S3Breaker.Permit permit;
-    private final Collector transformer = new Collector(maxBytes);
-    private final CompletableFuture<SourceObject> result = new CompletableFuture<>();
+    private final Collector transformer;
+    private final CompletableFuture<Received> result = new CompletableFuture<>();
     private final AtomicBoolean over = new AtomicBoolean();
     private final long startNanos = System.nanoTime();
     private volatile @Nullable CompletableFuture<Received> sdk;
@@ -168,13 +235,20 @@ public final class S3Source implements AutoCloseable {
     private @Nullable ScheduledFuture<?> headTimer;
     private @Nullable ScheduledFuture<?> deadlineTimer;
 
-    Call(String key, Deadline deadline, S3Breaker.Permit permit) {
+    Call(
+        String key,
+        @Nullable String range,
+        long maxBodyBytes,
+        Deadline deadline,
+        S3Breaker.Permit permit) {
       this.key = key;
+      this.range = range;
       this.deadline = deadline;
       this.permit = permit;
+      this.transformer = new Collector(maxBodyBytes, range == null ? maxBodyBytes : maxObjectBytes);
     }
 
-    CompletableFuture<SourceObject> start() {
+    CompletableFuture<Received> start() {
       long left = deadline.nanosLeft();
       boolean s3First = timeout.toNanos() < left;
       synchronized (this) {
@@ -193,6 +267,7 @@ public final class S3Source implements AutoCloseable {
           GetObjectRequest.builder()
               .bucket(bucket)
               .key(prefix + key)
+              .range(range)
               .overrideConfiguration(o -> o.putExecutionAttribute(CALL, this))
               .build();
       CompletableFuture<Received> call;
@@ -250,17 +325,7 @@ public final class S3Source implements AutoCloseable {
 
     private void completed(@Nullable Received bytes, @Nullable Throwable failure) {
       if (failure == null && bytes != null) {
-        String type = bytes.response().contentType();
-        Instant lastModified = bytes.response().lastModified();
-        end(
-            S3Breaker.Outcome.ANSWERED,
-            new SourceObject(
-                key,
-                type == null || type.isBlank() ? "application/octet-stream" : type,
-                lastModified == null ? "" : HttpDates.format(lastModified.getEpochSecond()),
-                bytes.etag(),
-                bytes.body()),
-            null);
+        end(S3Breaker.Outcome.ANSWERED, bytes, null);
         return;
       }
       HttpError error = translate(failure);
@@ -272,7 +337,7 @@ public final class S3Source implements AutoCloseable {
 
     /** The first outcome wins: it goes to the breaker and the caller; later ones are dropped. */
     private boolean end(
-        S3Breaker.Outcome outcome, @Nullable SourceObject object, @Nullable HttpError error) {
+        S3Breaker.Outcome outcome, @Nullable Received object, @Nullable HttpError error) {
       if (!over.compareAndSet(false, true)) {
         return false;
       }
@@ -316,6 +381,11 @@ public final class S3Source implements AutoCloseable {
       if (cause instanceof NoSuchKeyException
           || (cause instanceof S3Exception s3 && s3.statusCode() == 404)) {
         return HttpError.notFound("no such object: " + key);
+      }
+      if (cause instanceof S3Exception s3 && s3.statusCode() == 416) {
+        return new HttpError(
+            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+            "range not satisfiable: " + range + " of " + key);
       }
       if (cause instanceof S3Exception s3
           && s3.statusCode() == 403
@@ -367,13 +437,19 @@ public final class S3Source implements AutoCloseable {
   private static final class Collector
       implements AsyncResponseTransformer<GetObjectResponse, Received> {
     private final long maxBytes;
+    private final long maxObjectBytes;
     private volatile CompletableFuture<Received> attempt = new CompletableFuture<>();
     private volatile @Nullable GetObjectResponse head;
     private volatile boolean refused;
     private volatile boolean responded;
 
-    Collector(long maxBytes) {
+    /**
+     * @param maxBytes the most body bytes accepted
+     * @param maxObjectBytes the largest object a part of it is accepted from (Content-Range)
+     */
+    Collector(long maxBytes, long maxObjectBytes) {
       this.maxBytes = maxBytes;
+      this.maxObjectBytes = maxObjectBytes;
     }
 
     /** Whether S3's response head has come. */
@@ -393,13 +469,16 @@ public final class S3Source implements AutoCloseable {
     public void onResponse(GetObjectResponse response) {
       responded = true;
       head = response;
-      Long length = response.contentLength();
-      if (length != null && length > maxBytes) {
+      Long announced = response.contentLength();
+      long length = announced == null ? 0 : announced;
+      long total = totalLength(response.contentRange(), length);
+      if (length > maxBytes || total > maxObjectBytes) {
         refused = true;
+        long limit = total > maxObjectBytes ? maxObjectBytes : maxBytes;
         attempt.completeExceptionally(
             new HttpError(
                 HttpResponseStatus.valueOf(422),
-                "original is " + length + " bytes (limit " + maxBytes + ")"));
+                "original is " + Math.max(total, length) + " bytes (limit " + limit + ")"));
       }
     }
 

@@ -56,6 +56,8 @@ import java.time.Duration;
  *   <tr><td>shard.upstream.deadline</td><td>20s</td><td>the most one miss may take here: the origin's response
  *   head across origin candidates, and the wait for the store write before answering; a caller's
  *   X-Imgcdn-Deadline lowers it, never raises it</td></tr>
+ *   <tr><td>shard.chunk-bytes</td><td>1m</td><td>chunk of a large original (over one chunk): stored and
+ *   filled from the origin one by one, by ranged GETs, as requests need them (64k..16m)</td></tr>
  *   <tr><td>shard.upstream.*</td><td>see UpstreamSettings</td><td>client toward the origins</td></tr>
  *   <tr><td>server.idle-timeout, server.request-timeout, server.max-connections, server.max-pipelined</td>
  *       <td>see ServerOptions</td><td>limits of the serving port (idle and slow clients, connection cap)</td></tr>
@@ -77,6 +79,7 @@ public record ShardConfig(
     ClusterSettings cluster,
     Duration handoffWindow,
     Duration upstreamDeadline,
+    int chunkBytes,
     UpstreamSettings upstream,
     ServerOptions server,
     NegativeCache.Options negative) {
@@ -115,6 +118,7 @@ public record ShardConfig(
         ClusterSettings.from(s),
         s.duration("shard.handoff-window", "1h"),
         s.duration("shard.upstream.deadline", "20s"),
+        chunkBytes(s),
         UpstreamSettings.from(s, "shard.upstream."),
         ServerOptions.from(s),
         NegativeCache.Options.from(s, "shard."));
@@ -182,6 +186,15 @@ public record ShardConfig(
     }
     s.problem(key, "'" + raw + "' (expected: " + expected + ")");
     return auto;
+  }
+
+  private static int chunkBytes(Settings s) {
+    long bytes = s.bytes("shard.chunk-bytes", "1m", 64 * 1024);
+    if (bytes > 16L << 20) {
+      s.problem("shard.chunk-bytes", bytes + " (expected: at most 16m)");
+      return 1 << 20;
+    }
+    return (int) bytes;
   }
 
   private static boolean admission(Settings s) {

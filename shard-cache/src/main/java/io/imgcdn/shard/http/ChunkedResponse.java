@@ -5,7 +5,6 @@ import io.imgcdn.common.http.ObjectResponses;
 import io.imgcdn.common.http.Response;
 import io.imgcdn.common.http.ResponseChannel;
 import io.imgcdn.shard.store.ChunkedBody;
-import io.imgcdn.shard.store.ShardStore;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -19,8 +18,10 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +41,16 @@ final class ChunkedResponse implements Response {
    * (the connection closed short of Content-Length, which every HTTP client detects) rather than
    * continued with another version's bytes.
    *
+   * A chunk of a large original may have to be filled from the origin first (ChunkFills): read-ahead
+   * then is a fill ahead, so a client taking the object whole gets its first bytes while the later
+   * chunks are still in S3, and one that stops taking it stops the fills.
+   *
    * Threads: everything runs on the connection's event loop; a chunk read completes on a store thread
-   * and hops back. `ready` is released exactly once: written (the socket releases it), or on close.
+   * (or an upstream loop, when filled) and hops back. `ready` is released exactly once: written (the socket releases it), or on close.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ChunkedResponse.class);
 
-  private final ShardStore store;
+  private final IntFunction<CompletableFuture<ChunkFills.Chunk>> chunks;
   private final ChunkedBody body;
   private final String xCache;
   private final String vary;
@@ -68,14 +73,14 @@ final class ChunkedResponse implements Response {
    *     bytes), owned by this response; null when the request needs no body bytes
    */
   ChunkedResponse(
-      ShardStore store,
+      IntFunction<CompletableFuture<ChunkFills.Chunk>> chunks,
       ChunkedBody body,
       ByteBuf first,
       int firstIndex,
       String xCache,
       String vary,
       StreamStats stats) {
-    this.store = store;
+    this.chunks = chunks;
     this.body = body;
     this.first = first;
     this.firstIndex = firstIndex;
@@ -231,12 +236,11 @@ final class ChunkedResponse implements Response {
 
   private void read(int index) {
     reading = true;
-    DirectLease lease = new DirectLease();
-    store
-        .readChunk(body, index, lease, lease)
+    chunks
+        .apply(index)
         .whenComplete(
-            (slice, failure) -> {
-              ByteBuf chunk = failure == null ? lease.take(slice.remaining()) : null;
+            (read, failure) -> {
+              ByteBuf chunk = failure == null ? read.buffer() : null;
               try {
                 out.eventLoop().execute(() -> chunkRead(index, chunk, failure));
               } catch (

@@ -2,6 +2,7 @@ package io.imgcdn.shard.http;
 
 import io.imgcdn.common.cluster.ClusterView;
 import io.imgcdn.common.http.AcceptClass;
+import io.imgcdn.common.http.FirstPart;
 import io.imgcdn.common.http.HttpError;
 import io.imgcdn.common.http.ImageObject;
 import io.imgcdn.common.http.NegativeCache;
@@ -26,7 +27,6 @@ import io.imgcdn.shard.store.StoreHit;
 import io.imgcdn.shard.store.StoredObject;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -40,7 +40,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,10 +136,12 @@ public final class ShardTier implements Tier {
   private final String hitChain;
   private final StreamStats streams;
   private NegativeCache negatives = new NegativeCache(NegativeCache.Options.OFF);
+  private final ChunkFills chunks;
 
   /**
    * @param fillLimit the most one miss may take here (shard.upstream.deadline); a caller's
    *     X-Imgcdn-Deadline lowers it
+   * @param chunkBytes body bytes per chunk of a large original (shard.chunk-bytes)
    * @param scheduler runs the store-failure log's summary lines (e.g. an event loop's schedule)
    */
   public ShardTier(
@@ -149,6 +153,7 @@ public final class ShardTier implements Tier {
       Duration handoffWindow,
       Duration fillLimit,
       boolean admitFrequentOnly,
+      int chunkBytes,
       MeterRegistry registry,
       FailureLogScheduler scheduler) {
     this.nodeId = nodeId;
@@ -161,6 +166,7 @@ public final class ShardTier implements Tier {
     this.admitFrequentOnly = admitFrequentOnly;
     this.hitChain = nodeId + ";hit";
     this.streams = new StreamStats(registry);
+    this.chunks = new ChunkFills(store, cluster, origins, fillLimit, chunkBytes);
     this.handoffHits =
         Counter.builder("imgcdn.shard.handoff")
             .tag("result", "hit")
@@ -260,6 +266,7 @@ public final class ShardTier implements Tier {
                     return lookupRepresentation(url, accept, handoff, requestHeaders, deadline);
                   }
                   return hit(
+                      url,
                       found.get(),
                       pooled,
                       null,
@@ -312,6 +319,7 @@ public final class ShardTier implements Tier {
             found ->
                 found.isPresent()
                     ? hit(
+                        url,
                         found.get(),
                         pooled,
                         AcceptClass.VARY,
@@ -333,11 +341,12 @@ public final class ShardTier implements Tier {
   }
 
   /**
-   * A found object as a response. A chunked body's first needed chunk is read before the response
-   * is made: if it is gone (replaced or evicted meanwhile) or corrupt, that is still a miss, not a
-   * cut response.
+   * A found object as a response. A chunked body's first needed chunk is read (or filled) before
+   * the response is made: if it is gone (replaced or evicted meanwhile) or corrupt, that is still a
+   * miss, not a cut response; if it had to be filled, this shard's verdict is a miss.
    */
   private CompletableFuture<Response> hit(
+      ImageUrl url,
       StoreHit found,
       DirectLease lease,
       String vary,
@@ -348,20 +357,24 @@ public final class ShardTier implements Tier {
       return CompletableFuture.completedFuture(response(o, lease, vary, chain));
     }
     ChunkedBody body = (ChunkedBody) found;
+    IntFunction<CompletableFuture<ChunkFills.Chunk>> reader = i -> chunks.read(body, url, i);
     int firstChunk = ChunkedResponse.firstChunk(requestHeaders, body);
     if (firstChunk < 0) {
       return CompletableFuture.completedFuture(
-          new ChunkedResponse(store, body, null, -1, chain, vary, streams));
+          new ChunkedResponse(reader, body, null, -1, chain, vary, streams));
     }
-    DirectLease chunkLease = new DirectLease();
-    return store
-        .readChunk(body, firstChunk, chunkLease, chunkLease)
+    return reader
+        .apply(firstChunk)
         .handle(
-            (slice, failure) -> {
+            (chunk, failure) -> {
               if (failure == null) {
-                ByteBuf chunk = chunkLease.take(slice.remaining());
+                String verdict =
+                    chunk.originChain() != null && chain.equals(hitChain)
+                        ? Reply.chain(nodeId, "miss", chunk.originChain())
+                        : chain;
                 return CompletableFuture.<Response>completedFuture(
-                    new ChunkedResponse(store, body, chunk, firstChunk, chain, vary, streams));
+                    new ChunkedResponse(
+                        reader, body, chunk.buffer(), firstChunk, verdict, vary, streams));
               }
               Throwable cause =
                   failure instanceof CompletionException && failure.getCause() != null
@@ -465,9 +478,11 @@ public final class ShardTier implements Tier {
                   .thenCompose(
                       storedKey ->
                           storedKey.isPresent()
-                                  && ShardStore.storesInChunks(
-                                      fetched.reply().object().body().length)
-                              ? fromStore(storedKey.get(), fetched, requestHeaders, chain, fromFill)
+                                  && (fetched.total() > 0
+                                      || ShardStore.storesInChunks(
+                                          fetched.reply().object().body().length))
+                              ? fromStore(
+                                  url, storedKey.get(), fetched, requestHeaders, chain, fromFill)
                               : fromFill.get());
             });
   }
@@ -479,6 +494,7 @@ public final class ShardTier implements Tier {
    * still answers.
    */
   private CompletableFuture<Response> fromStore(
+      ImageUrl url,
       String storedKey,
       Fetched fetched,
       HttpHeaders requestHeaders,
@@ -490,7 +506,7 @@ public final class ShardTier implements Tier {
         .thenCompose(
             found ->
                 found.isPresent()
-                    ? hit(found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
+                    ? hit(url, found.get(), lease, fetched.vary(), requestHeaders, chain, fromFill)
                     : fromFill.get())
         .exceptionallyCompose(e -> fromFill.get());
   }
@@ -508,7 +524,8 @@ public final class ShardTier implements Tier {
     long origin = NegativeCache.maxAge(reply.object().cacheControl());
     Duration ttl =
         origin > 0 ? Duration.ofSeconds(origin) : negatives.options().ttl(); // none: ours
-    return new Fetched(negatives.remember(storeKey(url), reply, ttl), fetched.vary());
+    return new Fetched(
+        negatives.remember(storeKey(url), reply, ttl), fetched.vary(), fetched.total());
   }
 
   /**
@@ -533,21 +550,34 @@ public final class ShardTier implements Tier {
     }
     HttpHeaders headers =
         new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept());
-    return fromPreviousOwner(url, accept, deadline)
+    HttpHeaders toOrigin = headers.copy();
+    if (url instanceof ImageUrl.Original) {
+      // Whole if the store keeps it whole, else its first chunk (a large one's head with it).
+      toOrigin
+          .set(FirstPart.BYTES, chunks.chunkBytes())
+          .set(FirstPart.WHOLE_UP_TO, store.maxValueBytes());
+      // A peer answers from its store: a Range of its first chunk (a small original's whole).
+      headers.set(HttpHeaderNames.RANGE, chunks.firstChunkRange());
+    }
+    return fromPreviousOwner(url, headers, deadline)
         .thenCompose(
             handed ->
                 handed.isPresent()
                     ? CompletableFuture.completedFuture(handed.get())
-                    : origins
-                        .get(
-                            cluster.rings().origins(),
-                            url.objectKey(),
-                            url.encodedPath(),
-                            headers,
-                            "origin",
-                            deadline)
-                        .thenApply(routed -> fetched(routed.response()))
-                        .exceptionally(this::upstreamFailed));
+                    : fromOrigin(url, toOrigin, deadline).exceptionally(this::upstreamFailed));
+  }
+
+  private CompletableFuture<Fetched> fromOrigin(
+      ImageUrl url, HttpHeaders headers, Deadline deadline) {
+    return origins
+        .get(
+            cluster.rings().origins(),
+            url.objectKey(),
+            url.encodedPath(),
+            headers,
+            "origin",
+            deadline)
+        .thenApply(routed -> fetched(routed.response()));
   }
 
   /**
@@ -563,7 +593,7 @@ public final class ShardTier implements Tier {
             : failure;
     if (cause instanceof HttpError error && error.shouldReport()) {
       LOG.warn("{}: {}", nodeId, error.getMessage());
-      return new Fetched(Reply.error(error.at(nodeId), Reply.chain(nodeId, "miss", "")), null);
+      return new Fetched(Reply.error(error.at(nodeId), Reply.chain(nodeId, "miss", "")), null, 0);
     }
     throw failure instanceof CompletionException c ? c : new CompletionException(cause);
   }
@@ -572,7 +602,7 @@ public final class ShardTier implements Tier {
    * The key's copy on its owner under the previous ring, if that was another shard and it has it.
    */
   private CompletableFuture<Optional<Fetched>> fromPreviousOwner(
-      ImageUrl url, AcceptClass accept, Deadline deadline) {
+      ImageUrl url, HttpHeaders fillHeaders, Deadline deadline) {
     Optional<ClusterView.Rings> previous = cluster.previous(handoffWindow);
     if (previous.isEmpty() || previous.get().shards().nodes().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -586,18 +616,19 @@ public final class ShardTier implements Tier {
       wait = peers.settings().responseTimeout();
     }
     HttpHeaders headers =
-        Deadline.put(
-            new DefaultHttpHeaders()
-                .set(HANDOFF_HEADER, "1")
-                .set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()),
-            wait);
+        Deadline.put(new DefaultHttpHeaders().add(fillHeaders).set(HANDOFF_HEADER, "1"), wait);
     return peers
         .get(owner.address(), url.encodedPath(), headers, wait)
         .handle(
             (response, failure) -> {
-              if (failure == null && response.status() == 200) {
-                handoffHits.increment();
-                return Optional.of(fetched(response));
+              if (failure == null && (response.status() == 200 || response.status() == 206)) {
+                Fetched fetched = fetched(response);
+                // Part of an original it keeps whole: asked for whole, from the origin
+                if (fetched.reply().isOk()
+                    && (fetched.total() == 0 || fetched.total() > store.maxValueBytes())) {
+                  handoffHits.increment();
+                  return Optional.of(fetched);
+                }
               }
               handoffMisses.increment();
               return Optional.empty();
@@ -631,6 +662,9 @@ public final class ShardTier implements Tier {
       return CompletableFuture.completedFuture(null);
     }
     ImageObject object = fetched.reply().object();
+    if (fetched.total() > 0) {
+      return keepLarge(storeKey(url), object, fetched.total());
+    }
     StoredObject value =
         new StoredObject(
             object.contentType(),
@@ -669,6 +703,33 @@ public final class ShardTier implements Tier {
                         }
                         return classKey;
                       });
+            });
+  }
+
+  /**
+   * Stores a large original's header, fillable chunk by chunk, and the first chunk it came with;
+   * completes with the key, or null when the store refused the header.
+   */
+  private CompletableFuture<String> keepLarge(String key, ImageObject first, long total) {
+    StoredObject head =
+        new StoredObject(
+            first.contentType(),
+            first.etag(),
+            first.lastModified(),
+            first.cacheControl(),
+            System.currentTimeMillis(),
+            new byte[0]);
+    return store
+        .putFillable(key, head, (int) total, chunks.chunkBytes())
+        .thenCompose(
+            body -> {
+              if (body.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+              }
+              if (first.length() != body.get().chunkLength(0)) {
+                return CompletableFuture.completedFuture(key); // filled when asked for
+              }
+              return store.putChunk(body.get(), 0, first.body(), 0).handle((written, e) -> key);
             });
   }
 
@@ -740,13 +801,49 @@ public final class ShardTier implements Tier {
   /** A fill's answer from a peer or the origin tier, this shard's miss in front of its chain. */
   private Fetched fetched(UpstreamResponse response) {
     List<String> varies = response.headers().getAll(HttpHeaderNames.VARY);
+    String vary = varies.isEmpty() ? null : String.join(", ", varies);
+    String chain = Reply.chain(nodeId, "miss", response.xCache());
+    if (response.status() != 206) {
+      return new Fetched(response.toReply(chain), vary, 0);
+    }
+    // The answer to a first part (FirstPart) or Range: the whole original, or its first chunk.
+    UpstreamResponse asWhole = new UpstreamResponse(200, response.headers(), response.body());
+    long total = totalLength(response.headers().get(HttpHeaderNames.CONTENT_RANGE));
+    int length = response.body().length;
+    if (total == length) {
+      return new Fetched(asWhole.toReply(chain), vary, 0);
+    }
+    if (total > length && total <= Integer.MAX_VALUE && vary == null) {
+      return new Fetched(asWhole.toReply(chain), null, total);
+    }
     return new Fetched(
-        response.toReply(Reply.chain(nodeId, "miss", response.xCache())),
-        varies.isEmpty() ? null : String.join(", ", varies));
+        Reply.error(
+            HttpResponseStatus.BAD_GATEWAY,
+            "origin sent a 206 of " + length + " bytes of " + total,
+            chain),
+        null,
+        0);
   }
 
-  /** What a fill brought back: the reply and the response's Vary header (null without one). */
-  private record Fetched(Reply reply, String vary) {
+  /** The complete length in a Content-Range ("bytes 0-99/1234"), -1 when there is none. */
+  static long totalLength(@Nullable String contentRange) {
+    if (contentRange == null) {
+      return -1;
+    }
+    int slash = contentRange.lastIndexOf('/');
+    try {
+      return slash < 0 ? -1 : Long.parseLong(contentRange.substring(slash + 1).strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * What a fill brought back: the reply and the response's Vary header (null without one); for a
+   * large original, its first chunk as the reply's body and the original's length in {@code total}
+   * (0 otherwise).
+   */
+  private record Fetched(Reply reply, @Nullable String vary, long total) {
 
     /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
     boolean variesByAcceptOnly() {
@@ -784,6 +881,12 @@ public final class ShardTier implements Tier {
     Response response(String chain) {
       if (!reply.isOk()) {
         return new Reply(reply.status(), reply.object(), chain);
+      }
+      if (total > 0) { // a large original is served from the store's chunks only
+        return Reply.error(
+            HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "the store cannot take a large original now (full or refusing writes)",
+            chain);
       }
       ImageObject o = reply.object();
       return new StoredResponse(

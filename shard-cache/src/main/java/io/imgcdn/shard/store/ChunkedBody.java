@@ -45,6 +45,14 @@ public final class ChunkedBody implements StoreHit {
     return header.bodyLength();
   }
 
+  /**
+   * Whether the chunks are filled one by one ({@link ShardStore#putFillable}): a chunk not there
+   * yet is {@link ChunkUnavailableException#absent()}.
+   */
+  public boolean fillable() {
+    return header.fillable();
+  }
+
   /** Body bytes per chunk; every chunk but the last holds exactly this many. */
   public int chunkBytes() {
     return header.chunkBytes();

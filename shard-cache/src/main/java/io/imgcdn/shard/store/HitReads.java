@@ -248,6 +248,15 @@ final class HitReads {
           .asReadOnlyBuffer();
     } catch (ValueCodec.CorruptValueException e) {
       release.accept(target);
+      if (header.fillable() && e instanceof ValueCodec.ChunkMismatchException) {
+        // Not filled yet, dropped by FIFO apart from its header, or a leftover of an older copy.
+        if (verification.stale(keyBytes, e)) {
+          throw new ChunkUnavailableException(
+              LogSafe.key(body.key()) + ": replaced or evicted while it was read");
+        }
+        throw new ChunkUnavailableException(
+            LogSafe.key(body.key()) + ": chunk " + index + " not filled", true);
+      }
       if (verification.stale(keyBytes, e)) {
         throw new ChunkUnavailableException(
             LogSafe.key(body.key()) + ": replaced or evicted while it was read");

@@ -89,7 +89,10 @@ final class Reinserter {
   ValueCodec.Header reinsertChunkedIfDue(
       byte[] keyBytes, long keyHash, long version, ValueCodec.Header header)
       throws RocksDBException, ValueCodec.CorruptValueException {
-    if (!isDue(keyHash, header) || !writer.admitReinsertion(keyBytes, header, 0)) {
+    // A fillable body is never here whole to be written again: its chunks are filled anew.
+    if (header.fillable()
+        || !isDue(keyHash, header)
+        || !writer.admitReinsertion(keyBytes, header, 0)) {
       return header;
     }
     StoredObject object =

@@ -250,6 +250,43 @@ public final class ShardStore implements AutoCloseable {
     return writer.offer(key, value);
   }
 
+  /**
+   * Stores the header of a body of {@code bodyLength} bytes whose chunks of {@code chunkBytes} are
+   * filled one by one ({@link #putChunk}), replacing what was under {@code key}; {@code head}'s
+   * body is not used. Completes with the stored object (a hit whose every chunk is absent), or
+   * empty when the byte bound's guard refused it. Large originals passed through by ranges are
+   * stored so: a Range request needs only the chunks it covers, and each is filled on its own.
+   */
+  public CompletableFuture<Optional<ChunkedBody>> putFillable(
+      String key, StoredObject head, int bodyLength, int chunkBytes) {
+    if (bodyLength <= 0 || chunkBytes <= 0) {
+      throw new IllegalArgumentException(
+          "bodyLength " + bodyLength + ", chunkBytes " + chunkBytes + " (expected: > 0)");
+    }
+    return writer
+        .putFillable(key, head, bodyLength, chunkBytes)
+        .thenApply(
+            header ->
+                header == null
+                    ? Optional.empty()
+                    : Optional.of(new ChunkedBody(key, StoreKeys.encode(key), header)));
+  }
+
+  /**
+   * Writes chunk {@code index} of a fillable {@code body}: its {@link ChunkedBody#chunkLength}
+   * bytes of {@code data} from {@code offset}, bound to that copy, and only while that copy is the
+   * one stored. Completes with whether it was written (false also when the byte bound's guard
+   * refused it). Chunks are evicted like any value (FIFO drops the oldest files); one dropped is
+   * filled again when asked for.
+   */
+  public CompletableFuture<Boolean> putChunk(ChunkedBody body, int index, byte[] data, int offset) {
+    if (!body.fillable()) {
+      throw new IllegalArgumentException(body + " is not fillable");
+    }
+    Objects.checkIndex(index, body.chunkCount());
+    return writer.putChunk(body, index, data, offset);
+  }
+
   /** Removes {@code key}; the future tells whether it was there. */
   public CompletableFuture<Boolean> delete(String key) {
     return deletes.delete(key);

@@ -16,7 +16,8 @@ final class ValueCodec {
    *
    *   offset  size  field
    *   0       1     version (1)
-   *   1       1     flags: bit 0 (FLAG_LAST_MODIFIED) says lastModified follows cacheControl; other bits 0
+   *   1       1     flags: bit 0 (FLAG_LAST_MODIFIED) says lastModified follows cacheControl; bit 1
+   *                 (FLAG_FILLABLE, version 2 only) says the chunks are filled one by one; other bits 0
    *   2       2     headerLength: bytes from offset 0 to the first body byte
    *   4       8     storedAtMillis
    *   12      8     writeSequence: RocksDB's last sequence number when the value was written; the
@@ -43,6 +44,12 @@ final class ValueCodec {
    * Chunking lets a Range read fetch only the chunks it covers and keeps a 15 MB body out of one
    * 15 MB block.
    *
+   * Fillable (FLAG_FILLABLE): a large original passed through by ranges is never here whole. Its header
+   * (bodyCrc32c 0: there is no whole body to check) is written first and each chunk on its own later,
+   * as a range needs it, bound to the header's write sequence like any chunk. A chunk that is not there,
+   * or of another write, while that header still is, is absent (to be filled), not corrupt; FIFO may
+   * drop header and chunks apart, and a chunk of a header that is gone is never read.
+   *
    * Last-Modified came after the first values were written: those have flags 0 and read as objects
    * without one, and a value whose object has none is still written with flags 0, byte for byte as
    * before. A reader that knew no flags would refuse a value with the flag (its strings would not end where
@@ -67,6 +74,9 @@ final class ValueCodec {
 
   /** Flags bit: the header holds a lastModified string after cacheControl. */
   static final byte FLAG_LAST_MODIFIED = 1;
+
+  /** Flags bit (version 2): the chunks are written one by one, as they are filled. */
+  static final byte FLAG_FILLABLE = 2;
 
   private ValueCodec() {}
 
@@ -118,7 +128,8 @@ final class ValueCodec {
       int bodyLength,
       int bodyCrc32c,
       int headerLength,
-      int chunkBytes) {
+      int chunkBytes,
+      boolean fillable) {
 
     boolean chunked() {
       return chunkBytes > 0;
@@ -144,7 +155,8 @@ final class ValueCodec {
           bodyLength,
           bodyCrc32c,
           headerLength,
-          chunkBytes);
+          chunkBytes,
+          fillable);
     }
   }
 
@@ -153,18 +165,49 @@ final class ValueCodec {
    * from {@link #encodeChunk}.
    */
   static byte[] encodeChunkedHeader(StoredObject object, long writeSequence, int chunkBytes) {
-    byte[][] strings = headerStrings(object);
     byte[] body = object.body();
+    return encodeChunkedHeader(
+        object,
+        writeSequence,
+        chunkBytes,
+        body.length,
+        crc32c(body, 0, body.length),
+        flags(headerStrings(object)));
+  }
+
+  /**
+   * Encodes the version-2 header of a fillable body of {@code bodyLength} bytes (FLAG_FILLABLE;
+   * {@code object}'s body is not used); its chunks come from {@link #encodeChunk}, one by one.
+   */
+  static byte[] encodeFillableHeader(
+      StoredObject object, long writeSequence, int chunkBytes, int bodyLength) {
+    return encodeChunkedHeader(
+        object,
+        writeSequence,
+        chunkBytes,
+        bodyLength,
+        0,
+        (byte) (flags(headerStrings(object)) | FLAG_FILLABLE));
+  }
+
+  private static byte[] encodeChunkedHeader(
+      StoredObject object,
+      long writeSequence,
+      int chunkBytes,
+      int bodyLength,
+      int bodyCrc,
+      byte flags) {
+    byte[][] strings = headerStrings(object);
     int headerLength = HEADER_OVERHEAD_BYTES + 4 + stringBytes(strings);
     byte[] value = new byte[headerLength];
     ByteBuffer out = ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN);
     out.put(VERSION_CHUNKED)
-        .put(flags(strings))
+        .put(flags)
         .putShort((short) headerLength)
         .putLong(object.storedAtMillis())
         .putLong(writeSequence)
-        .putInt(body.length)
-        .putInt(crc32c(body, 0, body.length))
+        .putInt(bodyLength)
+        .putInt(bodyCrc)
         .putInt(chunkBytes);
     putStrings(out, strings);
     out.putInt(crc32c(value, 0, out.position()));
@@ -310,13 +353,11 @@ final class ValueCodec {
           "version " + version + " (expected: " + VERSION + " or " + VERSION_CHUNKED + ")");
     }
     byte flags = in.get();
-    if ((flags & ~FLAG_LAST_MODIFIED) != 0) {
+    int known =
+        version == VERSION_CHUNKED ? FLAG_LAST_MODIFIED | FLAG_FILLABLE : FLAG_LAST_MODIFIED;
+    if ((flags & ~known) != 0) {
       throw new CorruptValueException(
-          "flags "
-              + Integer.toHexString(flags & 0xff)
-              + " (expected: bits of "
-              + FLAG_LAST_MODIFIED
-              + ")");
+          "flags " + Integer.toHexString(flags & 0xff) + " (expected: bits of " + known + ")");
     }
     int headerLength = Short.toUnsignedInt(in.getShort());
     int minimum = HEADER_OVERHEAD_BYTES + (version == VERSION_CHUNKED ? 4 : 0);
@@ -363,7 +404,8 @@ final class ValueCodec {
         bodyLength,
         bodyCrc,
         headerLength,
-        chunkBytes);
+        chunkBytes,
+        (flags & FLAG_FILLABLE) != 0);
   }
 
   /**

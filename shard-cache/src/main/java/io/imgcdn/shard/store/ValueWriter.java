@@ -3,6 +3,7 @@ package io.imgcdn.shard.store;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
@@ -137,6 +138,89 @@ final class ValueWriter {
       throw e;
     }
     return written;
+  }
+
+  /** See {@link ShardStore#putFillable}; completes with the header written, or null. */
+  CompletableFuture<ValueCodec.@Nullable Header> putFillable(
+      String key, StoredObject head, int bodyLength, int chunkBytes) {
+    byte[] keyBytes = StoreKeys.encode(key);
+    long keyHash = FrequencySketch.hash(keyBytes);
+    return threads.submit(
+        () -> {
+          long room = ValueCodec.encodedLength(head) + 4 + keyBytes.length;
+          if (!space.tryAdmit(room)) {
+            counters.boundRefusals.increment();
+            return null;
+          }
+          byte[] written =
+              stripes.mutate(
+                  keyHash,
+                  () -> {
+                    long sequence = database.db.getLatestSequenceNumber() + 1;
+                    byte[] header =
+                        ValueCodec.encodeFillableHeader(head, sequence, chunkBytes, bodyLength);
+                    write(w -> database.db.put(w, keyBytes, header));
+                    return header;
+                  });
+          sizeHints.remove(keyHash); // hints are kept for inline values only
+          space.succeeded();
+          counters.puts.increment();
+          counters.bytesAdmitted.add(written.length);
+          return ValueCodec.decodeHeader(written, written.length);
+        });
+  }
+
+  /** See {@link ShardStore#putChunk}. */
+  CompletableFuture<Boolean> putChunk(ChunkedBody body, int index, byte[] data, int offset) {
+    byte[] keyBytes = body.keyBytes();
+    long keyHash = FrequencySketch.hash(keyBytes);
+    ValueCodec.Header header = body.header();
+    int length = header.chunkLength(index);
+    Objects.checkFromIndexSize(offset, length, data.length);
+    return threads.submit(
+        () -> {
+          byte[] chunk = ValueCodec.encodeChunk(data, offset, length, header.writeSequence());
+          if (!space.tryAdmit(chunk.length + keyBytes.length + StoreKeys.CHUNK_SUFFIX_BYTES)) {
+            counters.boundRefusals.increment();
+            return false;
+          }
+          boolean written =
+              stripes.mutate(
+                  keyHash,
+                  () -> {
+                    // Only while its header is the one stored: never a chunk of a replaced copy.
+                    byte[] current = database.db.get(database.checkedReads, keyBytes);
+                    if (current == null || sequenceOf(current) != header.writeSequence()) {
+                      return false;
+                    }
+                    write(w -> database.db.put(w, StoreKeys.chunkKey(keyBytes, index), chunk));
+                    return true;
+                  });
+          if (written) {
+            space.succeeded();
+            counters.bytesAdmitted.add(chunk.length);
+          }
+          return written;
+        });
+  }
+
+  /** The write sequence of a stored header, -1 when it does not decode. */
+  private static long sequenceOf(byte[] value) {
+    try {
+      return ValueCodec.decodeHeader(value, value.length).writeSequence();
+    } catch (ValueCodec.CorruptValueException e) {
+      return -1;
+    }
+  }
+
+  /** One RocksDB write, a refusal reported to StoreSpace. */
+  private void write(StoreDatabase.WriteCall write) throws RocksDBException {
+    try {
+      database.write(write);
+    } catch (RocksDBException e) {
+      space.failed(e);
+      throw e;
+    }
   }
 
   /** Writes a value unless the disk guard refuses it; true if written. */
