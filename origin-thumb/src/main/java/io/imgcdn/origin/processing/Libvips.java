@@ -55,6 +55,10 @@ final class Libvips {
 
   static final int INTERESTING_CENTRE = 1;
 
+  static final int INTERESTING_ENTROPY = 2;
+
+  static final int INTERESTING_ATTENTION = 3;
+
   /** VIPS_MAX_COORD: the "unconstrained" side of a thumbnail box. */
   static final int MAX_COORD = 10_000_000;
 
@@ -82,6 +86,7 @@ final class Libvips {
   final MethodHandle thumbnailBufferExport;
   final MethodHandle imageGetTypeof;
   final MethodHandle writeToBuffer;
+  final MethodHandle extractArea;
   final MethodHandle imageSetProgress;
   final MethodHandle imageSetKill;
   final MethodHandle errorBufferCopy;
@@ -186,6 +191,15 @@ final class Libvips {
             "vips_image_write_to_buffer",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
             Linker.Option.firstVariadicArg(4));
+    // int vips_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width,
+    // int height, ...)
+    extractArea =
+        handle(
+            lookup,
+            "vips_extract_area",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+            Linker.Option.firstVariadicArg(6));
     imageSetProgress =
         handle(lookup, "vips_image_set_progress", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     imageSetKill =

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
+import java.awt.image.BufferedImage;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -177,6 +178,27 @@ class JavaImageEngineTest {
     assertThat(RealImagesTest.meanDifference(java, libvips) / 255)
         .as("measured 0.058")
         .isLessThan(0.065);
+  }
+
+  @Test
+  void render_coverContentAware_cropsAtTheCentre() throws Exception {
+    // documented: content-aware crops are libvips's; the Java engine keeps the centre
+    BufferedImage attention =
+        TestImages.decode(
+            render(
+                    ImageEngines.java(),
+                    TestImages.subjectOnTheRight(),
+                    "w=100,h=100,fit=cover,g=attention,f=png")
+                .bytes());
+    BufferedImage centre =
+        TestImages.decode(
+            render(
+                    ImageEngines.java(),
+                    TestImages.subjectOnTheRight(),
+                    "w=100,h=100,fit=cover,f=png")
+                .bytes());
+    assertThat(ImageEngineContractTest.redFraction(attention)).isLessThan(0.02);
+    assertThat(attention.getRGB(50, 50)).isEqualTo(centre.getRGB(50, 50));
   }
 
   private static Thumbnail render(ImageEngine engine, byte[] source, String options)

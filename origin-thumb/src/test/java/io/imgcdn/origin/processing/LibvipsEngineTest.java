@@ -174,6 +174,21 @@ public class LibvipsEngineTest {
     return n;
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"attention", "entropy"})
+  void render_coverContentAware_findsTheOffCentreSubject(String gravity) throws Exception {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    // the centred crop of this picture holds no red (ImageEngineContractTest); the subject is
+    // the only coloured and the only busy part, so both strategies move the crop onto it
+    Thumbnail t =
+        render(TestImages.subjectOnTheRight(), "w=100,h=100,fit=cover,g=" + gravity + ",f=png");
+    BufferedImage decoded = TestImages.decode(t.bytes());
+    assertThat(new int[] {decoded.getWidth(), decoded.getHeight()}).containsExactly(100, 100);
+    assertThat(ImageEngineContractTest.redFraction(decoded)).isGreaterThan(0.15);
+  }
+
   private static Thumbnail render(byte[] source, String options) throws ImageProcessingException {
     return render(source, options, ImageLimits.defaults());
   }
