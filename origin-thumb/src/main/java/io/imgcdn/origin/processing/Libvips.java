@@ -229,6 +229,10 @@ final class Libvips {
     for (String loader : ALLOWED_LOADERS) {
       operationBlock.invokeExact(global.allocateFrom(loader), 0);
     }
+    // 8.14 flags jxlsave untrusted with the rest of its libjxl 0.7 support; the flag guards against
+    // hostile input, and a saver reads only pixels we decoded, so the saver alone is let through
+    // (the JXL loader stays blocked with every loader not in ALLOWED_LOADERS).
+    operationBlock.invokeExact(global.allocateFrom("VipsForeignSaveJxl"), 0);
     version = cString((MemorySegment) versionString.invokeExact());
     evalCallback =
         LINKER.upcallStub(

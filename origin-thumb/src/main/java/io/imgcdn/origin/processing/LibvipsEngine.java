@@ -459,6 +459,8 @@ final class LibvipsEngine implements ImageEngine {
           case PNG -> ".png[strip]";
           case WEBP -> ".webp[Q=" + spec.quality() + ",strip,profile=none]";
           case GIF -> ".gif";
+          // jxlsave's Q is on the JPEG scale (it maps Q to a Butteraugli distance)
+          case JXL -> ".jxl[Q=" + spec.quality() + ",strip]";
           case AVIF ->
               ".heif[compression=av1,Q="
                   + Math.max(1, spec.quality() * AVIF_QUALITY_PERCENT / 100)

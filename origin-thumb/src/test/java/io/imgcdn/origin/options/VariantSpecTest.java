@@ -65,7 +65,7 @@ class VariantSpecTest {
         "w=99999999999|w: '99999999999'",
         "w=16385|w: '16385' (expected: an integer 0..16384)",
         "q=0,w=5|q: '0' (expected: an integer 1..100)",
-        "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif or gif)",
+        "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif, gif or jxl)",
         "w=5,f=png:jpeg|f: 'png:jpeg' (expected: one format, or webp and/or avif",
         "w=5,f=webp:webp:jpeg|f: 'webp:webp:jpeg'",
         "w=5,f=webp:webp|alternatives: [WEBP] with f=webp",

@@ -33,6 +33,24 @@ class JavaImageEngineTest {
   }
 
   @Test
+  void render_jxl_406() {
+    assertThatThrownBy(
+            () ->
+                ImageEngines.java()
+                    .render(
+                        TestImages.jpeg(100, 100),
+                        VariantSpec.parse("w=50,f=jxl"),
+                        ImageLimits.defaults(),
+                        Instant.now().plusSeconds(5)))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(406);
+              assertThat(e.publicMessage()).isEqualTo("Output format jxl is not supported");
+            });
+  }
+
+  @Test
   void render_negotiatingSpec_fallsBackToDefaultFormat() throws Exception {
     Thumbnail t =
         ImageEngines.java()
