@@ -30,7 +30,7 @@ import java.util.Set;
  *   <tr><td>{@code dpr}</td><td>device pixel ratio 1..4, rounded to 1, 1.5, 2, 3 or 4, that
  *       multiplies w and h (folded into them: {@code w=300,dpr=2} is {@code w=600})</td>
  *       <td>1</td></tr>
- *   <tr><td>{@code f}</td><td>{@code jpeg} ({@code jpg}), {@code png}, {@code webp}, {@code avif},
+ *   <tr><td>{@code f}</td><td>{@code jpeg} ({@code jpg}), {@code png}, {@code webp}, {@code avif}, {@code jxl},
  *       {@code gif}; or a negotiation list such as {@code webp:jpeg} or {@code avif:webp:jpeg}
  *       (the last is the default, the others are offered when Accept names them); {@code auto} =
  *       {@code webp:jpeg}</td><td>jpeg</td></tr>
