@@ -11,7 +11,13 @@ public enum OutputFormat {
    * AV1 in HEIF (libvips heifsave with compression=av1): the smallest files, the slowest encoder.
    */
   AVIF("image/avif", "avif"),
-  GIF("image/gif", "gif");
+  GIF("image/gif", "gif"),
+  /**
+   * JPEG XL (libvips jxlsave through libjxl): named explicitly only ({@code f=jxl}, e.g. for a
+   * {@code <picture><source type="image/jxl">}); not negotiated from Accept, whose classes every
+   * tier keys on name WebP and AVIF only.
+   */
+  JXL("image/jxl", "jxl");
 
   private final String contentType;
   private final String token;
@@ -45,8 +51,8 @@ public enum OutputFormat {
   }
 
   /**
-   * Parses {@code jpeg} (or {@code jpg}), {@code png}, {@code webp}, {@code avif} or {@code gif},
-   * case-insensitive.
+   * Parses {@code jpeg} (or {@code jpg}), {@code png}, {@code webp}, {@code avif}, {@code gif} or
+   * {@code jxl}, case-insensitive.
    *
    * @throws IllegalArgumentException naming the value and what is expected
    */
@@ -58,9 +64,10 @@ public enum OutputFormat {
       case "webp" -> WEBP;
       case "avif" -> AVIF;
       case "gif" -> GIF;
+      case "jxl" -> JXL;
       default ->
           throw new IllegalArgumentException(
-              "format: '" + s + "' (expected: jpeg, jpg, png, webp, avif or gif)");
+              "format: '" + s + "' (expected: jpeg, jpg, png, webp, avif, gif or jxl)");
     };
   }
 }

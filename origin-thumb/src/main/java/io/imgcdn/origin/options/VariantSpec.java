@@ -22,7 +22,15 @@ import java.util.Set;
  *   <tr><td>{@code h}</td><td>box height, 0..{@value #MAX_DIMENSION} (0 = any)</td><td>0</td></tr>
  *   <tr><td>{@code fit}</td><td>{@code inside} or {@code cover} (cover needs w and h)</td>
  *       <td>inside</td></tr>
- *   <tr><td>{@code f}</td><td>{@code jpeg} ({@code jpg}), {@code png}, {@code webp}, {@code avif},
+ *   <tr><td>{@code g}</td><td>what a cover crop keeps: {@code centre}, {@code n}, {@code s},
+ *       {@code e}, {@code w}, {@code ne}, {@code nw}, {@code se}, {@code sw}, {@code attention}
+ *       or {@code entropy} (see {@link Gravity}; needs fit=cover)</td><td>centre</td></tr>
+ *   <tr><td>{@code fp}</td><td>focal point {@code x:y} (fractions 0..1) the cover crop is
+ *       centred on; not with {@code g}</td><td>0.5:0.5</td></tr>
+ *   <tr><td>{@code dpr}</td><td>device pixel ratio 1..4, rounded to 1, 1.5, 2, 3 or 4, that
+ *       multiplies w and h (folded into them: {@code w=300,dpr=2} is {@code w=600})</td>
+ *       <td>1</td></tr>
+ *   <tr><td>{@code f}</td><td>{@code jpeg} ({@code jpg}), {@code png}, {@code webp}, {@code avif}, {@code jxl},
  *       {@code gif}; or a negotiation list such as {@code webp:jpeg} or {@code avif:webp:jpeg}
  *       (the last is the default, the others are offered when Accept names them); {@code auto} =
  *       {@code webp:jpeg}</td><td>jpeg</td></tr>
@@ -40,15 +48,18 @@ public record VariantSpec(
     OutputFormat format,
     int quality,
     Set<OutputFormat> alternatives,
-    int background) {
+    int background,
+    Gravity gravity) {
 
   /*
    * Canonical form: the cache key of a variant (edge, shard and origin all key on it), so equal
    * specs must give byte-equal strings whatever order or spelling the request used. It always
-   * lists keys in the order w, h, fit, f, q, bg, omits a 0 axis, and writes every other field,
+   * lists keys in the order w, h, fit, f, q, bg, g or fp, omits a 0 axis, and writes every other field,
    * defaults included, so that a later change of default cannot silently alias two different
    * variants; bg alone is written only when it is not white (the background every variant had
-   * before bg existed), so the keys of every existing variant stay as they were.
+   * before bg existed), and g/fp only when not the centre, so the keys of every existing variant
+   * stay as they were. dpr is folded into w and h (a 2x box is the same variant as the box twice
+   * as large), so it never appears.
    * parse(spec.canonical()) equals spec.
    *
    * The parser is strict (unknown or repeated keys, signs, leading '+', more than 5 digits are
@@ -80,6 +91,7 @@ public record VariantSpec(
     Objects.requireNonNull(fit, "fit");
     Objects.requireNonNull(format, "format");
     Objects.requireNonNull(alternatives, "alternatives");
+    Objects.requireNonNull(gravity, "gravity");
     alternatives = alternatives.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(alternatives));
     for (OutputFormat alternative : alternatives) {
       if (!alternative.negotiable() || alternative == format) {
@@ -107,6 +119,13 @@ public record VariantSpec(
     if (quality < 1 || quality > 100) {
       throw new IllegalArgumentException("q: " + quality + " (expected: 1..100)");
     }
+    if (fit != Fit.COVER && !gravity.centre()) {
+      throw new IllegalArgumentException(
+          gravity.canonical()
+              + " with fit="
+              + fit.token()
+              + " (expected: fit=cover; g= and fp= choose what a cover crop keeps)");
+    }
     if ((background & ~0xFFFFFF) != 0) {
       throw new IllegalArgumentException(
           "bg: " + Integer.toHexString(background) + " (expected: 0xRRGGBB)");
@@ -115,7 +134,7 @@ public record VariantSpec(
 
   /** A spec that answers with {@code format} only (no negotiation), on the white background. */
   public VariantSpec(int width, int height, Fit fit, OutputFormat format, int quality) {
-    this(width, height, fit, format, quality, Set.of(), DEFAULT_BACKGROUND);
+    this(width, height, fit, format, quality, Set.of(), DEFAULT_BACKGROUND, Gravity.CENTRE);
   }
 
   /** A width-bounded JPEG at the default quality, e.g. for a preset {@code w150}. */
@@ -125,12 +144,13 @@ public record VariantSpec(
 
   /** The same spec answering with {@code newFormat} only (e.g. the outcome of negotiation). */
   public VariantSpec withFormat(OutputFormat newFormat) {
-    return new VariantSpec(width, height, fit, newFormat, quality, Set.of(), background);
+    return new VariantSpec(width, height, fit, newFormat, quality, Set.of(), background, gravity);
   }
 
   /** The same spec flattening transparency onto {@code newBackground} (0xRRGGBB) for JPEG. */
   public VariantSpec withBackground(int newBackground) {
-    return new VariantSpec(width, height, fit, format, quality, alternatives, newBackground);
+    return new VariantSpec(
+        width, height, fit, format, quality, alternatives, newBackground, gravity);
   }
 
   /**
@@ -139,7 +159,7 @@ public record VariantSpec(
    */
   public VariantSpec withAlternatives(Collection<OutputFormat> newAlternatives) {
     Set<OutputFormat> set = newAlternatives.isEmpty() ? Set.of() : EnumSet.copyOf(newAlternatives);
-    return new VariantSpec(width, height, fit, format, quality, set, background);
+    return new VariantSpec(width, height, fit, format, quality, set, background, gravity);
   }
 
   /** Whether the answer depends on the request's Accept header ({@code Vary: Accept}). */
@@ -201,6 +221,8 @@ public record VariantSpec(
     Set<OutputFormat> alternatives = Set.of();
     int quality = -1;
     int background = -1;
+    Gravity gravity = null;
+    int dpr = -1;
     for (String part : options.split(",", -1)) {
       int eq = part.indexOf('=');
       if (eq <= 0) {
@@ -209,7 +231,9 @@ public record VariantSpec(
                 + part
                 + "' in '"
                 + options
-                + "' (expected: key=value with key w, h, fit, f, q or bg)");
+                + "' (expected: key=value with key "
+                + KEYS
+                + ")");
       }
       String key = part.substring(0, eq);
       String value = part.substring(eq + 1);
@@ -241,23 +265,98 @@ public record VariantSpec(
           requireFirst(background < 0, key, options);
           background = parseRgb(key, value);
         }
+        case "g", "fp" -> {
+          if (gravity != null) {
+            throw new IllegalArgumentException(
+                "options: g= and fp= both in '"
+                    + options
+                    + "' (expected: at most one of them, once)");
+          }
+          gravity = key.equals("g") ? Gravity.parse(value) : Gravity.parseFocalPoint(value);
+        }
+        case "dpr" -> {
+          requireFirst(dpr < 0, key, options);
+          dpr = parseDpr(value);
+        }
         default ->
             throw new IllegalArgumentException(
-                "options: unknown key '"
-                    + key
-                    + "' in '"
-                    + options
-                    + "' (expected: w, h, fit, f, q or bg)");
+                "options: unknown key '" + key + "' in '" + options + "' (expected: " + KEYS + ")");
       }
     }
     return new VariantSpec(
-        Math.max(width, 0),
-        Math.max(height, 0),
+        scaledByDpr("w", width, dpr),
+        scaledByDpr("h", height, dpr),
         fit == null ? Fit.INSIDE : fit,
         format == null ? OutputFormat.JPEG : format,
         quality < 0 ? DEFAULT_QUALITY : quality,
         alternatives,
-        background < 0 ? DEFAULT_BACKGROUND : background);
+        background < 0 ? DEFAULT_BACKGROUND : background,
+        gravity == null ? Gravity.CENTRE : gravity);
+  }
+
+  /** The keys an options string may use, for error messages. */
+  private static final String KEYS = "w, h, fit, g, fp, dpr, f, q or bg";
+
+  /**
+   * Device pixel ratio classes: a dpr= is rounded to the nearest (ties up), so the sizes a cache
+   * holds per box stay few (1.25 and 1.3 both give the 1.5x variant; 2.625 the 3x one).
+   */
+  private static final int[] DPR_CLASSES = {1000, 1500, 2000, 3000, 4000};
+
+  /** The largest dpr= accepted (the classes' largest). */
+  public static final int MAX_DPR = 4;
+
+  /** A dpr= value 1..4 with at most 3 decimals, rounded to its class, in thousandths. */
+  private static int parseDpr(String value) {
+    boolean ok = value.matches("[0-4](\\.[0-9]{1,3})?");
+    int thousandths = -1;
+    if (ok) {
+      int dot = value.indexOf('.');
+      String fraction = dot < 0 ? "" : (value.substring(dot + 1) + "00").substring(0, 3);
+      thousandths =
+          (value.charAt(0) - '0') * 1000 + (fraction.isEmpty() ? 0 : Integer.parseInt(fraction));
+    }
+    if (thousandths < 1000 || thousandths > MAX_DPR * 1000) {
+      throw new IllegalArgumentException(
+          "dpr: '" + value + "' (expected: a number 1.." + MAX_DPR + ", at most 3 decimals)");
+    }
+    return dprClass(thousandths);
+  }
+
+  /** The class (thousandths) nearest to {@code thousandths}, ties to the larger. */
+  public static int dprClass(int thousandths) {
+    int best = DPR_CLASSES[0];
+    for (int c : DPR_CLASSES) {
+      if (Math.abs(c - thousandths) <= Math.abs(best - thousandths)) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** A box side times the dpr class (unset side: 0; no dpr: as given). */
+  private static int scaledByDpr(String key, int side, int dprThousandths) {
+    if (side <= 0) {
+      return 0;
+    }
+    if (dprThousandths < 0) {
+      return side;
+    }
+    long scaled = ((long) side * dprThousandths + 500) / 1000;
+    if (scaled > MAX_DIMENSION) {
+      throw new IllegalArgumentException(
+          key
+              + "="
+              + side
+              + " at dpr "
+              + dprThousandths / 1000.0
+              + " is "
+              + scaled
+              + " pixels (expected: at most "
+              + MAX_DIMENSION
+              + ")");
+    }
+    return (int) scaled;
   }
 
   /** Parses the {@code avif:webp} part of {@code f=avif:webp:jpeg}. */
@@ -316,6 +415,10 @@ public record VariantSpec(
     sb.append(quality);
     if (background != DEFAULT_BACKGROUND) {
       sb.append(",bg=").append(String.format(Locale.ROOT, "%06x", background));
+    }
+    String crop = gravity.canonical();
+    if (!crop.isEmpty()) {
+      sb.append(',').append(crop);
     }
     return sb.toString();
   }

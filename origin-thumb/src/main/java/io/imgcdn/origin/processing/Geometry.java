@@ -1,11 +1,13 @@
 package io.imgcdn.origin.processing;
 
 import io.imgcdn.origin.options.Fit;
+import io.imgcdn.origin.options.Gravity;
 import io.imgcdn.origin.options.VariantSpec;
 
 /**
  * The sizes a thumbnail job works with: the source scaled to {@code scaledWidth x scaledHeight},
- * then (for {@link Fit#COVER}) a centred crop to {@code width x height}.
+ * then (for {@link Fit#COVER}) a crop to {@code width x height} placed by the spec's {@link
+ * Gravity} (centred for content-aware gravities, which only libvips computes).
  */
 record Geometry(int scaledWidth, int scaledHeight, int width, int height, int cropX, int cropY) {
 
@@ -34,7 +36,9 @@ record Geometry(int scaledWidth, int scaledHeight, int width, int height, int cr
     }
     int w = Math.min(spec.width(), sw);
     int h = Math.min(spec.height(), sh);
-    return new Geometry(sw, sh, w, h, (sw - w) / 2, (sh - h) / 2);
+    Gravity gravity = spec.gravity();
+    return new Geometry(
+        sw, sh, w, h, Gravity.offset(sw, w, gravity.x()), Gravity.offset(sh, h, gravity.y()));
   }
 
   /** Whether the source needs no resize and no crop. */

@@ -55,7 +55,8 @@ final class JavaImageEngine implements ImageEngine {
    *      reader ignores iCCP; TwelveMonkeys converts JPEG profiles while decoding).
    *   6. orient: apply the EXIF orientation (read from APP1 in the header step) to the small
    *      scaled image, where rotating is cheap; ImageIO and TwelveMonkeys ignore the tag.
-   *   7. crop: the centred box for fit=cover.
+   *   7. crop: the box for fit=cover, placed by the spec's gravity (Geometry); g=attention and
+   *      g=entropy crop at the centre here (content-aware crops are libvips's only, docs say so).
    *   8. flatten: for JPEG, draw onto an opaque RGB image over the background colour. JPEG has no
    *      alpha, and ImageIO.write returns false and writes nothing for ARGB input.
    *   9. encode: JPEG at the spec's quality, or PNG; WebP -> 406 (no pure Java WebP writer).

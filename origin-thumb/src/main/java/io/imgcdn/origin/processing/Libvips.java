@@ -55,6 +55,10 @@ final class Libvips {
 
   static final int INTERESTING_CENTRE = 1;
 
+  static final int INTERESTING_ENTROPY = 2;
+
+  static final int INTERESTING_ATTENTION = 3;
+
   /** VIPS_MAX_COORD: the "unconstrained" side of a thumbnail box. */
   static final int MAX_COORD = 10_000_000;
 
@@ -82,6 +86,7 @@ final class Libvips {
   final MethodHandle thumbnailBufferExport;
   final MethodHandle imageGetTypeof;
   final MethodHandle writeToBuffer;
+  final MethodHandle extractArea;
   final MethodHandle imageSetProgress;
   final MethodHandle imageSetKill;
   final MethodHandle errorBufferCopy;
@@ -186,6 +191,15 @@ final class Libvips {
             "vips_image_write_to_buffer",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
             Linker.Option.firstVariadicArg(4));
+    // int vips_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width,
+    // int height, ...)
+    extractArea =
+        handle(
+            lookup,
+            "vips_extract_area",
+            FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+            Linker.Option.firstVariadicArg(6));
     imageSetProgress =
         handle(lookup, "vips_image_set_progress", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
     imageSetKill =
@@ -215,6 +229,10 @@ final class Libvips {
     for (String loader : ALLOWED_LOADERS) {
       operationBlock.invokeExact(global.allocateFrom(loader), 0);
     }
+    // 8.14 flags jxlsave untrusted with the rest of its libjxl 0.7 support; the flag guards against
+    // hostile input, and a saver reads only pixels we decoded, so the saver alone is let through
+    // (the JXL loader stays blocked with every loader not in ALLOWED_LOADERS).
+    operationBlock.invokeExact(global.allocateFrom("VipsForeignSaveJxl"), 0);
     version = cString((MemorySegment) versionString.invokeExact());
     evalCallback =
         LINKER.upcallStub(

@@ -45,7 +45,9 @@ final class LibvipsEngine implements ImageEngine {
    *   4. thumbnail: vips_thumbnail_buffer. For fit=inside with size=force and exactly the
    *      Geometry size computed from the header (libvips's own rounding after shrink-on-load
    *      differs by a pixel at times, e.g. 1600x1203 at w=300 gave 225 rows, not 226); for cover
-   *      with size=down (never upscale) and crop=centre. export_profile=srgb only when the header
+   *      with size=down (never upscale) and crop=centre, attention or entropy (g=); a cover at
+   *      another point (g=ne, fp=x:y) is made like inside at the Geometry's scaled size, then
+   *      vips_extract_area at the Geometry's crop (the same pixels the Java engine keeps). export_profile=srgb only when the header
    *      shows an embedded ICC profile: 8.14 keeps the profile's colour space otherwise (and we
    *      strip the profile on save), while on untagged sRGB input it shifts colours (pure red
    *      came out 248,25,17). Untagged CMYK is imported with libvips's fallback CMYK profile.
@@ -338,14 +340,16 @@ final class LibvipsEngine implements ImageEngine {
     MemorySegment out = job.arena.allocate(ADDRESS);
     int result;
     try {
-      // inside: force exactly the Geometry size (computed from the header; never above the
-      // source), so both engines agree to the pixel. cover: the box, never upscaled, centre crop.
+      // inside, and cover placed at a point other than the centre: force exactly the Geometry
+      // size (computed from the header; never above the source), so both engines agree to the
+      // pixel; the crop at the point follows (extract). cover at the centre or content-aware:
+      // the box, never upscaled, libvips's crop=centre/attention/entropy.
       Geometry g = job.geometry;
-      boolean cover = spec.fit() == Fit.COVER;
+      int crop = interesting(spec);
+      boolean cover = crop != Libvips.INTERESTING_NONE;
       int width = cover ? spec.width() : g.scaledWidth();
       int height = cover ? spec.height() : g.scaledHeight();
       int size = cover ? Libvips.SIZE_DOWN : Libvips.SIZE_FORCE;
-      int crop = cover ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE;
       Arena a = job.arena;
       String optionString =
           (job.animated ? "n=-1," : "")
@@ -396,6 +400,47 @@ final class LibvipsEngine implements ImageEngine {
           error, "vips_thumbnail_buffer (" + job.loader + "): " + error, null);
     }
     job.thumbnail = out.get(ADDRESS, 0);
+    Geometry g = job.geometry;
+    if (spec.fit() == Fit.COVER && interesting(spec) == Libvips.INTERESTING_NONE) {
+      extract(job, g.cropX(), g.cropY(), g.width(), g.height());
+    }
+  }
+
+  /**
+   * The thumbnail's own crop: none for inside and for a cover placed at a point other than the
+   * centre (Geometry places that crop, the same for both engines), else centre or content-aware.
+   */
+  private static int interesting(VariantSpec spec) {
+    if (spec.fit() != Fit.COVER) {
+      return Libvips.INTERESTING_NONE;
+    }
+    return switch (spec.gravity().kind()) {
+      case ATTENTION -> Libvips.INTERESTING_ATTENTION;
+      case ENTROPY -> Libvips.INTERESTING_ENTROPY;
+      case POINT -> spec.gravity().centre() ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE;
+    };
+  }
+
+  /** Replaces the thumbnail by its area at (left, top) of width x height (lazy, like the rest). */
+  private void extract(Job job, int left, int top, int width, int height)
+      throws ImageProcessingException {
+    MemorySegment out = job.arena.allocate(ADDRESS);
+    int result;
+    try {
+      result =
+          (int)
+              vips.extractArea.invokeExact(
+                  job.thumbnail, out, left, top, width, height, MemorySegment.NULL);
+    } catch (Throwable e) {
+      throw ImageProcessingException.internal("vips_extract_area: " + e, e);
+    }
+    if (result != 0) {
+      String error = vips.takeError();
+      throw ImageProcessingException.internal("vips_extract_area: " + error, null);
+    }
+    // The area holds its own reference to the thumbnail it reads from.
+    vips.unref(job.thumbnail);
+    job.thumbnail = out.get(ADDRESS, 0);
   }
 
   /** The JPEG saver's flattening colour: the spec's {@code bg}. */
@@ -414,6 +459,8 @@ final class LibvipsEngine implements ImageEngine {
           case PNG -> ".png[strip]";
           case WEBP -> ".webp[Q=" + spec.quality() + ",strip,profile=none]";
           case GIF -> ".gif";
+          // jxlsave's Q is on the JPEG scale (it maps Q to a Butteraugli distance)
+          case JXL -> ".jxl[Q=" + spec.quality() + ",strip]";
           case AVIF ->
               ".heif[compression=av1,Q="
                   + Math.max(1, spec.quality() * AVIF_QUALITY_PERCENT / 100)

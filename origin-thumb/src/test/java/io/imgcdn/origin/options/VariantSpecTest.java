@@ -65,7 +65,7 @@ class VariantSpecTest {
         "w=99999999999|w: '99999999999'",
         "w=16385|w: '16385' (expected: an integer 0..16384)",
         "q=0,w=5|q: '0' (expected: an integer 1..100)",
-        "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif or gif)",
+        "w=5,f=bmp|format: 'bmp' (expected: jpeg, jpg, png, webp, avif, gif or jxl)",
         "w=5,f=png:jpeg|f: 'png:jpeg' (expected: one format, or webp and/or avif",
         "w=5,f=webp:webp:jpeg|f: 'webp:webp:jpeg'",
         "w=5,f=webp:webp|alternatives: [WEBP] with f=webp",
@@ -77,12 +77,55 @@ class VariantSpecTest {
         "w5|options: 'w5'",
         "f=png|w and h are both 0",
         "w=0,h=0|w and h are both 0",
-        "w=100,fit=cover|fit=cover with w=100, h=0 (expected: both w and h > 0)"
+        "w=100,fit=cover|fit=cover with w=100, h=0 (expected: both w and h > 0)",
+        "w=100,g=ne|g=ne with fit=inside (expected: fit=cover",
+        "w=9,h=9,fit=cover,g=top|g: 'top' (expected: centre, n, s, e, w, ne, nw, se, sw,",
+        "w=9,h=9,fit=cover,g=n,fp=0.1:0.2|g= and fp= both",
+        "w=9,h=9,fit=cover,fp=0.1|fp: '0.1' (expected: x:y, each a fraction 0..1",
+        "w=9,h=9,fit=cover,fp=1.5:0|fp: '1.5:0'",
+        "w=9,h=9,fit=cover,fp=0.1234:0|fp: '0.1234:0'",
+        "w=9,h=9,fit=cover,fp=-0.1:0|fp: '-0.1:0'",
+        "w=9,h=9,fit=cover,fp=1.001:0|fp: '1.001:0'",
+        "w=9,dpr=0.5|dpr: '0.5' (expected: a number 1..4, at most 3 decimals)",
+        "w=9,dpr=5|dpr: '5'",
+        "w=9,dpr=2x|dpr: '2x'",
+        "w=9,dpr=2,dpr=2|key 'dpr' repeated",
+        "w=9000,dpr=2|w=9000 at dpr 2.0 is 18000 pixels (expected: at most 16384)"
       })
   void parse_badPart_namesItAndExpectation(String options, String message) {
     assertThatThrownBy(() -> VariantSpec.parse(options))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(message);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "w=9,h=9,fit=cover,g=centre|w=9,h=9,fit=cover,f=jpeg,q=82",
+        "w=9,h=9,fit=cover,g=CENTER|w=9,h=9,fit=cover,f=jpeg,q=82",
+        "w=9,h=9,fit=cover,fp=0.5:0.5|w=9,h=9,fit=cover,f=jpeg,q=82",
+        "w=9,h=9,fit=cover,g=NE|w=9,h=9,fit=cover,f=jpeg,q=82,g=ne",
+        "w=9,h=9,fit=cover,fp=1:0|w=9,h=9,fit=cover,f=jpeg,q=82,g=ne",
+        "w=9,h=9,fit=cover,fp=.5:1.0|w=9,h=9,fit=cover,f=jpeg,q=82,g=s",
+        "w=9,h=9,fit=cover,fp=0.30:0.250|w=9,h=9,fit=cover,f=jpeg,q=82,fp=0.3:0.25",
+        "w=9,h=9,fit=cover,fp=0.007:1|w=9,h=9,fit=cover,f=jpeg,q=82,fp=0.007:1",
+        "g=attention,fit=cover,h=9,w=9|w=9,h=9,fit=cover,f=jpeg,q=82,g=attention",
+        "w=9,h=9,fit=cover,g=entropy,bg=000000|w=9,h=9,fit=cover,f=jpeg,q=82,bg=000000,g=entropy",
+        "w=300,dpr=2|w=600,fit=inside,f=jpeg,q=82",
+        "w=300,dpr=1|w=300,fit=inside,f=jpeg,q=82",
+        "w=300,h=200,dpr=1.3|w=450,h=300,fit=inside,f=jpeg,q=82",
+        "w=300,dpr=1.25|w=450,fit=inside,f=jpeg,q=82",
+        "w=300,dpr=1.2|w=300,fit=inside,f=jpeg,q=82",
+        "w=100,dpr=2.625|w=300,fit=inside,f=jpeg,q=82",
+        "w=100,dpr=3.5|w=400,fit=inside,f=jpeg,q=82",
+        "h=101,dpr=1.5|h=152,fit=inside,f=jpeg,q=82",
+        "w=4096,dpr=4|w=16384,fit=inside,f=jpeg,q=82"
+      })
+  void parse_gravityAndDpr_canonicalFormIsOneSpelling(String options, String canonical) {
+    VariantSpec spec = VariantSpec.parse(options);
+    assertThat(spec.canonical()).isEqualTo(canonical);
+    assertThat(VariantSpec.parse(spec.canonical())).isEqualTo(spec);
   }
 
   @Test

@@ -111,6 +111,49 @@ class ImageEngineContractTest {
 
   @ParameterizedTest
   @MethodSource("engines")
+  void render_coverCentre_missesTheOffCentreSubject(ImageEngine engine) throws Exception {
+    BufferedImage crop = decodedCrop(engine, "w=100,h=100,fit=cover,f=png");
+    assertThat(redFraction(crop)).isLessThan(0.02);
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
+  void render_coverGravityEastOrFocalPoint_keepsTheSubject(ImageEngine engine) throws Exception {
+    // scaled to 200x100: the subject is x 150..199; g=e keeps x 100..199 (its left half grey)
+    assertThat(redFraction(decodedCrop(engine, "w=100,h=100,fit=cover,g=e,f=png")))
+        .isBetween(0.15, 0.35);
+    // fp centred on the subject (0.875 of the width): the crop moves right as far as it can
+    BufferedImage focal = decodedCrop(engine, "w=50,h=100,fit=cover,fp=0.875:0.5,f=png");
+    assertThat(new int[] {focal.getWidth(), focal.getHeight()}).containsExactly(50, 100);
+    assertThat(redFraction(focal)).isGreaterThan(0.35);
+    // the west edge is all grey
+    assertThat(redFraction(decodedCrop(engine, "w=50,h=100,fit=cover,g=w,f=png"))).isLessThan(0.02);
+  }
+
+  private static BufferedImage decodedCrop(ImageEngine engine, String options) throws Exception {
+    Thumbnail t = render(engine, TestImages.subjectOnTheRight(), options);
+    BufferedImage decoded = TestImages.decode(t.bytes());
+    assertThat(new int[] {t.width(), t.height()})
+        .containsExactly(decoded.getWidth(), decoded.getHeight());
+    return decoded;
+  }
+
+  /** The share of pixels that are clearly red (the checkerboard's dark squares). */
+  static double redFraction(BufferedImage image) {
+    int red = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        int[] c = channels(image.getRGB(x, y));
+        if (c[0] > 150 && c[1] < 100 && c[2] < 100) {
+          red++;
+        }
+      }
+    }
+    return red / (double) (image.getWidth() * image.getHeight());
+  }
+
+  @ParameterizedTest
+  @MethodSource("engines")
   void render_alphaToJpeg_flattenedOntoWhite(ImageEngine engine) throws Exception {
     Thumbnail t = render(engine, TestImages.halfTransparentPng(400, 200), "w=200,f=jpeg");
     BufferedImage decoded = TestImages.decode(t.bytes());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
+import java.awt.image.BufferedImage;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +29,24 @@ class JavaImageEngineTest {
             e -> {
               assertThat(e.status()).isEqualTo(406);
               assertThat(e.publicMessage()).isEqualTo("Output format webp is not supported");
+            });
+  }
+
+  @Test
+  void render_jxl_406() {
+    assertThatThrownBy(
+            () ->
+                ImageEngines.java()
+                    .render(
+                        TestImages.jpeg(100, 100),
+                        VariantSpec.parse("w=50,f=jxl"),
+                        ImageLimits.defaults(),
+                        Instant.now().plusSeconds(5)))
+        .isInstanceOfSatisfying(
+            ImageProcessingException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(406);
+              assertThat(e.publicMessage()).isEqualTo("Output format jxl is not supported");
             });
   }
 
@@ -177,6 +196,27 @@ class JavaImageEngineTest {
     assertThat(RealImagesTest.meanDifference(java, libvips) / 255)
         .as("measured 0.058")
         .isLessThan(0.065);
+  }
+
+  @Test
+  void render_coverContentAware_cropsAtTheCentre() throws Exception {
+    // documented: content-aware crops are libvips's; the Java engine keeps the centre
+    BufferedImage attention =
+        TestImages.decode(
+            render(
+                    ImageEngines.java(),
+                    TestImages.subjectOnTheRight(),
+                    "w=100,h=100,fit=cover,g=attention,f=png")
+                .bytes());
+    BufferedImage centre =
+        TestImages.decode(
+            render(
+                    ImageEngines.java(),
+                    TestImages.subjectOnTheRight(),
+                    "w=100,h=100,fit=cover,f=png")
+                .bytes());
+    assertThat(ImageEngineContractTest.redFraction(attention)).isLessThan(0.02);
+    assertThat(attention.getRGB(50, 50)).isEqualTo(centre.getRGB(50, 50));
   }
 
   private static Thumbnail render(ImageEngine engine, byte[] source, String options)

@@ -174,6 +174,35 @@ public class LibvipsEngineTest {
     return n;
   }
 
+  @Test
+  void render_jxl_isJpegXlCodestream() throws Exception {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    // Debian's libvips 8.14 links libjxl 0.7: jxlsave writes a bare codestream (FF 0A)
+    assertThat(libvips().writableFormats()).contains(OutputFormat.JXL);
+    Thumbnail t = render(TestImages.jpeg(400, 300), "w=200,f=jxl");
+    assertThat(t.format()).isEqualTo(OutputFormat.JXL);
+    assertThat(new int[] {t.bytes()[0] & 0xFF, t.bytes()[1] & 0xFF}).containsExactly(0xFF, 0x0A);
+    assertThat(new int[] {t.width(), t.height()}).containsExactly(200, 150);
+    // (reading JXL sources is not allowed: Libvips.ALLOWED_LOADERS)
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"attention", "entropy"})
+  void render_coverContentAware_findsTheOffCentreSubject(String gravity) throws Exception {
+    if (!libvipsInstalled()) {
+      return;
+    }
+    // the centred crop of this picture holds no red (ImageEngineContractTest); the subject is
+    // the only coloured and the only busy part, so both strategies move the crop onto it
+    Thumbnail t =
+        render(TestImages.subjectOnTheRight(), "w=100,h=100,fit=cover,g=" + gravity + ",f=png");
+    BufferedImage decoded = TestImages.decode(t.bytes());
+    assertThat(new int[] {decoded.getWidth(), decoded.getHeight()}).containsExactly(100, 100);
+    assertThat(ImageEngineContractTest.redFraction(decoded)).isGreaterThan(0.15);
+  }
+
   private static Thumbnail render(byte[] source, String options) throws ImageProcessingException {
     return render(source, options, ImageLimits.defaults());
   }
@@ -185,11 +214,11 @@ public class LibvipsEngineTest {
   }
 
   @Test
-  void writableFormats_allFive() {
+  void writableFormats_all() {
     if (!libvipsInstalled()) {
       return;
     }
-    // Debian's libvips42 pulls libheif1 (with libaom3 for AV1), libwebp7 and cgif.
+    // Debian's libvips42 pulls libheif1 (with libaom3 for AV1), libwebp7, cgif and libjxl.
     assertThat(libvips().writableFormats()).containsExactlyInAnyOrder(OutputFormat.values());
   }
 

@@ -57,6 +57,22 @@ final class TestImages {
     return encode(picture(width, height, BufferedImage.TYPE_INT_RGB), "png");
   }
 
+  /**
+   * A flat grey 400x200 PNG whose subject, a busy red-and-yellow checkerboard, fills the right
+   * quarter (x 300..399): a centred square cover crop misses it entirely.
+   */
+  static byte[] subjectOnTheRight() {
+    BufferedImage image = new BufferedImage(400, 200, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 200; y++) {
+      for (int x = 0; x < 400; x++) {
+        boolean subject = x >= 300;
+        boolean light = ((x / 4) + (y / 4)) % 2 == 0;
+        image.setRGB(x, y, !subject ? 0x808080 : light ? 0xFFE000 : 0xE00000);
+      }
+    }
+    return encode(image, "png");
+  }
+
   /** A PNG whose left half is fully transparent and right half opaque red. */
   static byte[] halfTransparentPng(int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_ARGB);
