@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Placeholders over real HTTP from a real origin on the embedded S3: {@code /v/blurhash/{key}} and
@@ -41,9 +43,12 @@ class PlaceholderHttpTest extends OriginServerHarness {
     return v;
   }
 
-  @Test
-  void blurhash_textOfTheOriginal_cachedLikeAVariant_fromTheSameS3Read() throws Exception {
-    start(Map.of());
+  /** "auto" is libvips where it is installed; "java" the pure Java engine. */
+  @ParameterizedTest
+  @ValueSource(strings = {"auto", "java"})
+  void blurhash_textOfTheOriginal_cachedLikeAVariant_fromTheSameS3Read(String engine)
+      throws Exception {
+    start(Map.of("origin.engine", engine));
     s3.put("p/split.jpg", redBlue(800, 400), "image/jpeg");
 
     HttpResponse<byte[]> r = get("/v/blurhash/p/split.jpg").join();
