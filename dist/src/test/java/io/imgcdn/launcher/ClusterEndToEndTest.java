@@ -122,6 +122,27 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  @Order(2)
+  void placeholders_blurhashAndLqip_cachedByEdgeAndShardLikeVariants() throws Exception {
+    HttpResponse<byte[]> first = get("/v/blurhash/photos/b.jpg");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    assertThat(new String(first.body(), StandardCharsets.US_ASCII))
+        .as("4x3 components: size flag 'L', 4 + 2*12 characters")
+        .matches("L[0-9A-Za-z#$%*+,\\-.:;=?@\\[\\]^_{|}~]{27}");
+    assertThat(xCache(first)).matches("edge-1;miss, shard-\\d;miss, origin-1;miss");
+    HttpResponse<byte[]> second = get("/v/blurhash/photos/b.jpg");
+    assertThat(xCache(second)).isEqualTo("edge-1;hit");
+    assertThat(second.body()).isEqualTo(first.body());
+
+    HttpResponse<byte[]> lqip = get("/v/lqip/photos/b.jpg");
+    assertThat(lqip.statusCode()).isEqualTo(200);
+    BufferedImage small = ImageIO.read(new ByteArrayInputStream(lqip.body()));
+    assertThat(small.getWidth()).isEqualTo(32);
+    assertThat(small.getHeight()).isEqualTo(80); // 400x1000 at 32 across
+  }
+
+  @Test
   @Order(3)
   void headAndConditional_matchGetWithoutBody() throws Exception {
     HttpResponse<byte[]> getR = get("/v/w150/photos/a.jpg");

@@ -5,6 +5,7 @@ import io.imgcdn.common.config.Settings;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngines;
+import io.imgcdn.origin.processing.Placeholder;
 import io.imgcdn.origin.security.ImageLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,9 +35,9 @@ import java.util.Map;
  *       max-age of it; 0 = no-store. 5xx are always no-store</td></tr>
  *   <tr><td>origin.deadline</td><td>15s</td><td>the most one request may take here (its S3 GET and image
  *       job); a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
- *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150;
+ *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240, lqip</td><td>named variants, e.g. origin.preset.w150=w=150;
  *       presets set here are added to the defaults (and may redefine one of them)</td></tr>
- *   <tr><td>origin.preset.defaults</td><td>true</td><td>false drops the four default presets, leaving only
+ *   <tr><td>origin.preset.defaults</td><td>true</td><td>false drops the five default presets, leaving only
  *       those set here</td></tr>
  *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
  *       default when the request's Accept names them: webp and/or avif, e.g. avif,webp. Its responses then
@@ -99,6 +100,8 @@ public record OriginConfig(
     p.put("w600", "w=600");
     p.put("w1200", "w=1200");
     p.put("sq240", "w=240,h=240,fit=cover");
+    // LQIP (low-quality image placeholder): a tiny, blurry stand-in shown while the picture loads.
+    p.put("lqip", "w=32,q=40");
     return p;
   }
 
@@ -152,6 +155,12 @@ public record OriginConfig(
         (name, options) -> {
           if (!name.matches("[A-Za-z0-9_-]{1,32}")) {
             s.problem("origin.preset." + name, "preset name must be 1-32 of [A-Za-z0-9_-]");
+            return;
+          }
+          if (name.equals(Placeholder.BLURHASH_PRESET)) {
+            s.problem(
+                "origin.preset." + name,
+                "/v/" + name + "/{key} answers the original's BlurHash; choose another name");
             return;
           }
           try {

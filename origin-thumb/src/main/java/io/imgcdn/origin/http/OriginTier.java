@@ -20,6 +20,7 @@ import io.imgcdn.origin.options.OutputFormat;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.processing.ImageEngine;
 import io.imgcdn.origin.processing.ImageProcessingException;
+import io.imgcdn.origin.processing.Placeholder;
 import io.imgcdn.origin.processing.Thumbnail;
 import io.imgcdn.origin.security.ImageLimits;
 import io.imgcdn.origin.source.S3Source;
@@ -42,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -162,6 +164,9 @@ public final class OriginTier implements Tier {
                 deadline)
             : passThrough(o.objectKey(), requestHeaders.get(HttpHeaderNames.RANGE), deadline);
       }
+      case ImageUrl.Preset p when p.preset().equals(Placeholder.BLURHASH_PRESET) ->
+          job(p.path(), p.objectKey(), deadline, src -> blurHash(src, jobDeadline))
+              .thenApply(reply -> reply);
       case ImageUrl.Preset p -> {
         rules.check(p);
         VariantSpec spec =
@@ -533,12 +538,14 @@ public final class OriginTier implements Tier {
 
   private CompletableFuture<Reply> render(
       String jobKey, String key, VariantSpec spec, Deadline deadline, Instant jobDeadline) {
+    return job(jobKey, key, deadline, src -> render(src, spec, jobDeadline));
+  }
+
+  /** Makes something of an original on the image pool, once for all concurrent asks of jobKey. */
+  private CompletableFuture<Reply> job(
+      String jobKey, String key, Deadline deadline, Function<SourceObject, ImageObject> make) {
     Coalescer.Join<ImageObject> job =
-        variants.join(
-            jobKey,
-            () ->
-                original(key, deadline)
-                    .thenApplyAsync(src -> render(src, spec, jobDeadline), imagePool));
+        variants.join(jobKey, () -> original(key, deadline).thenApplyAsync(make, imagePool));
     String verdict = job.leader() ? ";miss" : ";coalesced";
     return job.future().thenApply(obj -> Reply.ok(obj, nodeId + verdict));
   }
@@ -558,6 +565,38 @@ public final class OriginTier implements Tier {
           src.lastModified(),
           ImageObject.IMMUTABLE,
           t.bytes());
+    } catch (ImageProcessingException e) {
+      throw new HttpError(HttpResponseStatus.valueOf(e.status()), e.publicMessage(), e);
+    } finally {
+      resizeTimer.record(Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  /**
+   * The original's BlurHash as text/plain (docs/HTTP-API.md): immutable like a variant, with the
+   * original's Last-Modified, so edge and shard keep it as they keep variants.
+   */
+  private ImageObject blurHash(SourceObject src, Instant deadline) {
+    if (!Instant.now().isBefore(deadline)) {
+      throw new HttpError(HttpResponseStatus.GATEWAY_TIMEOUT, "deadline spent before the resize");
+    }
+    long start = System.nanoTime();
+    try {
+      byte[] hash =
+          Placeholder.blurHash(
+                  engine,
+                  src.body(),
+                  limits,
+                  deadline,
+                  Placeholder.COMPONENTS_X,
+                  Placeholder.COMPONENTS_Y)
+              .getBytes(StandardCharsets.US_ASCII);
+      return new ImageObject(
+          "text/plain; charset=us-ascii",
+          ETags.of(hash),
+          src.lastModified(),
+          ImageObject.IMMUTABLE,
+          hash);
     } catch (ImageProcessingException e) {
       throw new HttpError(HttpResponseStatus.valueOf(e.status()), e.publicMessage(), e);
     } finally {

@@ -24,7 +24,7 @@ class OriginConfigTest {
   @Test
   void presetFormats_onlyFormatsKeys_defaultPresetsKeptAndOneNegotiates() {
     OriginConfig config = parse(Map.of("origin.preset.w600.formats", "avif, webp"));
-    assertThat(config.presets()).containsOnlyKeys("w150", "w600", "w1200", "sq240");
+    assertThat(config.presets()).containsOnlyKeys("w150", "w600", "w1200", "sq240", "lqip");
     assertThat(config.presets().get("w600").canonical())
         .isEqualTo("w=600,fit=inside,f=avif:webp:jpeg,q=82");
     assertThat(config.presets().get("w150").negotiates()).isFalse();
@@ -42,7 +42,7 @@ class OriginConfigTest {
                 "webp",
                 "origin.unwritable-format",
                 "refuse"));
-    assertThat(config.presets()).containsOnlyKeys("p", "w150", "w600", "w1200", "sq240");
+    assertThat(config.presets()).containsOnlyKeys("p", "w150", "w600", "w1200", "sq240", "lqip");
     assertThat(config.presets().get("p").candidates())
         .containsExactly(OutputFormat.WEBP, OutputFormat.PNG);
     assertThat(config.refuseUnwritableFormat()).isTrue();
@@ -84,17 +84,27 @@ class OriginConfigTest {
     // The case: adding w600b beside an existing w600.formats must not drop w600.
     OriginConfig config =
         parse(Map.of("origin.preset.w600b", "w=600,q=70", "origin.preset.w600.formats", "webp"));
-    assertThat(config.presets()).containsOnlyKeys("w150", "w600", "w600b", "w1200", "sq240");
+    assertThat(config.presets())
+        .containsOnlyKeys("w150", "w600", "w600b", "w1200", "sq240", "lqip");
     assertThat(config.presets().get("w600").canonical())
         .isEqualTo("w=600,fit=inside,f=webp:jpeg,q=82");
     assertThat(config.presets().get("w600b").canonical()).isEqualTo("w=600,fit=inside,f=jpeg,q=70");
   }
 
   @Test
+  void presets_blurhashNameReserved_refusedNamingWhy() {
+    assertThatThrownBy(() -> parse(Map.of("origin.preset.blurhash", "w=32")))
+        .satisfies(
+            e ->
+                assertThat(e.getMessage())
+                    .contains("origin.preset.blurhash", "answers the original's BlurHash"));
+  }
+
+  @Test
   void presets_ownPresetRedefinesADefault() {
     OriginConfig config = parse(Map.of("origin.preset.w150", "w=150,q=60"));
     assertThat(config.presets().get("w150").quality()).isEqualTo(60);
-    assertThat(config.presets()).hasSize(4);
+    assertThat(config.presets()).hasSize(OriginConfig.DEFAULT_PRESETS.size());
   }
 
   @Test

@@ -2,8 +2,8 @@ package io.imgcdn.origin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgcdn.common.url.UrlSigner;
 import io.imgcdn.origin.processing.LibvipsEngineTest;
-import io.imgcdn.origin.security.UrlSigner;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
