@@ -94,7 +94,6 @@ public final class TierDispatch {
    */
   void dispatch(HttpRequest request, Exchange exchange) {
     Response answer;
-    CompletableFuture<? extends Response> later;
     try {
       DecoderResult decoded = request.decoderResult();
       exchange.policy = tier;
@@ -115,22 +114,24 @@ public final class TierDispatch {
               replyFor(new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "OPTIONS not allowed"));
         }
       } else {
-        answer = tier.fastPath(request.uri(), request.headers());
+        Response hit = tier.fastPath(request.uri(), request.headers());
+        if (hit == null) {
+          CompletableFuture<? extends Response> later =
+              tier.handle(url(request.uri()), request.headers());
+          if (later.state() != Future.State.SUCCESS) {
+            awaiting++;
+            // whenComplete throws nothing: an action that throws fails only the future it returns
+            later.whenComplete(
+                (response, failure) ->
+                    answerLater(exchange, failure == null ? response : replyFor(failure)));
+            return;
+          }
+          hit = later.resultNow();
+        }
+        answer = hit;
       }
-      later = answer == null ? tier.handle(url(request.uri()), request.headers()) : null;
     } catch (RuntimeException e) {
       answer = replyFor(e);
-      later = null;
-    }
-    if (later != null) {
-      if (later.state() != Future.State.SUCCESS) {
-        awaiting++;
-        later.whenComplete(
-            (response, failure) ->
-                answerLater(exchange, failure == null ? response : replyFor(failure)));
-        return;
-      }
-      answer = later.resultNow();
     }
     exchange.respond(answer);
   }
