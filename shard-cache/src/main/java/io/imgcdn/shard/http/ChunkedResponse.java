@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,16 +49,15 @@ final class ChunkedResponse implements Response {
   private final ShardStore store;
   private final ChunkedBody body;
   private final String xCache;
-  private final String vary;
+  private final @Nullable String vary;
   private final StreamStats stats;
-  private ByteBuf first;
+  private @Nullable ByteBuf first;
   private final int firstIndex;
 
-  private ResponseChannel out;
   private long next;
   private long end;
   private long sent;
-  private ByteBuf ready;
+  private @Nullable ByteBuf ready;
   private int readyIndex;
   private boolean reading;
   private boolean waiting;
@@ -70,10 +70,10 @@ final class ChunkedResponse implements Response {
   ChunkedResponse(
       ShardStore store,
       ChunkedBody body,
-      ByteBuf first,
+      @Nullable ByteBuf first,
       int firstIndex,
       String xCache,
-      String vary,
+      @Nullable String vary,
       StreamStats stats) {
     this.store = store;
     this.body = body;
@@ -152,7 +152,6 @@ final class ChunkedResponse implements Response {
     StoredResponse.common(r, vary, xCache);
     ObjectResponses.setConnection(r.headers(), out);
     out.write(r);
-    this.out = out;
     next = decision.first();
     end = decision.last(length) + 1;
     if (first != null && firstIndex == chunkOf(next)) {
@@ -163,7 +162,7 @@ final class ChunkedResponse implements Response {
     discard();
     stats.opened();
     out.closeFuture().addListener(f -> closed());
-    pump();
+    pump(out);
   }
 
   private void representationHeaders(
@@ -179,7 +178,7 @@ final class ChunkedResponse implements Response {
   }
 
   /** Writes the chunk that is ready if the connection has room, and reads the next. Event loop. */
-  private void pump() {
+  private void pump(ResponseChannel out) {
     if (finished) {
       return;
     }
@@ -192,7 +191,7 @@ final class ChunkedResponse implements Response {
         if (!waiting) {
           waiting = true;
           stats.waiting(1);
-          out.onWritable(this::writable);
+          out.onWritable(() -> writable(out));
         }
         return;
       }
@@ -217,19 +216,19 @@ final class ChunkedResponse implements Response {
       out.flush();
     }
     if (!reading) {
-      read(chunkOf(next));
+      read(out, chunkOf(next));
     }
   }
 
-  private void writable() {
+  private void writable(ResponseChannel out) {
     if (waiting) { // else finish() has counted it already: the connection closed
       waiting = false;
       stats.waiting(-1);
     }
-    pump();
+    pump(out);
   }
 
-  private void read(int index) {
+  private void read(ResponseChannel out, int index) {
     reading = true;
     DirectLease lease = new DirectLease();
     store
@@ -238,7 +237,7 @@ final class ChunkedResponse implements Response {
             (slice, failure) -> {
               ByteBuf chunk = failure == null ? lease.take(slice.remaining()) : null;
               try {
-                out.eventLoop().execute(() -> chunkRead(index, chunk, failure));
+                out.eventLoop().execute(() -> chunkRead(out, index, chunk, failure));
               } catch (
                   RejectedExecutionException
                       e) { // the server is shutting down: nobody will write it
@@ -249,7 +248,8 @@ final class ChunkedResponse implements Response {
             });
   }
 
-  private void chunkRead(int index, ByteBuf chunk, Throwable failure) {
+  private void chunkRead(
+      ResponseChannel out, int index, @Nullable ByteBuf chunk, @Nullable Throwable failure) {
     reading = false;
     if (finished) {
       if (chunk != null) {
@@ -270,7 +270,7 @@ final class ChunkedResponse implements Response {
     }
     ready = chunk;
     readyIndex = index;
-    pump();
+    pump(out);
   }
 
   private void closed() {

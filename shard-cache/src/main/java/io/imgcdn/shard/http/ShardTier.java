@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -280,7 +281,8 @@ public final class ShardTier implements Tier {
                     : miss(url, accept, handoff, requestHeaders, deadline));
   }
 
-  private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
+  private StoredResponse response(
+      DirectObject o, DirectLease lease, @Nullable String vary, String chain) {
     return new StoredResponse(
         o.contentType(),
         o.etag(),
@@ -299,7 +301,7 @@ public final class ShardTier implements Tier {
   private CompletableFuture<Response> hit(
       StoreHit found,
       DirectLease lease,
-      String vary,
+      @Nullable String vary,
       HttpHeaders requestHeaders,
       String chain,
       Supplier<CompletableFuture<Response>> miss) {
@@ -643,10 +645,13 @@ public final class ShardTier implements Tier {
   }
 
   /** What a fill brought back: the reply and the response's Vary header (null without one). */
-  private record Fetched(Reply reply, String vary) {
+  private record Fetched(Reply reply, @Nullable String vary) {
 
     /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
     boolean variesByAcceptOnly() {
+      if (vary == null) {
+        return false;
+      }
       boolean any = false;
       for (String token : vary.split(",")) {
         String t = token.strip();
@@ -665,7 +670,7 @@ public final class ShardTier implements Tier {
      * The X-Cache chain for one waiter; {@code coalescedNode} non-null for waiters that joined the
      * leader's fill.
      */
-    String chain(String coalescedNode) {
+    String chain(@Nullable String coalescedNode) {
       String chain = reply.xCache();
       if (coalescedNode != null) {
         String own = coalescedNode + ";miss";
