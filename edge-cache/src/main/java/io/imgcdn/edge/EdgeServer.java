@@ -10,6 +10,7 @@ import io.imgcdn.common.http.Http2Pipeline;
 import io.imgcdn.common.http.HttpServer;
 import io.imgcdn.common.http.ObjectServerHandler;
 import io.imgcdn.common.http.ResponseObserver;
+import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.http.TierDispatch;
 import io.imgcdn.common.http.Transports;
 import io.imgcdn.common.metrics.NodeMetrics;
@@ -19,6 +20,8 @@ import io.imgcdn.edge.cache.EdgeCache;
 import io.imgcdn.edge.cache.EdgePurge;
 import io.imgcdn.edge.config.EdgeConfig;
 import io.imgcdn.edge.http.EdgeTier;
+import io.imgcdn.edge.http3.AltSvc;
+import io.imgcdn.edge.http3.Http3Server;
 import io.imgcdn.edge.routing.HealthProber;
 import io.imgcdn.edge.routing.ShardRouter;
 import io.imgcdn.edge.status.ConnectionTap;
@@ -69,6 +72,7 @@ public final class EdgeServer implements AutoCloseable {
   private @Nullable EdgeTls tls;
   private @Nullable HttpServer secure;
   private @Nullable HttpServer serving;
+  private @Nullable Http3Server http3;
 
   private EdgeServer(
       EdgeConfig config,
@@ -237,18 +241,18 @@ public final class EdgeServer implements AutoCloseable {
     ResponseObserver observer = new RequestMetrics(metrics.registry(), config.node().id());
     String id = config.node().id();
     this.admin = admin;
-    // One dispatch per connection, whatever its protocol, behind the status page's tap, which
-    // follows the connection's requests in flight: up to maxPipelined on HTTP/1.1, up to
-    // max-concurrent-streams on HTTP/2.
-    IntFunction<TierDispatch> dispatches =
-        inFlight -> {
-          ConnectionTap tap = status.tap(tier, observer, inFlight); // status page counts
-          return new TierDispatch(id, tap, tap).accessLog(runtime.accessLog());
-        };
+    // One dispatch per connection, whatever its protocol.
+    IntFunction<TierDispatch> dispatches = inFlight -> dispatch(status, tier, observer, inFlight);
     int maxPipelined = config.server().maxPipelined();
     Supplier<ObjectServerHandler> handlers =
         () -> new ObjectServerHandler(dispatches.apply(maxPipelined), maxPipelined);
     if (tls != null) {
+      // HTTPS responses advertise HTTP/3 (Alt-Svc) once its port is known: the tier the HTTPS
+      // port's connections are made with changes once, before start() returns.
+      java.util.concurrent.atomic.AtomicReference<Tier> secureTier =
+          new java.util.concurrent.atomic.AtomicReference<>(tier);
+      IntFunction<TierDispatch> secureDispatches =
+          inFlight -> dispatch(status, secureTier.get(), observer, inFlight);
       secure =
           HttpServer.bind(
               acceptor,
@@ -257,13 +261,25 @@ public final class EdgeServer implements AutoCloseable {
               tlsSettings.port(),
               config.server(),
               tls.connections(),
-              handlers,
+              () -> new ObjectServerHandler(secureDispatches.apply(maxPipelined), maxPipelined),
               config.http2().enabled()
                   ? new Http2Pipeline(
                       config.http2(),
                       config.server(),
-                      () -> dispatches.apply(config.http2().maxConcurrentStreams()))
+                      () -> secureDispatches.apply(config.http2().maxConcurrentStreams()))
                   : null);
+      if (config.http3().enabled() && Http3Server.available()) {
+        int port = secure.port();
+        http3 =
+            Http3Server.bind(
+                runtime.workers(),
+                config.node().host(),
+                port,
+                config.http3(),
+                tls.quic(),
+                () -> secureDispatches.apply(config.http3().maxConcurrentStreams()));
+        secureTier.set(tier.withPolicy(config.policy().withHeader(AltSvc.HEADER, AltSvc.h3(port))));
+      }
     }
     serving =
         switch (tlsSettings.cleartext()) {
@@ -294,10 +310,24 @@ public final class EdgeServer implements AutoCloseable {
         id,
         config.node().host(),
         serving == null ? "off" : serving.port(),
-        secure == null ? "off" : secure.port() + ", cleartext " + tlsSettings.cleartext(),
+        secure == null
+            ? "off"
+            : secure.port()
+                + (http3 == null ? "" : " and h3 on udp " + http3.port())
+                + ", cleartext "
+                + tlsSettings.cleartext(),
         admin.port(),
         Transports.name(),
         config.cacheMaxBytes() >> 20);
+  }
+
+  /** One connection's dispatch, whatever its protocol, behind the status page's tap. */
+  private TierDispatch dispatch(
+      EdgeStatus status, Tier tier, ResponseObserver observer, int inFlight) {
+    // The tap follows the connection's requests in flight: up to maxPipelined on HTTP/1.1, up to
+    // max-concurrent-streams on HTTP/2 and HTTP/3.
+    ConnectionTap tap = status.tap(tier, observer, inFlight); // status page counts
+    return new TierDispatch(config.node().id(), tap, tap).accessLog(runtime.accessLog());
   }
 
   private boolean ready() {
@@ -312,6 +342,11 @@ public final class EdgeServer implements AutoCloseable {
   /** The HTTPS port, or -1 without certificates. */
   public int tlsPort() {
     return secure == null ? -1 : secure.port();
+  }
+
+  /** The HTTP/3 port's server (UDP, the HTTPS port's number), or null when it is off. */
+  public @Nullable Http3Server http3() {
+    return http3;
   }
 
   /** The certificates and ticket keys in service, or null without HTTPS. */
@@ -374,6 +409,11 @@ public final class EdgeServer implements AutoCloseable {
         drains.add(
             CompletableFuture.supplyAsync(() -> port.shutdownGracefully(config.shutdownGrace())));
       }
+    }
+    Http3Server quic = http3;
+    if (quic != null) {
+      drains.add(
+          CompletableFuture.supplyAsync(() -> quic.shutdownGracefully(config.shutdownGrace())));
     }
     if (!drains.stream().allMatch(CompletableFuture::join)) {
       LOG.warn(

@@ -94,6 +94,112 @@ class EdgeHttp2StallAndDrainTest {
   }
 
   @Test
+  void slowHttp2Reader_holdsNoMoreThanSlowHttp1Readers() throws Exception {
+    // The same relays (15 MB pictures over max-object-bytes, one per request) to clients that read
+    // nothing: first on HTTP/1.1, one connection each, then as streams of one HTTP/2 connection
+    // whose client opened every window wide (flow control bounds nothing; only the socket does).
+    NettyLeakWatch leaks = new NettyLeakWatch();
+    FakeShard shard = new FakeShard("shard-1");
+    int picture = 15 << 20;
+    io.netty.buffer.ByteBuf body =
+        io.netty.buffer.Unpooled.directBuffer(picture)
+            .writeBytes(EdgeServerTest.bytes(picture, 43));
+    int clients = 8;
+    for (int i = 0; i < clients; i++) {
+      shard.directObjects.put("/h1/" + i + ".jpg", body);
+      shard.directObjects.put("/h2/" + i + ".jpg", body);
+    }
+    EdgeServer edge =
+        start(
+            shard,
+            Map.of(
+                "edge.cache.max-object-bytes", "4m",
+                "edge.stream.release-after", "off",
+                "server.idle-timeout", "60s"));
+    try {
+      long[] http1;
+      List<RawHttp> slow = new java.util.ArrayList<>();
+      try {
+        http1 =
+            heldWhilePaused(
+                edge,
+                clients,
+                () -> {
+                  for (int i = 0; i < clients; i++) {
+                    RawHttp c = new RawHttp(edge.port(), 16 * 1024);
+                    slow.add(c);
+                    c.send(RawHttp.get("/h1/" + i + ".jpg"));
+                  }
+                });
+      } finally {
+        for (RawHttp c : slow) {
+          c.close();
+        }
+      }
+      EdgeStreamingTest.await(
+          "the HTTP/1.1 relays ended with their clients",
+          () -> edge.tier().stats().openStreams() == 0);
+      long[] http2;
+      try (RawH2 h2 = new RawH2(trusting, edge.tlsPort(), (1 << 30) - 1, 16 * 1024)) {
+        h2.frame(
+            RawH2.WINDOW_UPDATE,
+            0,
+            0,
+            java.nio.ByteBuffer.allocate(4).putInt((1 << 30) - 65_535).array());
+        http2 =
+            heldWhilePaused(
+                edge,
+                clients,
+                () -> {
+                  for (int i = 0; i < clients; i++) {
+                    h2.headers(
+                        1 + 2 * i, RawH2.get(new DefaultHttp2Headers(), "/h2/" + i + ".jpg"), true);
+                  }
+                });
+      }
+      System.out.printf(
+          "%d slow readers of %d MB pictures: HTTP/1.1 %.1f MB pulled from the shard, %.1f MB"
+              + " direct memory; HTTP/2 (one connection) %.1f MB pulled, %.1f MB direct%n",
+          clients, picture >> 20, http1[0] / 1e6, http1[1] / 1e6, http2[0] / 1e6, http2[1] / 1e6);
+      assertThat(http2[0])
+          .as("bytes pulled for slow HTTP/2 streams, against %d for HTTP/1.1", http1[0])
+          .isLessThanOrEqualTo(http1[0]);
+      // Direct memory moves by the allocator's chunks (up to 4 MB each): one chunk of slack.
+      assertThat(http2[1])
+          .as("direct memory held for slow HTTP/2 streams, against %d for HTTP/1.1", http1[1])
+          .isLessThanOrEqualTo(http1[1] + (4L << 20));
+    } finally {
+      Edges.stopClean(edge, shard, leaks);
+      body.release();
+    }
+  }
+
+  private interface Requests {
+    void send() throws Exception;
+  }
+
+  /**
+   * Sends the requests, waits until each has its relay paused by its client, and returns the bytes
+   * read from the shard for them and the growth of direct memory.
+   */
+  private static long[] heldWhilePaused(EdgeServer edge, int relays, Requests requests)
+      throws Exception {
+    long directBefore = io.netty.util.internal.PlatformDependent.usedDirectMemory();
+    long pulledBefore = edge.tier().stats().streamedBytes();
+    requests.send();
+    EdgeStreamingTest.await(
+        "every relay open and paused by its client",
+        Duration.ofSeconds(60),
+        () ->
+            edge.tier().stats().openStreams() == relays
+                && edge.tier().stats().pausedStreams() == relays);
+    return new long[] {
+      edge.tier().stats().streamedBytes() - pulledBefore,
+      io.netty.util.internal.PlatformDependent.usedDirectMemory() - directBefore
+    };
+  }
+
+  @Test
   void drain_sendsGoAway_letsTheOpenStreamFinish_thenCloses() throws Exception {
     NettyLeakWatch leaks = new NettyLeakWatch();
     FakeShard shard = new FakeShard("shard-1");

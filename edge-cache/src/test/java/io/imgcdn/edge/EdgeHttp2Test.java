@@ -10,6 +10,7 @@ import io.imgcdn.edge.tls.TlsTesting;
 import io.imgcdn.edge.tls.TlsTesting.Run;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -184,7 +185,9 @@ class EdgeHttp2Test {
         .contains("Application protocol: h2")
         .contains("2000 succeeded, 0 failed, 0 errored")
         .contains("status codes: 2000 2xx");
-    // A smoke figure beside HTTP/1.1 over TLS on the same port (no pipelining), not a benchmark.
+    // A smoke figure beside HTTP/1.1 over TLS on the same port (no pipelining), not a benchmark:
+    // paranoid leak detection makes h2 (more buffers per response) several times dearer here than
+    // with production flags (bench/results/2026-12-edge-http2.md).
     Run http1 =
         TlsTesting.run(null, "h2load", "--h1", "-n", "2000", "-c", "4", url(edge, "/photos/a.jpg"));
     assertThat(http1.output()).contains("2000 succeeded, 0 failed, 0 errored");
@@ -201,6 +204,51 @@ class EdgeHttp2Test {
             .filter(l -> l.contains("time for request"))
             .findFirst()
             .orElse("?");
+  }
+
+  @Test
+  void manyStreamsAtOnce_eachGetsWholeDataFrames() throws Exception {
+    // The flow controller shares the connection among its streams; by Netty's default in slices
+    // of 1 KB, which made every DATA frame of concurrent responses 1 KB (a 60 KB hit in 60 frames,
+    // each with its own buffers and promise). Now each stream gets a whole frame per turn.
+    byte[] picture = EdgeServerTest.bytes(61_440, 11);
+    shard.objects.put("/photos/frames.jpg", picture);
+    assertThat(get(h2Client(), "/photos/frames.jpg").body()).isEqualTo(picture); // cached
+    int streams = 8;
+    try (RawH2 h2 = new RawH2(trusting, edge.tlsPort(), 1 << 30)) {
+      h2.frame(
+          RawH2.WINDOW_UPDATE,
+          0,
+          0,
+          java.nio.ByteBuffer.allocate(4).putInt((1 << 30) - 65_535).array());
+      byte[] block = h2.block(RawH2.get(new DefaultHttp2Headers(), "/photos/frames.jpg"));
+      for (int i = 0; i < streams; i++) {
+        h2.frame(RawH2.HEADERS, RawH2.END_HEADERS | RawH2.END_STREAM, 1 + 2 * i, block);
+      }
+      h2.flush();
+      Map<Integer, java.io.ByteArrayOutputStream> bodies = new java.util.HashMap<>();
+      List<Integer> frameSizes = new ArrayList<>();
+      int ended = 0;
+      while (ended < streams) {
+        Frame f = h2.readUntil(x -> x.type() == RawH2.DATA);
+        assertThat(f).as("DATA of %d streams", streams).isNotNull();
+        bodies
+            .computeIfAbsent(f.stream(), k -> new java.io.ByteArrayOutputStream())
+            .writeBytes(f.payload());
+        frameSizes.add(f.payload().length);
+        if (f.endStream()) {
+          ended++;
+        }
+      }
+      assertThat(bodies).hasSize(streams);
+      bodies.values().forEach(b -> assertThat(b.toByteArray()).isEqualTo(picture));
+      // 4 frames of at most 16 KB (the client's SETTINGS_MAX_FRAME_SIZE) per response at best; a
+      // turn cut short by the socket's room may split one more. 1 KB slices would be 60.
+      assertThat(frameSizes).as("DATA frame sizes").hasSizeLessThanOrEqualTo(streams * 6);
+      assertThat(frameSizes.stream().filter(n -> n == 16_384).count())
+          .as("full frames among %s", frameSizes)
+          .isGreaterThanOrEqualTo(streams * 2L);
+    }
   }
 
   @Test
@@ -288,6 +336,57 @@ class EdgeHttp2Test {
       assertThat(goAway).as("GOAWAY before the close").isNotNull();
       assertThat(goAway.errorCode()).as(goAway.toString()).isEqualTo(RawH2.ENHANCE_YOUR_CALM);
     }
+    assertThat(get(h2Client(), "/photos/a.jpg").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void settingsFlood_fromAClientNotReadingTheAcks_endsTheConnection_andTheNodeKeepsServing()
+      throws Exception {
+    controlFrameFlood(RawH2.SETTINGS, new byte[0]);
+  }
+
+  @Test
+  void pingFlood_fromAClientNotReadingTheAcks_endsTheConnection_andTheNodeKeepsServing()
+      throws Exception {
+    controlFrameFlood(RawH2.PING, new byte[8]);
+  }
+
+  /**
+   * Sends control frames that each ask for an acknowledgement (SETTINGS, PING), reading nothing:
+   * the acknowledgements the edge cannot write pile up behind the socket's buffers, up to
+   * max-queued-control-frames (10,000, about 170 KB of frames), and then it ends the connection
+   * with GOAWAY ENHANCE_YOUR_CALM instead of queueing without bound. The GOAWAY is often lost: it
+   * is queued behind the acknowledgements, and the close of a socket with unread frames resets it.
+   */
+  private static void controlFrameFlood(int type, byte[] payload) throws Exception {
+    long frames = 0;
+    long limit = 3_000_000; // about 50 MB of frames and 50 MB of acknowledgements, unbounded
+    long directBefore = PlatformDependent.usedDirectMemory();
+    long directMax = 0;
+    try (RawH2 h2 = new RawH2(trusting, edge.tlsPort(), -1, 4096)) {
+      try {
+        while (frames < limit) {
+          h2.frames(type, 0, 0, payload, 1000);
+          h2.flush();
+          frames += 1000;
+          directMax = Math.max(directMax, PlatformDependent.usedDirectMemory() - directBefore);
+        }
+      } catch (java.io.IOException e) {
+        // the edge closed the connection mid-flood: what this is about
+      }
+      assertThat(frames).as("frames sent before the edge ended the connection").isLessThan(limit);
+      Frame end = h2.readUntil(f -> f.type() != RawH2.SETTINGS && f.type() != RawH2.PING);
+      if (end != null) {
+        assertThat(end.type()).as(end.toString()).isEqualTo(RawH2.GOAWAY);
+        assertThat(end.errorCode()).as(end.toString()).isEqualTo(RawH2.ENHANCE_YOUR_CALM);
+      }
+      System.out.printf(
+          "flood of frame type %d: connection ended after %d frames sent (%s), direct memory"
+              + " grew by at most %.1f MB%n",
+          type, frames, end, directMax / 1e6);
+    }
+    // Pooled chunks of 4 MB hold the queued acknowledgements and the TLS records behind them.
+    assertThat(directMax).as("direct memory grown during the flood").isLessThan(32L << 20);
     assertThat(get(h2Client(), "/photos/a.jpg").statusCode()).isEqualTo(200);
   }
 

@@ -70,9 +70,7 @@ class EdgeTlsTest {
         "edge.tls.certificates",
         localhost + "," + other,
         "edge.tls.ticket-key-file",
-        ticketKeyFile.toString(),
-        "server.http2.enabled",
-        "true");
+        ticketKeyFile.toString()); // HTTP/2 by default: ALPN offers h2
   }
 
   @AfterAll

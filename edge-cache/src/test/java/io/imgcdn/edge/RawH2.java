@@ -86,7 +86,18 @@ final class RawH2 implements AutoCloseable {
    * default), and acknowledges nothing until asked.
    */
   RawH2(SSLContext tls, int port, int initialWindowSize) throws IOException {
+    this(tls, port, initialWindowSize, 0);
+  }
+
+  /**
+   * As above, with this socket receive buffer (0: the system's): a small one makes a client that
+   * does not read back up the server's writes sooner.
+   */
+  RawH2(SSLContext tls, int port, int initialWindowSize, int receiveBuffer) throws IOException {
     socket = (SSLSocket) tls.getSocketFactory().createSocket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     SSLParameters parameters = socket.getSSLParameters();
     parameters.setApplicationProtocols(new String[] {"h2"});
@@ -123,6 +134,23 @@ final class RawH2 implements AutoCloseable {
     ByteBuffer.wrap(head, 5, 4).putInt(stream);
     out.write(head);
     out.write(payload);
+  }
+
+  /**
+   * Writes {@code count} copies of one frame as one write (one TLS record per 16 KB), unflushed.
+   */
+  void frames(int type, int flags, int stream, byte[] payload, int count) throws IOException {
+    ByteBuffer all = ByteBuffer.allocate((9 + payload.length) * count);
+    for (int i = 0; i < count; i++) {
+      all.put((byte) (payload.length >>> 16))
+          .put((byte) (payload.length >>> 8))
+          .put((byte) payload.length)
+          .put((byte) type)
+          .put((byte) flags)
+          .putInt(stream)
+          .put(payload);
+    }
+    out.write(all.array());
   }
 
   /** HPACK-encodes {@code headers} with this connection's encoder. */

@@ -39,7 +39,7 @@ public final class OriginServer implements AutoCloseable {
         switch (config.engine()) {
           case "java" -> ImageEngines.java();
           case "libvips" ->
-              ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
+              ImageEngines.libvips(config.avifEffort())
                   .orElseThrow(
                       () ->
                           new IllegalStateException(
@@ -84,6 +84,7 @@ public final class OriginServer implements AutoCloseable {
             config.limits(),
             config.jobTimeout(),
             config.deadline(),
+            config.errorMaxAge(),
             imagePool,
             runtime.metrics().registry());
     Gauge.builder("imgcdn.origin.engine", () -> 1)

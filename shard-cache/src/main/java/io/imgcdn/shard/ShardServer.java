@@ -121,7 +121,9 @@ public final class ShardServer implements AutoCloseable {
         .baseUnit("bytes")
         .register(registry);
     Gauge.builder("imgcdn.cache.max.bytes", config, ShardConfig::storeMaxBytes)
-        .description("Configured bound of the store")
+        .description(
+            "Configured data bound of the store (shard.store.max-bytes; the directory's bound is"
+                + " imgcdn.cache.bound.bytes)")
         .baseUnit("bytes")
         .register(registry);
     Gauge.builder("imgcdn.cache.bound.bytes", store, ShardStore::boundBytes)

@@ -3,7 +3,9 @@ package io.imgcdn.bench.edge;
 import io.imgcdn.bench.load.LoadGenerator;
 import io.imgcdn.bench.load.LoadResult;
 import io.imgcdn.bench.load.LoadSpec;
+import io.imgcdn.bench.peers.CpuPlacement;
 import io.imgcdn.bench.peers.CpuTime;
+import io.imgcdn.bench.peers.MachineLoad;
 import io.imgcdn.bench.workload.Trace;
 import io.imgcdn.bench.workload.TraceRequest;
 import java.io.IOException;
@@ -40,9 +42,10 @@ import org.jspecify.annotations.Nullable;
  * under /dev/shm that it deletes. Run from a fresh checkout with {@code bench/edge-vs-nginx.sh};
  * options: {@code --duration=15s --warmup=5s --jit-warmup=10s --rounds=3 --connections=64
  * --threads=2 --sizes=10240,61440 --nginx-workers=2 --edge-io-threads=2 --report=FILE
- * --edge-jvm="-XX:StartFlightRecording=..." --rate=0 --edge-set=edge.cache.admission=tinylfu}; with
- * {@code --rate=N} each run is an open loop at N requests/s from the bench's own generator instead
- * of wrk.
+ * --edge-jvm="-XX:StartFlightRecording=..." --rate=0 --edge-set=edge.cache.admission=tinylfu
+ * --server-cpus=1 --client-cpus=0} (CpuPlacement: nginx workers and edge threads default to the
+ * server CPUs' count); with {@code --rate=N} each run is an open loop at N requests/s from the
+ * bench's own generator instead of wrk.
  */
 public final class EdgeVsNginx {
   /*
@@ -67,7 +70,8 @@ public final class EdgeVsNginx {
       @Nullable Path report,
       List<String> edgeJvm,
       double rate,
-      List<String> edgeSettings) {}
+      List<String> edgeSettings,
+      CpuPlacement cpus) {}
 
   record Result(
       String server,
@@ -75,12 +79,14 @@ public final class EdgeVsNginx {
       int round,
       WrkRun wrk,
       double allocatedPerRequest,
-      double cpuMicrosPerRequest) {}
+      double cpuMicrosPerRequest,
+      MachineLoad.Figures load) {}
 
   private EdgeVsNginx() {}
 
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
+    CpuPlacement.apply(o.cpus());
     List<Result> results = run(o);
     String table = report(o, results);
     System.out.println(table);
@@ -98,7 +104,8 @@ public final class EdgeVsNginx {
       }
       m.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
     }
-    int cores = Runtime.getRuntime().availableProcessors();
+    CpuPlacement cpus = CpuPlacement.of(m.get("server-cpus"), m.get("client-cpus"));
+    int cores = cpus.serverCpuCount();
     Options o =
         new Options(
             io.imgcdn.common.config.Settings.parseDuration(m.getOrDefault("duration", "15s")),
@@ -116,7 +123,8 @@ public final class EdgeVsNginx {
             m.containsKey("report") ? Path.of(m.get("report")) : null,
             m.containsKey("edge-jvm") ? List.of(m.get("edge-jvm").trim().split("\\s+")) : List.of(),
             Double.parseDouble(m.getOrDefault("rate", "0")),
-            m.containsKey("edge-set") ? List.of(m.get("edge-set").trim().split(",")) : List.of());
+            m.containsKey("edge-set") ? List.of(m.get("edge-set").trim().split(",")) : List.of(),
+            cpus);
     for (String k : m.keySet()) {
       if (!List.of(
               "duration",
@@ -131,7 +139,9 @@ public final class EdgeVsNginx {
               "report",
               "edge-jvm",
               "rate",
-              "edge-set")
+              "edge-set",
+              "server-cpus",
+              "client-cpus")
           .contains(k)) {
         throw new IllegalArgumentException("unknown option --" + k);
       }
@@ -167,7 +177,8 @@ public final class EdgeVsNginx {
       try (Child nginx =
           Child.start(
               "nginx",
-              List.of("/usr/sbin/nginx", "-p", dir.toString(), "-c", conf.toString()),
+              o.cpus()
+                  .server(List.of("/usr/sbin/nginx", "-p", dir.toString(), "-c", conf.toString())),
               dir.resolve("nginx.log"))) {
         awaitPort(nginxPort, nginx);
         awaitPort(originPort, nginx);
@@ -202,7 +213,8 @@ public final class EdgeVsNginx {
                 // hit
                 "cluster.file=" + cluster));
         cmd.addAll(o.edgeSettings()); // --edge-set=key=value,key=value: later settings win
-        try (Child edge = Child.interactive("edge", cmd, dir.resolve("edge.log"))) {
+        try (Child edge =
+            Child.interactive("edge", o.cpus().server(cmd), dir.resolve("edge.log"))) {
           edge.expect("EDGE-READY");
           Map<String, String> servers = new LinkedHashMap<>();
           servers.put("edge", "http://127.0.0.1:" + edgePort);
@@ -254,7 +266,9 @@ public final class EdgeVsNginx {
                 List<Long> pids = List.of((server.equals("edge") ? edge : nginx).process().pid());
                 Duration cpuBefore = CpuTime.of(pids);
                 long[] machineBefore = machineTicks();
+                MachineLoad others = MachineLoad.start();
                 WrkRun w = load(o, url, size, o.duration(), log);
+                MachineLoad.Figures load = others.end();
                 long[] machineAfter = machineTicks();
                 double cpuPerRequest =
                     CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpuBefore), w.requests());
@@ -262,11 +276,11 @@ public final class EdgeVsNginx {
                     server.equals("edge")
                         ? (double) (allocated(edge) - before) / Math.max(1, w.requests())
                         : Double.NaN;
-                results.add(new Result(server, size, round, w, perRequest, cpuPerRequest));
+                results.add(new Result(server, size, round, w, perRequest, cpuPerRequest, load));
                 System.out.printf(
                     Locale.ROOT,
                     "round %d %-5s %6d B: %,10.0f req/s  p50 %6.3f ms  p99 %6.3f ms  "
-                        + "errors %d  cpu %.1f us/req (wrk %.1f; machine %s)%s%n",
+                        + "errors %d  cpu %.1f us/req (wrk %.1f; machine %s; %s)%s%n",
                     round,
                     server,
                     size,
@@ -277,6 +291,7 @@ public final class EdgeVsNginx {
                     cpuPerRequest,
                     w.cpuSeconds() * 1e6 / w.requests(),
                     machineShares(machineBefore, machineAfter),
+                    load.text(),
                     Double.isNaN(perRequest)
                         ? ""
                         : String.format(Locale.ROOT, "  alloc %.0f B/req", perRequest));
@@ -472,6 +487,8 @@ public final class EdgeVsNginx {
         .append(o.rounds())
         .append(" rounds alternating the order; ")
         .append(machine())
+        .append("; ")
+        .append(o.cpus().describe())
         .append(".\n\n");
     b.append(
         "| object | server | req/s (mean of rounds) | p50 ms | p99 ms | errors | CPU µs/req |"
@@ -512,13 +529,13 @@ public final class EdgeVsNginx {
             + "Every run (wrk's own CPU per response in the last column: it shares the cores, so it"
             + " bounds the rate):\n\n"
             + "| round | object | server | req/s | p50 ms | p99 ms | CPU µs/req | wrk CPU µs/req"
-            + " |\n"
-            + "|---|---|---|---|---|---|---|---|\n");
+            + " | other CPU (cores) | load avg |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %d | %d KB | %s | %,.0f | %.3f | %.3f | %.1f | %.1f |%n",
+              "| %d | %d KB | %s | %,.0f | %.3f | %.3f | %.1f | %.1f | %.2f | %s |%n",
               r.round(),
               r.size() / 1024,
               r.server(),
@@ -526,7 +543,9 @@ public final class EdgeVsNginx {
               r.wrk().p50Millis(),
               r.wrk().p99Millis(),
               r.cpuMicrosPerRequest(),
-              r.wrk().cpuSeconds() * 1e6 / r.wrk().requests()));
+              r.wrk().cpuSeconds() * 1e6 / r.wrk().requests(),
+              r.load().otherCores(),
+              r.load().loadAverage()));
     }
     return b.toString();
   }
@@ -554,7 +573,7 @@ public final class EdgeVsNginx {
                     .readAllBytes(),
                 StandardCharsets.UTF_8)
             .trim();
-    return Runtime.getRuntime().availableProcessors()
+    return CpuPlacement.machineCpus()
         + " cores, Java "
         + Runtime.version()
         + ", "

@@ -1,5 +1,6 @@
 package io.imgcdn.bench.edge;
 
+import io.imgcdn.bench.peers.CpuPlacement;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,17 +48,19 @@ record WrkRun(
     try (Child wrk =
         Child.start(
             "wrk",
-            List.of(
-                "/bin/bash",
-                "-c",
-                "\"$@\"; s=$?; times; exit $s",
-                "wrk",
-                BINARY.toString(),
-                "-t" + threads,
-                "-c" + connections,
-                "-d" + Math.max(1, duration.toSeconds()) + "s",
-                "--latency",
-                url),
+            CpuPlacement.current()
+                .client(
+                    List.of(
+                        "/bin/bash",
+                        "-c",
+                        "\"$@\"; s=$?; times; exit $s",
+                        "wrk",
+                        BINARY.toString(),
+                        "-t" + threads,
+                        "-c" + connections,
+                        "-d" + Math.max(1, duration.toSeconds()) + "s",
+                        "--latency",
+                        url)),
             log)) {
       int exit = wrk.await(duration.plusSeconds(30));
       if (exit != 0) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -126,11 +127,14 @@ public final class ClusterVsReferenceCommand implements Callable<Integer> {
       description = "Report (Markdown; SVG plots next to it) (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Mixin CpuOptions cpus;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    cpus.apply();
     WorkloadSpec ws =
         WorkloadSpec.defaults(seed)
             .withOriginals(originals)

@@ -174,6 +174,7 @@ public final class ClusterVsReferenceRun {
     List<String> labels = new ArrayList<>();
     List<LoadResult> results = new ArrayList<>();
     List<Double> cpuMicros = new ArrayList<>();
+    MachineLoad.Segments loads = new MachineLoad.Segments();
     List<AutoCloseable> reference = new ArrayList<>();
     long seeded;
     long frontBytes = -1;
@@ -207,7 +208,7 @@ public final class ClusterVsReferenceRun {
                   shardPeers,
                   dirs.memory().resolve("front-cache"),
                   o.frontCacheBytes(),
-                  Runtime.getRuntime().availableProcessors());
+                  CpuPlacement.current().serverCpuCount());
           reference.add(front);
           log.printf(
               "imgcdn (pid %d): edge %s, shards %s, origin %s%nreference: nginx-1 (pid %d) %s ->"
@@ -238,6 +239,7 @@ public final class ClusterVsReferenceRun {
           progress(log, "origin pre-warm", pre, Double.NaN);
           for (String name : List.of(IMGCDN, REFERENCE)) {
             Duration cpu0 = CpuTime.of(required(pids, name));
+            MachineLoad others = MachineLoad.start();
             LoadResult w =
                 Warmup.replay(
                     required(targets, name),
@@ -247,6 +249,7 @@ public final class ClusterVsReferenceRun {
                     o.warmupLimit(),
                     o.clientThreads());
             labels.add(name + " warm-up");
+            loads.add(labels.getLast(), others.end());
             results.add(w);
             cpuMicros.add(
                 CpuTime.microsPerResponse(
@@ -258,6 +261,7 @@ public final class ClusterVsReferenceRun {
                 round % 2 == 1 ? List.of(IMGCDN, REFERENCE) : List.of(REFERENCE, IMGCDN);
             for (String name : order) {
               Duration cpu0 = CpuTime.of(required(pids, name));
+              MachineLoad others = MachineLoad.start();
               LoadResult r =
                   LoadGenerator.run(
                       new LoadSpec(
@@ -273,6 +277,7 @@ public final class ClusterVsReferenceRun {
                           o.clientThreads(),
                           null));
               labels.add(name + " #" + round);
+              loads.add(labels.getLast(), others.end());
               results.add(r);
               cpuMicros.add(
                   CpuTime.microsPerResponse(
@@ -305,6 +310,7 @@ public final class ClusterVsReferenceRun {
             loadAfter,
             frontBytes,
             storeBytes);
+    markdown += loads.markdown();
     Files.createDirectories(report.toAbsolutePath().getParent());
     // Plots: the measured segments only (the warm-ups' resize latencies would flatten them).
     List<String> measuredLabels = labels.stream().filter(l -> !l.endsWith("warm-up")).toList();

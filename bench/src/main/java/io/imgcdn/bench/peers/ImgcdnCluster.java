@@ -108,7 +108,10 @@ public final class ImgcdnCluster implements AutoCloseable {
             "objects=" + o.objects()));
     o.settings().forEach((k, v) -> command.add("set." + k + "=" + v));
     Path log = dir.resolve("imgcdn-cluster.log");
-    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process child =
+        new ProcessBuilder(CpuPlacement.current().server(command))
+            .redirectErrorStream(true)
+            .start();
     PeerProcess p = PeerProcess.adopt("imgcdn-cluster", child, log);
     CompletableFuture<Map<String, String>> readyLine = new CompletableFuture<>();
     Thread.ofPlatform()

@@ -31,7 +31,7 @@ final class Machine {
     return String.format(
         Locale.ROOT,
         "%d cores (%s), %s RAM, %s, JDK %s %s",
-        Runtime.getRuntime().availableProcessors(),
+        CpuPlacement.machineCpus(),
         cpuModel(),
         memory(),
         os(),

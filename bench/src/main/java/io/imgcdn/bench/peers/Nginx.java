@@ -138,14 +138,16 @@ public final class Nginx implements AutoCloseable {
     PeerProcess p =
         PeerProcess.start(
             nodeId,
-            List.of(
-                BINARY.toString(),
-                "-p",
-                d.toString(),
-                "-c",
-                conf.toString(),
-                "-e",
-                d.resolve("error.log").toString()),
+            CpuPlacement.current()
+                .server(
+                    List.of(
+                        BINARY.toString(),
+                        "-p",
+                        d.toString(),
+                        "-c",
+                        conf.toString(),
+                        "-e",
+                        d.resolve("error.log").toString())),
             d,
             log,
             Map.of());

@@ -71,7 +71,7 @@ public enum ShardPeerKind {
             origin,
             dir.resolve(id).resolve("cache"),
             cacheBytes,
-            Runtime.getRuntime().availableProcessors());
+            CpuPlacement.current().serverCpuCount());
     return new Running(id, ng.uri(), ng.pid(), ng);
   }
 

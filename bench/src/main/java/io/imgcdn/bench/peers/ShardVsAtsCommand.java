@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -111,11 +112,14 @@ public final class ShardVsAtsCommand implements Callable<Integer> {
       description = "Report (Markdown; SVG plots next to it) (default: ${DEFAULT-VALUE}).")
   Path out;
 
+  @Mixin CpuOptions cpus;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    cpus.apply();
     ShardVsAtsRun.Options o =
         new ShardVsAtsRun.Options(
             workDir,

@@ -186,6 +186,7 @@ public final class ShardVsAtsRun {
     List<String> labels = new ArrayList<>();
     List<LoadResult> results = new ArrayList<>();
     List<Double> cpuMicros = new ArrayList<>();
+    MachineLoad.Segments loads = new MachineLoad.Segments();
     List<Wrk.Figures> wrkShard = new ArrayList<>();
     List<Wrk.Figures> wrkPeer = new ArrayList<>();
     List<String> coldNotes = new ArrayList<>();
@@ -342,8 +343,10 @@ public final class ShardVsAtsRun {
                       null);
               LoadGenerator.Session session = sessions.get(target);
               Duration cpu0 = CpuTime.of(pids);
+              MachineLoad others = MachineLoad.start();
               LoadResult r = session != null ? session.run(spec) : LoadGenerator.run(spec);
               labels.add((isShard ? "shard" : o.peer().tier()) + " #" + round);
+              loads.add(labels.getLast(), others.end());
               results.add(r);
               cpuMicros.add(CpuTime.microsPerResponse(CpuTime.of(pids).minus(cpu0), r.responses()));
               log.printf(
@@ -361,6 +364,7 @@ public final class ShardVsAtsRun {
             if (wrkTrace != null && !o.coldPageCache()) { // written when o.wrkThreads() > 0
               for (int k = 0; k < 2; k++) {
                 boolean isShard = (k == 0) == shardFirst;
+                MachineLoad wrkOthers = MachineLoad.start();
                 Wrk.Figures f =
                     Wrk.run(
                         isShard ? shard : peer.uri(),
@@ -370,6 +374,8 @@ public final class ShardVsAtsRun {
                         o.connections(),
                         o.duration());
                 (isShard ? wrkShard : wrkPeer).add(f);
+                loads.add(
+                    "wrk " + (isShard ? "shard" : o.peer().tier()) + " #" + round, wrkOthers.end());
                 log.printf(
                     "round %d wrk %-10s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d%n",
                     round,
@@ -395,21 +401,22 @@ public final class ShardVsAtsRun {
     double[] cpuRatios = new double[o.rounds()];
     String markdown =
         markdown(
-            o,
-            labels,
-            results,
-            cpuMicros,
-            wrkShard,
-            wrkPeer,
-            shardPasses,
-            peerPasses,
-            loadBefore,
-            loadAfter,
-            ratios,
-            cpuRatios,
-            idleShardMillisPerSecond,
-            idlePeerMillisPerSecond,
-            coldNotes);
+                o,
+                labels,
+                results,
+                cpuMicros,
+                wrkShard,
+                wrkPeer,
+                shardPasses,
+                peerPasses,
+                loadBefore,
+                loadAfter,
+                ratios,
+                cpuRatios,
+                idleShardMillisPerSecond,
+                idlePeerMillisPerSecond,
+                coldNotes)
+            + loads.markdown();
     Files.createDirectories(report.toAbsolutePath().getParent());
     Reports.writeLoad(report, markdown, labels, results);
     return new Result(

@@ -119,7 +119,13 @@ public final class TrafficServer implements AutoCloseable {
         etc.resolve("records.config"),
         Templates.render(
             "ats/records.config",
-            Map.of("port", String.valueOf(port), "ram_cache", String.valueOf(ramCacheBytes))));
+            Map.of(
+                "port",
+                String.valueOf(port),
+                "ram_cache",
+                String.valueOf(ramCacheBytes),
+                "threads",
+                String.valueOf(CpuPlacement.current().serverCpuCount()))));
     write(
         etc.resolve("storage.config"),
         Templates.render(
@@ -146,7 +152,8 @@ public final class TrafficServer implements AutoCloseable {
     PeerProcess p =
         PeerProcess.start(
             nodeId,
-            List.of(BINARY.toString(), "--run-root=" + dir.resolve("runroot.yaml")),
+            CpuPlacement.current()
+                .server(List.of(BINARY.toString(), "--run-root=" + dir.resolve("runroot.yaml"))),
             dir,
             log,
             Map.of("TS_RUNROOT", dir.resolve("runroot.yaml").toString()));

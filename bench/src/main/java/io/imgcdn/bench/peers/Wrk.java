@@ -63,17 +63,19 @@ final class Wrk {
     PeerProcess p =
         PeerProcess.start(
             "wrk",
-            List.of(
-                BINARY.toString(),
-                "-t" + threads,
-                "-c" + Math.max(threads, connections),
-                "-d" + seconds + "s",
-                "--timeout",
-                REQUEST_TIMEOUT_SECONDS + "s",
-                "--latency",
-                "-s",
-                script.toString(),
-                target.toString()),
+            CpuPlacement.current()
+                .client(
+                    List.of(
+                        BINARY.toString(),
+                        "-t" + threads,
+                        "-c" + Math.max(threads, connections),
+                        "-d" + seconds + "s",
+                        "--timeout",
+                        REQUEST_TIMEOUT_SECONDS + "s",
+                        "--latency",
+                        "-s",
+                        script.toString(),
+                        target.toString())),
             workDir,
             log,
             Map.of());

@@ -122,7 +122,7 @@ abstract class Exchange implements ResponseChannel {
     return ended;
   }
 
-  final SocketAddress remoteAddress() {
+  SocketAddress remoteAddress() {
     return ctx.channel().remoteAddress();
   }
 

@@ -9,7 +9,7 @@ import java.time.Duration;
  *
  * <table>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>server.http2.enabled</td><td>false</td><td>offer h2 in ALPN on TLS ports (else http/1.1 only); off by default until many streams per connection are as fast as HTTP/1.1 (measured far slower so far)</td></tr>
+ *   <tr><td>server.http2.enabled</td><td>true</td><td>offer h2 in ALPN on TLS ports, before http/1.1 (false: http/1.1 only)</td></tr>
  *   <tr><td>server.http2.max-concurrent-streams</td><td>128</td><td>SETTINGS_MAX_CONCURRENT_STREAMS; a stream beyond it is reset with REFUSED_STREAM</td></tr>
  *   <tr><td>server.http2.max-header-list-size</td><td>16384</td><td>SETTINGS_MAX_HEADER_LIST_SIZE, as HTTP/1.1's header limit; larger header blocks get 431, and a block grown past it by CONTINUATION frames ends the connection</td></tr>
  *   <tr><td>server.http2.initial-window-size</td><td>65535</td><td>SETTINGS_INITIAL_WINDOW_SIZE: what a client may send per stream unacknowledged (requests have no body)</td></tr>
@@ -76,7 +76,7 @@ public record Http2Options(
       window = Duration.ofSeconds(30);
     }
     return new Http2Options(
-        s.bool("server.http2.enabled", false),
+        s.bool("server.http2.enabled", true),
         s.integer("server.http2.max-concurrent-streams", 128, 1, 100_000),
         s.integer("server.http2.max-header-list-size", DEFAULT_MAX_HEADER_LIST_SIZE, 1024, 1 << 20),
         s.integer("server.http2.initial-window-size", 65535, 65535, Integer.MAX_VALUE),

@@ -1,9 +1,12 @@
 package io.imgcdn.common.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +24,13 @@ public final class StreamRequestHandler extends ChannelInboundHandlerAdapter {
    * writability. The connection's own handlers (idle timeout, drain) live in the parent channel. A
    * request body is refused by the validator, and its frames are dropped here.
    */
+  /**
+   * The client's address, set by the protocol on a stream's parent channel when the parent's own
+   * remote address is not it (a QUIC connection's is a connection id): what access logs show.
+   */
+  public static final AttributeKey<SocketAddress> CLIENT_ADDRESS =
+      AttributeKey.valueOf("imgcdn.client-address");
+
   private final TierDispatch dispatch;
   private final Protocol protocol;
   private @Nullable Stream stream;
@@ -92,6 +102,13 @@ public final class StreamRequestHandler extends ChannelInboundHandlerAdapter {
     @Override
     public boolean keepAlive() {
       return true;
+    }
+
+    @Override
+    SocketAddress remoteAddress() {
+      Channel parent = ctx.channel().parent();
+      SocketAddress client = parent == null ? null : parent.attr(CLIENT_ADDRESS).get();
+      return client != null ? client : super.remoteAddress();
     }
 
     @Override

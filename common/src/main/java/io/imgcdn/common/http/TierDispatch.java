@@ -74,7 +74,7 @@ public final class TierDispatch {
   }
 
   /** Whether the tier answers OPTIONS (the validator lets it through then). */
-  boolean answersPreflight() {
+  public boolean answersPreflight() {
     return tier.answersPreflight();
   }
 

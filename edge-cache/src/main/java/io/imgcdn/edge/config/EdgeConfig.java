@@ -7,6 +7,7 @@ import io.imgcdn.common.http.Http2Options;
 import io.imgcdn.common.http.ServerOptions;
 import io.imgcdn.common.upstream.UpstreamSettings;
 import io.imgcdn.edge.cache.Admission;
+import io.imgcdn.edge.http3.Http3Options;
 import io.imgcdn.edge.policy.ResponsePolicy;
 import io.imgcdn.edge.tls.TlsSettings;
 import io.imgcdn.hashring.Placement;
@@ -41,8 +42,10 @@ import java.time.Duration;
  *       origin made in time still reaches the client (the shard collects and stores it first)</td></tr>
  *   <tr><td>edge.upstream.balance-factor</td><td>0.25</td><td>bounded loads: no shard gets more than
  *       (1 + this) times the mean of this edge's in-flight requests; 0 turns it off</td></tr>
- *   <tr><td>edge.upstream.balance-floor</td><td>16</td><td>keys move off their owner only while it has at
- *       least this many of this edge's requests in flight (small loads are noise)</td></tr>
+ *   <tr><td>edge.upstream.balance-floor</td><td>edge.upstream.max-connections (64)</td><td>keys move off their
+ *       owner only while it has at least this many of this edge's requests in flight: by default only when
+ *       every pooled connection to it is busy (real overload, not noise); a moved miss is relayed from the
+ *       owner by the stand-in, never filled from the origin (Spill)</td></tr>
  *   <tr><td>edge.upstream.*</td><td>see UpstreamSettings</td><td>client toward the shards</td></tr>
  *   <tr><td>edge.health.interval</td><td>2s</td><td>active health check of every shard (a HEAD on its serving port)</td></tr>
  *   <tr><td>edge.health.timeout</td><td>1s</td><td>a probe slower than this counts as a failure</td></tr>
@@ -51,6 +54,7 @@ import java.time.Duration;
  *   <tr><td>cluster.reload-interval</td><td>2s</td><td>how often the cluster file's mtime is checked</td></tr>
  *   <tr><td>server.*</td><td>see ServerOptions</td><td>idle and request timeouts, connection cap, pipelining</td></tr>
  *   <tr><td>server.http2.*</td><td>see Http2Options</td><td>HTTP/2 on the HTTPS port: streams, header list, windows, reset and control-frame floods</td></tr>
+ *   <tr><td>server.http3.*</td><td>see Http3Options</td><td>HTTP/3 over QUIC on the HTTPS port's number (UDP), advertised by Alt-Svc: off by default (CPU per hit); streams, header section, idle timeout, windows</td></tr>
  *   <tr><td>server.shutdown-grace</td><td>10s</td><td>on shutdown, time given to in-flight requests</td></tr>
  *   <tr><td>server.io-threads</td><td>cores</td><td>event loops</td></tr>
  *   <tr><td>edge.policy.*</td><td>see ResponsePolicy</td><td>headers of every response (CORS, nosniff,
@@ -78,6 +82,7 @@ public record EdgeConfig(
     Duration reloadInterval,
     ServerOptions server,
     Http2Options http2,
+    Http3Options http3,
     Duration shutdownGrace,
     int ioThreads,
     Duration streamDetachAfter,
@@ -130,12 +135,14 @@ public record EdgeConfig(
           "'" + rawBalance + "' (expected: a number from 0 to 100, e.g. 0.25)");
       balance = 0.25;
     }
+    UpstreamSettings upstream = UpstreamSettings.from(s, "edge.upstream.");
     TlsSettings tls = TlsSettings.from(s);
     if (tls.enabled() && tls.port() != 0 && tls.port() == node.port()) {
       s.problem(
           TlsSettings.PORT,
           tls.port() + " is also server.port (expected: a port of its own for HTTPS)");
     }
+    ServerOptions server = ServerOptions.from(s);
     return new EdgeConfig(
         node,
         s.bytes("edge.cache.max-bytes", "256m", 0),
@@ -145,15 +152,16 @@ public record EdgeConfig(
         s.integer("edge.upstream.attempts", 2, 1, 10),
         s.duration("edge.upstream.deadline", "30s"),
         balance,
-        s.integer("edge.upstream.balance-floor", 16, 0, 1_000_000),
-        UpstreamSettings.from(s, "edge.upstream."),
+        s.integer("edge.upstream.balance-floor", upstream.maxConnections(), 0, 1_000_000),
+        upstream,
         s.duration("edge.health.interval", "2s"),
         s.duration("edge.health.timeout", "1s"),
         cluster.file(),
         cluster.placement(),
         cluster.reloadInterval(),
-        ServerOptions.from(s),
+        server,
         Http2Options.from(s),
+        Http3Options.from(s, server.idleTimeout()),
         s.duration("server.shutdown-grace", "10s"),
         s.integer("server.io-threads", Runtime.getRuntime().availableProcessors(), 1, 1024),
         durationOrOff(s, "edge.stream.detach-after", "1s"),

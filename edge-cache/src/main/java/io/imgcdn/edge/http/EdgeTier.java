@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an edge does with a request: answer from memory, or fetch from the shard that owns the URL
@@ -127,8 +128,50 @@ public final class EdgeTier implements Tier {
     return new Preflight(preflightChain);
   }
 
+  /**
+   * This tier answering with {@code other} as its response policy (the HTTPS port's, with Alt-Svc):
+   * the same cache, flights and counts.
+   */
+  public Tier withPolicy(ResponsePolicy other) {
+    return new Tier() {
+      @Override
+      public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
+        return EdgeTier.this.handle(other, url, requestHeaders);
+      }
+
+      @Override
+      public @Nullable ImageUrl rewrite(String path) {
+        return EdgeTier.this.rewrite(path);
+      }
+
+      @Override
+      public @Nullable Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+        return EdgeTier.this.fastPath(other, requestTarget, requestHeaders);
+      }
+
+      @Override
+      public boolean answersPreflight() {
+        return EdgeTier.this.answersPreflight();
+      }
+
+      @Override
+      public Response preflight(String requestTarget, HttpHeaders requestHeaders) {
+        return EdgeTier.this.preflight(requestTarget, requestHeaders);
+      }
+
+      @Override
+      public void decorate(String requestTarget, HttpResponse head) {
+        EdgeTier.decorate(other, requestTarget, head);
+      }
+    };
+  }
+
   @Override
   public void decorate(String requestTarget, HttpResponse head) {
+    decorate(policy, requestTarget, head);
+  }
+
+  private static void decorate(ResponsePolicy policy, String requestTarget, HttpResponse head) {
     int status = head.status().code();
     if (status == 405) { // RFC 9110 section 15.5.6: Allow names what is served here
       head.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
@@ -147,7 +190,12 @@ public final class EdgeTier implements Tier {
    * the canonical path of a target that parsed, so a target equal to a key would parse to that key.
    */
   @Override
-  public Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+  public @Nullable Response fastPath(String requestTarget, HttpHeaders requestHeaders) {
+    return fastPath(policy, requestTarget, requestHeaders);
+  }
+
+  private @Nullable Response fastPath(
+      ResponsePolicy policy, String requestTarget, HttpHeaders requestHeaders) {
     int n = requestTarget.length();
     if (n < 2 || requestTarget.charAt(0) != '/') {
       return null;
@@ -202,6 +250,11 @@ public final class EdgeTier implements Tier {
 
   @Override
   public CompletableFuture<Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
+    return handle(policy, url, requestHeaders);
+  }
+
+  private CompletableFuture<Response> handle(
+      ResponsePolicy policy, ImageUrl url, HttpHeaders requestHeaders) {
     String key = url.path();
     Rule rule = policy.forPath(key);
     if (!rule.allowsReferer(requestHeaders)) {

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class FetchStats {
   final LongAdder attempts = new LongAdder();
   final LongAdder retries = new LongAdder();
+  final LongAdder spills = new LongAdder();
   final LongAdder stored = new LongAdder();
   final LongAdder streamed = new LongAdder();
   final LongAdder streamedBytes = new LongAdder();
@@ -28,6 +29,14 @@ public final class FetchStats {
   /** Requests sent to a further candidate after one failed. */
   public long retries() {
     return retries.sum();
+  }
+
+  /**
+   * Misses sent first to a shard that does not own the key because its owner was overloaded
+   * (bounded loads); the stand-in relays the owner's copy.
+   */
+  public long spills() {
+    return spills.sum();
   }
 
   /** Objects fetched and stored in memory. */
@@ -90,6 +99,11 @@ public final class FetchStats {
         .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.retries", this, FetchStats::retries)
         .description("Requests sent to a further shard after a failure")
+        .register(registry);
+    FunctionCounter.builder("imgcdn.edge.spills", this, FetchStats::spills)
+        .description(
+            "Misses moved off their overloaded owner shard to a stand-in (which relays the owner's"
+                + " copy)")
         .register(registry);
     FunctionCounter.builder("imgcdn.edge.fetch.streamed", this, FetchStats::streamed)
         .description("Objects relayed without being stored")

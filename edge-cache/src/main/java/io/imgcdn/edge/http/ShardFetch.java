@@ -7,6 +7,7 @@ import io.imgcdn.common.upstream.BodyFlow;
 import io.imgcdn.common.upstream.BodyReceiver;
 import io.imgcdn.common.upstream.CandidateWalk;
 import io.imgcdn.common.upstream.Deadline;
+import io.imgcdn.common.upstream.Spill;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamException;
 import io.imgcdn.common.upstream.UpstreamResponse;
@@ -65,6 +66,8 @@ final class ShardFetch {
    * verdict (miss, coalesced): the tier behind it failed. A shard's 5xx is passed on as it came, naming
    * the tier that failed.
    * Load: every attempt is counted in flight on its shard until it ends (ShardRouter's bounded loads).
+   * A miss the router moved off its owner for load asks the stand-in with Spill.HEADER (and is
+   * counted, imgcdn_edge_spills_total); a retry on the owner after it goes without.
    */
   record Context(
       String nodeId,
@@ -84,6 +87,7 @@ final class ShardFetch {
   private final String encodedPath;
   private final Flights.Flight flight;
   private List<Node> candidates = List.of();
+  private @Nullable Node spilledTo;
   private CandidateWalk walk;
 
   ShardFetch(
@@ -97,7 +101,12 @@ final class ShardFetch {
 
   void start() {
     try {
-      candidates = ctx.router().candidates(path);
+      ShardRouter.Route route = ctx.router().route(path);
+      candidates = route.candidates();
+      if (route.spilled()) {
+        spilledTo = candidates.get(0);
+        ctx.stats().spills.increment();
+      }
     } catch (RuntimeException e) {
       fail(
           new HttpError(
@@ -137,12 +146,16 @@ final class ShardFetch {
       ctx.stats().retries.increment();
     }
     ctx.router().started(attempt.node());
+    HttpHeaders headers = new DefaultHttpHeaders().add(extra);
+    if (attempt.node().equals(spilledTo)) {
+      headers.set(Spill.HEADER, "1"); // the stand-in relays the owner's copy, never fills
+    }
     ctx.client()
         .exchange(
             attempt.node().address(),
             HttpMethod.GET,
             encodedPath,
-            Deadline.put(new DefaultHttpHeaders().add(extra), attempt.timeout()),
+            Deadline.put(headers, attempt.timeout()),
             attempt.timeout(),
             receiver);
   }

@@ -177,6 +177,18 @@ public final class ResponsePolicy {
   }
 
   /**
+   * This policy with one more header on every response of every rule (HTTPS's Alt-Svc): a policy of
+   * its own, this one unchanged.
+   */
+  public ResponsePolicy withHeader(String name, String value) {
+    List<Rule> rules = new java.util.ArrayList<>(byPrefix.size());
+    for (Rule r : byPrefix) {
+      rules.add(r.withHeader(name, value));
+    }
+    return new ResponsePolicy(global.withHeader(name, value), List.copyOf(rules));
+  }
+
+  /**
    * The rule for a request path ("/media_attachments/..." or the raw target; a query is ignored):
    * the longest matching prefix's, else the global one.
    */

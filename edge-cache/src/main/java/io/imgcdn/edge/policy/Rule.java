@@ -109,6 +109,13 @@ public final class Rule {
         types);
   }
 
+  /** This rule with one more header on every response. */
+  Rule withHeader(String name, String value) {
+    Map<String, String> more = new LinkedHashMap<>(headers);
+    more.put(name, value);
+    return new Rule(prefix, allowOrigin, more, referers, emptyRefererAllowed, types);
+  }
+
   private static byte[] encode(Map<String, String> headers, boolean attachment) {
     StringBuilder b = new StringBuilder();
     headers.forEach((name, value) -> b.append(name).append(": ").append(value).append("\r\n"));

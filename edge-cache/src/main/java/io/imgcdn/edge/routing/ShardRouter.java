@@ -29,8 +29,12 @@ public final class ShardRouter {
    * mostly protects a shard that has become slow.
    * Floor: with a handful of requests in flight, loads are small integers and "1.25x the mean" is noise
    * (2 in flight can be over capacity), and every spilled key is a miss on a shard that does not own it.
-   * So keys move only while the owner has at least `floor` requests in flight; below that, plain ring
+   * So keys move only while the owner has at least `floor` requests in flight (by default as many as
+   * the edge keeps pooled connections to it: more would wait for a connection); below that, plain ring
    * order (and fail-over to the next candidate) applies.
+   * A spilled route (Route.spilled) is sent with Spill.HEADER: the stand-in relays the owner's copy
+   * instead of filling from the origin and storing a duplicate. Such a spill only moves the edge's
+   * connection and wait off the owner; it never costs an origin request or store bytes.
    * [1] V. Mirrokni, M. Thorup, M. Zadimoghaddam, "Consistent Hashing with Bounded Loads", SODA 2018.
    */
   private final ClusterView cluster;
@@ -69,12 +73,25 @@ public final class ShardRouter {
   }
 
   /**
+   * The shards to try for one key, in order.
+   *
+   * @param candidates every shard, the first to try first
+   * @param spilled the first is not the key's owner but a stand-in chosen for load (its request
+   *     carries Spill.HEADER); the owner follows it
+   */
+  public record Route(List<Node> candidates, boolean spilled) {
+    public Route {
+      candidates = List.copyOf(candidates);
+    }
+  }
+
+  /**
    * Every shard for {@code key}, in the order to try them: the owner (or, under bounded loads, the
    * first candidate under capacity), then the ring order. Health is not applied here: ask {@link
-   * #isUp} for the node about to be tried, and try at most {@link #attempts()} of them. Empty
-   * without shards.
+   * #isUp} for the node about to be tried, and try at most {@link #attempts()} of them. No
+   * candidates without shards.
    */
-  public List<Node> candidates(String key) {
+  public Route route(String key) {
     NodeLocator ring = cluster.rings().shards();
     List<Node> all = ring.candidates(key, ring.nodes().size());
     if (all.size() > 1 && balanceFactor > 0 && inFlight(all.get(0)) >= floor) {
@@ -83,10 +100,10 @@ public final class ShardRouter {
         List<Node> reordered = new ArrayList<>(all);
         reordered.remove(chosen.get());
         reordered.add(0, chosen.get());
-        return reordered;
+        return new Route(reordered, true);
       }
     }
-    return all;
+    return new Route(all, false);
   }
 
   /** Candidates tried per miss at most (down ones skipped do not count). */

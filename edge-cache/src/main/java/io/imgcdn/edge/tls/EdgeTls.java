@@ -5,6 +5,7 @@ import io.imgcdn.common.admin.AdminRoute;
 import io.imgcdn.common.config.ConfigException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,9 @@ public final class EdgeTls implements AutoCloseable {
   private @Nullable FileContents ticketFileInService;
   private @Nullable FileContents ticketFileRefused;
   private volatile SniContexts contexts;
+
+  /** The QUIC (HTTP/3) context in service once {@link #quic()} was asked for; else null. */
+  private volatile @Nullable QuicSslContext quic;
 
   private EdgeTls(
       TlsSettings settings,
@@ -201,6 +205,53 @@ public final class EdgeTls implements AutoCloseable {
   }
 
   /**
+   * The certificates in service for QUIC (HTTP/3): each call answers the context to make a new
+   * connection with, rebuilt from the same files on every reload or ticket key change that puts new
+   * ones in service. The first call builds it (on the scheduler); throws a ConfigException when
+   * quiche's BoringSSL refuses a pair the TCP side took.
+   */
+  public Supplier<QuicSslContext> quic() {
+    if (quic == null) {
+      try {
+        CompletableFuture.runAsync(this::refreshQuic, scheduler).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException cause ? cause : e;
+      }
+    }
+    return () -> {
+      QuicSslContext context = quic;
+      if (context == null) {
+        throw new IllegalStateException("no QUIC context"); // refreshQuic set it before
+      }
+      return context;
+    };
+  }
+
+  /** Rebuilds the QUIC context from what serves now; on the scheduler. */
+  private void refreshQuic() {
+    List<CertifiedKey> certificates = new ArrayList<>(slots.size());
+    for (Slot slot : slots) {
+      certificates.add(slot.inService);
+    }
+    try {
+      quic = QuicContexts.build(certificates, ticketKeys, settings.sessionTimeout());
+    } catch (RuntimeException e) {
+      if (quic == null) {
+        throw new ConfigException(
+            List.of(TlsSettings.CERTIFICATES + ": QUIC (HTTP/3) refused them: " + rootMessage(e)));
+      }
+      LOG.warn("tls: QUIC kept its certificates: {}", rootMessage(e));
+    }
+  }
+
+  /** QUIC follows whatever changed on the TCP side, when HTTP/3 asked for it. */
+  private void quicFollows() {
+    if (quic != null) {
+      refreshQuic();
+    }
+  }
+
+  /**
    * {@code POST /admin/tls/reload} (admin token): reads every file now; 200 when what serves is
    * good, 422 naming each file refused (its predecessor still serves).
    */
@@ -238,10 +289,12 @@ public final class EdgeTls implements AutoCloseable {
   private Report reloadNow(boolean again) {
     StringBuilder text = new StringBuilder();
     boolean refused = false;
+    boolean ticketsChanged = false;
     Path ticketPath = settings.ticketKeyFile();
     if (ticketPath != null) {
       Outcome outcome = reloadTicketKeys(ticketPath, again);
       refused |= outcome.refused();
+      ticketsChanged = outcome == Outcome.REPLACED;
       text.append("ticket keys: ").append(outcome.text()).append(", serving ").append(ticketKeys);
       text.append('\n');
     }
@@ -257,6 +310,9 @@ public final class EdgeTls implements AutoCloseable {
     }
     if (certificatesChanged) {
       contexts = sniContexts(slots);
+    }
+    if (certificatesChanged || ticketsChanged) {
+      quicFollows();
     }
     return new Report(text.toString(), refused);
   }
@@ -354,6 +410,7 @@ public final class EdgeTls implements AutoCloseable {
     for (Slot slot : slots) {
       policy.setTicketKeys(slot.context, ticketKeys);
     }
+    quicFollows();
   }
 
   private static SniContexts sniContexts(List<Slot> slots) {

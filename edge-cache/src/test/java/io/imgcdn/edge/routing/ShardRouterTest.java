@@ -26,7 +26,7 @@ class ShardRouterTest {
   void candidates_idle_ringOrderOwnerFirst() throws Exception {
     try (ClusterView cluster = cluster()) {
       ShardRouter router = new ShardRouter(cluster, new NodeHealth(3, 60_000), 2, 0.25, 4);
-      assertThat(router.candidates("/a.jpg"))
+      assertThat(router.route("/a.jpg").candidates())
           .isEqualTo(cluster.rings().shards().candidates("/a.jpg", 3));
       assertThat(router.attempts()).isEqualTo(2);
     }
@@ -40,7 +40,9 @@ class ShardRouterTest {
       Node owner = cluster.rings().shards().owner("/a.jpg");
       health.failure(owner.id());
       assertThat(router.isUp(owner)).isFalse();
-      assertThat(router.candidates("/a.jpg").get(0)).as("order ignores health").isEqualTo(owner);
+      assertThat(router.route("/a.jpg").candidates().get(0))
+          .as("order ignores health")
+          .isEqualTo(owner);
       health.success(owner.id());
       assertThat(router.isUp(owner)).isTrue();
     }
@@ -56,7 +58,7 @@ class ShardRouterTest {
       for (int i = 0; i < 3; i++) {
         router.started(owner);
       }
-      assertThat(router.candidates("/hot.jpg").get(0))
+      assertThat(router.route("/hot.jpg").candidates().get(0))
           .as("below the floor of 4: no spill")
           .isEqualTo(owner);
       for (int i = 0; i < 3; i++) {
@@ -67,16 +69,20 @@ class ShardRouterTest {
         unbounded.started(owner);
       }
       assertThat(router.inFlight(owner)).isEqualTo(10);
-      List<Node> spilled = router.candidates("/hot.jpg");
+      ShardRouter.Route route = router.route("/hot.jpg");
+      assertThat(route.spilled()).as("a stand-in first: its request says so").isTrue();
+      List<Node> spilled = route.candidates();
       assertThat(spilled.get(0)).isNotEqualTo(owner);
+      assertThat(spilled.get(1)).as("the owner right after its stand-in").isEqualTo(owner);
       assertThat(spilled).hasSize(3).doesNotHaveDuplicates();
-      assertThat(unbounded.candidates("/hot.jpg").get(0))
+      assertThat(unbounded.route("/hot.jpg").candidates().get(0))
           .as("balance factor 0: owner always")
           .isEqualTo(owner);
       for (int i = 0; i < 10; i++) {
         router.finished(owner);
       }
-      assertThat(router.candidates("/hot.jpg").get(0)).isEqualTo(owner);
+      assertThat(router.route("/hot.jpg").candidates().get(0)).isEqualTo(owner);
+      assertThat(router.route("/hot.jpg").spilled()).isFalse();
     }
   }
 }

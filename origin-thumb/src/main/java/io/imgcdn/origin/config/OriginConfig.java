@@ -29,9 +29,15 @@ import java.util.Map;
  *   <tr><td>origin.s3.breaker.timeouts</td><td>5</td><td>consecutive S3 timeouts after which S3 calls are
  *       refused at once (503) for origin.s3.breaker.open-for, then one is let through as a probe; 0 off</td></tr>
  *   <tr><td>origin.s3.breaker.open-for</td><td>5s</td><td>how long the S3 circuit stays open before a probe</td></tr>
+ *   <tr><td>origin.error-max-age</td><td>60s</td><td>how long a client may keep a 4xx this origin answers (a
+ *       damaged or unsupported source, an unknown preset, a missing original...): Cache-Control: public,
+ *       max-age of it; 0 = no-store. 5xx are always no-store</td></tr>
  *   <tr><td>origin.deadline</td><td>15s</td><td>the most one request may take here (its S3 GET and image
  *       job); a caller's X-Imgcdn-Deadline lowers it, never raises it</td></tr>
- *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150</td></tr>
+ *   <tr><td>origin.preset.NAME</td><td>w150, w600, w1200, sq240</td><td>named variants, e.g. origin.preset.w150=w=150;
+ *       presets set here are added to the defaults (and may redefine one of them)</td></tr>
+ *   <tr><td>origin.preset.defaults</td><td>true</td><td>false drops the four default presets, leaving only
+ *       those set here</td></tr>
  *   <tr><td>origin.preset.NAME.formats</td><td>""</td><td>formats the preset may answer with instead of its
  *       default when the request's Accept names them: webp and/or avif, e.g. avif,webp. Its responses then
  *       carry Vary: Accept (docs/ORIGIN.md)</td></tr>
@@ -65,6 +71,7 @@ public record OriginConfig(
     int s3BreakerTimeouts,
     Duration s3BreakerOpenFor,
     Duration deadline,
+    Duration errorMaxAge,
     Map<String, VariantSpec> presets,
     boolean refuseUnwritableFormat,
     int avifEffort,
@@ -79,6 +86,8 @@ public record OriginConfig(
 
   public static final Map<String, String> DEFAULT_PRESETS = defaultPresets();
   private static final String FORMATS_SUFFIX = ".formats";
+  private static final String DEFAULTS_NAME = "defaults";
+  private static final String DEFAULTS_KEY = "origin.preset." + DEFAULTS_NAME;
 
   private static Map<String, String> defaultPresets() {
     Map<String, String> p = new LinkedHashMap<>();
@@ -89,6 +98,21 @@ public record OriginConfig(
     return p;
   }
 
+  /** origin.error-max-age: a duration, 0 included (no-store), under a year (never immutable). */
+  private static Duration errorMaxAge(Settings s) {
+    String raw = s.string("origin.error-max-age", "60s");
+    try {
+      Duration value = Settings.parseDuration(raw);
+      if (value.compareTo(Duration.ofDays(365)) >= 0) {
+        s.problem("origin.error-max-age", raw + " (expected: under a year; errors are not final)");
+      }
+      return value;
+    } catch (IllegalArgumentException e) {
+      s.problem("origin.error-max-age", "'" + raw + "' (expected: a duration such as 0s, 60s, 5m)");
+      return Duration.ofSeconds(60);
+    }
+  }
+
   /**
    * Reads and validates; call {@code settings.finish()} afterwards to report every problem at once.
    */
@@ -96,17 +120,28 @@ public record OriginConfig(
     NodeSettings node = NodeSettings.from(s, "origin-1", 8090, 9090);
     Map<String, String> rawPresets = new LinkedHashMap<>();
     Map<String, String> formatLists = new LinkedHashMap<>();
+    // The defaults stay beside presets of one's own unless switched off: a node that adds w600b
+    // must still answer (and configure, e.g. w600.formats) the w600 its clients use.
+    boolean keepDefaults = s.bool(DEFAULTS_KEY, true);
+    if (keepDefaults) {
+      rawPresets.putAll(DEFAULT_PRESETS);
+    }
     s.withPrefix("origin.preset.")
         .forEach(
             (name, value) -> {
-              if (name.endsWith(FORMATS_SUFFIX)) {
+              if (name.equals(DEFAULTS_NAME)) {
+                return; // origin.preset.defaults, read above
+              } else if (name.endsWith(FORMATS_SUFFIX)) {
                 formatLists.put(name.substring(0, name.length() - FORMATS_SUFFIX.length()), value);
               } else {
                 rawPresets.put(name, value);
               }
             });
     if (rawPresets.isEmpty()) {
-      rawPresets.putAll(DEFAULT_PRESETS);
+      s.problem(
+          DEFAULTS_KEY,
+          "false and no origin.preset.NAME set (expected: at least one preset, e.g."
+              + " origin.preset.w150=w=150)");
     }
     Map<String, VariantSpec> presets = new LinkedHashMap<>();
     rawPresets.forEach(
@@ -131,9 +166,11 @@ public record OriginConfig(
                   key,
                   "no preset "
                       + name
-                      + " (presets: "
-                      + String.join(", ", rawPresets.keySet())
-                      + ")");
+                      + (!keepDefaults && DEFAULT_PRESETS.containsKey(name)
+                          ? " (a default preset, switched off by " + DEFAULTS_KEY + "=false)"
+                          : " (no origin.preset." + name + " is set)")
+                      + "; presets: "
+                      + String.join(", ", rawPresets.keySet()));
             }
             return;
           }
@@ -186,6 +223,7 @@ public record OriginConfig(
         s.integer("origin.s3.breaker.timeouts", 5, 0, 1_000_000),
         s.duration("origin.s3.breaker.open-for", "5s"),
         s.duration("origin.deadline", "15s"),
+        errorMaxAge(s),
         Map.copyOf(presets),
         unwritable.equals("refuse"),
         s.integer("origin.avif-effort", ImageEngines.DEFAULT_AVIF_EFFORT, 0, 9),

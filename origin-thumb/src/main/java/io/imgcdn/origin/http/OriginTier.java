@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,6 +83,7 @@ public final class OriginTier implements Tier {
   private final ImageLimits limits;
   private final Duration jobTimeout;
   private final Duration requestLimit;
+  private final String errorCacheControl;
   private final Executor imagePool;
   private final Timer s3Timer;
   private final Timer resizeTimer;
@@ -97,6 +99,7 @@ public final class OriginTier implements Tier {
       ImageLimits limits,
       Duration jobTimeout,
       Duration requestLimit,
+      Duration errorMaxAge,
       Executor imagePool,
       MeterRegistry registry) {
     this.nodeId = nodeId;
@@ -114,6 +117,10 @@ public final class OriginTier implements Tier {
     this.limits = limits;
     this.jobTimeout = jobTimeout;
     this.requestLimit = requestLimit;
+    this.errorCacheControl =
+        errorMaxAge.isZero() || errorMaxAge.isNegative()
+            ? "no-store"
+            : "public, max-age=" + errorMaxAge.toSeconds();
     this.imagePool = imagePool;
     this.s3Timer =
         Timer.builder("imgcdn.origin.s3.fetch")
@@ -129,7 +136,13 @@ public final class OriginTier implements Tier {
   @Override
   public CompletableFuture<? extends Response> handle(ImageUrl url, HttpHeaders requestHeaders) {
     Deadline deadline = Deadline.of(requestHeaders, requestLimit);
-    return named(answer(url, requestHeaders, deadline));
+    CompletableFuture<Response> answer;
+    try {
+      answer = answer(url, requestHeaders, deadline);
+    } catch (HttpError e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return named(answer);
   }
 
   private CompletableFuture<Response> answer(
@@ -184,7 +197,10 @@ public final class OriginTier implements Tier {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** A failed answer as this node's own: its 5xx name this node and their cause; 4xx stay. */
+  /**
+   * A failed answer as this node's own: its 5xx name this node and their cause; a 4xx becomes this
+   * node's error reply, which clients may keep for origin.error-max-age.
+   */
   private CompletableFuture<Response> named(CompletableFuture<Response> answer) {
     if (answer.isDone() && !answer.isCompletedExceptionally()) {
       return answer;
@@ -196,7 +212,10 @@ public final class OriginTier implements Tier {
                   ? failure.getCause()
                   : failure;
           if (cause instanceof HttpError error) {
-            throw error.shouldReport() ? error.at(nodeId) : error;
+            if (error.shouldReport()) {
+              throw error.at(nodeId);
+            }
+            return errorReply(error.status(), error.publicMessage());
           }
           if (cause instanceof RejectedExecutionException) {
             throw new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, "resize queue full", cause)
@@ -272,13 +291,12 @@ public final class OriginTier implements Tier {
         && spec.forAccept(accept, ALL_FORMATS).negotiates()) {
       return CompletableFuture.completedFuture(
           new VaryAcceptResponse(
-              Reply.error(
+              errorReply(
                   HttpResponseStatus.NOT_ACCEPTABLE,
                   "Output format "
                       + spec.forAccept(accept, ALL_FORMATS).candidates().getFirst().token()
                       + " is not supported by engine "
-                      + engine.name(),
-                  nodeId + ";error")));
+                      + engine.name())));
     }
     // '\u0002' as in AcceptClass.key: the reduced candidate list ("webp:jpeg") names the
     // representation.
@@ -296,10 +314,26 @@ public final class OriginTier implements Tier {
                 // A 4xx says Vary too (the contract: every answer of a negotiating variant); 5xx
                 // and 503 go on to the
                 // serving handler, which logs them and adds Retry-After.
-                return new VaryAcceptResponse(Reply.error(error, nodeId + ";error"));
+                return new VaryAcceptResponse(errorReply(error.status(), error.publicMessage()));
               }
               throw failure instanceof CompletionException c ? c : new CompletionException(failure);
             });
+  }
+
+  /*
+   * Error lifetimes: a 4xx is the answer to these bytes or this URL (a damaged source, an unknown
+   * preset) and stays so until someone changes the original or the configuration, so a client may
+   * keep it a short while (origin.error-max-age) rather than ask again at once; never immutable,
+   * since a fixed original must show within that while. A 5xx is this node's trouble of the
+   * moment: no-store. The shard and edge store only 200s (ShardTier, ShardFetch) and pass every
+   * other status on as no-store (UpstreamResponse.toReply), so no tier keeps an error a year.
+   */
+  private Reply errorReply(HttpResponseStatus status, String message) {
+    byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+    return new Reply(
+        status,
+        new ImageObject("text/plain; charset=utf-8", "", errorCacheControl, body),
+        nodeId + ";error");
   }
 
   private static final Set<OutputFormat> ALL_FORMATS =

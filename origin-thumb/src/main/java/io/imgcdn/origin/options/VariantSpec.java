@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,6 +28,9 @@ import java.util.Set;
  *       {@code webp:jpeg}</td><td>jpeg</td></tr>
  *   <tr><td>{@code q}</td><td>encoder quality 1..100 (JPEG scale; used by JPEG, WebP and AVIF)</td>
  *       <td>{@value #DEFAULT_QUALITY}</td></tr>
+ *   <tr><td>{@code bg}</td><td>background {@code RRGGBB} (6 hex digits) that transparent pixels are
+ *       flattened onto where the output has no alpha (JPEG; GIF in the Java engine); WebP, AVIF
+ *       and PNG keep the alpha</td><td>ffffff</td></tr>
  * </table>
  */
 public record VariantSpec(
@@ -35,13 +39,16 @@ public record VariantSpec(
     Fit fit,
     OutputFormat format,
     int quality,
-    Set<OutputFormat> alternatives) {
+    Set<OutputFormat> alternatives,
+    int background) {
 
   /*
    * Canonical form: the cache key of a variant (edge, shard and origin all key on it), so equal
    * specs must give byte-equal strings whatever order or spelling the request used. It always
-   * lists keys in the order w, h, fit, f, q, omits a 0 axis, and writes every other field, defaults
-   * included, so that a later change of default cannot silently alias two different variants.
+   * lists keys in the order w, h, fit, f, q, bg, omits a 0 axis, and writes every other field,
+   * defaults included, so that a later change of default cannot silently alias two different
+   * variants; bg alone is written only when it is not white (the background every variant had
+   * before bg existed), so the keys of every existing variant stay as they were.
    * parse(spec.canonical()) equals spec.
    *
    * The parser is strict (unknown or repeated keys, signs, leading '+', more than 5 digits are
@@ -64,6 +71,9 @@ public record VariantSpec(
 
   /** JPEG/WebP quality when the options do not name one (imgproxy's default is 80; libvips 75). */
   public static final int DEFAULT_QUALITY = 82;
+
+  /** The background (0xRRGGBB) JPEG output gets where the source has alpha, unless {@code bg=}. */
+  public static final int DEFAULT_BACKGROUND = 0xFFFFFF;
 
   /** Validates every field; an invalid combination throws with the value and the expectation. */
   public VariantSpec {
@@ -97,11 +107,15 @@ public record VariantSpec(
     if (quality < 1 || quality > 100) {
       throw new IllegalArgumentException("q: " + quality + " (expected: 1..100)");
     }
+    if ((background & ~0xFFFFFF) != 0) {
+      throw new IllegalArgumentException(
+          "bg: " + Integer.toHexString(background) + " (expected: 0xRRGGBB)");
+    }
   }
 
-  /** A spec that answers with {@code format} only (no negotiation). */
+  /** A spec that answers with {@code format} only (no negotiation), on the white background. */
   public VariantSpec(int width, int height, Fit fit, OutputFormat format, int quality) {
-    this(width, height, fit, format, quality, Set.of());
+    this(width, height, fit, format, quality, Set.of(), DEFAULT_BACKGROUND);
   }
 
   /** A width-bounded JPEG at the default quality, e.g. for a preset {@code w150}. */
@@ -111,7 +125,12 @@ public record VariantSpec(
 
   /** The same spec answering with {@code newFormat} only (e.g. the outcome of negotiation). */
   public VariantSpec withFormat(OutputFormat newFormat) {
-    return new VariantSpec(width, height, fit, newFormat, quality, Set.of());
+    return new VariantSpec(width, height, fit, newFormat, quality, Set.of(), background);
+  }
+
+  /** The same spec flattening transparency onto {@code newBackground} (0xRRGGBB) for JPEG. */
+  public VariantSpec withBackground(int newBackground) {
+    return new VariantSpec(width, height, fit, format, quality, alternatives, newBackground);
   }
 
   /**
@@ -120,7 +139,7 @@ public record VariantSpec(
    */
   public VariantSpec withAlternatives(Collection<OutputFormat> newAlternatives) {
     Set<OutputFormat> set = newAlternatives.isEmpty() ? Set.of() : EnumSet.copyOf(newAlternatives);
-    return new VariantSpec(width, height, fit, format, quality, set);
+    return new VariantSpec(width, height, fit, format, quality, set, background);
   }
 
   /** Whether the answer depends on the request's Accept header ({@code Vary: Accept}). */
@@ -181,6 +200,7 @@ public record VariantSpec(
     OutputFormat format = null;
     Set<OutputFormat> alternatives = Set.of();
     int quality = -1;
+    int background = -1;
     for (String part : options.split(",", -1)) {
       int eq = part.indexOf('=');
       if (eq <= 0) {
@@ -189,7 +209,7 @@ public record VariantSpec(
                 + part
                 + "' in '"
                 + options
-                + "' (expected: key=value with key w, h, fit, f or q)");
+                + "' (expected: key=value with key w, h, fit, f, q or bg)");
       }
       String key = part.substring(0, eq);
       String value = part.substring(eq + 1);
@@ -217,13 +237,17 @@ public record VariantSpec(
           requireFirst(quality < 0, key, options);
           quality = parseInt(key, value, 1, 100);
         }
+        case "bg" -> {
+          requireFirst(background < 0, key, options);
+          background = parseRgb(key, value);
+        }
         default ->
             throw new IllegalArgumentException(
                 "options: unknown key '"
                     + key
                     + "' in '"
                     + options
-                    + "' (expected: w, h, fit, f or q)");
+                    + "' (expected: w, h, fit, f, q or bg)");
       }
     }
     return new VariantSpec(
@@ -232,7 +256,8 @@ public record VariantSpec(
         fit == null ? Fit.INSIDE : fit,
         format == null ? OutputFormat.JPEG : format,
         quality < 0 ? DEFAULT_QUALITY : quality,
-        alternatives);
+        alternatives,
+        background < 0 ? DEFAULT_BACKGROUND : background);
   }
 
   /** Parses the {@code avif:webp} part of {@code f=avif:webp:jpeg}. */
@@ -287,13 +312,12 @@ public record VariantSpec(
     if (height > 0) {
       sb.append("h=").append(height).append(',');
     }
-    return sb.append("fit=")
-        .append(fit.token())
-        .append(",f=")
-        .append(formats())
-        .append(",q=")
-        .append(quality)
-        .toString();
+    sb.append("fit=").append(fit.token()).append(",f=").append(formats()).append(",q=");
+    sb.append(quality);
+    if (background != DEFAULT_BACKGROUND) {
+      sb.append(",bg=").append(String.format(Locale.ROOT, "%06x", background));
+    }
+    return sb.toString();
   }
 
   /**
@@ -320,6 +344,20 @@ public record VariantSpec(
               + options
               + "' (expected: each key at most once)");
     }
+  }
+
+  /** Exactly six hex digits, either case (canonical: lower case). */
+  private static int parseRgb(String key, String value) {
+    boolean hex = value.length() == 6;
+    for (int i = 0; hex && i < 6; i++) {
+      char c = value.charAt(i);
+      hex = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+    }
+    if (!hex) {
+      throw new IllegalArgumentException(
+          key + ": '" + value + "' (expected: a colour as 6 hex digits RRGGBB, e.g. 000000)");
+    }
+    return Integer.parseInt(value, 16);
   }
 
   private static int parseInt(String key, String value, int min, int max) {

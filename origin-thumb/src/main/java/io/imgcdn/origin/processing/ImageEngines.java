@@ -5,26 +5,21 @@ import java.util.Optional;
 /** The available {@link ImageEngine}s. */
 public final class ImageEngines {
 
-  /** White: the background JPEG output gets where the source has alpha, unless configured. */
-  public static final int DEFAULT_BACKGROUND_RGB = 0xFFFFFF;
-
   /**
    * AVIF encoder effort of the libvips engine unless configured (docs/ORIGIN.md: cost per effort).
    */
   public static final int DEFAULT_AVIF_EFFORT = LibvipsEngine.DEFAULT_AVIF_EFFORT;
 
-  private static final ImageEngine JAVA = new JavaImageEngine(DEFAULT_BACKGROUND_RGB);
+  private static final ImageEngine JAVA = new JavaImageEngine();
 
   private ImageEngines() {}
 
-  /** The pure Java engine (ImageIO + TwelveMonkeys + imgscalr), always available; JPEG and PNG. */
+  /**
+   * The pure Java engine (ImageIO + TwelveMonkeys + imgscalr), always available: reads JPEG
+   * (CMYK/YCCK too), PNG, GIF, BMP and WebP; writes JPEG, PNG and GIF.
+   */
   public static ImageEngine java() {
     return JAVA;
-  }
-
-  /** The pure Java engine flattening alpha onto {@code backgroundRgb} (0xRRGGBB) for JPEG. */
-  public static ImageEngine java(int backgroundRgb) {
-    return new JavaImageEngine(backgroundRgb);
   }
 
   /**
@@ -33,20 +28,15 @@ public final class ImageEngines {
    * --enable-native-access=ALL-UNNAMED}.
    */
   public static Optional<ImageEngine> libvips() {
-    return libvips(DEFAULT_BACKGROUND_RGB);
-  }
-
-  /** The libvips engine flattening alpha onto {@code backgroundRgb} (0xRRGGBB) for JPEG. */
-  public static Optional<ImageEngine> libvips(int backgroundRgb) {
-    return libvips(backgroundRgb, DEFAULT_AVIF_EFFORT);
+    return libvips(DEFAULT_AVIF_EFFORT);
   }
 
   /**
-   * The libvips engine flattening alpha onto {@code backgroundRgb} for JPEG and encoding AVIF with
-   * {@code avifEffort} (0 fastest .. 9 smallest; libvips's own default is 4).
+   * The libvips engine encoding AVIF with {@code avifEffort} (0 fastest .. 9 smallest; libvips's
+   * own default is 4).
    */
-  public static Optional<ImageEngine> libvips(int backgroundRgb, int avifEffort) {
-    return Libvips.load().map(vips -> new LibvipsEngine(vips, backgroundRgb, avifEffort));
+  public static Optional<ImageEngine> libvips(int avifEffort) {
+    return Libvips.load().map(vips -> new LibvipsEngine(vips, avifEffort));
   }
 
   /** Why {@link #libvips()} is empty, for the start-up log; empty string if it is available. */
@@ -69,6 +59,6 @@ public final class ImageEngines {
 
   /** libvips (with {@code avifEffort}) when available, else the Java engine. */
   public static ImageEngine best(int avifEffort) {
-    return libvips(DEFAULT_BACKGROUND_RGB, avifEffort).orElseGet(ImageEngines::java);
+    return libvips(avifEffort).orElseGet(ImageEngines::java);
   }
 }

@@ -36,9 +36,30 @@ public final class ImageProcessingException extends Exception {
     return new ImageProcessingException(422, publicMessage, detail, null);
   }
 
-  /** 422: the source is corrupt or truncated. */
-  public static ImageProcessingException corrupt(String detail, @Nullable Throwable cause) {
-    return new ImageProcessingException(422, "Image is corrupt or truncated", detail, cause);
+  /**
+   * 422: the source is corrupt or truncated; {@code problem} names what is wrong in a few words (a
+   * decoder's own message is fine: it says nothing of the server), {@code detail} is for the log.
+   */
+  public static ImageProcessingException corrupt(
+      String problem, String detail, @Nullable Throwable cause) {
+    return new ImageProcessingException(
+        422, "Image is corrupt or truncated: " + oneLine(problem), detail, cause);
+  }
+
+  /** The first line of {@code text}, printable ASCII only, at most 160 characters. */
+  static String oneLine(String text) {
+    StringBuilder sb = new StringBuilder(Math.min(text.length(), 160));
+    for (int i = 0; i < text.length() && sb.length() < 160; i++) {
+      char c = text.charAt(i);
+      if (c == '\n' || c == '\r') {
+        if (!sb.isEmpty()) {
+          break;
+        }
+      } else {
+        sb.append(c >= 0x20 && c < 0x7F ? c : '?');
+      }
+    }
+    return sb.isEmpty() ? "unreadable" : sb.toString().strip();
   }
 
   /** 406: this engine cannot write {@code format}. */

@@ -34,7 +34,8 @@ import org.imgscalr.Scalr;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The pure Java engine: ImageIO (with TwelveMonkeys' JPEG plugin) to decode, imgscalr to resize.
+ * The pure Java engine: ImageIO (with TwelveMonkeys' JPEG and WebP plugins) to decode, imgscalr to
+ * resize.
  */
 final class JavaImageEngine implements ImageEngine {
 
@@ -43,7 +44,8 @@ final class JavaImageEngine implements ImageEngine {
    *   1. source-size: refuse more than maxSourceBytes before touching the bytes.
    *   2. header: find an ImageReader by content (not by name or suffix), read width, height and
    *      frame count from the header only, and check them against the limits. A bomb declaring
-   *      30000 x 30000 stops here, having allocated a few KB. No reader -> 415.
+   *      30000 x 30000 stops here, having allocated a few KB. No reader -> 415. Then SourceCheck
+   *      (PNG chunk CRCs, GIF block structure and LZW data: what the JDK's readers do not check).
    *   3. decode: read frame 0. A progress listener aborts the read when the deadline passes, and
    *      a warning listener turns the decoder's "truncated / corrupt data" warnings into 422:
    *      the JDK's JPEG decoder otherwise fills missing rows with grey and returns normally.
@@ -74,16 +76,14 @@ final class JavaImageEngine implements ImageEngine {
     ImageIO.scanForPlugins();
   }
 
-  private final int backgroundRgb;
   private final Pipeline<Job> pipeline;
 
-  JavaImageEngine(int backgroundRgb) {
-    this(backgroundRgb, Clock.systemUTC());
+  JavaImageEngine() {
+    this(Clock.systemUTC());
   }
 
   /** {@code pipelineClock} times only the checks between steps (tests move it). */
-  JavaImageEngine(int backgroundRgb, Clock pipelineClock) {
-    this.backgroundRgb = backgroundRgb & 0xFFFFFF;
+  JavaImageEngine(Clock pipelineClock) {
     this.pipeline =
         Pipeline.<Job>builder()
             .step("source-size", JavaImageEngine::checkSourceSize)
@@ -93,7 +93,7 @@ final class JavaImageEngine implements ImageEngine {
             .step("colour", JavaImageEngine::colour)
             .step("orient", JavaImageEngine::orient)
             .step("crop", JavaImageEngine::crop)
-            .step("flatten", this::flatten)
+            .step("flatten", JavaImageEngine::flatten)
             .step("encode", JavaImageEngine::encode)
             .clock(pipelineClock)
             .build();
@@ -137,7 +137,8 @@ final class JavaImageEngine implements ImageEngine {
     } catch (RuntimeException e) {
       // Decoders throw unchecked exceptions (ArrayIndexOutOfBounds, IllegalArgument, CMMException,
       // NegativeArraySize...) on malformed input: the source's fault, not ours.
-      throw ImageProcessingException.corrupt("decoder failed: " + e, e);
+      throw ImageProcessingException.corrupt(
+          "decoder failed (" + e.getClass().getSimpleName() + ")", "decoder failed: " + e, e);
     }
   }
 
@@ -209,8 +210,9 @@ final class JavaImageEngine implements ImageEngine {
       job.sourceWidth = job.reader.getWidth(0);
       job.sourceHeight = job.reader.getHeight(0);
       if (job.sourceWidth <= 0 || job.sourceHeight <= 0) {
+        String size = job.sourceWidth + "x" + job.sourceHeight;
         throw ImageProcessingException.corrupt(
-            "header declares " + job.sourceWidth + "x" + job.sourceHeight, null);
+            "header declares " + size, "header declares " + size, null);
       }
       // Check pixels first: counting GIF frames walks the whole file.
       job.limits.checkSourceHeader(job.sourceWidth, job.sourceHeight, 1);
@@ -219,7 +221,7 @@ final class JavaImageEngine implements ImageEngine {
         frames = job.reader.getNumImages(true);
       }
     } catch (IOException e) {
-      throw ImageProcessingException.corrupt("unreadable header: " + e, e);
+      throw ImageProcessingException.corrupt(problem(e), "unreadable header: " + e, e);
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), e.getMessage());
     }
@@ -229,13 +231,14 @@ final class JavaImageEngine implements ImageEngine {
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), e.getMessage());
     }
+    SourceCheck.verify(job.source); // after the limits: a bomb is refused as one
     if ("jpeg".equals(job.sourceFormat)) {
       job.orientation = ExifOrientation.of(job.source);
     } else if ("png".equals(job.sourceFormat)) {
       try {
         job.pngProfile = PngColorProfile.read(job.reader).orElse(null);
       } catch (IOException e) {
-        throw ImageProcessingException.corrupt("unreadable PNG chunks: " + e, e);
+        throw ImageProcessingException.corrupt(problem(e), "unreadable PNG chunks: " + e, e);
       }
     }
     // The box applies to the upright picture: orientations 5..8 swap the axes.
@@ -254,14 +257,14 @@ final class JavaImageEngine implements ImageEngine {
     try {
       job.image = reader.read(0, param);
     } catch (IOException e) {
-      throw ImageProcessingException.corrupt("decode failed: " + e, e);
+      throw ImageProcessingException.corrupt(problem(e), "decode failed: " + e, e);
     }
     if (progress.aborted) {
       throw ImageProcessingException.deadlineExceeded("decode");
     }
     for (String warning : job.warnings) {
       if (isDataWarning(warning)) {
-        throw ImageProcessingException.corrupt("decoder warning: " + warning, null);
+        throw ImageProcessingException.corrupt(warning, "decoder warning: " + warning, null);
       }
     }
   }
@@ -341,7 +344,7 @@ final class JavaImageEngine implements ImageEngine {
     }
   }
 
-  private void flatten(Job job) {
+  private static void flatten(Job job) {
     // GIF too: its palette has one transparent index at most; the JDK's GIF writer quantises RGB.
     if (job.spec.format() != OutputFormat.JPEG && job.spec.format() != OutputFormat.GIF) {
       return;
@@ -358,7 +361,7 @@ final class JavaImageEngine implements ImageEngine {
         new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
     Graphics2D g = rgb.createGraphics();
     try {
-      g.setColor(new Color(backgroundRgb));
+      g.setColor(new Color(job.spec.background()));
       g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
       g.drawImage(image, 0, 0, null);
     } finally {
@@ -412,6 +415,11 @@ final class JavaImageEngine implements ImageEngine {
         || w.contains("corrupt")
         || w.contains("missing eoi")
         || w.contains("bad huffman");
+  }
+
+  /** What a decoder's exception says of the source, for the 422's message. */
+  private static String problem(IOException e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static String magic(byte[] bytes) {

@@ -33,7 +33,8 @@ final class LibvipsEngine implements ImageEngine {
    *   2. sniff: vips_foreign_find_load_buffer picks a loader from the magic bytes; none (or only a
    *      blocked one) -> 415.
    *   3. header: vips_image_new_from_buffer reads the header only (libvips is lazy); width, height
-   *      and n-pages are checked against the limits before any pixel is decoded.
+   *      and n-pages are checked against the limits before any pixel is decoded; then SourceCheck
+   *      (a GIF cut short mid-frame, which libnsgif serves as the frames that are whole).
    *      Without this, libvips grew to 23 GB on a 1.4 KB JPEG bomb and aborted the process on a GIF
    *      bomb. The output format is chosen here (a negotiating spec lists candidates), and whether
    *      the output is animated: a GIF or WebP source with several pages, fit=inside (libvips
@@ -48,14 +49,17 @@ final class LibvipsEngine implements ImageEngine {
    *      shows an embedded ICC profile: 8.14 keeps the profile's colour space otherwise (and we
    *      strip the profile on save), while on untagged sRGB input it shifts colours (pure red
    *      came out 248,25,17). Untagged CMYK is imported with libvips's fallback CMYK profile.
-   *      Always option_string "fail_on=truncated" (the separate fail_on argument does nothing in
-   *      8.14.1; the option string turns truncation hangs and aborts into errors). libvips applies
+   *      Always option_string "fail_on=..." (the separate fail_on argument does nothing in 8.14.1;
+   *      the option string turns truncation hangs and aborts into errors): warning for JPEG,
+   *      truncated for the others (see FAIL_ON_JPEG). libvips applies
    *      EXIF orientation itself and decodes JPEG at 1/2..1/8 scale (shrink-on-load). Lazy:
    *      nothing is decoded yet. Animated: "n=-1" in the option string loads every page; the
    *      thumbnail then scales each page (width and height are per page, page-height is kept).
    *   5. encode: vips_image_write_to_buffer with ".jpg[Q=..,strip,background=R G B]" (the JPEG
-   *      saver flattens alpha onto that background; black by default), ".png[strip]" or
-   *      ".webp[Q=..,strip]" (animated when the image has several pages), ".gif" (cgif; animated
+   *      saver flattens alpha onto the spec's bg; libvips's own default is black), ".png[strip]"
+   *      or ".webp[Q=..,strip,profile=none]" (animated when the image has several pages; 8.14's
+   *      webpsave embeds the 6,922-byte sRGB profile that export_profile attached even with
+   *      strip, so profile=none: the pixels are sRGB already), ".gif" (cgif; animated
    *      likewise) or ".heif[compression=av1,..]" for AVIF (heifsave_buffer only knows the .heif
    *      suffix; compression=av1 makes libheif write ftyp "avif"). This runs the whole pipeline. Progress reporting is on, and an
    *      "eval" handler kills the computation once the deadline passes (-> 504). A decode error
@@ -65,8 +69,14 @@ final class LibvipsEngine implements ImageEngine {
    * are unreffed and the encoded buffer g_free'd before that.
    */
 
-  private static final String OPTION_STRING = "fail_on=truncated";
-  private static final String OPTION_STRING_ALL_PAGES = "n=-1,fail_on=truncated";
+  /*
+   * Damaged sources (docs/ORIGIN.md): libjpeg reports damaged entropy-coded data only as a
+   * warning ("Corrupt JPEG data: premature end of data segment") and decodes grey blocks, so JPEG
+   * fails on warnings; libpng, libnsgif and libwebp report damage as errors, and libpng's warnings
+   * are about metadata (a known-bad sRGB profile), so the others fail on truncation and errors.
+   */
+  private static final String FAIL_ON_JPEG = "fail_on=warning";
+  private static final String FAIL_ON_OTHERS = "fail_on=truncated";
 
   /*
    * AVIF encoder settings. effort (libaom's cpu-used, inverted: 0 fastest .. 9 slowest; libvips's
@@ -80,29 +90,21 @@ final class LibvipsEngine implements ImageEngine {
 
   private final Libvips vips;
   private final String name;
-  private final String backgroundOption;
   private final int avifEffort;
   private final Pipeline<Job> pipeline;
 
-  LibvipsEngine(Libvips vips, int backgroundRgb, int avifEffort) {
-    this(vips, backgroundRgb, avifEffort, Clock.systemUTC());
+  LibvipsEngine(Libvips vips, int avifEffort) {
+    this(vips, avifEffort, Clock.systemUTC());
   }
 
   /** {@code pipelineClock} times only the checks between steps (tests move it). */
-  LibvipsEngine(Libvips vips, int backgroundRgb, int avifEffort, Clock pipelineClock) {
+  LibvipsEngine(Libvips vips, int avifEffort, Clock pipelineClock) {
     if (avifEffort < 0 || avifEffort > 9) {
       throw new IllegalArgumentException("avifEffort: " + avifEffort + " (expected: 0..9)");
     }
     this.vips = vips;
     this.avifEffort = avifEffort;
     this.name = "libvips-" + vips.version;
-    this.backgroundOption =
-        String.format(
-            Locale.ROOT,
-            "background=%d %d %d",
-            (backgroundRgb >> 16) & 0xFF,
-            (backgroundRgb >> 8) & 0xFF,
-            backgroundRgb & 0xFF);
     this.pipeline =
         Pipeline.<Job>builder()
             .step("source-size", this::copySource)
@@ -133,11 +135,7 @@ final class LibvipsEngine implements ImageEngine {
   private static final class Probed {
     // Class initialisation is lazy and thread-safe: the first call probes, the others read.
     static final Set<OutputFormat> WRITABLE =
-        new LibvipsEngine(
-                Libvips.load().orElseThrow(),
-                ImageEngines.DEFAULT_BACKGROUND_RGB,
-                DEFAULT_AVIF_EFFORT)
-            .probeWritable();
+        new LibvipsEngine(Libvips.load().orElseThrow(), DEFAULT_AVIF_EFFORT).probeWritable();
   }
 
   /**
@@ -279,7 +277,8 @@ final class LibvipsEngine implements ImageEngine {
                   job.arena.allocateFrom(""),
                   MemorySegment.NULL);
       if (MemorySegment.NULL.equals(header)) {
-        throw ImageProcessingException.corrupt(job.loader + " header: " + vips.takeError(), null);
+        String error = vips.takeError();
+        throw ImageProcessingException.corrupt(error, job.loader + " header: " + error, null);
       }
       try {
         width = (int) vips.imageGetWidth.invokeExact(header);
@@ -305,6 +304,7 @@ final class LibvipsEngine implements ImageEngine {
     } catch (LimitExceededException e) {
       throw ImageProcessingException.tooLarge(e.getMessage(), job.loader + ": " + e.getMessage());
     }
+    SourceCheck.verify(job.source); // after the limits: a bomb is refused as one
     // The thumbnail is upright: an orientation of 5..8 swaps the axes the box applies to.
     job.geometry =
         swap ? Geometry.of(height, width, job.spec) : Geometry.of(width, height, job.spec);
@@ -347,7 +347,9 @@ final class LibvipsEngine implements ImageEngine {
       int size = cover ? Libvips.SIZE_DOWN : Libvips.SIZE_FORCE;
       int crop = cover ? Libvips.INTERESTING_CENTRE : Libvips.INTERESTING_NONE;
       Arena a = job.arena;
-      String optionString = job.animated ? OPTION_STRING_ALL_PAGES : OPTION_STRING;
+      String optionString =
+          (job.animated ? "n=-1," : "")
+              + (job.loader.startsWith("VipsForeignLoadJpeg") ? FAIL_ON_JPEG : FAIL_ON_OTHERS);
       if (job.embeddedProfile) {
         result =
             (int)
@@ -389,10 +391,18 @@ final class LibvipsEngine implements ImageEngine {
       throw ImageProcessingException.internal("vips_thumbnail_buffer: " + e, e);
     }
     if (result != 0) {
+      String error = vips.takeError();
       throw ImageProcessingException.corrupt(
-          "vips_thumbnail_buffer (" + job.loader + "): " + vips.takeError(), null);
+          error, "vips_thumbnail_buffer (" + job.loader + "): " + error, null);
     }
     job.thumbnail = out.get(ADDRESS, 0);
+  }
+
+  /** The JPEG saver's flattening colour: the spec's {@code bg}. */
+  private static String backgroundOption(VariantSpec spec) {
+    int rgb = spec.background();
+    return String.format(
+        Locale.ROOT, "background=%d %d %d", (rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF);
   }
 
   @SuppressWarnings("restricted") // sizes the buffer libvips allocated: its length is sizeOut
@@ -400,9 +410,9 @@ final class LibvipsEngine implements ImageEngine {
     VariantSpec spec = job.spec;
     String suffix =
         switch (job.format) {
-          case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption + "]";
+          case JPEG -> ".jpg[Q=" + spec.quality() + ",strip," + backgroundOption(spec) + "]";
           case PNG -> ".png[strip]";
-          case WEBP -> ".webp[Q=" + spec.quality() + ",strip]";
+          case WEBP -> ".webp[Q=" + spec.quality() + ",strip,profile=none]";
           case GIF -> ".gif";
           case AVIF ->
               ".heif[compression=av1,Q="
@@ -455,7 +465,7 @@ final class LibvipsEngine implements ImageEngine {
         throw ImageProcessingException.deadlineExceeded("encode (libvips killed: " + error + ")");
       }
       throw ImageProcessingException.corrupt(
-          "encode " + suffix + " (" + job.loader + "): " + error, null);
+          error, "encode " + suffix + " (" + job.loader + "): " + error, null);
     }
     MemorySegment buffer = bufOut.get(ADDRESS, 0);
     long size = sizeOut.get(JAVA_LONG, 0);

@@ -42,7 +42,7 @@ class OriginConfigTest {
                 "webp",
                 "origin.unwritable-format",
                 "refuse"));
-    assertThat(config.presets()).containsOnlyKeys("p");
+    assertThat(config.presets()).containsOnlyKeys("p", "w150", "w600", "w1200", "sq240");
     assertThat(config.presets().get("p").candidates())
         .containsExactly(OutputFormat.WEBP, OutputFormat.PNG);
     assertThat(config.refuseUnwritableFormat()).isTrue();
@@ -77,5 +77,69 @@ class OriginConfigTest {
                     .contains("origin.preset.q.formats", "format 'png' in 'png'")
                     .contains(
                         "origin.unwritable-format", "'maybe' (expected: fallback or refuse)"));
+  }
+
+  @Test
+  void presets_ownPresetAdded_defaultsStayAndKeepTheirFormats() {
+    // The case: adding w600b beside an existing w600.formats must not drop w600.
+    OriginConfig config =
+        parse(Map.of("origin.preset.w600b", "w=600,q=70", "origin.preset.w600.formats", "webp"));
+    assertThat(config.presets()).containsOnlyKeys("w150", "w600", "w600b", "w1200", "sq240");
+    assertThat(config.presets().get("w600").canonical())
+        .isEqualTo("w=600,fit=inside,f=webp:jpeg,q=82");
+    assertThat(config.presets().get("w600b").canonical()).isEqualTo("w=600,fit=inside,f=jpeg,q=70");
+  }
+
+  @Test
+  void presets_ownPresetRedefinesADefault() {
+    OriginConfig config = parse(Map.of("origin.preset.w150", "w=150,q=60"));
+    assertThat(config.presets().get("w150").quality()).isEqualTo(60);
+    assertThat(config.presets()).hasSize(4);
+  }
+
+  @Test
+  void presets_defaultsOff_onlyOwnPresets() {
+    OriginConfig config =
+        parse(Map.of("origin.preset.defaults", "false", "origin.preset.p", "w=300"));
+    assertThat(config.presets()).containsOnlyKeys("p");
+  }
+
+  @Test
+  void presets_defaultsOffButConfigured_errorNamesThePresetAndWhy() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    Map.of(
+                        "origin.preset.defaults",
+                        "false",
+                        "origin.preset.p",
+                        "w=300",
+                        "origin.preset.w600.formats",
+                        "webp")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(String.join("\n", e.problems()))
+                    .contains(
+                        "origin.preset.w600.formats",
+                        "no preset w600 (a default preset, switched off by"
+                            + " origin.preset.defaults=false); presets: p"));
+  }
+
+  @Test
+  void presets_defaultsOffAndNoneSet_refused() {
+    assertThatThrownBy(() -> parse(Map.of("origin.preset.defaults", "false")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e ->
+                assertThat(String.join("\n", e.problems()))
+                    .contains("origin.preset.defaults", "expected: at least one preset"));
+  }
+
+  @Test
+  void presets_backgroundInThePresetsOptions() {
+    OriginConfig config = parse(Map.of("origin.preset.logo", "w=300,bg=000000"));
+    assertThat(config.presets().get("logo").background()).isZero();
+    assertThat(config.presets().get("w150").background()).isEqualTo(0xFFFFFF);
   }
 }

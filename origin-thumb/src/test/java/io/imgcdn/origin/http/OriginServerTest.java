@@ -99,6 +99,34 @@ class OriginServerTest extends OriginServerHarness {
   }
 
   @Test
+  void damagedSource_422NamingTheProblem_shortLifetimeNeverImmutable() throws Exception {
+    start(Map.of());
+    byte[] good = jpeg(600, 400);
+    s3.put("d/cut.jpg", java.util.Arrays.copyOf(good, good.length * 2 / 3), "image/jpeg");
+    HttpResponse<byte[]> r = get("/v/w600/d/cut.jpg").join();
+    assertThat(r.statusCode()).isEqualTo(422);
+    assertThat(new String(r.body(), StandardCharsets.UTF_8))
+        .startsWith("Image is corrupt or truncated: ");
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("public, max-age=60");
+    // Other 4xx get the same short lifetime; a good variant stays immutable.
+    HttpResponse<byte[]> unknown = get("/v/nope/d/cut.jpg").join();
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.headers().firstValue("Cache-Control")).hasValue("public, max-age=60");
+    s3.put("d/good.jpg", good, "image/jpeg");
+    assertThat(get("/v/w150/d/good.jpg").join().headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+  }
+
+  @Test
+  void errorMaxAgeZero_errorsNoStore() throws Exception {
+    start(Map.of("origin.error-max-age", "0s"));
+    s3.put("d/text.jpg", "not a picture".getBytes(StandardCharsets.US_ASCII), "image/jpeg");
+    HttpResponse<byte[]> r = get("/v/w150/d/text.jpg").join();
+    assertThat(r.statusCode()).isEqualTo(415);
+    assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
+  }
+
+  @Test
   void originalOverSourceLimit_422BeforeReadingIt() throws Exception {
     start(Map.of("origin.max-source-bytes", "64k"));
     s3.put("l/huge.bin", new byte[300_000], "image/jpeg");

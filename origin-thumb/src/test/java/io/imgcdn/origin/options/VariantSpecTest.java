@@ -152,4 +152,32 @@ class VariantSpecTest {
     VariantSpec spec = VariantSpec.ofWidth(600).withFormat(OutputFormat.WEBP);
     assertThat(spec.canonical()).isEqualTo("w=600,fit=inside,f=webp,q=82");
   }
+
+  @Test
+  void parse_bg_canonicalLowerCaseAndOnlyWhenNotWhite() {
+    VariantSpec black = VariantSpec.parse("w=150,bg=00FF0a");
+    assertThat(black.background()).isEqualTo(0x00FF0A);
+    assertThat(black.canonical()).isEqualTo("w=150,fit=inside,f=jpeg,q=82,bg=00ff0a");
+    assertThat(VariantSpec.parse(black.canonical())).isEqualTo(black);
+    // White is the background every variant had before bg=: its key stays as it was.
+    assertThat(VariantSpec.parse("w=150,bg=ffffff").canonical())
+        .isEqualTo("w=150,fit=inside,f=jpeg,q=82");
+    assertThat(VariantSpec.parse("w=150,bg=ffffff")).isEqualTo(VariantSpec.parse("w=150"));
+    assertThat(black.withFormat(OutputFormat.PNG).background()).isEqualTo(0x00FF0A);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"w=1,bg=fff", "w=1,bg=0000000", "w=1,bg=#00000", "w=1,bg=gg0000", "w=1,bg="})
+  void parse_badBg_namesTheColourForm(String options) {
+    assertThatThrownBy(() -> VariantSpec.parse(options))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected: a colour as 6 hex digits RRGGBB");
+  }
+
+  @Test
+  void parse_bgRepeated_refused() {
+    assertThatThrownBy(() -> VariantSpec.parse("w=1,bg=000000,bg=000000"))
+        .hasMessageContaining("repeated");
+  }
 }

@@ -52,9 +52,7 @@ final class FormatCostMeasurement {
       for (int round = -1; round < rounds; round++) {
         for (int c = 0; c < configs.size(); c++) {
           Config config = configs.get(c);
-          ImageEngine engine =
-              ImageEngines.libvips(ImageEngines.DEFAULT_BACKGROUND_RGB, config.avifEffort())
-                  .orElseThrow();
+          ImageEngine engine = ImageEngines.libvips(config.avifEffort()).orElseThrow();
           VariantSpec spec = VariantSpec.ofWidth(width).withFormat(config.format());
           long start = os.getProcessCpuTime();
           long size = 0;

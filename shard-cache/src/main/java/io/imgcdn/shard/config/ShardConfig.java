@@ -16,9 +16,11 @@ import java.time.Duration;
  * <table>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>shard.store.dir</td><td>data/NODE-ID</td><td>RocksDB directory (survives restarts)</td></tr>
- *   <tr><td>shard.store.max-bytes</td><td>1g</td><td>hard bound of everything under the directory</td></tr>
+ *   <tr><td>shard.store.max-bytes</td><td>1g</td><td>bytes of data the store holds (its table files); the directory
+ *   takes up to this plus a headroom of 6 x (write buffer + largest value) + 3 MiB (WAL, flushes, spare file:
+ *   docs/SHARD-STORE.md), logged at start, e.g. 147 MiB at 512m, 195 MiB at 1g</td></tr>
  *   <tr><td>shard.store.disk-reserve</td><td>auto</td><td>bytes of the directory's filesystem the store leaves free:
- *   its bound is the lower of max-bytes and its own bytes plus the free space minus this, watched every second, so
+ *   its bound is the lower of max-bytes plus its headroom and its own bytes plus the free space minus this, watched every second, so
  *   a disk that fills up makes the store evict, never stop; auto = 1% of the filesystem, at least 8m, at most
  *   1g</td></tr>
  *   <tr><td>shard.store.threads</td><td>16</td><td>disk threads (RocksDB calls never run on event loops); they block

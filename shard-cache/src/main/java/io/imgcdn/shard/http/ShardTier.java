@@ -10,10 +10,12 @@ import io.imgcdn.common.http.Tier;
 import io.imgcdn.common.upstream.Coalescer;
 import io.imgcdn.common.upstream.Deadline;
 import io.imgcdn.common.upstream.RoutedClient;
+import io.imgcdn.common.upstream.Spill;
 import io.imgcdn.common.upstream.UpstreamClient;
 import io.imgcdn.common.upstream.UpstreamResponse;
 import io.imgcdn.common.url.ImageUrl;
 import io.imgcdn.hashring.Node;
+import io.imgcdn.hashring.NodeLocator;
 import io.imgcdn.shard.store.ChunkUnavailableException;
 import io.imgcdn.shard.store.ChunkedBody;
 import io.imgcdn.shard.store.DirectObject;
@@ -77,6 +79,14 @@ public final class ShardTier implements Tier {
    * with HANDOFF_HEADER (and the canonical Accept), which answers from its store only (hit, or 404
    * without going to the origin), so adding a shard to a warm cluster does not send a storm to S3.
    *
+   * Spill (Spill.HEADER): the edge moved this miss off its overloaded owner. This shard answers from
+   * its own store when it has the key; else it relays the owner's answer (a GET like the edge's, with
+   * the canonical Accept, within half of what is left of the deadline) without storing it, so the
+   * owner fills from the origin once and the tier holds one copy. An owner that fails or does not
+   * answer in that time (slow, not just busy) is not waited for: this shard fetches the object itself
+   * with the rest of the deadline and answers without storing it. Without a shard ring, or when this
+   * shard owns the key on its own ring (the edge's view was older), it fills as usual.
+   *
    * Time: a request's Deadline is the lower of its caller's X-Imgcdn-Deadline and
    * shard.upstream.deadline; a fill spends only what is left of it (every origin attempt tells the
    * origin how long it is waited for), and a miss whose time is spent is answered 504 at once, without
@@ -115,6 +125,8 @@ public final class ShardTier implements Tier {
   private final Coalescer<Filled> fills = new Coalescer<>();
   private final Counter handoffHits;
   private final Counter handoffMisses;
+  private final Counter spillRelays;
+  private final Counter spillFailures;
   private final Counter storeFailures;
   private final FailureLog failureLog;
   private final String hitChain;
@@ -155,6 +167,18 @@ public final class ShardTier implements Tier {
         Counter.builder("imgcdn.shard.handoff")
             .tag("result", "miss")
             .description("Misses the key's previous owner could not answer")
+            .register(registry);
+    this.spillRelays =
+        Counter.builder("imgcdn.shard.spill.relays")
+            .tag("result", "ok")
+            .description("Spilled misses relayed from the key's owner (not stored here)")
+            .register(registry);
+    this.spillFailures =
+        Counter.builder("imgcdn.shard.spill.relays")
+            .tag("result", "failed")
+            .description(
+                "Spilled misses whose owner failed or did not answer in time (fetched here, not"
+                    + " stored)")
             .register(registry);
     this.storeFailures =
         Counter.builder("imgcdn.cache.store.failures")
@@ -348,7 +372,48 @@ public final class ShardTier implements Tier {
               "not cached on " + nodeId + " (hand-off)",
               nodeId + ";miss"));
     }
+    if (requestHeaders.contains(Spill.HEADER)) {
+      NodeLocator shards = cluster.rings().shards();
+      if (!shards.nodes().isEmpty()) {
+        Node owner = shards.owner(url.path());
+        if (!owner.id().equals(nodeId)) {
+          return fromOwner(url, accept, owner, deadline);
+        }
+      }
+    }
     return fill(url, accept, requestHeaders, deadline);
+  }
+
+  /**
+   * A spilled miss: the owner's answer, relayed and not stored (the owner keeps the one copy and is
+   * the one that asks the origin). The owner gets at most half of what is left of the deadline: a
+   * miss is spilled because its owner is overloaded, and one that does not answer in time (or
+   * fails) leaves the rest for this shard to fetch the object itself, still without storing it.
+   */
+  private CompletableFuture<Response> fromOwner(
+      ImageUrl url, AcceptClass accept, Node owner, Deadline deadline) {
+    Duration wait = deadline.left().dividedBy(2);
+    if (wait.compareTo(peers.settings().responseTimeout()) > 0) {
+      wait = peers.settings().responseTimeout();
+    }
+    HttpHeaders headers =
+        Deadline.put(
+            new DefaultHttpHeaders().set(HttpHeaderNames.ACCEPT, accept.canonicalAccept()), wait);
+    return peers
+        .get(owner.address(), url.encodedPath(), headers, wait)
+        .handle(
+            (response, failure) -> {
+              if (failure == null && response.status() < 500) {
+                spillRelays.increment();
+                Fetched relayed = fetched(response);
+                return CompletableFuture.completedFuture(
+                    relayed.response(relayed.reply().xCache()));
+              }
+              spillFailures.increment();
+              return fetch(url, accept, deadline)
+                  .thenApply(fetched -> fetched.response(fetched.reply().xCache()));
+            })
+        .thenCompose(answer -> answer);
   }
 
   private CompletableFuture<Response> fill(

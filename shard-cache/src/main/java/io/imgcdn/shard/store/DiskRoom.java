@@ -65,14 +65,17 @@ final class DiskRoom {
     this.reserveBytes = reserveBytes;
   }
 
-  /** The room of {@code config}'s directory, which exists. */
-  static DiskRoom of(StoreConfig config) throws IOException {
+  /**
+   * The room of {@code config}'s directory, which exists, for a store that may take {@code
+   * maxBytes} (its data and headroom, StoreBudget.forData).
+   */
+  static DiskRoom of(StoreConfig config, long maxBytes) throws IOException {
     FileStore fileStore = Files.getFileStore(config.directory());
     long reserve =
         config.diskReserveBytes() == StoreConfig.DISK_RESERVE_AUTO
             ? autoReserveBytes(fileStore.getTotalSpace())
             : config.diskReserveBytes();
-    return new DiskRoom(config.directory(), fileStore, config.maxBytes(), reserve);
+    return new DiskRoom(config.directory(), fileStore, maxBytes, reserve);
   }
 
   /** The reserve's default for a filesystem of {@code totalBytes}: 1%, within [8 MiB, 1 GiB]. */
@@ -93,7 +96,7 @@ final class DiskRoom {
     return reserveBytes;
   }
 
-  /** The configured bound, {@code shard.store.max-bytes}. */
+  /** The configured bound: {@code shard.store.max-bytes} of data and the headroom above it. */
   long maxBytes() {
     return maxBytes;
   }

@@ -270,9 +270,9 @@ public final class ShardStore implements AutoCloseable {
   }
 
   /**
-   * The store's bound now: the lower of {@link StoreConfig#maxBytes()} and what its filesystem can
-   * give (the store's bytes plus the free space, less {@link StoreConfig#diskReserveBytes()}),
-   * measured every second.
+   * The store's bound now: the lower of {@link StoreConfig#maxBytes()} of data plus the headroom
+   * above it (StoreBudget.forData) and what its filesystem can give (the store's bytes plus the
+   * free space, less {@link StoreConfig#diskReserveBytes()}), measured every second.
    */
   public long boundBytes() {
     return space.boundBytes();

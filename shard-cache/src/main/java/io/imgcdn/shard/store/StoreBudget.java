@@ -50,8 +50,10 @@ record StoreBudget(
    * [.., 16 MiB] (15 MB images fit from 512 MiB up; a small store does not let one object take more
    * than 1/32 of it). fixed = 3 MiB.
    *
-   * Examples: 16 MiB -> tables 4 MiB (25%); 64 MiB -> 43 MiB (67%); 1 GiB -> 829 MiB (81%);
-   * 256 GiB -> 254.4 GiB (99.4%).
+   * Examples: 16 MiB -> tables 4 MiB (25%); 64 MiB -> 43 MiB (67%); 512 MiB -> 365 MiB (71%);
+   * 1 GiB -> 829 MiB (81%); 256 GiB -> 254.4 GiB (99.4%). That is of(); forData() puts the setting
+   * into the table files whole and the headroom on top (512 MiB of data: 659 MiB of disk at most),
+   * and of() is left for a filesystem that cannot give that much.
    *
    * While the store runs, its bound may be lower than maxBytes (DiskRoom: what the filesystem can
    * give); the headroom stays as sized here and the table files get what is left
@@ -66,6 +68,24 @@ record StoreBudget(
   static final int INFO_LOG_FILES_KEPT = 3;
   static final long MANIFEST_FILE_BYTES = 512 * 1024;
 
+  /**
+   * The budget for a store that holds {@code dataBytes} of table files (shard.store.max-bytes):
+   * FIFO keeps that much data, and the directory may take the headroom on top of it, stated as its
+   * own figure ({@link #maxBytes}), the way a Traffic Server cache file's size is its data and the
+   * operator sizes the disk for it (issue 20: with the headroom inside the setting, a 512 MiB store
+   * held 71% of it as data).
+   */
+  static StoreBudget forData(long dataBytes) {
+    long writeBuffer = Math.clamp(dataBytes / 64, MIB, 256 * MIB);
+    long maxValue = Math.min(dataBytes / 32, MAX_VALUE_BYTES_CAP);
+    long disk = dataBytes + MEMTABLE_RESERVE * (writeBuffer + maxValue) + FIXED_OVERHEAD_BYTES;
+    return new StoreBudget(disk, writeBuffer, maxValue, FIXED_OVERHEAD_BYTES, dataBytes);
+  }
+
+  /**
+   * The budget for a store whose every byte, headroom included, must stay within {@code maxBytes}:
+   * a filesystem smaller than {@link #forData}'s bound.
+   */
   static StoreBudget of(long maxBytes) {
     long writeBuffer = Math.clamp(maxBytes / 64, MIB, 256 * MIB);
     long maxValue = Math.min(maxBytes / 32, MAX_VALUE_BYTES_CAP);

@@ -7,7 +7,8 @@ import java.util.Objects;
  * Settings of one {@link ShardStore}.
  *
  * @param directory the RocksDB directory; the store owns everything under it
- * @param maxBytes hard bound on the bytes of all files under {@code directory}
+ * @param maxBytes bytes of data the store holds (its table files); the directory takes up to this
+ *     plus a headroom sized from it (StoreBudget.forData: WAL, flushes, spare file)
  * @param threads platform threads that run RocksDB calls
  * @param queueCapacity calls that may wait for a thread before new ones are rejected
  * @param blockCacheBytes RocksDB's block cache (uncompressed blocks in RAM; hits found there are
@@ -26,9 +27,9 @@ import java.util.Objects;
  *     machine's ({@link MachineMemory#totalBytes()}: MemTotal, or the cgroup's limit if lower). Set
  *     it to this store's share where several stores or other services share the machine
  * @param diskReserveBytes bytes of the directory's filesystem the store leaves free: its bound is
- *     the lower of {@code maxBytes} and what the filesystem can give (its own bytes plus the free
- *     space, minus this); {@link #DISK_RESERVE_AUTO} for {@link DiskRoom#autoReserveBytes} (1% of
- *     the filesystem, at least 8 MiB and at most 1 GiB)
+ *     the lower of {@code maxBytes} plus its headroom and what the filesystem can give (its own
+ *     bytes plus the free space, minus this); {@link #DISK_RESERVE_AUTO} for {@link
+ *     DiskRoom#autoReserveBytes} (1% of the filesystem, at least 8 MiB and at most 1 GiB)
  */
 public record StoreConfig(
     Path directory,

@@ -162,14 +162,17 @@ final class StoreDatabase implements AutoCloseable {
   static StoreDatabase open(StoreConfig config, StoreLayout layout) throws IOException {
     Path directory = config.directory();
     Files.createDirectories(directory);
-    DiskRoom room = DiskRoom.of(config);
-    StoreBudget budget = StoreBudget.of(room.sizingBytes());
-    if (budget.maxBytes() < config.maxBytes()) {
+    StoreBudget wanted = StoreBudget.forData(config.maxBytes());
+    DiskRoom room = DiskRoom.of(config, wanted.maxBytes());
+    long sizing = room.sizingBytes();
+    StoreBudget budget = sizing < wanted.maxBytes() ? StoreBudget.of(sizing) : wanted;
+    if (budget.maxBytes() < wanted.maxBytes()) {
       log.warn(
-          "shard store {}: max-bytes {} MiB is more than its filesystem can give ({} MiB - reserve"
-              + " {} MiB): sized for {} MiB",
+          "shard store {}: max-bytes {} MiB of data and {} MiB of headroom is more than its"
+              + " filesystem can give ({} MiB - reserve {} MiB): sized for {} MiB",
           directory,
           config.maxBytes() >> 20,
+          wanted.headroomBytes() >> 20,
           room.capacityBytes() >> 20,
           room.reserveBytes() >> 20,
           budget.maxBytes() >> 20);

@@ -297,7 +297,7 @@ final class StoreSpace implements AutoCloseable {
   private String figures(DiskRoom.Room now) {
     return "bound "
         + mib(now.boundBytes())
-        + " = min(max-bytes "
+        + " = min(max-bytes + headroom "
         + mib(room.maxBytes())
         + ", store "
         + mib(now.storeBytes())

@@ -28,7 +28,7 @@ final class StoreTraceReplay {
     byte[] pool = new byte[16 << 20];
     new SplittableRandom(5).nextBytes(pool);
     long catalog = new ZipfTrace(objects, 0.9, 42).totalBytes();
-    long tableBytes = StoreBudget.of(maxBytes).tableFilesBytes();
+    long tableBytes = StoreBudget.forData(maxBytes).tableFilesBytes();
     System.out.printf(
         Locale.ROOT,
         "objects %d, requests %d (first 20%% warm-up), catalog %.0f MiB, store bound %d MiB "
