@@ -1,5 +1,7 @@
 package io.imgcdn.common.http;
 
+import org.jspecify.annotations.Nullable;
+
 /** One satisfiable byte range of an object of known length (RFC 9110 section 14.1.2). */
 public record ByteRange(long first, long last) {
   /** Marker for a syntactically valid range that lies entirely outside the object: 416. */
@@ -14,7 +16,7 @@ public record ByteRange(long first, long last) {
    * ignored (not "bytes=", malformed, or several ranges: we then send the whole object, which RFC
    * 9110 allows), {@link #UNSATISFIABLE} when no byte of it exists, else the clamped range.
    */
-  public static ByteRange parse(String header, long length) {
+  public static @Nullable ByteRange parse(String header, long length) {
     String h = header.trim();
     if (!h.regionMatches(true, 0, "bytes=", 0, 6)) {
       return null;

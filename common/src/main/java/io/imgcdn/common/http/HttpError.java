@@ -1,6 +1,7 @@
 package io.imgcdn.common.http;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request failed in a way the client should hear about: the HTTP status, a safe one-line public
@@ -17,7 +18,7 @@ public final class HttpError extends RuntimeException {
     this(status, publicMessage, null);
   }
 
-  public HttpError(HttpResponseStatus status, String publicMessage, Throwable cause) {
+  public HttpError(HttpResponseStatus status, String publicMessage, @Nullable Throwable cause) {
     super(status.code() + " " + publicMessage, cause, false, false);
     this.status = status;
     this.publicMessage = publicMessage;

@@ -4,7 +4,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -31,8 +30,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
    */
   private final long idleNanos;
   private final BooleanSupplier requestsInFlight;
-  private @Nullable ChannelHandlerContext ctx;
-  private @Nullable Ticker ticker;
+  private @Nullable ChannelHandlerContext ctx; // set in handlerAdded, before any check
   private @Nullable ScheduledFuture<?> check;
   private long lastActivity;
   private boolean active;
@@ -55,21 +53,20 @@ public final class IdleTimeout extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.ticker = ctx.executor().ticker();
     if (ctx.channel().isActive()) {
-      start();
+      start(ctx);
     }
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    start();
+    start(ctx);
     ctx.fireChannelActive();
   }
 
-  private void start() {
+  private void start(ChannelHandlerContext ctx) {
     if (check == null) {
-      lastActivity = ticker.nanoTime();
+      lastActivity = ctx.executor().ticker().nanoTime();
       check = ctx.executor().schedule(this::check, idleNanos / 4, TimeUnit.NANOSECONDS);
     }
   }
@@ -88,10 +85,11 @@ public final class IdleTimeout extends ChannelDuplexHandler {
 
   private void check() {
     check = null;
-    if (!ctx.channel().isActive()) {
+    ChannelHandlerContext ctx = this.ctx;
+    if (ctx == null || !ctx.channel().isActive()) {
       return;
     }
-    long now = ticker.nanoTime();
+    long now = ctx.executor().ticker().nanoTime();
     ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
     long pending = out == null ? 0 : out.totalPendingWriteBytes();
     if (out != null) {

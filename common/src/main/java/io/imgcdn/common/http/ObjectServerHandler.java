@@ -116,12 +116,29 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** This handler's context; handlerAdded set it before any event reaches the handler. */
+  private ChannelHandlerContext context() {
+    return added(ctx);
+  }
+
+  /** The HttpResponseEncoder's context, which writes a slot's pre-encoded bytes. */
+  private ChannelHandlerContext encoder() {
+    return added(encoderCtx);
+  }
+
+  private static ChannelHandlerContext added(@Nullable ChannelHandlerContext context) {
+    if (context == null) {
+      throw new IllegalStateException("not added to a pipeline");
+    }
+    return context;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     inRead = true;
     try {
       if (msg instanceof HttpRequest request) {
-        onRequest(request);
+        onRequest(ctx, request);
       }
     } finally {
       // Requests are not reference counted unless the decoder failed (then a FullHttpRequest); the
@@ -140,12 +157,12 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     ctx.fireChannelReadComplete();
   }
 
-  private void onRequest(HttpRequest request) {
+  private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
     if (closing) {
       return;
     }
     boolean keepAlive = !draining && !retiring && isKeepAlive(request);
-    Slot slot = new Slot(request, keepAlive);
+    Slot slot = new Slot(ctx, request, keepAlive);
     slots.add(slot);
     closing = !keepAlive;
     if (closing || slots.size() >= maxPipelined) {
@@ -230,7 +247,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     if (inRead) {
       flushPending = true;
     } else {
-      ctx.flush();
+      context().flush();
     }
   }
 
@@ -238,7 +255,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     slots.poll();
     dispatch.completed(slot);
     if (!slot.keepAlive() || (draining && slots.isEmpty())) {
-      encoderCtx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      encoder().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       abandonAll();
       return;
     }
@@ -250,6 +267,7 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void resumeReadingIfDrained() {
+    ChannelHandlerContext ctx = context();
     if (!closing
         && !draining
         && slots.size() < maxPipelined
@@ -320,8 +338,8 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
     private final boolean keepAlive;
     boolean started;
 
-    Slot(HttpRequest request, boolean keepAlive) {
-      super(ObjectServerHandler.this.ctx, request, request.protocolVersion(), System.nanoTime());
+    Slot(ChannelHandlerContext ctx, HttpRequest request, boolean keepAlive) {
+      super(ctx, request, request.protocolVersion(), System.nanoTime());
       this.keepAlive = keepAlive;
     }
 
@@ -346,7 +364,8 @@ public final class ObjectServerHandler extends ChannelInboundHandlerAdapter {
         bytes.release();
         return;
       }
-      encoderCtx.write(bytes, encoderCtx.voidPromise());
+      ChannelHandlerContext encoder = encoder();
+      encoder.write(bytes, encoder.voidPromise());
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Closes a connection whose client takes longer than a limit to send a request's head, counted from
@@ -27,8 +28,8 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter {
    * if none is. A busy keep-alive connection so schedules about one task per limit, not one per request.
    */
   private final long timeoutNanos;
-  private ChannelHandlerContext ctx;
-  private ScheduledFuture<?> timer;
+  private @Nullable ChannelHandlerContext ctx; // set in handlerAdded, before any read
+  private @Nullable ScheduledFuture<?> timer;
   private boolean headPending;
   private long headStartNanos;
 
@@ -63,7 +64,8 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter {
 
   private void check() {
     timer = null;
-    if (!headPending || !ctx.channel().isActive()) {
+    ChannelHandlerContext ctx = this.ctx;
+    if (ctx == null || !headPending || !ctx.channel().isActive()) {
       return;
     }
     long left = headStartNanos + timeoutNanos - System.nanoTime();
@@ -77,8 +79,9 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     headPending = false;
-    if (timer != null) {
-      timer.cancel(false);
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
       timer = null;
     }
     ctx.fireChannelInactive();

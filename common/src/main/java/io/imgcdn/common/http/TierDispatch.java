@@ -115,8 +115,7 @@ public final class TierDispatch {
    * else when the tier's future completes. Never throws.
    */
   void dispatch(HttpRequest request, Exchange exchange) {
-    Response answer = null;
-    CompletableFuture<? extends Response> later = null;
+    Response answer;
     try {
       DecoderResult decoded = request.decoderResult();
       exchange.policy = tier;
@@ -131,16 +130,23 @@ public final class TierDispatch {
         return;
       }
       HttpMethod method = request.method();
+      CompletableFuture<? extends Response> command;
       if (decoded.isFailure()) {
         answer = replyFor(decoded.cause());
-      } else if ((later = tier.command(method, request.uri(), request.headers())) != null) {
+      } else if ((command = tier.command(method, request.uri(), request.headers())) != null) {
         // the tier's own action (a cache buster's purge)
-      } else if (HttpMethod.OPTIONS.equals(method)) { // the validator let it through
-        answer = tier.preflight(request.uri(), request.headers());
-        if (answer == null) {
-          answer =
-              replyFor(new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "OPTIONS not allowed"));
+        Response done = nowOrLater(command, exchange);
+        if (done == null) {
+          return;
         }
+        answer = done;
+      } else if (HttpMethod.OPTIONS.equals(method)) { // the validator let it through
+        Response preflight = tier.preflight(request.uri(), request.headers());
+        answer =
+            preflight != null
+                ? preflight
+                : replyFor(
+                    new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, "OPTIONS not allowed"));
       } else if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
         // the tier's extra method, declined by command()
         answer =
@@ -148,26 +154,36 @@ public final class TierDispatch {
                 new HttpError(
                     HttpResponseStatus.METHOD_NOT_ALLOWED, "method " + method + " not allowed"));
       } else {
-        answer = tier.fastPath(request.uri(), request.headers());
-      }
-      if (answer == null && later == null) {
-        later = tier.handle(url(request.uri()), request.headers());
+        Response hit = tier.fastPath(request.uri(), request.headers());
+        if (hit == null) {
+          hit = nowOrLater(tier.handle(url(request.uri()), request.headers()), exchange);
+          if (hit == null) {
+            return;
+          }
+        }
+        answer = hit;
       }
     } catch (RuntimeException e) {
       answer = replyFor(e);
-      later = null;
-    }
-    if (later != null) {
-      if (later.state() != Future.State.SUCCESS) {
-        awaiting++;
-        later.whenComplete(
-            (response, failure) ->
-                answerLater(exchange, failure == null ? response : replyFor(failure)));
-        return;
-      }
-      answer = later.resultNow();
     }
     exchange.respond(answer);
+  }
+
+  /**
+   * The response of {@code later} if it is done; else null, and the response goes to {@code
+   * exchange} when it completes.
+   */
+  private @Nullable Response nowOrLater(
+      CompletableFuture<? extends Response> later, Exchange exchange) {
+    if (later.state() == Future.State.SUCCESS) {
+      return later.resultNow();
+    }
+    awaiting++;
+    // whenComplete throws nothing: an action that throws fails only the future it returns
+    later.whenComplete(
+        (response, failure) ->
+            answerLater(exchange, failure == null ? response : replyFor(failure)));
+    return null;
   }
 
   private static boolean isHealthProbe(String uri) {

@@ -33,9 +33,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A pooled, keep-alive HTTP/1.1 client toward the next tier's nodes, with connect and response
@@ -100,7 +102,7 @@ public final class UpstreamClient implements AutoCloseable {
    * response timeout.
    */
   public CompletableFuture<UpstreamResponse> get(
-      String address, String pathAndQuery, HttpHeaders extraHeaders) {
+      String address, String pathAndQuery, @Nullable HttpHeaders extraHeaders) {
     return get(address, pathAndQuery, extraHeaders, settings.responseTimeout());
   }
 
@@ -109,7 +111,7 @@ public final class UpstreamClient implements AutoCloseable {
    * max-response-bytes fail.
    */
   public CompletableFuture<UpstreamResponse> get(
-      String address, String pathAndQuery, HttpHeaders extraHeaders, Duration timeout) {
+      String address, String pathAndQuery, @Nullable HttpHeaders extraHeaders, Duration timeout) {
     Collector collector = new Collector(address, settings.maxResponseBytes(), collecting);
     send(
         address,
@@ -129,7 +131,10 @@ public final class UpstreamClient implements AutoCloseable {
    * slow link), one that stops is. Bodies above max-response-bytes fail.
    */
   public CompletableFuture<UpstreamResponse> collect(
-      String address, String pathAndQuery, HttpHeaders extraHeaders, Duration headTimeout) {
+      String address,
+      String pathAndQuery,
+      @Nullable HttpHeaders extraHeaders,
+      Duration headTimeout) {
     Collector collector = new Collector(address, settings.maxResponseBytes(), collecting);
     send(
         address,
@@ -152,7 +157,7 @@ public final class UpstreamClient implements AutoCloseable {
       String address,
       HttpMethod method,
       String pathAndQuery,
-      HttpHeaders extraHeaders,
+      @Nullable HttpHeaders extraHeaders,
       Duration headTimeout,
       BodyReceiver receiver) {
     send(address, method, pathAndQuery, extraHeaders, headTimeout.toNanos(), false, receiver, true);
@@ -162,7 +167,7 @@ public final class UpstreamClient implements AutoCloseable {
       String address,
       HttpMethod method,
       String pathAndQuery,
-      HttpHeaders extra,
+      @Nullable HttpHeaders extra,
       long timeoutNanos,
       boolean wholeDeadline,
       BodyReceiver receiver,
@@ -171,7 +176,7 @@ public final class UpstreamClient implements AutoCloseable {
     try {
       pool = pools.computeIfAbsent(address, this::newPool);
     } catch (RuntimeException e) {
-      receiver.failed(new UpstreamException(Kind.CONNECT, address, e.getMessage(), e), false);
+      receiver.failed(new UpstreamException(Kind.CONNECT, address, messageOf(e), e), false);
       return;
     }
     long start = System.nanoTime();
@@ -303,10 +308,10 @@ public final class UpstreamClient implements AutoCloseable {
     private final String address;
     private final int maxBytes;
     private final CollectBudget budget;
-    private CollectBudget.Grant grant;
-    private HttpResponse head;
-    private BodyFlow flow;
-    private CompositeByteBuf body;
+    private CollectBudget.@Nullable Grant grant;
+    private @Nullable HttpResponse head;
+    private @Nullable BodyFlow flow;
+    private @Nullable CompositeByteBuf body;
 
     Collector(String address, int maxBytes, CollectBudget budget) {
       this.address = address;
@@ -350,7 +355,7 @@ public final class UpstreamClient implements AutoCloseable {
       }
       body.addComponent(true, piece);
       if (body.readableBytes() > maxBytes) {
-        flow.cancel();
+        Objects.requireNonNull(flow, "body before head").cancel();
         body.release();
         body = null;
         releaseGrant();
@@ -362,6 +367,13 @@ public final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void end() {
+      HttpResponse head = this.head;
+      if (head == null) {
+        failed(
+            new UpstreamException(Kind.CLOSED, address, "response ended before its head", null),
+            false);
+        return;
+      }
       byte[] bytes;
       if (body == null) {
         bytes = new byte[0];
@@ -400,7 +412,7 @@ public final class UpstreamClient implements AutoCloseable {
     final boolean wholeDeadline;
     final long idleNanos;
     long deadline;
-    ScheduledFuture<?> timer;
+    @Nullable ScheduledFuture<?> timer;
     boolean headSeen;
     boolean keepAlive = true;
     boolean paused;
@@ -613,11 +625,17 @@ public final class UpstreamClient implements AutoCloseable {
       Exchange exchange = ctx.channel().attr(EXCHANGE).get();
       if (exchange != null) {
         Kind kind = cause instanceof TooLongFrameException ? Kind.TOO_LARGE : Kind.CLOSED;
-        String what = cause instanceof IOException ? cause.getMessage() : cause.toString();
+        String what = cause instanceof IOException ? messageOf(cause) : cause.toString();
         exchange.fail(new UpstreamException(kind, exchange.address, what, cause));
       }
       ctx.close();
     }
+  }
+
+  /** An exception's message, or its class and message when it has none (a null message). */
+  private static String messageOf(Throwable e) {
+    String message = e.getMessage();
+    return message != null ? message : e.toString();
   }
 
   @Override

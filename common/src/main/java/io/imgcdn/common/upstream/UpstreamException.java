@@ -1,5 +1,7 @@
 package io.imgcdn.common.upstream;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A request to the next tier got no usable response: connect failure, timeout, reset or an
  * oversized body. The kind says which, so callers can decide whether the next candidate is worth a
@@ -20,7 +22,7 @@ public final class UpstreamException extends RuntimeException {
   private final Kind kind;
   private final String address;
 
-  public UpstreamException(Kind kind, String address, String message, Throwable cause) {
+  public UpstreamException(Kind kind, String address, String message, @Nullable Throwable cause) {
     super(address + ": " + message, cause, false, false);
     this.kind = kind;
     this.address = address;

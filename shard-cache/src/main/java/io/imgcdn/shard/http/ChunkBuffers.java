@@ -2,6 +2,7 @@ package io.imgcdn.shard.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A bounded set of direct buffers of one size, each handed out again once every user has released
@@ -53,7 +54,7 @@ final class ChunkBuffers {
    * holds, its contents whatever its last user left; null when every buffer is held. The caller
    * releases it once.
    */
-  synchronized ByteBuf acquire(int bytes) {
+  synchronized @Nullable ByteBuf acquire(int bytes) {
     if (bytes < 0 || bytes > bufferBytes) {
       throw new IllegalArgumentException("bytes: " + bytes + " (expected: 0.." + bufferBytes + ")");
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,16 +54,15 @@ final class ChunkedResponse implements Response {
   private final IntFunction<CompletableFuture<ChunkFills.Chunk>> chunks;
   private final ChunkedBody body;
   private final String xCache;
-  private final String vary;
+  private final @Nullable String vary;
   private final StreamStats stats;
-  private ByteBuf first;
+  private @Nullable ByteBuf first;
   private final int firstIndex;
 
-  private ResponseChannel out;
   private long next;
   private long end;
   private long sent;
-  private ByteBuf ready;
+  private @Nullable ByteBuf ready;
   private int readyIndex;
   private boolean reading;
   private boolean waiting;
@@ -75,10 +75,10 @@ final class ChunkedResponse implements Response {
   ChunkedResponse(
       IntFunction<CompletableFuture<ChunkFills.Chunk>> chunks,
       ChunkedBody body,
-      ByteBuf first,
+      @Nullable ByteBuf first,
       int firstIndex,
       String xCache,
-      String vary,
+      @Nullable String vary,
       StreamStats stats) {
     this.chunks = chunks;
     this.body = body;
@@ -157,7 +157,6 @@ final class ChunkedResponse implements Response {
     StoredResponse.common(r, vary, xCache);
     ObjectResponses.setConnection(r.headers(), out);
     out.write(r);
-    this.out = out;
     next = decision.first();
     end = decision.last(length) + 1;
     if (first != null && firstIndex == chunkOf(next)) {
@@ -168,7 +167,7 @@ final class ChunkedResponse implements Response {
     discard();
     stats.opened();
     out.closeFuture().addListener(f -> closed());
-    pump();
+    pump(out);
   }
 
   private void representationHeaders(
@@ -184,7 +183,7 @@ final class ChunkedResponse implements Response {
   }
 
   /** Writes the chunk that is ready if the connection has room, and reads the next. Event loop. */
-  private void pump() {
+  private void pump(ResponseChannel out) {
     if (finished) {
       return;
     }
@@ -197,7 +196,7 @@ final class ChunkedResponse implements Response {
         if (!waiting) {
           waiting = true;
           stats.waiting(1);
-          out.onWritable(this::writable);
+          out.onWritable(() -> writable(out));
         }
         return;
       }
@@ -222,19 +221,19 @@ final class ChunkedResponse implements Response {
       out.flush();
     }
     if (!reading) {
-      read(chunkOf(next));
+      read(out, chunkOf(next));
     }
   }
 
-  private void writable() {
+  private void writable(ResponseChannel out) {
     if (waiting) { // else finish() has counted it already: the connection closed
       waiting = false;
       stats.waiting(-1);
     }
-    pump();
+    pump(out);
   }
 
-  private void read(int index) {
+  private void read(ResponseChannel out, int index) {
     reading = true;
     chunks
         .apply(index)
@@ -242,7 +241,7 @@ final class ChunkedResponse implements Response {
             (read, failure) -> {
               ByteBuf chunk = failure == null ? read.buffer() : null;
               try {
-                out.eventLoop().execute(() -> chunkRead(index, chunk, failure));
+                out.eventLoop().execute(() -> chunkRead(out, index, chunk, failure));
               } catch (
                   RejectedExecutionException
                       e) { // the server is shutting down: nobody will write it
@@ -253,7 +252,8 @@ final class ChunkedResponse implements Response {
             });
   }
 
-  private void chunkRead(int index, ByteBuf chunk, Throwable failure) {
+  private void chunkRead(
+      ResponseChannel out, int index, @Nullable ByteBuf chunk, @Nullable Throwable failure) {
     reading = false;
     if (finished) {
       if (chunk != null) {
@@ -274,7 +274,7 @@ final class ChunkedResponse implements Response {
     }
     ready = chunk;
     readyIndex = index;
-    pump();
+    pump(out);
   }
 
   private void closed() {

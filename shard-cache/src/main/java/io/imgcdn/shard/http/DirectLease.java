@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hands the store pooled direct buffers (ShardStore's allocate and release) and keeps the one a
@@ -32,18 +33,19 @@ final class DirectLease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer>
   /** Chunk buffers kept for reuse: two per response in flight for 16 responses; 32 MiB. */
   static final ChunkBuffers CHUNKS = new ChunkBuffers(CHUNK_BUFFER_BYTES, 32);
 
-  private ByteBuf held;
+  private @Nullable ByteBuf held;
 
   @Override
   public ByteBuffer apply(int bytes) {
     close();
-    held =
+    ByteBuf buffer =
         bytes > ADAPTIVE_POOLED_BYTES && bytes <= CHUNK_BUFFER_BYTES ? CHUNKS.acquire(bytes) : null;
-    if (held == null) {
-      held = ByteBufAllocator.DEFAULT.directBuffer(bytes, bytes);
+    if (buffer == null) {
+      buffer = ByteBufAllocator.DEFAULT.directBuffer(bytes, bytes);
     }
-    held.writerIndex(bytes);
-    return held.nioBuffer(0, bytes);
+    held = buffer;
+    buffer.writerIndex(bytes);
+    return buffer.nioBuffer(0, bytes);
   }
 
   @Override
@@ -54,6 +56,9 @@ final class DirectLease implements IntFunction<ByteBuffer>, Consumer<ByteBuffer>
   /** The held buffer, positioned on its last {@code bytes} bytes; the caller owns it now. */
   ByteBuf take(int bytes) {
     ByteBuf body = held;
+    if (body == null) {
+      throw new IllegalStateException("no buffer held (take before a read filled one)");
+    }
     held = null;
     body.setIndex(body.writerIndex() - bytes, body.writerIndex());
     return body;

@@ -35,7 +35,7 @@ final class FailureLog {
   private boolean loggedAny;
   private long lastLineNanos;
   private long suppressed;
-  private String lastError;
+  private String lastError = ""; // the latest suppressed failure's, read only when one was
   private boolean flushScheduled;
 
   /**

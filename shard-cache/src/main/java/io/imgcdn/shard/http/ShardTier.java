@@ -329,7 +329,8 @@ public final class ShardTier implements Tier {
                     : miss(url, accept, handoff, requestHeaders, deadline));
   }
 
-  private StoredResponse response(DirectObject o, DirectLease lease, String vary, String chain) {
+  private StoredResponse response(
+      DirectObject o, DirectLease lease, @Nullable String vary, String chain) {
     return new StoredResponse(
         o.contentType(),
         o.etag(),
@@ -349,7 +350,7 @@ public final class ShardTier implements Tier {
       ImageUrl url,
       StoreHit found,
       DirectLease lease,
-      String vary,
+      @Nullable String vary,
       HttpHeaders requestHeaders,
       String chain,
       Supplier<CompletableFuture<Response>> miss) {
@@ -847,6 +848,9 @@ public final class ShardTier implements Tier {
 
     /** Vary lists Accept and nothing else (case-insensitive, comma-separated). */
     boolean variesByAcceptOnly() {
+      if (vary == null) {
+        return false;
+      }
       boolean any = false;
       for (String token : vary.split(",")) {
         String t = token.strip();
@@ -865,7 +869,7 @@ public final class ShardTier implements Tier {
      * The X-Cache chain for one waiter; {@code coalescedNode} non-null for waiters that joined the
      * leader's fill.
      */
-    String chain(String coalescedNode) {
+    String chain(@Nullable String coalescedNode) {
       String chain = reply.xCache();
       if (coalescedNode != null) {
         String own = coalescedNode + ";miss";

@@ -261,10 +261,9 @@ final class HitReads {
         throw new ChunkUnavailableException(
             LogSafe.key(body.key()) + ": replaced or evicted while it was read");
       }
-      verification.dropCorrupt(
-          body.key(), keyBytes, FrequencySketch.hash(keyBytes), e.getMessage());
+      verification.dropCorrupt(body.key(), keyBytes, FrequencySketch.hash(keyBytes), e.reason());
       throw new ChunkUnavailableException(
-          LogSafe.key(body.key()) + ": corrupt chunk " + index + " (" + e.getMessage() + ")");
+          LogSafe.key(body.key()) + ": corrupt chunk " + index + " (" + e.reason() + ")");
     } catch (RocksDBException | RuntimeException e) {
       release.accept(target);
       if (e instanceof RocksDBException rocks

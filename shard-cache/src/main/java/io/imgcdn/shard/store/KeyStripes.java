@@ -32,7 +32,7 @@ final class KeyStripes {
 
   /** A write to RocksDB under a stripe's lock. */
   @FunctionalInterface
-  interface Mutation<T> {
+  interface Mutation<T extends @Nullable Object> {
     T run() throws RocksDBException;
   }
 
@@ -42,7 +42,8 @@ final class KeyStripes {
   }
 
   /** Runs {@code mutation} under the key's stripe lock, then bumps the stripe's version. */
-  <T> T mutate(long keyHash, Mutation<T> mutation) throws RocksDBException {
+  <T extends @Nullable Object> T mutate(long keyHash, Mutation<T> mutation)
+      throws RocksDBException {
     int stripe = stripe(keyHash);
     synchronized (locks[stripe]) {
       T result = mutation.run();

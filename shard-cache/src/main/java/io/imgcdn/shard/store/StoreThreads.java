@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store's own bounded pool of platform threads, on which every RocksDB call that may read or
@@ -50,7 +51,7 @@ final class StoreThreads {
    * RejectedExecutionException} when the queue is full, and with {@link IllegalStateException}
    * after {@link #shutDownAndWait}.
    */
-  <T> CompletableFuture<T> submit(Callable<T> task) {
+  <T extends @Nullable Object> CompletableFuture<T> submit(Callable<T> task) {
     if (closed.get()) {
       return CompletableFuture.failedFuture(
           new IllegalStateException("shard store closed: " + directory));

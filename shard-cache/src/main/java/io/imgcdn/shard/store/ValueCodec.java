@@ -82,8 +82,16 @@ final class ValueCodec {
 
   /** Thrown when a stored value is not a well-formed, intact value. */
   static class CorruptValueException extends Exception {
-    CorruptValueException(String message) {
-      super(message, null, false, false);
+    private final String reason;
+
+    CorruptValueException(String reason) {
+      super(reason, null, false, false);
+      this.reason = reason;
+    }
+
+    /** What is wrong with the value (the message, never null). */
+    String reason() {
+      return reason;
     }
   }
 

@@ -145,7 +145,7 @@ final class ValueWriter {
       String key, StoredObject head, int bodyLength, int chunkBytes) {
     byte[] keyBytes = StoreKeys.encode(key);
     long keyHash = FrequencySketch.hash(keyBytes);
-    return threads.submit(
+    return threads.<ValueCodec.@Nullable Header>submit(
         () -> {
           long room = ValueCodec.encodedLength(head) + 4 + keyBytes.length;
           if (!space.tryAdmit(room)) {

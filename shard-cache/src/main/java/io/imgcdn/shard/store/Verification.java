@@ -1,6 +1,7 @@
 package io.imgcdn.shard.store;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Status;
@@ -53,7 +54,7 @@ final class Verification {
       counters.misses.increment();
       return;
     }
-    dropCorrupt(key, keyBytes, keyHash, e.getMessage());
+    dropCorrupt(key, keyBytes, keyHash, e.reason());
   }
 
   /**
@@ -85,7 +86,7 @@ final class Verification {
         database.config().directory(),
         LogSafe.key(key),
         reason);
-    stripes.mutate(
+    stripes.<@Nullable Void>mutate(
         keyHash,
         () -> {
           database.write(w -> database.db.delete(w, keyBytes));
