@@ -8,23 +8,27 @@
 #     --load=handshakes  full handshakes, no resumption (openssl s_time -new): --duration=10s (PATH unused)
 #     --load=idle    memory of idle TLS connections (bench/tls-idle.py): --connections=10000 (PATH unused)
 #     --rounds=3 --server-cpu=1 --client-cpu=0
+#     --nginx-tls13-suites=LIST  nginx's TLS 1.3 order (default the edge's; the edge takes the client's order)
 #
 # The edge must already serve PATH... as cache hits over TLS with that certificate, pinned to the server
 # CPU (taskset -c 1 java ...). The script copies each object from the edge into a directory nginx serves
-# (one worker, pinned to the same CPU, access log off, sendfile on), then per round and path runs h2load
-# (pinned to the client CPU) against both, in alternating order, and prints each server's requests per
-# second and hits per CPU-second (utime+stime from /proc/<pid>/stat: the edge JVM, nginx's master and
-# worker), their ratio and the load average. nginx is stopped by pid, also on Ctrl-C.
+# (one worker, pinned to the same CPU, access log off, sendfile on), then per round and path runs the load
+# (pinned to the client CPU) against both, in alternating order, and prints each server's rate and hits
+# (or handshakes) per CPU-second (utime+stime from /proc/<pid>/stat: the edge JVM, nginx's master and
+# worker), their ratio and the load average; --load=idle prints RSS before and while the connections are
+# held instead. nginx is stopped by pid, also on Ctrl-C.
 set -euo pipefail
 
-[ $# -ge 5 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -ge 5 ] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 edge_pid=$1 edge_url=$2 cert=$3 key=$4
 shift 4
+tls13_suites=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
 load=h2load rounds=3 requests=20000 connections= streams=100 duration=10s server_cpu=1 client_cpu=0
 paths=()
 for arg in "$@"; do
   case "$arg" in
     --load=*) load=${arg#*=} ;;
+    --nginx-tls13-suites=*) tls13_suites=${arg#*=} ;;
     --duration=*) duration=${arg#*=} ;;
     --rounds=*) rounds=${arg#*=} ;;
     --requests=*) requests=${arg#*=} ;;
@@ -85,7 +89,7 @@ http {
     ssl_certificate_key $key;
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
-    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
+    ssl_conf_command Ciphersuites $tls13_suites;
     ssl_prefer_server_ciphers on;
     http2_max_concurrent_streams 128;
     root $work/www;
