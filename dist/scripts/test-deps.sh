@@ -28,6 +28,10 @@ PACKAGES=(
   nodejs        #   JavaScript,
   golang-go     #   Go
   php-cli       #   and PHP
+  ffmpeg        # LargeObjectsClusterTest makes a real H.264 mp4 for Chromium to play and seek
+  nghttp2-client # EdgeHttp2Test drives HTTP/2 with h2load
+  curl          # EdgeTlsTest, EdgeHttp2Test: curl --http1.1/--http2 over TLS
+  openssl       # EdgeTlsTest: openssl s_client (TLS 1.3, ALPN)
 )
 
 installed() {
