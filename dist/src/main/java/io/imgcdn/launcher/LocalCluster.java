@@ -121,6 +121,9 @@ public final class LocalCluster implements AutoCloseable {
       shardPorts.add(shard.port());
     }
     writeClusterFile();
+    // The shards started before the file listed them: have them read it now rather than at their
+    // next poll, so a stand-in knows every key's owner from the first request (a spilled miss).
+    reloadCluster(shards.stream().map(ShardServer::adminPort).toList());
     startEdge(layout.edgePort());
     writeClusterFile(); // with the edge's line, for operators' tools (imgcdn purge)
   }
@@ -256,10 +259,16 @@ public final class LocalCluster implements AutoCloseable {
     shards.add(shard);
     shardPorts.add(shard.port());
     writeClusterFile();
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     List<Integer> adminPorts = new ArrayList<>();
     shards.forEach(s -> adminPorts.add(s.adminPort()));
     adminPorts.add(started(edge).adminPort());
+    reloadCluster(adminPorts);
+    return shard;
+  }
+
+  /** Has the nodes on {@code adminPorts} read the cluster file now (POST /admin/cluster/reload). */
+  private static void reloadCluster(List<Integer> adminPorts) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     for (int port : adminPorts) {
       var response =
           http.send(
@@ -274,7 +283,6 @@ public final class LocalCluster implements AutoCloseable {
             "reload on admin port " + port + ": " + response.statusCode() + " " + response.body());
       }
     }
-    return shard;
   }
 
   /** Stops shard i (0-based) and starts it again on the same port over the same store directory. */

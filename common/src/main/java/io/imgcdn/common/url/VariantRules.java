@@ -19,6 +19,12 @@ public final class VariantRules {
    * always knows both, and refuses /t/ when it has no key. The messages name what was wrong and the
    * setting that decides, never the key.
    */
+  /**
+   * The name under {@code /v/} that answers an original's BlurHash (docs/HTTP-API.md): known to
+   * every tier whatever the preset list says, and no preset may take it.
+   */
+  public static final String BLURHASH = "blurhash";
+
   private final @Nullable UrlSigner signer;
   private final boolean refuseWithoutKey;
   private final @Nullable Set<String> presets;
@@ -74,7 +80,7 @@ public final class VariantRules {
         }
       }
       case ImageUrl.Preset p -> {
-        if (presets != null && !presets.contains(p.preset())) {
+        if (presets != null && !presets.contains(p.preset()) && !p.preset().equals(BLURHASH)) {
           throw HttpError.notFound(
               "unknown preset: "
                   + p.preset()

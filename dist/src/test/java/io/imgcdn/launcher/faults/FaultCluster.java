@@ -365,6 +365,28 @@ final class FaultCluster implements AutoCloseable {
       shardProxy.upstream(URI.create("http://127.0.0.1:" + shardPorts.get(options.proxiedShard())));
     }
     writeClusterFile();
+    // The shards started before the file listed them: have them read it now rather than at their
+    // next poll, so a stand-in knows every key's owner from the first request (a spilled miss).
+    for (int i = 0; i < shards.size(); i++) {
+      NodeHandle shard = shards.get(i);
+      HttpResponse<String> reloaded =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://"
+                                  + shardHost(i)
+                                  + ":"
+                                  + shard.adminPort()
+                                  + "/admin/cluster/reload"))
+                      .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                      .POST(HttpRequest.BodyPublishers.noBody())
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      if (reloaded.statusCode() != 200) {
+        throw new IllegalStateException(shard.id() + " reload: " + reloaded.body());
+      }
+    }
     startEdge(0);
   }
 

@@ -1,5 +1,6 @@
 package io.imgcdn.origin.processing;
 
+import io.imgcdn.common.url.VariantRules;
 import io.imgcdn.origin.options.VariantSpec;
 import io.imgcdn.origin.security.ImageLimits;
 import java.awt.image.BufferedImage;
@@ -27,7 +28,7 @@ public final class Placeholder {
    * The name under {@code /v/} that answers an original's BlurHash instead of a variant; no preset
    * may take it.
    */
-  public static final String BLURHASH_PRESET = "blurhash";
+  public static final String BLURHASH_PRESET = VariantRules.BLURHASH;
 
   /** Components across and down of the served hash (Mastodon's and the reference default). */
   public static final int COMPONENTS_X = 4;
