@@ -146,9 +146,10 @@ class EdgeHttp2Test {
       assertThat(r.body()).isEqualTo(BODY);
       assertThat(r.headers().firstValue("x-cache")).hasValue("edge-1;hit");
     }
+    // No connection opened for them (earlier tests' connections may still be closing: fewer is fine).
     assertThat(edge.secure().connections().open())
         .as("the client's one connection carried them all")
-        .isEqualTo(open);
+        .isLessThanOrEqualTo(open);
     java.util.regex.Matcher h2Requests =
         java.util.regex.Pattern.compile(
                 "imgcdn_protocol_requests_total\\{[^}]*protocol=\"h2\"[^}]*} ([0-9.E]+)")
