@@ -146,7 +146,8 @@ class EdgeHttp2Test {
       assertThat(r.body()).isEqualTo(BODY);
       assertThat(r.headers().firstValue("x-cache")).hasValue("edge-1;hit");
     }
-    // No connection opened for them (earlier tests' connections may still be closing: fewer is fine).
+    // No connection opened for them (earlier tests' connections may still be closing: fewer is
+    // fine).
     assertThat(edge.secure().connections().open())
         .as("the client's one connection carried them all")
         .isLessThanOrEqualTo(open);
