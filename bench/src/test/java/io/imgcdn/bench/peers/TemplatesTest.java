@@ -11,13 +11,15 @@ class TemplatesTest {
   @Test
   void render_atsRecords_portOnLoopbackAndNoPlaceholderLeft() {
     String text =
-        Templates.render("ats/records.config", Map.of("port", "18091", "ram_cache", "-1"));
+        Templates.render(
+            "ats/records.config", Map.of("port", "18091", "ram_cache", "-1", "threads", "3"));
 
     assertThat(text)
         .contains(
             "CONFIG proxy.config.http.server_ports STRING 18091:ip-in=127.0.0.1",
             "CONFIG proxy.config.admin.user_id STRING #-1",
-            "CONFIG proxy.config.cache.ram_cache.size INT -1")
+            "CONFIG proxy.config.cache.ram_cache.size INT -1",
+            "CONFIG proxy.config.exec_thread.limit INT 3")
         .doesNotContain("${");
   }
 
